@@ -1,0 +1,69 @@
+"""The desktop app's bootstrap: unlock the store, open it, show the main window."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from desktop import paths
+from desktop.config import load_settings
+from desktop.store import PassphraseRequired, Store, StoreError, WrongPassphrase
+from desktop.store.errors import NotAFieldnoteStore
+from desktop.store.keys import KeyManager
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def obtain_key_interactively(keys: KeyManager) -> bytes | None:
+    """The store key, asking for a passphrase as often as needed; None if the user gives up."""
+    from desktop.ui.unlock import PassphraseDialog
+
+    message = ""
+    try:
+        return keys.obtain()  # keyring, or FIELDNOTE_PASSPHRASE
+    except (PassphraseRequired, WrongPassphrase) as exc:
+        message = "" if isinstance(exc, PassphraseRequired) else str(exc)
+    while True:
+        dialog = PassphraseDialog(creating=keys.info() is None, message=message)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        try:
+            return keys.obtain(dialog.value())
+        except (PassphraseRequired, WrongPassphrase) as exc:
+            message = str(exc)
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    from desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(argv or sys.argv)
+    app.setApplicationName("Fieldnote")
+    app.setOrganizationName("Fieldnote")
+    icon = ASSETS / "fieldnote.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    settings = load_settings()
+    try:
+        home = paths.data_dir()
+        keys = KeyManager(home)
+        db_path = home / "fieldnote.db"
+        if db_path.exists() and keys.info() is None:
+            raise NotAFieldnoteStore(
+                f"{db_path} exists but its key information (keyinfo.json) is missing, so it "
+                "cannot be unlocked. It has not been changed.")
+        key = obtain_key_interactively(keys)
+        if key is None:
+            return 0
+        actor = settings.practitioner_name or None
+        store = Store.open(db_path, key, actor=actor)
+    except (StoreError, OSError) as exc:
+        QMessageBox.critical(None, "Fieldnote cannot open its data", str(exc))
+        return 1
+    window = MainWindow(store, keys, settings, lambda: Store.open(db_path, key, actor=actor))
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        store.close()

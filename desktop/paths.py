@@ -1,0 +1,49 @@
+"""Where Fieldnote keeps its files.
+
+``FIELDNOTE_HOME`` overrides everything (tests, portable installs, several
+stores on one machine); then the data folder chosen in Settings; otherwise the
+per-user data folder from platformdirs
+(``%LOCALAPPDATA%\\Fieldnote`` on Windows, ``~/.local/share/fieldnote`` on
+Linux, ``~/Library/Application Support/Fieldnote`` on macOS).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Fieldnote"
+APP_AUTHOR = "Fieldnote"
+
+
+def data_dir() -> Path:
+    """The data folder, created if missing."""
+    override = os.environ.get("FIELDNOTE_HOME")
+    if override:
+        path = Path(override).expanduser()
+    else:
+        from desktop.config import load_settings
+
+        chosen = load_settings().data_dir
+        path = Path(chosen).expanduser() if chosen else Path(
+            platformdirs.user_data_dir(APP_NAME, APP_AUTHOR, roaming=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_path() -> Path:
+    return data_dir() / "fieldnote.db"
+
+
+def packs_dir() -> Path:
+    """Installed instrument packs and audit templates (JSON files)."""
+    path = data_dir() / "packs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def exports_dir() -> Path:
+    path = data_dir() / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,320 @@
+"""The encrypted local store: SQLCipher through sqlite-utils.
+
+One ``Store`` wraps one connection. Every change to a syncable record goes
+through ``create``/``update``/``delete``, which write the record, its outbox
+entry and its audit entry in one transaction, so a kill at any moment leaves
+either all three or none.
+"""
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlcipher3
+import sqlite_utils
+
+from desktop.store.errors import CorruptStore, NewerSchema, NotAFieldnoteStore, StoreError
+from desktop.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SYNCABLE
+
+SYNC_FIELDS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
+_PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def utc_now() -> str:
+    """The current time as an ISO-8601 UTC string with milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _connect(path: Path, key: bytes) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(path), isolation_level=None, timeout=10.0)
+    # A raw 256-bit key skips SQLCipher's own KDF: ours ran once in keys.py.
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+def _check_file(path: Path) -> None:
+    """Refuse files that are plainly not an encrypted Fieldnote store, before opening them."""
+    size = path.stat().st_size
+    if size == 0:
+        raise CorruptStore(f"The store {path} is an empty file. It has not been changed.")
+    with path.open("rb") as fh:
+        header = fh.read(16)
+    if header == _PLAIN_SQLITE_HEADER:
+        raise NotAFieldnoteStore(
+            f"{path} is an unencrypted SQLite database, not a Fieldnote store. "
+            "It has not been changed."
+        )
+
+
+class Store:
+    """An open, migrated, encrypted Fieldnote database."""
+
+    def __init__(self, conn: sqlcipher3.Connection, path: Path, actor: str | None = None):
+        self.conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+        self.actor = actor or getpass.getuser()
+        self._columns: dict[str, frozenset[str]] = {}
+        self.device_id = self._ensure_device_id()
+
+    # -- opening -----------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str, key: bytes, *, actor: str | None = None,
+             migrate: bool = True, target_version: int | None = None) -> "Store":
+        """Open (or create) the store at ``path`` with ``key``, migrating it forward.
+
+        Raises a ``StoreError`` subclass with a clear message, never having
+        written to the file, when it is damaged, not Fieldnote's, from a newer
+        version, or the key is wrong. ``target_version`` is for tests that
+        build databases at earlier schema versions.
+        """
+        path = Path(path)
+        existed = path.exists()
+        if existed:
+            _check_file(path)
+        conn = _connect(path, key)
+        try:
+            try:
+                n_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            except sqlcipher3.DatabaseError as exc:
+                raise CorruptStore(
+                    f"The store {path} could not be read: the file is damaged or was not made "
+                    "with this computer's key. It has not been changed; restore it from a backup "
+                    "or contact your service's IT lead."
+                ) from exc
+            if existed and app_id != APPLICATION_ID and (n_tables or version):
+                raise NotAFieldnoteStore(
+                    f"{path} is a database, but not a Fieldnote store. It has not been changed."
+                )
+            if version > LATEST_VERSION:
+                raise NewerSchema(
+                    f"This store was written by a newer version of Fieldnote (schema {version}; "
+                    f"this version knows up to {LATEST_VERSION}). Update Fieldnote to open it. "
+                    "The store has not been changed."
+                )
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a laptop can lose power in a classroom; a commit must survive it.
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            target = LATEST_VERSION if target_version is None else target_version
+            if migrate and version < target:
+                if version > 0:
+                    _backup_before_migration(conn, path, version)
+                _migrate(conn, version, target)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, actor=actor)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- transactions and metadata -------------------------------------------------
+    def transaction(self) -> contextlib.AbstractContextManager:
+        """A transaction (a savepoint when nested): all of it commits, or none."""
+        return self.db.atomic()
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def _ensure_device_id(self) -> str:
+        if "meta" not in self.db.table_names():
+            return ""  # a test database held at schema 0
+        device = self.meta("device_id")
+        if device is None:
+            device = new_id()
+            self.set_meta("device_id", device)
+        return device
+
+    # -- syncable records --------------------------------------------------------------
+    def columns(self, entity: str) -> frozenset[str]:
+        """The columns a caller may set on ``entity`` (not the sync columns)."""
+        if entity not in SYNCABLE:
+            raise StoreError(f"Unknown record type {entity!r}.")
+        if entity not in self._columns:
+            self._columns[entity] = frozenset(self.db[entity].columns_dict) - SYNC_FIELDS
+        return self._columns[entity]
+
+    def _check_fields(self, entity: str, values: dict[str, Any]) -> None:
+        unknown = set(values) - self.columns(entity)
+        if unknown:
+            raise StoreError(f"{entity} has no field(s) {', '.join(sorted(unknown))}.")
+
+    def get(self, entity: str, record_id: str, *, include_deleted: bool = False) -> dict | None:
+        self.columns(entity)
+        cursor = self.conn.execute(f"SELECT * FROM [{entity}] WHERE id = ?", (record_id,))
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        row = dict(zip((d[0] for d in cursor.description), values))
+        return row if include_deleted or not row["deleted"] else None
+
+    def create(self, entity: str, values: dict[str, Any], *, record_id: str | None = None) -> str:
+        """Insert a new record; returns its id. Writes the outbox and audit trail too."""
+        self._check_fields(entity, values)
+        record_id = record_id or new_id()
+        now = utc_now()
+        row = dict(values, id=record_id, version=1, modified_at=now, deleted=0,
+                   field_versions=json.dumps({k: 1 for k in values}, sort_keys=True))
+        with self.transaction():
+            cols = ", ".join(f"[{c}]" for c in row)
+            marks = ", ".join("?" for _ in row)
+            self.conn.execute(f"INSERT INTO [{entity}] ({cols}) VALUES ({marks})", list(row.values()))
+            self._outbox(entity, record_id, "create", values, 0, now)
+            self.log("create", entity, record_id)
+        return record_id
+
+    def update(self, entity: str, record_id: str, changes: dict[str, Any]) -> dict:
+        """Change fields of a record; only fields whose value differs are recorded.
+
+        Returns the record as stored afterwards.
+        """
+        self._check_fields(entity, changes)
+        with self.transaction():
+            current = self.get(entity, record_id, include_deleted=True)
+            if current is None:
+                raise StoreError(f"There is no {entity} with id {record_id}.")
+            if current["deleted"]:
+                raise StoreError(f"This {entity} has been deleted and can no longer be edited.")
+            changed = {k: v for k, v in changes.items() if current[k] != v}
+            if not changed:
+                return current
+            now = utc_now()
+            version = current["version"] + 1
+            field_versions = json.loads(current["field_versions"])
+            field_versions.update({k: version for k in changed})
+            sets = ", ".join(f"[{c}] = ?" for c in changed)
+            self.conn.execute(
+                f"UPDATE [{entity}] SET {sets}, version = ?, field_versions = ?, modified_at = ? "
+                "WHERE id = ?",
+                [*changed.values(), version, json.dumps(field_versions, sort_keys=True), now,
+                 record_id])
+            self._outbox(entity, record_id, "update", changed, current["version"], now)
+            self.log("update", entity, record_id, ", ".join(sorted(changed)))
+            return self.get(entity, record_id)
+
+    def delete(self, entity: str, record_id: str) -> None:
+        """Tombstone a record (it stays, flagged deleted, so the deletion can sync)."""
+        with self.transaction():
+            current = self.get(entity, record_id)
+            if current is None:
+                raise StoreError(f"There is no {entity} with id {record_id}.")
+            now = utc_now()
+            self.conn.execute(
+                f"UPDATE [{entity}] SET deleted = 1, version = version + 1, modified_at = ? "
+                "WHERE id = ?", [now, record_id])
+            self._outbox(entity, record_id, "delete", {}, current["version"], now)
+            self.log("delete", entity, record_id)
+
+    def _outbox(self, entity: str, record_id: str, op: str, fields: dict, base_version: int,
+                now: str) -> None:
+        self.conn.execute(
+            "INSERT INTO outbox (mutation_id, device_id, entity, record_id, op, fields, "
+            "base_version, schema_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [new_id(), self.device_id, entity, record_id, op,
+             json.dumps(fields, sort_keys=True, default=str), base_version, LATEST_VERSION, now])
+
+    def pending_changes(self) -> list[dict]:
+        """Outbox entries not yet acknowledged by the server, oldest first."""
+        return list(self.db.query(
+            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq"))
+
+    def pending_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+
+    # -- audit trail ----------------------------------------------------------------------
+    def log(self, action: str, entity: str | None = None, record_id: str | None = None,
+            detail: str | None = None) -> None:
+        """Append to the audit trail: who did what to which record, and when.
+
+        ``detail`` names fields or files, never their personal content.
+        """
+        # A single INSERT is atomic by itself; inside a caller's transaction it joins it.
+        self.conn.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, record_id, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [utc_now(), self.actor, action, entity, record_id, detail])
+
+    def audit_trail(self, entity: str | None = None, record_id: str | None = None) -> list[dict]:
+        if entity is None:
+            return list(self.db.query("SELECT * FROM audit_log ORDER BY seq"))
+        return list(self.db.query(
+            "SELECT * FROM audit_log WHERE entity = ? AND record_id = ? ORDER BY seq",
+            [entity, record_id]))
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _migrate(conn: sqlcipher3.Connection, current: int, target: int) -> None:
+    db = sqlite_utils.Database(conn)
+    for version, _name, statements in MIGRATIONS:
+        if current < version <= target:
+            with db.atomic():
+                for sql in statements:
+                    conn.execute(sql)
+                if version == 1:
+                    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {version}")
+
+
+def _backup_before_migration(conn: sqlcipher3.Connection, path: Path, version: int) -> Path:
+    """Copy the (still encrypted) store aside before changing its schema."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    backups = path.parent / "backups"
+    backups.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = backups / f"{path.stem}-schema{version}-{stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    return target
+
+
+def open_store(home: Path | None = None, passphrase: str | None = None,
+               actor: str | None = None) -> Store:
+    """Obtain the key for the data folder ``home`` and open its store."""
+    from desktop import paths
+    from desktop.store.keys import KeyManager
+
+    home = Path(home) if home else paths.data_dir()
+    keys = KeyManager(home)
+    db_path = home / "fieldnote.db"
+    if db_path.exists() and keys.info() is None:
+        raise NotAFieldnoteStore(
+            f"{db_path} exists but its key information (keyinfo.json) is missing, so it cannot "
+            "be unlocked. It has not been changed."
+        )
+    key = keys.obtain(passphrase)
+    return Store.open(db_path, key, actor=actor)
+
+
+@contextlib.contextmanager
+def opened(home: Path | None = None, passphrase: str | None = None) -> Iterator[Store]:
+    store = open_store(home, passphrase)
+    try:
+        yield store
+    finally:
+        store.close()

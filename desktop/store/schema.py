@@ -1,0 +1,137 @@
+"""The store's schema, only ever changed through these numbered migrations.
+
+Each migration runs in one transaction together with the ``user_version``
+bump, so a crash mid-migration leaves the previous version intact. Never edit a
+released migration: add a new one. ``tests/store/test_migrations.py`` opens a
+database made at every earlier version.
+
+Every *syncable* table carries the same sync columns (see ``SYNC_COLUMNS``):
+a client-generated UUID, a record version, per-field versions for merging, the
+modification time and a tombstone flag. Deletes are tombstones.
+"""
+from __future__ import annotations
+
+APPLICATION_ID = 0x464E4F54  # "FNOT": marks a database as Fieldnote's
+
+SYNC_COLUMNS = """
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL DEFAULT 1,
+    field_versions TEXT NOT NULL DEFAULT '{}',
+    modified_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))"""
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "caseload and outbox", [
+        f"""CREATE TABLE school ({SYNC_COLUMNS},
+            name TEXT NOT NULL,
+            urn TEXT,
+            phase TEXT,
+            governance TEXT,
+            area TEXT,
+            address TEXT,
+            phone TEXT)""",
+        f"""CREATE TABLE caseworker ({SYNC_COLUMNS},
+            name TEXT NOT NULL,
+            email TEXT,
+            role TEXT NOT NULL DEFAULT 'practitioner',
+            team TEXT,
+            area TEXT,
+            specialisms TEXT NOT NULL DEFAULT '[]')""",
+        f"""CREATE TABLE pupil ({SYNC_COLUMNS},
+            school_id TEXT REFERENCES school(id),
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            date_of_birth TEXT,
+            year_group INTEGER,
+            gender TEXT,
+            upn TEXT,
+            fsm INTEGER NOT NULL DEFAULT 0,
+            pupil_premium INTEGER NOT NULL DEFAULT 0,
+            sen TEXT NOT NULL DEFAULT 'none',
+            eal INTEGER NOT NULL DEFAULT 0,
+            looked_after INTEGER NOT NULL DEFAULT 0)""",
+        f"""CREATE TABLE referral ({SYNC_COLUMNS},
+            pupil_id TEXT NOT NULL REFERENCES pupil(id),
+            school_id TEXT NOT NULL REFERENCES school(id),
+            referral_date TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            concern TEXT,
+            source TEXT,
+            status TEXT NOT NULL DEFAULT 'new',
+            caseworker_id TEXT REFERENCES caseworker(id),
+            allocated_on TEXT,
+            closed_on TEXT,
+            outcome TEXT,
+            fixed_exclusions_before INTEGER,
+            permanent_exclusions_before INTEGER,
+            fixed_exclusions_after INTEGER,
+            permanent_exclusions_after INTEGER)""",
+        f"""CREATE TABLE visit ({SYNC_COLUMNS},
+            referral_id TEXT NOT NULL REFERENCES referral(id),
+            visit_date TEXT NOT NULL,
+            visit_type TEXT NOT NULL,
+            attendees TEXT,
+            notes TEXT,
+            recommendations TEXT)""",
+        f"""CREATE TABLE support_plan ({SYNC_COLUMNS},
+            referral_id TEXT NOT NULL REFERENCES referral(id),
+            start_date TEXT NOT NULL,
+            targets TEXT,
+            strategies TEXT,
+            review_dates TEXT NOT NULL DEFAULT '[]',
+            parent_involvement TEXT,
+            status TEXT NOT NULL DEFAULT 'open')""",
+        f"""CREATE TABLE helpline_call ({SYNC_COLUMNS},
+            call_date TEXT NOT NULL,
+            school_id TEXT REFERENCES school(id),
+            referral_id TEXT REFERENCES referral(id),
+            caller TEXT,
+            caller_role TEXT,
+            topic TEXT NOT NULL,
+            advice TEXT,
+            outcome TEXT)""",
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            mutation_id TEXT NOT NULL UNIQUE,
+            device_id TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+            fields TEXT NOT NULL,
+            base_version INTEGER NOT NULL,
+            schema_version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT)""",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE INDEX pupil_school ON pupil(school_id)",
+        "CREATE INDEX referral_status ON referral(status)",
+        "CREATE INDEX referral_pupil ON referral(pupil_id)",
+        "CREATE INDEX referral_caseworker ON referral(caseworker_id)",
+        "CREATE INDEX visit_referral ON visit(referral_id)",
+        "CREATE INDEX plan_referral ON support_plan(referral_id)",
+        "CREATE INDEX outbox_state ON outbox(state, seq)",
+    ]),
+    (2, "append-only audit trail", [
+        """CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT,
+            record_id TEXT,
+            detail TEXT)""",
+        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+        "CREATE INDEX audit_record ON audit_log(entity, record_id)",
+    ]),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+# Tables whose rows sync, and the columns a client may set on each (everything
+# but the sync columns). Derived from the schema at open time; see Store.
+SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call")

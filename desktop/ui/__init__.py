@@ -1,0 +1,1 @@
+"""The desktop UI: the only package (with desktop/app.py) that imports Qt."""

@@ -1,0 +1,123 @@
+"""The case view: the pupil, the referral and a timeline of everything on the case."""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QListView, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from desktop.caseload import vocab
+from desktop.dates import age_on, to_uk, year_group_label
+
+KIND_MARK = {"referral": "●", "allocation": "→", "visit": "◆", "support_plan": "▣",
+             "helpline_call": "☎", "closure": "■"}
+
+
+class CaseView(QWidget):
+    """Shows one case; its buttons ask the main window to act (``action`` signal)."""
+
+    action = Signal(str)  # "visit", "allocate", "plan", "call", "close", "edit_pupil"
+    TimelineIdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.case: dict | None = None
+        self.stack = QStackedWidget()
+        empty = QLabel("Select a case to see the pupil, the referral and its timeline.")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setWordWrap(True)
+        empty.setStyleSheet("color: #6b7280; font-size: 14px;")
+        self.stack.addWidget(empty)
+
+        page = QWidget()
+        self.header = QLabel()
+        self.header.setObjectName("caseHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.referral = QLabel()
+        self.referral.setObjectName("caseReferral")
+        self.referral.setTextFormat(Qt.TextFormat.RichText)
+        self.referral.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, tip in (("visit", "Add visit…", "Ctrl+Shift+V"),
+                               ("allocate", "Allocate…", "Ctrl+Shift+A"),
+                               ("plan", "New PSP…", ""), ("call", "Log call…", ""),
+                               ("edit_pupil", "Edit pupil…", ""), ("close", "Close case…", "")):
+            b = QPushButton(text)
+            b.setObjectName(f"case_{key}")
+            if tip:
+                b.setToolTip(tip)
+            b.clicked.connect(lambda _=False, k=key: self.action.emit(k))
+            buttons.addWidget(b)
+            self.buttons[key] = b
+        buttons.addStretch()
+        self.timeline_model = QStandardItemModel(self)
+        self.timeline = QListView()
+        self.timeline.setObjectName("timeline")
+        self.timeline.setModel(self.timeline_model)
+        self.timeline.setWordWrap(True)
+        self.timeline.setAlternatingRowColors(True)
+        self.timeline.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.header)
+        layout.addWidget(self.referral)
+        layout.addLayout(buttons)
+        title = QLabel("<b>Timeline</b>")
+        layout.addWidget(title)
+        layout.addWidget(self.timeline, 1)
+        self.stack.addWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def clear(self) -> None:
+        self.case = None
+        self.stack.setCurrentIndex(0)
+
+    def show_case(self, case: dict, today) -> None:
+        self.case = case
+        p, r, s, c = case["pupil"], case["referral"], case["school"], case["caseworker"]
+        e = html.escape
+        flags = [label for key, label in (("fsm", "FSM"), ("pupil_premium", "Pupil premium"),
+                                           ("eal", "EAL"), ("looked_after", "Looked after")) if p[key]]
+        if p["sen"] != "none":
+            flags.insert(0, vocab.SEN_STATUS[p["sen"]])
+        born = ""
+        if p["date_of_birth"]:
+            from datetime import date
+            dob = date.fromisoformat(p["date_of_birth"])
+            born = f"born {to_uk(dob)} (age {age_on(dob, today)})"
+        self.header.setText(
+            f"<div style='font-size:18px;font-weight:600'>{e(p['first_name'])} {e(p['last_name'])}</div>"
+            f"<div>{e(year_group_label(p['year_group']))} · {e(s['name'])} · {born}</div>"
+            + (f"<div style='color:#92400e'>{' · '.join(map(e, flags))}</div>" if flags else ""))
+        status = vocab.REFERRAL_STATUSES[r["status"]]
+        lines = [
+            f"<b>{status}</b> · referred {to_uk(r['referral_date'])} for "
+            f"{e(vocab.REFERRAL_REASONS.get(r['reason'], r['reason']))}",
+            f"Caseworker: {e(c['name']) if c else '<i>not yet allocated</i>'}"
+            + (f" (allocated {to_uk(r['allocated_on'])})" if r["allocated_on"] else ""),
+        ]
+        if r["concern"]:
+            lines.append(f"Concern: {e(r['concern'])}")
+        if r["status"] == "closed":
+            lines.append(f"Closed {to_uk(r['closed_on'])}: "
+                         f"{e(vocab.CLOSURE_OUTCOMES.get(r['outcome'], r['outcome'] or ''))}")
+        self.referral.setText("<br>".join(lines))
+        closed = r["status"] == "closed"
+        for key in ("visit", "allocate", "plan", "close"):
+            self.buttons[key].setEnabled(not closed)
+        self.timeline_model.clear()
+        for item in case["timeline"]:
+            text = f"{to_uk(item['date'])}   {KIND_MARK.get(item['kind'], '•')} {item['title']}"
+            if item["detail"]:
+                text += f"\n{item['detail']}"
+            row = QStandardItem(text)
+            row.setData(item["id"], self.TimelineIdRole)
+            row.setData(item["kind"], self.TimelineIdRole + 1)
+            self.timeline_model.appendRow(row)
+        self.stack.setCurrentIndex(1)

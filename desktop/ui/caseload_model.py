@@ -1,0 +1,136 @@
+"""The caseload list: a table model over the store's referrals.
+
+The whole caseload (10,000 referrals is ~2 MB) is read once per reload and
+filtered in memory, so each keystroke of type-to-search costs a list scan,
+not a query.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from desktop.caseload import CaseRow, Caseload
+from desktop.caseload import vocab
+from desktop.dates import to_uk, year_group_label
+
+STATUS_COLOURS = {"new": "#b45309", "allocated": "#1d4ed8", "active": "#15803d", "closed": "#6b7280"}
+
+
+class CaseloadModel(QAbstractTableModel):
+    """Rows are ``CaseRow``s; ``ReferralIdRole`` gives a row's referral id."""
+
+    ReferralIdRole = Qt.ItemDataRole.UserRole + 1
+    StatusRole = Qt.ItemDataRole.UserRole + 2
+    COLUMNS = ("Pupil", "Year", "School", "Status", "Reason", "Referred", "Caseworker", "Allocated")
+    # what each column sorts by (ISO dates and numbers sort correctly; labels do not)
+    _SORT_KEYS = (
+        lambda r: r.pupil_name.lower(), lambda r: (r.year_group is None, r.year_group or 0),
+        lambda r: r.school_name.lower(), lambda r: list(vocab.REFERRAL_STATUSES).index(r.status),
+        lambda r: r.reason, lambda r: r.referral_date, lambda r: (r.caseworker_name or "~").lower(),
+        lambda r: r.allocated_on or "",
+    )
+
+    def __init__(self, caseload: Caseload, parent=None):
+        super().__init__(parent)
+        self.caseload = caseload
+        self._all: list[CaseRow] = []
+        self._hay: list[str] = []
+        self._shown: list[int] = []
+        self._display_cache: dict[str, tuple] = {}
+        self.text = ""
+        self.status: str | None = None
+        self.school_id: str | None = None
+        self.caseworker_id: str | None = None
+
+    # -- loading and filtering ------------------------------------------------------------
+    def reload(self) -> None:
+        self._all = self.caseload.caseload()
+        self._display_cache: dict[str, tuple] = {}
+        self._hay = [f"{r.pupil_name} {r.school_name}".lower() for r in self._all]
+        self._refilter()
+
+    @property
+    def total(self) -> int:
+        return len(self._all)
+
+    def set_filter(self, *, text: str | None = None, status: str | None = ...,
+                   school_id: str | None = ..., caseworker_id: str | None = ...) -> None:
+        """Change any of the filters; ``...`` leaves one as it is, ``None`` clears it."""
+        if text is not None:
+            self.text = text
+        if status is not ...:
+            self.status = status
+        if school_id is not ...:
+            self.school_id = school_id
+        if caseworker_id is not ...:
+            self.caseworker_id = caseworker_id
+        self._refilter()
+
+    def _refilter(self) -> None:
+        rows, hay = self._all, self._hay
+        shown = range(len(rows))
+        for term in self.text.lower().split():  # each term narrows the last one's matches
+            shown = [i for i in shown if term in hay[i]]
+        shown = list(shown)
+        if self.status:
+            shown = [i for i in shown if rows[i].status == self.status]
+        if self.school_id:
+            shown = [i for i in shown if rows[i].school_id == self.school_id]
+        if self.caseworker_id:
+            shown = [i for i in shown if rows[i].caseworker_id == self.caseworker_id]
+        self.beginResetModel()
+        self._shown = shown
+        self.endResetModel()
+
+    def row_for(self, referral_id: str) -> int | None:
+        for n, i in enumerate(self._shown):
+            if self._all[i].referral_id == referral_id:
+                return n
+        return None
+
+    def case_at(self, row: int) -> CaseRow:
+        return self._all[self._shown[row]]
+
+    # -- Qt model interface --------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self._all[self._shown[index.row()]]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r)[col]
+        if role == self.ReferralIdRole:
+            return r.referral_id
+        if role == self.StatusRole:
+            return r.status
+        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+            return QColor(STATUS_COLOURS.get(r.status, "#000000"))
+        if role == Qt.ItemDataRole.ForegroundRole and col == 6 and not r.caseworker_id:
+            return QColor("#9ca3af")
+        return None
+
+    def _display(self, r: CaseRow) -> tuple:
+        shown = self._display_cache.get(r.referral_id)
+        if shown is None:
+            shown = self._display_cache[r.referral_id] = (
+                r.pupil_name, year_group_label(r.year_group), r.school_name,
+                vocab.REFERRAL_STATUSES.get(r.status, r.status),
+                vocab.REFERRAL_REASONS.get(r.reason, r.reason), to_uk(r.referral_date),
+                r.caseworker_name or "Unallocated", to_uk(r.allocated_on))
+        return shown
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self._all.sort(key=self._SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
+        self._hay = [f"{r.pupil_name} {r.school_name}".lower() for r in self._all]
+        self._refilter()

@@ -1,0 +1,480 @@
+"""The main window: the caseload list, the case view, and the app's commands."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
+    QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
+    QSplitter, QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget, QDialogButtonBox,
+)
+
+from desktop.caseload import Caseload
+from desktop.caseload import vocab
+from desktop.config import Settings, save_settings
+from desktop.store import Store, StoreError
+from desktop.store.keys import KeyManager
+from desktop.ui import dialogs
+from desktop.ui.case_view import CaseView
+from desktop.ui.caseload_model import CaseloadModel
+from desktop.ui.lock import IdleWatcher, LockScreen
+from desktop.ui.tasks import run_task
+from desktop.ui.undo import CaseCommand, CreateCommand, EditCommand, field_diff
+
+PAGE_CASES, PAGE_EMPTY, PAGE_LOCKED = 0, 1, 2
+
+
+class MainWindow(QMainWindow):
+    """``open_worker_store`` opens a second connection for background work."""
+
+    def __init__(self, store: Store, keys: KeyManager, settings: Settings,
+                 open_worker_store: Callable[[], Store], today: date | None = None,
+                 save_config: Callable[[Settings], None] = save_settings):
+        super().__init__()
+        self.store, self.keys, self.settings = store, keys, settings
+        self.open_worker_store = open_worker_store
+        self.save_config = save_config
+        self.caseload = Caseload(store, today)
+        self.undo_stack = QUndoStack(self)
+        self.resize(1280, 780)
+        self.setMinimumSize(1000, 600)
+
+        self.model = CaseloadModel(self.caseload, self)
+        self._build_filters()
+        self._build_pages()
+        self._build_actions()
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncStatus")
+        self.count_label = QLabel()
+        self.statusBar().addWidget(self.count_label)
+        self.statusBar().addPermanentWidget(self.sync_label)
+
+        self.idle = IdleWatcher(settings.idle_lock_minutes, self)
+        self.idle.idle.connect(self.lock)
+        from PySide6.QtWidgets import QApplication
+        QApplication.instance().installEventFilter(self.idle)
+        self.refresh()
+
+    # -- building ----------------------------------------------------------------------------
+    def _build_filters(self) -> None:
+        bar = QToolBar("Filters")
+        bar.setObjectName("filters")
+        bar.setMovable(False)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search pupils and schools  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(280)
+        self.search.textChanged.connect(lambda t: self._filter(text=t))
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("statusFilter")
+        self.status_filter.addItem("All statuses", None)
+        for value, label in vocab.REFERRAL_STATUSES.items():
+            self.status_filter.addItem(label, value)
+        self.status_filter.currentIndexChanged.connect(
+            lambda: self._filter(status=self.status_filter.currentData()))
+        self.school_filter = QComboBox()
+        self.school_filter.setObjectName("schoolFilter")
+        self.school_filter.setMinimumWidth(220)
+        self.school_filter.currentIndexChanged.connect(
+            lambda: self._filter(school_id=self.school_filter.currentData()))
+        self.worker_filter = QComboBox()
+        self.worker_filter.setObjectName("caseworkerFilter")
+        self.worker_filter.currentIndexChanged.connect(
+            lambda: self._filter(caseworker_id=self.worker_filter.currentData()))
+        bar.addWidget(self.search)
+        for label, w in (("Status", self.status_filter), ("School", self.school_filter),
+                         ("Caseworker", self.worker_filter)):
+            bar.addWidget(QLabel(f"  {label} "))
+            bar.addWidget(w)
+        self.addToolBar(bar)
+
+    def _build_pages(self) -> None:
+        self.pages = QStackedWidget()
+        self.table = QTableView()
+        self.table.setObjectName("caseloadTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((170, 80, 210, 80, 230, 90, 130, 90)):
+            self.table.setColumnWidth(col, width)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.no_match = QLabel()
+        self.no_match.setObjectName("noMatch")
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_match.setStyleSheet("color: #6b7280; padding: 24px;")
+        self.no_match.hide()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.no_match)
+        self.case_view = CaseView()
+        self.case_view.action.connect(self.case_action)
+        self.case_view.timeline.doubleClicked.connect(self._timeline_activated)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.case_view)
+        splitter.setSizes([720, 560])
+        self.pages.addWidget(splitter)
+
+        empty = QWidget()
+        empty.setObjectName("emptyState")
+        box = QVBoxLayout(empty)
+        box.addStretch()
+        title = QLabel("Your caseload is empty")
+        title.setStyleSheet("font-size: 22px; font-weight: 600;")
+        text = QLabel("Add a school, a pupil and their referral to start, or load demo data to "
+                      "look around: fictional schools and pupils in the invented borough of "
+                      "Ashbridge, never synced.")
+        text.setWordWrap(True)
+        text.setMaximumWidth(520)
+        row = QHBoxLayout()
+        self.demo_button = QPushButton("Load demo data")
+        self.demo_button.setObjectName("loadDemo")
+        self.demo_button.clicked.connect(self.load_demo)
+        start = QPushButton("Add a school…")
+        start.clicked.connect(self.new_school)
+        row.addStretch()
+        row.addWidget(self.demo_button)
+        row.addWidget(start)
+        row.addStretch()
+        for w in (title, text):
+            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addLayout(row)
+        box.addStretch()
+        self.pages.addWidget(empty)
+
+        self.lock_screen = LockScreen(self.keys)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.pages.addWidget(self.lock_screen)
+        self.setCentralWidget(self.pages)
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False: slot())
+        if name:
+            action.setObjectName(name)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "New &referral…", self.new_referral, "Ctrl+N", "newReferral")
+        self._action(file, "New &pupil…", self.new_pupil, "Ctrl+Shift+P", "newPupil")
+        self._action(file, "New &school…", self.new_school, "Ctrl+Shift+S", "newSchool")
+        self._action(file, "Log helpline &call…", self.log_call, "Ctrl+Shift+H")
+        file.addSeparator()
+        self.demo_action = self._action(file, "Load &demo data…", self.load_demo)
+        self._action(file, "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        self._action(file, "&Lock now", self.lock, "Ctrl+L", "lockNow")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addActions([undo, redo])
+        self._action(edit, "&Find…", self.focus_search, QKeySequence.StandardKey.Find)
+        case = bar.addMenu("&Case")
+        self._action(case, "Add &visit…", lambda: self.case_action("visit"), "Ctrl+Shift+V")
+        self._action(case, "&Allocate…", lambda: self.case_action("allocate"), "Ctrl+Shift+A")
+        self._action(case, "New &Pastoral Support Plan…", lambda: self.case_action("plan"))
+        self._action(case, "&Close case…", lambda: self.case_action("close"))
+        view = bar.addMenu("&View")
+        self._action(view, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        self._action(view, "Clear &filters", self.clear_filters, "Ctrl+Shift+F")
+
+    # -- state -------------------------------------------------------------------------------
+    def refresh(self, select: str | None = None) -> None:
+        """Reload the caseload from the store, keeping (or moving to) a selection."""
+        select = select or self.current_referral_id()
+        self.model.reload()
+        self._fill_combo(self.school_filter, "All schools",
+                         [(s["id"], s["name"]) for s in self.caseload.schools()])
+        self._fill_combo(self.worker_filter, "All caseworkers",
+                         [(c["id"], c["name"]) for c in self.caseload.caseworkers()])
+        demo = self.store.meta("demo") == "1"
+        self.setWindowTitle(f"Fieldnote — {self.settings.service_name}" + ("  (demo data)" if demo else ""))
+        if self.pages.currentIndex() != PAGE_LOCKED:
+            self.pages.setCurrentIndex(PAGE_CASES if self.model.total else PAGE_EMPTY)
+        self._after_filter()
+        if select:
+            self.select_referral(select)
+        self.update_sync_status()
+
+    def _fill_combo(self, combo: QComboBox, all_label: str, items) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(all_label, None)
+        for value, label in items:
+            combo.addItem(label, value)
+        combo.setCurrentIndex(max(combo.findData(current), 0))
+        combo.blockSignals(False)
+
+    def _filter(self, **kw) -> None:
+        selected = self.current_referral_id()
+        self.model.set_filter(**kw)
+        self._after_filter()
+        if selected:
+            self.select_referral(selected)
+
+    def _after_filter(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        self.count_label.setText(f"{shown:,} of {total:,} cases" if shown != total else f"{total:,} cases")
+        if total and not shown:
+            what = f"“{self.model.text}”" if self.model.text else "these filters"
+            self.no_match.setText(f"No cases match {what}. Press Ctrl+Shift+F to clear the filters.")
+            self.no_match.show()
+        else:
+            self.no_match.hide()
+
+    def clear_filters(self) -> None:
+        self.search.clear()
+        for combo in (self.status_filter, self.school_filter, self.worker_filter):
+            combo.setCurrentIndex(0)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def update_sync_status(self) -> None:
+        waiting = self.store.pending_count()
+        state = "Demo store: not synced" if self.store.meta("demo") == "1" else "Not signed in to a server"
+        self.sync_label.setText(f"{state} · {waiting:,} change{'s' if waiting != 1 else ''} waiting")
+
+    # -- selection -------------------------------------------------------------------------------
+    def current_referral_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return index.data(CaseloadModel.ReferralIdRole) if index.isValid() else None
+
+    def select_referral(self, referral_id: str) -> bool:
+        row = self.model.row_for(referral_id)
+        if row is None:
+            return False
+        self.table.setCurrentIndex(self.model.index(row, 0))
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def _row_changed(self, current: QModelIndex, _previous=None) -> None:
+        if not current.isValid():
+            self.case_view.clear()
+            return
+        referral_id = current.data(CaseloadModel.ReferralIdRole)
+        shown = self.case_view.case
+        if shown is None or shown["referral"]["id"] != referral_id:  # not on re-selection after a filter
+            self.show_case(referral_id)
+
+    def show_case(self, referral_id: str) -> None:
+        self.case_view.show_case(self.caseload.open_case(referral_id), self.caseload.today)
+
+    # -- commands --------------------------------------------------------------------------------
+    def _run_dialog(self, dialog) -> object | None:
+        return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def new_school(self) -> None:
+        if self._run_dialog(dialogs.school_dialog(self.caseload, self)):
+            self.refresh()
+
+    def new_pupil(self) -> None:
+        if not self.caseload.schools():
+            QMessageBox.information(self, "Add a school first", "A pupil belongs to a school: add the school first.")
+            return self.new_school()
+        pupil_id = self._run_dialog(dialogs.pupil_dialog(self.caseload, self))
+        if pupil_id and QMessageBox.question(
+                self, "New referral", "Add a referral for this pupil now?") == QMessageBox.StandardButton.Yes:
+            self.new_referral(pupil_id)
+
+    def new_referral(self, pupil_id: str | None = None) -> None:
+        if not self.caseload.pupils():
+            QMessageBox.information(self, "Add a pupil first", "A referral is for a pupil: add the pupil first.")
+            return self.new_pupil()
+        referral_id = self._run_dialog(dialogs.referral_dialog(self.caseload, self, pupil_id))
+        if referral_id:
+            self.clear_filters()
+            self.refresh(select=referral_id)
+
+    def log_call(self) -> None:
+        case = self.case_view.case
+        if self._run_dialog(dialogs.call_dialog(self.caseload, self, case["referral"] if case else None)):
+            self.refresh()
+
+    def case_action(self, action: str) -> None:
+        """Act on the selected case, recording what changed on the undo stack."""
+        referral_id = self.current_referral_id()
+        if referral_id is None:
+            self.statusBar().showMessage("Select a case first.", 4000)
+            return
+        before = self.store.get("referral", referral_id)
+        pupil_before = self.store.get("pupil", before["pupil_id"])
+        makers = {
+            "visit": ("Add visit", "visit", lambda: dialogs.visit_dialog(self.caseload, referral_id, self)),
+            "allocate": ("Allocate", None, lambda: dialogs.allocate_dialog(self.caseload, referral_id, self)),
+            "plan": ("New PSP", "support_plan",
+                     lambda: dialogs.support_plan_dialog(self.caseload, referral_id, self)),
+            "call": ("Log call", "helpline_call",
+                     lambda: dialogs.call_dialog(self.caseload, self, before)),
+            "close": ("Close case", None, lambda: dialogs.close_dialog(self.caseload, referral_id, self)),
+            "edit_pupil": ("Edit pupil", None,
+                           lambda: dialogs.pupil_dialog(self.caseload, self, pupil=pupil_before)),
+        }
+        text, created_entity, make = makers[action]
+        result = self._run_dialog(make())
+        if result is None:
+            return
+        command = CaseCommand(text, lambda: self.refresh(select=referral_id))
+        for entity, record_id, old in (("referral", referral_id, before),
+                                       ("pupil", before["pupil_id"], pupil_before)):
+            old_fields, new_fields = field_diff(old, self.store.get(entity, record_id))
+            if new_fields:
+                EditCommand(self.store, entity, record_id, old_fields, new_fields, text, command)
+        if created_entity and isinstance(result, str):
+            CreateCommand(self.store, created_entity, result, text, command)
+        self.undo_stack.push(command)  # push() calls redo(), which refreshes
+
+    def _timeline_activated(self, index) -> None:
+        if index.data(CaseView.TimelineIdRole + 1) == "visit":
+            visit = self.store.get("visit", index.data(CaseView.TimelineIdRole))
+            referral_id = self.current_referral_id()
+            old = dict(visit)
+            if self._run_dialog(dialogs.visit_dialog(self.caseload, referral_id, self, visit=visit)):
+                command = CaseCommand("Edit visit", lambda: self.refresh(select=referral_id))
+                old_fields, new_fields = field_diff(old, self.store.get("visit", visit["id"]))
+                EditCommand(self.store, "visit", visit["id"], old_fields, new_fields, "Edit visit", command)
+                self.undo_stack.push(command)
+
+    # -- demo data ----------------------------------------------------------------------------------
+    def load_demo(self, pupils: int = 60) -> None:
+        """Fill the store with demo data on a worker thread, with progress."""
+        if self.model.total and self.store.meta("demo") != "1":
+            QMessageBox.warning(self, "Demo data", "Demo data can only be added to an empty store "
+                                "or to a demo store, so it never mixes with real cases.")
+            return
+        progress = QProgressDialog("Adding demo data…", None, 0, 100, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        self.demo_button.setEnabled(False)
+        today = self.caseload.today
+
+        def work(report):
+            from desktop.demo import fill_demo
+            store = self.open_worker_store()
+            try:
+                return fill_demo(Caseload(store, today), pupils,
+                                 progress=lambda d, t: report(d, t))
+            finally:
+                store.close()
+
+        def done(counts, error):
+            progress.close()
+            self.demo_button.setEnabled(True)
+            if error:
+                QMessageBox.critical(self, "Demo data", f"Demo data could not be added: {error}")
+            self.refresh()
+            if counts:
+                self.statusBar().showMessage(
+                    f"Added {counts['pupil']} pupils and {counts['referral']} referrals (demo).", 6000)
+            self.demo_done = counts or error
+
+        self.demo_done = None
+        run_task(work, done, lambda d, t: (progress.setMaximum(t), progress.setValue(d)))
+
+    # -- settings and lock ------------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            moved = dialog.settings.data_dir != self.settings.data_dir
+            self.settings = dialog.settings
+            self.save_config(self.settings)
+            self.idle.minutes = self.settings.idle_lock_minutes
+            if self.settings.practitioner_name:
+                self.store.actor = self.settings.practitioner_name
+            self.refresh()
+            if moved:
+                QMessageBox.information(self, "Data folder", "Fieldnote will use the new data folder "
+                                        "from its next start. Existing data stays where it is.")
+
+    def lock(self) -> None:
+        if self.pages.currentIndex() == PAGE_LOCKED:
+            return
+        self.case_view.clear()
+        self.menuBar().setEnabled(False)
+        for bar in self.findChildren(QToolBar):
+            bar.setEnabled(False)
+        self.pages.setCurrentIndex(PAGE_LOCKED)
+        self.lock_screen.prepare()
+
+    def unlock(self) -> None:
+        self.menuBar().setEnabled(True)
+        for bar in self.findChildren(QToolBar):
+            bar.setEnabled(True)
+        self.pages.setCurrentIndex(PAGE_CASES if self.model.total else PAGE_EMPTY)
+        self.refresh()
+
+    @property
+    def locked(self) -> bool:
+        return self.pages.currentIndex() == PAGE_LOCKED
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self.settings = Settings(**{k: getattr(settings, k) for k in settings.__dataclass_fields__})
+        form = QFormLayout()
+        self.service = QLineEdit(settings.service_name)
+        self.service.setObjectName("serviceName")
+        self.name = QLineEdit(settings.practitioner_name)
+        self.minutes = QSpinBox()
+        self.minutes.setObjectName("idleMinutes")
+        self.minutes.setRange(1, 120)
+        self.minutes.setSuffix(" min")
+        self.minutes.setValue(settings.idle_lock_minutes)
+        folder_row = QHBoxLayout()
+        self.folder = QLineEdit(settings.data_dir)
+        self.folder.setPlaceholderText("the standard folder for your account")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        folder_row.addWidget(self.folder)
+        folder_row.addWidget(browse)
+        t = Settings.TITLES
+        form.addRow(t["service_name"], self.service)
+        form.addRow(t["practitioner_name"], self.name)
+        form.addRow(t["idle_lock_minutes"], self.minutes)
+        form.addRow(t["data_dir"], folder_row)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data folder", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def _save(self) -> None:
+        self.settings.service_name = self.service.text().strip() or Settings.service_name
+        self.settings.practitioner_name = self.name.text().strip()
+        self.settings.idle_lock_minutes = self.minutes.value()
+        self.settings.data_dir = self.folder.text().strip()
+        self.accept()
