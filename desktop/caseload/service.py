@@ -334,15 +334,17 @@ class Caseload:
         return list(self.store.db.query(
             "SELECT * FROM pupil WHERE deleted = 0 ORDER BY last_name, first_name"))
 
-    def open_case(self, referral_id: str) -> dict:
+    def open_case(self, referral_id: str, *, record_view: bool = True) -> dict:
         """The case view's data: referral, pupil, school, caseworker and timeline.
 
-        Opening a case is recorded in the audit trail.
+        Opening a case is recorded in the audit trail (``record_view=False`` when
+        merely redrawing a case already open).
         """
         referral = self.store.get("referral", referral_id)
         if referral is None:
             raise ValidationError({"referral": "That referral is not in the store."})
-        self.store.log("view", "referral", referral_id)
+        if record_view:
+            self.store.log("view", "referral", referral_id)
         return {
             "referral": referral,
             "pupil": self.store.get("pupil", referral["pupil_id"]),

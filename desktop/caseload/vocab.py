@@ -12,7 +12,7 @@ REFERRAL_STATUSES = {
 }
 # new -> allocated -> active -> closed; reallocation keeps a case allocated/active.
 STATUS_FLOW = {
-    "new": {"allocated"},
+    "new": {"allocated", "closed"},  # a school may withdraw before allocation
     "allocated": {"allocated", "active", "closed"},
     "active": {"allocated", "active", "closed"},
     "closed": set(),

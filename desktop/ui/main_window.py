@@ -22,7 +22,7 @@ from desktop.ui.case_view import CaseView
 from desktop.ui.caseload_model import CaseloadModel
 from desktop.ui.lock import IdleWatcher, LockScreen
 from desktop.ui.tasks import run_task
-from desktop.ui.undo import CaseCommand, CreateCommand, EditCommand, field_diff
+from desktop.ui.undo import CaseCommand, Creation, FieldEdit, field_diff
 
 PAGE_CASES, PAGE_EMPTY, PAGE_LOCKED = 0, 1, 2
 
@@ -143,9 +143,9 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         self.demo_button = QPushButton("Load demo data")
         self.demo_button.setObjectName("loadDemo")
-        self.demo_button.clicked.connect(self.load_demo)
+        self.demo_button.clicked.connect(lambda: self.load_demo())
         start = QPushButton("Add a school…")
-        start.clicked.connect(self.new_school)
+        start.clicked.connect(lambda: self.new_school())
         row.addStretch()
         row.addWidget(self.demo_button)
         row.addWidget(start)
@@ -215,8 +215,10 @@ class MainWindow(QMainWindow):
         if self.pages.currentIndex() != PAGE_LOCKED:
             self.pages.setCurrentIndex(PAGE_CASES if self.model.total else PAGE_EMPTY)
         self._after_filter()
-        if select:
-            self.select_referral(select)
+        if select and self.select_referral(select):
+            shown = self.case_view.case
+            if shown and shown["referral"]["id"] == select:  # redraw what an edit changed
+                self.show_case(select, record_view=False)
         self.update_sync_status()
 
     def _fill_combo(self, combo: QComboBox, all_label: str, items) -> None:
@@ -282,8 +284,9 @@ class MainWindow(QMainWindow):
         if shown is None or shown["referral"]["id"] != referral_id:  # not on re-selection after a filter
             self.show_case(referral_id)
 
-    def show_case(self, referral_id: str) -> None:
-        self.case_view.show_case(self.caseload.open_case(referral_id), self.caseload.today)
+    def show_case(self, referral_id: str, record_view: bool = True) -> None:
+        self.case_view.show_case(self.caseload.open_case(referral_id, record_view=record_view),
+                                 self.caseload.today)
 
     # -- commands --------------------------------------------------------------------------------
     def _run_dialog(self, dialog) -> object | None:
@@ -339,15 +342,16 @@ class MainWindow(QMainWindow):
         result = self._run_dialog(make())
         if result is None:
             return
-        command = CaseCommand(text, lambda: self.refresh(select=referral_id))
+        steps: list = []
         for entity, record_id, old in (("referral", referral_id, before),
                                        ("pupil", before["pupil_id"], pupil_before)):
             old_fields, new_fields = field_diff(old, self.store.get(entity, record_id))
             if new_fields:
-                EditCommand(self.store, entity, record_id, old_fields, new_fields, text, command)
+                steps.append(FieldEdit(self.store, entity, record_id, old_fields, new_fields))
         if created_entity and isinstance(result, str):
-            CreateCommand(self.store, created_entity, result, text, command)
-        self.undo_stack.push(command)  # push() calls redo(), which refreshes
+            steps.append(Creation(self.store, created_entity, result))
+        # push() calls redo(), which (already applied) only refreshes the view
+        self.undo_stack.push(CaseCommand(text, steps, lambda: self.refresh(select=referral_id)))
 
     def _timeline_activated(self, index) -> None:
         if index.data(CaseView.TimelineIdRole + 1) == "visit":
@@ -355,10 +359,10 @@ class MainWindow(QMainWindow):
             referral_id = self.current_referral_id()
             old = dict(visit)
             if self._run_dialog(dialogs.visit_dialog(self.caseload, referral_id, self, visit=visit)):
-                command = CaseCommand("Edit visit", lambda: self.refresh(select=referral_id))
                 old_fields, new_fields = field_diff(old, self.store.get("visit", visit["id"]))
-                EditCommand(self.store, "visit", visit["id"], old_fields, new_fields, "Edit visit", command)
-                self.undo_stack.push(command)
+                step = FieldEdit(self.store, "visit", visit["id"], old_fields, new_fields)
+                self.undo_stack.push(CaseCommand("Edit visit", [step],
+                                                 lambda: self.refresh(select=referral_id)))
 
     # -- demo data ----------------------------------------------------------------------------------
     def load_demo(self, pupils: int = 60) -> None:

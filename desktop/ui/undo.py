@@ -1,4 +1,4 @@
-"""Undo for casework edits: each command re-applies field values through the store,
+"""Undo for casework edits: each step re-applies field values through the store,
 so an undo is itself an ordinary, audited, synced edit (nothing is rewritten)."""
 from __future__ import annotations
 
@@ -16,53 +16,52 @@ def field_diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-class EditCommand(QUndoCommand):
-    """Fields of one record changed from ``old`` to ``new`` (already applied when pushed)."""
+class FieldEdit:
+    """Fields of one record changed from ``old`` to ``new``."""
 
-    def __init__(self, store: Store, entity: str, record_id: str, old: dict, new: dict,
-                 text: str, parent: QUndoCommand | None = None):
-        super().__init__(text, parent)
+    def __init__(self, store: Store, entity: str, record_id: str, old: dict, new: dict):
         self.store, self.entity, self.record_id, self.old, self.new = store, entity, record_id, old, new
-        self._applied = True
 
     def redo(self) -> None:
-        if not self._applied:
-            self.store.update(self.entity, self.record_id, self.new)
-        self._applied = True
+        self.store.update(self.entity, self.record_id, self.new)
 
     def undo(self) -> None:
         self.store.update(self.entity, self.record_id, self.old)
-        self._applied = False
 
 
-class CreateCommand(QUndoCommand):
-    """A record was created; undo tombstones it (and cannot be redone)."""
+class Creation:
+    """A record was created; undo tombstones it. A tombstone is not brought back by redo."""
 
-    def __init__(self, store: Store, entity: str, record_id: str, text: str,
-                 parent: QUndoCommand | None = None):
-        super().__init__(text, parent)
+    def __init__(self, store: Store, entity: str, record_id: str):
         self.store, self.entity, self.record_id = store, entity, record_id
 
-    def redo(self) -> None:
-        pass  # the record was created before the command was pushed
+    def redo(self) -> None:  # never called: the command is obsolete once undone
+        raise RuntimeError("a deleted record is not re-created by redo")
 
     def undo(self) -> None:
         self.store.delete(self.entity, self.record_id)
 
 
 class CaseCommand(QUndoCommand):
-    """Groups what one user action did, so one Ctrl+Z undoes all of it."""
+    """What one user action did (already applied when pushed); one Ctrl+Z undoes all of it."""
 
-    def __init__(self, text: str, after: Callable[[], None]):
+    def __init__(self, text: str, steps: list, after: Callable[[], None]):
         super().__init__(text)
+        self.steps = steps
         self._after = after
+        self._applied = True
 
     def redo(self) -> None:
-        super().redo()
+        if not self._applied:
+            for step in self.steps:
+                step.redo()
+        self._applied = True
         self._after()
 
     def undo(self) -> None:
-        super().undo()
-        if any(isinstance(self.child(i), CreateCommand) for i in range(self.childCount())):
-            self.setObsolete(True)  # a tombstoned record is not brought back by redo
+        for step in reversed(self.steps):
+            step.undo()
+        self._applied = False
+        if any(isinstance(step, Creation) for step in self.steps):
+            self.setObsolete(True)
         self._after()
