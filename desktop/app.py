@@ -36,6 +36,21 @@ def obtain_key_interactively(keys: KeyManager) -> bytes | None:
 
 
 def run_app(argv: list[str] | None = None) -> int:
+    """Start the desktop app and run it until the window closes."""
+    started = start_app(argv)
+    if isinstance(started, int):
+        return started
+    app, window, store = started
+    try:
+        return app.exec()
+    finally:
+        window.stop_background_work()
+        store.close()
+
+
+def start_app(argv: list[str] | None = None):
+    """Unlock and open the store and show the main window: ``(app, window, store)``,
+    or an exit status if the user gave up or the store could not be opened."""
     from desktop.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(argv or sys.argv)
@@ -63,7 +78,5 @@ def run_app(argv: list[str] | None = None) -> int:
         return 1
     window = MainWindow(store, keys, settings, lambda: Store.open(db_path, key, actor=actor))
     window.show()
-    try:
-        return app.exec()
-    finally:
-        store.close()
+    window.check_store_in_background()
+    return app, window, store

@@ -21,6 +21,8 @@ class CaseloadModel(QAbstractTableModel):
 
     ReferralIdRole = Qt.ItemDataRole.UserRole + 1
     StatusRole = Qt.ItemDataRole.UserRole + 2
+    _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                        ReferralIdRole, StatusRole})
     COLUMNS = ("Pupil", "Year", "School", "Status", "Reason", "Referred", "Caseworker", "Allocated")
     # what each column sorts by (ISO dates and numbers sort correctly; labels do not)
     _SORT_KEYS = (
@@ -104,7 +106,9 @@ class CaseloadModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        # The view asks for many roles per cell on every repaint; answer the common
+        # "nothing" cases before touching the row.
+        if role not in self._ROLES or not index.isValid():
             return None
         r = self._all[self._shown[index.row()]]
         col = index.column()
@@ -114,9 +118,9 @@ class CaseloadModel(QAbstractTableModel):
             return r.referral_id
         if role == self.StatusRole:
             return r.status
-        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+        if col == 3:
             return QColor(STATUS_COLOURS.get(r.status, "#000000"))
-        if role == Qt.ItemDataRole.ForegroundRole and col == 6 and not r.caseworker_id:
+        if col == 6 and not r.caseworker_id:
             return QColor("#9ca3af")
         return None
 

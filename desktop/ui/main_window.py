@@ -400,6 +400,30 @@ class MainWindow(QMainWindow):
         self.demo_done = None
         run_task(work, done, lambda d, t: (progress.setMaximum(t), progress.setValue(d)))
 
+    def check_store_in_background(self) -> None:
+        """Verify every page of the store after start, without delaying it; warn if damaged."""
+        def work(_report):
+            store = self.open_worker_store()
+            try:
+                return store.damaged_pages()
+            finally:
+                store.close()
+
+        def done(damaged, error):
+            self.store_check = damaged if error is None else error
+            if damaged or error:
+                QMessageBox.warning(
+                    self, "Your data may be damaged",
+                    "Fieldnote found damage in its data file. Keep working only if you must, make "
+                    "a copy of the data folder now, and contact your service's IT lead. Nothing "
+                    f"has been changed.\n\n{error or f'{len(damaged)} damaged page(s)'}")
+        self.store_check = None
+        run_task(work, done)
+
+    def stop_background_work(self) -> None:
+        from PySide6.QtCore import QThreadPool
+        QThreadPool.globalInstance().waitForDone(30_000)
+
     # -- settings and lock ------------------------------------------------------------------------------
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
