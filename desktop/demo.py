@@ -108,14 +108,23 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
         counts["pupil"] = pupils
         for i in range(referrals):
             pupil_id, school_id = pupil_ids[i % pupils] if i < pupils else rng.choice(pupil_ids)
-            referred = today - timedelta(days=rng.randint(0, 400))
+            # a weekly queue of new referrals, on top of a year's casework
+            recent = rng.random() < 0.12
+            referred = today - timedelta(days=rng.randint(0, 13) if recent else rng.randint(14, 400))
             referral_id = caseload.add_referral(
                 pupil_id=pupil_id, school_id=school_id, referral_date=referred.isoformat(),
                 reason=rng.choice(list(vocab.REFERRAL_REASONS)[:10]),
                 source=rng.choice(["school", "senco", "head"]), concern=rng.choice(CONCERNS),
                 fixed_exclusions_before=rng.choice([0, 0, 1, 2, 3]), permanent_exclusions_before=0)
             counts["referral"] += 1
-            stage = rng.choices(["new", "allocated", "active", "closed"], [15, 15, 45, 25])[0]
+            # how far a case has got depends on how long ago it was referred
+            age = (today - referred).days
+            if age < 7:
+                stage = rng.choices(["new", "allocated"], [70, 30])[0]
+            elif age < 30:
+                stage = rng.choices(["new", "allocated", "active"], [10, 30, 60])[0]
+            else:
+                stage = rng.choices(["allocated", "active", "closed"], [5, 50, 45])[0]
             if stage != "new":
                 allocated = min(today, referred + timedelta(days=rng.randint(1, 12)))
                 caseload.allocate(referral_id, rng.choice(workers), allocated)
@@ -140,7 +149,7 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
                         counts["support_plan"] += 1
                 if stage == "closed":
                     caseload.close(referral_id, rng.choice(list(vocab.CLOSURE_OUTCOMES)[:4]),
-                                   min(today, allocated + timedelta(days=rng.randint(30, 120))),
+                                   min(today, visit_day + timedelta(days=rng.randint(21, 120))),
                                    fixed_exclusions_after=rng.choice([0, 0, 0, 1]),
                                    permanent_exclusions_after=0)
             if progress and i % 500 == 0:

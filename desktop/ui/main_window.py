@@ -139,7 +139,8 @@ class MainWindow(QMainWindow):
                       "look around: fictional schools and pupils in the invented borough of "
                       "Ashbridge, never synced.")
         text.setWordWrap(True)
-        text.setMaximumWidth(520)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setFixedWidth(520)  # a fixed width lets the wrapped label get its full height
         row = QHBoxLayout()
         self.demo_button = QPushButton("Load demo data")
         self.demo_button.setObjectName("loadDemo")
@@ -191,6 +192,7 @@ class MainWindow(QMainWindow):
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit.addActions([undo, redo])
+        self.addActions([undo, redo])
         self._action(edit, "&Find…", self.focus_search, QKeySequence.StandardKey.Find)
         case = bar.addMenu("&Case")
         self._action(case, "Add &visit…", lambda: self.case_action("visit"), "Ctrl+Shift+V")
@@ -443,16 +445,20 @@ class MainWindow(QMainWindow):
         if self.pages.currentIndex() == PAGE_LOCKED:
             return
         self.case_view.clear()
-        self.menuBar().setEnabled(False)
-        for bar in self.findChildren(QToolBar):
-            bar.setEnabled(False)
+        self._set_commands_enabled(False)
         self.pages.setCurrentIndex(PAGE_LOCKED)
         self.lock_screen.prepare()
 
-    def unlock(self) -> None:
-        self.menuBar().setEnabled(True)
+    def _set_commands_enabled(self, enabled: bool) -> None:
+        """Menus, toolbars and every shortcut: none may reach the data while locked."""
+        self.menuBar().setEnabled(enabled)
         for bar in self.findChildren(QToolBar):
-            bar.setEnabled(True)
+            bar.setEnabled(enabled)
+        for action in self.actions():
+            action.setEnabled(enabled)
+
+    def unlock(self) -> None:
+        self._set_commands_enabled(True)
         self.pages.setCurrentIndex(PAGE_CASES if self.model.total else PAGE_EMPTY)
         self.refresh()
 

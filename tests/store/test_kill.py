@@ -34,8 +34,8 @@ def test_sigkill_during_edits_keeps_every_committed_edit(isolated_home, run):
     open_store(isolated_home, PASSPHRASE).close()
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(isolated_home), PASSPHRASE],
                             stdout=subprocess.PIPE, text=True)
-    acknowledged = []
-    deadline = time.monotonic() + random.uniform(0.5, 2.0)
+    acknowledged = [proc.stdout.readline().strip()]  # the writer has started (imports, key)
+    deadline = time.monotonic() + random.uniform(0.3, 1.5)  # then kill at a random moment
     while time.monotonic() < deadline:
         acknowledged.append(proc.stdout.readline().strip())
     proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows

@@ -163,13 +163,16 @@ def test_lock_hides_data_until_the_passphrase_is_given(qtbot, make_window, store
     window.lock()
     assert window.locked and window.case_view.case is None
     assert not window.menuBar().isEnabled()
+    new_referral = window.findChild(type(window.actions()[0]), "newReferral")
+    assert not new_referral.isEnabled()  # Ctrl+N cannot open a form over the lock
+    assert all(not a.isEnabled() for a in window.actions())
     window.lock_screen.passphrase.setText("wrong passphrase")
     window.lock_screen.try_unlock()
     assert window.locked and "did not unlock" in window.lock_screen.error.text()
     window.lock_screen.passphrase.setText(PASSPHRASE)
     window.lock_screen.try_unlock()
     assert not window.locked and window.pages.currentIndex() == PAGE_CASES
-    assert window.menuBar().isEnabled()
+    assert window.menuBar().isEnabled() and new_referral.isEnabled()
 
 
 def test_idle_minutes_lock_the_window(qtbot, make_window, store, case):
