@@ -42,3 +42,22 @@ def test_demo_command_fills_the_store(monkeypatch, capsys, isolated_home):
 def test_demo_command_without_passphrase_says_so(capsys):
     assert main(["demo"]) == 1
     assert "passphrase" in capsys.readouterr().err
+
+
+def test_audit_export_lists_entries_and_records_itself(monkeypatch, capsys, isolated_home, tmp_path):
+    monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
+    from desktop.caseload import Caseload
+    from desktop.store import open_store
+
+    store = open_store(isolated_home)
+    school = Caseload(store).add_school(name="Foxcote Primary School")
+    store.close()
+    target = tmp_path / "audit.csv"
+    assert main(["audit", "--record", school, "-o", str(target)]) == 0
+    import csv
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert [(r["action"], r["entity"], r["record_id"]) for r in rows] == [("create", "school", school)]
+    store = open_store(isolated_home)
+    last = store.audit_trail()[-1]
+    store.close()
+    assert (last["action"], last["entity"], last["detail"]) == ("export", "audit_log", "1 entries to a file")

@@ -352,7 +352,19 @@ class Caseload:
             "caseworker": (self.store.get("caseworker", referral["caseworker_id"])
                            if referral["caseworker_id"] else None),
             "timeline": self.timeline(referral_id),
+            "history": self.case_history(referral_id),
         }
+
+    def case_history(self, referral_id: str) -> list[dict]:
+        """The audit trail of a case, newest first: the referral, its pupil and its records."""
+        referral = self.store.get("referral", referral_id, include_deleted=True)
+        ids = [referral_id, referral["pupil_id"]]
+        for table in ("visit", "support_plan", "helpline_call"):
+            ids += [r[0] for r in self.store.conn.execute(
+                f"SELECT id FROM {table} WHERE referral_id = ?", (referral_id,))]
+        marks = ", ".join("?" for _ in ids)
+        return list(self.store.db.query(
+            f"SELECT * FROM audit_log WHERE record_id IN ({marks}) ORDER BY seq DESC", ids))
 
     def timeline(self, referral_id: str) -> list[dict]:
         """Everything that happened on a case, newest first: ``{date, kind, title, detail, id}``."""

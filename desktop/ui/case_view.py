@@ -6,12 +6,16 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListView, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QListView, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from desktop.caseload import vocab
-from desktop.dates import age_on, to_uk, year_group_label
+from desktop.dates import age_on, to_uk, to_uk_datetime, year_group_label
 
+ACTIONS = {"create": "added", "update": "changed", "delete": "deleted", "view": "viewed",
+           "export": "exported"}
+ENTITY_WORDS = {"referral": "the referral", "pupil": "the pupil", "visit": "a visit",
+                "support_plan": "a support plan", "helpline_call": "a helpline call"}
 KIND_MARK = {"referral": "●", "allocation": "→", "visit": "◆", "support_plan": "▣",
              "helpline_call": "☎", "closure": "■"}
 
@@ -66,9 +70,15 @@ class CaseView(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.referral)
         layout.addLayout(buttons)
-        title = QLabel("<b>Timeline</b>")
-        layout.addWidget(title)
-        layout.addWidget(self.timeline, 1)
+        self.history_model = QStandardItemModel(self)
+        self.history = QListView()
+        self.history.setObjectName("history")
+        self.history.setModel(self.history_model)
+        self.history.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.addTab(self.history, "History")
+        layout.addWidget(self.tabs, 1)
         self.stack.addWidget(page)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -120,4 +130,12 @@ class CaseView(QWidget):
             row.setData(item["id"], self.TimelineIdRole)
             row.setData(item["kind"], self.TimelineIdRole + 1)
             self.timeline_model.appendRow(row)
+        self.history_model.clear()
+        for entry in case.get("history", []):
+            what = ENTITY_WORDS.get(entry["entity"], entry["entity"])
+            text = (f"{to_uk_datetime(entry['at'])}   {entry['actor']} "
+                    f"{ACTIONS.get(entry['action'], entry['action'])} {what}")
+            if entry["detail"] and entry["action"] == "update":
+                text += f": {entry['detail'].replace('_', ' ')}"
+            self.history_model.appendRow(QStandardItem(text))
         self.stack.setCurrentIndex(1)

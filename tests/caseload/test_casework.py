@@ -95,3 +95,14 @@ def test_caseload_rows_and_view_is_audited(caseload, case):
 def test_deleted_referrals_leave_the_caseload(caseload, case):
     caseload.store.delete("referral", case["referral"])
     assert caseload.caseload() == []
+
+
+def test_case_history_covers_the_referral_its_pupil_and_records(caseload, case):
+    r = case["referral"]
+    caseload.allocate(r, case["caseworker"], date(2026, 11, 3))
+    visit = caseload.add_visit(r, "2026-11-04", "observation")
+    caseload.update_pupil(case["pupil"], year_group=4)
+    history = [(h["action"], h["entity"], h["record_id"]) for h in caseload.case_history(r)]
+    assert history == [("update", "pupil", case["pupil"]), ("update", "referral", r),
+                       ("create", "visit", visit), ("update", "referral", r),
+                       ("create", "referral", r), ("create", "pupil", case["pupil"])]

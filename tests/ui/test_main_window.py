@@ -107,6 +107,10 @@ def test_allocate_and_undo(qtbot, make_window, store, case, fill_dialogs):
     window.undo_stack.undo()
     referral = store.get("referral", case["referral"])
     assert (referral["status"], referral["caseworker_id"]) == ("new", None)
+    history = [window.case_view.history_model.item(i).text()
+               for i in range(window.case_view.history_model.rowCount())]
+    assert history[0].endswith("tester changed the referral: allocated on, caseworker id, status")
+    assert any("tester viewed the referral" in h for h in history)
     window.undo_stack.redo()
     assert store.get("referral", case["referral"])["caseworker_id"] == case["caseworker"]
     assert [a["action"] for a in store.audit_trail("referral", case["referral"])].count("update") == 3
