@@ -23,7 +23,8 @@ KIND_MARK = {"referral": "●", "allocation": "→", "visit": "◆", "support_pl
 class CaseView(QWidget):
     """Shows one case; its buttons ask the main window to act (``action`` signal)."""
 
-    action = Signal(str)  # "visit", "allocate", "plan", "call", "close", "edit_pupil"
+    # "visit", "allocate", "plan", "call", "close", "edit_referral", "edit_pupil", "edit_school"
+    action = Signal(str)
     TimelineIdRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent=None):
@@ -50,6 +51,7 @@ class CaseView(QWidget):
         for key, text, tip in (("visit", "Add visit…", "Ctrl+Shift+V"),
                                ("allocate", "Allocate…", "Ctrl+Shift+A"),
                                ("plan", "New PSP…", ""), ("call", "Log call…", ""),
+                               ("edit_referral", "Edit referral…", ""),
                                ("edit_pupil", "Edit pupil…", ""), ("close", "Close case…", "")):
             b = QPushButton(text)
             b.setObjectName(f"case_{key}")

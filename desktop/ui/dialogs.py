@@ -206,6 +206,19 @@ def referral_dialog(caseload, parent=None, pupil_id: str | None = None) -> Recor
     return d
 
 
+def edit_referral_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
+    """The referral's own facts; status and allocation change through their own commands."""
+    d = RecordDialog("Edit referral", lambda v: caseload.update_referral(referral_id, **v), parent)
+    d.add_date("referral_date", "Referral date")
+    d.add_choice("reason", "Reason", vocab.REFERRAL_REASONS)
+    d.add_choice("source", "Referred by", vocab.REFERRAL_SOURCES, blank="—")
+    d.add_notes("concern", "Concern")
+    d.add_number("fixed_exclusions_before", "Fixed-term exclusions before referral")
+    d.add_number("permanent_exclusions_before", "Permanent exclusions before referral")
+    d.set_values(caseload.store.get("referral", referral_id))
+    return d
+
+
 def allocate_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
     d = RecordDialog("Allocate referral", lambda v: caseload.allocate(
         referral_id, v["caseworker_id"], date.fromisoformat(v["allocated_on"]))

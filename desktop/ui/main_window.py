@@ -198,6 +198,9 @@ class MainWindow(QMainWindow):
         self._action(case, "Add &visit…", lambda: self.case_action("visit"), "Ctrl+Shift+V")
         self._action(case, "&Allocate…", lambda: self.case_action("allocate"), "Ctrl+Shift+A")
         self._action(case, "New &Pastoral Support Plan…", lambda: self.case_action("plan"))
+        self._action(case, "Edit &referral…", lambda: self.case_action("edit_referral"), "Ctrl+E")
+        self._action(case, "Edit p&upil…", lambda: self.case_action("edit_pupil"))
+        self._action(case, "Edit &school…", lambda: self.case_action("edit_school"))
         self._action(case, "&Close case…", lambda: self.case_action("close"))
         view = bar.addMenu("&View")
         self._action(view, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
@@ -329,6 +332,7 @@ class MainWindow(QMainWindow):
             return
         before = self.store.get("referral", referral_id)
         pupil_before = self.store.get("pupil", before["pupil_id"])
+        school_before = self.store.get("school", before["school_id"])
         makers = {
             "visit": ("Add visit", "visit", lambda: dialogs.visit_dialog(self.caseload, referral_id, self)),
             "allocate": ("Allocate", None, lambda: dialogs.allocate_dialog(self.caseload, referral_id, self)),
@@ -339,6 +343,10 @@ class MainWindow(QMainWindow):
             "close": ("Close case", None, lambda: dialogs.close_dialog(self.caseload, referral_id, self)),
             "edit_pupil": ("Edit pupil", None,
                            lambda: dialogs.pupil_dialog(self.caseload, self, pupil=pupil_before)),
+            "edit_referral": ("Edit referral", None,
+                              lambda: dialogs.edit_referral_dialog(self.caseload, referral_id, self)),
+            "edit_school": ("Edit school", None,
+                            lambda: dialogs.school_dialog(self.caseload, self, school=school_before)),
         }
         text, created_entity, make = makers[action]
         result = self._run_dialog(make())
@@ -346,7 +354,8 @@ class MainWindow(QMainWindow):
             return
         steps: list = []
         for entity, record_id, old in (("referral", referral_id, before),
-                                       ("pupil", before["pupil_id"], pupil_before)):
+                                       ("pupil", before["pupil_id"], pupil_before),
+                                       ("school", before["school_id"], school_before)):
             old_fields, new_fields = field_diff(old, self.store.get(entity, record_id))
             if new_fields:
                 steps.append(FieldEdit(self.store, entity, record_id, old_fields, new_fields))

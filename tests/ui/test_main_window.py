@@ -221,3 +221,23 @@ def test_settings_are_saved_and_applied(qtbot, make_window, store, saved_setting
     assert saved_settings[-1].service_name == "Ashbridge Inclusion Team"
     assert window.idle.minutes == 12
     assert "Ashbridge Inclusion Team" in window.windowTitle()
+
+
+def test_edit_referral_school_and_pupil_with_undo(qtbot, make_window, store, case, fill_dialogs):
+    queue, _ = fill_dialogs
+    window = make_window(store)
+    window.select_referral(case["referral"])
+    queue.append({"concern": "Runs out of class at transitions", "fixed_exclusions_before": 2})
+    window.case_action("edit_referral")
+    assert "Runs out of class at transitions" in window.case_view.referral.text()
+    queue.append({"name": "Hollowmere Primary Academy", "governance": "academy"})
+    window.case_action("edit_school")
+    assert window.model.index(0, 2).data() == "Hollowmere Primary Academy"
+    queue.append({"year_group": 4})
+    window.case_action("edit_pupil")
+    assert store.get("pupil", case["pupil"])["year_group"] == 4
+    for _ in range(3):
+        window.undo_stack.undo()
+    assert store.get("school", case["school"])["name"] == "Hollowmere Primary School"
+    assert store.get("referral", case["referral"])["concern"] == "Leaves the classroom."
+    assert store.get("pupil", case["pupil"])["year_group"] == 5
