@@ -128,10 +128,89 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
         "CREATE INDEX audit_record ON audit_log(entity, record_id)",
     ]),
+    (3, "sync state: cursor, server versions, conflicts, review", [
+        # Key/value sync settings: the server URL, the pull cursor, the last sync time.
+        "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # The server's version of each record this laptop has applied (from a pull or a push
+        # reply). Local versions count local edits too, so they cannot stand in for it.
+        """CREATE TABLE sync_record (
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            server_version INTEGER NOT NULL,
+            PRIMARY KEY (entity, record_id))""",
+        # The server version an edit was made on, captured when the edit is written, so that
+        # the server can tell a concurrent edit from one made after seeing the other.
+        "ALTER TABLE outbox ADD COLUMN server_base INTEGER",
+        "UPDATE outbox SET server_base = 0",
+        """CREATE TRIGGER outbox_server_base AFTER INSERT ON outbox
+           BEGIN
+             UPDATE outbox SET server_base = COALESCE(
+               (SELECT server_version FROM sync_record
+                 WHERE entity = NEW.entity AND record_id = NEW.record_id), 0)
+             WHERE seq = NEW.seq;
+           END""",
+        # Both values of a field edited on two laptops, until a person chooses.
+        """CREATE TABLE conflict (
+            id TEXT PRIMARY KEY,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            local_value TEXT,
+            remote_value TEXT,
+            mutation_id TEXT,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT)""",
+        "CREATE INDEX conflict_open ON conflict(resolved_at, entity, record_id)",
+        # Unsent edits of a case that was reallocated away from this laptop: kept for review.
+        """CREATE TABLE review (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            record TEXT,
+            changes TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT)""",
+    ]),
+    (4, "form completions and answers", [
+        f"""CREATE TABLE form_completion ({SYNC_COLUMNS},
+            pupil_id TEXT NOT NULL REFERENCES pupil(id),
+            referral_id TEXT REFERENCES referral(id),
+            pack_id TEXT NOT NULL,
+            pack_version TEXT NOT NULL,
+            informant TEXT NOT NULL,
+            age_band TEXT NOT NULL,
+            completed_by TEXT NOT NULL,
+            respondent TEXT,
+            completed_on TEXT NOT NULL,
+            time_point TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'final')),
+            finalised_at TEXT,
+            supersedes TEXT REFERENCES form_completion(id))""",
+        f"""CREATE TABLE form_answer ({SYNC_COLUMNS},
+            completion_id TEXT NOT NULL REFERENCES form_completion(id),
+            item_id TEXT NOT NULL,
+            value TEXT)""",
+        "CREATE UNIQUE INDEX form_answer_item ON form_answer(completion_id, item_id)",
+        "CREATE INDEX form_completion_pupil ON form_completion(pupil_id, pack_id)",
+        # Recorded evidence is immutable once finalised: a correction is a new completion.
+        """CREATE TRIGGER form_completion_final BEFORE UPDATE ON form_completion
+           WHEN OLD.status = 'final'
+           BEGIN SELECT RAISE(ABORT, 'a finalised form cannot change; make a correction'); END""",
+        """CREATE TRIGGER form_answer_final BEFORE UPDATE ON form_answer
+           WHEN (SELECT status FROM form_completion WHERE id = OLD.completion_id) = 'final'
+           BEGIN SELECT RAISE(ABORT, 'a finalised form cannot change; make a correction'); END""",
+        """CREATE TRIGGER form_answer_final_delete BEFORE DELETE ON form_answer
+           WHEN (SELECT status FROM form_completion WHERE id = OLD.completion_id) = 'final'
+           BEGIN SELECT RAISE(ABORT, 'a finalised form cannot change; make a correction'); END""",
+    ]),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 # Tables whose rows sync, and the columns a client may set on each (everything
 # but the sync columns). Derived from the schema at open time; see Store.
-SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call")
+SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call",
+            "form_completion", "form_answer")
