@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = [
     "desktop.commands",
     "desktop.forms.cli",
+    "desktop.observation.cli",
 ]
 
 

@@ -1,0 +1,282 @@
+"""The live engine on a fake clock: schedule, pause, skip, end, sampling, toggling."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from desktop.observation import (
+    Code,
+    CodingScheme,
+    FakeClock,
+    MemorySink,
+    ObservationEngine,
+    ObservationSetup,
+    RecordingMethod,
+    boss,
+    minute_intervals,
+)
+from desktop.observation.errors import ObservationFinalised, ObservationStateError, SchemeError
+
+from .conftest import run_for, start
+
+
+def test_no_drift_after_600_prompts_with_jittered_polls():
+    """Prompt k is due at start + k x interval exactly, however late each poll is."""
+    clock = FakeClock(monotonic=12345.678)
+    engine = start(clock=clock, interval_seconds=1)
+    t0 = 12345.678
+    rng = random.Random(20250304)
+    for k in range(1, 601):
+        early = t0 + k - rng.uniform(0.001, 0.05)
+        clock.set(max(clock.monotonic(), early))
+        assert engine.poll() == []  # not due yet
+        jitter = rng.uniform(0.0, 0.9)
+        clock.set(t0 + k + jitter)
+        [prompt] = engine.poll()
+        assert prompt.interval == k and not prompt.missed
+        assert prompt.due == t0 + k * 1
+        assert prompt.late_by == pytest.approx(jitter, abs=1e-9)
+    assert engine.next_prompt_due() == t0 + 601
+    assert len(engine.observation.intervals) == 600
+    assert {i.status for i in engine.observation.intervals} == {"coded"}
+
+
+def test_a_late_prompt_does_not_delay_later_ones(clock):
+    engine = start(clock=clock)
+    t0 = clock.monotonic()
+    clock.advance(100)  # 40 s late for prompt 1
+    [p1] = engine.poll()
+    assert (p1.interval, p1.late_by) == (1, 40)
+    assert engine.next_prompt_due() == t0 + 120
+    clock.set(t0 + 120)
+    [p2] = engine.poll()
+    assert (p2.interval, p2.late_by) == (2, 0)
+
+
+def test_prompts_due_at_one_poll_collapse_and_unseen_intervals_are_gaps(clock):
+    """A frozen app: one alert for the newest prompt; intervals nobody saw are gaps."""
+    engine = start(clock=clock)
+    clock.advance(30)
+    engine.set_code("ON", True)
+    clock.advance(180)  # now 210 s: prompts 1-3 are due, intervals 2-3 were never seen
+    prompts = engine.poll()
+    assert [(p.interval, p.missed) for p in prompts] == [(1, True), (2, True), (3, False)]
+    assert [(i.status, i.codes) for i in engine.observation.intervals] == [
+        ("coded", ("ON",)), ("gap", ()), ("gap", ())]
+
+
+def test_pause_is_left_out_of_interval_time(clock):
+    engine = start(clock=clock)
+    t0 = clock.monotonic()
+    clock.advance(30)
+    engine.pause()
+    assert engine.next_prompt_due() is None
+    clock.advance(300)  # fire drill
+    assert engine.poll() == []
+    with pytest.raises(ObservationStateError, match="paused"):
+        engine.toggle("ON")
+    engine.set_note("fire drill")  # notes are fine while paused
+    assert engine.resume_after_pause() == 300
+    assert engine.next_prompt_due() == t0 + 360
+    clock.advance(29.9)
+    assert engine.poll() == []
+    clock.advance(0.1)
+    [p] = engine.poll()
+    assert p.interval == 1 and p.due == t0 + 360
+    obs = engine.observation
+    assert obs.intervals[0].end_s == 60 and obs.intervals[0].note == "fire drill"
+    assert [(p.t, p.duration_s) for p in obs.pauses] == [(30, 300)]
+    assert engine.observed_seconds() == 60
+
+
+def test_skip_marks_the_current_interval_and_drops_its_codes(clock):
+    engine = start(clock=clock)
+    clock.advance(10)
+    engine.toggle("ON")
+    assert engine.skip_interval() == 1
+    with pytest.raises(ObservationStateError, match="already marked skipped"):
+        engine.skip_interval()
+    clock.advance(60)
+    engine.poll()
+    clock.advance(50)
+    engine.poll()
+    assert [(i.status, i.codes) for i in engine.observation.intervals] == [("skipped", ()), ("coded", ("ON",))]
+
+
+def test_end_early_closes_the_part_interval_as_incomplete(clock):
+    engine = start(clock=clock, planned_duration_seconds=600)
+    engine.set_code("ON", True)
+    run_for(engine, clock, 150)
+    engine.end()
+    obs = engine.observation
+    assert [(i.index, i.status, i.start_s, i.end_s) for i in obs.intervals] == [
+        (1, "coded", 0, 60), (2, "coded", 60, 120), (3, "incomplete", 120, 150)]
+    assert (obs.end_reason, obs.observed_s) == ("ended_early", 150)
+    with pytest.raises(ObservationStateError, match="ended"):
+        engine.toggle("ON")
+    assert engine.next_prompt_due() is None
+
+
+def test_planned_duration_ends_the_observation(clock):
+    engine = start(clock=clock, planned_duration_seconds=300)
+    clock.advance(299)
+    engine.poll()
+    assert engine.observation.is_recording
+    clock.advance(1)
+    prompts = engine.poll()
+    assert prompts[-1].interval == 5 and prompts[-1].next_subject is None
+    assert engine.observation.end_reason == "completed" and engine.observation.observed_s == 300
+
+
+def test_momentary_end_sample_records_the_selection_at_the_prompt(clock):
+    """Minute intervals sample at the interval end: the state selected at the prompt counts."""
+    engine = start(clock=clock)
+    clock.advance(10)
+    engine.toggle("ON")
+    clock.advance(49)
+    engine.toggle("OFF-P")  # exclusive: replaces ON at 59 s
+    clock.advance(1)  # exactly 60 s, no poll yet
+    engine.toggle("DIS")  # happens at the prompt instant: belongs to interval 2
+    clock.advance(59.999)
+    engine.toggle("ON")
+    clock.advance(0.001)
+    engine.poll()
+    obs = engine.observation
+    assert [i.codes for i in obs.intervals] == [("OFF-P",), ("ON",)]
+
+
+def test_momentary_start_sample_with_grace(clock):
+    """BOSS samples at the interval start; keying within 3 s revises that sample only."""
+    engine = start(boss(), clock=clock)
+    clock.advance(2)
+    engine.press("a")  # AET within the grace period of interval 1
+    clock.advance(8)
+    engine.press("s")  # PET at 10 s: too late for interval 1
+    clock.advance(10)  # 20 s: interval 2 sampled PET at 15 s
+    engine.press("a")  # 5 s into interval 2: too late
+    clock.advance(10)  # 30 s
+    engine.poll()
+    clock.advance(15)
+    engine.poll()
+    assert [i.codes for i in engine.observation.intervals] == [("AET",), ("PET",), ("AET",)]
+
+
+def test_partial_codes_toggle_within_the_interval_and_reset(clock):
+    engine = start(boss(), clock=clock)
+    clock.advance(4)
+    assert engine.press("j") == "OFT-M"
+    clock.advance(2)
+    engine.press("j")  # off again
+    engine.press("k")
+    engine.press("l")
+    assert engine.observation.partial_codes == {"OFT-V", "OFT-P"}
+    clock.advance(9)
+    engine.poll()
+    assert engine.observation.partial_codes == frozenset()
+    clock.advance(15)
+    engine.poll()
+    assert [i.codes for i in engine.observation.intervals] == [("OFT-V", "OFT-P"), ()]
+
+
+def _with(scheme: CodingScheme, *codes: Code) -> CodingScheme:
+    for c in codes:
+        scheme = scheme.with_code(c)
+    return scheme
+
+
+def test_whole_interval_code_needs_the_whole_interval(clock):
+    seat = Code("SEAT", "x", "In seat", "#00AA00", RecordingMethod.WHOLE)
+    engine = start(_with(minute_intervals(), seat), clock=clock)
+    clock.advance(30)
+    engine.set_code("SEAT", True)  # from 30 s: not the whole of interval 1
+    clock.advance(60)  # 90 s: held since 60 s
+    engine.poll()
+    clock.advance(60)  # 150 s
+    engine.set_code("SEAT", False)  # dropped during interval 3
+    clock.advance(30)
+    engine.poll()
+    assert [i.codes for i in engine.observation.intervals] == [(), ("SEAT",), ()]
+
+
+def test_events_abc_notes_and_phases_are_timestamped(clock):
+    call = Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT)
+    engine = start(_with(minute_intervals(), call), clock=clock)
+    engine.mark_phase("starter")
+    clock.advance(12.5)
+    engine.press("c")
+    engine.set_note("noisy start")
+    clock.advance(60)
+    engine.count("CALL")
+    abc = engine.record_abc("asked to write", "threw pen", "sent out")
+    engine.set_note("revised", interval=1)
+    engine.mark_phase("main task")
+    obs = engine.observation
+    assert [(c.code, c.t, c.interval) for c in obs.counts] == [("CALL", 12.5, 1), ("CALL", 72.5, 2)]
+    assert (abc.behaviour, abc.t, abc.interval) == ("threw pen", 72.5, 2)
+    assert obs.intervals[0].note == "revised"
+    assert [(p.label, p.t) for p in obs.phases] == [("starter", 0), ("main task", 72.5)]
+    with pytest.raises(SchemeError):
+        engine.toggle("CALL")
+    with pytest.raises(SchemeError):
+        engine.count("ON")
+    with pytest.raises(ObservationStateError, match="10000"):
+        engine.set_note("x" * 10_001)
+
+
+def test_every_fifth_interval_observes_the_peer_with_its_own_live_state(clock):
+    engine = start(boss(), clock=clock)
+    clock.advance(1)
+    engine.press("a")  # target AET
+    subjects = []
+    for _ in range(4):
+        clock.advance(15)
+        subjects += [p.next_subject for p in engine.poll()]
+    assert subjects == ["target", "target", "target", "peer"]
+    assert engine.observation.current_subject == "peer"
+    clock.advance(15)  # interval 5 (peer) closes: the peer was never keyed
+    engine.poll()
+    clock.advance(15)
+    engine.poll()
+    obs = engine.observation
+    assert [(i.subject, i.codes) for i in obs.intervals] == [
+        ("target", ("AET",))] * 4 + [("peer", ()), ("target", ("AET",))]
+
+
+def test_a_failing_sink_leaves_the_state_unchanged(clock):
+    calls = []
+
+    def flaky(event):
+        calls.append(event)
+        if len(calls) > 1:
+            raise OSError("disk full")
+
+    engine = ObservationEngine.start(ObservationSetup(case_id="C"), minute_intervals(), sink=flaky, clock=clock)
+    with pytest.raises(OSError):
+        engine.toggle("ON")
+    assert engine.observation.selection == frozenset() and engine.observation.next_seq == 1
+
+
+def test_finalised_observation_is_immutable_and_corrections_are_new_versions(clock):
+    sink = MemorySink()
+    engine = start(clock=clock, sink=sink)
+    engine.set_code("ON", True)
+    run_for(engine, clock, 120)
+    engine.end()
+    engine.finalise()
+    for action in (lambda: engine.set_note("x", interval=1), engine.finalise,
+                   lambda: engine.recode_interval(1, ["DIS"]), engine.end):
+        with pytest.raises(ObservationFinalised):
+            action()
+    old = engine.observation
+    fix_sink = MemorySink()
+    fix = ObservationEngine.correct(old, sink=fix_sink, clock=clock, observation_id="obs-fix")
+    fix.recode_interval(2, ["DIS", "GRP"])
+    fix.finalise()
+    new = fix.observation
+    assert (new.id, new.version, new.supersedes) == ("obs-fix", 2, "obs-test")
+    assert [i.codes for i in new.intervals] == [("ON",), ("DIS", "GRP")]
+    assert [i.codes for i in old.intervals] == [("ON",), ("ON",)]
+    assert {e.observation_id for e in fix_sink.events} == {"obs-fix"}
+    with pytest.raises(SchemeError, match="only one code"):
+        ObservationEngine.correct(old, sink=MemorySink(), clock=clock).recode_interval(1, ["ON", "DIS"])
