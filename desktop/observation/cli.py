@@ -1,8 +1,7 @@
 """``fieldnote observation ...``: export, import, summary, agreement, list.
 
 The commands talk only to an ``ObservationRepository`` made by
-``repository_factory`` (the file store for now; the lead swaps in the SQLite
-store by replacing the factory). ``summary`` and ``agreement`` also accept a
+``repository_factory`` (the encrypted store). ``summary`` and ``agreement`` also accept a
 path to an existing ``.json`` interchange file instead of an id.
 """
 from __future__ import annotations
@@ -17,10 +16,23 @@ from .agreement import compare
 from .errors import ObservationError
 from .interchange import read_file, to_csv, to_json
 from .observation import Observation
-from .repository import FileObservationRepository, ObservationRepository
+from .repository import ObservationRepository
 from .summary import summarise
 
-repository_factory: Callable[[], ObservationRepository] = FileObservationRepository
+def store_repository() -> ObservationRepository:
+    """The observations in the encrypted store (the passphrase may come from
+    FIELDNOTE_PASSPHRASE where there is no OS keyring)."""
+    from desktop.store import StoreError, open_store
+
+    from .store_repository import StoreObservationRepository
+
+    try:
+        return StoreObservationRepository(open_store())
+    except StoreError as exc:
+        raise ObservationError(str(exc)) from None
+
+
+repository_factory: Callable[[], ObservationRepository] = store_repository
 
 
 def register(subparsers) -> None:
@@ -156,6 +168,10 @@ def _agreement(args) -> int:
 
 
 def _list(args) -> int:
-    for oid in repository_factory().list():
+    try:
+        ids = repository_factory().list()
+    except ObservationError as exc:
+        return _fail("list", exc)
+    for oid in ids:
         print(oid)
     return 0

@@ -206,6 +206,33 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
            WHEN (SELECT status FROM form_completion WHERE id = OLD.completion_id) = 'final'
            BEGIN SELECT RAISE(ABORT, 'a finalised form cannot change; make a correction'); END""",
     ]),
+    (5, "classroom observations as event logs", [
+        # What lists and resume need; the event log below is the observation itself.
+        f"""CREATE TABLE observation ({SYNC_COLUMNS},
+            referral_id TEXT REFERENCES referral(id),
+            lesson TEXT,
+            scheme_name TEXT,
+            interval_seconds INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('recording', 'ended', 'final')),
+            observation_version INTEGER NOT NULL DEFAULT 1,
+            supersedes TEXT,
+            started_at TEXT NOT NULL,
+            ended_at TEXT)""",
+        # One row per engine event, committed as it happens: append-only evidence.
+        f"""CREATE TABLE observation_event ({SYNC_COLUMNS},
+            observation_id TEXT NOT NULL REFERENCES observation(id),
+            seq INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX observation_event_seq ON observation_event(observation_id, seq)",
+        "CREATE INDEX observation_referral ON observation(referral_id, started_at)",
+        """CREATE TRIGGER observation_event_no_update BEFORE UPDATE ON observation_event
+           BEGIN SELECT RAISE(ABORT, 'recorded observation events cannot change'); END""",
+        """CREATE TRIGGER observation_event_no_delete BEFORE DELETE ON observation_event
+           BEGIN SELECT RAISE(ABORT, 'recorded observation events cannot change'); END""",
+        """CREATE TRIGGER observation_final BEFORE UPDATE ON observation WHEN OLD.status = 'final'
+           BEGIN SELECT RAISE(ABORT, 'a finalised observation cannot change; make a new version'); END""",
+    ]),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -213,4 +240,4 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 # Tables whose rows sync, and the columns a client may set on each (everything
 # but the sync columns). Derived from the schema at open time; see Store.
 SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call",
-            "form_completion", "form_answer")
+            "form_completion", "form_answer", "observation", "observation_event")
