@@ -79,4 +79,6 @@ def start_app(argv: list[str] | None = None):
     window = MainWindow(store, keys, settings, lambda: Store.open(db_path, key, actor=actor))
     window.show()
     window.check_store_in_background()
+    from PySide6.QtCore import QTimer
+    QTimer.singleShot(0, window.offer_resume)  # an observation a crash interrupted
     return app, window, store

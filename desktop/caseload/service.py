@@ -388,6 +388,12 @@ class Caseload:
                 "SELECT * FROM helpline_call WHERE referral_id = ? AND deleted = 0", [referral_id]):
             items.append({"date": c["call_date"], "kind": "helpline_call", "id": c["id"],
                           "title": "Helpline call: " + c["topic"], "detail": c["advice"] or ""})
+        for o in self.store.db.query(
+                "SELECT * FROM observation WHERE referral_id = ? AND deleted = 0", [referral_id]):
+            state = {"recording": "still recording", "ended": "ended", "final": "finalised"}[o["status"]]
+            items.append({"date": o["started_at"][:10], "kind": "observation", "id": o["id"],
+                          "title": f"Classroom observation: {o['lesson'] or 'lesson'} ({state})",
+                          "detail": f"{o['scheme_name']}, {o['interval_seconds']} s intervals"})
         if referral["closed_on"]:
             items.append({"date": referral["closed_on"], "kind": "closure", "id": referral_id,
                           "title": "Closed: " + vocab.CLOSURE_OUTCOMES.get(referral["outcome"], ""),

@@ -16,7 +16,7 @@ ACTIONS = {"create": "added", "update": "changed", "delete": "deleted", "view": 
            "export": "exported"}
 ENTITY_WORDS = {"referral": "the referral", "pupil": "the pupil", "visit": "a visit",
                 "support_plan": "a support plan", "helpline_call": "a helpline call"}
-KIND_MARK = {"referral": "●", "allocation": "→", "visit": "◆", "support_plan": "▣",
+KIND_MARK = {"observation": "◉", "referral": "●", "allocation": "→", "visit": "◆", "support_plan": "▣",
              "helpline_call": "☎", "closure": "■"}
 
 
@@ -48,7 +48,8 @@ class CaseView(QWidget):
         self.referral.setWordWrap(True)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for key, text, tip in (("visit", "Add visit…", "Ctrl+Shift+V"),
+        for key, text, tip in (("observe", "Observe…", "Ctrl+Shift+O"),
+                               ("visit", "Add visit…", "Ctrl+Shift+V"),
                                ("allocate", "Allocate…", "Ctrl+Shift+A"),
                                ("plan", "New PSP…", ""), ("call", "Log call…", ""),
                                ("edit_referral", "Edit referral…", ""),
@@ -121,7 +122,7 @@ class CaseView(QWidget):
                          f"{e(vocab.CLOSURE_OUTCOMES.get(r['outcome'], r['outcome'] or ''))}")
         self.referral.setText("<br>".join(lines))
         closed = r["status"] == "closed"
-        for key in ("visit", "allocate", "plan", "close"):
+        for key in ("observe", "visit", "allocate", "plan", "close"):
             self.buttons[key].setEnabled(not closed)
         self.timeline_model.clear()
         for item in case["timeline"]:

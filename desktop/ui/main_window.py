@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from desktop.caseload import Caseload
 from desktop.caseload import vocab
 from desktop.config import Settings, save_settings
+from desktop.dates import to_uk_datetime
 from desktop.store import Store, StoreError
 from desktop.store.keys import KeyManager
 from desktop.ui import dialogs
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
         self.save_config = save_config
         self.caseload = Caseload(store, today)
         self.undo_stack = QUndoStack(self)
+        self.observation_windows: list = []
         self.resize(1280, 780)
         self.setMinimumSize(1000, 600)
 
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
         self.addActions([undo, redo])
         self._action(edit, "&Find…", self.focus_search, QKeySequence.StandardKey.Find)
         case = bar.addMenu("&Case")
+        self._action(case, "&Observe a lesson…", self.observe, "Ctrl+Shift+O", "observe")
         self._action(case, "Add &visit…", lambda: self.case_action("visit"), "Ctrl+Shift+V")
         self._action(case, "&Allocate…", lambda: self.case_action("allocate"), "Ctrl+Shift+A")
         self._action(case, "New &Pastoral Support Plan…", lambda: self.case_action("plan"))
@@ -330,6 +333,8 @@ class MainWindow(QMainWindow):
         if referral_id is None:
             self.statusBar().showMessage("Select a case first.", 4000)
             return
+        if action == "observe":
+            return self.observe()
         before = self.store.get("referral", referral_id)
         pupil_before = self.store.get("pupil", before["pupil_id"])
         school_before = self.store.get("school", before["school_id"])
@@ -363,6 +368,45 @@ class MainWindow(QMainWindow):
             steps.append(Creation(self.store, created_entity, result))
         # push() calls redo(), which (already applied) only refreshes the view
         self.undo_stack.push(CaseCommand(text, steps, lambda: self.refresh(select=referral_id)))
+
+    # -- classroom observation ----------------------------------------------------------------------
+    def observe(self, clock=None):
+        """Set up and start recording an observation of the selected case's pupil."""
+        from desktop.ui.observation_window import start_observation
+
+        referral_id = self.current_referral_id()
+        if referral_id is None:
+            self.statusBar().showMessage("Select a case first.", 4000)
+            return None
+        case = self.caseload.open_case(referral_id, record_view=False)
+        if case["referral"]["status"] == "closed":
+            self.statusBar().showMessage("This case is closed.", 4000)
+            return None
+        return start_observation(self, case, clock)
+
+    def offer_resume(self, clock=None) -> list:
+        """After a crash or kill: offer to carry on each observation left recording."""
+        from desktop.observation.store_repository import StoreObservationRepository
+        from desktop.ui.observation_window import resume_observation
+
+        resumed = []
+        for row in StoreObservationRepository(self.store).unfinished():
+            answer = QMessageBox.question(
+                self, "Resume observation",
+                f"An observation ({row['lesson'] or 'lesson'}, started "
+                f"{to_uk_datetime(row['started_at'])}) was interrupted. Carry on recording? Every "
+                "interval coded so far is kept; the time the app was closed is marked as a gap.\n\n"
+                "Choose No to end it where it stopped.")
+            if answer == QMessageBox.StandardButton.Yes:
+                resumed.append(resume_observation(self, row["id"], clock))
+            else:
+                from desktop.observation.engine import ObservationEngine, SystemClock
+                repo = StoreObservationRepository(self.store)
+                engine = ObservationEngine.resume(repo.events(row["id"]), sink=repo.sink,
+                                                  clock=clock or SystemClock())
+                engine.end()
+        self.refresh()
+        return resumed
 
     def _timeline_activated(self, index) -> None:
         if index.data(CaseView.TimelineIdRole + 1) == "visit":

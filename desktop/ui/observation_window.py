@@ -1,0 +1,445 @@
+"""Classroom observation: set-up, the keyboard-first recording window, and its summary.
+
+The engine (no Qt) owns the timing: prompt k is due at start + k × interval on the
+monotonic clock. This window only asks it, with a precise single-shot timer aimed
+at the next due time plus a 200 ms tick for the countdown, so a slow repaint can
+never shift the schedule. Every key press goes through the engine to the store's
+sink, which commits it before the screen changes.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QApplication, QDialog, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
+    QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+)
+
+from desktop.observation.engine import ObservationEngine, SystemClock
+from desktop.observation.errors import ObservationError
+from desktop.observation.records import ObservationSetup
+from desktop.observation.scheme import presets
+from desktop.observation.store_repository import StoreObservationRepository
+from desktop.observation.summary import summarise
+from desktop.store import ValidationError
+from desktop.ui.dialogs import RecordDialog
+
+SUBJECT_COLOURS = {"target": "#1d4ed8", "peer": "#111827"}
+GAP_COLOUR = "#d1d5db"
+
+
+def setup_dialog(case: dict, parent=None) -> RecordDialog:
+    """Set-up for one observation of the case's pupil; ``result_value`` is (setup, scheme)."""
+    schemes = {s.id: s for s in presets()}
+
+    def save(v):
+        scheme = schemes[v["scheme"]]
+        try:
+            setup = ObservationSetup(
+                case_id=case["referral"]["id"],
+                pupil=f"{case['pupil']['first_name']} {case['pupil']['last_name']}",
+                school=case["school"]["name"], lesson=v["lesson"] or "", teacher=v["teacher"] or "",
+                setting=v["setting"] or "", class_size=v["class_size"] or None,
+                adults_present=v["adults_present"] or None,
+                interval_seconds=v["interval_seconds"] or scheme.interval_seconds,
+                planned_duration_seconds=(v["planned_minutes"] * 60) or None,
+                peer_every=v["peer_every"] or None,
+                prompt_audible=bool(v["prompt_audible"]), prompt_visual=bool(v["prompt_visual"]))
+        except (ValueError, ObservationError) as exc:
+            raise ValidationError({"interval_seconds": str(exc)}) from None
+        return setup, scheme
+
+    d = RecordDialog("Start a classroom observation", save, parent)
+    d.buttons.button(d.buttons.StandardButton.Save).setText("Start")
+    d.add_choice("scheme", "Coding scheme", {s.id: s.name for s in schemes.values()})
+    d.add_text("lesson", "Lesson / subject", "e.g. Year 5 maths")
+    d.add_text("teacher", "Teacher")
+    d.add_text("setting", "Setting", "e.g. classroom, hall")
+    d.add_number("class_size", "Pupils in class", 60)
+    d.add_number("adults_present", "Adults present", 20)
+    d.add_number("interval_seconds", "Interval (seconds)", 3600)
+    d.add_number("planned_minutes", "Planned length (minutes)", 600)
+    d.add_number("peer_every", "Comparison peer every Nth interval (0 = none)", 50)
+    d.add_check("prompt_audible", "Sound at each prompt")
+    d.add_check("prompt_visual", "Flash at each prompt")
+
+    def scheme_defaults():
+        scheme = schemes[d.fields["scheme"].currentData()]
+        d.set_values({"interval_seconds": scheme.interval_seconds,
+                      "peer_every": scheme.peer_every or 0})
+    d.fields["scheme"].currentIndexChanged.connect(scheme_defaults)
+    scheme_defaults()
+    d.set_values({"planned_minutes": 60, "prompt_audible": 1, "prompt_visual": 1,
+                  "lesson": "", "setting": "Classroom"})
+    return d
+
+
+class IntervalStrip(QWidget):
+    """One cell per interval, coloured by its first behaviour code; peers marked above, gaps grey."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFixedHeight(64)
+        self.intervals = ()
+        self.colours: dict[str, str] = {}
+        self.planned: int | None = None
+
+    def show_intervals(self, intervals, colours: dict[str, str], planned: int | None) -> None:
+        self.intervals, self.colours, self.planned = tuple(intervals), colours, planned
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        n = max(len(self.intervals), self.planned or 0, 1)
+        width = (self.width() - 2) / n
+        top, height = 14, self.height() - 20
+        painter.setPen(QPen(QColor("#9ca3af"), 1))
+        painter.drawRect(QRectF(1, top, self.width() - 2, height))
+        for i, interval in enumerate(self.intervals):
+            x = 1 + i * width
+            if interval.status != "coded":
+                colour = GAP_COLOUR
+            else:
+                colour = next((self.colours[c] for c in interval.codes if c in self.colours), "#f3f4f6")
+            painter.fillRect(QRectF(x, top, max(width - 1, 1), height), QColor(colour))
+            if interval.subject == "peer":
+                painter.fillRect(QRectF(x, 4, max(width - 1, 1), 6), QColor(SUBJECT_COLOURS["peer"]))
+        painter.end()
+
+
+class ObservationWindow(QWidget):
+    """The live recording window. Keys: the scheme's code keys; Tab next (skip the rest of
+    this interval); Ctrl+N note; Space pause/resume; Ctrl+B ABC record; Esc end."""
+
+    ended = Signal(str)  # observation id
+
+    def __init__(self, engine: ObservationEngine, clock, parent=None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.engine = engine
+        self.clock = clock  # the engine's clock: the countdown reads the same time
+        obs = engine.observation
+        self.setWindowTitle(f"Observation — {obs.setup.pupil} — {obs.setup.lesson or 'lesson'}")
+        self.setMinimumSize(1000, 640)
+        self.resize(1340, 740)
+        self.colours = {c.id: c.colour for c in obs.scheme.codes}
+        self._flash_off = QTimer(self, singleShot=True, interval=350)
+        self._flash_off.timeout.connect(lambda: self.banner.setStyleSheet(self._banner_style()))
+
+        self.heading = QLabel(f"<b>{obs.setup.pupil}</b> · {obs.setup.school} · {obs.setup.lesson}")
+        self.heading.setStyleSheet("font-size: 16px;")
+        self.banner = QLabel()
+        self.banner.setObjectName("subjectBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.interval_label = QLabel()
+        self.interval_label.setObjectName("intervalLabel")
+        self.countdown = QLabel()
+        self.countdown.setObjectName("countdown")
+        big = QFont()
+        big.setPointSize(40)
+        big.setBold(True)
+        self.countdown.setFont(big)
+        self.on_task = QLabel()
+        self.on_task.setObjectName("onTask")
+        self.on_task.setStyleSheet("font-size: 16px;")
+        self.status_line = QLabel()
+        self.status_line.setObjectName("statusLine")
+        self.status_line.setStyleSheet("color: #92400e;")
+
+        self.code_buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        groups: dict[str, int] = {}
+        labels = {g.id: g.label for g in obs.scheme.groups}
+        for code in obs.scheme.codes:
+            group = code.group or code.method.value
+            if group not in groups:
+                groups[group] = len(groups)
+                heading = QLabel(labels.get(group, group.replace("_", " ").capitalize()))
+                heading.setStyleSheet("font-weight: 600; color: #374151;")
+                grid.addWidget(heading, 0, groups[group])
+            column = groups[group]
+            row = 1 + sum(1 for c in self.code_buttons if self._group(c) == group)
+            button = QPushButton(f"{code.key}   {code.label}")
+            button.setObjectName(f"code_{code.id}")
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the window, not a button
+            button.setMinimumHeight(48)
+            button.clicked.connect(lambda _=False, k=code.key: self.press(k))
+            grid.addWidget(button, row, column)
+            self.code_buttons[code.id] = button
+        self.strip = IntervalStrip()
+        hints = QLabel("Keys: codes as shown · Tab next interval · Ctrl+N note · Space pause · "
+                       "Ctrl+B ABC incident · Ctrl+P lesson phase · Esc end")
+        hints.setStyleSheet("color: #6b7280;")
+        end = QPushButton("End observation")
+        end.setObjectName("endObservation")
+        end.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        end.clicked.connect(self.end)
+
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.on_task)
+        clock_box = QVBoxLayout()
+        clock_box.addWidget(self.banner)
+        clock_box.addWidget(self.interval_label)
+        clock_box.addWidget(self.countdown, 0, Qt.AlignmentFlag.AlignHCenter)
+        clock_box.addStretch()
+        codes_box = QVBoxLayout()
+        codes_box.addLayout(grid)
+        codes_box.addStretch()
+        middle = QHBoxLayout()
+        middle.addLayout(clock_box, 1)
+        middle.addLayout(codes_box, 3)
+        bottom = QHBoxLayout()
+        bottom.addWidget(hints, 1)
+        bottom.addWidget(end)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.status_line)
+        layout.addWidget(QLabel("Intervals so far, coloured by code (a black mark above is a peer "
+                                "interval; grey is a gap or a skipped interval):"))
+        layout.addWidget(self.strip)
+        layout.addLayout(bottom)
+
+        # Handled in keyPressEvent, not as shortcuts: they must work whatever has focus
+        # in this window, and Tab must never move focus instead of moving on.
+        self.commands = {
+            (Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier): self.skip,
+            (Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier): self.toggle_pause,
+            (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier): self.end,
+            (Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier): self.note,
+            (Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier): self.abc,
+            (Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier): self.phase,
+        }
+
+        self.prompt_timer = QTimer(self)
+        self.prompt_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.prompt_timer.setSingleShot(True)
+        self.prompt_timer.timeout.connect(self.tick)
+        self.display_timer = QTimer(self)
+        self.display_timer.setInterval(200)
+        self.display_timer.timeout.connect(self.tick)
+        self.display_timer.start()
+        self.tick()
+
+    def _group(self, code_id: str) -> str:
+        code = next(c for c in self.engine.observation.scheme.codes if c.id == code_id)
+        return code.group or code.method.value
+
+    # -- timing ----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Poll the engine (prompts fire here), then redraw and re-aim the prompt timer."""
+        if self.engine.observation.status != "recording":
+            return
+        prompts = self.engine.poll()
+        if prompts:
+            self.prompted(prompts[-1])
+        due = self.engine.next_prompt_due()
+        if due is not None:
+            ms = max(0, int((due - self.clock.monotonic()) * 1000))
+            self.prompt_timer.start(ms)
+        self.refresh()
+        if self.engine.observation.status != "recording":
+            self._finished()
+
+    def prompted(self, prompt) -> None:
+        setup = self.engine.observation.setup
+        if setup.prompt_audible:
+            QApplication.beep()
+        if setup.prompt_visual:
+            self.banner.setStyleSheet("background: #facc15; color: #111827; font-size: 22px; "
+                                      "font-weight: 700; padding: 8px;")
+            self._flash_off.start()
+
+    # -- actions ----------------------------------------------------------------------------
+    def focusNextPrevChild(self, _next: bool) -> bool:
+        return False  # Tab means "next interval" here
+
+    def keyPressEvent(self, event) -> None:
+        modifiers = event.modifiers() & (Qt.KeyboardModifier.ControlModifier
+                                         | Qt.KeyboardModifier.AltModifier)
+        command = self.commands.get((Qt.Key(event.key()), modifiers))
+        if command:
+            command()
+            return
+        text = event.text()
+        if text and not modifiers and self.engine.observation.status == "recording" and self.press(text):
+            return
+        super().keyPressEvent(event)
+
+    def press(self, key: str) -> bool:
+        """Code by key; False if the key means nothing in this scheme."""
+        if self.engine.observation.scheme.by_key(key) is None:
+            return False
+        self._act(self.engine.press, key)
+        return True
+
+    def _act(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except ObservationError as exc:
+            self.status_line.setText(str(exc))
+        self.refresh()
+
+    def skip(self) -> None:
+        self._act(self.engine.skip_interval)
+
+    def toggle_pause(self) -> None:
+        self._act(self.engine.resume_after_pause if self.engine.observation.paused else self.engine.pause)
+        self.tick()
+
+    def note(self) -> None:
+        text, ok = QInputDialog.getText(self, "Note", "Note for this interval:")
+        if ok and text.strip():
+            self._act(self.engine.set_note, text.strip())
+
+    def phase(self) -> None:
+        text, ok = QInputDialog.getText(self, "Lesson phase", "The phase starting now (e.g. plenary):")
+        if ok and text.strip():
+            self._act(self.engine.mark_phase, text.strip())
+
+    def abc(self) -> None:
+        dialog = AbcDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._act(self.engine.record_abc, *dialog.values())
+
+    def end(self) -> None:
+        if self.engine.observation.status != "recording":
+            self.close()
+            return
+        if QMessageBox.question(self, "End observation", "End the observation now?") \
+                == QMessageBox.StandardButton.Yes:
+            self._act(self.engine.end)
+            self._finished()
+
+    def _finished(self) -> None:
+        self.prompt_timer.stop()
+        self.display_timer.stop()
+        self.refresh()
+        self.ended.emit(self.engine.observation.id)
+
+    def closeEvent(self, event) -> None:
+        if self.engine.observation.status == "recording":
+            answer = QMessageBox.question(
+                self, "Observation still recording",
+                "End the observation now? Choose No to leave it recording: Fieldnote will offer "
+                "to resume it (the time away is marked as a gap).",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Yes:
+                self._act(self.engine.end)
+                self._finished()
+        self.prompt_timer.stop()
+        self.display_timer.stop()
+        super().closeEvent(event)
+
+    # -- display ----------------------------------------------------------------------------
+    def _banner_style(self) -> str:
+        colour = SUBJECT_COLOURS.get(self.engine.observation.current_subject, "#374151")
+        return f"background: {colour}; color: white; font-size: 22px; font-weight: 700; padding: 8px;"
+
+    def refresh(self) -> None:
+        obs = self.engine.observation
+        planned = obs.setup.planned_intervals
+        if obs.status == "recording":
+            subject = obs.current_subject
+            self.banner.setText("PEER" if subject == "peer" else "TARGET PUPIL")
+            if not self._flash_off.isActive():
+                self.banner.setStyleSheet(self._banner_style())
+            of = f" of {planned}" if planned else ""
+            self.interval_label.setText(f"Interval {obs.current_interval}{of}")
+            due = self.engine.next_prompt_due()
+            if obs.paused or due is None:
+                self.countdown.setText("paused" if obs.paused else "")
+            else:
+                left = max(0.0, due - self.clock.monotonic())
+                self.countdown.setText(f"{int(left) // 60}:{int(left) % 60:02d}")
+        else:
+            self.banner.setText("Ended")
+            self.banner.setStyleSheet("background: #374151; color: white; font-size: 22px; padding: 8px;")
+            self.countdown.setText("")
+            self.interval_label.setText(f"{len(obs.intervals)} intervals recorded")
+        selected = obs.selection | obs.partial_codes if obs.status == "recording" else frozenset()
+        for code_id, button in self.code_buttons.items():
+            on = code_id in selected
+            button.setChecked(on)
+            colour = self.colours[code_id]
+            button.setStyleSheet(
+                f"background: {colour}; color: white; font-weight: 700;" if on else
+                f"border: 2px solid {colour}; background: white;")
+        counts = {}
+        for c in obs.counts:
+            counts[c.code] = counts.get(c.code, 0) + 1
+        for code_id, n in counts.items():
+            if code_id in self.code_buttons:
+                self.code_buttons[code_id].setText(
+                    self.code_buttons[code_id].text().split("  (")[0] + f"  ({n})")
+        self.on_task.setText(self._on_task_text())
+        self.strip.show_intervals(obs.intervals, self.colours, planned)
+        if obs.paused:
+            self.status_line.setText("Paused: press Space to carry on. Paused time is not observed.")
+        elif self.status_line.text().startswith("Paused"):
+            self.status_line.clear()
+
+    def _on_task_text(self) -> str:
+        obs = self.engine.observation
+        if not obs.intervals:
+            return "On task: —"
+        summary = summarise(obs)
+        parts = []
+        for label, subject in (("Target", summary.overall.target), ("Peer", summary.overall.peer)):
+            if subject is not None and subject.on_task.percent is not None:
+                parts.append(f"{label} on task {subject.on_task.percent:.0f}%")
+        return " · ".join(parts) or "On task: —"
+
+
+class AbcDialog(QDialog):
+    """An ABC incident: antecedent, behaviour, consequence."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("ABC incident")
+        self.fields = [QLineEdit(), QLineEdit(), QLineEdit()]
+        form = QFormLayout(self)
+        for label, field in zip(("Antecedent (what happened before)", "Behaviour",
+                                 "Consequence (what happened after)"), self.fields):
+            form.addRow(label, field)
+        ok = QPushButton("Record")
+        ok.clicked.connect(self.accept)
+        form.addRow(ok)
+
+    def values(self) -> tuple[str, str, str]:
+        return tuple(f.text().strip() for f in self.fields)
+
+
+def start_observation(window, case: dict, clock=None) -> ObservationWindow | None:
+    """Ask for the set-up, start recording into the store, and show the recording window."""
+    dialog = setup_dialog(case, window)
+    result = window._run_dialog(dialog)
+    if not result:
+        return None
+    setup, scheme = result
+    repo = StoreObservationRepository(window.store)
+    clock = clock or SystemClock()
+    engine = ObservationEngine.start(setup, scheme, sink=repo.sink, clock=clock)
+    return show_recording(window, engine, clock)
+
+
+def resume_observation(window, observation_id: str, clock=None) -> ObservationWindow:
+    repo = StoreObservationRepository(window.store)
+    clock = clock or SystemClock()
+    engine = ObservationEngine.resume(repo.events(observation_id), sink=repo.sink, clock=clock)
+    return show_recording(window, engine, clock)
+
+
+def show_recording(window, engine: ObservationEngine, clock) -> ObservationWindow:
+    recording = ObservationWindow(engine, clock, window)
+    recording.ended.connect(lambda _oid: window.refresh())
+    window.observation_windows.append(recording)
+    recording.show()
+    recording.activateWindow()
+    return recording
