@@ -9,10 +9,10 @@ sink, which commits it before the screen changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QApplication, QDialog, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
-    QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+    QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
 from desktop.observation.engine import ObservationEngine, SystemClock
@@ -175,6 +175,14 @@ class ObservationWindow(QWidget):
         end.setObjectName("endObservation")
         end.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         end.clicked.connect(self.end)
+        self.end_button = end
+        self.finalise_button = QPushButton("Finalise")
+        self.finalise_button.setObjectName("finaliseObservation")
+        self.finalise_button.setToolTip("A finalised observation cannot change; a correction becomes a new version.")
+        self.finalise_button.clicked.connect(self.finalise)
+        self.finalise_button.hide()
+        self.summary = SummaryView()
+        self.summary.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
@@ -187,11 +195,16 @@ class ObservationWindow(QWidget):
         codes_box = QVBoxLayout()
         codes_box.addLayout(grid)
         codes_box.addStretch()
+        self.codes_panel = QWidget()
+        self.codes_panel.setLayout(codes_box)
         middle = QHBoxLayout()
         middle.addLayout(clock_box, 1)
-        middle.addLayout(codes_box, 3)
+        middle.addWidget(self.codes_panel, 3)
+        middle.addWidget(self.summary, 3)
         bottom = QHBoxLayout()
         bottom.addWidget(hints, 1)
+        self.hints = hints
+        bottom.addWidget(self.finalise_button)
         bottom.addWidget(end)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -317,6 +330,24 @@ class ObservationWindow(QWidget):
         self.prompt_timer.stop()
         self.display_timer.stop()
         self.refresh()
+        self.show_ended()
+        self.ended.emit(self.engine.observation.id)
+
+    def show_ended(self) -> None:
+        """Swap the code keys for the summary; offer to finalise."""
+        obs = self.engine.observation
+        self.codes_panel.hide()
+        self.summary.show_summary(obs)
+        self.summary.show()
+        self.hints.setText("Finalised observations cannot change; a correction is a new version.")
+        self.end_button.setText("Close")
+        self.finalise_button.setVisible(obs.status == "ended")
+        if obs.status == "finalised":
+            self.banner.setText("Finalised")
+
+    def finalise(self) -> None:
+        self._act(self.engine.finalise)
+        self.show_ended()
         self.ended.emit(self.engine.observation.id)
 
     def closeEvent(self, event) -> None:
@@ -397,6 +428,77 @@ class ObservationWindow(QWidget):
         return " · ".join(parts) or "On task: —"
 
 
+def _percent(ratio) -> str:
+    return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.0f}%"
+
+
+class SummaryView(QWidget):
+    """The summary of an ended observation: % of intervals per code for target and peer
+    (BOSS arithmetic), events per minute, and the same by lesson phase or time bin."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.codes_model = QStandardItemModel(self)
+        self.blocks_model = QStandardItemModel(self)
+        self.codes_table, self.blocks_table = QTableView(), QTableView()
+        for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model)):
+            table.setModel(model)
+            table.verticalHeader().hide()
+            table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+            table.horizontalHeader().setStretchLastSection(True)
+        self.codes_table.setObjectName("summaryCodes")
+        self.blocks_table.setObjectName("summaryBlocks")
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        left.addWidget(self.heading)
+        left.addWidget(self.codes_table, 1)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>By lesson phase, or by 5-minute bin</b>"))
+        right.addWidget(self.blocks_table, 1)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+
+    def show_summary(self, obs) -> None:
+        summary = summarise(obs)
+        target, peer = summary.overall.target, summary.overall.peer
+        excluded = ", ".join(f"{n} {status}" for status, n in summary.statuses.items()
+                             if n and status != "coded")
+        self.heading.setText(
+            f"<b>{summary.intervals} intervals of {summary.interval_seconds} s</b>, "
+            f"{summary.observed_seconds / 60:.1f} minutes observed"
+            + (f" ({excluded}, left out of the percentages)" if excluded else "")
+            + f"<br>Target on task: <b>{_percent(target.on_task)}</b> of {target.included} intervals"
+            + (f" · Peer on task: <b>{_percent(peer.on_task)}</b> of {peer.included}" if peer else ""))
+        labels = {c.id: c.label for c in obs.scheme.codes}
+        self.codes_model.clear()
+        events = summary.events
+        self.codes_model.setHorizontalHeaderLabels(
+            ["Code", "Target % of intervals"] + (["Peer % of intervals"] if peer else [])
+            + (["Events (per min)"] if events else []))
+        for code_id, ratio in target.codes.items():
+            row = [labels.get(code_id, code_id), _percent(ratio)]
+            if peer:
+                row.append(_percent(peer.codes.get(code_id)))
+            if events:
+                row.append("")
+            self.codes_model.appendRow([QStandardItem(x) for x in row])
+        for code_id, event in events.items():
+            rate = "—" if event.rate_per_minute is None else f"{event.rate_per_minute:.2f}"
+            row = [labels.get(code_id, code_id), "", *([""] if peer else []), f"{event.count} ({rate})"]
+            self.codes_model.appendRow([QStandardItem(x) for x in row])
+        self.codes_table.resizeColumnsToContents()
+        blocks = summary.by_phase or summary.by_time_bin
+        self.blocks_model.clear()
+        self.blocks_model.setHorizontalHeaderLabels(["Block", "Target on task", "Peer on task"])
+        for block in blocks:
+            self.blocks_model.appendRow([
+                QStandardItem(block.label), QStandardItem(_percent(block.target.on_task)),
+                QStandardItem(_percent(block.peer.on_task) if block.peer else "—")])
+        self.blocks_table.resizeColumnsToContents()
+
+
 class AbcDialog(QDialog):
     """An ABC incident: antecedent, behaviour, consequence."""
 
@@ -434,6 +536,16 @@ def resume_observation(window, observation_id: str, clock=None) -> ObservationWi
     clock = clock or SystemClock()
     engine = ObservationEngine.resume(repo.events(observation_id), sink=repo.sink, clock=clock)
     return show_recording(window, engine, clock)
+
+
+def open_observation(window, observation_id: str) -> ObservationWindow:
+    """An ended or finalised observation: its strip and summary (and Finalise, if not yet)."""
+    repo = StoreObservationRepository(window.store)
+    clock = SystemClock()
+    engine = ObservationEngine(repo.get(observation_id), repo.sink, clock)
+    shown = show_recording(window, engine, clock)
+    shown.show_ended()
+    return shown
 
 
 def show_recording(window, engine: ObservationEngine, clock) -> ObservationWindow:

@@ -81,6 +81,31 @@ def test_ending_records_it_and_the_case_timeline_shows_it(qtbot, make_window, st
     timeline = [window.case_view.timeline_model.item(i).text()
                 for i in range(window.case_view.timeline_model.rowCount())]
     assert any("Classroom observation: Year 5 maths (ended)" in t for t in timeline)
+    # the window now shows the summary: one coded interval, off task verbal
+    assert rec.summary.isVisible() and not rec.codes_panel.isVisible()
+    codes = {rec.summary.codes_model.item(r, 0).text(): rec.summary.codes_model.item(r, 1).text()
+             for r in range(rec.summary.codes_model.rowCount())}
+    assert codes["Off task: verbal"] == "100%" and codes["On task"] == "0%"
+    assert "Target on task: <b>0%</b> of 1 intervals" in rec.summary.heading.text()
+    rec.finalise()
+    assert store.get("observation", rec.engine.observation.id)["status"] == "final"
+    assert not rec.finalise_button.isVisible()
+
+
+def test_an_ended_observation_opens_from_the_timeline(qtbot, make_window, store, case, fill_dialogs):
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    qtbot.keyClick(rec, "1")
+    clock.advance(60)
+    rec.tick()
+    rec.end()
+    rec.close()
+    model = window.case_view.timeline_model
+    row = next(r for r in range(model.rowCount()) if "Classroom observation" in model.item(r).text())
+    shown = window._timeline_activated(model.index(row, 0))
+    qtbot.addWidget(shown)
+    assert shown.summary.isVisible() and shown.finalise_button.isVisible()
+    assert [i.codes for i in shown.engine.observation.intervals] == [("ON",)]
 
 
 def test_an_interrupted_observation_is_offered_for_resume(qtbot, make_window, store, case):
