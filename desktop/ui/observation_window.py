@@ -114,9 +114,10 @@ class ObservationWindow(QWidget):
 
     ended = Signal(str)  # observation id
 
-    def __init__(self, engine: ObservationEngine, clock, parent=None):
+    def __init__(self, engine: ObservationEngine, clock, parent=None, repository=None):
         super().__init__(parent, Qt.WindowType.Window)
         self.engine = engine
+        self.repository = repository
         self.clock = clock  # the engine's clock: the countdown reads the same time
         obs = engine.observation
         self.setWindowTitle(f"Observation — {obs.setup.pupil} — {obs.setup.lesson or 'lesson'}")
@@ -181,6 +182,11 @@ class ObservationWindow(QWidget):
         self.finalise_button.setToolTip("A finalised observation cannot change; a correction becomes a new version.")
         self.finalise_button.clicked.connect(self.finalise)
         self.finalise_button.hide()
+        self.agreement_button = QPushButton("Agreement…")
+        self.agreement_button.setObjectName("agreement")
+        self.agreement_button.setToolTip("Compare with a second observer's recording of the same lesson")
+        self.agreement_button.clicked.connect(lambda: self.agreement())
+        self.agreement_button.hide()
         self.summary = SummaryView()
         self.summary.hide()
 
@@ -204,6 +210,7 @@ class ObservationWindow(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(hints, 1)
         self.hints = hints
+        bottom.addWidget(self.agreement_button)
         bottom.addWidget(self.finalise_button)
         bottom.addWidget(end)
         layout = QVBoxLayout(self)
@@ -342,8 +349,36 @@ class ObservationWindow(QWidget):
         self.hints.setText("Finalised observations cannot change; a correction is a new version.")
         self.end_button.setText("Close")
         self.finalise_button.setVisible(obs.status == "ended")
+        self.agreement_button.show()
         if obs.status == "finalised":
             self.banner.setText("Finalised")
+
+    def agreement(self, path: str | None = None) -> "AgreementDialog | None":
+        """Import a second observer's file (kept in the store) and show the agreement."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from desktop.observation.agreement import compare
+        from desktop.observation.interchange import read_file
+        from desktop.observation.repository import DuplicateObservation
+
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Second observer's recording", "",
+                                                  "Fieldnote observation (*.json)")
+            if not path:
+                return None
+        try:
+            other = read_file(path)
+            try:
+                self.repository.add(other)
+            except DuplicateObservation:
+                pass  # imported before: the stored copy is the same observation
+            report = compare(self.engine.observation, other)
+        except ObservationError as exc:
+            QMessageBox.warning(self, "Agreement", f"That file cannot be compared: {exc}")
+            return None
+        dialog = AgreementDialog(report, {c.id: c.label for c in self.engine.observation.scheme.codes}, self)
+        dialog.show()
+        return dialog
 
     def finalise(self) -> None:
         self._act(self.engine.finalise)
@@ -428,8 +463,8 @@ class ObservationWindow(QWidget):
         return " · ".join(parts) or "On task: —"
 
 
-def _percent(ratio) -> str:
-    return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.0f}%"
+def _percent(ratio, decimals: int = 0) -> str:
+    return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.{decimals}f}%"
 
 
 class SummaryView(QWidget):
@@ -499,6 +534,58 @@ class SummaryView(QWidget):
         self.blocks_table.resizeColumnsToContents()
 
 
+class AgreementDialog(QDialog):
+    """Inter-observer agreement between this observation and a second observer's."""
+
+    def __init__(self, report, labels: dict[str, str], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Inter-observer agreement")
+        self.resize(900, 560)
+        self.report = report
+        self.codes_model = QStandardItemModel(self)
+        self.codes_model.setHorizontalHeaderLabels(
+            ["Code", "Both", "A only", "B only", "Neither", "Interval-by-interval",
+             "Scored-interval", "Unscored-interval", "Cohen's kappa"])
+        for code_id, c in report.codes.items():
+            kappa = "undefined" if c.kappa.kappa is None else f"{c.kappa.kappa:.2f}"
+            self.codes_model.appendRow([QStandardItem(str(x)) for x in (
+                labels.get(code_id, code_id), c.both, c.only_a, c.only_b, c.neither,
+                _percent(c.interval_by_interval, 1), _percent(c.scored_interval, 1),
+                _percent(c.unscored_interval, 1), kappa)])
+        for code_id, e in report.events.items():
+            self.codes_model.appendRow([QStandardItem(x) for x in (
+                labels.get(code_id, code_id) + " (total count)", "", str(e.count_a), str(e.count_b),
+                "", _percent(e.agreement, 1), "", "", "")])
+        table = QTableView()
+        table.setObjectName("agreementCodes")
+        table.setModel(self.codes_model)
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        table.resizeColumnsToContents()
+        self.kappa_text = QLabel(self._kappa_tables(labels))
+        self.kappa_text.setObjectName("kappaTables")
+        self.kappa_text.setTextFormat(Qt.TextFormat.RichText)
+        self.kappa_text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            f"{len(report.compared_intervals)} of {report.grid_intervals} intervals compared "
+            f"({report.interval_seconds} s grid); intervals either observer skipped or lost are left out. "
+            "A dash means the figure is undefined (no interval to divide by)."))
+        layout.addWidget(table, 2)
+        layout.addWidget(self.kappa_text, 1)
+
+    def _kappa_tables(self, labels) -> str:
+        parts = []
+        for group, k in self.report.groups.items():
+            value = f"κ = {k.kappa:.2f}" if k.kappa is not None else f"κ undefined: {k.reason}"
+            head = "".join(f"<th>{labels.get(c, c)}</th>" for c in k.categories)
+            rows = "".join(f"<tr><th>{labels.get(c, c)}</th>" + "".join(f"<td align='center'>{n}</td>" for n in row)
+                           + "</tr>" for c, row in zip(k.categories, k.table))
+            parts.append(f"<p><b>{group}</b>: {value} (observer A down, B across)</p>"
+                         f"<table border='1' cellpadding='3' cellspacing='0'><tr><th></th>{head}</tr>{rows}</table>")
+        return "".join(parts)
+
+
 class AbcDialog(QDialog):
     """An ABC incident: antecedent, behaviour, consequence."""
 
@@ -549,7 +636,7 @@ def open_observation(window, observation_id: str) -> ObservationWindow:
 
 
 def show_recording(window, engine: ObservationEngine, clock) -> ObservationWindow:
-    recording = ObservationWindow(engine, clock, window)
+    recording = ObservationWindow(engine, clock, window, StoreObservationRepository(window.store))
     recording.ended.connect(lambda _oid: window.refresh())
     window.observation_windows.append(recording)
     recording.show()

@@ -130,3 +130,29 @@ def test_an_interrupted_observation_is_offered_for_resume(qtbot, make_window, st
     assert obs.id == oid and obs.intervals[0].codes == ("ON",)  # every coded interval intact
     assert [i.status for i in obs.intervals][:3] == ["coded", "gap", "gap"]  # the time away
     assert any(isinstance(e, ev.Restarted) for e in StoreObservationRepository(store).events(oid))
+
+
+def test_agreement_with_a_second_observers_file(qtbot, make_window, store, case, fill_dialogs, tmp_path):
+    """The worked example of observation.md: 7 intervals, 5 agree -> 71.4 %; scored-interval 50 %."""
+    from desktop.observation.interchange import to_json
+    from tests.observation.conftest import build
+
+    a = build([("ON",), ("ON",), ("DIS",), ("ON",), (), (), ()], observation_id="obs-a")
+    b = build([("ON",), ("DIS",), ("DIS",), ("ON",), ("ON",), (), ()], observation_id="obs-b")
+    repo = StoreObservationRepository(store)
+    repo.add(a)
+    window = make_window(store)
+    from desktop.ui.observation_window import open_observation
+    shown = open_observation(window, "obs-a")
+    qtbot.addWidget(shown)
+    path = tmp_path / "b.json"
+    path.write_text(to_json(b), encoding="utf-8")
+    dialog = shown.agreement(str(path))
+    qtbot.addWidget(dialog)
+    rows = {dialog.codes_model.item(r, 0).text(): [dialog.codes_model.item(r, c).text() for c in range(9)]
+            for r in range(dialog.codes_model.rowCount())}
+    on = rows["On task"]
+    assert on[1:5] == ["2", "1", "1", "3"]  # both, A only, B only, neither
+    assert on[5] == "71.4%" and on[6] == "50.0%"
+    assert "obs-b" in repo.list()  # the second recording is kept in the store
+    assert "κ" in dialog.kappa_text.text()
