@@ -233,6 +233,13 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         """CREATE TRIGGER observation_final BEFORE UPDATE ON observation WHEN OLD.status = 'final'
            BEGIN SELECT RAISE(ABORT, 'a finalised observation cannot change; make a new version'); END""",
     ]),
+    (6, "custom coding schemes", [
+        # A service's own schemes (copies of the presets, edited). Each observation keeps the
+        # scheme it used in its own event log, so editing a scheme never changes past ones.
+        f"""CREATE TABLE coding_scheme ({SYNC_COLUMNS},
+            name TEXT NOT NULL,
+            definition TEXT NOT NULL)""",
+    ]),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -240,4 +247,4 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 # Tables whose rows sync, and the columns a client may set on each (everything
 # but the sync columns). Derived from the schema at open time; see Store.
 SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call",
-            "form_completion", "form_answer", "observation", "observation_event")
+            "form_completion", "form_answer", "observation", "observation_event", "coding_scheme")

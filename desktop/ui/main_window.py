@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Find…", self.focus_search, QKeySequence.StandardKey.Find)
         case = bar.addMenu("&Case")
         self._action(case, "&Observe a lesson…", self.observe, "Ctrl+Shift+O", "observe")
+        self._action(case, "Coding &schemes…", self.edit_schemes)
         self._action(case, "Add &visit…", lambda: self.case_action("visit"), "Ctrl+Shift+V")
         self._action(case, "&Allocate…", lambda: self.case_action("allocate"), "Ctrl+Shift+A")
         self._action(case, "New &Pastoral Support Plan…", lambda: self.case_action("plan"))
@@ -383,6 +384,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("This case is closed.", 4000)
             return None
         return start_observation(self, case, clock)
+
+    def edit_schemes(self) -> None:
+        from desktop.observation.library import SchemeLibrary
+        from desktop.ui.scheme_editor import SchemeEditor
+        SchemeEditor(SchemeLibrary(self.store), self).exec()
 
     def offer_resume(self, clock=None) -> list:
         """After a crash or kill: offer to carry on each observation left recording."""

@@ -28,9 +28,9 @@ SUBJECT_COLOURS = {"target": "#1d4ed8", "peer": "#111827"}
 GAP_COLOUR = "#d1d5db"
 
 
-def setup_dialog(case: dict, parent=None) -> RecordDialog:
+def setup_dialog(case: dict, parent=None, schemes_available=None) -> RecordDialog:
     """Set-up for one observation of the case's pupil; ``result_value`` is (setup, scheme)."""
-    schemes = {s.id: s for s in presets()}
+    schemes = {s.id: s for s in (schemes_available or presets())}
 
     def save(v):
         scheme = schemes[v["scheme"]]
@@ -607,7 +607,8 @@ class AbcDialog(QDialog):
 
 def start_observation(window, case: dict, clock=None) -> ObservationWindow | None:
     """Ask for the set-up, start recording into the store, and show the recording window."""
-    dialog = setup_dialog(case, window)
+    from desktop.observation.library import SchemeLibrary
+    dialog = setup_dialog(case, window, SchemeLibrary(window.store).all())
     result = window._run_dialog(dialog)
     if not result:
         return None

@@ -1,0 +1,48 @@
+"""Coding schemes: presets are read-only, a copy is editable, saved schemes are validated and offered."""
+from __future__ import annotations
+
+from desktop.observation.library import SchemeLibrary
+from desktop.observation.scheme import MINUTE_INTERVALS_ID
+from desktop.ui.scheme_editor import SchemeEditor
+
+
+def test_copy_a_preset_edit_it_and_use_it(qtbot, store, case):
+    library = SchemeLibrary(store)
+    editor = SchemeEditor(library)
+    qtbot.addWidget(editor)
+    assert not editor.save_button.isEnabled()  # a preset cannot change
+    assert "Copy it" in editor.message.text()
+    editor.copy_current()
+    assert editor.save_button.isEnabled() and editor.name.text() == "Minute intervals (copy)"
+    editor.name.setText("Minute intervals with calling out")
+    editor.interval.setValue(30)
+    editor.add_code()
+    row = editor.codes_model.rowCount() - 1
+    for col, value in enumerate(("CALL", "c", "Calls out", "#DC2626", "event", "")):
+        editor.codes_model.item(row, col).setText(value)
+    assert editor.save()
+    (custom,) = [s for s in library.all() if not library.is_preset(s.id)]
+    assert (custom.name, custom.interval_seconds) == ("Minute intervals with calling out", 30)
+    assert custom.code("CALL").key == "c" and custom.code("CALL").method.value == "event"
+    assert library.get(MINUTE_INTERVALS_ID).interval_seconds == 60  # the preset is unchanged
+    assert store.get("coding_scheme", custom.id)["name"] == custom.name  # kept (and synced)
+
+    from desktop.ui.observation_window import setup_dialog
+    case_data = {"referral": {"id": case["referral"]}, "pupil": {"first_name": "Ivy", "last_name": "Okafor"},
+                 "school": {"name": "Hollowmere"}}
+    dialog = setup_dialog(case_data, schemes_available=library.all())
+    qtbot.addWidget(dialog)
+    combo = dialog.fields["scheme"]
+    assert combo.findData(custom.id) >= 0
+
+
+def test_an_invalid_edit_is_refused_with_the_reason(qtbot, store):
+    library = SchemeLibrary(store)
+    editor = SchemeEditor(library)
+    qtbot.addWidget(editor)
+    editor.copy_current()
+    editor.codes_model.item(1, 1).setText(editor.codes_model.item(0, 1).text())  # two codes, one key
+    assert not editor.save()
+    assert "key" in editor.message.text().lower()
+    assert [s.name for s in library.all() if not library.is_preset(s.id)] == ["Minute intervals (copy)"]
+    assert library.get(editor.current.id).codes[1].key != library.get(editor.current.id).codes[0].key
