@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         from PySide6.QtWidgets import QApplication
         QApplication.instance().installEventFilter(self.idle)
+        from desktop.ui import assessments
+        assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
         self.refresh()
 
     # -- building ----------------------------------------------------------------------------
