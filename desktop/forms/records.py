@@ -59,7 +59,14 @@ class FormRecords:
 
     def __init__(self, store: Store, registry: PackRegistry | None = None):
         self.store = store
-        self.registry = registry or load_registry()
+        self._registry = registry
+
+    @property
+    def registry(self) -> PackRegistry:
+        """Packs are read and validated on first use, not at start-up."""
+        if self._registry is None:
+            self._registry = load_registry()
+        return self._registry
 
     def pack(self, pack_id: str) -> InstrumentPack:
         return self.registry.get(pack_id)

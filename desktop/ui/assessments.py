@@ -572,18 +572,7 @@ class Assessments(QObject):
         view = window.case_view
         self.tab_index = view.tabs.addTab(self.tab, "Assessments")
 
-        # Keep the tab in step with the case shown (the view has no signal for it).
-        show_case, clear = view.show_case, view.clear
-
-        def show_case_and_assessments(case, today):
-            show_case(case, today)
-            self.tab.set_pupil(case["pupil"])
-
-        def clear_case_and_assessments():
-            clear()
-            self.tab.set_pupil(None)
-        view.show_case = show_case_and_assessments
-        view.clear = clear_case_and_assessments
+        view.case_changed.connect(lambda case: self.tab.set_pupil(case["pupil"] if case else None))
         if view.case:
             self.tab.set_pupil(view.case["pupil"])
 

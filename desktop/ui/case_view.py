@@ -25,6 +25,7 @@ class CaseView(QWidget):
 
     # "visit", "allocate", "plan", "call", "close", "edit_referral", "edit_pupil", "edit_school"
     action = Signal(str)
+    case_changed = Signal(object)  # the case dict now shown, or None
     TimelineIdRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent=None):
@@ -90,6 +91,7 @@ class CaseView(QWidget):
     def clear(self) -> None:
         self.case = None
         self.stack.setCurrentIndex(0)
+        self.case_changed.emit(None)
 
     def show_case(self, case: dict, today) -> None:
         self.case = case
@@ -142,3 +144,4 @@ class CaseView(QWidget):
                 text += f": {entry['detail'].replace('_', ' ')}"
             self.history_model.appendRow(QStandardItem(text))
         self.stack.setCurrentIndex(1)
+        self.case_changed.emit(case)

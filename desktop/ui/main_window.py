@@ -394,6 +394,10 @@ class MainWindow(QMainWindow):
 
     def offer_resume(self, clock=None) -> list:
         """After a crash or kill: offer to carry on each observation left recording."""
+        interrupted = self.store.conn.execute(
+            "SELECT count(*) FROM observation WHERE status = 'recording' AND deleted = 0").fetchone()[0]
+        if not interrupted:
+            return []  # the usual start: nothing to import, nothing to reload
         from desktop.observation.store_repository import StoreObservationRepository
         from desktop.ui.observation_window import resume_observation
 
