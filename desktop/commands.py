@@ -19,26 +19,23 @@ def register(subparsers) -> None:
 
 
 def _audit(args) -> int:
-    from desktop.store import StoreError, open_store
+    from desktop.store import StoreError, opened
 
     try:
-        store = open_store()
-    except StoreError as exc:
+        with opened() as store:
+            rows = [r for r in store.audit_trail() if not args.record or r["record_id"] == args.record]
+            out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+            try:
+                writer = csv.DictWriter(out, fieldnames=["seq", "at", "actor", "action", "entity",
+                                                         "record_id", "detail"])
+                writer.writeheader()
+                writer.writerows(rows)
+            finally:
+                if args.output:
+                    out.close()
+            store.log("export", "audit_log", args.record,
+                      f"{len(rows)} entries to {'a file' if args.output else 'standard output'}")
+    except (StoreError, OSError) as exc:
         print(f"fieldnote: {exc}", file=sys.stderr)
         return 1
-    try:
-        rows = [r for r in store.audit_trail() if not args.record or r["record_id"] == args.record]
-        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
-        try:
-            writer = csv.DictWriter(out, fieldnames=["seq", "at", "actor", "action", "entity",
-                                                     "record_id", "detail"])
-            writer.writeheader()
-            writer.writerows(rows)
-        finally:
-            if args.output:
-                out.close()
-        store.log("export", "audit_log", args.record,
-                  f"{len(rows)} entries to {'a file' if args.output else 'standard output'}")
-    finally:
-        store.close()
     return 0

@@ -172,19 +172,16 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     import sys
 
-    from desktop.store import StoreError, open_store
+    from desktop.store import StoreError, opened
 
     if args.pupils < 1:
         print("--pupils must be at least 1", file=sys.stderr)
         return 2
     try:
-        store = open_store()
+        with opened() as store:
+            counts = fill_demo(Caseload(store), args.pupils, args.referrals, args.seed)
     except StoreError as exc:
         print(f"fieldnote: {exc}", file=sys.stderr)
         return 1
-    try:
-        counts = fill_demo(Caseload(store), args.pupils, args.referrals, args.seed)
-    finally:
-        store.close()
     print(", ".join(f"{n} {kind.replace('_', ' ')}s" for kind, n in counts.items()))
     return 0

@@ -246,6 +246,92 @@ class Store:
     def pending_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
+    # -- what the sync engine writes (never an outbox entry) ---------------------------------
+    def apply_remote(self, entity: str, record_id: str, values: dict[str, Any], *, version: int,
+                     field_versions: dict[str, int], deleted: bool) -> bool:
+        """Write a record as the sync server holds it, with no outbox entry.
+
+        ``values`` are the fields to set (the caller leaves out fields with unsent local
+        edits); fields this schema does not know, from a newer server, are ignored.
+        Returns whether anything changed, so re-applying the same data writes nothing.
+        """
+        known = self.columns(entity)
+        values = {k: v for k, v in values.items() if k in known}
+        current = self.get(entity, record_id, include_deleted=True)
+        fv_text = json.dumps(field_versions, sort_keys=True)
+        row = dict(values, version=version, field_versions=fv_text, deleted=int(bool(deleted)))
+        if current is not None and all(current[k] == v for k, v in row.items()):
+            return False
+        row["modified_at"] = utc_now()
+        with self.transaction():
+            if current is None:
+                row["id"] = record_id
+                cols = ", ".join(f"[{c}]" for c in row)
+                marks = ", ".join("?" for _ in row)
+                self.conn.execute(f"INSERT INTO [{entity}] ({cols}) VALUES ({marks})",
+                                  list(row.values()))
+            else:
+                sets = ", ".join(f"[{c}] = ?" for c in row)
+                self._server_write(entity, f"UPDATE [{entity}] SET {sets} WHERE id = ?",
+                                   [*row.values(), record_id])
+        return True
+
+    def _server_write(self, entity: str, sql: str, params: list) -> None:
+        """Run a write that carries the server's state, past this store's evidence triggers.
+
+        The triggers stop people here changing finalised evidence. The server enforces
+        the same rule for every laptop, so what it sends (the sync versions of a final
+        record, or removing a reallocated case from this laptop) is not such a change.
+        The triggers are dropped and re-created inside the same transaction, so they
+        are never missing from the committed schema.
+        """
+        try:
+            self.conn.execute(sql, params)
+            return
+        except sqlcipher3.IntegrityError:
+            triggers = self.conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                [entity]).fetchall()
+            if not triggers:
+                raise
+        with self.transaction():
+            for name, _sql in triggers:
+                self.conn.execute(f"DROP TRIGGER [{name}]")
+            self.conn.execute(sql, params)
+            for _name, trigger_sql in triggers:
+                self.conn.execute(trigger_sql)
+
+    def purge_record(self, entity: str, record_id: str, reason: str) -> None:
+        """Remove a record from this laptop entirely (the server keeps it): for a case
+        reallocated to someone else. Audited; writes no outbox entry."""
+        self.columns(entity)
+        with self.transaction():
+            self._server_write(entity, f"DELETE FROM [{entity}] WHERE id = ?", [record_id])
+            self.conn.execute("DELETE FROM sync_record WHERE entity = ? AND record_id = ?",
+                              [entity, record_id])
+            self.log("purge", entity, record_id, reason)
+
+    def mark_sent(self, mutation_ids: list[str]) -> None:
+        """The server has the outcome of these outbox entries: they are no longer pending."""
+        self._set_outbox_state(mutation_ids, "sent", None)
+
+    def mark_rejected(self, mutation_id: str, error: str) -> None:
+        """The server refused this entry for good: keep it, visible, out of the queue."""
+        self._set_outbox_state([mutation_id], "rejected", error)
+
+    def note_attempt(self, mutation_id: str, error: str | None) -> None:
+        """Count a failed try at sending an entry that stays pending."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE mutation_id = ?",
+                [error, mutation_id])
+
+    def _set_outbox_state(self, mutation_ids: list[str], state: str, error: str | None) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? "
+                "WHERE mutation_id = ?", [(state, error, m) for m in mutation_ids])
+
     # -- audit trail ----------------------------------------------------------------------
     def log(self, action: str, entity: str | None = None, record_id: str | None = None,
             detail: str | None = None) -> None:
@@ -318,6 +404,8 @@ def open_store(home: Path | None = None, passphrase: str | None = None,
 
 @contextlib.contextmanager
 def opened(home: Path | None = None, passphrase: str | None = None) -> Iterator[Store]:
+    """The store, closed afterwards; a ``StoreError`` (with its clear message) if it cannot open.
+    Headless commands catch that and print it."""
     store = open_store(home, passphrase)
     try:
         yield store

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThreadPool
+from PySide6.QtCore import QModelIndex, QObject, Qt, QThreadPool
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFrame, QHBoxLayout,
@@ -27,13 +27,14 @@ from desktop.ui.form_entry import (
     informant_label, instrument_packs, pack_label, start_dialog,
 )
 from desktop.ui.tasks import run_task
+from desktop.ui.models import ColumnsModel
 
 POINTS = ("T1", "T2", "T3")
 EMPTY_TEXT = "No assessments yet — New assessment… (Ctrl+Shift+N)"
 
 
 # -- the pupil's completions -------------------------------------------------------------------------
-class CompletionsModel(QAbstractTableModel):
+class CompletionsModel(ColumnsModel):
     """A pupil's completions, newest first. A completion whose pack is no longer installed
     still lists (marked), rather than breaking the tab."""
 
@@ -85,16 +86,8 @@ class CompletionsModel(QAbstractTableModel):
                           "; ".join(notes)))
         return cells
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._cells)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._cells)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -114,7 +107,7 @@ class CompletionsModel(QAbstractTableModel):
 
 
 # -- progress at T1/T2/T3 -----------------------------------------------------------------------------
-class ProgressModel(QAbstractTableModel):
+class ProgressModel(ColumnsModel):
     """One instrument's scores at T1, T2 and T3 side by side, with bands and change since T1."""
 
     COLUMNS = ("Score", "T1", "T2", "T3", "Change T1→T2", "Change T1→T3")
@@ -138,16 +131,8 @@ class ProgressModel(QAbstractTableModel):
                 self.cells[point] = {r.score_id: r for r in rows}
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() or self.progress is None else len(self.progress.score_ids)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return 0 if self.progress is None else len(self.progress.score_ids)
 
     def _cell(self, index) -> ScoreRow | None:
         if 1 <= index.column() <= 3:
@@ -391,7 +376,7 @@ def closed_referrals_by_year(store) -> dict[int, list[str]]:
     return years
 
 
-class CohortMeansModel(QAbstractTableModel):
+class CohortMeansModel(ColumnsModel):
     """The means plot's numbers: each score's mean (n) at T1, T2 and T3."""
 
     COLUMNS = ("Score", "T1 mean (n)", "T2 mean (n)", "T3 mean (n)")
@@ -405,16 +390,8 @@ class CohortMeansModel(QAbstractTableModel):
         self.rows = list(rows)
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

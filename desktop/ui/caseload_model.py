@@ -6,17 +6,18 @@ not a query.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from desktop.caseload import CaseRow, Caseload
 from desktop.caseload import vocab
 from desktop.dates import to_uk, year_group_label
+from desktop.ui.models import ColumnsModel
 
 STATUS_COLOURS = {"new": "#b45309", "allocated": "#1d4ed8", "active": "#15803d", "closed": "#6b7280"}
 
 
-class CaseloadModel(QAbstractTableModel):
+class CaseloadModel(ColumnsModel):
     """Rows are ``CaseRow``s; ``ReferralIdRole`` gives a row's referral id."""
 
     ReferralIdRole = Qt.ItemDataRole.UserRole + 1
@@ -94,16 +95,8 @@ class CaseloadModel(QAbstractTableModel):
         return self._all[self._shown[row]]
 
     # -- Qt model interface --------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._shown)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._shown)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         # The view asks for many roles per cell on every repaint; answer the common

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
     QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,

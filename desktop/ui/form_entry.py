@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate, QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
@@ -29,6 +29,7 @@ from desktop.forms.records import COMPLETED_BY, TIME_POINTS, FormRecords
 from desktop.forms.scoring import ScoreResult, plan_for
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
+from desktop.ui.models import ColumnsModel
 
 INFORMANTS = {"teacher": "Teacher", "parent": "Parent / carer", "self": "Self-report (pupil)",
               "adult": "Adult who knows the child well", "school": "School records"}
@@ -135,7 +136,7 @@ def _tone_role(tone: str | None, role: int):
     return QBrush(QColor(bg if role == Qt.ItemDataRole.BackgroundRole else fg))
 
 
-class ScoresModel(QAbstractTableModel):
+class ScoresModel(ColumnsModel):
     """The live scores panel: score, value, band, coloured by band."""
 
     COLUMNS = ("Score", "Value", "Band")
@@ -155,16 +156,8 @@ class ScoresModel(QAbstractTableModel):
             self.score_rows = rows
             self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.score_rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.score_rows)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -185,7 +178,7 @@ class ScoresModel(QAbstractTableModel):
 
 
 # -- the item table ----------------------------------------------------------------------------------
-class FormEntryModel(QAbstractTableModel):
+class FormEntryModel(ColumnsModel):
     """Items of one completion (with section heading rows) and their answers.
 
     ``answers`` maps item id → the stored value. ``commit(item_id, raw)`` is
@@ -286,16 +279,8 @@ class FormEntryModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, self.ANSWER))
 
     # -- the model -------------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def flags(self, index):
         if not index.isValid() or self.is_section(index.row()):

@@ -16,7 +16,7 @@ from desktop.caseload import Caseload
 from desktop.caseload import vocab
 from desktop.config import Settings, save_settings
 from desktop.dates import to_uk_datetime
-from desktop.store import Store, StoreError
+from desktop.store import Store
 from desktop.store.keys import KeyManager
 from desktop.ui import dialogs
 from desktop.ui.case_view import CaseView
