@@ -1,0 +1,206 @@
+"""The laptop's sync state in the store, and what the UI shows and does about it.
+
+Tables (store migration 3): ``sync_state`` (cursor, server URL, last sync),
+``sync_record`` (the server version of each record held), ``conflict`` (both values
+of a field edited in two places) and ``review`` (unsent edits of a case that was
+reallocated away). Outbox states: ``pending`` -> ``sent``, or ``rejected`` (needs
+attention), or ``review``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from desktop.store import Store, StoreError, utc_now
+from desktop.store.schema import SYNCABLE
+from sync.protocol import shapes
+
+DELETED = "__deleted__"  # marks a pending delete among a record's pending fields
+
+
+def get_state(store: Store, key: str, default: str | None = None) -> str | None:
+    row = store.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_state(store: Store, key: str, value: str) -> None:
+    with store.transaction():
+        store.conn.execute("INSERT INTO sync_state(key, value) VALUES (?, ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def server_version(store: Store, entity: str, record_id: str) -> int | None:
+    row = store.conn.execute("SELECT server_version FROM sync_record WHERE entity = ? AND "
+                             "record_id = ?", (entity, record_id)).fetchone()
+    return row[0] if row else None
+
+
+def set_server_version(store: Store, entity: str, record_id: str, version: int) -> None:
+    store.conn.execute(
+        "INSERT INTO sync_record(entity, record_id, server_version) VALUES (?, ?, ?) "
+        "ON CONFLICT(entity, record_id) DO UPDATE SET server_version = excluded.server_version",
+        (entity, record_id, version))
+
+
+def pending_fields(store: Store, entity: str, record_id: str) -> set[str]:
+    """Fields with unsent local edits (and ``DELETED`` for an unsent delete)."""
+    names: set[str] = set()
+    for op, fields in store.conn.execute(
+            "SELECT op, fields FROM outbox WHERE state = 'pending' AND entity = ? AND "
+            "record_id = ?", (entity, record_id)):
+        names |= {DELETED} if op == "delete" else set(json.loads(fields))
+    return names
+
+
+def held_versions(store: Store) -> list[tuple[str, str, int]]:
+    """(entity, id, server version) of every record this laptop holds from the server."""
+    return [tuple(r) for r in store.conn.execute(
+        "SELECT entity, record_id, server_version FROM sync_record")]
+
+
+def record_conflicts(store: Store, entity: str, record_id: str, mutation_id: str,
+                     conflicts: list[dict]) -> None:
+    for c in conflicts:
+        store.conn.execute(
+            "INSERT OR IGNORE INTO conflict (id, entity, record_id, field, kind, local_value, "
+            "remote_value, mutation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (c["id"], entity, record_id, c["field"], c["kind"], json.dumps(c.get("other_value")),
+             json.dumps(c.get("kept_value")), mutation_id, utc_now()))
+        store.log("sync_conflict", entity, record_id, f"{c['field']} ({c['kind']})")
+
+
+def _children(store: Store, entity: str, record_id: str) -> list[tuple[str, str]]:
+    found = []
+    for child, shape in shapes().items():
+        if child not in SYNCABLE:
+            continue
+        for name, target in shape.references.items():
+            if target == entity and child != entity:
+                found += [(child, r[0]) for r in store.conn.execute(
+                    f"SELECT id FROM [{child}] WHERE [{name}] = ?", (record_id,))]
+    return found
+
+
+def case_closure(store: Store, referral_id: str) -> list[tuple[str, str]]:
+    """The referral, everything hanging off it, and its pupil when no other case here
+    names that pupil: what leaves the laptop when the case is reallocated. Children
+    come before their parents."""
+    order: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def visit(entity: str, record_id: str) -> None:
+        if (entity, record_id) in seen:
+            return
+        seen.add((entity, record_id))
+        for child in _children(store, entity, record_id):
+            if entity == "pupil":
+                row = store.get(child[0], child[1], include_deleted=True) or {}
+                if row.get("referral_id") and ("referral", row["referral_id"]) not in seen:
+                    continue  # belongs to another case still held here
+            visit(*child)
+        order.append((entity, record_id))
+
+    referral = store.get("referral", referral_id, include_deleted=True)
+    if referral is None:
+        return []
+    visit("referral", referral_id)
+    pupil = referral.get("pupil_id")
+    if pupil and not store.conn.execute(
+            "SELECT 1 FROM referral WHERE pupil_id = ? AND id != ?", (pupil, referral_id)
+            ).fetchone():
+        visit("pupil", pupil)
+    school = referral.get("school_id")
+    if school and not [c for c in _children(store, "school", school) if c not in seen]:
+        order.append(("school", school))  # nothing left here needs it
+    return order
+
+
+def purge_with_review(store: Store, entity: str, record_id: str, reason: str) -> bool:
+    """Remove a record from the laptop; unsent edits of it go to the review list first.
+    Returns whether anything went to review."""
+    pending = [dict(r) for r in store.db.query(
+        "SELECT mutation_id, op, fields, created_at FROM outbox WHERE state = 'pending' "
+        "AND entity = ? AND record_id = ? ORDER BY seq", [entity, record_id])]
+    if pending:
+        snapshot = store.get(entity, record_id, include_deleted=True)
+        store.conn.execute(
+            "INSERT INTO review (entity, record_id, reason, record, changes, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (entity, record_id, reason, json.dumps(snapshot, default=str), json.dumps(pending),
+             utc_now()))
+        store.conn.executemany("UPDATE outbox SET state = 'review' WHERE mutation_id = ?",
+                               [(p["mutation_id"],) for p in pending])
+    store.purge_record(entity, record_id, reason)
+    return bool(pending)
+
+
+# -- what the UI shows ------------------------------------------------------------------------
+@dataclass
+class SyncStatus:
+    """Everything the status indicator and the "needs attention" list need."""
+
+    server_url: str | None
+    last_synced_at: str | None
+    last_error: str | None
+    changes_waiting: int
+    needs_attention: list[dict] = field(default_factory=list)  # rejected outbox entries
+    conflicts: list[dict] = field(default_factory=list)  # open conflicts, both values
+    review: list[dict] = field(default_factory=list)  # unsent edits of reallocated cases
+
+    @property
+    def attention_count(self) -> int:
+        return len(self.needs_attention) + len(self.conflicts) + len(self.review)
+
+
+def sync_status(store: Store) -> SyncStatus:
+    """Sync status from the store alone (no network): cheap enough for a status bar."""
+    def rows(sql):
+        return [dict(r) for r in store.db.query(sql)]
+
+    conflicts = rows("SELECT * FROM conflict WHERE resolved_at IS NULL ORDER BY created_at")
+    for c in conflicts:
+        c["local_value"] = json.loads(c["local_value"]) if c["local_value"] else None
+        c["remote_value"] = json.loads(c["remote_value"]) if c["remote_value"] else None
+    return SyncStatus(
+        server_url=get_state(store, "server_url"),
+        last_synced_at=get_state(store, "last_synced_at"),
+        last_error=get_state(store, "last_error") or None,
+        changes_waiting=store.pending_count(),
+        needs_attention=rows("SELECT seq, mutation_id, entity, record_id, op, fields, "
+                             "created_at, attempts, last_error FROM outbox "
+                             "WHERE state = 'rejected' ORDER BY seq"),
+        conflicts=conflicts,
+        review=rows("SELECT * FROM review WHERE resolved_at IS NULL ORDER BY seq"),
+    )
+
+
+def resolve_conflict(store: Store, conflict_id: str, keep: str) -> None:
+    """A person's choice for a conflict: ``keep='remote'`` (the value now shown) or
+    ``'local'`` (this laptop's value, recorded as a new, audited edit that will sync)."""
+    row = store.conn.execute("SELECT entity, record_id, field, kind, local_value FROM conflict "
+                             "WHERE id = ? AND resolved_at IS NULL", (conflict_id,)).fetchone()
+    if row is None:
+        raise StoreError("That conflict is not open.")
+    entity, record_id, name, kind, local_value = row
+    if keep not in ("local", "remote"):
+        raise StoreError("Choose 'local' or 'remote'.")
+    with store.transaction():
+        if keep == "local":
+            if kind != "same_field" or name == DELETED:
+                raise StoreError("This record was deleted; restore it before keeping your value.")
+            store.update(entity, record_id, {name: json.loads(local_value)})
+        store.conn.execute("UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
+                           (utc_now(), keep, conflict_id))
+        store.log("resolve_conflict", entity, record_id, f"{name}: kept {keep}")
+
+
+def dismiss_review(store: Store, review_seq: int) -> None:
+    """Mark a review item dealt with (its content stays in the table)."""
+    with store.transaction():
+        row = store.conn.execute("SELECT entity, record_id FROM review WHERE seq = ?",
+                                 (review_seq,)).fetchone()
+        if row is None:
+            raise StoreError("No such review item.")
+        store.conn.execute("UPDATE review SET resolved_at = ? WHERE seq = ?",
+                           (utc_now(), review_seq))
+        store.log("review_dismissed", row[0], row[1])
+

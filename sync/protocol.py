@@ -1,0 +1,77 @@
+"""What the laptop and the server agree on: schema versions, record fields, the digest.
+
+Both sides derive the syncable fields from the store's own migrations
+(``desktop.store.schema``), so the server can never accept a field a laptop
+could not store, nor miss a NOT NULL column a laptop would refuse.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from typing import Iterable
+
+from desktop.store.schema import LATEST_VERSION, MIGRATIONS, SYNCABLE
+
+SCHEMA_VERSION = LATEST_VERSION
+# The server takes changes written by the current schema and by the one before it, so
+# laptops can be upgraded over a few weeks rather than all on one day.
+ACCEPTED_SCHEMA_VERSIONS = (LATEST_VERSION - 1, LATEST_VERSION)
+SCHEMA_HEADER = "X-Fieldnote-Schema"
+SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
+OPS = ("create", "update", "delete")
+MAX_PUSH_BATCH = 500
+MAX_PULL_LIMIT = 1000
+
+# Recorded evidence is immutable once finalised (the store's triggers say the same for
+# one laptop; the server says it for all of them). A record is final when a field has a
+# value, or when its parent is; append-only records never change after creation.
+FINAL_WHEN = {"form_completion": ("status", "final"), "observation": ("status", "final")}
+FINAL_PARENT = {"form_answer": ("completion_id", "form_completion"),
+                "observation_event": ("observation_id", "observation")}
+APPEND_ONLY = frozenset({"observation_event"})
+# Not about any pupil: every signed-in user receives them.
+SHARED = frozenset({"coding_scheme"})
+
+
+@dataclass(frozen=True)
+class EntityShape:
+    """The fields a client may set on one record type."""
+
+    fields: frozenset[str]
+    required: frozenset[str]  # NOT NULL with no default: a create must give them
+    not_null: frozenset[str]
+    references: dict[str, str]  # field -> referenced entity
+
+
+@functools.cache
+def shapes() -> dict[str, EntityShape]:
+    """Every syncable entity's shape, read from an in-memory copy of the store schema."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for _version, _name, statements in MIGRATIONS:
+            for sql in statements:
+                conn.execute(sql)
+        result = {}
+        for entity in SYNCABLE:
+            cols = conn.execute(f"PRAGMA table_info([{entity}])").fetchall()
+            fks = conn.execute(f"PRAGMA foreign_key_list([{entity}])").fetchall()
+            fields = {c[1] for c in cols} - SYNC_COLUMNS
+            result[entity] = EntityShape(
+                fields=frozenset(fields),
+                required=frozenset(c[1] for c in cols if c[1] in fields and c[3] and c[4] is None),
+                not_null=frozenset(c[1] for c in cols if c[1] in fields and c[3]),
+                references={fk[3]: fk[2] for fk in fks},
+            )
+        return result
+    finally:
+        conn.close()
+
+
+def digest(items: Iterable[tuple[str, str, int]]) -> str:
+    """SHA-256 over the sorted ``entity:id:version`` lines of a set of records."""
+    h = hashlib.sha256()
+    for entity, record_id, version in sorted(items):
+        h.update(f"{entity}:{record_id}:{version}\n".encode())
+    return h.hexdigest()

@@ -1,0 +1,39 @@
+"""Sign in (a bearer token with an expiry) and sign out (revokes it)."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException, Response
+
+from sync.server import accounts
+from sync.server.api.deps import BearerDep, ConnDep, CurrentUser, SettingsDep
+from sync.server.db import write_transaction
+from sync.server.schemas import LoginIn, TokenPublic
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+log = logging.getLogger("fieldnote.server")
+
+
+@router.post("/login", response_model=TokenPublic,
+             responses={401: {"description": "Wrong username or password"},
+                        429: {"description": "Too many failed attempts"}})
+def login(body: LoginIn, conn: ConnDep, settings: SettingsDep) -> dict:
+    try:
+        with write_transaction(conn):
+            issued = accounts.login(conn, settings, body.username, body.password)
+    except accounts.AccountError as exc:
+        log.info("login refused", extra={"event": "login", "outcome": "rate_limited"})
+        raise HTTPException(exc.status, str(exc)) from None
+    if issued is None:
+        log.info("login failed", extra={"event": "login", "outcome": "failed"})
+        raise HTTPException(401, "Wrong username or password.")
+    token, expires = issued
+    log.info("login", extra={"event": "login", "outcome": "ok"})
+    return {"access_token": token, "expires_at": expires}
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(user: CurrentUser, conn: ConnDep, credentials: BearerDep) -> Response:
+    with write_transaction(conn):
+        accounts.revoke(conn, credentials.credentials)
+    return Response(status_code=204)

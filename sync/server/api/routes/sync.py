@@ -1,0 +1,55 @@
+"""The sync protocol: push, pull, digest (see docs/sync-protocol.md)."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from sync.protocol import ACCEPTED_SCHEMA_VERSIONS, MAX_PULL_LIMIT
+from sync.server import service
+from sync.server.api.deps import ConnDep, CurrentUser, check_schema, schema_message
+from sync.server.db import write_transaction
+from sync.server.schemas import DigestIn, DigestPublic, PullPublic, PushIn, PushPublic
+
+router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_schema)],
+                   responses={401: {"description": "Not signed in"},
+                              426: {"description": "Schema version not accepted"}})
+log = logging.getLogger("fieldnote.server")
+
+
+@router.post("/push", response_model=PushPublic)
+def push(body: PushIn, user: CurrentUser, conn: ConnDep) -> dict:
+    """Apply an ordered batch of outbox entries; one result per entry, in order."""
+    if body.schema_version not in ACCEPTED_SCHEMA_VERSIONS:
+        raise HTTPException(426, schema_message(body.schema_version))
+    with write_transaction(conn):
+        results = service.push(conn, user, [m.model_dump() for m in body.mutations])
+        cursor = service.current_seq(conn)
+    counts = Counter(r["status"] for r in results)
+    log.info("push", extra={"event": "push", "user_id": user.id, "mutations": len(results),
+                            **{f"n_{k}": v for k, v in counts.items()}})
+    return {"results": results, "cursor": cursor}
+
+
+@router.get("/pull", response_model=PullPublic)
+def pull(user: CurrentUser, conn: ConnDep,
+         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> dict:
+    """Records in your scope changed after ``cursor``, oldest change first."""
+    with conn.begin():
+        page = service.pull(conn, user, cursor, limit)
+    log.info("pull", extra={"event": "pull", "user_id": user.id, "records": len(page["records"]),
+                            "revoked": len(page["revoked"]), "cursor": cursor})
+    return page
+
+
+@router.post("/digest", response_model=DigestPublic)
+def digest(body: DigestIn, user: CurrentUser, conn: ConnDep) -> dict:
+    """Does the client hold exactly the server's (entity, id, version) set for its scope?"""
+    with conn.begin():
+        answer = service.check_digest(conn, user, body.digest)
+    log.info("digest", extra={"event": "digest", "user_id": user.id, "match": answer["match"],
+                              "count": answer["count"]})
+    return answer

@@ -1,0 +1,382 @@
+"""The sync protocol on the server: push (merge), pull (pages in scope), digest.
+
+Push takes the single ``sync_counter`` row's lock first, so pushes commit one at a
+time and sequence numbers are handed out in commit order: a pull that has seen
+sequence number N can never later miss a change numbered below N.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync.protocol import (
+    ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, FINAL_PARENT, FINAL_WHEN, OPS, digest, shapes,
+)
+from sync.server.accounts import User
+from sync.server.db import conflict, mutation, reallocation, record, sync_counter
+from sync.server.scope import CORE, in_scope, revocations
+
+
+class Rejected(Exception):
+    """A mutation refused for good (stored, so a replay gets the same answer)."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class Retry(Exception):
+    """A mutation that cannot be applied yet (something it needs has not arrived)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
+def payload_hash(m: dict) -> str:
+    keys = ("device_id", "entity", "record_id", "op", "fields", "base_version", "schema_version",
+            "client_seq")
+    canonical = json.dumps({k: m.get(k) for k in keys}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record_state(row) -> dict:
+    """A record as the protocol sends it."""
+    return {"entity": row.entity, "id": row.id, "version": row.version,
+            "field_versions": row.field_versions, "fields": row.data, "deleted": bool(row.deleted),
+            "seq": row.seq}
+
+
+def current_seq(conn: Connection) -> int:
+    return conn.execute(sa.select(sync_counter.c.value).where(sync_counter.c.id == 1)).scalar_one()
+
+
+@dataclass
+class _Push:
+    conn: Connection
+    user: User
+    seq: int
+    now: float = field(default_factory=time.time)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+
+def _load(conn: Connection, entity: str, record_id: str):
+    return conn.execute(sa.select(record).where(record.c.entity == entity,
+                                                record.c.id == record_id)).first()
+
+
+def visible(conn: Connection, user: User, entity: str, record_id: str) -> bool:
+    if user.is_admin:
+        return _load(conn, entity, record_id) is not None
+    return conn.execute(sa.select(record.c.id).where(
+        record.c.entity == entity, record.c.id == record_id, in_scope(user))).first() is not None
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)  # what SQLite on the laptop stores
+    if value is None or isinstance(value, (int, float, str)):
+        return value
+    raise Rejected(422, "Field values must be text, numbers or null.")
+
+
+def _denorm(conn: Connection, entity: str, record_id: str, data: dict) -> dict:
+    """The scope columns copied out of a record's fields."""
+    cols = dict(ref_id=None, pupil_id=None, school_id=None, caseworker_id=None, team=None)
+    if entity == "referral":
+        cols.update(ref_id=record_id, pupil_id=data.get("pupil_id"),
+                    school_id=data.get("school_id"), caseworker_id=data.get("caseworker_id"))
+    elif entity == "pupil":
+        cols.update(pupil_id=record_id, school_id=data.get("school_id"))
+    elif entity == "school":
+        cols.update(school_id=record_id)
+    elif entity == "caseworker":
+        cols.update(caseworker_id=record_id, team=data.get("team"))
+    else:
+        cols.update(ref_id=data.get("referral_id"), pupil_id=data.get("pupil_id"),
+                    school_id=data.get("school_id"))
+        for name, target in shapes()[entity].references.items():
+            if target not in CORE and target != entity and data.get(name):
+                parent = _load(conn, target, data[name])
+                if parent is not None:
+                    for key in ("ref_id", "pupil_id", "school_id"):
+                        cols[key] = cols[key] or getattr(parent, key)
+    return cols
+
+
+def _bump(ctx: _Push, where) -> None:
+    """Give records a fresh sequence number (same data) so pulls send them again: used
+    when a change brings them into someone's scope."""
+    rows = ctx.conn.execute(sa.select(record.c.entity, record.c.id).where(where)
+                            .order_by(record.c.seq)).all()
+    for entity, record_id in rows:
+        ctx.conn.execute(record.update().where(record.c.entity == entity, record.c.id == record_id)
+                         .values(seq=ctx.next_seq()))
+
+
+def _conflict(ctx: _Push, m: dict, name: str, kind: str, kept: Any, other: Any) -> dict:
+    item = {"id": str(uuid.uuid4()), "field": name, "kind": kind, "kept_value": kept,
+            "other_value": other}
+    ctx.conn.execute(conflict.insert().values(
+        id=item["id"], entity=m["entity"], record_id=m["record_id"], field=name, kind=kind,
+        kept_value=kept, other_value=other, mutation_id=m["mutation_id"], device_id=m["device_id"],
+        user_id=ctx.user.id, seq=ctx.seq, created_at=ctx.now))
+    return item
+
+
+def _is_final(conn: Connection, entity: str, rec) -> bool:
+    """Whether a record is finalised evidence (or append-only), directly or by its parent."""
+    if entity in APPEND_ONLY:
+        return True
+    if entity in FINAL_WHEN:
+        name, value = FINAL_WHEN[entity]
+        if rec.data.get(name) == value:
+            return True
+    if entity in FINAL_PARENT:
+        name, parent_entity = FINAL_PARENT[entity]
+        parent = _load(conn, parent_entity, rec.data.get(name) or "")
+        return parent is not None and _is_final(conn, parent_entity, parent)
+    return False
+
+
+def _check(ctx: _Push, m: dict, rec) -> dict:
+    """Validate and authorise one mutation before merging; returns its normalised fields."""
+    entity, op = m["entity"], m["op"]
+    shape = shapes().get(entity)
+    if shape is None:
+        raise Rejected(422, f"Unknown record type {entity!r}.")
+    if op not in OPS:
+        raise Rejected(422, f"Unknown operation {op!r}.")
+    if m["schema_version"] not in ACCEPTED_SCHEMA_VERSIONS:
+        raise Rejected(422, f"This change was written by schema version {m['schema_version']}; "
+                            f"the server accepts versions {ACCEPTED_SCHEMA_VERSIONS}. Update "
+                            "Fieldnote on this laptop (or the server).")
+    fields = {} if op == "delete" else dict(m["fields"])
+    unknown = set(fields) - shape.fields
+    if unknown:
+        raise Rejected(422, f"{entity} has no field(s) {', '.join(sorted(unknown))}.")
+    fields = {k: _normalise(v) for k, v in fields.items()}
+    if rec is None and op != "create":
+        raise Retry(f"This {entity} is not on the server yet.")
+    if rec is not None and not visible(ctx.conn, ctx.user, entity, m["record_id"]):
+        raise Rejected(403, "You do not have access to this record.")
+    nulls = [f for f in shape.not_null if f in fields and fields[f] is None]
+    if nulls:
+        raise Rejected(422, f"{', '.join(sorted(nulls))} cannot be empty.")
+    if rec is None:
+        missing = shape.required - {k for k, v in fields.items() if v is not None}
+        if missing:
+            raise Rejected(422, f"A new {entity} needs {', '.join(sorted(missing))}.")
+    for name, target in shape.references.items():
+        value = fields.get(name)
+        if value is None or (rec is not None and rec.data.get(name) == value):
+            continue
+        if _load(ctx.conn, target, value) is None:
+            raise Retry(f"{name} names a {target} that is not on the server yet.")
+        # Schools are public information; anything else referred to must be in scope, or a
+        # practitioner could pull a stranger's pupil into their scope by naming its id.
+        if target != "school" and not visible(ctx.conn, ctx.user, target, value):
+            raise Rejected(403, f"You do not have access to the {target} this names.")
+    return fields
+
+
+def _apply(ctx: _Push, m: dict) -> dict:
+    entity, record_id, op = m["entity"], m["record_id"], m["op"]
+    rec = _load(ctx.conn, entity, record_id)
+    fields = _check(ctx, m, rec)
+    device, client_seq, base = m["device_id"], m.get("client_seq"), m["base_version"]
+    writer = [device, client_seq]
+
+    def own_newer(w) -> bool:
+        return bool(w) and w[0] == device and w[1] is not None and client_seq is not None \
+            and w[1] > client_seq
+
+    conflicts: list[dict] = []
+    result = {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
+              "seq": None, "conflicts": conflicts}
+    old_data = dict(rec.data) if rec is not None else {}
+    if rec is not None and not rec.deleted and _is_final(ctx.conn, entity, rec):
+        # Finalised evidence never changes; a change made elsewhere before it was seen to
+        # be final is kept as a conflict for a person to turn into a correction.
+        changes = {"(deleted)": True} if op == "delete" else \
+            {k: v for k, v in fields.items() if rec.data.get(k) != v}
+        for name, value in sorted(changes.items()):
+            conflicts.append(_conflict(ctx, m, name, "edit_vs_final", rec.data.get(name), value))
+        seq = None
+    elif rec is None:
+        data = fields
+        state = dict(data=data, version=1, field_versions={k: 1 for k in data},
+                     field_writers={k: writer for k in data}, deleted=False, deleted_by=None)
+        seq = ctx.next_seq()
+        ctx.conn.execute(record.insert().values(
+            entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, **state,
+            **_denorm(ctx.conn, entity, record_id, data)))
+    elif rec.deleted:
+        if op != "delete" and not own_newer(rec.deleted_by):
+            # An edit meeting a delete: the delete stands, the edit is kept in conflicts.
+            for name, value in sorted(fields.items()):
+                conflicts.append(_conflict(ctx, m, name, "edit_vs_delete",
+                                           rec.data.get(name), value))
+        seq = None
+    elif op == "delete":
+        seq = ctx.next_seq()
+        for name, fv in sorted(rec.field_versions.items()):
+            w = rec.field_writers.get(name)
+            if fv > base and not (w and w[0] == device):
+                conflicts.append(_conflict(ctx, m, name, "delete_vs_edit", rec.data.get(name), None))
+        ctx.conn.execute(record.update().where(record.c.entity == entity, record.c.id == record_id)
+                         .values(deleted=True, deleted_by=writer, version=rec.version + 1, seq=seq))
+    else:
+        changed = {}
+        for name, value in sorted(fields.items()):
+            current = rec.data.get(name)
+            w = rec.field_writers.get(name)
+            if w and w[0] == device:
+                if own_newer(w):
+                    continue  # this laptop's later edit of the field is already here
+                if current != value or name not in rec.data:
+                    changed[name] = value
+            elif rec.field_versions.get(name, 0) > base and current != value:
+                conflicts.append(_conflict(ctx, m, name, "same_field", current, value))
+            elif current != value or name not in rec.data:
+                changed[name] = value
+        seq = None
+        if changed:
+            seq = ctx.next_seq()
+            version = rec.version + 1
+            data = {**rec.data, **changed}
+            ctx.conn.execute(record.update().where(
+                record.c.entity == entity, record.c.id == record_id).values(
+                data=data, version=version, seq=seq,
+                field_versions={**rec.field_versions, **{k: version for k in changed}},
+                field_writers={**rec.field_writers, **{k: writer for k in changed}},
+                **_denorm(ctx.conn, entity, record_id, data)))
+    result["seq"] = seq
+    if conflicts:
+        result.update(status="conflict", code=409,
+                      error=f"{len(conflicts)} field(s) were changed elsewhere; both values kept.")
+    if seq is not None and op != "delete":
+        _follow_scope(ctx, entity, record_id, old_data, fields, created=rec is None, seq=seq)
+    if not visible(ctx.conn, ctx.user, entity, record_id):
+        raise Rejected(403, "That change would put the record outside what you may see.")
+    return result
+
+
+def _follow_scope(ctx: _Push, entity: str, record_id: str, old: dict, fields: dict,
+                  created: bool, seq: int) -> None:
+    """Re-send records whose scope this change may have widened; log reallocations."""
+    def moved(*names):
+        return created or any(n in fields and fields[n] != old.get(n) for n in names)
+
+    new = {**old, **fields}
+    if entity == "referral":
+        if not created and fields.get("caseworker_id", old.get("caseworker_id")) \
+                != old.get("caseworker_id"):
+            ctx.conn.execute(reallocation.insert().values(
+                seq=seq, referral_id=record_id, old_caseworker_id=old.get("caseworker_id"),
+                new_caseworker_id=new.get("caseworker_id")))
+        if moved("caseworker_id", "pupil_id", "school_id"):
+            _bump(ctx, sa.or_(
+                sa.and_(record.c.entity == "pupil", record.c.id == new.get("pupil_id")),
+                sa.and_(record.c.entity == "school", record.c.id == new.get("school_id")),
+                sa.and_(record.c.entity == "caseworker",
+                        record.c.id == (new.get("caseworker_id") or "")),
+                sa.and_(record.c.entity.not_in(CORE), record.c.ref_id == record_id),
+                sa.and_(record.c.entity.not_in(CORE), record.c.ref_id.is_(None),
+                        record.c.pupil_id == new.get("pupil_id"))))
+    elif entity == "caseworker" and moved("team"):
+        refs = sa.select(record.c.id).where(record.c.entity == "referral",
+                                            record.c.caseworker_id == record_id)
+        _bump(ctx, sa.or_(record.c.id.in_(refs),
+                          sa.and_(record.c.entity.not_in(CORE), record.c.ref_id.in_(refs))))
+    elif moved("school_id") and new.get("school_id"):
+        _bump(ctx, sa.and_(record.c.entity == "school", record.c.id == new["school_id"]))
+
+
+def push(conn: Connection, user: User, mutations: list[dict]) -> list[dict]:
+    """Apply an ordered batch of mutations inside the caller's write transaction."""
+    conn.execute(sync_counter.update().where(sync_counter.c.id == 1)
+                 .values(value=sync_counter.c.value))  # the lock that orders all pushes
+    ctx = _Push(conn, user, current_seq(conn))
+    results: list[dict] = []
+    waiting: set[tuple[str, str]] = set()
+    for m in mutations:
+        digest_ = payload_hash(m)
+        prior = conn.execute(sa.select(mutation).where(
+            mutation.c.mutation_id == m["mutation_id"])).first()
+        if prior is not None:
+            if prior.payload_hash == digest_ and prior.user_id == user.id:
+                results.append(dict(prior.result))
+            else:
+                results.append({"mutation_id": m["mutation_id"], "status": "rejected",
+                                "code": 409, "seq": None, "conflicts": [],
+                                "error": "This mutation id was already used for a different "
+                                         "change; nothing was overwritten."})
+            continue
+        key = (m["entity"], m["record_id"])
+        if key in waiting:
+            results.append(_retry(m, "An earlier change to this record is waiting."))
+            continue
+        savepoint = conn.begin_nested()
+        try:
+            result = _apply(ctx, m)
+        except Retry as exc:
+            savepoint.rollback()
+            waiting.add(key)
+            results.append(_retry(m, str(exc)))
+            continue
+        except Rejected as exc:
+            savepoint.rollback()
+            result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": exc.code,
+                      "error": str(exc), "seq": None, "conflicts": []}
+        else:
+            savepoint.commit()
+        conn.execute(mutation.insert().values(
+            mutation_id=m["mutation_id"], user_id=user.id, device_id=m["device_id"],
+            payload_hash=digest_, result=result, created_at=ctx.now))
+        results.append(result)
+    conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))
+    for result, m in zip(results, mutations):
+        if result["status"] in ("applied", "conflict") and \
+                visible(conn, user, m["entity"], m["record_id"]):
+            result["record"] = record_state(_load(conn, m["entity"], m["record_id"]))
+    return results
+
+
+def _retry(m: dict, message: str) -> dict:
+    return {"mutation_id": m["mutation_id"], "status": "retry", "code": 404, "error": message,
+            "seq": None, "conflicts": []}
+
+
+def pull(conn: Connection, user: User, cursor: int, limit: int) -> dict:
+    """One page of record states changed after ``cursor``, in ``user``'s scope."""
+    high = current_seq(conn)
+    rows = conn.execute(sa.select(record).where(
+        record.c.seq > cursor, record.c.seq <= high, in_scope(user))
+        .order_by(record.c.seq).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = rows[-1].seq if has_more else max(high, cursor)
+    revoked = [] if user.is_admin else [
+        {"entity": "referral", "id": r[0]}
+        for r in conn.execute(revocations(user, cursor, next_cursor)).all()]
+    return {"records": [record_state(r) for r in rows], "revoked": revoked,
+            "next_cursor": next_cursor, "has_more": has_more}
+
+
+def check_digest(conn: Connection, user: User, client_digest: str) -> dict:
+    """Compare a client's digest of (entity, id, version) with the server's, in scope."""
+    high = current_seq(conn)
+    rows = conn.execute(sa.select(record.c.entity, record.c.id, record.c.version)
+                        .where(in_scope(user))).all()
+    server = digest((r[0], r[1], r[2]) for r in rows)
+    return {"match": server == client_digest, "server_cursor": high, "count": len(rows)}

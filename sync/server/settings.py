@@ -1,0 +1,29 @@
+"""Server settings, read from the environment (``FIELDNOTE_SERVER_*``) or given by the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """A SQLite file in the per-user data folder, so the server runs with no set-up."""
+    folder = Path(platformdirs.user_data_dir("fieldnote-server", "Fieldnote"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / 'fieldnote-server.db').as_posix()}"
+
+
+class Settings(BaseSettings):
+    """Every server setting and its default."""
+
+    model_config = SettingsConfigDict(env_prefix="FIELDNOTE_SERVER_")
+
+    database_url: str = ""
+    token_ttl_minutes: int = 12 * 60  # a working day: laptops sign in each morning
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    log_level: str = "INFO"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url()

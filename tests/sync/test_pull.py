@@ -1,0 +1,215 @@
+"""Pull: pages, no-op re-application, interrupted applies, restarts, digests, bad answers."""
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+
+import pytest
+
+from desktop.store import Store
+from sync.client import SyncError
+from sync.client.engine import SyncEngine
+from sync.client.transport import Transport
+from tests.sync.conftest import mutation
+
+
+def _add_visits(service, n):
+    ids = [service.office.create("visit", {"referral_id": service.ids["referral"],
+                                           "visit_date": f"2026-11-{10 + i % 10:02d}",
+                                           "visit_type": "review", "notes": f"visit {i}"})
+           for i in range(n)]
+    service.engine(service.office, "admin").sync()
+    return ids
+
+
+def _rows(store: Store, entity: str) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "modified_at"}
+            for r in store.db.query(f"SELECT * FROM [{entity}] ORDER BY id")]
+
+
+def _snapshot(store: Store) -> dict:
+    tables = ["school", "caseworker", "pupil", "referral", "visit", "sync_record", "sync_state",
+              "outbox"]
+    return {t: _rows(store, t) if t not in ("sync_record", "sync_state", "outbox") else
+            list(store.db.query(f"SELECT * FROM [{t}] ORDER BY 1, 2")) for t in tables}
+
+
+def test_pull_comes_in_pages_with_a_cursor(service):
+    """Small pages: each says whether more follow and where to continue; together they hold
+    every record in scope exactly once."""
+    visits = _add_visits(service, 7)
+    api, token = service.server.api, service.tokens["a"]
+    cursor, seen, pages = 0, [], 0
+    while True:
+        page = api.get("/sync/pull", token, cursor=cursor, limit=3).json()
+        assert len(page["records"]) <= 3 and page["next_cursor"] >= cursor
+        seen += [r["id"] for r in page["records"]]
+        cursor, pages = page["next_cursor"], pages + 1
+        if not page["has_more"]:
+            break
+    assert pages >= 4 and len(seen) == len(set(seen))
+    assert set(visits) | {service.ids["referral"], service.ids["pupil"]} <= set(seen)
+    empty = api.get("/sync/pull", token, cursor=cursor, limit=3).json()
+    assert empty == {"records": [], "revoked": [], "next_cursor": cursor, "has_more": False}
+
+
+def test_reapplying_an_applied_page_changes_nothing(service, laptops):
+    """The same page applied twice: no row, version or outbox entry changes the second time."""
+    laptop = laptops("a")
+    engine = service.engine(laptop, "a", page_size=4)
+    pages = []
+    engine.on_page = pages.append
+    engine.sync()
+    before = _snapshot(laptop)
+    from sync.client.engine import SyncReport
+
+    for page in pages:
+        report = SyncReport()
+        engine._apply_page(page, report, force=False)
+        assert report.received == 0
+    assert _snapshot(laptop) == before | {"sync_state": _snapshot(laptop)["sync_state"]}
+    assert laptop.pending_count() == 0 and laptop.db["outbox"].count == 0
+
+
+def test_a_pull_killed_mid_page_leaves_nothing_half_applied_and_resumes(service, laptops):
+    """An error in the middle of applying a page rolls the whole page back (cursor too);
+    the next sync carries on and ends equal to an uninterrupted one."""
+    _add_visits(service, 6)
+    laptop, reference = laptops("a"), laptops("a2")
+    service.engine(reference, "a").sync()
+    engine = service.engine(laptop, "a", page_size=3)
+    calls = {"n": 0}
+    original = engine._apply_state
+
+    def dies_on_the_fifth(state, **kw):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt("power cut")
+        return original(state, **kw)
+
+    engine._apply_state = dies_on_the_fifth
+    with pytest.raises(KeyboardInterrupt):
+        engine.sync()
+    cursor_after_first_page = int(laptop.conn.execute(
+        "SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()[0])
+    assert laptop.db["visit"].count + laptop.db["referral"].count + \
+        laptop.db["pupil"].count + laptop.db["school"].count + laptop.db["caseworker"].count == 3
+    assert cursor_after_first_page > 0
+    assert laptop.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    service.engine(laptop, "a").sync()
+    for entity in ("school", "caseworker", "pupil", "referral", "visit"):
+        assert _rows(laptop, entity) == _rows(reference, entity)
+
+
+def test_the_server_restarting_mid_pull_is_survived(sqlite_service, laptops):
+    """The server is stopped and started again between two pages: the engine retries with
+    backoff and finishes with everything."""
+    service = sqlite_service
+    visits = _add_visits(service, 6)
+    laptop = laptops("a")
+    transport = Transport(service.server.url, service.tokens["a"], backoff=0.05, retries=8)
+    restarted = []
+
+    def restart_once(page):
+        if not restarted:
+            restarted.append(True)
+            service.server.restart()
+
+    SyncEngine(laptop, service.server.url, None, transport=transport, page_size=2,
+               on_page=restart_once).sync()
+    assert restarted and all(laptop.get("visit", v) for v in visits)
+    assert laptop.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_pending_local_edits_are_not_overwritten_by_a_pull(service, laptops):
+    """A field edited here but not yet sent keeps its local value when the pull brings the
+    server's; other fields of the record take the server's values."""
+    laptop = laptops("a")
+    service.engine(laptop, "a").sync()
+    service.server.api.push(service.tokens["lead"], [
+        mutation("referral", service.ids["referral"], fields={"concern": "Lead's words.",
+                                                              "source": "parent"}, base=2)])
+    laptop.update("referral", service.ids["referral"], {"concern": "My words."})
+    service.engine(laptop, "a").pull()
+    row = laptop.get("referral", service.ids["referral"])
+    assert (row["concern"], row["source"]) == ("My words.", "parent")
+    assert laptop.pending_count() == 1  # still to be pushed; pulled data wrote no outbox entry
+
+
+def test_a_digest_mismatch_resyncs_the_scope_from_the_start(service, laptops):
+    """A record this laptop holds but should not (or at the wrong version) makes the
+    digests differ; the engine re-syncs from cursor 0 and removes the stray record."""
+    laptop = laptops("a")
+    engine = service.engine(laptop, "a")
+    engine.sync()
+    assert engine.verify() is True
+    with laptop.transaction():
+        laptop.conn.execute("PRAGMA foreign_keys = OFF")
+        laptop.apply_remote("school", "stray-school", {"name": "Not yours"}, version=1,
+                            field_versions={"name": 1}, deleted=False)
+        laptop.conn.execute("INSERT INTO sync_record VALUES ('school', 'stray-school', 1)")
+        laptop.conn.execute("UPDATE sync_record SET server_version = 99 WHERE entity = 'pupil'")
+    report = engine.sync()
+    assert report.digest_match is False and report.resynced
+    assert laptop.get("school", "stray-school") is None
+    assert engine.verify() is True
+
+
+class Garbage(http.server.BaseHTTPRequestHandler):
+    answers = {"/sync/pull": (200, b"<html>proxy login</html>"),
+               "/sync/push": (200, json.dumps({"results": "nope"}).encode()),
+               "/sync/digest": (200, b"[]")}
+
+    def _answer(self):
+        status, body = self.answers.get(self.path.split("?")[0], (404, b"{}"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def garbage_server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_server_answering_garbage_is_a_clear_error_and_changes_nothing(garbage_server,
+                                                                        laptops):
+    """Non-JSON or wrongly shaped answers raise SyncError; the outbox and data stay as they
+    were."""
+    laptop = laptops("a")
+    school = laptop.create("school", {"name": "Fernside Academy"})
+    before = _snapshot(laptop)
+    engine = SyncEngine(laptop, garbage_server, "token")
+    with pytest.raises(SyncError, match="not understood"):
+        engine.push()
+    with pytest.raises(SyncError, match="not understood"):
+        engine.pull()
+    after = _snapshot(laptop)
+    assert after["outbox"] == before["outbox"] and after["school"] == before["school"]
+    assert laptop.get("school", school) and laptop.pending_count() == 1
+
+
+def test_network_errors_are_retried_with_growing_waits(laptops):
+    """Connection refused: the transport retries with exponential backoff, then gives up
+    with a SyncError, having changed nothing."""
+    from tests.sync.conftest import free_port
+
+    waits = []
+    transport = Transport(f"http://127.0.0.1:{free_port()}", "t", retries=4, backoff=1.0,
+                          sleep=waits.append)
+    with pytest.raises(SyncError, match="could not be reached"):
+        transport.get("/sync/pull")
+    assert len(waits) == 4
+    assert all(0.5 * 2 ** i <= w <= 2 ** i for i, w in enumerate(waits))

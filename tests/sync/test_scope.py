@@ -1,0 +1,174 @@
+"""Scope and authorisation: a practitioner reaches only their own cases, by any request;
+reallocation takes a case off the old laptop, keeping unsent edits for review."""
+from __future__ import annotations
+
+import uuid
+
+from sync.client import sync_status
+from sync.protocol import digest
+from tests.sync.conftest import build_service, mutation
+
+
+def _ids(records):
+    return {(r["entity"], r["id"]) for r in records}
+
+
+def test_pull_gives_a_practitioner_only_their_cases(service):
+    """A's pull has A's referral, pupil, school and own caseworker record; B's has none of
+    A's case; the lead's has the team's."""
+    api, ids = service.server.api, service.ids
+    a = _ids(api.pull_all(service.tokens["a"]))
+    b = _ids(api.pull_all(service.tokens["b"]))
+    lead = _ids(api.pull_all(service.tokens["lead"]))
+    case = {("referral", ids["referral"]), ("pupil", ids["pupil"]), ("school", ids["school"])}
+    assert case | {("caseworker", ids["cw_a"])} <= a
+    assert ("caseworker", ids["cw_b"]) not in a
+    assert not case & b
+    assert case | {("caseworker", ids["cw_a"]), ("caseworker", ids["cw_b"])} <= lead
+
+
+def test_a_team_lead_does_not_see_another_teams_cases(service, laptops):
+    """Scope for a team lead stops at their team."""
+    other = build_service(service.server, laptops)
+    lead = _ids(service.server.api.pull_all(service.tokens["lead"]))
+    assert ("referral", other.ids["referral"]) not in lead
+    assert ("pupil", other.ids["pupil"]) not in lead
+
+
+def test_push_cannot_edit_or_delete_another_practitioners_case(service):
+    """B's update or delete of A's referral, pupil or school record is refused (403) and
+    nothing changes."""
+    api, ids = service.server.api, service.ids
+    results = api.push(service.tokens["b"], [
+        mutation("referral", ids["referral"], fields={"concern": "B was here"}, base=9),
+        mutation("referral", ids["referral"], "delete", base=9),
+        mutation("pupil", ids["pupil"], fields={"first_name": "Changed"}, base=9),
+    ]).json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [("rejected", 403)] * 3
+    assert all("record" not in r or r["record"] is None for r in results)
+    admin_view = {r["id"]: r for r in api.pull_all(service.server.admin_token)}
+    assert admin_view[ids["referral"]]["fields"]["concern"] == "Leaves the classroom."
+    assert admin_view[ids["pupil"]]["fields"]["first_name"] == "Ivy"
+
+
+def test_push_cannot_reach_another_case_by_naming_it(service):
+    """B cannot add a visit to A's referral, open a referral on A's pupil, or allocate A's
+    case to themselves; nor re-create A's referral id."""
+    api, ids = service.server.api, service.ids
+    results = api.push(service.tokens["b"], [
+        mutation("visit", str(uuid.uuid4()), "create", {
+            "referral_id": ids["referral"], "visit_date": "2026-11-20", "visit_type": "review"}),
+        mutation("referral", str(uuid.uuid4()), "create", {
+            "pupil_id": ids["pupil"], "school_id": ids["school"], "referral_date": "2026-11-20",
+            "reason": "attendance"}),
+        mutation("referral", ids["referral"], fields={"caseworker_id": ids["cw_b"]}, base=9),
+        mutation("referral", ids["referral"], "create", {
+            "pupil_id": ids["pupil"], "school_id": ids["school"], "referral_date": "2026-11-20",
+            "reason": "attendance"}),
+    ]).json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [("rejected", 403)] * 4
+    assert not _ids(api.pull_all(service.tokens["b"])) & {("pupil", ids["pupil"]),
+                                                          ("referral", ids["referral"])}
+
+
+def test_a_practitioner_cannot_allocate_their_case_to_someone_else(service):
+    """Handing a case on is the team lead's job: A's reallocation to B is refused."""
+    r = service.server.api.push(service.tokens["a"], [mutation(
+        "referral", service.ids["referral"], fields={"caseworker_id": service.ids["cw_b"]},
+        base=9)]).json()["results"][0]
+    assert (r["status"], r["code"]) == ("rejected", 403)
+
+
+def test_digest_reveals_nothing_outside_scope(service):
+    """B's digest is computed over B's scope only: a digest of A's case does not match for B
+    and B's count excludes it."""
+    api = service.server.api
+    a_records = api.pull_all(service.tokens["a"])
+    a_digest = digest((r["entity"], r["id"], r["version"]) for r in a_records)
+    answer_a = api.post("/sync/digest", service.tokens["a"], {"digest": a_digest}).json()
+    answer_b = api.post("/sync/digest", service.tokens["b"], {"digest": a_digest}).json()
+    assert answer_a["match"] is True and answer_b["match"] is False
+    assert answer_b["count"] == len(api.pull_all(service.tokens["b"]))
+
+
+def test_admin_endpoints_refuse_practitioners_and_team_leads(service):
+    """Only administrators manage accounts."""
+    api = service.server.api
+    for who in ("a", "lead"):
+        assert api.get("/admin/users", service.tokens[who]).status_code == 403
+        assert api.patch(f"/admin/users/{service.ids['a_user']}", service.tokens[who],
+                         {"role": "admin"}).status_code == 403
+
+
+def test_reallocation_revokes_the_case_and_keeps_unsent_edits_for_review(service, laptops):
+    """The lead moves A's case to B: A's next pull purges the referral, its visit and pupil;
+    A's unsent edit of the visit is kept in the review list, not lost; B receives the case
+    with A's earlier, sent visit."""
+    a, lead, b = laptops("a"), laptops("lead"), laptops("b")
+    service.engine(a, "a").sync()
+    visit = a.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-19",
+                               "visit_type": "observation", "notes": "Sent."})
+    service.engine(a, "a").sync()
+    a.update("visit", visit, {"notes": "Unsent second thoughts."})
+    service.engine(lead, "lead").sync()
+    lead.update("referral", service.ids["referral"], {"caseworker_id": service.ids["cw_b"]})
+    service.engine(lead, "lead").sync()
+
+    report = service.engine(a, "a").pull()
+    assert report.purged >= 3 and report.to_review == 1
+    assert a.get("referral", service.ids["referral"], include_deleted=True) is None
+    assert a.get("visit", visit, include_deleted=True) is None
+    assert a.get("pupil", service.ids["pupil"], include_deleted=True) is None
+    [item] = sync_status(a).review
+    assert item["entity"] == "visit" and "Unsent second thoughts." in item["changes"]
+    assert a.pending_count() == 0  # moved out of the queue, not sent to be refused
+    assert [e["action"] for e in a.audit_trail("referral", service.ids["referral"])][-1] == "purge"
+    assert service.engine(a, "a").verify() is True
+
+    service.engine(b, "b").sync()
+    assert b.get("referral", service.ids["referral"])["caseworker_id"] == service.ids["cw_b"]
+    assert b.get("visit", visit)["notes"] == "Sent."
+    assert b.get("pupil", service.ids["pupil"])["first_name"] == "Ivy"
+
+
+def test_a_practitioner_keeps_the_cases_they_record_until_allocated(service, laptops):
+    """A new referral a practitioner records (unallocated) stays on their laptop and is in
+    the lead's allocation queue."""
+    a = laptops("a")
+    service.engine(a, "a").sync()
+    pupil = a.create("pupil", {"first_name": "Noah", "last_name": "Bell",
+                               "school_id": service.ids["school"]})
+    referral = a.create("referral", {"pupil_id": pupil, "school_id": service.ids["school"],
+                                     "referral_date": "2026-11-21", "reason": "attendance"})
+    report = service.engine(a, "a").sync()
+    assert report.rejected == 0 and a.get("referral", referral)
+    assert ("referral", referral) in _ids(service.server.api.pull_all(service.tokens["lead"]))
+    assert ("referral", referral) not in _ids(service.server.api.pull_all(service.tokens["b"]))
+
+
+def test_reallocation_purges_finalised_evidence_from_the_old_laptop(service, laptops):
+    """A finalised observation and its append-only events leave the old laptop with the
+    case (the server keeps them; the store's evidence triggers stay in place) and reach
+    the new caseworker intact."""
+    a, lead, b = laptops("a"), laptops("lead"), laptops("b")
+    service.engine(a, "a").sync()
+    obs = a.create("observation", {"referral_id": service.ids["referral"],
+                                   "interval_seconds": 60, "status": "recording",
+                                   "started_at": "2026-11-20T09:00:00Z"})
+    events = [a.create("observation_event", {"observation_id": obs, "seq": i, "type": "mark",
+                                             "payload": "{}"}) for i in range(3)]
+    a.update("observation", obs, {"status": "final"})
+    service.engine(a, "a").sync()
+    triggers_before = a.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+    service.engine(lead, "lead").sync()
+    lead.update("referral", service.ids["referral"], {"caseworker_id": service.ids["cw_b"]})
+    service.engine(lead, "lead").sync()
+    service.engine(a, "a").sync()
+    assert a.get("observation", obs, include_deleted=True) is None
+    assert a.db["observation_event"].count == 0
+    assert a.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                          "ORDER BY name").fetchall() == triggers_before
+    service.engine(b, "b").sync()
+    assert b.get("observation", obs)["status"] == "final"
+    assert {e for e in events if b.get("observation_event", e)} == set(events)
