@@ -48,18 +48,16 @@ class MainWindow(QMainWindow):
         self._build_filters()
         self._build_pages()
         self._build_actions()
-        self.sync_label = QLabel()
-        self.sync_label.setObjectName("syncStatus")
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label)
-        self.statusBar().addPermanentWidget(self.sync_label)
 
         self.idle = IdleWatcher(settings.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
         from PySide6.QtWidgets import QApplication
         QApplication.instance().installEventFilter(self.idle)
-        from desktop.ui import assessments
+        from desktop.ui import assessments, sync_ui
         assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
+        self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
         self.refresh()
 
     # -- building ----------------------------------------------------------------------------
@@ -230,6 +228,8 @@ class MainWindow(QMainWindow):
             shown = self.case_view.case
             if shown and shown["referral"]["id"] == select:  # redraw what an edit changed
                 self.show_case(select, record_view=False)
+        elif self.case_view.case and self.store.get("referral", self.case_view.case["referral"]["id"]) is None:
+            self.case_view.clear()  # the case left this laptop (reallocated elsewhere)
         self.update_sync_status()
 
     def _fill_combo(self, combo: QComboBox, all_label: str, items) -> None:
@@ -269,9 +269,8 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def update_sync_status(self) -> None:
-        waiting = self.store.pending_count()
-        state = "Demo store: not synced" if self.store.meta("demo") == "1" else "Not signed in to a server"
-        self.sync_label.setText(f"{state} · {waiting:,} change{'s' if waiting != 1 else ''} waiting")
+        if hasattr(self, "sync"):  # not yet while the window is being built
+            self.sync.update_status()
 
     # -- selection -------------------------------------------------------------------------------
     def current_referral_id(self) -> str | None:
@@ -496,7 +495,13 @@ class MainWindow(QMainWindow):
 
     def stop_background_work(self) -> None:
         from PySide6.QtCore import QThreadPool
+        self.sync.stop()
         QThreadPool.globalInstance().waitForDone(30_000)
+
+    def closeEvent(self, event) -> None:
+        self.sync.stop()
+        self.idle.timer.stop()
+        super().closeEvent(event)
 
     # -- settings and lock ------------------------------------------------------------------------------
     def open_settings(self) -> None:

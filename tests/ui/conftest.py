@@ -8,6 +8,13 @@ from desktop.store.keys import KeyManager
 from tests.conftest import PASSPHRASE, TODAY
 
 
+class FakeThreadPool:
+    """Runs background work at once, on the calling thread (after Picard's tests)."""
+
+    def start(self, task):
+        task.run()
+
+
 @pytest.fixture
 def saved_settings():
     return []

@@ -10,17 +10,11 @@ from PySide6.QtGui import QKeySequence
 from desktop.dates import to_uk
 from desktop.forms.records import FormRecords
 from desktop.ui.assessments import EMPTY_TEXT, CompletionsModel
+from tests.ui.conftest import FakeThreadPool
 from desktop.ui.form_entry import FormEntryModel
 
 TEACHER_SDQ = dict(pack_id="sdq-teacher-4-17", informant="teacher", age_band="4-17",
                    completed_by="teacher", respondent="Mr Evans")
-
-
-class FakeThreadPool:
-    """Runs background work at once, on the calling thread (after Picard's tests)."""
-
-    def start(self, task):
-        task.run()
 
 
 @pytest.fixture

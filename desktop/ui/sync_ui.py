@@ -1,0 +1,213 @@
+"""Signing in, background sync, and the status-bar indicator.
+
+Network work never runs on the GUI thread: sign-in and every sync run through
+``run_task`` on a second store connection, and report back with a signal. The
+indicator reads only the local store (last synced, changes waiting, items needing
+attention), so it is instant and works offline.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout,
+)
+
+from desktop.dates import to_uk_datetime
+from desktop.ui.tasks import run_task
+
+SYNC_EVERY_MS = 2 * 60 * 1000  # while the app is open; a failed attempt just waits for the next
+FIRST_SYNC_MS = 5 * 1000
+
+
+def status_text(store, syncing: bool = False) -> tuple[str, str]:
+    """What the status bar says, and its tooltip, from the local store only."""
+    from sync.client.local import sync_status
+
+    status = sync_status(store)
+    waiting = status.changes_waiting
+    changes = f"{waiting:,} change{'s' if waiting != 1 else ''} waiting"
+    attention = f" · {status.attention_count} need{'s' if status.attention_count == 1 else ''} attention" \
+        if status.attention_count else ""
+    if store.meta("demo") == "1":
+        return f"Demo store: not synced · {changes}", "Demonstration data never leaves this laptop."
+    if syncing:
+        return f"Syncing… · {changes}{attention}", f"Syncing with {status.server_url}"
+    if not status.server_url:
+        return f"Not signed in · {changes}", "Sync ▸ Sign in… to connect to your service's server."
+    last = f"last synced {to_uk_datetime(status.last_synced_at)}" if status.last_synced_at else "never synced"
+    if status.last_error:
+        return (f"Offline · {changes} · {last}{attention}",
+                f"{status.last_error}\nEverything is saved on this laptop and will sync when "
+                "the server can be reached.")
+    return f"Synced · {last[len('last synced '):] if status.last_synced_at else 'never'} · {changes}{attention}", \
+        f"Server: {status.server_url}"
+
+
+class SignInDialog(QDialog):
+    """Server address, user name and password; signs in off the GUI thread."""
+
+    def __init__(self, open_worker_store, server_url: str = "", parent=None, pool=None):
+        super().__init__(parent)
+        self.open_worker_store, self.pool = open_worker_store, pool
+        self.setWindowTitle("Sign in to your service's server")
+        self.setMinimumWidth(440)
+        self.server = QLineEdit(server_url)
+        self.server.setObjectName("server")
+        self.server.setPlaceholderText("https://fieldnote.example-council.gov.uk")
+        self.user = QLineEdit()
+        self.user.setObjectName("user")
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel()
+        self.message.setObjectName("signInMessage")
+        self.message.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Server", self.server)
+        form.addRow("User name", self.user)
+        form.addRow("Password", self.password)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        self.buttons.accepted.connect(self.sign_in)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.done_signing_in = None
+
+    def sign_in(self) -> None:
+        server, user, password = self.server.text().strip(), self.user.text().strip(), self.password.text()
+        if not (server and user and password):
+            self.message.setText("Fill in the server, your user name and your password.")
+            return
+        self.buttons.setEnabled(False)
+        self.message.setText("Signing in…")
+
+        def work(_report):
+            from sync.client.auth import login
+            store = self.open_worker_store()
+            try:
+                login(server, user, password, store=store)
+                from sync.client import local
+                local.set_state(store, "server_url", server)
+                return server
+            finally:
+                store.close()
+
+        def done(result, error):
+            self.password.clear()
+            self.buttons.setEnabled(True)
+            self.done_signing_in = result or error
+            if error:
+                self.message.setText(str(error))
+            else:
+                self.accept()
+        run_task(work, done, pool=self.pool)
+
+
+class SyncController(QObject):
+    """Background sync for one main window: every couple of minutes, and on Sync now."""
+
+    finished = Signal(object, object)  # report, error
+
+    def __init__(self, window, pool: QThreadPool | None = None, every_ms: int = SYNC_EVERY_MS):
+        super().__init__(window)
+        self.window = window
+        self.pool = pool
+        self.syncing = False
+        self.stopped = False
+        self.button = QToolButton()
+        self.button.setObjectName("syncButton")
+        self.button.setAutoRaise(True)
+        self.button.clicked.connect(lambda: self.sync_now())
+        window.statusBar().addPermanentWidget(self.button)
+        self.timer = QTimer(self)
+        self.timer.setInterval(every_ms)
+        self.timer.timeout.connect(lambda: self.sync_now(quiet=True))
+        self.timer.start()
+        QTimer.singleShot(FIRST_SYNC_MS, self, lambda: self.sync_now(quiet=True))  # dies with self
+        self.update_status()
+
+    def stop(self) -> None:
+        """No more syncs (the window is closing)."""
+        self.stopped = True
+        self.timer.stop()
+
+    def server_url(self) -> str | None:
+        from sync.client import local
+        return local.get_state(self.window.store, "server_url") or None
+
+    def update_status(self) -> None:
+        text, tip = status_text(self.window.store, self.syncing)
+        self.button.setText(text)
+        self.button.setToolTip(tip + "\nClick to sync now.")
+
+    def sign_in(self) -> bool:
+        dialog = SignInDialog(self.window.open_worker_store, self.server_url() or "", self.window, self.pool)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self.update_status()
+        if accepted:
+            self.sync_now()
+        return accepted
+
+    def sign_out(self) -> None:
+        from sync.client.auth import logout
+        url = self.server_url()
+        if url:
+            logout(url, self.window.store)
+        self.update_status()
+
+    def sync_now(self, quiet: bool = False) -> bool:
+        """Start a sync in the background; False if one cannot start (busy, demo, signed out)."""
+        from sync.client.auth import stored_token
+
+        store = self.window.store
+        if self.stopped or self.syncing or self.window.locked or store.meta("demo") == "1":
+            return False
+        url = self.server_url()
+        token = stored_token(url, store) if url else None
+        if not token:
+            if not quiet:
+                self.sign_in()
+            return False
+        self.syncing = True
+        self.update_status()
+
+        def work(_report):
+            from sync.client.engine import SyncEngine
+            from sync.client.transport import Transport
+            worker = self.window.open_worker_store()
+            try:
+                # One quick retry: the timer is the real retry, so an offline laptop
+                # shows "Offline" at once instead of after a long back-off.
+                transport = Transport(url, token, retries=1)
+                return SyncEngine(worker, url, token, transport=transport).sync()
+            finally:
+                worker.close()
+
+        def done(report, error):
+            from sync.client.errors import AuthError
+            self.syncing = False
+            if self.stopped:
+                return
+            self.window.refresh()  # pulled changes, purged cases
+            self.update_status()
+            if isinstance(error, AuthError) and not quiet:
+                self.window.statusBar().showMessage("Your sign-in has expired: sign in again.", 8000)
+                self.sign_in()
+            self.finished.emit(report, error)
+        run_task(work, done, pool=self.pool)
+        return True
+
+
+def install(window, pool: QThreadPool | None = None) -> SyncController:
+    """The Sync menu (Sign in…, Sync now, Sign out) and the status-bar indicator."""
+    controller = SyncController(window, pool)
+    menu = next((a.menu() for a in window.menuBar().actions()
+                 if a.menu() and a.text().replace("&", "") == "Sync"), None) or window.menuBar().addMenu("&Sync")
+    window._action(menu, "Sync &now", controller.sync_now, "F9", "syncNow")
+    window._action(menu, "&Sign in…", controller.sign_in, None, "signIn")
+    window._action(menu, "Sign &out", controller.sign_out, None, "signOut")
+    window.sync = controller
+    return controller
