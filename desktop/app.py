@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from desktop import paths
 from desktop.config import load_settings
 from desktop.store import PassphraseRequired, Store, StoreError, WrongPassphrase
-from desktop.store.errors import NotAFieldnoteStore
+from desktop.store.db import check_home, store_path
 from desktop.store.keys import KeyManager
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -63,11 +63,8 @@ def start_app(argv: list[str] | None = None):
     try:
         home = paths.data_dir()
         keys = KeyManager(home)
-        db_path = home / "fieldnote.db"
-        if db_path.exists() and keys.info() is None:
-            raise NotAFieldnoteStore(
-                f"{db_path} exists but its key information (keyinfo.json) is missing, so it "
-                "cannot be unlocked. It has not been changed.")
+        check_home(home, keys)
+        db_path = store_path(home)
         key = obtain_key_interactively(keys)
         if key is None:
             return 0

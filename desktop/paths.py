@@ -32,18 +32,8 @@ def data_dir() -> Path:
     return path
 
 
-def database_path() -> Path:
-    return data_dir() / "fieldnote.db"
-
-
 def packs_dir() -> Path:
     """Installed instrument packs and audit templates (JSON files)."""
     path = data_dir() / "packs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def exports_dir() -> Path:
-    path = data_dir() / "exports"
     path.mkdir(parents=True, exist_ok=True)
     return path

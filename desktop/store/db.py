@@ -384,6 +384,21 @@ def _backup_before_migration(conn: sqlcipher3.Connection, path: Path, version: i
     return target
 
 
+def store_path(home: Path) -> Path:
+    """The database file in a data folder."""
+    return Path(home) / "fieldnote.db"
+
+
+def check_home(home: Path, keys) -> None:
+    """Refuse a data folder whose database has lost its key information (it could never be
+    unlocked, and a new key must not be made over it)."""
+    if store_path(home).exists() and keys.info() is None:
+        raise NotAFieldnoteStore(
+            f"{store_path(home)} exists but its key information (keyinfo.json) is missing, so "
+            "it cannot be unlocked. It has not been changed."
+        )
+
+
 def open_store(home: Path | None = None, passphrase: str | None = None,
                actor: str | None = None) -> Store:
     """Obtain the key for the data folder ``home`` and open its store."""
@@ -392,14 +407,8 @@ def open_store(home: Path | None = None, passphrase: str | None = None,
 
     home = Path(home) if home else paths.data_dir()
     keys = KeyManager(home)
-    db_path = home / "fieldnote.db"
-    if db_path.exists() and keys.info() is None:
-        raise NotAFieldnoteStore(
-            f"{db_path} exists but its key information (keyinfo.json) is missing, so it cannot "
-            "be unlocked. It has not been changed."
-        )
-    key = keys.obtain(passphrase)
-    return Store.open(db_path, key, actor=actor)
+    check_home(home, keys)
+    return Store.open(store_path(home), keys.obtain(passphrase), actor=actor)
 
 
 @contextlib.contextmanager

@@ -55,9 +55,11 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         from PySide6.QtWidgets import QApplication
         QApplication.instance().installEventFilter(self.idle)
-        from desktop.ui import assessments, sync_ui
+        from desktop.ui import allocation, assessments, attention, sync_ui
         assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
+        allocation.install(self)  # Team ▸ Weekly allocation…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
+        attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
         self.refresh()
 
     # -- building ----------------------------------------------------------------------------
