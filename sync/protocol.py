@@ -22,7 +22,10 @@ SCHEMA_HEADER = "X-Fieldnote-Schema"
 SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 OPS = ("create", "update", "delete")
 MAX_PUSH_BATCH = 500
-MAX_PULL_LIMIT = 1000
+# Pages of up to 5,000 records (1,000 before): a bulk first sync of 200,000 records commits
+# 40 local transactions rather than 200, and each commit rewrites index pages scattered by
+# random ids. Clients fall back to 1,000 when an older server refuses more (422).
+MAX_PULL_LIMIT = 5000
 
 # Recorded evidence is immutable once finalised (the store's triggers say the same for
 # one laptop; the server says it for all of them). A record is final when a field has a
@@ -71,7 +74,8 @@ def shapes() -> dict[str, EntityShape]:
 
 def digest(items: Iterable[tuple[str, str, int]]) -> str:
     """SHA-256 over the sorted ``entity:id:version`` lines of a set of records."""
-    h = hashlib.sha256()
-    for entity, record_id, version in sorted(items):
-        h.update(f"{entity}:{record_id}:{version}\n".encode())
-    return h.hexdigest()
+    # One string hashed at once: the same digest as hashing line by line, several times
+    # faster for a caseload of 200,000 records (sorting pre-sorted input is linear).
+    text = "".join([f"{entity}:{record_id}:{version}\n"
+                    for entity, record_id, version in sorted(items)])
+    return hashlib.sha256(text.encode()).hexdigest()

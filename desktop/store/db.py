@@ -26,6 +26,10 @@ SYNC_FIELDS = frozenset({"id", "version", "field_versions", "modified_at", "dele
 _PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+# json.dumps(..., sort_keys=True) without building an encoder per call (a page has 1,000).
+_sorted_json = json.JSONEncoder(sort_keys=True).encode
+
+
 def utc_now() -> str:
     """The current time as an ISO-8601 UTC string with milliseconds."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -276,6 +280,71 @@ class Store:
                                    [*row.values(), record_id])
         return True
 
+    def apply_remote_many(self, entity: str, items: list[dict], *,
+                          current: dict[str, dict] | None = None) -> set[str]:
+        """``apply_remote`` for many records of one type at once (a pulled page): one
+        SELECT of the rows held, then one ``executemany`` per statement shape, instead of
+        several statements per record. Each item is ``{"id", "values", "version",
+        "field_versions", "deleted"}`` with the meaning ``apply_remote`` gives them; item
+        ids must be distinct. ``current`` (id -> row as ``get`` returns it, for the rows
+        held) spares the SELECT when the caller has just read them. Returns the ids of the
+        records that changed (re-applying the same data writes nothing)."""
+        known = self.columns(entity)
+        if current is None:
+            current = self.rows_by_id(entity, [item["id"] for item in items])
+        now = utc_now()
+        inserts: dict[tuple, list[list]] = {}
+        updates: dict[tuple, list[list]] = {}
+        changed: set[str] = set()
+        for item in items:
+            record_id = item["id"]
+            row = {k: v for k, v in item["values"].items() if k in known}
+            row["version"] = item["version"]
+            row["field_versions"] = _sorted_json(item["field_versions"])
+            row["deleted"] = int(bool(item["deleted"]))
+            held = current.get(record_id)
+            if held is not None and all(held[k] == v for k, v in row.items()):
+                continue
+            row["modified_at"] = now
+            changed.add(record_id)
+            if held is None:
+                row["id"] = record_id
+                inserts.setdefault(tuple(row), []).append(list(row.values()))
+            else:
+                updates.setdefault(tuple(row), []).append([*row.values(), record_id])
+        if not changed:
+            return changed
+        with self.transaction():
+            for cols, rows in inserts.items():
+                self.conn.executemany(
+                    f"INSERT INTO [{entity}] ({', '.join(f'[{c}]' for c in cols)}) "
+                    f"VALUES ({', '.join('?' for _ in cols)})", rows)
+            for cols, rows in updates.items():
+                sql = f"UPDATE [{entity}] SET {', '.join(f'[{c}] = ?' for c in cols)} WHERE id = ?"
+                try:
+                    with self.transaction():
+                        self.conn.executemany(sql, rows)
+                except sqlcipher3.IntegrityError:
+                    # A finalised record's sync columns: row by row, past the triggers
+                    # (see _server_write), exactly as apply_remote does.
+                    for params in rows:
+                        self._server_write(entity, sql, params)
+        return changed
+
+    def rows_by_id(self, entity: str, ids: list[str]) -> dict[str, dict]:
+        """The rows of ``entity`` with these ids (tombstones included), by id."""
+        self.columns(entity)
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cursor = self.conn.execute(
+                f"SELECT * FROM [{entity}] WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
+            names = [d[0] for d in cursor.description]
+            for values in cursor:
+                row = dict(zip(names, values))
+                found[row["id"]] = row
+        return found
+
     def _server_write(self, entity: str, sql: str, params: list) -> None:
         """Run a write that carries the server's state, past this store's evidence triggers.
 
@@ -309,6 +378,8 @@ class Store:
             self._server_write(entity, f"DELETE FROM [{entity}] WHERE id = ?", [record_id])
             self.conn.execute("DELETE FROM sync_record WHERE entity = ? AND record_id = ?",
                               [entity, record_id])
+            # The sync engine's remembered digest of sync_record (sync.client.local).
+            self.conn.execute("DELETE FROM sync_state WHERE key = 'digest'")
             self.log("purge", entity, record_id, reason)
 
     def mark_sent(self, mutation_ids: list[str]) -> None:

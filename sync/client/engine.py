@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from desktop.store import Store, utc_now
 from desktop.store.schema import SYNCABLE
 from sync.client import local
-from sync.client.errors import SyncError
+from sync.client.errors import Refused, SyncError
 from sync.client.transport import Transport
-from sync.protocol import SCHEMA_VERSION, digest
+from sync.protocol import MAX_PULL_LIMIT, SCHEMA_VERSION
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
+LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
+SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
 
 
 @dataclass
@@ -79,6 +82,14 @@ def _check_page(page: dict, cursor: int) -> None:
         _need(isinstance(item, dict) and isinstance(item.get("id"), str), "revocation")
 
 
+def _fields_of(entries) -> set[str]:
+    """The fields pending outbox entries change (``local.DELETED`` for a delete)."""
+    names: set[str] = set()
+    for e in entries:
+        names |= {local.DELETED} if e["op"] == "delete" else set(json.loads(e["fields"]))
+    return names
+
+
 class SyncEngine:
     """Syncs one store with one server as one signed-in user.
 
@@ -88,7 +99,7 @@ class SyncEngine:
 
     def __init__(self, store: Store, server_url: str, token: str | None, *,
                  transport: Transport | None = None, batch_size: int = 100,
-                 page_size: int = 200, max_attempts: int = 8,
+                 page_size: int = MAX_PULL_LIMIT, max_attempts: int = 8,
                  on_page: Callable[[dict], None] | None = None):
         self.store = store
         self.transport = transport or Transport(server_url, token)
@@ -105,17 +116,38 @@ class SyncEngine:
             raise SyncError("This store holds demonstration data, which never syncs.")
         report = SyncReport()
         try:
-            self._remember_server()
-            self.push(report)
-            self.pull(report)
-            if verify:
-                self.verify(report)
+            with self._large_cache():
+                self._remember_server()
+                self.push(report)
+                self.pull(report)
+                if verify:
+                    self.verify(report)
         except SyncError as exc:
             local.set_state(self.store, "last_error", str(exc))
             raise
         local.set_state(self.store, "last_error", "")
         local.set_state(self.store, "last_synced_at", utc_now())
         return report
+
+    @contextlib.contextmanager
+    def _large_cache(self):
+        """A bigger page cache while syncing. Records have random UUID keys, so a page of
+        thousands touches index pages all over a store of hundreds of megabytes; with the
+        default 2 MB cache many were read and decrypted again. Memory goes back to normal
+        afterwards."""
+        conn = self.store.conn
+        before = conn.execute("PRAGMA cache_size").fetchone()[0]
+        checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = {-SYNC_CACHE_KIB}")
+        # Those scattered index pages are written to the WAL at each page's commit; copying
+        # them into the database after every commit (the default checkpoint at 4 MB) wrote
+        # most of them twice. Checkpoint every 64 MB during the sync instead.
+        conn.execute("PRAGMA wal_autocheckpoint = 16384")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(before)}")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
 
     def _remember_server(self) -> None:
         known = local.get_state(self.store, "server_url")
@@ -125,6 +157,7 @@ class SyncEngine:
                 local.set_state(self.store, "server_url", self.server_url)
                 local.set_state(self.store, "cursor", "0")
                 self.store.conn.execute("DELETE FROM sync_record")
+                local.forget_digest(self.store)
 
     @property
     def cursor(self) -> int:
@@ -136,6 +169,12 @@ class SyncEngine:
         report = report or SyncReport()
         entries = self.store.pending_changes()
         waiting: set[tuple[str, str]] = set()
+        # The entries still pending, by record, kept in step with the outbox below: what
+        # a reply's record must not overwrite (reading it back per reply would rescan the
+        # whole outbox, which has no index by record, for every batch).
+        queued: dict[tuple[str, str], dict[str, dict]] = {}
+        for e in entries:
+            queued.setdefault((e["entity"], e["record_id"]), {})[e["mutation_id"]] = e
         while entries:
             batch_rows, entries = entries[:self.batch_size], entries[self.batch_size:]
             batch_rows = [e for e in batch_rows if (e["entity"], e["record_id"]) not in waiting]
@@ -149,10 +188,14 @@ class SyncEngine:
                 states: dict[tuple[str, str], dict] = {}
                 for row, result in zip(batch_rows, results):
                     self._settle(row, result, report, waiting)
+                    key = (row["entity"], row["record_id"])
+                    if result["status"] != "retry" or \
+                            row["attempts"] + 1 >= self.max_attempts:
+                        queued[key].pop(row["mutation_id"], None)  # no longer pending
                     if result.get("record") is not None:
-                        states[(row["entity"], row["record_id"])] = result["record"]
-                for state in states.values():
-                    self._apply_state(state)
+                        states[key] = result["record"]
+                pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
+                self._apply_states(list(states.values()), pending=pending)
         return report
 
     @staticmethod
@@ -191,17 +234,42 @@ class SyncEngine:
         report = report or SyncReport()
         cursor = 0 if full else self.cursor
         seen: set[tuple[str, str]] = set()
-        while True:
-            page = self.transport.get("/sync/pull", {"cursor": cursor, "limit": self.page_size})
-            _check_page(page, cursor)
-            self._apply_page(page, report, force=full)
-            seen |= {(s["entity"], s["id"]) for s in page["records"]}
-            cursor = page["next_cursor"]
-            report.pages += 1
-            if self.on_page:
-                self.on_page(page)
-            if not page["has_more"]:
-                break
+
+        def fetch(after: int) -> dict:
+            try:
+                return self.transport.get("/sync/pull", {"cursor": after,
+                                                         "limit": self.page_size})
+            except Refused as exc:
+                if exc.status != 422 or self.page_size <= LEGACY_PULL_LIMIT:
+                    raise
+                # A server from before pages of 5,000: ask as it allows.
+                self.page_size = LEGACY_PULL_LIMIT
+                return self.transport.get("/sync/pull", {"cursor": after,
+                                                         "limit": self.page_size})
+
+        # While a page is applied here, the next one is already being fetched (the server
+        # works while this laptop writes). Pages are still applied one at a time, in order,
+        # each in its own transaction with its cursor; a prefetched page is simply dropped
+        # if applying the current one fails.
+        prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldnote-pull")
+        try:
+            upcoming: Future | None = None
+            while True:
+                page = upcoming.result() if upcoming is not None else fetch(cursor)
+                upcoming = None
+                _check_page(page, cursor)
+                if page["has_more"]:
+                    upcoming = prefetch.submit(fetch, page["next_cursor"])
+                self._apply_page(page, report, force=full)
+                seen |= {(s["entity"], s["id"]) for s in page["records"]}
+                cursor = page["next_cursor"]
+                report.pages += 1
+                if self.on_page:
+                    self.on_page(page)
+                if not page["has_more"]:
+                    break
+        finally:
+            prefetch.shutdown(wait=False, cancel_futures=True)
         if full:
             self._purge_unseen(seen, report)
         report.cursor = cursor
@@ -209,8 +277,7 @@ class SyncEngine:
 
     def _apply_page(self, page: dict, report: SyncReport, *, force: bool) -> None:
         with self._unchecked_references(), self.store.transaction():
-            for state in page["records"]:
-                report.received += self._apply_state(state, force=force)
+            report.received += self._apply_states(page["records"], force=force)
             for item in page["revoked"]:
                 self._revoke(item["id"], report)
             local.set_state(self.store, "cursor", str(page["next_cursor"]))
@@ -227,28 +294,59 @@ class SyncEngine:
             self.store.conn.execute("PRAGMA foreign_keys = ON")
 
     def _apply_state(self, state: dict, *, force: bool = False) -> int:
-        """Apply one record as the server holds it, keeping fields with unsent local edits
-        (they win here and are pushed next). Returns 1 if anything changed."""
-        entity, record_id = state["entity"], state["id"]
-        if entity not in SYNCABLE:
-            return 0  # a record type from a newer server: ignored until this app knows it
-        known = local.server_version(self.store, entity, record_id)
-        if known is not None and state["version"] <= known and not force:
-            return 0
-        pending = local.pending_fields(self.store, entity, record_id)
-        current = self.store.get(entity, record_id, include_deleted=True)
-        values = {k: v for k, v in state["fields"].items() if k not in pending}
-        versions = dict(state["field_versions"])
-        deleted = state["deleted"]
-        if current is not None:
-            mine = json.loads(current["field_versions"] or "{}")
-            versions.update({k: mine[k] for k in pending if k in mine})
-            deleted = deleted or (local.DELETED in pending and bool(current["deleted"]))
-        version = max(state["version"], current["version"] if current else 0)
-        changed = self.store.apply_remote(entity, record_id, values, version=version,
-                                          field_versions=versions, deleted=deleted)
-        local.set_server_version(self.store, entity, record_id, state["version"])
-        return int(changed)
+        """Apply one record as the server holds it (see ``_apply_states``)."""
+        return self._apply_states([state], force=force)
+
+    def _apply_states(self, states: list[dict], *, force: bool = False,
+                      pending: dict[tuple[str, str], set[str]] | None = None) -> int:
+        """Apply records as the server holds them, keeping fields with unsent local edits
+        (they win here and are pushed next). Returns how many records changed.
+
+        Batched per record type: one query each for the server versions held, the unsent
+        edits and the rows held, then ``Store.apply_remote_many`` and one ``executemany``
+        for the server versions; the caller's transaction holds it all. A record given
+        twice is applied at its newest version. ``pending`` ((entity, id) -> fields with
+        unsent edits) is given by a caller that already knows them."""
+        by_entity: dict[str, dict[str, dict]] = {}
+        for state in states:
+            if state["entity"] not in SYNCABLE:
+                continue  # a record type from a newer server: ignored until this app knows it
+            seen = by_entity.setdefault(state["entity"], {})
+            earlier = seen.get(state["id"])
+            if earlier is None or state["version"] >= earlier["version"]:
+                seen[state["id"]] = state
+        changed = 0
+        for entity, by_id in by_entity.items():
+            held = local.server_versions(self.store, entity, list(by_id))
+            todo = [s for s in by_id.values() if force or held.get(s["id"]) is None
+                    or s["version"] > held[s["id"]]]
+            if not todo:
+                continue
+            ids = [s["id"] for s in todo]
+            if pending is None:
+                unsent = local.pending_fields_many(self.store, entity, ids)
+            else:
+                unsent = {i: pending.get((entity, i), set()) for i in ids}
+            current = self.store.rows_by_id(entity, ids)
+            items = []
+            for state in todo:
+                mine_pending = unsent.get(state["id"], set())
+                row = current.get(state["id"])
+                versions = dict(state["field_versions"])
+                deleted = state["deleted"]
+                if row is not None:
+                    mine = json.loads(row["field_versions"] or "{}")
+                    versions.update({k: mine[k] for k in mine_pending if k in mine})
+                    deleted = deleted or (local.DELETED in mine_pending and bool(row["deleted"]))
+                items.append({
+                    "id": state["id"], "version": max(state["version"],
+                                                      row["version"] if row else 0),
+                    "values": {k: v for k, v in state["fields"].items() if k not in mine_pending},
+                    "field_versions": versions, "deleted": deleted})
+            changed += len(self.store.apply_remote_many(entity, items, current=current))
+            local.set_server_versions(self.store, entity,
+                                      [(s["id"], s["version"]) for s in todo])
+        return changed
 
     def _revoke(self, referral_id: str, report: SyncReport) -> None:
         for entity, record_id in local.case_closure(self.store, referral_id):
@@ -272,10 +370,11 @@ class SyncEngine:
                 else:
                     self.store.conn.execute("DELETE FROM sync_record WHERE entity = ? AND "
                                             "record_id = ?", (entity, record_id))
+                    local.forget_digest(self.store)
 
     # -- integrity ----------------------------------------------------------------------------
     def local_digest(self) -> str:
-        return digest(local.held_versions(self.store))
+        return local.held_digest(self.store)
 
     def verify(self, report: SyncReport | None = None) -> bool:
         """Compare digests; on a true mismatch re-sync the whole scope from cursor 0."""

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from sync.client.errors import AuthError, SchemaMismatch, SyncError
+from sync.client.errors import AuthError, Refused, SchemaMismatch, SyncError
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
@@ -94,8 +94,8 @@ class Transport:
         if response.status_code == 426:
             raise SchemaMismatch(detail or "Update Fieldnote to sync with this server.")
         if response.status_code >= 400:
-            raise SyncError(f"The server refused the request (HTTP {response.status_code})"
-                            + (f": {detail}" if detail else "."))
+            raise Refused(f"The server refused the request (HTTP {response.status_code})"
+                          + (f": {detail}" if detail else "."), response.status_code)
         if not isinstance(data, dict):
             raise SyncError("The server's answer was not understood (not JSON). Nothing "
                             "local was changed.")

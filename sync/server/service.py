@@ -69,16 +69,52 @@ class _Push:
         return self.seq
 
 
+# Statements built once: SQLAlchemy then reuses their compiled form and cache key, which
+# matters on the push path (several lookups per mutation).
+_LOAD = sa.select(record).where(record.c.entity == sa.bindparam("entity"),
+                                record.c.id == sa.bindparam("id"))
+_INSERT_RECORD = record.insert()
+_UPDATE_RECORD = record.update().where(record.c.entity == sa.bindparam("b_entity"),
+                                       record.c.id == sa.bindparam("b_id"))
+_INSERT_MUTATION = mutation.insert()
+_INSERT_CONFLICT = conflict.insert()
+_SCOPED: dict[tuple, tuple] = {}
+
+
 def _load(conn: Connection, entity: str, record_id: str):
-    return conn.execute(sa.select(record).where(record.c.entity == entity,
-                                                record.c.id == record_id)).first()
+    return conn.execute(_LOAD, {"entity": entity, "id": record_id}).first()
+
+
+def _update(conn: Connection, entity: str, record_id: str, **values) -> None:
+    conn.execute(_UPDATE_RECORD, {"b_entity": entity, "b_id": record_id, **values})
+
+
+def _scoped(user: User) -> tuple:
+    """(visible-check statement, load-in-scope statement) for a non-admin user, built once
+    per scope (the scope expression is large; building it per call costs milliseconds)."""
+    key = (user.id, user.role, user.team, user.caseworker_id)
+    stmts = _SCOPED.get(key)
+    if stmts is None:
+        if len(_SCOPED) > 256:
+            _SCOPED.clear()
+        where = (record.c.entity == sa.bindparam("entity"), record.c.id == sa.bindparam("id"),
+                 in_scope(user))
+        stmts = _SCOPED[key] = (sa.select(record.c.id).where(*where),
+                                sa.select(record).where(*where))
+    return stmts
 
 
 def visible(conn: Connection, user: User, entity: str, record_id: str) -> bool:
     if user.is_admin:
         return _load(conn, entity, record_id) is not None
-    return conn.execute(sa.select(record.c.id).where(
-        record.c.entity == entity, record.c.id == record_id, in_scope(user))).first() is not None
+    return conn.execute(_scoped(user)[0], {"entity": entity, "id": record_id}).first() is not None
+
+
+def load_visible(conn: Connection, user: User, entity: str, record_id: str):
+    """The record if ``user`` may see it, else None (one query)."""
+    if user.is_admin:
+        return _load(conn, entity, record_id)
+    return conn.execute(_scoped(user)[1], {"entity": entity, "id": record_id}).first()
 
 
 def _normalise(value: Any) -> Any:
@@ -119,14 +155,13 @@ def _bump(ctx: _Push, where) -> None:
     rows = ctx.conn.execute(sa.select(record.c.entity, record.c.id).where(where)
                             .order_by(record.c.seq)).all()
     for entity, record_id in rows:
-        ctx.conn.execute(record.update().where(record.c.entity == entity, record.c.id == record_id)
-                         .values(seq=ctx.next_seq()))
+        _update(ctx.conn, entity, record_id, seq=ctx.next_seq())
 
 
 def _conflict(ctx: _Push, m: dict, name: str, kind: str, kept: Any, other: Any) -> dict:
     item = {"id": str(uuid.uuid4()), "field": name, "kind": kind, "kept_value": kept,
             "other_value": other}
-    ctx.conn.execute(conflict.insert().values(
+    ctx.conn.execute(_INSERT_CONFLICT, dict(
         id=item["id"], entity=m["entity"], record_id=m["record_id"], field=name, kind=kind,
         kept_value=kept, other_value=other, mutation_id=m["mutation_id"], device_id=m["device_id"],
         user_id=ctx.user.id, seq=ctx.seq, created_at=ctx.now))
@@ -167,7 +202,9 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
     fields = {k: _normalise(v) for k, v in fields.items()}
     if rec is None and op != "create":
         raise Retry(f"This {entity} is not on the server yet.")
-    if rec is not None and not visible(ctx.conn, ctx.user, entity, m["record_id"]):
+    # (An admin sees every record that exists: no second query for them.)
+    if rec is not None and not ctx.user.is_admin \
+            and not visible(ctx.conn, ctx.user, entity, m["record_id"]):
         raise Rejected(403, "You do not have access to this record.")
     nulls = [f for f in shape.not_null if f in fields and fields[f] is None]
     if nulls:
@@ -184,7 +221,8 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
             raise Retry(f"{name} names a {target} that is not on the server yet.")
         # Schools are public information; anything else referred to must be in scope, or a
         # practitioner could pull a stranger's pupil into their scope by naming its id.
-        if target != "school" and not visible(ctx.conn, ctx.user, target, value):
+        if target != "school" and not ctx.user.is_admin \
+                and not visible(ctx.conn, ctx.user, target, value):
             raise Rejected(403, f"You do not have access to the {target} this names.")
     return fields
 
@@ -217,7 +255,7 @@ def _apply(ctx: _Push, m: dict) -> dict:
         state = dict(data=data, version=1, field_versions={k: 1 for k in data},
                      field_writers={k: writer for k in data}, deleted=False, deleted_by=None)
         seq = ctx.next_seq()
-        ctx.conn.execute(record.insert().values(
+        ctx.conn.execute(_INSERT_RECORD, dict(
             entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, **state,
             **_denorm(ctx.conn, entity, record_id, data)))
     elif rec.deleted:
@@ -233,8 +271,8 @@ def _apply(ctx: _Push, m: dict) -> dict:
             w = rec.field_writers.get(name)
             if fv > base and not (w and w[0] == device):
                 conflicts.append(_conflict(ctx, m, name, "delete_vs_edit", rec.data.get(name), None))
-        ctx.conn.execute(record.update().where(record.c.entity == entity, record.c.id == record_id)
-                         .values(deleted=True, deleted_by=writer, version=rec.version + 1, seq=seq))
+        _update(ctx.conn, entity, record_id, deleted=True, deleted_by=writer,
+                version=rec.version + 1, seq=seq)
     else:
         changed = {}
         for name, value in sorted(fields.items()):
@@ -254,19 +292,18 @@ def _apply(ctx: _Push, m: dict) -> dict:
             seq = ctx.next_seq()
             version = rec.version + 1
             data = {**rec.data, **changed}
-            ctx.conn.execute(record.update().where(
-                record.c.entity == entity, record.c.id == record_id).values(
-                data=data, version=version, seq=seq,
-                field_versions={**rec.field_versions, **{k: version for k in changed}},
-                field_writers={**rec.field_writers, **{k: writer for k in changed}},
-                **_denorm(ctx.conn, entity, record_id, data)))
+            _update(ctx.conn, entity, record_id,
+                    data=data, version=version, seq=seq,
+                    field_versions={**rec.field_versions, **{k: version for k in changed}},
+                    field_writers={**rec.field_writers, **{k: writer for k in changed}},
+                    **_denorm(ctx.conn, entity, record_id, data))
     result["seq"] = seq
     if conflicts:
         result.update(status="conflict", code=409,
                       error=f"{len(conflicts)} field(s) were changed elsewhere; both values kept.")
     if seq is not None and op != "delete":
         _follow_scope(ctx, entity, record_id, old_data, fields, created=rec is None, seq=seq)
-    if not visible(ctx.conn, ctx.user, entity, record_id):
+    if not ctx.user.is_admin and not visible(ctx.conn, ctx.user, entity, record_id):
         raise Rejected(403, "That change would put the record outside what you may see.")
     return result
 
@@ -309,10 +346,22 @@ def push(conn: Connection, user: User, mutations: list[dict]) -> list[dict]:
     ctx = _Push(conn, user, current_seq(conn))
     results: list[dict] = []
     waiting: set[tuple[str, str]] = set()
+    # Mutation ids already stored, fetched for the whole batch at once; an id repeated
+    # within the batch is looked up again when met (its first copy is stored by then).
+    ids = list({m["mutation_id"] for m in mutations})
+    known = {}
+    for start in range(0, len(ids), 500):
+        known.update((row.mutation_id, row) for row in conn.execute(
+            sa.select(mutation).where(mutation.c.mutation_id.in_(ids[start:start + 500]))))
+    met: set[str] = set()
     for m in mutations:
         digest_ = payload_hash(m)
-        prior = conn.execute(sa.select(mutation).where(
-            mutation.c.mutation_id == m["mutation_id"])).first()
+        if m["mutation_id"] in met:
+            prior = conn.execute(sa.select(mutation).where(
+                mutation.c.mutation_id == m["mutation_id"])).first()
+        else:
+            prior = known.get(m["mutation_id"])
+        met.add(m["mutation_id"])
         if prior is not None:
             if prior.payload_hash == digest_ and prior.user_id == user.id:
                 results.append(dict(prior.result))
@@ -340,15 +389,20 @@ def push(conn: Connection, user: User, mutations: list[dict]) -> list[dict]:
                       "error": str(exc), "seq": None, "conflicts": []}
         else:
             savepoint.commit()
-        conn.execute(mutation.insert().values(
+        conn.execute(_INSERT_MUTATION, dict(
             mutation_id=m["mutation_id"], user_id=user.id, device_id=m["device_id"],
             payload_hash=digest_, result=result, created_at=ctx.now))
         results.append(result)
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))
+    states: dict[tuple[str, str], dict | None] = {}
     for result, m in zip(results, mutations):
-        if result["status"] in ("applied", "conflict") and \
-                visible(conn, user, m["entity"], m["record_id"]):
-            result["record"] = record_state(_load(conn, m["entity"], m["record_id"]))
+        if result["status"] in ("applied", "conflict"):
+            key = (m["entity"], m["record_id"])
+            if key not in states:
+                row = load_visible(conn, user, *key)
+                states[key] = record_state(row) if row is not None else None
+            if states[key] is not None:
+                result["record"] = dict(states[key])
     return results
 
 
@@ -357,26 +411,99 @@ def _retry(m: dict, message: str) -> dict:
             "seq": None, "conflicts": []}
 
 
-def pull(conn: Connection, user: User, cursor: int, limit: int) -> dict:
-    """One page of record states changed after ``cursor``, in ``user``'s scope."""
+_PAGE_COLUMNS = (record.c.entity, record.c.id, record.c.version,
+                 sa.cast(record.c.field_versions, sa.Text).label("field_versions"),
+                 sa.cast(record.c.data, sa.Text).label("data"), record.c.deleted, record.c.seq)
+_ADMIN_PAGE = (sa.select(*_PAGE_COLUMNS)
+               .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"))
+               .order_by(record.c.seq).limit(sa.bindparam("limit")))
+_ADMIN_DIGEST = sa.select(record.c.entity, record.c.id, record.c.version)
+_PULLS: dict[tuple, tuple] = {}
+_DIGESTS: dict[tuple, tuple[str, int]] = {}
+
+
+def _scope_key(user: User) -> tuple:
+    return (user.id, user.role, user.team, user.caseworker_id)
+
+
+def _pull_statements(user: User) -> tuple:
+    """(page, revocations, digest) statements for ``user``'s scope, built once per scope."""
+    if user.is_admin:
+        return _ADMIN_PAGE, None, _ADMIN_DIGEST
+    key = _scope_key(user)
+    stmts = _PULLS.get(key)
+    if stmts is None:
+        if len(_PULLS) > 256:
+            _PULLS.clear()
+        scope = in_scope(user)
+        stmts = _PULLS[key] = (
+            sa.select(*_PAGE_COLUMNS)
+            .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"),
+                   scope).order_by(record.c.seq).limit(sa.bindparam("limit")),
+            revocations(user, sa.bindparam("after"), sa.bindparam("upto")),
+            sa.select(record.c.entity, record.c.id, record.c.version).where(scope))
+    return stmts
+
+
+def _page(conn: Connection, user: User, cursor: int, limit: int):
     high = current_seq(conn)
-    rows = conn.execute(sa.select(record).where(
-        record.c.seq > cursor, record.c.seq <= high, in_scope(user))
-        .order_by(record.c.seq).limit(limit + 1)).all()
+    page_stmt, revoked_stmt, _ = _pull_statements(user)
+    rows = conn.execute(page_stmt, {"cursor": cursor, "high": high, "limit": limit + 1}).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = rows[-1].seq if has_more else max(high, cursor)
-    revoked = [] if user.is_admin else [
+    revoked = [] if revoked_stmt is None else [
         {"entity": "referral", "id": r[0]}
-        for r in conn.execute(revocations(user, cursor, next_cursor)).all()]
-    return {"records": [record_state(r) for r in rows], "revoked": revoked,
-            "next_cursor": next_cursor, "has_more": has_more}
+        for r in conn.execute(revoked_stmt, {"after": cursor, "upto": next_cursor}).all()]
+    return rows, revoked, next_cursor, has_more
+
+
+def pull(conn: Connection, user: User, cursor: int, limit: int) -> dict:
+    """One page of record states changed after ``cursor``, in ``user``'s scope."""
+    rows, revoked, next_cursor, has_more = _page(conn, user, cursor, limit)
+    records = [{"entity": r.entity, "id": r.id, "version": r.version,
+                "field_versions": json.loads(r.field_versions), "fields": json.loads(r.data),
+                "deleted": bool(r.deleted), "seq": r.seq} for r in rows]
+    return {"records": records, "revoked": revoked, "next_cursor": next_cursor,
+            "has_more": has_more}
+
+
+_text = json.encoder.encode_basestring_ascii  # a str as a JSON string literal (C speed)
+
+
+def pull_json(conn: Connection, user: User, cursor: int, limit: int) -> tuple[bytes, dict]:
+    """``pull`` rendered straight to the JSON body: the stored JSON of each record's fields
+    and field versions is copied as text, not parsed and re-encoded (at a thousand records a
+    page that round trip, and validating it, cost more than the query). Returns the body
+    and counts for the log."""
+    rows, revoked, next_cursor, has_more = _page(conn, user, cursor, limit)
+    parts = [
+        '{"entity":%s,"id":%s,"version":%d,"field_versions":%s,"fields":%s,"deleted":%s,'
+        '"seq":%d}' % (_text(r.entity), _text(r.id), r.version, r.field_versions, r.data,
+                       "true" if r.deleted else "false", r.seq)
+        for r in rows]
+    body = '{"records":[%s],"revoked":%s,"next_cursor":%d,"has_more":%s}' % (
+        ",".join(parts), json.dumps(revoked), next_cursor, "true" if has_more else "false")
+    return body.encode(), {"records": len(rows), "revoked": len(revoked)}
 
 
 def check_digest(conn: Connection, user: User, client_digest: str) -> dict:
-    """Compare a client's digest of (entity, id, version) with the server's, in scope."""
+    """Compare a client's digest of (entity, id, version) with the server's, in scope.
+
+    The server's digest depends only on the scope (the user's role, team and caseworker
+    record) and the data, and every change to the data moves the sequence counter; so it
+    is remembered per (scope, counter) in this process and a sync with nothing new does
+    not recompute it. It is remembered only when the counter did not move while it was
+    computed (on PostgreSQL each statement sees the latest commit)."""
     high = current_seq(conn)
-    rows = conn.execute(sa.select(record.c.entity, record.c.id, record.c.version)
-                        .where(in_scope(user))).all()
-    server = digest((r[0], r[1], r[2]) for r in rows)
-    return {"match": server == client_digest, "server_cursor": high, "count": len(rows)}
+    key = (_scope_key(user), high)
+    cached = _DIGESTS.get(key)
+    if cached is None:
+        rows = conn.execute(_pull_statements(user)[2]).all()
+        cached = (digest((r[0], r[1], r[2]) for r in rows), len(rows))
+        if current_seq(conn) == high:
+            if len(_DIGESTS) > 1024:
+                _DIGESTS.clear()
+            _DIGESTS[key] = cached
+    server, count = cached
+    return {"match": server == client_digest, "server_cursor": high, "count": count}

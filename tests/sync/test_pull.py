@@ -80,15 +80,18 @@ def test_a_pull_killed_mid_page_leaves_nothing_half_applied_and_resumes(service,
     service.engine(reference, "a").sync()
     engine = service.engine(laptop, "a", page_size=3)
     calls = {"n": 0}
-    original = engine._apply_state
+    original = engine._apply_states
 
-    def dies_on_the_fifth(state, **kw):
+    def dies_in_the_second_page(states, **kw):
+        # Pages are applied in batches: the second page's records are written, then the
+        # power goes before its cursor is.
         calls["n"] += 1
-        if calls["n"] == 5:
+        changed = original(states, **kw)
+        if calls["n"] == 2:
             raise KeyboardInterrupt("power cut")
-        return original(state, **kw)
+        return changed
 
-    engine._apply_state = dies_on_the_fifth
+    engine._apply_states = dies_in_the_second_page
     with pytest.raises(KeyboardInterrupt):
         engine.sync()
     cursor_after_first_page = int(laptop.conn.execute(
