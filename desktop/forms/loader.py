@@ -462,6 +462,24 @@ def _parse_items(r: _Reader, raw_list: list, sets: dict[str, ResponseSet], secti
     return out
 
 
+def _members_ok(r: _Reader, where: str, member_ids, items: dict[str, Item],
+                sets: dict[str, ResponseSet], unusable: Callable[[ResponseSet], str | None]) -> bool:
+    """Whether every member names a known item that ``unusable`` accepts; reports each problem.
+    An item already refused on its own is not reported again."""
+    ok = True
+    for m in member_ids or ():
+        if m not in items:
+            if m not in r.refused_items:
+                r.problem(where, f"unknown item '{m}'")
+            ok = False
+        else:
+            reason = unusable(sets[items[m].response_set])
+            if reason:
+                r.problem(where, f"item '{m}' {reason}")
+                ok = False
+    return ok
+
+
 def _parse_scales(r: _Reader, raw_list: list, items: dict[str, Item], sets: dict[str, ResponseSet]) -> list[Scale]:
     out: list[Scale] = []
     for i, raw in enumerate(raw_list):
@@ -485,14 +503,8 @@ def _parse_scales(r: _Reader, raw_list: list, items: dict[str, Item], sets: dict
         if member_ids is not None and not member_ids:
             r.problem(where, "a scale needs at least one item")
             ok = False
-        for m in member_ids or ():
-            if m not in items:
-                if m not in r.refused_items:
-                    r.problem(where, f"unknown item '{m}'")
-                ok = False
-            elif sets[items[m].response_set].kind == "text":
-                r.problem(where, f"item '{m}' has a text answer and cannot be scored")
-                ok = False
+        ok = _members_ok(r, where, member_ids, items, sets,
+                         lambda rs: "has a text answer and cannot be scored" if rs.kind == "text" else None) and ok
         if not ok:
             if sid is not None:
                 r.broken.add(sid)
@@ -605,14 +617,8 @@ def _parse_derived(r: _Reader, raw_list: list, items: dict[str, Item], sets: dic
         if member_ids is not None and not member_ids:
             r.problem(where, "an impact score needs at least one item")
             ok = False
-        for m in member_ids or ():
-            if m not in items:
-                if m not in r.refused_items:
-                    r.problem(where, f"unknown item '{m}'")
-                ok = False
-            elif sets[items[m].response_set].kind != "options":
-                r.problem(where, f"item '{m}' must be answered from options")
-                ok = False
+        ok = _members_ok(r, where, member_ids, items, sets,
+                         lambda rs: None if rs.kind == "options" else "must be answered from options") and ok
         gate_item, zero_when = None, ()
         if "gate" in obj:
             gwhere = f"{where} gate"
