@@ -25,8 +25,12 @@ _ERROR_STYLE = "border: 1px solid #b91c1c;"
 class RecordDialog(QDialog):
     """A form of named fields; ``save`` is called with their values on OK."""
 
-    def __init__(self, title: str, save: Callable[[dict], Any], parent: QWidget | None = None):
+    def __init__(self, title: str, save: Callable[[dict], Any], parent: QWidget | None = None,
+                 *, today: date | None = None):
         super().__init__(parent)
+        # Dates default to the caseload's today (which is what its validation compares
+        # with), not the clock's.
+        self.today = today or date.today()
         self.setWindowTitle(title)
         self.setMinimumWidth(460)
         self._save = save
@@ -92,7 +96,7 @@ class RecordDialog(QDialog):
         if optional:
             w.setMinimumDate(_BLANK_DATE)
             w.setSpecialValueText("not known")
-        w.setDate(QDate(default or date.today()) if default or not optional else _BLANK_DATE)
+        w.setDate(QDate(default or self.today) if default or not optional else _BLANK_DATE)
 
         def get():
             d = w.date()
@@ -100,7 +104,7 @@ class RecordDialog(QDialog):
 
         def put(v):
             w.setDate(QDate(date.fromisoformat(v)) if v else
-                      (_BLANK_DATE if optional else QDate.currentDate()))
+                      (_BLANK_DATE if optional else QDate(self.today)))
         return self._add(name, label, w, get, put)
 
     def add_check(self, name: str, label: str) -> QCheckBox:
@@ -145,7 +149,8 @@ def school_dialog(caseload, parent=None, school: dict | None = None) -> RecordDi
         if school:
             return caseload.update_school(school["id"], **v)
         return caseload.add_school(**v)
-    d = RecordDialog("Edit school" if school else "New school", save, parent)
+    d = RecordDialog("Edit school" if school else "New school", save, parent,
+                     today=caseload.today)
     d.add_text("name", "Name", "e.g. Hollowmere Primary School")
     d.add_text("urn", "URN", "6 or 7 digits")
     d.add_choice("phase", "Phase", vocab.SCHOOL_PHASES, blank="—")
@@ -163,7 +168,7 @@ def pupil_dialog(caseload, parent=None, pupil: dict | None = None,
         if pupil:
             return caseload.update_pupil(pupil["id"], **v)
         return caseload.add_pupil(**v)
-    d = RecordDialog("Edit pupil" if pupil else "New pupil", save, parent)
+    d = RecordDialog("Edit pupil" if pupil else "New pupil", save, parent, today=caseload.today)
     d.add_text("first_name", "First name")
     d.add_text("last_name", "Last name")
     d.add_choice("school_id", "School", {s["id"]: s["name"] for s in caseload.schools()},
@@ -188,7 +193,7 @@ def referral_dialog(caseload, parent=None, pupil_id: str | None = None) -> Recor
     def save(v):
         pupil = pupils.get(v.get("pupil_id"))
         return caseload.add_referral(school_id=pupil["school_id"] if pupil else None, **v)
-    d = RecordDialog("New referral", save, parent)
+    d = RecordDialog("New referral", save, parent, today=caseload.today)
     d.add_choice("pupil_id", "Pupil", {
         pid: f"{p['last_name']}, {p['first_name']} — {schools.get(p['school_id'], '')}"
         for pid, p in sorted(pupils.items(), key=lambda kv: (kv[1]["last_name"], kv[1]["first_name"]))
@@ -208,7 +213,8 @@ def referral_dialog(caseload, parent=None, pupil_id: str | None = None) -> Recor
 
 def edit_referral_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
     """The referral's own facts; status and allocation change through their own commands."""
-    d = RecordDialog("Edit referral", lambda v: caseload.update_referral(referral_id, **v), parent)
+    d = RecordDialog("Edit referral", lambda v: caseload.update_referral(referral_id, **v), parent,
+                     today=caseload.today)
     d.add_date("referral_date", "Referral date")
     d.add_choice("reason", "Reason", vocab.REFERRAL_REASONS)
     d.add_choice("source", "Referred by", vocab.REFERRAL_SOURCES, blank="—")
@@ -222,7 +228,8 @@ def edit_referral_dialog(caseload, referral_id: str, parent=None) -> RecordDialo
 def allocate_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
     d = RecordDialog("Allocate referral", lambda v: caseload.allocate(
         referral_id, v["caseworker_id"], date.fromisoformat(v["allocated_on"]))
-        if v["caseworker_id"] else _missing("caseworker_id", "Choose a caseworker."), parent)
+        if v["caseworker_id"] else _missing("caseworker_id", "Choose a caseworker."), parent,
+        today=caseload.today)
     d.add_choice("caseworker_id", "Caseworker", {c["id"]: c["name"] for c in caseload.caseworkers()},
                  blank="Choose a caseworker…")
     d.add_date("allocated_on", "Allocated on")
@@ -237,7 +244,7 @@ def visit_dialog(caseload, referral_id: str, parent=None, visit: dict | None = N
         if visit:
             return caseload.update_visit(visit["id"], **v)
         return caseload.add_visit(referral_id, v.pop("visit_date"), v.pop("visit_type"), **v)
-    d = RecordDialog("Edit visit" if visit else "Add visit", save, parent)
+    d = RecordDialog("Edit visit" if visit else "Add visit", save, parent, today=caseload.today)
     d.add_date("visit_date", "Date")
     d.add_choice("visit_type", "Type", vocab.VISIT_TYPES)
     d.add_text("attendees", "Attendees", "e.g. class teacher, SENCo, parent/carer")
@@ -253,7 +260,7 @@ def close_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
         if not v["outcome"]:
             _missing("outcome", "Choose the outcome the case closed with.")
         return caseload.close(referral_id, v.pop("outcome"), date.fromisoformat(v.pop("closed_on")), **v)
-    d = RecordDialog("Close case", save, parent)
+    d = RecordDialog("Close case", save, parent, today=caseload.today)
     d.add_choice("outcome", "Outcome", vocab.CLOSURE_OUTCOMES, blank="Choose an outcome…")
     d.add_date("closed_on", "Closed on")
     d.add_number("fixed_exclusions_after", "Fixed-term exclusions since referral")
@@ -266,7 +273,7 @@ def support_plan_dialog(caseload, referral_id: str, parent=None) -> RecordDialog
         review = v.pop("first_review")
         return caseload.add_support_plan(referral_id, v.pop("start_date"),
                                          review_dates=[review] if review else [], **v)
-    d = RecordDialog("New Pastoral Support Plan", save, parent)
+    d = RecordDialog("New Pastoral Support Plan", save, parent, today=caseload.today)
     d.add_date("start_date", "Starts")
     d.add_date("first_review", "First review", optional=True)
     d.add_notes("targets", "Targets")
@@ -278,7 +285,7 @@ def support_plan_dialog(caseload, referral_id: str, parent=None) -> RecordDialog
 def call_dialog(caseload, parent=None, referral: dict | None = None) -> RecordDialog:
     def save(v):
         return caseload.log_call(v.pop("call_date"), v.pop("topic") or "", **v)
-    d = RecordDialog("Log a helpline call", save, parent)
+    d = RecordDialog("Log a helpline call", save, parent, today=caseload.today)
     d.add_date("call_date", "Date")
     d.add_text("caller", "Caller")
     d.add_choice("caller_role", "Caller's role", vocab.CALLER_ROLES, blank="—")

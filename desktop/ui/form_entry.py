@@ -754,7 +754,7 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
     def save(v):
         return records.start(pupil_id=pupil["id"], referral_id=referral["id"], **v)
 
-    d = RecordDialog("New assessment", save, parent)
+    d = RecordDialog("New assessment", save, parent, today=today)
     d.setMinimumWidth(560)
     who = f"{pupil['first_name']} {pupil['last_name']}"
     intro = QLabel(f"For <b>{html.escape(who)}</b>. Answers are saved as they are entered.")
