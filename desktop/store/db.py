@@ -234,6 +234,35 @@ class Store:
             self._outbox(entity, record_id, "delete", {}, current["version"], now)
             self.log("delete", entity, record_id)
 
+    def restore(self, entity: str, record_id: str, changes: dict[str, Any] | None = None) -> dict:
+        """Bring a deleted record back (undelete), with ``changes`` made as it returns.
+
+        It syncs as a ``create`` of the same id carrying every field: ids are never reused,
+        so the server reads a create that meets a tombstone as "restore this record"."""
+        changes = dict(changes or {})
+        self._check_fields(entity, changes)
+        with self.transaction():
+            current = self.get(entity, record_id, include_deleted=True)
+            if current is None:
+                raise StoreError(f"There is no {entity} with id {record_id} on this laptop.")
+            if not current["deleted"]:
+                raise StoreError(f"This {entity} is not deleted.")
+            changed = {k: v for k, v in changes.items() if current[k] != v}
+            now = utc_now()
+            version = current["version"] + 1
+            field_versions = json.loads(current["field_versions"])
+            field_versions.update({k: version for k in changed})
+            sets = "".join(f"[{c}] = ?, " for c in changed)
+            self.conn.execute(
+                f"UPDATE [{entity}] SET {sets}deleted = 0, version = ?, field_versions = ?, "
+                "modified_at = ? WHERE id = ?",
+                [*changed.values(), version, json.dumps(field_versions, sort_keys=True), now,
+                 record_id])
+            values = {k: current[k] for k in self.columns(entity)} | changed
+            self._outbox(entity, record_id, "create", values, current["version"], now)
+            self.log("restore", entity, record_id, ", ".join(sorted(changed)))
+            return self.get(entity, record_id)
+
     def _outbox(self, entity: str, record_id: str, op: str, fields: dict, base_version: int,
                 now: str) -> None:
         self.conn.execute(

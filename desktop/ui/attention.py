@@ -30,6 +30,7 @@ from desktop.caseload import vocab
 from desktop.dates import to_uk, to_uk_datetime
 from desktop.store import Store, StoreError
 from desktop.ui.models import ColumnsModel
+from sync.client import local
 from sync.client.local import DELETED, dismiss_review, resolve_conflict, sync_status
 from sync.protocol import shapes
 
@@ -85,12 +86,14 @@ KINDS = {
     "edit_vs_delete": (
         "Deleted elsewhere",
         "This laptop changed a record that had already been deleted elsewhere, so the change "
-        "was not made. Fieldnote cannot restore a deleted record yet: Keep the server's "
-        "accepts the deletion. This laptop's value stays on file with the conflict."),
+        "was not made. Keep this laptop's restores the record with this laptop's value; Keep "
+        "the server's accepts the deletion (this laptop's value stays on file with the "
+        "conflict)."),
     "delete_vs_edit": (
         "Deleted here, changed elsewhere",
-        "This laptop deleted the record after someone else had changed this detail. The "
-        "deletion stands; their value is shown so you can check nothing needed is lost."),
+        "This laptop deleted the record after someone else had changed this detail. Keep "
+        "this laptop's lets the deletion stand; Keep the server's restores the record, with "
+        "their change."),
     "edit_vs_final": (
         "Finalised elsewhere",
         "The record was finalised elsewhere before this laptop's change reached the server, so "
@@ -324,8 +327,8 @@ def conflict_values(c: dict, namer: RecordNamer) -> tuple[str, str]:
 
 
 def can_keep_local(c: dict) -> bool:
-    """Only a plain two-value conflict can keep this laptop's value (see resolve_conflict)."""
-    return c["kind"] == "same_field" and c["field"] not in (DELETED, "(deleted)")
+    """Whether this laptop's side can be kept (not against finalised evidence)."""
+    return local.can_keep_local(c["kind"], c["field"])
 
 
 class RejectedModel(_CachedRows):

@@ -18,7 +18,7 @@ from desktop.store.schema import SYNCABLE
 from sync.client import local
 from sync.client.errors import Refused, SyncError
 from sync.client.transport import Transport
-from sync.protocol import MAX_PULL_LIMIT, SCHEMA_VERSION
+from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
 LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
@@ -83,10 +83,10 @@ def _check_page(page: dict, cursor: int) -> None:
 
 
 def _fields_of(entries) -> set[str]:
-    """The fields pending outbox entries change (``local.DELETED`` for a delete)."""
+    """The fields pending outbox entries change (see ``local.entry_fields``)."""
     names: set[str] = set()
     for e in entries:
-        names |= {local.DELETED} if e["op"] == "delete" else set(json.loads(e["fields"]))
+        names |= local.entry_fields(e["op"], e["fields"])
     return names
 
 
@@ -337,7 +337,8 @@ class SyncEngine:
                 if row is not None:
                     mine = json.loads(row["field_versions"] or "{}")
                     versions.update({k: mine[k] for k in mine_pending if k in mine})
-                    deleted = deleted or (local.DELETED in mine_pending and bool(row["deleted"]))
+                    if local.DELETED in mine_pending:  # an unsent delete or restore
+                        deleted = bool(row["deleted"])
                 items.append({
                     "id": state["id"], "version": max(state["version"],
                                                       row["version"] if row else 0),
@@ -373,13 +374,19 @@ class SyncEngine:
                     local.forget_digest(self.store)
 
     # -- integrity ----------------------------------------------------------------------------
-    def local_digest(self) -> str:
-        return local.held_digest(self.store)
+    def local_digest(self, algorithm: str = DIGEST_SET) -> str:
+        return local.held_digest(self.store, algorithm)
 
     def verify(self, report: SyncReport | None = None) -> bool:
         """Compare digests; on a true mismatch re-sync the whole scope from cursor 0."""
         report = report or SyncReport()
-        answer = self.transport.post("/sync/digest", {"digest": self.local_digest()})
+        answer = self.transport.post("/sync/digest", {"digest": self.local_digest(DIGEST_SET),
+                                                      "algorithm": DIGEST_SET})
+        if answer.get("algorithm") != DIGEST_SET:
+            # A server from before the "set" digest ignored the algorithm and compared
+            # against its own "sorted" one: ask again in its terms.
+            answer = self.transport.post("/sync/digest",
+                                         {"digest": self.local_digest(DIGEST_SORTED)})
         _need(isinstance(answer.get("match"), bool)
               and isinstance(answer.get("server_cursor"), int), "digest answer")
         report.digest_match = answer["match"]

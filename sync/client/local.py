@@ -12,9 +12,22 @@ import json
 from dataclasses import dataclass, field
 from desktop.store import Store, StoreError, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.protocol import digest, shapes
+from sync.protocol import DIGEST_SET, digest, set_digest, shapes
 
-DELETED = "__deleted__"  # marks a pending delete among a record's pending fields
+# Among a record's pending fields: its deleted flag has an unsent change (a delete, or a
+# restore, which is sent as a create of the same id). Until that is sent, the laptop's
+# flag stands against pulled data.
+DELETED = "__deleted__"
+
+
+def entry_fields(op: str, fields: str) -> set[str]:
+    """The names an outbox entry changes (its JSON ``fields``), with ``DELETED`` for a
+    delete or a create (on a new record nothing is pulled, so it only matters for a
+    restore)."""
+    if op == "delete":
+        return {DELETED}
+    names = set(json.loads(fields))
+    return names | {DELETED} if op == "create" else names
 
 
 def get_state(store: Store, key: str, default: str | None = None) -> str | None:
@@ -72,18 +85,17 @@ def pending_fields_many(store: Store, entity: str, record_ids: list[str]) -> dic
             "SELECT record_id, op, fields FROM outbox WHERE state = 'pending' AND entity = ?",
             (entity,)):
         if record_id in wanted:
-            names.setdefault(record_id, set()).update(
-                {DELETED} if op == "delete" else set(json.loads(fields)))
+            names.setdefault(record_id, set()).update(entry_fields(op, fields))
     return names
 
 
 def pending_fields(store: Store, entity: str, record_id: str) -> set[str]:
-    """Fields with unsent local edits (and ``DELETED`` for an unsent delete)."""
+    """Fields with unsent local edits (and ``DELETED`` for an unsent delete or restore)."""
     names: set[str] = set()
     for op, fields in store.conn.execute(
             "SELECT op, fields FROM outbox WHERE state = 'pending' AND entity = ? AND "
             "record_id = ?", (entity, record_id)):
-        names |= {DELETED} if op == "delete" else set(json.loads(fields))
+        names |= entry_fields(op, fields)
     return names
 
 
@@ -99,21 +111,23 @@ def forget_digest(store: Store) -> None:
     store.conn.execute("DELETE FROM sync_state WHERE key = 'digest'")
 
 
-def held_digest(store: Store) -> str:
-    """``digest(held_versions(store))``, remembered between syncs.
+def held_digest(store: Store, algorithm: str = DIGEST_SET) -> str:
+    """The digest (``algorithm``: "set" or "sorted", see ``sync.protocol``) of
+    ``held_versions(store)``, remembered between syncs.
 
-    Hashing 200,000 records takes about half a second, too long for a sync with nothing
+    Hashing 200,000 records takes a fifth of a second, too long for a sync with nothing
     to do, so the digest is kept in ``sync_state`` with a fingerprint of ``sync_record``
     (row count and sum of versions). Every writer of ``sync_record`` in the sync code
     forgets it (``forget_digest``); the fingerprint also catches most changes made any
     other way (a damaged or hand-edited table), which then get a full recomputation."""
     count, total = store.conn.execute(
         "SELECT count(*), total(server_version) FROM sync_record").fetchone()
-    fingerprint = f"{count}:{int(total)}"
+    fingerprint = f"{count}:{int(total)}:{algorithm}"
     remembered = (get_state(store, "digest") or "").split(" ")
     if len(remembered) == 2 and remembered[0] == fingerprint:
         return remembered[1]
-    value = digest(held_versions(store))
+    compute = set_digest if algorithm == DIGEST_SET else digest
+    value = compute(held_versions(store))
     set_state(store, "digest", f"{fingerprint} {value}")
     return value
 
@@ -235,8 +249,17 @@ def sync_status(store: Store) -> SyncStatus:
 
 
 def resolve_conflict(store: Store, conflict_id: str, keep: str) -> None:
-    """A person's choice for a conflict: ``keep='remote'`` (the value now shown) or
-    ``'local'`` (this laptop's value, recorded as a new, audited edit that will sync)."""
+    """A person's choice for a conflict: ``keep='local'`` (this laptop's side) or
+    ``'remote'`` (the server's side). Whatever changes is a new, audited edit that syncs:
+
+    * ``same_field``: local writes this laptop's value again;
+    * ``edit_vs_delete`` (this laptop edited a record deleted elsewhere): local restores
+      the record with this laptop's value; remote accepts the deletion;
+    * ``delete_vs_edit`` (this laptop deleted a record changed elsewhere): remote restores
+      the record (their change included); local lets the deletion stand;
+    * ``edit_vs_final``: finalised evidence never changes, so only remote (a correction
+      is made through the form or observation itself).
+    """
     row = store.conn.execute("SELECT entity, record_id, field, kind, local_value FROM conflict "
                              "WHERE id = ? AND resolved_at IS NULL", (conflict_id,)).fetchone()
     if row is None:
@@ -245,13 +268,26 @@ def resolve_conflict(store: Store, conflict_id: str, keep: str) -> None:
     if keep not in ("local", "remote"):
         raise StoreError("Choose 'local' or 'remote'.")
     with store.transaction():
-        if keep == "local":
-            if kind != "same_field" or name == DELETED:
-                raise StoreError("This record was deleted; restore it before keeping your value.")
-            store.update(entity, record_id, {name: json.loads(local_value)})
+        if keep == "local" and not can_keep_local(kind, name):
+            raise StoreError("Finalised evidence never changes; make a correction instead.")
+        current = store.get(entity, record_id, include_deleted=True)
+        brings_back = (kind, keep) in (("edit_vs_delete", "local"), ("delete_vs_edit", "remote"))
+        if (brings_back or keep == "local") and current is None:
+            raise StoreError("That record is no longer on this laptop.")
+        changes = {name: json.loads(local_value)} if keep == "local" and \
+            kind in ("same_field", "edit_vs_delete") else {}
+        if brings_back and current["deleted"]:
+            store.restore(entity, record_id, changes)
+        elif changes:
+            store.update(entity, record_id, changes)
         store.conn.execute("UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
                            (utc_now(), keep, conflict_id))
         store.log("resolve_conflict", entity, record_id, f"{name}: kept {keep}")
+
+
+def can_keep_local(kind: str, name: str) -> bool:
+    """Whether this laptop's side of a conflict can be kept (not for finalised evidence)."""
+    return kind != "edit_vs_final" and name not in (DELETED, "(deleted)")
 
 
 def dismiss_review(store: Store, review_seq: int) -> None:

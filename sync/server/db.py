@@ -76,6 +76,9 @@ record = sa.Table(
     sa.Column("school_id", sa.String(36), nullable=True),
     sa.Column("caseworker_id", sa.String(36), nullable=True),
     sa.Column("team", sa.String(100), nullable=True),
+    # The current version's ``sync.protocol.record_hash``, for the "set" digest.
+    sa.Column("h1", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("h2", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("record_seq", "seq"),
     sa.Index("record_ref", "entity", "ref_id"),
     sa.Index("record_caseworker", "entity", "caseworker_id"),

@@ -129,9 +129,12 @@ class PullPublic(BaseModel):
 
 class DigestIn(BaseModel):
     digest: str = Field(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")
+    # Laptops from before the "set" digest send no algorithm: theirs is "sorted".
+    algorithm: Literal["set", "sorted"] = "sorted"
 
 
 class DigestPublic(BaseModel):
     match: bool
     server_cursor: int
     count: int
+    algorithm: Literal["set", "sorted"]

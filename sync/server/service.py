@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.protocol import (
-    ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, FINAL_PARENT, FINAL_WHEN, OPS, digest, shapes,
+    ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
+    record_hash, set_digest_of, shapes,
 )
 from sync.server.accounts import User
 from sync.server.db import conflict, mutation, reallocation, record, sync_counter
@@ -87,6 +88,12 @@ def _load(conn: Connection, entity: str, record_id: str):
 
 def _update(conn: Connection, entity: str, record_id: str, **values) -> None:
     conn.execute(_UPDATE_RECORD, {"b_entity": entity, "b_id": record_id, **values})
+
+
+def _versioned(entity: str, record_id: str, version: int) -> dict:
+    """The columns that change with a record's version: it and its digest hash."""
+    h1, h2 = record_hash(entity, record_id, version)
+    return {"version": version, "h1": h1, "h2": h2}
 
 
 def _scoped(user: User) -> tuple:
@@ -252,14 +259,31 @@ def _apply(ctx: _Push, m: dict) -> dict:
         seq = None
     elif rec is None:
         data = fields
-        state = dict(data=data, version=1, field_versions={k: 1 for k in data},
+        state = dict(data=data, **_versioned(entity, record_id, 1),
+                     field_versions={k: 1 for k in data},
                      field_writers={k: writer for k in data}, deleted=False, deleted_by=None)
         seq = ctx.next_seq()
         ctx.conn.execute(_INSERT_RECORD, dict(
             entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, **state,
             **_denorm(ctx.conn, entity, record_id, data)))
+    elif rec.deleted and op == "create" and not own_newer(rec.deleted_by):
+        # Ids are never reused, so a create meeting a tombstone is a restore (undelete):
+        # the record comes back, with the fields it carries.
+        seq = ctx.next_seq()
+        version = rec.version + 1
+        changed = {k: v for k, v in fields.items() if rec.data.get(k) != v or k not in rec.data}
+        data = {**rec.data, **fields}
+        _update(ctx.conn, entity, record_id, data=data, deleted=False, deleted_by=None, seq=seq,
+                field_versions={**rec.field_versions, **{k: version for k in changed}},
+                field_writers={**rec.field_writers, **{k: writer for k in changed}},
+                **_versioned(entity, record_id, version),
+                **_denorm(ctx.conn, entity, record_id, data))
     elif rec.deleted:
-        if op != "delete" and not own_newer(rec.deleted_by):
+        if op == "delete" and not own_newer(rec.deleted_by):
+            # Already deleted: remember the latest delete, so that a restore made before it
+            # and arriving after it (requests reordered) stays behind it.
+            _update(ctx.conn, entity, record_id, deleted_by=writer)
+        elif op != "delete" and not own_newer(rec.deleted_by):
             # An edit meeting a delete: the delete stands, the edit is kept in conflicts.
             for name, value in sorted(fields.items()):
                 conflicts.append(_conflict(ctx, m, name, "edit_vs_delete",
@@ -272,7 +296,7 @@ def _apply(ctx: _Push, m: dict) -> dict:
             if fv > base and not (w and w[0] == device):
                 conflicts.append(_conflict(ctx, m, name, "delete_vs_edit", rec.data.get(name), None))
         _update(ctx.conn, entity, record_id, deleted=True, deleted_by=writer,
-                version=rec.version + 1, seq=seq)
+                seq=seq, **_versioned(entity, record_id, rec.version + 1))
     else:
         changed = {}
         for name, value in sorted(fields.items()):
@@ -293,7 +317,7 @@ def _apply(ctx: _Push, m: dict) -> dict:
             version = rec.version + 1
             data = {**rec.data, **changed}
             _update(ctx.conn, entity, record_id,
-                    data=data, version=version, seq=seq,
+                    data=data, seq=seq, **_versioned(entity, record_id, version),
                     field_versions={**rec.field_versions, **{k: version for k in changed}},
                     field_writers={**rec.field_writers, **{k: writer for k in changed}},
                     **_denorm(ctx.conn, entity, record_id, data))
@@ -418,6 +442,9 @@ _ADMIN_PAGE = (sa.select(*_PAGE_COLUMNS)
                .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"))
                .order_by(record.c.seq).limit(sa.bindparam("limit")))
 _ADMIN_DIGEST = sa.select(record.c.entity, record.c.id, record.c.version)
+_SET_SUMS = (sa.func.count(), sa.func.coalesce(sa.func.sum(record.c.h1), 0),
+             sa.func.coalesce(sa.func.sum(record.c.h2), 0))
+_ADMIN_SET = sa.select(*_SET_SUMS)
 _PULLS: dict[tuple, tuple] = {}
 _DIGESTS: dict[tuple, tuple[str, int]] = {}
 
@@ -427,9 +454,10 @@ def _scope_key(user: User) -> tuple:
 
 
 def _pull_statements(user: User) -> tuple:
-    """(page, revocations, digest) statements for ``user``'s scope, built once per scope."""
+    """(page, revocations, sorted digest rows, set digest sums) statements for ``user``'s
+    scope, built once per scope."""
     if user.is_admin:
-        return _ADMIN_PAGE, None, _ADMIN_DIGEST
+        return _ADMIN_PAGE, None, _ADMIN_DIGEST, _ADMIN_SET
     key = _scope_key(user)
     stmts = _PULLS.get(key)
     if stmts is None:
@@ -441,13 +469,14 @@ def _pull_statements(user: User) -> tuple:
             .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"),
                    scope).order_by(record.c.seq).limit(sa.bindparam("limit")),
             revocations(user, sa.bindparam("after"), sa.bindparam("upto")),
-            sa.select(record.c.entity, record.c.id, record.c.version).where(scope))
+            sa.select(record.c.entity, record.c.id, record.c.version).where(scope),
+            sa.select(*_SET_SUMS).where(scope))
     return stmts
 
 
 def _page(conn: Connection, user: User, cursor: int, limit: int):
     high = current_seq(conn)
-    page_stmt, revoked_stmt, _ = _pull_statements(user)
+    page_stmt, revoked_stmt = _pull_statements(user)[:2]
     rows = conn.execute(page_stmt, {"cursor": cursor, "high": high, "limit": limit + 1}).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -487,23 +516,34 @@ def pull_json(conn: Connection, user: User, cursor: int, limit: int) -> tuple[by
     return body.encode(), {"records": len(rows), "revoked": len(revoked)}
 
 
-def check_digest(conn: Connection, user: User, client_digest: str) -> dict:
+def _server_digest(conn: Connection, user: User, algorithm: str) -> tuple[str, int]:
+    statements = _pull_statements(user)
+    if algorithm == DIGEST_SET:
+        count, sum1, sum2 = conn.execute(statements[3]).one()
+        return set_digest_of(int(count), int(sum1), int(sum2)), int(count)
+    rows = conn.execute(statements[2]).all()
+    return digest((r[0], r[1], r[2]) for r in rows), len(rows)
+
+
+def check_digest(conn: Connection, user: User, client_digest: str,
+                 algorithm: str = DIGEST_SET) -> dict:
     """Compare a client's digest of (entity, id, version) with the server's, in scope.
 
-    The server's digest depends only on the scope (the user's role, team and caseworker
-    record) and the data, and every change to the data moves the sequence counter; so it
-    is remembered per (scope, counter) in this process and a sync with nothing new does
-    not recompute it. It is remembered only when the counter did not move while it was
-    computed (on PostgreSQL each statement sees the latest commit)."""
+    "set" is one aggregate query over the stored per-record hashes; "sorted" (laptops
+    from before "set") reads every row in scope. The server's digest depends only on the
+    scope (the user's role, team and caseworker record) and the data, and every change
+    to the data moves the sequence counter; so it is remembered per (scope, counter,
+    algorithm) in this process. It is remembered only when the counter did not move
+    while it was computed (on PostgreSQL each statement sees the latest commit)."""
     high = current_seq(conn)
-    key = (_scope_key(user), high)
+    key = (_scope_key(user), high, algorithm)
     cached = _DIGESTS.get(key)
     if cached is None:
-        rows = conn.execute(_pull_statements(user)[2]).all()
-        cached = (digest((r[0], r[1], r[2]) for r in rows), len(rows))
+        cached = _server_digest(conn, user, algorithm)
         if current_seq(conn) == high:
             if len(_DIGESTS) > 1024:
                 _DIGESTS.clear()
             _DIGESTS[key] = cached
     server, count = cached
-    return {"match": server == client_digest, "server_cursor": high, "count": count}
+    return {"match": server == client_digest, "server_cursor": high, "count": count,
+            "algorithm": algorithm}

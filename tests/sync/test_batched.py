@@ -11,7 +11,7 @@ import pytest
 from desktop.forms.records import FormRecords
 from sync.client import local
 from sync.client.engine import SyncEngine
-from sync.protocol import digest
+from sync.protocol import digest, record_hash, set_digest, set_digest_of
 from sync.server import service as server_service
 from sync.server.accounts import User
 from sync.server.db import make_engine, migrate, write_transaction
@@ -114,22 +114,32 @@ def test_a_page_keeps_unsent_local_edits_and_takes_a_record_once_at_its_newest(l
     assert local.server_version(laptop, "school", school) == 3
 
 
-def test_the_remembered_digest_follows_every_change_to_the_held_versions(laptops):
+@pytest.mark.parametrize("algorithm, compute", [("set", set_digest), ("sorted", digest)])
+def test_the_remembered_digest_follows_every_change_to_the_held_versions(laptops, algorithm,
+                                                                         compute):
     laptop = laptops("a")
     local.set_server_versions(laptop, "school", [("s1", 1), ("s2", 4)])
-    first = local.held_digest(laptop)
-    assert first == digest(local.held_versions(laptop))
+    first = local.held_digest(laptop, algorithm)
+    assert first == compute(local.held_versions(laptop))
     assert local.get_state(laptop, "digest").endswith(first)  # remembered
     local.set_server_versions(laptop, "school", [("s3", 1)])
     assert local.get_state(laptop, "digest") is None  # forgotten by the writer
-    second = local.held_digest(laptop)
-    assert second != first and second == digest(local.held_versions(laptop))
+    second = local.held_digest(laptop, algorithm)
+    assert second != first and second == compute(local.held_versions(laptop))
     # A change made behind the sync code's back is caught by the fingerprint.
     laptop.conn.execute("UPDATE sync_record SET server_version = 9 WHERE record_id = 's1'")
-    assert local.held_digest(laptop) == digest(local.held_versions(laptop)) != second
+    assert local.held_digest(laptop, algorithm) == compute(local.held_versions(laptop)) != second
 
 
-def test_the_digest_is_the_same_line_by_line_hash():
+def test_the_remembered_digest_is_per_algorithm(laptops):
+    laptop = laptops("a")
+    local.set_server_versions(laptop, "school", [("s1", 1)])
+    as_set = local.held_digest(laptop, "set")
+    assert local.held_digest(laptop, "sorted") == digest(local.held_versions(laptop)) != as_set
+    assert local.held_digest(laptop, "set") == as_set
+
+
+def test_the_sorted_digest_is_the_same_line_by_line_hash():
     import hashlib
 
     items = [("visit", str(uuid.uuid4()), i % 5 + 1) for i in range(50)]
@@ -137,6 +147,21 @@ def test_the_digest_is_the_same_line_by_line_hash():
     for entity, record_id, version in sorted(items):
         h.update(f"{entity}:{record_id}:{version}\n".encode())
     assert digest(reversed(items)) == h.hexdigest()
+
+
+def test_the_set_digest_is_order_free_and_sees_every_difference():
+    items = [("visit", str(uuid.uuid4()), i % 5 + 1) for i in range(200)]
+    base = set_digest(items)
+    assert set_digest(reversed(items)) == base
+    assert set_digest(items[1:]) != base  # one missing
+    assert set_digest(items + [("visit", "extra", 1)]) != base  # one extra
+    bumped = [items[0][:2] + (items[0][2] + 1,), *items[1:]]
+    assert set_digest(bumped) != base  # one version different
+    moved = [("pupil",) + items[0][1:], *items[1:]]
+    assert set_digest(moved) != base  # same id, other type
+    sums = [record_hash(*i) for i in items]
+    assert base == set_digest_of(len(items), sum(a for a, _ in sums), sum(b for _, b in sums))
+    assert all(0 <= a < 2**32 and 0 <= b < 2**32 for a, b in sums)
 
 
 def test_the_pull_page_rendered_as_json_equals_the_pull_page(tmp_path):

@@ -159,6 +159,31 @@ def test_a_digest_mismatch_resyncs_the_scope_from_the_start(service, laptops):
     assert engine.verify() is True
 
 
+def test_a_server_from_before_the_set_digest_is_asked_in_its_own_terms(sqlite_service,
+                                                                      laptops):
+    """An older server ignores "algorithm" and answers without it: the laptop asks again
+    with the "sorted" digest, and a laptop in step still matches (no needless re-sync)."""
+    service = sqlite_service
+    laptop = laptops("a")
+    engine = service.engine(laptop, "a")
+    engine.sync(verify=False)
+    real_post = engine.transport.post
+    asked = []
+
+    def old_server(path, body):
+        if path != "/sync/digest":
+            return real_post(path, body)
+        asked.append(body.get("algorithm", "sorted"))
+        answer = real_post(path, {"digest": body["digest"]})  # what an old server reads
+        answer.pop("algorithm")  # ...and what it says
+        return answer
+
+    engine.transport.post = old_server
+    report = engine.sync()
+    assert asked == ["set", "sorted"]
+    assert report.digest_match is True and not report.resynced
+
+
 class Garbage(http.server.BaseHTTPRequestHandler):
     answers = {"/sync/pull": (200, b"<html>proxy login</html>"),
                "/sync/push": (200, json.dumps({"results": "nope"}).encode()),

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from sync.client import sync_status
+from sync.client import local, sync_status
 from sync.client.transport import Transport
 from tests.sync.conftest import mutation
 
@@ -148,6 +148,79 @@ def test_an_edit_meeting_a_delete_is_a_conflict_not_a_loss(service, laptops):
                 if c["record_id"] == visit]
         assert any("Kept despite the delete." in (c["local_value"], c["remote_value"])
                    for c in kept)
+
+
+def test_keeping_an_edit_that_met_a_delete_restores_the_record_everywhere(service, laptops):
+    """The edit's side of an edit_vs_delete conflict: the record comes back (a restore, sent
+    as a create of the same id) with the edit, on the server and on the laptop that deleted
+    it; a pull in between never re-deletes it before the restore is sent."""
+    a, lead = laptops("a"), laptops("lead")
+    service.engine(a, "a").sync()
+    visit = a.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-21",
+                               "visit_type": "review", "notes": "First notes."})
+    service.engine(a, "a").sync()
+    service.engine(lead, "lead").sync()
+    lead.delete("visit", visit)
+    a.update("visit", visit, {"notes": "Kept despite the delete."})
+    service.engine(lead, "lead").sync()
+    service.engine(a, "a").sync()
+    assert a.get("visit", visit) is None  # the delete stood
+    (conflict,) = [c for c in sync_status(a).conflicts if c["record_id"] == visit]
+    assert conflict["kind"] == "edit_vs_delete"
+
+    local.resolve_conflict(a, conflict["id"], "local")
+    assert a.get("visit", visit)["notes"] == "Kept despite the delete."
+    service.engine(a, "a").pull()  # the server still says deleted: the laptop's restore stands
+    assert a.get("visit", visit)["notes"] == "Kept despite the delete."
+    report = service.engine(a, "a").sync()
+    assert report.rejected == 0 and report.digest_match is True
+    server = _server_record(service, "visit", visit)
+    assert server["deleted"] is False and server["fields"]["notes"] == "Kept despite the delete."
+    service.engine(lead, "lead").sync()
+    assert lead.get("visit", visit)["notes"] == "Kept despite the delete."
+    assert [a_["action"] for a_ in a.audit_trail("visit", visit)][-2:] == \
+        ["restore", "resolve_conflict"]
+
+
+def test_keeping_the_other_side_of_a_delete_restores_their_change(service, laptops):
+    """delete_vs_edit: this laptop deleted a record someone else had just changed; keeping the
+    server's side brings the record back with their change, for both laptops."""
+    a, lead = laptops("a"), laptops("lead")
+    service.engine(a, "a").sync()
+    visit = a.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-21",
+                               "visit_type": "review"})
+    service.engine(a, "a").sync()
+    service.engine(lead, "lead").sync()
+    lead.update("visit", visit, {"notes": "The lead's notes."})
+    service.engine(lead, "lead").sync()
+    a.delete("visit", visit)
+    service.engine(a, "a").sync()
+    (conflict,) = [c for c in sync_status(a).conflicts if c["record_id"] == visit]
+    assert conflict["kind"] == "delete_vs_edit" and a.get("visit", visit) is None
+
+    local.resolve_conflict(a, conflict["id"], "remote")
+    service.engine(a, "a").sync()
+    service.engine(lead, "lead").sync()
+    for laptop in (a, lead):
+        assert laptop.get("visit", visit)["notes"] == "The lead's notes."
+    assert _server_record(service, "visit", visit)["deleted"] is False
+
+
+def test_a_restore_replayed_after_a_later_delete_from_the_same_laptop_changes_nothing(service):
+    """Requests reordered: a laptop's restore arriving after its own later delete does not
+    bring the record back."""
+    api, token = service.server.api, service.tokens["a"]
+    visit = str(uuid.uuid4())
+    fields = {"referral_id": service.ids["referral"], "visit_date": "2026-11-21",
+              "visit_type": "review"}
+    create = mutation("visit", visit, "create", fields, seq=1)
+    assert api.push(token, [create]).json()["results"][0]["status"] == "applied"
+    delete_1 = mutation("visit", visit, "delete", base=1, seq=2)
+    restore = mutation("visit", visit, "create", fields, base=2, seq=3)
+    delete_2 = mutation("visit", visit, "delete", base=3, seq=4)
+    for m in (delete_1, delete_2, restore):  # the restore arrives last
+        api.push(token, [m])
+    assert _server_record(service, "visit", visit)["deleted"] is True
 
 
 def test_a_rejected_change_is_visible_and_does_not_block_the_queue(service, laptops):

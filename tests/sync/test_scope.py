@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from sync.client import sync_status
-from sync.protocol import digest
+from sync.protocol import digest, set_digest
 from tests.sync.conftest import build_service, mutation
 
 
@@ -79,15 +81,18 @@ def test_a_practitioner_cannot_allocate_their_case_to_someone_else(service):
     assert (r["status"], r["code"]) == ("rejected", 403)
 
 
-def test_digest_reveals_nothing_outside_scope(service):
+@pytest.mark.parametrize("algorithm, compute", [("set", set_digest), ("sorted", digest)])
+def test_digest_reveals_nothing_outside_scope(service, algorithm, compute):
     """B's digest is computed over B's scope only: a digest of A's case does not match for B
-    and B's count excludes it."""
+    and B's count excludes it (both digest algorithms)."""
     api = service.server.api
     a_records = api.pull_all(service.tokens["a"])
-    a_digest = digest((r["entity"], r["id"], r["version"]) for r in a_records)
-    answer_a = api.post("/sync/digest", service.tokens["a"], {"digest": a_digest}).json()
-    answer_b = api.post("/sync/digest", service.tokens["b"], {"digest": a_digest}).json()
+    a_digest = compute((r["entity"], r["id"], r["version"]) for r in a_records)
+    body = {"digest": a_digest, "algorithm": algorithm}
+    answer_a = api.post("/sync/digest", service.tokens["a"], body).json()
+    answer_b = api.post("/sync/digest", service.tokens["b"], body).json()
     assert answer_a["match"] is True and answer_b["match"] is False
+    assert answer_a["algorithm"] == answer_b["algorithm"] == algorithm
     assert answer_b["count"] == len(api.pull_all(service.tokens["b"]))
 
 

@@ -173,21 +173,58 @@ def test_resolving_moves_to_the_next_conflict(qtbot, window, store, case, concer
     assert open_conflicts(store) == []
 
 
-def test_a_deleted_record_can_only_accept_the_servers_side(qtbot, window, store, case):
-    """An edit that met a delete cannot keep this laptop's value (no undelete yet): the button
-    is off and says why; keeping the server's closes it."""
+def server_delete(store, entity, record_id):
+    """The server's tombstone arriving by pull."""
+    current = store.get(entity, record_id)
+    store.apply_remote(entity, record_id, {}, version=current["version"] + 1,
+                       field_versions=json.loads(current["field_versions"]), deleted=True)
+
+
+def test_keeping_an_edit_that_met_a_delete_restores_the_record(qtbot, window, store, case):
+    """Deleted elsewhere, edited here: Keep this laptop's brings the record back with this
+    laptop's value, as one audited change waiting to be sent (a create of the same id)."""
     synced(store)
+    server_delete(store, "referral", case["referral"])
     cid = conflict(store, "referral", case["referral"], "concern", laptop="New words",
                    server="Leaves the classroom.", kind="edit_vs_delete")
     dialog = open_screen(window, qtbot)
     assert rows(dialog.conflicts.model)[0][3:6] == (
         "New words", "Record deleted (was Leaves the classroom.)", "Deleted elsewhere")
-    assert not dialog.keep_local.isEnabled()
-    assert "deleted elsewhere" in dialog.keep_local.toolTip()
-    assert "cannot restore" in dialog.conflicts.detail.toPlainText()
+    assert dialog.keep_local.isEnabled()
+    assert "restores the record" in dialog.conflicts.detail.toPlainText()
+    dialog.keep_local.click()
+    assert store.get("referral", case["referral"])["concern"] == "New words"
+    (entry,) = store.pending_changes()
+    assert (entry["op"], json.loads(entry["fields"])["concern"]) == ("create", "New words")
+    assert [a["action"] for a in store.audit_trail("referral", case["referral"])][-2:] == \
+        ["restore", "resolve_conflict"]
+    assert open_conflicts(store) == []
+
+
+def test_accepting_a_delete_leaves_the_record_deleted(qtbot, window, store, case):
+    synced(store)
+    server_delete(store, "referral", case["referral"])
+    cid = conflict(store, "referral", case["referral"], "concern", laptop="New words",
+                   server="Leaves the classroom.", kind="edit_vs_delete")
+    dialog = open_screen(window, qtbot)
     dialog.keep_remote.click()
+    assert store.get("referral", case["referral"]) is None and store.pending_changes() == []
     assert store.conn.execute("SELECT resolution FROM conflict WHERE id = ?",
                               (cid,)).fetchone()[0] == "remote"
+
+
+def test_finalised_evidence_can_only_accept_the_servers_side(qtbot, window, store, case):
+    """An edit that met finalised evidence cannot keep this laptop's value: the button is
+    off and says why."""
+    synced(store)
+    conflict(store, "referral", case["referral"], "concern", laptop="New words",
+             server="Leaves the classroom.", kind="edit_vs_final")
+    dialog = open_screen(window, qtbot)
+    assert not dialog.keep_local.isEnabled()
+    assert "finalised elsewhere" in dialog.keep_local.toolTip()
+    assert "make a correction" in dialog.conflicts.detail.toPlainText()
+    dialog.keep_local.click()  # disabled: nothing happens
+    assert len(open_conflicts(store)) == 1 and store.pending_changes() == []
 
 
 def test_a_failed_resolution_is_shown_not_raised(qtbot, window, store, case, concern_conflict):

@@ -50,7 +50,7 @@ def pull(user: CurrentUser, conn: ConnDep,
 def digest(body: DigestIn, user: CurrentUser, conn: ConnDep) -> dict:
     """Does the client hold exactly the server's (entity, id, version) set for its scope?"""
     with conn.begin():
-        answer = service.check_digest(conn, user, body.digest)
+        answer = service.check_digest(conn, user, body.digest, body.algorithm)
     log.info("digest", extra={"event": "digest", "user_id": user.id, "match": answer["match"],
                               "count": answer["count"]})
     return answer
