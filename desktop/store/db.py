@@ -12,7 +12,7 @@ import getpass
 import json
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,6 +23,7 @@ from desktop.store.errors import CorruptStore, NewerSchema, NotAFieldnoteStore, 
 from desktop.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SYNCABLE
 
 SYNC_FIELDS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
+SENT_KEPT_DAYS = 30  # how long an acknowledged outbox entry is kept (see Store.prune_sent)
 _PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -414,6 +415,17 @@ class Store:
     def mark_sent(self, mutation_ids: list[str]) -> None:
         """The server has the outcome of these outbox entries: they are no longer pending."""
         self._set_outbox_state(mutation_ids, "sent", None)
+
+    def prune_sent(self, older_than_days: int = SENT_KEPT_DAYS) -> int:
+        """Forget outbox entries the server acknowledged more than ``older_than_days`` ago
+        (by when they were made): they have done their job, and keeping every edit's values
+        forever would keep pupils' details longer than needed. Pending, rejected and review
+        entries are never pruned; the audit trail is separate. Returns how many went."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
+        with self.transaction():
+            return self.conn.execute("DELETE FROM outbox WHERE state = 'sent' AND created_at < ?",
+                                     (cutoff,)).rowcount
 
     def mark_rejected(self, mutation_id: str, error: str) -> None:
         """The server refused this entry for good: keep it, visible, out of the queue."""

@@ -50,6 +50,37 @@ def test_delete_is_a_tombstone_and_blocks_later_edits(store):
         store.update("school", school, {"name": "Other"})
 
 
+def test_restore_brings_a_deleted_record_back_as_a_create_of_the_same_id(store):
+    school = store.create("school", {"name": "Foxcote", "urn": "990123"})
+    store.delete("school", school)
+    back = store.restore("school", school, {"area": "Ashbridge East"})
+    assert (back["deleted"], back["version"], back["name"], back["area"]) == \
+        (0, 3, "Foxcote", "Ashbridge East")
+    assert json.loads(back["field_versions"])["area"] == 3
+    entry = store.pending_changes()[-1]
+    assert (entry["op"], entry["record_id"], entry["base_version"]) == ("create", school, 2)
+    fields = json.loads(entry["fields"])
+    assert (fields["name"], fields["urn"], fields["area"]) == ("Foxcote", "990123", "Ashbridge East")
+    assert store.audit_trail()[-1]["action"] == "restore"
+    with pytest.raises(StoreError, match="not deleted"):
+        store.restore("school", school)
+
+
+def test_acknowledged_outbox_entries_are_pruned_after_a_while(store):
+    """Sent entries older than the limit go; pending, rejected and recent sent ones stay."""
+    old_sent, old_pending, old_rejected, new_sent = (
+        store.create("school", {"name": n}) for n in ("A", "B", "C", "D"))
+    entries = {e["record_id"]: e for e in store.pending_changes()}
+    store.mark_sent([entries[old_sent]["mutation_id"], entries[new_sent]["mutation_id"]])
+    store.mark_rejected(entries[old_rejected]["mutation_id"], "refused")
+    store.conn.execute("UPDATE outbox SET created_at = '2026-01-01T00:00:00.000Z' "
+                       "WHERE record_id != ?", (new_sent,))
+    assert store.prune_sent(older_than_days=30) == 1
+    left = {r[0] for r in store.conn.execute("SELECT record_id FROM outbox")}
+    assert left == {old_pending, old_rejected, new_sent}
+    assert store.get("school", old_sent)["name"] == "A"  # the record itself stays
+
+
 def test_failed_transaction_leaves_no_record_outbox_or_audit(store):
     with pytest.raises(RuntimeError):
         with store.transaction():
