@@ -4,6 +4,11 @@ Built-in packs ship in ``desktop/forms/packs``. A service installs packs into
 ``packs_dir()``: a licensed instrument (e.g. its Boxall pack), a replacement
 for a built-in (same id), or a wording pack that puts the verbatim item text
 of a pack it holds the right to over that pack's neutral labels.
+
+Packs the service publishes on its sync server are installed by sync into the
+``server`` sub-folder (``SERVER_SUBDIR``), which only sync writes and removes
+from (``sync/client/content.py``). A pack installed by hand with the same id
+takes precedence over the server's on that laptop.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from desktop.forms.loader import NotAPackError, PackError, load_pack_file
 from desktop.forms.pack import InstrumentPack
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "packs"
+SERVER_SUBDIR = "server"  # packs installed by sync from the server, inside the installed folder
 
 
 def apply_wording(base: InstrumentPack, wording: InstrumentPack) -> InstrumentPack:
@@ -45,7 +51,7 @@ class PackEntry:
     title: str
     kind: str
     synthetic: bool
-    origin: str  # "built-in" or "installed"
+    origin: str  # "built-in", "server" (installed by sync) or "installed" (by hand)
     path: str
     note: str = ""
 
@@ -75,7 +81,9 @@ def _pack_files(directory: Path) -> list[Path]:
 
 
 def load_registry(installed_dir: Path | None = None) -> PackRegistry:
-    """Built-in packs, then installed ones (``packs_dir()`` unless given).
+    """Built-in packs, then those from the server (``installed_dir/server``), then
+    those installed by hand (``installed_dir``, ``packs_dir()`` unless given); a
+    later pack with the same id replaces an earlier one.
 
     A broken built-in pack is a bug and raises; a broken installed file is
     recorded in ``problems`` and skipped, so one bad file cannot stop the app.
@@ -93,27 +101,36 @@ def load_registry(installed_dir: Path | None = None) -> PackRegistry:
         builtin_ids.add(pack.id)
         reg.entries.append(PackEntry(pack.id, pack.version, pack.title, pack.kind, pack.synthetic, "built-in", str(path)))
 
-    wordings: list[InstrumentPack] = []
-    for path in _pack_files(installed_dir):
-        try:
-            pack = load_pack_file(path)
-        except NotAPackError:
-            continue  # other JSON kept in the same folder (e.g. audit templates of another format)
-        except PackError as exc:
-            reg.problems.append(str(exc))
-            continue
-        note = ""
-        if pack.kind == "wording":
-            wordings.append(pack)
-            note = f"wording for {pack.extends}"
-        else:
-            if pack.id in builtin_ids:
-                note = "replaces the built-in pack"
-                reg.entries[:] = [e for e in reg.entries if e.id != pack.id]
-            reg.packs[pack.id] = pack
-        reg.entries.append(PackEntry(pack.id, pack.version, pack.title, pack.kind, pack.synthetic,
-                                     "installed", str(path), note))
-    for wording in wordings:
+    wordings: dict[str, tuple[str, InstrumentPack]] = {}  # wording pack id -> (origin, pack)
+    for origin, directory in (("server", installed_dir / SERVER_SUBDIR), ("installed", installed_dir)):
+        for path in _pack_files(directory):
+            try:
+                pack = load_pack_file(path)
+            except NotAPackError:
+                continue  # other JSON kept in the same folder (e.g. audit templates of another format)
+            except PackError as exc:
+                reg.problems.append(str(exc))
+                continue
+            note = ""
+            if origin == "installed" and any(e.id == pack.id and e.origin == "server" for e in reg.entries):
+                # Installed by hand over the server's pack: that wins here; list both.
+                note = "replaces the pack from the server"
+                shadowed = "not used: a pack installed by hand has this id"
+                reg.entries[:] = [dataclasses.replace(e, note=shadowed) if e.id == pack.id and e.origin == "server"
+                                  else e for e in reg.entries]
+            if pack.kind == "wording":
+                wordings[pack.id] = (origin, pack)
+                note = note or f"wording for {pack.extends}"
+            else:
+                if pack.id in builtin_ids and not note:
+                    note = "replaces the built-in pack"
+                    reg.entries[:] = [e for e in reg.entries if e.id != pack.id]
+                reg.packs[pack.id] = pack
+            reg.entries.append(PackEntry(pack.id, pack.version, pack.title, pack.kind, pack.synthetic,
+                                         origin, str(path), note))
+    # Wording packs installed by hand are applied before the server's, so of two for one
+    # base the hand-installed one is used (the other is reported).
+    for _, wording in sorted(wordings.values(), key=lambda w: w[0] != "installed"):
         if wording.extends in reg.wordings:
             reg.problems.append(f"{wording.origin}: a second wording pack for '{wording.extends}' "
                                 f"('{reg.wordings[wording.extends].id}' is already applied); ignored")
@@ -148,10 +165,16 @@ def install_pack(path: str | Path, installed_dir: Path | None = None) -> tuple[I
         if base is None:
             raise PackError(str(path), [f"wording pack extends '{pack.extends}', which is not a built-in or installed pack"])
         apply_wording(base, pack)
-    data = path.read_bytes()
-    installed_dir.mkdir(parents=True, exist_ok=True)
-    dest = installed_dir / f"{pack.id}.json"
-    fd, tmp = tempfile.mkstemp(dir=installed_dir, prefix=".installing-", suffix=".json")
+    return pack, write_pack_file(path.read_bytes(), installed_dir, pack.id)
+
+
+def write_pack_file(data: bytes, directory: Path, pack_id: str) -> Path:
+    """Write a validated pack's bytes as ``directory/<pack id>.json``, atomically: a
+    reader sees the old file or the new one, never half of one (a dot-file is written,
+    flushed to disk and then renamed over the old)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    dest = directory / f"{pack_id}.json"
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".installing-", suffix=".json")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -161,4 +184,4 @@ def install_pack(path: str | Path, installed_dir: Path | None = None) -> tuple[I
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return pack, dest
+    return dest

@@ -240,6 +240,34 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             name TEXT NOT NULL,
             definition TEXT NOT NULL)""",
     ]),
+    (7, "attachments", [
+        # A file (a PDF report, a logo) attached to a case or a school. The record names the
+        # bytes by their SHA-256; the bytes travel separately (sync rule 9).
+        f"""CREATE TABLE attachment ({SYNC_COLUMNS},
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            media_type TEXT,
+            filename TEXT,
+            title TEXT,
+            referral_id TEXT REFERENCES referral(id),
+            school_id TEXT REFERENCES school(id))""",
+        "CREATE INDEX attachment_referral ON attachment(referral_id)",
+        "CREATE INDEX attachment_sha256 ON attachment(sha256)",
+        # The bytes themselves, once per content, inside this encrypted store (not synced as
+        # records: they go up and down through the attachment endpoints).
+        """CREATE TABLE blob (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            added_at TEXT NOT NULL)""",
+        # A download in progress: the parts received so far, so a killed sync resumes
+        # where it stopped. Moved into ``blob`` (and deleted) once the whole is verified.
+        """CREATE TABLE blob_part (
+            sha256 TEXT NOT NULL,
+            byte_offset INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (sha256, byte_offset))""",
+    ]),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -247,4 +275,5 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 # Tables whose rows sync, and the columns a client may set on each (everything
 # but the sync columns). Derived from the schema at open time; see Store.
 SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call",
-            "form_completion", "form_answer", "observation", "observation_event", "coding_scheme")
+            "form_completion", "form_answer", "observation", "observation_event", "coding_scheme",
+            "attachment")

@@ -11,11 +11,12 @@ import contextlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from desktop.store import Store, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.client import local
+from sync.client import attachments, content, local
 from sync.client.errors import Refused, SyncError
 from sync.client.transport import Transport
 from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
@@ -40,6 +41,11 @@ class SyncReport:
     digest_match: bool | None = None
     resynced: bool = False
     cursor: int = 0
+    uploaded: int = 0  # attachment files whose bytes were sent
+    downloaded: int = 0  # attachment files whose bytes were fetched
+    attachments_waiting: int = 0  # files that could not be moved this time (either way)
+    packs_installed: int = 0  # packs and templates installed (or updated) from the server
+    packs_removed: int = 0  # packs the server withdrew, removed from this laptop
     errors: list[str] = field(default_factory=list)
 
 
@@ -100,7 +106,8 @@ class SyncEngine:
     def __init__(self, store: Store, server_url: str, token: str | None, *,
                  transport: Transport | None = None, batch_size: int = 100,
                  page_size: int = MAX_PULL_LIMIT, max_attempts: int = 8,
-                 on_page: Callable[[dict], None] | None = None):
+                 on_page: Callable[[dict], None] | None = None,
+                 packs_dir: Path | None = None):
         self.store = store
         self.transport = transport or Transport(server_url, token)
         self.server_url = self.transport.server_url
@@ -108,6 +115,7 @@ class SyncEngine:
         self.page_size = page_size
         self.max_attempts = max_attempts
         self.on_page = on_page  # called after each applied page (progress; tests)
+        self.packs_dir = packs_dir  # installed packs folder; None: desktop.paths.packs_dir()
 
     # -- the whole round -----------------------------------------------------------------
     def sync(self, *, verify: bool = True) -> SyncReport:
@@ -118,8 +126,11 @@ class SyncEngine:
         try:
             with self._large_cache():
                 self._remember_server()
+                attachments.upload_pending(self.store, self.transport, report)  # before records
                 self.push(report)
                 self.pull(report)
+                content.sync_packs(self.store, self.transport, report, self.packs_dir)
+                attachments.download_missing(self.store, self.transport, report)
                 if verify:
                     self.verify(report)
         except SyncError as exc:

@@ -55,7 +55,13 @@ class Transport:
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: dict | None = None) -> dict:
-        headers = {SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept": "application/json"}
+        return self._answer(self._send(method, path, json=json, params=params))
+
+    def _send(self, method: str, path: str, *, headers: dict | None = None,
+              **kw: Any) -> requests.Response:
+        """One request, retried with backoff on network errors and 502/503/504."""
+        headers = {SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept": "application/json",
+                   **(headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.server_url + path
@@ -64,8 +70,8 @@ class Transport:
             if attempt:
                 self.sleep(self._delay(attempt - 1))
             try:
-                response = self.session.request(method, url, json=json, params=params,
-                                                headers=headers, timeout=self.timeout)
+                response = self.session.request(method, url, headers=headers,
+                                                timeout=self.timeout, **kw)
             except requests.exceptions.SSLError as exc:
                 raise SyncError("The server's certificate could not be verified, so nothing "
                                 "was sent. Check the server address.") from exc
@@ -75,7 +81,7 @@ class Transport:
             if response.status_code in _RETRY_STATUS:
                 problem = f"HTTP {response.status_code}"
                 continue
-            return self._answer(response)
+            return response
         raise SyncError(f"The server could not be reached ({problem}) after "
                         f"{self.retries + 1} tries. Your changes are kept and will be sent "
                         "next time.")
@@ -106,3 +112,28 @@ class Transport:
 
     def post(self, path: str, body: Any) -> dict:
         return self.request("POST", path, json=body)
+
+    # -- bytes (attachments) -------------------------------------------------------------------
+    def put_bytes(self, path: str, data: bytes, params: dict | None = None) -> dict:
+        """PUT raw bytes (an attachment chunk); the answer is JSON, checked like any other."""
+        return self._answer(self._send("PUT", path, data=data, params=params, headers={
+            "Content-Type": "application/octet-stream"}))
+
+    def get_raw(self, path: str, headers: dict | None = None) -> requests.Response:
+        """GET with the token and retries, keeping the raw answer (a 304 with no body, bytes
+        to hash exactly as they came). Error statuses raise as for JSON requests (AuthError,
+        SchemaMismatch, Refused)."""
+        response = self._send("GET", path, headers=headers)
+        if response.status_code >= 400:
+            self._answer(response)  # raises with the server's message
+        return response
+
+    def get_bytes(self, path: str, headers: dict | None = None) -> requests.Response:
+        """GET raw bytes (``headers`` such as ``Range``): a success is returned whole for the
+        caller to check (status, headers, body), since only the caller knows what the bytes
+        should be; anything else raises."""
+        response = self.get_raw(path, {"Accept": "application/octet-stream", **(headers or {})})
+        if response.status_code >= 300:
+            raise SyncError(f"The server's answer was not understood (HTTP "
+                            f"{response.status_code}). Nothing local was changed.")
+        return response

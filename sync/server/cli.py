@@ -1,4 +1,4 @@
-"""``fieldnote-server``: run the server, add accounts, migrate the database."""
+"""``fieldnote-server``: run the server, add accounts, migrate the database, publish packs."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="bring the database schema up to date",
                              description="Run the database migrations (serve does this too).")
     migrate.add_argument("--database", help=db_help)
+    publish = sub.add_parser(
+        "publish-pack", help="publish an instrument pack or audit template to every laptop",
+        description="Check a pack file (docs/instrument-packs.md) and publish it: every "
+                    "laptop installs it at its next sync. The same id and version with "
+                    "other content is refused; a higher version replaces the current one.")
+    publish.add_argument("file", metavar="FILE", help="pack file (JSON)")
+    publish.add_argument("--database", help=db_help)
+    list_packs = sub.add_parser("list-packs", help="list published packs",
+                                description="List every published pack version; the current "
+                                            "one of each pack (what laptops get) is marked *.")
+    list_packs.add_argument("--database", help=db_help)
+    withdraw = sub.add_parser(
+        "withdraw-pack", help="withdraw a published pack",
+        description="Withdraw a pack (every version, or one with --version): laptops remove "
+                    "the copy they had from the server at their next sync.")
+    withdraw.add_argument("pack_id", metavar="PACK_ID")
+    withdraw.add_argument("--version", help="withdraw only this version")
+    withdraw.add_argument("--database", help=db_help)
     return parser
 
 
@@ -67,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     if command == "migrate":
         print("database is up to date")
         return 0
+    if command in ("publish-pack", "list-packs", "withdraw-pack"):
+        return _packs(command, args, engine)
     from sync.server import accounts
 
     if args.password_stdin:
@@ -84,6 +104,43 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fieldnote-server: {exc}", file=sys.stderr)
         return 1
     print(f"added {user.role} {user.username} ({user.id})")
+    return 0
+
+
+def _packs(command: str, args, engine) -> int:
+    from pathlib import Path
+
+    from sync.server import content
+    from sync.server.db import write_transaction
+
+    try:
+        if command == "publish-pack":
+            try:
+                data = Path(args.file).read_bytes()
+            except OSError as exc:
+                print(f"fieldnote-server: cannot read {args.file}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                return 1
+            text = content.decode(data, args.file)
+            with engine.connect() as conn, write_transaction(conn):
+                result = content.publish(conn, text, None, source=args.file)
+            note = "" if result["current"] else " (a higher version is current)"
+            print(f"{result['status']}: {result['pack_id']} {result['version']} — "
+                  f"{result['title']} (sha256 {result['sha256']}){note}")
+        elif command == "withdraw-pack":
+            with engine.connect() as conn, write_transaction(conn):
+                versions = content.withdraw(conn, args.pack_id, None, args.version)
+            print(f"withdrawn: {args.pack_id} {', '.join(versions)}")
+        else:
+            with engine.connect() as conn, conn.begin():
+                rows = content.listing(conn)
+            for row in rows:
+                state = "*" if row["current"] else ("withdrawn" if row["withdrawn_at"] else "")
+                print(f"{row['pack_id']}  {row['version']}  {row['kind']}  {row['title']}  "
+                      f"{row['sha256'][:12]}  {state}".rstrip())
+    except content.ContentError as exc:
+        print(f"fieldnote-server: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

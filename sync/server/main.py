@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from sync.server.api.routes import admin, auth, health, sync
+from sync.server.api.routes import admin, attachments, auth, content, health, sync
 from sync.server.db import make_engine, migrate
 from sync.server.settings import Settings
 
@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                               "sync. See docs/sync-protocol.md.")
     app.state.settings = settings
     app.state.engine = engine
-    for router in (health.router, auth.router, admin.router, sync.router):
+    for router in (health.router, auth.router, admin.router, sync.router, content.router,
+                   attachments.router):
         app.include_router(router)
 
     @app.middleware("http")

@@ -20,6 +20,7 @@ from sync.protocol import (
     ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
     record_hash, set_digest_of, shapes,
 )
+from sync.server import attachments
 from sync.server.accounts import User
 from sync.server.db import conflict, mutation, reallocation, record, sync_counter
 from sync.server.scope import CORE, in_scope, revocations
@@ -231,6 +232,13 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
         if target != "school" and not ctx.user.is_admin \
                 and not visible(ctx.conn, ctx.user, target, value):
             raise Rejected(403, f"You do not have access to the {target} this names.")
+    if entity == "attachment" and "sha256" in fields:
+        # Rule 9: a record naming a file is complete only when the file's bytes are here
+        # (and the writer holds them: knowing a hash must not give access to a file).
+        if not attachments.valid_sha256(fields["sha256"]):
+            raise Rejected(422, "sha256 must be 64 lowercase hexadecimal digits.")
+        if not attachments.may_reference(ctx.conn, ctx.user, fields["sha256"]):
+            raise Retry("The attachment's file has not been uploaded yet.")
     return fields
 
 

@@ -2,9 +2,11 @@
 reallocation takes a case off the old laptop, keeping unsent edits for review."""
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import pytest
+import requests
 
 from sync.client import sync_status
 from sync.protocol import digest, set_digest
@@ -97,12 +99,91 @@ def test_digest_reveals_nothing_outside_scope(service, algorithm, compute):
 
 
 def test_admin_endpoints_refuse_practitioners_and_team_leads(service):
-    """Only administrators manage accounts."""
+    """Only administrators manage accounts and publish packs."""
     api = service.server.api
     for who in ("a", "lead"):
         assert api.get("/admin/users", service.tokens[who]).status_code == 403
         assert api.patch(f"/admin/users/{service.ids['a_user']}", service.tokens[who],
                          {"role": "admin"}).status_code == 403
+        assert api.get("/admin/packs", service.tokens[who]).status_code == 403
+        assert api.post("/admin/packs", service.tokens[who],
+                        {"format": "fieldnote-instrument-pack"}).status_code == 403
+        assert requests.delete(api.url + "/admin/packs/any-pack", timeout=30, headers={
+            "Authorization": f"Bearer {service.tokens[who]}"}).status_code == 403
+
+
+def test_attachment_endpoints_check_who_is_asking(service, laptops):
+    """Every attachment endpoint needs a valid token; a file can be downloaded only through
+    an attachment record in scope (B, outside the case, gets 404 like for a file that does
+    not exist); hashes must be well formed and sizes are capped."""
+    from desktop.store.attachments import MAX_ATTACHMENT_BYTES, add_attachment
+    from sync.server.attachments import MAX_CHUNK_BYTES
+
+    a = laptops("a")
+    service.engine(a, "a").sync()
+    data = b"%PDF-1.7 a report about one pupil"
+    add_attachment(a, data, referral_id=service.ids["referral"], title="Report")
+    service.engine(a, "a").sync()
+    sha = hashlib.sha256(data).hexdigest()
+    url = f"{service.server.url}/attachments/{sha}"
+
+    def call(method, token, suffix="", headers=None, **kw):
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+        return requests.request(method, url + suffix, headers=headers, timeout=60, **kw)
+
+    upload = {"params": {"size": len(data)}, "data": data}
+    for token in (None, "made-up-token"):
+        assert call("GET", token).status_code == 401
+        assert call("GET", token, "/status").status_code == 401
+        assert call("PUT", token, **upload).status_code == 401
+    assert call("GET", service.tokens["b"]).status_code == 404
+    assert call("GET", service.tokens["b"], headers={"Range": "bytes=0-"}).status_code == 404
+    assert call("GET", service.tokens["b"], "/status").json()["complete"] is False
+    for who in ("a", "lead", "admin"):
+        assert call("GET", service.tokens[who]).content == data
+        assert call("GET", service.tokens[who], "/status").json()["complete"] is True
+    bad = requests.get(f"{service.server.url}/attachments/{'x' * 64}/status", timeout=60,
+                       headers={"Authorization": f"Bearer {service.tokens['a']}"})
+    assert bad.status_code == 422
+    assert call("PUT", service.tokens["b"], params={"size": MAX_ATTACHMENT_BYTES + 1},
+                data=b"x").status_code == 413
+    assert call("PUT", service.tokens["b"], params={"size": MAX_ATTACHMENT_BYTES},
+                data=b"x" * (MAX_CHUNK_BYTES + 1)).status_code == 413
+
+
+def test_an_attachment_is_in_exactly_its_cases_scope(service, laptops):
+    """An attachment of A's case reaches A and the lead, not B, and B cannot edit it. When
+    the case is reallocated to B, B receives the record and its file, and A's laptop loses
+    both."""
+    from desktop.store.attachments import add_attachment, read_attachment
+
+    api, ids = service.server.api, service.ids
+    a, b = laptops("a"), laptops("b")
+    service.engine(a, "a").sync()
+    data = b"%PDF-1.7 " + uuid.uuid4().bytes * 1000
+    attachment = add_attachment(a, data, referral_id=ids["referral"], title="Plan review")
+    service.engine(a, "a").sync()
+    assert ("attachment", attachment) in _ids(api.pull_all(service.tokens["a"]))
+    assert ("attachment", attachment) in _ids(api.pull_all(service.tokens["lead"]))
+    assert ("attachment", attachment) not in _ids(api.pull_all(service.tokens["b"]))
+    [result] = api.push(service.tokens["b"], [
+        mutation("attachment", attachment, fields={"title": "B was here"}, base=9)]
+    ).json()["results"]
+    assert (result["status"], result["code"]) == ("rejected", 403)
+
+    service.engine(b, "b").sync()
+    assert b.get("attachment", attachment) is None and b.db["blob"].count == 0
+    r = api.push(service.server.admin_token, [mutation(
+        "referral", ids["referral"], fields={"caseworker_id": ids["cw_b"]}, base=9)])
+    assert r.json()["results"][0]["status"] == "applied"
+    report = service.engine(b, "b").sync()
+    assert report.downloaded == 1 and read_attachment(b, attachment) == data
+    service.engine(a, "a").sync()
+    assert a.get("attachment", attachment, include_deleted=True) is None
+    assert a.db["blob"].count == 0  # the bytes left with the case
+    sha = hashlib.sha256(data).hexdigest()
+    assert requests.get(f"{service.server.url}/attachments/{sha}", timeout=60, headers={
+        "Authorization": f"Bearer {service.tokens['a']}"}).status_code == 404
 
 
 def test_reallocation_revokes_the_case_and_keeps_unsent_edits_for_review(service, laptops):

@@ -16,7 +16,8 @@ def test_health_and_openapi(sqlite_server):
     assert health["status"] == "ok" and len(health["schema_versions"]) == 2
     paths = requests.get(sqlite_server.url + "/openapi.json", timeout=10).json()["paths"]
     assert {"/auth/login", "/auth/logout", "/sync/push", "/sync/pull", "/sync/digest",
-            "/admin/users", "/admin/teams", "/health"} <= set(paths)
+            "/admin/users", "/admin/teams", "/health", "/attachments/{sha256}",
+            "/attachments/{sha256}/status"} <= set(paths)
 
 
 def test_server_command_has_help_for_every_subcommand():
