@@ -175,6 +175,7 @@ class SyncController(QObject):
         self.update_status()
 
         def work(_report):
+            from sync.client.auth import save_token
             from sync.client.engine import SyncEngine
             from sync.client.transport import Transport
             worker = self.window.open_worker_store()
@@ -182,7 +183,8 @@ class SyncController(QObject):
                 # One quick retry: the timer is the real retry, so an offline laptop
                 # shows "Offline" at once instead of after a long back-off.
                 transport = Transport(url, token, retries=1)
-                return SyncEngine(worker, url, token, transport=transport).sync()
+                return SyncEngine(worker, url, token, transport=transport,
+                                  on_token=lambda t: save_token(url, t, worker)).sync()
             finally:
                 worker.close()
 

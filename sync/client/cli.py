@@ -53,7 +53,7 @@ def _login(args) -> int:
 def _sync(args) -> int:
     from desktop.store import StoreError, opened
     from sync.client import local
-    from sync.client.auth import stored_token
+    from sync.client.auth import save_token, stored_token
     from sync.client.engine import SyncEngine
     from sync.client.errors import SyncError
 
@@ -68,7 +68,9 @@ def _sync(args) -> int:
                 print(f"fieldnote: not signed in; run 'fieldnote login --server {server} --user ...'",
                       file=sys.stderr)
                 return 1
-            report = SyncEngine(store, server, token).sync(verify=not args.no_verify)
+            report = SyncEngine(store, server, token,
+                                on_token=lambda t: save_token(server, t, store)
+                                ).sync(verify=not args.no_verify)
             status = local.sync_status(store)
     except (StoreError, SyncError) as exc:
         print(f"fieldnote: {exc}", file=sys.stderr)

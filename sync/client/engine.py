@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,7 @@ class SyncEngine:
                  transport: Transport | None = None, batch_size: int = 100,
                  page_size: int = MAX_PULL_LIMIT, max_attempts: int = 8,
                  on_page: Callable[[dict], None] | None = None,
+                 on_token: Callable[[str], None] | None = None,
                  packs_dir: Path | None = None):
         self.store = store
         self.transport = transport or Transport(server_url, token)
@@ -115,6 +117,8 @@ class SyncEngine:
         self.page_size = page_size
         self.max_attempts = max_attempts
         self.on_page = on_page  # called after each applied page (progress; tests)
+        # Keeps a refreshed token (the keyring); without it the token is never refreshed.
+        self.on_token = on_token
         self.packs_dir = packs_dir  # installed packs folder; None: desktop.paths.packs_dir()
 
     # -- the whole round -----------------------------------------------------------------
@@ -126,13 +130,17 @@ class SyncEngine:
         try:
             with self._large_cache():
                 self._remember_server()
+                me = self._who_am_i()
                 attachments.upload_pending(self.store, self.transport, report)  # before records
                 self.push(report)
-                self.pull(report)
+                self.pull(report, full=self._scope_changed(me))
                 content.sync_packs(self.store, self.transport, report, self.packs_dir)
                 attachments.download_missing(self.store, self.transport, report)
                 if verify:
                     self.verify(report)
+                self._remember_identity(me)
+                self._refresh_token(me)
+                self.store.prune_sent()
         except SyncError as exc:
             local.set_state(self.store, "last_error", str(exc))
             raise
@@ -169,6 +177,61 @@ class SyncEngine:
                 local.set_state(self.store, "cursor", "0")
                 self.store.conn.execute("DELETE FROM sync_record")
                 local.forget_digest(self.store)
+
+    # -- who is signed in ------------------------------------------------------------------
+    def _who_am_i(self) -> dict | None:
+        """The signed-in user as the server says (None from a server without /auth/me).
+
+        Refuses to sync as someone else while this laptop holds another user's unsent or
+        unreviewed changes: they would be sent in the new user's name, or purged."""
+        try:
+            me = self.transport.get("/auth/me")
+        except Refused as exc:
+            if exc.status == 404:
+                return None
+            raise
+        _need(all(isinstance(me.get(k), str) for k in ("id", "username", "role")), "user")
+        _need(isinstance(me.get("token_refresh_after"), (int, float)), "token times")
+        known = local.get_state(self.store, "user_id")
+        if known and known != me["id"]:
+            status = local.sync_status(self.store)
+            waiting = status.changes_waiting + status.attention_count
+            if waiting:
+                who = local.get_state(self.store, "username") or "the previous user"
+                raise SyncError(
+                    f"This laptop holds {waiting} change(s) or item(s) needing attention from "
+                    f"{who}. Sign in as {who} to send or settle them before syncing as "
+                    f"{me['username']}.")
+        return me
+
+    @staticmethod
+    def _scope_of(me: dict) -> str:
+        return json.dumps([me["id"], me["role"], me.get("team"), me.get("caseworker_id")])
+
+    def _scope_changed(self, me: dict | None) -> bool:
+        """Whether the user, or what decides their scope (role, team, caseworker record),
+        changed since the last sync: then the whole scope is pulled again and what is no
+        longer in it leaves this laptop."""
+        known = local.get_state(self.store, "scope")
+        return me is not None and bool(known) and known != self._scope_of(me)
+
+    def _remember_identity(self, me: dict | None) -> None:
+        if me is not None:
+            with self.store.transaction():
+                local.set_state(self.store, "user_id", me["id"])
+                local.set_state(self.store, "username", me["username"])
+                local.set_state(self.store, "scope", self._scope_of(me))
+
+    def _refresh_token(self, me: dict | None) -> None:
+        """Past half its life, swap the token for a fresh one (kept by ``on_token``): a
+        laptop that syncs stays signed in; one away longer than a token lasts signs in."""
+        if me is None or self.on_token is None or time.time() < me["token_refresh_after"]:
+            return
+        answer = self.transport.post("/auth/refresh", {})
+        token = answer.get("access_token")
+        _need(isinstance(token, str) and bool(token), "refreshed token")
+        self.on_token(token)
+        self.transport.token = token
 
     @property
     def cursor(self) -> int:

@@ -117,11 +117,39 @@ def login(conn: Connection, settings: Settings, username: str,
     conn.execute(login_attempt.insert().values(username=username, at=now, success=ok))
     if not ok:
         return None
+    return _issue(conn, settings, row.id, now)
+
+
+def _issue(conn: Connection, settings: Settings, user_id: str, now: float) -> tuple[str, float]:
     token = security.new_token()
     expires = now + settings.token_ttl_minutes * 60
     conn.execute(auth_token.insert().values(
-        token_hash=security.token_hash(token), user_id=row.id, created_at=now, expires_at=expires))
+        token_hash=security.token_hash(token), user_id=user_id, created_at=now, expires_at=expires))
     return token, expires
+
+
+# How long a token replaced by ``refresh`` keeps working: if the answer carrying the new
+# token is lost, the laptop can still sign the retry with the old one.
+REFRESH_GRACE_SECONDS = 5 * 60
+
+
+def refresh(conn: Connection, settings: Settings, token: str, user: User) -> tuple[str, float]:
+    """A new token for the holder of a live one (a laptop that syncs stays signed in); the
+    old token stops working a few minutes later."""
+    now = time.time()
+    issued = _issue(conn, settings, user.id, now)
+    conn.execute(auth_token.update().where(
+        auth_token.c.token_hash == security.token_hash(token),
+        auth_token.c.expires_at > now + REFRESH_GRACE_SECONDS)
+        .values(expires_at=now + REFRESH_GRACE_SECONDS))
+    return issued
+
+
+def token_times(conn: Connection, token: str) -> tuple[float, float]:
+    """(created_at, expires_at) of a token."""
+    row = conn.execute(sa.select(auth_token.c.created_at, auth_token.c.expires_at).where(
+        auth_token.c.token_hash == security.token_hash(token))).one()
+    return row.created_at, row.expires_at
 
 
 def user_for_token(conn: Connection, token: str) -> User | None:

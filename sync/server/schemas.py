@@ -52,6 +52,18 @@ class UserUpdate(BaseModel):
     password: str | None = Field(default=None, min_length=8, max_length=1000)
 
 
+class MePublic(BaseModel):
+    """Who a token belongs to, what decides their scope, and when to refresh the token."""
+
+    id: str
+    username: str
+    role: str
+    team: str | None
+    caseworker_id: str | None
+    token_expires_at: float
+    token_refresh_after: float
+
+
 class UserPublic(BaseModel):
     id: str
     username: str

@@ -110,3 +110,30 @@ def test_adduser_command_creates_an_account_that_can_sign_in(sqlite_server):
     again = sqlite_server.cli("adduser", name, "--role", "admin", "--password-stdin",
                               stdin="a-long-password\n")
     assert again.returncode == 1 and "taken" in again.stderr
+
+
+def test_me_says_who_the_token_belongs_to_and_when_to_refresh_it(sqlite_server, user):
+    api = sqlite_server.api
+    token = api.token(user, PASSWORD)
+    me = api.get("/auth/me", token).json()
+    assert (me["username"], me["role"], me["caseworker_id"]) == (user, "practitioner", None)
+    assert me["token_refresh_after"] < me["token_expires_at"]
+    assert api.get("/auth/me", None).status_code == 401
+    assert api.get("/auth/me", "made-up-token").status_code == 401
+
+
+def test_a_refreshed_token_works_and_the_old_one_runs_out_soon(sqlite_server, user):
+    """Refreshing issues a new token with a full life; the old one keeps working only for a
+    short grace period (so a lost answer does not sign the laptop out)."""
+    api = sqlite_server.api
+    old = api.token(user, PASSWORD)
+    answer = api.post("/auth/refresh", old, {}).json()
+    new = answer["access_token"]
+    assert new != old and api.get("/sync/pull", new).status_code == 200
+    assert api.get("/sync/pull", old).status_code == 200  # the grace period
+    with sqlite3.connect(_db_path(sqlite_server)) as db:
+        old_expiry, new_expiry = (db.execute(
+            "SELECT expires_at FROM auth_token WHERE token_hash = ?", (token_hash(t),)
+        ).fetchone()[0] for t in (old, new))
+    assert new_expiry - old_expiry > 60 * 60  # the old one: minutes; the new: hours
+    assert api.post("/auth/refresh", None, {}).status_code == 401

@@ -8,9 +8,23 @@ import uuid
 import pytest
 import requests
 
-from sync.client import sync_status
+from desktop.caseload.service import Caseload
+from sync.client import SyncError, sync_status
 from sync.protocol import digest, set_digest
+from tests.conftest import TODAY
 from tests.sync.conftest import build_service, mutation
+
+
+def _allocate_new_case(service, worker: str) -> str:
+    """The office records a new pupil and referral allocated to ``worker``; the referral id."""
+    cl = Caseload(service.office, today=TODAY)
+    pupil = cl.add_pupil(first_name="Noor", last_name="Haddad", school_id=service.ids["school"],
+                         date_of_birth="2016-05-02", year_group=6)
+    referral = cl.add_referral(pupil_id=pupil, school_id=service.ids["school"],
+                               reason="persistent_disruption", referral_date="2026-11-03")
+    cl.allocate(referral, service.ids[worker])
+    service.engine(service.office, "admin").sync()
+    return referral
 
 
 def _ids(records):
@@ -258,3 +272,63 @@ def test_reallocation_purges_finalised_evidence_from_the_old_laptop(service, lap
     service.engine(b, "b").sync()
     assert b.get("observation", obs)["status"] == "final"
     assert {e for e in events if b.get("observation_event", e)} == set(events)
+
+
+def test_a_laptop_signed_in_as_someone_else_holds_only_their_cases(service, laptops):
+    """A signs out and B signs in on the same laptop: the next sync pulls B's whole scope
+    and A's case leaves the laptop (nothing of A's was unsent)."""
+    laptop = laptops("shared")
+    service.engine(laptop, "a").sync()
+    assert laptop.get("referral", service.ids["referral"]) is not None
+    b_case = _allocate_new_case(service, "cw_b")
+    report = service.engine(laptop, "b").sync()
+    assert laptop.get("referral", service.ids["referral"]) is None
+    assert laptop.get("referral", b_case) is not None
+    assert report.purged >= 1 and report.digest_match is True
+
+
+def test_another_user_cannot_sync_while_the_first_has_unsent_changes(service, laptops):
+    """A's unsent edit is never sent in B's name nor purged: B's sync is refused, saying
+    whose changes wait, and nothing moves."""
+    laptop = laptops("shared")
+    service.engine(laptop, "a").sync()
+    laptop.update("referral", service.ids["referral"], {"concern": "A's unsent words."})
+    with pytest.raises(SyncError, match=service.ids["a_username"]):
+        service.engine(laptop, "b").sync()
+    assert laptop.pending_count() == 1
+    assert laptop.get("referral", service.ids["referral"])["concern"] == "A's unsent words."
+    server = {r["id"]: r for r in service.server.api.pull_all(service.server.admin_token)}
+    assert server[service.ids["referral"]]["fields"]["concern"] != "A's unsent words."
+    service.engine(laptop, "a").sync()  # A can still send it
+    assert laptop.pending_count() == 0
+
+
+def test_a_changed_caseworker_link_resyncs_the_scope_at_once(service, laptops):
+    """An administrator points A's account at B's caseworker record: at A's next sync the
+    old case leaves and B's arrive, without waiting for a digest mismatch."""
+    laptop = laptops("a")
+    service.engine(laptop, "a").sync()
+    b_case = _allocate_new_case(service, "cw_b")
+    r = service.server.api.patch(f"/admin/users/{service.ids['a_user']}",
+                                 service.server.admin_token, {"caseworker_id": service.ids["cw_b"]})
+    assert r.status_code == 200, r.text
+    report = service.engine(laptop, "a").sync()
+    assert laptop.get("referral", service.ids["referral"]) is None
+    assert laptop.get("referral", b_case) is not None
+    assert report.resynced is False  # the scope change was seen before the digest
+
+
+def test_a_token_past_half_its_life_is_refreshed_and_kept(service, laptops, monkeypatch):
+    import sync.client.engine as engine_module
+
+    laptop = laptops("a")
+    kept = []
+    engine = service.engine(laptop, "a", on_token=kept.append)
+    engine.sync()
+    assert kept == []  # a fresh token is left alone
+    later = engine_module.time.time() + 7 * 60 * 60
+    monkeypatch.setattr(engine_module.time, "time", lambda: later)
+    engine.sync()
+    assert len(kept) == 1 and kept[0] != service.tokens["a"]
+    assert engine.transport.token == kept[0]
+    assert service.server.api.get("/sync/pull", kept[0]).status_code == 200

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Response
 from sync.server import accounts
 from sync.server.api.deps import BearerDep, ConnDep, CurrentUser, SettingsDep
 from sync.server.db import write_transaction
-from sync.server.schemas import LoginIn, TokenPublic
+from sync.server.schemas import LoginIn, MePublic, TokenPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 log = logging.getLogger("fieldnote.server")
@@ -29,6 +29,28 @@ def login(body: LoginIn, conn: ConnDep, settings: SettingsDep) -> dict:
         raise HTTPException(401, "Wrong username or password.")
     token, expires = issued
     log.info("login", extra={"event": "login", "outcome": "ok"})
+    return {"access_token": token, "expires_at": expires}
+
+
+@router.get("/me", response_model=MePublic, responses={401: {"description": "Not signed in"}})
+def me(user: CurrentUser, conn: ConnDep, credentials: BearerDep) -> dict:
+    """The signed-in user (a laptop notices a different user, or a changed scope) and the
+    token's times: a laptop refreshes its token once half its life has passed."""
+    with conn.begin():
+        created, expires = accounts.token_times(conn, credentials.credentials)
+    return {"id": user.id, "username": user.username, "role": user.role, "team": user.team,
+            "caseworker_id": user.caseworker_id, "token_expires_at": expires,
+            "token_refresh_after": created + (expires - created) / 2}
+
+
+@router.post("/refresh", response_model=TokenPublic,
+             responses={401: {"description": "Not signed in"}})
+def refresh(user: CurrentUser, conn: ConnDep, credentials: BearerDep,
+            settings: SettingsDep) -> dict:
+    """A fresh token for a live one; the old one keeps working for five minutes."""
+    with write_transaction(conn):
+        token, expires = accounts.refresh(conn, settings, credentials.credentials, user)
+    log.info("token refreshed", extra={"event": "refresh", "user_id": user.id})
     return {"access_token": token, "expires_at": expires}
 
 
