@@ -13,9 +13,10 @@ from desktop.caseload import vocab
 from desktop.dates import age_on, to_uk, to_uk_datetime, year_group_label
 
 ACTIONS = {"create": "added", "update": "changed", "delete": "deleted", "view": "viewed",
-           "export": "exported"}
+           "export": "exported", "restore": "restored"}
 ENTITY_WORDS = {"referral": "the referral", "pupil": "the pupil", "visit": "a visit",
-                "support_plan": "a support plan", "helpline_call": "a helpline call"}
+                "support_plan": "a support plan", "helpline_call": "a helpline call",
+                "attachment": "a document"}
 KIND_MARK = {"observation": "◉", "referral": "●", "allocation": "→", "visit": "◆", "support_plan": "▣",
              "helpline_call": "☎", "closure": "■"}
 

@@ -55,8 +55,9 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         from PySide6.QtWidgets import QApplication
         QApplication.instance().installEventFilter(self.idle)
-        from desktop.ui import allocation, assessments, attention, sync_ui
+        from desktop.ui import allocation, assessments, attention, documents, sync_ui
         assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
+        documents.install(self)  # Documents tab: files attached to the case
         allocation.install(self)  # Team ▸ Weekly allocation…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
