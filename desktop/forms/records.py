@@ -68,6 +68,10 @@ class FormRecords:
             self._registry = load_registry()
         return self._registry
 
+    def reload_packs(self) -> None:
+        """Read the packs again at next use (a sync installed or removed some)."""
+        self._registry = None
+
     def pack(self, pack_id: str) -> InstrumentPack:
         return self.registry.get(pack_id)
 

@@ -608,6 +608,11 @@ class Assessments(QObject):
             self.forms.remove(form)
         form.deleteLater()
 
+    def after_sync(self, report, _error) -> None:
+        """Packs a sync installed or removed are offered from the next new assessment."""
+        if report is not None and (report.packs_installed or report.packs_removed):
+            self.records.reload_packs()
+
     def show_means(self) -> CohortMeansDialog:
         if self.means_dialog is not None:
             self.means_dialog.close()

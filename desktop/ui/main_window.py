@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         documents.install(self)  # Documents tab: files attached to the case
         allocation.install(self)  # Team ▸ Weekly allocation…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
+        self.sync.finished.connect(self.assessments.after_sync)  # packs from the server
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
         self.refresh()
 

@@ -246,3 +246,19 @@ def test_the_means_plot_is_worked_out_in_the_background(qtbot, installed, caselo
     dialog.instrument.setCurrentIndex(dialog.instrument.findData("sdq-teacher-4-17"))
     qtbot.waitUntil(lambda: dialog.means is not None, timeout=10_000)
     assert dialog.means == forms.cohort_means("sdq-teacher-4-17", [ada_r, ben_r])
+
+
+def test_packs_a_sync_installed_are_read_again(installed):
+    """After a sync that installed or removed packs the registry is read afresh (the new
+    pack is offered); after one that did not, the loaded registry is kept."""
+    from sync.client import SyncReport
+
+    window, feature = installed
+    before = feature.records.registry
+    window.sync.finished.emit(SyncReport(received=3), None)
+    assert feature.records.registry is before
+    window.sync.finished.emit(SyncReport(packs_installed=1), None)
+    after = feature.records.registry
+    assert after is not before and set(after.packs) == set(before.packs)
+    window.sync.finished.emit(None, RuntimeError("offline"))
+    assert feature.records.registry is after
