@@ -18,14 +18,22 @@ def to_uk(value: str | date | None) -> str:
     return value.strftime(UK_FORMAT)
 
 
-def to_uk_datetime(value: str | None) -> str:
-    """An ISO UTC timestamp as local ``23/11/2026 14:05``."""
-    if not value:
-        return ""
+def _local(value: str) -> datetime:
+    """An ISO UTC timestamp (``...Z`` or naive) in this computer's time zone."""
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone().strftime(f"{UK_FORMAT} %H:%M")
+    return moment.astimezone()
+
+
+def to_uk_datetime(value: str | None) -> str:
+    """An ISO UTC timestamp as local ``23/11/2026 14:05``."""
+    return _local(value).strftime(f"{UK_FORMAT} %H:%M") if value else ""
+
+
+def to_uk_local_date(value: str | None) -> str:
+    """An ISO UTC timestamp as the local date, ``23/11/2026``."""
+    return _local(value).strftime(UK_FORMAT) if value else ""
 
 
 def parse_uk(text: str) -> date:

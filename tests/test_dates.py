@@ -32,3 +32,24 @@ def test_labels():
     assert [year_group_label(y) for y in (-1, 0, 7)] == ["Nursery", "Reception", "Year 7"]
     assert academic_year_label(date(2026, 11, 23)) == "2026/27"
     assert academic_year_label(date(2027, 2, 1)) == "2026/27"
+
+
+def test_utc_timestamps_are_shown_in_local_time(monkeypatch):
+    """A stored UTC time shows as the laptop's local date and time (here: London in
+    summer, an hour ahead), with or without the Z."""
+    import time
+
+    from desktop.dates import to_uk_datetime, to_uk_local_date
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("setting the time zone needs time.tzset (not on Windows)")
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        assert to_uk_datetime("2026-07-01T23:30:00.000Z") == "02/07/2026 00:30"
+        assert to_uk_local_date("2026-07-01T23:30:00") == "02/07/2026"
+        assert to_uk_local_date("2026-12-01T23:30:00Z") == "01/12/2026"  # GMT in winter
+        assert to_uk_datetime(None) == to_uk_local_date("") == ""
+    finally:
+        monkeypatch.undo()
+        time.tzset()

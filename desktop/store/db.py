@@ -208,19 +208,26 @@ class Store:
             changed = {k: v for k, v in changes.items() if current[k] != v}
             if not changed:
                 return current
-            now = utc_now()
-            version = current["version"] + 1
-            field_versions = json.loads(current["field_versions"])
-            field_versions.update({k: version for k in changed})
-            sets = ", ".join(f"[{c}] = ?" for c in changed)
-            self.conn.execute(
-                f"UPDATE [{entity}] SET {sets}, version = ?, field_versions = ?, modified_at = ? "
-                "WHERE id = ?",
-                [*changed.values(), version, json.dumps(field_versions, sort_keys=True), now,
-                 record_id])
+            now = self._write_version(entity, current, changed, deleted=False)
             self._outbox(entity, record_id, "update", changed, current["version"], now)
             self.log("update", entity, record_id, ", ".join(sorted(changed)))
             return self.get(entity, record_id)
+
+    def _write_version(self, entity: str, current: dict, changed: dict[str, Any], *,
+                       deleted: bool) -> str:
+        """Write the next local version of a record: ``changed`` fields (their field
+        versions move to it) and the tombstone flag. Returns the modification time."""
+        now = utc_now()
+        version = current["version"] + 1
+        field_versions = json.loads(current["field_versions"])
+        field_versions.update({k: version for k in changed})
+        sets = "".join(f"[{c}] = ?, " for c in changed)
+        self.conn.execute(
+            f"UPDATE [{entity}] SET {sets}deleted = ?, version = ?, field_versions = ?, "
+            "modified_at = ? WHERE id = ?",
+            [*changed.values(), int(deleted), version,
+             json.dumps(field_versions, sort_keys=True), now, current["id"]])
+        return now
 
     def delete(self, entity: str, record_id: str) -> None:
         """Tombstone a record (it stays, flagged deleted, so the deletion can sync)."""
@@ -228,10 +235,7 @@ class Store:
             current = self.get(entity, record_id)
             if current is None:
                 raise StoreError(f"There is no {entity} with id {record_id}.")
-            now = utc_now()
-            self.conn.execute(
-                f"UPDATE [{entity}] SET deleted = 1, version = version + 1, modified_at = ? "
-                "WHERE id = ?", [now, record_id])
+            now = self._write_version(entity, current, {}, deleted=True)
             self._outbox(entity, record_id, "delete", {}, current["version"], now)
             self.log("delete", entity, record_id)
 
@@ -249,16 +253,7 @@ class Store:
             if not current["deleted"]:
                 raise StoreError(f"This {entity} is not deleted.")
             changed = {k: v for k, v in changes.items() if current[k] != v}
-            now = utc_now()
-            version = current["version"] + 1
-            field_versions = json.loads(current["field_versions"])
-            field_versions.update({k: version for k in changed})
-            sets = "".join(f"[{c}] = ?, " for c in changed)
-            self.conn.execute(
-                f"UPDATE [{entity}] SET {sets}deleted = 0, version = ?, field_versions = ?, "
-                "modified_at = ? WHERE id = ?",
-                [*changed.values(), version, json.dumps(field_versions, sort_keys=True), now,
-                 record_id])
+            now = self._write_version(entity, current, changed, deleted=False)
             values = {k: current[k] for k in self.columns(entity)} | changed
             self._outbox(entity, record_id, "create", values, current["version"], now)
             self.log("restore", entity, record_id, ", ".join(sorted(changed)))

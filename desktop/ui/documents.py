@@ -21,7 +21,6 @@ import mimetypes
 import shutil
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QPushButton, QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
-from desktop.dates import to_uk, to_uk_datetime
+from desktop.dates import to_uk_datetime, to_uk_local_date
 from desktop.store import Store, StoreError
 from desktop.store import attachments
 from desktop.store.attachments import (
@@ -76,16 +75,6 @@ def format_size(size: int) -> str:
     return f"{size / 1024 / 1024:,.1f} MB"
 
 
-def local_date(stamp: str | None) -> str:
-    """An ISO UTC timestamp as the local date, ``23/11/2026``."""
-    if not stamp:
-        return ""
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return to_uk(moment.astimezone().date())
-
-
 def too_large_text(name: str, size: int) -> str:
     limit = attachments.MAX_ATTACHMENT_BYTES  # read now: the limit is the core's
     return (f"“{name}” is {format_size(size)}. A file attached to a case can be at most "
@@ -117,7 +106,7 @@ class DocumentsModel(ColumnsModel):
         unsent = self._unsent([r["id"] for r in rows])
         self.documents = [dict(r, status=self._status(r, unsent.get(r["id"], ()))) for r in rows]
         self._cells = [(document_name(d), d["filename"] or "—", format_size(d["size"] or 0),
-                        local_date(d["modified_at"]), d["status"]) for d in self.documents]
+                        to_uk_local_date(d["modified_at"]), d["status"]) for d in self.documents]
         self.endResetModel()
 
     def _unsent(self, ids: list[str]) -> dict[str, set[str]]:

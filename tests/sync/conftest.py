@@ -5,14 +5,18 @@ fixtures wait for it by polling ``/health``, never by sleeping a fixed time.
 """
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -256,3 +260,17 @@ def service(server, laptops) -> Service:
 @pytest.fixture
 def sqlite_service(sqlite_server, laptops) -> Service:
     return build_service(sqlite_server, laptops)
+
+
+@contextlib.contextmanager
+def fake_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A throwaway HTTP server on loopback answering with ``handler`` (a server gone wrong:
+    garbage, proxies); yields its URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -9,7 +9,6 @@ import hashlib
 import http.server
 import json
 import os
-import threading
 import uuid
 
 import pytest
@@ -25,7 +24,7 @@ from sync.client.engine import SyncEngine, SyncReport
 from sync.client.transport import Transport
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 from sync.server.db import make_engine
-from tests.sync.conftest import mutation
+from tests.sync.conftest import fake_server, mutation
 
 SIZE = 3 * CHUNK_BYTES + CHUNK_BYTES // 2  # a PDF-sized file: three and a half chunks
 
@@ -338,12 +337,8 @@ class Garbage(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def garbage_server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with fake_server(Garbage) as url:
+        yield url
 
 
 def test_a_server_answering_garbage_to_a_chunk_request_is_a_clear_error(garbage_server,

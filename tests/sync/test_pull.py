@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 
 import pytest
 
@@ -11,7 +10,7 @@ from desktop.store import Store
 from sync.client import SyncError
 from sync.client.engine import SyncEngine
 from sync.client.transport import Transport
-from tests.sync.conftest import mutation
+from tests.sync.conftest import fake_server, mutation
 
 
 def _add_visits(service, n):
@@ -204,12 +203,8 @@ class Garbage(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def garbage_server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with fake_server(Garbage) as url:
+        yield url
 
 
 def test_a_server_answering_garbage_is_a_clear_error_and_changes_nothing(garbage_server,
