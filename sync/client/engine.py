@@ -420,7 +420,7 @@ class SyncEngine:
                     "field_versions": versions, "deleted": deleted})
             changed += len(self.store.apply_remote_many(entity, items, current=current))
             local.set_server_versions(self.store, entity,
-                                      [(s["id"], s["version"]) for s in todo])
+                                      [(s["id"], s["version"]) for s in todo], held)
         return changed
 
     def _revoke(self, referral_id: str, report: SyncReport) -> None:

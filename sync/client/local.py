@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from desktop.store import Store, StoreError, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.protocol import DIGEST_SET, digest, set_digest, shapes
+from sync.protocol import DIGEST_SET, digest, record_hash, set_digest_of, shapes
 
 # Among a record's pending fields: its deleted flag has an unsent change (a delete, or a
 # restore, which is sent as a create of the same id). Until that is sent, the laptop's
@@ -48,11 +48,7 @@ def server_version(store: Store, entity: str, record_id: str) -> int | None:
 
 
 def set_server_version(store: Store, entity: str, record_id: str, version: int) -> None:
-    forget_digest(store)
-    store.conn.execute(
-        "INSERT INTO sync_record(entity, record_id, server_version) VALUES (?, ?, ?) "
-        "ON CONFLICT(entity, record_id) DO UPDATE SET server_version = excluded.server_version",
-        (entity, record_id, version))
+    set_server_versions(store, entity, [(record_id, version)])
 
 
 def server_versions(store: Store, entity: str, record_ids: list[str]) -> dict[str, int]:
@@ -66,8 +62,29 @@ def server_versions(store: Store, entity: str, record_ids: list[str]) -> dict[st
     return found
 
 
-def set_server_versions(store: Store, entity: str, versions: list[tuple[str, int]]) -> None:
-    forget_digest(store)
+def set_server_versions(store: Store, entity: str, versions: list[tuple[str, int]],
+                        held: dict[str, int] | None = None) -> None:
+    """Record the server versions now held for records of one type (each id once).
+    ``held``: their versions before, if the caller already read them (``server_versions``).
+    The remembered "set" digest is brought up to date in the same transaction."""
+    store.conn.execute("DELETE FROM sync_state WHERE key = 'digest'")  # the sorted one
+    sums = _remembered_sums(store)
+    if sums is not None:
+        if held is None:
+            held = server_versions(store, entity, [record_id for record_id, _ in versions])
+        count, total, sum1, sum2 = sums
+        for record_id, version in versions:
+            old = held.get(record_id)
+            if old == version:
+                continue
+            h1, h2 = record_hash(entity, record_id, version)
+            if old is None:
+                count, total = count + 1, total + version
+            else:
+                o1, o2 = record_hash(entity, record_id, old)
+                total, h1, h2 = total + version - old, h1 - o1, h2 - o2
+            sum1, sum2 = sum1 + h1, sum2 + h2
+        _remember_sums(store, (count, total, sum1, sum2))
     store.conn.executemany(
         "INSERT INTO sync_record(entity, record_id, server_version) VALUES (?, ?, ?) "
         "ON CONFLICT(entity, record_id) DO UPDATE SET server_version = excluded.server_version",
@@ -106,28 +123,59 @@ def held_versions(store: Store) -> list[tuple[str, str, int]]:
 
 
 def forget_digest(store: Store) -> None:
-    """Drop the remembered digest: called by everything here that changes ``sync_record``,
-    in the same transaction as the change."""
-    store.conn.execute("DELETE FROM sync_state WHERE key = 'digest'")
+    """Drop the remembered digests: called by everything here that removes ``sync_record``
+    rows, in the same transaction as the change (``set_server_versions`` keeps the "set"
+    digest up to date instead)."""
+    store.conn.execute("DELETE FROM sync_state WHERE key IN ('digest', 'digest_set')")
+
+
+def _fingerprint(store: Store) -> tuple[int, int]:
+    """(row count, sum of versions) of ``sync_record``: one quick aggregate."""
+    count, total = store.conn.execute(
+        "SELECT count(*), total(server_version) FROM sync_record").fetchone()
+    return count, int(total)
+
+
+def _remembered_sums(store: Store) -> tuple[int, int, int, int] | None:
+    """(count, sum of versions, sum1, sum2) remembered for the "set" digest."""
+    value = get_state(store, "digest_set")
+    try:
+        sums = tuple(int(x) for x in json.loads(value)) if value else None
+    except (ValueError, TypeError):
+        return None
+    return sums if sums is not None and len(sums) == 4 else None
+
+
+def _remember_sums(store: Store, sums: tuple[int, int, int, int]) -> None:
+    set_state(store, "digest_set", json.dumps(list(sums)))
 
 
 def held_digest(store: Store, algorithm: str = DIGEST_SET) -> str:
     """The digest (``algorithm``: "set" or "sorted", see ``sync.protocol``) of
-    ``held_versions(store)``, remembered between syncs.
+    ``held_versions(store)``, without hashing 200,000 records at every sync.
 
-    Hashing 200,000 records takes a fifth of a second, too long for a sync with nothing
-    to do, so the digest is kept in ``sync_state`` with a fingerprint of ``sync_record``
-    (row count and sum of versions). Every writer of ``sync_record`` in the sync code
-    forgets it (``forget_digest``); the fingerprint also catches most changes made any
-    other way (a damaged or hand-edited table), which then get a full recomputation."""
-    count, total = store.conn.execute(
-        "SELECT count(*), total(server_version) FROM sync_record").fetchone()
-    fingerprint = f"{count}:{int(total)}:{algorithm}"
+    "set": its sums are kept in ``sync_state`` and brought up to date by every change to
+    ``sync_record`` (``set_server_versions``), so a sync that changed a few records costs a
+    few hashes. "sorted": remembered until anything changes. Both are checked against a
+    fingerprint of ``sync_record`` (row count and sum of versions), which catches most
+    changes made any other way (a damaged or hand-edited table); those get a full
+    recomputation."""
+    count, total = _fingerprint(store)
+    if algorithm == DIGEST_SET:
+        sums = _remembered_sums(store)
+        if sums is None or sums[:2] != (count, total):
+            sum1 = sum2 = 0
+            for entity, record_id, version in held_versions(store):
+                h1, h2 = record_hash(entity, record_id, version)
+                sum1, sum2 = sum1 + h1, sum2 + h2
+            sums = (count, total, sum1, sum2)
+            _remember_sums(store, sums)
+        return set_digest_of(count, sums[2], sums[3])
+    fingerprint = f"{count}:{total}"
     remembered = (get_state(store, "digest") or "").split(" ")
     if len(remembered) == 2 and remembered[0] == fingerprint:
         return remembered[1]
-    compute = set_digest if algorithm == DIGEST_SET else digest
-    value = compute(held_versions(store))
+    value = digest(held_versions(store))
     set_state(store, "digest", f"{fingerprint} {value}")
     return value
 
