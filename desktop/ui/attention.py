@@ -326,6 +326,24 @@ def conflict_values(c: dict, namer: RecordNamer) -> tuple[str, str]:
     return local, remote
 
 
+# What the two buttons do, said plainly where a side means bringing a deleted record back:
+# kind -> ((this laptop's label, tip), (the server's label, tip)). Mnemonics stay Alt+L, Alt+S.
+CHOICE_WORDS = {
+    "edit_vs_delete": (("Restore with this &laptop's value",
+                        "Bring the record back with the value entered on this laptop (Alt+L); "
+                        "it is sent at the next sync"),
+                       ("Leave it deleted (&server's)", "Accept the deletion (Alt+S)")),
+    "delete_vs_edit": (("Leave it deleted (this &laptop's)",
+                        "Let this laptop's deletion stand (Alt+L)"),
+                       ("Restore with the &server's value",
+                        "Bring the record back with the other change (Alt+S); it is sent at "
+                        "the next sync")),
+}
+PLAIN_CHOICES = (("Keep this &laptop's", "Keep the value entered on this laptop (Alt+L); it is "
+                  "sent at the next sync"),
+                 ("Keep the &server's", "Keep the value the server has (Alt+S)"))
+
+
 def can_keep_local(c: dict) -> bool:
     """Whether this laptop's side can be kept (not against finalised evidence)."""
     return local.can_keep_local(c["kind"], c["field"])
@@ -463,12 +481,11 @@ class AttentionDialog(QDialog):
             "No conflicts.\n\nIf a detail is ever changed on this laptop and elsewhere before a "
             "sync, both values wait here for you to choose.",
             ConflictsModel(self))
+        (local_text, local_tip), (remote_text, remote_tip) = PLAIN_CHOICES
         self.keep_local = self.conflicts.add_button(
-            "Keep this &laptop's", "keepLocal", lambda: self._resolve("local"),
-            "Keep the value entered on this laptop (Alt+L); it is sent at the next sync")
+            local_text, "keepLocal", lambda: self._resolve("local"), local_tip)
         self.keep_remote = self.conflicts.add_button(
-            "Keep the &server's", "keepRemote", lambda: self._resolve("remote"),
-            "Keep the value the server has (Alt+S)")
+            remote_text, "keepRemote", lambda: self._resolve("remote"), remote_tip)
         self.conflicts.buttons.addStretch()
 
         self.rejected = _Tab(
@@ -557,12 +574,13 @@ class AttentionDialog(QDialog):
         conflict = self.conflicts.current()
         self.keep_local.setEnabled(bool(conflict) and can_keep_local(conflict))
         self.keep_remote.setEnabled(bool(conflict))
+        words = CHOICE_WORDS.get(conflict["kind"], PLAIN_CHOICES) if conflict else PLAIN_CHOICES
+        for button, (text, tip) in zip((self.keep_local, self.keep_remote), words):
+            button.setText(text)
+            button.setToolTip(tip)
         if conflict and not can_keep_local(conflict):
             self.keep_local.setToolTip("Not possible for this conflict: "
                                        f"{kind_label(conflict['kind']).lower()}.")
-        else:
-            self.keep_local.setToolTip("Keep the value entered on this laptop (Alt+L); it is "
-                                       "sent at the next sync")
         self.conflicts.detail.setHtml(self._conflict_detail(conflict) if conflict else "")
         rejected = self.rejected.current()
         self.copy_rejected.setEnabled(bool(rejected))

@@ -191,6 +191,8 @@ def test_keeping_an_edit_that_met_a_delete_restores_the_record(qtbot, window, st
     assert rows(dialog.conflicts.model)[0][3:6] == (
         "New words", "Record deleted (was Leaves the classroom.)", "Deleted elsewhere")
     assert dialog.keep_local.isEnabled()
+    assert dialog.keep_local.text() == "Restore with this &laptop's value"
+    assert dialog.keep_remote.text() == "Leave it deleted (&server's)"
     assert "restores the record" in dialog.conflicts.detail.toPlainText()
     dialog.keep_local.click()
     assert store.get("referral", case["referral"])["concern"] == "New words"
@@ -343,3 +345,28 @@ def test_the_screen_closes_when_the_app_locks(qtbot, window, store, case, concer
     assert not dialog.isVisible()
     assert window.needs_attention.dialog is None
     assert not window.needs_attention.action.isEnabled()
+
+
+def test_the_buttons_say_when_a_choice_restores_a_record(qtbot, window, store, caseload, case):
+    """The two choices are named for what they do: for a deletion met by a change, one of
+    them restores the record; for an ordinary conflict, each keeps a value."""
+    school = caseload.add_school(name="Wrenfield Academy", phase="secondary")
+    synced(store)
+    conflict(store, "school", school, "phase", laptop="secondary", server="all_through")
+    server_delete(store, "referral", case["referral"])
+    conflict(store, "referral", case["referral"], "concern", laptop=None,
+             server="New words", kind="delete_vs_edit")
+    dialog = open_screen(window, qtbot)
+    labels = {}
+    for row in range(dialog.conflicts.model.rowCount()):
+        dialog.conflicts.table.selectRow(row)
+        kind = dialog.conflicts.current()["kind"]
+        labels[kind] = (dialog.keep_local.text(), dialog.keep_remote.text())
+    assert labels == {
+        "same_field": ("Keep this &laptop's", "Keep the &server's"),
+        "delete_vs_edit": ("Leave it deleted (this &laptop's)", "Restore with the &server's value")}
+    dialog.conflicts.table.selectRow(
+        next(r for r in range(2) if dialog.conflicts.model.items[r]["kind"] == "delete_vs_edit"))
+    dialog.keep_remote.click()
+    assert store.get("referral", case["referral"])["concern"] == "Leaves the classroom."
+    assert store.pending_changes()[-1]["op"] == "create"
