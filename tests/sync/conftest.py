@@ -160,20 +160,22 @@ def sqlite_server(tmp_path_factory):
     server.stop()
 
 
-def _postgres_database():
+def postgres_database(prefix: str = "fieldnote_test"):
+    """A new, empty database on the local PostgreSQL (skips the test without one): (an
+    admin connection to drop it with, its name)."""
     try:
         import psycopg
         conn = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
         pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({type(exc).__name__})")
-    name = f"fieldnote_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     conn.execute(f'CREATE DATABASE "{name}"')
     return conn, name
 
 
 @pytest.fixture(scope="session")
 def postgresql_server(tmp_path_factory):
-    conn, name = _postgres_database()
+    conn, name = postgres_database()
     tmp = tmp_path_factory.mktemp("server-postgres")
     server = _start(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", tmp)
     yield server

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 import sync.server.main  # noqa: F401 - imports every module that declares tables
 from sync.protocol import record_hash
 from sync.server.db import alembic_config, make_engine, metadata, migrate
-from tests.sync.conftest import PG_ADMIN_URL
+from tests.sync.conftest import postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -21,13 +21,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{(tmp_path / 'server.db').as_posix()}"
         return
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
-        pytest.skip(f"PostgreSQL is not reachable ({type(exc).__name__})")
-    name = f"fieldnote_mig_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
+    admin, name = postgres_database("fieldnote_mig")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
