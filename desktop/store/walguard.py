@@ -11,7 +11,9 @@ frame headers are plain; only the page images are encrypted, with the store key 
 HMAC per page), so a log from a store with another key fails to decrypt — after it has
 already been copied into the store by a checkpoint.
 
-So before the store is opened read-write, a log that is present and not empty is judged:
+So before the store is opened read-write, a log that is present and not empty, and not in
+use by another connection (this process's, or another process's: SQLite's lock on the
+``-shm`` file says so), is judged:
 
 1. its header must be a valid SQLite WAL header (magic, version 3007000, page size,
    header checksum) — random bytes or a truncated file are not;
@@ -79,6 +81,38 @@ def register_closed(path: Path) -> None:
 def open_here(path: Path) -> bool:
     with _lock:
         return _key_of(path) in _open_here
+
+
+# SQLite's unix VFS: every connection holds a shared lock on this byte of the -shm file for
+# as long as it has the database open (UNIX_SHM_DMS = 120 + 8 in os_unix.c).
+_SHM_DMS_BYTE = 128
+
+
+def in_use_elsewhere(path: Path) -> bool:
+    """Whether another process has the store open (its connections hold SQLite's lock on
+    the -shm file): its journal is live, judged when that process opened the store, and
+    must not be touched. Only POSIX systems can tell; on Windows a file another process
+    has open cannot be moved anyway (SQLite does not share it for deletion)."""
+    if os.name != "posix":
+        return False
+    import fcntl
+
+    shm = shm_path(path)
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except FileNotFoundError:
+        return False  # no connection anywhere has it open
+    except OSError:
+        return True  # cannot tell: leave it alone
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
+        except OSError:
+            return True
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _SHM_DMS_BYTE)
+        return False
+    finally:
+        os.close(fd)
 
 
 def wal_path(path: Path) -> Path:
@@ -180,7 +214,7 @@ def check_wal(path: Path, key: bytes, application_id: int) -> str | None:
         size = wal.stat().st_size
     except FileNotFoundError:
         return None
-    if size == 0 or open_here(path):
+    if size == 0 or open_here(path) or in_use_elsewhere(path):
         return None
     with wal.open("rb") as fh:
         data = fh.read()

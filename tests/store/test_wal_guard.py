@@ -201,3 +201,35 @@ def test_a_second_connection_in_the_same_process_does_not_judge_the_live_journal
     finally:
         second.close()
         first.close()
+
+
+def test_a_journal_another_process_is_writing_is_left_alone(tmp_path):
+    """A live journal (the app open while a command runs) is never judged or moved, even
+    when it would not pass for the store's own: only SQLite's lock on the -shm decides."""
+    import subprocess
+    import sys
+    import textwrap
+
+    db = tmp_path / "fieldnote.db"
+    store_with_schools(db, KEY, ["Ours"])
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, sqlcipher3
+        c = sqlcipher3.connect({str(db)!r}, isolation_level=None)
+        c.execute("PRAGMA key = \\"x'{KEY.hex()}'\\"")
+        c.execute("INSERT INTO meta(key, value) VALUES ('live', '1')")
+        print("ready", flush=True)
+        sys.stdin.readline()
+        c.close()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert walguard.in_use_elsewhere(db) == (os.name == "posix")
+        if os.name == "posix":
+            assert walguard.check_wal(db, KEY, APPLICATION_ID) is None
+            assert quarantined(tmp_path) == []
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=60)
+    assert walguard.in_use_elsewhere(db) is False
