@@ -56,7 +56,12 @@ def _refuse_unopenable(path: Path, key: bytes, *, read_only: bool = False,
     own = None
     if conn is None:
         uri = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
-        own = conn = sqlcipher3.connect(uri, uri=read_only, isolation_level=None, timeout=10.0)
+        try:
+            own = conn = sqlcipher3.connect(uri, uri=read_only, isolation_level=None,
+                                            timeout=10.0)
+        except sqlcipher3.Error as exc:
+            raise StoreError(f"The store {path} could not be opened ({exc}). It has not been "
+                             "changed.") from exc
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
         try:
@@ -119,7 +124,9 @@ class Store:
 
         Raises a ``StoreError`` subclass with a clear message, never having
         written to the file, when it is damaged, not Fieldnote's, from a newer
-        version, or the key is wrong. ``target_version`` is for tests that
+        version, or the key is wrong. A stray journal (``-wal``) that is not the
+        store's is first moved aside (``walguard``); what the user must be told of that is
+        on the returned store's ``notices``. ``target_version`` is for tests that
         build databases at earlier schema versions.
         """
         path = Path(path)

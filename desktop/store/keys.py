@@ -253,7 +253,11 @@ class KeyManager:
         else:
             if not passphrase:
                 raise PassphraseRequired("Enter the passphrase that unlocks Fieldnote's data.")
-            key = derive_key(passphrase, bytes.fromhex(info.salt), info.kdf)
+            try:
+                key = derive_key(passphrase, bytes.fromhex(info.salt), info.kdf)
+            except (ValueError, MemoryError):
+                raise self._damaged("its scrypt parameters cannot be used on this computer") \
+                    from None
             if info.wrapped_key:
                 key = _xor(bytes.fromhex(info.wrapped_key), _mask(key))
         if not hmac.compare_digest(_check_value(key), info.check):
