@@ -93,10 +93,8 @@ def in_use_elsewhere(path: Path) -> bool:
     the -shm file): its journal is live, judged when that process opened the store, and
     must not be touched. Only POSIX systems can tell; on Windows a file another process
     has open cannot be moved anyway (SQLite does not share it for deletion)."""
-    if os.name != "posix":
+    if os.name != "posix" or not hasattr(os, "lockf"):
         return False
-    import fcntl
-
     shm = shm_path(path)
     try:
         fd = os.open(shm, os.O_RDWR)
@@ -105,11 +103,16 @@ def in_use_elsewhere(path: Path) -> bool:
     except OSError:
         return True  # cannot tell: leave it alone
     try:
+        # An exclusive (write) lock on SQLite's byte, tried without waiting: it fails while
+        # any other process holds its shared lock there. (lockf's F_TEST would test only
+        # for exclusive locks.) The lock is released at once.
+        os.lseek(fd, _SHM_DMS_BYTE, os.SEEK_SET)
         try:
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
+            os.lockf(fd, os.F_TLOCK, 1)
         except OSError:
             return True
-        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _SHM_DMS_BYTE)
+        os.lseek(fd, _SHM_DMS_BYTE, os.SEEK_SET)
+        os.lockf(fd, os.F_ULOCK, 1)
         return False
     finally:
         os.close(fd)
