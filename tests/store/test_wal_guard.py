@@ -233,3 +233,20 @@ def test_a_journal_another_process_is_writing_is_left_alone(tmp_path):
         holder.stdin.flush()
         holder.wait(timeout=60)
     assert walguard.in_use_elsewhere(db) is False
+
+
+def test_a_journal_with_no_complete_frame_is_left_to_sqlite(tmp_path):
+    """A valid header whose frames are torn or absent: SQLite applies none of it (and starts
+    the journal afresh), so it is neither judged nor moved, and the store opens as it is."""
+    live = Store.open(tmp_path / "live.db", KEY)
+    live.create("school", {"name": "A"})
+    header = walguard.wal_path(live.path).read_bytes()[:32 + 24 + 100]  # a torn first frame
+    live.close()
+    home = tmp_path / "home"
+    home.mkdir()
+    db = home / "fieldnote.db"
+    store_with_schools(db, KEY, ["Ours"])
+    walguard.wal_path(db).write_bytes(header)
+    assert walguard.wal_header_problem(header) is None and walguard.committed_frames(header) == 0
+    assert open_and_check(db, KEY, ["Ours"]).notices == []
+    assert quarantined(home) == []
