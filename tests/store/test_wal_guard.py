@@ -250,3 +250,36 @@ def test_a_journal_with_no_complete_frame_is_left_to_sqlite(tmp_path):
     assert walguard.wal_header_problem(header) is None and walguard.committed_frames(header) == 0
     assert open_and_check(db, KEY, ["Ours"]).notices == []
     assert quarantined(home) == []
+
+
+def test_damaged_copies_of_a_foreign_journal_never_change_the_store(tmp_path):
+    """Thirty foreign journals with bytes flipped here and there (headers, frame headers,
+    page images): each time the store opens with its own content, unchanged and sound."""
+    import random
+
+    home = tmp_path / "home"
+    home.mkdir()
+    db = home / "fieldnote.db"
+    store_with_schools(db, KEY, ["Ours"])
+    other = Store.open(tmp_path / "other.db", KEY)
+    other.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for i in range(10):
+        other.create("school", {"name": f"Theirs {i}"})
+    stray = walguard.wal_path(other.path).read_bytes()
+    other.close()
+    rng = random.Random(9)
+    before = digest(db)
+    for _ in range(30):
+        data = bytearray(stray)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.choice([rng.randrange(32), rng.randrange(32, 32 + 24),
+                             rng.randrange(len(data))])] ^= 1 << rng.randrange(8)
+        walguard.wal_path(db).write_bytes(bytes(data))
+        s = Store.open(db, KEY)
+        try:
+            assert schools(s) == ["Ours"] and s.integrity_ok()
+        finally:
+            s.close()
+        assert digest(db) == before
+        assert not walguard.wal_path(db).exists() or walguard.wal_path(db).stat().st_size == 0 \
+            or walguard.committed_frames(walguard.wal_path(db).read_bytes()) == 0
