@@ -75,6 +75,8 @@ def start_app(argv: list[str] | None = None):
         return 1
     window = MainWindow(store, keys, settings, lambda: Store.open(db_path, key, actor=actor))
     window.show()
+    for notice in store.notices:  # e.g. a stray journal file moved aside before opening
+        QMessageBox.warning(window, "Fieldnote", notice)
     window.check_store_in_background()
     from PySide6.QtCore import QTimer
     QTimer.singleShot(0, window.offer_resume)  # an observation a crash interrupted

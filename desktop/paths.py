@@ -18,7 +18,7 @@ APP_AUTHOR = "Fieldnote"
 
 
 def data_dir() -> Path:
-    """The data folder, created if missing."""
+    """The data folder, created if missing (owner-only where the OS allows)."""
     override = os.environ.get("FIELDNOTE_HOME")
     if override:
         path = Path(override).expanduser()
@@ -28,8 +28,9 @@ def data_dir() -> Path:
         chosen = load_settings().data_dir
         path = Path(chosen).expanduser() if chosen else Path(
             platformdirs.user_data_dir(APP_NAME, APP_AUTHOR, roaming=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    from desktop.store.private import make_private_dir
+
+    return make_private_dir(path)  # owner-only where the OS allows
 
 
 def packs_dir() -> Path:

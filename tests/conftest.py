@@ -86,3 +86,14 @@ def case(caseload):
 def file_bytes(folder: Path) -> bytes:
     """Every byte of every file in a folder (database, WAL, key info)."""
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+@pytest.fixture(autouse=True)
+def quick_scrypt(monkeypatch):
+    """New passphrase keys in tests use scrypt at n=2**14 (a few ms instead of about a
+    second per store). Tests of the real parameters and of their upgrade set
+    ``keys.SCRYPT_PARAMS`` back to ``keys.RECOMMENDED_SCRYPT_PARAMS`` (tests/store/test_keyinfo.py);
+    commands run in a subprocess always use the real ones."""
+    from desktop.store import keys
+
+    monkeypatch.setattr(keys, "SCRYPT_PARAMS", {"n": 2**14, "r": 8, "p": 1})

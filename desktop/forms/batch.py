@@ -1,6 +1,9 @@
 """Scoring a CSV of completions: one row per completion, one column per item.
 
-File-level problems (no header, an unknown or repeated column) stop the run
+Columns that are not items of the form (a pupil id, a date, a class) are passed through
+unscored; one whose name looks like a misspelt item (``tantrums``) is warned about.
+File-level problems (no header, a repeated item column, a column that is an item of
+another form of the same instrument, a column named like an output score) stop the run
 with ``CsvFileError``. Row-level problems (a value the item does not allow, a
 short row) are reported as ``row N, column X: message`` — N counts lines as a
 spreadsheet shows them, the header being row 1 — and that row is left out of
@@ -9,6 +12,7 @@ the output while every valid row is still scored.
 from __future__ import annotations
 
 import csv
+import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
@@ -32,6 +36,8 @@ class BatchSummary:
     scored: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    passed_through: list[str] = field(default_factory=list)
 
     @property
     def invalid_rows(self) -> int:
@@ -52,6 +58,19 @@ def _report(problems: list[str], on_problem, message: str) -> None:
         on_problem(message)
 
 
+SIMILARITY = 0.8  # difflib ratio from which a column name "looks like" an item id or label
+
+
+def looks_like(name: str, plan: ScoringPlan) -> str | None:
+    """The item id a column name looks like a misspelling of (by id or label), or None."""
+    candidates: dict[str, str] = {}
+    for item in plan.pack.items:
+        candidates.setdefault(item.label.strip().lower(), item.id)
+        candidates[item.id] = item.id
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=SIMILARITY)
+    return candidates[match[0]] if match else None
+
+
 def score_csv(
     plan: ScoringPlan,
     source: TextIO,
@@ -62,14 +81,18 @@ def score_csv(
     keep: Iterable[str] = (),
     form_name: str = "",
     on_problem=None,
+    other_forms: dict[str, str] | None = None,
 ) -> BatchSummary:
     """Read completions from ``source``, write input columns + scores + bands to ``sink``.
 
     ``band_columns`` lists the scores whose band is written as
     ``<score>_band`` (default: those the scheme bands); a score the scheme
-    has no table for gets a blank band. ``keep`` names extra columns (e.g. a
-    pupil id) passed through unscored. ``on_problem`` is called with each
-    row-level message as it is found (the CLI prints them to stderr).
+    has no table for gets a blank band. Every column that is not an item is passed
+    through unscored; ``keep`` names such columns not to warn about even if they look
+    like a misspelt item. ``other_forms`` maps item ids of the instrument's other forms to
+    the form's name: a column naming one is refused (a wrong ``--informant``/``--age``).
+    ``on_problem`` is called with each row-level message as it is found (the CLI prints
+    them to stderr).
     """
     reader = csv.reader(source)
     try:
@@ -79,25 +102,45 @@ def score_csv(
 
     keep_names = {k.strip().lower() for k in keep}
     item_ids = set(plan.item_ids)
+    other_forms = other_forms or {}
+    form = f" {form_name}" if form_name else ""
     seen: dict[str, int] = {}
-    unknown: list[str] = []
     col_of: dict[int, int] = {}  # item position -> column index
+    passed: list[str] = []
+    foreign: list[str] = []
+    warnings: list[str] = []
+    outputs = {s.lower() for s in plan.score_ids} | {f"{s}_band".lower() for s in plan.score_ids}
+    present = {h.strip().lower() for h in header} & item_ids
     for idx, raw_name in enumerate(header):
         name = raw_name.strip().lower()
-        if name in seen:
-            raise CsvFileError(f"column '{raw_name}' appears twice (columns {seen[name] + 1} and {idx + 1})")
-        seen[name] = idx
         if name in item_ids:
+            if name in seen:
+                raise CsvFileError(f"column '{raw_name}' appears twice (columns {seen[name] + 1} "
+                                   f"and {idx + 1})")
+            seen[name] = idx
             col_of[plan.positions[name]] = idx
-        elif name not in keep_names:
-            unknown.append(raw_name)
-    if unknown:
-        form = f" {form_name}" if form_name else ""
+            continue
+        seen.setdefault(name, idx)
+        if name in other_forms and name not in keep_names:
+            foreign.append(raw_name)
+        elif name in outputs:
+            raise CsvFileError(
+                f"column '{raw_name}' has the name of a score this command writes; rename it "
+                "(the output would have two columns of that name)")
+        else:
+            passed.append(raw_name)
+            similar = None if name in keep_names else looks_like(name, plan)
+            if similar and similar not in present:
+                warnings.append(f"column '{raw_name}' is not an item of the{form} form and was "
+                                f"passed through unscored; is it a misspelling of '{similar}'?")
+    if foreign:
+        forms = sorted({other_forms[f.strip().lower()] for f in foreign})
         raise CsvFileError(
-            f"unknown column(s) {', '.join(repr(u) for u in unknown)}: not items of the{form} form "
-            f"(expected: {', '.join(plan.item_ids)}); pass other columns through with --keep NAME"
+            f"column(s) {', '.join(repr(u) for u in foreign)} are items of the "
+            f"{' / '.join(forms)} form, not of the{form} form "
+            f"(expected: {', '.join(plan.item_ids)}): check --informant and --age"
         )
-    summary = BatchSummary()
+    summary = BatchSummary(warnings=warnings, passed_through=passed)
     absent = [i for i in plan.item_ids if i not in seen]
     if absent:
         summary.notes.append(f"no column for {', '.join(absent)}: treated as not answered")

@@ -37,7 +37,10 @@ def register(subparsers) -> None:
             "(reverse-scoring is applied here); ebddiff 0 No / 1 minor / 2 definite / 3 severe; impact items "
             "0 Not at all / 1 Only a little / 2 Quite a lot / 3 A great deal. Blank = not answered. "
             "Output: the input columns, then emotion conduct hyper peer prosoc ebdtot extern intern impact, "
-            "then <score>_band columns. Rows with invalid values are reported on standard error as "
+            "then <score>_band columns. Other columns (a pupil id, a date, a class...) are passed through "
+            "unscored, and a column whose name looks like a misspelt item (e.g. 'tantrums') is warned about "
+            "on standard error; a column that is an item of another SDQ form (e.g. imphome on the teacher "
+            "form) stops the run. Rows with invalid values are reported on standard error as "
             "'row N, column X: message' (the header is row 1), left out of the output, and make the exit "
             "status 1."
         ),
@@ -48,21 +51,24 @@ def register(subparsers) -> None:
     s.add_argument("--scheme", default=None,
                    help="band scheme: four_band (default) or three_band (parent 4-17 only)")
     s.add_argument("--keep", action="append", default=[], metavar="COLUMN",
-                   help="pass an extra column (e.g. a pupil id) through unscored; repeatable")
+                   help="a column to pass through without a warning even if its name looks like an "
+                        "item (every column that is not an item is passed through); repeatable")
     s.add_argument("csv", metavar="IN.csv", help="input CSV file, or - for standard input")
     s.set_defaults(func=_score_sdq)
 
     g = score_sub.add_parser(
         "pack", help="score completions of any instrument pack",
         description="Score completions of any pack: columns are item ids; output adds every scale and "
-                    "derived score, then <score>_band columns of the chosen band scheme.",
+                    "derived score, then <score>_band columns of the chosen band scheme. Other columns "
+                    "are passed through unscored (a name that looks like a misspelt item is warned about).",
     )
     g.add_argument("pack_id", help="pack id (see: fieldnote packs list)")
     g.add_argument("--informant", required=True, help="informant, as named in the pack")
     g.add_argument("--age", required=True, help="age band, as named in the pack")
     g.add_argument("--scheme", default=None, help="band scheme id (default: the pack's first)")
     g.add_argument("--keep", action="append", default=[], metavar="COLUMN",
-                   help="pass an extra column through unscored; repeatable")
+                   help="a column to pass through without a warning even if its name looks like an "
+                        "item; repeatable")
     g.add_argument("csv", metavar="IN.csv", help="input CSV file, or - for standard input")
     g.set_defaults(func=_score_pack)
 
@@ -95,7 +101,8 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _run_batch(pack, informant: str, age_band: str, args, band_columns, form_name: str) -> int:
+def _run_batch(pack, informant: str, age_band: str, args, band_columns, form_name: str,
+               other_forms: dict[str, str] | None = None) -> int:
     try:
         plan = plan_for(pack, informant, age_band)
         if args.scheme is not None:
@@ -110,7 +117,8 @@ def _run_batch(pack, informant: str, age_band: str, args, band_columns, form_nam
         return EXIT_USAGE
     try:
         summary = score_csv(plan, source, sys.stdout, band_columns=band_columns, scheme=args.scheme,
-                            keep=args.keep, form_name=form_name, on_problem=_err)
+                            keep=args.keep, form_name=form_name, on_problem=_err,
+                            other_forms=other_forms)
     except CsvFileError as exc:
         _err(f"fieldnote score: {args.csv}: {exc}")
         return EXIT_USAGE
@@ -120,6 +128,8 @@ def _run_batch(pack, informant: str, age_band: str, args, band_columns, form_nam
     finally:
         if source is not sys.stdin:
             source.close()
+    for warning in summary.warnings:
+        _err(f"warning: {warning}")
     for note in summary.notes:
         _err(f"note: {note}")
     if summary.problems:
@@ -136,7 +146,22 @@ def _score_sdq(args) -> int:
         _err(f"fieldnote score sdq: {exc.args[0]}")
         return EXIT_USAGE
     return _run_batch(pack, args.informant, age_band, args, sdq.BAND_SCORES,
-                      f"SDQ {args.informant} {age_band}")
+                      f"SDQ {args.informant} {age_band}", _other_sdq_forms(pack))
+
+
+def _other_sdq_forms(pack) -> dict[str, str]:
+    """Items of the other SDQ forms that this one lacks (imphome on the teacher form):
+    item id -> the form's name."""
+    registry = load_registry()
+    own = {it.id for it in pack.items}
+    others: dict[str, str] = {}
+    for (informant, age_band), pack_id in sdq.PACK_IDS.items():
+        if pack_id == pack.id or pack_id not in registry.packs:
+            continue
+        for item in registry.get(pack_id).items:
+            if item.id not in own:
+                others.setdefault(item.id, f"SDQ {informant} {age_band}")
+    return others
 
 
 def _score_pack(args) -> int:

@@ -23,11 +23,12 @@ def store_repository() -> ObservationRepository:
     """The observations in the encrypted store (the passphrase may come from
     FIELDNOTE_PASSPHRASE where there is no OS keyring)."""
     from desktop.store import StoreError, open_store
+    from desktop.store.db import print_notice
 
     from .store_repository import StoreObservationRepository
 
     try:
-        return StoreObservationRepository(open_store())
+        return StoreObservationRepository(open_store(on_notice=print_notice))
     except StoreError as exc:
         raise ObservationError(str(exc)) from None
 

@@ -1,12 +1,13 @@
 """The encrypted local store (no Qt)."""
 from desktop.store.db import Store, new_id, open_store, opened, utc_now
 from desktop.store.errors import (
-    CorruptStore, KeyMissing, NewerSchema, NotAFieldnoteStore, PassphraseRequired, StoreError,
-    ValidationError, WrongPassphrase,
+    CorruptStore, KeyInfoDamaged, KeyMissing, NewerSchema, NotAFieldnoteStore,
+    PassphraseRequired, StoreError, ValidationError, WrongPassphrase,
 )
 
 __all__ = [
-    "Store", "new_id", "open_store", "opened", "utc_now", "CorruptStore", "KeyMissing",
+    "Store", "new_id", "open_store", "opened", "utc_now", "CorruptStore", "KeyInfoDamaged",
+    "KeyMissing",
     "NewerSchema", "NotAFieldnoteStore", "PassphraseRequired", "StoreError", "ValidationError",
     "WrongPassphrase",
 ]

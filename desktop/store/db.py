@@ -19,7 +19,9 @@ from typing import Any, Iterator
 import sqlcipher3
 import sqlite_utils
 
+from desktop.store import walguard
 from desktop.store.errors import CorruptStore, NewerSchema, NotAFieldnoteStore, StoreError
+from desktop.store.private import make_private_dir, make_private_file
 from desktop.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SYNCABLE
 
 SYNC_FIELDS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
@@ -47,6 +49,46 @@ def _connect(path: Path, key: bytes) -> sqlcipher3.Connection:
     return conn
 
 
+def _refuse_unopenable(path: Path, key: bytes, *, read_only: bool = False,
+                       conn: sqlcipher3.Connection | None = None) -> None:
+    """Raise the store's refusal (damaged, wrong key, not Fieldnote's, newer) if any.
+    ``read_only``: check on a read-only connection of its own (it never writes the file)."""
+    own = None
+    if conn is None:
+        uri = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
+        try:
+            own = conn = sqlcipher3.connect(uri, uri=read_only, isolation_level=None,
+                                            timeout=10.0)
+        except sqlcipher3.Error as exc:
+            raise StoreError(f"The store {path} could not be opened ({exc}). It has not been "
+                             "changed.") from exc
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
+        try:
+            n_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlcipher3.DatabaseError as exc:
+            raise CorruptStore(
+                f"The store {path} could not be read: the file is damaged or was not made "
+                "with this computer's key. It has not been changed; restore it from a backup "
+                "or contact your service's IT lead."
+            ) from exc
+        if app_id != APPLICATION_ID and (n_tables or version):
+            raise NotAFieldnoteStore(
+                f"{path} is a database, but not a Fieldnote store. It has not been changed."
+            )
+        if version > LATEST_VERSION:
+            raise NewerSchema(
+                f"This store was written by a newer version of Fieldnote (schema {version}; "
+                f"this version knows up to {LATEST_VERSION}). Update Fieldnote to open it. "
+                "The store has not been changed."
+            )
+    finally:
+        if own is not None:
+            own.close()
+
+
 def _check_file(path: Path) -> None:
     """Refuse files that are plainly not an encrypted Fieldnote store, before opening them."""
     size = path.stat().st_size
@@ -70,6 +112,8 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.actor = actor or getpass.getuser()
         self._columns: dict[str, frozenset[str]] = {}
+        self.notices: list[str] = []  # what opening did that the user must be told
+        self._closed = False
         self.device_id = self._ensure_device_id()
 
     # -- opening -----------------------------------------------------------------
@@ -80,52 +124,58 @@ class Store:
 
         Raises a ``StoreError`` subclass with a clear message, never having
         written to the file, when it is damaged, not Fieldnote's, from a newer
-        version, or the key is wrong. ``target_version`` is for tests that
+        version, or the key is wrong. A stray journal (``-wal``) that is not the
+        store's is first moved aside (``walguard``); what the user must be told of that is
+        on the returned store's ``notices``. ``target_version`` is for tests that
         build databases at earlier schema versions.
         """
         path = Path(path)
         existed = path.exists()
+        notices: list[str] = []
         if existed:
             _check_file(path)
+            # A stray -wal is judged (and moved aside) before anything could checkpoint it,
+            # and every refusal below is decided on a read-only connection, which never
+            # writes the database: "it has not been changed" is then true.
+            notice = walguard.check_wal(path, key, APPLICATION_ID)
+            if notice:
+                notices.append(notice)
+            _refuse_unopenable(path, key, read_only=True)
         conn = _connect(path, key)
         try:
-            try:
-                n_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-            except sqlcipher3.DatabaseError as exc:
-                raise CorruptStore(
-                    f"The store {path} could not be read: the file is damaged or was not made "
-                    "with this computer's key. It has not been changed; restore it from a backup "
-                    "or contact your service's IT lead."
-                ) from exc
-            if existed and app_id != APPLICATION_ID and (n_tables or version):
-                raise NotAFieldnoteStore(
-                    f"{path} is a database, but not a Fieldnote store. It has not been changed."
-                )
-            if version > LATEST_VERSION:
-                raise NewerSchema(
-                    f"This store was written by a newer version of Fieldnote (schema {version}; "
-                    f"this version knows up to {LATEST_VERSION}). Update Fieldnote to open it. "
-                    "The store has not been changed."
-                )
+            _refuse_unopenable(path, key, conn=conn)
             conn.execute("PRAGMA journal_mode = WAL")
             # FULL: a laptop can lose power in a classroom; a commit must survive it.
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 10000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
             target = LATEST_VERSION if target_version is None else target_version
             if migrate and version < target:
                 if version > 0:
                     _backup_before_migration(conn, path, version)
                 _migrate(conn, version, target)
+            for f in (path, walguard.wal_path(path), walguard.shm_path(path)):
+                if f.exists():
+                    make_private_file(f)
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path, actor=actor)
+        walguard.register_open(path)
+        try:
+            store = cls(conn, path, actor=actor)
+        except BaseException:
+            walguard.register_closed(path)
+            conn.close()
+            raise
+        store.notices = notices
+        return store
 
     def close(self) -> None:
         self.conn.close()
+        if not self._closed:
+            self._closed = True
+            walguard.register_closed(self.path)
 
     @property
     def schema_version(self) -> int:
@@ -483,11 +533,11 @@ def _migrate(conn: sqlcipher3.Connection, current: int, target: int) -> None:
 def _backup_before_migration(conn: sqlcipher3.Connection, path: Path, version: int) -> Path:
     """Copy the (still encrypted) store aside before changing its schema."""
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    backups = path.parent / "backups"
-    backups.mkdir(exist_ok=True)
+    backups = make_private_dir(path.parent / "backups")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = backups / f"{path.stem}-schema{version}-{stamp}{path.suffix}"
     shutil.copy2(path, target)
+    make_private_file(target)
     return target
 
 
@@ -507,22 +557,35 @@ def check_home(home: Path, keys) -> None:
 
 
 def open_store(home: Path | None = None, passphrase: str | None = None,
-               actor: str | None = None) -> Store:
-    """Obtain the key for the data folder ``home`` and open its store."""
+               actor: str | None = None, *, on_notice=None) -> Store:
+    """Obtain the key for the data folder ``home`` and open its store. ``on_notice`` is
+    called with each thing opening did that the user must be told (headless commands
+    print it); they are also on ``store.notices``."""
     from desktop import paths
     from desktop.store.keys import KeyManager
 
     home = Path(home) if home else paths.data_dir()
     keys = KeyManager(home)
     check_home(home, keys)
-    return Store.open(store_path(home), keys.obtain(passphrase), actor=actor)
+    store = Store.open(store_path(home), keys.obtain(passphrase), actor=actor)
+    for notice in store.notices:
+        if on_notice:
+            on_notice(notice)
+    return store
+
+
+def print_notice(message: str) -> None:
+    """How a headless command tells its user what opening the store did."""
+    import sys
+
+    print(f"fieldnote: {message}", file=sys.stderr)
 
 
 @contextlib.contextmanager
 def opened(home: Path | None = None, passphrase: str | None = None) -> Iterator[Store]:
     """The store, closed afterwards; a ``StoreError`` (with its clear message) if it cannot open.
     Headless commands catch that and print it."""
-    store = open_store(home, passphrase)
+    store = open_store(home, passphrase, on_notice=print_notice)
     try:
         yield store
     finally:

@@ -22,6 +22,10 @@ class KeyMissing(StoreError):
     """The store's key should be in the OS keyring but is not there."""
 
 
+class KeyInfoDamaged(StoreError):
+    """``keyinfo.json`` is unreadable, malformed or holds values no Fieldnote wrote."""
+
+
 class NotAFieldnoteStore(StoreError):
     """The file opened, but it is not a Fieldnote database."""
 

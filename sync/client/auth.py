@@ -1,14 +1,15 @@
 """Signing in: the server's token lives in the OS keyring, never in a plain file.
 
-Where the machine has no OS keyring (the store is then unlocked by passphrase), the
-token can be kept in the store itself, which is encrypted at rest with the same key.
+Where the machine has no OS keyring (the store is then unlocked by passphrase), or the
+keyring refuses it, the token is kept in the store itself, which is encrypted at rest.
+A token that cannot be kept anywhere is revoked at once rather than left unused.
 """
 from __future__ import annotations
 
 import keyring
 import keyring.errors
 
-from desktop.store import Store
+from desktop.store import Store, StoreError
 from desktop.store.keys import keyring_available
 from sync.client import local
 from sync.client.errors import AuthError, SyncError
@@ -32,19 +33,40 @@ def login(server_url: str, username: str, password: str, *,
     token = answer.get("access_token")
     if not isinstance(token, str) or not token:
         raise SyncError("The server's answer to signing in was not understood.")
-    save_token(server_url, token, store)
+    try:
+        save_token(server_url, token, store)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the token must not linger
+        revoke(server_url, token)
+        reason = str(exc) if isinstance(exc, (SyncError, StoreError)) else \
+            "it could not be written"
+        raise SyncError(f"Signed in, but the sign-in could not be kept on this computer "
+                        f"({reason}), so it was cancelled on the server.") from exc
     return token
 
 
-def save_token(server_url: str, token: str, store: Store | None = None) -> None:
-    if not keyring_available() and store is not None:
-        local.set_state(store, keyring_account(server_url), token)
-        return
+def revoke(server_url: str, token: str) -> bool:
+    """Revoke ``token`` on the server; whether the server confirmed it."""
     try:
-        keyring.set_password(KEYRING_SERVICE, keyring_account(server_url), token)
-    except keyring.errors.KeyringError as exc:
+        Transport(server_url, token, retries=1).post("/auth/logout", {})
+        return True
+    except SyncError:
+        return False  # unreachable: it expires on the server
+
+
+def save_token(server_url: str, token: str, store: Store | None = None) -> None:
+    """Keep the token in the OS keyring, or (no keyring, or it refused) in ``store``."""
+    if keyring_available():
+        try:
+            keyring.set_password(KEYRING_SERVICE, keyring_account(server_url), token)
+            return
+        except keyring.errors.KeyringError:
+            if store is None:
+                raise SyncError("The OS keyring refused to keep the sign-in, so Fieldnote "
+                                "cannot stay signed in.") from None
+    if store is None:
         raise SyncError("This computer has no OS keyring to keep the sign-in in, so "
-                        "Fieldnote cannot stay signed in.") from exc
+                        "Fieldnote cannot stay signed in.")
+    local.set_state(store, keyring_account(server_url), token)
 
 
 def stored_token(server_url: str, store: Store | None = None) -> str | None:
@@ -61,10 +83,7 @@ def logout(server_url: str, store: Store | None = None) -> None:
     """Revoke the token on the server (if reachable) and forget it here."""
     token = stored_token(server_url, store)
     if token:
-        try:
-            Transport(server_url, token, retries=1).post("/auth/logout", {})
-        except SyncError:
-            pass  # forgotten here regardless; it expires on the server
+        revoke(server_url, token)  # forgotten here regardless; else it expires on the server
     try:
         keyring.delete_password(KEYRING_SERVICE, keyring_account(server_url))
     except keyring.errors.KeyringError:

@@ -8,12 +8,15 @@ fields so that scope can be computed in SQL (``ref_id``, ``pupil_id``...).
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from desktop.store.private import make_private_dir, make_private_file
 
 metadata = sa.MetaData()
 
@@ -126,9 +129,31 @@ reallocation = sa.Table(
 )
 
 
+def _private_sqlite_file(url: str) -> list[Path]:
+    """Create the server's SQLite file owner-only (where the OS allows) before SQLite
+    does, and its folder too; the files to keep owner-only (database, -wal, -shm)."""
+    database = sa.engine.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return []
+    path = Path(database)
+    if not path.exists():
+        if not path.parent.exists():
+            make_private_dir(path.parent)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # another server process made it meanwhile
+    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    for f in files:
+        if f.exists():
+            make_private_file(f)
+    return files
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and real transactions."""
     if url.startswith("sqlite"):
+        files = _private_sqlite_file(url)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -141,6 +166,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout = 30000")
             cur.execute("PRAGMA synchronous = FULL")
             cur.close()
+            for f in files:  # the -wal and -shm appear with the first connection
+                if f.exists():
+                    make_private_file(f)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):

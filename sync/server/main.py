@@ -38,6 +38,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         except Exception:
             log.exception("unhandled error", extra={"event": "error", "path": request.url.path})
             response = JSONResponse({"detail": "Internal server error."}, status_code=500)
+        # Casework must not be kept by a browser, proxy or HTTP cache on the way: every
+        # answer says so, unless its route chose otherwise (published instrument packs,
+        # which hold no personal data, are cached by their ETag or hash).
+        response.headers.setdefault("Cache-Control", "no-store")
         route = request.scope.get("route")
         log.info("request", extra={
             "event": "request", "method": request.method,

@@ -6,11 +6,13 @@ from pathlib import Path
 import platformdirs
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from desktop.store.private import make_private_dir
+
 
 def default_database_url() -> str:
     """A SQLite file in the per-user data folder, so the server runs with no set-up."""
     folder = Path(platformdirs.user_data_dir("fieldnote-server", "Fieldnote"))
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_dir(folder)  # owner-only where the OS allows
     return f"sqlite:///{(folder / 'fieldnote-server.db').as_posix()}"
 
 

@@ -112,12 +112,12 @@ def test_short_row_is_an_invalid_row(tmp_path, capsys):
     assert len(output_rows(out)) == 1
 
 
-def test_unknown_column_is_a_file_error(tmp_path, capsys):
+def test_a_column_that_is_not_an_item_is_passed_through(tmp_path, capsys):
     path = write_csv(tmp_path / "in.csv", PARENT_COLUMNS + ["pupil"], [{**TYPICAL, "pupil": "P1"}])
     status, out, err = run(capsys, "score", "sdq", "--informant", "parent", str(path))
-    assert status == 2
-    assert "unknown column(s) 'pupil'" in err and "--keep" in err
-    assert out == ""
+    assert status == 0 and err == ""
+    row = output_rows(out)[0]
+    assert row["pupil"] == "P1" and row["ebdtot"] == "5"
 
 
 def test_teacher_file_with_home_impact_column_refused(tmp_path, capsys):
