@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from desktop.store import Store, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.client import attachments, content, local
+from sync.client import attachments, content, local, restore
 from sync.client.errors import Refused, SyncError
 from sync.client.transport import Transport
 from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
@@ -47,6 +47,10 @@ class SyncReport:
     attachments_waiting: int = 0  # files that could not be moved this time (either way)
     packs_installed: int = 0  # packs and templates installed (or updated) from the server
     packs_removed: int = 0  # packs the server withdrew, removed from this laptop
+    # The store was put back from an older copy: it took a new device identity, this many
+    # unsent changes were renumbered under it, and the whole scope was pulled again.
+    device_renewed: bool = False
+    renumbered: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -131,9 +135,12 @@ class SyncEngine:
             with self._large_cache():
                 self._remember_server()
                 me = self._who_am_i()
+                renumbered = restore.check_device(self.store, self.transport)
+                if renumbered is not None:
+                    report.device_renewed, report.renumbered = True, renumbered
                 attachments.upload_pending(self.store, self.transport, report)  # before records
                 self.push(report)
-                self.pull(report, full=self._scope_changed(me))
+                self.pull(report, full=self._scope_changed(me) or report.device_renewed)
                 content.sync_packs(self.store, self.transport, report, self.packs_dir)
                 attachments.download_missing(self.store, self.transport, report)
                 if verify:
@@ -268,6 +275,7 @@ class SyncEngine:
                         queued[key].pop(row["mutation_id"], None)  # no longer pending
                     if result.get("record") is not None:
                         states[key] = result["record"]
+                restore.note_acked(self.store, batch_rows, results)
                 pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
                 self._apply_states(list(states.values()), pending=pending)
         return report

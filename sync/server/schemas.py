@@ -1,7 +1,7 @@
 """Request and response bodies: separate Create/Update/Public models per resource."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -150,3 +150,19 @@ class DigestPublic(BaseModel):
     server_cursor: int
     count: int
     algorithm: Literal["set", "sorted"]
+
+
+class DeviceIn(BaseModel):
+    """A laptop store asking what the server has seen from it (``POST /sync/device``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str = Id
+    mutation_ids: list[Annotated[str, Id]] = Field(default_factory=list, max_length=MAX_PUSH_BATCH)
+
+
+class DevicePublic(BaseModel):
+    device_id: str
+    high_seq: int | None
+    high_mutation_id: str | None
+    known: list[str]

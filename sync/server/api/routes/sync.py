@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from sync.protocol import ACCEPTED_SCHEMA_VERSIONS, MAX_PULL_LIMIT
-from sync.server import service
+from sync.server import devices, service
 from sync.server.api.deps import ConnDep, CurrentUser, check_schema, schema_message
 from sync.server.db import write_transaction
-from sync.server.schemas import DigestIn, DigestPublic, PullPublic, PushIn, PushPublic
+from sync.server.schemas import (
+    DeviceIn, DevicePublic, DigestIn, DigestPublic, PullPublic, PushIn, PushPublic,
+)
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_schema)],
                    responses={401: {"description": "Not signed in"},
@@ -54,3 +56,12 @@ def digest(body: DigestIn, user: CurrentUser, conn: ConnDep) -> dict:
     log.info("digest", extra={"event": "digest", "user_id": user.id, "match": answer["match"],
                               "count": answer["count"]})
     return answer
+
+
+@router.post("/device", response_model=DevicePublic)
+def device(body: DeviceIn, user: CurrentUser, conn: ConnDep) -> dict:
+    """The highest outbox number (and its mutation id) stored from this laptop store, and
+    which of the given mutation ids you have pushed: a laptop checks them before pushing
+    to find out that its store was put back from an older copy."""
+    with conn.begin():
+        return devices.device_mark(conn, user, body.device_id, body.mutation_ids)
