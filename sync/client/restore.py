@@ -129,5 +129,4 @@ def renew_device(store: Store, transport: Transport) -> int:
              "replayed": len(pending) - moved}))
         store.log("device_renewed", None, None,
                   f"store restored from an older copy; {moved} unsent change(s) renumbered")
-    store.device_id = device
     return moved

@@ -139,10 +139,14 @@ def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, lapt
 
         _put_back(copy, path)
         laptop = _reopen(path, opened)
-        report = service.engine(laptop, "a").sync()
+        worker = _reopen(path, opened)  # the app syncs on a second connection
+        report = service.engine(worker, "a").sync()
         assert report.device_renewed and report.renumbered == 0
         assert laptop.get("referral", referral)["outcome"] == "improving"
         laptop.update("referral", referral, {"outcome": "closed well"})
+        [(device,)] = laptop.conn.execute("SELECT device_id FROM outbox WHERE state = "
+                                          "'pending'").fetchall()
+        assert device == worker.device_id == laptop.device_id  # the new identity, at once
         service.engine(laptop, "a").sync()
         lead = laptops("lead")
         service.engine(lead, "lead").sync()
