@@ -135,9 +135,6 @@ class SyncEngine:
             with self._large_cache():
                 self._remember_server()
                 me = self._who_am_i()
-                renumbered = restore.check_device(self.store, self.transport)
-                if renumbered is not None:
-                    report.device_renewed, report.renumbered = True, renumbered
                 attachments.upload_pending(self.store, self.transport, report)  # before records
                 self.push(report)
                 self.pull(report, full=self._scope_changed(me) or report.device_renewed)
@@ -246,8 +243,21 @@ class SyncEngine:
 
     # -- push -----------------------------------------------------------------------------
     def push(self, report: SyncReport | None = None) -> SyncReport:
-        """Send pending outbox entries in order, in batches."""
+        """Send pending outbox entries in order, in batches.
+
+        A server that finds this store older than what it has seen from its device (put
+        back from an older copy) refuses the batch; the store then takes a new device
+        identity, renumbers what the server lacks (``sync.client.restore``) and pushes
+        again, and ``sync()`` pulls the whole scope."""
         report = report or SyncReport()
+        try:
+            return self._push(report)
+        except restore.Rewound:
+            report.renumbered = restore.renew_device(self.store, self.transport)
+            report.device_renewed = True
+            return self._push(report)
+
+    def _push(self, report: SyncReport) -> SyncReport:
         entries = self.store.pending_changes()
         waiting: set[tuple[str, str]] = set()
         # The entries still pending, by record, kept in step with the outbox below: what
@@ -262,8 +272,13 @@ class SyncEngine:
             if not batch_rows:
                 continue
             batch = [self._wire(e) for e in batch_rows]
-            answer = self.transport.post("/sync/push", {"schema_version": SCHEMA_VERSION,
-                                                        "mutations": batch})
+            body = {"schema_version": SCHEMA_VERSION, "mutations": batch}
+            acked = restore.acked(self.store)
+            if acked is not None:
+                body["device_acked"] = acked
+            answer = self.transport.post("/sync/push", body)
+            if answer.get("device_rewound") is True:
+                raise restore.Rewound()
             results = _check_push(answer, batch)
             with self._unchecked_references(), self.store.transaction():
                 states: dict[tuple[str, str], dict] = {}

@@ -3,24 +3,23 @@
 The copy carries the laptop's device id and its outbox numbering (``outbox.seq``, sent as
 ``client_seq``) as they stood when it was made. Its new edits would be numbered again from
 there, below what the server has already stored from that device, and the server would
-take them for stale copies of that laptop's own later edits and drop them. So before each
-push the laptop asks the server for its device's mark (``POST /sync/device``: the highest
-``client_seq`` stored from this device and that entry's mutation id) and compares it with
-its own outbox:
+take them for stale copies of that laptop's own later edits and drop them.
 
-* the outbox holds that number with the same mutation id: all is well;
-* it holds that number with another mutation id: the store was put back and has since
-  numbered new edits past the copy (or two copies of one store are in use);
-* it no longer holds that number: all is well if the server acknowledged that number to
-  this store (sent entries are pruned after 30 days; ``acked_seq:<device>`` in
-  ``sync_state`` remembers the highest acknowledged), otherwise the store was put back.
+So each push names the highest of this device's numbers the server has acknowledged to
+this store (``device_acked``; kept in ``sync_state`` as ``acked_seq:<device id>`` with the
+outbox states after every push reply). The server knows the highest it has stored from the
+device (``sync.server.devices``); a mutation it has not stored, numbered above what this
+store was told and at or below that mark, can only come from an older copy of the store
+(or a second copy in use), and the server refuses the batch (``device_rewound``) before
+applying anything. A lost reply is no such case: the entries it acknowledged are replays
+the server recognises by their mutation ids.
 
-Recovery, before the push: a new device id; each unsent outbox entry the server already
-holds (it was sent from the newer copy) stays exactly as it is, so it is replayed and
-answered with the server's stored result; every other unsent entry is renumbered under the
-new device id with a new mutation id (same change, same base version), so the server
-applies it (or records a conflict) like any other laptop's edit. The sync then pulls the
-whole scope again, which brings back what the newer copy had sent.
+Recovery (``renew_device``): a new device id; each unsent outbox entry the server already
+holds (sent from the newer copy) stays exactly as it is, so it is replayed and answered
+with the server's stored result; every other unsent entry is renumbered under the new
+device id with a new mutation id (same change, same base version), so the server applies
+it (or records a conflict) like any other laptop's edit. The sync then pulls the whole
+scope again, which brings back what the newer copy had sent.
 """
 from __future__ import annotations
 
@@ -28,7 +27,7 @@ import json
 
 from desktop.store import Store, new_id
 from sync.client import local
-from sync.client.errors import Refused, SyncError
+from sync.client.errors import SyncError
 from sync.client.transport import Transport
 
 _CHUNK = 500  # mutation ids per question (the server's limit)
@@ -50,49 +49,26 @@ def note_acked(store: Store, rows: list[dict], results: list[dict]) -> None:
         local.set_state(store, key, str(max(seqs)))
 
 
+class Rewound(Exception):
+    """The server refused a push: this store is older than what it has seen from its
+    device."""
+
+
+def acked(store: Store) -> dict | None:
+    """What a push says the server acknowledged to this store (None before the first
+    acknowledgement this store remembers: the server then checks nothing)."""
+    device = store.device_id
+    seq = local.get_state(store, _acked_key(device))
+    return {"device_id": device, "seq": int(seq)} if seq else None
+
+
 def _ask(transport: Transport, device_id: str, mutation_ids: list[str]) -> dict:
     answer = transport.post("/sync/device", {"device_id": device_id,
                                              "mutation_ids": mutation_ids})
-    high, mid = answer.get("high_seq"), answer.get("high_mutation_id")
-    if not (high is None or (isinstance(high, int) and isinstance(mid, str))) \
-            or not isinstance(answer.get("known"), list):
+    if not isinstance(answer.get("known"), list):
         raise SyncError("The server's answer was not understood (device). Nothing local "
                         "was changed.")
     return answer
-
-
-def rewound(store: Store, high_seq: int | None, high_mutation_id: str | None) -> bool:
-    """Whether this store is older than what the server has stored from its device."""
-    if high_seq is None:
-        return False
-    row = store.conn.execute("SELECT mutation_id FROM outbox WHERE seq = ?",
-                             (high_seq,)).fetchone()
-    if row is not None:
-        return row[0] != high_mutation_id
-    acked = local.get_state(store, _acked_key(store.device_id))
-    if acked is not None:
-        return int(acked) < high_seq
-    # A store from before acknowledgements were remembered: it cannot have pruned a
-    # number it never issued.
-    issued = store.conn.execute(
-        "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
-    return (issued[0] if issued else 0) < high_seq
-
-
-def check_device(store: Store, transport: Transport) -> int | None:
-    """Ask the server about this store's device; if the store was put back from an older
-    copy, give it a new device identity and renumber what the server lacks. Returns the
-    number of entries renumbered, or None when nothing was wrong (or the server predates
-    device marks)."""
-    try:
-        mark = _ask(transport, store.device_id, [])
-    except Refused as exc:
-        if exc.status in (404, 405):
-            return None  # a server from before device marks
-        raise
-    if not rewound(store, mark["high_seq"], mark["high_mutation_id"]):
-        return None
-    return renew_device(store, transport)
 
 
 def renew_device(store: Store, transport: Transport) -> int:

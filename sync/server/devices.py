@@ -5,7 +5,12 @@ A laptop whose store was put back from an older copy numbers its new edits again
 where the copy stood, below what the server has seen from that device; the server would
 take them for stale replays of that laptop's own earlier edits (``service._apply``'s
 own-newer rule) and drop them. Before pushing, the laptop asks for its device's mark
-(``POST /sync/device``) and compares it with its own outbox (``sync.client.restore``).
+Each push from a laptop names the highest number of its own the server has acknowledged
+to it (``device_acked``). Numbers above that and up to the device's mark, on mutations the
+server has not stored, can only come from a store put back from an older copy (or a second
+copy of one store): ``check_acked`` refuses such a push before anything is applied, and the
+laptop recovers (``sync.client.restore``), asking ``device_mark`` which of its unsent
+changes the server already holds.
 """
 from __future__ import annotations
 
@@ -16,6 +21,33 @@ from sync.server.accounts import User
 from sync.server.db import device, mutation
 
 _KNOWN_CHUNK = 500
+
+
+class DeviceRewound(Exception):
+    """A push numbered below what the server has stored from its device."""
+
+    def __init__(self, high_seq: int):
+        super().__init__(f"device rewound (server mark {high_seq})")
+        self.high_seq = high_seq
+
+
+def check_acked(conn: Connection, mutations: list[dict], acked: dict | None,
+                known: set[str]) -> None:
+    """Refuse (``DeviceRewound``) a push from a store older than what the server has seen
+    from its device: a mutation of the acknowledging device, not stored here (``known``
+    holds the batch's stored ids), numbered above what the laptop says was acknowledged
+    to it and at or below the device's mark."""
+    if not acked:
+        return
+    device_id, seq = acked["device_id"], acked["seq"]
+    row = conn.execute(sa.select(device.c.high_seq).where(
+        device.c.device_id == device_id)).first()
+    if row is None or row.high_seq <= seq:
+        return
+    for m in mutations:
+        if m["device_id"] == device_id and m.get("client_seq") is not None \
+                and seq < m["client_seq"] <= row.high_seq and m["mutation_id"] not in known:
+            raise DeviceRewound(row.high_seq)
 
 
 def note_pushed(conn: Connection, user: User, stored: list[dict], now: float) -> None:

@@ -89,9 +89,19 @@ class MutationIn(BaseModel):
     client_seq: int | None = Field(default=None, ge=0, le=BIG)
 
 
+class DeviceAcked(BaseModel):
+    """The highest of its own outbox numbers a laptop knows the server stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str = Id
+    seq: int = Field(ge=0, le=BIG)
+
+
 class PushIn(BaseModel):
     schema_version: int = Field(ge=0, le=2**31)
     mutations: list[MutationIn] = Field(max_length=MAX_PUSH_BATCH)
+    device_acked: DeviceAcked | None = None
 
 
 class ConflictPublic(BaseModel):
@@ -125,6 +135,10 @@ class MutationResult(BaseModel):
 class PushPublic(BaseModel):
     results: list[MutationResult]
     cursor: int
+    # Refused, nothing applied: the laptop's store is older than what the server has seen
+    # from its device (results is then empty; see sync.server.devices).
+    device_rewound: bool = False
+    device_high_seq: int | None = None
 
 
 class RecordRef(BaseModel):

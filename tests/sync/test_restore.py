@@ -13,6 +13,7 @@ from pathlib import Path
 
 from desktop.store import Store
 from sync.client import local, restore
+from sync.client.errors import SyncError
 from sync.client.transport import Transport
 from tests.sync.conftest import KEY
 
@@ -120,14 +121,18 @@ def test_a_laptop_restored_from_an_older_copy_loses_no_edit(service, laptops, tm
 
 def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, laptops,
                                                                   tmp_path):
-    """Put back with no new edits: the first sync finds the rewound store (the server's
-    mark is a number the copy never issued), brings back the newer copy's work, and edits
-    made afterwards reach the server and the lead."""
+    """Put back with nothing unsent: the first sync brings back the newer copy's work;
+    the first edit's push is refused (its number is one the server saw), the store takes a
+    new identity, and that edit and later ones reach the server and the lead. The app
+    syncs on a second connection to the store: its own connection takes up the new
+    identity at once."""
     referral = service.ids["referral"]
     opened: list[Store] = []
     try:
         laptop = laptops("a")
         path = laptop.path
+        service.engine(laptop, "a").sync()
+        laptop.update("referral", referral, {"source": "parent"})
         service.engine(laptop, "a").sync()
         copy = tmp_path / "copy.db"
         _copy_closed(laptop, copy)
@@ -140,18 +145,24 @@ def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, lapt
         _put_back(copy, path)
         laptop = _reopen(path, opened)
         worker = _reopen(path, opened)  # the app syncs on a second connection
+        old_device = laptop.device_id
         report = service.engine(worker, "a").sync()
-        assert report.device_renewed and report.renumbered == 0
+        assert not report.device_renewed  # nothing to send, nothing at risk yet
         assert laptop.get("referral", referral)["outcome"] == "improving"
         laptop.update("referral", referral, {"outcome": "closed well"})
+        report = service.engine(worker, "a").sync()
+        assert report.device_renewed and report.renumbered == 1
+        assert laptop.device_id == worker.device_id != old_device
+        laptop.update("referral", referral, {"concern": "After the restore."})
         [(device,)] = laptop.conn.execute("SELECT device_id FROM outbox WHERE state = "
                                           "'pending'").fetchall()
-        assert device == worker.device_id == laptop.device_id  # the new identity, at once
-        service.engine(laptop, "a").sync()
+        assert device == worker.device_id  # the new identity, at once
+        report = service.engine(worker, "a").sync()
+        assert not report.device_renewed and worker.pending_count() == 0
         lead = laptops("lead")
         service.engine(lead, "lead").sync()
         assert lead.get("referral", referral)["outcome"] == "closed well"
-        assert lead.get("referral", referral)["concern"] == "Newer copy's words."
+        assert lead.get("referral", referral)["concern"] == "After the restore."
     finally:
         for store in opened:
             store.close()
@@ -177,31 +188,37 @@ class LosesReplies:
 
 
 def test_a_lost_reply_or_pruned_outbox_is_not_taken_for_a_restore(service, laptops):
-    """No false alarm: after a push whose reply was lost, and after the acknowledged
-    entries were pruned, the laptop keeps its device identity."""
+    """No false alarm: after a push whose reply was lost (the server stored more than the
+    laptop heard of), and after the acknowledged entries were pruned, the laptop keeps its
+    device identity."""
     laptop = laptops("a")
+    referral = service.ids["referral"]
+    service.engine(laptop, "a").sync()
+    laptop.update("referral", referral, {"outcome": "ongoing"})
     service.engine(laptop, "a").sync()
     device = laptop.device_id
-    laptop.update("referral", service.ids["referral"], {"concern": "One."})
-    laptop.update("referral", service.ids["referral"], {"source": "parent"})
+    assert restore.acked(laptop)["seq"] >= 1
+    laptop.update("referral", referral, {"concern": "One."})
+    laptop.update("referral", referral, {"source": "parent"})
     session = LosesReplies()
     transport = Transport(service.server.url, service.tokens["a"], session=session,
                           retries=0)
     try:
         service.engine(laptop, "a", transport=transport).sync()
-    except Exception:  # noqa: BLE001 - the lost reply ends this sync; the next carries on
-        pass
+    except SyncError:
+        pass  # the lost reply ends this sync; the next carries on
     assert session.dropped == 1 and laptop.pending_count() == 2
     mark = service.server.api.post("/sync/device", service.tokens["a"],
                                    {"device_id": device}).json()
-    assert mark["high_seq"] is not None  # the server has them; the laptop has not heard
-    assert not restore.rewound(laptop, mark["high_seq"], mark["high_mutation_id"])
+    assert mark["high_seq"] > restore.acked(laptop)["seq"]  # stored, not heard of
+    report = service.engine(laptop, "a").sync()
+    assert not report.device_renewed and laptop.device_id == device
+    assert laptop.pending_count() == 0 and local.sync_status(laptop).needs_attention == []
+    laptop.conn.execute("DELETE FROM outbox WHERE state = 'sent'")  # as pruning does
+    laptop.update("referral", referral, {"concern": "Two."})
     report = service.engine(laptop, "a").sync()
     assert not report.device_renewed and laptop.device_id == device
     assert laptop.pending_count() == 0
-    laptop.conn.execute("DELETE FROM outbox WHERE state = 'sent'")  # as pruning does
-    report = service.engine(laptop, "a").sync()
-    assert not report.device_renewed and laptop.device_id == device
 
 
 def test_the_server_tells_only_the_device_s_own_user(service, laptops):

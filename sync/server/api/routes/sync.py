@@ -26,9 +26,17 @@ def push(body: PushIn, user: CurrentUser, conn: ConnDep) -> dict:
     """Apply an ordered batch of outbox entries; one result per entry, in order."""
     if body.schema_version not in ACCEPTED_SCHEMA_VERSIONS:
         raise HTTPException(426, schema_message(body.schema_version))
-    with write_transaction(conn):
-        results = service.push(conn, user, [m.model_dump() for m in body.mutations])
-        cursor = service.current_seq(conn)
+    acked = body.device_acked.model_dump() if body.device_acked else None
+    try:
+        with write_transaction(conn):
+            results = service.push(conn, user, [m.model_dump() for m in body.mutations],
+                                   acked)
+            cursor = service.current_seq(conn)
+    except devices.DeviceRewound as exc:
+        log.info("push", extra={"event": "push_device_rewound", "user_id": user.id,
+                                "mutations": len(body.mutations)})
+        return {"results": [], "cursor": 0, "device_rewound": True,
+                "device_high_seq": exc.high_seq}
     counts = Counter(r["status"] for r in results)
     log.info("push", extra={"event": "push", "user_id": user.id, "mutations": len(results),
                             **{f"n_{k}": v for k, v in counts.items()}})
