@@ -382,6 +382,9 @@ class MainWindow(QMainWindow):
         notes = take_notes()
         if notes:
             self.statusBar().showMessage(" ".join(notes), 20000)
+            screen = getattr(getattr(self, "allocation", None), "screen", None)
+            if screen is not None and screen.isVisible():  # Ctrl+Z pressed there
+                screen.say(" ".join(notes))
 
     # -- classroom observation ----------------------------------------------------------------------
     def observe(self, clock=None):

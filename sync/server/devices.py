@@ -4,7 +4,8 @@
 A laptop whose store was put back from an older copy numbers its new edits again from
 where the copy stood, below what the server has seen from that device; the server would
 take them for stale replays of that laptop's own earlier edits (``service._apply``'s
-own-newer rule) and drop them. Before pushing, the laptop asks for its device's mark
+own-newer rule) and drop them.
+
 Each push from a laptop names the highest number of its own the server has acknowledged
 to it (``device_acked``). Numbers above that and up to the device's mark, on mutations the
 server has not stored, can only come from a store put back from an older copy (or a second

@@ -6,6 +6,8 @@ import json
 
 from PySide6.QtGui import QKeySequence
 
+from tests.ui.test_allocation import open_screen, team  # noqa: F401 - fixtures
+
 
 def _pulled(store, entity, record_id, values, *, deleted=False):
     row = store.get(entity, record_id, include_deleted=True)
@@ -64,3 +66,20 @@ def test_a_plain_undo_shows_no_note(make_window, store, case, fill_dialogs):
     _undo_action(window).trigger()
     assert store.get("pupil", case["pupil"])["year_group"] == 5
     assert "elsewhere" not in window.statusBar().currentMessage()
+
+
+def test_undo_in_the_allocation_screen_after_a_lead_reallocated_says_so(open_screen, store,
+                                                                        team):
+    """Ctrl+Z of an allocation after another lead's reallocation arrived: theirs stands and
+    the screen, where Ctrl+Z was pressed, says why."""
+    window, screen = open_screen()
+    r, w = team["referrals"], team["workers"]
+    screen.caseworkers.select_row(screen.worker_model.row_for(w["south_semh"]))
+    assert screen.allocate()
+    other = next(v for k, v in w.items() if v != w["south_semh"])
+    _pulled(store, "referral", r["zara"], {"caseworker_id": other})
+    undo = next(a for a in screen.actions()
+                if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo))
+    undo.trigger()
+    assert store.get("referral", r["zara"])["caseworker_id"] == other
+    assert screen.status.text().startswith("Undo left the referral's caseworker as it is")

@@ -69,7 +69,7 @@ def digest(body: DigestIn, user: CurrentUser, conn: ConnDep) -> dict:
 @router.post("/device", response_model=DevicePublic)
 def device(body: DeviceIn, user: CurrentUser, conn: ConnDep) -> dict:
     """The highest outbox number (and its mutation id) stored from this laptop store, and
-    which of the given mutation ids you have pushed: a laptop checks them before pushing
-    to find out that its store was put back from an older copy."""
+    which of the given mutation ids you have pushed: a laptop whose push was refused as
+    coming from an older copy of its store asks which of its unsent changes are here."""
     with conn.begin():
         return devices.device_mark(conn, user, body.device_id, body.mutation_ids)
