@@ -9,12 +9,14 @@ newer copy had also changed arrives as a conflict, both values kept, never dropp
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 from desktop.store import Store
 from sync.client import local, restore
 from sync.client.errors import SyncError
 from sync.client.transport import Transport
+from sync.protocol import SCHEMA_VERSION
 from tests.sync.conftest import KEY
 
 
@@ -233,3 +235,45 @@ def test_the_server_tells_only_the_device_s_own_user(service, laptops):
     theirs = api.post("/sync/device", service.tokens["b"], body).json()
     assert mine["high_seq"] >= 1 and mine["known"]
     assert theirs["high_seq"] is None and theirs["known"] == []
+
+
+def test_the_server_refuses_a_regressed_push_and_applies_nothing(service):
+    """Protocol level: numbers above what the laptop was told and up to the device's mark,
+    on mutations the server has not stored, are refused before anything is applied; the
+    same numbers replayed (stored mutation ids), or without ``device_acked`` (an older
+    laptop), are answered as before."""
+    from tests.sync.conftest import mutation
+
+    api, token = service.server.api, service.tokens["a"]
+    referral, device = service.ids["referral"], f"dev-{uuid.uuid4().hex[:8]}"
+    first = [mutation("referral", referral, fields={"concern": f"Edit {i}."}, base=1,
+                      device=device, seq=i) for i in (1, 2, 3)]
+    r = api.push(token, first)
+    assert r.status_code == 200 and [x["status"] for x in r.json()["results"]] == \
+        ["applied"] * 3
+    before = _server_records(service)[("referral", referral)]
+
+    stale = mutation("referral", referral, fields={"outcome": "lost?"}, base=1,
+                     device=device, seq=2)
+    body = {"schema_version": SCHEMA_VERSION, "mutations": [first[0], stale],
+            "device_acked": {"device_id": device, "seq": 1}}
+    answer = api.post("/sync/push", token, body).json()
+    assert answer["device_rewound"] is True and answer["device_high_seq"] == 3
+    assert answer["results"] == []
+    assert _server_records(service)[("referral", referral)] == before  # nothing applied
+    known = api.post("/sync/device", token, {"device_id": device, "mutation_ids": [
+        first[0]["mutation_id"], stale["mutation_id"]]}).json()
+    assert known["known"] == [first[0]["mutation_id"]] and known["high_seq"] == 3
+
+    # A lost reply: the stored ones replayed with the old acknowledgement go through.
+    body = {"schema_version": SCHEMA_VERSION, "mutations": first[1:],
+            "device_acked": {"device_id": device, "seq": 1}}
+    answer = api.post("/sync/push", token, body).json()
+    assert not answer["device_rewound"] and len(answer["results"]) == 2
+    # Above the mark, nothing is at risk: applied.
+    later = mutation("referral", referral, fields={"outcome": "ongoing"}, base=1,
+                     device=device, seq=4)
+    body = {"schema_version": SCHEMA_VERSION, "mutations": [later],
+            "device_acked": {"device_id": device, "seq": 1}}
+    answer = api.post("/sync/push", token, body).json()
+    assert [x["status"] for x in answer["results"]] == ["applied"]
