@@ -114,7 +114,7 @@ class Store:
         self._columns: dict[str, frozenset[str]] = {}
         self.notices: list[str] = []  # what opening did that the user must be told
         self._closed = False
-        self.device_id = self._ensure_device_id()
+        self._ensure_device_id()
 
     # -- opening -----------------------------------------------------------------
     @classmethod
@@ -195,6 +195,16 @@ class Store:
             self.conn.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    @property
+    def device_id(self) -> str:
+        """This store's device id, read afresh (another connection to the same file, the
+        sync worker's, gives the store a new one when it finds it was restored from an
+        older copy: see ``sync.client.restore``)."""
+        try:
+            return self.meta("device_id") or ""
+        except sqlcipher3.OperationalError:
+            return ""  # a test database held at schema 0
 
     def _ensure_device_id(self) -> str:
         if "meta" not in self.db.table_names():

@@ -40,6 +40,7 @@ from desktop.store.attachments import (
 )
 from desktop.ui.models import ColumnsModel
 from desktop.ui.tasks import run_task
+from desktop.store.undo import undo_deletion
 from desktop.ui.undo import CaseCommand, Creation
 
 ATTACH_SHORTCUT = "Ctrl+Shift+D"  # Ctrl+Shift+A is Allocate…
@@ -333,8 +334,8 @@ class Deletion:
     def redo(self) -> None:
         delete_attachment(self.store, self.record_id)
 
-    def undo(self) -> None:
-        self.store.restore("attachment", self.record_id)
+    def undo(self):
+        return undo_deletion(self.store, "attachment", self.record_id)
 
 
 # -- message boxes (tests answer these without a modal box) ---------------------------------------

@@ -40,6 +40,8 @@ class MainWindow(QMainWindow):
         self.save_config = save_config
         self.caseload = Caseload(store, today)
         self.undo_stack = QUndoStack(self)
+        # An undo or redo that had to leave a field (changed elsewhere since) says so.
+        self.undo_stack.indexChanged.connect(self._show_undo_note)
         self.observation_windows: list = []
         self.resize(1280, 780)
         self.setMinimumSize(1000, 600)
@@ -374,6 +376,15 @@ class MainWindow(QMainWindow):
             steps.append(Creation(self.store, created_entity, result))
         # push() calls redo(), which (already applied) only refreshes the view
         self.undo_stack.push(CaseCommand(text, steps, lambda: self.refresh(select=referral_id)))
+
+    def _show_undo_note(self, _index: int) -> None:
+        from desktop.ui.undo import take_notes
+        notes = take_notes()
+        if notes:
+            self.statusBar().showMessage(" ".join(notes), 20000)
+            screen = getattr(getattr(self, "allocation", None), "screen", None)
+            if screen is not None and screen.isVisible():  # Ctrl+Z pressed there
+                screen.say(" ".join(notes))
 
     # -- classroom observation ----------------------------------------------------------------------
     def observe(self, clock=None):

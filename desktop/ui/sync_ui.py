@@ -195,6 +195,11 @@ class SyncController(QObject):
                 return
             self.window.refresh()  # pulled changes, purged cases
             self.update_status()
+            if report is not None and getattr(report, "device_renewed", False):
+                self.window.statusBar().showMessage(
+                    "This laptop's data was put back from an older copy. Fieldnote sent the "
+                    f"{report.renumbered} change(s) the server did not have and fetched "
+                    "everything again; nothing was lost.", 15000)
             if isinstance(error, AuthError) and not quiet:
                 self.window.statusBar().showMessage("Your sign-in has expired: sign in again.", 8000)
                 self.sign_in()

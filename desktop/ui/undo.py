@@ -1,66 +1,65 @@
 """Undo for casework edits: each step re-applies field values through the store,
-so an undo is itself an ordinary, audited, synced edit (nothing is rewritten)."""
+so an undo is itself an ordinary, audited, synced edit (nothing is rewritten).
+
+The steps (``FieldEdit``, ``Creation``) and their rule, never overwrite a change that
+arrived since (a colleague's, by sync), live in the core (``desktop.store.undo``); here
+they become one Qt command per user action, which keeps what the steps could not do as a
+``note`` for the window to show."""
 from __future__ import annotations
 
 from typing import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from desktop.store import Store
-from desktop.store.db import SYNC_FIELDS
+from desktop.store.undo import Creation, FieldEdit, Outcome, field_diff
+
+__all__ = ["CaseCommand", "Creation", "FieldEdit", "field_diff", "notes_of", "take_notes"]
+
+# Notes of undos and redos not yet shown. Kept here, not only on the command: the undo
+# stack deletes an undone creation's command (obsolete) before it says its index changed.
+_unread: list[str] = []
 
 
-def field_diff(before: dict, after: dict) -> tuple[dict, dict]:
-    """The fields that changed, as (old values, new values)."""
-    keys = [k for k in after if k not in SYNC_FIELDS and before.get(k) != after.get(k)]
-    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+def take_notes() -> list[str]:
+    """The notes of undos and redos since the last call (the window shows them)."""
+    notes = list(_unread)
+    _unread.clear()
+    return notes
 
 
-class FieldEdit:
-    """Fields of one record changed from ``old`` to ``new``."""
-
-    def __init__(self, store: Store, entity: str, record_id: str, old: dict, new: dict):
-        self.store, self.entity, self.record_id, self.old, self.new = store, entity, record_id, old, new
-
-    def redo(self) -> None:
-        self.store.update(self.entity, self.record_id, self.new)
-
-    def undo(self) -> None:
-        self.store.update(self.entity, self.record_id, self.old)
-
-
-class Creation:
-    """A record was created; undo tombstones it. A tombstone is not brought back by redo."""
-
-    def __init__(self, store: Store, entity: str, record_id: str):
-        self.store, self.entity, self.record_id = store, entity, record_id
-
-    def redo(self) -> None:  # never called: the command is obsolete once undone
-        raise RuntimeError("a deleted record is not re-created by redo")
-
-    def undo(self) -> None:
-        self.store.delete(self.entity, self.record_id)
+def notes_of(outcomes: list) -> str:
+    """The sentences for the steps that could not do all their work (empty if all did)."""
+    return " ".join(o.message() for o in outcomes
+                    if isinstance(o, Outcome) and o.message())
 
 
 class CaseCommand(QUndoCommand):
-    """What one user action did (already applied when pushed); one Ctrl+Z undoes all of it."""
+    """What one user action did (already applied when pushed); one Ctrl+Z undoes all of it.
+
+    After an undo or redo, ``note`` holds what could not be done (a field changed
+    elsewhere meanwhile, a record deleted elsewhere) in the user's words; the main window
+    shows it (``take_notes``)."""
 
     def __init__(self, text: str, steps: list, after: Callable[[], None]):
         super().__init__(text)
         self.steps = steps
         self._after = after
         self._applied = True
+        self.note = ""
+
+    def _noted(self, note: str) -> None:
+        self.note = note
+        if note:
+            _unread.append(note)
 
     def redo(self) -> None:
         if not self._applied:
-            for step in self.steps:
-                step.redo()
+            self._noted(notes_of([step.redo() for step in self.steps]))
         self._applied = True
         self._after()
 
     def undo(self) -> None:
-        for step in reversed(self.steps):
-            step.undo()
+        self._noted(notes_of([step.undo() for step in reversed(self.steps)]))
         self._applied = False
         if any(isinstance(step, Creation) for step in self.steps):
             self.setObsolete(True)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from desktop.store import Store, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.client import attachments, content, local
+from sync.client import attachments, content, local, restore
 from sync.client.errors import Refused, SyncError
 from sync.client.transport import Transport
 from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
@@ -47,6 +47,10 @@ class SyncReport:
     attachments_waiting: int = 0  # files that could not be moved this time (either way)
     packs_installed: int = 0  # packs and templates installed (or updated) from the server
     packs_removed: int = 0  # packs the server withdrew, removed from this laptop
+    # The store was put back from an older copy: it took a new device identity, this many
+    # unsent changes were renumbered under it, and the whole scope was pulled again.
+    device_renewed: bool = False
+    renumbered: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -133,7 +137,7 @@ class SyncEngine:
                 me = self._who_am_i()
                 attachments.upload_pending(self.store, self.transport, report)  # before records
                 self.push(report)
-                self.pull(report, full=self._scope_changed(me))
+                self.pull(report, full=self._scope_changed(me) or report.device_renewed)
                 content.sync_packs(self.store, self.transport, report, self.packs_dir)
                 attachments.download_missing(self.store, self.transport, report)
                 if verify:
@@ -239,8 +243,21 @@ class SyncEngine:
 
     # -- push -----------------------------------------------------------------------------
     def push(self, report: SyncReport | None = None) -> SyncReport:
-        """Send pending outbox entries in order, in batches."""
+        """Send pending outbox entries in order, in batches.
+
+        A server that finds this store older than what it has seen from its device (put
+        back from an older copy) refuses the batch; the store then takes a new device
+        identity, renumbers what the server lacks (``sync.client.restore``) and pushes
+        again, and ``sync()`` pulls the whole scope."""
         report = report or SyncReport()
+        try:
+            return self._push(report)
+        except restore.Rewound:
+            report.renumbered = restore.renew_device(self.store, self.transport)
+            report.device_renewed = True
+            return self._push(report)
+
+    def _push(self, report: SyncReport) -> SyncReport:
         entries = self.store.pending_changes()
         waiting: set[tuple[str, str]] = set()
         # The entries still pending, by record, kept in step with the outbox below: what
@@ -255,8 +272,13 @@ class SyncEngine:
             if not batch_rows:
                 continue
             batch = [self._wire(e) for e in batch_rows]
-            answer = self.transport.post("/sync/push", {"schema_version": SCHEMA_VERSION,
-                                                        "mutations": batch})
+            body = {"schema_version": SCHEMA_VERSION, "mutations": batch}
+            acked = restore.acked(self.store)
+            if acked is not None:
+                body["device_acked"] = acked
+            answer = self.transport.post("/sync/push", body)
+            if answer.get("device_rewound") is True:
+                raise restore.Rewound()
             results = _check_push(answer, batch)
             with self._unchecked_references(), self.store.transaction():
                 states: dict[tuple[str, str], dict] = {}
@@ -268,6 +290,7 @@ class SyncEngine:
                         queued[key].pop(row["mutation_id"], None)  # no longer pending
                     if result.get("record") is not None:
                         states[key] = result["record"]
+                restore.note_acked(self.store, batch_rows, results)
                 pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
                 self._apply_states(list(states.values()), pending=pending)
         return report

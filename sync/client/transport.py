@@ -14,6 +14,23 @@ from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _RETRY_STATUS = {502, 503, 504}
+# 304 (Not Modified) answers a conditional GET and is no redirect; every other 3xx is one.
+_NOT_A_REDIRECT = {304}
+
+
+class NoRedirectSession(requests.Session):
+    """A session that never follows a redirect, whatever a caller asks: casework and
+    tokens go only to the server address the laptop was given (a redirect could send a
+    push body, or the token, to another host or over plain HTTP)."""
+
+    max_redirects = 0
+
+    def get_redirect_target(self, resp):  # requests asks this before following
+        return None
+
+    def request(self, method, url, **kw):
+        kw["allow_redirects"] = False
+        return super().request(method, url, **kw)
 
 
 def check_server_url(url: str) -> str:
@@ -26,6 +43,18 @@ def check_server_url(url: str) -> str:
         raise SyncError("The server address must start with https:// so that casework "
                         "travels encrypted.")
     return url
+
+
+def refuse_redirect(url: str, response: requests.Response) -> None:
+    """A redirect is never followed: say where the laptop tried to send and stop."""
+    target = response.headers.get("Location")
+    where = f" to {target}" if target else ""
+    address = url.split("?", 1)[0]
+    raise SyncError(
+        f"The server at {address} answered with a redirect{where} (HTTP "
+        f"{response.status_code}). Fieldnote sends casework only to the server address it "
+        "was given, so nothing was sent anywhere else. Check the server address, or ask "
+        "your service's IT lead.")
 
 
 class Transport:
@@ -45,8 +74,9 @@ class Transport:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.session = session or NoRedirectSession()
         self.session.verify = True
+        self.session.max_redirects = 0
         self.sleep = sleep
 
     def _delay(self, attempt: int) -> float:
@@ -71,7 +101,8 @@ class Transport:
                 self.sleep(self._delay(attempt - 1))
             try:
                 response = self.session.request(method, url, headers=headers,
-                                                timeout=self.timeout, **kw)
+                                                timeout=self.timeout, allow_redirects=False,
+                                                **kw)
             except requests.exceptions.SSLError as exc:
                 raise SyncError("The server's certificate could not be verified, so nothing "
                                 "was sent. Check the server address.") from exc
@@ -81,6 +112,8 @@ class Transport:
             if response.status_code in _RETRY_STATUS:
                 problem = f"HTTP {response.status_code}"
                 continue
+            if 300 <= response.status_code < 400 and response.status_code not in _NOT_A_REDIRECT:
+                refuse_redirect(url, response)
             return response
         raise SyncError(f"The server could not be reached ({problem}) after "
                         f"{self.retries + 1} tries. Your changes are kept and will be sent "

@@ -100,6 +100,18 @@ mutation = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# Each laptop store's highest outbox number (client_seq) the server has stored a result
+# for, and that entry's mutation id: a laptop compares them with its own outbox to find
+# out that its store was put back from an older copy (see sync.server.devices).
+device = sa.Table(
+    "device", metadata,
+    sa.Column("device_id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.String(36), nullable=False),
+    sa.Column("high_seq", sa.BigInteger, nullable=False),
+    sa.Column("high_mutation_id", sa.String(36), nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
 conflict = sa.Table(
     "conflict", metadata,
     sa.Column("id", sa.String(36), primary_key=True),

@@ -1,7 +1,7 @@
 """Request and response bodies: separate Create/Update/Public models per resource."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,9 +89,19 @@ class MutationIn(BaseModel):
     client_seq: int | None = Field(default=None, ge=0, le=BIG)
 
 
+class DeviceAcked(BaseModel):
+    """The highest of its own outbox numbers a laptop knows the server stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str = Id
+    seq: int = Field(ge=0, le=BIG)
+
+
 class PushIn(BaseModel):
     schema_version: int = Field(ge=0, le=2**31)
     mutations: list[MutationIn] = Field(max_length=MAX_PUSH_BATCH)
+    device_acked: DeviceAcked | None = None
 
 
 class ConflictPublic(BaseModel):
@@ -125,6 +135,10 @@ class MutationResult(BaseModel):
 class PushPublic(BaseModel):
     results: list[MutationResult]
     cursor: int
+    # Refused, nothing applied: the laptop's store is older than what the server has seen
+    # from its device (results is then empty; see sync.server.devices).
+    device_rewound: bool = False
+    device_high_seq: int | None = None
 
 
 class RecordRef(BaseModel):
@@ -150,3 +164,19 @@ class DigestPublic(BaseModel):
     server_cursor: int
     count: int
     algorithm: Literal["set", "sorted"]
+
+
+class DeviceIn(BaseModel):
+    """A laptop store asking what the server has seen from it (``POST /sync/device``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str = Id
+    mutation_ids: list[Annotated[str, Id]] = Field(default_factory=list, max_length=MAX_PUSH_BATCH)
+
+
+class DevicePublic(BaseModel):
+    device_id: str
+    high_seq: int | None
+    high_mutation_id: str | None
+    known: list[str]

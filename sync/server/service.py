@@ -20,7 +20,7 @@ from sync.protocol import (
     ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
     record_hash, set_digest_of, shapes,
 )
-from sync.server import attachments
+from sync.server import attachments, devices
 from sync.server.accounts import User
 from sync.server.db import conflict, mutation, reallocation, record, sync_counter
 from sync.server.scope import CORE, in_scope, revocations
@@ -371,8 +371,13 @@ def _follow_scope(ctx: _Push, entity: str, record_id: str, old: dict, fields: di
         _bump(ctx, sa.and_(record.c.entity == "school", record.c.id == new["school_id"]))
 
 
-def push(conn: Connection, user: User, mutations: list[dict]) -> list[dict]:
-    """Apply an ordered batch of mutations inside the caller's write transaction."""
+def push(conn: Connection, user: User, mutations: list[dict],
+         device_acked: dict | None = None) -> list[dict]:
+    """Apply an ordered batch of mutations inside the caller's write transaction.
+
+    ``device_acked`` ({"device_id", "seq"}: the highest of its own outbox numbers the
+    laptop knows the server stored) lets the server refuse, before applying anything, a
+    batch from a store put back from an older copy (``devices.DeviceRewound``)."""
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1)
                  .values(value=sync_counter.c.value))  # the lock that orders all pushes
     ctx = _Push(conn, user, current_seq(conn))
@@ -385,7 +390,9 @@ def push(conn: Connection, user: User, mutations: list[dict]) -> list[dict]:
     for start in range(0, len(ids), 500):
         known.update((row.mutation_id, row) for row in conn.execute(
             sa.select(mutation).where(mutation.c.mutation_id.in_(ids[start:start + 500]))))
+    devices.check_acked(conn, mutations, device_acked, set(known))
     met: set[str] = set()
+    stored: list[dict] = []  # new mutations whose result is stored (for devices' marks)
     for m in mutations:
         digest_ = payload_hash(m)
         if m["mutation_id"] in met:
@@ -424,7 +431,9 @@ def push(conn: Connection, user: User, mutations: list[dict]) -> list[dict]:
         conn.execute(_INSERT_MUTATION, dict(
             mutation_id=m["mutation_id"], user_id=user.id, device_id=m["device_id"],
             payload_hash=digest_, result=result, created_at=ctx.now))
+        stored.append(m)
         results.append(result)
+    devices.note_pushed(conn, user, stored, ctx.now)
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))
     states: dict[tuple[str, str], dict | None] = {}
     for result, m in zip(results, mutations):

@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from sync.protocol import ACCEPTED_SCHEMA_VERSIONS, MAX_PULL_LIMIT
-from sync.server import service
+from sync.server import devices, service
 from sync.server.api.deps import ConnDep, CurrentUser, check_schema, schema_message
 from sync.server.db import write_transaction
-from sync.server.schemas import DigestIn, DigestPublic, PullPublic, PushIn, PushPublic
+from sync.server.schemas import (
+    DeviceIn, DevicePublic, DigestIn, DigestPublic, PullPublic, PushIn, PushPublic,
+)
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(check_schema)],
                    responses={401: {"description": "Not signed in"},
@@ -24,9 +26,17 @@ def push(body: PushIn, user: CurrentUser, conn: ConnDep) -> dict:
     """Apply an ordered batch of outbox entries; one result per entry, in order."""
     if body.schema_version not in ACCEPTED_SCHEMA_VERSIONS:
         raise HTTPException(426, schema_message(body.schema_version))
-    with write_transaction(conn):
-        results = service.push(conn, user, [m.model_dump() for m in body.mutations])
-        cursor = service.current_seq(conn)
+    acked = body.device_acked.model_dump() if body.device_acked else None
+    try:
+        with write_transaction(conn):
+            results = service.push(conn, user, [m.model_dump() for m in body.mutations],
+                                   acked)
+            cursor = service.current_seq(conn)
+    except devices.DeviceRewound as exc:
+        log.info("push", extra={"event": "push_device_rewound", "user_id": user.id,
+                                "mutations": len(body.mutations)})
+        return {"results": [], "cursor": 0, "device_rewound": True,
+                "device_high_seq": exc.high_seq}
     counts = Counter(r["status"] for r in results)
     log.info("push", extra={"event": "push", "user_id": user.id, "mutations": len(results),
                             **{f"n_{k}": v for k, v in counts.items()}})
@@ -54,3 +64,12 @@ def digest(body: DigestIn, user: CurrentUser, conn: ConnDep) -> dict:
     log.info("digest", extra={"event": "digest", "user_id": user.id, "match": answer["match"],
                               "count": answer["count"]})
     return answer
+
+
+@router.post("/device", response_model=DevicePublic)
+def device(body: DeviceIn, user: CurrentUser, conn: ConnDep) -> dict:
+    """The highest outbox number (and its mutation id) stored from this laptop store, and
+    which of the given mutation ids you have pushed: a laptop whose push was refused as
+    coming from an older copy of its store asks which of its unsent changes are here."""
+    with conn.begin():
+        return devices.device_mark(conn, user, body.device_id, body.mutation_ids)
