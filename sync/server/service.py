@@ -482,8 +482,8 @@ def _ids_problem(m: dict) -> str | None:
     return (rules.id_problem(m["mutation_id"], "The change's id")
             or rules.id_problem(m["device_id"], "The laptop's device id")
             or rules.id_problem(m["record_id"])
-            or rules.text_problem(m["entity"], 40) and "The record type is not one the server "
-                                                       "knows.")
+            or ((not m["entity"] or rules.text_problem(m["entity"], 40))
+                and "The record type is not one the server knows."))
 
 
 def _retry(m: dict, message: str) -> dict:
