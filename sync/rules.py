@@ -233,13 +233,18 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
             return None
     elif kind in ("text", "choice", "date", "datetime", "json", "sha256"):
         limit = rule.max_length or LONG_TEXT
-        allowed = frozenset(rule.choices or ()) | ({""} if nullable else set())
+        allowed = frozenset(rule.choices or ())
         json_type = rule.json_type
+
+        # An optional choice, date or time may be empty text (what a form's blank gives).
+        blank_ok = nullable and kind in ("choice", "date", "datetime")
 
         def check(value):
             problem = _number_problem(value) or text_problem(value, limit)
             if problem is not None:
                 return problem
+            if blank_ok and value == "":
+                return None
             if kind == "choice" and value not in allowed:
                 return f"must be one of: {', '.join(map(str, rule.choices))}"
             if kind == "date":

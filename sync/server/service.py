@@ -256,9 +256,12 @@ _DUPLICATE = sa.select(record.c.id).where(record.c.entity == sa.bindparam("entit
 def _check_unique(ctx: _Push, entity: str, record_id: str, rec, fields: dict) -> None:
     """Refuse a change that would give a second record the unique key (``sync.rules``) of
     another one, tombstones included: every laptop keeps tombstones, under a UNIQUE index.
-    The index on ``record.unique_key`` makes it atomic; this says why."""
+    The unique index on ``record.unique_key`` is what makes it hold: a new record that
+    breaks it fails its INSERT, and ``push`` rejects it with the same reason (so the
+    common case, a new record, costs no extra query). An edit of an existing record's
+    key fields is checked here first."""
     names = rules.unique_fields().get(entity)
-    if names is None or (rec is not None and not any(n in fields for n in names)):
+    if names is None or rec is None or not any(n in fields for n in names):
         return
     data = {**rec.data, **fields} if rec is not None else fields
     key = rules.unique_key(entity, data)
@@ -453,8 +456,8 @@ def push(conn: Connection, user: User, mutations: list[dict]) -> list[dict]:
             result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": exc.code,
                       "error": str(exc), "seq": None, "conflicts": []}
         except sa.exc.IntegrityError:
-            # The unique index caught what _check_unique did not (it should not happen:
-            # pushes are serialised by the counter's lock).
+            # Only the unique index on (entity, unique_key) can refuse a write here: a new
+            # record repeating another's key (see _check_unique).
             savepoint.rollback()
             result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
                       "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),

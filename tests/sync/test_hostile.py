@@ -232,3 +232,27 @@ def test_a_tombstone_keeps_its_unique_key(service, laptops):
     lead = laptops("lead")
     service.engine(lead, "lead").sync()
     assert lead.get("form_answer", answer)["value"] == "2"
+
+
+def test_two_new_answers_to_one_item_in_one_batch_keep_only_the_first(world):
+    """The unique index itself refuses the second (a new record costs no look-up): the
+    first is applied, the second rejected with the reason, and the batch goes on."""
+    token = world.service.tokens["a"]
+    completion = world.records["form_completion"]
+    first, second, after = (str(uuid.uuid4()) for _ in range(3))
+    results = raw_push(world.server, token, [
+        mutation("form_answer", first, "create", {"completion_id": completion,
+                                                  "item_id": "q9", "value": "1"}),
+        mutation("form_answer", second, "create", {"completion_id": completion,
+                                                   "item_id": "q9", "value": "2"}),
+        mutation("form_answer", after, "create", {"completion_id": completion,
+                                                  "item_id": "q10", "value": "3"}),
+    ]).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["code"] == 422
+    assert "already has an answer to item 'q9'" in results[1]["error"]
+    answers = world.server_records("form_answer")
+    assert first in answers and after in answers and second not in answers
+    for store, who in ((world.lead, "lead"), (world.admin, "admin")):
+        assert not world.engine(store, who).errors
+        assert store.get("form_answer", first)["value"] == "1"

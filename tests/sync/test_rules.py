@@ -79,6 +79,10 @@ def test_a_valid_value_passes(entity, name):
     assert rules.problems(entity, {name: valid_value(f)}) == {}
     if f.nullable:
         assert rules.problems(entity, {name: None}) == {}
+        if f.rule.kind in ("choice", "date", "datetime"):
+            assert rules.problems(entity, {name: ""}) == {}  # a blank in a form
+    elif f.rule.kind in ("choice", "date", "datetime"):
+        assert set(rules.problems(entity, {name: ""})) == {name}
 
 
 @pytest.mark.parametrize("entity,name", FIELDS)
