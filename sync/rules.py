@@ -142,7 +142,7 @@ DECLARED: dict[str, dict[str, Rule]] = {
     "form_answer": {"item_id": text(NAME), "value": Rule("json", max_length=LONG_TEXT)},
     "observation": {
         "lesson": text(SHORT_TEXT), "scheme_name": text(NAME),
-        "interval_seconds": integer(1, 86400), "status": choice(OBSERVATION_STATUSES),
+        "interval_seconds": integer(1, INT_MAX), "status": choice(OBSERVATION_STATUSES),
         "observation_version": integer(1, INT_MAX), "supersedes": REFERENCE,
         "started_at": DATETIME, "ended_at": DATETIME,
     },

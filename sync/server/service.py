@@ -263,7 +263,7 @@ def _check_unique(ctx: _Push, entity: str, record_id: str, rec, fields: dict) ->
     names = rules.unique_fields().get(entity)
     if names is None or rec is None or not any(n in fields for n in names):
         return
-    data = {**rec.data, **fields} if rec is not None else fields
+    data = {**rec.data, **fields}
     key = rules.unique_key(entity, data)
     if key is not None and ctx.conn.execute(
             _DUPLICATE, {"entity": entity, "key": key, "id": record_id}).first() is not None:

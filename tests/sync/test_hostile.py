@@ -20,7 +20,7 @@ from sync import rules
 from sync.client import sync_status
 from sync.client.engine import SyncEngine
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
-from tests.sync.conftest import KEY, build_service, mutation
+from tests.sync.conftest import KEY, _start, build_service, mutation, postgres_database
 from tests.sync.hostile import hostile_values, raw_body
 
 
@@ -113,10 +113,25 @@ class World:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory):
-    server = request.getfixturevalue(f"{request.param}_server")
-    w = World(server, tmp_path_factory.mktemp(f"hostile-{request.param}"))
-    yield w
-    w.close()
+    """A server of its own (the world's coding scheme reaches every user of a server, so it
+    must not appear in other tests' pulls)."""
+    tmp = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    admin = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{(tmp / 'server.db').as_posix()}"
+    else:
+        admin, name = postgres_database("fieldnote_hostile")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    server = _start(url, tmp)
+    w = World(server, tmp)
+    try:
+        yield w
+    finally:
+        w.close()
+        server.stop()
+        if admin is not None:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
 
 
 def _assert_rejected(results, expected):
