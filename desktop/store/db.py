@@ -20,9 +20,12 @@ import sqlcipher3
 import sqlite_utils
 
 from desktop.store import walguard
-from desktop.store.errors import CorruptStore, NewerSchema, NotAFieldnoteStore, StoreError
+from desktop.store.errors import (
+    CorruptStore, NewerSchema, NotAFieldnoteStore, StoreError, ValidationError,
+)
 from desktop.store.private import make_private_dir, make_private_file
 from desktop.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SYNCABLE
+from sync import rules
 
 SYNC_FIELDS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 SENT_KEPT_DAYS = 30  # how long an acknowledged outbox entry is kept (see Store.prune_sent)
@@ -228,6 +231,10 @@ class Store:
         unknown = set(values) - self.columns(entity)
         if unknown:
             raise StoreError(f"{entity} has no field(s) {', '.join(sorted(unknown))}.")
+        # The limits the server enforces (sync.rules): nothing is queued that it would refuse.
+        problems = rules.problems(entity, values)
+        if problems:
+            raise ValidationError(problems)
 
     def get(self, entity: str, record_id: str, *, include_deleted: bool = False) -> dict | None:
         self.columns(entity)
@@ -241,6 +248,8 @@ class Store:
     def create(self, entity: str, values: dict[str, Any], *, record_id: str | None = None) -> str:
         """Insert a new record; returns its id. Writes the outbox and audit trail too."""
         self._check_fields(entity, values)
+        if record_id is not None and (problem := rules.id_problem(record_id)):
+            raise ValidationError({"id": problem})
         record_id = record_id or new_id()
         now = utc_now()
         row = dict(values, id=record_id, version=1, modified_at=now, deleted=0,

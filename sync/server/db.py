@@ -82,7 +82,12 @@ record = sa.Table(
     # The current version's ``sync.protocol.record_hash``, for the "set" digest.
     sa.Column("h1", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("h2", sa.BigInteger, nullable=False, server_default="0"),
+    # ``sync.rules.unique_key`` of the fields the store keeps unique (one form answer per
+    # completion and item, one observation event per observation and seq); null otherwise.
+    # Kept on tombstones: laptops keep them under their UNIQUE index too.
+    sa.Column("unique_key", sa.String(64), nullable=True),
     sa.Index("record_seq", "seq"),
+    sa.Index("record_unique_key", "entity", "unique_key", unique=True),
     sa.Index("record_ref", "entity", "ref_id"),
     sa.Index("record_caseworker", "entity", "caseworker_id"),
     sa.Index("record_pupil", "entity", "pupil_id"),

@@ -73,15 +73,22 @@ class UserPublic(BaseModel):
     active: bool = True
 
 
+# A mutation's ids and record type are checked per mutation by the push itself
+# (service._ids_problem: at most 36 characters, no NUL, valid Unicode), so one unfit
+# mutation is rejected (422) on its own and never fails the request; the limits are
+# documented here but not enforced by the parser.
+MutationId = Field(json_schema_extra={"minLength": 1, "maxLength": 36})
+
+
 class MutationIn(BaseModel):
     """One outbox entry, as the laptop wrote it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    mutation_id: str = Id
-    device_id: str = Id
-    entity: str = Field(min_length=1, max_length=40)
-    record_id: str = Id
+    mutation_id: str = MutationId
+    device_id: str = MutationId
+    entity: str = Field(json_schema_extra={"minLength": 1, "maxLength": 40})
+    record_id: str = MutationId
     op: Literal["create", "update", "delete"]
     fields: dict[str, Scalar] = Field(default_factory=dict, max_length=200)
     base_version: int = Field(ge=0, le=2**31)

@@ -20,6 +20,7 @@ from sync.protocol import (
     ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
     record_hash, set_digest_of, shapes,
 )
+from sync import rules
 from sync.server import attachments, devices
 from sync.server.accounts import User
 from sync.server.db import conflict, mutation, reallocation, record, sync_counter
@@ -135,7 +136,8 @@ def _normalise(value: Any) -> Any:
 
 def _denorm(conn: Connection, entity: str, record_id: str, data: dict) -> dict:
     """The scope columns copied out of a record's fields."""
-    cols = dict(ref_id=None, pupil_id=None, school_id=None, caseworker_id=None, team=None)
+    cols = dict(ref_id=None, pupil_id=None, school_id=None, caseworker_id=None, team=None,
+                unique_key=rules.unique_key(entity, data))
     if entity == "referral":
         cols.update(ref_id=record_id, pupil_id=data.get("pupil_id"),
                     school_id=data.get("school_id"), caseworker_id=data.get("caseworker_id"))
@@ -206,8 +208,11 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
     fields = {} if op == "delete" else dict(m["fields"])
     unknown = set(fields) - shape.fields
     if unknown:
-        raise Rejected(422, f"{entity} has no field(s) {', '.join(sorted(unknown))}.")
+        raise Rejected(422, f"{entity} has no field(s) "
+                            f"{', '.join(sorted(map(rules.printable, unknown)))}.")
     fields = {k: _normalise(v) for k, v in fields.items()}
+    if (problem := rules.first_problem(entity, fields)) is not None:  # what laptops can store
+        raise Rejected(422, problem)
     if rec is None and op != "create":
         raise Retry(f"This {entity} is not on the server yet.")
     # (An admin sees every record that exists: no second query for them.)
@@ -239,7 +244,30 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
             raise Rejected(422, "sha256 must be 64 lowercase hexadecimal digits.")
         if not attachments.may_reference(ctx.conn, ctx.user, fields["sha256"]):
             raise Retry("The attachment's file has not been uploaded yet.")
+    _check_unique(ctx, entity, m["record_id"], rec, fields)
     return fields
+
+
+_DUPLICATE = sa.select(record.c.id).where(record.c.entity == sa.bindparam("entity"),
+                                          record.c.unique_key == sa.bindparam("key"),
+                                          record.c.id != sa.bindparam("id")).limit(1)
+
+
+def _check_unique(ctx: _Push, entity: str, record_id: str, rec, fields: dict) -> None:
+    """Refuse a change that would give a second record the unique key (``sync.rules``) of
+    another one, tombstones included: every laptop keeps tombstones, under a UNIQUE index.
+    The unique index on ``record.unique_key`` is what makes it hold: a new record that
+    breaks it fails its INSERT, and ``push`` rejects it with the same reason (so the
+    common case, a new record, costs no extra query). An edit of an existing record's
+    key fields is checked here first."""
+    names = rules.unique_fields().get(entity)
+    if names is None or rec is None or not any(n in fields for n in names):
+        return
+    data = {**rec.data, **fields}
+    key = rules.unique_key(entity, data)
+    if key is not None and ctx.conn.execute(
+            _DUPLICATE, {"entity": entity, "key": key, "id": record_id}).first() is not None:
+        raise Rejected(422, rules.duplicate_message(entity, data))
 
 
 def _apply(ctx: _Push, m: dict) -> dict:
@@ -385,7 +413,10 @@ def push(conn: Connection, user: User, mutations: list[dict],
     waiting: set[tuple[str, str]] = set()
     # Mutation ids already stored, fetched for the whole batch at once; an id repeated
     # within the batch is looked up again when met (its first copy is stored by then).
-    ids = list({m["mutation_id"] for m in mutations})
+    # Ids no database can store (NUL, broken Unicode) are refused one by one and not stored.
+    unfit = {i: problem for i, m in enumerate(mutations)
+             if (problem := _ids_problem(m)) is not None}
+    ids = list({m["mutation_id"] for i, m in enumerate(mutations) if i not in unfit})
     known = {}
     for start in range(0, len(ids), 500):
         known.update((row.mutation_id, row) for row in conn.execute(
@@ -393,7 +424,12 @@ def push(conn: Connection, user: User, mutations: list[dict],
     devices.check_acked(conn, mutations, device_acked, set(known))
     met: set[str] = set()
     stored: list[dict] = []  # new mutations whose result is stored (for devices' marks)
-    for m in mutations:
+    for i, m in enumerate(mutations):
+        if i in unfit:
+            results.append({"mutation_id": rules.printable(m["mutation_id"]),
+                            "status": "rejected", "code": 422,
+                            "error": unfit[i], "seq": None, "conflicts": []})
+            continue
         digest_ = payload_hash(m)
         if m["mutation_id"] in met:
             prior = conn.execute(sa.select(mutation).where(
@@ -426,6 +462,13 @@ def push(conn: Connection, user: User, mutations: list[dict],
             savepoint.rollback()
             result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": exc.code,
                       "error": str(exc), "seq": None, "conflicts": []}
+        except sa.exc.IntegrityError:
+            # Only the unique index on (entity, unique_key) can refuse a write here: a new
+            # record repeating another's key (see _check_unique).
+            savepoint.rollback()
+            result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
+                      "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),
+                      "seq": None, "conflicts": []}
         else:
             savepoint.commit()
         conn.execute(_INSERT_MUTATION, dict(
@@ -445,6 +488,14 @@ def push(conn: Connection, user: User, mutations: list[dict],
             if states[key] is not None:
                 result["record"] = dict(states[key])
     return results
+
+
+def _ids_problem(m: dict) -> str | None:
+    return (rules.id_problem(m["mutation_id"], "The change's id")
+            or rules.id_problem(m["device_id"], "The laptop's device id")
+            or rules.id_problem(m["record_id"])
+            or ((not m["entity"] or rules.text_problem(m["entity"], 40))
+                and "The record type is not one the server knows."))
 
 
 def _retry(m: dict, message: str) -> dict:

@@ -198,7 +198,7 @@ def test_the_pull_page_rendered_as_json_equals_the_pull_page(tmp_path):
                                                  "school_id": school, "year_group": 5}),
              mutation("referral", referral, "create", {
                  "pupil_id": pupil, "school_id": school, "referral_date": "2026-11-02",
-                 "reason": "r", "concern": "line\nbreak \u2014 dash", "caseworker_id": worker})]
+                 "reason": "other", "concern": "line\nbreak \u2014 dash", "caseworker_id": worker})]
     batch += [mutation("visit", str(uuid.uuid4()), "create", {
         "referral_id": referral, "visit_date": "2026-11-10", "visit_type": "review",
         "notes": f"visit {i}"}) for i in range(5)]

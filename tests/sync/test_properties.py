@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from desktop.caseload import vocab
 from desktop.store import Store
 from sync.client.engine import SyncEngine
 from sync.client.local import pending_fields
@@ -19,6 +20,7 @@ from tests.sync.conftest import KEY, PASSWORD, _start
 EDITABLE = {"school": ["name", "area"], "pupil": ["first_name", "upn"],
             "referral": ["concern", "source"], "visit": ["notes", "attendees"]}
 VALUES = ["a", "b", "c", "d"]  # few values, so equal and clashing edits both happen
+SOURCES = list(vocab.REFERRAL_SOURCES)  # a referral's source is one of these (sync.rules)
 
 ops = st.lists(st.tuples(
     st.integers(0, 2),  # which laptop
@@ -113,7 +115,8 @@ def test_random_offline_work_converges_and_loses_no_edit(property_server, script
                     if held:
                         record_id = held[pick % len(held)]
                         name = EDITABLE[entity][choice % 2]
-                        value = f"{VALUES[choice % 4]}{who}"
+                        value = f"{VALUES[choice % 4]}{who}" if name != "source" \
+                            else SOURCES[choice // 2 % 2 * 3 + who]  # distinct per laptop, as above
                         store.update(entity, record_id, {name: value})
                         # [7]: the edits this laptop had seen when it made this one
                         edits.append([entity, record_id, name, value, who, step, None,

@@ -281,7 +281,7 @@ def test_an_edit_meeting_finalised_evidence_is_a_conflict(service, laptops):
     form = a.create("form_completion", {
         "pupil_id": service.ids["pupil"], "referral_id": service.ids["referral"],
         "pack_id": "sdq-teacher-4-17", "pack_version": "1", "informant": "teacher",
-        "age_band": "4-17", "completed_by": "Ms Reed", "completed_on": "2026-11-20",
+        "age_band": "4-17", "completed_by": "teacher", "completed_on": "2026-11-20",
         "time_point": "T1", "respondent": "Ms Reed"})
     service.engine(a, "a").sync()
     service.engine(lead, "lead").sync()
