@@ -81,7 +81,7 @@ def test_a_laptop_restored_from_an_older_copy_loses_no_edit(service, laptops, tm
         restored_visit = laptop.create("visit", {"referral_id": referral,
                                                  "visit_date": "2026-11-27",
                                                  "visit_type": "consultation"})
-        laptop.update("referral", referral, {"outcome": "ongoing"})
+        laptop.update("referral", referral, {"outcome": "improved_in_school"})
         report = service.engine(laptop, "a").sync()
 
         assert report.device_renewed and report.renumbered == 3
@@ -91,7 +91,7 @@ def test_a_laptop_restored_from_an_older_copy_loses_no_edit(service, laptops, tm
         server = _server_records(service)
         # Edits the server lacked are there; the newer copy's work is back on the laptop.
         assert server[("visit", restored_visit)]["fields"]["visit_type"] == "consultation"
-        assert server[("referral", referral)]["fields"]["outcome"] == "ongoing"
+        assert server[("referral", referral)]["fields"]["outcome"] == "improved_in_school"
         assert server[("referral", referral)]["fields"]["source"] == "school"
         assert laptop.get("visit", newer_visit)["notes"] == "Settled in maths."
         # The concern was changed in both copies: kept as a conflict, not dropped.
@@ -110,7 +110,7 @@ def test_a_laptop_restored_from_an_older_copy_loses_no_edit(service, laptops, tm
         service.engine(lead, "lead").sync()
         for store in (lead, laptop):
             assert store.get("referral", referral)["concern"] == "Hides under the table."
-            assert store.get("referral", referral)["outcome"] == "ongoing"
+            assert store.get("referral", referral)["outcome"] == "improved_in_school"
             assert store.get("visit", restored_visit)["notes"] == "Met the SENCo."
             assert store.get("visit", newer_visit)["notes"] == "Settled in maths."
         assert _server_records(service)[("referral", referral)]["fields"]["concern"] == \
@@ -140,7 +140,7 @@ def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, lapt
         _copy_closed(laptop, copy)
         laptop = _reopen(path, opened)
         laptop.update("referral", referral, {"concern": "Newer copy's words."})
-        laptop.update("referral", referral, {"outcome": "improving"})
+        laptop.update("referral", referral, {"outcome": "psp_completed"})
         service.engine(laptop, "a").sync()
         laptop.close()
 
@@ -150,8 +150,8 @@ def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, lapt
         old_device = laptop.device_id
         report = service.engine(worker, "a").sync()
         assert not report.device_renewed  # nothing to send, nothing at risk yet
-        assert laptop.get("referral", referral)["outcome"] == "improving"
-        laptop.update("referral", referral, {"outcome": "closed well"})
+        assert laptop.get("referral", referral)["outcome"] == "psp_completed"
+        laptop.update("referral", referral, {"outcome": "managed_move"})
         report = service.engine(worker, "a").sync()
         assert report.device_renewed and report.renumbered == 1
         assert laptop.device_id == worker.device_id != old_device
@@ -163,7 +163,7 @@ def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, lapt
         assert not report.device_renewed and worker.pending_count() == 0
         lead = laptops("lead")
         service.engine(lead, "lead").sync()
-        assert lead.get("referral", referral)["outcome"] == "closed well"
+        assert lead.get("referral", referral)["outcome"] == "managed_move"
         assert lead.get("referral", referral)["concern"] == "After the restore."
     finally:
         for store in opened:
@@ -196,7 +196,7 @@ def test_a_lost_reply_or_pruned_outbox_is_not_taken_for_a_restore(service, lapto
     laptop = laptops("a")
     referral = service.ids["referral"]
     service.engine(laptop, "a").sync()
-    laptop.update("referral", referral, {"outcome": "ongoing"})
+    laptop.update("referral", referral, {"outcome": "improved_in_school"})
     service.engine(laptop, "a").sync()
     device = laptop.device_id
     assert restore.acked(laptop)["seq"] >= 1
@@ -253,7 +253,7 @@ def test_the_server_refuses_a_regressed_push_and_applies_nothing(service):
         ["applied"] * 3
     before = _server_records(service)[("referral", referral)]
 
-    stale = mutation("referral", referral, fields={"outcome": "lost?"}, base=1,
+    stale = mutation("referral", referral, fields={"outcome": "referred_on"}, base=1,
                      device=device, seq=2)
     body = {"schema_version": SCHEMA_VERSION, "mutations": [first[0], stale],
             "device_acked": {"device_id": device, "seq": 1}}
@@ -271,7 +271,7 @@ def test_the_server_refuses_a_regressed_push_and_applies_nothing(service):
     answer = api.post("/sync/push", token, body).json()
     assert not answer["device_rewound"] and len(answer["results"]) == 2
     # Above the mark, nothing is at risk: applied.
-    later = mutation("referral", referral, fields={"outcome": "ongoing"}, base=1,
+    later = mutation("referral", referral, fields={"outcome": "improved_in_school"}, base=1,
                      device=device, seq=4)
     body = {"schema_version": SCHEMA_VERSION, "mutations": [later],
             "device_acked": {"device_id": device, "seq": 1}}

@@ -1,13 +1,13 @@
 """Each laptop store's highest outbox number seen, to detect a store restored from a copy.
 
-Revision ID: 0005_device
-Revises: 0004
+Revision ID: 0006_device
+Revises: 0005_unique_key
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_device"
-down_revision = "0004"
+revision = "0006_device"
+down_revision = "0005_unique_key"
 branch_labels = None
 depends_on = None
 
