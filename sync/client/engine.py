@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,14 +18,15 @@ from typing import Any, Callable
 
 from desktop.store import Store, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.client import attachments, content, local
-from sync.client.errors import Refused, SyncError
+from sync.client import attachments, content, local, quarantine
+from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
 from sync.client.transport import Transport
 from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
 LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
 SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
+log = logging.getLogger("fieldnote.sync")
 
 
 @dataclass
@@ -47,6 +49,7 @@ class SyncReport:
     attachments_waiting: int = 0  # files that could not be moved this time (either way)
     packs_installed: int = 0  # packs and templates installed (or updated) from the server
     packs_removed: int = 0  # packs the server withdrew, removed from this laptop
+    quarantined: int = 0  # pulled records this laptop could not store (sync.client.quarantine)
     errors: list[str] = field(default_factory=list)
 
 
@@ -142,11 +145,26 @@ class SyncEngine:
                 self._refresh_token(me)
                 self.store.prune_sent()
         except SyncError as exc:
-            local.set_state(self.store, "last_error", str(exc))
+            self._remember_error(exc)
             raise
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, a clear sync error
+            # A server answering garbage the checks above did not foresee, a connection
+            # broken part way, this laptop's store refusing a write: never a traceback for
+            # the person syncing. Local data is as it was after the last completed step.
+            log.exception("sync failed")
+            error = SyncError(describe_failure(exc))
+            self._remember_error(error)
+            raise error from exc
         local.set_state(self.store, "last_error", "")
+        local.set_state(self.store, "last_error_kind", "")
         local.set_state(self.store, "last_synced_at", utc_now())
         return report
+
+    def _remember_error(self, exc: SyncError) -> None:
+        with contextlib.suppress(Exception):  # a store that cannot be written says so itself
+            local.set_state(self.store, "last_error", str(exc))
+            local.set_state(self.store, "last_error_kind",
+                            "offline" if isinstance(exc, Unreachable) else "error")
 
     @contextlib.contextmanager
     def _large_cache(self):
@@ -195,7 +213,8 @@ class SyncEngine:
         known = local.get_state(self.store, "user_id")
         if known and known != me["id"]:
             status = local.sync_status(self.store)
-            waiting = status.changes_waiting + status.attention_count
+            # Quarantined records are the server's, not the previous user's edits.
+            waiting = status.changes_waiting + status.attention_count - len(status.quarantined)
             if waiting:
                 who = local.get_state(self.store, "username") or "the previous user"
                 raise SyncError(
@@ -269,7 +288,7 @@ class SyncEngine:
                     if result.get("record") is not None:
                         states[key] = result["record"]
                 pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
-                self._apply_states(list(states.values()), pending=pending)
+                self._apply_safely(list(states.values()), report, pending=pending)
         return report
 
     @staticmethod
@@ -351,21 +370,58 @@ class SyncEngine:
 
     def _apply_page(self, page: dict, report: SyncReport, *, force: bool) -> None:
         with self._unchecked_references(), self.store.transaction():
-            report.received += self._apply_states(page["records"], force=force)
+            report.received += self._apply_safely(page["records"], report, force=force)
             for item in page["revoked"]:
                 self._revoke(item["id"], report)
             local.set_state(self.store, "cursor", str(page["next_cursor"]))
 
-    @contextlib.contextmanager
     def _unchecked_references(self):
         """Apply server data without per-row foreign-key checks: a page may bring a visit
         before its referral (each record comes once, at its latest change), and the server
         has already checked every reference when it accepted the change."""
-        self.store.conn.execute("PRAGMA foreign_keys = OFF")
+        return self.applying(self.store)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def applying(store: Store):
+        """``_unchecked_references`` for any store (quarantine retries)."""
+        store.conn.execute("PRAGMA foreign_keys = OFF")
         try:
             yield
         finally:
-            self.store.conn.execute("PRAGMA foreign_keys = ON")
+            store.conn.execute("PRAGMA foreign_keys = ON")
+
+    @staticmethod
+    def apply_to(store: Store, states: list[dict], *, force: bool = False) -> int:
+        """``_apply_states`` on ``store`` with no server at hand (a quarantine retry); the
+        caller holds the transaction and ``applying``."""
+        engine = SyncEngine.__new__(SyncEngine)  # applying needs the store alone
+        engine.store = store
+        return engine._apply_states(states, force=force)
+
+    def _apply_safely(self, states: list[dict], report: SyncReport, *, force: bool = False,
+                      pending: dict[tuple[str, str], set[str]] | None = None) -> int:
+        """``_apply_states``, but no record can stop the rest: the batch is tried whole (in
+        a savepoint); if any record fails, each is applied on its own and those that fail
+        are quarantined with the reason (``sync.client.quarantine``). The caller's
+        transaction then stores the cursor as usual."""
+        try:
+            with self.store.transaction():
+                changed = self._apply_states(states, force=force, pending=pending)
+                quarantine.settle_applied(self.store, states, force=force)
+            return changed
+        except quarantine.APPLY_ERRORS:
+            pass  # rolled back to the savepoint: find the record(s) at fault
+        changed = 0
+        for state in states:
+            try:
+                with self.store.transaction():
+                    changed += self._apply_states([state], force=force, pending=pending)
+                    quarantine.settle_applied(self.store, [state], force=force)
+            except quarantine.APPLY_ERRORS as exc:
+                quarantine.hold(self.store, state, quarantine.reason_for(exc))
+                report.quarantined += 1
+        return changed
 
     def _apply_state(self, state: dict, *, force: bool = False) -> int:
         """Apply one record as the server holds it (see ``_apply_states``)."""
@@ -404,6 +460,7 @@ class SyncEngine:
             current = self.store.rows_by_id(entity, ids)
             items = []
             for state in todo:
+                quarantine.check_values(entity, state["fields"])
                 mine_pending = unsent.get(state["id"], set())
                 row = current.get(state["id"])
                 versions = dict(state["field_versions"])
@@ -433,6 +490,7 @@ class SyncEngine:
         """After a full re-sync: what the server no longer gives this user leaves."""
         held = {(e, i) for e, i, _ in local.held_versions(self.store)}
         gone = held - seen
+        quarantine.settle_gone(self.store, gone)
         referrals = [i for e, i in gone if e == "referral"]
         with self._unchecked_references(), self.store.transaction():
             for referral_id in referrals:

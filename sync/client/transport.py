@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from sync.client.errors import AuthError, Refused, SchemaMismatch, SyncError
+from sync.client.errors import AuthError, Refused, SchemaMismatch, SyncError, Unreachable
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
@@ -82,7 +82,7 @@ class Transport:
                 problem = f"HTTP {response.status_code}"
                 continue
             return response
-        raise SyncError(f"The server could not be reached ({problem}) after "
+        raise Unreachable(f"The server could not be reached ({problem}) after "
                         f"{self.retries + 1} tries. Your changes are kept and will be sent "
                         "next time.")
 
