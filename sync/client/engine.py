@@ -59,10 +59,14 @@ def _need(condition: bool, what: str) -> None:
                         "was changed.")
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON true is no number
+
+
 def _check_state(state: Any) -> None:
     _need(isinstance(state, dict), "record is not an object")
     _need(isinstance(state.get("entity"), str) and isinstance(state.get("id"), str), "record id")
-    _need(isinstance(state.get("version"), int) and state["version"] >= 1, "record version")
+    _need(_is_int(state.get("version")) and state["version"] >= 1, "record version")
     _need(isinstance(state.get("fields"), dict), "record fields")
     _need(isinstance(state.get("field_versions"), dict), "field versions")
     _need(isinstance(state.get("deleted"), bool), "deleted flag")
@@ -85,7 +89,7 @@ def _check_page(page: dict, cursor: int) -> None:
     _need(isinstance(page.get("records"), list), "records")
     _need(isinstance(page.get("revoked"), list), "revoked")
     _need(isinstance(page.get("has_more"), bool), "has_more")
-    _need(isinstance(page.get("next_cursor"), int) and page["next_cursor"] >= cursor, "cursor")
+    _need(_is_int(page.get("next_cursor")) and page["next_cursor"] >= cursor, "cursor")
     for state in page["records"]:
         _check_state(state)
     for item in page["revoked"]:
@@ -520,7 +524,7 @@ class SyncEngine:
             answer = self.transport.post("/sync/digest",
                                          {"digest": self.local_digest(DIGEST_SORTED)})
         _need(isinstance(answer.get("match"), bool)
-              and isinstance(answer.get("server_cursor"), int), "digest answer")
+              and _is_int(answer.get("server_cursor")), "digest answer")
         report.digest_match = answer["match"]
         if answer["match"] or answer["server_cursor"] > self.cursor:
             return answer["match"]  # equal, or merely behind: the next pull catches up
