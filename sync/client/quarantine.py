@@ -77,13 +77,13 @@ def reason_for(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, NotStorable):
         return f"A value cannot be stored here ({text})."
-    match = re.match(r"UNIQUE constraint failed: (.*)", text)
+    match = re.match(r"(UNIQUE|NOT NULL) constraint failed: (.*)", text)
     if match:
-        return ("Another record here already has the same "
-                f"{match[1].replace('_', ' ')}, which must be unique.")
-    match = re.match(r"NOT NULL constraint failed: (.*)", text)
-    if match:
-        return f"A required detail is missing ({match[1].replace('_', ' ')})."
+        names = " and ".join(c.strip().split(".")[-1].replace("_", " ")
+                             for c in match[2].split(","))
+        if match[1] == "NOT NULL":
+            return f"A required detail is missing ({names})."
+        return f"Another record here has the same {names}; that must be unique."
     match = re.match(r"CHECK constraint failed: (.*)", text)
     if match:
         return f"A value is not one this version of Fieldnote accepts ({match[1]})."
