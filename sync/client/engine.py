@@ -278,8 +278,27 @@ class SyncEngine:
             if not batch_rows:
                 continue
             batch = [self._wire(e) for e in batch_rows]
-            answer = self.transport.post("/sync/push", {"schema_version": SCHEMA_VERSION,
-                                                        "mutations": batch})
+            try:
+                answer = self.transport.post("/sync/push", {"schema_version": SCHEMA_VERSION,
+                                                            "mutations": batch})
+            except Refused as exc:
+                if exc.status != 413:
+                    raise
+                if len(batch_rows) > 1:
+                    # Too large for the server's body limit: the same entries, in order, in
+                    # smaller batches (for the rest of this sync).
+                    self.batch_size = max(1, len(batch_rows) // 2)
+                    entries = batch_rows + entries
+                    continue
+                # One change alone is above the limit: it can never be sent. It needs
+                # attention, and the rest of the queue carries on.
+                row = batch_rows[0]
+                with self.store.transaction():
+                    self.store.mark_rejected(row["mutation_id"], str(exc))
+                report.rejected += 1
+                waiting.add((row["entity"], row["record_id"]))
+                queued[(row["entity"], row["record_id"])].pop(row["mutation_id"], None)
+                continue
             results = _check_push(answer, batch)
             with self._unchecked_references(), self.store.transaction():
                 states: dict[tuple[str, str], dict] = {}

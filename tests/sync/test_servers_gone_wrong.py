@@ -142,3 +142,57 @@ def test_the_status_bar_says_the_sync_failed_and_why(store):
             SyncEngine(store, url, "token").sync()
     text, tip = status_text(store)
     assert text.startswith("Sync failed · ") and "not understood" in tip
+
+
+class SizeLimited(http.server.BaseHTTPRequestHandler):
+    """A server whose push body limit takes at most three changes, and never one naming
+    'huge': it answers 413 like the real server's limit."""
+
+    received: list[str] = []
+
+    def do_POST(self):
+        data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        path = self.path.split("?")[0]
+        if path == "/sync/push":
+            mutations = data["mutations"]
+            if len(mutations) > 3 or any("huge" in json.dumps(m) for m in mutations):
+                return self._send(413, {"detail": "The request body may be at most 16 MB here."})
+            self.received.extend(m["mutation_id"] for m in mutations)
+            return self._send(200, {"cursor": 1, "results": [
+                {"mutation_id": m["mutation_id"], "status": "applied", "code": 200}
+                for m in mutations]})
+        self._send(200, {"match": True, "server_cursor": 0, "algorithm": "set"})
+
+    def do_GET(self):
+        if self.path.startswith("/sync/pull"):
+            return self._send(200, {"records": [], "revoked": [], "next_cursor": 0,
+                                    "has_more": False})
+        self._send(404, {"detail": "Not Found"})
+
+    def _send(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_push_too_large_for_the_server_is_sent_in_smaller_batches(laptops):
+    """413 on a batch: the same changes go in smaller batches, in order; a single change
+    above the limit needs attention with the reason and the rest of the queue is sent."""
+    laptop = laptops("a")
+    for i in range(9):
+        laptop.create("school", {"name": "huge" if i == 4 else f"School {i}"})
+    order = [e["mutation_id"] for e in laptop.pending_changes()]
+    SizeLimited.received = []
+    with fake_server(SizeLimited) as url:
+        report = SyncEngine(laptop, url, "token", batch_size=100).sync()
+    assert report.sent == 8 and report.rejected == 1
+    assert SizeLimited.received == [m for i, m in enumerate(order) if i != 4]
+    rejected = local.sync_status(laptop).needs_attention
+    assert len(rejected) == 1 and "at most 16 MB" in rejected[0]["last_error"]
+    assert laptop.pending_count() == 0
