@@ -159,3 +159,23 @@ def test_the_largest_legitimate_push_fits(server):
     assert r.status_code == 200, r.text[:300]
     assert len(r.request.body) < MAX_PUSH_BODY_BYTES
     assert all(res["status"] == "applied" for res in r.json()["results"])
+
+
+def test_a_value_the_database_refuses_rejects_that_change_alone(server, laptops):
+    """A caseworker record whose team is longer than the server's column (108 characters):
+    on PostgreSQL the database refuses it; that change alone is rejected with a reason (not
+    a 500, not the whole push) and the laptop's other changes reach the server. (Per-field
+    validation refuses it on both databases before it gets that far.)"""
+    from sync.client import local
+    from sync.client.engine import SyncEngine
+
+    laptop = laptops("admin")
+    worker = laptop.create("caseworker", {"name": "Sam Whitfield", "team": "T" * 108})
+    school = laptop.create("school", {"name": "Fernside Academy"})
+    report = SyncEngine(laptop, server.url, server.admin_token).sync()
+    assert laptop.pending_count() == 0
+    assert any(r["id"] == school for r in server.api.pull_all(server.admin_token))
+    rejected = {r["record_id"]: r for r in local.sync_status(laptop).needs_attention}
+    if server.database_url.startswith("postgresql") or worker in rejected:
+        assert report.rejected == 1 and rejected[worker]["last_error"]
+    assert '"status": 500' not in server.log_path.read_text()
