@@ -155,7 +155,9 @@ class SyncEngine:
             # A server answering garbage the checks above did not foresee, a connection
             # broken part way, this laptop's store refusing a write: never a traceback for
             # the person syncing. Local data is as it was after the last completed step.
-            log.exception("sync failed")
+            # INFO, not ERROR: with no logging set up, Python prints warnings and errors (with
+            # their traceback) on standard error, which is exactly what must not happen.
+            log.info("sync failed", exc_info=True)
             error = SyncError(describe_failure(exc))
             self._remember_error(error)
             raise error from exc

@@ -114,8 +114,15 @@ def test_an_unreachable_server_is_offline_not_failed(laptops):
     assert local.sync_status(laptop).last_error_kind == "offline"
 
 
-def test_the_command_line_prints_one_line_and_exits_1(monkeypatch, capsys, memory_keyring):
+def test_the_command_line_prints_one_line_and_exits_1(monkeypatch, capsys, memory_keyring,
+                                                     caplog):
+    """Nothing at warning level or above is logged either: with no logging set up, Python
+    would print it, traceback and all, on standard error."""
+    import logging
+
     from sync.client.auth import save_token
+
+    caplog.set_level(logging.DEBUG)
 
     from desktop.store import open_store
 
@@ -132,6 +139,8 @@ def test_the_command_line_prints_one_line_and_exits_1(monkeypatch, capsys, memor
         lines = captured.err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("fieldnote: "), captured.err
         assert "Traceback" not in captured.err and "not understood" in lines[0]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(r.exc_info for r in caplog.records if r.name == "fieldnote.sync")
 
 
 def test_the_status_bar_says_the_sync_failed_and_why(store):
