@@ -9,6 +9,9 @@ Three lists, each a Qt model over the store (``sync.client.local.sync_status``):
   are kept, never sent again, and never block the queue (rule 11).
 - **For review**: unsent edits of cases reallocated away from this laptop (rule 12), to be
   passed on to the new caseworker and then dismissed (``dismiss_review``).
+- **Could not be stored**: records from the server this laptop could not store, kept aside
+  with the reason (``sync.client.quarantine``); an administrator tries again (after an
+  upgrade) or dismisses them. They never stop a sync.
 
 ``install(window)`` adds Sync ▸ Needs attention… (Ctrl+Shift+E) to a ``MainWindow``;
 ``attention_count(store)`` is the number the status bar can show.
@@ -30,11 +33,11 @@ from desktop.caseload import vocab
 from desktop.dates import to_uk, to_uk_datetime
 from desktop.store import Store, StoreError
 from desktop.ui.models import ColumnsModel
-from sync.client import local
+from sync.client import local, quarantine
 from sync.client.local import DELETED, dismiss_review, resolve_conflict, sync_status
 from sync.protocol import shapes
 
-TAB_CONFLICTS, TAB_REJECTED, TAB_REVIEW = 0, 1, 2
+TAB_CONFLICTS, TAB_REJECTED, TAB_REVIEW, TAB_QUARANTINE = 0, 1, 2, 3
 
 
 def attention_count(store: Store) -> int:
@@ -380,6 +383,31 @@ class ReviewModel(_CachedRows):
                 r["reason"][:1].upper() + r["reason"][1:], to_uk_datetime(r["created_at"]))
 
 
+class QuarantineModel(_CachedRows):
+    """Records from the server this laptop could not store, oldest first."""
+
+    COLUMNS = ("Record", "Type", "Why it could not be stored", "Received", "Tries")
+
+    def _id(self, item: dict) -> int:
+        return item["seq"]
+
+    def _render(self, q: dict, namer: RecordNamer) -> tuple[str, ...]:
+        fields = q["state"].get("fields") if isinstance(q["state"], dict) else None
+        row = fields if isinstance(fields, dict) else None
+        return (quarantined_name(q, namer, row), ENTITY_LABELS.get(q["entity"], q["entity"]),
+                q["reason"], to_uk_datetime(q["created_at"]), str(q["attempts"]))
+
+
+def quarantined_name(q: dict, namer: RecordNamer, row: dict | None) -> str:
+    """The record's name from the values the server sent (it is not stored here)."""
+    try:
+        name = namer._name(q["entity"], row) if row else ""
+    except (TypeError, ValueError, AttributeError):
+        name = ""
+    return one_line(str(name), 200) if name else \
+        f"{ENTITY_LABELS.get(q['entity'], q['entity'])} (not stored here)"
+
+
 # -- the screen ---------------------------------------------------------------------------------------
 def _ask(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text)
@@ -517,9 +545,27 @@ class AttentionDialog(QDialog):
             "Remove from this list once passed on (Alt+D); the content stays on file")
         self.review.buttons.addStretch()
 
+        self.quarantine = _Tab(
+            "quarantine",
+            "These records came from the server, but this laptop could not store them, for the "
+            "reason shown. Everything else synced. After Fieldnote or a pack is updated, try "
+            "them again; dismiss one this laptop can go without. Tell your IT lead: the server "
+            "should not have accepted them.",
+            "Nothing set aside.\n\nIf a record from the server can ever not be stored on this "
+            "laptop, it waits here with the reason, and the rest of your sync carries on.",
+            QuarantineModel(self))
+        self.retry_quarantined = self.quarantine.add_button(
+            "&Try again", "retryQuarantined", self._retry_quarantined,
+            "Try storing this record again, e.g. after an update (Alt+T)")
+        self.dismiss_quarantined = self.quarantine.add_button(
+            "Dis&miss…", "dismissQuarantined", self._dismiss_quarantined,
+            "Go without this record on this laptop (Alt+M); it stays on file, and a newer "
+            "version from the server is still stored when it comes")
+        self.quarantine.buttons.addStretch()
+
         self.tabs = QTabWidget()
         self.tabs.setObjectName("attentionTabs")
-        for tab in (self.conflicts, self.rejected, self.review):
+        for tab in (self.conflicts, self.rejected, self.review, self.quarantine):
             self.tabs.addTab(tab, "")
             tab.table.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -531,7 +577,8 @@ class AttentionDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(close)
         self.reload()
-        for index, tab in enumerate((self.conflicts, self.rejected, self.review)):
+        for index, tab in enumerate((self.conflicts, self.rejected, self.review,
+                                     self.quarantine)):
             if tab.model.rowCount():
                 self.tabs.setCurrentIndex(index)  # open on the first list with something in it
                 break
@@ -547,13 +594,15 @@ class AttentionDialog(QDialog):
                 snapshots[(item["entity"], item["record_id"])] = json.loads(item["record"])
         namer = self.namer = RecordNamer(self.store, snapshots, self.pack_titles)
         for tab, items in ((self.conflicts, status.conflicts), (self.rejected, status.needs_attention),
-                           (self.review, status.review)):
+                           (self.review, status.review),
+                           (self.quarantine, status.quarantined)):
             row = tab.table.currentIndex().row()
             tab.model.reload(items, namer)
             tab.show_rows(row)
-        names = ("Conflicts", "Rejected changes", "For review")
+        names = ("Conflicts", "Rejected changes", "For review", "Could not be stored")
         for index, (name, items) in enumerate(zip(names, (status.conflicts, status.needs_attention,
-                                                          status.review))):
+                                                          status.review,
+                                                          status.quarantined))):
             self.tabs.setTabText(index, f"{name} ({len(items)})" if items else name)
         total = status.attention_count
         self.summary.setText(f"{total} item{'s' if total != 1 else ''} need{'' if total != 1 else 's'} "
@@ -563,7 +612,8 @@ class AttentionDialog(QDialog):
     def _size_columns(self) -> None:
         widths = {self.conflicts: (230, 90, 110, 180, 180, 150),
                   self.rejected: (250, 100, 200, 300, 120),
-                  self.review: (250, 110, 300, 150)}
+                  self.review: (250, 110, 300, 150),
+                  self.quarantine: (250, 110, 420, 130)}
         for tab, cols in widths.items():
             for col, width in enumerate(cols):
                 tab.table.setColumnWidth(col, width)
@@ -589,6 +639,25 @@ class AttentionDialog(QDialog):
         self.copy_review.setEnabled(bool(review))
         self.dismiss.setEnabled(bool(review))
         self.review.detail.setHtml(self._review_detail(review) if review else "")
+        held = self.quarantine.current()
+        self.retry_quarantined.setEnabled(bool(held))
+        self.dismiss_quarantined.setEnabled(bool(held))
+        self.quarantine.detail.setHtml(self._quarantine_detail(held) if held else "")
+
+    def _quarantine_detail(self, q: dict) -> str:
+        fields = q["state"].get("fields") if isinstance(q["state"], dict) else None
+        fields = fields if isinstance(fields, dict) else {}
+        name = html.escape(quarantined_name(q, self.namer, fields))
+        lines = []
+        for key, value in sorted(fields.items()):
+            try:
+                shown = self.namer.value(q["entity"], key, value)
+            except (TypeError, ValueError, AttributeError):
+                shown = repr(value)
+            lines.append(f"{field_label(key)}: {one_line(shown, 300)}")
+        return (f"<b>{name}</b> ({ENTITY_LABELS.get(q['entity'], q['entity'])}, server version "
+                f"{q['version']})<p><b>Why:</b> {html.escape(q['reason'])}</p><p>"
+                + "<br>".join(_html_text(line) for line in lines) + "</p>")
 
     def _heading(self, entity: str, record_id: str, snapshot: dict | None = None) -> str:
         name = html.escape(self.namer.describe(entity, record_id, snapshot))
@@ -691,6 +760,38 @@ class AttentionDialog(QDialog):
             return
         try:
             dismiss_review(self.store, r["seq"])
+        except StoreError as exc:
+            self.reload()
+            return self._fail(exc)
+        self.reload()
+        self.changed.emit()
+
+
+    def _retry_quarantined(self) -> None:
+        q = self.quarantine.current()
+        if q is None:
+            return
+        try:
+            still = quarantine.retry(self.store, q["seq"])
+        except StoreError as exc:
+            self.reload()
+            return self._fail(exc)
+        self.reload()
+        if still is None:
+            self.changed.emit()
+        else:
+            self._fail(f"It still cannot be stored: {still}")
+
+    def _dismiss_quarantined(self) -> None:
+        q = self.quarantine.current()
+        if q is None:
+            return
+        if not self.ask(self, "Dismiss", "Go without this record on this laptop? It stays on "
+                        "file, and a newer version from the server is still stored when it "
+                        "comes."):
+            return
+        try:
+            quarantine.dismiss(self.store, q["seq"])
         except StoreError as exc:
             self.reload()
             return self._fail(exc)

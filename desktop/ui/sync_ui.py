@@ -35,6 +35,11 @@ def status_text(store, syncing: bool = False) -> tuple[str, str]:
     if not status.server_url:
         return f"Not signed in · {changes}", "Sync ▸ Sign in… to connect to your service's server."
     last = f"last synced {to_uk_datetime(status.last_synced_at)}" if status.last_synced_at else "never synced"
+    if status.last_error and status.last_error_kind == "error":
+        # Not a network problem (an answer not understood, a store that could not be
+        # written): say the sync failed, and why, rather than "Offline".
+        return (f"Sync failed · {changes} · {last}{attention}",
+                f"{status.last_error}\nEverything is saved on this laptop.")
     if status.last_error:
         return (f"Offline · {changes} · {last}{attention}",
                 f"{status.last_error}\nEverything is saved on this laptop and will sync when "

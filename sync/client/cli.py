@@ -28,6 +28,13 @@ def register(subparsers) -> None:
     sync.add_argument("--server", help="server address (default: the last one synced with)")
     sync.add_argument("--no-verify", action="store_true",
                       help="skip the integrity check (digest) after pulling")
+    sync.add_argument("--quarantine", choices=("list", "retry", "dismiss"),
+                      help="instead of syncing, deal with records received from the server "
+                           "that this laptop could not store: list them (JSON lines), retry "
+                           "storing them (after an upgrade), or dismiss them")
+    sync.add_argument("--item", type=int, action="append", metavar="N",
+                      help="with --quarantine retry or dismiss: the item number (repeatable; "
+                           "retry without --item retries every item)")
     sync.set_defaults(func=_sync)
 
     logout = subparsers.add_parser(
@@ -77,33 +84,91 @@ def _login(args) -> int:
 
 def _sync(args) -> int:
     from desktop.store import StoreError, opened
-    from sync.client import local
-    from sync.client.auth import save_token, stored_token
-    from sync.client.engine import SyncEngine
     from sync.client.errors import SyncError
 
+    if args.quarantine:
+        try:
+            with opened() as store:
+                return _quarantine(store, args)
+        except StoreError as exc:
+            print(f"fieldnote: {exc}", file=sys.stderr)
+            return 1
     try:
-        with opened() as store:
-            server = args.server or local.get_state(store, "server_url")
-            if not server:
-                print("fieldnote: give --server the first time", file=sys.stderr)
-                return 2
-            token = stored_token(server, store)
-            if not token:
-                print(f"fieldnote: not signed in; run 'fieldnote login --server {server} --user ...'",
-                      file=sys.stderr)
-                return 1
-            report = SyncEngine(store, server, token,
-                                on_token=lambda t: save_token(server, t, store)
-                                ).sync(verify=not args.no_verify)
-            status = local.sync_status(store)
+        return _sync_now(args)
     except (StoreError, SyncError) as exc:
         print(f"fieldnote: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        from sync.client.errors import describe_failure
+
+        print(f"fieldnote: sync failed: {describe_failure(exc)}", file=sys.stderr)
+        return 1
+
+
+def _quarantine(store, args) -> int:
+    """``fieldnote sync --quarantine list|retry|dismiss [--item N ...]`` (no network)."""
+    from desktop.store import StoreError
+    from sync.client import quarantine
+
+    if args.quarantine == "list":
+        for item in quarantine.open_items(store):
+            print(json.dumps({"item": item["seq"], "entity": item["entity"],
+                              "record_id": item["record_id"], "version": item["version"],
+                              "reason": item["reason"], "received": item["created_at"],
+                              "attempts": item["attempts"]}))
+        return 0
+    items = args.item or []
+    if args.quarantine == "dismiss" and not items:
+        print("fieldnote: give the item(s) to dismiss with --item N (see --quarantine list)",
+              file=sys.stderr)
+        return 2
+    if args.quarantine == "retry" and not items:
+        items = [item["seq"] for item in quarantine.open_items(store)]
+    failed = 0
+    for seq in items:
+        try:
+            if args.quarantine == "dismiss":
+                quarantine.dismiss(store, seq)
+                print(f"item {seq}: dismissed")
+                continue
+            reason = quarantine.retry(store, seq)
+        except StoreError as exc:
+            print(f"fieldnote: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if reason is None:
+            print(f"item {seq}: stored")
+        else:
+            print(f"item {seq}: still cannot be stored: {reason}")
+            failed += 1
+    return 1 if failed else 0
+
+
+def _sync_now(args) -> int:
+    from desktop.store import opened
+    from sync.client import local
+    from sync.client.auth import save_token, stored_token
+    from sync.client.engine import SyncEngine
+
+    with opened() as store:
+        server = args.server or local.get_state(store, "server_url")
+        if not server:
+            print("fieldnote: give --server the first time", file=sys.stderr)
+            return 2
+        token = stored_token(server, store)
+        if not token:
+            print(f"fieldnote: not signed in; run 'fieldnote login --server {server} --user ...'",
+                  file=sys.stderr)
+            return 1
+        report = SyncEngine(store, server, token,
+                            on_token=lambda t: save_token(server, t, store)
+                            ).sync(verify=not args.no_verify)
+        status = local.sync_status(store)
     summary = asdict(report)
     summary.update(changes_waiting=status.changes_waiting,
                    needs_attention=len(status.needs_attention),
-                   conflicts=len(status.conflicts), review=len(status.review))
+                   conflicts=len(status.conflicts), review=len(status.review),
+                   quarantined=len(status.quarantined))
     print(json.dumps(summary))
     return 0
 

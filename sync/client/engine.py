@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,14 +18,15 @@ from typing import Any, Callable
 
 from desktop.store import Store, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.client import attachments, content, local, restore
-from sync.client.errors import Refused, SyncError
+from sync.client import attachments, content, local, quarantine, restore
+from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
 from sync.client.transport import Transport
 from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
 LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
 SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
+log = logging.getLogger("fieldnote.sync")
 
 
 @dataclass
@@ -51,6 +53,7 @@ class SyncReport:
     # unsent changes were renumbered under it, and the whole scope was pulled again.
     device_renewed: bool = False
     renumbered: int = 0
+    quarantined: int = 0  # pulled records this laptop could not store (sync.client.quarantine)
     errors: list[str] = field(default_factory=list)
 
 
@@ -60,10 +63,14 @@ def _need(condition: bool, what: str) -> None:
                         "was changed.")
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON true is no number
+
+
 def _check_state(state: Any) -> None:
     _need(isinstance(state, dict), "record is not an object")
     _need(isinstance(state.get("entity"), str) and isinstance(state.get("id"), str), "record id")
-    _need(isinstance(state.get("version"), int) and state["version"] >= 1, "record version")
+    _need(_is_int(state.get("version")) and state["version"] >= 1, "record version")
     _need(isinstance(state.get("fields"), dict), "record fields")
     _need(isinstance(state.get("field_versions"), dict), "field versions")
     _need(isinstance(state.get("deleted"), bool), "deleted flag")
@@ -86,7 +93,7 @@ def _check_page(page: dict, cursor: int) -> None:
     _need(isinstance(page.get("records"), list), "records")
     _need(isinstance(page.get("revoked"), list), "revoked")
     _need(isinstance(page.get("has_more"), bool), "has_more")
-    _need(isinstance(page.get("next_cursor"), int) and page["next_cursor"] >= cursor, "cursor")
+    _need(_is_int(page.get("next_cursor")) and page["next_cursor"] >= cursor, "cursor")
     for state in page["records"]:
         _check_state(state)
     for item in page["revoked"]:
@@ -146,11 +153,28 @@ class SyncEngine:
                 self._refresh_token(me)
                 self.store.prune_sent()
         except SyncError as exc:
-            local.set_state(self.store, "last_error", str(exc))
+            self._remember_error(exc)
             raise
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, a clear sync error
+            # A server answering garbage the checks above did not foresee, a connection
+            # broken part way, this laptop's store refusing a write: never a traceback for
+            # the person syncing. Local data is as it was after the last completed step.
+            # INFO, not ERROR: with no logging set up, Python prints warnings and errors (with
+            # their traceback) on standard error, which is exactly what must not happen.
+            log.info("sync failed", exc_info=True)
+            error = SyncError(describe_failure(exc))
+            self._remember_error(error)
+            raise error from exc
         local.set_state(self.store, "last_error", "")
+        local.set_state(self.store, "last_error_kind", "")
         local.set_state(self.store, "last_synced_at", utc_now())
         return report
+
+    def _remember_error(self, exc: SyncError) -> None:
+        with contextlib.suppress(Exception):  # a store that cannot be written says so itself
+            local.set_state(self.store, "last_error", str(exc))
+            local.set_state(self.store, "last_error_kind",
+                            "offline" if isinstance(exc, Unreachable) else "error")
 
     @contextlib.contextmanager
     def _large_cache(self):
@@ -199,7 +223,8 @@ class SyncEngine:
         known = local.get_state(self.store, "user_id")
         if known and known != me["id"]:
             status = local.sync_status(self.store)
-            waiting = status.changes_waiting + status.attention_count
+            # Quarantined records are the server's, not the previous user's edits.
+            waiting = status.changes_waiting + status.attention_count - len(status.quarantined)
             if waiting:
                 who = local.get_state(self.store, "username") or "the previous user"
                 raise SyncError(
@@ -276,8 +301,27 @@ class SyncEngine:
             acked = restore.acked(self.store)
             if acked is not None:
                 body["device_acked"] = acked
-            answer = self.transport.post("/sync/push", body)
-            if answer.get("device_rewound") is True:
+            try:
+                answer = self.transport.post("/sync/push", body)
+            except Refused as exc:
+                if exc.status != 413:
+                    raise
+                if len(batch_rows) > 1:
+                    # Too large for the server's body limit: the same entries, in order, in
+                    # smaller batches (for the rest of this sync).
+                    self.batch_size = max(1, len(batch_rows) // 2)
+                    entries = batch_rows + entries
+                    continue
+                # One change alone is above the limit: it can never be sent. It needs
+                # attention, and the rest of the queue carries on.
+                row = batch_rows[0]
+                with self.store.transaction():
+                    self.store.mark_rejected(row["mutation_id"], str(exc))
+                report.rejected += 1
+                waiting.add((row["entity"], row["record_id"]))
+                queued[(row["entity"], row["record_id"])].pop(row["mutation_id"], None)
+                continue
+            if isinstance(answer, dict) and answer.get("device_rewound") is True:
                 raise restore.Rewound()
             results = _check_push(answer, batch)
             with self._unchecked_references(), self.store.transaction():
@@ -292,7 +336,7 @@ class SyncEngine:
                         states[key] = result["record"]
                 restore.note_acked(self.store, batch_rows, results)
                 pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
-                self._apply_states(list(states.values()), pending=pending)
+                self._apply_safely(list(states.values()), report, pending=pending)
         return report
 
     @staticmethod
@@ -374,21 +418,58 @@ class SyncEngine:
 
     def _apply_page(self, page: dict, report: SyncReport, *, force: bool) -> None:
         with self._unchecked_references(), self.store.transaction():
-            report.received += self._apply_states(page["records"], force=force)
+            report.received += self._apply_safely(page["records"], report, force=force)
             for item in page["revoked"]:
                 self._revoke(item["id"], report)
             local.set_state(self.store, "cursor", str(page["next_cursor"]))
 
-    @contextlib.contextmanager
     def _unchecked_references(self):
         """Apply server data without per-row foreign-key checks: a page may bring a visit
         before its referral (each record comes once, at its latest change), and the server
         has already checked every reference when it accepted the change."""
-        self.store.conn.execute("PRAGMA foreign_keys = OFF")
+        return self.applying(self.store)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def applying(store: Store):
+        """``_unchecked_references`` for any store (quarantine retries)."""
+        store.conn.execute("PRAGMA foreign_keys = OFF")
         try:
             yield
         finally:
-            self.store.conn.execute("PRAGMA foreign_keys = ON")
+            store.conn.execute("PRAGMA foreign_keys = ON")
+
+    @staticmethod
+    def apply_to(store: Store, states: list[dict], *, force: bool = False) -> int:
+        """``_apply_states`` on ``store`` with no server at hand (a quarantine retry); the
+        caller holds the transaction and ``applying``."""
+        engine = SyncEngine.__new__(SyncEngine)  # applying needs the store alone
+        engine.store = store
+        return engine._apply_states(states, force=force)
+
+    def _apply_safely(self, states: list[dict], report: SyncReport, *, force: bool = False,
+                      pending: dict[tuple[str, str], set[str]] | None = None) -> int:
+        """``_apply_states``, but no record can stop the rest: the batch is tried whole (in
+        a savepoint); if any record fails, each is applied on its own and those that fail
+        are quarantined with the reason (``sync.client.quarantine``). The caller's
+        transaction then stores the cursor as usual."""
+        try:
+            with self.store.transaction():
+                changed = self._apply_states(states, force=force, pending=pending)
+                quarantine.settle_applied(self.store, states, force=force)
+            return changed
+        except quarantine.APPLY_ERRORS:
+            pass  # rolled back to the savepoint: find the record(s) at fault
+        changed = 0
+        for state in states:
+            try:
+                with self.store.transaction():
+                    changed += self._apply_states([state], force=force, pending=pending)
+                    quarantine.settle_applied(self.store, [state], force=force)
+            except quarantine.APPLY_ERRORS as exc:
+                quarantine.hold(self.store, state, quarantine.reason_for(exc))
+                report.quarantined += 1
+        return changed
 
     def _apply_state(self, state: dict, *, force: bool = False) -> int:
         """Apply one record as the server holds it (see ``_apply_states``)."""
@@ -427,6 +508,7 @@ class SyncEngine:
             current = self.store.rows_by_id(entity, ids)
             items = []
             for state in todo:
+                quarantine.check_values(entity, state["fields"])
                 mine_pending = unsent.get(state["id"], set())
                 row = current.get(state["id"])
                 versions = dict(state["field_versions"])
@@ -456,6 +538,7 @@ class SyncEngine:
         """After a full re-sync: what the server no longer gives this user leaves."""
         held = {(e, i) for e, i, _ in local.held_versions(self.store)}
         gone = held - seen
+        quarantine.settle_gone(self.store, gone)
         referrals = [i for e, i in gone if e == "referral"]
         with self._unchecked_references(), self.store.transaction():
             for referral_id in referrals:
@@ -485,7 +568,7 @@ class SyncEngine:
             answer = self.transport.post("/sync/digest",
                                          {"digest": self.local_digest(DIGEST_SORTED)})
         _need(isinstance(answer.get("match"), bool)
-              and isinstance(answer.get("server_cursor"), int), "digest answer")
+              and _is_int(answer.get("server_cursor")), "digest answer")
         report.digest_match = answer["match"]
         if answer["match"] or answer["server_cursor"] > self.cursor:
             return answer["match"]  # equal, or merely behind: the next pull catches up

@@ -20,3 +20,28 @@ class Refused(SyncError):
 
 class SchemaMismatch(SyncError):
     """This laptop's data schema is one the server does not accept."""
+
+
+class Unreachable(SyncError):
+    """The server could not be reached (network errors, or 502/503/504, after retries)."""
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A clear message for something that went wrong during a sync outside the protocol's
+    own checks (never an exception's class name)."""
+    import requests
+
+    from desktop.store import StoreError
+
+    kept = "Your changes are kept on this laptop and will be sent next time."
+    if isinstance(exc, StoreError):
+        return f"{exc} {kept}"
+    if isinstance(exc, requests.RequestException):
+        return ("The connection to the server broke off part way, so the sync stopped. "
+                + kept)
+    module = type(exc).__module__ or ""
+    if module.startswith(("sqlcipher3", "sqlite3")):
+        return ("This laptop's store could not be written during the sync, so it stopped "
+                "(is the disk full?). " + kept)
+    return ("The server's answer was not understood, so the sync stopped. " + kept
+            + " If this keeps happening, tell your IT lead.")

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from desktop.store import Store, StoreError, utc_now
 from desktop.store.schema import SYNCABLE
+from sync.client import quarantine
 from sync.protocol import DIGEST_SET, digest, record_hash, set_digest_of, shapes
 
 # Among a record's pending fields: its deleted flag has an unsent change (a delete, or a
@@ -268,10 +269,14 @@ class SyncStatus:
     needs_attention: list[dict] = field(default_factory=list)  # rejected outbox entries
     conflicts: list[dict] = field(default_factory=list)  # open conflicts, both values
     review: list[dict] = field(default_factory=list)  # unsent edits of reallocated cases
+    # Pulled records this laptop could not store (sync.client.quarantine), oldest first.
+    quarantined: list[dict] = field(default_factory=list)
+    last_error_kind: str | None = None  # "offline" (not reached) or "error" (anything else)
 
     @property
     def attention_count(self) -> int:
-        return len(self.needs_attention) + len(self.conflicts) + len(self.review)
+        return len(self.needs_attention) + len(self.conflicts) + len(self.review) + \
+            len(self.quarantined)
 
 
 def sync_status(store: Store) -> SyncStatus:
@@ -293,6 +298,8 @@ def sync_status(store: Store) -> SyncStatus:
                              "WHERE state = 'rejected' ORDER BY seq"),
         conflicts=conflicts,
         review=rows("SELECT * FROM review WHERE resolved_at IS NULL ORDER BY seq"),
+        quarantined=quarantine.open_items(store),
+        last_error_kind=get_state(store, "last_error_kind") or None,
     )
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from sync.client.errors import AuthError, Refused, SchemaMismatch, SyncError
+from sync.client.errors import AuthError, Refused, SchemaMismatch, SyncError, Unreachable
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
@@ -115,7 +115,7 @@ class Transport:
             if 300 <= response.status_code < 400 and response.status_code not in _NOT_A_REDIRECT:
                 refuse_redirect(url, response)
             return response
-        raise SyncError(f"The server could not be reached ({problem}) after "
+        raise Unreachable(f"The server could not be reached ({problem}) after "
                         f"{self.retries + 1} tries. Your changes are kept and will be sent "
                         "next time.")
 

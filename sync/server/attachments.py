@@ -25,6 +25,14 @@ Who may do what:
 * download: a user with a live ``attachment`` record in scope naming the file; admins any.
 * status: progress of one's own upload; "complete" only for a file one holds or may
   download, so the status endpoint never reveals which files exist.
+
+Completed uploads no record names yet ("unclaimed") are bounded: a user may hold at most
+``Settings.unclaimed_upload_mb`` of them (starting another upload beyond that is 413, with
+the reason), and an unclaimed file whose last upload finished more than
+``Settings.unclaimed_upload_days`` ago is removed, as are unfinished uploads idle that
+long (``prune``: at most once an hour per server process, at an upload, and by
+``fieldnote-server prune-uploads``). A file any ``attachment`` record names, even a
+deleted one (it can be restored), is claimed for good (``blob_upload.claimed_at``).
 """
 from __future__ import annotations
 
@@ -59,6 +67,8 @@ blob_upload = sa.Table(
     sa.Column("complete", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # When a record was first seen naming the file (migration 0005); NULL: not yet known.
+    sa.Column("claimed_at", sa.Float, nullable=True),
     sa.Index("blob_upload_user", "user_id", "complete", "updated_at"),
 )
 
@@ -110,6 +120,77 @@ def _named_in_scope(user: User) -> sa.Select:
             record.c.data["sha256"].as_string() == sa.bindparam("sha256"),
             in_scope(user)).limit(1)
     return stmt
+
+
+_ANY_NAMED = sa.select(record.c.id).where(
+    record.c.entity == "attachment",
+    record.c.data["sha256"].as_string() == sa.bindparam("sha256")).limit(1)
+
+
+def claimed(conn: Connection, sha256: str, now: float) -> bool:
+    """Whether any attachment record (a tombstone too) names the file; remembered on its
+    uploads once true, so each file is looked up until it is claimed, then never again."""
+    if conn.execute(_ANY_NAMED, {"sha256": sha256}).first() is None:
+        return False
+    conn.execute(blob_upload.update().where(blob_upload.c.sha256 == sha256,
+                                            blob_upload.c.claimed_at.is_(None))
+                 .values(claimed_at=now))
+    return True
+
+
+def unclaimed_bytes(conn: Connection, user_id: str, now: float) -> int:
+    """Bytes of ``user_id``'s completed uploads that no record names yet."""
+    total = 0
+    for sha256, size in conn.execute(sa.select(blob_upload.c.sha256, blob_upload.c.size).where(
+            blob_upload.c.user_id == user_id, blob_upload.c.complete,
+            blob_upload.c.claimed_at.is_(None))).all():
+        if not claimed(conn, sha256, now):
+            total += size
+    return total
+
+
+def prune(conn: Connection, now: float, days: float) -> dict:
+    """Remove what has waited more than ``days``: unfinished uploads idle that long, and
+    completed files no record names whose last upload finished that long ago (their bytes,
+    their uploads and the file). Takes the push lock first, so no push can name a file
+    while it goes. Returns counts."""
+    from sync.server.db import sync_counter
+
+    cutoff = now - days * 86400
+    conn.execute(sync_counter.update().where(sync_counter.c.id == 1)
+                 .values(value=sync_counter.c.value))  # the lock every push takes first
+    stale = conn.execute(sa.select(blob_upload.c.user_id, blob_upload.c.sha256).where(
+        sa.not_(blob_upload.c.complete), blob_upload.c.updated_at < cutoff)).all()
+    for user_id, sha256 in stale:
+        _drop_upload(conn, user_id, sha256)
+    files = 0
+    candidates = conn.execute(
+        sa.select(blob_upload.c.sha256).where(blob_upload.c.complete,
+                                              blob_upload.c.claimed_at.is_(None))
+        .group_by(blob_upload.c.sha256)
+        .having(sa.func.max(blob_upload.c.updated_at) < cutoff)).scalars().all()
+    for sha256 in candidates:
+        if claimed(conn, sha256, now):
+            continue
+        holders = conn.execute(sa.select(blob_upload.c.user_id).where(
+            blob_upload.c.sha256 == sha256, blob_upload.c.complete)).scalars().all()
+        for user_id in holders:
+            _drop_upload(conn, user_id, sha256)
+        conn.execute(blob.delete().where(blob.c.sha256 == sha256))
+        files += 1
+    return {"unfinished": len(stale), "files": files}
+
+
+_last_prune = 0.0  # per process: when this process last pruned (see maybe_prune)
+PRUNE_EVERY_SECONDS = 3600
+
+
+def maybe_prune(conn: Connection, now: float, days: float) -> None:
+    """``prune`` at most once an hour per server process (called at an upload)."""
+    global _last_prune
+    if now - _last_prune >= PRUNE_EVERY_SECONDS:
+        _last_prune = now
+        prune(conn, now, days)
 
 
 def _blob(conn: Connection, sha256: str):
@@ -180,7 +261,8 @@ def _start(conn: Connection, user: User, sha256: str, size: int, now: float) -> 
 
 
 def put_chunk(conn: Connection, user: User, sha256: str, size: int, offset: int,
-              data: bytes) -> tuple[dict, BlobRefused | None]:
+              data: bytes, *, quota_bytes: int | None = None
+              ) -> tuple[dict, BlobRefused | None]:
     """Store bytes ``offset``.. of ``user``'s upload of a file of ``size`` bytes, inside the
     caller's write transaction. Returns the status afterwards and, if the request is
     refused, the refusal for the caller to raise once the transaction is committed.
@@ -208,6 +290,13 @@ def put_chunk(conn: Connection, user: User, sha256: str, size: int, offset: int,
     if offset + len(data) > size:
         return status(conn, user, sha256), BlobRefused(
             422, "The chunk goes past the size declared for the file.")
+    if mine is None and quota_bytes is not None:
+        waiting = unclaimed_bytes(conn, user.id, now)
+        if waiting + size > quota_bytes:
+            return status(conn, user, sha256), BlobRefused(
+                413, f"You have {_mb(waiting)} of uploaded files that no record names yet "
+                     f"(at most {_mb(quota_bytes)}). Sync the records of the files already "
+                     "sent first; this file is sent at a later sync.")
     data = data[received - offset:]  # a resent chunk: keep only what is new
     if mine is None:
         _start(conn, user, sha256, size, now)
@@ -225,6 +314,10 @@ def put_chunk(conn: Connection, user: User, sha256: str, size: int, offset: int,
     if received < size:
         return status(conn, user, sha256), None
     return _finish(conn, user, sha256, size, now)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def _finish(conn: Connection, user: User, sha256: str, size: int,

@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.add_argument("pack_id", metavar="PACK_ID")
     withdraw.add_argument("--version", help="withdraw only this version")
     withdraw.add_argument("--database", help=db_help)
+    prune = sub.add_parser(
+        "prune-uploads", help="remove uploads no record names, older than a number of days",
+        description="Remove completed uploads that no attachment record names and unfinished "
+                    "uploads, once idle for --days (default: FIELDNOTE_SERVER_UNCLAIMED_UPLOAD_DAYS,"
+                    " 7). The server also does this by itself, at most once an hour.")
+    prune.add_argument("--days", type=float, help="how long they may wait (days)")
+    prune.add_argument("--database", help=db_help)
     return parser
 
 
@@ -87,6 +94,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command in ("publish-pack", "list-packs", "withdraw-pack"):
         return _packs(command, args, engine)
+    if command == "prune-uploads":
+        import time
+
+        from sync.server import attachments
+
+        days = args.days if args.days is not None else _settings(args).unclaimed_upload_days
+        with engine.connect() as conn, write_transaction(conn):
+            counts = attachments.prune(conn, time.time(), days)
+        print(f"removed {counts['files']} unclaimed file(s) and {counts['unfinished']} "
+              "unfinished upload(s)")
+        return 0
     from sync.server import accounts
 
     if args.password_stdin:

@@ -6,8 +6,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.protocol import MAX_PUSH_BATCH
+from sync.server.limits import SafeStr
 
-Id = Field(min_length=1, max_length=36)
+# Lengths match the columns the values are stored in (sync.server.db): the same limits on
+# SQLite (which would store anything) and PostgreSQL (which would refuse, with a 500).
+ID_LENGTH = 36  # app_user.id, record ids, mutation and device ids
+USERNAME_LENGTH = 200  # app_user.username, login_attempt.username
+TEAM_LENGTH = 100  # team.name, app_user.team, record.team
+PASSWORD_LENGTH = 1000  # hashed, never stored as sent
+Id = Field(min_length=1, max_length=ID_LENGTH)
 Scalar = str | int | float | bool | None
 BIG = 2**62
 
@@ -18,8 +25,8 @@ class HealthPublic(BaseModel):
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1000)
+    username: SafeStr = Field(min_length=1, max_length=USERNAME_LENGTH)
+    password: SafeStr = Field(min_length=1, max_length=PASSWORD_LENGTH)
 
 
 class TokenPublic(BaseModel):
@@ -29,7 +36,7 @@ class TokenPublic(BaseModel):
 
 
 class TeamCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: SafeStr = Field(min_length=1, max_length=TEAM_LENGTH)
 
 
 class TeamPublic(BaseModel):
@@ -37,19 +44,19 @@ class TeamPublic(BaseModel):
 
 
 class UserCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=8, max_length=1000)
+    username: SafeStr = Field(min_length=1, max_length=USERNAME_LENGTH)
+    password: SafeStr = Field(min_length=8, max_length=PASSWORD_LENGTH)
     role: Literal["practitioner", "team_lead", "admin"]
-    team: str | None = Field(default=None, min_length=1, max_length=100)
-    caseworker_id: str | None = Field(default=None, min_length=1, max_length=36)
+    team: SafeStr | None = Field(default=None, min_length=1, max_length=TEAM_LENGTH)
+    caseworker_id: SafeStr | None = Field(default=None, min_length=1, max_length=ID_LENGTH)
 
 
 class UserUpdate(BaseModel):
     role: Literal["practitioner", "team_lead", "admin"] | None = None
-    team: str | None = Field(default=None, min_length=1, max_length=100)
-    caseworker_id: str | None = Field(default=None, min_length=1, max_length=36)
+    team: SafeStr | None = Field(default=None, min_length=1, max_length=TEAM_LENGTH)
+    caseworker_id: SafeStr | None = Field(default=None, min_length=1, max_length=ID_LENGTH)
     active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=1000)
+    password: SafeStr | None = Field(default=None, min_length=8, max_length=PASSWORD_LENGTH)
 
 
 class MePublic(BaseModel):

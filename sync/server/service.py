@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError
 
 from sync.protocol import (
     ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
@@ -25,6 +27,8 @@ from sync.server import attachments, devices
 from sync.server.accounts import User
 from sync.server.db import conflict, mutation, reallocation, record, sync_counter
 from sync.server.scope import CORE, in_scope, revocations
+
+log = logging.getLogger("fieldnote.server")
 
 
 class Rejected(Exception):
@@ -469,6 +473,17 @@ def push(conn: Connection, user: User, mutations: list[dict],
             result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
                       "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),
                       "seq": None, "conflicts": []}
+        except (DataError, UnicodeEncodeError):
+            # A value the database refused (too long for its column, text it cannot hold)
+            # that no check before it caught: this change alone is rejected, never the whole
+            # push (a laptop's outbox would stop there) and never a 500.
+            savepoint.rollback()
+            log.warning("value refused by the database", extra={
+                "event": "data_error", "entity": m["entity"]})
+            result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
+                      "error": "A value in this change cannot be stored on the server (too "
+                               "long, or not valid text or number).", "seq": None,
+                      "conflicts": []}
         else:
             savepoint.commit()
         conn.execute(_INSERT_MUTATION, dict(

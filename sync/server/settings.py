@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_minutes: int = 15
     log_level: str = "INFO"
+    # Completed uploads no attachment record names yet (sync.server.attachments): how many
+    # megabytes a user may hold, and after how many days they are removed.
+    unclaimed_upload_mb: float = 256
+    unclaimed_upload_days: float = 7
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
 from desktop.ui import attention
-from desktop.ui.attention import TAB_CONFLICTS, TAB_REJECTED, TAB_REVIEW, attention_count
+from desktop.ui.attention import (
+    TAB_CONFLICTS, TAB_QUARANTINE, TAB_REJECTED, TAB_REVIEW, attention_count,
+)
 from sync.client import local
 
 
@@ -370,3 +372,94 @@ def test_the_buttons_say_when_a_choice_restores_a_record(qtbot, window, store, c
     dialog.keep_remote.click()
     assert store.get("referral", case["referral"])["concern"] == "Leaves the classroom."
     assert store.pending_changes()[-1]["op"] == "create"
+
+
+@pytest.fixture
+def held_back(store, case):
+    """Two records from the server this laptop could not store, as the sync engine keeps
+    them (``quarantine.hold`` after a failed apply): a second answer to an item already
+    answered (the unique index), and a coding scheme whose definition is not JSON."""
+    from desktop.store import new_id
+    from sync.client import quarantine
+    from sync.client.engine import SyncEngine
+
+    synced(store)
+    completion, first, second, scheme = new_id(), new_id(), new_id(), new_id()
+
+    def state(entity, record_id, fields, version=1):
+        return {"entity": entity, "id": record_id, "version": version, "deleted": False,
+                "field_versions": {k: version for k in fields}, "fields": fields, "seq": 1}
+
+    good = [state("form_completion", completion, {
+        "pupil_id": case["pupil"], "pack_id": "sdq-teacher-4-17", "pack_version": "1",
+        "informant": "teacher", "age_band": "4-17", "completed_by": "x",
+        "completed_on": "2026-11-01", "time_point": "baseline"}),
+        state("form_answer", first, {"completion_id": completion, "item_id": "q1", "value": "1"})]
+    with SyncEngine.applying(store), store.transaction():
+        SyncEngine.apply_to(store, good)
+    for bad in (state("form_answer", second, {"completion_id": completion, "item_id": "q1",
+                                              "value": "2"}),
+                state("coding_scheme", scheme, {"name": "On task", "definition": "{oops"})):
+        try:
+            with SyncEngine.applying(store), store.transaction():
+                quarantine.check_values(bad["entity"], bad["fields"])
+                SyncEngine.apply_to(store, [bad])
+        except quarantine.APPLY_ERRORS as exc:
+            with store.transaction():
+                quarantine.hold(store, bad, quarantine.reason_for(exc))
+    return {"completion": completion, "first": first, "second": second, "scheme": scheme,
+            "state": state}
+
+
+def test_records_that_could_not_be_stored_are_listed_with_the_reason(qtbot, window, store,
+                                                                     held_back):
+    dialog = open_screen(window, qtbot)
+    assert dialog.tabs.currentIndex() == TAB_QUARANTINE
+    assert dialog.tabs.tabText(TAB_QUARANTINE) == "Could not be stored (2)"
+    listed = rows(dialog.quarantine.model)
+    assert [r[1] for r in listed] == ["Assessment answer", "Coding scheme"]
+    assert listed[1][0] == "On task"
+    reasons = [q["reason"] for q in dialog.quarantine.model.items]
+    assert reasons[0] == ("Another record here has the same completion id and item id; that "
+                          "must be unique.")
+    assert "not valid JSON" in listed[1][2]
+    assert "Everything else synced" in dialog.quarantine.intro.text()
+    dialog.quarantine.table.selectRow(1)
+    assert "Why:" in dialog.quarantine.detail.toPlainText()
+    assert attention_count(store) == 2
+    assert "2 items need your attention" == dialog.summary.text()
+
+
+def test_try_again_stores_a_record_once_its_cause_is_gone(qtbot, window, store, held_back):
+    """Still refused: the reason is shown and the item stays. Once the first answer moved to
+    another item (a newer version from the server), Try again stores it and settles it."""
+    dialog = open_screen(window, qtbot)
+    dialog.quarantine.table.selectRow(0)
+    dialog.retry_quarantined.click()
+    assert dialog.message.isVisible() and "still cannot be stored" in dialog.message.text()
+    assert dialog.quarantine.model.rowCount() == 2
+    current = store.get("form_answer", held_back["first"])
+    store.apply_remote("form_answer", held_back["first"], {"item_id": "q2"},
+                       version=current["version"] + 1, field_versions={"item_id": 2},
+                       deleted=False)
+    with qtbot.waitSignal(dialog.changed, timeout=5000):
+        dialog.quarantine.table.selectRow(0)
+        dialog.retry_quarantined.click()
+    assert store.get("form_answer", held_back["second"])["value"] == "2"
+    assert [r[1] for r in rows(dialog.quarantine.model)] == ["Coding scheme"]
+    assert dialog.tabs.tabText(TAB_QUARANTINE) == "Could not be stored (1)"
+
+
+def test_dismiss_a_record_that_could_not_be_stored_after_confirming(qtbot, window, store,
+                                                                    held_back):
+    dialog = open_screen(window, qtbot)
+    answers = [False, True]
+    dialog.ask = lambda *_: answers.pop(0)
+    dialog.quarantine.table.selectRow(1)
+    dialog.dismiss_quarantined.click()
+    assert dialog.quarantine.model.rowCount() == 2
+    dialog.dismiss_quarantined.click()
+    assert [r[1] for r in rows(dialog.quarantine.model)] == ["Assessment answer"]
+    assert store.audit_trail()[-1]["action"] == "quarantine_dismissed"
+    assert attention_count(store) == 1
+    assert store.get("coding_scheme", held_back["scheme"], include_deleted=True) is None

@@ -1,7 +1,9 @@
 """Administration: teams and user accounts (administrators only)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path
 
 from sync.server import accounts
 from sync.server.api.deps import AdminUser, ConnDep
@@ -36,7 +38,9 @@ def create_user(body: UserCreate, admin: AdminUser, conn: ConnDep) -> dict:
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: str, body: UserUpdate, admin: AdminUser, conn: ConnDep) -> dict:
+def update_user(user_id: Annotated[str, Path(min_length=1, max_length=36,
+                                             pattern=r"^[0-9A-Za-z-]+$")],
+                body: UserUpdate, admin: AdminUser, conn: ConnDep) -> dict:
     if user_id == admin.id and (body.active is False or body.role not in (None, "admin")):
         raise HTTPException(409, "You cannot switch off or demote your own account.")
     try:

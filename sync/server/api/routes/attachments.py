@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
@@ -14,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from sync.server import attachments
 from sync.server.accounts import User
-from sync.server.api.deps import ConnDep, CurrentUser, check_schema
+from sync.server.api.deps import ConnDep, CurrentUser, SettingsDep, check_schema
 from sync.server.db import write_transaction
+from sync.server.settings import Settings
 
 router = APIRouter(prefix="/attachments", tags=["attachments"],
                    dependencies=[Depends(check_schema)],
@@ -38,10 +40,14 @@ class BlobStatus(BaseModel):
 
 
 def _put(conn: Connection, user: User, sha256: str, size: int, offset: int,
-         data: bytes) -> dict:
+         data: bytes, settings: Settings) -> dict:
     try:
         with write_transaction(conn):
-            answer, refusal = attachments.put_chunk(conn, user, sha256, size, offset, data)
+            now = time.time()
+            attachments.maybe_prune(conn, now, settings.unclaimed_upload_days)
+            answer, refusal = attachments.put_chunk(
+                conn, user, sha256, size, offset, data,
+                quota_bytes=int(settings.unclaimed_upload_mb * 1024 * 1024))
     except attachments.BlobRefused as exc:  # refused before anything was kept
         answer, refusal = None, exc
     except IntegrityError:  # two requests of the same upload at once (PostgreSQL)
@@ -59,12 +65,14 @@ def _put(conn: Connection, user: User, sha256: str, size: int, offset: int,
 
 @router.put("/{sha256}", response_model=BlobStatus,
             responses={409: {"description": "Offset is not where the upload stands"},
-                       413: {"description": "Chunk or file too large"},
+                       413: {"description": "Chunk or file too large, or too many "
+                                                   "uploaded files no record names yet"},
                        422: {"description": "The bytes do not match the SHA-256"}},
             openapi_extra={"requestBody": {"required": True, "content": {
                 "application/octet-stream": {"schema": {"type": "string",
                                                         "format": "binary"}}}}})
 async def upload_chunk(request: Request, sha256: Sha256, user: CurrentUser, conn: ConnDep,
+                       settings: SettingsDep,
                        size: Annotated[int, Query(ge=0, le=BIG)],
                        offset: Annotated[int, Query(ge=0, le=BIG)] = 0) -> dict:
     """Send bytes ``offset``.. of a file of ``size`` bytes (the body, at most 8 MB). Ask
@@ -79,7 +87,8 @@ async def upload_chunk(request: Request, sha256: Sha256, user: CurrentUser, conn
         data += piece
         if len(data) > limit:
             raise HTTPException(413, f"Send at most {limit // 1024 // 1024} MB in one request.")
-    return await run_in_threadpool(_put, conn, user, sha256, size, offset, bytes(data))
+    return await run_in_threadpool(_put, conn, user, sha256, size, offset, bytes(data),
+                                   settings)
 
 
 @router.get("/{sha256}/status", response_model=BlobStatus)
