@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.add_argument("pack_id", metavar="PACK_ID")
     withdraw.add_argument("--version", help="withdraw only this version")
     withdraw.add_argument("--database", help=db_help)
+    unlock = sub.add_parser(
+        "unlock", help="forget an account's failed sign-ins",
+        description="Forget USER's failed sign-ins, so they can sign in again at once "
+                    "(a laptop they signed in from before is never locked out).")
+    unlock.add_argument("username", metavar="USER")
+    unlock.add_argument("--database", help=db_help)
     return parser
 
 
@@ -89,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         return _packs(command, args, engine)
     from sync.server import accounts
 
+    if command == "unlock":
+        with engine.connect() as conn, write_transaction(conn):
+            forgotten = accounts.unlock(conn, args.username)
+        print(f"{args.username}: {forgotten} failed sign-in(s) forgotten")
+        return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
