@@ -133,9 +133,3 @@ def refusal(entity: str, op: str, role: str, facts: Facts) -> str | None:
     if entity == "caseworker" and op == "create":
         return "Only an administrator or a team lead can add a caseworker record."
     return f"You cannot {verb} this {what}."
-
-
-def table_rows() -> list[tuple[str, str, str, str, str]]:
-    """(entity, op, practitioner, team lead, admin): the rules as the docs print them."""
-    return [(entity, op, *(rule(entity, op, role) for role in ROLES))
-            for entity, ops in RULES.items() for op in ops]

@@ -11,9 +11,8 @@ import pytest
 import requests
 
 from sync.client.auth import device_account, login as laptop_login
-from tests.sync.conftest import (
-    ADMIN_PASSWORD, PASSWORD, Api, ServerProcess, postgres_database,
-)
+from tests.sync.conftest import ADMIN_PASSWORD, PASSWORD
+from tests.sync.fresh import fresh_server
 
 
 def _new_user(server) -> str:
@@ -110,24 +109,6 @@ def test_a_token_in_its_grace_period_mints_no_more_and_logout_revokes_the_chain(
         assert api.get("/auth/me", token).status_code == 401
 
 
-def _fresh(tmp_path, kind: str, **env):
-    """A server of its own (so its address counts start at zero)."""
-    dropper = None
-    if kind == "sqlite":
-        url = f"sqlite:///{(tmp_path / 'server.db').as_posix()}"
-    else:
-        dropper, name = postgres_database("fieldnote_signin")
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    server = ServerProcess(url, tmp_path / "server.log",
-                           env={f"FIELDNOTE_SERVER_{k.upper()}": str(v) for k, v in env.items()})
-    assert server.cli("adduser", "admin", "--role", "admin", "--password-stdin",
-                      stdin=ADMIN_PASSWORD + "\n").returncode == 0
-    server.start()
-    server.api = Api(server.url)
-    server.admin_token = server.api.token("admin", ADMIN_PASSWORD)
-    return server, dropper, url
-
-
 def _attempts(url: str, username: str) -> int:
     if url.startswith("sqlite"):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
@@ -141,8 +122,8 @@ def _attempts(url: str, username: str) -> int:
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_a_parallel_burst_gets_at_most_five_guesses_checked(tmp_path, kind):
-    server, dropper, url = _fresh(tmp_path, kind, login_max_failures_per_address=40)
-    try:
+    with fresh_server(tmp_path, kind, login_max_failures_per_address=40) as server:
+        url = server.database_url
         user = _new_user(server)
         with ThreadPoolExecutor(30) as pool:
             codes = list(pool.map(lambda i: _login(server, user, f"guess-{i}").status_code,
@@ -156,8 +137,3 @@ def test_a_parallel_burst_gets_at_most_five_guesses_checked(tmp_path, kind):
         codes = [_login(server, f"nobody-{i}", "guess").status_code for i in range(45)]
         assert codes.count(401) == 40 - checked and codes[-1] == 429
         assert _login(server, "admin", ADMIN_PASSWORD).status_code == 429
-    finally:
-        server.stop()
-        if dropper is not None:
-            dropper.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-            dropper.close()
