@@ -137,3 +137,9 @@ def test_a_parallel_burst_gets_at_most_five_guesses_checked(tmp_path, kind):
         codes = [_login(server, f"nobody-{i}", "guess").status_code for i in range(45)]
         assert codes.count(401) == 40 - checked and codes[-1] == 429
         assert _login(server, "admin", ADMIN_PASSWORD).status_code == 429
+
+
+def test_a_username_no_database_can_store_is_a_wrong_sign_in_not_a_server_error(server):
+    for username, password in (("ad\x00min", PASSWORD), ("admin", "pass\x00word")):
+        r = _login(server, username, password)
+        assert r.status_code == 401, (username, r.status_code, r.text)

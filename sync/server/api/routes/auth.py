@@ -19,6 +19,10 @@ log = logging.getLogger("fieldnote.server")
                         429: {"description": "Too many failed attempts"}})
 def login(body: LoginIn, request: Request, conn: ConnDep, settings: SettingsDep) -> dict:
     address = request.client.host if request.client else None
+    if not all(_storable(v) for v in (body.username, body.password, body.device_token or "")):
+        # No account has such a name (PostgreSQL cannot even store it): a wrong sign-in,
+        # answered without touching the database.
+        raise HTTPException(401, "Wrong username or password.")
     try:
         issued = accounts.login(conn, settings, body.username, body.password, address,
                                 body.device_token)
@@ -31,6 +35,11 @@ def login(body: LoginIn, request: Request, conn: ConnDep, settings: SettingsDep)
     log.info("login", extra={"event": "login", "outcome": "ok"})
     return {"access_token": issued.token, "expires_at": issued.expires_at,
             "device_token": issued.device_token}
+
+
+def _storable(text: str) -> bool:
+    """Text every database can hold: no NUL, no lone surrogate."""
+    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
 
 
 @router.get("/me", response_model=MePublic, responses={401: {"description": "Not signed in"}})
