@@ -49,6 +49,22 @@ def test_a_laptop_that_signed_in_before_is_not_locked_out_by_strangers(server):
     assert _login(server, user, PASSWORD, device=device).status_code == 429
 
 
+def test_a_changed_password_forgets_the_known_laptops(sqlite_server):
+    """An admin resets a password (perhaps it leaked): devices signed in with the old one
+    are strangers again, so they get no exemption from the lock."""
+    server = sqlite_server
+    user = _new_user(server)
+    device = _login(server, user, PASSWORD).json()["device_token"]
+    user_id = next(u["id"] for u in server.api.get("/admin/users", server.admin_token).json()
+                   if u["username"] == user)
+    new_password = "a-new-password-2"
+    assert server.api.patch(f"/admin/users/{user_id}", server.admin_token,
+                            {"password": new_password}).status_code == 200
+    for _ in range(5):
+        assert _login(server, user, "a stranger's guess").status_code == 401
+    assert _login(server, user, new_password, device=device).status_code == 429
+
+
 def test_an_admin_clears_a_lock_by_api_or_command_line(server):
     user = _new_user(server)
     for _ in range(5):
