@@ -97,6 +97,10 @@ def list_users(conn: Connection) -> list[dict]:
                  caseworker_id=r.caseworker_id, active=r.active) for r in rows]
 
 
+# The laptops per user that keep their exemption from the account lock (most recent first).
+KNOWN_DEVICES_PER_USER = 20
+
+
 @dataclass(frozen=True)
 class SignIn:
     """A successful sign-in: the bearer token, its expiry, and the laptop's known-device
@@ -178,6 +182,15 @@ def login(conn: Connection, settings: Settings, username: str, password: str,
             conn.execute(known_device.insert().values(
                 token_hash=security.token_hash(device_token), user_id=row.id, created_at=now,
                 last_used_at=now))
+            # Devices unused for long, and all but a user's most recent few (a script that
+            # never keeps its device token must not grow the table), are forgotten.
+            recent = sa.select(known_device.c.token_hash).where(
+                known_device.c.user_id == row.id).order_by(
+                known_device.c.last_used_at.desc()).limit(KNOWN_DEVICES_PER_USER)
+            conn.execute(known_device.delete().where(sa.or_(
+                known_device.c.last_used_at < now - settings.known_device_days * 86400,
+                sa.and_(known_device.c.user_id == row.id,
+                        known_device.c.token_hash.not_in(recent)))))
     return SignIn(token, expires, device_token)
 
 
