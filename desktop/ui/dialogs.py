@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from desktop.caseload import vocab
 from desktop.store import ValidationError
+from sync.client.permissions import refusal
 
 _BLANK_DATE = QDate(1900, 1, 1)
 _ERROR_STYLE = "border: 1px solid #b91c1c;"
@@ -35,6 +36,7 @@ class RecordDialog(QDialog):
         self.setMinimumWidth(460)
         self._save = save
         self.result_value: Any = None
+        self.read_only_reason: str | None = None
         self.fields: dict[str, QWidget] = {}
         self._getters: dict[str, Callable[[], Any]] = {}
         self._setters: dict[str, Callable[[Any], None]] = {}
@@ -116,6 +118,21 @@ class RecordDialog(QDialog):
         w.setRange(0, maximum)
         return self._add(name, label, w, w.value, lambda v: w.setValue(int(v or 0)))
 
+    def set_read_only(self, reason: str) -> None:
+        """Show the record but allow no change: every field and Save disabled, with the
+        reason (in the user's words) above the buttons and as each one's tooltip."""
+        self.read_only_reason = reason
+        for w in self.fields.values():
+            w.setEnabled(False)
+            w.setToolTip(reason)
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setEnabled(False)
+        save.setToolTip(reason)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+        self.errors.setText(reason)
+        self.errors.setStyleSheet("color: #374151;")
+        self.errors.show()
+
     # -- values ------------------------------------------------------------------------------
     def values(self) -> dict:
         return {name: get() for name, get in self._getters.items()}
@@ -126,6 +143,8 @@ class RecordDialog(QDialog):
                 self._setters[name](value)
 
     def try_save(self) -> None:
+        if self.read_only_reason:
+            return
         for w in self.fields.values():
             w.setStyleSheet("")
         try:
@@ -159,6 +178,10 @@ def school_dialog(caseload, parent=None, school: dict | None = None) -> RecordDi
     d.add_text("phone", "Phone")
     if school:
         d.set_values(school)
+        # Who may change a school (sync.permissions): read-only, saying why, for others.
+        reason = refusal(caseload.store, "school", "update", school["id"])
+        if reason:
+            d.set_read_only(reason)
     return d
 
 

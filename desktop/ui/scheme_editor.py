@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from desktop.observation.errors import ObservationError
 from desktop.observation.library import SchemeLibrary
 from desktop.observation.scheme import CodingScheme
+from sync.client.permissions import refusal
 
 COLUMNS = ("id", "key", "label", "colour", "method", "group")
 HEADERS = ("Code", "Key", "Label", "Colour (#RRGGBB)", "Method", "Group")
@@ -93,7 +94,12 @@ class SchemeEditor(QDialog):
         if not scheme_id:
             return
         self.current = scheme = self.library.get(scheme_id)
-        editable = not self.library.is_preset(scheme_id)
+        preset = self.library.is_preset(scheme_id)
+        # Who may change a service-wide scheme (sync.permissions): team leads, admins and
+        # whoever made it; anyone may copy it.
+        refused = None if preset else refusal(self.library.store, "coding_scheme", "update",
+                                                  scheme_id)
+        editable = not preset and refused is None
         self.name.setText(scheme.name)
         self.interval.setValue(scheme.interval_seconds)
         self.peer_every.setValue(scheme.peer_every or 0)
@@ -110,7 +116,9 @@ class SchemeEditor(QDialog):
         for w in (self.name, self.interval, self.peer_every, self.add_button, self.remove_button,
                   self.save_button):
             w.setEnabled(editable)
-        self.message.setText("" if editable else
+            w.setToolTip(refused or "")
+        self.codes.setToolTip(refused or "")
+        self.message.setText("" if editable else refused or
                              "A built-in scheme cannot be changed. Copy it to make your own version.")
         self.message.setStyleSheet("color: #374151;")
 

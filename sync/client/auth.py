@@ -22,12 +22,25 @@ def keyring_account(server_url: str) -> str:
     return f"server-token:{check_server_url(server_url)}"
 
 
+def device_account(server_url: str, username: str) -> str:
+    """Where the known-device token for ``username`` on that server is kept."""
+    return f"server-device:{check_server_url(server_url)}:{username}"
+
+
 def login(server_url: str, username: str, password: str, *,
           transport: Transport | None = None, store: Store | None = None) -> str:
-    """Sign in and keep the token (OS keyring; else ``store``); returns the token."""
+    """Sign in and keep the token (OS keyring; else ``store``); returns the token.
+
+    The laptop also keeps the known-device token the server gives it at its first
+    successful sign-in and presents it every time after: other people's wrong guesses at
+    the account then cannot lock this laptop out (docs/sync-protocol.md)."""
     transport = transport or Transport(server_url, None, retries=2)
+    body = {"username": username, "password": password}
+    device = _stored(device_account(server_url, username), store)
+    if device:
+        body["device_token"] = device
     try:
-        answer = transport.post("/auth/login", {"username": username, "password": password})
+        answer = transport.post("/auth/login", body)
     except AuthError:
         raise AuthError("Wrong username or password.") from None
     token = answer.get("access_token")
@@ -41,6 +54,12 @@ def login(server_url: str, username: str, password: str, *,
             "it could not be written"
         raise SyncError(f"Signed in, but the sign-in could not be kept on this computer "
                         f"({reason}), so it was cancelled on the server.") from exc
+    new_device = answer.get("device_token")
+    if isinstance(new_device, str) and new_device and new_device != device:
+        try:
+            _save(device_account(server_url, username), new_device, store)
+        except SyncError:
+            pass  # this laptop is then not "known" to the server; signing in still works
     return token
 
 
@@ -55,9 +74,13 @@ def revoke(server_url: str, token: str) -> bool:
 
 def save_token(server_url: str, token: str, store: Store | None = None) -> None:
     """Keep the token in the OS keyring, or (no keyring, or it refused) in ``store``."""
+    _save(keyring_account(server_url), token, store)
+
+
+def _save(account: str, secret: str, store: Store | None) -> None:
     if keyring_available():
         try:
-            keyring.set_password(KEYRING_SERVICE, keyring_account(server_url), token)
+            keyring.set_password(KEYRING_SERVICE, account, secret)
             return
         except keyring.errors.KeyringError:
             if store is None:
@@ -66,17 +89,21 @@ def save_token(server_url: str, token: str, store: Store | None = None) -> None:
     if store is None:
         raise SyncError("This computer has no OS keyring to keep the sign-in in, so "
                         "Fieldnote cannot stay signed in.")
-    local.set_state(store, keyring_account(server_url), token)
+    local.set_state(store, account, secret)
 
 
 def stored_token(server_url: str, store: Store | None = None) -> str | None:
+    return _stored(keyring_account(server_url), store)
+
+
+def _stored(account: str, store: Store | None) -> str | None:
     try:
-        token = keyring.get_password(KEYRING_SERVICE, keyring_account(server_url))
+        secret = keyring.get_password(KEYRING_SERVICE, account)
     except keyring.errors.KeyringError:
-        token = None
-    if token is None and store is not None:
-        token = local.get_state(store, keyring_account(server_url)) or None
-    return token
+        secret = None
+    if secret is None and store is not None:
+        secret = local.get_state(store, account) or None
+    return secret
 
 
 def logout(server_url: str, store: Store | None = None) -> None:

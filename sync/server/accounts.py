@@ -1,4 +1,4 @@
-"""Teams, users, sign-in with a per-username rate limit, and token checks."""
+"""Teams, users, sign-in (throttled by account, known device and address), and token checks."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.server import security
-from sync.server.db import app_user, auth_token, login_attempt, team
+from sync.server.db import (
+    app_user, auth_token, known_device, login_attempt, team, write_transaction,
+)
 from sync.server.settings import Settings
 
 ROLES = ("practitioner", "team_lead", "admin")
@@ -95,29 +97,108 @@ def list_users(conn: Connection) -> list[dict]:
                  caseworker_id=r.caseworker_id, active=r.active) for r in rows]
 
 
-def login(conn: Connection, settings: Settings, username: str,
-          password: str) -> tuple[str, float] | None:
-    """Check a password and issue a token: (token, expires_at), or None for a wrong password
-    (returned, not raised, so that the caller commits the failed attempt). Raises
-    AccountError 429 when the account has had too many failures lately.
+# The laptops per user that keep their exemption from the account lock (most recent first).
+KNOWN_DEVICES_PER_USER = 20
 
-    Failed attempts are counted per username in the database, so the limit holds across
-    server processes; a successful sign-in does not clear earlier failures.
+
+@dataclass(frozen=True)
+class SignIn:
+    """A successful sign-in: the bearer token, its expiry, and the laptop's known-device
+    token (new on a first sign-in from that laptop, else the one it presented)."""
+
+    token: str
+    expires_at: float
+    device_token: str
+
+
+def _count(conn: Connection, *where) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(login_attempt).where(
+        login_attempt.c.success.is_(False), *where)).scalar_one()
+
+
+def login(conn: Connection, settings: Settings, username: str, password: str,
+          address: str | None = None, device_token: str | None = None) -> SignIn | None:
+    """Check a password and issue a token, or None for a wrong password. Raises AccountError
+    429 when too many sign-ins have failed lately for the account (or, for a laptop that
+    presents a known-device token, for that device) or from the client's address.
+    ``conn`` must not be in a transaction: this opens its own, short ones.
+
+    The count is atomic on every database: the attempt is recorded (as failed until the
+    password proves right) and committed *before* the failures are counted, so of N
+    parallel guesses the k-th to commit counts at least k and at most the limit are ever
+    checked. Refused attempts are then removed (they were never checked, and must not
+    extend a lock). The password is checked outside any transaction (SQLite's write lock
+    is not held through argon2), at most one check per core at a time
+    (``security.HASH_SLOTS``).
+
+    A laptop that signed in before presents its known-device token: it is exempt from the
+    account's lock (a stranger's five wrong guesses do not lock the real user out of their
+    own laptop) but has its own limit, and the address limit applies to everyone.
     """
     now = time.time()
-    window_start = now - settings.login_window_minutes * 60
-    failures = conn.execute(sa.select(sa.func.count()).select_from(login_attempt).where(
-        login_attempt.c.username == username, login_attempt.c.at > window_start,
-        login_attempt.c.success.is_(False))).scalar_one()
-    if failures >= settings.login_max_failures:
+    window = now - settings.login_window_minutes * 60
+    device = None
+    if device_token:
+        with conn.begin():
+            device = conn.execute(
+                sa.select(known_device.c.token_hash)
+                .join(app_user, app_user.c.id == known_device.c.user_id)
+                .where(known_device.c.token_hash == security.token_hash(device_token),
+                       app_user.c.username == username,
+                       known_device.c.last_used_at > now - settings.known_device_days * 86400)
+            ).scalar_one_or_none()
+    with write_transaction(conn):
+        attempt = conn.execute(login_attempt.insert().values(
+            username=username, at=now, success=False, address=address, device=device)
+        ).inserted_primary_key[0]
+        # Old attempts are pruned as new ones arrive (one indexed delete).
+        conn.execute(login_attempt.delete().where(
+            login_attempt.c.at < now - max(86400, settings.login_window_minutes * 60)))
+    with conn.begin():
+        mine = (login_attempt.c.device == device if device is not None else
+                sa.and_(login_attempt.c.username == username, login_attempt.c.device.is_(None)))
+        over = _count(conn, mine, login_attempt.c.at > window) > settings.login_max_failures
+        if not over and address is not None:
+            over = _count(conn, login_attempt.c.address == address, login_attempt.c.at > window
+                          ) > settings.login_max_failures_per_address
+    if over:
+        with write_transaction(conn):
+            conn.execute(login_attempt.delete().where(login_attempt.c.id == attempt))
         raise AccountError(429, "Too many failed sign-ins for this account; try again later.")
-    row = conn.execute(sa.select(app_user).where(app_user.c.username == username)).first()
+    with conn.begin():
+        row = conn.execute(sa.select(app_user).where(app_user.c.username == username)).first()
     ok = security.verify_password(row.password_hash if row else None, password)
-    ok = ok and row is not None and row.active
-    conn.execute(login_attempt.insert().values(username=username, at=now, success=ok))
-    if not ok:
+    if not (ok and row is not None and row.active):
         return None
-    return _issue(conn, settings, row.id, now)
+    with write_transaction(conn):
+        conn.execute(login_attempt.update().where(login_attempt.c.id == attempt)
+                     .values(success=True))
+        token, expires = _issue(conn, settings, row.id, now)
+        if device is not None:
+            conn.execute(known_device.update().where(known_device.c.token_hash == device)
+                         .values(last_used_at=now))
+        else:
+            device_token = security.new_token()
+            conn.execute(known_device.insert().values(
+                token_hash=security.token_hash(device_token), user_id=row.id, created_at=now,
+                last_used_at=now))
+            # Devices unused for long, and all but a user's most recent few (a script that
+            # never keeps its device token must not grow the table), are forgotten.
+            recent = sa.select(known_device.c.token_hash).where(
+                known_device.c.user_id == row.id).order_by(
+                known_device.c.last_used_at.desc()).limit(KNOWN_DEVICES_PER_USER)
+            conn.execute(known_device.delete().where(sa.or_(
+                known_device.c.last_used_at < now - settings.known_device_days * 86400,
+                sa.and_(known_device.c.user_id == row.id,
+                        known_device.c.token_hash.not_in(recent)))))
+    return SignIn(token, expires, device_token)
+
+
+def unlock(conn: Connection, username: str) -> int:
+    """Forget an account's failed sign-ins (an administrator's way out of a lock); returns
+    how many were forgotten."""
+    return conn.execute(login_attempt.delete().where(
+        login_attempt.c.username == username, login_attempt.c.success.is_(False))).rowcount
 
 
 def _issue(conn: Connection, settings: Settings, user_id: str, now: float) -> tuple[str, float]:
@@ -135,14 +216,25 @@ REFRESH_GRACE_SECONDS = 5 * 60
 
 def refresh(conn: Connection, settings: Settings, token: str, user: User) -> tuple[str, float]:
     """A new token for the holder of a live one (a laptop that syncs stays signed in); the
-    old token stops working a few minutes later."""
+    old token stops working a few minutes later. A token already replaced (in its grace
+    period) mints no more: AccountError 401. The claim is one conditional UPDATE, so two
+    refreshes racing with the same token get one new token between them."""
     now = time.time()
-    issued = _issue(conn, settings, user.id, now)
+    new = security.new_token()
+    claimed = conn.execute(auth_token.update().where(
+        auth_token.c.token_hash == security.token_hash(token),
+        auth_token.c.successor.is_(None)).values(successor=security.token_hash(new))).rowcount
+    if claimed != 1:
+        raise AccountError(401, "This sign-in has already been renewed; use the new one "
+                                "or sign in again.")
     conn.execute(auth_token.update().where(
         auth_token.c.token_hash == security.token_hash(token),
         auth_token.c.expires_at > now + REFRESH_GRACE_SECONDS)
         .values(expires_at=now + REFRESH_GRACE_SECONDS))
-    return issued
+    expires = now + settings.token_ttl_minutes * 60
+    conn.execute(auth_token.insert().values(
+        token_hash=security.token_hash(new), user_id=user.id, created_at=now, expires_at=expires))
+    return new, expires
 
 
 def token_times(conn: Connection, token: str) -> tuple[float, float]:
@@ -164,8 +256,19 @@ def user_for_token(conn: Connection, token: str) -> User | None:
 
 
 def revoke(conn: Connection, token: str) -> None:
+    """Sign out: revoke the token and every token in its refresh chain (the one it replaced,
+    still in its grace period, and any that replaced it)."""
+    family = {security.token_hash(token)}
+    frontier = set(family)
+    while frontier:
+        rows = conn.execute(sa.select(auth_token.c.token_hash, auth_token.c.successor).where(
+            sa.or_(auth_token.c.token_hash.in_(frontier),
+                   auth_token.c.successor.in_(frontier)))).all()
+        found = {h for row in rows for h in row if h is not None}
+        frontier = found - family
+        family |= found
     conn.execute(auth_token.update().where(
-        auth_token.c.token_hash == security.token_hash(token),
+        auth_token.c.token_hash.in_(family),
         auth_token.c.revoked_at.is_(None)).values(revoked_at=time.time()))
 
 
@@ -173,3 +276,6 @@ def revoke_all(conn: Connection, user_id: str) -> None:
     conn.execute(auth_token.update().where(
         auth_token.c.user_id == user_id, auth_token.c.revoked_at.is_(None)).values(
         revoked_at=time.time()))
+    # A password changed (perhaps because it leaked) or an account closed: the laptops it
+    # signed in from are strangers again.
+    conn.execute(known_device.delete().where(known_device.c.user_id == user_id))

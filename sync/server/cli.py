@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
                     " 7). The server also does this by itself, at most once an hour.")
     prune.add_argument("--days", type=float, help="how long they may wait (days)")
     prune.add_argument("--database", help=db_help)
+    unlock = sub.add_parser(
+        "unlock", help="forget an account's failed sign-ins",
+        description="Forget USER's failed sign-ins, so they can sign in again at once "
+                    "(a laptop they signed in from before is never locked out).")
+    unlock.add_argument("username", metavar="USER")
+    unlock.add_argument("--database", help=db_help)
     return parser
 
 
@@ -107,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from sync.server import accounts
 
+    if command == "unlock":
+        with engine.connect() as conn, write_transaction(conn):
+            forgotten = accounts.unlock(conn, args.username)
+        print(f"{args.username}: {forgotten} failed sign-in(s) forgotten")
+        return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -45,6 +45,20 @@ auth_token = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("revoked_at", sa.Float, nullable=True),
+    # The hash of the token a refresh replaced this one with (migration 0005): a token
+    # in its grace period mints no more tokens, and signing out revokes the whole chain.
+    sa.Column("successor", sa.String(64), nullable=True),
+    sa.Index("auth_token_successor", "successor"),
+)
+
+# Laptops that have signed in with the right password (migration 0005): a sign-in that
+# presents one of these is exempt from its account's failure lock (not from the address's).
+known_device = sa.Table(
+    "known_device", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(36), sa.ForeignKey("app_user.id"), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_used_at", sa.Float, nullable=False),
 )
 
 login_attempt = sa.Table(
@@ -53,7 +67,13 @@ login_attempt = sa.Table(
     sa.Column("username", sa.String(200), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
     sa.Column("success", sa.Boolean, nullable=False),
+    # Client address and known-device token hash (migration 0005); see accounts.login.
+    sa.Column("address", sa.String(64), nullable=True),
+    sa.Column("device", sa.String(64), nullable=True),
     sa.Index("login_attempt_user_at", "username", "at"),
+    sa.Index("login_attempt_address_at", "address", "at"),
+    sa.Index("login_attempt_device_at", "device", "at"),
+    sa.Index("login_attempt_at", "at"),
 )
 
 sync_counter = sa.Table(

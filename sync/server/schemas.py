@@ -27,12 +27,16 @@ class HealthPublic(BaseModel):
 class LoginIn(BaseModel):
     username: SafeStr = Field(min_length=1, max_length=USERNAME_LENGTH)
     password: SafeStr = Field(min_length=1, max_length=PASSWORD_LENGTH)
+    # Given to a laptop at its first successful sign-in; exempts it from the account's
+    # failure lock (docs/sync-protocol.md, "Signing in safely").
+    device_token: SafeStr | None = Field(default=None, max_length=200)
 
 
 class TokenPublic(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: float
+    device_token: str | None = None
 
 
 class TeamCreate(BaseModel):

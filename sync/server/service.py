@@ -23,7 +23,7 @@ from sync.protocol import (
     record_hash, set_digest_of, shapes,
 )
 from sync import rules
-from sync.server import attachments, devices
+from sync.server import attachments, authz, devices
 from sync.server.accounts import User
 from sync.server.db import conflict, mutation, reallocation, record, sync_counter
 from sync.server.scope import CORE, in_scope, revocations
@@ -223,6 +223,8 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
     if rec is not None and not ctx.user.is_admin \
             and not visible(ctx.conn, ctx.user, entity, m["record_id"]):
         raise Rejected(403, "You do not have access to this record.")
+    if (reason := authz.refusal(ctx.conn, ctx.user, entity, op, rec, fields)) is not None:
+        raise Rejected(403, reason)  # who may write what: sync.permissions
     nulls = [f for f in shape.not_null if f in fields and fields[f] is None]
     if nulls:
         raise Rejected(422, f"{', '.join(sorted(nulls))} cannot be empty.")

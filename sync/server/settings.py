@@ -23,8 +23,10 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     token_ttl_minutes: int = 12 * 60  # a working day: laptops sign in each morning
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # per account (and per known device), in the window
+    login_max_failures_per_address: int = 100  # per client address, in the window
     login_window_minutes: int = 15
+    known_device_days: int = 180  # a laptop unused this long must sign in as a new one
     log_level: str = "INFO"
     # Completed uploads no attachment record names yet (sync.server.attachments): how many
     # megabytes a user may hold, and after how many days they are removed.

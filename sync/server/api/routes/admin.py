@@ -50,3 +50,16 @@ def update_user(user_id: Annotated[str, Path(min_length=1, max_length=36,
     except accounts.AccountError as exc:
         raise HTTPException(exc.status, str(exc)) from None
     return dict(user.__dict__, active=active)
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_user(user_id: str, admin: AdminUser, conn: ConnDep) -> dict:
+    """Forget the account's failed sign-ins, so its owner can sign in from a new laptop
+    at once (a laptop it signed in from before is never locked out by others' guesses)."""
+    with write_transaction(conn):
+        username = next((u["username"] for u in accounts.list_users(conn) if u["id"] == user_id),
+                        None)
+        if username is None:
+            raise HTTPException(404, "No such user.")
+        forgotten = accounts.unlock(conn, username)
+    return {"username": username, "forgotten": forgotten}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from sync.server import accounts
 from sync.server.api.deps import BearerDep, ConnDep, CurrentUser, SettingsDep
@@ -17,19 +17,29 @@ log = logging.getLogger("fieldnote.server")
 @router.post("/login", response_model=TokenPublic,
              responses={401: {"description": "Wrong username or password"},
                         429: {"description": "Too many failed attempts"}})
-def login(body: LoginIn, conn: ConnDep, settings: SettingsDep) -> dict:
+def login(body: LoginIn, request: Request, conn: ConnDep, settings: SettingsDep) -> dict:
+    address = request.client.host if request.client else None
+    if not all(_storable(v) for v in (body.username, body.password, body.device_token or "")):
+        # No account has such a name (PostgreSQL cannot even store it): a wrong sign-in,
+        # answered without touching the database.
+        raise HTTPException(401, "Wrong username or password.")
     try:
-        with write_transaction(conn):
-            issued = accounts.login(conn, settings, body.username, body.password)
+        issued = accounts.login(conn, settings, body.username, body.password, address,
+                                body.device_token)
     except accounts.AccountError as exc:
         log.info("login refused", extra={"event": "login", "outcome": "rate_limited"})
         raise HTTPException(exc.status, str(exc)) from None
     if issued is None:
         log.info("login failed", extra={"event": "login", "outcome": "failed"})
         raise HTTPException(401, "Wrong username or password.")
-    token, expires = issued
     log.info("login", extra={"event": "login", "outcome": "ok"})
-    return {"access_token": token, "expires_at": expires}
+    return {"access_token": issued.token, "expires_at": issued.expires_at,
+            "device_token": issued.device_token}
+
+
+def _storable(text: str) -> bool:
+    """Text every database can hold: no NUL, no lone surrogate."""
+    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
 
 
 @router.get("/me", response_model=MePublic, responses={401: {"description": "Not signed in"}})
@@ -47,15 +57,20 @@ def me(user: CurrentUser, conn: ConnDep, credentials: BearerDep) -> dict:
              responses={401: {"description": "Not signed in"}})
 def refresh(user: CurrentUser, conn: ConnDep, credentials: BearerDep,
             settings: SettingsDep) -> dict:
-    """A fresh token for a live one; the old one keeps working for five minutes."""
-    with write_transaction(conn):
-        token, expires = accounts.refresh(conn, settings, credentials.credentials, user)
+    """A fresh token for a live one; the old one keeps working for five minutes but cannot
+    be refreshed again (401)."""
+    try:
+        with write_transaction(conn):
+            token, expires = accounts.refresh(conn, settings, credentials.credentials, user)
+    except accounts.AccountError as exc:
+        raise HTTPException(exc.status, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
     log.info("token refreshed", extra={"event": "refresh", "user_id": user.id})
     return {"access_token": token, "expires_at": expires}
 
 
 @router.post("/logout", status_code=204, response_class=Response)
 def logout(user: CurrentUser, conn: ConnDep, credentials: BearerDep) -> Response:
+    """Revokes the token and its refresh chain (the token it replaced, still in grace)."""
     with write_transaction(conn):
         accounts.revoke(conn, credentials.credentials)
     return Response(status_code=204)
