@@ -197,9 +197,9 @@ class Unlocker:
         left = FREE_ATTEMPTS - self.throttle.failures
         if left > 0:
             tries = "try" if left == 1 else "tries"
-            return UnlockResult(False, f"That {what} is not right. {left} more {tries} before "
-                                       "Fieldnote makes you wait.")
-        return UnlockResult(False, f"That {what} is not right. " + self.wait_message())
+            return UnlockResult(False, f"That {what} did not unlock Fieldnote. {left} more "
+                                       f"{tries} before Fieldnote makes you wait.")
+        return UnlockResult(False, f"That {what} did not unlock Fieldnote. " + self.wait_message())
 
     def _save(self, failures: int) -> None:
         try:

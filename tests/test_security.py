@@ -126,5 +126,5 @@ def test_passphrase_mode_uses_the_passphrase(store, isolated_home):
     unlocker = Unlocker(keys.needs_passphrase, keys.verify_passphrase, UnlockPin(store), Clock())
     assert unlocker.method() == "passphrase"
     wrong = unlocker.attempt("not the passphrase")
-    assert not wrong.ok and "passphrase is not right" in wrong.message
+    assert not wrong.ok and "passphrase did not unlock" in wrong.message
     assert unlocker.attempt(PASSPHRASE).ok
