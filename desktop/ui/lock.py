@@ -24,7 +24,7 @@ import time
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton,
+    QApplication, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QToolTip, QVBoxLayout, QWidget,
 )
 
@@ -42,6 +42,7 @@ _INPUT_EVENTS = {
 }
 _NOT_COVERED = (Qt.WindowType.Popup, Qt.WindowType.ToolTip, Qt.WindowType.SplashScreen)
 LOCKED_TITLE = "Fieldnote — locked"
+BOX_WIDTH = 420
 
 
 class IdleWatcher(QObject):
@@ -85,7 +86,7 @@ class LockScreen(QWidget):
         self.setStyleSheet("#lockScreen { background: #f3f4f6; }"
                            "#lockBox { background: white; border: 1px solid #d1d5db;"
                            " border-radius: 8px; }")
-        title = QLabel("Fieldnote is locked")
+        self.title = title = QLabel("Fieldnote is locked")
         title.setStyleSheet("font-size: 20px; font-weight: 600;")
         self.message = QLabel()
         self.message.setObjectName("lockMessage")
@@ -107,29 +108,55 @@ class LockScreen(QWidget):
         self.status = QLabel()  # e.g. "an observation is recording"
         self.status.setObjectName("lockStatus")
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #1e3a8a;")
-        box = QWidget()
+        self.status.setStyleSheet("color: #1e3a8a; background: #eff6ff; border: 1px solid #bfdbfe;"
+                                  " border-radius: 4px; padding: 6px;")
+        self.box = box = QWidget()
         box.setObjectName("lockBox")
         box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        box.setFixedWidth(420)
-        inner = QVBoxLayout(box)
-        inner.setContentsMargins(24, 20, 24, 20)
+        self.inner = inner = QVBoxLayout(box)
         inner.setSpacing(10)
         for w in (title, self.message, self.passphrase, self.error, self.button,
                   self.quit_button, self.status):
             inner.addWidget(w)
+        self.fit(BOX_WIDTH + 40, 400)
+        # Centred by stretches, not alignment: an aligned item gets its size hint's height,
+        # too short for wrapped text; here it gets its height for its width.
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(box)
+        row.addStretch()
         layout = QVBoxLayout(self)
         layout.addStretch()
-        layout.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch()
+
+    def fit(self, width: int, height: int) -> None:
+        """Size the box to a window of ``width`` × ``height``: a small one (a message box)
+        gets only the field, the button and the error, so it can still be unlocked from."""
+        self.compact = width < BOX_WIDTH + 40 or height < 330
+        box_width = max(160, min(BOX_WIDTH, width - 16))
+        margin = 8 if self.compact else 24
+        self.inner.setContentsMargins(margin, margin - 4 if self.compact else 20, margin,
+                                      margin - 4 if self.compact else 20)
+        self.box.setFixedWidth(box_width)
+        for label in (self.message, self.error, self.status):
+            # a fixed width lets a wrapped label get its full height
+            label.setFixedWidth(box_width - 2 * margin)
+        self.title.setVisible(not self.compact)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "compact"):
+            was = self.compact
+            self.fit(event.size().width(), event.size().height())
+            if was != self.compact and hasattr(self, "method"):
+                self._show_parts()
 
     def prepare(self) -> None:
         """Say what opens the lock (it can change: a PIN set in another window)."""
-        method = self.controller.unlocker.method()
+        self.method = method = self.controller.unlocker.method()
         self.passphrase.clear()
-        self.passphrase.setVisible(method != "none")
-        self.button.setVisible(method != "none")
-        self.quit_button.setVisible(method == "none")
+        self._show_parts()
         self.passphrase.setPlaceholderText("PIN" if method == "pin" else "Passphrase")
         self.message.setText({
             "passphrase": "Enter your passphrase to carry on.",
@@ -138,24 +165,35 @@ class LockScreen(QWidget):
                     "Fieldnote (everything is saved; an observation can be resumed), start it "
                     "again, and set a PIN in Settings.",
         }[method])
-        self.error.setText(self.controller.unlocker.wait_message())
+        self.say(self.controller.unlocker.wait_message())
         self.show_status()
         if method != "none":
             self.passphrase.setFocus()
+
+    def _show_parts(self) -> None:
+        method = self.method
+        self.passphrase.setVisible(method != "none")
+        self.button.setVisible(method != "none")
+        self.quit_button.setVisible(method == "none")
+        self.message.setVisible(not self.compact or method == "none")
 
     def show_status(self) -> None:
         status = getattr(self.parentWidget(), "locked_status", None)
         text = status() if callable(status) else ""
         self.status.setText(text)
-        self.status.setVisible(bool(text))
+        self.status.setVisible(bool(text) and not self.compact)
 
     def try_unlock(self) -> None:
         secret = self.passphrase.text()
         self.passphrase.clear()
         result = self.controller.try_unlock(secret)
         if not result.ok:
-            self.error.setText(result.message)
+            self.say(result.message)
             self.passphrase.setFocus()
+
+    def say(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
 
     def keyPressEvent(self, event) -> None:
         event.accept()  # nothing typed here reaches the window beneath
@@ -275,7 +313,8 @@ class LockController(QObject):
             return True  # no shortcut, menu mnemonic or button mnemonic fires while locked
         if not isinstance(obj, QWidget):
             return False  # events reach widgets through their window: judged there
-        if kind == QEvent.Type.Show and obj.isWindow() and not _transient(obj):
+        if kind == QEvent.Type.Show and obj.isWindow() and not _transient(obj) \
+                and not self._in_cover(obj):
             self.cover(obj)  # a window opening while locked (a message box, a resume offer)
         elif kind == QEvent.Type.Resize and obj in self.covers:
             self.covers[obj].setGeometry(obj.rect())
