@@ -74,6 +74,9 @@ def test_locking_covers_every_window_and_its_title(qtbot, make_window, store, ca
         cover = window.lock_control.cover_of(w)
         assert cover is not None and cover.isVisible(), w
         assert cover.geometry() == w.rect()  # the whole window
+        for x, y in ((5, 5), (w.width() // 2, w.height() // 2), (w.width() - 5, w.height() - 5)):
+            on_top = w.childAt(x, y)  # what a click or a look at this point meets
+            assert on_top is cover or cover.isAncestorOf(on_top), (w, x, y)
         assert w.windowTitle() == LOCKED_TITLE
     rec.resize(rec.width() + 50, rec.height() + 30)  # a resized window stays covered
     assert window.lock_control.cover_of(rec).geometry() == rec.rect()
@@ -320,3 +323,12 @@ def test_settings_in_passphrase_mode_need_no_pin(qtbot, make_window, store):
     dialog = SettingsDialog(window.settings, window, window.unlock_pin,
                             pin_needed=not window.keys.needs_passphrase())
     assert "Not needed" in dialog.pin_state.text() and dialog.pin_button.isHidden()
+
+
+def test_keyring_mode_with_no_pin_is_offered_one_after_start(keyring_window, monkeypatch):
+    window = keyring_window
+    chosen = []
+    monkeypatch.setattr(window, "set_pin", lambda: chosen.append(1) or True)
+    assert window.offer_pin() and chosen == [1]  # the question is answered Yes
+    window.protect_at_start()
+    assert not window.locked  # nothing to ask for yet: the offer comes after start
