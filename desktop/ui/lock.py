@@ -136,8 +136,9 @@ class LockScreen(QWidget):
         self.compact = width < BOX_WIDTH + 40 or height < 330
         box_width = max(160, min(BOX_WIDTH, width - 16))
         margin = 8 if self.compact else 24
-        self.inner.setContentsMargins(margin, margin - 4 if self.compact else 20, margin,
-                                      margin - 4 if self.compact else 20)
+        self.inner.setContentsMargins(margin, 4 if self.compact else 20, margin,
+                                      4 if self.compact else 20)
+        self.inner.setSpacing(4 if self.compact else 10)
         self.box.setFixedWidth(box_width)
         for label in (self.message, self.error, self.status):
             # a fixed width lets a wrapped label get its full height

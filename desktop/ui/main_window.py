@@ -633,13 +633,13 @@ class SettingsDialog(QDialog):
             pin_row = QHBoxLayout()
             self.pin_state = QLabel()
             self.pin_state.setObjectName("pinState")
-            self.pin_state.setWordWrap(True)
             self.pin_button = QPushButton()
             self.pin_button.setObjectName("setPin")
             self.pin_button.clicked.connect(self._set_pin)
             pin_row.addWidget(self.pin_state, 1)
             pin_row.addWidget(self.pin_button)
             form.addRow("Unlock PIN", pin_row)
+            self.setMinimumWidth(640)  # room for the PIN's state beside its button
             self.pin_needed = pin_needed
             self._show_pin_state()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -653,13 +653,16 @@ class SettingsDialog(QDialog):
         is_set = self.pin.is_set()
         self.pin_button.setText("Change PIN…" if is_set else "Set PIN…")
         if is_set:
-            text = "Set: it opens the idle lock, and is asked for when Fieldnote starts."
+            text = "Set: it opens the lock, and is asked for at start."
         elif self.pin_needed:
-            text = ("Not set. Needed: without a PIN the idle lock can only be left by quitting "
-                    "(the keyring alone proves nothing on a laptop left logged in).")
+            text = "Not set. Needed: without one the lock can only be quit."
         else:
-            text = "Not needed: the lock opens with your passphrase."
+            text = "Not needed: your passphrase opens the lock."
         self.pin_state.setText(text)
+        self.pin_state.setToolTip(
+            "Your computer account's keyring opens Fieldnote's data without a question, which "
+            "proves nothing on a laptop left logged in: the PIN is what opens the idle lock."
+            if self.pin_needed else "")
         self.pin_button.setVisible(is_set or self.pin_needed)
 
     def _set_pin(self) -> None:
