@@ -39,6 +39,7 @@ _INPUT_EVENTS = {
     QEvent.Type.MouseButtonDblClick, QEvent.Type.Wheel, QEvent.Type.ContextMenu,
     QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd,
     QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop, QEvent.Type.TabletPress,
+    QEvent.Type.InputMethod,
 }
 _NOT_COVERED = (Qt.WindowType.Popup, Qt.WindowType.ToolTip, Qt.WindowType.SplashScreen)
 LOCKED_TITLE = "Fieldnote — locked"
@@ -159,6 +160,8 @@ class LockScreen(QWidget):
         self.passphrase.clear()
         self._show_parts()
         self.passphrase.setPlaceholderText("PIN" if method == "pin" else "Passphrase")
+        self.passphrase.setInputMethodHints(
+            Qt.InputMethodHint.ImhDigitsOnly if method == "pin" else Qt.InputMethodHint.ImhHiddenText)
         self.message.setText({
             "passphrase": "Enter your passphrase to carry on.",
             "pin": "Enter your PIN to carry on.",
@@ -166,7 +169,7 @@ class LockScreen(QWidget):
                     "Fieldnote (everything is saved; an observation can be resumed), start it "
                     "again, and set a PIN in Settings.",
         }[method])
-        self.say(self.controller.unlocker.wait_message())
+        self.show_wait(self.controller.unlocker.wait_message())
         self.show_status()
         if method != "none":
             self.passphrase.setFocus()
@@ -189,12 +192,20 @@ class LockScreen(QWidget):
         self.passphrase.clear()
         result = self.controller.try_unlock(secret)
         if not result.ok:
-            self.say(result.message)
+            self.say(result.message, waiting=bool(self.controller.unlocker.wait_message()))
             self.passphrase.setFocus()
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, waiting: bool = False) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self.waiting = waiting
+
+    def show_wait(self, message: str) -> None:
+        """Keep a throttle's wait current: counting down, then gone once it is over."""
+        if message:
+            self.say(message, waiting=True)
+        elif getattr(self, "waiting", False):
+            self.say("")
 
     def keyPressEvent(self, event) -> None:
         event.accept()  # nothing typed here reaches the window beneath
@@ -261,9 +272,12 @@ class LockController(QObject):
         return self.covers.get(window)
 
     def _refresh_status(self) -> None:
-        for window, screen in list(self.covers.items()):
+        """Each second while locked: a recording's interval, and the wait after wrong tries."""
+        wait = self.unlocker.wait_message()
+        for screen in list(self.covers.values()):
             if shiboken6.isValid(screen):
                 screen.show_status()
+                screen.show_wait(wait)
 
     # -- unlocking ----------------------------------------------------------------------------
     def try_unlock(self, secret: str):
@@ -307,7 +321,7 @@ class LockController(QObject):
         return False
 
     def eventFilter(self, obj, event) -> bool:
-        if not self.locked:
+        if not self.locked or not shiboken6.isValid(self.main):
             return False
         kind = event.type()
         if kind == QEvent.Type.Shortcut:

@@ -138,6 +138,9 @@ def test_an_observation_keeps_recording_under_the_lock(qtbot, make_window, store
 
 def test_a_wrong_passphrase_keeps_it_locked_and_tries_are_throttled(qtbot, make_window, store):
     window = make_window(store)
+    now = [500.0]
+    throttle = window.lock_control.unlocker.throttle
+    throttle.clock = lambda: now[0]
     window.lock()
     screen = window.lock_screen
     assert screen.passphrase.isVisible() and screen.passphrase.placeholderText() == "Passphrase"
@@ -149,7 +152,13 @@ def test_a_wrong_passphrase_keeps_it_locked_and_tries_are_throttled(qtbot, make_
     assert "Wait 30 seconds" in screen.error.text()
     unlock_with(window, PASSPHRASE)  # during the wait even the right one is refused
     assert window.locked and "Wait" in screen.error.text()
-    window.lock_control.unlocker.throttle.next_try = 0  # the wait has passed
+    other = window.lock_control.cover(QDialog(window))  # every cover says so, counting down
+    now[0] += 20
+    window.lock_control._refresh_status()
+    assert "Wait 10 seconds" in screen.error.text() and "Wait 10 seconds" in other.error.text()
+    now[0] += 10  # the wait has passed
+    window.lock_control._refresh_status()
+    assert screen.error.isHidden()
     unlock_with(window, PASSPHRASE)
     assert not window.locked
 
