@@ -140,7 +140,7 @@ def test_a_wrong_passphrase_keeps_it_locked_and_tries_are_throttled(qtbot, make_
     window = make_window(store)
     now = [500.0]
     throttle = window.lock_control.unlocker.throttle
-    throttle.clock = lambda: now[0]
+    throttle.clock, throttle.next_try = (lambda: now[0]), now[0]
     window.lock()
     screen = window.lock_screen
     assert screen.passphrase.isVisible() and screen.passphrase.placeholderText() == "Passphrase"
