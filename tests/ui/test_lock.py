@@ -341,3 +341,24 @@ def test_keyring_mode_with_no_pin_is_offered_one_after_start(keyring_window, mon
     assert window.offer_pin() and chosen == [1]  # the question is answered Yes
     window.protect_at_start()
     assert not window.locked  # nothing to ask for yet: the offer comes after start
+
+
+def test_the_app_starts_locked_in_keyring_mode_with_a_pin(qtbot, isolated_home, memory_keyring):
+    """The keyring opens the store without a question, so the window shows the PIN lock
+    before anything else."""
+    from desktop import app as bootstrap
+
+    store = open_store(isolated_home)
+    UnlockPin(store).set("8642")
+    store.close()
+    app, window, store = bootstrap.start_app([])
+    qtbot.addWidget(window)
+    try:
+        assert window.locked and window.lock_screen.isVisible()
+        assert window.lock_screen.passphrase.placeholderText() == "PIN"
+        unlock_with(window, "8642")
+        assert not window.locked
+    finally:
+        app.processEvents()
+        window.stop_background_work()
+        store.close()
