@@ -16,12 +16,12 @@ from desktop.caseload import Caseload
 from desktop.caseload import vocab
 from desktop.config import Settings, save_settings
 from desktop.dates import to_uk_datetime
+from desktop.security import Unlocker, UnlockPin
 from desktop.store import Store
 from desktop.store.keys import KeyManager
 from desktop.ui import dialogs
 from desktop.ui.case_view import CaseView
 from desktop.ui.caseload_model import CaseloadModel
-from desktop.security import Unlocker, UnlockPin
 from desktop.ui.lock import IdleWatcher, LockController, LockScreen, PinDialog
 from desktop.ui.tasks import run_task
 from desktop.ui.undo import CaseCommand, Creation, FieldEdit, field_diff
@@ -58,8 +58,7 @@ class MainWindow(QMainWindow):
         self.unlock_pin = UnlockPin(store)
         self.lock_control = LockController(
             Unlocker(keys.needs_passphrase, keys.verify_passphrase, self.unlock_pin), self)
-        self.lock_control.locked_changed.connect(
-            lambda locked: None if locked else self._after_unlock())
+        self.lock_control.locked_changed.connect(self._lock_changed)
         from PySide6.QtWidgets import QApplication
         QApplication.instance().installEventFilter(self.idle)
         from desktop.ui import allocation, assessments, attention, documents, sync_ui
@@ -581,10 +580,15 @@ class MainWindow(QMainWindow):
             action.setEnabled(enabled)
 
     def unlock(self) -> None:
-        """Unlock every window (the lock screen calls this once the secret is right)."""
+        """Unlock every window at once (as the lock controller does when the passphrase or
+        PIN typed on any window's lock screen is right)."""
         if self.lock_control.locked:
-            self.lock_control.unlock()  # calls _after_unlock
+            self.lock_control.unlock()  # emits locked_changed(False): _lock_changed
         else:
+            self._after_unlock()
+
+    def _lock_changed(self, locked: bool) -> None:
+        if not locked:
             self._after_unlock()
 
     def _after_unlock(self) -> None:
