@@ -24,8 +24,8 @@ import time
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-    QToolTip, QVBoxLayout, QWidget,
+    QApplication, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QToolTip, QVBoxLayout, QWidget,
 )
 
 from desktop.security import MAX_PIN_DIGITS, MIN_PIN_DIGITS, Unlocker, UnlockPin, pin_problem
@@ -81,6 +81,9 @@ class LockScreen(QWidget):
     def __init__(self, controller: "LockController", parent: QWidget):
         super().__init__(parent)
         self.controller = controller
+        self.method = "passphrase"  # what opens the lock: set by prepare()
+        self.compact = False  # a small window's cover: set by fit()
+        self.waiting = False  # the error line shows the throttle's wait
         self.setObjectName("lockScreen")
         self.setAutoFillBackground(True)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -148,11 +151,10 @@ class LockScreen(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if hasattr(self, "compact"):
-            was = self.compact
-            self.fit(event.size().width(), event.size().height())
-            if was != self.compact and hasattr(self, "method"):
-                self._show_parts()
+        was = self.compact
+        self.fit(event.size().width(), event.size().height())
+        if was != self.compact:
+            self._show_parts()
 
     def prepare(self) -> None:
         """Say what opens the lock (it can change: a PIN set in another window)."""
@@ -161,7 +163,8 @@ class LockScreen(QWidget):
         self._show_parts()
         self.passphrase.setPlaceholderText("PIN" if method == "pin" else "Passphrase")
         self.passphrase.setInputMethodHints(
-            Qt.InputMethodHint.ImhDigitsOnly if method == "pin" else Qt.InputMethodHint.ImhHiddenText)
+            Qt.InputMethodHint.ImhDigitsOnly if method == "pin"
+            else Qt.InputMethodHint.ImhHiddenText)
         self.message.setText({
             "passphrase": "Enter your passphrase to carry on.",
             "pin": "Enter your PIN to carry on.",
@@ -204,7 +207,7 @@ class LockScreen(QWidget):
         """Keep a throttle's wait current: counting down, then gone once it is over."""
         if message:
             self.say(message, waiting=True)
-        elif getattr(self, "waiting", False):
+        elif self.waiting:
             self.say("")
 
     def keyPressEvent(self, event) -> None:

@@ -227,7 +227,7 @@ def test_a_modal_dialog_open_at_the_lock_is_unlocked_from_its_own_cover(qtbot, m
     assert not window.locked and dialog.isVisible() and notes.text() == "Half-typed"
 
 
-# -- keyring mode: the PIN ------------------------------------------------------------------------------
+# -- keyring mode: the PIN ----------------------------------------------------------------------
 @pytest.fixture
 def keyring_window(qtbot, isolated_home, memory_keyring):
     from desktop.ui.main_window import MainWindow
