@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from desktop.store.errors import StoreError
+
 MIN_PIN_DIGITS = 4
 MAX_PIN_DIGITS = 12
 # scrypt at n=2**14 takes ~30-60 ms: slow for guessing, instant for the person unlocking.
@@ -163,8 +165,11 @@ class Unlocker:
         self.throttle = UnlockThrottle(pin.failures(), clock)
 
     def method(self) -> str:
-        if self.needs_passphrase():
-            return "passphrase"
+        try:
+            if self.needs_passphrase():
+                return "passphrase"
+        except StoreError:
+            return "passphrase"  # key information unreadable: only the passphrase could tell
         return "pin" if self.pin.is_set() else "none"
 
     def wait_message(self) -> str:

@@ -128,3 +128,15 @@ def test_passphrase_mode_uses_the_passphrase(store, isolated_home):
     wrong = unlocker.attempt("not the passphrase")
     assert not wrong.ok and "passphrase did not unlock" in wrong.message
     assert unlocker.attempt(PASSPHRASE).ok
+
+
+def test_damaged_key_information_while_locked_asks_for_the_passphrase(store):
+    """Never "none" (which would suggest setting a PIN) and never a crash of the lock."""
+    from desktop.store.errors import KeyInfoDamaged
+
+    def damaged():
+        raise KeyInfoDamaged("The key information file is damaged.")
+
+    unlocker = Unlocker(damaged, lambda _s: False, UnlockPin(store), Clock())
+    assert unlocker.method() == "passphrase"
+    assert not unlocker.attempt("anything").ok
