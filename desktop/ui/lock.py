@@ -122,6 +122,7 @@ class LockScreen(QWidget):
         for w in (title, self.message, self.passphrase, self.error, self.button,
                   self.quit_button, self.status):
             inner.addWidget(w)
+        self.error.hide()  # until there is something to say
         self.fit(BOX_WIDTH + 40, 400)
         # Centred by stretches, not alignment: an aligned item gets its size hint's height,
         # too short for wrapped text; here it gets its height for its width.
