@@ -106,9 +106,11 @@ def test_a_form_window_cannot_be_typed_into_while_locked(qtbot, make_window, sto
 
 
 def test_an_observation_keeps_recording_under_the_lock(qtbot, make_window, store, case,
-                                                       fill_dialogs):
-    """Its prompts fire and its intervals are committed while locked; the code keys do
-    nothing; after unlock every interval that passed is on the strip."""
+                                                       fill_dialogs, monkeypatch):
+    """Its prompts fire (with their sound) and its intervals are committed while locked;
+    the code keys do nothing; after unlock every interval that passed is on the strip."""
+    beeps = []
+    monkeypatch.setattr(QApplication, "beep", lambda: beeps.append(1))
     clock = FakeClock()
     window = make_window(store)
     rec = observe(qtbot, window, case, fill_dialogs, clock)
@@ -125,7 +127,7 @@ def test_an_observation_keeps_recording_under_the_lock(qtbot, make_window, store
         clock.advance(60)
         rec.tick()
     stored = repo.get(oid)
-    assert stored.status == "recording"
+    assert stored.status == "recording" and len(beeps) == 3  # each prompt's cue still sounds
     # committed while locked; momentary sampling keeps "on task" selected, and the "2"
     # (off task, exclusive with it) pressed under the lock never reached the engine
     assert [i.codes for i in stored.intervals] == [("ON",), ("ON",), ("ON",)]
