@@ -178,6 +178,9 @@ def test_alt_f_on_the_lock_screen_types_into_the_field(qtbot, make_window, store
     qtbot.keyClick(field, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # "New referral"
     assert field.text() == "f"
     assert QApplication.activePopupWidget() is None
+    QApplication.clipboard().setText("from a password manager")
+    qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # paste still works
+    assert field.text() == "ffrom a password manager"
 
 
 def test_alt_letters_never_press_a_button_behind_a_cover(qtbot, make_window, store):
