@@ -75,6 +75,7 @@ def start_app(argv: list[str] | None = None):
         return 1
     window = MainWindow(store, keys, settings, lambda: Store.open(db_path, key, actor=actor))
     window.show()
+    window.protect_at_start()  # keyring mode: locked until the PIN is given, or offer to set one
     for notice in store.notices:  # e.g. a stray journal file moved aside before opening
         QMessageBox.warning(window, "Fieldnote", notice)
     window.check_store_in_background()

@@ -16,12 +16,13 @@ from desktop.caseload import Caseload
 from desktop.caseload import vocab
 from desktop.config import Settings, save_settings
 from desktop.dates import to_uk_datetime
+from desktop.security import Unlocker, UnlockPin
 from desktop.store import Store
 from desktop.store.keys import KeyManager
 from desktop.ui import dialogs
 from desktop.ui.case_view import CaseView
 from desktop.ui.caseload_model import CaseloadModel
-from desktop.ui.lock import IdleWatcher, LockScreen
+from desktop.ui.lock import IdleWatcher, LockController, LockScreen, PinDialog
 from desktop.ui.tasks import run_task
 from desktop.ui.undo import CaseCommand, Creation, FieldEdit, field_diff
 
@@ -55,6 +56,11 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatcher(settings.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
+        # One controller locks every window; the passphrase, or in keyring mode a PIN, opens it.
+        self.unlock_pin = UnlockPin(store)
+        self.lock_control = LockController(
+            Unlocker(keys.needs_passphrase, keys.verify_passphrase, self.unlock_pin), self)
+        self.lock_control.locked_changed.connect(self._lock_changed)
         from PySide6.QtWidgets import QApplication
         QApplication.instance().installEventFilter(self.idle)
         from desktop.ui import allocation, assessments, attention, documents, sync_ui
@@ -165,9 +171,9 @@ class MainWindow(QMainWindow):
         box.addStretch()
         self.pages.addWidget(empty)
 
-        self.lock_screen = LockScreen(self.keys)
-        self.lock_screen.unlocked.connect(self.unlock)
-        self.pages.addWidget(self.lock_screen)
+        locked_page = QWidget()  # under the lock's cover: nothing of the caseload
+        locked_page.setObjectName("lockedPage")
+        self.pages.addWidget(locked_page)
         self.setCentralWidget(self.pages)
 
     def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
@@ -516,11 +522,13 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.sync.stop()
         self.idle.timer.stop()
+        self.lock_control.stop()
         super().closeEvent(event)
 
     # -- settings and lock ------------------------------------------------------------------------------
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, self.unlock_pin,
+                                pin_needed=not self.keys.needs_passphrase())
         if dialog.exec() == QDialog.DialogCode.Accepted:
             moved = dialog.settings.data_dir != self.settings.data_dir
             self.settings = dialog.settings
@@ -534,12 +542,45 @@ class MainWindow(QMainWindow):
                                         "from its next start. Existing data stays where it is.")
 
     def lock(self) -> None:
+        """Lock every window (windows listing pupils close first, on the page change)."""
         if self.pages.currentIndex() == PAGE_LOCKED:
             return
         self.case_view.clear()
         self._set_commands_enabled(False)
         self.pages.setCurrentIndex(PAGE_LOCKED)
-        self.lock_screen.prepare()
+        self.lock_control.lock()
+
+    @property
+    def lock_screen(self) -> LockScreen | None:
+        """The lock's cover over this window (None when unlocked)."""
+        return self.lock_control.cover_of(self)
+
+    def protect_at_start(self) -> None:
+        """Keyring mode: the keyring opened the store without a question, so a PIN, if set,
+        is asked for at once; with none set, offer (after start) to set one."""
+        method = self.lock_control.unlocker.method()
+        if method == "pin":
+            self.lock()
+        elif method == "none":
+            from PySide6.QtCore import QTimer
+            QTimer.singleShot(0, self.offer_pin)
+
+    def offer_pin(self) -> bool:
+        """Ask a keyring-mode user with no PIN to set one; True if they did."""
+        if self.lock_control.unlocker.method() != "none" or self.locked:
+            return False
+        answer = QMessageBox.question(
+            self, "Set an unlock PIN",
+            "Fieldnote locks itself when this laptop is left idle. Here its data is opened by "
+            "your computer account's keyring, which proves nothing on a laptop left logged in, "
+            "so a PIN opens the lock (and is asked for each time Fieldnote starts). Without "
+            "one, the lock can only be left by quitting.\n\nSet a PIN now? (Settings can do "
+            "it later.)")
+        return answer == QMessageBox.StandardButton.Yes and self.set_pin()
+
+    def set_pin(self) -> bool:
+        """Set or change the unlock PIN; True if a new one was kept."""
+        return PinDialog(self.unlock_pin, self).exec() == QDialog.DialogCode.Accepted
 
     def _set_commands_enabled(self, enabled: bool) -> None:
         """Menus, toolbars and every shortcut: none may reach the data while locked."""
@@ -550,6 +591,19 @@ class MainWindow(QMainWindow):
             action.setEnabled(enabled)
 
     def unlock(self) -> None:
+        """Unlock every window at once (as the lock controller does when the passphrase or
+        PIN typed on any window's lock screen is right)."""
+        if self.lock_control.locked:
+            self.lock_control.unlock()  # emits locked_changed(False): _lock_changed
+        else:
+            self._after_unlock()
+
+    def _lock_changed(self, locked: bool) -> None:
+        if not locked:
+            self._after_unlock()
+
+    def _after_unlock(self) -> None:
+        self.idle.last_input = self.idle.clock()
         self._set_commands_enabled(True)
         self.pages.setCurrentIndex(PAGE_CASES if self.model.total else PAGE_EMPTY)
         self.refresh()
@@ -560,7 +614,10 @@ class MainWindow(QMainWindow):
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent=None):
+    """Every setting; ``pin`` (with ``pin_needed`` in keyring mode) adds the unlock PIN row."""
+
+    def __init__(self, settings: Settings, parent=None, pin: UnlockPin | None = None,
+                 pin_needed: bool = False):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -586,12 +643,46 @@ class SettingsDialog(QDialog):
         form.addRow(t["practitioner_name"], self.name)
         form.addRow(t["idle_lock_minutes"], self.minutes)
         form.addRow(t["data_dir"], folder_row)
+        self.pin = pin
+        if pin is not None:
+            pin_row = QHBoxLayout()
+            self.pin_state = QLabel()
+            self.pin_state.setObjectName("pinState")
+            self.pin_button = QPushButton()
+            self.pin_button.setObjectName("setPin")
+            self.pin_button.clicked.connect(self._set_pin)
+            pin_row.addWidget(self.pin_state, 1)
+            pin_row.addWidget(self.pin_button)
+            form.addRow("Unlock PIN", pin_row)
+            self.setMinimumWidth(640)  # room for the PIN's state beside its button
+            self.pin_needed = pin_needed
+            self._show_pin_state()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def _show_pin_state(self) -> None:
+        is_set = self.pin.is_set()
+        self.pin_button.setText("Change PIN…" if is_set else "Set PIN…")
+        if is_set:
+            text = "Set: it opens the lock, and is asked for at start."
+        elif self.pin_needed:
+            text = "Not set. Needed: without one the lock can only be quit."
+        else:
+            text = "Not needed: your passphrase opens the lock."
+        self.pin_state.setText(text)
+        self.pin_state.setToolTip(
+            "Your computer account's keyring opens Fieldnote's data without a question, which "
+            "proves nothing on a laptop left logged in: the PIN is what opens the idle lock."
+            if self.pin_needed else "")
+        self.pin_button.setVisible(is_set or self.pin_needed)
+
+    def _set_pin(self) -> None:
+        PinDialog(self.pin, self).exec()
+        self._show_pin_state()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Data folder", self.folder.text())

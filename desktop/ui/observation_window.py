@@ -462,6 +462,16 @@ class ObservationWindow(QWidget):
                 parts.append(f"{label} on task {subject.on_task.percent:.0f}%")
         return " · ".join(parts) or "On task: —"
 
+    def locked_status(self) -> str:
+        """The line the idle lock's cover shows over this window: that recording goes on
+        (timer, prompts and commits are untouched by the lock), never the codes."""
+        obs = self.engine.observation
+        if obs.status != "recording":
+            return ""
+        state = "paused" if obs.paused else f"on interval {obs.current_interval}"
+        return (f"An observation is recording ({state}). It carries on while Fieldnote is "
+                "locked; its codes are hidden until you unlock.")
+
 
 def _percent(ratio, decimals: int = 0) -> str:
     return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.{decimals}f}%"
