@@ -219,9 +219,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=20, leading=25,
                                 spaceAfter=8),
         "h1": ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=15, leading=19,
-                             spaceBefore=12, spaceAfter=6, keepWithNext=1),
+                             spaceBefore=12, spaceAfter=6),
         "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=12.5, leading=16,
-                             spaceBefore=8, spaceAfter=4, keepWithNext=1),
+                             spaceBefore=8, spaceAfter=4),
         "cell": ParagraphStyle("cell", parent=body, fontSize=10, leading=12.5, spaceAfter=0),
         "cellr": ParagraphStyle("cellr", parent=body, fontSize=10, leading=12.5, spaceAfter=0,
                                 alignment=TA_RIGHT),
@@ -394,7 +394,7 @@ class ReportRenderer:
                                        ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE)]))
             story += [facts, Spacer(1, 6)]
         for n, section in enumerate(document.printed_sections(), start=1):
-            story.append(CondPageBreak(40 * mm))
+            story.append(CondPageBreak(40 * mm))  # a heading never sits alone at a page foot
             story.append(_Bookmark(f"section-{n}", nfc(section.title)))
             story.append(Paragraph(escape(nfc(section.title)), s["h1"]))
             for block in section.blocks:
@@ -406,7 +406,9 @@ class ReportRenderer:
         if isinstance(block, Text):
             return text_flowables(block.text, s)
         if isinstance(block, Subheading):
-            return [Paragraph(escape(nfc(block.text)), s["h2"])]
+            # Not keepWithNext: with a long table next, reportlab would push both to a
+            # new page and leave this one blank; a conditional break keeps it off the foot.
+            return [CondPageBreak(30 * mm), Paragraph(escape(nfc(block.text)), s["h2"])]
         if isinstance(block, Note):
             return [Paragraph(escape(nfc(block.text)), s["note"])]
         if isinstance(block, ChartBlock):
