@@ -643,11 +643,11 @@ def _progress_blocks(ev: ProgressEvidence) -> list:
                                + (f" ({ev.informant})" if ev.informant else ""))]
     if ev.synthetic:
         blocks.append(Note(SYNTHETIC_NOTE))
-    change = f"Change {ev.points[0]}→{ev.points[-1]}" if len(ev.points) > 1 else "Change"
+    change = f"{ev.points[0]}→{ev.points[-1]}" if len(ev.points) > 1 else "Change"
     n = len(ev.points)
     blocks.append(TableBlock(["Score", *ev.points, change],
                              [[label, *cells, ch] for _sid, label, cells, ch in ev.rows],
-                             widths=[0.34] + [0.5 / n] * n + [0.16], align_right=(n + 1,)))
+                             widths=[0.31] + [0.57 / n] * n + [0.12], align_right=(n + 1,)))
     if ev.chart is not None and len(ev.points) > 1:
         blocks.append(ChartBlock(ev.chart, caption="Bars darken from T1 to T3; each is labelled with its score."))
     return blocks

@@ -1,6 +1,7 @@
 """Shared fixtures: a sample case with evidence, and reading a PDF back as text."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from io import BytesIO
 
@@ -32,3 +33,13 @@ def pdf_text(data: bytes) -> str:
 def half_up_percent(numerator: int, denominator: int) -> str:
     """The percentage a report should print, worked out here with integers only."""
     return f"{(2 * numerator * 100 + denominator) // (2 * denominator)}%"
+
+
+RUNNING = re.compile(r"^(OFFICIAL-SENSITIVE|\d\d/\d\d/\d{4}|Page \d+ of \d+)$")
+
+
+def pdf_body(data: bytes, *running: str) -> str:
+    """The text without the running header and footer lines (marking, date, page number and
+    the given lines, e.g. the service name), so a table split over pages reads as one."""
+    lines = [line.strip() for page in pdf_pages(data) for line in page.splitlines()]
+    return "\n".join(x for x in lines if not RUNNING.match(x) and x not in running)
