@@ -17,6 +17,7 @@ the common colour-vision deficiencies and in greyscale by their lightness.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Sequence, Union
 
@@ -423,6 +424,10 @@ def to_drawing(chart: Chart, width: float) -> Drawing:
 def to_svg(chart: Chart, width: float = 480.0) -> str:
     """The same drawing as SVG text, for the window (QtSvg)."""
     svg = renderSVG.drawToString(to_drawing(chart, width))
+    # The whole-drawing clip path adds nothing (shapes lie inside the drawing) and
+    # SVG Tiny renderers such as QtSvg paint its rectangle black instead of clipping.
+    svg = re.sub(r"\s*<clipPath id=\"clip\">.*?</clipPath>", "", svg, flags=re.S)
+    svg = svg.replace(' style="clip-path: url(#clip)"', "")
     # reportlab writes its face names; name the family and weight so any SVG
     # renderer (and Qt with the bundled font registered) picks the right face.
     svg = svg.replace(f"font-family: {BOLD};", "font-family: 'DejaVu Sans'; font-weight: bold;")
