@@ -1,0 +1,82 @@
+"""``fieldnote report visit ID -o FILE.pdf``: a visit report from the store, headless."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report", help="make a report as a PDF",
+        description="Make a report from the records on this laptop, as a PDF marked with the "
+                    "service's protective marking (Settings).")
+    sub = parser.add_subparsers(dest="report", metavar="REPORT")
+    visit = sub.add_parser(
+        "visit", help="the visit report for a case",
+        description="The visit report for case ID: the case header, the practitioner's text "
+                    "(from --text, a JSON file of section → text) and the evidence — every "
+                    "ended observation and finalised form of the case unless --observation or "
+                    "--completion choose — with a drafted paragraph for each.")
+    visit.add_argument("case", metavar="ID", help="the case (referral) id")
+    visit.add_argument("--output", "-o", required=True, help="the PDF file to write")
+    visit.add_argument("--text", help="a JSON file mapping section keys (background, observation, "
+                                      "assessments, strengths, communicates, recommendations, "
+                                      "next_steps) to plain text")
+    visit.add_argument("--observation", action="append", default=None, metavar="OBS",
+                       help="an observation to include (repeat for more)")
+    visit.add_argument("--completion", action="append", default=None, metavar="FORM",
+                       help="a finalised form completion to include (repeat for more)")
+    visit.add_argument("--date", help="the report's date, DD/MM/YYYY (default today)")
+    visit.set_defaults(func=_visit)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def _visit(args) -> int:
+    from desktop.config import load_settings
+    from desktop.dates import parse_uk
+    from desktop.reports.document import Letterhead
+    from desktop.reports.visit import SECTIONS, build_visit_report, render_visit
+    from desktop.observation.errors import ObservationError
+    from desktop.store import StoreError, opened
+
+    try:
+        sections = {}
+        if args.text:
+            sections = json.loads(Path(args.text).read_text(encoding="utf-8"))
+            known = {key for key, _ in SECTIONS}
+            if not isinstance(sections, dict) or not set(sections) <= known or \
+                    not all(isinstance(v, str) for v in sections.values()):
+                raise ValueError(f"{args.text} must map section names ({', '.join(sorted(known))}) to text")
+        when = parse_uk(args.date) if args.date else date.today()
+        settings = load_settings()
+        with opened() as store:
+            referral = store.get("referral", args.case)
+            if referral is None:
+                raise ValueError(f"there is no case {args.case!r} on this laptop")
+            observations = args.observation if args.observation is not None else [
+                r[0] for r in store.conn.execute(
+                    "SELECT id FROM observation WHERE referral_id = ? AND deleted = 0 "
+                    "AND status != 'recording' ORDER BY started_at", (args.case,))]
+            completions = args.completion if args.completion is not None else [
+                r[0] for r in store.conn.execute(
+                    "SELECT id FROM form_completion WHERE referral_id = ? AND deleted = 0 "
+                    "AND status = 'final' ORDER BY completed_on", (args.case,))]
+            if not sections.get("background") and referral.get("concern"):
+                sections.setdefault("background", referral["concern"])
+            report = build_visit_report(store, args.case, sections=sections, observation_ids=observations,
+                                        completion_ids=completions, report_date=when,
+                                        author=settings.practitioner_name)
+            pdf = render_visit(report, Letterhead.from_settings(settings))
+            out = Path(args.output)
+            tmp = out.with_name(out.name + ".part")
+            tmp.write_bytes(pdf)
+            tmp.replace(out)
+            store.log("export", "referral", args.case, "visit report to a PDF file")
+    except (StoreError, ObservationError, OSError, ValueError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"fieldnote report visit: {message}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}")
+    return 0
