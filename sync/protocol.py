@@ -30,7 +30,8 @@ MAX_PULL_LIMIT = 5000
 # Recorded evidence is immutable once finalised (the store's triggers say the same for
 # one laptop; the server says it for all of them). A record is final when a field has a
 # value, or when its parent is; append-only records never change after creation.
-FINAL_WHEN = {"form_completion": ("status", "final"), "observation": ("status", "final")}
+FINAL_WHEN = {"form_completion": ("status", "final"), "observation": ("status", "final"),
+              "report": ("status", "final")}
 FINAL_PARENT = {"form_answer": ("completion_id", "form_completion"),
                 "observation_event": ("observation_id", "observation")}
 APPEND_ONLY = frozenset({"observation_event"})
