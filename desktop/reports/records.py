@@ -70,19 +70,18 @@ class ReportRecords:
         self.store.update("report", report_id, {"evidence": json.dumps(evidence, ensure_ascii=False)})
 
     def set_evidence_text(self, report_id: str, key: str, text: str | None) -> None:
-        """Keep ``text`` as the paragraph for one evidence block (None: no paragraph)."""
+        """Keep ``text`` as the paragraph for one evidence block; None leaves the paragraph out.
+
+        A block with nothing kept is offered its drafted paragraph (``build``)."""
         row = self._draft(report_id)
         evidence = json.loads(row["evidence"])
-        texts = evidence.setdefault("text", {})
-        if text is None:
-            texts.pop(key, None)
-        else:
-            texts[key] = text
+        evidence.setdefault("text", {})[key] = text
         self.store.update("report", report_id, {"evidence": json.dumps(evidence, ensure_ascii=False)})
 
     # -- building, finalising, correcting --------------------------------------------------
     def build(self, report_id: str) -> VisitReport:
-        """The report's content as it stands. Paragraphs not yet decided are offered drafts."""
+        """The report's content as it stands: each evidence block's kept paragraph, its
+        drafted one where nothing was kept, none where the practitioner left it out."""
         row = self.get(report_id)
         evidence = row["evidence"]
         report = build_visit_report(
@@ -90,9 +89,10 @@ class ReportRecords:
             observation_ids=evidence.get("observations", []),
             completion_ids=evidence.get("completions", []), records=self.records,
             report_date=date.fromisoformat(row["report_date"]), evidence_text=None)
-        if "text" in evidence:
-            report = VisitReport(**{**report.__dict__, "evidence_text": dict(evidence["text"])})
-        return report
+        kept = evidence.get("text", {})
+        texts = {key: kept.get(key, draft) for key, draft in report.evidence_text.items()}
+        return VisitReport(**{**report.__dict__,
+                              "evidence_text": {k: v for k, v in texts.items() if v is not None}})
 
     def finalise(self, report_id: str, letterhead: Letterhead | None = None) -> tuple[str, bytes]:
         """Render, attach the PDF to the case and mark the report final with its SHA-256.

@@ -46,8 +46,12 @@ def test_the_chosen_evidence_and_kept_paragraphs_build_the_report(store, sample,
     assert [o.observation_id for o in built.observations] == [oid]
     assert len(built.boxall) == 1 and len(built.sdq) == 1
     assert built.evidence_text == built.drafts()  # nothing decided yet: drafts offered
+    drafts = built.drafts()
     reports.set_evidence_text(report_id, f"observation:{oid}", "Settled after the starter.")
-    assert reports.build(report_id).evidence_text == {f"observation:{oid}": "Settled after the starter."}
+    assert reports.build(report_id).evidence_text == dict(drafts, **{f"observation:{oid}": "Settled after the starter."})
+    boxall_key = next(k for k in drafts if k.endswith(sample["completions"][0]))
+    reports.set_evidence_text(report_id, boxall_key, None)  # left out
+    assert set(reports.build(report_id).evidence_text) == set(drafts) - {boxall_key}
 
 
 def test_finalising_attaches_the_pdf_records_its_sha256_and_freezes_the_report(store, sample, reports):

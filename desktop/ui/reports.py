@@ -1,0 +1,495 @@
+"""Reports in the main window: the case's Reports tab and the visit report editor.
+
+``install(window)`` adds a Reports tab beside Documents (kept in step with the case
+shown) and **New visit report** (Ctrl+Shift+R) to the Case menu. The editor
+(``ReportEditor``) is a thin screen over ``desktop.reports.records.ReportRecords``:
+
+- each section is a plain-text field saved as you type (every change one committed,
+  synced edit, like every answer on a form);
+- the case's ended observations and finalised forms are ticked to pull them in, and
+  each chosen block offers its drafted paragraph, to keep, edit or leave out;
+- **Preview** (Ctrl+Shift+V in the editor) renders the PDF off the GUI thread and opens
+  it with the laptop's PDF app; **Finalise and issue…** renders it once more, attaches
+  it to the case's Documents and freezes the report (a correction is a new version).
+"""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QObject, Qt, QThreadPool, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+    QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
+    QTableView, QVBoxLayout, QWidget,
+)
+
+from desktop.dates import to_uk
+from desktop.forms.records import TIME_POINTS
+from desktop.reports.document import Letterhead
+from desktop.reports.records import ReportRecords
+from desktop.reports.visit import SECTIONS, render_visit
+from desktop.ui.models import ColumnsModel
+from desktop.ui.tasks import run_task
+
+NEW_SHORTCUT = "Ctrl+Shift+R"
+PREVIEW_SHORTCUT = "Ctrl+Shift+V"
+EMPTY_TEXT = f"No reports on this case yet.\n\nNew visit report ({NEW_SHORTCUT}) starts one."
+OPENED_FOLDER = "opened-documents"  # shared with Documents: emptied when Fieldnote starts and quits
+PLACEHOLDERS = {
+    "background": "Why the school referred the pupil, and what they told you.",
+    "observation": "What you saw; the figures from the observations you tick are added below.",
+    "assessments": "What the Boxall Profile and SDQ show; their results are added below.",
+    "strengths": "- what the pupil does well\n- what already helps",
+    "communicates": "What the behaviour may be telling the adults around the pupil.",
+    "recommendations": "1. a strategy for the school\n2. another",
+    "next_steps": "The next visit, the plan, who does what.",
+}
+
+
+def _ask(parent, title: str, text: str) -> bool:
+    return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes
+
+
+def _tell(parent, title: str, text: str) -> None:
+    QMessageBox.information(parent, title, text)
+
+
+class ReportsModel(ColumnsModel):
+    """The case's reports, newest first."""
+
+    COLUMNS = ("Report", "Date", "Status")
+    ReportIdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[dict] = []
+
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (("Visit report" + (" (correction)" if row["supersedes"] else "")),
+                    to_uk(row["report_date"]),
+                    "Final: issued to Documents" if row["status"] == "final" else "Draft")[index.column()]
+        if role == self.ReportIdRole:
+            return row["id"]
+        return None
+
+
+class ReportsTab(QWidget):
+    """The list of the case's reports, with New and Open."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("reportsTab")
+        self.model = ReportsModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("reportsList")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setObjectName("reportsEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.new_button = QPushButton("New visit report")
+        self.new_button.setToolTip(NEW_SHORTCUT)
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Or double-click a report, or press Enter")
+        self.on_new = lambda: None
+        self.on_open = lambda report_id: None
+        self.new_button.clicked.connect(lambda: self.on_new())
+        self.open_button.clicked.connect(lambda: self._open(self.table.currentIndex()))
+        self.table.activated.connect(self._open)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(buttons)
+
+    def show_rows(self, rows: list[dict]) -> None:
+        self.model.set_rows(rows)
+        self.table.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        self.open_button.setEnabled(bool(rows))
+        if rows:
+            self.table.selectRow(0)
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.on_open(self.model.index(index.row(), 0).data(ReportsModel.ReportIdRole))
+
+
+class ReportEditor(QWidget):
+    """One visit report: sections, evidence and its paragraphs, Preview and Finalise."""
+
+    def __init__(self, feature: "Reports", report_id: str):
+        super().__init__(feature.window, Qt.WindowType.Window)
+        self.feature = feature
+        self.store = feature.window.store
+        self.records = ReportRecords(self.store)
+        self.report_id = report_id
+        self.setObjectName("reportEditor")
+        self.resize(1200, 780)
+        self._loading = False
+
+        self.heading = QLabel()
+        self.heading.setObjectName("reportHeading")
+        self.heading.setStyleSheet("font-size: 16px;")
+        self.saved = QLabel()
+        self.saved.setObjectName("reportSaved")
+        self.saved.setStyleSheet("color: #4b5563;")
+
+        self.sections: dict[str, QPlainTextEdit] = {}
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        for key, title in SECTIONS:
+            label = QLabel(f"<b>{title}</b>")
+            edit = QPlainTextEdit()
+            edit.setObjectName(f"section-{key}")
+            edit.setPlaceholderText(PLACEHOLDERS.get(key, ""))
+            edit.setTabChangesFocus(True)
+            edit.setMinimumHeight(90)
+            label.setBuddy(edit)
+            edit.textChanged.connect(lambda key=key: self._section_changed(key))
+            left_layout.addWidget(label)
+            left_layout.addWidget(edit)
+            self.sections[key] = edit
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(left)
+
+        self.evidence = QListWidget()
+        self.evidence.setObjectName("reportEvidence")
+        self.evidence.itemChanged.connect(lambda _item: self._evidence_changed())
+        self.paragraphs_box = QWidget()
+        self.paragraphs_layout = QVBoxLayout(self.paragraphs_box)
+        self.paragraph_edits: dict[str, tuple[QCheckBox, QPlainTextEdit]] = {}
+        para_scroll = QScrollArea()
+        para_scroll.setWidgetResizable(True)
+        para_scroll.setWidget(self.paragraphs_box)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(QLabel("<b>Evidence to include</b> (tick to pull it in)"))
+        right_layout.addWidget(self.evidence, 1)
+        right_layout.addWidget(QLabel("<b>Paragraphs drafted from the figures</b> — keep, edit or untick"))
+        right_layout.addWidget(para_scroll, 2)
+
+        split = QSplitter()
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setSizes([700, 500])
+
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setObjectName("reportPreview")
+        self.preview_button.setToolTip(PREVIEW_SHORTCUT)
+        self.preview_button.clicked.connect(self.preview)
+        QShortcut(QKeySequence(PREVIEW_SHORTCUT), self, self.preview)
+        self.finalise_button = QPushButton("Finalise and issue…")
+        self.finalise_button.setObjectName("reportFinalise")
+        self.finalise_button.clicked.connect(self.finalise)
+        self.correct_button = QPushButton("Make a correction")
+        self.correct_button.setObjectName("reportCorrect")
+        self.correct_button.clicked.connect(self.correct)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.saved, 1)
+        for b in (self.preview_button, self.finalise_button, self.correct_button):
+            buttons.addWidget(b)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+        self.load()
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(self) -> None:
+        self._loading = True
+        try:
+            row = self.records.get(self.report_id)
+            self.row = row
+            referral = self.store.get("referral", row["referral_id"])
+            pupil = self.store.get("pupil", referral["pupil_id"]) or {}
+            name = f"{pupil.get('first_name', '')} {pupil.get('last_name', '')}".strip()
+            final = row["status"] == "final"
+            self.setWindowTitle(f"Visit report — {name}")
+            self.heading.setText(f"<b>Visit report: {name}</b> · {to_uk(row['report_date'])} · "
+                                 + ("finalised and issued to the case's Documents" if final else "draft"))
+            for key, edit in self.sections.items():
+                if edit.toPlainText() != row["sections"].get(key, ""):
+                    edit.setPlainText(row["sections"].get(key, ""))
+                edit.setReadOnly(final)
+            self._load_evidence(row, final)
+            self.finalise_button.setVisible(not final)
+            self.correct_button.setVisible(final)
+            self.saved.setText("Finalised: it cannot change; a correction is a new version." if final
+                               else "Every change is saved as you type.")
+        finally:
+            self._loading = False
+        self._load_paragraphs()
+
+    def _load_evidence(self, row: dict, final: bool) -> None:
+        chosen = row["evidence"]
+        self.evidence.clear()
+        referral_id = row["referral_id"]
+        for o in self.store.db.query(
+                "SELECT id, lesson, started_at FROM observation WHERE referral_id = ? AND deleted = 0 "
+                "AND status != 'recording' ORDER BY started_at", [referral_id]):
+            self._evidence_item(f"Observation: {o['lesson'] or 'lesson'}, {to_uk(o['started_at'])}",
+                                ("observation", o["id"]), o["id"] in chosen.get("observations", []), final)
+        packs = {}
+        for c in self.store.db.query(
+                "SELECT id, pack_id, completed_on, time_point FROM form_completion WHERE referral_id = ? "
+                "AND deleted = 0 AND status = 'final' ORDER BY completed_on", [referral_id]):
+            if c["pack_id"] not in packs:
+                try:
+                    packs[c["pack_id"]] = self.feature.form_records().pack(c["pack_id"]).title
+                except KeyError:
+                    packs[c["pack_id"]] = c["pack_id"]  # pack not installed here: name it by id
+            self._evidence_item(f"{packs[c['pack_id']]}: {to_uk(c['completed_on'])} "
+                                f"({TIME_POINTS.get(c['time_point'], c['time_point'])})",
+                                ("completion", c["id"]), c["id"] in chosen.get("completions", []), final)
+
+    def _evidence_item(self, text: str, key: tuple[str, str], checked: bool, final: bool) -> None:
+        item = QListWidgetItem(text)
+        flags = Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.NoItemFlags if final else Qt.ItemFlag.ItemIsUserCheckable)
+        item.setFlags(flags)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        self.evidence.addItem(item)
+
+    def _load_paragraphs(self) -> None:
+        while self.paragraphs_layout.count():
+            w = self.paragraphs_layout.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.paragraph_edits.clear()
+        report = self.records.build(self.report_id)
+        drafts = report.drafts()
+        kept = self.records.get(self.report_id)["evidence"].get("text", {})
+        final = self.row["status"] == "final"
+        titles = {o.key: f"Observation: {o.lesson or 'lesson'}" for o in report.observations}
+        titles |= {b.key: b.info.pack_title for b in report.boxall}
+        titles |= {s.key: f"SDQ ({s.info.informant}), {TIME_POINTS.get(s.info.time_point, s.info.time_point)}"
+                   for s in report.sdq}
+        self._loading = True
+        try:
+            for key, draft in drafts.items():
+                box = QGroupBox(titles.get(key, key))
+                include = QCheckBox("Include this paragraph")
+                include.setObjectName(f"include-{key}")
+                edit = QPlainTextEdit(kept.get(key) if kept.get(key) is not None else draft)
+                edit.setObjectName(f"paragraph-{key}")
+                edit.setMinimumHeight(80)
+                include.setChecked(not (key in kept and kept[key] is None))
+                include.setEnabled(not final)
+                edit.setReadOnly(final)
+                edit.setEnabled(include.isChecked())
+                include.toggled.connect(lambda _on, key=key: self._paragraph_changed(key))
+                edit.textChanged.connect(lambda key=key: self._paragraph_changed(key))
+                box_layout = QVBoxLayout(box)
+                box_layout.addWidget(include)
+                box_layout.addWidget(edit)
+                self.paragraphs_layout.addWidget(box)
+                self.paragraph_edits[key] = (include, edit)
+            self.paragraphs_layout.addStretch(1)
+        finally:
+            self._loading = False
+
+    # -- saving as you type ----------------------------------------------------------------------
+    def _section_changed(self, key: str) -> None:
+        if self._loading:
+            return
+        self.records.set_section(self.report_id, key, self.sections[key].toPlainText())
+        self.saved.setText("Saved.")
+
+    def _evidence_changed(self) -> None:
+        if self._loading:
+            return
+        chosen = {"observation": [], "completion": []}
+        for i in range(self.evidence.count()):
+            item = self.evidence.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                kind, record_id = item.data(Qt.ItemDataRole.UserRole)
+                chosen[kind].append(record_id)
+        self.records.choose_evidence(self.report_id, chosen["observation"], chosen["completion"])
+        self.row = self.records.get(self.report_id)
+        self.saved.setText("Saved.")
+        self._load_paragraphs()
+
+    def _paragraph_changed(self, key: str) -> None:
+        if self._loading:
+            return
+        include, edit = self.paragraph_edits[key]
+        edit.setEnabled(include.isChecked())
+        self.records.set_evidence_text(self.report_id, key,
+                                       edit.toPlainText() if include.isChecked() else None)
+        self.saved.setText("Saved.")
+
+    # -- preview, finalise, correct ------------------------------------------------------------
+    def _letterhead(self) -> Letterhead:
+        return Letterhead.from_settings(self.feature.window.settings)
+
+    def preview(self) -> None:
+        """Render the report as it stands off the GUI thread and open it in the PDF app."""
+        report_id, letterhead = self.report_id, self._letterhead()
+        folder = self.feature.opened_root / uuid.uuid4().hex[:12]
+        self.saved.setText("Making the preview…")
+
+        def work(store):
+            pdf = render_visit(ReportRecords(store).build(report_id), letterhead)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / "Visit report (preview).pdf"
+            path.write_bytes(pdf)
+            return path
+
+        def done(path, error):
+            if error is not None:
+                self.saved.setText("")
+                self.feature.tell(self, "Preview", f"The preview could not be made: {error}")
+                return
+            self.last_preview = path
+            self.saved.setText("Preview opened (a draft: it is not saved into Fieldnote).")
+            if not self.feature.open_url(QUrl.fromLocalFile(str(path))):
+                self.feature.tell(self, "No app to open it", f"No app on this laptop opens PDF files; "
+                                  f"the preview is at {path}.")
+        self.feature.run(work, done)
+
+    def finalise(self) -> None:
+        if not self.feature.ask(self, "Finalise and issue", (
+                "Finalise this report? It is attached to the case's Documents as a PDF and "
+                "cannot change afterwards; a correction makes a new version.")):
+            return
+        report_id, letterhead = self.report_id, self._letterhead()
+        self.finalise_button.setEnabled(False)
+        self.saved.setText("Finalising…")
+
+        def work(store):
+            attachment_id, _pdf = ReportRecords(store).finalise(report_id, letterhead)
+            return attachment_id
+
+        def done(_attachment_id, error):
+            self.finalise_button.setEnabled(True)
+            if error is not None:
+                self.saved.setText("")
+                self.feature.tell(self, "Finalise", f"The report was not finalised: {error}. "
+                                                    "Nothing was changed.")
+                return
+            self.load()
+            self.feature.after_change(self.row["referral_id"])
+        self.feature.run(work, done)
+
+    def correct(self) -> None:
+        new_id = self.records.correct(self.report_id)
+        self.feature.after_change(self.row["referral_id"])
+        self.feature.open_report(new_id)
+
+
+class Reports(QObject):
+    """The reports feature of one main window."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.pool: QThreadPool | None = None  # tests put a synchronous pool here
+        self.ask, self.tell = _ask, _tell
+        self.open_url = QDesktopServices.openUrl
+        self.opened_root = Path(window.store.path).parent / OPENED_FOLDER
+        self.editors: dict[str, ReportEditor] = {}
+        self._form_records = None
+        self.tab = ReportsTab()
+        self.tab.on_new = self.new_visit_report
+        self.tab.on_open = self.open_report
+        view = window.case_view
+        self.tab_index = view.tabs.addTab(self.tab, "Reports")
+        view.case_changed.connect(lambda _case: self.reload())
+        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
+        case_menu = menus.get("Case") or window.menuBar().addMenu("&Case")
+        case_menu.addSeparator()
+        self.new_action = window._action(case_menu, "New visit &report", self.new_visit_report,
+                                         NEW_SHORTCUT, "newVisitReport")
+        window.pages.currentChanged.connect(self._page_changed)
+        self.reload()
+
+    def form_records(self):
+        if self._form_records is None:
+            from desktop.forms.records import FormRecords
+
+            self._form_records = getattr(getattr(self.window, "assessments", None), "records", None) \
+                or FormRecords(self.window.store)
+        return self._form_records
+
+    def _case_id(self) -> str | None:
+        case = self.window.case_view.case
+        return case["referral"]["id"] if case else None
+
+    def reload(self) -> None:
+        referral_id = self._case_id()
+        self.tab.show_rows(ReportRecords(self.window.store).for_case(referral_id) if referral_id else [])
+
+    def new_visit_report(self) -> ReportEditor | None:
+        referral_id = self._case_id()
+        if referral_id is None:
+            self.window.statusBar().showMessage("Select a case first.", 4000)
+            return None
+        report_id = ReportRecords(self.window.store).start_visit(
+            referral_id, getattr(self.window.caseload, "today", None))
+        self.reload()
+        self.window.case_view.tabs.setCurrentWidget(self.tab)
+        return self.open_report(report_id)
+
+    def open_report(self, report_id: str) -> ReportEditor:
+        editor = self.editors.get(report_id)
+        if editor is None:
+            editor = self.editors[report_id] = ReportEditor(self, report_id)
+            editor.destroyed.connect(lambda _=None, rid=report_id: self.editors.pop(rid, None))
+            editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.show()
+        editor.raise_()
+        return editor
+
+    def after_change(self, referral_id: str) -> None:
+        self.reload()
+        documents = getattr(self.window, "documents", None)
+        if documents is not None and self._case_id() == referral_id:
+            documents.tab.reload()
+
+    def run(self, work, done) -> None:
+        """``work(store)`` on the thread pool with its own store connection; ``done`` after."""
+        open_store = self.window.open_worker_store
+
+        def task(_progress):
+            store = open_store()
+            try:
+                return work(store)
+            finally:
+                store.close()
+        run_task(task, done, pool=self.pool)
+
+    def _page_changed(self, _index: int) -> None:
+        # Editors show pupil data: they close when the app locks (everything is already saved).
+        if getattr(self.window, "locked", False):
+            for editor in list(self.editors.values()):
+                editor.close()
+
+
+def install(window) -> None:
+    """Add the Reports tab and New visit report to ``window``; kept as ``window.reports``."""
+    window.reports = Reports(window)
