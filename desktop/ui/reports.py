@@ -279,6 +279,7 @@ class ReportEditor(QWidget):
         while self.paragraphs_layout.count():
             w = self.paragraphs_layout.takeAt(0).widget()
             if w is not None:
+                w.hide()  # deleted later, at the next turn of the event loop: out of sight now
                 w.deleteLater()
         self.paragraph_edits.clear()
         report = self.records.build(self.report_id)
