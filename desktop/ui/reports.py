@@ -8,7 +8,7 @@ shown) and **New visit report** (Ctrl+Shift+R) to the Case menu. The editor
   synced edit, like every answer on a form);
 - the case's ended observations and finalised forms are ticked to pull them in, and
   each chosen block offers its drafted paragraph, to keep, edit or leave out;
-- **Preview** (Ctrl+Shift+V in the editor) renders the PDF off the GUI thread and opens
+- **Preview** (Ctrl+P in the editor) renders the PDF off the GUI thread and opens
   it with the laptop's PDF app; **Finalise and issue…** renders it once more, attaches
   it to the case's Documents and freezes the report (a correction is a new version).
 """
@@ -34,7 +34,7 @@ from desktop.ui.models import ColumnsModel
 from desktop.ui.tasks import run_task
 
 NEW_SHORTCUT = "Ctrl+Shift+R"
-PREVIEW_SHORTCUT = "Ctrl+Shift+V"
+PREVIEW_SHORTCUT = "Ctrl+P"  # as Print would be; Ctrl+Shift+V adds a visit in the main window
 EMPTY_TEXT = f"No reports on this case yet.\n\nNew visit report ({NEW_SHORTCUT}) starts one."
 OPENED_FOLDER = "opened-documents"  # shared with Documents: emptied when Fieldnote starts and quits
 PLACEHOLDERS = {
