@@ -57,9 +57,9 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.idle)
         from desktop.ui import allocation, assessments, attention, documents, sync_ui
         assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
-        documents.install(self)  # Documents tab: files attached to the case
         from desktop.ui import reports
         reports.install(self)  # Reports tab and New visit report (the visit report editor)
+        documents.install(self)  # Documents tab: files attached to the case
         allocation.install(self)  # Team ▸ Weekly allocation…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
         self.sync.finished.connect(self.assessments.after_sync)  # packs from the server
