@@ -25,6 +25,13 @@ from desktop.store.attachments import add_attachment, sha256_hex
 SECTION_KEYS = tuple(key for key, _ in SECTIONS)
 
 
+def report_file_name(kind: str, pupil_name: str, on: date, initials_only: bool = False) -> str:
+    """``Visit report Zoë Nguyễn 2026-11-23.pdf``, or with ``initials_only`` (a setting for
+    services that keep names out of file names) ``Visit report ZN 2026-11-23.pdf``."""
+    who = "".join(part[0].upper() for part in pupil_name.split() if part) if initials_only else pupil_name
+    return f"{kind} {who} {on.isoformat()}.pdf" if who else f"{kind} {on.isoformat()}.pdf"
+
+
 class ReportRecords:
     """Writing, finalising and correcting reports on one store."""
 
@@ -94,7 +101,8 @@ class ReportRecords:
         return VisitReport(**{**report.__dict__,
                               "evidence_text": {k: v for k, v in texts.items() if v is not None}})
 
-    def finalise(self, report_id: str, letterhead: Letterhead | None = None) -> tuple[str, bytes]:
+    def finalise(self, report_id: str, letterhead: Letterhead | None = None,
+                 initials_only: bool = False) -> tuple[str, bytes]:
         """Render, attach the PDF to the case and mark the report final with its SHA-256.
 
         Returns (attachment id, PDF bytes). All or nothing: one transaction."""
@@ -102,7 +110,7 @@ class ReportRecords:
         report = self.build(report_id)
         pdf = render_visit(report, letterhead)
         digest = sha256_hex(pdf)
-        name = f"Visit report {report.pupil_name} {report.report_date.isoformat()}.pdf"
+        name = report_file_name("Visit report", report.pupil_name, report.report_date, initials_only)
         with self.store.transaction():
             attachment = add_attachment(self.store, pdf, referral_id=row["referral_id"],
                                         title=report.title, media_type="application/pdf", filename=name)

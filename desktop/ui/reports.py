@@ -379,11 +379,12 @@ class ReportEditor(QWidget):
                 "cannot change afterwards; a correction makes a new version.")):
             return
         report_id, letterhead = self.report_id, self._letterhead()
+        initials = self.feature.window.settings.initials_in_file_names
         self.finalise_button.setEnabled(False)
         self.saved.setText("Finalising…")
 
         def work(store):
-            attachment_id, _pdf = ReportRecords(store).finalise(report_id, letterhead)
+            attachment_id, _pdf = ReportRecords(store).finalise(report_id, letterhead, initials)
             return attachment_id
 
         def done(_attachment_id, error):

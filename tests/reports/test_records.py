@@ -80,3 +80,11 @@ def test_a_correction_is_a_new_draft_superseding_the_final_one(store, sample, re
     assert (new["status"], new["supersedes"], new["sections"]) == ("draft", report_id, {"strengths": "Kind to others."})
     reports.set_section(new_id, "strengths", "Kind to others; helps younger pupils.")
     assert reports.get(report_id)["sections"] == {"strengths": "Kind to others."}
+
+
+def test_report_file_names_with_the_name_or_only_initials():
+    from desktop.reports.records import report_file_name
+
+    assert report_file_name("Visit report", "Zoë Nguyễn", date(2026, 11, 23)) == "Visit report Zoë Nguyễn 2026-11-23.pdf"
+    assert report_file_name("Visit report", "Siân Ó Briain", date(2026, 11, 23), True) == "Visit report SÓB 2026-11-23.pdf"
+    assert report_file_name("Visit report", "", date(2026, 11, 23), True) == "Visit report 2026-11-23.pdf"

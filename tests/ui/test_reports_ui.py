@@ -114,3 +114,33 @@ def test_declining_to_finalise_changes_nothing(setup, store):
     editor = feature.new_visit_report()
     editor.finalise_button.click()
     assert ReportRecords(store).get(editor.report_id)["status"] == "draft"
+
+
+def test_report_settings_are_saved_and_used_when_issuing(setup, store, saved_settings, monkeypatch, tmp_path):
+    """Logo, protective marking and initials-only file names, from Settings to the issued PDF."""
+    from PIL import Image
+
+    from desktop.ui.main_window import SettingsDialog
+
+    window, feature, _rec, ids = setup
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (80, 40), (0, 114, 178)).save(logo)
+
+    def fake_exec(dialog):
+        dialog.logo.setText(str(logo))
+        dialog.marking.setText("OFFICIAL")
+        dialog.initials.setChecked(True)
+        dialog._save()
+        return dialog.DialogCode.Accepted
+    monkeypatch.setattr(SettingsDialog, "exec", fake_exec)
+    window.open_settings()
+    saved = saved_settings[-1]
+    assert (saved.logo_path, saved.protective_marking, saved.initials_in_file_names) == (str(logo), "OFFICIAL", True)
+
+    editor = feature.new_visit_report()
+    editor.sections["strengths"].setPlainText("Kind to others.")
+    editor.finalise_button.click()
+    [doc] = attachments_for(store, ids["referral"])
+    assert doc["filename"].startswith("Visit report ZN ") and "Zoë" not in doc["filename"]
+    text = pdf_text(read_attachment(store, doc["id"]))
+    assert "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text
