@@ -1,4 +1,4 @@
-"""``fieldnote report visit ID -o FILE.pdf``: a visit report from the store, headless."""
+"""``fieldnote report visit|progress ID -o FILE.pdf``: reports from the store, headless."""
 from __future__ import annotations
 
 import json
@@ -30,6 +30,14 @@ def register(subparsers) -> None:
                        help="a finalised form completion to include (repeat for more)")
     visit.add_argument("--date", help="the report's date, DD/MM/YYYY (default today)")
     visit.set_defaults(func=_visit)
+    progress = sub.add_parser(
+        "progress", help="the progress report for a case's pupil",
+        description="Every instrument the case's pupil has finalised forms on, at T1, T2 and T3 "
+                    "side by side with bands and the change, as tables and charts.")
+    progress.add_argument("case", metavar="ID", help="the case (referral) id")
+    progress.add_argument("--output", "-o", required=True, help="the PDF file to write")
+    progress.add_argument("--date", help="the report's date, DD/MM/YYYY (default today)")
+    progress.set_defaults(func=_progress)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
@@ -69,10 +77,7 @@ def _visit(args) -> int:
                                         completion_ids=completions, report_date=when,
                                         author=settings.practitioner_name)
             pdf = render_visit(report, Letterhead.from_settings(settings))
-            out = Path(args.output)
-            tmp = out.with_name(out.name + ".part")
-            tmp.write_bytes(pdf)
-            tmp.replace(out)
+            _write(Path(args.output), pdf)
             store.log("export", "referral", args.case, "visit report to a PDF file")
     except (StoreError, ObservationError, OSError, ValueError, KeyError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
@@ -80,3 +85,34 @@ def _visit(args) -> int:
         return 1
     print(f"Wrote {args.output}")
     return 0
+
+
+def _progress(args) -> int:
+    from desktop.config import load_settings
+    from desktop.dates import parse_uk
+    from desktop.reports.document import Letterhead
+    from desktop.reports.progress import build_progress_report, render_progress
+    from desktop.store import StoreError, opened
+
+    try:
+        when = parse_uk(args.date) if args.date else date.today()
+        settings = load_settings()
+        with opened() as store:
+            if store.get("referral", args.case) is None:
+                raise ValueError(f"there is no case {args.case!r} on this laptop")
+            report = build_progress_report(store, args.case, report_date=when,
+                                           author=settings.practitioner_name)
+            _write(Path(args.output), render_progress(report, Letterhead.from_settings(settings)))
+            store.log("export", "referral", args.case, "progress report to a PDF file")
+    except (StoreError, OSError, ValueError) as exc:
+        print(f"fieldnote report progress: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}")
+    return 0
+
+
+def _write(out: Path, data: bytes) -> None:
+    """Write whole or not at all: a part file renamed into place."""
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)

@@ -441,7 +441,9 @@ def _completion_info(records: FormRecords, row: dict) -> CompletionInfo:
                           row["completed_by"], row["completed_on"], row["time_point"], row["age_band"])
 
 
-def _progress(records: FormRecords, pupil_id: str, pack: InstrumentPack, informant: str) -> ProgressEvidence | None:
+def progress_evidence(records: FormRecords, pupil_id: str, pack: InstrumentPack,
+                      informant: str) -> ProgressEvidence | None:
+    """The pupil's latest final scores on one instrument at T1, T2 and T3, with bands and change."""
     progress = records.progress(pupil_id, pack.id, informant)
     points = tuple(tp for tp in POINTS if tp in progress.by_time_point)
     if not points:
@@ -513,7 +515,7 @@ def build_visit_report(store, referral_id: str, *, sections: Mapping[str, str] |
             sdqs.append(sdq_evidence(info, pack, records.score(cid)))
         if (pack.id, row["informant"]) not in seen:
             seen.add((pack.id, row["informant"]))
-            p = _progress(records, pupil.get("id", referral["pupil_id"]), pack, row["informant"])
+            p = progress_evidence(records, pupil.get("id", referral["pupil_id"]), pack, row["informant"])
             if p is not None and (len(p.points) > 1 or pack.structure != "boxall"):
                 progress.append(p)
 
@@ -638,7 +640,7 @@ def _sdq_blocks(ev: SdqEvidence, text: str | None) -> list:
     return blocks
 
 
-def _progress_blocks(ev: ProgressEvidence) -> list:
+def progress_blocks(ev: ProgressEvidence, always_chart: bool = False) -> list:
     blocks: list = [Subheading(f"Progress: {ev.pack_title}"
                                + (f" ({ev.informant})" if ev.informant else ""))]
     if ev.synthetic:
@@ -648,7 +650,7 @@ def _progress_blocks(ev: ProgressEvidence) -> list:
     blocks.append(TableBlock(["Score", *ev.points, change],
                              [[label, *cells, ch] for _sid, label, cells, ch in ev.rows],
                              widths=[0.31] + [0.57 / n] * n + [0.12], align_right=(n + 1,)))
-    if ev.chart is not None and len(ev.points) > 1:
+    if ev.chart is not None and (len(ev.points) > 1 or always_chart):
         blocks.append(ChartBlock(ev.chart, caption="Bars darken from T1 to T3; each is labelled with its score."))
     return blocks
 
@@ -668,7 +670,7 @@ def visit_document(report: VisitReport) -> Document:
             for s in report.sdq:
                 blocks += _sdq_blocks(s, texts.get(s.key))
             for p in report.progress:
-                blocks += _progress_blocks(p)
+                blocks += progress_blocks(p)
         sections.append(Section(title, tuple(blocks)))
     facts = [("Pupil", report.pupil_name), ("Date of birth", report.date_of_birth),
              ("Year group", report.year_group), ("School", report.school_name),
