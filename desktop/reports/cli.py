@@ -1,4 +1,4 @@
-"""``fieldnote report visit|progress ID -o FILE.pdf``: reports from the store, headless."""
+"""``fieldnote report visit|progress|psp ID -o FILE.pdf``: reports from the store, headless."""
 from __future__ import annotations
 
 import json
@@ -38,6 +38,16 @@ def register(subparsers) -> None:
     progress.add_argument("--output", "-o", required=True, help="the PDF file to write")
     progress.add_argument("--date", help="the report's date, DD/MM/YYYY (default today)")
     progress.set_defaults(func=_progress)
+    psp = sub.add_parser(
+        "psp", help="the Pastoral Support Plan for a case",
+        description="The case's Pastoral Support Plan (its open plan, else its latest; or --plan): "
+                    "targets, strategies and who does what, parent and carer involvement, review "
+                    "dates and a signatures block.")
+    psp.add_argument("case", metavar="ID", help="the case (referral) id")
+    psp.add_argument("--output", "-o", required=True, help="the PDF file to write")
+    psp.add_argument("--plan", help="a particular plan of the case")
+    psp.add_argument("--date", help="the document's date, DD/MM/YYYY (default today)")
+    psp.set_defaults(func=_psp)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
@@ -106,6 +116,34 @@ def _progress(args) -> int:
             store.log("export", "referral", args.case, "progress report to a PDF file")
     except (StoreError, OSError, ValueError) as exc:
         print(f"fieldnote report progress: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}")
+    return 0
+
+
+def _psp(args) -> int:
+    from desktop.config import load_settings
+    from desktop.dates import parse_uk
+    from desktop.reports.document import Letterhead
+    from desktop.reports.psp import build_psp, latest_plan, render_psp
+    from desktop.store import StoreError, opened
+
+    try:
+        when = parse_uk(args.date) if args.date else date.today()
+        settings = load_settings()
+        with opened() as store:
+            if store.get("referral", args.case) is None:
+                raise ValueError(f"there is no case {args.case!r} on this laptop")
+            plan_id = args.plan or latest_plan(store, args.case)
+            plan = store.get("support_plan", plan_id) if plan_id else None
+            if plan is None or plan["referral_id"] != args.case:
+                raise ValueError("this case has no Pastoral Support Plan" if not args.plan
+                                 else f"the case has no plan {args.plan!r}")
+            report = build_psp(store, plan_id, report_date=when, author=settings.practitioner_name)
+            _write(Path(args.output), render_psp(report, Letterhead.from_settings(settings)))
+            store.log("export", "support_plan", plan_id, "Pastoral Support Plan to a PDF file")
+    except (StoreError, OSError, ValueError) as exc:
+        print(f"fieldnote report psp: {exc}", file=sys.stderr)
         return 1
     print(f"Wrote {args.output}")
     return 0

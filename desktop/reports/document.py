@@ -95,6 +95,7 @@ class TableBlock:
     caption: str = ""
     widths: Sequence[float] | None = None  # fractions of the text width, summing to 1
     align_right: Sequence[int] = ()  # column indexes of figures
+    row_height: float | None = None  # points; e.g. room to sign in
 
     @property
     def empty(self) -> bool:
@@ -140,6 +141,7 @@ Block = Union[Text, TableBlock, ChartBlock, Note, Subheading]
 class Section:
     title: str
     blocks: Sequence[Block] = ()
+    keep_together: bool = False  # start on a new page rather than split (e.g. signatures)
 
     @property
     def empty(self) -> bool:
@@ -395,10 +397,11 @@ class ReportRenderer:
             story += [facts, Spacer(1, 6)]
         for n, section in enumerate(document.printed_sections(), start=1):
             story.append(CondPageBreak(40 * mm))  # a heading never sits alone at a page foot
-            story.append(_Bookmark(f"section-{n}", nfc(section.title)))
-            story.append(Paragraph(escape(nfc(section.title)), s["h1"]))
+            part: list[Flowable] = [_Bookmark(f"section-{n}", nfc(section.title)),
+                                    Paragraph(escape(nfc(section.title)), s["h1"])]
             for block in section.blocks:
-                story += self.block(block, text_width)
+                part += self.block(block, text_width)
+            story += [KeepTogether(part)] if section.keep_together else part
         return story
 
     def block(self, block: Block, text_width: float) -> list[Flowable]:
@@ -440,7 +443,8 @@ class ReportRenderer:
             widths = [w * text_width for w in block.widths]
         else:
             widths = [text_width / len(block.columns)] * len(block.columns)
-        table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1, hAlign="LEFT")
+        heights = None if block.row_height is None else [None] + [block.row_height] * len(block.rows)
+        table = Table(data, colWidths=widths, rowHeights=heights, repeatRows=1, splitByRow=1, hAlign="LEFT")
         style = [
             ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
