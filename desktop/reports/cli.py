@@ -1,4 +1,5 @@
-"""``fieldnote report visit|progress|psp ID -o FILE.pdf``: reports from the store, headless."""
+"""``fieldnote report visit|progress|psp ID -o FILE.pdf`` and ``fieldnote report service``:
+reports from the store, headless."""
 from __future__ import annotations
 
 import json
@@ -48,6 +49,16 @@ def register(subparsers) -> None:
     psp.add_argument("--plan", help="a particular plan of the case")
     psp.add_argument("--date", help="the document's date, DD/MM/YYYY (default today)")
     psp.set_defaults(func=_psp)
+    service = sub.add_parser(
+        "service", help="the service's figures for a period",
+        description="Referrals, schools and pupils supported, allocation times, visits, contacts, "
+                    "helpline calls, closures and outcome measures for a date range, over the "
+                    "records on this laptop; as a PDF, or with --csv as rows for a spreadsheet.")
+    service.add_argument("--from", dest="start", required=True, help="first day, DD/MM/YYYY")
+    service.add_argument("--to", dest="end", required=True, help="last day, DD/MM/YYYY")
+    service.add_argument("--output", "-o", required=True, help="the file to write")
+    service.add_argument("--csv", action="store_true", help="write the figures as CSV instead of a PDF")
+    service.set_defaults(func=_service)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
@@ -144,6 +155,33 @@ def _psp(args) -> int:
             store.log("export", "support_plan", plan_id, "Pastoral Support Plan to a PDF file")
     except (StoreError, OSError, ValueError) as exc:
         print(f"fieldnote report psp: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}")
+    return 0
+
+
+def _service(args) -> int:
+    from desktop.config import load_settings
+    from desktop.dates import parse_uk
+    from desktop.reports.document import Letterhead
+    from desktop.reports.service import render_service, service_csv, service_figures
+    from desktop.store import StoreError, opened
+
+    try:
+        start, end = parse_uk(args.start), parse_uk(args.end)
+        if end < start:
+            raise ValueError(f"the end, {args.end}, is before the start, {args.start}")
+        settings = load_settings()
+        with opened() as store:
+            figures = service_figures(store, start, end)
+            if args.csv:
+                _write(Path(args.output), service_csv(figures).encode("utf-8"))
+            else:
+                _write(Path(args.output), render_service(figures, Letterhead.from_settings(settings),
+                                                         settings.practitioner_name))
+            store.log("export", "referral", None, f"service figures {args.start} to {args.end} to a file")
+    except (StoreError, OSError, ValueError) as exc:
+        print(f"fieldnote report service: {exc}", file=sys.stderr)
         return 1
     print(f"Wrote {args.output}")
     return 0

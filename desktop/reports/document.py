@@ -229,6 +229,8 @@ def _styles() -> dict[str, ParagraphStyle]:
                                 alignment=TA_RIGHT),
         "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=10, leading=12.5,
                                spaceAfter=0),
+        "headr": ParagraphStyle("headr", parent=body, fontName=BOLD, fontSize=10, leading=12.5,
+                                spaceAfter=0, alignment=TA_RIGHT),
         "caption": ParagraphStyle("caption", parent=body, fontSize=9.5, leading=12, textColor=MUTED,
                                   spaceBefore=2, spaceAfter=10),
         "note": ParagraphStyle("note", parent=body, fontSize=10, leading=13, backColor=NOTE_FILL,
@@ -436,7 +438,8 @@ class ReportRenderer:
             text = escape(nfc(value))
             return Paragraph(text, s["cellr"] if col in right else s["cell"])
 
-        data = [[Paragraph(escape(nfc(c)), s["head"]) for c in block.columns]]
+        data = [[Paragraph(escape(nfc(c)), s["headr"] if i in right else s["head"])
+                 for i, c in enumerate(block.columns)]]
         data += [[cell(v, i) for i, v in enumerate(row)] for row in block.rows]
         widths = None
         if block.widths:
