@@ -1,7 +1,9 @@
 """Reports in the main window: the case's Reports tab and the visit report editor.
 
 ``install(window)`` adds a Reports tab beside Documents (kept in step with the case
-shown) and **New visit report** (Ctrl+Shift+R) to the Case menu. The editor
+shown), **New visit report** (Ctrl+Shift+R) to the Case menu, and a **Reports** menu:
+New visit report, Progress report and Pastoral Support Plan for the case shown, and
+Service report… (a period, PDF or CSV) — each rendered off the GUI thread. The editor
 (``ReportEditor``) is a thin screen over ``desktop.reports.records.ReportRecords``:
 
 - each section is a plain-text field saved as you type (every change one committed,
@@ -17,10 +19,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QThreadPool, QUrl
+from datetime import date
+
+from PySide6.QtCore import QDate, QModelIndex, QObject, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+    QAbstractItemView, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
     QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
@@ -54,6 +59,40 @@ def _ask(parent, title: str, text: str) -> bool:
 
 def _tell(parent, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
+
+
+def _ask_service(parent, today: date):
+    """The service report dialog: a period (default: this academic year so far) and PDF or CSV,
+    then where to save. None if cancelled."""
+    from desktop.dates import academic_year_start
+
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Service report")
+    start = QDateEdit(QDate(academic_year_start(today), 9, 1))
+    end = QDateEdit(QDate(today.year, today.month, today.day))
+    for edit in (start, end):
+        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setCalendarPopup(True)
+    as_csv = QCheckBox("As CSV figures for a spreadsheet (instead of a PDF)")
+    form = QFormLayout(dialog)
+    form.addRow("From", start)
+    form.addRow("To", end)
+    form.addRow(as_csv)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    first, last = start.date().toPython(), end.date().toPython()
+    if last < first:
+        QMessageBox.information(parent, "Service report", "The end of the period is before its start.")
+        return None
+    suffix = "csv" if as_csv.isChecked() else "pdf"
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the service report",
+                                          f"Service report {first.isoformat()} to {last.isoformat()}.{suffix}",
+                                          f"{suffix.upper()} files (*.{suffix})")
+    return (first, last, as_csv.isChecked(), path) if path else None
 
 
 class ReportsModel(ColumnsModel):
@@ -415,6 +454,7 @@ class Reports(QObject):
         self.open_url = QDesktopServices.openUrl
         self.opened_root = Path(window.store.path).parent / OPENED_FOLDER
         self.editors: dict[str, ReportEditor] = {}
+        self.opened: list[Path] = []  # PDFs this feature wrote for viewing
         self._form_records = None
         self.tab = ReportsTab()
         self.tab.on_new = self.new_visit_report
@@ -427,6 +467,18 @@ class Reports(QObject):
         case_menu.addSeparator()
         self.new_action = window._action(case_menu, "New visit &report", self.new_visit_report,
                                          NEW_SHORTCUT, "newVisitReport")
+        # The Reports menu: every report the laptop makes, each rendered off the GUI thread.
+        self.menu = window.menuBar().addMenu("&Reports")
+        self.menu.setObjectName("reportsMenu")
+        self.menu.addAction(self.new_action)
+        self.progress_action = window._action(self.menu, "&Progress report for this case",
+                                              self.progress_report, None, "progressReport")
+        self.psp_action = window._action(self.menu, "Pastoral &Support Plan for this case",
+                                         self.psp_document, None, "pspDocument")
+        self.menu.addSeparator()
+        self.service_action = window._action(self.menu, "Ser&vice report…", self.service_report,
+                                             None, "serviceReport")
+        self.ask_service = _ask_service  # (parent, today) -> (start, end, csv, path) or None
         window.pages.currentChanged.connect(self._page_changed)
         self.reload()
 
@@ -466,6 +518,91 @@ class Reports(QObject):
         editor.show()
         editor.raise_()
         return editor
+
+    # -- the Reports menu ------------------------------------------------------------------
+    def _letterhead(self) -> Letterhead:
+        return Letterhead.from_settings(self.window.settings)
+
+    def _render_and_open(self, make, name: str) -> None:
+        """``make(store) -> bytes`` off the GUI thread; the PDF opens in the laptop's PDF app."""
+        folder = self.opened_root / uuid.uuid4().hex[:12]
+        self.window.statusBar().showMessage(f"Making the {name}…")
+
+        def work(store):
+            pdf = make(store)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{name[0].upper()}{name[1:]}.pdf"
+            path.write_bytes(pdf)
+            return path
+
+        def done(path, error):
+            self.window.statusBar().clearMessage()
+            if error is not None:
+                self.tell(self.window, "Report", f"The {name} could not be made: {error}")
+                return
+            self.opened.append(path)
+            if not self.open_url(QUrl.fromLocalFile(str(path))):
+                self.tell(self.window, "No app to open it", f"No app on this laptop opens PDF files; "
+                                                            f"the {name} is at {path}.")
+        self.run(work, done)
+
+    def progress_report(self) -> None:
+        from desktop.reports.progress import build_progress_report, render_progress
+
+        referral_id = self._case_id()
+        if referral_id is None:
+            self.window.statusBar().showMessage("Select a case first.", 4000)
+            return
+        letterhead, author = self._letterhead(), self.window.settings.practitioner_name
+        self._render_and_open(lambda store: render_progress(
+            build_progress_report(store, referral_id, author=author), letterhead), "progress report")
+
+    def psp_document(self) -> None:
+        from desktop.reports.psp import build_psp, latest_plan, render_psp
+
+        referral_id = self._case_id()
+        if referral_id is None:
+            self.window.statusBar().showMessage("Select a case first.", 4000)
+            return
+        plan_id = latest_plan(self.window.store, referral_id)
+        if plan_id is None:
+            self.tell(self.window, "Pastoral Support Plan",
+                      "This case has no Pastoral Support Plan yet: New PSP… on the case adds one.")
+            return
+        letterhead, author = self._letterhead(), self.window.settings.practitioner_name
+        self._render_and_open(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
+                              "Pastoral Support Plan")
+
+    def service_report(self) -> None:
+        from desktop.reports.service import render_service, service_csv, service_figures
+
+        today = getattr(self.window.caseload, "today", None) or date.today()
+        choice = self.ask_service(self.window, today)
+        if not choice:
+            return
+        start, end, as_csv, path = choice
+        letterhead, author = self._letterhead(), self.window.settings.practitioner_name
+        self.window.statusBar().showMessage("Making the service report…")
+
+        def work(store):
+            figures = service_figures(store, start, end)
+            data = service_csv(figures).encode("utf-8") if as_csv else render_service(figures, letterhead, author)
+            tmp = Path(path).with_name(Path(path).name + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+            store.log("export", "referral", None, f"service figures {start} to {end} to a file")
+            return Path(path)
+
+        def done(result, error):
+            self.window.statusBar().clearMessage()
+            if error is not None:
+                self.tell(self.window, "Service report", f"The service report could not be made: {error}. "
+                                                         "Nothing was written.")
+                return
+            self.window.statusBar().showMessage(f"Saved {result.name}.", 8000)
+            if not as_csv:
+                self.open_url(QUrl.fromLocalFile(str(result)))
+        self.run(work, done)
 
     def after_change(self, referral_id: str) -> None:
         self.reload()

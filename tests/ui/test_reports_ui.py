@@ -144,3 +144,35 @@ def test_report_settings_are_saved_and_used_when_issuing(setup, store, saved_set
     assert doc["filename"].startswith("Visit report ZN ") and "Zoë" not in doc["filename"]
     text = pdf_text(read_attachment(store, doc["id"]))
     assert "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text
+
+
+def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, tmp_path):
+    from datetime import date
+
+    from desktop.caseload import Caseload
+
+    window, feature, rec, ids = setup
+    menu_titles = [a.text().replace("&", "") for a in feature.menu.actions() if a.text()]
+    assert menu_titles == ["New visit report", "Progress report for this case",
+                           "Pastoral Support Plan for this case", "Service report…"]
+    feature.progress_action.trigger()
+    assert "Progress report: Zoë Nguyễn" in pdf_text(rec.opened[-1].read_bytes())
+
+    feature.psp_action.trigger()
+    assert rec.told and "no Pastoral Support Plan" in rec.told[-1][1]
+    Caseload(store, today=date(2026, 11, 23)).add_support_plan(
+        ids["referral"], "2026-11-20", targets="Zoë will start tasks within 2 minutes.")
+    feature.psp_action.trigger()
+    assert "Zoë will start tasks within 2 minutes." in pdf_text(rec.opened[-1].read_bytes())
+
+    target = tmp_path / "service.csv"
+    feature.ask_service = lambda _parent, _today: (date(2026, 9, 1), date(2026, 11, 30), True, str(target))
+    feature.service_action.trigger()
+    assert "referrals received,1" in target.read_text(encoding="utf-8")
+    pdf = tmp_path / "service.pdf"
+    feature.ask_service = lambda _parent, _today: (date(2026, 9, 1), date(2026, 11, 30), False, str(pdf))
+    feature.service_action.trigger()
+    assert rec.opened[-1] == pdf and "Service report: 01/09/2026 to 30/11/2026" in pdf_text(pdf.read_bytes())
+    feature.ask_service = lambda _parent, _today: None  # cancelled: nothing happens
+    feature.service_action.trigger()
+    assert rec.opened[-1] == pdf
