@@ -21,11 +21,11 @@ from pathlib import Path
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QModelIndex, QObject, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
@@ -39,6 +39,7 @@ from desktop.ui.models import ColumnsModel
 from desktop.ui.tasks import run_task
 
 NEW_SHORTCUT = "Ctrl+Shift+R"
+STRATEGY_SHORTCUT = "Ctrl+Shift+I"
 PREVIEW_SHORTCUT = "Ctrl+P"  # as Print would be; Ctrl+Shift+V adds a visit in the main window
 EMPTY_TEXT = f"No reports on this case yet.\n\nNew visit report ({NEW_SHORTCUT}) starts one."
 OPENED_FOLDER = "opened-documents"  # shared with Documents: emptied when Fieldnote starts and quits
@@ -93,6 +94,79 @@ def _ask_service(parent, today: date):
                                           f"Service report {first.isoformat()} to {last.isoformat()}.{suffix}",
                                           f"{suffix.upper()} files (*.{suffix})")
     return (first, last, as_csv.isChecked(), path) if path else None
+
+
+class StrategyPicker(QDialog):
+    """Search the strategy bank and choose one: type to filter, arrows to move, Enter to insert."""
+
+    def __init__(self, bank, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Insert a strategy")
+        self.resize(640, 460)
+        self.bank = bank
+        self.chosen = None
+        self.search = QLineEdit()
+        self.search.setObjectName("strategySearch")
+        self.search.setPlaceholderText("Search strategies: words in the title, text or tags")
+        self.results = QListWidget()
+        self.results.setObjectName("strategyResults")
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        self.preview.setStyleSheet("color: #374151;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Insert")
+        buttons.accepted.connect(self.choose)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.preview)
+        if bank.problems:
+            note = QLabel("Some strategy banks could not be read: " + "; ".join(bank.problems))
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.search.textChanged.connect(self.refresh)
+        self.results.currentRowChanged.connect(self._show)
+        self.results.itemActivated.connect(lambda _item: self.choose())
+        self.search.returnPressed.connect(self.choose)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.results.clear()
+        for strategy in self.bank.search(self.search.text()):
+            item = QListWidgetItem(f"{strategy.title}  —  {strategy.source}")
+            item.setData(Qt.ItemDataRole.UserRole, strategy.id)
+            item.setToolTip(strategy.text)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+        else:
+            self.preview.setText("No strategy matches every word.")
+
+    def _show(self, row: int) -> None:
+        item = self.results.item(row)
+        self.preview.setText(self.bank.get(item.data(Qt.ItemDataRole.UserRole)).text if item else "")
+
+    def keyPressEvent(self, event) -> None:
+        # Up and Down move through the results while typing in the search box.
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.results.count():
+            row = self.results.currentRow() + (1 if event.key() == Qt.Key.Key_Down else -1)
+            self.results.setCurrentRow(max(0, min(row, self.results.count() - 1)))
+            return
+        super().keyPressEvent(event)
+
+    def choose(self) -> None:
+        item = self.results.currentItem()
+        if item is None:
+            return
+        self.chosen = self.bank.get(item.data(Qt.ItemDataRole.UserRole))
+        self.accept()
+
+
+def _pick_strategy(parent, bank):
+    picker = StrategyPicker(bank, parent)
+    return picker.chosen if picker.exec() == QDialog.DialogCode.Accepted else None
 
 
 class ReportsModel(ColumnsModel):
@@ -208,6 +282,7 @@ class ReportEditor(QWidget):
             edit.setMinimumHeight(90)
             label.setBuddy(edit)
             edit.textChanged.connect(lambda key=key: self._section_changed(key))
+            edit.installEventFilter(self)  # remembers the section last typed in
             left_layout.addWidget(label)
             left_layout.addWidget(edit)
             self.sections[key] = edit
@@ -236,6 +311,13 @@ class ReportEditor(QWidget):
         split.addWidget(right)
         split.setSizes([700, 500])
 
+        self.last_section = "recommendations"
+        self.strategy_button = QPushButton("Insert strategy…")
+        self.strategy_button.setObjectName("insertStrategy")
+        self.strategy_button.setToolTip(f"{STRATEGY_SHORTCUT}: search the strategy bank and add one to "
+                                        "the section you were writing (Recommendations by default)")
+        self.strategy_button.clicked.connect(self.insert_strategy)
+        QShortcut(QKeySequence(STRATEGY_SHORTCUT), self, self.insert_strategy)
         self.preview_button = QPushButton("Preview")
         self.preview_button.setObjectName("reportPreview")
         self.preview_button.setToolTip(PREVIEW_SHORTCUT)
@@ -249,7 +331,7 @@ class ReportEditor(QWidget):
         self.correct_button.clicked.connect(self.correct)
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved, 1)
-        for b in (self.preview_button, self.finalise_button, self.correct_button):
+        for b in (self.strategy_button, self.preview_button, self.finalise_button, self.correct_button):
             buttons.addWidget(b)
 
         layout = QVBoxLayout(self)
@@ -277,6 +359,7 @@ class ReportEditor(QWidget):
                 edit.setReadOnly(final)
             self._load_evidence(row, final)
             self.finalise_button.setVisible(not final)
+            self.strategy_button.setVisible(not final)
             self.correct_button.setVisible(final)
             self.saved.setText("Finalised: it cannot change; a correction is a new version." if final
                                else "Every change is saved as you type.")
@@ -352,6 +435,29 @@ class ReportEditor(QWidget):
             self.paragraphs_layout.addStretch(1)
         finally:
             self._loading = False
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            for key, edit in self.sections.items():
+                if edit is watched:
+                    self.last_section = key
+        return super().eventFilter(watched, event)
+
+    def insert_strategy(self) -> None:
+        """Choose a strategy from the bank and add it, as a list item, to the last section used."""
+        if self.row["status"] == "final":
+            return
+        strategy = self.feature.pick_strategy(self, self.feature.strategy_bank())
+        if strategy is None:
+            return
+        edit = self.sections[self.last_section]
+        text = edit.toPlainText()
+        addition = ("" if not text or text.endswith("\n") else "\n") + strategy.for_report()
+        cursor = edit.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        cursor.insertText(addition)  # one edit: saved at once like typing, undoable with Ctrl+Z
+        edit.setTextCursor(cursor)
+        edit.setFocus()
 
     # -- saving as you type ----------------------------------------------------------------------
     def _section_changed(self, key: str) -> None:
@@ -479,8 +585,18 @@ class Reports(QObject):
         self.service_action = window._action(self.menu, "Ser&vice report…", self.service_report,
                                              None, "serviceReport")
         self.ask_service = _ask_service  # (parent, today) -> (start, end, csv, path) or None
+        self.pick_strategy = _pick_strategy  # (parent, bank) -> Strategy or None
+        self._bank = None
         window.pages.currentChanged.connect(self._page_changed)
         self.reload()
+
+    def strategy_bank(self):
+        """The strategy bank, read on first use."""
+        if self._bank is None:
+            from desktop.reports.strategies import load_bank
+
+            self._bank = load_bank()
+        return self._bank
 
     def form_records(self):
         if self._form_records is None:

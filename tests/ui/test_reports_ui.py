@@ -176,3 +176,41 @@ def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, t
     feature.ask_service = lambda _parent, _today: None  # cancelled: nothing happens
     feature.service_action.trigger()
     assert rec.opened[-1] == pdf
+
+
+def test_two_strategies_from_the_bank_go_into_the_section_being_written(setup, qtbot, store, tmp_path):
+    from desktop.reports.strategies import load_bank
+
+    _window, feature, _rec, _ids = setup
+    bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
+    feature._bank = bank
+    picks = [bank.get("now-next"), bank.get("chunking")]
+    feature.pick_strategy = lambda _parent, _bank: picks.pop(0)
+    editor = feature.new_visit_report()
+    editor.sections["recommendations"].setPlainText("Agreed with the class teacher:")
+    editor.strategy_button.click()
+    editor.strategy_button.click()
+    stored = ReportRecords(store).get(editor.report_id)["sections"]["recommendations"]
+    assert stored == ("Agreed with the class teacher:\n" + bank.get("now-next").for_report() + "\n"
+                      + bank.get("chunking").for_report())
+    # the section last typed in receives the next one
+    editor.sections["next_steps"].setFocus()
+    qtbot.waitUntil(lambda: editor.last_section == "next_steps")
+    picks.append(bank.get("home-school-book"))
+    editor.strategy_button.click()
+    assert ReportRecords(store).get(editor.report_id)["sections"]["next_steps"] == \
+        bank.get("home-school-book").for_report()
+
+
+def test_the_picker_filters_as_you_type_and_enter_chooses(qtbot, tmp_path):
+    from desktop.reports.strategies import load_bank
+    from desktop.ui.reports import StrategyPicker
+
+    bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
+    picker = StrategyPicker(bank)
+    qtbot.addWidget(picker)
+    assert picker.results.count() == len(bank.strategies)
+    qtbot.keyClicks(picker.search, "calm signal")
+    assert [picker.results.item(i).data(Qt.ItemDataRole.UserRole) for i in range(picker.results.count())] == ["calm-space"]
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    assert picker.chosen == bank.get("calm-space") and picker.result() == picker.DialogCode.Accepted
