@@ -19,6 +19,10 @@ records on this laptop, and every breakdown adds up to its total:
 * **Helpline calls**: calls dated in the range, by topic and by outcome.
 * **Cases closed**: referrals closed in the range, by outcome; of those with
   exclusions recorded after referral, the share with none (fixed-term or permanent).
+* **Schools' satisfaction**: finalised ``school-satisfaction`` surveys completed in the
+  range (the current version of each): each question's mean rating out of 5 over the
+  schools that answered it, and the share rating the service 4 (good) or 5 (excellent)
+  overall.
 * **Outcome measures**: for pupils of cases closed in the range, the mean score of
   each scale at T1, T2 and T3 and how many pupils each mean rests on
   (``FormRecords.cohort_means``).
@@ -35,6 +39,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Sequence
 
 from desktop.caseload import vocab
@@ -45,6 +50,7 @@ from desktop.reports.figures import percent_text
 from desktop.observation.ratio import Ratio
 
 ALLOCATION_TARGET_DAYS = 14
+SATISFACTION_PACK = "school-satisfaction"
 CONTACT_BINS = ("0", "1", "2", "3", "4", "5 or more")
 
 
@@ -97,6 +103,9 @@ class ServiceFigures:
     calls_by_outcome: Breakdown
     closed_by_outcome: Breakdown
     not_excluded_again: Ratio
+    satisfaction: dict[str, tuple[float | None, int]] = field(default_factory=dict)  # question → (mean, n)
+    satisfaction_labels: dict[str, str] = field(default_factory=dict)
+    rated_good_or_excellent: Ratio = Ratio(0, 0, "no survey answered the overall question")
     outcome_means: dict[str, dict[str, dict[str, tuple[float | None, int]]]] = field(default_factory=dict)
     outcome_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # pack → score id → label
     outcome_titles: dict[str, str] = field(default_factory=dict)
@@ -174,11 +183,27 @@ def service_figures(store, start: date, end: date, records=None) -> ServiceFigur
     known = [r for r in closed if r["fixed_exclusions_after"] is not None or r["permanent_exclusions_after"] is not None]
     clean = sum(1 for r in known if not (r["fixed_exclusions_after"] or 0) and not (r["permanent_exclusions_after"] or 0))
 
+    from desktop.forms.records import FormRecords
+
+    records = records or FormRecords(store)
+    satisfaction, sat_labels, good = {}, {}, Ratio(0, 0, "no survey answered the overall question")
+    surveys = [r for r in q(  # the current version of each: a corrected survey counts once
+        "SELECT * FROM form_completion c WHERE c.deleted = 0 AND c.status = 'final' AND c.pack_id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM form_completion n WHERE n.supersedes = c.id AND n.status = 'final' "
+        "AND n.deleted = 0)", [SATISFACTION_PACK]) if _in(r["completed_on"], start, end)]
+    if surveys:
+        pack = records.pack(SATISFACTION_PACK)
+        answers = [records.answers(r["id"]) for r in surveys]
+        for item in pack.items:
+            given = [a[item.id] for a in answers if isinstance(a.get(item.id), int)]
+            satisfaction[item.id] = (statistics.mean(given) if given else None, len(given))
+            sat_labels[item.id] = item.label
+        overall = [a["overall"] for a in answers if isinstance(a.get("overall"), int)]
+        good = Ratio(sum(1 for v in overall if v >= 4), len(overall),
+                     None if overall else "no survey answered the overall question")
+
     means, labels, titles = {}, {}, {}
     if closed:
-        from desktop.forms.records import FormRecords
-
-        records = records or FormRecords(store)
         packs = [row[0] for row in store.conn.execute(
             "SELECT DISTINCT pack_id FROM form_completion WHERE deleted = 0 AND status = 'final' ORDER BY pack_id")]
         for pack_id in packs:
@@ -186,7 +211,7 @@ def service_figures(store, start: date, end: date, records=None) -> ServiceFigur
                 pack = records.pack(pack_id)
             except KeyError:
                 continue
-            if pack.kind != "instrument":
+            if pack.kind != "instrument" or pack_id == SATISFACTION_PACK:
                 continue
             cohort = records.cohort_means(pack_id, [r["id"] for r in closed])
             if cohort:
@@ -211,14 +236,18 @@ def service_figures(store, start: date, end: date, records=None) -> ServiceFigur
         calls_by_outcome=_breakdown("Helpline calls by outcome", [c["outcome"] for c in calls], vocab.CALL_OUTCOMES),
         closed_by_outcome=_breakdown("Cases closed by outcome", [r["outcome"] for r in closed], vocab.CLOSURE_OUTCOMES),
         not_excluded_again=Ratio(clean, len(known), None if known else "no exclusions recorded after referral"),
+        satisfaction=satisfaction, satisfaction_labels=sat_labels, rated_good_or_excellent=good,
         outcome_means=means, outcome_labels=labels, outcome_titles=titles)
 
 
 # -- output --------------------------------------------------------------------------------
 def _num(v: float | None) -> str:
+    """A median or mean as printed: whole, or to one decimal place rounded half up."""
     if v is None:
         return "—"
-    return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
+    if float(v).is_integer():
+        return str(int(v))
+    return str(Decimal(str(v)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def _table(b: Breakdown, what: str = "Number") -> TableBlock:
@@ -265,6 +294,13 @@ def service_document(f: ServiceFigures, author: str = "", report_date: date | No
         Section("Helpline", (_table(f.calls_by_topic, "Calls"), _table(f.calls_by_outcome, "Calls"))),
         Section("Cases closed", (_table(f.closed_by_outcome, "Cases"),)),
     ]
+    sat_rows = [[f.satisfaction_labels.get(q, q), _num(m), str(n)] for q, (m, n) in f.satisfaction.items()]
+    sections.append(Section("Schools' satisfaction", (
+        TableBlock(["Question (rated 1–5)", "Mean out of 5", "Schools answering"], sat_rows,
+                   widths=[0.6, 0.2, 0.2], align_right=(1, 2)),
+        Text(f"Rated the service good or excellent overall: {percent_text(f.rated_good_or_excellent)} "
+             f"({f.rated_good_or_excellent.numerator} of {f.rated_good_or_excellent.denominator})."
+             if f.rated_good_or_excellent.denominator else ""))))
     outcome_blocks: list = []
     for pack_id, cohort in f.outcome_means.items():
         points = [tp for tp in ("T1", "T2", "T3") if tp in cohort]
@@ -305,6 +341,12 @@ def service_csv(f: ServiceFigures) -> str:
               f.contacts_distribution, f.calls_by_topic, f.calls_by_outcome, f.closed_by_outcome):
         for label, n in b.counts.items():
             w.writerow([b.title, label, n])
+    for q, (m, n) in f.satisfaction.items():
+        w.writerow(["satisfaction", f"{q} mean", _num(m)])
+        w.writerow(["satisfaction", f"{q} n", n])
+    if f.rated_good_or_excellent.denominator:
+        w.writerow(["satisfaction", "rated good or excellent overall %",
+                    percent_text(f.rated_good_or_excellent).rstrip("%")])
     for pack_id, cohort in f.outcome_means.items():
         for tp, scores in cohort.items():
             for sid, (m, n) in scores.items():

@@ -135,3 +135,38 @@ def test_the_service_report_command(monkeypatch, isolated_home, tmp_path, capsys
     assert "referrals received,5" in table.read_text(encoding="utf-8")
     assert main(["report", "service", "--from", "01/09/2026", "--to", "31/08/2025", "-o", str(out)]) == 1
     assert "before" in capsys.readouterr().err
+
+
+def test_satisfaction_means_and_the_share_rating_good_or_excellent(store):
+    from desktop.forms.records import FormRecords
+
+    fill(store)
+    records = FormRecords(store)
+    pupil = store.db.query("SELECT id FROM pupil ORDER BY first_name LIMIT 1").__next__()["id"]
+
+    def survey(when, answers, final=True):
+        cid = records.start(pupil_id=pupil, pack_id="school-satisfaction", informant="school", age_band="all",
+                            completed_by="teacher", completed_on=when, time_point="other")
+        for item, value in answers.items():
+            records.answer(cid, item, value)
+        if final:
+            records.finalise(cid)
+        return cid
+
+    survey("2026-03-02", {"overall": 5, "advice": 4})
+    first = survey("2026-05-02", {"overall": 3, "advice": 5, "report": 4})
+    survey("2026-06-02", {"overall": 2}, final=False)    # a draft: not counted
+    survey("2025-07-01", {"overall": 1})                 # before the period
+    # a correction of the second survey replaces it: overall 3 → 4
+    correction = records.correct(first)
+    records.answer(correction, "overall", 4)
+    records.finalise(correction)
+    f = service_figures(store, START, END)
+    # overall: 5 and 4 → mean 4.5 over 2 schools; advice: 4 and 5 → 4.5; report: 4 (one school)
+    assert f.satisfaction["overall"] == (4.5, 2) and f.satisfaction["advice"] == (4.5, 2)
+    assert f.satisfaction["report"] == (4, 1) and f.satisfaction["contact"] == (None, 0)
+    assert (f.rated_good_or_excellent.numerator, f.rated_good_or_excellent.denominator) == (2, 2)
+    text = re.sub(r"\s+", " ", pdf_text(render_service(f)))
+    assert "Overall rating of the service 4.5 2" in text
+    assert "Rated the service good or excellent overall: 100% (2 of 2)." in text
+    assert "school-satisfaction" not in f.outcome_means
