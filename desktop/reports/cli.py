@@ -97,6 +97,9 @@ def _visit(args) -> int:
             report = build_visit_report(store, args.case, sections=sections, observation_ids=observations,
                                         completion_ids=completions, report_date=when,
                                         author=settings.practitioner_name)
+            for key in report.missing:
+                print(f"fieldnote report visit: {key.split(':')[0]} {key.split(':', 1)[1]!r} is not on "
+                      "this laptop; left out", file=sys.stderr)
             pdf = render_visit(report, Letterhead.from_settings(settings))
             _write(Path(args.output), pdf)
             store.log("export", "referral", args.case, "visit report to a PDF file")

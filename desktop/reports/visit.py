@@ -422,6 +422,8 @@ class VisitReport:
     progress: tuple[ProgressEvidence, ...] = ()
     #: evidence key → the paragraph printed with it (a draft accepted or edited; absent: none).
     evidence_text: Mapping[str, str] = field(default_factory=dict)
+    #: Chosen records that are no longer on this laptop (deleted, or their pack removed).
+    missing: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -497,16 +499,25 @@ def build_visit_report(store, referral_id: str, *, sections: Mapping[str, str] |
 
     repo = StoreObservationRepository(store)
     observations = []
+    missing: list[str] = []
     for oid in observation_ids:
-        row = store.get("observation", oid) or {}
-        obs = repo.get(oid)
-        observations.append(observation_evidence(obs, pupil=first,
+        row = store.get("observation", oid)
+        if row is None:  # deleted since it was chosen (here or on another laptop)
+            missing.append(f"observation:{oid}")
+            continue
+        observations.append(observation_evidence(repo.get(oid), pupil=first,
                                                  observed_on=(row.get("started_at") or "")[:10]))
 
     boxalls, sdqs, progress, seen = [], [], [], set()
     for cid in completion_ids:
-        row = records.completion(cid)
-        pack = records.pack(row["pack_id"])
+        row = store.get("form_completion", cid)
+        try:
+            if row is None:
+                raise KeyError(cid)
+            pack = records.pack(row["pack_id"])
+        except KeyError:  # deleted, or its pack is no longer installed
+            missing.append(f"completion:{cid}")
+            continue
         info = _completion_info(records, row)
         if pack.structure == "boxall":
             boxalls.append(boxall_evidence(info, boxall_mod.profile(
@@ -528,7 +539,7 @@ def build_visit_report(store, referral_id: str, *, sections: Mapping[str, str] |
         reason=vocab.REFERRAL_REASONS.get(referral["reason"], referral["reason"]),
         caseworker=(worker or {}).get("name", ""), sections=dict(sections or {}),
         observations=tuple(observations), boxall=tuple(boxalls), sdq=tuple(sdqs),
-        progress=tuple(progress))
+        progress=tuple(progress), missing=tuple(missing))
     if evidence_text is None:
         evidence_text = report.drafts()
     return VisitReport(**{**report.__dict__, "evidence_text": dict(evidence_text)})

@@ -405,6 +405,10 @@ class ReportEditor(QWidget):
                 w.deleteLater()
         self.paragraph_edits.clear()
         report = self.records.build(self.report_id)
+        if report.missing:
+            n = len(report.missing)
+            self.saved.setText(f"{n} chosen record{'s are' if n != 1 else ' is'} no longer on this laptop "
+                               "and left out of the report.")
         drafts = report.drafts()
         kept = self.records.get(self.report_id)["evidence"].get("text", {})
         final = self.row["status"] == "final"

@@ -185,3 +185,14 @@ def test_an_unknown_case_is_refused(store):
                                           (0, 12, "0%"), (12, 12, "100%"), (0, 0, "—")])
 def test_percentages_round_half_up_and_undefined_is_a_dash(num, den, text):
     assert percent_text(Ratio(num, den)) == text
+
+
+def test_chosen_evidence_no_longer_on_the_laptop_is_left_out_and_named(store, sample):
+    oid, cid = sample["observations"][0], sample["completions"][1]
+    store.delete("observation", oid)
+    report = build_visit_report(store, sample["referral"], observation_ids=sample["observations"],
+                                completion_ids=[cid, "no-such-form"], report_date=DAY)
+    assert [o.observation_id for o in report.observations] == sample["observations"][1:]
+    assert report.missing == (f"observation:{oid}", "completion:no-such-form")
+    assert len(report.sdq) == 1
+    assert "Classroom observation" in pdf_text(render_visit(report))
