@@ -252,7 +252,13 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
     labels = [lab for lab in chart.categories]
     # Long words break after a slash ("Hyperactivity/ inattention"); if a word still
     # does not fit or a label needs over 3 lines, the short labels (ids) are used.
-    lines = [simpleSplit(lab.replace("/", "/ "), FAMILY, SMALL, slot - 2) for lab in labels]
+    def split(label: str) -> list[str]:
+        lines = simpleSplit(label, FAMILY, SMALL, slot - 2)
+        if any(stringWidth(w, FAMILY, SMALL) > slot - 2 for w in lines) and "/" in label:
+            lines = simpleSplit(label.replace("/", "/ "), FAMILY, SMALL, slot - 2)
+        return lines
+
+    lines = [split(lab) for lab in labels]
     if chart.short_labels and any(len(x) > 3 or any(stringWidth(w, FAMILY, SMALL) > slot - 2 for w in x)
                                   for x in lines):
         lines = [[lab] for lab in chart.short_labels]
