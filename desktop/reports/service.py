@@ -127,13 +127,20 @@ def _breakdown(title: str, values, labels: dict | None = None, missing: str = "N
     return Breakdown(title, ordered)
 
 
-def service_figures(store, start: date, end: date, records=None) -> ServiceFigures:
-    """The service's figures for referrals, visits, calls and closures dated ``start``..``end``."""
+STEPS = 6
+
+
+def service_figures(store, start: date, end: date, records=None, progress=None) -> ServiceFigures:
+    """The service's figures for referrals, visits, calls and closures dated ``start``..``end``.
+
+    ``progress(done, total)``, if given, is called after each of the ``STEPS`` stages."""
+    step = progress or (lambda _done, _total: None)
     q = store.db.query
     referrals = [r for r in q("SELECT * FROM referral WHERE deleted = 0") if _in(r["referral_date"], start, end)]
     schools = {s["id"]: s for s in q("SELECT * FROM school WHERE deleted = 0")}
     pupils = {p["id"]: p for p in q("SELECT * FROM pupil WHERE deleted = 0")}
 
+    step(1, STEPS)
     terms = []
     for r in referrals:
         day = date.fromisoformat(r["referral_date"])
@@ -162,10 +169,12 @@ def service_figures(store, start: date, end: date, records=None) -> ServiceFigur
                    {y: year_group_label(y) for y in vocab.YEAR_GROUPS}),
     )
 
+    step(2, STEPS)
     days = [(date.fromisoformat(r["allocated_on"]) - date.fromisoformat(r["referral_date"])).days
             for r in referrals if r["allocated_on"]]
     within = sum(1 for d in days if d <= ALLOCATION_TARGET_DAYS)
 
+    step(3, STEPS)
     visits = [v for v in q("SELECT * FROM visit WHERE deleted = 0") if _in(v["visit_date"], start, end)]
     calls_all = list(q("SELECT * FROM helpline_call WHERE deleted = 0"))
     calls = [c for c in calls_all if _in(c["call_date"], start, end)]
@@ -178,6 +187,7 @@ def service_figures(store, start: date, end: date, records=None) -> ServiceFigur
     per_case = [contacts.get(r["id"], 0) for r in referrals]
     distribution = Counter(CONTACT_BINS[min(n, 5)] for n in per_case)
 
+    step(4, STEPS)
     closed = [r for r in q("SELECT * FROM referral WHERE deleted = 0 AND status = 'closed'")
               if _in(r["closed_on"], start, end)]
     known = [r for r in closed if r["fixed_exclusions_after"] is not None or r["permanent_exclusions_after"] is not None]
@@ -202,6 +212,7 @@ def service_figures(store, start: date, end: date, records=None) -> ServiceFigur
         good = Ratio(sum(1 for v in overall if v >= 4), len(overall),
                      None if overall else "no survey answered the overall question")
 
+    step(5, STEPS)
     means, labels, titles = {}, {}, {}
     if closed:
         packs = [row[0] for row in store.conn.execute(
@@ -219,6 +230,7 @@ def service_figures(store, start: date, end: date, records=None) -> ServiceFigur
                 labels[pack_id] = {s.id: s.label for s in pack.scales} | {d.id: d.label for d in pack.derived}
                 titles[pack_id] = pack.title
 
+    step(6, STEPS)
     return ServiceFigures(
         start=start, end=end, referrals=len(referrals), by_term=by_term,
         by_reason=_breakdown("Referrals by reason", [r["reason"] for r in referrals], vocab.REFERRAL_REASONS),

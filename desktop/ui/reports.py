@@ -704,8 +704,8 @@ class Reports(QObject):
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
         self.window.statusBar().showMessage("Making the service report…")
 
-        def work(store):
-            figures = service_figures(store, start, end)
+        def work(store, progress):
+            figures = service_figures(store, start, end, progress=progress)
             data = service_csv(figures).encode("utf-8") if as_csv else render_service(figures, letterhead, author)
             tmp = Path(path).with_name(Path(path).name + ".part")
             tmp.write_bytes(data)
@@ -722,7 +722,10 @@ class Reports(QObject):
             self.window.statusBar().showMessage(f"Saved {result.name}.", 8000)
             if not as_csv:
                 self.open_url(QUrl.fromLocalFile(str(result)))
-        self.run(work, done)
+
+        def progress(done_steps, total):
+            self.window.statusBar().showMessage(f"Making the service report… ({done_steps} of {total})")
+        self.run(work, done, progress)
 
     def after_change(self, referral_id: str) -> None:
         self.reload()
@@ -730,17 +733,18 @@ class Reports(QObject):
         if documents is not None and self._case_id() == referral_id:
             documents.tab.reload()
 
-    def run(self, work, done) -> None:
-        """``work(store)`` on the thread pool with its own store connection; ``done`` after."""
+    def run(self, work, done, on_progress=None) -> None:
+        """``work(store)`` on the thread pool with its own store connection; ``done`` after.
+        With ``on_progress``, ``work(store, progress)`` reports ``progress(done, total)``."""
         open_store = self.window.open_worker_store
 
-        def task(_progress):
+        def task(progress):
             store = open_store()
             try:
-                return work(store)
+                return work(store, progress) if on_progress else work(store)
             finally:
                 store.close()
-        run_task(task, done, pool=self.pool)
+        run_task(task, done, on_progress, pool=self.pool)
 
     def _page_changed(self, _index: int) -> None:
         # Editors show pupil data: they close when the app locks (everything is already saved).

@@ -170,3 +170,12 @@ def test_satisfaction_means_and_the_share_rating_good_or_excellent(store):
     assert "Overall rating of the service 4.5 2" in text
     assert "Rated the service good or excellent overall: 100% (2 of 2)." in text
     assert "school-satisfaction" not in f.outcome_means
+
+
+def test_progress_is_reported_stage_by_stage(store):
+    from desktop.reports.service import STEPS
+
+    fill(store)
+    seen = []
+    service_figures(store, START, END, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(n, STEPS) for n in range(1, STEPS + 1)]
