@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "desktop.commands",
     "desktop.forms.cli",
     "desktop.observation.cli",
+    "desktop.reports.cli",
     "sync.client.cli",
 ]
 

@@ -22,12 +22,18 @@ class Settings:
     practitioner_name: str = ""
     idle_lock_minutes: int = 5
     data_dir: str = ""  # empty: the platform's per-user data folder
+    logo_path: str = ""  # a PNG or JPEG printed at the top of the first page of reports
+    protective_marking: str = "OFFICIAL-SENSITIVE"  # printed at the top and foot of every page
+    initials_in_file_names: bool = False  # "Visit report ZN …pdf" rather than the pupil's name
 
     TITLES = {
         "service_name": "Service name (shown on reports)",
         "practitioner_name": "Your name (recorded in the audit trail)",
         "idle_lock_minutes": "Lock after this many idle minutes",
         "data_dir": "Data folder",
+        "logo_path": "Logo on reports (PNG or JPEG)",
+        "protective_marking": "Protective marking on reports",
+        "initials_in_file_names": "Only the pupil's initials in report file names",
     }
 
 

@@ -15,9 +15,11 @@ from typing import Iterable
 from desktop.store.schema import LATEST_VERSION, MIGRATIONS, SYNCABLE
 
 SCHEMA_VERSION = LATEST_VERSION
-# The server takes changes written by the current schema and by the one before it, so
-# laptops can be upgraded over a few weeks rather than all on one day.
-ACCEPTED_SCHEMA_VERSIONS = (LATEST_VERSION - 1, LATEST_VERSION)
+# The server takes changes written by the current schema and by those of the previous
+# release (schema 7; this release adds 8 and 9, tables only, no changed fields), so laptops
+# can be upgraded over a few weeks rather than all on one day.
+OLDEST_ACCEPTED_SCHEMA = 7
+ACCEPTED_SCHEMA_VERSIONS = tuple(range(OLDEST_ACCEPTED_SCHEMA, LATEST_VERSION + 1))
 SCHEMA_HEADER = "X-Fieldnote-Schema"
 SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 OPS = ("create", "update", "delete")
@@ -30,7 +32,8 @@ MAX_PULL_LIMIT = 5000
 # Recorded evidence is immutable once finalised (the store's triggers say the same for
 # one laptop; the server says it for all of them). A record is final when a field has a
 # value, or when its parent is; append-only records never change after creation.
-FINAL_WHEN = {"form_completion": ("status", "final"), "observation": ("status", "final")}
+FINAL_WHEN = {"form_completion": ("status", "final"), "observation": ("status", "final"),
+              "report": ("status", "final")}
 FINAL_PARENT = {"form_answer": ("completion_id", "form_completion"),
                 "observation_event": ("observation_id", "observation")}
 APPEND_ONLY = frozenset({"observation_event"})

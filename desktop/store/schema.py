@@ -287,6 +287,27 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "CREATE UNIQUE INDEX quarantine_open ON quarantine(entity, record_id) "
         "WHERE resolved_at IS NULL",
     ]),
+    (9, "reports", [
+        # A report a practitioner writes (visit report first; PSP and progress later), saved
+        # as they type. ``sections`` is JSON (section key -> plain text); ``evidence`` is JSON
+        # ({"observations": [ids], "completions": [ids], "text": {evidence key -> paragraph}}).
+        # Finalising renders the PDF and records its SHA-256 in the same update, so a final
+        # report never changes again: a correction is a new draft that ``supersedes`` it.
+        f"""CREATE TABLE report ({SYNC_COLUMNS},
+            referral_id TEXT NOT NULL REFERENCES referral(id),
+            kind TEXT NOT NULL DEFAULT 'visit' CHECK (kind IN ('visit', 'psp', 'progress')),
+            report_date TEXT NOT NULL,
+            sections TEXT NOT NULL DEFAULT '{{}}',
+            evidence TEXT NOT NULL DEFAULT '{{}}',
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'final')),
+            finalised_at TEXT,
+            supersedes TEXT REFERENCES report(id),
+            issued_sha256 TEXT,
+            attachment_id TEXT REFERENCES attachment(id))""",
+        "CREATE INDEX report_referral ON report(referral_id, report_date)",
+        """CREATE TRIGGER report_final BEFORE UPDATE ON report WHEN OLD.status = 'final'
+           BEGIN SELECT RAISE(ABORT, 'a finalised report cannot change; make a correction'); END""",
+    ]),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -295,4 +316,4 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 # but the sync columns). Derived from the schema at open time; see Store.
 SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call",
             "form_completion", "form_answer", "observation", "observation_event", "coding_scheme",
-            "attachment")
+            "attachment", "report")

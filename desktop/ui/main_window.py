@@ -7,7 +7,7 @@ from typing import Callable
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
     QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
     QSplitter, QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget, QDialogButtonBox,
 )
@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.idle)
         from desktop.ui import allocation, assessments, attention, documents, sync_ui
         assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
+        from desktop.ui import reports
+        reports.install(self)  # Reports tab and New visit report (the visit report editor)
         documents.install(self)  # Documents tab: files attached to the case
         allocation.install(self)  # Team ▸ Weekly allocation…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
@@ -638,11 +640,27 @@ class SettingsDialog(QDialog):
         browse.clicked.connect(self._browse)
         folder_row.addWidget(self.folder)
         folder_row.addWidget(browse)
+        logo_row = QHBoxLayout()
+        self.logo = QLineEdit(settings.logo_path)
+        self.logo.setObjectName("logoPath")
+        self.logo.setPlaceholderText("none")
+        logo_browse = QPushButton("Browse…")
+        logo_browse.clicked.connect(self._browse_logo)
+        logo_row.addWidget(self.logo)
+        logo_row.addWidget(logo_browse)
+        self.marking = QLineEdit(settings.protective_marking)
+        self.marking.setObjectName("protectiveMarking")
+        self.initials = QCheckBox()
+        self.initials.setObjectName("initialsInFileNames")
+        self.initials.setChecked(settings.initials_in_file_names)
         t = Settings.TITLES
         form.addRow(t["service_name"], self.service)
         form.addRow(t["practitioner_name"], self.name)
         form.addRow(t["idle_lock_minutes"], self.minutes)
         form.addRow(t["data_dir"], folder_row)
+        form.addRow(t["logo_path"], logo_row)
+        form.addRow(t["protective_marking"], self.marking)
+        form.addRow(t["initials_in_file_names"], self.initials)
         self.pin = pin
         if pin is not None:
             pin_row = QHBoxLayout()
@@ -689,7 +707,16 @@ class SettingsDialog(QDialog):
         if folder:
             self.folder.setText(folder)
 
+    def _browse_logo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Logo on reports", self.logo.text(),
+                                              "Images (*.png *.jpg *.jpeg)")
+        if path:
+            self.logo.setText(path)
+
     def _save(self) -> None:
+        self.settings.logo_path = self.logo.text().strip()
+        self.settings.protective_marking = self.marking.text().strip() or Settings.protective_marking
+        self.settings.initials_in_file_names = self.initials.isChecked()
         self.settings.service_name = self.service.text().strip() or Settings.service_name
         self.settings.practitioner_name = self.name.text().strip()
         self.settings.idle_lock_minutes = self.minutes.value()

@@ -207,7 +207,8 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
         raise Rejected(422, f"Unknown operation {op!r}.")
     if m["schema_version"] not in ACCEPTED_SCHEMA_VERSIONS:
         raise Rejected(422, f"This change was written by schema version {m['schema_version']}; "
-                            f"the server accepts versions {ACCEPTED_SCHEMA_VERSIONS}. Update "
+                            f"the server accepts versions {ACCEPTED_SCHEMA_VERSIONS[0]} to "
+                            f"{ACCEPTED_SCHEMA_VERSIONS[-1]}. Update "
                             "Fieldnote on this laptop (or the server).")
     fields = {} if op == "delete" else dict(m["fields"])
     unknown = set(fields) - shape.fields

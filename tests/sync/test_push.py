@@ -243,12 +243,13 @@ def test_a_rejected_change_is_visible_and_does_not_block_the_queue(service, lapt
 
 
 def test_schema_versions_are_negotiated(service):
-    """The current and previous schema are accepted; others are refused with a clear 426
-    (whole request) or 422 (one change written by a too-old schema)."""
+    """The current schema and the previous release's are accepted; others are refused with a
+    clear 426 (whole request) or 422 (one change written by a too-old schema)."""
     api, token = service.server.api, service.tokens["a"]
     from sync.protocol import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
 
-    old, new = ACCEPTED_SCHEMA_VERSIONS
+    old, new = ACCEPTED_SCHEMA_VERSIONS[0], ACCEPTED_SCHEMA_VERSIONS[-1]
+    assert new == SCHEMA_VERSION
     r = api.post("/sync/push", token, {"schema_version": SCHEMA_VERSION + 1, "mutations": []})
     assert r.status_code == 426 and "Update Fieldnote" in r.json()["detail"]
     r = requests.get(api.url + "/sync/pull", headers={

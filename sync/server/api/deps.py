@@ -63,5 +63,5 @@ def check_schema(x_fieldnote_schema: Annotated[int | None, Header(alias=SCHEMA_H
 
 def schema_message(version: int) -> str:
     return (f"This laptop's Fieldnote uses data schema {version}; the server accepts "
-            f"{' and '.join(map(str, ACCEPTED_SCHEMA_VERSIONS))}. Update Fieldnote "
+            f"{ACCEPTED_SCHEMA_VERSIONS[0]} to {ACCEPTED_SCHEMA_VERSIONS[-1]}. Update Fieldnote "
             "(or ask your administrator to update the server).")

@@ -1,0 +1,1 @@
+"""Reports made on the laptop, offline, with reportlab (no Qt): see document.py."""

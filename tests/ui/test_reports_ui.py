@@ -1,0 +1,216 @@
+"""The visit report editor: typed text and chosen evidence are saved at once; drafted paragraphs
+are offered, kept, edited or left out; Preview opens the PDF; Finalise issues it to Documents."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QUrl
+
+from desktop.reports.records import ReportRecords
+from desktop.reports.sample import make_sample_case
+from desktop.reports.visit import draft_observation
+from desktop.store.attachments import attachments_for, read_attachment
+from tests.reports.conftest import pdf_text
+from tests.ui.conftest import FakeThreadPool
+
+
+class Recorder:
+    def __init__(self, answer=True):
+        self.answer, self.asked, self.told, self.opened = answer, [], [], []
+
+    def ask(self, _parent, _title, text):
+        self.asked.append(text)
+        return self.answer
+
+    def tell(self, _parent, title, text):
+        self.told.append((title, text))
+
+    def open_url(self, url: QUrl):
+        self.opened.append(Path(url.toLocalFile()))
+        return True
+
+
+@pytest.fixture
+def setup(make_window, store):
+    ids = make_sample_case(store)
+    window = make_window(store)
+    rec = Recorder()
+    feature = window.reports
+    feature.pool = FakeThreadPool()
+    feature.ask, feature.tell, feature.open_url = rec.ask, rec.tell, rec.open_url
+    window.select_referral(ids["referral"])
+    return window, feature, rec, ids
+
+
+def evidence_item(editor, record_id):
+    for i in range(editor.evidence.count()):
+        item = editor.evidence.item(i)
+        if item.data(Qt.ItemDataRole.UserRole)[1] == record_id:
+            return item
+    raise AssertionError(record_id)
+
+
+def test_new_visit_report_from_the_case_and_text_saved_as_typed(setup, qtbot, store):
+    window, feature, _rec, ids = setup
+    assert feature.tab.model.rowCount() == 0 and feature.tab.empty.isVisibleTo(feature.tab)
+    window.findChild(type(feature.new_action), "newVisitReport").trigger()
+    editor = next(iter(feature.editors.values()))
+    qtbot.waitExposed(editor)
+    qtbot.keyClicks(editor.sections["strengths"], "She enjoys practical work.")  # QTest types ASCII only
+    editor.sections["strengths"].insertPlainText(" Zoë")
+    row = ReportRecords(store).get(editor.report_id)
+    assert row["sections"]["strengths"] == "She enjoys practical work. Zoë"
+    assert row["referral_id"] == ids["referral"] and row["status"] == "draft"
+    assert feature.tab.model.rowCount() == 1 and feature.tab.table.isVisibleTo(feature.tab)
+    assert feature.tab.model.index(0, 2).data() == "Draft"
+
+
+def test_ticking_evidence_offers_its_drafted_paragraph_to_keep_edit_or_leave_out(setup, qtbot, store):
+    _window, feature, _rec, ids = setup
+    editor = feature.new_visit_report()
+    oid = ids["observations"][0]
+    evidence_item(editor, oid).setCheckState(Qt.CheckState.Checked)
+    reports = ReportRecords(store)
+    assert reports.get(editor.report_id)["evidence"]["observations"] == [oid]
+    key = f"observation:{oid}"
+    include, edit = editor.paragraph_edits[key]
+    expected = draft_observation(reports.build(editor.report_id).observations[0])
+    assert edit.toPlainText() == expected and include.isChecked()
+    edit.setPlainText("Zoë settled after the starter.")
+    assert reports.build(editor.report_id).evidence_text[key] == "Zoë settled after the starter."
+    include.setChecked(False)
+    assert key not in reports.build(editor.report_id).evidence_text
+    assert reports.get(editor.report_id)["evidence"]["text"][key] is None
+
+
+def test_preview_opens_the_pdf_and_finalise_issues_it_to_documents(setup, qtbot, store):
+    window, feature, rec, ids = setup
+    editor = feature.new_visit_report()
+    qtbot.keyClicks(editor.sections["next_steps"], "A PSP meeting in four weeks.")
+    evidence_item(editor, ids["completions"][0]).setCheckState(Qt.CheckState.Checked)
+    editor.preview_button.click()
+    assert len(rec.opened) == 1 and "A PSP meeting in four weeks." in pdf_text(rec.opened[0].read_bytes())
+    assert ReportRecords(store).get(editor.report_id)["status"] == "draft"  # a preview changes nothing
+
+    editor.finalise_button.click()
+    assert rec.asked and rec.told == []
+    row = ReportRecords(store).get(editor.report_id)
+    assert row["status"] == "final" and row["issued_sha256"]
+    [doc] = attachments_for(store, ids["referral"])
+    assert doc["id"] == row["attachment_id"]
+    assert "Boxall" in pdf_text(read_attachment(store, doc["id"]))
+    assert editor.sections["next_steps"].isReadOnly() and not editor.finalise_button.isVisible()
+    assert feature.tab.model.index(0, 2).data() == "Final: issued to Documents"
+
+    editor.correct_button.click()
+    correction = ReportRecords(store).for_case(ids["referral"])
+    assert len(correction) == 2 and any(r["supersedes"] == editor.report_id for r in correction)
+
+
+def test_declining_to_finalise_changes_nothing(setup, store):
+    _window, feature, rec, _ids = setup
+    rec.answer = False
+    editor = feature.new_visit_report()
+    editor.finalise_button.click()
+    assert ReportRecords(store).get(editor.report_id)["status"] == "draft"
+
+
+def test_report_settings_are_saved_and_used_when_issuing(setup, store, saved_settings, monkeypatch, tmp_path):
+    """Logo, protective marking and initials-only file names, from Settings to the issued PDF."""
+    from PIL import Image
+
+    from desktop.ui.main_window import SettingsDialog
+
+    window, feature, _rec, ids = setup
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (80, 40), (0, 114, 178)).save(logo)
+
+    def fake_exec(dialog):
+        dialog.logo.setText(str(logo))
+        dialog.marking.setText("OFFICIAL")
+        dialog.initials.setChecked(True)
+        dialog._save()
+        return dialog.DialogCode.Accepted
+    monkeypatch.setattr(SettingsDialog, "exec", fake_exec)
+    window.open_settings()
+    saved = saved_settings[-1]
+    assert (saved.logo_path, saved.protective_marking, saved.initials_in_file_names) == (str(logo), "OFFICIAL", True)
+
+    editor = feature.new_visit_report()
+    editor.sections["strengths"].setPlainText("Kind to others.")
+    editor.finalise_button.click()
+    [doc] = attachments_for(store, ids["referral"])
+    assert doc["filename"].startswith("Visit report ZN ") and "Zoë" not in doc["filename"]
+    text = pdf_text(read_attachment(store, doc["id"]))
+    assert "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text
+
+
+def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, tmp_path):
+    from datetime import date
+
+    from desktop.caseload import Caseload
+
+    window, feature, rec, ids = setup
+    menu_titles = [a.text().replace("&", "") for a in feature.menu.actions() if a.text()]
+    assert menu_titles == ["New visit report", "Progress report for this case",
+                           "Pastoral Support Plan for this case", "Service report…"]
+    feature.progress_action.trigger()
+    assert "Progress report: Zoë Nguyễn" in pdf_text(rec.opened[-1].read_bytes())
+
+    feature.psp_action.trigger()
+    assert rec.told and "no Pastoral Support Plan" in rec.told[-1][1]
+    Caseload(store, today=date(2026, 11, 23)).add_support_plan(
+        ids["referral"], "2026-11-20", targets="Zoë will start tasks within 2 minutes.")
+    feature.psp_action.trigger()
+    assert "Zoë will start tasks within 2 minutes." in pdf_text(rec.opened[-1].read_bytes())
+
+    target = tmp_path / "service.csv"
+    feature.ask_service = lambda _parent, _today: (date(2026, 9, 1), date(2026, 11, 30), True, str(target))
+    feature.service_action.trigger()
+    assert "referrals received,1" in target.read_text(encoding="utf-8")
+    pdf = tmp_path / "service.pdf"
+    feature.ask_service = lambda _parent, _today: (date(2026, 9, 1), date(2026, 11, 30), False, str(pdf))
+    feature.service_action.trigger()
+    assert rec.opened[-1] == pdf and "Service report: 01/09/2026 to 30/11/2026" in pdf_text(pdf.read_bytes())
+    feature.ask_service = lambda _parent, _today: None  # cancelled: nothing happens
+    feature.service_action.trigger()
+    assert rec.opened[-1] == pdf
+
+
+def test_two_strategies_from_the_bank_go_into_the_section_being_written(setup, qtbot, store, tmp_path):
+    from desktop.reports.strategies import load_bank
+
+    _window, feature, _rec, _ids = setup
+    bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
+    feature._bank = bank
+    picks = [bank.get("now-next"), bank.get("chunking")]
+    feature.pick_strategy = lambda _parent, _bank: picks.pop(0)
+    editor = feature.new_visit_report()
+    editor.sections["recommendations"].setPlainText("Agreed with the class teacher:")
+    editor.strategy_button.click()
+    editor.strategy_button.click()
+    stored = ReportRecords(store).get(editor.report_id)["sections"]["recommendations"]
+    assert stored == ("Agreed with the class teacher:\n" + bank.get("now-next").for_report() + "\n"
+                      + bank.get("chunking").for_report())
+    # the section last typed in receives the next one
+    editor.sections["next_steps"].setFocus()
+    qtbot.waitUntil(lambda: editor.last_section == "next_steps")
+    picks.append(bank.get("home-school-book"))
+    editor.strategy_button.click()
+    assert ReportRecords(store).get(editor.report_id)["sections"]["next_steps"] == \
+        bank.get("home-school-book").for_report()
+
+
+def test_the_picker_filters_as_you_type_and_enter_chooses(qtbot, tmp_path):
+    from desktop.reports.strategies import load_bank
+    from desktop.ui.reports import StrategyPicker
+
+    bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
+    picker = StrategyPicker(bank)
+    qtbot.addWidget(picker)
+    assert picker.results.count() == len(bank.strategies)
+    qtbot.keyClicks(picker.search, "calm signal")
+    assert [picker.results.item(i).data(Qt.ItemDataRole.UserRole) for i in range(picker.results.count())] == ["calm-space"]
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    assert picker.chosen == bank.get("calm-space") and picker.result() == picker.DialogCode.Accepted
