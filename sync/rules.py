@@ -45,6 +45,7 @@ LONG_TEXT = 65536   # narrative: notes, concerns, advice, targets (64 KiB of tex
 JSON_SMALL = 4096   # a short JSON list (specialisms, review dates)
 JSON_SCHEME = 262144      # a coding scheme's definition (256 KiB)
 JSON_EVENT = 1048576      # one observation event (the first carries the whole scheme): 1 MiB
+JSON_REPORT = 1048576     # a report's sections or evidence (a long report is ~100 KiB): 1 MiB
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # as desktop.store.attachments (a test checks)
 
 # The store's CHECK constraints and vocabularies not in desktop.caseload.vocab.
@@ -53,6 +54,7 @@ OBSERVATION_STATUSES = ("recording", "ended", "final")
 # desktop.forms.records.COMPLETED_BY and TIME_POINTS (a test checks they agree).
 COMPLETED_BY = ("teacher", "parent", "pupil", "practitioner")
 TIME_POINTS = ("T1", "T2", "T3", "other")
+REPORT_KINDS = ("visit", "psp", "progress")
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,12 @@ DECLARED: dict[str, dict[str, Rule]] = {
         "sha256": Rule("sha256", max_length=64), "size": integer(0, MAX_ATTACHMENT_BYTES),
         "media_type": text(255), "filename": text(255), "title": text(SHORT_TEXT),
     },
+    "report": {
+        "kind": choice(REPORT_KINDS), "report_date": DATE,
+        "sections": json_text(JSON_REPORT, dict), "evidence": json_text(JSON_REPORT, dict),
+        "status": choice(COMPLETION_STATUSES), "finalised_at": DATETIME,
+        "issued_sha256": Rule("sha256", max_length=64),
+    },
 }
 
 # What people call the record types in messages.
@@ -163,7 +171,7 @@ ENTITY_LABELS = {
     "visit": "Visit", "support_plan": "Support plan", "helpline_call": "Helpline call",
     "form_completion": "Form", "form_answer": "Form answer", "observation": "Observation",
     "observation_event": "Observation event", "coding_scheme": "Coding scheme",
-    "attachment": "Attachment",
+    "attachment": "Attachment", "report": "Report",
 }
 _SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
