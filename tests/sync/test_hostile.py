@@ -78,6 +78,8 @@ class World:
                                                         "definition": "{}"}),
             "attachment": add_attachment(a, b"%PDF-1.4 report", referral_id=r,
                                          filename="report.pdf"),
+            "report": a.create("report", {"referral_id": r, "report_date": "2026-11-21",
+                                          "sections": '{"reason": "Referred in autumn."}'}),
         }
         assert set(self.records) == set(SYNCABLE)
         self.second_answer = a.create("form_answer", {"completion_id": completion,

@@ -155,7 +155,9 @@ def test_a_parallel_burst_gets_at_most_five_guesses_checked(tmp_path, kind):
         assert _login(server, "admin", ADMIN_PASSWORD).status_code == 429
 
 
-def test_a_username_no_database_can_store_is_a_wrong_sign_in_not_a_server_error(server):
+def test_a_username_no_database_can_store_is_refused_with_a_reason_not_a_server_error(server):
+    """A NUL in the username or password is refused before any look-up (422, saying why),
+    never a 500 (PostgreSQL cannot hold NUL in text)."""
     for username, password in (("ad\x00min", PASSWORD), ("admin", "pass\x00word")):
         r = _login(server, username, password)
-        assert r.status_code == 401, (username, r.status_code, r.text)
+        assert r.status_code == 422 and "NUL" in r.json()["detail"], (username, r.text)
