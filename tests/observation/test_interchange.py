@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.observation import Code, FakeClock, MemorySink, RecordingMethod, boss
-from desktop.observation.errors import ExportError, InterchangeError
+from desktop.observation.errors import ExportError, InterchangeError, ObservationStateError
 from desktop.observation.interchange import (
     MAX_FILE_BYTES,
     from_document,
@@ -35,6 +35,8 @@ action = st.one_of(
     st.tuples(st.just("abc"), st.text(max_size=10)),
     st.tuples(st.just("phase"), st.text(min_size=1, max_size=12).filter(str.strip)),
     st.tuples(st.just("skip"), st.none()),
+    st.tuples(st.just("same"), st.none()),
+    st.tuples(st.just("none"), st.none()),
     st.tuples(st.just("pause"), st.floats(min_value=0, max_value=100, allow_nan=False)),
 )
 
@@ -48,7 +50,20 @@ def _run(actions, planned=None):
         if kind == "wait":
             run_for(engine, clock, arg, step=5)
         elif kind == "press":
-            engine.press(arg)
+            try:
+                engine.press(arg)
+            except ObservationStateError as exc:  # a momentary key after the grace; no interval left
+                assert "too late" in str(exc) or "last one" in str(exc)
+        elif kind == "same":
+            try:
+                engine.same_as_last()
+            except ObservationStateError as exc:  # nothing to repeat; no interval left
+                assert "repeat" in str(exc) or "last one" in str(exc)
+        elif kind == "none":
+            try:
+                engine.none_seen()
+            except ObservationStateError as exc:
+                assert "last one" in str(exc)
         elif kind == "note":
             engine.set_note(arg)
         elif kind == "abc":

@@ -45,7 +45,7 @@ def test_skipped_and_gap_intervals_are_left_out_of_denominators():
     t = s.overall.target
     assert (t.intervals, t.included, t.excluded) == (10, 7, {"skipped": 2, "gap": 1})
     assert t.on_task.numerator == 4 and t.on_task.percent == pytest.approx(400 / 7)
-    assert s.statuses == {"coded": 7, "skipped": 2, "gap": 1, "incomplete": 0}
+    assert s.statuses == {"coded": 7, "skipped": 2, "gap": 1, "incomplete": 0, "uncoded": 0}
     assert s.overall.peer is None
 
 
@@ -59,6 +59,7 @@ def test_event_rate_excludes_pauses_and_skipped_time(clock):
     scheme = minute_intervals().with_code(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT))
     engine = start(scheme, clock=clock, planned_duration_seconds=600)
     for minute in range(10):
+        engine.press("1")  # the observer codes every interval (an uncoded one would not count)
         if minute == 3:
             engine.pause()
             clock.advance(300)  # 5 minutes of fire drill: not observed time
