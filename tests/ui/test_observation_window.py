@@ -156,3 +156,75 @@ def test_agreement_with_a_second_observers_file(qtbot, make_window, store, case,
     assert on[5] == "71.4%" and on[6] == "50.0%"
     assert "obs-b" in repo.list()  # the second recording is kept in the store
     assert "κ" in dialog.kappa_text.text()
+
+
+def _lit(rec):
+    return {code for code, button in rec.code_buttons.items() if button.isChecked()}
+
+
+def test_a_key_after_tab_lands_in_the_interval_the_screen_shows(qtbot, make_window, store, case, fill_dialogs):
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    repo = StoreObservationRepository(store)
+    clock.advance(10)
+    rec.tick()
+    qtbot.keyClick(rec, "1")
+    assert _lit(rec) == {"ON"}
+    qtbot.keyClick(rec, Qt.Key.Key_Tab)  # interval 1 skipped: the screen moves to interval 2
+    assert rec.interval_label.text().startswith("Interval 2 of 10, which starts in 0:50")
+    assert _lit(rec) == set()  # the ON keyed in interval 1 is not shown: it will not be recorded
+    qtbot.keyClick(rec, "3")
+    assert _lit(rec) == {"OFF-V"}
+    clock.advance(50)
+    rec.tick()
+    assert rec.interval_label.text() == "Interval 2 of 10" and _lit(rec) == {"OFF-V"}
+    clock.advance(60)
+    rec.tick()
+    oid = rec.engine.observation.id
+    assert [(i.index, i.status, i.codes) for i in repo.get(oid).intervals] == [
+        (1, "skipped", ()), (2, "coded", ("OFF-V",))]
+
+
+def test_nothing_keyed_is_uncoded_and_enter_repeats_the_last_interval(qtbot, make_window, store, case,
+                                                                       fill_dialogs):
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    qtbot.keyClick(rec, "1")
+    qtbot.keyClick(rec, "q")
+    clock.advance(60)
+    rec.tick()
+    assert _lit(rec) == set()  # interval 2 starts uncoded: nothing carried over silently
+    qtbot.keyClick(rec, Qt.Key.Key_Return)  # same as last interval
+    assert _lit(rec) == {"ON", "TWC"}
+    clock.advance(60)
+    rec.tick()
+    clock.advance(60)  # interval 3: the observer looks away, keys nothing
+    rec.tick()
+    obs = rec.engine.observation
+    assert [(i.status, i.codes) for i in obs.intervals] == [
+        ("coded", ("ON", "TWC")), ("coded", ("ON", "TWC")), ("uncoded", ())]
+    assert rec.on_task.text() == "Target on task 100%"  # 2 of 2 coded intervals, not 2 of 3
+    assert "uncoded" in rec.strip.tooltip_at(2)
+    qtbot.keyClick(rec, Qt.Key.Key_Return)  # interval 3 was uncoded: nothing to repeat, nothing lit
+    assert _lit(rec) == set() and "no codes to repeat" in rec.status_line.text()
+
+
+def test_boss_shows_the_sample_instant_and_refuses_a_late_key(qtbot, make_window, store, case, fill_dialogs):
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock,
+                        scheme="preset.boss", interval_seconds=15, peer_every=5)
+    clock.advance(1)
+    rec.tick()
+    assert rec.sample_cue.text() == "SAMPLE NOW: key what you see — 2.0 s left"
+    qtbot.keyClick(rec, "a")
+    assert _lit(rec) == {"AET"}
+    clock.advance(3)
+    rec.tick()
+    assert rec.sample_cue.text().startswith("Sample taken")
+    qtbot.keyClick(rec, "s")  # too late for this interval's sample: refused, not lit
+    assert _lit(rec) == {"AET"} and "Too late for interval 1's sample" in rec.status_line.text()
+    assert not rec.carry_label.isVisibleTo(rec)
+    clock.advance(11)
+    rec.tick()  # the prompt: the banner flashes and a new sample window opens
+    assert rec.prompt_count == 1 and rec.sample_cue.text().startswith("SAMPLE NOW")
+    assert _lit(rec) == set()
