@@ -113,7 +113,7 @@ CSV_FIXED = ("observation_id", "interval", "subject", "status", "start_s", "end_
 
 def to_csv(observation: Observation) -> str:
     """One row per closed interval: status, a 0/1 column per interval code, event counts, note."""
-    from .summary import phase_at
+    from .summary import phase_of
 
     scheme = observation.scheme
     codes = [c.id for c in scheme.interval_codes]
@@ -122,7 +122,7 @@ def to_csv(observation: Observation) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(list(CSV_FIXED) + [f"code:{c}" for c in codes] + [f"count:{c}" for c in events] + ["note"])
     for i in observation.intervals:
-        phase = phase_at(observation.phases, (i.start_s + i.end_s) / 2)
+        phase = phase_of(observation.phases, i)
         w.writerow(
             [_cell(observation.id), i.index, i.subject, i.status, repr(i.start_s), repr(i.end_s), _cell(phase)]
             + [1 if c in i.codes else 0 for c in codes]

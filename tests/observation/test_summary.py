@@ -102,13 +102,22 @@ def test_phase_and_time_bin_breakdowns(clock):
 def test_state_durations(clock):
     scheme = minute_intervals().with_code(Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE))
     engine = start(scheme, clock=clock, planned_duration_seconds=300)
-    run_for(engine, clock, 20)
-    engine.press("o")
-    run_for(engine, clock, 40)
-    engine.press("o")
-    run_for(engine, clock, 180)
-    engine.press("o")
-    run_for(engine, clock, 60)  # still out at the end: closed at 300 s
+    for k in range(5):
+        if k != 4:
+            engine.press("1")  # interval 5 is left uncoded: its time is not in the percentage
+        if k == 0:
+            run_for(engine, clock, 20)
+            engine.press("o")
+            run_for(engine, clock, 40)
+        elif k == 1:
+            engine.press("o")  # back in seat at 60 s: a 40 s bout
+            run_for(engine, clock, 60)
+        elif k == 3:
+            run_for(engine, clock, 30)
+            engine.press("o")  # out from 210 s to the end (300 s): 90 s, 60 of them in uncoded interval 5
+            run_for(engine, clock, 30)
+        else:
+            run_for(engine, clock, 60)
     out = summarise(engine.observation).states["OUT"]
-    assert (out.seconds, out.bouts) == (100, 2)
-    assert out.percent_of_observed.percent == pytest.approx(100 / 3)
+    assert (out.seconds, out.bouts, out.timed_seconds) == (130, 2, 70)
+    assert out.percent.percent == pytest.approx(70 / 240 * 100)  # of the 4 coded minutes
