@@ -159,11 +159,13 @@ def _agreement(args) -> int:
     for group, k in report.groups.items():
         value = f"{k.kappa:.2f}" if k.kappa is not None else f"undefined ({k.reason})"
         print(f"  group {group}: kappa {value}")
+        if not k.categories:
+            continue
         print("    " + " | ".join(["A \\ B"] + list(k.categories)))
         for cat, row in zip(k.categories, k.table):
             print("    " + " | ".join([cat] + [str(x) for x in row]))
     for code, e in report.events.items():
-        print(f"  {code} total count: {e.agreement}")
+        print(f"  {code} total count ({e.counted}): {e.agreement}")
     return 0
 
 

@@ -709,12 +709,18 @@ class AgreementDialog(QDialog):
             f"({report.interval_seconds} s grid); intervals either observer skipped or lost are left out. "
             "A dash means the figure is undefined (no interval to divide by)."))
         layout.addWidget(table, 2)
+        if report.events:
+            counted = next(iter(report.events.values())).counted
+            layout.addWidget(QLabel(f"Total counts compare the {counted}."))
         layout.addWidget(self.kappa_text, 1)
 
     def _kappa_tables(self, labels) -> str:
         parts = []
         for group, k in self.report.groups.items():
             value = f"κ = {k.kappa:.2f}" if k.kappa is not None else f"κ undefined: {k.reason}"
+            if not k.categories:
+                parts.append(f"<p><b>{group}</b>: {value}</p>")
+                continue
             head = "".join(f"<th>{labels.get(c, c)}</th>" for c in k.categories)
             rows = "".join(f"<tr><th>{labels.get(c, c)}</th>" + "".join(f"<td align='center'>{n}</td>" for n in row)
                            + "</tr>" for c, row in zip(k.categories, k.table))
