@@ -228,3 +228,17 @@ def test_boss_shows_the_sample_instant_and_refuses_a_late_key(qtbot, make_window
     rec.tick()  # the prompt: the banner flashes and a new sample window opens
     assert rec.prompt_count == 1 and rec.sample_cue.text().startswith("SAMPLE NOW")
     assert _lit(rec) == set()
+
+
+def test_a_carry_over_scheme_says_so_while_recording(qtbot, make_window, store, case, fill_dialogs):
+    from desktop.observation.library import SchemeLibrary
+    from desktop.observation.scheme import minute_intervals
+
+    scheme = SchemeLibrary(store).save(minute_intervals().copy(name="Carry-over minutes").replace(carry_over=True))
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock, scheme=scheme.id)
+    assert rec.carry_label.isVisibleTo(rec) and "Carry-over is on" in rec.carry_label.text()
+    qtbot.keyClick(rec, "1")
+    clock.advance(60)
+    rec.tick()
+    assert _lit(rec) == {"ON"}  # carried, and shown as what interval 2 will score
