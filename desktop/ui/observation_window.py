@@ -604,31 +604,44 @@ def _percent(ratio, decimals: int = 0) -> str:
     return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.{decimals}f}%"
 
 
+def _rate(event) -> str:
+    rate = "—" if event.rate_per_minute is None else f"{event.rate_per_minute:.2f}/min"
+    return f"{event.count} ({rate})"
+
+
 class SummaryView(QWidget):
     """The summary of an ended observation: % of intervals per code for target and peer
-    (BOSS arithmetic), events per minute, and the same by lesson phase or time bin."""
+    (BOSS arithmetic), events and rates per subject, state time, the same by lesson phase or
+    time bin, and the notes, ABC incidents and phases recorded."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.codes_model = QStandardItemModel(self)
         self.blocks_model = QStandardItemModel(self)
-        self.codes_table, self.blocks_table = QTableView(), QTableView()
-        for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model)):
+        self.notes_model = QStandardItemModel(self)
+        self.codes_table, self.blocks_table, self.notes_table = QTableView(), QTableView(), QTableView()
+        for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model),
+                             (self.notes_table, self.notes_model)):
             table.setModel(model)
             table.verticalHeader().hide()
             table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
             table.horizontalHeader().setStretchLastSection(True)
         self.codes_table.setObjectName("summaryCodes")
         self.blocks_table.setObjectName("summaryBlocks")
+        self.notes_table.setObjectName("summaryNotes")
+        self.notes_table.setWordWrap(True)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
+        self.blocks_heading = QLabel()
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
         left.addWidget(self.heading)
         left.addWidget(self.codes_table, 1)
         right = QVBoxLayout()
-        right.addWidget(QLabel("<b>By lesson phase, or by 5-minute bin</b>"))
+        right.addWidget(self.blocks_heading)
         right.addWidget(self.blocks_table, 1)
+        right.addWidget(QLabel("<b>Phases, notes and ABC incidents</b>"))
+        right.addWidget(self.notes_table, 1)
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
 
@@ -642,33 +655,54 @@ class SummaryView(QWidget):
             f"{summary.observed_seconds / 60:.1f} minutes observed"
             + (f" ({excluded}, left out of the percentages)" if excluded else "")
             + f"<br>Target on task: <b>{_percent(target.on_task)}</b> of {target.included} intervals"
-            + (f" · Peer on task: <b>{_percent(peer.on_task)}</b> of {peer.included}" if peer else ""))
+            + (f" · Peer on task: <b>{_percent(peer.on_task)}</b> of {peer.included}" if peer else "")
+            + ("" if target.on_task.reason is None or target.included == 0
+               else f" ({target.on_task.reason})"))
         labels = {c.id: c.label for c in obs.scheme.codes}
         self.codes_model.clear()
-        events = summary.events
+        events, states = summary.events, summary.states
         self.codes_model.setHorizontalHeaderLabels(
             ["Code", "Target % of intervals"] + (["Peer % of intervals"] if peer else [])
-            + (["Events (per min)"] if events else []))
+            + (["Total"] if peer and events else []))
         for code_id, ratio in target.codes.items():
             row = [labels.get(code_id, code_id), _percent(ratio)]
             if peer:
                 row.append(_percent(peer.codes.get(code_id)))
-            if events:
-                row.append("")
+                if events:
+                    row.append("")
             self.codes_model.appendRow([QStandardItem(x) for x in row])
-        for code_id, event in events.items():
-            rate = "—" if event.rate_per_minute is None else f"{event.rate_per_minute:.2f}"
-            row = [labels.get(code_id, code_id), "", *([""] if peer else []), f"{event.count} ({rate})"]
+        for code_id, event in events.items():  # count (rate per minute of coded time), per subject
+            row = [labels.get(code_id, code_id) + " (events)", _rate(target.events[code_id])]
+            if peer:
+                row += [_rate(peer.events[code_id]), _rate(event)]
+            self.codes_model.appendRow([QStandardItem(x) for x in row])
+        for code_id, state in states.items():
+            row = [labels.get(code_id, code_id) + " (% of coded time)", _percent(target.states[code_id].percent)]
+            if peer:
+                row += [_percent(peer.states[code_id].percent)] + ([_percent(state.percent)] if events else [])
             self.codes_model.appendRow([QStandardItem(x) for x in row])
         self.codes_table.resizeColumnsToContents()
         blocks = summary.by_phase or summary.by_time_bin
+        self.blocks_heading.setText("<b>By lesson phase</b>" if summary.by_phase
+                                    else f"<b>By {summary.bin_seconds // 60}-minute bin</b>")
         self.blocks_model.clear()
-        self.blocks_model.setHorizontalHeaderLabels(["Block", "Target on task", "Peer on task"])
+        self.blocks_model.setHorizontalHeaderLabels(
+            ["Block", "Intervals", "Target on task", "Peer on task", "Events"])
         for block in blocks:
-            self.blocks_model.appendRow([
-                QStandardItem(block.label), QStandardItem(_percent(block.target.on_task)),
-                QStandardItem(_percent(block.peer.on_task) if block.peer else "—")])
+            counts = ", ".join(f"{labels.get(c, c)} {n}" for c, n in block.events.items())
+            self.blocks_model.appendRow([QStandardItem(x) for x in (
+                block.label, str(block.total.intervals), _percent(block.target.on_task),
+                _percent(block.peer.on_task) if block.peer else "—", counts)])
         self.blocks_table.resizeColumnsToContents()
+        self.notes_model.clear()
+        self.notes_model.setHorizontalHeaderLabels(["When", "Interval", "What", "Text"])
+        rows = [(p.t, "", "Phase", p.label) for p in obs.phases]
+        rows += [(i.start_s, str(i.index), "Note", i.note) for i in obs.intervals if i.note]
+        rows += [(a.t, str(a.interval), "ABC incident",
+                  f"A: {a.antecedent} · B: {a.behaviour} · C: {a.consequence}") for a in obs.abc_records]
+        for t, interval, what, text in sorted(rows, key=lambda r: r[0]):
+            self.notes_model.appendRow([QStandardItem(x) for x in (_mmss(t), interval, what, text)])
+        self.notes_table.resizeColumnsToContents()
 
 
 class AgreementDialog(QDialog):

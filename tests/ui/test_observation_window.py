@@ -242,3 +242,37 @@ def test_a_carry_over_scheme_says_so_while_recording(qtbot, make_window, store, 
     clock.advance(60)
     rec.tick()
     assert _lit(rec) == {"ON"}  # carried, and shown as what interval 2 will score
+
+
+def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_incidents(
+        qtbot, make_window, store, case, fill_dialogs):
+    from desktop.ui.observation_window import open_observation
+
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    rec.engine.mark_phase("Starter")
+    qtbot.keyClick(rec, "1")
+    rec.engine.set_note("settled quickly")
+    clock.advance(60)
+    rec.tick()
+    qtbot.keyClick(rec, "3")
+    rec.engine.record_abc("asked to write", "shouted to a friend", "reminded")
+    clock.advance(60)
+    rec.tick()
+    rec.end()
+    rec.finalise()
+    heading, strip = rec.heading.text(), rec.strip.intervals
+    rec.close()
+
+    shown = open_observation(window, rec.engine.observation.id)
+    qtbot.addWidget(shown)
+    assert shown.heading.text() == heading and shown.banner.text() == "Finalised"
+    assert shown.strip.intervals == strip and len(strip) == 2
+    assert "Off task: verbal" in shown.strip.tooltip_at(1) and "settled quickly" in shown.strip.tooltip_at(0)
+    assert "Off task: verbal" in shown.legend.text()
+    notes = [[shown.summary.notes_model.item(r, c).text() for c in range(4)]
+             for r in range(shown.summary.notes_model.rowCount())]
+    assert notes == [["0:00", "", "Phase", "Starter"], ["0:00", "1", "Note", "settled quickly"],
+                     ["1:00", "2", "ABC incident", "A: asked to write · B: shouted to a friend · C: reminded"]]
+    assert shown.summary.blocks_model.item(0, 0).text() == "Starter"
+    assert shown.summary.blocks_model.item(0, 1).text() == "2"
