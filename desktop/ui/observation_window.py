@@ -816,6 +816,8 @@ def open_observation(window, observation_id: str) -> ObservationWindow:
 def show_recording(window, engine: ObservationEngine, clock) -> ObservationWindow:
     recording = ObservationWindow(engine, clock, window, StoreObservationRepository(window.store))
     recording.ended.connect(lambda _oid: window.refresh())
+    if getattr(window, "sync", None) is not None:  # run the background sync held while recording
+        recording.ended.connect(lambda _oid: window.sync.observation_ended())
     window.observation_windows.append(recording)
     recording.show()
     recording.activateWindow()

@@ -276,3 +276,29 @@ def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_inci
                      ["1:00", "2", "ABC incident", "A: asked to write · B: shouted to a friend · C: reminded"]]
     assert shown.summary.blocks_model.item(0, 0).text() == "Starter"
     assert shown.summary.blocks_model.item(0, 1).text() == "2"
+
+
+def test_background_sync_is_held_while_observing_and_runs_when_the_lesson_ends(
+        qtbot, make_window, store, case, fill_dialogs):
+    from sync.client import local
+    from sync.client.auth import save_token
+    from tests.sync.conftest import free_port
+    from tests.ui.conftest import FakeThreadPool
+
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    window.sync.pool = FakeThreadPool()
+    url = f"http://127.0.0.1:{free_port()}"  # signed in; nothing listens, so a sync fails fast
+    local.set_state(store, "server_url", url)
+    save_token(url, "a-token", store)
+    finished = []
+    window.sync.finished.connect(lambda report, error: finished.append(error))
+    assert window.sync.sync_now(quiet=True) is False  # the timer's sync waits for the lesson
+    assert window.sync.held and window.sync.button.text() == "Sync waits for the observation to end"
+    assert finished == []
+    qtbot.keyClick(rec, "1")
+    clock.advance(60)
+    rec.tick()
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000):
+        rec.end()  # the held sync runs now
+    assert not window.sync.held and len(finished) == 1
