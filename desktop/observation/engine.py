@@ -14,6 +14,14 @@ returned, every one but the newest marked ``missed`` so the UI alerts once.
 Every action (toggle, count...) polls first, so it always lands in the
 interval that contains the moment it happened.
 
+Coding. Every interval starts uncoded (a fresh judgement): the observer keys
+what they see, Enter (``same_as_last``) repeats the last interval of the same
+pupil, Backspace (``none_seen``) says none of the codes was seen. An interval
+that closes with no codes and no such judgement is ``uncoded``. A scheme may
+opt into ``carry_over`` (momentary and whole codes stay selected). After Tab
+(``skip_interval``) keys land in the next interval (``coding_target``), which
+is what the window shows. The rules are in docs/observation-format.md.
+
 Persistence. Every change is an event given to ``sink(event)`` *before* it
 is applied; if the sink raises, nothing changed. After a crash,
 ``ObservationEngine.resume(events, ...)`` replays the log and marks the

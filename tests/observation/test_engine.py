@@ -396,3 +396,23 @@ def test_same_as_last_copies_exactly_the_previous_intervals_codes(clock):
     events = [e for e in engine._sink.events if e.TYPE == "interval_coded"]
     assert [(e.interval, e.codes, e.from_interval) for e in events] == [
         (2, ("PET", "OFT-M", "OFT-V"), 1), (3, (), None)]
+
+
+def test_a_scheme_with_only_event_codes_has_nothing_to_leave_uncoded(clock):
+    calls = CodingScheme(id="calls", name="Calls", interval_seconds=60,
+                         codes=(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT),))
+    engine = start(calls, clock=clock, planned_duration_seconds=120)
+    run_for(engine, clock, 120)
+    assert [i.status for i in engine.observation.intervals] == ["coded", "coded"]
+
+
+def test_a_start_sample_without_grace_or_carry_over_cannot_be_recorded_with(clock):
+    from desktop.observation.errors import SetupError
+
+    no_grace = boss().replace(momentary_grace_seconds=0.0)
+    with pytest.raises(SetupError, match="no key press could ever reach a sample"):
+        start(no_grace, clock=clock)
+    start(no_grace.replace(carry_over=True), clock=clock)  # with carry-over the selection is sampled
+    with pytest.raises(SetupError, match="3 s grace period for keying the sample must be shorter than the 3 s"):
+        start(boss(), clock=clock, interval_seconds=3)
+    start(boss().replace(interval_seconds=3), clock=clock, interval_seconds=15)  # the set-up's interval counts

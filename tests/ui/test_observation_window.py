@@ -302,3 +302,19 @@ def test_background_sync_is_held_while_observing_and_runs_when_the_lesson_ends(
     with qtbot.waitSignal(window.sync.finished, timeout=60_000):
         rec.end()  # the held sync runs now
     assert not window.sync.held and len(finished) == 1
+
+
+def test_the_setup_refuses_a_grace_period_as_long_as_its_interval(qtbot, case):
+    from desktop.ui.observation_window import setup_dialog
+
+    case_data = {"referral": {"id": case["referral"]}, "pupil": {"first_name": "Ivy", "last_name": "Okafor"},
+                 "school": {"name": "Hollowmere"}}
+    dialog = setup_dialog(case_data)
+    qtbot.addWidget(dialog)
+    dialog.set_values({**SETUP, "scheme": "preset.boss", "interval_seconds": 3, "peer_every": 5})
+    dialog.try_save()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "3 s grace period for keying the sample must be shorter than the 3 s interval" in dialog.errors.text()
+    dialog.set_values({"interval_seconds": 15})
+    dialog.try_save()
+    assert dialog.result() == dialog.DialogCode.Accepted
