@@ -168,8 +168,10 @@ def strip_legend(scheme) -> str:
 
 
 class ObservationWindow(QWidget):
-    """The live recording window. Keys: the scheme's code keys; Tab next (skip the rest of
-    this interval); Ctrl+N note; Space pause/resume; Ctrl+B ABC record; Esc end."""
+    """The live recording window. Keys: the scheme's code keys; Enter same as last interval;
+    Backspace none of these seen; Tab skip this interval (keys then go to the next, which the
+    window shows); Ctrl+N note; Space pause/resume; Ctrl+B ABC record; Ctrl+P phase; Esc end.
+    The code buttons light exactly what the interval a key lands in will score."""
 
     ended = Signal(str)  # observation id
 

@@ -268,6 +268,7 @@ def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_inci
     qtbot.addWidget(shown)
     assert shown.heading.text() == heading and shown.banner.text() == "Finalised"
     assert shown.strip.intervals == strip and len(strip) == 2
+    assert shown.strip.index_at(1 + shown.strip._cell_width() * 1.5) == 1  # what a hover over cell 2 shows
     assert "Off task: verbal" in shown.strip.tooltip_at(1) and "settled quickly" in shown.strip.tooltip_at(0)
     assert "Off task: verbal" in shown.legend.text()
     notes = [[shown.summary.notes_model.item(r, c).text() for c in range(4)]
