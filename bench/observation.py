@@ -5,8 +5,10 @@ waits with ``threading.Event.wait(timeout)`` until ``next_prompt_due()``, polls,
 and records how late each prompt fired. Every engine event is committed to a
 SQLite file as it happens (the design the store will use). Meanwhile:
 
-* a writer thread commits small rows to another SQLite file in a loop (WAL,
-  synchronous=FULL: an fsync per commit);
+* a writer commits small rows to another SQLite file in a loop (WAL,
+  synchronous=FULL: an fsync per commit): ``--writer thread`` (the default)
+  in this interpreter, ``--writer process`` in another one (disk load that
+  does not share the GIL), ``--writer none``;
 * ``--load sync`` (the default): a sync-like thread does what a background
   sync does with each page it pulls: decodes a JSON page of records (one C
   call that holds the GIL throughout), checks and hashes each record in
@@ -30,6 +32,7 @@ import argparse
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import sqlite3
 import sys
@@ -79,6 +82,17 @@ def writer(path: Path, stop: threading.Event, counter: list[int]) -> None:
         with db:
             db.execute("INSERT INTO load (body) VALUES (?)", (payload,))
         counter[0] += 1
+    db.close()
+
+
+def _writer_process(path: Path, stop, counter) -> None:
+    db = _connect(path)
+    db.execute("CREATE TABLE IF NOT EXISTS load (id INTEGER PRIMARY KEY, body TEXT)")
+    db.commit()
+    while not stop.is_set():
+        with db:
+            db.execute("INSERT INTO load (body) VALUES (?)", ("x" * 200,))
+        counter.value += 1
     db.close()
 
 
@@ -169,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="set sys.setswitchinterval (CPython default 5 ms) to see the GIL's share of the error")
     parser.add_argument("--load", choices=("sync", "burner"), default="sync",
                         help="the CPU-bound work beside the lesson (default: a sync-like page applier)")
+    parser.add_argument("--writer", choices=("thread", "process", "none"), default="thread",
+                        help="where the SQLite writer runs (default: a thread in this interpreter)")
     parser.add_argument("--scenarios", default="running,held",
                         help="comma-separated: running (sync beside the lesson), held (sync held until "
                              "the lesson ends); default both")
@@ -222,7 +238,15 @@ def run(args, prompts: int, hold: bool) -> dict | None:
         commits, burns = [0], [0]
         heavy = (threading.Thread(target=sync_like, args=(tmp_path / "sync.db", stop, go, burns), daemon=True)
                  if args.load == "sync" else threading.Thread(target=burner, args=(stop, burns), daemon=True))
-        load = [threading.Thread(target=writer, args=(tmp_path / "load.db", stop, commits), daemon=True), heavy]
+        load = [heavy]
+        mp_stop = mp_commits = proc = None
+        if args.writer == "thread":
+            load.append(threading.Thread(target=writer, args=(tmp_path / "load.db", stop, commits), daemon=True))
+        elif args.writer == "process":
+            mp_stop, mp_commits = multiprocessing.Event(), multiprocessing.Value("q", 0)
+            proc = multiprocessing.Process(target=_writer_process, args=(tmp_path / "load.db", mp_stop, mp_commits),
+                                           daemon=True)
+            proc.start()
         for t in load:
             t.start()
         time.sleep(0.2)  # let the load get going before the first prompt is scheduled
@@ -235,6 +259,10 @@ def run(args, prompts: int, hold: bool) -> dict | None:
         stop.set()
         for t in load:
             t.join(timeout=5)
+        if proc is not None:
+            mp_stop.set()
+            proc.join(timeout=10)
+            commits[0] = mp_commits.value
         elapsed = time.monotonic() - started
     if not errors_ms:
         return None
@@ -253,6 +281,7 @@ def run(args, prompts: int, hold: bool) -> dict | None:
         "load_iterations": burns[0],
         "events_committed": stored[0],
         "held": hold,
+        "writer": args.writer,
     }
 
 
