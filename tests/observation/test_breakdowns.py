@@ -92,9 +92,10 @@ def _check_every_breakdown(obs, bin_seconds):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(action, max_size=40), st.sampled_from([None, 60, 200]), st.sampled_from([7, 15, 60, 300]))
-def test_every_breakdown_sums_to_its_total_for_random_observations(actions, planned, bin_seconds):
-    _check_every_breakdown(_run(actions, planned), bin_seconds)
+@given(st.lists(action, max_size=40), st.sampled_from([None, 60, 200]), st.sampled_from([7, 15, 60, 300]),
+       st.booleans())
+def test_every_breakdown_sums_to_its_total_for_random_observations(actions, planned, bin_seconds, carry_over):
+    _check_every_breakdown(_run(actions, planned, carry_over), bin_seconds)
 
 
 def test_events_before_the_first_phase_go_with_their_interval():

@@ -41,9 +41,9 @@ action = st.one_of(
 )
 
 
-def _run(actions, planned=None):
+def _run(actions, planned=None, carry_over=False):
     clock, sink = FakeClock(), MemorySink()
-    engine = start(SCHEME, clock=clock, sink=sink, planned_duration_seconds=planned)
+    engine = start(SCHEME.replace(carry_over=carry_over), clock=clock, sink=sink, planned_duration_seconds=planned)
     for kind, arg in actions:
         if not engine.observation.is_recording:
             break
@@ -82,9 +82,9 @@ def _run(actions, planned=None):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(action, max_size=40), st.sampled_from([None, 60, 200]))
-def test_json_export_then_import_is_lossless(actions, planned):
-    original = _run(actions, planned)
+@given(st.lists(action, max_size=40), st.sampled_from([None, 60, 200]), st.booleans())
+def test_json_export_then_import_is_lossless(actions, planned, carry_over):
+    original = _run(actions, planned, carry_over)
     imported = from_json(to_json(original))
     assert imported.record() == original.record()
     assert to_document(imported) == to_document(original)
