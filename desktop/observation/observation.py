@@ -481,7 +481,10 @@ class Observation:
     def coding_interval(self) -> int:
         """The interval a code key lands in now: the current one, or the next if the current is excluded."""
         k = self.current_interval
-        return k + 1 if k in self._excluded else k
+        planned = self.setup.planned_intervals
+        if k not in self._excluded or (planned is not None and k >= planned):
+            return k  # (after the last planned interval there is none for keys to go to)
+        return k + 1
 
     def shown_codes(self) -> frozenset[str]:
         """Interval codes the coding interval scores if nothing else is keyed (what the screen lights)."""

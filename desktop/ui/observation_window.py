@@ -532,6 +532,9 @@ class ObservationWindow(QWidget):
                 starts = "" if left is None else f", which starts in {_mmss(left)}"
                 self.interval_label.setText(
                     f"Interval {k}{of}{starts} (interval {obs.current_interval} {obs.current_exclusion})")
+            elif obs.current_exclusion:
+                self.interval_label.setText(f"Interval {k}{of} ({obs.current_exclusion}: the last one, "
+                                            "nothing more to code)")
             else:
                 self.interval_label.setText(f"Interval {k}{of}")
             if obs.paused or due is None:

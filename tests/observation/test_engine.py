@@ -416,3 +416,14 @@ def test_a_start_sample_without_grace_or_carry_over_cannot_be_recorded_with(cloc
     with pytest.raises(SetupError, match="3 s grace period for keying the sample must be shorter than the 3 s"):
         start(boss(), clock=clock, interval_seconds=3)
     start(boss().replace(interval_seconds=3), clock=clock, interval_seconds=15)  # the set-up's interval counts
+
+
+def test_tab_in_the_last_planned_interval_leaves_nowhere_for_keys_to_go(clock):
+    engine = start(clock=clock, planned_duration_seconds=120)
+    run_for(engine, clock, 70)
+    engine.skip_interval()
+    assert engine.observation.coding_interval == 2  # not a third interval the plan does not have
+    with pytest.raises(ObservationStateError, match="it is the last one"):
+        engine.press("1")
+    run_for(engine, clock, 50)
+    assert [i.status for i in engine.observation.intervals] == ["uncoded", "skipped"]
