@@ -129,6 +129,7 @@ class Block:
             "target": self.target.to_dict(),
             "peer": None if self.peer is None else self.peer.to_dict(),
             "total": self.total.to_dict(),
+            "events": self.events,
         }
 
 
