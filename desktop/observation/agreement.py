@@ -14,8 +14,12 @@ Per interval code (A = observer A scored it, B = observer B):
 * Cohen's κ over scored / not scored, with its 2×2 table
 
 Per exclusive group: κ over the category each observer assigned per interval
-(the group's code, or "(none)"). Per event code: total-count agreement =
-smaller total ÷ larger total × 100, counting events in the compared intervals.
+(the group's code, or "(none)"). Every exclusive group of A's scheme is
+listed; one that cannot be compared (no interval codes, not the same group in
+B's scheme) or whose codes neither observer scored has κ None and a reason.
+Per event code: total-count agreement = smaller total ÷ larger total × 100,
+counting only the events in the compared intervals (both observers coded
+them); ``counted`` says so in the output.
 
 Undefined values are None with a reason: a percentage with an empty
 denominator, κ with no intervals or with Pe = 1 (both observers used one
@@ -166,15 +170,26 @@ class CountAgreement:
     count_a: int
     count_b: int
     agreement: Ratio
+    counted: str = "every event"  # which events the totals count, in words
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "count_a": self.count_a, "count_b": self.count_b, "agreement": self.agreement.to_dict()}
+        return {
+            "code": self.code,
+            "count_a": self.count_a,
+            "count_b": self.count_b,
+            "counted": self.counted,
+            "agreement": self.agreement.to_dict(),
+        }
 
 
-def count_agreement(code: str, count_a: int, count_b: int) -> CountAgreement:
+def count_agreement(code: str, count_a: int, count_b: int, counted: str = "every event") -> CountAgreement:
     """Smaller total ÷ larger total × 100; undefined when neither counted any."""
     return CountAgreement(
-        code, count_a, count_b, ratio(min(count_a, count_b), max(count_a, count_b), f"neither observer counted {code}")
+        code,
+        count_a,
+        count_b,
+        ratio(min(count_a, count_b), max(count_a, count_b), f"neither observer counted {code}"),
+        counted,
     )
 
 
@@ -239,15 +254,26 @@ def compare(a: Observation, b: Observation) -> AgreementReport:
 
     groups: dict[str, Kappa] = {}
     for g in a.scheme.groups:
+        if not g.exclusive:
+            continue
         members = tuple(c.id for c in a.scheme.codes_in_group(g.id) if c.method.per_interval)
-        if not g.exclusive or not members:
-            continue
-        if not any(h.id == g.id and h.exclusive for h in b.scheme.groups):
-            continue
-        if members != tuple(c.id for c in b.scheme.codes_in_group(g.id) if c.method.per_interval):
+        reason = None
+        if not members:
+            reason = f"group {g.id} has no interval codes to compare"
+        elif not any(h.id == g.id and h.exclusive for h in b.scheme.groups):
+            reason = f"group {g.id} is not an exclusive group in {b.id}'s scheme"
+        elif members != tuple(c.id for c in b.scheme.codes_in_group(g.id) if c.method.per_interval):
+            reason = f"group {g.id} holds different codes in the two schemes"
+        if reason:
+            groups[g.id] = Kappa((), (), len(pairs), None, None, None, f"kappa is undefined: {reason}")
             continue
         cats = members + (NONE_CATEGORY,)
-        groups[g.id] = kappa_from_pairs([(_category(x, members), _category(y, members)) for x, y in pairs], cats)
+        k = kappa_from_pairs([(_category(x, members), _category(y, members)) for x, y in pairs], cats)
+        if pairs and not any(set(x.codes + y.codes) & set(members) for x, y in pairs):
+            k = Kappa(k.categories, k.table, k.n, k.po, k.pe, None,
+                      f"kappa is undefined (Pe = 1): neither observer scored any code of group {g.id} "
+                      "in the compared intervals")
+        groups[g.id] = k
 
     events: dict[str, CountAgreement] = {}
     in_compared = set(compared)
@@ -255,7 +281,9 @@ def compare(a: Observation, b: Observation) -> AgreementReport:
         if b.scheme.has_code(code.id) and b.scheme.code(code.id).method is RecordingMethod.EVENT:
             ca = sum(1 for e in a.counts if e.code == code.id and e.interval in in_compared)
             cb = sum(1 for e in b.counts if e.code == code.id and e.interval in in_compared)
-            events[code.id] = count_agreement(code.id, ca, cb)
+            events[code.id] = count_agreement(
+                code.id, ca, cb, f"events in the {len(compared)} intervals both observers coded"
+            )
 
     return AgreementReport(
         observation_a=a.id,

@@ -17,7 +17,7 @@ from .errors import ObservationError
 from .interchange import read_file, to_csv, to_json
 from .observation import Observation
 from .repository import ObservationRepository
-from .summary import summarise
+from .summary import ATTRIBUTION, summarise
 
 def store_repository() -> ObservationRepository:
     """The observations in the encrypted store (the passphrase may come from
@@ -59,8 +59,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=_import)
 
     p = sub.add_parser("summary", help="percentages, on-task, rates, phases and time bins",
-                       description="Summarise one observation (target and peer separately; skipped, gap "
-                       "and incomplete intervals are left out of denominators).")
+                       description="Summarise one observation (target and peer separately; uncoded, skipped, "
+                       "gap and incomplete intervals are left out of the interval percentages).")
     p.add_argument("source", metavar="ID_OR_FILE", help="observation id, or path to a .json export")
     p.add_argument("--json", action="store_true", help="print the full summary as JSON")
     p.add_argument("--bin-seconds", type=int, default=300, help="time-bin length in seconds (default 300)")
@@ -136,10 +136,19 @@ def _summary(args) -> int:
         print(f"  on task: {subject.on_task}")
         for code, r in subject.codes.items():
             print(f"  {code}: {r}")
+    subjects = [s for s in (result.overall.target, result.overall.peer) if s is not None]
     for code, e in result.events.items():
-        rate = "undefined" if e.rate_per_minute is None else f"{e.rate_per_minute:.2f}/min"
-        print(f"Event {code}: {e.count} ({rate})")
+        parts = [f"{s.subject} {_rate(s.events[code])}" for s in subjects] if len(subjects) > 1 else []
+        print(f"Event {code}: {_rate(e)}" + (f" ({'; '.join(parts)})" if parts else ""))
+    for code, st in result.states.items():
+        print(f"State {code}: {st.seconds:.0f} s in {st.bouts} bouts; {st.percent} of coded time")
+    print("Rates count coded and incomplete intervals only; " + ATTRIBUTION)
     return 0
+
+
+def _rate(e) -> str:
+    rate = "undefined" if e.rate_per_minute is None else f"{e.rate_per_minute:.2f}/min"
+    return f"{e.count} ({rate})"
 
 
 def _agreement(args) -> int:
@@ -160,11 +169,13 @@ def _agreement(args) -> int:
     for group, k in report.groups.items():
         value = f"{k.kappa:.2f}" if k.kappa is not None else f"undefined ({k.reason})"
         print(f"  group {group}: kappa {value}")
+        if not k.categories:
+            continue
         print("    " + " | ".join(["A \\ B"] + list(k.categories)))
         for cat, row in zip(k.categories, k.table):
             print("    " + " | ".join([cat] + [str(x) for x in row]))
     for code, e in report.events.items():
-        print(f"  {code} total count: {e.agreement}")
+        print(f"  {code} total count ({e.counted}): {e.agreement}")
     return 0
 
 

@@ -14,6 +14,14 @@ returned, every one but the newest marked ``missed`` so the UI alerts once.
 Every action (toggle, count...) polls first, so it always lands in the
 interval that contains the moment it happened.
 
+Coding. Every interval starts uncoded (a fresh judgement): the observer keys
+what they see, Enter (``same_as_last``) repeats the last interval of the same
+pupil, Backspace (``none_seen``) says none of the codes was seen. An interval
+that closes with no codes and no such judgement is ``uncoded``. A scheme may
+opt into ``carry_over`` (momentary and whole codes stay selected). After Tab
+(``skip_interval``) keys land in the next interval (``coding_target``), which
+is what the window shows. The rules are in docs/observation-format.md.
+
 Persistence. Every change is an event given to ``sink(event)`` *before* it
 is applied; if the sink raises, nothing changed. After a crash,
 ``ObservationEngine.resume(events, ...)`` replays the log and marks the
@@ -43,11 +51,12 @@ from .records import (
     MAX_NOTE,
     OBSERVATION_ID,
     SKIPPED,
+    UNCODED,
     AbcRecord,
     ObservationSetup,
     subject_of,
 )
-from .scheme import CodingScheme, RecordingMethod, SamplePoint
+from .scheme import CodingScheme, RecordingMethod, SamplePoint, check_setup
 
 Sink = Callable[[ev.ObservationEvent], None]
 
@@ -152,6 +161,7 @@ class ObservationEngine:
         oid = observation_id or new_observation_id()
         if not OBSERVATION_ID.match(oid):
             raise ObservationStateError(f"observation id {oid!r} must be 1-64 letters, digits, '_' or '-'")
+        check_setup(scheme, setup.interval_seconds)
         engine = cls(Observation(), sink, clock)
         engine._emit(ev.ObservationStarted, 0.0, oid=oid, setup=setup, scheme=scheme)
         engine._anchor_mono, engine._anchor_t = clock.monotonic(), 0.0
@@ -263,6 +273,8 @@ class ObservationEngine:
                 if self._sample_point is SamplePoint.END:
                     self._emit(ev.MomentarySampled, t, interval=k, codes=self._momentary_now())
                 codes = obs.pending_codes()
+                if not codes and not obs.judged and obs.scheme.interval_codes:
+                    status = UNCODED  # the observer recorded nothing: no judgement, not "none seen"
             self._emit(
                 ev.IntervalClosed,
                 t,
@@ -306,12 +318,10 @@ class ObservationEngine:
         return code.id
 
     def toggle(self, code_id: str) -> bool:
-        """Switch a code on if off, off if on; returns the new setting."""
+        """Switch a code on if off, off if on, in the interval a key lands in; returns the new setting."""
         code = self._toggleable(code_id)
         t = self._live()
-        obs = self.observation
-        held = obs.partial_codes if code.method is RecordingMethod.PARTIAL else obs.selection
-        return self._set_code(code.id, code.id not in held, t)
+        return self._set_code(code.id, code.id not in self.observation.keyed(), t)
 
     def set_code(self, code_id: str, on: bool) -> bool:
         """Set a code on or off: in the current interval (partial) or the live state (others)."""
@@ -324,20 +334,90 @@ class ObservationEngine:
             raise SchemeError(f"{code.label} is an event code: count it, do not toggle it")
         return code
 
-    def _set_code(self, code_id: str, on: bool, t: float) -> bool:
+    def coding_target(self) -> int:
+        """The interval a code key lands in now (the screen shows this one); raises if none can.
+
+        Normally the current interval. After Tab (the current interval skipped)
+        or a restart (the current interval a gap), keys go to the next interval.
+        """
         obs = self.observation
         k = obs.current_interval
+        if obs.exclusion(k) is None:
+            return k
+        planned = obs.setup.planned_intervals
+        if planned is not None and k >= planned:
+            raise ObservationStateError(
+                f"interval {k} is {obs.exclusion(k)} and it is the last one: there is no interval left to code"
+            )
+        if obs.exclusion(k + 1) is not None:
+            raise ObservationStateError(f"intervals {k} and {k + 1} are both marked {obs.exclusion(k + 1)}")
+        return k + 1
+
+    def grace_left(self, now: float | None = None) -> float | None:
+        """Seconds left to key the current interval's start sample; None if it does not apply."""
+        obs = self.observation
+        if obs.status != RECORDING or self._sample_point is not SamplePoint.START:
+            return None
+        k = obs.current_interval
+        if obs.exclusion(k) is not None:
+            return None
+        return max(0.0, obs.scheme.momentary_grace_seconds - (self.observed_seconds(now) - (k - 1) * self.interval_seconds))
+
+    def _set_code(self, code_id: str, on: bool, t: float) -> bool:
+        obs = self.observation
+        method = obs.scheme.code(code_id).method
+        if method is RecordingMethod.STATE:  # a duration: it runs now, whatever the interval
+            self._emit(ev.CodeToggled, t, code=code_id, on=on, interval=obs.current_interval)
+            return on
+        k = self.coding_target()
+        if k != obs.current_interval:  # keyed ahead, after Tab: the next interval starts with it
+            self._emit(ev.CodeToggled, t, code=code_id, on=on, interval=k)
+            return on
+        # With start sampling, a momentary key counts only within the grace
+        # period after the prompt (the observer looks, then keys).
+        in_grace = t - (k - 1) * self.interval_seconds <= obs.scheme.momentary_grace_seconds
+        start_sample = method is RecordingMethod.MOMENTARY and self._sample_point is SamplePoint.START
+        if start_sample and not in_grace and not obs.scheme.carry_over:
+            raise ObservationStateError(
+                f"too late for interval {k}'s sample: momentary codes are sampled at the prompt, with "
+                f"{obs.scheme.momentary_grace_seconds:g} s to key what you saw; key it after the next prompt"
+            )
         self._emit(ev.CodeToggled, t, code=code_id, on=on, interval=k)
-        # Within the grace period after a START sample, changing a momentary
-        # code revises the sample (the observer looks, then keys).
-        if (
-            obs.scheme.code(code_id).method is RecordingMethod.MOMENTARY
-            and self._sample_point is SamplePoint.START
-            and obs.exclusion(k) is None
-            and t - (k - 1) * self.interval_seconds <= obs.scheme.momentary_grace_seconds
-        ):
+        if start_sample and in_grace:
             self._emit(ev.MomentarySampled, t, interval=k, codes=self._momentary_now())
         return on
+
+    def same_as_last(self) -> tuple[str, ...]:
+        """Enter: code the interval a key lands in exactly as the last closed interval of the same pupil.
+
+        Refused (nothing recorded) if that interval was not coded, or there is none yet.
+        """
+        obs = self.observation
+        t = self._live()
+        k = self.coding_target()
+        subject = subject_of(k, obs.setup.peer_every)
+        previous = next((i for i in reversed(obs.intervals) if i.subject == subject), None)
+        if previous is None:
+            raise ObservationStateError(f"there is no earlier {subject} interval to repeat")
+        if previous.status != CODED:
+            raise ObservationStateError(
+                f"interval {previous.index} was {previous.status}: there are no codes to repeat; key this one"
+            )
+        self._code_interval(k, previous.codes, previous.index, t)
+        return previous.codes
+
+    def none_seen(self) -> int:
+        """Backspace: the interval a key lands in is coded with none of the interval codes."""
+        t = self._live()
+        k = self.coding_target()
+        self._code_interval(k, (), None, t)
+        return k
+
+    def _code_interval(self, k: int, codes: tuple[str, ...], source: int | None, t: float) -> None:
+        obs = self.observation
+        self._emit(ev.IntervalCoded, t, interval=k, codes=tuple(codes), from_interval=source)
+        if k == obs.current_interval and self._sample_point is SamplePoint.START:
+            self._emit(ev.MomentarySampled, t, interval=k, codes=self._momentary_now())
 
     def count(self, code_id: str) -> None:
         """Count one occurrence of an event code now."""
@@ -471,7 +551,7 @@ class ObservationEngine:
         for group in obs.scheme.groups:
             if group.exclusive and len(wanted & {c.id for c in obs.scheme.codes_in_group(group.id)}) > 1:
                 raise SchemeError(f"only one code of '{group.label}' can be scored in an interval")
-        if status in (SKIPPED, GAP) and wanted:
+        if status in (SKIPPED, GAP, UNCODED) and wanted:
             raise ObservationStateError(f"a {status} interval has no codes")
         ordered = tuple(c.id for c in obs.scheme.codes if c.id in wanted)
         self._emit(ev.IntervalRecoded, obs.observed_s, interval=interval, status=status, codes=ordered)

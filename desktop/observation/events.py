@@ -72,6 +72,20 @@ class MomentarySampled(ObservationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class IntervalCoded(ObservationEvent):
+    """The observer set ``interval``'s codes in one act: exactly ``codes``.
+
+    ``from_interval`` is the interval copied ("same as last interval", Enter),
+    or None for "nothing of these seen" (Backspace: coded, with no codes).
+    """
+
+    TYPE: ClassVar[str] = "interval_coded"
+    interval: int
+    codes: tuple[str, ...]
+    from_interval: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class IntervalExcluded(ObservationEvent):
     """``interval`` (current or later) will close as ``skipped`` or ``gap``."""
 
@@ -184,6 +198,7 @@ EVENT_TYPES: dict[str, type[ObservationEvent]] = {
         ObservationStarted,
         CodeToggled,
         MomentarySampled,
+        IntervalCoded,
         IntervalExcluded,
         IntervalClosed,
         IntervalRecoded,

@@ -19,13 +19,13 @@ from typing import Any
 from .errors import InterchangeError, ObservationError
 from .observation import END_REASONS, ENDED, FINALISED, Observation, ObservationRecord, parse_iso_utc, record_events
 from .records import (
-    GAP,
     INCOMPLETE,
+    NO_CODES_STATUSES,
+    UNCODED,
     INTERVAL_STATUSES,
     MAX_LABEL,
     MAX_NOTE,
     OBSERVATION_ID,
-    SKIPPED,
     AbcRecord,
     EventCount,
     Interval,
@@ -35,10 +35,19 @@ from .records import (
     StateSpan,
     subject_of,
 )
-from .scheme import CodingScheme, RecordingMethod
+from .scheme import CodingScheme, RecordingMethod, check_setup
 
 FORMAT = "fieldnote-observation"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 is still read: it has no ``uncoded`` status and no ``scheme.carry_over``;
+# version 1 recorded with codes carrying over, so its scheme is read with carry_over true.
+READABLE_VERSIONS = (1, 2)
+SCHEME_FIELDS = {
+    "id", "name", "description", "interval_seconds", "sample_at", "momentary_grace_seconds",
+    "peer_every", "on_task_codes", "groups", "codes",
+}
+GROUP_FIELDS = {"id", "label", "exclusive"}
+CODE_FIELDS = {"id", "key", "label", "colour", "method", "group", "description"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_INTERVALS = 100_000  # a day of 1 s intervals is 86,400
 MAX_EVENTS = 200_000
@@ -113,7 +122,7 @@ CSV_FIXED = ("observation_id", "interval", "subject", "status", "start_s", "end_
 
 def to_csv(observation: Observation) -> str:
     """One row per closed interval: status, a 0/1 column per interval code, event counts, note."""
-    from .summary import phase_at
+    from .summary import phase_of
 
     scheme = observation.scheme
     codes = [c.id for c in scheme.interval_codes]
@@ -122,7 +131,7 @@ def to_csv(observation: Observation) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(list(CSV_FIXED) + [f"code:{c}" for c in codes] + [f"count:{c}" for c in events] + ["note"])
     for i in observation.intervals:
-        phase = phase_at(observation.phases, (i.start_s + i.end_s) / 2)
+        phase = phase_of(observation.phases, i)
         w.writerow(
             [_cell(observation.id), i.index, i.subject, i.status, repr(i.start_s), repr(i.end_s), _cell(phase)]
             + [1 if c in i.codes else 0 for c in codes]
@@ -242,9 +251,12 @@ def parse_record(doc: Any) -> ObservationRecord:
     version = top.get("format_version")
     if not _is_int(version):
         raise InterchangeError("format_version must be a whole number")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         newer = " (written by a newer Fieldnote)" if version > FORMAT_VERSION else ""
-        raise InterchangeError(f"format_version {version} is not supported{newer}; this Fieldnote reads version {FORMAT_VERSION}")
+        raise InterchangeError(
+            f"format_version {version} is not supported{newer}; this Fieldnote reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
+        )
 
     meta = _obj(
         top["observation"],
@@ -272,12 +284,19 @@ def parse_record(doc: Any) -> ObservationRecord:
         setup = ObservationSetup.from_dict(top["setup"])
     except (ObservationError, TypeError) as exc:
         raise InterchangeError(f"setup: {exc}") from None
+    raw_scheme = _obj(top["scheme"], "scheme", SCHEME_FIELDS | ({"carry_over"} if version >= 2 else set()))
+    for name, keys in (("groups", GROUP_FIELDS), ("codes", CODE_FIELDS)):
+        for n, item in enumerate(_list(raw_scheme[name], f"scheme.{name}", 10_000)):
+            _obj(item, f"scheme.{name}[{n}]", keys)
+    if version == 1:
+        raw_scheme = {**raw_scheme, "carry_over": True}
     try:
-        scheme = CodingScheme.from_dict(top["scheme"])
+        scheme = CodingScheme.from_dict(raw_scheme)
+        check_setup(scheme, setup.interval_seconds, recording=False)
     except ObservationError as exc:
         raise InterchangeError(f"scheme: {exc}") from None
 
-    intervals = _intervals(top["intervals"], setup, scheme, observed)
+    intervals = _intervals(top["intervals"], setup, scheme, observed, version)
     counts, abc, phases, pauses, states = _events(top["events"], oid, scheme, intervals, observed)
     return ObservationRecord(
         id=oid,
@@ -299,7 +318,9 @@ def parse_record(doc: Any) -> ObservationRecord:
     )
 
 
-def _intervals(value: Any, setup: ObservationSetup, scheme: CodingScheme, observed: float) -> list[Interval]:
+def _intervals(
+    value: Any, setup: ObservationSetup, scheme: CodingScheme, observed: float, version: int = FORMAT_VERSION
+) -> list[Interval]:
     items = _list(value, "intervals", MAX_INTERVALS)
     per_interval = {c.id for c in scheme.interval_codes}
     exclusive = [
@@ -319,8 +340,9 @@ def _intervals(value: Any, setup: ObservationSetup, scheme: CodingScheme, observ
         seen.add(index)
         if index != n + 1:
             raise InterchangeError(f"intervals out of order: {where} should be interval {n + 1}, not {index}")
-        if iv["status"] not in INTERVAL_STATUSES:
-            raise InterchangeError(f"{where}.status must be one of {', '.join(INTERVAL_STATUSES)}")
+        statuses = INTERVAL_STATUSES if version >= 2 else tuple(s for s in INTERVAL_STATUSES if s != UNCODED)
+        if iv["status"] not in statuses:
+            raise InterchangeError(f"{where}.status must be one of {', '.join(statuses)}")
         if iv["subject"] != subject_of(index, setup.peer_every):
             raise InterchangeError(
                 f"{where}.subject must be {subject_of(index, setup.peer_every)!r} (peer every {setup.peer_every or 'never'})"
@@ -335,7 +357,7 @@ def _intervals(value: Any, setup: ObservationSetup, scheme: CodingScheme, observ
             raise InterchangeError(f"{where}: a code is listed twice")
         if any(len(set(codes) & group) > 1 for group in exclusive):
             raise InterchangeError(f"{where}: two codes from one exclusive group")
-        if iv["status"] in (SKIPPED, GAP) and codes:
+        if iv["status"] in NO_CODES_STATUSES and codes:
             raise InterchangeError(f"{where}: a {iv['status']} interval cannot have codes")
         start = _number(iv["start_s"], f"{where}.start_s", 0, math.inf)
         end = _number(iv["end_s"], f"{where}.end_s", 0, math.inf)

@@ -24,6 +24,7 @@ from .records import (
     INTERVAL_STATUSES,
     MAX_LABEL,
     MAX_NOTE,
+    NO_CODES_STATUSES,
     SKIPPED,
     AbcRecord,
     EventCount,
@@ -36,7 +37,7 @@ from .records import (
     StateSpan,
     subject_of,
 )
-from .scheme import CodingScheme, RecordingMethod
+from .scheme import CodingScheme, RecordingMethod, SamplePoint
 
 RECORDING = "recording"
 ENDED = "ended"
@@ -99,6 +100,13 @@ class Observation:
         self._states: frozenset[str] = frozenset()  # state (duration) codes held: the target's
         self._partial: frozenset[str] = frozenset()  # partial codes toggled this interval
         self._whole_held: frozenset[str] = frozenset()  # whole codes held since interval start
+        # True once the observer made a judgement of the current interval's codes
+        # (a code key, Enter "same as last", Backspace "none seen"); an interval
+        # closing with no codes and no judgement is ``uncoded``.
+        self._judged = False
+        # Codes keyed for the next interval while the current one is skipped
+        # (after Tab) or a gap: (live, partial). The screen shows that interval.
+        self._ahead: tuple[frozenset[str], frozenset[str]] | None = None
         self._samples: dict[int, tuple[str, ...]] = {}
         self._pending_notes: dict[int, str] = {}
         self._counts: list[EventCount] = []
@@ -157,10 +165,6 @@ class Observation:
         code = self._code(e.code)
         if code.method is RecordingMethod.EVENT:
             raise ReplayError(f"{code.id} is an event code; count it instead of toggling it")
-        if code.method is RecordingMethod.PARTIAL:
-            self._need_current(e.interval)
-            self._partial = self._switch(self._partial, code.id, e.on)
-            return
         if code.method is RecordingMethod.STATE:
             # State codes may arrive for earlier intervals in a canonical log.
             self._need_interval(e.interval)
@@ -174,13 +178,53 @@ class Observation:
             for code_id in sorted(self._states - before):
                 self._spans.append(StateSpan(code_id, e.t, None))
             return
+        if self._is_ahead(e.interval):
+            live, partial = self._ahead_draft()
+            if code.method is RecordingMethod.PARTIAL:
+                partial = self._switch(partial, code.id, e.on)
+            else:
+                live = self._switch(live, code.id, e.on)
+            self._ahead = (live, partial)
+            return
         self._need_current(e.interval)
+        self._judged = True
+        if code.method is RecordingMethod.PARTIAL:
+            self._partial = self._switch(self._partial, code.id, e.on)
+            return
         subject = subject_of(e.interval, self.setup.peer_every)
         before = self._live[subject]
         self._live[subject] = self._switch(before, code.id, e.on)
         # A whole-interval code scores only if held from the start: losing it
         # mid-interval drops it, gaining it mid-interval does not add it.
         self._whole_held = self._whole_held - (before - self._live[subject])
+
+    def _on_interval_coded(self, e: ev.IntervalCoded) -> None:
+        self._need(RECORDING)
+        self._check_codes(e.codes, (RecordingMethod.MOMENTARY, RecordingMethod.PARTIAL, RecordingMethod.WHOLE))
+        for group in self.scheme.groups:
+            if group.exclusive and len(set(e.codes) & {c.id for c in self.scheme.codes_in_group(group.id)}) > 1:
+                raise ReplayError(f"two codes of the exclusive group {group.id!r}")
+        partial_ids = {c.id for c in self.scheme.codes_by(RecordingMethod.PARTIAL)}
+        partial = frozenset(c for c in e.codes if c in partial_ids)
+        live = frozenset(e.codes) - partial
+        if self._is_ahead(e.interval):
+            self._ahead = (live, partial)
+            return
+        self._need_current(e.interval)
+        self._live[subject_of(e.interval, self.setup.peer_every)] = live
+        self._partial = partial
+        self._whole_held = live & {c.id for c in self.scheme.codes_by(RecordingMethod.WHOLE)}
+        self._judged = True
+
+    def _is_ahead(self, interval: int) -> bool:
+        """True if ``interval`` is the next one and the current one is excluded (keys go ahead)."""
+        return interval == self.current_interval + 1 and self.current_interval in self._excluded
+
+    def _ahead_draft(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._ahead is not None:
+            return self._ahead
+        nxt = subject_of(self.current_interval + 1, self.setup.peer_every)
+        return (self._live[nxt] if self.scheme.carry_over else frozenset(), frozenset())
 
     def _on_momentary_sampled(self, e: ev.MomentarySampled) -> None:
         self._need(RECORDING)
@@ -204,6 +248,8 @@ class Observation:
         if e.subject != subject_of(e.interval, self.setup.peer_every):
             raise ReplayError(f"interval {e.interval} observes the {subject_of(e.interval, self.setup.peer_every)}")
         self._check_codes(e.codes, (RecordingMethod.MOMENTARY, RecordingMethod.PARTIAL, RecordingMethod.WHOLE))
+        if e.status in NO_CODES_STATUSES and e.codes:
+            raise ReplayError(f"a {e.status} interval has no codes")
         self._intervals.append(
             Interval(
                 index=e.interval,
@@ -218,9 +264,17 @@ class Observation:
         self._samples.pop(e.interval, None)
         self._excluded.pop(e.interval, None)
         self.current_interval = e.interval + 1
+        nxt = subject_of(self.current_interval, self.setup.peer_every)
         self._partial = frozenset()
+        self._judged = False
+        if self._ahead is not None:  # keyed after Tab: the new interval starts with them
+            self._live[nxt], self._partial = self._ahead
+            self._judged = True
+        elif not self.scheme.carry_over:  # every interval a fresh judgement
+            self._live = {TARGET: frozenset(), PEER: frozenset()}
+        self._ahead = None
         whole = {c.id for c in self.scheme.codes_by(RecordingMethod.WHOLE)}
-        self._whole_held = self._live[subject_of(self.current_interval, self.setup.peer_every)] & whole
+        self._whole_held = self._live[nxt] & whole
 
     def _on_interval_recoded(self, e: ev.IntervalRecoded) -> None:
         self._need(ENDED)
@@ -294,6 +348,7 @@ class Observation:
         # The live state means nothing once recording stops.
         self._live = {TARGET: frozenset(), PEER: frozenset()}
         self._states = self._partial = self._whole_held = frozenset()
+        self._judged, self._ahead = False, None
         self._samples.clear()
         self._excluded.clear()
         self._pending_notes.clear()
@@ -405,15 +460,57 @@ class Observation:
         return self.codes_for_close(self._samples.get(self.current_interval, ()))
 
     def codes_for_close(self, momentary: Iterable[str]) -> tuple[str, ...]:
-        """The current interval's codes given its momentary sample, in scheme order."""
-        scored = set(momentary) | self._partial | self._whole_held
+        """The current interval's codes given its momentary sample, in scheme order.
+
+        Whole-interval codes: with carry-over, scored if held since the interval
+        started; without it, keying one is the judgement that it lasted the interval.
+        """
+        if self.scheme.carry_over:
+            whole = self._whole_held
+        else:
+            whole = self._live[self.current_subject] & {c.id for c in self.scheme.codes_by(RecordingMethod.WHOLE)}
+        scored = set(momentary) | self._partial | whole
         return tuple(c.id for c in self.scheme.codes if c.id in scored)
+
+    @property
+    def judged(self) -> bool:
+        """True if the observer made a judgement of the current interval's codes."""
+        return self._judged
+
+    @property
+    def coding_interval(self) -> int:
+        """The interval a code key lands in now: the current one, or the next if the current is excluded."""
+        k = self.current_interval
+        planned = self.setup.planned_intervals
+        if k not in self._excluded or (planned is not None and k >= planned):
+            return k  # (after the last planned interval there is none for keys to go to)
+        return k + 1
+
+    def shown_codes(self) -> frozenset[str]:
+        """Interval codes the coding interval scores if nothing else is keyed (what the screen lights)."""
+        if self.current_interval in self._excluded:
+            live, partial = self._ahead_draft()
+            return live | partial
+        if self.scheme.sample_at is SamplePoint.START:
+            momentary = self._samples.get(self.current_interval, ())
+        else:
+            ids = {c.id for c in self.scheme.codes_by(RecordingMethod.MOMENTARY)}
+            momentary = self._live[self.current_subject] & ids
+        return frozenset(self.codes_for_close(momentary))
+
+    def keyed(self) -> frozenset[str]:
+        """Codes the observer has switched on for the coding interval (and state codes held)."""
+        if self.current_interval in self._excluded:
+            live, partial = self._ahead_draft()
+            return live | partial | self._states
+        return self.selection | self._partial
 
     def current_touched(self) -> bool:
         """True if anything was recorded against the current interval."""
         k = self.current_interval
         return bool(
-            self._partial
+            self._judged
+            or self._partial
             or k in self._pending_notes
             or any(c.interval == k for c in self._counts)
             or any(a.interval == k for a in self._abc)

@@ -26,8 +26,12 @@ CODED = "coded"
 SKIPPED = "skipped"  # the observer could not see the pupil (or chose to skip)
 GAP = "gap"  # the app was not running or not polling: nothing could be recorded
 INCOMPLETE = "incomplete"  # the observation ended part-way through this interval
-INTERVAL_STATUSES = (CODED, SKIPPED, GAP, INCOMPLETE)
-EXCLUDED_STATUSES = (SKIPPED, GAP, INCOMPLETE)  # left out of every denominator
+UNCODED = "uncoded"  # the observer recorded nothing in it: no judgement was made
+INTERVAL_STATUSES = (CODED, SKIPPED, GAP, INCOMPLETE, UNCODED)
+EXCLUDED_STATUSES = (SKIPPED, GAP, INCOMPLETE, UNCODED)  # left out of every interval percentage
+NO_CODES_STATUSES = (SKIPPED, GAP, UNCODED)  # these never carry codes
+# Intervals whose time counts for rates per minute and state-code percentages.
+TIMED_STATUSES = (CODED, INCOMPLETE)
 
 
 def subject_of(index: int, peer_every: int | None) -> str:

@@ -86,6 +86,10 @@ class CodingScheme:
     peer_every: int | None = None
     on_task_codes: tuple[str, ...] = ()
     description: str = ""
+    # False (the default): every interval starts uncoded, a fresh judgement.
+    # True: momentary and whole codes stay selected into the next interval
+    # until changed (shown in the window while on).
+    carry_over: bool = False
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -170,6 +174,7 @@ class CodingScheme:
             "momentary_grace_seconds": self.momentary_grace_seconds,
             "peer_every": self.peer_every,
             "on_task_codes": list(self.on_task_codes),
+            "carry_over": self.carry_over,
             "groups": [{"id": g.id, "label": g.label, "exclusive": g.exclusive} for g in self.groups],
             "codes": [
                 {
@@ -228,6 +233,7 @@ class CodingScheme:
                 momentary_grace_seconds=float(grace),
                 peer_every=data.get("peer_every"),
                 on_task_codes=tuple(on_task),
+                carry_over=_bool(data, "carry_over", default=False),
             )
         except (TypeError, AttributeError) as exc:
             # A code or group entry that is not an object lands here.
@@ -240,6 +246,31 @@ _SELECTION_OF = {
     RecordingMethod.PARTIAL: "partial",
     RecordingMethod.STATE: "state",
 }
+
+
+def check_setup(scheme: CodingScheme, interval_seconds: int, *, recording: bool = True) -> None:
+    """Refuse a scheme that cannot work with a set-up's interval length (SetupError).
+
+    The grace period must be shorter than the interval actually used (the
+    set-up's, not the scheme's default); and a scheme that samples at the
+    interval start without carry-over needs a grace period to record with
+    (``recording``), or no momentary code could ever be keyed into a sample.
+    """
+    from .errors import SetupError
+
+    if scheme.sample_at is not SamplePoint.START:
+        return
+    grace = scheme.momentary_grace_seconds
+    if grace >= interval_seconds:
+        raise SetupError(
+            f"the scheme's {grace:g} s grace period for keying the sample must be shorter than the "
+            f"{interval_seconds} s interval"
+        )
+    if recording and not grace and not scheme.carry_over and scheme.codes_by(RecordingMethod.MOMENTARY):
+        raise SetupError(
+            "this scheme samples momentary codes at the interval start with no grace period, so no key "
+            "press could ever reach a sample: give it a grace period (e.g. 3 s) or sample at the end"
+        )
 
 
 def _problems(s: CodingScheme) -> list[str]:
@@ -264,10 +295,10 @@ def _problems(s: CodingScheme) -> list[str]:
     grace = s.momentary_grace_seconds
     if isinstance(grace, bool) or not isinstance(grace, (int, float)) or not (0 <= grace < 3600):
         p.append("momentary_grace_seconds must be a number from 0")
-    elif grace and s.sample_at is not SamplePoint.START:
-        p.append("a momentary grace period only applies when sampling at the interval start")
-    elif grace and isinstance(s.interval_seconds, int) and grace >= s.interval_seconds:
-        p.append("the momentary grace period must be shorter than the interval")
+    # A grace period with "end" sampling is accepted and has no effect; the
+    # grace is checked against the set-up's interval (check_setup), not here.
+    if not isinstance(s.carry_over, bool):
+        p.append("carry_over must be true or false")
     if not isinstance(s.codes, tuple) or not s.codes:
         p.append("a scheme needs at least one code")
         return p

@@ -1,22 +1,24 @@
-"""Summaries of one observation: % of intervals per code, on-task %, rates, phases, time bins.
+"""Summaries of one observation: % of intervals per code, on-task %, rates, states, phases, bins.
 
-Arithmetic (documented in docs/observation-format.md):
+Every figure is defined once, in docs/observation-format.md ("How the numbers
+are worked out"); this module follows it. The one attribution rule:
 
-* Only ``coded`` intervals count. ``skipped`` (pupil out of view), ``gap``
-  (app not running) and ``incomplete`` (the part interval at an early end)
-  intervals are left out of every denominator and numerator; their numbers
-  are reported as ``excluded``.
-* Target and peer are summarised separately (BOSS: with every 5th interval
-  the peer, N intervals give floor(N/5) peer and N − floor(N/5) target);
-  %code = coded intervals of that subject scoring the code ÷ coded intervals
-  of that subject × 100.
-* On-task % = intervals scoring any on-task code ÷ coded intervals × 100
-  (BOSS: AET or PET; they are exclusive, so this is %AET + %PET).
-* Event rate per minute = events in coded or incomplete intervals ÷ minutes of
-  those intervals. Pauses are outside observed time already; skipped and gap
-  time (and events in it) are left out. The raw ``count`` includes every event.
-* Phases: an interval belongs to the phase in force at its midpoint; an event
-  to the phase in force when it happened. Time bins: by interval start / event time.
+* every event (count, ABC record) belongs to the interval that contains it
+  (the ``interval`` it names);
+* every part of a state span belongs to the interval it overlaps;
+* every interval - with its events and its state time - belongs to the
+  subject it observes, to the lesson phase in force at its midpoint and to
+  the time bin that contains its midpoint.
+
+So each breakdown (target/peer, phases, time bins) partitions the intervals,
+and its interval counts, code counts, event counts, minutes and state time
+add up to the whole observation's, as the CSV's rows do.
+
+Denominators: interval percentages count ``coded`` intervals only; rates per
+minute and state-code percentages use the time of ``coded`` and
+``incomplete`` intervals. ``skipped``, ``gap`` and ``uncoded`` intervals are
+left out of both (and their events out of the rates), and are counted
+separately. An undefined figure is ``None`` with a reason, never 0.
 """
 from __future__ import annotations
 
@@ -25,64 +27,25 @@ from typing import Any, Iterable, Sequence
 
 from .observation import Observation
 from .ratio import Ratio, ratio
-from .records import CODED, INCOMPLETE, INTERVAL_STATUSES, PEER, TARGET, Interval, LessonPhase
+from .records import CODED, INTERVAL_STATUSES, PEER, TARGET, TIMED_STATUSES, Interval, LessonPhase
 from .scheme import RecordingMethod
 
 NO_PHASE = "(before any phase)"
-
-
-@dataclass(frozen=True)
-class SubjectSummary:
-    """Interval percentages for the target or the peer within one block of intervals."""
-
-    subject: str
-    intervals: int  # all intervals of this subject in the block
-    included: int  # coded intervals: the denominator
-    excluded: dict[str, int]  # status -> count, for skipped/gap/incomplete
-    codes: dict[str, Ratio]
-    on_task: Ratio
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "subject": self.subject,
-            "intervals": self.intervals,
-            "included": self.included,
-            "excluded": dict(self.excluded),
-            "codes": {k: v.to_dict() for k, v in self.codes.items()},
-            "on_task": self.on_task.to_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class Block:
-    """A set of intervals (whole observation, a phase, or a time bin) and its events."""
-
-    label: str
-    start_s: float
-    end_s: float
-    target: SubjectSummary
-    peer: SubjectSummary | None
-    events: dict[str, int]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "start_s": self.start_s,
-            "end_s": self.end_s,
-            "target": self.target.to_dict(),
-            "peer": None if self.peer is None else self.peer.to_dict(),
-            "events": dict(self.events),
-        }
+ALL = "all"
+ATTRIBUTION = (
+    "Each event belongs to the interval that contains it; each interval, with its events and state time, "
+    "to its subject, to the phase in force at its midpoint and to the time bin containing its midpoint."
+)
 
 
 @dataclass(frozen=True)
 class EventSummary:
-    """Count and rate per minute of one event code."""
+    """Count and rate per minute of one event code, within some intervals."""
 
     code: str
-    count: int  # every occurrence
+    count: int  # every occurrence in these intervals
     counted_in_rate: int  # occurrences in coded or incomplete intervals
-    rate_minutes: float
+    rate_minutes: float  # minutes of coded or incomplete intervals
     rate_per_minute: float | None
     reason: str | None = None
 
@@ -92,19 +55,81 @@ class EventSummary:
 
 @dataclass(frozen=True)
 class StateSummary:
-    """Total duration and bouts of one state code, and its share of observed time."""
+    """Time one state (duration) code was held within some intervals, and its share."""
 
     code: str
-    seconds: float
-    bouts: int
-    percent_of_observed: Ratio
+    seconds: float  # held within these intervals, whatever their status
+    bouts: int  # spans that started in these intervals
+    timed_seconds: float  # held within coded or incomplete intervals
+    percent: Ratio  # timed_seconds ÷ seconds of coded or incomplete intervals × 100
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "seconds": self.seconds,
             "bouts": self.bouts,
-            "percent_of_observed": self.percent_of_observed.to_dict(),
+            "timed_seconds": self.timed_seconds,
+            "percent": self.percent.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class SubjectSummary:
+    """The figures for the target, the peer, or both ("all") within one block of intervals."""
+
+    subject: str
+    intervals: int  # every interval of this subject in the block
+    statuses: dict[str, int]  # status -> intervals, for every status
+    included: int  # coded intervals: the denominator of the interval percentages
+    excluded: dict[str, int]  # non-coded status -> intervals (only those present)
+    minutes: float  # length of every interval
+    timed_minutes: float  # length of coded and incomplete intervals: the rates' denominator
+    codes: dict[str, Ratio]
+    on_task: Ratio
+    events: dict[str, EventSummary]
+    states: dict[str, StateSummary]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "intervals": self.intervals,
+            "statuses": dict(self.statuses),
+            "included": self.included,
+            "excluded": dict(self.excluded),
+            "minutes": self.minutes,
+            "timed_minutes": self.timed_minutes,
+            "codes": {k: v.to_dict() for k, v in self.codes.items()},
+            "on_task": self.on_task.to_dict(),
+            "events": {k: v.to_dict() for k, v in self.events.items()},
+            "states": {k: v.to_dict() for k, v in self.states.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Block:
+    """A set of intervals (whole observation, a phase, or a time bin) and what belongs to them."""
+
+    label: str
+    start_s: float
+    end_s: float
+    target: SubjectSummary
+    peer: SubjectSummary | None  # None when the set-up observes no peer
+    total: SubjectSummary  # target and peer together
+
+    @property
+    def events(self) -> dict[str, int]:
+        """Event count per code in this block (target and peer)."""
+        return {c: e.count for c, e in self.total.events.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "target": self.target.to_dict(),
+            "peer": None if self.peer is None else self.peer.to_dict(),
+            "total": self.total.to_dict(),
+            "events": self.events,
         }
 
 
@@ -116,13 +141,20 @@ class ObservationSummary:
     on_task_codes: tuple[str, ...]
     intervals: int
     statuses: dict[str, int]
-    observed_seconds: float
+    observed_seconds: float  # the length of the closed intervals (pauses are never observed time)
     overall: Block
-    events: dict[str, EventSummary]
-    states: dict[str, StateSummary]
     by_phase: list[Block] = field(default_factory=list)
     by_time_bin: list[Block] = field(default_factory=list)
     bin_seconds: int = 300
+
+    @property
+    def events(self) -> dict[str, EventSummary]:
+        """Every event code over the whole observation, target and peer together."""
+        return self.overall.total.events
+
+    @property
+    def states(self) -> dict[str, StateSummary]:
+        return self.overall.total.states
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what ``fieldnote observation summary --json`` prints)."""
@@ -135,6 +167,7 @@ class ObservationSummary:
             "statuses": dict(self.statuses),
             "observed_seconds": self.observed_seconds,
             "observed_minutes": self.observed_seconds / 60,
+            "attribution": ATTRIBUTION,
             "overall": self.overall.to_dict(),
             "events": {k: v.to_dict() for k, v in self.events.items()},
             "states": {k: v.to_dict() for k, v in self.states.items()},
@@ -142,6 +175,20 @@ class ObservationSummary:
             "bin_seconds": self.bin_seconds,
             "by_time_bin": [b.to_dict() for b in self.by_time_bin],
         }
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One closed interval with what the attribution rule gives it."""
+
+    interval: Interval
+    events: dict[str, int]  # event code -> occurrences in the interval
+    state_seconds: dict[str, float]  # state code -> seconds held within the interval
+    bouts: dict[str, int]  # state code -> spans starting in the interval
+
+    @property
+    def midpoint(self) -> float:
+        return (self.interval.start_s + self.interval.end_s) / 2
 
 
 def summarise(
@@ -158,102 +205,149 @@ def summarise(
     for code_id in on_task:
         if not scheme.code(code_id).method.per_interval:
             raise ValueError(f"on-task code {code_id} does not score intervals")
-    intervals = observation.intervals
-    code_ids = [c.id for c in scheme.interval_codes]
-    event_ids = [c.id for c in scheme.codes_by(RecordingMethod.EVENT)]
+    codes = _Codes(
+        interval=[c.id for c in scheme.interval_codes],
+        event=[c.id for c in scheme.codes_by(RecordingMethod.EVENT)],
+        state=[c.id for c in scheme.codes_by(RecordingMethod.STATE)],
+        on_task=on_task,
+    )
+    rows = attribute(observation)
     peer_every = observation.setup.peer_every
-    observed = observation.observed_s if observation.observed_s is not None else observation.last_t
-    counts = observation.counts
+    end_s = rows[-1].interval.end_s if rows else 0.0
 
-    def block(label: str, ivs: Sequence[Interval], start: float, end: float, in_block) -> Block:
+    def block(label: str, mine: Sequence[_Row], start: float, end: float) -> Block:
         return Block(
             label=label,
             start_s=start,
             end_s=end,
-            target=_subject(TARGET, ivs, code_ids, on_task),
-            peer=_subject(PEER, ivs, code_ids, on_task) if peer_every else None,
-            events={c: sum(1 for e in counts if e.code == c and in_block(e)) for c in event_ids},
+            target=_subject(TARGET, [r for r in mine if r.interval.subject == TARGET], codes),
+            peer=_subject(PEER, [r for r in mine if r.interval.subject == PEER], codes) if peer_every else None,
+            total=_subject(ALL, mine, codes),
         )
 
-    end_s = max([observed] + [i.end_s for i in intervals])
-    overall = block("whole observation", intervals, 0.0, end_s, lambda e: True)
-
-    status_of = {i.index: i.status for i in intervals}
-    rate_intervals = [i for i in intervals if i.status in (CODED, INCOMPLETE)]
-    rate_minutes = sum(i.end_s - i.start_s for i in rate_intervals) / 60
-    events = {}
-    for c in event_ids:
-        in_rate = sum(1 for e in counts if e.code == c and status_of.get(e.interval) in (CODED, INCOMPLETE))
-        events[c] = EventSummary(
-            code=c,
-            count=sum(1 for e in counts if e.code == c),
-            counted_in_rate=in_rate,
-            rate_minutes=rate_minutes,
-            rate_per_minute=in_rate / rate_minutes if rate_minutes else None,
-            reason=None if rate_minutes else "no coded time to divide by",
-        )
-
-    states = {}
-    for code in scheme.codes_by(RecordingMethod.STATE):
-        spans = [s for s in observation.state_spans if s.code == code.id]
-        seconds = sum((s.end_s if s.end_s is not None else observed) - s.start_s for s in spans)
-        states[code.id] = StateSummary(
-            code=code.id,
-            seconds=seconds,
-            bouts=len(spans),
-            percent_of_observed=ratio(seconds, observed, "no observed time"),
-        )
+    overall = block("whole observation", rows, 0.0, end_s)
 
     by_phase = []
     phases = observation.phases
-    for label in _phase_labels(phases, intervals):
-        ivs = [i for i in intervals if phase_at(phases, (i.start_s + i.end_s) / 2) == label]
-        starts = [i.start_s for i in ivs] or [0.0]
-        ends = [i.end_s for i in ivs] or [0.0]
+    for label in _phase_labels(phases, rows):
+        mine = [r for r in rows if phase_at(phases, r.midpoint) == label]
         by_phase.append(
-            block(label, ivs, min(starts), max(ends), lambda e, label=label: phase_at(phases, e.t) == label)
+            block(
+                label,
+                mine,
+                min((r.interval.start_s for r in mine), default=0.0),
+                max((r.interval.end_s for r in mine), default=0.0),
+            )
         )
 
     by_bin = []
-    n_bins = int(end_s // bin_seconds) + (1 if end_s % bin_seconds else 0)
+    n_bins = max((int(r.midpoint // bin_seconds) + 1 for r in rows), default=0)
     for b in range(n_bins):
         lo, hi = b * bin_seconds, (b + 1) * bin_seconds
-        ivs = [i for i in intervals if lo <= i.start_s < hi]
-        by_bin.append(block(f"{_clock(lo)}-{_clock(hi)}", ivs, float(lo), float(hi), lambda e, lo=lo, hi=hi: lo <= e.t < hi))
+        mine = [r for r in rows if int(r.midpoint // bin_seconds) == b]
+        by_bin.append(block(f"{_clock(lo)}-{_clock(hi)}", mine, float(lo), float(hi)))
 
     return ObservationSummary(
         observation_id=observation.id,
         interval_seconds=observation.setup.interval_seconds,
         peer_every=peer_every,
         on_task_codes=on_task,
-        intervals=len(intervals),
-        statuses={s: sum(1 for i in intervals if i.status == s) for s in INTERVAL_STATUSES},
-        observed_seconds=observed,
+        intervals=len(rows),
+        statuses=dict(overall.total.statuses),
+        observed_seconds=overall.total.minutes * 60,
         overall=overall,
-        events=events,
-        states=states,
         by_phase=by_phase,
         by_time_bin=by_bin,
         bin_seconds=bin_seconds,
     )
 
 
-def _subject(subject: str, intervals: Iterable[Interval], code_ids: Sequence[str], on_task: Sequence[str]) -> SubjectSummary:
-    mine = [i for i in intervals if i.subject == subject]
-    coded = [i for i in mine if i.status == CODED]
+def attribute(observation: Observation) -> list[_Row]:
+    """Each closed interval with the events it contains and the state time within it."""
+    intervals = observation.intervals
+    observed = observation.observed_s if observation.observed_s is not None else observation.last_t
+    events: dict[int, dict[str, int]] = {}
+    for e in observation.counts:
+        per = events.setdefault(e.interval, {})
+        per[e.code] = per.get(e.code, 0) + 1
+    rows = []
+    for iv in intervals:
+        seconds: dict[str, float] = {}
+        bouts: dict[str, int] = {}
+        for s in observation.state_spans:
+            end = observed if s.end_s is None else s.end_s
+            overlap = min(end, iv.end_s) - max(s.start_s, iv.start_s)
+            if overlap > 0:
+                seconds[s.code] = seconds.get(s.code, 0.0) + overlap
+            if _starts_in(s.start_s, iv, iv is intervals[-1]):
+                bouts[s.code] = bouts.get(s.code, 0) + 1
+        rows.append(_Row(iv, events.get(iv.index, {}), seconds, bouts))
+    return rows
+
+
+def _starts_in(t: float, iv: Interval, last: bool) -> bool:
+    # Intervals are [start, end); a span starting at the very end belongs to the last one.
+    return iv.start_s <= t < iv.end_s or (last and t == iv.end_s)
+
+
+@dataclass(frozen=True)
+class _Codes:
+    interval: list[str]
+    event: list[str]
+    state: list[str]
+    on_task: tuple[str, ...]
+
+
+def _subject(subject: str, rows: Sequence[_Row], codes: _Codes) -> SubjectSummary:
+    ivs = [r.interval for r in rows]
+    coded = [i for i in ivs if i.status == CODED]
+    timed = [r for r in rows if r.interval.status in TIMED_STATUSES]
     n = len(coded)
-    empty = f"no coded {subject} intervals"
-    excluded: dict[str, int] = {}
-    for i in mine:
-        if i.status != CODED:
-            excluded[i.status] = excluded.get(i.status, 0) + 1
+    who = "" if subject == ALL else f" {subject}"
+    empty = f"no coded{who} intervals"
+    statuses = {s: sum(1 for i in ivs if i.status == s) for s in INTERVAL_STATUSES}
+    minutes = sum(i.end_s - i.start_s for i in ivs) / 60
+    timed_minutes = sum(r.interval.end_s - r.interval.start_s for r in timed) / 60
+    no_time = f"no coded{who} time to divide by"
+
+    if not codes.on_task:
+        on_task = Ratio(0, 0, "the scheme has no on-task codes")
+    else:
+        on_task = ratio(sum(1 for i in coded if set(i.codes) & set(codes.on_task)), n, empty)
+
+    events = {}
+    for c in codes.event:
+        in_rate = sum(r.events.get(c, 0) for r in timed)
+        events[c] = EventSummary(
+            code=c,
+            count=sum(r.events.get(c, 0) for r in rows),
+            counted_in_rate=in_rate,
+            rate_minutes=timed_minutes,
+            rate_per_minute=in_rate / timed_minutes if timed_minutes else None,
+            reason=None if timed_minutes else no_time,
+        )
+    states = {}
+    for c in codes.state:
+        held = sum(r.state_seconds.get(c, 0.0) for r in timed)
+        states[c] = StateSummary(
+            code=c,
+            seconds=sum(r.state_seconds.get(c, 0.0) for r in rows),
+            bouts=sum(r.bouts.get(c, 0) for r in rows),
+            timed_seconds=held,
+            percent=ratio(held, timed_minutes * 60, no_time),
+        )
     return SubjectSummary(
         subject=subject,
-        intervals=len(mine),
+        intervals=len(ivs),
+        statuses=statuses,
         included=n,
-        excluded=excluded,
-        codes={c: ratio(sum(1 for i in coded if c in i.codes), n, empty) for c in code_ids},
-        on_task=ratio(sum(1 for i in coded if set(i.codes) & set(on_task)), n, empty if on_task else "no on-task codes chosen"),
+        excluded={s: k for s, k in statuses.items() if k and s != CODED},
+        minutes=minutes,
+        timed_minutes=timed_minutes,
+        codes={c: ratio(sum(1 for i in coded if c in i.codes), n, empty) for c in codes.interval},
+        on_task=on_task,
+        events=events,
+        states=states,
     )
 
 
@@ -266,9 +360,14 @@ def phase_at(phases: Sequence[LessonPhase], t: float) -> str:
     return label
 
 
-def _phase_labels(phases: Sequence[LessonPhase], intervals: Sequence[Interval]) -> list[str]:
+def phase_of(phases: Sequence[LessonPhase], interval: Interval) -> str:
+    """The phase an interval (and everything in it) belongs to: the one in force at its midpoint."""
+    return phase_at(phases, (interval.start_s + interval.end_s) / 2)
+
+
+def _phase_labels(phases: Sequence[LessonPhase], rows: Iterable[_Row]) -> list[str]:
     labels: list[str] = []
-    if intervals and phase_at(phases, (intervals[0].start_s + intervals[0].end_s) / 2) == NO_PHASE:
+    if any(phase_at(phases, r.midpoint) == NO_PHASE for r in rows):
         labels.append(NO_PHASE)
     for p in phases:
         if p.label not in labels:

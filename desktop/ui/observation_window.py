@@ -9,7 +9,7 @@ sink, which commits it before the screen changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QApplication, QDialog, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
     QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget,
@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 
 from desktop.observation.engine import ObservationEngine, SystemClock
 from desktop.observation.errors import ObservationError
-from desktop.observation.records import ObservationSetup
-from desktop.observation.scheme import presets
+from desktop.observation.records import ObservationSetup, subject_of
+from desktop.observation.scheme import RecordingMethod, SamplePoint, check_setup, presets
 from desktop.observation.store_repository import StoreObservationRepository
 from desktop.observation.summary import summarise
 from desktop.store import ValidationError
@@ -45,6 +45,7 @@ def setup_dialog(case: dict, parent=None, schemes_available=None) -> RecordDialo
                 planned_duration_seconds=(v["planned_minutes"] * 60) or None,
                 peer_every=v["peer_every"] or None,
                 prompt_audible=bool(v["prompt_audible"]), prompt_visual=bool(v["prompt_visual"]))
+            check_setup(scheme, setup.interval_seconds)
         except (ValueError, ObservationError) as exc:
             raise ValidationError({"interval_seconds": str(exc)}) from None
         return setup, scheme
@@ -74,43 +75,103 @@ def setup_dialog(case: dict, parent=None, schemes_available=None) -> RecordDialo
     return d
 
 
+STATUS_FILL = {"skipped": GAP_COLOUR, "gap": GAP_COLOUR, "uncoded": "#ffffff", "incomplete": "#e5e7eb"}
+STATUS_WORDS = {"coded": "coded", "skipped": "skipped (pupil out of view)",
+                "gap": "gap (the app was not running)", "uncoded": "uncoded (nothing keyed: left out of the %)",
+                "incomplete": "incomplete (the observation ended in it)"}
+
+
 class IntervalStrip(QWidget):
-    """One cell per interval, coloured by its first behaviour code; peers marked above, gaps grey."""
+    """One cell per interval, split into a band per code scored (off-task codes show too);
+    a black mark above is a peer interval; grey is skipped or a gap; hatched is uncoded.
+    Hover a cell for its interval, status, codes and note."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFixedHeight(64)
+        self.setMouseTracking(True)
         self.intervals = ()
         self.colours: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
         self.planned: int | None = None
 
-    def show_intervals(self, intervals, colours: dict[str, str], planned: int | None) -> None:
+    def show_intervals(self, intervals, colours: dict[str, str], planned: int | None,
+                       labels: dict[str, str] | None = None) -> None:
         self.intervals, self.colours, self.planned = tuple(intervals), colours, planned
+        self.labels = dict(labels or {})
         self.update()
+
+    def _cell_width(self) -> float:
+        return (self.width() - 2) / max(len(self.intervals), self.planned or 0, 1)
+
+    def index_at(self, x: float) -> int | None:
+        """0-based interval under ``x`` (widget pixels), or None."""
+        i = int((x - 1) // self._cell_width())
+        return i if 0 <= i < len(self.intervals) else None
+
+    def tooltip_at(self, i: int) -> str:
+        iv = self.intervals[i]
+        codes = ", ".join(self.labels.get(c, c) for c in iv.codes) or "no codes"
+        text = (f"Interval {iv.index} ({iv.subject}), {_mmss(iv.start_s)}–{_mmss(iv.end_s)}: "
+                f"{STATUS_WORDS.get(iv.status, iv.status)}")
+        if iv.status in ("coded", "incomplete"):
+            text += f"; {codes}"
+        if iv.note:
+            text += f"\nNote: {iv.note}"
+        return text
+
+    def event(self, event) -> bool:
+        from PySide6.QtCore import QEvent
+        from PySide6.QtWidgets import QToolTip
+
+        if event.type() == QEvent.Type.ToolTip:
+            i = self.index_at(event.pos().x())
+            if i is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.tooltip_at(i), self)
+            return True
+        return super().event(event)
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        n = max(len(self.intervals), self.planned or 0, 1)
-        width = (self.width() - 2) / n
+        width = self._cell_width()
         top, height = 14, self.height() - 20
         painter.setPen(QPen(QColor("#9ca3af"), 1))
         painter.drawRect(QRectF(1, top, self.width() - 2, height))
         for i, interval in enumerate(self.intervals):
             x = 1 + i * width
-            if interval.status != "coded":
-                colour = GAP_COLOUR
+            cell = QRectF(x, top, max(width - 1, 1), height)
+            codes = [c for c in interval.codes if c in self.colours]
+            if interval.status in ("coded", "incomplete") and codes:
+                band = height / len(codes)
+                for j, code in enumerate(codes):
+                    painter.fillRect(QRectF(x, top + j * band, cell.width(), band), QColor(self.colours[code]))
             else:
-                colour = next((self.colours[c] for c in interval.codes if c in self.colours), "#f3f4f6")
-            painter.fillRect(QRectF(x, top, max(width - 1, 1), height), QColor(colour))
+                painter.fillRect(cell, QColor(STATUS_FILL.get(interval.status, "#f3f4f6")))
+                if interval.status == "uncoded":
+                    painter.fillRect(cell, QBrush(QColor("#9ca3af"), Qt.BrushStyle.BDiagPattern))
             if interval.subject == "peer":
                 painter.fillRect(QRectF(x, 4, max(width - 1, 1), 6), QColor(SUBJECT_COLOURS["peer"]))
         painter.end()
 
 
+def strip_legend(scheme) -> str:
+    """The strip's legend: a swatch per interval code, then what the plain cells mean."""
+    swatch = "<span style='background:{}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;{}"
+    parts = [swatch.format(c.colour, c.label) for c in scheme.interval_codes]
+    parts += [swatch.format(GAP_COLOUR, "skipped or gap"),
+              "<span style='border:1px solid #9ca3af'>&nbsp;/ /&nbsp;</span>&nbsp;uncoded (nothing keyed)",
+              swatch.format("#f3f4f6", "coded, none of these"),
+              swatch.format(SUBJECT_COLOURS["peer"], "peer interval (mark above)")]
+    return " &nbsp; ".join(parts)
+
+
 class ObservationWindow(QWidget):
-    """The live recording window. Keys: the scheme's code keys; Tab next (skip the rest of
-    this interval); Ctrl+N note; Space pause/resume; Ctrl+B ABC record; Esc end."""
+    """The live recording window. Keys: the scheme's code keys; Enter same as last interval;
+    Backspace none of these seen; Tab skip this interval (keys then go to the next, which the
+    window shows); Ctrl+N note; Space pause/resume; Ctrl+B ABC record; Ctrl+P phase; Esc end.
+    The code buttons light exactly what the interval a key lands in will score."""
 
     ended = Signal(str)  # observation id
 
@@ -124,6 +185,7 @@ class ObservationWindow(QWidget):
         self.setMinimumSize(1000, 640)
         self.resize(1340, 740)
         self.colours = {c.id: c.colour for c in obs.scheme.codes}
+        self.prompt_count = 0
         self._flash_off = QTimer(self, singleShot=True, interval=350)
         self._flash_off.timeout.connect(lambda: self.banner.setStyleSheet(self._banner_style()))
 
@@ -146,6 +208,17 @@ class ObservationWindow(QWidget):
         self.status_line = QLabel()
         self.status_line.setObjectName("statusLine")
         self.status_line.setStyleSheet("color: #92400e;")
+        # When momentary codes are sampled, and (start sampling) the grace left to key them.
+        self.sample_cue = QLabel()
+        self.sample_cue.setObjectName("sampleCue")
+        self.sample_cue.setWordWrap(True)
+        self.sample_cue.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.carry_label = QLabel("Carry-over is on: codes stay selected into the next interval "
+                                  "until you change them.")
+        self.carry_label.setObjectName("carryOver")
+        self.carry_label.setWordWrap(True)
+        self.carry_label.setStyleSheet("background: #fef3c7; color: #92400e; padding: 4px;")
+        self.carry_label.setVisible(obs.scheme.carry_over)
 
         self.code_buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
@@ -169,8 +242,10 @@ class ObservationWindow(QWidget):
             grid.addWidget(button, row, column)
             self.code_buttons[code.id] = button
         self.strip = IntervalStrip()
-        hints = QLabel("Keys: codes as shown · Tab next interval · Ctrl+N note · Space pause · "
+        hints = QLabel("Keys: codes as shown · Enter same as last interval · Backspace none of these seen · "
+                       "Tab skip this interval (keys go to the next) · Ctrl+N note · Space pause · "
                        "Ctrl+B ABC incident · Ctrl+P lesson phase · Esc end")
+        hints.setWordWrap(True)
         hints.setStyleSheet("color: #6b7280;")
         end = QPushButton("End observation")
         end.setObjectName("endObservation")
@@ -197,6 +272,8 @@ class ObservationWindow(QWidget):
         clock_box.addWidget(self.banner)
         clock_box.addWidget(self.interval_label)
         clock_box.addWidget(self.countdown, 0, Qt.AlignmentFlag.AlignHCenter)
+        clock_box.addWidget(self.sample_cue)
+        clock_box.addWidget(self.carry_label)
         clock_box.addStretch()
         codes_box = QVBoxLayout()
         codes_box.addLayout(grid)
@@ -217,15 +294,22 @@ class ObservationWindow(QWidget):
         layout.addLayout(top)
         layout.addLayout(middle, 1)
         layout.addWidget(self.status_line)
-        layout.addWidget(QLabel("Intervals so far, coloured by code (a black mark above is a peer "
-                                "interval; grey is a gap or a skipped interval):"))
+        layout.addWidget(QLabel("Intervals so far, a band per code scored (hover a cell for its details):"))
         layout.addWidget(self.strip)
+        self.legend = QLabel(strip_legend(obs.scheme))
+        self.legend.setObjectName("stripLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        layout.addWidget(self.legend)
         layout.addLayout(bottom)
 
         # Handled in keyPressEvent, not as shortcuts: they must work whatever has focus
         # in this window, and Tab must never move focus instead of moving on.
         self.commands = {
             (Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier): self.skip,
+            (Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier): self.same_as_last,
+            (Qt.Key.Key_Enter, Qt.KeyboardModifier.NoModifier): self.same_as_last,
+            (Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier): self.none_seen,
             (Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier): self.toggle_pause,
             (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier): self.end,
             (Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier): self.note,
@@ -242,6 +326,7 @@ class ObservationWindow(QWidget):
         self.display_timer.timeout.connect(self.tick)
         self.display_timer.start()
         self.tick()
+        self.refresh()  # an ended or finalised observation: the strip and header too
 
     def _group(self, code_id: str) -> str:
         code = next(c for c in self.engine.observation.scheme.codes if c.id == code_id)
@@ -264,7 +349,9 @@ class ObservationWindow(QWidget):
             self._finished()
 
     def prompted(self, prompt) -> None:
+        """The sampling instant: a beep, a flash and "sample now" (the interval a key lands in moved on)."""
         setup = self.engine.observation.setup
+        self.prompt_count += 1
         if setup.prompt_audible:
             QApplication.beep()
         if setup.prompt_visual:
@@ -295,15 +382,32 @@ class ObservationWindow(QWidget):
         self._act(self.engine.press, key)
         return True
 
-    def _act(self, fn, *args) -> None:
+    def _act(self, fn, *args) -> bool:
+        """Run an engine action; a refusal is shown in words and nothing is lit that was not recorded."""
         try:
             fn(*args)
         except ObservationError as exc:
-            self.status_line.setText(str(exc))
+            message = str(exc)
+            self.status_line.setText(message[:1].upper() + message[1:] + ".")
+            self.refresh()
+            return False
+        if not self.engine.observation.paused:
+            self.status_line.clear()
         self.refresh()
+        return True
 
     def skip(self) -> None:
-        self._act(self.engine.skip_interval)
+        if self._act(self.engine.skip_interval):
+            k = self.engine.observation.current_interval
+            self.status_line.setText(f"Interval {k} is skipped: keys now go to interval {k + 1}.")
+
+    def same_as_last(self) -> None:
+        if self.engine.observation.status == "recording":
+            self._act(self.engine.same_as_last)
+
+    def none_seen(self) -> None:
+        if self.engine.observation.status == "recording":
+            self._act(self.engine.none_seen)
 
     def toggle_pause(self) -> None:
         self._act(self.engine.resume_after_pause if self.engine.observation.paused else self.engine.pause)
@@ -405,7 +509,8 @@ class ObservationWindow(QWidget):
 
     # -- display ----------------------------------------------------------------------------
     def _banner_style(self) -> str:
-        colour = SUBJECT_COLOURS.get(self.engine.observation.current_subject, "#374151")
+        obs = self.engine.observation
+        colour = SUBJECT_COLOURS.get(subject_of(obs.coding_interval, obs.setup.peer_every), "#374151")
         return f"background: {colour}; color: white; font-size: 22px; font-weight: 700; padding: 8px;"
 
     def refresh(self) -> None:
@@ -417,19 +522,35 @@ class ObservationWindow(QWidget):
             if not self._flash_off.isActive():
                 self.banner.setStyleSheet(self._banner_style())
             of = f" of {planned}" if planned else ""
-            self.interval_label.setText(f"Interval {obs.current_interval}{of}")
             due = self.engine.next_prompt_due()
+            left = None if obs.paused or due is None else max(0.0, due - self.clock.monotonic())
+            # The interval a key lands in: after Tab (or a restart's gap) that is the next one.
+            k = obs.coding_interval
+            if k != obs.current_interval:
+                subject = subject_of(k, obs.setup.peer_every)
+                self.banner.setText("NEXT: PEER" if subject == "peer" else "NEXT: TARGET PUPIL")
+                starts = "" if left is None else f", which starts in {_mmss(left)}"
+                self.interval_label.setText(
+                    f"Interval {k}{of}{starts} (interval {obs.current_interval} {obs.current_exclusion})")
+            elif obs.current_exclusion:
+                self.interval_label.setText(f"Interval {k}{of} ({obs.current_exclusion}: the last one, "
+                                            "nothing more to code)")
+            else:
+                self.interval_label.setText(f"Interval {k}{of}")
             if obs.paused or due is None:
                 self.countdown.setText("paused" if obs.paused else "")
             else:
-                left = max(0.0, due - self.clock.monotonic())
-                self.countdown.setText(f"{int(left) // 60}:{int(left) % 60:02d}")
+                self.countdown.setText(_mmss(left))
+            self.sample_cue.setText(self._sample_text(left))
         else:
-            self.banner.setText("Ended")
+            self.banner.setText("Finalised" if obs.status == "finalised" else "Ended")
             self.banner.setStyleSheet("background: #374151; color: white; font-size: 22px; padding: 8px;")
             self.countdown.setText("")
+            self.sample_cue.setText("")
             self.interval_label.setText(f"{len(obs.intervals)} intervals recorded")
-        selected = obs.selection | obs.partial_codes if obs.status == "recording" else frozenset()
+        # Lit: exactly what the interval a key lands in will score (and state codes running).
+        states = {c.id for c in obs.scheme.codes_by(RecordingMethod.STATE)}
+        selected = obs.shown_codes() | (obs.selection & states) if obs.status == "recording" else frozenset()
         for code_id, button in self.code_buttons.items():
             on = code_id in selected
             button.setChecked(on)
@@ -445,11 +566,28 @@ class ObservationWindow(QWidget):
                 self.code_buttons[code_id].setText(
                     self.code_buttons[code_id].text().split("  (")[0] + f"  ({n})")
         self.on_task.setText(self._on_task_text())
-        self.strip.show_intervals(obs.intervals, self.colours, planned)
+        self.strip.show_intervals(obs.intervals, self.colours, planned, {c.id: c.label for c in obs.scheme.codes})
         if obs.paused:
             self.status_line.setText("Paused: press Space to carry on. Paused time is not observed.")
         elif self.status_line.text().startswith("Paused"):
             self.status_line.clear()
+
+    def _sample_text(self, left: float | None) -> str:
+        """The sampling instant made visible: start sampling counts the grace down."""
+        obs = self.engine.observation
+        if not obs.scheme.codes_by(RecordingMethod.MOMENTARY) or obs.paused:
+            return ""
+        if obs.scheme.sample_at is SamplePoint.START:
+            grace = self.engine.grace_left()
+            if grace:
+                self.sample_cue.setStyleSheet("background: #facc15; color: #111827; font-size: 18px; "
+                                              "font-weight: 700; padding: 6px;")
+                return f"SAMPLE NOW: key what you see — {grace:.1f} s left"
+            self.sample_cue.setStyleSheet("color: #374151;")
+            return "Sample taken. The next sample is at the prompt."
+        self.sample_cue.setStyleSheet("color: #374151;")
+        when = "" if left is None else f" (in {_mmss(left)})"
+        return f"Momentary codes are sampled at the prompt{when}: key what the pupil is doing then."
 
     def _on_task_text(self) -> str:
         obs = self.engine.observation
@@ -473,35 +611,52 @@ class ObservationWindow(QWidget):
                 "locked; its codes are hidden until you unlock.")
 
 
+def _mmss(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
 def _percent(ratio, decimals: int = 0) -> str:
     return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.{decimals}f}%"
 
 
+def _rate(event) -> str:
+    rate = "—" if event.rate_per_minute is None else f"{event.rate_per_minute:.2f}/min"
+    return f"{event.count} ({rate})"
+
+
 class SummaryView(QWidget):
     """The summary of an ended observation: % of intervals per code for target and peer
-    (BOSS arithmetic), events per minute, and the same by lesson phase or time bin."""
+    (BOSS arithmetic), events and rates per subject, state time, the same by lesson phase or
+    time bin, and the notes, ABC incidents and phases recorded."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.codes_model = QStandardItemModel(self)
         self.blocks_model = QStandardItemModel(self)
-        self.codes_table, self.blocks_table = QTableView(), QTableView()
-        for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model)):
+        self.notes_model = QStandardItemModel(self)
+        self.codes_table, self.blocks_table, self.notes_table = QTableView(), QTableView(), QTableView()
+        for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model),
+                             (self.notes_table, self.notes_model)):
             table.setModel(model)
             table.verticalHeader().hide()
             table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
             table.horizontalHeader().setStretchLastSection(True)
         self.codes_table.setObjectName("summaryCodes")
         self.blocks_table.setObjectName("summaryBlocks")
+        self.notes_table.setObjectName("summaryNotes")
+        self.notes_table.setWordWrap(True)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
+        self.blocks_heading = QLabel()
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
         left.addWidget(self.heading)
         left.addWidget(self.codes_table, 1)
         right = QVBoxLayout()
-        right.addWidget(QLabel("<b>By lesson phase, or by 5-minute bin</b>"))
+        right.addWidget(self.blocks_heading)
         right.addWidget(self.blocks_table, 1)
+        right.addWidget(QLabel("<b>Phases, notes and ABC incidents</b>"))
+        right.addWidget(self.notes_table, 1)
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
 
@@ -515,33 +670,54 @@ class SummaryView(QWidget):
             f"{summary.observed_seconds / 60:.1f} minutes observed"
             + (f" ({excluded}, left out of the percentages)" if excluded else "")
             + f"<br>Target on task: <b>{_percent(target.on_task)}</b> of {target.included} intervals"
-            + (f" · Peer on task: <b>{_percent(peer.on_task)}</b> of {peer.included}" if peer else ""))
+            + (f" · Peer on task: <b>{_percent(peer.on_task)}</b> of {peer.included}" if peer else "")
+            + ("" if target.on_task.reason is None or target.included == 0
+               else f" ({target.on_task.reason})"))
         labels = {c.id: c.label for c in obs.scheme.codes}
         self.codes_model.clear()
-        events = summary.events
+        events, states = summary.events, summary.states
         self.codes_model.setHorizontalHeaderLabels(
             ["Code", "Target % of intervals"] + (["Peer % of intervals"] if peer else [])
-            + (["Events (per min)"] if events else []))
+            + (["Total"] if peer and events else []))
         for code_id, ratio in target.codes.items():
             row = [labels.get(code_id, code_id), _percent(ratio)]
             if peer:
                 row.append(_percent(peer.codes.get(code_id)))
-            if events:
-                row.append("")
+                if events:
+                    row.append("")
             self.codes_model.appendRow([QStandardItem(x) for x in row])
-        for code_id, event in events.items():
-            rate = "—" if event.rate_per_minute is None else f"{event.rate_per_minute:.2f}"
-            row = [labels.get(code_id, code_id), "", *([""] if peer else []), f"{event.count} ({rate})"]
+        for code_id, event in events.items():  # count (rate per minute of coded time), per subject
+            row = [labels.get(code_id, code_id) + " (events)", _rate(target.events[code_id])]
+            if peer:
+                row += [_rate(peer.events[code_id]), _rate(event)]
+            self.codes_model.appendRow([QStandardItem(x) for x in row])
+        for code_id, state in states.items():
+            row = [labels.get(code_id, code_id) + " (% of coded time)", _percent(target.states[code_id].percent)]
+            if peer:
+                row += [_percent(peer.states[code_id].percent)] + ([_percent(state.percent)] if events else [])
             self.codes_model.appendRow([QStandardItem(x) for x in row])
         self.codes_table.resizeColumnsToContents()
         blocks = summary.by_phase or summary.by_time_bin
+        self.blocks_heading.setText("<b>By lesson phase</b>" if summary.by_phase
+                                    else f"<b>By {summary.bin_seconds // 60}-minute bin</b>")
         self.blocks_model.clear()
-        self.blocks_model.setHorizontalHeaderLabels(["Block", "Target on task", "Peer on task"])
+        self.blocks_model.setHorizontalHeaderLabels(
+            ["Block", "Intervals", "Target on task", "Peer on task", "Events"])
         for block in blocks:
-            self.blocks_model.appendRow([
-                QStandardItem(block.label), QStandardItem(_percent(block.target.on_task)),
-                QStandardItem(_percent(block.peer.on_task) if block.peer else "—")])
+            counts = ", ".join(f"{labels.get(c, c)} {n}" for c, n in block.events.items())
+            self.blocks_model.appendRow([QStandardItem(x) for x in (
+                block.label, str(block.total.intervals), _percent(block.target.on_task),
+                _percent(block.peer.on_task) if block.peer else "—", counts)])
         self.blocks_table.resizeColumnsToContents()
+        self.notes_model.clear()
+        self.notes_model.setHorizontalHeaderLabels(["When", "Interval", "What", "Text"])
+        rows = [(p.t, "", "Phase", p.label) for p in obs.phases]
+        rows += [(i.start_s, str(i.index), "Note", i.note) for i in obs.intervals if i.note]
+        rows += [(a.t, str(a.interval), "ABC incident",
+                  f"A: {a.antecedent} · B: {a.behaviour} · C: {a.consequence}") for a in obs.abc_records]
+        for t, interval, what, text in sorted(rows, key=lambda r: r[0]):
+            self.notes_model.appendRow([QStandardItem(x) for x in (_mmss(t), interval, what, text)])
+        self.notes_table.resizeColumnsToContents()
 
 
 class AgreementDialog(QDialog):
@@ -582,12 +758,18 @@ class AgreementDialog(QDialog):
             f"({report.interval_seconds} s grid); intervals either observer skipped or lost are left out. "
             "A dash means the figure is undefined (no interval to divide by)."))
         layout.addWidget(table, 2)
+        if report.events:
+            counted = next(iter(report.events.values())).counted
+            layout.addWidget(QLabel(f"Total counts compare the {counted}."))
         layout.addWidget(self.kappa_text, 1)
 
     def _kappa_tables(self, labels) -> str:
         parts = []
         for group, k in self.report.groups.items():
             value = f"κ = {k.kappa:.2f}" if k.kappa is not None else f"κ undefined: {k.reason}"
+            if not k.categories:
+                parts.append(f"<p><b>{group}</b>: {value}</p>")
+                continue
             head = "".join(f"<th>{labels.get(c, c)}</th>" for c in k.categories)
             rows = "".join(f"<tr><th>{labels.get(c, c)}</th>" + "".join(f"<td align='center'>{n}</td>" for n in row)
                            + "</tr>" for c, row in zip(k.categories, k.table))
@@ -649,6 +831,8 @@ def open_observation(window, observation_id: str) -> ObservationWindow:
 def show_recording(window, engine: ObservationEngine, clock) -> ObservationWindow:
     recording = ObservationWindow(engine, clock, window, StoreObservationRepository(window.store))
     recording.ended.connect(lambda _oid: window.refresh())
+    if getattr(window, "sync", None) is not None:  # run the background sync held while recording
+        recording.ended.connect(lambda _oid: window.sync.observation_ended())
     window.observation_windows.append(recording)
     recording.show()
     recording.activateWindow()

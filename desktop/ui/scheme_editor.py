@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton, QSpinBox,
+    QCheckBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton, QSpinBox,
     QTableView, QVBoxLayout,
 )
 
@@ -40,6 +40,11 @@ class SchemeEditor(QDialog):
         self.peer_every = QSpinBox()
         self.peer_every.setRange(0, 50)
         self.peer_every.setSpecialValueText("no peer")
+        self.carry_over = QCheckBox("Carry codes over into the next interval")
+        self.carry_over.setObjectName("carryOver")
+        self.carry_over.setToolTip(
+            "Off (the usual way): every interval starts uncoded and the observer codes it afresh; "
+            "Enter repeats the last interval. On: momentary and whole codes stay selected until changed.")
         self.codes_model = QStandardItemModel(self)
         self.codes = QTableView()
         self.codes.setObjectName("codes")
@@ -62,6 +67,7 @@ class SchemeEditor(QDialog):
         form.addRow("Name", self.name)
         form.addRow("Interval", self.interval)
         form.addRow("Peer every Nth interval", self.peer_every)
+        form.addRow("", self.carry_over)
         buttons = QHBoxLayout()
         for b in (self.copy_button, self.add_button, self.remove_button):
             buttons.addWidget(b)
@@ -103,6 +109,7 @@ class SchemeEditor(QDialog):
         self.name.setText(scheme.name)
         self.interval.setValue(scheme.interval_seconds)
         self.peer_every.setValue(scheme.peer_every or 0)
+        self.carry_over.setChecked(scheme.carry_over)
         self.codes_model.clear()
         self.codes_model.setHorizontalHeaderLabels(HEADERS)
         for code in scheme.codes:
@@ -113,7 +120,7 @@ class SchemeEditor(QDialog):
                 cell.setEditable(editable)
             self.codes_model.appendRow(cells)
         self.codes.resizeColumnsToContents()
-        for w in (self.name, self.interval, self.peer_every, self.add_button, self.remove_button,
+        for w in (self.name, self.interval, self.peer_every, self.carry_over, self.add_button, self.remove_button,
                   self.save_button):
             w.setEnabled(editable)
             w.setToolTip(refused or "")
@@ -147,6 +154,7 @@ class SchemeEditor(QDialog):
         ids = {c["id"] for c in codes}
         data.update(name=self.name.text().strip(), interval_seconds=self.interval.value(),
                     peer_every=self.peer_every.value() or None, codes=codes,
+                    carry_over=self.carry_over.isChecked(),
                     on_task_codes=[c for c in data["on_task_codes"] if c in ids])
         used_groups = {c["group"] for c in codes if c["group"]}
         known = {g["id"] for g in data["groups"]}

@@ -122,6 +122,10 @@ class SyncController(QObject):
         self.pool = pool
         self.syncing = False
         self.stopped = False
+        # A background sync held while an observation is recording: decoding and applying
+        # pages takes the interpreter from the prompt timer (issue 14 item 9). It runs
+        # when the observation ends (or at the next timer tick once no window records).
+        self.held = False
         self.button = QToolButton()
         self.button.setObjectName("syncButton")
         self.button.setAutoRaise(True)
@@ -143,8 +147,22 @@ class SyncController(QObject):
         from sync.client import local
         return local.get_state(self.window.store, "server_url") or None
 
+    def observation_live(self) -> bool:
+        """True while an observation window is open and recording."""
+        return any(w.isVisible() and w.engine.observation.status == "recording"
+                   for w in getattr(self.window, "observation_windows", ()))
+
+    def observation_ended(self) -> None:
+        """An observation ended: run the sync it held back."""
+        if self.held and not self.observation_live():
+            self.held = False
+            self.sync_now(quiet=True)
+
     def update_status(self) -> None:
         text, tip = status_text(self.window.store, self.syncing)
+        if self.held and not self.syncing:
+            text = "Sync waits for the observation to end"
+            tip = "Background sync is held while you observe, so the prompts stay on time."
         self.button.setText(text)
         self.button.setToolTip(tip + "\nClick to sync now.")
 
@@ -170,6 +188,11 @@ class SyncController(QObject):
         store = self.window.store
         if self.stopped or self.syncing or self.window.locked or store.meta("demo") == "1":
             return False
+        if quiet and self.observation_live():  # Sync now (not quiet) still runs at once
+            self.held = True
+            self.update_status()
+            return False
+        self.held = False
         url = self.server_url()
         token = stored_token(url, store) if url else None
         if not token:

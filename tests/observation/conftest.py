@@ -16,7 +16,7 @@ from desktop.observation import (
     minute_intervals,
     record_events,
 )
-from desktop.observation.records import CODED, Interval, subject_of
+from desktop.observation.records import CODED, NO_CODES_STATUSES, Interval, subject_of
 
 START_AT = "2025-03-04T09:00:00Z"
 
@@ -70,7 +70,8 @@ def build(
     setup = ObservationSetup(case_id="CASE-1", interval_seconds=size, peer_every=peer_every)
     statuses = statuses or [CODED] * len(interval_codes)
     intervals = tuple(
-        Interval(k, subject_of(k, peer_every), status, tuple(c.id for c in scheme.codes if c.id in codes),
+        Interval(k, subject_of(k, peer_every), status,
+                 tuple(c.id for c in scheme.codes if c.id in codes and status not in NO_CODES_STATUSES),
                  float((k - 1) * size), float(k * size))
         for k, (codes, status) in enumerate(zip(interval_codes, statuses), start=1)
     )

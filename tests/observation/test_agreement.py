@@ -119,3 +119,38 @@ def test_a_trailing_incomplete_interval_does_not_break_the_grid():
     a = build([("ON",), ("ON",), ()], statuses=["coded", "coded", "incomplete"], observation_id="obs-a")
     b = build([("ON",), ("ON",)], observation_id="obs-b", scheme=minute_intervals())
     assert compare(a, b).grid_intervals == 2
+
+
+def test_an_exclusive_group_neither_observer_used_is_listed_with_kappa_undefined():
+    a = build([("ON",), ("DIS",), ("ON",)], observation_id="obs-a")
+    b = build([("ON",), ("ON",), ("ON",)], observation_id="obs-b")
+    report = compare(a, b)
+    context = report.groups["context"]  # TWC/GRP/IND/TRN: nobody scored any
+    assert context.kappa is None and context.n == 3
+    assert context.reason == ("kappa is undefined (Pe = 1): neither observer scored any code of group context "
+                              "in the compared intervals")
+    assert report.to_dict()["groups"]["context"]["kappa"] is None
+    assert report.groups["behaviour"].table[0][0] == 2  # ON by both in intervals 1 and 3
+
+
+def test_total_count_agreement_says_which_events_it_counts():
+    from desktop.observation import Code, RecordingMethod, minute_intervals
+    from desktop.observation.observation import ObservationRecord, record_events
+    from desktop.observation.records import EventCount
+
+    scheme = minute_intervals().with_code(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT))
+
+    def with_calls(oid, statuses, calls):
+        base = build([("ON",)] * 3, statuses=statuses, scheme=scheme, observation_id=oid)
+        rec = base.record()
+        counts = tuple(EventCount("CALL", (k - 1) * 60 + 1.0, k) for k in calls)
+        return Observation.replay(record_events(ObservationRecord(**{**rec.__dict__, "counts": counts})))
+
+    from desktop.observation import Observation
+
+    a = with_calls("obs-a", ["coded", "coded", "skipped"], [1, 2, 3, 3])
+    b = with_calls("obs-b", ["coded", "coded", "coded"], [1, 3])
+    e = compare(a, b).events["CALL"]
+    assert (e.count_a, e.count_b, e.agreement.percent) == (2, 1, 50.0)  # interval 3's calls left out
+    assert e.counted == "events in the 2 intervals both observers coded"
+    assert compare(a, b).to_dict()["events"]["CALL"]["counted"] == e.counted

@@ -39,7 +39,8 @@ def test_no_drift_after_600_prompts_with_jittered_polls():
         assert prompt.late_by == pytest.approx(jitter, abs=1e-9)
     assert engine.next_prompt_due() == t0 + 601
     assert len(engine.observation.intervals) == 600
-    assert {i.status for i in engine.observation.intervals} == {"coded"}
+    # Nothing was keyed: every interval is uncoded, none "coded with nothing".
+    assert {i.status for i in engine.observation.intervals} == {"uncoded"}
 
 
 def test_a_late_prompt_does_not_delay_later_ones(clock):
@@ -90,18 +91,24 @@ def test_pause_is_left_out_of_interval_time(clock):
     assert engine.observed_seconds() == 60
 
 
-def test_skip_marks_the_current_interval_and_drops_its_codes(clock):
+def test_skip_marks_the_current_interval_and_keys_after_it_land_in_the_next(clock):
     engine = start(clock=clock)
     clock.advance(10)
     engine.toggle("ON")
+    assert engine.observation.coding_interval == 1
     assert engine.skip_interval() == 1
+    assert engine.observation.coding_interval == 2 and engine.observation.shown_codes() == frozenset()
     with pytest.raises(ObservationStateError, match="already marked skipped"):
         engine.skip_interval()
-    clock.advance(60)
+    clock.advance(5)
+    engine.toggle("DIS")  # after Tab, in interval 1's time: lands in interval 2
+    assert engine.observation.shown_codes() == {"DIS"}
+    clock.advance(55)
     engine.poll()
+    assert engine.observation.shown_codes() == {"DIS"} and engine.observation.judged
     clock.advance(50)
     engine.poll()
-    assert [(i.status, i.codes) for i in engine.observation.intervals] == [("skipped", ()), ("coded", ("ON",))]
+    assert [(i.status, i.codes) for i in engine.observation.intervals] == [("skipped", ()), ("coded", ("DIS",))]
 
 
 def test_end_early_closes_the_part_interval_as_incomplete(clock):
@@ -111,7 +118,7 @@ def test_end_early_closes_the_part_interval_as_incomplete(clock):
     engine.end()
     obs = engine.observation
     assert [(i.index, i.status, i.start_s, i.end_s) for i in obs.intervals] == [
-        (1, "coded", 0, 60), (2, "coded", 60, 120), (3, "incomplete", 120, 150)]
+        (1, "coded", 0, 60), (2, "uncoded", 60, 120), (3, "incomplete", 120, 150)]
     assert (obs.end_reason, obs.observed_s) == ("ended_early", 150)
     with pytest.raises(ObservationStateError, match="ended"):
         engine.toggle("ON")
@@ -147,15 +154,38 @@ def test_momentary_end_sample_records_the_selection_at_the_prompt(clock):
 
 
 def test_momentary_start_sample_with_grace(clock):
-    """BOSS samples at the interval start; keying within 3 s revises that sample only."""
+    """BOSS samples at the interval start; a key within 3 s is the sample, a later one is refused."""
     engine = start(boss(), clock=clock)
     clock.advance(2)
+    assert engine.grace_left() == pytest.approx(1.0)
     engine.press("a")  # AET within the grace period of interval 1
     clock.advance(8)
-    engine.press("s")  # PET at 10 s: too late for interval 1
-    clock.advance(10)  # 20 s: interval 2 sampled PET at 15 s
-    engine.press("a")  # 5 s into interval 2: too late
-    clock.advance(10)  # 30 s
+    assert engine.grace_left() == 0
+    with pytest.raises(ObservationStateError, match="too late for interval 1's sample"):
+        engine.press("s")  # PET at 10 s: too late, and not shown or carried anywhere
+    assert engine.observation.shown_codes() == {"AET"}
+    clock.advance(7)  # 17 s: 2 s into interval 2, which starts uncoded
+    engine.poll()
+    assert engine.observation.shown_codes() == frozenset()
+    engine.press("s")
+    clock.advance(13)  # 30 s
+    engine.poll()
+    clock.advance(15)
+    engine.poll()
+    assert [(i.status, i.codes) for i in engine.observation.intervals] == [
+        ("coded", ("AET",)), ("coded", ("PET",)), ("uncoded", ())]
+
+
+def test_carry_over_is_explicit_and_keeps_the_old_start_sample_behaviour(clock):
+    engine = start(boss().replace(carry_over=True), clock=clock)
+    clock.advance(2)
+    engine.press("a")
+    clock.advance(8)
+    engine.press("s")  # too late for interval 1: selected for the next sample
+    assert engine.observation.shown_codes() == {"AET"}
+    clock.advance(10)
+    engine.press("a")
+    clock.advance(10)
     engine.poll()
     clock.advance(15)
     engine.poll()
@@ -185,9 +215,23 @@ def _with(scheme: CodingScheme, *codes: Code) -> CodingScheme:
     return scheme
 
 
-def test_whole_interval_code_needs_the_whole_interval(clock):
+def test_whole_interval_code_is_a_judgement_of_the_interval_it_is_keyed_in(clock):
     seat = Code("SEAT", "x", "In seat", "#00AA00", RecordingMethod.WHOLE)
     engine = start(_with(minute_intervals(), seat), clock=clock)
+    clock.advance(30)
+    engine.set_code("SEAT", True)  # "in seat all of this interval"
+    clock.advance(60)  # 90 s: interval 2 starts uncoded
+    engine.poll()
+    engine.set_code("SEAT", True)
+    engine.set_code("SEAT", False)  # changed their mind: judged, none scored
+    clock.advance(60)
+    engine.poll()
+    assert [(i.status, i.codes) for i in engine.observation.intervals] == [("coded", ("SEAT",)), ("coded", ())]
+
+
+def test_whole_interval_code_with_carry_over_needs_the_whole_interval(clock):
+    seat = Code("SEAT", "x", "In seat", "#00AA00", RecordingMethod.WHOLE)
+    engine = start(_with(minute_intervals(), seat).replace(carry_over=True), clock=clock)
     clock.advance(30)
     engine.set_code("SEAT", True)  # from 30 s: not the whole of interval 1
     clock.advance(60)  # 90 s: held since 60 s
@@ -225,7 +269,7 @@ def test_events_abc_notes_and_phases_are_timestamped(clock):
 
 
 def test_every_fifth_interval_observes_the_peer_with_its_own_live_state(clock):
-    engine = start(boss(), clock=clock)
+    engine = start(boss().replace(carry_over=True), clock=clock)
     clock.advance(1)
     engine.press("a")  # target AET
     subjects = []
@@ -276,7 +320,110 @@ def test_finalised_observation_is_immutable_and_corrections_are_new_versions(clo
     new = fix.observation
     assert (new.id, new.version, new.supersedes) == ("obs-fix", 2, "obs-test")
     assert [i.codes for i in new.intervals] == [("ON",), ("DIS", "GRP")]
-    assert [i.codes for i in old.intervals] == [("ON",), ("ON",)]
+    assert [i.codes for i in old.intervals] == [("ON",), ()]
     assert {e.observation_id for e in fix_sink.events} == {"obs-fix"}
     with pytest.raises(SchemeError, match="only one code"):
         ObservationEngine.correct(old, sink=MemorySink(), clock=clock).recode_interval(1, ["ON", "DIS"])
+
+
+def test_an_observer_who_stops_keying_gets_uncoded_intervals_not_on_task(clock):
+    """Issue 14: "1 On task" once, then nothing: interval 1 on task, every later one uncoded."""
+    from desktop.observation.summary import summarise
+
+    engine = start(clock=clock, planned_duration_seconds=300)
+    clock.advance(5)
+    engine.press("1")
+    run_for(engine, clock, 295)
+    obs = engine.observation
+    assert [(i.status, i.codes) for i in obs.intervals] == [("coded", ("ON",))] + [("uncoded", ())] * 4
+    s = summarise(obs).overall.target
+    assert (s.included, s.on_task.percent) == (1, 100.0)  # 1 of 1 coded interval, not 5 of 5
+
+    engine = start(clock=clock, planned_duration_seconds=300)
+    run_for(engine, clock, 300)  # nothing keyed at all
+    s = summarise(engine.observation).overall.target
+    assert s.on_task.percent is None and s.on_task.reason == "no coded target intervals"
+    assert s.excluded == {"uncoded": 5}
+
+
+def test_boss_observer_who_stops_after_interval_6_gets_uncoded_not_93_percent(clock):
+    from desktop.observation.summary import summarise
+
+    engine = start(boss(), clock=clock, planned_duration_seconds=300)  # 20 intervals
+    for k in range(1, 21):
+        clock.advance(1)
+        if k <= 6 and k % 5:
+            engine.press("a")
+        run_for(engine, clock, 14)
+    statuses = [i.status for i in engine.observation.intervals]
+    assert statuses[:6] == ["coded"] * 4 + ["uncoded", "coded"] and statuses[6:] == ["uncoded"] * 14
+    target = summarise(engine.observation).overall.target  # 16 target intervals, 5 coded
+    assert (target.included, target.codes["AET"].percent, target.excluded) == (5, 100.0, {"uncoded": 11})
+
+
+def test_same_as_last_copies_exactly_the_previous_intervals_codes(clock):
+    engine = start(boss(), clock=clock)
+    clock.advance(1)
+    engine.press("s")  # PET (momentary, in the grace period)
+    engine.press("j")  # OFT-M and OFT-V (partial)
+    engine.press("k")
+    clock.advance(14)
+    engine.poll()
+    clock.advance(10)  # 10 s into interval 2: past the grace, Enter still codes it
+    assert engine.same_as_last() == ("PET", "OFT-M", "OFT-V")
+    assert engine.observation.shown_codes() == {"PET", "OFT-M", "OFT-V"}
+    engine.press("k")  # and it can be changed after: OFT-V off
+    clock.advance(5)
+    engine.poll()
+    clock.advance(1)
+    engine.none_seen()  # interval 3: looked, saw none of these
+    clock.advance(14)
+    engine.poll()
+    clock.advance(1)
+    engine.skip_interval()  # Tab in interval 4: keys now go to interval 5, the peer's
+    with pytest.raises(ObservationStateError, match="no earlier peer interval to repeat"):
+        engine.same_as_last()
+    clock.advance(14)
+    engine.poll()
+    clock.advance(15)
+    engine.poll()  # interval 6 (target): the target's last interval, 4, was skipped
+    with pytest.raises(ObservationStateError, match="interval 4 was skipped: there are no codes to repeat"):
+        engine.same_as_last()
+    obs = engine.observation
+    assert [(i.status, i.codes) for i in obs.intervals] == [
+        ("coded", ("PET", "OFT-M", "OFT-V")), ("coded", ("PET", "OFT-M")), ("coded", ()), ("skipped", ()),
+        ("uncoded", ())]
+    events = [e for e in engine._sink.events if e.TYPE == "interval_coded"]
+    assert [(e.interval, e.codes, e.from_interval) for e in events] == [
+        (2, ("PET", "OFT-M", "OFT-V"), 1), (3, (), None)]
+
+
+def test_a_scheme_with_only_event_codes_has_nothing_to_leave_uncoded(clock):
+    calls = CodingScheme(id="calls", name="Calls", interval_seconds=60,
+                         codes=(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT),))
+    engine = start(calls, clock=clock, planned_duration_seconds=120)
+    run_for(engine, clock, 120)
+    assert [i.status for i in engine.observation.intervals] == ["coded", "coded"]
+
+
+def test_a_start_sample_without_grace_or_carry_over_cannot_be_recorded_with(clock):
+    from desktop.observation.errors import SetupError
+
+    no_grace = boss().replace(momentary_grace_seconds=0.0)
+    with pytest.raises(SetupError, match="no key press could ever reach a sample"):
+        start(no_grace, clock=clock)
+    start(no_grace.replace(carry_over=True), clock=clock)  # with carry-over the selection is sampled
+    with pytest.raises(SetupError, match="3 s grace period for keying the sample must be shorter than the 3 s"):
+        start(boss(), clock=clock, interval_seconds=3)
+    start(boss().replace(interval_seconds=3), clock=clock, interval_seconds=15)  # the set-up's interval counts
+
+
+def test_tab_in_the_last_planned_interval_leaves_nowhere_for_keys_to_go(clock):
+    engine = start(clock=clock, planned_duration_seconds=120)
+    run_for(engine, clock, 70)
+    engine.skip_interval()
+    assert engine.observation.coding_interval == 2  # not a third interval the plan does not have
+    with pytest.raises(ObservationStateError, match="it is the last one"):
+        engine.press("1")
+    run_for(engine, clock, 50)
+    assert [i.status for i in engine.observation.intervals] == ["uncoded", "skipped"]

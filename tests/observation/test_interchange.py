@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.observation import Code, FakeClock, MemorySink, RecordingMethod, boss
-from desktop.observation.errors import ExportError, InterchangeError
+from desktop.observation.errors import ExportError, InterchangeError, ObservationStateError
 from desktop.observation.interchange import (
     MAX_FILE_BYTES,
     from_document,
@@ -35,20 +35,35 @@ action = st.one_of(
     st.tuples(st.just("abc"), st.text(max_size=10)),
     st.tuples(st.just("phase"), st.text(min_size=1, max_size=12).filter(str.strip)),
     st.tuples(st.just("skip"), st.none()),
+    st.tuples(st.just("same"), st.none()),
+    st.tuples(st.just("none"), st.none()),
     st.tuples(st.just("pause"), st.floats(min_value=0, max_value=100, allow_nan=False)),
 )
 
 
-def _run(actions, planned=None):
+def _run(actions, planned=None, carry_over=False):
     clock, sink = FakeClock(), MemorySink()
-    engine = start(SCHEME, clock=clock, sink=sink, planned_duration_seconds=planned)
+    engine = start(SCHEME.replace(carry_over=carry_over), clock=clock, sink=sink, planned_duration_seconds=planned)
     for kind, arg in actions:
         if not engine.observation.is_recording:
             break
         if kind == "wait":
             run_for(engine, clock, arg, step=5)
         elif kind == "press":
-            engine.press(arg)
+            try:
+                engine.press(arg)
+            except ObservationStateError as exc:  # a momentary key after the grace; no interval left
+                assert "too late" in str(exc) or "last one" in str(exc)
+        elif kind == "same":
+            try:
+                engine.same_as_last()
+            except ObservationStateError as exc:  # nothing to repeat; no interval left
+                assert "repeat" in str(exc) or "last one" in str(exc)
+        elif kind == "none":
+            try:
+                engine.none_seen()
+            except ObservationStateError as exc:
+                assert "last one" in str(exc)
         elif kind == "note":
             engine.set_note(arg)
         elif kind == "abc":
@@ -67,9 +82,9 @@ def _run(actions, planned=None):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(action, max_size=40), st.sampled_from([None, 60, 200]))
-def test_json_export_then_import_is_lossless(actions, planned):
-    original = _run(actions, planned)
+@given(st.lists(action, max_size=40), st.sampled_from([None, 60, 200]), st.booleans())
+def test_json_export_then_import_is_lossless(actions, planned, carry_over):
+    original = _run(actions, planned, carry_over)
     imported = from_json(to_json(original))
     assert imported.record() == original.record()
     assert to_document(imported) == to_document(original)
@@ -136,7 +151,7 @@ def _duplicate_interval(doc):
 
 HOSTILE = {
     "wrong format": (_set(["format"], "something-else"), "not a Fieldnote observation file"),
-    "newer version": (_set(["format_version"], 2), "format_version 2 is not supported .written by a newer"),
+    "newer version": (_set(["format_version"], 3), "format_version 3 is not supported .written by a newer"),
     "version as text": (_set(["format_version"], "1"), "format_version must be a whole number"),
     "missing setup": (_delete(["setup"]), "the file is missing setup"),
     "missing interval field": (_delete(["intervals", 0, "status"]), r"intervals\[0\] is missing status"),
@@ -162,6 +177,15 @@ HOSTILE = {
     "two exclusive codes": (_set(["intervals", 0, "codes"], ["AET", "PET"]), "two codes from one exclusive group"),
     "bad setup": (_set(["setup", "interval_seconds"], 0), "setup: invalid observation set-up"),
     "shifted interval": (_set(["intervals", 1, "start_s"], 14.0), r"intervals\[1\].start_s must be 15"),
+    "unknown scheme field": (_set(["scheme", "colour"], "#FFFFFF"), "scheme has unknown field"),
+    "unknown code field": (_set(["scheme", "codes", 0, "shortcut"], "x"), r"scheme.codes\[0\] has unknown field"),
+    "missing carry_over": (_delete(["scheme", "carry_over"]), "scheme is missing carry_over"),
+    "grace as long as the set-up's interval": (_set(["setup", "interval_seconds"], 3),
+                                               "3 s grace period .* must be shorter than the 3 s interval"),
+    "codes in an uncoded interval": (_set(["intervals", 0, "status"], "uncoded"),
+                                     "uncoded interval cannot have codes"),
+    "exclusive group mixing methods": (_set(["scheme", "codes", 2, "group"], "engaged"),
+                                       "exclusive group 'engaged' mixes partial"),
 }
 
 
@@ -227,3 +251,37 @@ def test_the_documented_example_imports_and_matches_its_csv():
     assert obs.id == "obs-7d1e5b2a90c34f18" and len(obs.intervals) == 6
     assert to_json(obs).strip() == json_block.strip()
     assert to_csv(obs).strip() == csv_block.strip()
+
+
+def test_what_the_format_documents_is_accepted():
+    """Issue 14 item 8: end sampling with a grace period; the grace checked against the set-up's interval."""
+    doc = _doc()
+    doc["scheme"]["sample_at"] = "end"  # the grace period then has no effect
+    assert from_document(doc).scheme.momentary_grace_seconds == 3.0
+    doc = _doc()
+    doc["scheme"]["interval_seconds"] = 3  # the scheme's default is 3 s; the set-up uses 15 s
+    assert from_document(doc).setup.interval_seconds == 15
+    doc = _doc()
+    doc["setup"]["interval_seconds"] = 2  # 3 s of grace on 2 s intervals is refused
+    for iv in doc["intervals"]:
+        iv["start_s"], iv["end_s"] = (iv["index"] - 1) * 2.0, iv["index"] * 2.0
+    with pytest.raises(InterchangeError, match="grace period .* shorter than the 2 s interval"):
+        from_document(doc)
+
+
+def test_version_1_files_are_still_read_as_recorded_with_carry_over():
+    doc = _doc()
+    doc["format_version"] = 1
+    del doc["scheme"]["carry_over"]
+    for iv in doc["intervals"]:  # version 1 had no uncoded status
+        iv["status"] = "coded" if iv["status"] == "uncoded" else iv["status"]
+    obs = from_document(doc)
+    assert obs.scheme.carry_over is True and obs.intervals[0].codes == tuple(doc["intervals"][0]["codes"])
+    assert json.loads(to_json(obs))["format_version"] == 2
+    doc["intervals"][0].update(status="uncoded", codes=[])
+    with pytest.raises(InterchangeError, match="status must be one of coded, skipped, gap, incomplete$"):
+        from_document(doc)
+    doc = _doc()
+    doc["format_version"] = 1
+    with pytest.raises(InterchangeError, match="scheme has unknown field.*carry_over"):
+        from_document(doc)

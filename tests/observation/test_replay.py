@@ -50,7 +50,8 @@ def test_replay_rebuilds_identical_state_mid_observation(clock, sink):
     assert engine.observation.is_recording
     rebuilt = Observation.replay(sink.events)
     assert rebuilt == engine.observation
-    assert rebuilt.selection == engine.observation.selection == {"AET"}
+    assert rebuilt.shown_codes() == engine.observation.shown_codes()
+    assert rebuilt.selection == frozenset()  # AET was keyed in interval 1; every interval starts uncoded
     assert len(rebuilt.intervals) == 6
 
 
@@ -85,7 +86,9 @@ def test_replay_rejects_a_broken_log(clock, sink):
 def test_restart_after_a_crash_marks_the_missing_intervals_as_gaps(clock, sink):
     engine = start(clock=clock, sink=sink, planned_duration_seconds=1800)
     engine.set_code("ON", True)
-    run_for(engine, clock, 150)  # intervals 1-2 closed, in interval 3 at 150 s
+    run_for(engine, clock, 70)
+    engine.same_as_last()
+    run_for(engine, clock, 80)  # intervals 1-2 closed, in interval 3 at 150 s
     engine.set_note("about to crash")
     # The app dies at 150 s; it is started again 200 s later, on a new monotonic clock.
     clock2 = FakeClock(monotonic=42.0, wall=clock.wall() + 200)
@@ -114,7 +117,7 @@ def test_restart_past_the_planned_end_completes_with_gaps(clock, sink):
     late = FakeClock(monotonic=1.0, wall=clock.wall() + 3600)
     engine2 = ObservationEngine.resume(sink.events, sink=sink, clock=late)
     obs = engine2.observation
-    assert [i.status for i in obs.intervals] == ["coded", "gap", "gap", "gap", "gap"]
+    assert [i.status for i in obs.intervals] == ["uncoded", "gap", "gap", "gap", "gap"]
     assert obs.end_reason == "completed" and obs.observed_s == 300
     with pytest.raises(ObservationStateError, match="nothing to resume"):
         ObservationEngine.resume(sink.events, sink=MemorySink(), clock=late)

@@ -67,7 +67,7 @@ def _code(id, key, **kw):
         ((_code("A", "ab"),), (), {}, "key must be one printable, non-space character"),
         ((_code("A", "a"),), (), {"on_task_codes": ("Z",)}, "on-task code 'Z' is not in the scheme"),
         ((_code("A", "a"),), (), {"interval_seconds": 0}, "interval_seconds must be a whole number"),
-        ((_code("A", "a"),), (), {"momentary_grace_seconds": 2.0}, "grace period only applies when sampling at the interval start"),
+        ((_code("A", "a"),), (), {"carry_over": "yes"}, "carry_over must be true or false"),
         ((_code("A", "a", group="g"), _code("B", "b", group="g", method=RecordingMethod.MOMENTARY)),
          (CodeGroup("g", "G", exclusive=True),), {}, "exclusive group 'g' mixes"),
         ((), (), {}, "a scheme needs at least one code"),

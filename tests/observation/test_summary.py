@@ -45,7 +45,7 @@ def test_skipped_and_gap_intervals_are_left_out_of_denominators():
     t = s.overall.target
     assert (t.intervals, t.included, t.excluded) == (10, 7, {"skipped": 2, "gap": 1})
     assert t.on_task.numerator == 4 and t.on_task.percent == pytest.approx(400 / 7)
-    assert s.statuses == {"coded": 7, "skipped": 2, "gap": 1, "incomplete": 0}
+    assert s.statuses == {"coded": 7, "skipped": 2, "gap": 1, "incomplete": 0, "uncoded": 0}
     assert s.overall.peer is None
 
 
@@ -59,6 +59,7 @@ def test_event_rate_excludes_pauses_and_skipped_time(clock):
     scheme = minute_intervals().with_code(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT))
     engine = start(scheme, clock=clock, planned_duration_seconds=600)
     for minute in range(10):
+        engine.press("1")  # the observer codes every interval (an uncoded one would not count)
         if minute == 3:
             engine.pause()
             clock.advance(300)  # 5 minutes of fire drill: not observed time
@@ -101,13 +102,22 @@ def test_phase_and_time_bin_breakdowns(clock):
 def test_state_durations(clock):
     scheme = minute_intervals().with_code(Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE))
     engine = start(scheme, clock=clock, planned_duration_seconds=300)
-    run_for(engine, clock, 20)
-    engine.press("o")
-    run_for(engine, clock, 40)
-    engine.press("o")
-    run_for(engine, clock, 180)
-    engine.press("o")
-    run_for(engine, clock, 60)  # still out at the end: closed at 300 s
+    for k in range(5):
+        if k != 4:
+            engine.press("1")  # interval 5 is left uncoded: its time is not in the percentage
+        if k == 0:
+            run_for(engine, clock, 20)
+            engine.press("o")
+            run_for(engine, clock, 40)
+        elif k == 1:
+            engine.press("o")  # back in seat at 60 s: a 40 s bout
+            run_for(engine, clock, 60)
+        elif k == 3:
+            run_for(engine, clock, 30)
+            engine.press("o")  # out from 210 s to the end (300 s): 90 s, 60 of them in uncoded interval 5
+            run_for(engine, clock, 30)
+        else:
+            run_for(engine, clock, 60)
     out = summarise(engine.observation).states["OUT"]
-    assert (out.seconds, out.bouts) == (100, 2)
-    assert out.percent_of_observed.percent == pytest.approx(100 / 3)
+    assert (out.seconds, out.bouts, out.timed_seconds) == (130, 2, 70)
+    assert out.percent.percent == pytest.approx(70 / 240 * 100)  # of the 4 coded minutes

@@ -156,3 +156,166 @@ def test_agreement_with_a_second_observers_file(qtbot, make_window, store, case,
     assert on[5] == "71.4%" and on[6] == "50.0%"
     assert "obs-b" in repo.list()  # the second recording is kept in the store
     assert "κ" in dialog.kappa_text.text()
+
+
+def _lit(rec):
+    return {code for code, button in rec.code_buttons.items() if button.isChecked()}
+
+
+def test_a_key_after_tab_lands_in_the_interval_the_screen_shows(qtbot, make_window, store, case, fill_dialogs):
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    repo = StoreObservationRepository(store)
+    clock.advance(10)
+    rec.tick()
+    qtbot.keyClick(rec, "1")
+    assert _lit(rec) == {"ON"}
+    qtbot.keyClick(rec, Qt.Key.Key_Tab)  # interval 1 skipped: the screen moves to interval 2
+    assert rec.interval_label.text().startswith("Interval 2 of 10, which starts in 0:50")
+    assert _lit(rec) == set()  # the ON keyed in interval 1 is not shown: it will not be recorded
+    qtbot.keyClick(rec, "3")
+    assert _lit(rec) == {"OFF-V"}
+    clock.advance(50)
+    rec.tick()
+    assert rec.interval_label.text() == "Interval 2 of 10" and _lit(rec) == {"OFF-V"}
+    clock.advance(60)
+    rec.tick()
+    oid = rec.engine.observation.id
+    assert [(i.index, i.status, i.codes) for i in repo.get(oid).intervals] == [
+        (1, "skipped", ()), (2, "coded", ("OFF-V",))]
+
+
+def test_nothing_keyed_is_uncoded_and_enter_repeats_the_last_interval(qtbot, make_window, store, case,
+                                                                       fill_dialogs):
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    qtbot.keyClick(rec, "1")
+    qtbot.keyClick(rec, "q")
+    clock.advance(60)
+    rec.tick()
+    assert _lit(rec) == set()  # interval 2 starts uncoded: nothing carried over silently
+    qtbot.keyClick(rec, Qt.Key.Key_Return)  # same as last interval
+    assert _lit(rec) == {"ON", "TWC"}
+    clock.advance(60)
+    rec.tick()
+    clock.advance(60)  # interval 3: the observer looks away, keys nothing
+    rec.tick()
+    obs = rec.engine.observation
+    assert [(i.status, i.codes) for i in obs.intervals] == [
+        ("coded", ("ON", "TWC")), ("coded", ("ON", "TWC")), ("uncoded", ())]
+    assert rec.on_task.text() == "Target on task 100%"  # 2 of 2 coded intervals, not 2 of 3
+    assert "uncoded" in rec.strip.tooltip_at(2)
+    qtbot.keyClick(rec, Qt.Key.Key_Return)  # interval 3 was uncoded: nothing to repeat, nothing lit
+    assert _lit(rec) == set() and "no codes to repeat" in rec.status_line.text()
+
+
+def test_boss_shows_the_sample_instant_and_refuses_a_late_key(qtbot, make_window, store, case, fill_dialogs):
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock,
+                        scheme="preset.boss", interval_seconds=15, peer_every=5)
+    clock.advance(1)
+    rec.tick()
+    assert rec.sample_cue.text() == "SAMPLE NOW: key what you see — 2.0 s left"
+    qtbot.keyClick(rec, "a")
+    assert _lit(rec) == {"AET"}
+    clock.advance(3)
+    rec.tick()
+    assert rec.sample_cue.text().startswith("Sample taken")
+    qtbot.keyClick(rec, "s")  # too late for this interval's sample: refused, not lit
+    assert _lit(rec) == {"AET"} and "Too late for interval 1's sample" in rec.status_line.text()
+    assert not rec.carry_label.isVisibleTo(rec)
+    clock.advance(11)
+    rec.tick()  # the prompt: the banner flashes and a new sample window opens
+    assert rec.prompt_count == 1 and rec.sample_cue.text().startswith("SAMPLE NOW")
+    assert _lit(rec) == set()
+
+
+def test_a_carry_over_scheme_says_so_while_recording(qtbot, make_window, store, case, fill_dialogs):
+    from desktop.observation.library import SchemeLibrary
+    from desktop.observation.scheme import minute_intervals
+
+    scheme = SchemeLibrary(store).save(minute_intervals().copy(name="Carry-over minutes").replace(carry_over=True))
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock, scheme=scheme.id)
+    assert rec.carry_label.isVisibleTo(rec) and "Carry-over is on" in rec.carry_label.text()
+    qtbot.keyClick(rec, "1")
+    clock.advance(60)
+    rec.tick()
+    assert _lit(rec) == {"ON"}  # carried, and shown as what interval 2 will score
+
+
+def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_incidents(
+        qtbot, make_window, store, case, fill_dialogs):
+    from desktop.ui.observation_window import open_observation
+
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    rec.engine.mark_phase("Starter")
+    qtbot.keyClick(rec, "1")
+    rec.engine.set_note("settled quickly")
+    clock.advance(60)
+    rec.tick()
+    qtbot.keyClick(rec, "3")
+    rec.engine.record_abc("asked to write", "shouted to a friend", "reminded")
+    clock.advance(60)
+    rec.tick()
+    rec.end()
+    rec.finalise()
+    heading, strip = rec.heading.text(), rec.strip.intervals
+    rec.close()
+
+    shown = open_observation(window, rec.engine.observation.id)
+    qtbot.addWidget(shown)
+    assert shown.heading.text() == heading and shown.banner.text() == "Finalised"
+    assert shown.strip.intervals == strip and len(strip) == 2
+    assert shown.strip.index_at(1 + shown.strip._cell_width() * 1.5) == 1  # what a hover over cell 2 shows
+    assert "Off task: verbal" in shown.strip.tooltip_at(1) and "settled quickly" in shown.strip.tooltip_at(0)
+    assert "Off task: verbal" in shown.legend.text()
+    notes = [[shown.summary.notes_model.item(r, c).text() for c in range(4)]
+             for r in range(shown.summary.notes_model.rowCount())]
+    assert notes == [["0:00", "", "Phase", "Starter"], ["0:00", "1", "Note", "settled quickly"],
+                     ["1:00", "2", "ABC incident", "A: asked to write · B: shouted to a friend · C: reminded"]]
+    assert shown.summary.blocks_model.item(0, 0).text() == "Starter"
+    assert shown.summary.blocks_model.item(0, 1).text() == "2"
+
+
+def test_background_sync_is_held_while_observing_and_runs_when_the_lesson_ends(
+        qtbot, make_window, store, case, fill_dialogs):
+    from sync.client import local
+    from sync.client.auth import save_token
+    from tests.sync.conftest import free_port
+    from tests.ui.conftest import FakeThreadPool
+
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    window.sync.pool = FakeThreadPool()
+    url = f"http://127.0.0.1:{free_port()}"  # signed in; nothing listens, so a sync fails fast
+    local.set_state(store, "server_url", url)
+    save_token(url, "a-token", store)
+    finished = []
+    window.sync.finished.connect(lambda report, error: finished.append(error))
+    assert window.sync.sync_now(quiet=True) is False  # the timer's sync waits for the lesson
+    assert window.sync.held and window.sync.button.text() == "Sync waits for the observation to end"
+    assert finished == []
+    qtbot.keyClick(rec, "1")
+    clock.advance(60)
+    rec.tick()
+    with qtbot.waitSignal(window.sync.finished, timeout=60_000):
+        rec.end()  # the held sync runs now
+    assert not window.sync.held and len(finished) == 1
+
+
+def test_the_setup_refuses_a_grace_period_as_long_as_its_interval(qtbot, case):
+    from desktop.ui.observation_window import setup_dialog
+
+    case_data = {"referral": {"id": case["referral"]}, "pupil": {"first_name": "Ivy", "last_name": "Okafor"},
+                 "school": {"name": "Hollowmere"}}
+    dialog = setup_dialog(case_data)
+    qtbot.addWidget(dialog)
+    dialog.set_values({**SETUP, "scheme": "preset.boss", "interval_seconds": 3, "peer_every": 5})
+    dialog.try_save()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "3 s grace period for keying the sample must be shorter than the 3 s interval" in dialog.errors.text()
+    dialog.set_values({"interval_seconds": 15})
+    dialog.try_save()
+    assert dialog.result() == dialog.DialogCode.Accepted

@@ -46,3 +46,17 @@ def test_an_invalid_edit_is_refused_with_the_reason(qtbot, store):
     assert "key" in editor.message.text().lower()
     assert [s.name for s in library.all() if not library.is_preset(s.id)] == ["Minute intervals (copy)"]
     assert library.get(editor.current.id).codes[1].key != library.get(editor.current.id).codes[0].key
+
+
+def test_carry_over_is_a_scheme_flag_off_by_default_and_editable(qtbot, store):
+    library = SchemeLibrary(store)
+    editor = SchemeEditor(library)
+    qtbot.addWidget(editor)
+    assert not editor.carry_over.isChecked() and not editor.carry_over.isEnabled()  # preset: off, fixed
+    editor.copy_current()
+    assert editor.carry_over.isEnabled() and not editor.carry_over.isChecked()
+    editor.carry_over.setChecked(True)
+    assert editor.save()
+    assert library.get(editor.current.id).carry_over is True
+    editor.carry_over.setChecked(False)
+    assert editor.save() and library.get(editor.current.id).carry_over is False
