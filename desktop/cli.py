@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.selfcheck import run
 
         return run()
+    if argv[:1] == ["--startup-probe"]:  # bench/frozen.py: start, paint, say READY, quit
+        from desktop.ui.self_check import startup_probe
+
+        return startup_probe()
     if not argv:
         from desktop.app import run_app  # the only route into Qt from the CLI
 

@@ -16,6 +16,8 @@ never touched) it:
 
 Each step prints one line; the first failure ends the check with exit status 1 and a
 message naming what is missing. Qt is imported only in step 6, through ``desktop.ui``.
+A windowed build with no console (Windows) writes the lines to
+``%TEMP%\\fieldnote-self-check.txt``; the exit status is the same.
 """
 from __future__ import annotations
 
@@ -177,6 +179,10 @@ STEPS: list[tuple[str, Callable]] = [
 
 def run(out=None, *, window: bool = True) -> int:
     """Run every step; 0 when all pass, 1 at the first failure (its message names it)."""
+    if out is None and sys.stdout is None:  # a windowed build on Windows has no console
+        report = Path(tempfile.gettempdir()) / "fieldnote-self-check.txt"
+        with open(report, "w", encoding="utf-8") as handle:
+            return run(handle, window=window)
     out = out or sys.stdout
     where = "frozen build" if getattr(sys, "frozen", False) else "source"
     print(f"Fieldnote self-check ({where}, {sys.platform})", file=out, flush=True)

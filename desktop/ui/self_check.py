@@ -34,3 +34,27 @@ def start_and_quit(home: Path, passphrase: str) -> str:
     finally:
         os.environ.pop("FIELDNOTE_PASSPHRASE", None)
     return f"main window shown ('{title}', Qt platform {platform}) and closed"
+
+
+def startup_probe() -> int:
+    """``fieldnote --startup-probe`` (bench/frozen.py): start as a practitioner would, on
+    the store ``FIELDNOTE_HOME`` names, print ``READY <rows>`` once the main window is
+    painted with the caseload, and quit. The same code runs from source and frozen, so the
+    benchmark compares like with like."""
+    import sys
+
+    from desktop.app import start_app
+
+    started = start_app(["fieldnote"])
+    if isinstance(started, int):
+        return started or 1
+    app, window, store = started
+    try:
+        app.processEvents()
+        window.repaint()
+        print("READY", window.model.rowCount(), flush=True, file=sys.stdout)
+    finally:
+        window.stop_background_work()
+        window.close()
+        store.close()
+    return 0
