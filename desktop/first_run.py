@@ -23,6 +23,7 @@ Settings (and Sync ▸ Sign in…); the mode is fixed with the store's key.
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,12 @@ def passphrase_strength(passphrase: str, words: tuple[str, ...] = ()) -> Strengt
                                   "a few unrelated words are easy to remember.")
     from zxcvbn import zxcvbn  # imported here: its word lists take a moment to load
 
-    inputs = ["fieldnote", *(w for word in words for w in str(word).lower().split() if w)]
+    inputs = ["fieldnote"]
+    for text in words:  # "Siân Ó Briain" → "siân", "sian", "ó", "o", "briain", "sianobriain"…
+        plain = "".join(c for c in unicodedata.normalize("NFKD", str(text).lower())
+                        if not unicodedata.combining(c))
+        for variant in {str(text).lower(), plain}:
+            inputs += [*variant.split(), "".join(variant.split())]
     result = zxcvbn(passphrase[:100], user_inputs=inputs)
     score = int(result["score"])
     if score >= MIN_SCORE:

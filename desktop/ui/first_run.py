@@ -141,7 +141,7 @@ class ProtectionPage(_Page):
         self.keyring = QRadioButton("This computer's &keyring (recommended): your Windows or "
                                     "Mac sign-in unlocks Fieldnote")
         self.keyring.setObjectName("keyring")
-        self.passphrase_choice = QRadioButton("A &passphrase that you type when Fieldnote starts")
+        self.passphrase_choice = QRadioButton("A passphrase that you &type when Fieldnote starts")
         self.passphrase_choice.setObjectName("passphrase_mode")
         group = QButtonGroup(self)
         group.addButton(self.keyring)
@@ -272,7 +272,7 @@ class StartPage(_Page):
         except (StoreError, OSError) as exc:
             self.problem.setText(f"Fieldnote could not create its data: {exc}")
             return False
-        self.owner.result = FirstRunResult(store, key, self.owner.choices)
+        self.owner.outcome = FirstRunResult(store, key, self.owner.choices)
         return True
 
 
@@ -284,7 +284,7 @@ class FirstRunWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Start Fieldnote")
         self.choices = FirstRunChoices()
-        self.result: FirstRunResult | None = None
+        self.outcome: FirstRunResult | None = None
         self.pages = [YouPage(self), DataPage(self), ProtectionPage(self), ServerPage(self),
                       StartPage(self)]
         for page in self.pages:
@@ -297,7 +297,7 @@ def run_first_run(parent=None) -> FirstRunResult | None:
     wizard = FirstRunWizard(parent)
     if wizard.exec() != QDialog.DialogCode.Accepted:
         return None
-    return wizard.result
+    return wizard.outcome
 
 
 def offer_sign_in(window, server_url: str) -> bool:
