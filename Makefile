@@ -33,7 +33,8 @@ package: $(PACKAGE_STAMP)
 	$(BIN)/pyinstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/fieldnote.spec
 	if [ "$$(uname -s)" = Linux ]; then $(BIN)/python packaging/linux/make_tarball.py; fi
 
-# Build, then run the built executable's self-check and the frozen start-up benchmark.
+# Build, then run the built executable's self-check, the packaging tests (which now include
+# the frozen build's self-check) and the frozen-vs-source start-up benchmark. CI runs it.
 package-check: package
 	QT_QPA_PLATFORM=offscreen dist/Fieldnote/Fieldnote --self-check
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider tests/packaging
