@@ -17,8 +17,9 @@ config file (``needs_first_run``) and the app is not being driven by a script
 5. demo data (fictional pupils to try things on) or an empty start.
 
 ``apply`` then saves the settings, creates the key and the encrypted store, and fills
-the demo data if asked. Everything but the protection mode can be changed later in
-Settings (and Sync ▸ Sign in…); the mode is fixed with the store's key.
+the demo data if asked. Everything can be changed later: name, service and data folder in
+Settings, the protection in Settings ▸ Data protection (``desktop/protection.py``: keyring ↔
+passphrase, or a new passphrase, without rewriting the store), the server in Sync ▸ Sign in….
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import json
 
 import platformdirs
 import pytest
-from PySide6.QtWidgets import QDialog, QWizard
+from PySide6.QtWidgets import QDialog, QPushButton, QWizard
 
 from desktop import app as bootstrap
 from desktop import first_run
@@ -197,3 +197,37 @@ def test_cancelling_the_set_up_quits_and_creates_nothing(qtbot, isolated_home, m
     assert not (isolated_home / "fieldnote.db").exists()
     assert not (isolated_home / "keyinfo.json").exists()
     assert first_run.needs_first_run()  # shown again next time
+
+
+# -- changing it later in Settings -------------------------------------------------------------
+
+def test_settings_switch_the_store_from_keyring_to_passphrase(qtbot, isolated_home, memory_keyring,
+                                                              monkeypatch):
+    from desktop.config import Settings
+    from desktop.ui.main_window import SettingsDialog
+    from desktop.ui.protection import ProtectionDialog
+
+    store = open_store(isolated_home)  # keyring mode: the memory keyring holds the key
+    store.close()
+    keys = KeyManager(isolated_home)
+    key = keys.obtain()
+    dialog = SettingsDialog(Settings(practitioner_name="Sam"), keys=keys)
+    qtbot.addWidget(dialog)
+    assert dialog.protection.text() == "This computer's keyring"
+    problems = []
+
+    def fill(protection):
+        protection.passphrase_choice.setChecked(True)
+        protection.new.setText(STRONG)
+        protection.again.setText(STRONG)
+        protection.save()  # the box is not ticked yet
+        problems.append(protection.problem.text())
+        protection.understood.setChecked(True)
+        protection.save()
+        return protection.result()
+    monkeypatch.setattr(ProtectionDialog, "exec", fill)
+    dialog.findChild(QPushButton, "changeProtection").click()
+    assert "Tick the box" in problems[0]
+    assert dialog.protection.text() == "A passphrase typed at start"
+    assert keys.info().mode == "passphrase" and keys.obtain(STRONG) == key
+    assert not memory_keyring.secrets  # the key is no longer in the keyring
