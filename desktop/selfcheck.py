@@ -7,7 +7,8 @@ never touched) it:
 
 1. finds the OS keyring backend for this platform through keyring's entry points (the
    lookup a frozen app loses when the package metadata is not bundled) and imports it;
-2. finds the four bundled fonts, the built-in instrument packs and the app icon;
+2. finds the four bundled fonts, the built-in instrument packs, the app icon and the
+   passphrase strength check (zxcvbn);
 3. opens a new encrypted store (passphrase mode, so no keyring entry is made), writes a
    record, closes it, opens it again and reads the record back;
 4. scores an SDQ with a hand-checked result;
@@ -100,7 +101,14 @@ def check_files() -> str:
         pack = registry.packs.get(pack_id)
         if pack is None or pack.origin != "built-in":
             raise Missing(f"instrument pack '{pack_id}' (looked in {BUILTIN_DIR})")
-    return f"{len(FACES)} fonts, {len(REQUIRED_PACKS)} built-in packs and the icon found"
+    try:  # the first-run set-up's passphrase strength check
+        from desktop.first_run import passphrase_strength
+
+        passphrase_strength("kettle drum orange sky")
+    except ImportError as exc:
+        raise Missing(f"module '{exc.name}' (the passphrase strength check)") from None
+    return f"{len(FACES)} fonts, {len(REQUIRED_PACKS)} built-in packs, the icon and the " \
+        "passphrase strength check found"
 
 
 def check_store(home: Path) -> str:

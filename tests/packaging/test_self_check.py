@@ -64,6 +64,13 @@ def test_lost_keyring_entry_points_are_named(monkeypatch):
     assert "ok store" not in out.getvalue()  # stops at the first failure
 
 
+def test_a_missing_strength_checker_is_named(monkeypatch):
+    monkeypatch.setitem(sys.modules, "zxcvbn", None)
+    out = io.StringIO()
+    assert selfcheck.run(out, window=False) == 1
+    assert "FAILED files: missing module 'zxcvbn'" in out.getvalue()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SecretService is Linux's backend")
 def test_a_backend_whose_dependency_is_missing_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "secretstorage", None)  # import secretstorage fails
