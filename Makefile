@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean package package-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,5 +22,23 @@ test: $(STAMP)
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
 
+# The frozen desktop app for this machine's OS, in dist/Fieldnote/ (packaging/README.md);
+# on Linux also the tarball dist/fieldnote-<version>-linux-<arch>.tar.gz.
+PACKAGE_STAMP := $(VENV)/.package-stamp
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/fieldnote.spec
+	if [ "$$(uname -s)" = Linux ]; then $(BIN)/python packaging/linux/make_tarball.py; fi
+
+# Build, then run the built executable's self-check, the packaging tests (which now include
+# the frozen build's self-check) and the frozen-vs-source start-up benchmark. CI runs it.
+package-check: package
+	QT_QPA_PLATFORM=offscreen dist/Fieldnote/Fieldnote --self-check
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider tests/packaging
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/frozen.py 3
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

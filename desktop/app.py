@@ -13,7 +13,7 @@ from desktop.store import PassphraseRequired, Store, StoreError, WrongPassphrase
 from desktop.store.db import check_home, store_path
 from desktop.store.keys import KeyManager
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = paths.resource("assets")
 
 
 def obtain_key_interactively(keys: KeyManager) -> bytes | None:
@@ -59,17 +59,25 @@ def start_app(argv: list[str] | None = None):
     icon = ASSETS / "fieldnote.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    first = None
+    from desktop.first_run import needs_first_run
+    if needs_first_run():  # a new laptop: no store and no config yet
+        from desktop.ui.first_run import run_first_run
+
+        first = run_first_run()
+        if first is None:
+            return 0
     settings = load_settings()
     try:
         home = paths.data_dir()
         keys = KeyManager(home)
         check_home(home, keys)
         db_path = store_path(home)
-        key = obtain_key_interactively(keys)
+        key = first.key if first else obtain_key_interactively(keys)
         if key is None:
             return 0
         actor = settings.practitioner_name or None
-        store = Store.open(db_path, key, actor=actor)
+        store = first.store if first else Store.open(db_path, key, actor=actor)
     except (StoreError, OSError) as exc:
         QMessageBox.critical(None, "Fieldnote cannot open its data", str(exc))
         return 1
@@ -81,4 +89,8 @@ def start_app(argv: list[str] | None = None):
     window.check_store_in_background()
     from PySide6.QtCore import QTimer
     QTimer.singleShot(0, window.offer_resume)  # an observation a crash interrupted
+    if first and first.choices.server_url:
+        from desktop.ui.first_run import offer_sign_in
+
+        QTimer.singleShot(0, lambda: offer_sign_in(window, first.choices.server_url))
     return app, window, store

@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fieldnote",
         description="Fieldnote: offline-first casework for behaviour-support practitioners. "
-        "Run with no command to open the desktop app.",
+        "Run with no command to open the desktop app; 'fieldnote --self-check' checks that "
+        "this installation has everything it needs.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -85,6 +86,14 @@ def _discard_output(stream) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--self-check"]:  # the installation checks itself (desktop/selfcheck.py)
+        from desktop.selfcheck import run
+
+        return run()
+    if argv[:1] == ["--startup-probe"]:  # bench/frozen.py: start, paint, say READY, quit
+        from desktop.ui.self_check import startup_probe
+
+        return startup_probe()
     if not argv:
         from desktop.app import run_app  # the only route into Qt from the CLI
 

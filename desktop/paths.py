@@ -9,12 +9,33 @@ Linux, ``~/Library/Application Support/Fieldnote`` on macOS).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "Fieldnote"
 APP_AUTHOR = "Fieldnote"
+
+
+def is_frozen() -> bool:
+    """True in a PyInstaller build (``sys.frozen`` set, files unpacked under ``_MEIPASS``)."""
+    return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
+
+
+def resource_root() -> Path:
+    """Where the read-only files shipped with the app live: the source checkout's root,
+    or the frozen build's bundle folder (``sys._MEIPASS``, ``_internal`` in a onedir
+    build). The spec (``packaging/fieldnote.spec``) lays files out under it exactly as
+    they are in the checkout, so every caller resolves the same relative path either way."""
+    if is_frozen():
+        return Path(sys._MEIPASS)
+    return Path(__file__).resolve().parent.parent
+
+
+def resource(*parts: str) -> Path:
+    """A shipped file or folder, e.g. ``resource("assets", "fonts")``."""
+    return resource_root().joinpath(*parts)
 
 
 def data_dir() -> Path:

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from desktop.forms.loader import NotAPackError, PackError, load_pack_file
 from desktop.forms.pack import InstrumentPack
+from desktop.paths import resource
 
-BUILTIN_DIR = Path(__file__).resolve().parent / "packs"
+BUILTIN_DIR = resource("desktop", "forms", "packs")
 SERVER_SUBDIR = "server"  # packs installed by sync from the server, inside the installed folder
 
 

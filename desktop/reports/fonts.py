@@ -8,7 +8,6 @@ the PDF as subsets, so a report carries only the glyphs it uses.
 """
 from __future__ import annotations
 
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -30,8 +29,9 @@ ITALIC = f"{FAMILY}-Oblique"
 
 def font_dir() -> Path:
     """``assets/fonts`` beside the package (or inside a frozen build's bundle)."""
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    return base / "assets" / "fonts"
+    from desktop.paths import resource
+
+    return resource("assets", "fonts")
 
 
 def register_fonts() -> str:

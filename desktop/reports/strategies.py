@@ -20,8 +20,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.paths import resource
+
 BANK_FORMAT = "fieldnote-strategy-bank"
-BUILTIN_DIR = Path(__file__).resolve().parent / "strategy_banks"
+BUILTIN_DIR = resource("desktop", "reports", "strategy_banks")
 MAX_TEXT = 4000
 
 

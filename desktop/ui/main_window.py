@@ -530,7 +530,7 @@ class MainWindow(QMainWindow):
     # -- settings and lock ------------------------------------------------------------------------------
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self, self.unlock_pin,
-                                pin_needed=not self.keys.needs_passphrase())
+                                pin_needed=not self.keys.needs_passphrase(), keys=self.keys)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             moved = dialog.settings.data_dir != self.settings.data_dir
             self.settings = dialog.settings
@@ -619,7 +619,7 @@ class SettingsDialog(QDialog):
     """Every setting; ``pin`` (with ``pin_needed`` in keyring mode) adds the unlock PIN row."""
 
     def __init__(self, settings: Settings, parent=None, pin: UnlockPin | None = None,
-                 pin_needed: bool = False):
+                 pin_needed: bool = False, keys: KeyManager | None = None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -661,6 +661,19 @@ class SettingsDialog(QDialog):
         form.addRow(t["logo_path"], logo_row)
         form.addRow(t["protective_marking"], self.marking)
         form.addRow(t["initials_in_file_names"], self.initials)
+        self.keys = keys
+        if keys is not None:  # how the store is protected (set at first run)
+            from desktop.ui.protection import describe
+
+            protection_row = QHBoxLayout()
+            self.protection = QLabel(describe(keys))
+            self.protection.setObjectName("protection")
+            change = QPushButton("Change…")
+            change.setObjectName("changeProtection")
+            change.clicked.connect(self._change_protection)
+            protection_row.addWidget(self.protection, 1)
+            protection_row.addWidget(change)
+            form.addRow("Data protection", protection_row)
         self.pin = pin
         if pin is not None:
             pin_row = QHBoxLayout()
@@ -697,6 +710,15 @@ class SettingsDialog(QDialog):
             "proves nothing on a laptop left logged in: the PIN is what opens the idle lock."
             if self.pin_needed else "")
         self.pin_button.setVisible(is_set or self.pin_needed)
+
+    def _change_protection(self) -> None:
+        from desktop.ui.protection import ProtectionDialog, describe
+
+        ProtectionDialog(self.keys, self, (self.name.text(), self.service.text())).exec()
+        self.protection.setText(describe(self.keys))
+        if self.pin is not None:
+            self.pin_needed = not self.keys.needs_passphrase()
+            self._show_pin_state()
 
     def _set_pin(self) -> None:
         PinDialog(self.pin, self).exec()
