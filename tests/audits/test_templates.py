@@ -97,3 +97,24 @@ def test_importing_a_bad_template_changes_nothing(tmp_path, capsys, monkeypatch)
     assert "judgement scale has gaps" in capsys.readouterr().err
     assert (packs_dir() / "my-audit.json").read_bytes() == before
     assert AuditTemplate(load_pack_file(packs_dir() / "my-audit.json")).version == "1.0.0"
+
+
+def test_export_a_copy_edit_it_and_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(desktop.cli, "COMMAND_MODULES", ["desktop.forms.cli"])
+    out = tmp_path / "mine.json"
+    assert desktop.cli.main(["packs", "export", "behaviour-audit", "--copy-as", "our-audit", "-o", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["id"] == "our-audit" and data["title"].endswith("(copy)")
+    data["items"][0]["label"] = "Arrival supervised by senior staff"
+    out.write_text(json.dumps(data), encoding="utf-8")
+    assert desktop.cli.main(["packs", "install", str(out)]) == 0
+    templates = {t.id: t for t in audit_templates(load_registry())}
+    assert templates["our-audit"].criteria["arrival_supervised"].text == "Arrival supervised by senior staff"
+    assert templates["behaviour-audit"].criteria["arrival_supervised"].text == "Arrival supervised by visible staff"
+    capsys.readouterr()
+    assert desktop.cli.main(["packs", "export", "nope"]) == 2
+    assert "no pack 'nope'" in capsys.readouterr().err
+    # a pack with decimals survives the copy exactly
+    sdq = tmp_path / "sdq.json"
+    assert desktop.cli.main(["packs", "export", "outcome-measures", "--copy-as", "om2", "-o", str(sdq)]) == 0
+    assert load_pack_file(sdq).id == "om2"
