@@ -62,3 +62,34 @@ def test_two_laptops_rate_one_audit_offline(service, laptops):
     r = service.server.api.push(service.tokens["a"], [mutation(
         "audit_rating", rating["id"], fields={"value": "red"}, base=rating["version"])])
     assert r.json()["results"][0]["status"] != "applied"
+
+
+def test_a_review_handed_to_a_colleague_brings_the_previous_audit(service, laptops):
+    """A audits and finalises; the team lead starts the review in B's name; B's laptop then
+    receives the review and the finalised audit it starts from (and the school)."""
+    from desktop.audits.review import compare, movement, start_review
+
+    a, lead, b = laptops("a"), laptops("lead"), laptops("b")
+    service.engine(a, "a").sync()
+    rec_a = AuditRecords(a)
+    first = rec_a.start(school_id=service.ids["school"], template_id="behaviour-audit",
+                        conducted_on="2026-03-02", conducted_by=service.ids["cw_a"])
+    rec_a.rate(first, "arrival_calm", "red")
+    rec_a.note(first, "arrival_calm", "Crowding at the gate")
+    rec_a.add_action(first, "Stagger the start", owner="Head", due_on="2026-04-30",
+                     criteria=["arrival_calm"])
+    rec_a.finalise(first)
+    service.engine(a, "a").sync()
+    service.engine(lead, "lead").sync()
+    review = start_review(AuditRecords(lead), service.ids["school"], conducted_on="2026-06-15",
+                          conducted_by=service.ids["cw_b"])
+    assert service.engine(lead, "lead").sync().rejected == 0
+    service.engine(b, "b").sync()
+    rec_b = AuditRecords(b)
+    assert b.get("audit", first)["status"] == "final"
+    rec_b.rate(review, "arrival_calm", "amber")
+    before, after = compare(rec_b, review)
+    [calm] = [m for m in movement(before, after) if m.criterion_id == "arrival_calm"]
+    assert (calm.before, calm.after, calm.direction, calm.before_evidence) == (
+        "red", "amber", "up", "Crowding at the gate")
+    assert [x["carried_from"] for x in after.actions] == [before.actions[0]["id"]]
