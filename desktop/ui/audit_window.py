@@ -801,6 +801,113 @@ def install(window) -> None:
         if d.exec() == QDialog.DialogCode.Accepted and d.selected():
             open_audit(d.selected())
 
+    def summary() -> None:
+        window.audit_summary = SummaryDialog(records(), parent=window)
+        window.audit_summary.show()
+
     window.open_audit = open_audit
     window._action(schools, "New school &audit…", new_audit, "Ctrl+Shift+U", "newAudit")
     window._action(schools, "Open a&udit…", list_audits, None, "openAudit")
+    window._action(schools, "Audit &summary across schools…", summary, None, "auditSummary")
+
+
+class SummaryDialog(QDialog):
+    """The commissioner's question in the app: schools at each rating per criterion over a
+    date range (a colour grid), areas for development, good practice, movement."""
+
+    def __init__(self, records: AuditRecords, today: date | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("auditSummary")
+        self.setWindowTitle("Audit summary across schools")
+        self.resize(1200, 700)
+        self.records = records
+        today = today or date.today()
+        self.template = QComboBox()
+        self.template.setObjectName("summaryTemplate")
+        for t in records.templates():
+            self.template.addItem(t.title, t.id)
+        self.date_from = QLineEdit(to_uk(date(today.year - 1, today.month, 1)))
+        self.date_from.setObjectName("summaryFrom")
+        self.date_to = QLineEdit(to_uk(today))
+        self.date_to.setObjectName("summaryTo")
+        show = QPushButton("Show")
+        show.setObjectName("summaryShow")
+        show.clicked.connect(self.refresh)
+        show.setAutoDefault(False)
+        self.heading = QLabel()
+        self.heading.setObjectName("summaryHeading")
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #b91c1c;")
+        self.grid = QTableWidget(0, 0)
+        self.grid.setObjectName("summaryGrid")
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grid.verticalHeader().hide()
+        self.lists = QLabel()
+        self.lists.setObjectName("summaryLists")
+        self.lists.setWordWrap(True)
+        self.lists.setTextFormat(Qt.TextFormat.RichText)
+        top = QHBoxLayout()
+        for label, w in (("Template", self.template), ("From", self.date_from), ("To", self.date_to)):
+            top.addWidget(QLabel(label))
+            top.addWidget(w)
+        top.addWidget(show)
+        top.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.heading)
+        lay.addWidget(self.message)
+        lay.addWidget(self.grid, 1)
+        lay.addWidget(self.lists)
+        self.summary = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        from desktop.audits.summary import load_summary
+
+        try:
+            start, end = parse_uk(self.date_from.text()), parse_uk(self.date_to.text())
+        except ValueError as exc:
+            self.message.setText(str(exc))
+            return
+        if start > end:
+            self.message.setText("The start date is after the end date.")
+            return
+        self.message.clear()
+        template_id = self.template.currentData()
+        if template_id is None:
+            return
+        t = self.records.template(template_id)
+        s = self.summary = load_summary(self.records, template_id, start.isoformat(), end.isoformat())
+        levels = [str(o.value) for o in t.levels]
+        headers = ["Area", "Criterion"] + [t.level_label(v) for v in levels] + [
+            "Not seen", "N/A", "Rated", "Good practice", "Up", "Down", "Same"]
+        self.grid.setColumnCount(len(headers))
+        self.grid.setHorizontalHeaderLabels(headers)
+        self.grid.setRowCount(len(s.criteria))
+        sections = {sec.id: sec.label for sec in t.sections}
+        moves = {m.criterion_id: m for m in s.movement}
+        for r, c in enumerate(s.criteria):
+            m = moves[c.criterion_id]
+            cells = [sections.get(c.section_id, c.section_id), c.text] + [
+                str(c.schools_by_level[v]) for v in levels] + [
+                str(c.not_seen), str(c.not_applicable), str(c.rated), str(c.good_practice),
+                str(m.up), str(m.down), str(m.same)]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if 2 <= col < 2 + len(levels) and c.rated and c.schools_by_level[levels[col - 2]]:
+                    colour = QColor(level_colour(t, levels[col - 2]))
+                    share = c.schools_by_level[levels[col - 2]] / c.rated
+                    colour.setAlpha(int(60 + 195 * share))  # deeper = more schools
+                    item.setBackground(QBrush(colour))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.grid.setItem(r, col, item)
+        self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.heading.setText(f"<b>{s.schools}</b> school(s) audited {to_uk(s.date_from)} to "
+                             f"{to_uk(s.date_to)}; {s.reviews} follow-up review(s). Each school's "
+                             "latest finalised audit or review; not seen and N/A are left out of Rated.")
+        texts = {c.criterion_id: c.text for c in s.criteria}
+        dev = "; ".join(f"{texts[c]} ({n})" for c, n in s.development[:5]) or "none"
+        good = "; ".join(f"{texts[c]} ({n})" for c, n in s.good_practice[:5]) or "none"
+        self.lists.setText(f"<b>Most frequent areas for development</b> "
+                           f"({t.level_label(levels[0])}): {dev}<br>"
+                           f"<b>Most frequent good practice</b>: {good}")

@@ -167,3 +167,35 @@ def test_a_number_criterion_is_typed_in_and_checked(qtbot, records, audit, monke
     qtbot.keyClick(w.table, Qt.Key.Key_Return)
     assert records.snapshot(audit).value("fte_count") == "12"
     assert w.table.item(1, 2).text().startswith("12")
+
+
+def test_summary_dialog_shows_the_grid_and_lists(qtbot, records, caseload):
+    from desktop.ui.audit_window import SummaryDialog
+    from datetime import date
+
+    for i, (sup, greet) in enumerate((("red", "green"), ("red", "not_seen"), ("amber", "green"))):
+        school = caseload.add_school(name=f"School {i}")
+        a = records.start(school_id=school, template_id="behaviour-audit", conducted_on=f"2026-0{i + 3}-10")
+        records.rate(a, "arrival_supervised", sup)
+        records.rate(a, "arrival_greeting", greet)
+        if i == 0:
+            records.flag_good_practice(a, "arrival_greeting", True)
+        records.finalise(a)
+    d = SummaryDialog(records, today=date(2026, 11, 23))
+    qtbot.addWidget(d)
+    d.show()
+    d.template.setCurrentIndex(d.template.findData("behaviour-audit"))
+    d.date_from.setText("01/01/2026")
+    d.refresh()
+    headers = [d.grid.horizontalHeaderItem(c).text() for c in range(d.grid.columnCount())]
+    row = {d.grid.item(r, 1).text(): r for r in range(d.grid.rowCount())}["Arrival supervised by visible staff"]
+    cell = {h: d.grid.item(row, c).text() for c, h in enumerate(headers)}
+    assert (cell["Red"], cell["Amber"], cell["Green"], cell["Rated"]) == ("2", "1", "0", "3")
+    row = {d.grid.item(r, 1).text(): r for r in range(d.grid.rowCount())}["Pupils greeted positively by name"]
+    cell = {h: d.grid.item(row, c).text() for c, h in enumerate(headers)}
+    assert (cell["Green"], cell["Not seen"], cell["Rated"], cell["Good practice"]) == ("2", "1", "2", "1")
+    assert "3</b> school(s)" in d.heading.text()
+    assert "Arrival supervised by visible staff (2)" in d.lists.text()
+    d.date_from.setText("31/31/2026")
+    d.refresh()
+    assert "not a date" in d.message.text()
