@@ -133,3 +133,20 @@ def test_review_needs_a_finalised_audit(records, school):
     records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-03-02")
     with pytest.raises(ValidationError, match="no finalised audit"):
         start_review(records, school, conducted_on="2026-06-15")
+
+
+def test_demo_data_has_audits_reviews_and_a_summary(caseload, records):
+    from desktop.audits.summary import load_summary
+    from desktop.demo import fill_demo
+    from tests.conftest import TODAY
+
+    counts = fill_demo(caseload, pupils=20, referrals=20, seed=3)
+    audits = records.list()
+    assert counts["audit"] == len(audits) == 8  # five audits, three reviews
+    finals = records.current_finals()
+    assert len(finals) == 7  # one review left in draft
+    snap = records.snapshot(finals[0]["id"])
+    assert len(snap.actions) == 3 and snap.meeting and snap.final
+    s = load_summary(records, "behaviour-audit", "2026-01-01", TODAY.isoformat())
+    assert s.schools == 5 and s.reviews == 2
+    assert sum(m.compared for m in s.movement) > 0
