@@ -17,7 +17,8 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+    QHBoxLayout,
     QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit,
     QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
@@ -157,6 +158,13 @@ class AuditWindow(QDialog):
         self.good = QCheckBox("Good practice to share  (Ctrl+G)")
         self.good.setObjectName("goodPractice")
         self.good.clicked.connect(self.set_good)
+        self.attach_button = QPushButton("Attach photo or document…")
+        self.attach_button.setObjectName("attachEvidence")
+        self.attach_button.setAutoDefault(False)
+        self.attach_button.clicked.connect(lambda _=False: self.attach())
+        self.attached = QLabel()
+        self.attached.setObjectName("attachedFiles")
+        self.attached.setWordWrap(True)
         self.judgement = QComboBox()
         self.judgement.setObjectName("sectionJudgement")
         self.judgement.activated.connect(lambda _i: self.save_judgement())
@@ -180,6 +188,8 @@ class AuditWindow(QDialog):
         side = QVBoxLayout()
         side.addWidget(self.good)
         side.addWidget(self.note_time)
+        side.addWidget(self.attach_button)
+        side.addWidget(self.attached)
         side.addStretch(1)
         note_row.addLayout(side)
         rl.addLayout(note_row)
@@ -435,6 +445,9 @@ class AuditWindow(QDialog):
         self.note.blockSignals(False)
         self.note_time.setText(f"Noted {to_uk_datetime(row['evidence_at'])}" if row.get("evidence_at") else "")
         self.good.setChecked(bool(row.get("good_practice")))
+        files = [a["title"] or a["filename"] or "file" for a in self.snap.attachments
+                 if c and a["criterion_id"] == c.id]
+        self.attached.setText(("Attached: " + ", ".join(files)) if files else "")
         guidance = []
         if c and c.guidance:
             guidance = [f"<b>{self.template.level_label(k)}</b>: {v}" for k, v in c.guidance.items()]
@@ -550,6 +563,27 @@ class AuditWindow(QDialog):
             return
         self.records.flag_good_practice(self.audit_id, c.id, self.good.isChecked())
         self._reload(c.id)
+
+    def attach(self, path: str | None = None) -> None:
+        """A photo or document for the current criterion (encrypted in the store, synced)."""
+        from desktop.store import StoreError
+
+        c = self.current_criterion()
+        if c is None or self._refuse_if_final():
+            return
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, f"Attach to: {c.text}", "",
+                                                  "Photos and documents (*.jpg *.jpeg *.png *.heic *.pdf *.docx);;All files (*)")
+        if not path:
+            return
+        try:
+            self.records.attach(self.audit_id, c.id, path)
+        except (StoreError, OSError) as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.clear()
+        self._reload(c.id)
+        self._criterion_changed()
 
     def save_judgement(self) -> None:
         if self.read_only:

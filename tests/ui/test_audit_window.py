@@ -199,3 +199,20 @@ def test_summary_dialog_shows_the_grid_and_lists(qtbot, records, caseload):
     d.date_from.setText("31/31/2026")
     d.refresh()
     assert "not a date" in d.message.text()
+
+
+def test_a_photo_is_attached_to_the_current_criterion(qtbot, records, audit, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    photo = tmp_path / "gate.jpg"
+    photo.write_bytes(b"\xff\xd8 fake jpeg")
+    w = open_window(qtbot, records, audit)
+    w.table.setCurrentCell(1, 2)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(photo), ""))
+    qtbot.mouseClick(w.attach_button, Qt.MouseButton.LeftButton)
+    [att] = records.snapshot(audit).attachments
+    assert att["criterion_id"] == "arrival_greeting" and "gate.jpg" in w.attached.text()
+    w.table.setCurrentCell(0, 2)
+    assert w.attached.text() == ""
+    w.attach(str(tmp_path / "missing.jpg"))
+    assert "no file" in w.message.text()
