@@ -2,6 +2,8 @@
 
 * key press to committed rating: ``AuditRecords.rate`` (template check, the rating row,
   its outbox and activity-log entries, committed with synchronous=FULL), p99 ≤ 10 ms;
+  beside it, a plain unencrypted INSERT + COMMIT per press on the same disk (the fsync
+  floor: on a busy shared disk both move together);
 * opening an audit of 200 criteria, every one rated with an evidence note: reading the
   snapshot (and, with Qt available, building the audit window until it is usable),
   ≤ 200 ms;
@@ -73,6 +75,22 @@ def main() -> None:
             records.rate(aid, cid, value)
             press_ms.append((time.perf_counter() - started) * 1000)
 
+        # baseline on the same disk: one plain INSERT + COMMIT per press, unencrypted, WAL/FULL
+        import sqlite3
+
+        plain = sqlite3.connect(Path(tmp) / "plain.db", isolation_level=None)
+        plain.execute("PRAGMA journal_mode = WAL")
+        plain.execute("PRAGMA synchronous = FULL")
+        plain.execute("CREATE TABLE r (id TEXT PRIMARY KEY, value TEXT)")
+        base_ms = []
+        for i in range(PRESSES):
+            started = time.perf_counter()
+            plain.execute("BEGIN")
+            plain.execute("INSERT INTO r VALUES (?, ?)", (f"id-{i}", "green"))
+            plain.execute("COMMIT")
+            base_ms.append((time.perf_counter() - started) * 1000)
+        plain.close()
+
         # 2. opening an audit of 200 criteria with evidence
         big = records.start(school_id=school, template_id="bench-200", conducted_on="2026-10-05")
         with store.transaction():
@@ -130,6 +148,8 @@ def main() -> None:
         "press_to_committed_rating_p50_ms": round(statistics.median(press_ms), 3),
         "press_to_committed_rating_p99_ms": round(percentile(press_ms, 99), 3),
         "target_press_p99_ms": 10,
+        "baseline_plain_insert_p50_ms": round(statistics.median(base_ms), 3),
+        "baseline_plain_insert_p99_ms": round(percentile(base_ms, 99), 3),
         "open_200_criteria_snapshot_median_ms": round(statistics.median(open_ms), 1),
         "open_200_criteria_window_median_ms": None if ui_ms is None else round(ui_ms, 1),
         "target_open_ms": 200,
