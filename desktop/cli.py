@@ -16,6 +16,7 @@ import sys
 COMMAND_MODULES = [
     "desktop.commands",
     "desktop.forms.cli",
+    "desktop.audits.cli",
     "desktop.observation.cli",
     "desktop.reports.cli",
     "sync.client.cli",

@@ -1,4 +1,7 @@
-"""Core headless commands: demo data and the audit trail."""
+"""Core headless commands: demo data and the activity log (``fieldnote activity``).
+
+The activity log was called the audit trail; "audit" now means a school audit
+(``fieldnote audit``, ``desktop.audits``). Its table is still ``audit_log``."""
 from __future__ import annotations
 
 import csv
@@ -9,16 +12,16 @@ def register(subparsers) -> None:
     from desktop import demo
 
     demo.register(subparsers)
-    audit = subparsers.add_parser(
-        "audit", help="export the audit trail as CSV",
-        description="Write the append-only audit trail (who created, changed, viewed or "
+    activity = subparsers.add_parser(
+        "activity", help="export the activity log as CSV",
+        description="Write the append-only activity log (who created, changed, viewed or "
                     "exported what, and when) as CSV. The export itself is recorded.")
-    audit.add_argument("--record", help="only entries for this record id")
-    audit.add_argument("--output", "-o", help="write to this file instead of standard output")
-    audit.set_defaults(func=_audit)
+    activity.add_argument("--record", help="only entries for this record id")
+    activity.add_argument("--output", "-o", help="write to this file instead of standard output")
+    activity.set_defaults(func=_activity)
 
 
-def _audit(args) -> int:
+def _activity(args) -> int:
     from desktop.store import StoreError, opened
 
     try:

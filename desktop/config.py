@@ -28,7 +28,7 @@ class Settings:
 
     TITLES = {
         "service_name": "Service name (shown on reports)",
-        "practitioner_name": "Your name (recorded in the audit trail)",
+        "practitioner_name": "Your name (recorded in the activity log)",
         "idle_lock_minutes": "Lock after this many idle minutes",
         "data_dir": "Data folder",
         "logo_path": "Logo on reports (PNG or JPEG)",

@@ -154,6 +154,9 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
                                    permanent_exclusions_after=0)
             if progress and i % 500 == 0:
                 progress(pupils + i, pupils + referrals)
+        from desktop.audits.demo import fill_demo_audits  # school audits and reviews
+
+        counts["audit"] = fill_demo_audits(store, [s for s, _ in schools], workers, today, seed)
     return counts
 
 

@@ -33,9 +33,15 @@ MAX_PULL_LIMIT = 5000
 # one laptop; the server says it for all of them). A record is final when a field has a
 # value, or when its parent is; append-only records never change after creation.
 FINAL_WHEN = {"form_completion": ("status", "final"), "observation": ("status", "final"),
-              "report": ("status", "final")}
+              "report": ("status", "final"), "audit": ("status", "final")}
 FINAL_PARENT = {"form_answer": ("completion_id", "form_completion"),
-                "observation_event": ("observation_id", "observation")}
+                "observation_event": ("observation_id", "observation"),
+                "audit_rating": ("audit_id", "audit"), "audit_judgement": ("audit_id", "audit"),
+                "audit_action": ("audit_id", "audit"), "audit_meeting": ("audit_id", "audit")}
+# School audits and the records hanging off them: in scope through the audit's
+# conducting caseworker (see sync/server/scope.py), not through a referral.
+AUDIT_ENTITIES = frozenset({"audit", "audit_rating", "audit_judgement", "audit_action",
+                            "audit_meeting"})
 APPEND_ONLY = frozenset({"observation_event"})
 # Not about any pupil: every signed-in user receives them.
 SHARED = frozenset({"coding_scheme"})

@@ -55,6 +55,7 @@ OBSERVATION_STATUSES = ("recording", "ended", "final")
 COMPLETED_BY = ("teacher", "parent", "pupil", "practitioner")
 TIME_POINTS = ("T1", "T2", "T3", "other")
 REPORT_KINDS = ("visit", "psp", "progress")
+AUDIT_ACTION_STATUSES = ("open", "in_progress", "done", "not_done")
 
 
 @dataclass(frozen=True)
@@ -156,12 +157,35 @@ DECLARED: dict[str, dict[str, Rule]] = {
     "attachment": {
         "sha256": Rule("sha256", max_length=64), "size": integer(0, MAX_ATTACHMENT_BYTES),
         "media_type": text(255), "filename": text(255), "title": text(SHORT_TEXT),
+        "criterion_id": text(NAME),
     },
     "report": {
         "kind": choice(REPORT_KINDS), "report_date": DATE,
         "sections": json_text(JSON_REPORT, dict), "evidence": json_text(JSON_REPORT, dict),
         "status": choice(COMPLETION_STATUSES), "finalised_at": DATETIME,
         "issued_sha256": Rule("sha256", max_length=64),
+    },
+    "audit": {
+        "template_id": text(NAME), "template_version": text(TEAM), "conducted_on": DATE,
+        "status": choice(COMPLETION_STATUSES), "finalised_at": DATETIME,
+        "good_practice": text(LONG_TEXT), "notes": text(LONG_TEXT),
+    },
+    "audit_rating": {
+        # A rating's value is a scale level, yes/no, a number or a short text (by criterion).
+        "criterion_id": text(NAME), "value": text(SHORT_TEXT), "rated_at": DATETIME,
+        "evidence": text(LONG_TEXT), "evidence_at": DATETIME, "good_practice": BOOLEAN,
+    },
+    "audit_judgement": {
+        "section_id": text(NAME), "value": text(NAME), "strengths": text(LONG_TEXT),
+        "development": text(LONG_TEXT),
+    },
+    "audit_action": {
+        "action": text(LONG_TEXT), "owner": text(NAME), "due_on": DATE,
+        "status": choice(AUDIT_ACTION_STATUSES), "criteria": json_text(LONG_TEXT, list),
+        "progress": text(LONG_TEXT),
+    },
+    "audit_meeting": {
+        "held_on": DATE, "attendees": text(SHORT_TEXT), "agreed": text(LONG_TEXT),
     },
 }
 
@@ -171,7 +195,9 @@ ENTITY_LABELS = {
     "visit": "Visit", "support_plan": "Support plan", "helpline_call": "Helpline call",
     "form_completion": "Form", "form_answer": "Form answer", "observation": "Observation",
     "observation_event": "Observation event", "coding_scheme": "Coding scheme",
-    "attachment": "Attachment", "report": "Report",
+    "attachment": "Attachment", "report": "Report", "audit": "School audit",
+    "audit_rating": "Audit rating", "audit_judgement": "Audit judgement",
+    "audit_action": "Action point", "audit_meeting": "Feedback meeting",
 }
 _SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")

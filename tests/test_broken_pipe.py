@@ -56,12 +56,12 @@ def test_other_commands_into_a_closed_pipe_end_quietly(args):
 
 
 def test_a_command_that_catches_os_errors_still_ends_quietly(isolated_home):
-    """``audit`` turns an OSError into a message; a closed pipe is not one."""
+    """``activity`` turns an OSError into a message; a closed pipe is not one."""
     store = open_store(isolated_home, PASSPHRASE)
     for i in range(3000):
         store.create("school", {"name": f"School {i}"})
     store.close()
-    proc = fieldnote("audit", env={"FIELDNOTE_HOME": str(isolated_home),
+    proc = fieldnote("activity", env={"FIELDNOTE_HOME": str(isolated_home),
                                    "FIELDNOTE_PASSPHRASE": PASSPHRASE})
     proc.stdout.readline()
     proc.stdout.close()

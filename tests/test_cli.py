@@ -44,7 +44,7 @@ def test_demo_command_without_passphrase_says_so(capsys):
     assert "passphrase" in capsys.readouterr().err
 
 
-def test_audit_export_lists_entries_and_records_itself(monkeypatch, capsys, isolated_home, tmp_path):
+def test_activity_export_lists_entries_and_records_itself(monkeypatch, capsys, isolated_home, tmp_path):
     monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
     from desktop.caseload import Caseload
     from desktop.store import open_store
@@ -53,7 +53,7 @@ def test_audit_export_lists_entries_and_records_itself(monkeypatch, capsys, isol
     school = Caseload(store).add_school(name="Foxcote Primary School")
     store.close()
     target = tmp_path / "audit.csv"
-    assert main(["audit", "--record", school, "-o", str(target)]) == 0
+    assert main(["activity", "--record", school, "-o", str(target)]) == 0
     import csv
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert [(r["action"], r["entity"], r["record_id"]) for r in rows] == [("create", "school", school)]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from desktop.forms import sdq
 from desktop.forms.batch import CsvFileError, score_csv
-from desktop.forms.loader import PackError, load_pack_file
+from desktop.forms.loader import PackError, load_pack_file, load_pack_text
 from desktop.forms.registry import apply_wording, install_pack, load_registry
 from desktop.forms.scoring import plan_for
 
@@ -90,6 +90,14 @@ def register(subparsers) -> None:
                                description="Check a pack file and report every problem found, with its location.")
     val.add_argument("file", metavar="FILE", help="pack file (JSON)")
     val.set_defaults(func=_packs_validate)
+    exp = packs_sub.add_parser("export", help="write a pack (or audit template) as JSON",
+                               description="Write the pack in use with this id as JSON, to edit and "
+                                           "install again (--copy-as gives the copy its own id, so "
+                                           "it sits beside the original).")
+    exp.add_argument("pack_id", metavar="ID")
+    exp.add_argument("--copy-as", metavar="NEW_ID", help="give the exported copy this id (and 'copy' in its title)")
+    exp.add_argument("--output", "-o", help="write to this file instead of standard output")
+    exp.set_defaults(func=_packs_export)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
@@ -230,3 +238,55 @@ def _packs_install(args) -> int:
         return EXIT_INVALID
     print(f"installed: {pack.id} {pack.version} — {pack.title} -> {dest}")
     return EXIT_OK
+
+
+def _packs_export(args) -> int:
+    import json
+    from decimal import Decimal
+
+    reg = load_registry()
+    entries = [e for e in reg.entries if e.id == args.pack_id and not e.note.startswith("not used")]
+    if not entries or args.pack_id not in reg.packs:
+        _err(f"fieldnote packs export: no pack '{args.pack_id}' (see 'fieldnote packs list')")
+        return EXIT_USAGE
+    data = Path(entries[-1].path).read_bytes()
+    if args.copy_as:
+        obj = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+        obj["id"] = args.copy_as
+        obj["title"] = f"{obj['title']} (copy)"
+        text = _dump_exact(obj)
+        data = (text + "\n").encode("utf-8")
+        try:
+            load_pack_text(text, args.copy_as)
+        except PackError as exc:
+            _err(str(exc))
+            return EXIT_INVALID
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return EXIT_OK
+
+
+def _dump_exact(obj) -> str:
+    """JSON with Decimals written as the numbers they are (json cannot do it by itself)."""
+    import json
+    from decimal import Decimal
+
+    marks: dict[str, str] = {}
+
+    def mark(o):
+        if isinstance(o, Decimal):
+            key = f"__decimal_{len(marks)}__"
+            marks[key] = str(o)
+            return key
+        if isinstance(o, dict):
+            return {k: mark(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [mark(v) for v in o]
+        return o
+
+    text = json.dumps(mark(obj), indent=1, ensure_ascii=False)
+    for key, number in marks.items():
+        text = text.replace(f'"{key}"', number)
+    return text

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from desktop.forms.pack import (
+    AuditSection,
+    AuditSpec,
+    JudgementLevel,
+    JudgementScale,
     DERIVED_RULES,
     PACK_FORMAT,
     PACK_FORMAT_VERSION,
@@ -211,7 +215,7 @@ def _fmt(n: Number | None) -> str:
 _TOP_FIELDS = {
     "format", "format_version", "id", "version", "title", "kind", "licence", "source",
     "synthetic", "informants", "age_bands", "sections", "response_sets", "items", "scales",
-    "derived", "band_schemes", "normative_ranges", "structure", "extends",
+    "derived", "band_schemes", "normative_ranges", "structure", "extends", "audit",
 }
 _SCORING_FIELDS = ("response_sets", "scales", "derived", "band_schemes", "normative_ranges", "sections")
 
@@ -306,8 +310,16 @@ def _parse_instrument(r: _Reader, top: dict, common: dict) -> InstrumentPack:
     )
     normative = _parse_normative(r, r.get(top, "normative_ranges", "", "list", []) or [], ranges, informants, age_bands)
 
+    audit = None
+    if "audit" in top:
+        if common["kind"] != "audit":
+            r.problem("", "field 'audit' belongs only in a pack of kind \"audit\"")
+        else:
+            audit = _parse_audit(r, top["audit"], items, response_sets, sections)
+
     structure = r.get(top, "structure", "", "id", None)
     pack = InstrumentPack(
+        audit=audit,
         **common, informants=informants, age_bands=age_bands, response_sets=response_sets,
         items=tuple(items), scales=tuple(scales), derived=tuple(derived),
         band_schemes=tuple(band_schemes), normative_ranges=tuple(normative),
@@ -321,6 +333,132 @@ def _parse_instrument(r: _Reader, top: dict, common: dict) -> InstrumentPack:
             # Only meaningful once references resolve; otherwise it repeats them.
             r.problems.extend(check(pack))
     return pack
+
+
+#: Rating values every rated audit criterion accepts besides its scale's levels; never
+#: counted in a denominator.
+AUDIT_UNRATED = ("not_seen", "not_applicable")
+
+
+def _parse_audit(r: _Reader, raw: Any, items: list[Item], sets: dict[str, ResponseSet],
+                 sections: list[Section]) -> AuditSpec | None:
+    """The ``audit`` field: rating scale, section judgement scales, guidance."""
+    obj = r.obj(raw, "audit", {"rating_scale", "judgement_scales", "sections", "criteria"})
+    if obj is None:
+        return None
+    rating = r.get(obj, "rating_scale", "audit", "id")
+    rset = sets.get(rating) if rating else None
+    if rating is not None and rset is None:
+        r.problem("audit", f"unknown rating scale '{rating}' (it must be a response set)")
+    elif rset is not None:
+        scored = [o for o in rset.options if o.score is not None]
+        if rset.kind != "options" or len(scored) < 2:
+            r.problem("audit", f"rating scale '{rating}' must be an options response set with "
+                               "at least two scored levels")
+        elif sorted(o.score for o in scored) != list(range(min(o.score for o in scored),
+                                                          min(o.score for o in scored) + len(scored))):
+            r.problem("audit", f"rating scale '{rating}' has gaps or repeats in its level scores "
+                               f"({', '.join(str(o.score) for o in scored)}); number the levels one apart")
+        for o in rset.options:
+            if o.score is None and o.value not in AUDIT_UNRATED:
+                r.problem("audit", f"rating scale '{rating}': unscored option {_describe(o.value)} must be "
+                                   f"one of {', '.join(AUDIT_UNRATED)}")
+
+    scales: list[JudgementScale] = []
+    for i, raw_scale in enumerate(r.get(obj, "judgement_scales", "audit", "list", []) or []):
+        where = _where("audit judgement_scales", i, raw_scale)
+        so = r.obj(raw_scale, where, {"id", "label", "levels"})
+        if so is None:
+            continue
+        sid, label = r.get(so, "id", where, "id"), r.get(so, "label", where, "str")
+        levels: list[JudgementLevel] = []
+        for j, raw_level in enumerate(r.get(so, "levels", where, "list") or []):
+            lwhere = f"{where} levels[{j}]"
+            lo = r.obj(raw_level, lwhere, {"value", "label", "rank"})
+            if lo is None:
+                continue
+            value, llabel = r.get(lo, "value", lwhere, "id"), r.get(lo, "label", lwhere, "str")
+            rank = r.get(lo, "rank", lwhere, "int")
+            if value is not None and any(lv.value == value for lv in levels):
+                r.problem(lwhere, f"duplicate level '{value}'")
+            elif None not in (value, llabel, rank):
+                levels.append(JudgementLevel(value, llabel, rank))
+        if sid is not None and any(s.id == sid for s in scales):
+            r.problem(where, f"duplicate judgement scale id '{sid}'")
+            continue
+        ranks = sorted(lv.rank for lv in levels)
+        if len(levels) < 2:
+            r.problem(where, "a judgement scale needs at least two levels")
+            continue
+        if ranks != list(range(1, len(levels) + 1)):
+            missing = sorted(set(range(1, max(ranks) + 1)) - set(ranks))
+            repeated = sorted({x for x in ranks if ranks.count(x) > 1})
+            detail = (f"rank {', '.join(map(str, missing))} missing" if missing else "") + \
+                     ("; " if missing and repeated else "") + \
+                     (f"rank {', '.join(map(str, repeated))} repeated" if repeated else "")
+            r.problem(where, f"judgement scale has gaps: ranks must run 1 to {len(levels)} "
+                             f"({detail or 'ranks start above 1'})")
+            continue
+        if sid is not None and label is not None:
+            scales.append(JudgementScale(sid, label, tuple(sorted(levels, key=lambda lv: lv.rank))))
+
+    section_ids = {s.id for s in sections}
+    audit_sections: list[AuditSection] = []
+    for i, raw_sec in enumerate(r.get(obj, "sections", "audit", "list", []) or []):
+        where = f"audit sections[{i}]"
+        so = r.obj(raw_sec, where, {"section", "judgement_scale", "guidance"})
+        if so is None:
+            continue
+        sec = r.get(so, "section", where, "id")
+        jscale = r.get(so, "judgement_scale", where, "id", None)
+        guidance = r.get(so, "guidance", where, "list", [])
+        if sec is not None and sec not in section_ids:
+            r.problem(where, f"unknown section '{sec}'")
+            continue
+        if sec is not None and any(a.section == sec for a in audit_sections):
+            r.problem(where, f"section '{sec}' is described twice")
+            continue
+        if jscale is not None and not any(s.id == jscale for s in scales):
+            r.problem(where, f"unknown judgement scale '{jscale}'")
+            continue
+        if guidance is not None and not all(isinstance(g, str) and g.strip() for g in guidance):
+            r.problem(where, "field 'guidance' must list non-empty texts")
+            continue
+        if sec is not None:
+            audit_sections.append(AuditSection(sec, jscale, tuple(guidance or ())))
+
+    by_id = {it.id: it for it in items}
+    guidance_by_item: dict[str, dict[str, str]] = {}
+    for i, raw_c in enumerate(r.get(obj, "criteria", "audit", "list", []) or []):
+        where = f"audit criteria[{i}]"
+        co = r.obj(raw_c, where, {"item", "guidance"})
+        if co is None:
+            continue
+        item_id = r.get(co, "item", where, "id")
+        desc = co.get("guidance")
+        if item_id is None:
+            continue
+        if item_id not in by_id:
+            if item_id not in r.refused_items:
+                r.problem(where, f"unknown criterion '{item_id}'")
+            continue
+        if item_id in guidance_by_item:
+            r.problem(where, f"criterion '{item_id}' is described twice")
+            continue
+        if not isinstance(desc, dict) or not all(isinstance(v, str) for v in desc.values()):
+            r.problem(where, "field 'guidance' must map rating values to descriptor texts")
+            continue
+        iset = sets.get(by_id[item_id].response_set)
+        allowed = {str(o.value) for o in iset.options} if iset and iset.kind == "options" else set()
+        bad = [k for k in desc if k not in allowed]
+        for k in bad:
+            r.problem(where, f"criterion '{item_id}': rating '{k}' is outside its scale "
+                             f"({', '.join(sorted(allowed)) or 'the criterion is not rated'})")
+        if not bad:
+            guidance_by_item[item_id] = dict(desc)
+    if rating is None or rset is None:
+        return None
+    return AuditSpec(rating, tuple(scales), tuple(audit_sections), guidance_by_item)
 
 
 def _parse_sections(r: _Reader, raw_list: Any) -> list[Section]:

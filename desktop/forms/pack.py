@@ -206,6 +206,55 @@ class Section:
     label: str
 
 
+@dataclass(frozen=True)
+class JudgementLevel:
+    """One level of a section judgement scale, e.g. Stabilise (rank 1)."""
+
+    value: str
+    label: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class JudgementScale:
+    """An ordered scale for a section's overall judgement (ranks run 1..n, no gaps)."""
+
+    id: str
+    label: str
+    levels: tuple[JudgementLevel, ...]
+
+    def level(self, value: str) -> JudgementLevel | None:
+        for lv in self.levels:
+            if lv.value == value:
+                return lv
+        return None
+
+
+@dataclass(frozen=True)
+class AuditSection:
+    """An audit area's judgement scale and its "evidence of effective practice" guidance."""
+
+    section: str
+    judgement_scale: str | None = None
+    guidance: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    """The audit part of a ``kind: "audit"`` pack (its ``audit`` field).
+
+    ``rating_scale``: the response set rated criteria use (its scored options are
+    the levels, lowest score first; "not seen" and "not applicable" are always
+    allowed and never counted). ``guidance``: per criterion, a descriptor per
+    rating value.
+    """
+
+    rating_scale: str
+    judgement_scales: tuple[JudgementScale, ...] = ()
+    sections: tuple[AuditSection, ...] = ()
+    guidance: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
 @dataclass
 class InstrumentPack:
     """A validated instrument pack (or audit template, or wording overlay).
@@ -234,6 +283,8 @@ class InstrumentPack:
     structure: str | None = None
     extends: str | None = None
     notes: str = ""
+    #: The audit part of an audit template (None for instruments).
+    audit: AuditSpec | None = None
     score_ranges: dict[str, tuple[Number, Number | None]] = field(default_factory=dict)
     #: Decimal places each scale and derived score is rounded to (half up).
     score_decimals: dict[str, int] = field(default_factory=dict)

@@ -308,6 +308,75 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         """CREATE TRIGGER report_final BEFORE UPDATE ON report WHEN OLD.status = 'final'
            BEGIN SELECT RAISE(ABORT, 'a finalised report cannot change; make a correction'); END""",
     ]),
+    (10, "school audits", [
+        # A school audit (or a follow-up review of one: ``review_of``) on a template (an
+        # audit pack). Finalised = immutable; a correction is a new audit that ``supersedes``.
+        f"""CREATE TABLE audit ({SYNC_COLUMNS},
+            school_id TEXT NOT NULL REFERENCES school(id),
+            template_id TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            conducted_by TEXT REFERENCES caseworker(id),
+            conducted_on TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'final')),
+            finalised_at TEXT,
+            supersedes TEXT REFERENCES audit(id),
+            review_of TEXT REFERENCES audit(id),
+            good_practice TEXT,
+            notes TEXT)""",
+        # One row per criterion, committed the moment it is rated: merges criterion by
+        # criterion, so two laptops rating different sections both keep theirs.
+        f"""CREATE TABLE audit_rating ({SYNC_COLUMNS},
+            audit_id TEXT NOT NULL REFERENCES audit(id),
+            criterion_id TEXT NOT NULL,
+            value TEXT,
+            rated_at TEXT,
+            evidence TEXT,
+            evidence_at TEXT,
+            good_practice INTEGER NOT NULL DEFAULT 0 CHECK (good_practice IN (0, 1)))""",
+        "CREATE UNIQUE INDEX audit_rating_criterion ON audit_rating(audit_id, criterion_id)",
+        f"""CREATE TABLE audit_judgement ({SYNC_COLUMNS},
+            audit_id TEXT NOT NULL REFERENCES audit(id),
+            section_id TEXT NOT NULL,
+            value TEXT,
+            strengths TEXT,
+            development TEXT)""",
+        "CREATE UNIQUE INDEX audit_judgement_section ON audit_judgement(audit_id, section_id)",
+        f"""CREATE TABLE audit_action ({SYNC_COLUMNS},
+            audit_id TEXT NOT NULL REFERENCES audit(id),
+            action TEXT NOT NULL,
+            owner TEXT,
+            due_on TEXT,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'in_progress', 'done', 'not_done')),
+            criteria TEXT NOT NULL DEFAULT '[]',
+            progress TEXT,
+            carried_from TEXT REFERENCES audit_action(id))""",
+        "CREATE INDEX audit_action_audit ON audit_action(audit_id)",
+        f"""CREATE TABLE audit_meeting ({SYNC_COLUMNS},
+            audit_id TEXT NOT NULL REFERENCES audit(id),
+            held_on TEXT,
+            attendees TEXT,
+            agreed TEXT)""",
+        "CREATE UNIQUE INDEX audit_meeting_audit ON audit_meeting(audit_id)",
+        "CREATE INDEX audit_school ON audit(school_id, conducted_on)",
+        # A photo or document attached to an audit, or to one criterion of it.
+        "ALTER TABLE attachment ADD COLUMN audit_id TEXT REFERENCES audit(id)",
+        "ALTER TABLE attachment ADD COLUMN criterion_id TEXT",
+        "CREATE INDEX attachment_audit ON attachment(audit_id)",
+        """CREATE TRIGGER audit_final BEFORE UPDATE ON audit WHEN OLD.status = 'final'
+           BEGIN SELECT RAISE(ABORT, 'a finalised audit cannot change; make a correction'); END""",
+    ] + [
+        sql
+        for child in ("audit_rating", "audit_judgement", "audit_action", "audit_meeting")
+        for sql in (
+            f"""CREATE TRIGGER {child}_final BEFORE UPDATE ON {child}
+               WHEN (SELECT status FROM audit WHERE id = OLD.audit_id) = 'final'
+               BEGIN SELECT RAISE(ABORT, 'a finalised audit cannot change; make a correction'); END""",
+            f"""CREATE TRIGGER {child}_final_delete BEFORE DELETE ON {child}
+               WHEN (SELECT status FROM audit WHERE id = OLD.audit_id) = 'final'
+               BEGIN SELECT RAISE(ABORT, 'a finalised audit cannot change; make a correction'); END""",
+        )
+    ]),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -316,4 +385,5 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 # but the sync columns). Derived from the schema at open time; see Store.
 SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call",
             "form_completion", "form_answer", "observation", "observation_event", "coding_scheme",
-            "attachment", "report")
+            "attachment", "report", "audit", "audit_rating", "audit_judgement", "audit_action",
+            "audit_meeting")

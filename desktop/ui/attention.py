@@ -505,7 +505,7 @@ class AttentionDialog(QDialog):
             "conflicts",
             "A detail was changed on this laptop and somewhere else before a sync. Nothing was "
             "overwritten: both values are kept here until you choose. Your choice is recorded in "
-            "the audit trail; keeping this laptop's value sends it at the next sync.",
+            "the activity log; keeping this laptop's value sends it at the next sync.",
             "No conflicts.\n\nIf a detail is ever changed on this laptop and elsewhere before a "
             "sync, both values wait here for you to choose.",
             ConflictsModel(self))

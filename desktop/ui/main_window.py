@@ -63,12 +63,13 @@ class MainWindow(QMainWindow):
         self.lock_control.locked_changed.connect(self._lock_changed)
         from PySide6.QtWidgets import QApplication
         QApplication.instance().installEventFilter(self.idle)
-        from desktop.ui import allocation, assessments, attention, documents, sync_ui
+        from desktop.ui import allocation, assessments, attention, audit_window, documents, sync_ui
         assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
         from desktop.ui import reports
         reports.install(self)  # Reports tab and New visit report (the visit report editor)
         documents.install(self)  # Documents tab: files attached to the case
         allocation.install(self)  # Team ▸ Weekly allocation…
+        audit_window.install(self)  # Schools ▸ New school audit…, Open audit…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
         self.sync.finished.connect(self.assessments.after_sync)  # packs from the server
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)

@@ -13,13 +13,22 @@
 Records with no referral (a helpline call about a school, a form completed
 about a pupil) are in scope through their pupil, or else for whoever made them.
 Records about no one (``SHARED`` in ``sync.protocol``: coding schemes) go to everyone.
+
+School audits (``AUDIT_ENTITIES``: the audit, its ratings, judgements, action points and
+feedback meeting) are in scope through the caseworker who conducts the audit (the
+server copies ``audit.conducted_by`` into the ``caseworker_id`` column of the audit and
+of every record hanging off it): that caseworker, their team lead (the lead's team's
+caseworkers) and admins, plus whoever created the record. So that a review can start
+from the school's previous audit, a caseworker who conducts any audit of a school also
+sees every audit of that school (and the school itself). A team lead hands a review to
+another practitioner by creating the review in that practitioner's name.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, Select
 
-from sync.protocol import SHARED
+from sync.protocol import AUDIT_ENTITIES, SHARED
 from sync.server.accounts import User
 from sync.server.db import reallocation, record
 
@@ -75,6 +84,14 @@ def in_scope(user: User, rec=record) -> ColumnElement:
                                                 src.c.created_by == user.id)),
         sa.and_(src.c.entity.not_in(CORE), sa.or_(src.c.ref_id.in_(refs),
                                                   src.c.created_by == user.id))))
+    aud = record.alias("aud")
+    conducts = sa.or_(aud.c.caseworker_id.in_(_workers(user)),
+                      _eq_or_false(aud.c.caseworker_id, user.caseworker_id))
+    audited_schools = sa.select(aud.c.school_id).where(aud.c.entity == "audit", conducts)
+    audit_ok = sa.or_(rec.c.caseworker_id.in_(_workers(user)),
+                      _eq_or_false(rec.c.caseworker_id, user.caseworker_id),
+                      rec.c.created_by == user.id,
+                      rec.c.school_id.in_(audited_schools))
     child_ok = sa.or_(
         rec.c.ref_id.in_(refs),
         sa.and_(rec.c.ref_id.is_(None), rec.c.pupil_id.is_not(None), rec.c.pupil_id.in_(pupils)),
@@ -84,10 +101,14 @@ def in_scope(user: User, rec=record) -> ColumnElement:
         sa.and_(rec.c.entity == "referral", rec.c.id.in_(refs)),
         sa.and_(rec.c.entity == "pupil", pupil_ok),
         sa.and_(rec.c.entity == "school", sa.or_(rec.c.created_by == user.id,
-                                                 rec.c.id.in_(school_ids))),
+                                                 rec.c.id.in_(school_ids),
+                                                 rec.c.id.in_(audited_schools))),
         sa.and_(rec.c.entity == "caseworker", sa.or_(rec.c.id.in_(_workers(user)),
                                                      _eq_or_false(rec.c.id, user.caseworker_id))),
-        sa.and_(rec.c.entity.not_in(CORE), child_ok),
+        # Audit records, and attachments hanging off an audit (their caseworker_id is set).
+        sa.and_(rec.c.entity.not_in(CORE), sa.or_(
+            child_ok, sa.and_(sa.or_(rec.c.entity.in_(AUDIT_ENTITIES),
+                                     rec.c.caseworker_id.is_not(None)), audit_ok))),
     )
 
 

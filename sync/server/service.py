@@ -154,12 +154,16 @@ def _denorm(conn: Connection, entity: str, record_id: str, data: dict) -> dict:
     else:
         cols.update(ref_id=data.get("referral_id"), pupil_id=data.get("pupil_id"),
                     school_id=data.get("school_id"))
+        if entity == "audit":  # a school audit is in scope through who conducts it
+            cols["caseworker_id"] = data.get("conducted_by")
         for name, target in shapes()[entity].references.items():
             if target not in CORE and target != entity and data.get(name):
                 parent = _load(conn, target, data[name])
                 if parent is not None:
                     for key in ("ref_id", "pupil_id", "school_id"):
                         cols[key] = cols[key] or getattr(parent, key)
+                    if target == "audit":
+                        cols["caseworker_id"] = cols["caseworker_id"] or parent.caseworker_id
     return cols
 
 

@@ -92,7 +92,7 @@ def test_a_tampered_keyinfo_gives_a_clear_message_and_changes_nothing(made, case
     assert "is damaged" in str(raised.value) and "Nothing has been changed" in str(raised.value)
     # The command line says it in one line, no traceback.
     monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
-    assert main(["audit"]) == 1
+    assert main(["activity"]) == 1
     err = capsys.readouterr().err
     assert "is damaged" in err and "Traceback" not in err
     assert (digest(path), digest(made / "fieldnote.db")) == before

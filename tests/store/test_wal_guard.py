@@ -172,7 +172,7 @@ def test_the_command_line_prints_what_was_moved(tmp_path, isolated_home, monkeyp
     s.create("school", {"name": "Ours"})
     s.close()
     walguard.wal_path(isolated_home / "fieldnote.db").write_bytes(os.urandom(5000))
-    assert main(["audit", "-o", str(tmp_path / "audit.csv")]) == 0
+    assert main(["activity", "-o", str(tmp_path / "audit.csv")]) == 0
     err = capsys.readouterr().err
     assert "fieldnote.db-wal" in err and "moved to" in err and str(isolated_home / "quarantine") in err
 

@@ -81,6 +81,22 @@ class World:
             "report": a.create("report", {"referral_id": r, "report_date": "2026-11-21",
                                           "sections": '{"reason": "Referred in autumn."}'}),
         }
+        audit = a.create("audit", {"school_id": ids["school"], "template_id": "behaviour-audit",
+                                   "template_version": "1", "conducted_by": cw_record,
+                                   "conducted_on": "2026-11-20"})
+        self.records.update({
+            "audit": audit,
+            "audit_rating": a.create("audit_rating", {
+                "audit_id": audit, "criterion_id": "arrival-greeting", "value": "G",
+                "rated_at": "2026-11-20T08:40:00Z", "evidence": "Staff at the gate."}),
+            "audit_judgement": a.create("audit_judgement", {
+                "audit_id": audit, "section_id": "arrival", "value": "Green"}),
+            "audit_action": a.create("audit_action", {
+                "audit_id": audit, "action": "Share the greeting rota.", "due_on": "2027-01-10",
+                "criteria": '["arrival-greeting"]'}),
+            "audit_meeting": a.create("audit_meeting", {
+                "audit_id": audit, "held_on": "2026-11-20", "attendees": "Head, SENCo"}),
+        })
         assert set(self.records) == set(SYNCABLE)
         self.second_answer = a.create("form_answer", {"completion_id": completion,
                                                       "item_id": "q2", "value": "2"})

@@ -121,7 +121,10 @@ def test_messages_say_what_is_wrong_in_words():
 
 def test_the_unique_keys_are_the_stores_unique_indexes():
     assert rules.unique_fields() == {"form_answer": ("completion_id", "item_id"),
-                                     "observation_event": ("observation_id", "seq")}
+                                     "observation_event": ("observation_id", "seq"),
+                                     "audit_rating": ("audit_id", "criterion_id"),
+                                     "audit_judgement": ("audit_id", "section_id"),
+                                     "audit_meeting": ("audit_id",)}
     key = rules.unique_key("form_answer", {"completion_id": "c1", "item_id": "q1", "value": "1"})
     assert re.fullmatch(r"[0-9a-f]{64}", key)
     assert key == rules.unique_key("form_answer", {"completion_id": "c1", "item_id": "q1"})
