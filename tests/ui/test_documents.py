@@ -10,6 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
+from tests.remote import apply_remote
 from desktop.dates import to_uk
 from desktop.store import attachments
 from desktop.store.attachments import add_attachment, read_attachment
@@ -95,7 +96,7 @@ def arrived_without_bytes(store, referral_id, title="Letter from school", size=4
     record_id = "a0000000-0000-4000-8000-000000000001"
     values = {"sha256": "ab" * 32, "size": size, "media_type": "application/pdf",
               "filename": "letter.pdf", "title": title, "referral_id": referral_id}
-    store.apply_remote("attachment", record_id, values, version=1,
+    apply_remote(store, "attachment", record_id, values, version=1,
                        field_versions={k: 1 for k in values}, deleted=False)
     return record_id
 
