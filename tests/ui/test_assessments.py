@@ -257,17 +257,31 @@ def test_the_means_plot_is_worked_out_in_the_background(qtbot, installed, caselo
     assert dialog.means == forms.cohort_means("sdq-teacher-4-17", [ada_r, ben_r])
 
 
-def test_packs_a_sync_installed_are_read_again(installed):
-    """After a sync that installed or removed packs the registry is read afresh (the new
-    pack is offered); after one that did not, the loaded registry is kept."""
+def test_packs_a_sync_installed_are_read_again(installed, case, tmp_path):
+    """After a sync that installed or removed packs the registry is read afresh and the new
+    pack is offered by New assessment…; after one that did not, the loaded registry is kept."""
+    import json
+
+    from desktop.forms.presentation import instrument_packs
+    from desktop.forms.registry import install_pack
+    from desktop.ui.form_entry import start_dialog
     from sync.client import SyncReport
+    from tests.forms.conftest import MINIMAL_PACK
 
     window, feature = installed
     before = feature.records.registry
+    pack_file = tmp_path / "mini.json"
+    pack_file.write_text(json.dumps(MINIMAL_PACK), encoding="utf-8")
+    install_pack(pack_file)  # as a sync does: the file lands in the installed packs folder
     window.sync.finished.emit(SyncReport(received=3), None)
-    assert feature.records.registry is before
+    assert feature.records.registry is before and "mini" not in before.packs
     window.sync.finished.emit(SyncReport(packs_installed=1), None)
     after = feature.records.registry
-    assert after is not before and set(after.packs) == set(before.packs)
+    assert after is not before and set(after.packs) == set(before.packs) | {"mini"}
+    assert "mini" in [p.id for p in instrument_packs(feature.records)]
+    dialog = start_dialog(feature.records, window.case_view.case, window, today=date(2026, 11, 23))
+    packs = dialog.fields["pack_id"]
+    assert "mini" in [packs.itemData(i) for i in range(packs.count())]
+    dialog.reject()
     window.sync.finished.emit(None, RuntimeError("offline"))
     assert feature.records.registry is after
