@@ -472,21 +472,16 @@ class Assessments(QObject):
         self.tab.on_open = self.open_form
         self.tab.on_new = self.new_assessment
         view = window.case_view
-        self.tab_index = view.tabs.addTab(self.tab, "Assessments")
+        self.tab_index = window.add_case_tab(self.tab, "Assessments")
 
         view.case_changed.connect(lambda case: self.tab.set_pupil(case["pupil"] if case else None))
         if view.case:
             self.tab.set_pupil(view.case["pupil"])
 
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        case_menu = menus.get("Case") or window.menuBar().addMenu("&Case")
-        case_menu.addSeparator()
-        self.new_action = window._action(case_menu, "New &assessment…", self.new_assessment,
-                                         "Ctrl+Shift+N", "newAssessment")
-        view_menu = menus.get("View") or window.menuBar().addMenu("&View")
-        view_menu.addSeparator()
-        self.means_action = window._action(view_menu, "&Outcomes (means plot)…", self.show_means,
-                                           None, "outcomesMeansPlot")
+        self.new_action = window.add_action("case", "New &assessment…", self.new_assessment,
+                                            "Ctrl+Shift+N", "newAssessment", new_group=True)
+        self.means_action = window.add_action("view", "&Outcomes (means plot)…", self.show_means,
+                                              None, "outcomesMeansPlot", new_group=True)
         # Forms show pupil data: they close when the app locks (answers are already saved).
         window.pages.currentChanged.connect(self._page_changed)
 
@@ -496,7 +491,7 @@ class Assessments(QObject):
             self.window.statusBar().showMessage("Select a case first.", 4000)
             return None
         dialog = start_dialog(self.records, case, self.window, today=self.window.caseload.today)
-        completion_id = self.window._run_dialog(dialog)
+        completion_id = self.window.run_dialog(dialog)
         if not completion_id:
             return None
         self.window.case_view.tabs.setCurrentWidget(self.tab)

@@ -811,10 +811,8 @@ class NeedsAttention(QObject):
         super().__init__(window)
         self.window = window
         self.dialog: AttentionDialog | None = None
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        sync_menu = menus.get("Sync") or window.menuBar().addMenu("&Sync")
-        self.action = window._action(sync_menu, "Needs &attention…", self.open, "Ctrl+Shift+E",
-                                     "needsAttention")
+        self.action = window.add_action("sync", "Needs &attention…", self.open, "Ctrl+Shift+E",
+                                        "needsAttention")
         # The lists name pupils: like every window showing them, they close when the app locks.
         window.pages.currentChanged.connect(self._page_changed)
 

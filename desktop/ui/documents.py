@@ -384,22 +384,19 @@ class Documents(QObject):
         self.tab.on_delete = self.delete_document
         self.tab.on_drop = self.attach_paths
         view = window.case_view
-        self.tab_index = view.tabs.addTab(self.tab, "Documents")
+        self.tab_index = window.add_case_tab(self.tab, "Documents")
         view.case_changed.connect(self._case_changed)
         if view.case:
             self._case_changed(view.case)
 
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        case_menu = menus.get("Case") or window.menuBar().addMenu("&Case")
-        case_menu.addSeparator()
-        self.attach_action = window._action(case_menu, "Attach &file…", self.attach,
-                                            ATTACH_SHORTCUT, "attachFile")
-        self.open_action = window._action(case_menu, "Open docu&ment",
-                                          lambda: self._with_current("open", self.open_document),
-                                          None, "openDocument")
-        self.save_action = window._action(case_menu, "Save a cop&y of the document…",
-                                          lambda: self._with_current("save", self.save_copy),
-                                          SAVE_SHORTCUT, "saveDocumentCopy")
+        self.attach_action = window.add_action("case", "Attach &file…", self.attach,
+                                               ATTACH_SHORTCUT, "attachFile", new_group=True)
+        self.open_action = window.add_action("case", "Open docu&ment",
+                                             lambda: self._with_current("open", self.open_document),
+                                             None, "openDocument")
+        self.save_action = window.add_action("case", "Save a cop&y of the document…",
+                                             lambda: self._with_current("save", self.save_copy),
+                                             SAVE_SHORTCUT, "saveDocumentCopy")
         # The Delete key deletes only from the documents list, never from elsewhere in the
         # window, so this action belongs to the tab (and the menu), not to the window.
         self.delete_action = QAction("De&lete document…", self.tab)
@@ -409,7 +406,7 @@ class Documents(QObject):
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.triggered.connect(
             lambda _=False: self._with_current("delete", self.delete_document))
-        case_menu.addAction(self.delete_action)
+        window.menu("case").addAction(self.delete_action)
         self.tab.addAction(self.delete_action)
         for action in (self.open_action, self.save_action):
             self.tab.table.addAction(action)

@@ -570,24 +570,19 @@ class Reports(QObject):
         self.tab.on_new = self.new_visit_report
         self.tab.on_open = self.open_report
         view = window.case_view
-        self.tab_index = view.tabs.addTab(self.tab, "Reports")
+        self.tab_index = window.add_case_tab(self.tab, "Reports")
         view.case_changed.connect(lambda _case: self.reload())
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        case_menu = menus.get("Case") or window.menuBar().addMenu("&Case")
-        case_menu.addSeparator()
-        self.new_action = window._action(case_menu, "New visit &report", self.new_visit_report,
-                                         NEW_SHORTCUT, "newVisitReport")
+        self.new_action = window.add_action("case", "New visit &report", self.new_visit_report,
+                                            NEW_SHORTCUT, "newVisitReport", new_group=True)
         # The Reports menu: every report the laptop makes, each rendered off the GUI thread.
-        self.menu = window.menuBar().addMenu("&Reports")
-        self.menu.setObjectName("reportsMenu")
+        self.menu = window.menu("reports")
         self.menu.addAction(self.new_action)
-        self.progress_action = window._action(self.menu, "&Progress report for this case",
-                                              self.progress_report, None, "progressReport")
-        self.psp_action = window._action(self.menu, "Pastoral &Support Plan for this case",
-                                         self.psp_document, None, "pspDocument")
-        self.menu.addSeparator()
-        self.service_action = window._action(self.menu, "Ser&vice report…", self.service_report,
-                                             None, "serviceReport")
+        self.progress_action = window.add_action("reports", "&Progress report for this case",
+                                                 self.progress_report, None, "progressReport")
+        self.psp_action = window.add_action("reports", "Pastoral &Support Plan for this case",
+                                            self.psp_document, None, "pspDocument")
+        self.service_action = window.add_action("reports", "Ser&vice report…", self.service_report,
+                                                None, "serviceReport", new_group=True)
         self.ask_service = _ask_service  # (parent, today) -> (start, end, csv, path) or None
         self.pick_strategy = _pick_strategy  # (parent, bank) -> Strategy or None
         self._bank = None
