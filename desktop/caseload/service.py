@@ -342,6 +342,12 @@ class Caseload:
         """Every open or closed referral with its pupil, school and caseworker."""
         return [CaseRow(*row) for row in self.store.conn.execute(CASELOAD_SQL)]
 
+    def observations_left_recording(self) -> int:
+        """How many observations were still recording when the app last stopped (a crash or a
+        kill): the start-up check, cheap enough to run on every start."""
+        return self.store.conn.execute(
+            "SELECT count(*) FROM observation WHERE status = 'recording' AND deleted = 0").fetchone()[0]
+
     def schools(self) -> list[dict]:
         """Every school not deleted, by name."""
         return list(self.store.db.query("SELECT * FROM school WHERE deleted = 0 ORDER BY name"))

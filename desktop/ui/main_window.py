@@ -451,9 +451,7 @@ class MainWindow(QMainWindow):
 
     def offer_resume(self, clock=None) -> list:
         """After a crash or kill: offer to carry on each observation left recording."""
-        interrupted = self.store.conn.execute(
-            "SELECT count(*) FROM observation WHERE status = 'recording' AND deleted = 0").fetchone()[0]
-        if not interrupted:
+        if not self.caseload.observations_left_recording():
             return []  # the usual start: nothing to import, nothing to reload
         from desktop.observation.store_repository import StoreObservationRepository
         from desktop.ui.observation_window import resume_observation

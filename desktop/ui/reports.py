@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.dates import to_uk
 from desktop.forms.records import TIME_POINTS
 from desktop.reports.document import Letterhead
+from desktop.reports.evidence_choices import completions_to_cite, observations_to_cite
 from desktop.reports.records import ReportRecords
 from desktop.reports.visit import SECTIONS, render_visit
 from desktop.ui.models import ColumnsModel
@@ -371,15 +372,11 @@ class ReportEditor(QWidget):
         chosen = row["evidence"]
         self.evidence.clear()
         referral_id = row["referral_id"]
-        for o in self.store.db.query(
-                "SELECT id, lesson, started_at FROM observation WHERE referral_id = ? AND deleted = 0 "
-                "AND status != 'recording' ORDER BY started_at", [referral_id]):
+        for o in observations_to_cite(self.store, referral_id):
             self._evidence_item(f"Observation: {o['lesson'] or 'lesson'}, {to_uk(o['started_at'])}",
                                 ("observation", o["id"]), o["id"] in chosen.get("observations", []), final)
         packs = {}
-        for c in self.store.db.query(
-                "SELECT id, pack_id, completed_on, time_point FROM form_completion WHERE referral_id = ? "
-                "AND deleted = 0 AND status = 'final' ORDER BY completed_on", [referral_id]):
+        for c in completions_to_cite(self.store, referral_id):
             if c["pack_id"] not in packs:
                 try:
                     packs[c["pack_id"]] = self.feature.form_records().pack(c["pack_id"]).title

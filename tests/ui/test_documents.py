@@ -15,9 +15,8 @@ from desktop.dates import to_uk
 from desktop.store import attachments
 from desktop.store.attachments import add_attachment, read_attachment
 from desktop.ui import documents
-from desktop.ui.documents import (
-    EMPTY_TEXT, NOT_DOWNLOADED, ON_LAPTOP, WAITING, DocumentsModel, format_size,
-)
+from desktop.store.documents import NOT_DOWNLOADED, ON_LAPTOP, WAITING
+from desktop.ui.documents import EMPTY_TEXT, DocumentsModel
 from tests.conftest import PASSPHRASE
 from tests.ui.conftest import FakeThreadPool
 
@@ -349,7 +348,3 @@ def test_locking_disables_every_document_command(window, store, case, choose, tm
     window.lock_screen.try_unlock()
     assert all(a.isEnabled() for a in actions)
 
-
-def test_format_size():
-    assert [format_size(n) for n in (0, 1, 1023, 1024, 250_000, 1024 * 1024, 52_428_800)] == [
-        "0 KB", "1 KB", "1 KB", "1 KB", "244 KB", "1.0 MB", "50.0 MB"]
