@@ -476,14 +476,14 @@ class MainWindow(QMainWindow):
         return resumed
 
     def _timeline_activated(self, index) -> None:
-        if index.data(CaseView.TimelineIdRole + 1) == "observation":
+        if index.data(CaseView.TimelineKindRole) == "observation":
             from desktop.ui.observation_window import open_observation, resume_observation
             observation_id = index.data(CaseView.TimelineIdRole)
             row = self.store.get("observation", observation_id)
             if row["status"] == "recording":
                 return resume_observation(self, observation_id)
             return open_observation(self, observation_id)
-        if index.data(CaseView.TimelineIdRole + 1) == "visit":
+        if index.data(CaseView.TimelineKindRole) == "visit":
             visit = self.store.get("visit", index.data(CaseView.TimelineIdRole))
             referral_id = self.current_referral_id()
             old = dict(visit)

@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop.store import open_store
+from desktop.ui.case_view import TimelineIdRole, TimelineKindRole
 from desktop.ui.caseload_model import CaseloadModel
 from desktop.ui.main_window import PAGE_CASES, PAGE_EMPTY, PAGE_LOCKED
 from tests.conftest import PASSPHRASE
@@ -86,11 +87,13 @@ def test_add_visit_shows_in_timeline_and_undo_removes_it(qtbot, make_window, sto
     queue.append({"visit_date": "2026-11-20", "visit_type": "observation",
                   "notes": "Observed a maths lesson", "recommendations": "Seat near the front"})
     window.case_action("visit")
-    titles = [window.case_view.timeline_model.item(i).text()
+    titles = [window.case_view.timeline_model.index(i).data()
               for i in range(window.case_view.timeline_model.rowCount())]
     assert titles[0].startswith("20/11/2026") and "Classroom observation" in titles[0]
     (visit,) = store.db["visit"].rows
     assert visit["notes"] == "Observed a maths lesson"
+    first = window.case_view.timeline_model.index(0)
+    assert (first.data(TimelineIdRole), first.data(TimelineKindRole)) == (visit["id"], "visit")
     window.undo_stack.undo()
     assert store.get("visit", visit["id"]) is None  # tombstoned, and the tombstone will sync
     assert window.case_view.timeline_model.rowCount() == 1
@@ -108,7 +111,7 @@ def test_allocate_and_undo(qtbot, make_window, store, case, fill_dialogs):
     window.undo_stack.undo()
     referral = store.get("referral", case["referral"])
     assert (referral["status"], referral["caseworker_id"]) == ("new", None)
-    history = [window.case_view.history_model.item(i).text()
+    history = [window.case_view.history_model.index(i).data()
                for i in range(window.case_view.history_model.rowCount())]
     assert history[0].endswith("tester changed the referral: allocated on, caseworker id, status")
     assert any("tester viewed the referral" in h for h in history)
@@ -157,7 +160,7 @@ def test_a_visit_added_survives_a_restart(qtbot, make_window, isolated_home, cas
     try:
         window = make_window(reopened)
         window.select_referral(case["referral"])
-        assert "Met the SENCo" in window.case_view.timeline_model.item(0).text()
+        assert "Met the SENCo" in window.case_view.timeline_model.index(0).data()
     finally:
         reopened.close()
 
