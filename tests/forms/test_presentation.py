@@ -91,3 +91,18 @@ def test_closed_referrals_are_grouped_by_school_year(caseload, case, store):
                                   referral_date="2026-06-01")
     caseload.close(other, "improved_in_school", on=date(2026, 9, 1))
     assert p.closed_referrals_by_year(store) == {2025: [case["referral"]], 2026: [other]}
+
+
+def test_the_visit_report_draws_the_chart_the_window_shows(forms, case):
+    """One description for both: the PDF's progress chart is the tab's, with a title."""
+    from dataclasses import replace
+
+    from desktop.reports.visit import progress_evidence
+
+    complete(forms, case["pupil"], case["referral"], "T1", "2026-09-10", dict.fromkeys(EMOTION, 2))
+    complete(forms, case["pupil"], case["referral"], "T2", "2026-11-20", dict(zip(EMOTION, (1, 1, 0, 0, 1))))
+    pack = forms.pack("sdq-teacher-4-17")
+    evidence = progress_evidence(forms, case["pupil"], pack, "teacher")
+    shown = p.progress_chart(pack, forms.progress(case["pupil"], pack.id))
+    assert evidence.chart == replace(shown, title=evidence.chart.title)
+    assert evidence.chart.title.endswith("scores at T1, T2")
