@@ -10,22 +10,29 @@ from tests.conftest import PASSPHRASE
 
 
 def _subcommands(parser, prefix=()):
+    """(words, parser, the one-line help its parent lists) for every subcommand, depth first."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
+            listed = {choice.dest: choice.help for choice in action._choices_actions}
             for name, sub in action.choices.items():
-                yield (*prefix, name), sub
+                yield (*prefix, name), sub, listed.get(name)
                 yield from _subcommands(sub, (*prefix, name))
 
 
 def test_every_subcommand_has_help(capsys):
+    """Each subcommand has a description and a one-line help in its parent's list, and
+    ``--help`` prints the description."""
     commands = list(_subcommands(build_parser()))
-    assert ("demo",) in [c for c, _ in commands]
-    for words, parser in commands:
-        assert parser.description or parser.format_help()
+    assert ("demo",) in [c for c, _, _ in commands]
+    for words, parser, listed in commands:
+        assert (parser.description or "").strip(), words
+        assert (listed or "").strip(), words
         with pytest.raises(SystemExit) as exit_:
             main([*words, "--help"])
         assert exit_.value.code == 0
-        assert "usage: fieldnote " + " ".join(words) in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert " ".join(parser.description.split()[:4]) in " ".join(out.split())
+        assert "usage: fieldnote " + " ".join(words) in out
 
 
 def test_demo_command_fills_the_store(monkeypatch, capsys, isolated_home):

@@ -92,6 +92,7 @@ class Match:
 
     @property
     def hint(self) -> str:
+        """Why this caseworker fits, in words: "Same area · SEMH · Autism"."""
         return " · ".join((["Same area"] if self.same_area else []) + list(self.specialisms))
 
 
@@ -112,6 +113,7 @@ class QueuedReferral:
 
     @property
     def topics(self) -> frozenset[str]:
+        """The words specialisms are matched against: the reason, phase and year group."""
         return topic_words(self.reason, self.school_phase, self.year_group)
 
 
@@ -126,6 +128,7 @@ class CaseworkerLoad:
     open_cases: int
 
     def match(self, referral: QueuedReferral) -> Match:
+        """How well this caseworker fits the referral: same area, and which specialisms match."""
         topics = referral.topics
         return Match(_same_area(self.area, referral.school_area),
                      tuple(s for s in self.specialisms if _words(s) & topics))
@@ -158,6 +161,8 @@ class AllocationBoard:
 
     @classmethod
     def load(cls, caseload: Caseload) -> "AllocationBoard":
+        """Read the queue of new referrals, the caseworkers' open caseloads and this week's
+        allocations from the store (administrators hold no cases and are left out)."""
         today = caseload.today
         rows = caseload.caseload()
         schools = {s["id"]: s for s in caseload.schools()}
@@ -184,6 +189,7 @@ class AllocationBoard:
 
     @property
     def overdue(self) -> int:
+        """How many new referrals have waited past the 2-week target (``RED_DAYS``)."""
         return sum(1 for q in self.queue if q.days_waiting >= RED_DAYS)
 
     def summary(self) -> str:
@@ -198,6 +204,7 @@ class AllocationBoard:
 
 
 def days_text(n: int) -> str:
+    """"1 day" or "N days"."""
     return f"{n} day" if n == 1 else f"{n} days"
 
 

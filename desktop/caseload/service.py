@@ -87,14 +87,17 @@ class Caseload:
 
     @property
     def today(self) -> date:
+        """The date rules are checked against: the one given (tests, demo) or today's."""
         return self._today or date.today()
 
     # -- schools -------------------------------------------------------------------------
     def add_school(self, **values: Any) -> str:
+        """Add a school after checking its name, phase, governance and URN; returns its id."""
         self._validate_school(values)
         return self.store.create("school", values)
 
     def update_school(self, school_id: str, **changes: Any) -> dict:
+        """Change a school's fields; the merged record is checked as ``add_school`` checks."""
         merged = {**(self.store.get("school", school_id) or {}), **changes}
         self._validate_school(merged)
         return self.store.update("school", school_id, changes)
@@ -112,21 +115,26 @@ class Caseload:
 
     # -- caseworkers -----------------------------------------------------------------------
     def add_caseworker(self, name: str, *, specialisms: Iterable[str] = (), **values: Any) -> str:
+        """Add a caseworker (name required; specialisms stored as a JSON list); returns its id."""
         if not name.strip():
             raise ValidationError({"name": "The caseworker's name is required."})
         return self.store.create("caseworker", dict(values, name=name.strip(),
                                                     specialisms=json.dumps(list(specialisms))))
 
     def caseworkers(self) -> list[dict]:
+        """Every caseworker not deleted, by name."""
         return list(self.store.db.query(
             "SELECT * FROM caseworker WHERE deleted = 0 ORDER BY name"))
 
     # -- pupils ---------------------------------------------------------------------------
     def add_pupil(self, **values: Any) -> str:
+        """Add a pupil after checking names, school, date of birth and that the year group fits
+        the age; returns its id."""
         values = self._validate_pupil(values)
         return self.store.create("pupil", values)
 
     def update_pupil(self, pupil_id: str, **changes: Any) -> dict:
+        """Change a pupil's fields; the merged record is checked as ``add_pupil`` checks."""
         current = self.store.get("pupil", pupil_id) or {}
         merged = self._validate_pupil({**current, **changes})
         return self.store.update("pupil", pupil_id, {k: merged[k] for k in changes})
@@ -172,6 +180,8 @@ class Caseload:
 
     # -- referrals and their status flow -----------------------------------------------------
     def add_referral(self, **values: Any) -> str:
+        """Add a new referral (status New, dated today unless given, not in the future) for a
+        pupil and school in the store; returns its id."""
         problems: dict[str, str] = {}
         values = dict(values)
         values.setdefault("referral_date", self.today.isoformat())
@@ -225,6 +235,7 @@ class Caseload:
             "caseworker_id": caseworker_id, "allocated_on": on.isoformat(), "status": status})
 
     def activate(self, referral_id: str) -> dict:
+        """Start the casework on an allocated referral (status Active)."""
         self._transition(referral_id, "active")
         return self.store.update("referral", referral_id, {"status": "active"})
 
@@ -238,6 +249,8 @@ class Caseload:
             after, status="closed", outcome=outcome, closed_on=on.isoformat()))
 
     def update_referral(self, referral_id: str, **changes: Any) -> dict:
+        """Change a referral's details; status, caseworker and closing fields change only
+        through ``allocate``, ``activate`` and ``close``."""
         forbidden = {"status", "caseworker_id", "allocated_on", "closed_on", "outcome"} & set(changes)
         if forbidden:
             raise ValidationError({f: "Change this through allocate, activate or close."
@@ -255,6 +268,8 @@ class Caseload:
         return referral
 
     def add_visit(self, referral_id: str, visit_date: Any, visit_type: str, **values: Any) -> str:
+        """Record a visit on an open case; the first visit to an allocated case makes it active.
+        Returns the visit's id."""
         problems: dict[str, str] = {}
         referral = self._referral_for_record(referral_id, problems)
         when = _as_date(visit_date, "visit_date", problems, "Visit date")
@@ -273,6 +288,7 @@ class Caseload:
         return visit_id
 
     def update_visit(self, visit_id: str, **changes: Any) -> dict:
+        """Change a visit's fields, checking its date and type."""
         problems: dict[str, str] = {}
         if "visit_date" in changes:
             when = _as_date(changes["visit_date"], "visit_date", problems, "Visit date")
@@ -286,6 +302,8 @@ class Caseload:
 
     def add_support_plan(self, referral_id: str, start_date: Any, *, review_dates: Iterable[Any] = (),
                          **values: Any) -> str:
+        """Add a support plan to a case; review dates must fall on or after its start.
+        Returns the plan's id."""
         problems: dict[str, str] = {}
         self._referral_for_record(referral_id, problems)
         start = _as_date(start_date, "start_date", problems, "Start date")
@@ -306,6 +324,7 @@ class Caseload:
             review_dates=json.dumps(sorted(reviews))))
 
     def log_call(self, call_date: Any, topic: str, **values: Any) -> str:
+        """Log a helpline call (date and topic required); returns its id."""
         problems: dict[str, str] = {}
         when = _as_date(call_date, "call_date", problems, "Call date")
         if not topic or not topic.strip():
@@ -323,10 +342,18 @@ class Caseload:
         """Every open or closed referral with its pupil, school and caseworker."""
         return [CaseRow(*row) for row in self.store.conn.execute(CASELOAD_SQL)]
 
+    def observations_left_recording(self) -> int:
+        """How many observations were still recording when the app last stopped (a crash or a
+        kill): the start-up check, cheap enough to run on every start."""
+        return self.store.conn.execute(
+            "SELECT count(*) FROM observation WHERE status = 'recording' AND deleted = 0").fetchone()[0]
+
     def schools(self) -> list[dict]:
+        """Every school not deleted, by name."""
         return list(self.store.db.query("SELECT * FROM school WHERE deleted = 0 ORDER BY name"))
 
     def pupils(self, school_id: str | None = None) -> list[dict]:
+        """Pupils not deleted (of one school, if given), by surname then first name."""
         if school_id:
             return list(self.store.db.query(
                 "SELECT * FROM pupil WHERE deleted = 0 AND school_id = ? ORDER BY last_name, first_name",

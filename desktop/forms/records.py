@@ -175,6 +175,16 @@ class FormRecords:
             "SELECT * FROM form_completion WHERE pupil_id = ? AND deleted = 0 "
             "ORDER BY completed_on DESC, modified_at DESC", [pupil_id]))
 
+    def answered_counts(self, completion_ids: list[str]) -> dict[str, int]:
+        """How many items each completion has an answer for (a draft's progress)."""
+        if not completion_ids:
+            return {}
+        marks = ",".join("?" * len(completion_ids))
+        return {r["completion_id"]: r["n"] for r in self.store.db.query(
+            f"SELECT completion_id, COUNT(*) AS n FROM form_answer WHERE deleted = 0 "
+            f"AND value IS NOT NULL AND completion_id IN ({marks}) GROUP BY completion_id",
+            list(completion_ids))}
+
     def _current_finals(self, where: str, params: list) -> list[dict]:
         """Final completions that no later final completion supersedes."""
         return list(self.store.db.query(

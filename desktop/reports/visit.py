@@ -20,7 +20,7 @@ from the installed pack (a synthetic pack says so on the page).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Iterable, Mapping, Sequence
 
@@ -28,6 +28,7 @@ from desktop.caseload import vocab
 from desktop.dates import to_uk, year_group_label
 from desktop.forms import boxall as boxall_mod
 from desktop.forms.pack import InstrumentPack
+from desktop.forms.presentation import progress_chart
 from desktop.forms.records import COMPLETED_BY, TIME_POINTS, FormRecords
 from desktop.observation.observation import Observation
 from desktop.observation.ratio import Ratio
@@ -462,16 +463,9 @@ def progress_evidence(records: FormRecords, pupil_id: str, pack: InstrumentPack,
         last = points[-1]
         change = progress.change(sid, to=last, since=points[0]) if len(points) > 1 else None
         rows.append((sid, labels.get(sid, sid), tuple(cells), signed_text(change)))
-    categories = tuple(s.id for s in pack.scales)
-    series = tuple(charts.Series(tp, tuple(None if progress.by_time_point[tp].scores.get(c) is None
-                                           else float(progress.by_time_point[tp].scores[c])
-                                           for c in categories),
-                                 charts.TIME_POINT_COLOURS[tp])
-                   for tp in points)
-    chart = charts.BarChart(
-        f"{pack.title}: scores at {', '.join(points)}",
-        tuple(s.label for s in pack.scales), series, short_labels=categories,
-        y_label="Score") if len(categories) <= 12 else None
+    # The same chart the Assessments tab shows, titled for the page.
+    chart = replace(progress_chart(pack, progress), title=f"{pack.title}: scores at {', '.join(points)}") \
+        if len(pack.scales) <= 12 else None
     return ProgressEvidence(pack.id, pack.title, pack.synthetic, informant, points, tuple(rows), chart)
 
 

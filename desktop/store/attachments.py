@@ -67,11 +67,6 @@ def _too_large(size: int) -> AttachmentTooLarge:
 
 
 # -- blobs ----------------------------------------------------------------------------------
-def has_blob(store: Store, sha256: str) -> bool:
-    return store.conn.execute("SELECT 1 FROM blob WHERE sha256 = ?", (sha256,)).fetchone() \
-        is not None
-
-
 def blob_bytes(store: Store, sha256: str) -> bytes | None:
     """The bytes held for ``sha256`` (unchecked), or None if they are not on this laptop."""
     row = store.conn.execute("SELECT data FROM blob WHERE sha256 = ?", (sha256,)).fetchone()

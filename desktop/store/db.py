@@ -345,42 +345,14 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
     # -- what the sync engine writes (never an outbox entry) ---------------------------------
-    def apply_remote(self, entity: str, record_id: str, values: dict[str, Any], *, version: int,
-                     field_versions: dict[str, int], deleted: bool) -> bool:
-        """Write a record as the sync server holds it, with no outbox entry.
-
-        ``values`` are the fields to set (the caller leaves out fields with unsent local
-        edits); fields this schema does not know, from a newer server, are ignored.
-        Returns whether anything changed, so re-applying the same data writes nothing.
-        """
-        known = self.columns(entity)
-        values = {k: v for k, v in values.items() if k in known}
-        current = self.get(entity, record_id, include_deleted=True)
-        fv_text = json.dumps(field_versions, sort_keys=True)
-        row = dict(values, version=version, field_versions=fv_text, deleted=int(bool(deleted)))
-        if current is not None and all(current[k] == v for k, v in row.items()):
-            return False
-        row["modified_at"] = utc_now()
-        with self.transaction():
-            if current is None:
-                row["id"] = record_id
-                cols = ", ".join(f"[{c}]" for c in row)
-                marks = ", ".join("?" for _ in row)
-                self.conn.execute(f"INSERT INTO [{entity}] ({cols}) VALUES ({marks})",
-                                  list(row.values()))
-            else:
-                sets = ", ".join(f"[{c}] = ?" for c in row)
-                self._server_write(entity, f"UPDATE [{entity}] SET {sets} WHERE id = ?",
-                                   [*row.values(), record_id])
-        return True
-
     def apply_remote_many(self, entity: str, items: list[dict], *,
                           current: dict[str, dict] | None = None) -> set[str]:
-        """``apply_remote`` for many records of one type at once (a pulled page): one
-        SELECT of the rows held, then one ``executemany`` per statement shape, instead of
-        several statements per record. Each item is ``{"id", "values", "version",
-        "field_versions", "deleted"}`` with the meaning ``apply_remote`` gives them; item
-        ids must be distinct. ``current`` (id -> row as ``get`` returns it, for the rows
+        """Write many records of one type as the sync server holds them, with no outbox
+        entry (a pulled page): one SELECT of the rows held, then one ``executemany`` per
+        statement shape. Each item is ``{"id", "values", "version", "field_versions",
+        "deleted"}``: ``values`` are the fields to set (the caller leaves out fields with
+        unsent local edits; fields this schema does not know, from a newer server, are
+        ignored). Item ids must be distinct. ``current`` (id -> row as ``get`` returns it, for the rows
         held) spares the SELECT when the caller has just read them. Returns the ids of the
         records that changed (re-applying the same data writes nothing)."""
         known = self.columns(entity)
@@ -420,7 +392,7 @@ class Store:
                         self.conn.executemany(sql, rows)
                 except sqlcipher3.IntegrityError:
                     # A finalised record's sync columns: row by row, past the triggers
-                    # (see _server_write), exactly as apply_remote does.
+                    # (see _server_write).
                     for params in rows:
                         self._server_write(entity, sql, params)
         return changed

@@ -433,10 +433,8 @@ class WeeklyAllocation(QObject):
         super().__init__(window)
         self.window = window
         self.screen: AllocationScreen | None = None
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        team = menus.get("Team") or window.menuBar().addMenu("&Team")
-        self.action = window._action(team, "Weekly &allocation…", self.open, "Ctrl+Shift+W",
-                                     "weeklyAllocation")
+        self.action = window.add_action("team", "Weekly &allocation…", self.open, "Ctrl+Shift+W",
+                                        "weeklyAllocation")
         # The screen lists pupils: it closes when the app locks.
         window.pages.currentChanged.connect(self._page_changed)
 

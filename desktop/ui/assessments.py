@@ -8,7 +8,6 @@ and View ▸ Outcomes (means plot)…
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QThreadPool
 from PySide6.QtGui import QBrush, QColor
@@ -18,18 +17,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.dates import academic_year_label, academic_year_start, to_uk
+from desktop.dates import academic_year_label
 from desktop.forms.pack import InstrumentPack
-from desktop.forms.records import FormRecords, Progress
-from desktop.ui.charts import BarChart, MeansPlot
-from desktop.ui.form_entry import (
-    FormEntryWindow, ScoreDescriber, ScoreRow, _tone_role, format_change, format_score,
-    informant_label, instrument_packs, pack_label, start_dialog,
+from desktop.forms.presentation import (
+    POINTS, ScoreDescriber, ScoreRow, closed_referrals_by_year, completion_cells, format_change, format_score,
+    instrument_packs, means_chart, means_rows, pack_label, progress_chart,
 )
-from desktop.ui.tasks import run_task
+from desktop.forms.records import FormRecords, Progress
+from desktop.ui.chart_view import ChartView
+from desktop.ui.form_entry import FormEntryWindow, start_dialog, tone_role
 from desktop.ui.models import ColumnsModel
+from desktop.ui.tasks import run_task
 
-POINTS = ("T1", "T2", "T3")
 EMPTY_TEXT = "No assessments yet — New assessment… (Ctrl+Shift+N)"
 
 
@@ -51,40 +50,8 @@ class CompletionsModel(ColumnsModel):
     def reload(self, pupil_id: str | None) -> None:
         self.beginResetModel()
         self.completions = self.records.completions(pupil_id) if pupil_id else []
-        self._cells = self._render(self.completions)
+        self._cells = completion_cells(self.records, self.completions)
         self.endResetModel()
-
-    def _render(self, rows: list[dict]) -> list[tuple[str, ...]]:
-        by_id = {r["id"]: r for r in rows}
-        answered = {}
-        if rows:
-            marks = ",".join("?" * len(rows))
-            answered = {r["completion_id"]: r["n"] for r in self.records.store.db.query(
-                f"SELECT completion_id, COUNT(*) AS n FROM form_answer WHERE deleted = 0 "
-                f"AND value IS NOT NULL AND completion_id IN ({marks}) GROUP BY completion_id",
-                [r["id"] for r in rows])}
-        successors = {r["supersedes"]: r for r in rows if r["supersedes"]}
-        cells = []
-        for r in rows:
-            pack = self.records.registry.packs.get(r["pack_id"])
-            title = pack_label(pack) if pack else f"{r['pack_id']} (pack not installed)"
-            status = "Final"
-            if r["status"] != "final":
-                total = len(pack.items) if pack else "?"
-                status = f"Draft · {answered.get(r['id'], 0)}/{total}"
-            notes = []
-            old = by_id.get(r["supersedes"]) if r["supersedes"] else None
-            if r["supersedes"]:
-                when = to_uk(old["finalised_at"]) if old else "an earlier date"
-                notes.append(f"Supersedes the form finalised {when}")
-            newer = successors.get(r["id"])
-            if newer:
-                notes.append("Superseded by a correction" if newer["status"] == "final"
-                             else "Correction in progress")
-            cells.append((to_uk(r["completed_on"]), title, informant_label(r["informant"]),
-                          r["time_point"] if r["time_point"] != "other" else "Other", status,
-                          "; ".join(notes)))
-        return cells
 
     def row_count(self) -> int:
         return len(self._cells)
@@ -155,7 +122,7 @@ class ProgressModel(ColumnsModel):
                 return f"{format_score(cell.score)} · {cell.band}" if cell.band else format_score(cell.score)
             return format_change(self.progress.change(sid, to="T2" if col == 4 else "T3"))
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) and cell is not None:
-            return _tone_role(cell.tone, role)
+            return tone_role(cell.tone, role)
         if role == Qt.ItemDataRole.ToolTipRole and cell is not None:
             return cell.detail or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= 4:
@@ -163,32 +130,6 @@ class ProgressModel(ColumnsModel):
         if role == self.ScoreIdRole:
             return sid
         return None
-
-
-def chart_data(pack: InstrumentPack, progress: Progress) -> dict[str, Any]:
-    """BarChart arguments for a pupil's progress: the pack's scales (not its totals, whose
-    range would flatten the scales), each time point's scores and each scale's shaded range:
-    the first (typical) band, or the normative/competence range."""
-    categories = [(s.id, s.label) for s in pack.scales]
-    series = [(tp, {sid: (None if v is None else float(v)) for sid, v in progress.by_time_point[tp].scores.items()})
-              for tp in POINTS if tp in progress.by_time_point]
-    ranges, label = {}, "typical range"
-    first = next((progress.by_time_point[tp] for tp in POINTS if tp in progress.by_time_point), None)
-    if first is not None:
-        for sid, _ in categories:
-            table = pack.band_table(None, sid, first.informant, first.age_band)
-            if table is not None and table.bands[0].maximum is not None:
-                ranges[sid] = (float(table.bands[0].minimum), float(table.bands[0].maximum))
-                label = f"{table.bands[0].label} range"
-            else:
-                rng = pack.normative_range(sid, first.informant, first.age_band)
-                if rng is not None:
-                    ranges[sid] = (float(rng.minimum), float(rng.maximum))
-                    label = rng.label or "normative range"
-    tops = [pack.score_ranges.get(sid, (0, None))[1] for sid, _ in categories]
-    y_max = float(max(tops)) if tops and None not in tops else None
-    return {"categories": categories, "series": series, "y_max": y_max, "ranges": ranges,
-            "range_label": label}
 
 
 class AssessmentsTab(QWidget):
@@ -250,7 +191,7 @@ class AssessmentsTab(QWidget):
         ph = self.progress_table.horizontalHeader()
         ph.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         ph.setStretchLastSection(True)
-        self.chart = BarChart()
+        self.chart = ChartView(empty_text="No finalised scores to chart yet.")
         self.chart.setObjectName("progressChart")
         self.progress_note = QLabel()
         self.progress_note.setWordWrap(True)
@@ -349,7 +290,7 @@ class AssessmentsTab(QWidget):
         pack_id = self.instrument.currentData()
         if not pack_id or not self.pupil_id:
             self.progress_model.set_progress(None, None)
-            self.chart.set_data([], [])
+            self.chart.set_chart(None)
             return
         pack = self.records.pack(pack_id)
         progress = self.records.progress(self.pupil_id, pack_id)
@@ -357,7 +298,7 @@ class AssessmentsTab(QWidget):
         table = self.progress_table
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
                              + self.progress_model.rowCount() * table.verticalHeader().defaultSectionSize())
-        self.chart.set_data(**chart_data(pack, progress))
+        self.chart.set_chart(progress_chart(pack, progress) if progress.by_time_point else None)
         if progress.by_time_point:
             self.progress_note.setText("Latest finalised form at each time point; drafts are not "
                                        "counted. Change is later minus T1.")
@@ -367,15 +308,6 @@ class AssessmentsTab(QWidget):
 
 
 # -- the cohort means plot ----------------------------------------------------------------------------
-def closed_referrals_by_year(store) -> dict[int, list[str]]:
-    """Closed referrals grouped by the English school year (1 Sep – 31 Aug) they closed in."""
-    years: dict[int, list[str]] = {}
-    for row in store.db.query("SELECT id, closed_on FROM referral WHERE deleted = 0 AND status = 'closed' "
-                              "AND closed_on IS NOT NULL ORDER BY closed_on"):
-        years.setdefault(academic_year_start(date.fromisoformat(row["closed_on"])), []).append(row["id"])
-    return years
-
-
 class CohortMeansModel(ColumnsModel):
     """The means plot's numbers: each score's mean (n) at T1, T2 and T3."""
 
@@ -445,8 +377,9 @@ class CohortMeansDialog(QDialog):
         self.summary = QLabel()
         self.summary.setObjectName("meansSummary")
         self.summary.setWordWrap(True)
-        self.plot = MeansPlot()
+        self.plot = ChartView(empty_text="No pupil in this cohort has finalised assessments on this instrument.")
         self.plot.setObjectName("meansPlot")
+        self.plot.setMinimumHeight(260)
         self.table_model = CohortMeansModel(self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
@@ -511,19 +444,11 @@ class CohortMeansDialog(QDialog):
         pack_id, start = self.instrument.currentData(), self.year.currentData()
         means = self.means or {}
         pack = self.records.pack(pack_id) if pack_id else None
-        rows = []
-        if pack is not None:
-            labels = [(s.id, s.label) for s in pack.scales]
-            if self.totals.isChecked():
-                labels += [(d.id, d.label) for d in pack.derived]
-            for sid, label in labels:
-                points = {tp: means[tp][sid] for tp in POINTS if sid in means.get(tp, {})}
-                if points:
-                    rows.append((label, points))
+        rows = means_rows(pack, means, self.totals.isChecked()) if pack is not None else []
         self.table_model.set_rows(rows)
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
                                   + max(1, len(rows)) * self.table.verticalHeader().defaultSectionSize())
-        self.plot.set_data(list(POINTS), rows)
+        self.plot.set_chart(means_chart(rows))
         if describe and start is not None:
             pupils = max((n for tp in means.values() for _m, n in tp.values()), default=0)
             self.summary.setText(
@@ -547,21 +472,16 @@ class Assessments(QObject):
         self.tab.on_open = self.open_form
         self.tab.on_new = self.new_assessment
         view = window.case_view
-        self.tab_index = view.tabs.addTab(self.tab, "Assessments")
+        self.tab_index = window.add_case_tab(self.tab, "Assessments")
 
         view.case_changed.connect(lambda case: self.tab.set_pupil(case["pupil"] if case else None))
         if view.case:
             self.tab.set_pupil(view.case["pupil"])
 
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        case_menu = menus.get("Case") or window.menuBar().addMenu("&Case")
-        case_menu.addSeparator()
-        self.new_action = window._action(case_menu, "New &assessment…", self.new_assessment,
-                                         "Ctrl+Shift+N", "newAssessment")
-        view_menu = menus.get("View") or window.menuBar().addMenu("&View")
-        view_menu.addSeparator()
-        self.means_action = window._action(view_menu, "&Outcomes (means plot)…", self.show_means,
-                                           None, "outcomesMeansPlot")
+        self.new_action = window.add_action("case", "New &assessment…", self.new_assessment,
+                                            "Ctrl+Shift+N", "newAssessment", new_group=True)
+        self.means_action = window.add_action("view", "&Outcomes (means plot)…", self.show_means,
+                                              None, "outcomesMeansPlot", new_group=True)
         # Forms show pupil data: they close when the app locks (answers are already saved).
         window.pages.currentChanged.connect(self._page_changed)
 
@@ -571,7 +491,7 @@ class Assessments(QObject):
             self.window.statusBar().showMessage("Select a case first.", 4000)
             return None
         dialog = start_dialog(self.records, case, self.window, today=self.window.caseload.today)
-        completion_id = self.window._run_dialog(dialog)
+        completion_id = self.window.run_dialog(dialog)
         if not completion_id:
             return None
         self.window.case_view.tabs.setCurrentWidget(self.tab)

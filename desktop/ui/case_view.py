@@ -3,22 +3,50 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from typing import Callable
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListView, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from desktop.caseload import vocab
-from desktop.dates import age_on, to_uk, to_uk_datetime, year_group_label
+from desktop.caseload.case_words import history_text, timeline_text
+from desktop.dates import age_on, to_uk, year_group_label
 
-ACTIONS = {"create": "added", "update": "changed", "delete": "deleted", "view": "viewed",
-           "export": "exported", "restore": "restored"}
-ENTITY_WORDS = {"referral": "the referral", "pupil": "the pupil", "visit": "a visit",
-                "support_plan": "a support plan", "helpline_call": "a helpline call",
-                "attachment": "a document"}
-KIND_MARK = {"observation": "◉", "referral": "●", "allocation": "→", "visit": "◆", "support_plan": "▣",
-             "helpline_call": "☎", "closure": "■"}
+TimelineIdRole = Qt.ItemDataRole.UserRole + 1  # the record's id
+TimelineKindRole = Qt.ItemDataRole.UserRole + 2  # "visit", "observation", "referral", …
+
+
+class CaseListModel(QAbstractListModel):
+    """A list over a case's entries (dicts from the core), each shown by ``text``; the
+    timeline's entries also give their record id and kind by role."""
+
+    def __init__(self, text: Callable[[dict], str], parent=None):
+        super().__init__(parent)
+        self.text = text
+        self.items: list[dict] = []
+        self._texts: list[str] = []
+
+    def set_items(self, items: list[dict]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self._texts = [self.text(item) for item in self.items]
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.items)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._texts[index.row()]
+        if role == TimelineIdRole:
+            return self.items[index.row()].get("id")
+        if role == TimelineKindRole:
+            return self.items[index.row()].get("kind")
+        return None
 
 
 class CaseView(QWidget):
@@ -27,7 +55,7 @@ class CaseView(QWidget):
     # "visit", "allocate", "plan", "call", "close", "edit_referral", "edit_pupil", "edit_school"
     action = Signal(str)
     case_changed = Signal(object)  # the case dict now shown, or None
-    TimelineIdRole = Qt.ItemDataRole.UserRole + 1
+    TimelineIdRole, TimelineKindRole = TimelineIdRole, TimelineKindRole
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -64,7 +92,7 @@ class CaseView(QWidget):
             buttons.addWidget(b)
             self.buttons[key] = b
         buttons.addStretch()
-        self.timeline_model = QStandardItemModel(self)
+        self.timeline_model = CaseListModel(timeline_text, self)
         self.timeline = QListView()
         self.timeline.setObjectName("timeline")
         self.timeline.setModel(self.timeline_model)
@@ -75,7 +103,7 @@ class CaseView(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.referral)
         layout.addLayout(buttons)
-        self.history_model = QStandardItemModel(self)
+        self.history_model = CaseListModel(history_text, self)
         self.history = QListView()
         self.history.setObjectName("history")
         self.history.setModel(self.history_model)
@@ -127,22 +155,7 @@ class CaseView(QWidget):
         closed = r["status"] == "closed"
         for key in ("observe", "visit", "allocate", "plan", "close"):
             self.buttons[key].setEnabled(not closed)
-        self.timeline_model.clear()
-        for item in case["timeline"]:
-            text = f"{to_uk(item['date'])}   {KIND_MARK.get(item['kind'], '•')} {item['title']}"
-            if item["detail"]:
-                text += f"\n{item['detail']}"
-            row = QStandardItem(text)
-            row.setData(item["id"], self.TimelineIdRole)
-            row.setData(item["kind"], self.TimelineIdRole + 1)
-            self.timeline_model.appendRow(row)
-        self.history_model.clear()
-        for entry in case.get("history", []):
-            what = ENTITY_WORDS.get(entry["entity"], entry["entity"])
-            text = (f"{to_uk_datetime(entry['at'])}   {entry['actor']} "
-                    f"{ACTIONS.get(entry['action'], entry['action'])} {what}")
-            if entry["detail"] and entry["action"] == "update":
-                text += f": {entry['detail'].replace('_', ' ')}"
-            self.history_model.appendRow(QStandardItem(text))
+        self.timeline_model.set_items(case["timeline"])
+        self.history_model.set_items(case.get("history", []))
         self.stack.setCurrentIndex(1)
         self.case_changed.emit(case)

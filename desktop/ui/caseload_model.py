@@ -91,9 +91,6 @@ class CaseloadModel(ColumnsModel):
                 return n
         return None
 
-    def case_at(self, row: int) -> CaseRow:
-        return self._all[self._shown[row]]
-
     # -- Qt model interface --------------------------------------------------------------------
     def row_count(self) -> int:
         return len(self._shown)

@@ -4,12 +4,9 @@ The chart is drawn by the same reportlab code that puts it in a PDF, rendered
 to SVG at the widget's width, so the window and the printed report cannot
 disagree. Re-rendered only when the chart or the width changes.
 
-Window charts to move over (they are hand-painted with QPainter today, in
-``desktop/ui/charts.py``): the Assessments tab's progress ``BarChart``
-(``assessments.chart_data`` maps onto ``charts.BarChart`` with ranges) and the
-outcomes ``MeansPlot`` (``charts.LineChart`` with n per point as ``notes``);
-the observation window's ``IntervalStrip`` (``charts.IntervalStrip``) can
-follow once its live updates are measured (it repaints every interval).
+The Assessments tab's progress bars and the outcomes means plot are built by
+``desktop.forms.presentation`` (``progress_chart``, ``means_chart``); the
+observation window's interval strip is still painted by that window.
 """
 from __future__ import annotations
 

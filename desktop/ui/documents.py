@@ -35,8 +35,10 @@ from desktop.dates import to_uk_datetime, to_uk_local_date
 from desktop.store import Store, StoreError
 from desktop.store import attachments
 from desktop.store.attachments import (
-    AttachmentDamaged, AttachmentNotHere, AttachmentTooLarge, add_attachment, attachments_for,
-    delete_attachment, export_attachment,
+    AttachmentDamaged, AttachmentNotHere, AttachmentTooLarge, add_attachment, delete_attachment, export_attachment,
+)
+from desktop.store.documents import (
+    NOT_DOWNLOADED, REFUSED, STATUS_TIPS, WAITING, case_documents, document_name, format_size,
 )
 from desktop.ui.models import ColumnsModel
 from desktop.ui.tasks import run_task
@@ -52,39 +54,15 @@ NOTE_TEXT = ("Files are kept encrypted in Fieldnote and sync with the case. Open
 OPENED_FOLDER = "opened-documents"  # in the data folder; everything in it is disposable
 OPENED_KEPT_SECONDS = 24 * 60 * 60
 
-ON_LAPTOP, WAITING, NOT_DOWNLOADED, REFUSED = (
-    "On this laptop", "Waiting to upload", "Not downloaded yet", "Not uploaded: needs attention")
-STATUS_TIPS = {
-    ON_LAPTOP: "The file is on this laptop (encrypted) and has been sent to the server.",
-    WAITING: "The file is on this laptop (encrypted); it is sent to the server at the next "
-             "sync (F9 syncs now).",
-    NOT_DOWNLOADED: "The record has arrived but the file itself has not yet: it is fetched at "
-                    "the next sync (F9 syncs now).",
-    REFUSED: "The server did not accept this file: see Sync ▸ Needs attention… (Ctrl+Shift+E).",
-}
 STATUS_COLOURS = {WAITING: "#92400e", NOT_DOWNLOADED: "#6b7280", REFUSED: "#b91c1c"}
 
 
 # -- words and numbers ----------------------------------------------------------------------------
-def format_size(size: int) -> str:
-    """Bytes as people read a file size: ``0 KB``, ``1 KB`` (for 1–1,023 bytes), ``240 KB``,
-    ``2.4 MB``."""
-    if size <= 0:
-        return "0 KB"
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024)):,} KB"
-    return f"{size / 1024 / 1024:,.1f} MB"
-
-
 def too_large_text(name: str, size: int) -> str:
     limit = attachments.MAX_ATTACHMENT_BYTES  # read now: the limit is the core's
     return (f"“{name}” is {format_size(size)}. A file attached to a case can be at most "
             f"{format_size(limit)}, so it was not attached.\n\nA large scan can often be saved "
             "again at a lower resolution, or split into parts.")
-
-
-def document_name(doc: dict) -> str:
-    return doc.get("title") or doc.get("filename") or "this document"
 
 
 # -- the list ----------------------------------------------------------------------------------------
@@ -103,34 +81,10 @@ class DocumentsModel(ColumnsModel):
 
     def reload(self, referral_id: str | None) -> None:
         self.beginResetModel()
-        rows = list(reversed(attachments_for(self.store, referral_id))) if referral_id else []
-        unsent = self._unsent([r["id"] for r in rows])
-        self.documents = [dict(r, status=self._status(r, unsent.get(r["id"], ()))) for r in rows]
+        self.documents = case_documents(self.store, referral_id) if referral_id else []
         self._cells = [(document_name(d), d["filename"] or "—", format_size(d["size"] or 0),
                         to_uk_local_date(d["modified_at"]), d["status"]) for d in self.documents]
         self.endResetModel()
-
-    def _unsent(self, ids: list[str]) -> dict[str, set[str]]:
-        """The states of outbox entries, not yet sent, that carry each record's file."""
-        found: dict[str, set[str]] = {}
-        if not ids:
-            return found
-        marks = ",".join("?" * len(ids))
-        for record_id, state in self.store.conn.execute(
-                "SELECT record_id, state FROM outbox WHERE entity = 'attachment' AND state != 'sent' "
-                f"AND json_extract(fields, '$.sha256') IS NOT NULL AND record_id IN ({marks})", ids):
-            found.setdefault(record_id, set()).add(state)
-        return found
-
-    @staticmethod
-    def _status(row: dict, states) -> str:
-        if not row["held"]:
-            return NOT_DOWNLOADED
-        if "pending" in states:
-            return WAITING
-        if states:  # refused by the server, or held for review
-            return REFUSED
-        return ON_LAPTOP
 
     def row_count(self) -> int:
         return len(self._cells)
@@ -384,22 +338,19 @@ class Documents(QObject):
         self.tab.on_delete = self.delete_document
         self.tab.on_drop = self.attach_paths
         view = window.case_view
-        self.tab_index = view.tabs.addTab(self.tab, "Documents")
+        self.tab_index = window.add_case_tab(self.tab, "Documents")
         view.case_changed.connect(self._case_changed)
         if view.case:
             self._case_changed(view.case)
 
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        case_menu = menus.get("Case") or window.menuBar().addMenu("&Case")
-        case_menu.addSeparator()
-        self.attach_action = window._action(case_menu, "Attach &file…", self.attach,
-                                            ATTACH_SHORTCUT, "attachFile")
-        self.open_action = window._action(case_menu, "Open docu&ment",
-                                          lambda: self._with_current("open", self.open_document),
-                                          None, "openDocument")
-        self.save_action = window._action(case_menu, "Save a cop&y of the document…",
-                                          lambda: self._with_current("save", self.save_copy),
-                                          SAVE_SHORTCUT, "saveDocumentCopy")
+        self.attach_action = window.add_action("case", "Attach &file…", self.attach,
+                                               ATTACH_SHORTCUT, "attachFile", new_group=True)
+        self.open_action = window.add_action("case", "Open docu&ment",
+                                             lambda: self._with_current("open", self.open_document),
+                                             None, "openDocument")
+        self.save_action = window.add_action("case", "Save a cop&y of the document…",
+                                             lambda: self._with_current("save", self.save_copy),
+                                             SAVE_SHORTCUT, "saveDocumentCopy")
         # The Delete key deletes only from the documents list, never from elsewhere in the
         # window, so this action belongs to the tab (and the menu), not to the window.
         self.delete_action = QAction("De&lete document…", self.tab)
@@ -409,7 +360,7 @@ class Documents(QObject):
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.triggered.connect(
             lambda _=False: self._with_current("delete", self.delete_document))
-        case_menu.addAction(self.delete_action)
+        window.menu("case").addAction(self.delete_action)
         self.tab.addAction(self.delete_action)
         for action in (self.open_action, self.save_action):
             self.tab.table.addAction(action)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
@@ -23,113 +22,20 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.dates import age_on, to_uk
-from desktop.forms.boxall import DEVELOPMENTAL_CLUSTERS
-from desktop.forms.pack import InstrumentPack, Item, Number
+from desktop.forms.pack import InstrumentPack, Item
+from desktop.forms.presentation import (
+    DEFAULT_COMPLETED_BY, TONES, ScoreDescriber, ScoreRow, age_band_label, format_score, informant_label,
+    instrument_packs, pack_label,
+)
 from desktop.forms.records import COMPLETED_BY, TIME_POINTS, FormRecords
 from desktop.forms.scoring import ScoreResult, plan_for
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
 from desktop.ui.models import ColumnsModel
 
-INFORMANTS = {"teacher": "Teacher", "parent": "Parent / carer", "self": "Self-report (pupil)",
-              "adult": "Adult who knows the child well", "school": "School records"}
-#: Who usually completes each informant's form (the start dialog's default).
-DEFAULT_COMPLETED_BY = {"teacher": "teacher", "parent": "parent", "self": "pupil",
-                        "adult": "teacher", "school": "practitioner"}
-SYNTHETIC_NOTE = "synthetic — not the licensed content"
 
-#: Band tones: (background, text). Text colours keep 7:1 contrast on their backgrounds.
-TONES = {
-    "typical": ("#dcfce7", "#14532d"),
-    "raised": ("#fef3c7", "#78350f"),
-    "high": ("#fed7aa", "#7c2d12"),
-    "very_high": ("#fecaca", "#7f1d1d"),
-    "outside": ("#e5e7eb", "#1f2937"),
-}
-_TONE_ORDER = ("typical", "raised", "high", "very_high")
-
-
-def informant_label(informant: str) -> str:
-    return INFORMANTS.get(informant, informant.replace("_", " ").capitalize())
-
-
-def age_band_label(band: str) -> str:
-    return "All ages" if band == "all" else band.replace("-", "–")
-
-
-def pack_label(pack: InstrumentPack) -> str:
-    """The pack's title, visibly marked when it is synthetic (whatever its title says)."""
-    if pack.synthetic and "synthetic" not in pack.title.lower():
-        return f"{pack.title} ({SYNTHETIC_NOTE})"
-    return pack.title
-
-
-def format_score(value: Number | None) -> str:
-    if value is None:
-        return "—"
-    return str(value)
-
-
-def format_change(value: Number | None) -> str:
-    if value is None:
-        return "—"
-    return f"+{value}" if value > 0 else ("0" if value == 0 else f"−{-value}")
-
-
-# -- scores with their bands (no Qt here: shared by the live panel and the progress table) ----------
-@dataclass(frozen=True)
-class ScoreRow:
-    """One score as shown: its label, value, band (or range position) and tone."""
-
-    score_id: str
-    label: str
-    score: Number | None
-    band: str
-    tone: str | None
-    detail: str = ""
-
-
-class ScoreDescriber:
-    """Band or range look-ups for one pack, informant and age band, resolved once."""
-
-    def __init__(self, pack: InstrumentPack, informant: str, age_band: str):
-        self.pack = pack
-        labels = {s.id: s.label for s in pack.scales}
-        labels.update({d.id: d.label for d in pack.derived})
-        self.labels = labels
-        boxall = pack.structure == "boxall"
-        self._lookups = []
-        for sid in pack.score_ids():
-            table = pack.band_table(None, sid, informant, age_band)
-            rng = None if table else pack.normative_range(sid, informant, age_band)
-            # Boxall: developmental clusters below, diagnostic above the range are concerns.
-            concern_below = boxall and sid in DEVELOPMENTAL_CLUSTERS
-            self._lookups.append((sid, labels[sid], table, rng, concern_below, boxall))
-
-    def rows(self, scores: dict[str, Number | None]) -> list[ScoreRow]:
-        out = []
-        for sid, label, table, rng, concern_below, boxall in self._lookups:
-            score = scores.get(sid)
-            band, tone, detail = "", None, ""
-            if table is not None:
-                rank = table.rank_for(score)
-                if rank is not None:
-                    band = table.bands[rank].label
-                    n = len(table.bands)
-                    tone = _TONE_ORDER[round(rank * 3 / (n - 1))] if n > 1 else "typical"
-                    detail = table.source
-            elif rng is not None:
-                detail = f"{rng.label or 'range'} {rng.minimum}–{rng.maximum}"
-                if score is not None:
-                    where = "below" if score < rng.minimum else "above" if score > rng.maximum else "within"
-                    band = f"{where} range"
-                    concern = (where == "below") if concern_below else (where == "above" and boxall)
-                    tone = "typical" if where == "within" else "high" if concern else "outside"
-            out.append(ScoreRow(sid, label, score, band if score is not None else "—", tone, detail))
-        return out
-
-
-def _tone_role(tone: str | None, role: int):
+def tone_role(tone: str | None, role: int):
+    """The brush a band tone paints for a background or foreground role (None: no tone)."""
     if tone is None:
         return None
     bg, fg = TONES[tone]
@@ -167,7 +73,7 @@ class ScoresModel(ColumnsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.label, format_score(row.score), row.band)[col]
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) and col > 0:
-            return _tone_role(row.tone, role)
+            return tone_role(row.tone, role)
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -729,12 +635,6 @@ class FormEntryWindow(QDialog):
 
 
 # -- the start dialog --------------------------------------------------------------------------------
-def instrument_packs(records: FormRecords) -> list[InstrumentPack]:
-    """Packs a form can be started on (not audits or wording overlays), by title."""
-    return sorted((p for p in records.registry.packs.values() if p.kind == "instrument"),
-                  key=lambda p: (p.synthetic, p.title.lower()))
-
-
 def _age_band_for(bands: tuple[str, ...], age: int | None) -> str | None:
     for band in bands:
         lo, _, hi = band.partition("-")

@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-    QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
+    QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
     QSplitter, QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget, QDialogButtonBox,
 )
 
@@ -179,51 +179,89 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(locked_page)
         self.setCentralWidget(self.pages)
 
-    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
+    # -- the features' API: menus, commands and case tabs -------------------------------------
+    #: The menu bar's menus by key, in the order they stand; their titles are written here once.
+    MENUS = {"file": "&File", "edit": "&Edit", "case": "&Case", "view": "&View", "reports": "&Reports",
+             "team": "&Team", "sync": "&Sync"}
+
+    def menu(self, key: str) -> QMenu:
+        """The menu bar's menu ``key`` (one of ``MENUS``), made in its place on first use."""
+        if key not in self._menus:
+            title = self.MENUS[key]  # an unknown key is a programming error: KeyError
+            menu = QMenu(title, self)
+            menu.setObjectName(f"{key}Menu")
+            order = list(self.MENUS)
+            later = [k for k in order[order.index(key) + 1:] if k in self._menus]
+            before = self._menus[later[0]] if later else None
+            if before is None:
+                self.menuBar().addMenu(menu)
+            else:
+                self.menuBar().insertMenu(before.menuAction(), menu)
+            self._menus[key] = menu
+        return self._menus[key]
+
+    def add_action(self, menu: str, text: str, slot: Callable[[], object], shortcut=None,
+                   name: str | None = None, *, new_group: bool = False) -> QAction:
+        """Add a command to menu ``menu`` (a ``MENUS`` key) and to the window, so its shortcut
+        works anywhere in the window and the lock disables it with every other command.
+        ``new_group`` puts a separator before it (a feature's first command in a shared menu)."""
+        target = self.menu(menu)
+        if new_group:
+            target.addSeparator()
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _=False: slot())
         if name:
             action.setObjectName(name)
-        menu.addAction(action)
+        target.addAction(action)
         self.addAction(action)
         return action
 
+    def add_case_tab(self, widget: QWidget, title: str) -> int:
+        """Add a tab to the case view (beside Timeline and History); returns its index.
+        Follow the case shown with ``case_view.case_changed``."""
+        return self.case_view.tabs.addTab(widget, title)
+
+    def run_dialog(self, dialog) -> object | None:
+        """Show a record dialog modally; its ``result_value`` if saved, else None.
+        (Tests replace this to fill and save dialogs without ``exec()``.)"""
+        return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def _run_dialog(self, dialog) -> object | None:
+        # Kept for desktop/ui/observation_window.py until it calls run_dialog.
+        return self.run_dialog(dialog)
+
     def _build_actions(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "New &referral…", self.new_referral, "Ctrl+N", "newReferral")
-        self._action(file, "New &pupil…", self.new_pupil, "Ctrl+Shift+P", "newPupil")
-        self._action(file, "New &school…", self.new_school, "Ctrl+Shift+S", "newSchool")
-        self._action(file, "Log helpline &call…", self.log_call, "Ctrl+Shift+H")
-        file.addSeparator()
-        self.demo_action = self._action(file, "Load &demo data…", self.load_demo)
-        self._action(file, "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
-        self._action(file, "&Lock now", self.lock, "Ctrl+L", "lockNow")
-        file.addSeparator()
-        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        edit = bar.addMenu("&Edit")
+        self._menus: dict[str, QMenu] = {}
+        add = self.add_action
+        add("file", "New &referral…", self.new_referral, "Ctrl+N", "newReferral")
+        add("file", "New &pupil…", self.new_pupil, "Ctrl+Shift+P", "newPupil")
+        add("file", "New &school…", self.new_school, "Ctrl+Shift+S", "newSchool")
+        add("file", "Log helpline &call…", self.log_call, "Ctrl+Shift+H")
+        self.demo_action = add("file", "Load &demo data…", self.load_demo, new_group=True)
+        add("file", "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        add("file", "&Lock now", self.lock, "Ctrl+L", "lockNow")
+        add("file", "&Quit", self.close, QKeySequence.StandardKey.Quit, new_group=True)
+        edit = self.menu("edit")
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit.addActions([undo, redo])
         self.addActions([undo, redo])
-        self._action(edit, "&Find…", self.focus_search, QKeySequence.StandardKey.Find)
-        case = bar.addMenu("&Case")
-        self._action(case, "&Observe a lesson…", self.observe, "Ctrl+Shift+O", "observe")
-        self._action(case, "Coding &schemes…", self.edit_schemes)
-        self._action(case, "Add &visit…", lambda: self.case_action("visit"), "Ctrl+Shift+V")
-        self._action(case, "&Allocate…", lambda: self.case_action("allocate"), "Ctrl+Shift+A")
-        self._action(case, "New &Pastoral Support Plan…", lambda: self.case_action("plan"))
-        self._action(case, "Edit &referral…", lambda: self.case_action("edit_referral"), "Ctrl+E")
-        self._action(case, "Edit p&upil…", lambda: self.case_action("edit_pupil"))
-        self._action(case, "Edit &school…", lambda: self.case_action("edit_school"))
-        self._action(case, "&Close case…", lambda: self.case_action("close"))
-        view = bar.addMenu("&View")
-        self._action(view, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
-        self._action(view, "Clear &filters", self.clear_filters, "Ctrl+Shift+F")
+        add("edit", "&Find…", self.focus_search, QKeySequence.StandardKey.Find)
+        add("case", "&Observe a lesson…", self.observe, "Ctrl+Shift+O", "observe")
+        add("case", "Coding &schemes…", self.edit_schemes)
+        add("case", "Add &visit…", lambda: self.case_action("visit"), "Ctrl+Shift+V")
+        add("case", "&Allocate…", lambda: self.case_action("allocate"), "Ctrl+Shift+A")
+        add("case", "New &Pastoral Support Plan…", lambda: self.case_action("plan"))
+        add("case", "Edit &referral…", lambda: self.case_action("edit_referral"), "Ctrl+E")
+        add("case", "Edit p&upil…", lambda: self.case_action("edit_pupil"))
+        add("case", "Edit &school…", lambda: self.case_action("edit_school"))
+        add("case", "&Close case…", lambda: self.case_action("close"))
+        add("view", "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        add("view", "Clear &filters", self.clear_filters, "Ctrl+Shift+F")
 
     # -- state -------------------------------------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
@@ -314,18 +352,15 @@ class MainWindow(QMainWindow):
                                  self.caseload.today)
 
     # -- commands --------------------------------------------------------------------------------
-    def _run_dialog(self, dialog) -> object | None:
-        return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
-
     def new_school(self) -> None:
-        if self._run_dialog(dialogs.school_dialog(self.caseload, self)):
+        if self.run_dialog(dialogs.school_dialog(self.caseload, self)):
             self.refresh()
 
     def new_pupil(self) -> None:
         if not self.caseload.schools():
             QMessageBox.information(self, "Add a school first", "A pupil belongs to a school: add the school first.")
             return self.new_school()
-        pupil_id = self._run_dialog(dialogs.pupil_dialog(self.caseload, self))
+        pupil_id = self.run_dialog(dialogs.pupil_dialog(self.caseload, self))
         if pupil_id and QMessageBox.question(
                 self, "New referral", "Add a referral for this pupil now?") == QMessageBox.StandardButton.Yes:
             self.new_referral(pupil_id)
@@ -334,14 +369,14 @@ class MainWindow(QMainWindow):
         if not self.caseload.pupils():
             QMessageBox.information(self, "Add a pupil first", "A referral is for a pupil: add the pupil first.")
             return self.new_pupil()
-        referral_id = self._run_dialog(dialogs.referral_dialog(self.caseload, self, pupil_id))
+        referral_id = self.run_dialog(dialogs.referral_dialog(self.caseload, self, pupil_id))
         if referral_id:
             self.clear_filters()
             self.refresh(select=referral_id)
 
     def log_call(self) -> None:
         case = self.case_view.case
-        if self._run_dialog(dialogs.call_dialog(self.caseload, self, case["referral"] if case else None)):
+        if self.run_dialog(dialogs.call_dialog(self.caseload, self, case["referral"] if case else None)):
             self.refresh()
 
     def case_action(self, action: str) -> None:
@@ -371,7 +406,7 @@ class MainWindow(QMainWindow):
                             lambda: dialogs.school_dialog(self.caseload, self, school=school_before)),
         }
         text, created_entity, make = makers[action]
-        result = self._run_dialog(make())
+        result = self.run_dialog(make())
         if result is None:
             return
         steps: list = []
@@ -417,9 +452,7 @@ class MainWindow(QMainWindow):
 
     def offer_resume(self, clock=None) -> list:
         """After a crash or kill: offer to carry on each observation left recording."""
-        interrupted = self.store.conn.execute(
-            "SELECT count(*) FROM observation WHERE status = 'recording' AND deleted = 0").fetchone()[0]
-        if not interrupted:
+        if not self.caseload.observations_left_recording():
             return []  # the usual start: nothing to import, nothing to reload
         from desktop.observation.store_repository import StoreObservationRepository
         from desktop.ui.observation_window import resume_observation
@@ -444,18 +477,18 @@ class MainWindow(QMainWindow):
         return resumed
 
     def _timeline_activated(self, index) -> None:
-        if index.data(CaseView.TimelineIdRole + 1) == "observation":
+        if index.data(CaseView.TimelineKindRole) == "observation":
             from desktop.ui.observation_window import open_observation, resume_observation
             observation_id = index.data(CaseView.TimelineIdRole)
             row = self.store.get("observation", observation_id)
             if row["status"] == "recording":
                 return resume_observation(self, observation_id)
             return open_observation(self, observation_id)
-        if index.data(CaseView.TimelineIdRole + 1) == "visit":
+        if index.data(CaseView.TimelineKindRole) == "visit":
             visit = self.store.get("visit", index.data(CaseView.TimelineIdRole))
             referral_id = self.current_referral_id()
             old = dict(visit)
-            if self._run_dialog(dialogs.visit_dialog(self.caseload, referral_id, self, visit=visit)):
+            if self.run_dialog(dialogs.visit_dialog(self.caseload, referral_id, self, visit=visit)):
                 old_fields, new_fields = field_diff(old, self.store.get("visit", visit["id"]))
                 step = FieldEdit(self.store, "visit", visit["id"], old_fields, new_fields)
                 self.undo_stack.push(CaseCommand("Edit visit", [step],

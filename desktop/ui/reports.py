@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.dates import to_uk
 from desktop.forms.records import TIME_POINTS
 from desktop.reports.document import Letterhead
+from desktop.reports.evidence_choices import completions_to_cite, observations_to_cite
 from desktop.reports.records import ReportRecords
 from desktop.reports.visit import SECTIONS, render_visit
 from desktop.ui.models import ColumnsModel
@@ -371,15 +372,11 @@ class ReportEditor(QWidget):
         chosen = row["evidence"]
         self.evidence.clear()
         referral_id = row["referral_id"]
-        for o in self.store.db.query(
-                "SELECT id, lesson, started_at FROM observation WHERE referral_id = ? AND deleted = 0 "
-                "AND status != 'recording' ORDER BY started_at", [referral_id]):
+        for o in observations_to_cite(self.store, referral_id):
             self._evidence_item(f"Observation: {o['lesson'] or 'lesson'}, {to_uk(o['started_at'])}",
                                 ("observation", o["id"]), o["id"] in chosen.get("observations", []), final)
         packs = {}
-        for c in self.store.db.query(
-                "SELECT id, pack_id, completed_on, time_point FROM form_completion WHERE referral_id = ? "
-                "AND deleted = 0 AND status = 'final' ORDER BY completed_on", [referral_id]):
+        for c in completions_to_cite(self.store, referral_id):
             if c["pack_id"] not in packs:
                 try:
                     packs[c["pack_id"]] = self.feature.form_records().pack(c["pack_id"]).title
@@ -570,24 +567,19 @@ class Reports(QObject):
         self.tab.on_new = self.new_visit_report
         self.tab.on_open = self.open_report
         view = window.case_view
-        self.tab_index = view.tabs.addTab(self.tab, "Reports")
+        self.tab_index = window.add_case_tab(self.tab, "Reports")
         view.case_changed.connect(lambda _case: self.reload())
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        case_menu = menus.get("Case") or window.menuBar().addMenu("&Case")
-        case_menu.addSeparator()
-        self.new_action = window._action(case_menu, "New visit &report", self.new_visit_report,
-                                         NEW_SHORTCUT, "newVisitReport")
+        self.new_action = window.add_action("case", "New visit &report", self.new_visit_report,
+                                            NEW_SHORTCUT, "newVisitReport", new_group=True)
         # The Reports menu: every report the laptop makes, each rendered off the GUI thread.
-        self.menu = window.menuBar().addMenu("&Reports")
-        self.menu.setObjectName("reportsMenu")
+        self.menu = window.menu("reports")
         self.menu.addAction(self.new_action)
-        self.progress_action = window._action(self.menu, "&Progress report for this case",
-                                              self.progress_report, None, "progressReport")
-        self.psp_action = window._action(self.menu, "Pastoral &Support Plan for this case",
-                                         self.psp_document, None, "pspDocument")
-        self.menu.addSeparator()
-        self.service_action = window._action(self.menu, "Ser&vice report…", self.service_report,
-                                             None, "serviceReport")
+        self.progress_action = window.add_action("reports", "&Progress report for this case",
+                                                 self.progress_report, None, "progressReport")
+        self.psp_action = window.add_action("reports", "Pastoral &Support Plan for this case",
+                                            self.psp_document, None, "pspDocument")
+        self.service_action = window.add_action("reports", "Ser&vice report…", self.service_report,
+                                                None, "serviceReport", new_group=True)
         self.ask_service = _ask_service  # (parent, today) -> (start, end, csv, path) or None
         self.pick_strategy = _pick_strategy  # (parent, bank) -> Strategy or None
         self._bank = None

@@ -1,8 +1,8 @@
 """Coding schemes: see the presets, copy one, and edit the copy's codes."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton, QSpinBox,
     QTableView, QVBoxLayout,
@@ -11,11 +11,97 @@ from PySide6.QtWidgets import (
 from desktop.observation.errors import ObservationError
 from desktop.observation.library import SchemeLibrary
 from desktop.observation.scheme import CodingScheme
+from desktop.ui.models import ColumnsModel
 from sync.client.permissions import refusal
 
 COLUMNS = ("id", "key", "label", "colour", "method", "group")
 HEADERS = ("Code", "Key", "Label", "Colour (#RRGGBB)", "Method", "Group")
 SchemeIdRole = Qt.ItemDataRole.UserRole + 1
+COLOUR = COLUMNS.index("colour")
+
+
+class SchemesModel(QAbstractListModel):
+    """Every coding scheme in the library, presets marked "(built-in)"; ``SchemeIdRole``
+    gives a row's scheme id."""
+
+    def __init__(self, library: SchemeLibrary, parent=None):
+        super().__init__(parent)
+        self.library = library
+        self.rows: list[tuple[str, str]] = []  # (scheme id, text shown)
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.rows = [(scheme.id, scheme.name + (" (built-in)" if self.library.is_preset(scheme.id) else ""))
+                     for scheme in self.library.all()]
+        self.endResetModel()
+
+    def row_of(self, scheme_id: str | None) -> int | None:
+        return next((r for r, (sid, _) in enumerate(self.rows) if sid == scheme_id), None)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][1]
+        if role == SchemeIdRole:
+            return self.rows[index.row()][0]
+        return None
+
+
+class CodesModel(ColumnsModel):
+    """The shown scheme's codes as text cells (``COLUMNS``), editable in place unless the
+    scheme may not be changed; the colour column is painted in its colour."""
+
+    COLUMNS = HEADERS
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[dict[str, str]] = []
+        self.editable = False
+
+    def set_codes(self, scheme: CodingScheme, editable: bool) -> None:
+        self.beginResetModel()
+        self.editable = editable
+        self.rows = [dict(zip(COLUMNS, (code.id, code.key, code.label, code.colour, code.method.value,
+                                         code.group or ""))) for code in scheme.codes]
+        self.endResetModel()
+
+    def add_row(self, cells: dict[str, str]) -> None:
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
+        self.rows.append(dict(cells))
+        self.endInsertRows()
+
+    def remove_row(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.rows[row]
+        self.endRemoveRows()
+
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        value = self.rows[index.row()][COLUMNS[index.column()]]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return value
+        if role == Qt.ItemDataRole.BackgroundRole and index.column() == COLOUR and QColor.isValidColorName(value):
+            return QColor(value)
+        return None
+
+    def flags(self, index):
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsEditable if self.editable else flags & ~Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole or not self.editable:
+            return False
+        self.rows[index.row()][COLUMNS[index.column()]] = str(value)
+        self.dataChanged.emit(index, index, [role, Qt.ItemDataRole.DisplayRole])
+        return True
 
 
 class SchemeEditor(QDialog):
@@ -26,7 +112,7 @@ class SchemeEditor(QDialog):
         self.library = library
         self.setWindowTitle("Coding schemes")
         self.resize(1000, 560)
-        self.schemes_model = QStandardItemModel(self)
+        self.schemes_model = SchemesModel(library, self)
         self.schemes = QListView()
         self.schemes.setObjectName("schemes")
         self.schemes.setModel(self.schemes_model)
@@ -45,7 +131,7 @@ class SchemeEditor(QDialog):
         self.carry_over.setToolTip(
             "Off (the usual way): every interval starts uncoded and the observer codes it afresh; "
             "Enter repeats the last interval. On: momentary and whole codes stay selected until changed.")
-        self.codes_model = QStandardItemModel(self)
+        self.codes_model = CodesModel(self)
         self.codes = QTableView()
         self.codes.setObjectName("codes")
         self.codes.setModel(self.codes_model)
@@ -85,16 +171,10 @@ class SchemeEditor(QDialog):
         self.reload()
 
     def reload(self, select: str | None = None) -> None:
-        self.schemes_model.clear()
-        for scheme in self.library.all():
-            mark = " (built-in)" if self.library.is_preset(scheme.id) else ""
-            item = QStandardItem(scheme.name + mark)
-            item.setData(scheme.id, SchemeIdRole)
-            self.schemes_model.appendRow(item)
-        rows = [self.schemes_model.item(r).data(SchemeIdRole) for r in range(self.schemes_model.rowCount())]
-        row = rows.index(select) if select in rows else 0
+        self.schemes_model.reload()
+        row = self.schemes_model.row_of(select) or 0
         self.schemes.setCurrentIndex(self.schemes_model.index(row, 0))
-        self.show_scheme(rows[row])
+        self.show_scheme(self.schemes_model.rows[row][0])
 
     def show_scheme(self, scheme_id: str | None) -> None:
         if not scheme_id:
@@ -110,15 +190,7 @@ class SchemeEditor(QDialog):
         self.interval.setValue(scheme.interval_seconds)
         self.peer_every.setValue(scheme.peer_every or 0)
         self.carry_over.setChecked(scheme.carry_over)
-        self.codes_model.clear()
-        self.codes_model.setHorizontalHeaderLabels(HEADERS)
-        for code in scheme.codes:
-            cells = [QStandardItem(str(v)) for v in (code.id, code.key, code.label, code.colour,
-                                                     code.method.value, code.group or "")]
-            cells[3].setBackground(QColor(code.colour))
-            for cell in cells:
-                cell.setEditable(editable)
-            self.codes_model.appendRow(cells)
+        self.codes_model.set_codes(scheme, editable)
         self.codes.resizeColumnsToContents()
         for w in (self.name, self.interval, self.peer_every, self.carry_over, self.add_button, self.remove_button,
                   self.save_button):
@@ -135,20 +207,19 @@ class SchemeEditor(QDialog):
 
     def add_code(self) -> None:
         n = self.codes_model.rowCount() + 1
-        self.codes_model.appendRow([QStandardItem(v) for v in (
-            f"CODE{n}", str(n % 10), "New code", "#6B7280", "partial", "")])
+        self.codes_model.add_row(dict(zip(COLUMNS, (f"CODE{n}", str(n % 10), "New code", "#6B7280", "partial", ""))))
 
     def remove_code(self) -> None:
         index = self.codes.currentIndex()
         if index.isValid():
-            self.codes_model.removeRow(index.row())
+            self.codes_model.remove_row(index.row())
 
     def edited(self) -> dict:
         """The scheme as shown, as a dict for CodingScheme.from_dict."""
         data = self.current.to_dict()
         codes = []
-        for r in range(self.codes_model.rowCount()):
-            cell = {col: self.codes_model.item(r, c).text().strip() for c, col in enumerate(COLUMNS)}
+        for row in self.codes_model.rows:
+            cell = {col: row[col].strip() for col in COLUMNS}
             cell["group"] = cell["group"] or None
             codes.append(cell)
         ids = {c["id"] for c in codes}

@@ -239,10 +239,8 @@ class SyncController(QObject):
 def install(window, pool: QThreadPool | None = None) -> SyncController:
     """The Sync menu (Sign in…, Sync now, Sign out) and the status-bar indicator."""
     controller = SyncController(window, pool)
-    menu = next((a.menu() for a in window.menuBar().actions()
-                 if a.menu() and a.text().replace("&", "") == "Sync"), None) or window.menuBar().addMenu("&Sync")
-    window._action(menu, "Sync &now", controller.sync_now, "F9", "syncNow")
-    window._action(menu, "&Sign in…", controller.sign_in, None, "signIn")
-    window._action(menu, "Sign &out", controller.sign_out, None, "signOut")
+    window.add_action("sync", "Sync &now", controller.sync_now, "F9", "syncNow")
+    window.add_action("sync", "&Sign in…", controller.sign_in, None, "signIn")
+    window.add_action("sync", "Sign &out", controller.sign_out, None, "signOut")
     window.sync = controller
     return controller

@@ -471,10 +471,6 @@ class SyncEngine:
                 report.quarantined += 1
         return changed
 
-    def _apply_state(self, state: dict, *, force: bool = False) -> int:
-        """Apply one record as the server holds it (see ``_apply_states``)."""
-        return self._apply_states([state], force=force)
-
     def _apply_states(self, states: list[dict], *, force: bool = False,
                       pending: dict[tuple[str, str], set[str]] | None = None) -> int:
         """Apply records as the server holds them, keeping fields with unsent local edits

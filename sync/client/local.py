@@ -48,10 +48,6 @@ def server_version(store: Store, entity: str, record_id: str) -> int | None:
     return row[0] if row else None
 
 
-def set_server_version(store: Store, entity: str, record_id: str, version: int) -> None:
-    set_server_versions(store, entity, [(record_id, version)])
-
-
 def server_versions(store: Store, entity: str, record_ids: list[str]) -> dict[str, int]:
     """The server versions held for these records of one type (those held), by id."""
     found: dict[str, int] = {}

@@ -1,11 +1,12 @@
 """Undo never overwrites someone else's change (issue 9, item 5), without a display.
 
-A colleague's value arrives as the sync engine writes it (``Store.apply_remote``, no
+A colleague's value arrives as the sync engine writes it (``tests.remote.apply_remote``, no
 outbox entry) between an edit and its undo."""
 from __future__ import annotations
 
 import json
 
+from tests.remote import apply_remote
 from desktop.store.undo import Creation, FieldEdit, field_diff
 
 
@@ -14,7 +15,7 @@ def _pulled(store, entity, record_id, values, *, deleted=False):
     row = store.get(entity, record_id, include_deleted=True)
     versions = json.loads(row["field_versions"])
     versions.update({k: row["version"] + 1 for k in values})
-    store.apply_remote(entity, record_id, values, version=row["version"] + 1,
+    apply_remote(store, entity, record_id, values, version=row["version"] + 1,
                        field_versions=versions, deleted=deleted)
 
 

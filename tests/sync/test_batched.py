@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from tests.remote import apply_remote
 from desktop.forms.records import FormRecords
 from sync.client import local
 from sync.client.engine import SyncEngine
@@ -69,7 +70,7 @@ def test_apply_remote_many_writes_what_apply_remote_writes(laptops):
         with one.transaction():
             one.conn.execute("PRAGMA foreign_keys = OFF")
             for s in page:
-                if one.apply_remote(s["entity"], s["id"], s["fields"], version=s["version"],
+                if apply_remote(one, s["entity"], s["id"], s["fields"], version=s["version"],
                                     field_versions=s["field_versions"], deleted=s["deleted"]):
                     changed_one.add(s["id"])
         changed_many = set()

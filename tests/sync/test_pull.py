@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.remote import apply_remote
 from desktop.store import Store
 from sync.client import SyncError
 from sync.client.engine import SyncEngine
@@ -148,7 +149,7 @@ def test_a_digest_mismatch_resyncs_the_scope_from_the_start(service, laptops):
     assert engine.verify() is True
     with laptop.transaction():
         laptop.conn.execute("PRAGMA foreign_keys = OFF")
-        laptop.apply_remote("school", "stray-school", {"name": "Not yours"}, version=1,
+        apply_remote(laptop, "school", "stray-school", {"name": "Not yours"}, version=1,
                             field_versions={"name": 1}, deleted=False)
         laptop.conn.execute("INSERT INTO sync_record VALUES ('school', 'stray-school', 1)")
         laptop.conn.execute("UPDATE sync_record SET server_version = 99 WHERE entity = 'pupil'")

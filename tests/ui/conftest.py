@@ -48,5 +48,5 @@ def fill_dialogs(monkeypatch):
         dialog.set_values(queue.pop(0))
         dialog.try_save()
         return dialog.result_value if dialog.result() == dialog.DialogCode.Accepted else None
-    monkeypatch.setattr(MainWindow, "_run_dialog", run)
+    monkeypatch.setattr(MainWindow, "run_dialog", run)
     return queue, seen

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence
 
 from desktop.dates import to_uk
 from desktop.forms.records import FormRecords
+from desktop.reports.charts import chart_texts
 from desktop.ui.assessments import EMPTY_TEXT, CompletionsModel
 from tests.ui.conftest import FakeThreadPool
 from desktop.ui.form_entry import FormEntryModel
@@ -148,11 +149,14 @@ def test_progress_shows_t1_and_t2_side_by_side_with_bands_and_change(installed, 
     assert table["Conduct problems"] == ("—", "—", "—", "—", "—")
     assert list(model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)) == [
         "Score", "T1", "T2", "T3", "Change T1→T2", "Change T1→T3"]
-    chart = tab.chart
-    assert [name for name, _ in chart.series] == ["T1", "T2"]
-    assert chart.series[0][1]["emotion"] == 10 and chart.series[1][1]["emotion"] == 3
-    assert chart.ranges["emotion"] == (0, 3)  # teacher "close to average" 0–3 is shaded
-    assert [cid for cid, _ in chart.categories] == ["emotion", "conduct", "hyper", "peer", "prosoc"]
+    chart = tab.chart.chart  # the chart description the window shows (and a PDF can draw)
+    assert [s.name for s in chart.series] == ["T1", "T2"]
+    assert chart.short_labels == ("emotion", "conduct", "hyper", "peer", "prosoc")
+    emotion_at = chart.short_labels.index("emotion")
+    assert chart.series[0].values[emotion_at] == 10 and chart.series[1].values[emotion_at] == 3
+    assert chart.ranges[emotion_at] == (0, 3)  # teacher "close to average" 0–3 is shaded
+    assert chart.range_label == "close to average range"
+    assert "10" in chart_texts(chart) and tab.chart.svg.startswith("<?xml")
 
 
 def test_the_tab_follows_the_selected_case(installed, caseload, forms, case):
@@ -216,17 +220,22 @@ def test_the_means_plot_shows_the_numbers_cohort_means_gives(installed, caseload
     assert dialog.means == expected
     assert expected["T1"]["emotion"] == (7.5, 2) and expected["T2"]["emotion"] == (0, 1)
     assert expected["T1"]["ebdtot"] == (20, 1)
-    plotted = dict(dialog.plot.series)
+    plotted = dict(dialog.table_model.rows)
     assert plotted["Emotional problems"] == {"T1": (7.5, 2), "T2": (0, 1)}
     assert plotted["Conduct problems"] == {"T1": (5, 1)}
     assert "Total difficulties" not in plotted  # totals only when asked for
+    lines = {s.name: s.values for s in dialog.plot.chart.series}  # the plot draws the same numbers
+    assert lines["Emotional problems"] == (7.5, 0, None) and lines["Conduct problems"] == (5, None, None)
+    assert dialog.plot.chart.notes == ("n=1–2", "n=1", "")
     dialog.totals.setChecked(True)
-    assert dict(dialog.plot.series)["Total difficulties"] == {"T1": (20, 1)}
+    assert dict(dialog.table_model.rows)["Total difficulties"] == {"T1": (20, 1)}
+    assert {s.name: s.values for s in dialog.plot.chart.series}["Total difficulties"] == (20, None, None)
     assert dialog.table_model.index(0, 1).data() == "7.50 (2)"
     dialog.year.setCurrentIndex(1)  # 2025/26: Cal alone
     assert dialog.referral_ids == [cal_r]
     assert dialog.means == forms.cohort_means("sdq-teacher-4-17", [cal_r])
-    assert dict(dialog.plot.series)["Emotional problems"] == {"T1": (0, 1)}
+    assert dict(dialog.table_model.rows)["Emotional problems"] == {"T1": (0, 1)}
+    assert {s.name: s.values for s in dialog.plot.chart.series}["Emotional problems"] == (0, None, None)
     assert "closed 01/09/2025 – 31/08/2026" in dialog.summary.text()
 
 
@@ -248,17 +257,31 @@ def test_the_means_plot_is_worked_out_in_the_background(qtbot, installed, caselo
     assert dialog.means == forms.cohort_means("sdq-teacher-4-17", [ada_r, ben_r])
 
 
-def test_packs_a_sync_installed_are_read_again(installed):
-    """After a sync that installed or removed packs the registry is read afresh (the new
-    pack is offered); after one that did not, the loaded registry is kept."""
+def test_packs_a_sync_installed_are_read_again(installed, case, tmp_path):
+    """After a sync that installed or removed packs the registry is read afresh and the new
+    pack is offered by New assessment…; after one that did not, the loaded registry is kept."""
+    import json
+
+    from desktop.forms.presentation import instrument_packs
+    from desktop.forms.registry import install_pack
+    from desktop.ui.form_entry import start_dialog
     from sync.client import SyncReport
+    from tests.forms.conftest import MINIMAL_PACK
 
     window, feature = installed
     before = feature.records.registry
+    pack_file = tmp_path / "mini.json"
+    pack_file.write_text(json.dumps(MINIMAL_PACK), encoding="utf-8")
+    install_pack(pack_file)  # as a sync does: the file lands in the installed packs folder
     window.sync.finished.emit(SyncReport(received=3), None)
-    assert feature.records.registry is before
+    assert feature.records.registry is before and "mini" not in before.packs
     window.sync.finished.emit(SyncReport(packs_installed=1), None)
     after = feature.records.registry
-    assert after is not before and set(after.packs) == set(before.packs)
+    assert after is not before and set(after.packs) == set(before.packs) | {"mini"}
+    assert "mini" in [p.id for p in instrument_packs(feature.records)]
+    dialog = start_dialog(feature.records, window.case_view.case, window, today=date(2026, 11, 23))
+    packs = dialog.fields["pack_id"]
+    assert "mini" in [packs.itemData(i) for i in range(packs.count())]
+    dialog.reject()
     window.sync.finished.emit(None, RuntimeError("offline"))
     assert feature.records.registry is after

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
+from tests.remote import apply_remote
 from desktop.ui import attention
 from desktop.ui.attention import (
     TAB_CONFLICTS, TAB_QUARANTINE, TAB_REJECTED, TAB_REVIEW, attention_count,
@@ -28,7 +29,7 @@ def synced(store):
 def server_edit(store, entity, record_id, **fields):
     """The server's value arriving by pull (no outbox entry), as the sync engine applies it."""
     current = store.get(entity, record_id)
-    store.apply_remote(entity, record_id, fields, version=current["version"] + 1,
+    apply_remote(store, entity, record_id, fields, version=current["version"] + 1,
                        field_versions=json.loads(current["field_versions"]), deleted=False)
 
 
@@ -178,7 +179,7 @@ def test_resolving_moves_to_the_next_conflict(qtbot, window, store, case, concer
 def server_delete(store, entity, record_id):
     """The server's tombstone arriving by pull."""
     current = store.get(entity, record_id)
-    store.apply_remote(entity, record_id, {}, version=current["version"] + 1,
+    apply_remote(store, entity, record_id, {}, version=current["version"] + 1,
                        field_versions=json.loads(current["field_versions"]), deleted=True)
 
 
@@ -439,7 +440,7 @@ def test_try_again_stores_a_record_once_its_cause_is_gone(qtbot, window, store, 
     assert dialog.message.isVisible() and "still cannot be stored" in dialog.message.text()
     assert dialog.quarantine.model.rowCount() == 2
     current = store.get("form_answer", held_back["first"])
-    store.apply_remote("form_answer", held_back["first"], {"item_id": "q2"},
+    apply_remote(store, "form_answer", held_back["first"], {"item_id": "q2"},
                        version=current["version"] + 1, field_versions={"item_id": 2},
                        deleted=False)
     with qtbot.waitSignal(dialog.changed, timeout=5000):

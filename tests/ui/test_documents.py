@@ -10,13 +10,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
+from tests.remote import apply_remote
 from desktop.dates import to_uk
 from desktop.store import attachments
 from desktop.store.attachments import add_attachment, read_attachment
 from desktop.ui import documents
-from desktop.ui.documents import (
-    EMPTY_TEXT, NOT_DOWNLOADED, ON_LAPTOP, WAITING, DocumentsModel, format_size,
-)
+from desktop.store.documents import NOT_DOWNLOADED, ON_LAPTOP, WAITING
+from desktop.ui.documents import EMPTY_TEXT, DocumentsModel
 from tests.conftest import PASSPHRASE
 from tests.ui.conftest import FakeThreadPool
 
@@ -95,7 +95,7 @@ def arrived_without_bytes(store, referral_id, title="Letter from school", size=4
     record_id = "a0000000-0000-4000-8000-000000000001"
     values = {"sha256": "ab" * 32, "size": size, "media_type": "application/pdf",
               "filename": "letter.pdf", "title": title, "referral_id": referral_id}
-    store.apply_remote("attachment", record_id, values, version=1,
+    apply_remote(store, "attachment", record_id, values, version=1,
                        field_versions={k: 1 for k in values}, deleted=False)
     return record_id
 
@@ -348,7 +348,3 @@ def test_locking_disables_every_document_command(window, store, case, choose, tm
     window.lock_screen.try_unlock()
     assert all(a.isEnabled() for a in actions)
 
-
-def test_format_size():
-    assert [format_size(n) for n in (0, 1, 1023, 1024, 250_000, 1024 * 1024, 52_428_800)] == [
-        "0 KB", "1 KB", "1 KB", "1 KB", "244 KB", "1.0 MB", "50.0 MB"]

@@ -78,7 +78,7 @@ def test_ending_records_it_and_the_case_timeline_shows_it(qtbot, make_window, st
         rec.end()
     row = store.get("observation", rec.engine.observation.id)
     assert row["status"] == "ended" and row["referral_id"] == case["referral"]
-    timeline = [window.case_view.timeline_model.item(i).text()
+    timeline = [window.case_view.timeline_model.index(i).data()
                 for i in range(window.case_view.timeline_model.rowCount())]
     assert any("Classroom observation: Year 5 maths (ended)" in t for t in timeline)
     # the window now shows the summary: one coded interval, off task verbal
@@ -101,7 +101,7 @@ def test_an_ended_observation_opens_from_the_timeline(qtbot, make_window, store,
     rec.end()
     rec.close()
     model = window.case_view.timeline_model
-    row = next(r for r in range(model.rowCount()) if "Classroom observation" in model.item(r).text())
+    row = next(r for r in range(model.rowCount()) if "Classroom observation" in model.index(r).data())
     shown = window._timeline_activated(model.index(row, 0))
     qtbot.addWidget(shown)
     assert shown.summary.isVisible() and shown.finalise_button.isVisible()

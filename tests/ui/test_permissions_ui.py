@@ -20,7 +20,7 @@ SAVE = QDialogButtonBox.StandardButton.Save
 
 def _edit_school_dialog(window, monkeypatch):
     seen = []
-    monkeypatch.setattr(MainWindow, "_run_dialog", lambda self, d: seen.append(d))
+    monkeypatch.setattr(MainWindow, "run_dialog", lambda self, d: seen.append(d))
     window.case_action("edit_school")
     (dialog,) = seen
     return dialog

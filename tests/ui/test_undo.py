@@ -6,6 +6,7 @@ import json
 
 from PySide6.QtGui import QKeySequence
 
+from tests.remote import apply_remote
 from tests.ui.test_allocation import open_screen, team  # noqa: F401 - fixtures
 
 
@@ -13,7 +14,7 @@ def _pulled(store, entity, record_id, values, *, deleted=False):
     row = store.get(entity, record_id, include_deleted=True)
     versions = json.loads(row["field_versions"])
     versions.update({k: row["version"] + 1 for k in values})
-    store.apply_remote(entity, record_id, values, version=row["version"] + 1,
+    apply_remote(store, entity, record_id, values, version=row["version"] + 1,
                        field_versions=versions, deleted=deleted)
 
 
