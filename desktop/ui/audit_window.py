@@ -809,8 +809,6 @@ class AuditList(QDialog):
 
 def install(window) -> None:
     """Add Schools ▸ New school audit… (Ctrl+Shift+U) and Open audit… to ``window``."""
-    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-    schools = menus.get("Schools") or window.menuBar().addMenu("&Schools")
     window.audit_windows = []
 
     def records() -> AuditRecords:
@@ -840,9 +838,9 @@ def install(window) -> None:
         window.audit_summary.show()
 
     window.open_audit = open_audit
-    window._action(schools, "New school &audit…", new_audit, "Ctrl+Shift+U", "newAudit")
-    window._action(schools, "Open a&udit…", list_audits, None, "openAudit")
-    window._action(schools, "Audit &summary across schools…", summary, None, "auditSummary")
+    window.add_action("schools", "New school &audit…", new_audit, "Ctrl+Shift+U", "newAudit")
+    window.add_action("schools", "Open a&udit…", list_audits, None, "openAudit")
+    window.add_action("schools", "Audit &summary across schools…", summary, None, "auditSummary")
 
 
 class SummaryDialog(QDialog):

@@ -181,8 +181,8 @@ class MainWindow(QMainWindow):
 
     # -- the features' API: menus, commands and case tabs -------------------------------------
     #: The menu bar's menus by key, in the order they stand; their titles are written here once.
-    MENUS = {"file": "&File", "edit": "&Edit", "case": "&Case", "view": "&View", "reports": "&Reports",
-             "team": "&Team", "sync": "&Sync"}
+    MENUS = {"file": "&File", "edit": "&Edit", "case": "&Case", "schools": "Sc&hools",
+             "view": "&View", "reports": "&Reports", "team": "&Team", "sync": "&Sync"}
 
     def menu(self, key: str) -> QMenu:
         """The menu bar's menu ``key`` (one of ``MENUS``), made in its place on first use."""

@@ -128,9 +128,10 @@ def test_an_observation_keeps_recording_under_the_lock(qtbot, make_window, store
         rec.tick()
     stored = repo.get(oid)
     assert stored.status == "recording" and len(beeps) == 3  # each prompt's cue still sounds
-    # committed while locked; momentary sampling keeps "on task" selected, and the "2"
-    # (off task, exclusive with it) pressed under the lock never reached the engine
-    assert [i.codes for i in stored.intervals] == [("ON",), ("ON",), ("ON",)]
+    # committed while locked; the "2" (off task) pressed under the lock never reached the
+    # engine, so the intervals after the first, in which nothing was keyed, are uncoded
+    assert [i.codes for i in stored.intervals] == [("ON",), (), ()]
+    assert [i.status for i in stored.intervals][1:] == ["uncoded", "uncoded"]
     window.lock_control._refresh_status()
     assert "on interval 4" in cover.status.text()
     unlock_with(window, PASSPHRASE)
