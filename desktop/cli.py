@@ -15,6 +15,7 @@ import sys
 
 COMMAND_MODULES = [
     "desktop.commands",
+    "desktop.backup_cli",
     "desktop.forms.cli",
     "desktop.observation.cli",
     "desktop.reports.cli",
