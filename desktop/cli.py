@@ -16,6 +16,7 @@ import sys
 COMMAND_MODULES = [
     "desktop.commands",
     "desktop.backup_cli",
+    "desktop.import_cli",
     "desktop.forms.cli",
     "desktop.observation.cli",
     "desktop.reports.cli",
