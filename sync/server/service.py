@@ -534,6 +534,9 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict
                **_denorm(ctx.conn, entity, record_id, fields))
     pending.append(row)
     _cache()[(entity, record_id)] = SimpleNamespace(**row)
+    _batch.fresh[(entity, record_id)] = {
+        "entity": entity, "id": record_id, "version": 1, "field_versions": row["field_versions"],
+        "fields": fields, "deleted": False, "seq": seq}
     if row["unique_key"] is not None:
         _batch.taken[(entity, row["unique_key"])] = record_id
     return {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
@@ -591,6 +594,9 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
 
     _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit]) \
         if fast else None
+    # The states of records created in bulk, as written: the reply needs no read of them
+    # unless another change in the batch (which may bump any record) went one by one.
+    _batch.fresh = {}
     try:
         for i, m in enumerate(mutations):
             if i in unfit:
@@ -633,6 +639,7 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
                               "conflicts": []}
             else:
                 flush()
+                _batch.fresh.clear()
                 result = _apply_one(ctx, m)
                 if result is None:  # to be retried
                     waiting.add(key)
@@ -648,11 +655,13 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
             stored.append(m)
             results.append(result)
         flush()
+        fresh = _batch.fresh
     finally:
         _batch.cache = None
+        _batch.fresh = {}
     devices.note_pushed(conn, user, stored, ctx.now)
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))
-    _attach_states(conn, user, mutations, results)
+    _attach_states(conn, user, mutations, results, fresh)
     return results
 
 
@@ -705,13 +714,15 @@ def _drop_cache() -> None:
 
 
 def _attach_states(conn: Connection, user: User, mutations: list[dict],
-                   results: list[dict]) -> None:
+                   results: list[dict], fresh: dict | None = None) -> None:
     """Each applied (or conflicting) result carries its record as now stored and visible
-    to ``user``: read once per record (an admin's in one query per record type)."""
+    to ``user``: read once per record (an admin's in one query per record type), but for
+    ``fresh`` ones (created in bulk, untouched since: their state as written)."""
+    states: dict[tuple[str, str], dict | None] = dict(fresh or {})
     keys = list(dict.fromkeys((m["entity"], m["record_id"]) for result, m in
                               zip(results, mutations)
-                              if result["status"] in ("applied", "conflict")))
-    states: dict[tuple[str, str], dict | None] = {}
+                              if result["status"] in ("applied", "conflict")
+                              and (m["entity"], m["record_id"]) not in states))
     if user.is_admin:
         by_entity: dict[str, list[str]] = {}
         for entity, record_id in keys:
