@@ -15,6 +15,8 @@ import sys
 
 COMMAND_MODULES = [
     "desktop.commands",
+    "desktop.backup_cli",
+    "desktop.import_cli",
     "desktop.forms.cli",
     "desktop.audits.cli",
     "desktop.observation.cli",

@@ -25,6 +25,7 @@ class Settings:
     logo_path: str = ""  # a PNG or JPEG printed at the top of the first page of reports
     protective_marking: str = "OFFICIAL-SENSITIVE"  # printed at the top and foot of every page
     initials_in_file_names: bool = False  # "Visit report ZN …pdf" rather than the pupil's name
+    unsent_reminder_days: int = 7  # remind when a change has waited unsent longer than this
 
     TITLES = {
         "service_name": "Service name (shown on reports)",
@@ -34,6 +35,7 @@ class Settings:
         "logo_path": "Logo on reports (PNG or JPEG)",
         "protective_marking": "Protective marking on reports",
         "initials_in_file_names": "Only the pupil's initials in report file names",
+        "unsent_reminder_days": "Remind me when changes have waited unsent this many days",
     }
 
 
@@ -60,6 +62,7 @@ def load_settings(path: Path | None = None) -> Settings:
         if isinstance(value, type(getattr(settings, f.name))):
             setattr(settings, f.name, value)
     settings.idle_lock_minutes = max(1, min(120, settings.idle_lock_minutes))
+    settings.unsent_reminder_days = max(1, min(365, settings.unsent_reminder_days))
     return settings
 
 

@@ -172,6 +172,7 @@ class Store:
             conn.close()
             raise
         store.notices = notices
+        store._key = key  # for an online backup into a new file with the same key (backup.py)
         return store
 
     def close(self) -> None:

@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
         self.sync.finished.connect(self.assessments.after_sync)  # packs from the server
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
+        from desktop.ui import backup_ui
+        backup_ui.install(self)  # File ▸ Back up…, and the unsent-changes reminder
         self.refresh()
 
     # -- building ----------------------------------------------------------------------------

@@ -326,14 +326,17 @@ class SyncEngine:
             results = _check_push(answer, batch)
             with self._unchecked_references(), self.store.transaction():
                 states: dict[tuple[str, str], dict] = {}
+                sent: list[str] = []  # marked sent together (one statement per batch)
                 for row, result in zip(batch_rows, results):
-                    self._settle(row, result, report, waiting)
+                    self._settle(row, result, report, waiting, sent)
                     key = (row["entity"], row["record_id"])
                     if result["status"] != "retry" or \
                             row["attempts"] + 1 >= self.max_attempts:
                         queued[key].pop(row["mutation_id"], None)  # no longer pending
                     if result.get("record") is not None:
                         states[key] = result["record"]
+                if sent:
+                    self.store.mark_sent(sent)
                 restore.note_acked(self.store, batch_rows, results)
                 pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
                 self._apply_safely(list(states.values()), report, pending=pending)
@@ -348,10 +351,13 @@ class SyncEngine:
                 "schema_version": e["schema_version"], "client_seq": e["seq"]}
 
     def _settle(self, row: dict, result: dict, report: SyncReport,
-                waiting: set[tuple[str, str]]) -> None:
+                waiting: set[tuple[str, str]], sent: list[str] | None = None) -> None:
         status, mutation_id = result["status"], row["mutation_id"]
         if status in ("applied", "conflict"):
-            self.store.mark_sent([mutation_id])
+            if sent is None:
+                self.store.mark_sent([mutation_id])
+            else:
+                sent.append(mutation_id)
             report.sent += 1
             if result.get("conflicts"):
                 local.record_conflicts(self.store, row["entity"], row["record_id"], mutation_id,

@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "(a laptop they signed in from before is never locked out).")
     unlock.add_argument("username", metavar="USER")
     unlock.add_argument("--database", help=db_help)
+    backup = sub.add_parser(
+        "backup", help="write a consistent copy of the database to a file",
+        description="Back up the database while the server runs: SQLite's online backup API "
+                    "for SQLite, pg_dump (custom format, restore with pg_restore) for "
+                    "PostgreSQL. See packaging/server/README.md.")
+    backup.add_argument("--output", "-o", required=True, help="the backup file to write")
+    backup.add_argument("--database", help=db_help)
     return parser
 
 
@@ -90,6 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure(settings.log_level)
         app = create_app(settings)
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        return 0
+    if command == "backup":
+        from sync.server.backup import BackupError, backup
+
+        try:
+            what = backup(_settings(args).resolved_database_url(), args.output)
+        except (BackupError, OSError) as exc:
+            print(f"fieldnote-server: {exc}", file=sys.stderr)
+            return 1
+        print(f"backup written to {args.output} ({what})")
         return 0
     from sync.server.db import make_engine, migrate, write_transaction
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +72,7 @@ class _Push:
     user: User
     seq: int
     now: float = field(default_factory=time.time)
+    retry_message: str = ""
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -88,11 +91,35 @@ _INSERT_CONFLICT = conflict.insert()
 _SCOPED: dict[tuple, tuple] = {}
 
 
+# Records read during one push, by (entity, id), while a push runs with its batch
+# prefetched (``_push_batch`` with ``fast``): filled by one query per record type for the
+# whole batch, kept in step with every write below, emptied by any savepoint rollback.
+_batch = threading.local()
+
+
+def _cache() -> dict | None:
+    return getattr(_batch, "cache", None)
+
+
 def _load(conn: Connection, entity: str, record_id: str):
+    cache = _cache()
+    if cache is not None:
+        key = (entity, record_id)
+        if key in cache:
+            return cache[key]
+        row = cache[key] = conn.execute(_LOAD, {"entity": entity, "id": record_id}).first()
+        return row
     return conn.execute(_LOAD, {"entity": entity, "id": record_id}).first()
 
 
+def _forget(entity: str, record_id: str) -> None:
+    cache = _cache()
+    if cache is not None:
+        cache.pop((entity, record_id), None)
+
+
 def _update(conn: Connection, entity: str, record_id: str, **values) -> None:
+    _forget(entity, record_id)
     conn.execute(_UPDATE_RECORD, {"b_entity": entity, "b_id": record_id, **values})
 
 
@@ -310,9 +337,10 @@ def _apply(ctx: _Push, m: dict) -> dict:
                      field_versions={k: 1 for k in data},
                      field_writers={k: writer for k in data}, deleted=False, deleted_by=None)
         seq = ctx.next_seq()
+        denorm = _denorm(ctx.conn, entity, record_id, data)
+        _forget(entity, record_id)
         ctx.conn.execute(_INSERT_RECORD, dict(
-            entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, **state,
-            **_denorm(ctx.conn, entity, record_id, data)))
+            entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, **state, **denorm))
     elif rec.deleted and op == "create" and not own_newer(rec.deleted_by):
         # Ids are never reused, so a create meeting a tombstone is a restore (undelete):
         # the record comes back, with the fields it carries.
@@ -410,15 +438,134 @@ def _follow_scope(ctx: _Push, entity: str, record_id: str, old: dict, fields: di
         _bump(ctx, sa.and_(record.c.entity == "school", record.c.id == new["school_id"]))
 
 
+class _FastFailed(Exception):
+    """A bulk write of a batch's new records failed: the batch is applied again one by one."""
+
+
+# Record types a new record of which can be written in bulk: the merge of a create that
+# meets no record is then only checks and an INSERT. Excluded: what ``_follow_scope`` acts
+# on when created (referrals, caseworkers, anything naming a school), and attachments
+# (their bytes are checked per change).
+_NOT_BULK = frozenset({"referral", "caseworker", "attachment"})
+
+
 def push(conn: Connection, user: User, mutations: list[dict],
          device_acked: dict | None = None) -> list[dict]:
     """Apply an ordered batch of mutations inside the caller's write transaction.
 
     ``device_acked`` ({"device_id", "seq"}: the highest of its own outbox numbers the
     laptop knows the server stored) lets the server refuse, before applying anything, a
-    batch from a store put back from an older copy (``devices.DeviceRewound``)."""
+    batch from a store put back from an older copy (``devices.DeviceRewound``).
+
+    An admin's batch (an initial push of imported or seeded records) is applied with its
+    records read in one query per record type, and the new records that meet nothing
+    (a create of an id the server does not hold) written with one multi-row INSERT, their
+    mutation rows likewise: the same checks and results as one at a time, far fewer
+    statements. Should a bulk write fail, the batch is rolled back and applied one by one.
+    """
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1)
                  .values(value=sync_counter.c.value))  # the lock that orders all pushes
+    if user.is_admin and len(mutations) > 1:
+        savepoint = conn.begin_nested()
+        try:
+            results = _push_batch(conn, user, mutations, device_acked, fast=True)
+        except _FastFailed:
+            savepoint.rollback()
+        except BaseException:
+            savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+            return results
+    return _push_batch(conn, user, mutations, device_acked, fast=False)
+
+
+def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
+    """Every record the batch names (its records, and the records their fields refer to),
+    by (entity, id), None for those the server does not hold: one query per record type."""
+    wanted: dict[str, set[str]] = {}
+    known_shapes = shapes()
+    for m in mutations:
+        if not isinstance(m.get("record_id"), str) or m.get("entity") not in known_shapes:
+            continue
+        wanted.setdefault(m["entity"], set()).add(m["record_id"])
+        fields = m.get("fields") or {}
+        for name, target in known_shapes[m["entity"]].references.items():
+            value = fields.get(name)
+            if isinstance(value, str):
+                wanted.setdefault(target, set()).add(value)
+    cache: dict = {}
+    # The unique keys (sync.rules) the batch's new records would take, and who holds them.
+    keys: dict[str, set[str]] = {}
+    for m in mutations:
+        if m.get("op") == "create" and m.get("entity") in known_shapes \
+                and rules.unique_fields().get(m["entity"]) is not None:
+            try:
+                key = rules.unique_key(m["entity"], m.get("fields") or {})
+            except (TypeError, ValueError):
+                key = None
+            if key is not None:
+                keys.setdefault(m["entity"], set()).add(key)
+    taken: dict[tuple[str, str], str] = {}
+    for entity, values in keys.items():
+        values = sorted(values)
+        for start in range(0, len(values), 500):
+            for row in conn.execute(sa.select(record.c.id, record.c.unique_key).where(
+                    record.c.entity == entity,
+                    record.c.unique_key.in_(values[start:start + 500]))):
+                taken[(entity, row.unique_key)] = row.id
+    _batch.taken = taken
+    for entity, ids in wanted.items():
+        ids = sorted(i for i in ids if rules.id_problem(i) is None)
+        for i in ids:
+            cache[(entity, i)] = None
+        for start in range(0, len(ids), 500):
+            for row in conn.execute(sa.select(record).where(
+                    record.c.entity == entity, record.c.id.in_(ids[start:start + 500]))):
+                cache[(entity, row.id)] = row
+    return cache
+
+
+def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict:
+    """Merge a create that meets no record: queue its row for the multi-row INSERT (and
+    hold it in the batch's cache, so later changes in the batch see it)."""
+    entity, record_id = m["entity"], m["record_id"]
+    writer = [m["device_id"], m.get("client_seq")]
+    seq = ctx.next_seq()
+    row = dict(entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, data=fields,
+               **_versioned(entity, record_id, 1), field_versions={k: 1 for k in fields},
+               field_writers={k: writer for k in fields}, deleted=False, deleted_by=None,
+               **_denorm(ctx.conn, entity, record_id, fields))
+    pending.append(row)
+    _cache()[(entity, record_id)] = SimpleNamespace(**row)
+    _batch.fresh[(entity, record_id)] = {
+        "entity": entity, "id": record_id, "version": 1, "field_versions": row["field_versions"],
+        "fields": fields, "deleted": False, "seq": seq}
+    if row["unique_key"] is not None:
+        _batch.taken[(entity, row["unique_key"])] = record_id
+    return {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
+            "seq": seq, "conflicts": []}
+
+
+def _bulkable(ctx: _Push, m: dict) -> bool:
+    """Whether ``m`` creates a record that meets nothing: no record of its id, and no other
+    record holding its unique key (as far as the batch's reads tell; a key taken by an
+    edit earlier in the batch fails the multi-row INSERT, and the batch is redone)."""
+    entity, fields = m["entity"], m.get("fields") or {}
+    if not (m["op"] == "create" and entity not in _NOT_BULK and "school_id" not in fields
+            and entity in shapes() and _cache().get((entity, m["record_id"]), 0) is None):
+        return False
+    if rules.unique_fields().get(entity) is None:
+        return True
+    try:
+        key = rules.unique_key(entity, fields)
+    except (TypeError, ValueError):
+        return False
+    return key is None or (entity, key) not in _batch.taken
+
+
+def _push_batch(conn: Connection, user: User, mutations: list[dict],
+                device_acked: dict | None, *, fast: bool) -> list[dict]:
     ctx = _Push(conn, user, current_seq(conn))
     results: list[dict] = []
     waiting: set[tuple[str, str]] = set()
@@ -435,81 +582,169 @@ def push(conn: Connection, user: User, mutations: list[dict],
     devices.check_acked(conn, mutations, device_acked, set(known))
     met: set[str] = set()
     stored: list[dict] = []  # new mutations whose result is stored (for devices' marks)
-    for i, m in enumerate(mutations):
-        if i in unfit:
-            results.append({"mutation_id": rules.printable(m["mutation_id"]),
-                            "status": "rejected", "code": 422,
-                            "error": unfit[i], "seq": None, "conflicts": []})
-            continue
-        digest_ = payload_hash(m)
-        if m["mutation_id"] in met:
-            prior = conn.execute(sa.select(mutation).where(
-                mutation.c.mutation_id == m["mutation_id"])).first()
-        else:
-            prior = known.get(m["mutation_id"])
-        met.add(m["mutation_id"])
-        if prior is not None:
-            if prior.payload_hash == digest_ and prior.user_id == user.id:
-                results.append(dict(prior.result))
-            else:
-                results.append({"mutation_id": m["mutation_id"], "status": "rejected",
-                                "code": 409, "seq": None, "conflicts": [],
-                                "error": "This mutation id was already used for a different "
-                                         "change; nothing was overwritten."})
-            continue
-        key = (m["entity"], m["record_id"])
-        if key in waiting:
-            results.append(_retry(m, "An earlier change to this record is waiting."))
-            continue
-        savepoint = conn.begin_nested()
+    pending_records: list[dict] = []  # new records for the multi-row INSERT (fast)
+    pending_mutations: list[dict] = []  # mutation rows, in order, not yet written
+
+    def flush() -> None:
         try:
-            result = _apply(ctx, m)
-        except Retry as exc:
-            savepoint.rollback()
-            waiting.add(key)
-            results.append(_retry(m, str(exc)))
-            continue
-        except Rejected as exc:
-            savepoint.rollback()
-            result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": exc.code,
-                      "error": str(exc), "seq": None, "conflicts": []}
-        except sa.exc.IntegrityError:
-            # Only the unique index on (entity, unique_key) can refuse a write here: a new
-            # record repeating another's key (see _check_unique).
-            savepoint.rollback()
-            result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
-                      "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),
-                      "seq": None, "conflicts": []}
-        except (DataError, UnicodeEncodeError):
-            # A value the database refused (too long for its column, text it cannot hold)
-            # that no check before it caught: this change alone is rejected, never the whole
-            # push (a laptop's outbox would stop there) and never a 500.
-            savepoint.rollback()
-            log.warning("value refused by the database", extra={
-                "event": "data_error", "entity": m["entity"]})
-            result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
-                      "error": "A value in this change cannot be stored on the server (too "
-                               "long, or not valid text or number).", "seq": None,
-                      "conflicts": []}
-        else:
-            savepoint.commit()
-        conn.execute(_INSERT_MUTATION, dict(
-            mutation_id=m["mutation_id"], user_id=user.id, device_id=m["device_id"],
-            payload_hash=digest_, result=result, created_at=ctx.now))
-        stored.append(m)
-        results.append(result)
+            if pending_records:
+                conn.execute(_INSERT_RECORD, pending_records)
+            if pending_mutations:
+                conn.execute(_INSERT_MUTATION, pending_mutations)
+        except (sa.exc.IntegrityError, DataError, UnicodeEncodeError) as exc:
+            raise _FastFailed() from exc
+        pending_records.clear()
+        pending_mutations.clear()
+
+    _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit]) \
+        if fast else None
+    # The states of records created in bulk, as written: the reply needs no read of them
+    # unless another change in the batch (which may bump any record) went one by one.
+    _batch.fresh = {}
+    try:
+        for i, m in enumerate(mutations):
+            if i in unfit:
+                results.append({"mutation_id": rules.printable(m["mutation_id"]),
+                                "status": "rejected", "code": 422,
+                                "error": unfit[i], "seq": None, "conflicts": []})
+                continue
+            digest_ = payload_hash(m)
+            if m["mutation_id"] in met:
+                flush()
+                prior = conn.execute(sa.select(mutation).where(
+                    mutation.c.mutation_id == m["mutation_id"])).first()
+            else:
+                prior = known.get(m["mutation_id"])
+            met.add(m["mutation_id"])
+            if prior is not None:
+                if prior.payload_hash == digest_ and prior.user_id == user.id:
+                    results.append(dict(prior.result))
+                else:
+                    results.append({"mutation_id": m["mutation_id"], "status": "rejected",
+                                    "code": 409, "seq": None, "conflicts": [],
+                                    "error": "This mutation id was already used for a "
+                                             "different change; nothing was overwritten."})
+                continue
+            key = (m["entity"], m["record_id"])
+            if key in waiting:
+                results.append(_retry(m, "An earlier change to this record is waiting."))
+                continue
+            if fast and _bulkable(ctx, m):
+                # Checks only (they read through the batch's cache, and write nothing).
+                try:
+                    result = _bulk_create(ctx, m, _check(ctx, m, None), pending_records)
+                except Retry as exc:
+                    waiting.add(key)
+                    results.append(_retry(m, str(exc)))
+                    continue
+                except Rejected as exc:
+                    result = {"mutation_id": m["mutation_id"], "status": "rejected",
+                              "code": exc.code, "error": str(exc), "seq": None,
+                              "conflicts": []}
+            else:
+                flush()
+                _batch.fresh.clear()
+                result = _apply_one(ctx, m)
+                if result is None:  # to be retried
+                    waiting.add(key)
+                    results.append(_retry(m, ctx.retry_message))
+                    continue
+            row = dict(mutation_id=m["mutation_id"], user_id=user.id,
+                       device_id=m["device_id"], payload_hash=digest_, result=result,
+                       created_at=ctx.now)
+            if fast:
+                pending_mutations.append(row)
+            else:
+                conn.execute(_INSERT_MUTATION, row)
+            stored.append(m)
+            results.append(result)
+        flush()
+        fresh = _batch.fresh
+    finally:
+        _batch.cache = None
+        _batch.fresh = {}
     devices.note_pushed(conn, user, stored, ctx.now)
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))
-    states: dict[tuple[str, str], dict | None] = {}
+    _attach_states(conn, user, mutations, results, fresh)
+    return results
+
+
+def _apply_one(ctx: _Push, m: dict) -> dict | None:
+    """One mutation merged in its own savepoint: its result, or None (the reason in
+    ``ctx.retry_message``) when it must wait."""
+    conn = ctx.conn
+    savepoint = conn.begin_nested()
+    try:
+        result = _apply(ctx, m)
+    except Retry as exc:
+        savepoint.rollback()
+        _drop_cache()
+        ctx.retry_message = str(exc)
+        return None
+    except Rejected as exc:
+        savepoint.rollback()
+        _drop_cache()
+        result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": exc.code,
+                  "error": str(exc), "seq": None, "conflicts": []}
+    except sa.exc.IntegrityError:
+        # Only the unique index on (entity, unique_key) can refuse a write here: a new
+        # record repeating another's key (see _check_unique).
+        savepoint.rollback()
+        _drop_cache()
+        result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
+                  "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),
+                  "seq": None, "conflicts": []}
+    except (DataError, UnicodeEncodeError):
+        # A value the database refused (too long for its column, text it cannot hold)
+        # that no check before it caught: this change alone is rejected, never the whole
+        # push (a laptop's outbox would stop there) and never a 500.
+        savepoint.rollback()
+        _drop_cache()
+        log.warning("value refused by the database", extra={
+            "event": "data_error", "entity": m["entity"]})
+        result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
+                  "error": "A value in this change cannot be stored on the server (too "
+                           "long, or not valid text or number).", "seq": None,
+                  "conflicts": []}
+    else:
+        savepoint.commit()
+    return result
+
+
+def _drop_cache() -> None:
+    """A savepoint rolled back: what the cache read inside it may be gone."""
+    if _cache() is not None:
+        _batch.cache = {}
+
+
+def _attach_states(conn: Connection, user: User, mutations: list[dict],
+                   results: list[dict], fresh: dict | None = None) -> None:
+    """Each applied (or conflicting) result carries its record as now stored and visible
+    to ``user``: read once per record (an admin's in one query per record type), but for
+    ``fresh`` ones (created in bulk, untouched since: their state as written)."""
+    states: dict[tuple[str, str], dict | None] = dict(fresh or {})
+    keys = list(dict.fromkeys((m["entity"], m["record_id"]) for result, m in
+                              zip(results, mutations)
+                              if result["status"] in ("applied", "conflict")
+                              and (m["entity"], m["record_id"]) not in states))
+    if user.is_admin:
+        by_entity: dict[str, list[str]] = {}
+        for entity, record_id in keys:
+            by_entity.setdefault(entity, []).append(record_id)
+        for entity, ids in by_entity.items():
+            for start in range(0, len(ids), 500):
+                for row in conn.execute(sa.select(record).where(
+                        record.c.entity == entity, record.c.id.in_(ids[start:start + 500]))):
+                    states[(entity, row.id)] = record_state(row)
+    else:
+        for key in keys:
+            row = load_visible(conn, user, *key)
+            states[key] = record_state(row) if row is not None else None
     for result, m in zip(results, mutations):
         if result["status"] in ("applied", "conflict"):
-            key = (m["entity"], m["record_id"])
-            if key not in states:
-                row = load_visible(conn, user, *key)
-                states[key] = record_state(row) if row is not None else None
-            if states[key] is not None:
-                result["record"] = dict(states[key])
-    return results
+            state = states.get((m["entity"], m["record_id"]))
+            if state is not None:
+                result["record"] = dict(state)
 
 
 def _ids_problem(m: dict) -> str | None:
