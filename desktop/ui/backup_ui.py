@@ -17,11 +17,8 @@ class BackupFeature(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-        file_menu = menus.get("File") or window.menuBar().addMenu("&File")
-        file_menu.addSeparator()
-        self.action = window._action(file_menu, "Back &up…", self.back_up, "Ctrl+Shift+B",
-                                     "backUp")
+        self.action = window.add_action("file", "Back &up…", self.back_up, "Ctrl+Shift+B",
+                                        "backUp", new_group=True)
         self.reminder = QLabel()
         self.reminder.setObjectName("unsentReminder")
         self.reminder.setVisible(False)
