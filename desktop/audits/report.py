@@ -1,0 +1,280 @@
+"""The school's audit summary report and the commissioner summary, as PDFs (no Qt).
+
+Each is built in two steps, as every Fieldnote report is: a plain data object from the
+audit records and the summary functions (``audit_report_data``, ``commissioner_data``),
+tested on its own; then a ``Document`` for the shared renderer
+(``desktop.reports.document``). The rating grid prints each cell in its level's colour
+AND its level's word, so colour never carries the meaning alone.
+
+The commissioner summary holds no pupil data: schools, criteria and counts only.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Sequence
+
+from reportlab.lib import colors
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from desktop.audits.records import ACTION_STATUSES, AuditSnapshot
+from desktop.audits.review import movement, section_movement
+from desktop.audits.summary import CrossSchoolSummary, audit_counts
+from desktop.audits.template import NOT_APPLICABLE, NOT_SEEN, RATED, AuditTemplate
+from desktop.dates import to_uk
+from desktop.reports import charts
+from desktop.reports.document import (
+    HEADER_FILL, INK, RULE, ChartBlock, Document, Letterhead, ReportRenderer, Section, TableBlock,
+    Text, nfc,
+)
+
+# Light fills under black text (contrast ≥ 7:1); the word is always printed as well.
+LOW, MID, HIGH = "#f8b4b4", "#fcd98a", "#9fe3b4"
+UNRATED_FILL = "#e5e7eb"
+# Chart fills: the Okabe–Ito vermillion / orange / bluish green (told apart in greyscale too).
+CHART_COLOURS = ("#D55E00", "#E69F00", "#009E73", "#0072B2", "#CC79A7")
+
+
+def level_fill(template: AuditTemplate, value: str | None) -> str:
+    """The grid colour of a value: lowest level red, highest green, between amber."""
+    rank = template.level_rank.get(value or "")
+    if rank is None:
+        return UNRATED_FILL
+    top = len(template.levels) - 1
+    if rank == 0:
+        return LOW
+    return HIGH if rank == top else MID
+
+
+# -- the data objects ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GridRow:
+    number: int
+    criterion: str
+    value: str | None
+    label: str          # the level's word ("Red", "Not seen", "" when left blank)
+    fill: str
+    good_practice: bool = False
+
+
+@dataclass(frozen=True)
+class GridSection:
+    section_id: str
+    label: str
+    rows: tuple[GridRow, ...]
+    counts: dict[str, int]            # level label -> criteria
+    not_seen: int
+    not_applicable: int
+    not_rated: int
+
+    @property
+    def rated(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class AuditReportData:
+    audit_id: str
+    school: str
+    template_title: str
+    conducted_on: str
+    conducted_by: str
+    status: str
+    is_review: bool
+    levels: tuple[str, ...]                           # level labels, lowest first
+    good_practice_text: str
+    good_practice: tuple[tuple[str, str, str], ...]   # (section, criterion, evidence)
+    grid: tuple[GridSection, ...]
+    judgements: tuple[tuple[str, str, str, str], ...]  # (section, judgement, strengths, development)
+    actions: tuple[tuple[str, str, str, str, str, str], ...]  # action, owner, due, status, criteria, progress
+    meeting: tuple[str, tuple[str, ...], str] | None   # (held on, attendees, agreed)
+    previous_on: str = ""
+    movement: tuple[tuple[str, str, str, str], ...] = ()   # criterion, before, after, direction
+    section_movement: tuple[tuple[str, int, int, int, int], ...] = ()  # section, up, same, down, compared
+
+
+def audit_report_data(snap: AuditSnapshot, previous: AuditSnapshot | None = None,
+                      conducted_by: str = "") -> AuditReportData:
+    """Everything the audit summary report prints, from one audit (and, for a review,
+    the finalised audit it reviews)."""
+    t = snap.template
+    counts = {c.section_id: c for c in audit_counts(snap)}
+    label_of = {str(o.value): o.label for o in t.levels}
+    grid, good, judgements = [], [], []
+    for section in t.sections:
+        rated = [c for c in section.criteria if c.kind == RATED]
+        for c in section.criteria:
+            r = snap.ratings.get(c.id)
+            if r and r["good_practice"]:
+                good.append((section.label, c.text, r["evidence"] or ""))
+        if rated:
+            sc = counts[section.id]
+            grid.append(GridSection(
+                section.id, section.label,
+                tuple(GridRow(c.number, c.text, snap.value(c.id), t.level_label(snap.value(c.id)) or "Not rated",
+                              level_fill(t, snap.value(c.id)),
+                              bool((snap.ratings.get(c.id) or {}).get("good_practice")))
+                      for c in rated),
+                {label_of[v]: n for v, n in sc.by_level.items()}, sc.not_seen, sc.not_applicable,
+                sc.not_rated))
+        j = snap.judgements.get(section.id)
+        if j and (j["value"] or j["strengths"] or j["development"]):
+            jl = ""
+            if j["value"] and section.judgement_scale:
+                jl = next((lv.label for lv in section.judgement_scale.levels if lv.value == j["value"]),
+                          j["value"])
+            judgements.append((section.label, jl, j["strengths"] or "", j["development"] or ""))
+    numbers = {c.id: str(c.number) for c in t.criteria.values()}
+    actions = tuple((a["action"], a["owner"] or "", to_uk(a["due_on"]) if a["due_on"] else "",
+                     ACTION_STATUSES.get(a["status"], a["status"]),
+                     ", ".join(numbers.get(c, c) for c in json.loads(a["criteria"] or "[]")),
+                     a["progress"] or "") for a in snap.actions)
+    m = snap.meeting
+    meeting = None
+    if m and (m["held_on"] or m["agreed"] or json.loads(m["attendees"] or "[]")):
+        meeting = (to_uk(m["held_on"]) if m["held_on"] else "", tuple(json.loads(m["attendees"] or "[]")),
+                   m["agreed"] or "")
+    moves, smoves, prev_on = (), (), ""
+    if previous is not None:
+        text = {c.id: f"{c.number}. {c.text}" for c in t.criteria.values()}
+        moves = tuple((text[mv.criterion_id], t.level_label(mv.before) or "Not rated",
+                       t.level_label(mv.after) or "Not rated",
+                       {"up": "Up", "down": "Down", "same": "Same"}.get(mv.direction or "", "Not compared"))
+                      for mv in movement(previous, snap))
+        smoves = tuple((t.section(sid).label, sm.up, sm.same, sm.down, sm.compared)
+                       for sid, sm in section_movement(previous, snap).items())
+        prev_on = to_uk(previous.audit["conducted_on"])
+    return AuditReportData(
+        snap.id, snap.school_name, t.title, to_uk(snap.audit["conducted_on"]), conducted_by,
+        snap.audit["status"], bool(snap.audit["review_of"]), tuple(o.label for o in t.levels),
+        snap.audit["good_practice"] or "", tuple(good), tuple(grid), tuple(judgements), actions,
+        meeting, prev_on, moves, smoves)
+
+
+# -- a table whose cells carry a fill (the rating grid) ------------------------------------------
+@dataclass(frozen=True)
+class FilledTable(TableBlock):
+    """A TableBlock with per-cell fills: {(row index in rows, column): "#rrggbb"}."""
+
+    fills: dict = field(default_factory=dict)
+
+
+class AuditRenderer(ReportRenderer):
+    """The shared renderer, plus cell fills for the rating grid."""
+
+    def table(self, block, text_width):
+        out = super().table(block, text_width)
+        if isinstance(block, FilledTable) and out and isinstance(out[0], Table):
+            out[0].setStyle(TableStyle(
+                [("BACKGROUND", (col, row + 1), (col, row + 1), colors.HexColor(fill))
+                 for (row, col), fill in block.fills.items()]
+                + [("BOX", (col, row + 1), (col, row + 1), 0.5, colors.white)
+                   for (row, col) in block.fills]))
+        return out
+
+
+# -- the school's report ------------------------------------------------------------------------
+def audit_document(data: AuditReportData, author: str = "", today: date | None = None) -> Document:
+    kind = "review" if data.is_review else "audit"
+    sections: list[Section] = []
+    gp_rows = [(s, c, e) for s, c, e in data.good_practice]
+    sections.append(Section("Good practice to share", [
+        Text(data.good_practice_text),
+        TableBlock(("Area", "Criterion", "What was seen"), gp_rows, widths=(0.22, 0.38, 0.40),
+                   caption="Criteria the practitioner flagged as good practice to share.")]))
+    grid_blocks = []
+    level_cols = list(data.levels) + ["Not seen", "Not applicable", "Not rated"]
+    count_rows = [(g.label, *[g.counts.get(lv, 0) for lv in data.levels], g.not_seen, g.not_applicable,
+                   g.not_rated, g.rated) for g in data.grid]
+    grid_blocks.append(TableBlock(("Area", *level_cols, "Rated"), count_rows,
+                                  widths=[0.28] + [0.72 / (len(level_cols) + 1)] * (len(level_cols) + 1),
+                                  align_right=tuple(range(1, len(level_cols) + 2)),
+                                  caption="Criteria at each rating per area. 'Rated' counts only the "
+                                          "scale's levels: not seen, not applicable and not rated are "
+                                          "counted apart."))
+    for g in data.grid:
+        rows = [(r.number, r.criterion + ("  (good practice)" if r.good_practice else ""), r.label)
+                for r in g.rows]
+        grid_blocks.append(FilledTable(
+            ("#", g.label, "Rating"), rows, widths=(0.07, 0.71, 0.22),
+            fills={(i, 2): r.fill for i, r in enumerate(g.rows)}))
+    sections.append(Section("Ratings by area", grid_blocks))
+    sections.append(Section("Judgements, strengths and areas for development", [TableBlock(
+        ("Area", "Judgement", "Areas of strength", "Areas for development"), data.judgements,
+        widths=(0.2, 0.16, 0.32, 0.32))]))
+    sections.append(Section("Action plan", [TableBlock(
+        ("Action", "Owner", "Due", "Status", "Criteria", "Progress"), data.actions,
+        widths=(0.27, 0.13, 0.16, 0.12, 0.12, 0.20),
+        caption="Criteria are the numbers in the ratings above.")]))
+    if data.meeting:
+        held, who, agreed = data.meeting
+        lines = []
+        if held:
+            lines.append(f"Held on {held}.")
+        if who:
+            lines.append("Attended: " + ", ".join(who) + ".")
+        if agreed:
+            lines += ["", "Agreed: " + agreed]
+        sections.append(Section("Feedback meeting", [Text("\n".join(lines))]))
+    if data.is_review:
+        sections.append(Section(f"Movement since the audit of {data.previous_on}", [
+            TableBlock(("Area", "Up", "Same", "Down", "Compared"), data.section_movement,
+                       widths=(0.4, 0.15, 0.15, 0.15, 0.15), align_right=(1, 2, 3, 4),
+                       caption="Criteria rated on the scale both times; up means a higher rating now."),
+            FilledTable(("Criterion", "Then", "Now", "Movement"), data.movement,
+                        widths=(0.5, 0.16, 0.16, 0.18))]))
+    facts = [("School", data.school), ("Template", data.template_title),
+             ("Conducted on", data.conducted_on)]
+    if data.conducted_by:
+        facts.append(("Conducted by", data.conducted_by))
+    if data.is_review:
+        facts.append(("Reviews the audit of", data.previous_on))
+    if data.status != "final":
+        facts.append(("Status", "Draft — not yet finalised"))
+    return Document(title=f"Behaviour {kind} summary: {data.school}" if "ehaviour" in data.template_title
+                    else f"{data.template_title} summary: {data.school}",
+                    subject=f"School {kind} summary report", author=author,
+                    report_date=today or date.today(), facts=facts, sections=sections)
+
+
+def render_audit_report(data: AuditReportData, letterhead: Letterhead | None = None,
+                        author: str = "") -> bytes:
+    return AuditRenderer(letterhead).generate(audit_document(data, author))
+
+
+def load_report_data(records, audit_id: str) -> AuditReportData:
+    snap = records.snapshot(audit_id)
+    previous = records.snapshot(snap.audit["review_of"]) if snap.audit["review_of"] else None
+    who = ""
+    if snap.audit["conducted_by"]:
+        row = records.store.get("caseworker", snap.audit["conducted_by"])
+        who = row["name"] if row else ""
+    return audit_report_data(snap, previous, who)
+
+
+def report_file_name(data: AuditReportData) -> str:
+    safe = "".join(ch if ch.isalnum() else "-" for ch in data.school).strip("-")
+    kind = "review" if data.is_review else "audit"
+    return f"{kind}-summary-{safe}-{data.conducted_on.replace('/', '-')}.pdf"
+
+
+def issue_report(records, audit_id: str, letterhead: Letterhead | None = None,
+                 author: str = "") -> tuple[str, bytes]:
+    """Render the summary report and attach it to the audit (encrypted, synced, as visit
+    reports are); returns (attachment id, PDF bytes). One transaction."""
+    from desktop.store.attachments import put_blob, sha256_hex
+
+    data = load_report_data(records, audit_id)
+    pdf = render_audit_report(data, letterhead, author)
+    audit = records.audit(audit_id)
+    store = records.store
+    with store.transaction():
+        digest = sha256_hex(pdf)
+        put_blob(store, pdf, digest)
+        att = store.create("attachment", {
+            "sha256": digest, "size": len(pdf), "media_type": "application/pdf",
+            "filename": report_file_name(data), "title": f"Audit summary report ({data.conducted_on})",
+            "school_id": audit["school_id"], "audit_id": audit_id})
+        store.log("export", "audit", audit_id, "summary report issued as an attachment")
+    return att, pdf
