@@ -278,3 +278,129 @@ def issue_report(records, audit_id: str, letterhead: Letterhead | None = None,
             "school_id": audit["school_id"], "audit_id": audit_id})
         store.log("export", "audit", audit_id, "summary report issued as an attachment")
     return att, pdf
+
+
+# -- the commissioner summary (across schools; no pupil data) ------------------------------------
+@dataclass(frozen=True)
+class CriterionRow:
+    number: int
+    section: str
+    text: str
+    counts: dict[str, int]   # level label -> schools
+    not_seen: int
+    not_applicable: int
+    not_rated: int
+    good_practice: int
+
+    @property
+    def rated(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class CommissionerData:
+    template_title: str
+    date_from: str
+    date_to: str
+    schools: int
+    reviews: int
+    levels: tuple[str, ...]
+    criteria: tuple[CriterionRow, ...]
+    development: tuple[tuple[str, int], ...]     # (criterion "n. text", schools at the lowest level)
+    good_practice: tuple[tuple[str, int], ...]   # (criterion "n. text", schools flagging it)
+    movement: tuple[tuple[str, int, int, int, int], ...]  # criterion, up, same, down, compared
+    transitions: tuple[tuple[str, str, int], ...]         # before label, after label, criteria
+
+
+def commissioner_data(summary: CrossSchoolSummary, template: AuditTemplate) -> CommissionerData:
+    """The commissioner summary's figures: exactly ``cross_school``'s, labelled."""
+    crit = template.criteria
+    label = {str(o.value): o.label for o in template.levels}
+    sec = {s.id: s.label for s in template.sections}
+
+    def name(cid: str) -> str:
+        return f"{crit[cid].number}. {crit[cid].text}"
+
+    rows = tuple(CriterionRow(crit[c.criterion_id].number, sec.get(c.section_id, c.section_id), c.text,
+                              {label[v]: n for v, n in c.schools_by_level.items()}, c.not_seen,
+                              c.not_applicable, c.not_rated, c.good_practice) for c in summary.criteria)
+    trans: dict[tuple[str, str], int] = {}
+    for m in summary.movement:
+        for (b, a), n in m.transitions.items():
+            key = (template.level_label(b), template.level_label(a))
+            trans[key] = trans.get(key, 0) + n
+    order = {lv: i for i, lv in enumerate(label.values())}
+    return CommissionerData(
+        template.title, to_uk(summary.date_from) if summary.date_from else "",
+        to_uk(summary.date_to) if summary.date_to else "", summary.schools, summary.reviews,
+        tuple(label.values()), rows,
+        tuple((name(c), n) for c, n in summary.development),
+        tuple((name(c), n) for c, n in summary.good_practice),
+        tuple((name(m.criterion_id), m.up, m.same, m.down, m.compared) for m in summary.movement
+              if m.compared),
+        tuple((b, a, n) for (b, a), n in sorted(trans.items(), key=lambda kv: (order.get(kv[0][0], 9),
+                                                                                 order.get(kv[0][1], 9)))))
+
+
+def commissioner_chart(data: CommissionerData, section: str | None = None) -> charts.BarChart:
+    """Schools at each level per criterion, stacked (the same description for window and PDF)."""
+    rows = [r for r in data.criteria if section is None or r.section == section]
+    k = len(data.levels)
+    series = tuple(charts.Series(lv, tuple(float(r.counts[lv]) for r in rows),
+                                 CHART_COLOURS[0] if i == 0 else CHART_COLOURS[2] if i == k - 1
+                                 else CHART_COLOURS[1 if k == 3 else 3 + (i % 2)],
+                                 striped=0 < i < k - 1)
+                   for i, lv in enumerate(data.levels))
+    return charts.BarChart(
+        f"Schools at each rating{': ' + section if section else ''}",
+        tuple(str(r.number) for r in rows), series, y_label="Schools", stacked=True,
+        short_labels=tuple(str(r.number) for r in rows), height=200.0)
+
+
+def commissioner_document(data: CommissionerData, author: str = "", today: date | None = None) -> Document:
+    levels = list(data.levels)
+    sections = [Section("At a glance", [Text(
+        f"{data.schools} school(s) had a finalised {data.template_title.lower()} or review conducted "
+        f"between {data.date_from} and {data.date_to}; each school counts once, at its latest. "
+        f"{data.reviews} follow-up review(s) in the range were compared with the audits they review.\n\n"
+        "'Rated' counts schools rated on the scale: not seen, not applicable and not rated are "
+        "counted apart and never in a denominator. No pupil is named or counted in this report.")])]
+    by_section: dict[str, list[CriterionRow]] = {}
+    for r in data.criteria:
+        by_section.setdefault(r.section, []).append(r)
+    blocks = []
+    for name, rows in by_section.items():
+        blocks.append(ChartBlock(commissioner_chart(data, name),
+                                 caption="Bars are criteria by number (see the table); each segment "
+                                         "prints its number of schools; the striped segment is "
+                                         f"{', '.join(levels[1:-1]) or 'the middle level'}."))
+        blocks.append(TableBlock(
+            ("#", "Criterion", *levels, "Not seen", "N/A", "Rated"),
+            [(r.number, r.text, *[r.counts[lv] for lv in levels], r.not_seen, r.not_applicable, r.rated)
+             for r in rows],
+            widths=[0.06, 0.40] + [0.54 / (len(levels) + 3)] * (len(levels) + 3),
+            align_right=tuple(range(2, len(levels) + 5))))
+    sections.append(Section("Schools at each rating, per criterion", blocks))
+    sections.append(Section("Most frequent areas for development", [TableBlock(
+        ("Criterion", f"Schools rated {levels[0]}"), data.development, widths=(0.8, 0.2), align_right=(1,),
+        caption=f"An area for development is a criterion rated {levels[0]} (the scale's lowest level).")]))
+    sections.append(Section("Most frequent good practice", [TableBlock(
+        ("Criterion", "Schools"), data.good_practice, widths=(0.8, 0.2), align_right=(1,),
+        caption="Criteria the practitioner flagged as good practice to share.")]))
+    sections.append(Section("Movement between audits and reviews", [
+        TableBlock(("From", "To", "Criteria"), data.transitions, widths=(0.35, 0.35, 0.3), align_right=(2,),
+                   caption="Over every review in the range: each criterion rated on the scale in the "
+                           "review and in the audit it reviews."),
+        TableBlock(("Criterion", "Up", "Same", "Down", "Compared"), data.movement,
+                   widths=(0.6, 0.1, 0.1, 0.1, 0.1), align_right=(1, 2, 3, 4))]))
+    return Document(title=f"{data.template_title}: commissioner summary",
+                    subject=f"Across schools, {data.date_from} to {data.date_to}", author=author,
+                    report_date=today or date.today(),
+                    facts=[("Period", f"{data.date_from} to {data.date_to}"), ("Schools", str(data.schools)),
+                           ("Reviews compared", str(data.reviews))],
+                    sections=sections)
+
+
+def render_commissioner(data: CommissionerData, letterhead: Letterhead | None = None,
+                        author: str = "") -> bytes:
+    return AuditRenderer(letterhead).generate(commissioner_document(data, author))

@@ -121,3 +121,40 @@ def test_issue_attaches_the_pdf_to_the_audit(records, audited, store):
     row = store.get("attachment", att)
     assert row["audit_id"] == aid and row["media_type"] == "application/pdf"
     assert read_attachment(store, att) == pdf and pdf.startswith(b"%PDF")
+
+
+def test_commissioner_summary_figures_and_no_pupil_data(caseload, records, store, tmp_path):
+    from desktop.audits.report import commissioner_chart, commissioner_data, render_commissioner
+    from desktop.audits.summary import load_summary
+    from desktop.demo import fill_demo
+    from tests.conftest import TODAY
+
+    fill_demo(caseload, pupils=20, referrals=20, seed=3)
+    template = records.template("behaviour-audit")
+    s = load_summary(records, template.id, "2026-01-01", TODAY.isoformat())
+    data = commissioner_data(s, template)
+    assert data.schools == s.schools == 5 and data.reviews == s.reviews
+    for row, c in zip(data.criteria, s.criteria, strict=True):
+        assert list(row.counts.values()) == list(c.schools_by_level.values())
+        assert (row.not_seen, row.not_applicable, row.rated) == (c.not_seen, c.not_applicable, c.rated)
+        assert row.rated + row.not_seen + row.not_applicable + row.not_rated == s.schools
+    assert [n for _, n in data.development] == [n for _, n in s.development]
+    assert sum(n for *_, n in data.transitions) == sum(m.compared for m in s.movement) > 0
+    chart = commissioner_chart(data)
+    assert chart.stacked and [sr.name for sr in chart.series] == ["Red", "Amber", "Green"]
+    assert [sum(sr.values[i] for sr in chart.series) for i in range(len(data.criteria))] == \
+        [float(r.rated) for r in data.criteria]
+
+    compact = " ".join(pdf_text(render_commissioner(data)).split())
+    first = data.criteria[0]
+    assert (f"{first.number} {first.text} " + " ".join(str(first.counts[lv]) for lv in data.levels)
+            + f" {first.not_seen} {first.not_applicable} {first.rated}") in compact
+    top, n = data.development[0]
+    assert str(n) in compact and top.split(". ", 1)[1][:20] in compact
+    # no pupil data: not one demo pupil's name appears (surnames like "Green" are level words,
+    # so whole names are checked, and first names that are not words of the template)
+    pupils = list(store.db.query("SELECT first_name, last_name FROM pupil"))
+    assert pupils
+    assert not [p for p in pupils if f"{p['first_name']} {p['last_name']}" in compact]
+    words = set(compact.replace(".", " ").replace(",", " ").split())
+    assert not [p["first_name"] for p in pupils if p["first_name"] in words]
