@@ -50,7 +50,7 @@ def level_fill(template: AuditTemplate, value: str | None) -> str:
 # -- the data objects ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GridRow:
-    number: int
+    number: str     # "area.criterion", e.g. "2.3" (numbers restart in each area)
     criterion: str
     value: str | None
     label: str          # the level's word ("Red", "Not seen", "" when left blank)
@@ -92,6 +92,12 @@ class AuditReportData:
     previous_on: str = ""
     movement: tuple[tuple[str, str, str, str], ...] = ()   # criterion, before, after, direction
     section_movement: tuple[tuple[str, int, int, int, int], ...] = ()  # section, up, same, down, compared
+    fills: dict = field(default_factory=dict)   # level label -> grid colour
+
+
+def criterion_refs(template: AuditTemplate) -> dict[str, str]:
+    """Each criterion's "area.criterion" number (criterion numbers restart in each area)."""
+    return {c.id: f"{i}.{c.number}" for i, s in enumerate(template.sections, start=1) for c in s.criteria}
 
 
 def audit_report_data(snap: AuditSnapshot, previous: AuditSnapshot | None = None,
@@ -102,6 +108,7 @@ def audit_report_data(snap: AuditSnapshot, previous: AuditSnapshot | None = None
     counts = {c.section_id: c for c in audit_counts(snap)}
     label_of = {str(o.value): o.label for o in t.levels}
     grid, good, judgements = [], [], []
+    refs = criterion_refs(t)
     for section in t.sections:
         rated = [c for c in section.criteria if c.kind == RATED]
         for c in section.criteria:
@@ -112,7 +119,7 @@ def audit_report_data(snap: AuditSnapshot, previous: AuditSnapshot | None = None
             sc = counts[section.id]
             grid.append(GridSection(
                 section.id, section.label,
-                tuple(GridRow(c.number, c.text, snap.value(c.id), t.level_label(snap.value(c.id)) or "Not rated",
+                tuple(GridRow(refs[c.id], c.text, snap.value(c.id), t.level_label(snap.value(c.id)) or "Not rated",
                               level_fill(t, snap.value(c.id)),
                               bool((snap.ratings.get(c.id) or {}).get("good_practice")))
                       for c in rated),
@@ -125,7 +132,7 @@ def audit_report_data(snap: AuditSnapshot, previous: AuditSnapshot | None = None
                 jl = next((lv.label for lv in section.judgement_scale.levels if lv.value == j["value"]),
                           j["value"])
             judgements.append((section.label, jl, j["strengths"] or "", j["development"] or ""))
-    numbers = {c.id: str(c.number) for c in t.criteria.values()}
+    numbers = refs
     actions = tuple((a["action"], a["owner"] or "", to_uk(a["due_on"]) if a["due_on"] else "",
                      ACTION_STATUSES.get(a["status"], a["status"]),
                      ", ".join(numbers.get(c, c) for c in json.loads(a["criteria"] or "[]")),
@@ -137,7 +144,7 @@ def audit_report_data(snap: AuditSnapshot, previous: AuditSnapshot | None = None
                    m["agreed"] or "")
     moves, smoves, prev_on = (), (), ""
     if previous is not None:
-        text = {c.id: f"{c.number}. {c.text}" for c in t.criteria.values()}
+        text = {c.id: f"{refs[c.id]} {c.text}" for c in t.criteria.values()}
         moves = tuple((text[mv.criterion_id], t.level_label(mv.before) or "Not rated",
                        t.level_label(mv.after) or "Not rated",
                        {"up": "Up", "down": "Down", "same": "Same"}.get(mv.direction or "", "Not compared"))
@@ -149,7 +156,8 @@ def audit_report_data(snap: AuditSnapshot, previous: AuditSnapshot | None = None
         snap.id, snap.school_name, t.title, to_uk(snap.audit["conducted_on"]), conducted_by,
         snap.audit["status"], bool(snap.audit["review_of"]), tuple(o.label for o in t.levels),
         snap.audit["good_practice"] or "", tuple(good), tuple(grid), tuple(judgements), actions,
-        meeting, prev_on, moves, smoves)
+        meeting, prev_on, moves, smoves,
+        {o.label: level_fill(t, str(o.value)) for o in t.levels})
 
 
 # -- a table whose cells carry a fill (the rating grid) ------------------------------------------
@@ -184,11 +192,11 @@ def audit_document(data: AuditReportData, author: str = "", today: date | None =
         TableBlock(("Area", "Criterion", "What was seen"), gp_rows, widths=(0.22, 0.38, 0.40),
                    caption="Criteria the practitioner flagged as good practice to share.")]))
     grid_blocks = []
-    level_cols = list(data.levels) + ["Not seen", "Not applicable", "Not rated"]
+    level_cols = list(data.levels) + ["Not seen", "N/A", "Not rated"]
     count_rows = [(g.label, *[g.counts.get(lv, 0) for lv in data.levels], g.not_seen, g.not_applicable,
                    g.not_rated, g.rated) for g in data.grid]
     grid_blocks.append(TableBlock(("Area", *level_cols, "Rated"), count_rows,
-                                  widths=[0.28] + [0.72 / (len(level_cols) + 1)] * (len(level_cols) + 1),
+                                  widths=[0.26] + [0.74 / (len(level_cols) + 1)] * (len(level_cols) + 1),
                                   align_right=tuple(range(1, len(level_cols) + 2)),
                                   caption="Criteria at each rating per area. 'Rated' counts only the "
                                           "scale's levels: not seen, not applicable and not rated are "
@@ -205,7 +213,7 @@ def audit_document(data: AuditReportData, author: str = "", today: date | None =
         widths=(0.2, 0.16, 0.32, 0.32))]))
     sections.append(Section("Action plan", [TableBlock(
         ("Action", "Owner", "Due", "Status", "Criteria", "Progress"), data.actions,
-        widths=(0.27, 0.13, 0.16, 0.12, 0.12, 0.20),
+        widths=(0.25, 0.16, 0.16, 0.12, 0.11, 0.20),
         caption="Criteria are the numbers in the ratings above.")]))
     if data.meeting:
         held, who, agreed = data.meeting
@@ -223,7 +231,9 @@ def audit_document(data: AuditReportData, author: str = "", today: date | None =
                        widths=(0.4, 0.15, 0.15, 0.15, 0.15), align_right=(1, 2, 3, 4),
                        caption="Criteria rated on the scale both times; up means a higher rating now."),
             FilledTable(("Criterion", "Then", "Now", "Movement"), data.movement,
-                        widths=(0.5, 0.16, 0.16, 0.18))]))
+                        widths=(0.5, 0.16, 0.16, 0.18),
+                        fills={(i, col): data.fills.get(m[col], UNRATED_FILL)
+                               for i, m in enumerate(data.movement) for col in (1, 2)})]))
     facts = [("School", data.school), ("Template", data.template_title),
              ("Conducted on", data.conducted_on)]
     if data.conducted_by:
@@ -283,7 +293,7 @@ def issue_report(records, audit_id: str, letterhead: Letterhead | None = None,
 # -- the commissioner summary (across schools; no pupil data) ------------------------------------
 @dataclass(frozen=True)
 class CriterionRow:
-    number: int
+    ref: str        # "section.criterion" numbers, e.g. "2.3" (numbers restart in each section)
     section: str
     text: str
     counts: dict[str, int]   # level label -> schools
@@ -318,10 +328,12 @@ def commissioner_data(summary: CrossSchoolSummary, template: AuditTemplate) -> C
     label = {str(o.value): o.label for o in template.levels}
     sec = {s.id: s.label for s in template.sections}
 
-    def name(cid: str) -> str:
-        return f"{crit[cid].number}. {crit[cid].text}"
+    refs = criterion_refs(template)
 
-    rows = tuple(CriterionRow(crit[c.criterion_id].number, sec.get(c.section_id, c.section_id), c.text,
+    def name(cid: str) -> str:
+        return f"{refs[cid]} {crit[cid].text}"
+
+    rows = tuple(CriterionRow(refs[c.criterion_id], sec.get(c.section_id, c.section_id), c.text,
                               {label[v]: n for v, n in c.schools_by_level.items()}, c.not_seen,
                               c.not_applicable, c.not_rated, c.good_practice) for c in summary.criteria)
     trans: dict[tuple[str, str], int] = {}
@@ -353,8 +365,8 @@ def commissioner_chart(data: CommissionerData, section: str | None = None) -> ch
                    for i, lv in enumerate(data.levels))
     return charts.BarChart(
         f"Schools at each rating{': ' + section if section else ''}",
-        tuple(str(r.number) for r in rows), series, y_label="Schools", stacked=True,
-        short_labels=tuple(str(r.number) for r in rows), height=200.0)
+        tuple(r.ref for r in rows), series, y_label="Schools", stacked=True,
+        short_labels=tuple(r.ref for r in rows), height=230.0)
 
 
 def commissioner_document(data: CommissionerData, author: str = "", today: date | None = None) -> Document:
@@ -368,17 +380,16 @@ def commissioner_document(data: CommissionerData, author: str = "", today: date 
     by_section: dict[str, list[CriterionRow]] = {}
     for r in data.criteria:
         by_section.setdefault(r.section, []).append(r)
-    blocks = []
+    blocks = [ChartBlock(commissioner_chart(data),
+                         caption="One bar per criterion, by its number in the tables below (area.criterion); "
+                                 "each segment prints its number of schools and the total sits on top; "
+                                 f"the striped segment is {', '.join(levels[1:-1]) or 'the middle level'}.")]
     for name, rows in by_section.items():
-        blocks.append(ChartBlock(commissioner_chart(data, name),
-                                 caption="Bars are criteria by number (see the table); each segment "
-                                         "prints its number of schools; the striped segment is "
-                                         f"{', '.join(levels[1:-1]) or 'the middle level'}."))
         blocks.append(TableBlock(
-            ("#", "Criterion", *levels, "Not seen", "N/A", "Rated"),
-            [(r.number, r.text, *[r.counts[lv] for lv in levels], r.not_seen, r.not_applicable, r.rated)
+            ("#", name, *levels, "Not seen", "N/A", "Rated"),
+            [(r.ref, r.text, *[r.counts[lv] for lv in levels], r.not_seen, r.not_applicable, r.rated)
              for r in rows],
-            widths=[0.06, 0.40] + [0.54 / (len(levels) + 3)] * (len(levels) + 3),
+            widths=[0.07, 0.31] + [0.62 / (len(levels) + 3)] * (len(levels) + 3),
             align_right=tuple(range(2, len(levels) + 5))))
     sections.append(Section("Schools at each rating, per criterion", blocks))
     sections.append(Section("Most frequent areas for development", [TableBlock(
@@ -392,7 +403,7 @@ def commissioner_document(data: CommissionerData, author: str = "", today: date 
                    caption="Over every review in the range: each criterion rated on the scale in the "
                            "review and in the audit it reviews."),
         TableBlock(("Criterion", "Up", "Same", "Down", "Compared"), data.movement,
-                   widths=(0.6, 0.1, 0.1, 0.1, 0.1), align_right=(1, 2, 3, 4))]))
+                   widths=(0.52, 0.12, 0.12, 0.12, 0.12), align_right=(1, 2, 3, 4))]))
     return Document(title=f"{data.template_title}: commissioner summary",
                     subject=f"Across schools, {data.date_from} to {data.date_to}", author=author,
                     report_date=today or date.today(),
