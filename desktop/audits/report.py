@@ -213,7 +213,7 @@ def audit_document(data: AuditReportData, author: str = "", today: date | None =
         widths=(0.2, 0.16, 0.32, 0.32))]))
     sections.append(Section("Action plan", [TableBlock(
         ("Action", "Owner", "Due", "Status", "Criteria", "Progress"), data.actions,
-        widths=(0.25, 0.16, 0.16, 0.12, 0.11, 0.20),
+        widths=(0.23, 0.16, 0.16, 0.12, 0.13, 0.20),
         caption="Criteria are the numbers in the ratings above.")]))
     if data.meeting:
         held, who, agreed = data.meeting
