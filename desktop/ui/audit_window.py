@@ -998,8 +998,11 @@ class SummaryDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.grid.setItem(r, col, item)
         self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        from desktop.audits.report import commissioner_chart, commissioner_data
+        from desktop.audits.report import commissioner_chart, commissioner_data, criterion_refs
 
+        refs = criterion_refs(t)  # the chart's bar labels, as row headers
+        self.grid.setVerticalHeaderLabels([refs[c.criterion_id] for c in s.criteria])
+        self.grid.verticalHeader().show()
         self.chart.set_chart(commissioner_chart(commissioner_data(s, t)) if s.schools else None)
         self.heading.setText(f"<b>{s.schools}</b> school(s) audited {to_uk(s.date_from)} to "
                              f"{to_uk(s.date_to)}; {s.reviews} follow-up review(s). Each school's "

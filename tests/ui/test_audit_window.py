@@ -198,7 +198,7 @@ def test_summary_dialog_shows_the_grid_and_lists(qtbot, records, caseload):
     assert "Arrival supervised by visible staff (2)" in d.lists.text()
     # the chart is the commissioner summary's: schools at each rating, stacked per criterion
     chart = d.chart.chart
-    assert chart.stacked and chart.categories[0] == "1.1"
+    assert chart.stacked and chart.categories[0] == "1.1" == d.grid.verticalHeaderItem(0).text()
     first = {sr.name: sr.values[0] for sr in chart.series}
     assert first == {"Red": 2.0, "Amber": 1.0, "Green": 0.0}  # arrival_supervised, as in the grid
     assert "<svg" in d.chart.svg
