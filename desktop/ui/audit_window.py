@@ -899,6 +899,9 @@ def install(window) -> None:
     window._action(schools, "New school &audit…", new_audit, "Ctrl+Shift+U", "newAudit")
     window._action(schools, "Open a&udit…", list_audits, None, "openAudit")
     window._action(schools, "Audit &summary across schools…", summary, None, "auditSummary")
+    from desktop.ui import audit_template_editor
+
+    audit_template_editor.install(window)  # Schools ▸ Audit templates… (copies, edited)
 
 
 class SummaryDialog(QDialog):
