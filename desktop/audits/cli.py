@@ -46,7 +46,17 @@ def register(subparsers) -> None:
     sm.add_argument("--to", dest="date_to", required=True, metavar="DATE")
     sm.add_argument("--template", default="behaviour-audit", help="template id (default behaviour-audit)")
     sm.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sm.add_argument("--output", "-o", metavar="FILE",
+                    help="write the commissioner summary PDF to FILE (no pupil data in it)")
     sm.set_defaults(func=_summary)
+
+    rp = sub.add_parser("report", help="the school's audit summary report as a PDF",
+                        description="The school's audit summary report: good practice first, the "
+                                    "ratings by area (colour and word), judgements, the action plan, "
+                                    "the feedback meeting and, for a review, the movement.")
+    rp.add_argument("id", metavar="ID", help="the audit's id (or its first 8 characters)")
+    rp.add_argument("--output", "-o", required=True, metavar="FILE", help="the PDF to write")
+    rp.set_defaults(func=_report)
 
 
 def _fail(message: str, status: int = EXIT_FAILED) -> int:
@@ -182,8 +192,18 @@ def _summary(args) -> int:
             s = load_summary(records, template.id, date_from.isoformat(), date_to.isoformat())
     except StoreError as exc:
         return _fail(str(exc))
+    if args.output:
+        from desktop.audits.report import commissioner_data, render_commissioner
+
+        try:
+            _write(args.output, render_commissioner(commissioner_data(s, template), _letterhead()))
+        except OSError as exc:
+            return _fail(f"could not write {args.output}: {exc.strerror or exc}.")
+        print(f"Wrote {args.output}.", file=sys.stderr)
     if args.json:
         print(json.dumps(s.as_dict(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if args.output:
         return EXIT_OK
     levels = [str(o.value) for o in template.levels]
     print(f"{template.title}: {s.schools} school(s), {to_uk(s.date_from)} to {to_uk(s.date_to)}; "
@@ -193,4 +213,46 @@ def _summary(args) -> int:
     for c in s.criteria:
         print(f"{c.criterion_id:<28}" + "".join(f"{c.schools_by_level[v]:>12}" for v in levels)
               + f"{c.not_seen:>10}{c.not_applicable:>6}{c.rated:>7}")
+    return EXIT_OK
+
+
+def _letterhead():
+    from desktop.reports.document import Letterhead
+
+    try:
+        from desktop.config import load_settings
+
+        return Letterhead.from_settings(load_settings())
+    except Exception:  # no settings yet: the default letterhead
+        return Letterhead()
+
+
+def _write(path: str, data: bytes) -> None:
+    """Write whole or not at all (a .part file renamed into place)."""
+    from pathlib import Path
+
+    target = Path(path)
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+
+
+def _report(args) -> int:
+    from desktop.audits.records import AuditRecords
+    from desktop.audits.report import load_report_data, render_audit_report
+    from desktop.store import StoreError, opened
+
+    try:
+        with opened() as store:
+            records = AuditRecords(store)
+            audit_id = _find(records, args.id)
+            if audit_id is None:
+                return _fail(f"no audit {args.id!r} on this laptop (see 'fieldnote audit list').")
+            _write(args.output, render_audit_report(load_report_data(records, audit_id), _letterhead()))
+            store.log("export", "audit", audit_id, "summary report to a file")
+    except StoreError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"could not write {args.output}: {exc.strerror or exc}.")
+    print(f"Wrote {args.output}.", file=sys.stderr)
     return EXIT_OK

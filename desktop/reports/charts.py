@@ -72,6 +72,9 @@ class BarChart:
     range_label: str = ""
     short_labels: tuple[str, ...] = ()
     height: float = 210.0
+    #: One bar per category with the series on top of each other (e.g. schools at
+    #: Red, Amber, Green per criterion); each segment prints its value when it fits.
+    stacked: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,9 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
         entries.append(("range", chart.range_label, RANGE_FILL, False))
     top -= _legend(g, entries, 0, top - 9, width) + 4
     values = [v for s in chart.series for v in s.values if v is not None]
+    if chart.stacked:
+        values = [sum(s.values[i] or 0 for s in chart.series if i < len(s.values))
+                  for i in range(len(chart.categories))]
     highs = [r[1] for r in chart.ranges if r]
     y_max, step = nice_max(max(values + highs + [chart.y_max or 0, 1]))
     n = max(1, len(chart.categories))
@@ -269,6 +275,10 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
     def y_of(v: float) -> float:
         return bottom + min(v, y_max) / y_max * (plot_top - bottom)
 
+    if chart.stacked:
+        _stacks(g, chart, n, left, slot, bottom, y_of, lines)
+        d.add(g)
+        return d
     k = max(1, len(chart.series))
     bar_w = min(26.0, slot * 0.8 / k)
     show_values = bar_w >= stringWidth("100" + chart.value_suffix, FAMILY, SMALL - 1) - 2
@@ -294,6 +304,34 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
             g.add(_text(x0 + slot / 2, bottom - 9 - li * (SMALL + 1.5), text, SMALL, "middle"))
     d.add(g)
     return d
+
+
+def _stacks(g: Group, chart: BarChart, n: int, left: float, slot: float, bottom: float, y_of,
+            lines) -> None:
+    """One bar per category, the series stacked bottom-up, each segment's value inside it."""
+    bar_w = min(30.0, slot * 0.75)
+    for i in range(n):
+        x0 = left + i * slot
+        bx = x0 + (slot - bar_w) / 2
+        base = 0.0
+        for s in chart.series:
+            v = s.values[i] if i < len(s.values) else None
+            if not v:
+                continue
+            y0, y1 = y_of(base), y_of(base + v)
+            _bar(g, bx, y0, bar_w, y1 - y0, s.colour, s.striped)
+            if y1 - y0 >= SMALL + 1 and bar_w >= stringWidth(_num(v), BOLD, SMALL):
+                label = _num(v, chart.value_decimals)
+                # white on a solid fill, ink on a striped (light) one
+                g.add(String(bx + bar_w / 2, (y0 + y1) / 2 - SMALL / 3, label, fontName=BOLD,
+                             fontSize=SMALL, textAnchor="middle",
+                             fillColor=_c(INK) if s.striped else colors.white))
+            base += v
+        if base:
+            g.add(_text(bx + bar_w / 2, y_of(base) + 2, _num(base, chart.value_decimals), SMALL - 1,
+                        "middle", MUTED))
+        for li, text in enumerate(lines[i]):
+            g.add(_text(x0 + slot / 2, bottom - 9 - li * (SMALL + 1.5), text, SMALL, "middle"))
 
 
 def _draw_histogram(chart: Histogram, width: float) -> Drawing:

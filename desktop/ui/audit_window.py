@@ -89,6 +89,7 @@ class AuditWindow(QDialog):
     """
 
     changed = Signal(str)
+    report_issued = Signal(str)  # the attachment's id
 
     def __init__(self, records: AuditRecords, audit_id: str, parent=None):
         super().__init__(parent)
@@ -294,16 +295,29 @@ class AuditWindow(QDialog):
         self.finalise_button = QPushButton("Finalise…")
         self.finalise_button.setObjectName("finaliseAudit")
         self.finalise_button.clicked.connect(self.finalise)
+        self.issue_button = QPushButton("Issue summary report…")
+        self.issue_button.setObjectName("issueAuditReport")
+        self.issue_button.setToolTip("Make the school's audit summary report (PDF) and attach it to "
+                                     "this audit (Ctrl+Shift+P)")
+        self.issue_button.clicked.connect(lambda _=False: self.issue_report())
+        #: Opens a second store connection for work off the GUI thread (the main window's).
+        self.open_worker_store: Callable | None = None
+        self.letterhead = None
+        self.issued: tuple[str, bytes] | None = None
         close = QPushButton("Close")
         close.setToolTip("Ratings are saved as you go; a draft reopens where you stopped.")
         close.clicked.connect(self.close)
-        for b in (self.finalise_button, close, add, update, save_meeting):
+        for b in (self.finalise_button, self.issue_button, close, add, update, save_meeting):
             b.setAutoDefault(False)
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress)
         bottom.addSpacing(12)
         bottom.addWidget(self.message, 1)
+        self.report_status = QLabel()
+        self.report_status.setObjectName("reportStatus")
+        bottom.addWidget(self.report_status)
         bottom.addWidget(self.finalise_button)
+        bottom.addWidget(self.issue_button)
         bottom.addWidget(close)
 
         layout = QVBoxLayout(self)
@@ -313,6 +327,7 @@ class AuditWindow(QDialog):
         layout.addLayout(bottom)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save_note)
         QShortcut(QKeySequence("Ctrl+G"), self, lambda: (self.good.toggle(), self.set_good()))
+        QShortcut(QKeySequence("Ctrl+Shift+P"), self, self.issue_report)
 
         self._fill_areas()
         self._fill_actions()
@@ -699,6 +714,41 @@ class AuditWindow(QDialog):
         self.show_section(self.areas.currentRow())
         self.changed.emit(self.audit_id)
 
+    def issue_report(self) -> None:
+        """Render the summary report off the GUI thread and attach it to the audit."""
+        from desktop.audits.report import issue_report
+        from desktop.ui.tasks import run_task
+
+        self.save_note()
+        if self.open_worker_store is None:
+            self.message.setText("The report can be issued from the main window's audit.")
+            return
+        open_store, audit_id, letterhead = self.open_worker_store, self.audit_id, self.letterhead
+        registry = self.records.registry
+        self.issue_button.setEnabled(False)
+        self.report_status.setText("Making the summary report…")
+
+        def work(_progress):
+            store = open_store()
+            try:
+                return issue_report(AuditRecords(store, registry), audit_id, letterhead)
+            finally:
+                store.close()
+
+        def done(result, error):
+            self.issue_button.setEnabled(True)
+            if error is not None:
+                self.report_status.clear()
+                self.message.setText(f"The summary report could not be made: {error}. Nothing was attached.")
+                return
+            self.issued = result
+            self.snap = self.records.snapshot(self.audit_id)
+            self.report_status.setText("Summary report issued: attached to this audit "
+                                 f"({len(result[1]) // 1024 + 1} KB PDF).")
+            self.report_issued.emit(result[0])
+
+        run_task(work, done)
+
     def closeEvent(self, event) -> None:
         self.save_note()
         self.save_judgement()
@@ -818,6 +868,12 @@ def install(window) -> None:
 
     def open_audit(audit_id: str) -> AuditWindow:
         w = AuditWindow(records(), audit_id, window)
+        w.open_worker_store = getattr(window, "open_worker_store", None)
+        settings = getattr(window, "settings", None)
+        if settings is not None:
+            from desktop.reports.document import Letterhead
+
+            w.letterhead = Letterhead.from_settings(settings)
         window.audit_windows.append(w)
         w.show()
         return w
@@ -841,6 +897,9 @@ def install(window) -> None:
     window.add_action("schools", "New school &audit…", new_audit, "Ctrl+Shift+U", "newAudit")
     window.add_action("schools", "Open a&udit…", list_audits, None, "openAudit")
     window.add_action("schools", "Audit &summary across schools…", summary, None, "auditSummary")
+    from desktop.ui import audit_template_editor
+
+    audit_template_editor.install(window)  # Schools ▸ Audit templates… (copies, edited)
 
 
 class SummaryDialog(QDialog):
@@ -870,6 +929,11 @@ class SummaryDialog(QDialog):
         self.heading.setObjectName("summaryHeading")
         self.message = QLabel()
         self.message.setStyleSheet("color: #b91c1c;")
+        from desktop.ui.chart_view import ChartView
+
+        # The commissioner summary's chart (the same description the PDF draws).
+        self.chart = ChartView(self, "No finalised audits in this range.")
+        self.chart.setObjectName("summaryChart")
         self.grid = QTableWidget(0, 0)
         self.grid.setObjectName("summaryGrid")
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -888,6 +952,7 @@ class SummaryDialog(QDialog):
         lay.addLayout(top)
         lay.addWidget(self.heading)
         lay.addWidget(self.message)
+        lay.addWidget(self.chart)
         lay.addWidget(self.grid, 1)
         lay.addWidget(self.lists)
         self.summary = None
@@ -934,6 +999,12 @@ class SummaryDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.grid.setItem(r, col, item)
         self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        from desktop.audits.report import commissioner_chart, commissioner_data, criterion_refs
+
+        refs = criterion_refs(t)  # the chart's bar labels, as row headers
+        self.grid.setVerticalHeaderLabels([refs[c.criterion_id] for c in s.criteria])
+        self.grid.verticalHeader().show()
+        self.chart.set_chart(commissioner_chart(commissioner_data(s, t)) if s.schools else None)
         self.heading.setText(f"<b>{s.schools}</b> school(s) audited {to_uk(s.date_from)} to "
                              f"{to_uk(s.date_to)}; {s.reviews} follow-up review(s). Each school's "
                              "latest finalised audit or review; not seen and N/A are left out of Rated.")

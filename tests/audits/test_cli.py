@@ -67,3 +67,25 @@ def test_activity_is_the_old_audit_trail(monkeypatch, capsys, isolated_home):
     assert main(["activity"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert any(r["entity"] == "audit_rating" for r in rows)
+
+
+def test_report_and_commissioner_pdfs_from_the_command_line(monkeypatch, capsys, isolated_home, tmp_path):
+    import io as _io
+
+    from pypdf import PdfReader
+
+    monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
+    aid = seed(isolated_home)
+    out = tmp_path / "audit.pdf"
+    assert main(["audit", "report", aid[:8], "-o", str(out)]) == 0
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(_io.BytesIO(out.read_bytes())).pages).split())
+    assert "Foxcote Primary School" in text and "Second member of staff" in text
+    assert main(["audit", "report", "nope", "-o", str(tmp_path / "x.pdf")]) == 1
+    assert not (tmp_path / "x.pdf").exists()
+
+    summary = tmp_path / "summary.pdf"
+    assert main(["audit", "summary", "--from", "01/09/2026", "--to", "31/12/2026", "-o", str(summary),
+                 "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)  # --json still prints the figures
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(_io.BytesIO(summary.read_bytes())).pages).split())
+    assert f"Schools {s['schools']}" in text and "01/09/2026 to 31/12/2026" in text

@@ -196,6 +196,12 @@ def test_summary_dialog_shows_the_grid_and_lists(qtbot, records, caseload):
     assert (cell["Green"], cell["Not seen"], cell["Rated"], cell["Good practice"]) == ("2", "1", "2", "1")
     assert "3</b> school(s)" in d.heading.text()
     assert "Arrival supervised by visible staff (2)" in d.lists.text()
+    # the chart is the commissioner summary's: schools at each rating, stacked per criterion
+    chart = d.chart.chart
+    assert chart.stacked and chart.categories[0] == "1.1" == d.grid.verticalHeaderItem(0).text()
+    first = {sr.name: sr.values[0] for sr in chart.series}
+    assert first == {"Red": 2.0, "Amber": 1.0, "Green": 0.0}  # arrival_supervised, as in the grid
+    assert "<svg" in d.chart.svg
     d.date_from.setText("31/31/2026")
     d.refresh()
     assert "not a date" in d.message.text()
@@ -216,3 +222,25 @@ def test_a_photo_is_attached_to_the_current_criterion(qtbot, records, audit, tmp
     assert w.attached.text() == ""
     w.attach(str(tmp_path / "missing.jpg"))
     assert "no file" in w.message.text()
+
+
+def test_issue_summary_report_attaches_the_pdf_off_the_gui_thread(qtbot, records, audit, store, isolated_home):
+    from desktop.store import open_store
+    from desktop.store.attachments import read_attachment
+    from tests.conftest import PASSPHRASE
+
+    records.rate(audit, "arrival_supervised", "red")
+    records.finalise(audit)
+    w = open_window(qtbot, records, audit)
+    w.open_worker_store = lambda: open_store(isolated_home, PASSPHRASE, actor="worker")
+    from PySide6.QtGui import QShortcut
+
+    assert "Ctrl+Shift+P" in [sc.key().toString() for sc in w.findChildren(QShortcut)]
+    with qtbot.waitSignal(w.report_issued, timeout=30000) as blocker:
+        qtbot.mouseClick(w.issue_button, Qt.MouseButton.LeftButton)
+        assert not w.issue_button.isEnabled()  # the work runs off the GUI thread
+    att = blocker.args[0]
+    row = store.get("attachment", att)
+    assert row["audit_id"] == audit and row["media_type"] == "application/pdf"
+    assert read_attachment(store, att).startswith(b"%PDF")
+    assert "issued" in w.report_status.text()
