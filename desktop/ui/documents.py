@@ -17,10 +17,8 @@ stack as an ordinary recorded edit.
 """
 from __future__ import annotations
 
-import mimetypes
 import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -632,14 +630,9 @@ class Documents(QObject):
         self._status(f"Opening {document_name(doc)}…", 0)
 
         def work(store):
-            folder = root / uuid.uuid4().hex[:12]
-            folder.mkdir(parents=True, exist_ok=True)
-            path = export_attachment(store, doc["id"], folder)
-            if not path.suffix and doc.get("media_type"):  # so the laptop knows what opens it
-                ext = mimetypes.guess_extension(doc["media_type"])
-                if ext:
-                    path = path.replace(path.with_name(path.name + ext))
-            return path
+            from desktop.opened_copies import write_opened_copy  # owner-only folder and file
+
+            return write_opened_copy(store, doc, root)
 
         def done(path, error):
             self.window.statusBar().clearMessage()
