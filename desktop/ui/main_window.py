@@ -44,8 +44,7 @@ class MainWindow(QMainWindow):
         # An undo or redo that had to leave a field (changed elsewhere since) says so.
         self.undo_stack.indexChanged.connect(self._show_undo_note)
         self.observation_windows: list = []
-        self.resize(1280, 780)
-        self.setMinimumSize(1000, 600)
+        self.setMinimumSize(1000, 600)  # shrunk to a smaller screen by window_state.fit
 
         self.model = CaseloadModel(self.caseload, self)
         self._build_filters()
@@ -74,6 +73,8 @@ class MainWindow(QMainWindow):
         self.sync.finished.connect(self.assessments.after_sync)  # packs from the server
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
         self.refresh()
+        from desktop.ui import window_state
+        window_state.restore_main(self)  # fits the screen; size, splitter and filters as left
 
     # -- building ----------------------------------------------------------------------------
     def _build_filters(self) -> None:
@@ -140,7 +141,7 @@ class MainWindow(QMainWindow):
         self.case_view = CaseView()
         self.case_view.action.connect(self.case_action)
         self.case_view.timeline.doubleClicked.connect(self._timeline_activated)
-        splitter = QSplitter()
+        splitter = self.splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.case_view)
         splitter.setSizes([720, 560])
@@ -523,6 +524,8 @@ class MainWindow(QMainWindow):
         QThreadPool.globalInstance().waitForDone(30_000)
 
     def closeEvent(self, event) -> None:
+        from desktop.ui import window_state
+        window_state.save_main(self)
         self.sync.stop()
         self.idle.timer.stop()
         self.lock_control.stop()
