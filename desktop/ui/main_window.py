@@ -200,7 +200,8 @@ class MainWindow(QMainWindow):
         self._action(file, "Log helpline &call…", self.log_call, "Ctrl+Shift+H")
         file.addSeparator()
         self.demo_action = self._action(file, "Load &demo data…", self.load_demo)
-        self._action(file, "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        self._action(file, "Se&ttings…", self.open_settings, "Ctrl+,", "openSettings")  # explicit: the
+        # platform Preferences sequence is empty on Linux and Windows
         self._action(file, "&Lock now", self.lock, "Ctrl+L", "lockNow")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
