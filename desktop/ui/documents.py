@@ -60,6 +60,8 @@ STATUS_TIPS = {
                     "the next sync (F9 syncs now).",
     REFUSED: "The server did not accept this file: see Sync ▸ Needs attention… (Ctrl+Shift+E).",
 }
+DEMO_ONLY = "On this laptop (demo data, never synced)"
+STATUS_TIPS[DEMO_ONLY] = "Demonstration data never leaves this laptop: the file is not sent anywhere."
 STATUS_COLOURS = {WAITING: "#92400e", NOT_DOWNLOADED: "#6b7280", REFUSED: "#b91c1c"}
 
 
@@ -104,6 +106,9 @@ class DocumentsModel(ColumnsModel):
         rows = list(reversed(attachments_for(self.store, referral_id))) if referral_id else []
         unsent = self._unsent([r["id"] for r in rows])
         self.documents = [dict(r, status=self._status(r, unsent.get(r["id"], ()))) for r in rows]
+        if self.store.meta("demo") == "1":  # a demo store never uploads: say so, not "waiting"
+            for d in self.documents:
+                d["status"] = DEMO_ONLY if d["status"] == WAITING else d["status"]
         self._cells = [(document_name(d), d["filename"] or "—", format_size(d["size"] or 0),
                         to_uk_local_date(d["modified_at"]), d["status"]) for d in self.documents]
         self.endResetModel()
@@ -579,8 +584,10 @@ class Documents(QObject):
                     self.tab.reload(select=added[-1][1])
                     self.tab.table.setFocus()
                 what = added[0][0].name if len(added) == 1 else f"{len(added)} files"
-                self._status(f"Attached {what}. It is sent to the server at the next sync; "
-                             "Ctrl+Z undoes this.", 8000)
+                demo = self.window.store.meta("demo") == "1"
+                self._status(f"Attached {what}. " + ("It stays on this laptop (demo data); " if demo
+                             else "It is sent to the server at the next sync; ")
+                             + "Ctrl+Z undoes this.", 8000)
             if problems:
                 large = all("can be at most" in p for p in problems)
                 self._message("File too large" if large else "Not attached", "\n\n".join(problems))

@@ -693,14 +693,18 @@ class FormEntryWindow(QDialog):
 
     # -- finalising and correcting ----------------------------------------------------------------------
     def finalise(self) -> bool:
-        """Make the form final (asking first when items are unanswered); it then reads only."""
+        """Make the form final (asking first, saying so when items are unanswered); it then
+        reads only."""
         if self.read_only:
             return False
         missing = self.model.unanswered_count()
-        if missing and not self.confirm(
+        if not self.confirm(*((  # finalising cannot be undone: always ask
                 "Finalise with unanswered items?",
                 f"{missing} item{'s are' if missing != 1 else ' is'} unanswered. A finalised form "
-                "cannot change (only be corrected). Finalise anyway?"):
+                "cannot change (only be corrected). Finalise anyway?") if missing else (
+                "Finalise this form?",
+                "Every item is answered. A finalised form cannot change (only be corrected). "
+                "Finalise it now?"))):
             return False
         try:
             self.records.finalise(self.completion_id)

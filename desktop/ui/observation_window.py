@@ -486,6 +486,11 @@ class ObservationWindow(QWidget):
         return dialog
 
     def finalise(self) -> None:
+        if QMessageBox.question(  # it cannot be undone: ask first
+                self, "Finalise the observation?",
+                "A finalised observation cannot change; a later correction becomes a new "
+                "version. Finalise it now?") != QMessageBox.StandardButton.Yes:
+            return
         self._act(self.engine.finalise)
         self.show_ended()
         self.ended.emit(self.engine.observation.id)

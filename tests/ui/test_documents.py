@@ -157,6 +157,18 @@ def test_attach_file_lists_it_waiting_to_upload_with_the_bytes_in_the_store(
     assert rec.told == []
 
 
+def test_in_a_demo_store_a_document_is_never_waiting_to_upload(window, store, case, choose, rec,
+                                                               tmp_path):
+    store.set_meta("demo", "1")
+    choose["open"] = [make_file(tmp_path, "plan.pdf", 1_000)]
+    window.documents.attach_action.trigger()
+    tab = window.documents.tab
+    assert rows(tab.model)[0][4] == documents.DEMO_ONLY != WAITING
+    assert "never" in tab.model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    message = window.statusBar().currentMessage()
+    assert "demo" in message and "sent to the server" not in message
+
+
 def test_a_blank_title_lists_the_file_name_and_newest_comes_first(window, store, choose, rec, tmp_path):
     first = make_file(tmp_path, "report.pdf", 10)
     second = make_file(tmp_path, "letter.docx", 2 * 1024 * 1024 + 300_000)

@@ -42,3 +42,37 @@ def test_f9_says_what_it_does(qtbot, make_window, store, case, monkeypatch):
     window.sync.syncing = True
     qtbot.keyClick(window.table, Qt.Key.Key_F9)
     assert window.statusBar().currentMessage() == "A sync is already running."
+
+
+def test_finalising_an_observation_asks_first(qtbot, make_window, store, case, fill_dialogs,
+                                              monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.observation.engine import FakeClock
+    from tests.ui.test_observation_window import start
+
+    answers = [QMessageBox.StandardButton.Yes]  # "end the observation?" at close, if asked
+    asked = []
+
+    def question(_parent, title, text, *a, **k):
+        asked.append(title)
+        return answers.pop(0) if answers else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    clock = FakeClock()
+    _, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    qtbot.keyClick(rec, "1")
+    clock.advance(60)
+    rec.tick()
+    with qtbot.waitSignal(rec.ended):
+        rec.end()
+    oid = rec.engine.observation.id
+    asked.clear()
+    answers[:] = [QMessageBox.StandardButton.No]
+    rec.finalise()
+    assert asked == ["Finalise the observation?"]
+    assert store.get("observation", oid)["status"] == "ended"  # declined: still correctable
+    assert rec.finalise_button.isVisible()
+    answers[:] = [QMessageBox.StandardButton.Yes]
+    rec.finalise()
+    assert store.get("observation", oid)["status"] == "final"
