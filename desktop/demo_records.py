@@ -59,8 +59,8 @@ def record_observation(store, referral: dict, pupil: dict, school: dict, day: da
         if minute == incident:
             behaviour = "DIS"
             engine.record_abc(
-                "Asked to start the written task on his own.",
-                "Pushed the worksheet off the table and shouted at the pupil beside him.",
+                "Asked to start the written task independently.",
+                "Pushed the worksheet off the table and shouted at a classmate.",
                 "Teaching assistant offered the calm-down space; returned after four minutes.")
             engine.set_note("Incident during independent writing; see the ABC record.")
         elif minute == 3:
@@ -81,7 +81,11 @@ def record_observation(store, referral: dict, pupil: dict, school: dict, day: da
 def _answer_form(records: FormRecords, completion_id: str, pack_id: str, informant: str,
                  age_band: str, level: float, rng: random.Random) -> None:
     """Answer every scored item; ``level`` (0..1) is how much difficulty the answers show."""
-    plan = plan_for(records.pack(pack_id), informant, age_band)
+    pack = records.pack(pack_id)
+    plan = plan_for(pack, informant, age_band)
+    # a reverse-scored item, or one of a strengths scale, shows difficulty the other way up
+    strengths = {i for s in pack.scales if s.strand == "strengths" for i in s.items}
+    flipped = {i.id for i in pack.items if i.reverse} ^ strengths
     for item_id, position in plan.positions.items():
         accept = plan._accept[position]
         if not accept:
@@ -90,7 +94,8 @@ def _answer_form(records: FormRecords, completion_id: str, pack_id: str, informa
         if not options:
             continue
         # a noisy pick around ``level`` of the way up the item's range
-        pick = min(len(options) - 1, max(0, round(level * (len(options) - 1) + rng.uniform(-0.6, 0.6))))
+        item_level = 1 - level if item_id in flipped else level
+        pick = min(len(options) - 1, max(0, round(item_level * (len(options) - 1) + rng.uniform(-0.5, 0.5))))
         records.answer(completion_id, item_id, options[pick])
 
 
@@ -99,7 +104,7 @@ def record_measures(store, referral: dict, pupil: dict, first_visit: date, today
     """Finalised SDQs at T1/T2/T3 (those already due) and a Boxall; returns how many."""
     records = FormRecords(store)
     done = 0
-    start_level = rng.uniform(0.55, 0.8)
+    start_level = rng.uniform(0.6, 0.8)
     for i, (point, days) in enumerate(SDQ_DAYS.items()):
         when = first_visit + timedelta(days=days)
         if when > today or when > date.today():
@@ -107,7 +112,7 @@ def record_measures(store, referral: dict, pupil: dict, first_visit: date, today
         cid = records.start(pupil_id=pupil["id"], pack_id=SDQ_PACK, informant="teacher",
                             age_band="4-17", completed_by="teacher", completed_on=when,
                             time_point=point, referral_id=referral["id"], respondent="Class teacher")
-        _answer_form(records, cid, SDQ_PACK, "teacher", "4-17", start_level - 0.18 * i, rng)
+        _answer_form(records, cid, SDQ_PACK, "teacher", "4-17", start_level - 0.2 * i, rng)
         records.finalise(cid)
         done += 1
     band = "4-11" if (pupil.get("year_group") or 0) <= 6 else "11-19"

@@ -413,7 +413,8 @@ class FormEntryWindow(QDialog):
         self.pupil_name = pupil_name
         self.confirm: Callable[[str, str], bool] = self._ask
         self.last_score_ms = 0.0
-        self.resize(1080, 720)
+        from desktop.ui import window_state
+        window_state.fit(self, 1080, 720)  # within the screen it opens on
 
         self.header = QLabel()
         self.header.setObjectName("formHeader")
