@@ -53,6 +53,13 @@ def start_app(argv: list[str] | None = None):
     or an exit status if the user gave up or the store could not be opened."""
     from desktop.ui.main_window import MainWindow
 
+    if QApplication.instance() is None:
+        from desktop.qt_platform import missing_libraries_message, missing_xcb_packages
+
+        missing = missing_xcb_packages()
+        if missing:  # Qt would abort with a message no one can act on: say what to install
+            print(missing_libraries_message(missing), file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("Fieldnote")
     app.setOrganizationName("Fieldnote")

@@ -88,7 +88,7 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
                 name=_school_name(rng, phase, used), urn=str(990000 + i), phase=phase,
                 governance=rng.choice(["maintained", "academy"]), area=rng.choice(AREAS)), phase))
         counts["school"] = n_schools
-        pupil_ids = []
+        pupil_ids, visited = [], []
         for i in range(pupils):
             school_id, phase = rng.choice(schools)
             year = rng.randint(1, 6) if phase == "primary" else rng.randint(7, 11)
@@ -135,6 +135,7 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
                         notes="Observed a full lesson at minute intervals; discussed with the class teacher.",
                         recommendations=rng.choice(RECOMMENDATIONS))
                     counts["visit"] += 1
+                    visited.append((referral_id, visit_day))
                     if rng.random() < 0.4:
                         caseload.add_visit(
                             referral_id, min(today, visit_day + timedelta(days=14)), "psp_meeting",
@@ -157,6 +158,9 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
         from desktop.audits.demo import fill_demo_audits  # school audits and reviews
 
         counts["audit"] = fill_demo_audits(store, [s for s, _ in schools], workers, today, seed)
+        from desktop.demo_records import fill_demo_records  # observations, SDQs, Boxall
+
+        counts.update(fill_demo_records(store, visited, today, seed))
     return counts
 
 

@@ -18,6 +18,9 @@ STATUS_TIPS = {
                     "the next sync (F9 syncs now).",
     REFUSED: "The server did not accept this file: see Sync ▸ Needs attention… (Ctrl+Shift+E).",
 }
+# A demo store never syncs: its files are not "waiting" for anything.
+DEMO_ONLY = "On this laptop (demo data, never synced)"
+STATUS_TIPS[DEMO_ONLY] = "Demonstration data never leaves this laptop: the file is not sent anywhere."
 
 
 def format_size(size: int) -> str:
@@ -64,4 +67,8 @@ def case_documents(store: Store, referral_id: str) -> list[dict]:
     """A case's documents, newest first, each attachment row with its ``status``."""
     rows = list(reversed(attachments_for(store, referral_id)))
     unsent = unsent_states(store, [r["id"] for r in rows])
-    return [dict(r, status=document_status(r, unsent.get(r["id"], ()))) for r in rows]
+    documents = [dict(r, status=document_status(r, unsent.get(r["id"], ()))) for r in rows]
+    if store.meta("demo") == "1":
+        for d in documents:
+            d["status"] = DEMO_ONLY if d["status"] == WAITING else d["status"]
+    return documents

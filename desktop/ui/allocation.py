@@ -232,7 +232,8 @@ class AllocationScreen(QDialog):
         self.setObjectName("allocationScreen")
         self.setWindowTitle("Weekly allocation — Fieldnote")
         self.setModal(False)
-        self.resize(1280, 660)
+        from desktop.ui import window_state
+        window_state.fit(self, 1280, 660)  # within the screen it opens on
         self.board: AllocationBoard | None = None
 
         self.summary = QLabel()

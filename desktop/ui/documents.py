@@ -17,10 +17,8 @@ stack as an ordinary recorded edit.
 """
 from __future__ import annotations
 
-import mimetypes
 import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -38,7 +36,8 @@ from desktop.store.attachments import (
     AttachmentDamaged, AttachmentNotHere, AttachmentTooLarge, add_attachment, delete_attachment, export_attachment,
 )
 from desktop.store.documents import (
-    NOT_DOWNLOADED, REFUSED, STATUS_TIPS, WAITING, case_documents, document_name, format_size,
+    DEMO_ONLY, NOT_DOWNLOADED, REFUSED, STATUS_TIPS, WAITING, case_documents, document_name,
+    format_size,
 )
 from desktop.ui.models import ColumnsModel
 from desktop.ui.tasks import run_task
@@ -532,8 +531,10 @@ class Documents(QObject):
                     self.tab.reload(select=added[-1][1])
                     self.tab.table.setFocus()
                 what = added[0][0].name if len(added) == 1 else f"{len(added)} files"
-                self._status(f"Attached {what}. It is sent to the server at the next sync; "
-                             "Ctrl+Z undoes this.", 8000)
+                demo = self.window.store.meta("demo") == "1"
+                self._status(f"Attached {what}. " + ("It stays on this laptop (demo data); " if demo
+                             else "It is sent to the server at the next sync; ")
+                             + "Ctrl+Z undoes this.", 8000)
             if problems:
                 large = all("can be at most" in p for p in problems)
                 self._message("File too large" if large else "Not attached", "\n\n".join(problems))
@@ -583,14 +584,9 @@ class Documents(QObject):
         self._status(f"Opening {document_name(doc)}…", 0)
 
         def work(store):
-            folder = root / uuid.uuid4().hex[:12]
-            folder.mkdir(parents=True, exist_ok=True)
-            path = export_attachment(store, doc["id"], folder)
-            if not path.suffix and doc.get("media_type"):  # so the laptop knows what opens it
-                ext = mimetypes.guess_extension(doc["media_type"])
-                if ext:
-                    path = path.replace(path.with_name(path.name + ext))
-            return path
+            from desktop.opened_copies import write_opened_copy  # owner-only folder and file
+
+            return write_opened_copy(store, doc, root)
 
         def done(path, error):
             self.window.statusBar().clearMessage()

@@ -319,7 +319,8 @@ class FormEntryWindow(QDialog):
         self.pupil_name = pupil_name
         self.confirm: Callable[[str, str], bool] = self._ask
         self.last_score_ms = 0.0
-        self.resize(1080, 720)
+        from desktop.ui import window_state
+        window_state.fit(self, 1080, 720)  # within the screen it opens on
 
         self.header = QLabel()
         self.header.setObjectName("formHeader")
@@ -599,14 +600,18 @@ class FormEntryWindow(QDialog):
 
     # -- finalising and correcting ----------------------------------------------------------------------
     def finalise(self) -> bool:
-        """Make the form final (asking first when items are unanswered); it then reads only."""
+        """Make the form final (asking first, saying so when items are unanswered); it then
+        reads only."""
         if self.read_only:
             return False
         missing = self.model.unanswered_count()
-        if missing and not self.confirm(
+        if not self.confirm(*((  # finalising cannot be undone: always ask
                 "Finalise with unanswered items?",
                 f"{missing} item{'s are' if missing != 1 else ' is'} unanswered. A finalised form "
-                "cannot change (only be corrected). Finalise anyway?"):
+                "cannot change (only be corrected). Finalise anyway?") if missing else (
+                "Finalise this form?",
+                "Every item is answered. A finalised form cannot change (only be corrected). "
+                "Finalise it now?"))):
             return False
         try:
             self.records.finalise(self.completion_id)

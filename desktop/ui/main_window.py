@@ -44,8 +44,7 @@ class MainWindow(QMainWindow):
         # An undo or redo that had to leave a field (changed elsewhere since) says so.
         self.undo_stack.indexChanged.connect(self._show_undo_note)
         self.observation_windows: list = []
-        self.resize(1280, 780)
-        self.setMinimumSize(1000, 600)
+        self.setMinimumSize(1000, 600)  # shrunk to a smaller screen by window_state.fit
 
         self.model = CaseloadModel(self.caseload, self)
         self._build_filters()
@@ -76,6 +75,8 @@ class MainWindow(QMainWindow):
         from desktop.ui import backup_ui
         backup_ui.install(self)  # File ▸ Back up…, and the unsent-changes reminder
         self.refresh()
+        from desktop.ui import window_state
+        window_state.restore_main(self)  # fits the screen; size, splitter and filters as left
 
     # -- building ----------------------------------------------------------------------------
     def _build_filters(self) -> None:
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         self.case_view = CaseView()
         self.case_view.action.connect(self.case_action)
         self.case_view.timeline.doubleClicked.connect(self._timeline_activated)
-        splitter = QSplitter()
+        splitter = self.splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.case_view)
         splitter.setSizes([720, 560])
@@ -242,7 +243,8 @@ class MainWindow(QMainWindow):
         add("file", "New &school…", self.new_school, "Ctrl+Shift+S", "newSchool")
         add("file", "Log helpline &call…", self.log_call, "Ctrl+Shift+H")
         self.demo_action = add("file", "Load &demo data…", self.load_demo, new_group=True)
-        add("file", "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        # An explicit sequence: the platform Preferences sequence is empty on Linux and Windows.
+        add("file", "Se&ttings…", self.open_settings, "Ctrl+,", "openSettings")
         add("file", "&Lock now", self.lock, "Ctrl+L", "lockNow")
         add("file", "&Quit", self.close, QKeySequence.StandardKey.Quit, new_group=True)
         edit = self.menu("edit")
@@ -558,6 +560,8 @@ class MainWindow(QMainWindow):
         QThreadPool.globalInstance().waitForDone(30_000)
 
     def closeEvent(self, event) -> None:
+        from desktop.ui import window_state
+        window_state.save_main(self)
         self.sync.stop()
         self.idle.timer.stop()
         self.lock_control.stop()

@@ -183,7 +183,8 @@ class ObservationWindow(QWidget):
         obs = engine.observation
         self.setWindowTitle(f"Observation — {obs.setup.pupil} — {obs.setup.lesson or 'lesson'}")
         self.setMinimumSize(1000, 640)
-        self.resize(1340, 740)
+        from desktop.ui import window_state
+        window_state.restore(self, "observation", 1340, 740)  # within the screen, as last left
         self.colours = {c.id: c.colour for c in obs.scheme.codes}
         self.prompt_count = 0
         self._flash_off = QTimer(self, singleShot=True, interval=350)
@@ -485,6 +486,11 @@ class ObservationWindow(QWidget):
         return dialog
 
     def finalise(self) -> None:
+        if QMessageBox.question(  # it cannot be undone: ask first
+                self, "Finalise the observation?",
+                "A finalised observation cannot change; a later correction becomes a new "
+                "version. Finalise it now?") != QMessageBox.StandardButton.Yes:
+            return
         self._act(self.engine.finalise)
         self.show_ended()
         self.ended.emit(self.engine.observation.id)
@@ -505,6 +511,8 @@ class ObservationWindow(QWidget):
                 self._finished()
         self.prompt_timer.stop()
         self.display_timer.stop()
+        from desktop.ui import window_state
+        window_state.save(self, "observation")
         super().closeEvent(event)
 
     # -- display ----------------------------------------------------------------------------

@@ -502,9 +502,9 @@ class ReportEditor(QWidget):
 
         def work(store):
             pdf = render_visit(ReportRecords(store).build(report_id), letterhead)
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / "Visit report (preview).pdf"
-            path.write_bytes(pdf)
+            from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+
+            path = write_private_bytes(folder, "Visit report (preview).pdf", pdf)
             return path
 
         def done(path, error):
@@ -642,9 +642,9 @@ class Reports(QObject):
 
         def work(store):
             pdf = make(store)
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{name[0].upper()}{name[1:]}.pdf"
-            path.write_bytes(pdf)
+            from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+
+            path = write_private_bytes(folder, f"{name[0].upper()}{name[1:]}.pdf", pdf)
             return path
 
         def done(path, error):

@@ -17,6 +17,7 @@ from desktop.ui.tasks import run_task
 
 SYNC_EVERY_MS = 2 * 60 * 1000  # while the app is open; a failed attempt just waits for the next
 FIRST_SYNC_MS = 5 * 1000
+DEMO_STATUS = "Demo data — never synced"
 
 
 def status_text(store, syncing: bool = False) -> tuple[str, str]:
@@ -28,8 +29,8 @@ def status_text(store, syncing: bool = False) -> tuple[str, str]:
     changes = f"{waiting:,} change{'s' if waiting != 1 else ''} waiting"
     attention = f" · {status.attention_count} need{'s' if status.attention_count == 1 else ''} attention" \
         if status.attention_count else ""
-    if store.meta("demo") == "1":
-        return f"Demo store: not synced · {changes}", "Demonstration data never leaves this laptop."
+    if store.meta("demo") == "1":  # nothing is waiting: a demo store never syncs
+        return DEMO_STATUS, "Demonstration data never leaves this laptop: it is not sent to any server."
     if syncing:
         return f"Syncing… · {changes}{attention}", f"Syncing with {status.server_url}"
     if not status.server_url:
@@ -121,6 +122,7 @@ class SyncController(QObject):
         self.window = window
         self.pool = pool
         self.syncing = False
+        self.actions: list = []  # Sign in, Sign out: off for a demo store
         self.stopped = False
         # A background sync held while an observation is recording: decoding and applying
         # pages takes the interpreter from the prompt timer (issue 14 item 9). It runs
@@ -159,6 +161,9 @@ class SyncController(QObject):
             self.sync_now(quiet=True)
 
     def update_status(self) -> None:
+        demo = self.window.store.meta("demo") == "1"
+        for action in self.actions:  # a demo store never syncs: nothing to sign in to
+            action.setEnabled(not demo)
         text, tip = status_text(self.window.store, self.syncing)
         if self.held and not self.syncing:
             text = "Sync waits for the observation to end"
@@ -167,6 +172,9 @@ class SyncController(QObject):
         self.button.setToolTip(tip + "\nClick to sync now.")
 
     def sign_in(self) -> bool:
+        if self.window.store.meta("demo") == "1":
+            self.window.statusBar().showMessage(DEMO_STATUS + ": there is nothing to sign in to.", 6000)
+            return False
         dialog = SignInDialog(self.window.open_worker_store, self.server_url() or "", self.window, self.pool)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         self.update_status()
@@ -187,6 +195,10 @@ class SyncController(QObject):
 
         store = self.window.store
         if self.stopped or self.syncing or self.window.locked or store.meta("demo") == "1":
+            if not quiet and not self.window.locked:  # F9 or a click: say why nothing starts
+                self.window.statusBar().showMessage(
+                    DEMO_STATUS + "." if store.meta("demo") == "1" else
+                    "A sync is already running." if self.syncing else "Sync has stopped.", 6000)
             return False
         if quiet and self.observation_live():  # Sync now (not quiet) still runs at once
             self.held = True
@@ -201,6 +213,8 @@ class SyncController(QObject):
             return False
         self.syncing = True
         self.update_status()
+        if not quiet:
+            self.window.statusBar().showMessage("Syncing now…", 4000)
 
         def work(_report):
             from sync.client.auth import save_token
@@ -240,7 +254,8 @@ def install(window, pool: QThreadPool | None = None) -> SyncController:
     """The Sync menu (Sign in…, Sync now, Sign out) and the status-bar indicator."""
     controller = SyncController(window, pool)
     window.add_action("sync", "Sync &now", controller.sync_now, "F9", "syncNow")
-    window.add_action("sync", "&Sign in…", controller.sign_in, None, "signIn")
-    window.add_action("sync", "Sign &out", controller.sign_out, None, "signOut")
+    controller.actions = [window.add_action("sync", "&Sign in…", controller.sign_in, None, "signIn"),
+                          window.add_action("sync", "Sign &out", controller.sign_out, None, "signOut")]
+    controller.update_status()
     window.sync = controller
     return controller

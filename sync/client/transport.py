@@ -106,8 +106,11 @@ class Transport:
             except requests.exceptions.SSLError as exc:
                 raise SyncError("The server's certificate could not be verified, so nothing "
                                 "was sent. Check the server address.") from exc
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = type(exc).__name__
+            except requests.Timeout:
+                problem = "no answer in time"  # words, never an exception's class name
+                continue
+            except requests.ConnectionError:
+                problem = "no connection"
                 continue
             if response.status_code in _RETRY_STATUS:
                 problem = f"HTTP {response.status_code}"
@@ -116,8 +119,8 @@ class Transport:
                 refuse_redirect(url, response)
             return response
         raise Unreachable(f"The server could not be reached ({problem}) after "
-                        f"{self.retries + 1} tries. Your changes are kept and will be sent "
-                        "next time.")
+                        f"{self.retries + 1} tries. Your changes are kept on this laptop and "
+                        "sent at the next sync.")
 
     def _answer(self, response: requests.Response) -> dict:
         if response.status_code == 204:

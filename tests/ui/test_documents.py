@@ -2,6 +2,8 @@
 (chosen, dropped or by shortcut), opened, saved, deleted with undo, and out of reach when locked."""
 from __future__ import annotations
 
+import os
+import stat
 from datetime import date
 from pathlib import Path
 
@@ -155,6 +157,18 @@ def test_attach_file_lists_it_waiting_to_upload_with_the_bytes_in_the_store(
     assert rec.told == []
 
 
+def test_in_a_demo_store_a_document_is_never_waiting_to_upload(window, store, case, choose, rec,
+                                                               tmp_path):
+    store.set_meta("demo", "1")
+    choose["open"] = [make_file(tmp_path, "plan.pdf", 1_000)]
+    window.documents.attach_action.trigger()
+    tab = window.documents.tab
+    assert rows(tab.model)[0][4] == documents.DEMO_ONLY != WAITING
+    assert "never" in tab.model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    message = window.statusBar().currentMessage()
+    assert "demo" in message and "sent to the server" not in message
+
+
 def test_a_blank_title_lists_the_file_name_and_newest_comes_first(window, store, choose, rec, tmp_path):
     first = make_file(tmp_path, "report.pdf", 10)
     second = make_file(tmp_path, "letter.docx", 2 * 1024 * 1024 + 300_000)
@@ -255,6 +269,33 @@ def test_open_writes_a_copy_under_the_data_folder_and_opens_it(window, store, ca
     assert "Opened a copy of report.pdf" in window.statusBar().currentMessage()
     window.documents.clear_opened()  # as at start and quit
     assert not (isolated_home / "opened-documents").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owner-only modes are POSIX's; Windows uses the folder's ACL")
+def test_an_opened_copy_is_owner_only_and_a_left_over_one_goes_at_start(
+        make_window, store, case, rec, tmp_path, isolated_home):
+    old_umask = os.umask(0o022)  # the usual umask: files 0644 unless made private
+    try:
+        left = isolated_home / "opened-documents" / "leftover0000"
+        left.mkdir(parents=True)
+        (left / "crash.pdf").write_bytes(b"decrypted before a crash")
+        path = make_file(tmp_path, "report.pdf", 2_000)
+        add_attachment(store, path, referral_id=case["referral"])
+        window = make_window(store)
+        assert not left.exists()  # removed at the next start
+        feature = window.documents
+        feature.pool = FakeThreadPool()
+        feature.tell, feature.open_url = rec.tell, rec.open_url
+        window.select_referral(case["referral"])
+        window.case_view.tabs.setCurrentWidget(feature.tab)
+        feature.open_action.trigger()
+        (opened,) = rec.opened
+        assert opened.read_bytes() == path.read_bytes()
+        assert stat.S_IMODE(opened.stat().st_mode) == 0o600
+        assert stat.S_IMODE(opened.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE((isolated_home / "opened-documents").stat().st_mode) == 0o700
+    finally:
+        os.umask(old_umask)
 
 
 def test_opening_a_damaged_file_says_so_and_opens_nothing(window, store, case, rec, tmp_path):

@@ -145,13 +145,18 @@ def test_finalise_asks_when_items_are_unanswered_then_reads_only(qtbot, forms, c
         forms.answer(completion, "consid", 0)
 
 
-def test_a_complete_form_finalises_without_asking(qtbot, forms, case, open_form):
+def test_a_complete_form_asks_before_finalising_too(qtbot, forms, case, open_form):
     completion = start(forms, case)
     for item in forms.pack("sdq-teacher-4-17").items[:-1]:
         forms.answer(completion, item.id, 0)
     window = open_form(completion)
-    window.confirm = lambda title, text: pytest.fail("no question when every item is answered")
+    asked = []
+    window.confirm = lambda title, text: asked.append(title) or False
     press(qtbot, window, K.Key_0)  # the last item
+    press(qtbot, window, K.Key_Enter, modifier=CTRL)
+    assert asked == ["Finalise this form?"]  # it cannot be undone, complete or not
+    assert forms.completion(completion)["status"] == "draft"  # declined: nothing changed
+    window.confirm = lambda title, text: True
     press(qtbot, window, K.Key_Enter, modifier=CTRL)
     assert forms.completion(completion)["status"] == "final"
 

@@ -20,7 +20,7 @@ def test_empty_store_offers_demo_data_which_loads_in_the_background(qtbot, make_
     assert window.pages.currentIndex() == PAGE_CASES
     assert window.model.rowCount() == store.db["referral"].count == 75
     assert "(demo data)" in window.windowTitle()
-    assert "Demo store: not synced" in window.sync.button.text()
+    assert window.sync.button.text() == "Demo data — never synced"
 
 
 def test_caseload_lists_the_case_and_opens_it(qtbot, make_window, store, case):

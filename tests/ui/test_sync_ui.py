@@ -66,5 +66,11 @@ def test_a_demo_store_never_syncs(window, store, caseload):
     from desktop.demo import fill_demo
 
     fill_demo(caseload, 5)
+    window.refresh()
     assert window.sync.sync_now() is False
-    assert status_text(store)[0].startswith("Demo store: not synced")
+    assert status_text(store)[0] == window.sync.button.text() == "Demo data — never synced"
+    assert "waiting" not in window.sync.button.text()  # nothing is waiting: it never goes
+    assert window.statusBar().currentMessage() == "Demo data — never synced."  # F9 says why
+    sign_in = window.findChild(type(window.sync.actions[0]), "signIn")
+    assert not sign_in.isEnabled() and not window.findChild(type(sign_in), "signOut").isEnabled()
+    assert window.sync.sign_in() is False  # never offered, even from the indicator

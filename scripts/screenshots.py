@@ -1,0 +1,129 @@
+"""Photograph the main screens with demo data, offscreen, into docs/images/screens/.
+
+Usage: ``python scripts/screenshots.py [--sizes 1366x768,1024x700]`` (``make screenshots``).
+Each size runs in its own process, on an offscreen screen of exactly that size
+(``QT_QPA_PLATFORM=offscreen:configfile=…``), with a fresh data folder filled with the
+demo data (seed 7, a fixed "today"), so the pictures are the same run after run. Each
+top-level window is also checked to fit the screen it was given.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(os.environ.get("FIELDNOTE_SCREENS_OUT") or ROOT / "docs" / "images" / "screens")
+TODAY = date(2026, 11, 23)
+PASSPHRASE = "screenshots are not secrets"
+
+
+def shoot(width: int, height: int) -> list[str]:
+    """Run in the child process: render each screen and save it; returns problems found."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.caseload import Caseload
+    from desktop.config import Settings
+    from desktop.demo import fill_demo
+    from desktop.store import open_store
+    from desktop.store.keys import KeyManager
+
+    home = Path(os.environ["FIELDNOTE_HOME"])
+    app = QApplication(["fieldnote"])
+    app.setApplicationName("Fieldnote")
+    store = open_store(home, PASSPHRASE, actor="Sam Whitfield")
+    fill_demo(Caseload(store, TODAY), 60)
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(store, KeyManager(home), Settings(practitioner_name="Sam Whitfield"),
+                        lambda: open_store(home, PASSPHRASE), today=TODAY, save_config=lambda s: None)
+    window.sync.stop()
+    window.show()
+    problems: list[str] = []
+    suffix = f"{width}x{height}"
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    def save(widget, name: str) -> None:
+        for _ in range(3):
+            app.processEvents()
+        frame = widget.frameGeometry()
+        if frame.width() > width or frame.height() > height:
+            problems.append(f"{name}: {frame.width()}x{frame.height()} is larger than the screen {suffix}")
+        widget.grab().save(str(OUT / f"{name}-{suffix}.png"))
+
+    save(window, "caseload")
+    observed = store.conn.execute(
+        "SELECT referral_id, id FROM observation WHERE status = 'final' ORDER BY started_at LIMIT 1").fetchone()
+    if observed:
+        window.select_referral(observed[0])
+        window.show_case(observed[0])
+        tabs = window.case_view.tabs
+        for i in range(tabs.count()):
+            tabs.setCurrentIndex(i)
+            save(window, "case-" + tabs.tabText(i).lower().replace(" ", "-"))
+        from desktop.ui.observation_window import open_observation
+
+        shown = open_observation(window, observed[1])
+        save(shown, "observation-summary")
+        shown.close()
+    form = store.conn.execute(
+        "SELECT referral_id, id FROM form_completion WHERE pack_id LIKE 'sdq-%' AND status = 'final' "
+        "LIMIT 1").fetchone()
+    if form:
+        window.select_referral(form[0])
+        window.show_case(form[0])
+        entry = window.assessments.open_form(form[1])
+        if entry is not None:
+            save(entry, "form-sdq")
+            entry.close()
+    means = window.assessments.show_means()
+    save(means, "outcomes")
+    means.close()
+    window.allocation.open() and None
+    for top in app.topLevelWidgets():
+        if top.isVisible() and top is not window and top.windowTitle().startswith("Weekly"):
+            save(top, "allocation")
+            top.close()
+    window.lock()
+    save(window, "lock")
+    window.stop_background_work()
+    store.close()
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1366x768,1024x700")
+    args = parser.parse_args(argv)
+    if os.environ.get("FIELDNOTE_SCREENSHOT_CHILD"):
+        width, height = map(int, os.environ["FIELDNOTE_SCREENSHOT_CHILD"].split("x"))
+        problems = shoot(width, height)
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 1 if problems else 0
+    status = 0
+    for size in args.sizes.split(","):
+        width, height = map(int, size.split("x"))
+        with tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "screen.json"
+            config.write_text(json.dumps({"screens": [{
+                "name": "screen", "x": 0, "y": 0, "width": width, "height": height,
+                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+            env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}",
+                       FIELDNOTE_HOME=str(Path(tmp) / "home"), FIELDNOTE_SCREENSHOT_CHILD=size,
+                       PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            env.pop("FIELDNOTE_PASSPHRASE", None)
+            done = subprocess.run([sys.executable, __file__], env=env)
+            status = status or done.returncode
+            print(f"{size}: {'ok' if done.returncode == 0 else 'problems (above)'}")
+    print(f"screens in {OUT}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
