@@ -41,8 +41,9 @@ KEYRING_BACKENDS = {
 }
 #: Built-in instrument packs the app ships (a test keeps this equal to desktop/forms/packs).
 REQUIRED_PACKS = (
-    "boxall-synthetic", "outcome-measures", "school-satisfaction", "sdq-parent-2-4",
-    "sdq-parent-4-17", "sdq-self-11-17", "sdq-teacher-2-4", "sdq-teacher-4-17",
+    "behaviour-audit", "boxall-synthetic", "outcome-measures", "school-satisfaction",
+    "sdq-parent-2-4", "sdq-parent-4-17", "sdq-self-11-17", "sdq-teacher-2-4", "sdq-teacher-4-17",
+    "send-review-tool", "wellbeing-framework",
 )
 REQUIRED_ASSETS = (("assets", "fieldnote.svg"),)
 PASSPHRASE = "self-check passphrase, never a real one"

@@ -39,6 +39,8 @@ class ImportRefused(StoreError):
 
 @dataclass
 class Row:
+    """One row of an import file and what the import would do with it."""
+
     line: int  # the row's line in the file (the heading is line 1)
     action: str  # create, update, unchanged, skip, refuse
     entity: str
@@ -50,17 +52,22 @@ class Row:
 
 @dataclass
 class Plan:
+    """What importing a file would do, row by row (a dry run shows it; ``apply`` does it)."""
+
     entity: str
     rows: list[Row] = field(default_factory=list)
 
     def count(self, action: str) -> int:
+        """How many rows the import would ``action`` (create, update, unchanged, skip...)."""
         return sum(1 for r in self.rows if r.action == action)
 
     @property
     def refused(self) -> list[Row]:
+        """The rows the import refuses, each with its reason."""
         return [r for r in self.rows if r.action == "refuse"]
 
     def summary(self) -> str:
+        """The plan in one line: how many rows to create, update, leave, skip and refuse."""
         return (f"{self.count('create')} to create, {self.count('update')} to update, "
                 f"{self.count('unchanged')} unchanged, {self.count('skip')} skipped, "
                 f"{self.count('refuse')} refused")
@@ -146,6 +153,8 @@ def _school_from_gias(row: dict) -> tuple[dict, str | None]:
 
 
 def plan_schools(store: Store, path: Path | str, la_code: str) -> Plan:
+    """Plan importing a GIAS extract: the open schools of local authority ``la_code``,
+    matched with the store's schools by URN."""
     heading, rows = read_csv(path)
     missing = [c for c in GIAS_COLUMNS if c not in heading]
     if missing:
@@ -329,6 +338,8 @@ def _key(*parts) -> tuple:
 
 def plan_mapped(store: Store, entity: str, path: Path | str,
                 mapping_source: Path | str | dict) -> Plan:
+    """Plan importing pupils, referrals or caseworkers (``entity``) from a CSV file whose
+    columns ``mapping_source`` maps to the record's fields."""
     heading, rows = read_csv(path)
     mapping = load_mapping(entity, mapping_source, heading)
     planner = {"pupil": _plan_pupil, "referral": _plan_referral,
@@ -499,5 +510,6 @@ def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False) -> 
 
 
 def describe_refusals(plan: Plan) -> list[str]:
+    """Each refused row as a line a person reads: its line number, label and reason."""
     return [f"line {r.line}{f' ({r.label})' if r.label else ''}: {r.reason}"
             for r in plan.refused]
