@@ -124,3 +124,28 @@ def make_sample_case(store, *, seed: int = 11, today: date = date(2026, 11, 23),
         records.finalise(cid)
         completions.append(cid)
     return {"referral": referral, "pupil": pupil, "observations": obs_ids, "completions": completions}
+
+
+def add_evidence(store, referral_id: str, *, seed: int = 5, observed_on: str = "2026-11-10",
+                 intervals: int = 40, lesson: str = "Maths") -> dict:
+    """An ended observation and a finalised Boxall (synthetic pack) on an existing case,
+    through the normal write paths: what a demo case needs before a visit report (the
+    demo data has referrals, visits and plans, but no observations or forms).
+
+    Returns ``{"observation": id, "boxall": completion id}``.
+    """
+    rng = random.Random(seed)
+    referral = store.get("referral", referral_id)
+    oid = f"obs-{referral_id[:8]}-{seed}"
+    StoreObservationRepository(store).add(sample_observation(
+        oid, rng, intervals=intervals, lesson=lesson, started_at=f"{observed_on}T09:15:00Z"))
+    store.update("observation", oid, {"referral_id": referral_id})
+    records = FormRecords(store)
+    boxall = records.pack("boxall-synthetic")
+    cid = records.start(pupil_id=referral["pupil_id"], pack_id=boxall.id, informant=boxall.informants[0],
+                        age_band="4-11", completed_by="teacher", completed_on=observed_on,
+                        time_point="T1", referral_id=referral_id)
+    for item in boxall.items:
+        records.answer(cid, item.id, rng.choice([0, 1, 2, 3, 4, 2, 3]))
+    records.finalise(cid)
+    return {"observation": oid, "boxall": cid}
