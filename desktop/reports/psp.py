@@ -79,7 +79,7 @@ def psp_document(report: PspReport) -> Document:
             Text("By signing, everyone agrees to the targets and strategies above and to meet at "
                  "each review."),
             TableBlock(["Role", "Name", "Signature", "Date"], [[r, "", "", ""] for r in SIGNATORIES],
-                       widths=[0.3, 0.27, 0.28, 0.15], row_height=34)), keep_together=True),
+                       widths=[0.3, 0.27, 0.28, 0.15], row_height=30)), keep_together=True),
     )
     facts = [("Pupil", report.pupil_name), ("Date of birth", report.date_of_birth),
              ("Year group", report.year_group), ("School", report.school_name),
