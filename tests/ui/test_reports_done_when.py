@@ -104,3 +104,26 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
     figures = service_figures(store, date(2026, 9, 1), TODAY)
     assert "Service report: 01/09/2026 to 23/11/2026" in text
     assert "Referrals received" in text and str(figures.referrals) in text
+
+
+def test_the_editors_strategy_search_offers_banks_from_the_server(make_window, store, qtbot):
+    """A ``strategies`` pack installed at sync (packs/server/) is in the picker with the built-in bank."""
+    import json
+
+    from desktop.forms.registry import SERVER_SUBDIR
+    from desktop.paths import packs_dir
+    from desktop.ui.reports import StrategyPicker
+    from tests.forms.test_strategy_pack import BANK
+
+    folder = packs_dir() / SERVER_SUBDIR
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bank.json").write_text(json.dumps(BANK), encoding="utf-8")
+    window = make_window(store)
+    bank = window.reports.strategy_bank()
+    picker = StrategyPicker(bank)
+    qtbot.addWidget(picker)
+    qtbot.keyClicks(picker.search, "signal card desk")
+    assert picker.results.item(0).text() == "Zoë's signal  —  A bank"
+    picker.search.clear()
+    qtbot.keyClicks(picker.search, "now next")
+    assert picker.results.item(0).data(Qt.ItemDataRole.UserRole) == "now-next"
