@@ -595,12 +595,13 @@ class Reports(QObject):
         self.reload()
 
     def strategy_bank(self):
-        """The strategy bank, read on first use."""
-        if self._bank is None:
-            from desktop.reports.strategies import load_bank
+        """The strategy bank, read afresh each time the picker opens (a few small files), so a
+        bank installed by a sync is offered at once. Tests may set ``_bank`` to fix it."""
+        if self._bank is not None:
+            return self._bank
+        from desktop.reports.strategies import load_bank
 
-            self._bank = load_bank()
-        return self._bank
+        return load_bank()
 
     def form_records(self):
         if self._form_records is None:

@@ -127,3 +127,8 @@ def test_the_editors_strategy_search_offers_banks_from_the_server(make_window, s
     picker.search.clear()
     qtbot.keyClicks(picker.search, "now next")
     assert picker.results.item(0).data(Qt.ItemDataRole.UserRole) == "now-next"
+    # a bank arriving with a later sync is offered the next time the picker opens
+    second = dict(BANK, id="bank-2", title="Second bank",
+                  strategies=[{"id": "s9", "title": "Quiet reading", "text": "Ten minutes' reading."}])
+    (folder / "bank-2.json").write_text(json.dumps(second), encoding="utf-8")
+    assert window.reports.strategy_bank().get("s9").source == "Second bank"
