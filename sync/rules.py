@@ -45,6 +45,7 @@ LONG_TEXT = 65536   # narrative: notes, concerns, advice, targets (64 KiB of tex
 JSON_SMALL = 4096   # a short JSON list (specialisms, review dates)
 JSON_SCHEME = 262144      # a coding scheme's definition (256 KiB)
 JSON_EVENT = 1048576      # one observation event (the first carries the whole scheme): 1 MiB
+JSON_REVIEW = 262144      # a PSP review's targets, ratings and notes: 256 KiB
 JSON_REPORT = 1048576     # a report's sections or evidence (a long report is ~100 KiB): 1 MiB
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # as desktop.store.attachments (a test checks)
 
@@ -55,6 +56,7 @@ OBSERVATION_STATUSES = ("recording", "ended", "final")
 COMPLETED_BY = ("teacher", "parent", "pupil", "practitioner")
 TIME_POINTS = ("T1", "T2", "T3", "other")
 REPORT_KINDS = ("visit", "psp", "progress")
+EXCLUSION_KINDS = ("fixed", "permanent")
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,12 @@ DECLARED: dict[str, dict[str, Rule]] = {
         "status": choice(COMPLETION_STATUSES), "finalised_at": DATETIME,
         "issued_sha256": Rule("sha256", max_length=64),
     },
+    "plan_review": {
+        "review_date": DATE, "ratings": json_text(JSON_REVIEW, list), "notes": text(LONG_TEXT),
+    },
+    "exclusion": {
+        "exclusion_date": DATE, "kind": choice(EXCLUSION_KINDS), "notes": text(LONG_TEXT),
+    },
 }
 
 # What people call the record types in messages.
@@ -171,7 +179,8 @@ ENTITY_LABELS = {
     "visit": "Visit", "support_plan": "Support plan", "helpline_call": "Helpline call",
     "form_completion": "Form", "form_answer": "Form answer", "observation": "Observation",
     "observation_event": "Observation event", "coding_scheme": "Coding scheme",
-    "attachment": "Attachment", "report": "Report",
+    "attachment": "Attachment", "report": "Report", "plan_review": "PSP review",
+    "exclusion": "Exclusion",
 }
 _SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
