@@ -585,6 +585,9 @@ class Reports(QObject):
                                               self.progress_report, None, "progressReport")
         self.psp_action = window._action(self.menu, "Pastoral &Support Plan for this case",
                                          self.psp_document, None, "pspDocument")
+        self.review_action = window._action(self.menu, "Record a PSP &review…", self.psp_review,
+                                            None, "pspReview")
+        self.record_review = None  # tests put (parent, store, plan_id, today) -> id or None here
         self.menu.addSeparator()
         self.service_action = window._action(self.menu, "Ser&vice report…", self.service_report,
                                              None, "serviceReport")
@@ -693,6 +696,26 @@ class Reports(QObject):
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
         self._render_and_open(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
                               "Pastoral Support Plan")
+
+    def psp_review(self) -> None:
+        """Rate each target of the case's plan; the PSP document then shows the progress."""
+        from desktop.reports.psp import latest_plan
+        from desktop.ui.plan_review import record_review
+
+        referral_id = self._case_id()
+        if referral_id is None:
+            self.window.statusBar().showMessage("Select a case first.", 4000)
+            return
+        plan_id = latest_plan(self.window.store, referral_id)
+        if plan_id is None:
+            self.tell(self.window, "PSP review",
+                      "This case has no Pastoral Support Plan yet: New PSP… on the case adds one.")
+            return
+        today = getattr(self.window.caseload, "today", None) or date.today()
+        saved = (self.record_review or record_review)(self.window, self.window.store, plan_id, today)
+        if saved:
+            self.window.statusBar().showMessage(
+                "Review saved: the Pastoral Support Plan now shows each target's progress.", 8000)
 
     def service_report(self) -> None:
         from desktop.reports.service import render_service, service_csv, service_figures
