@@ -407,7 +407,15 @@ class ReportRenderer:
                                     Paragraph(escape(nfc(section.title)), s["h1"])]
             for block in section.blocks:
                 part += self.block(block, text_width)
-            story += [KeepTogether(part)] if section.keep_together else part
+            if section.keep_together:
+                # One KeepTogether round the whole section: a nested one reports a huge
+                # height, which would push the section to a new page even when it fits.
+                flat: list[Flowable] = []
+                for f in part:
+                    flat += f._content if isinstance(f, KeepTogether) else [f]
+                story.append(KeepTogether(flat))
+            else:
+                story += part
         return story
 
     def block(self, block: Block, text_width: float) -> list[Flowable]:

@@ -11,14 +11,14 @@ report. Then ``pdftoppm -png -r 70`` turns pages into images.
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 VISIT_SECTIONS = {
     "background": (
-        "{first} was referred by the school for leaving lessons without permission and refusing "
-        "to start written work. The class teacher reports that {first} settles well in practical "
-        "lessons and with the teaching assistant.\n\n"
+        "The class teacher reports that {first} often leaves lessons without permission and "
+        "refuses to start written work, but settles well in practical lessons and with the "
+        "teaching assistant.\n\n"
         "The school shared:\n"
         "- a move of school in Year 2\n"
         "- two fixed-term exclusions last year\n"
@@ -37,7 +37,8 @@ def make_showcase(store, outdir: Path, today: date) -> dict[str, Path]:
     from desktop.caseload import Caseload
     from desktop.demo import fill_demo
     from desktop.reports.progress import build_progress_report, render_progress
-    from desktop.reports.psp import build_psp, latest_plan, render_psp
+    from desktop.caseload.reviews import PlanReviews
+    from desktop.reports.psp import build_psp, render_psp
     from desktop.reports.records import ReportRecords
     from desktop.reports.sample import add_evidence
     from desktop.reports.service import render_service, service_figures
@@ -47,10 +48,27 @@ def make_showcase(store, outdir: Path, today: date) -> dict[str, Path]:
     caseload = Caseload(store, today=today)
     fill_demo(caseload, pupils=120, seed=7)
     case = next(r for r in caseload.caseload() if r.status == "active" and (r.year_group or 99) <= 6
-                and latest_plan(store, r.referral_id))
+                and r.referral_date <= (today - timedelta(days=60)).isoformat())
     evidence = add_evidence(store, case.referral_id, observed_on=today.replace(day=10).isoformat(),
                             sdqs=(today.replace(month=9, day=20).isoformat(), today.replace(day=16).isoformat()))
     first = store.get("pupil", case.pupil_id)["first_name"]
+    targets = [f"{first} will start written tasks within 2 minutes of the instruction.",
+               f"{first} will stay in class for whole lessons, using the agreed signal to take a break.",
+               f"{first} will play a structured game at lunchtime without an incident."]
+    plan = caseload.add_support_plan(
+        case.referral_id, today - timedelta(days=49), targets="\n".join(f"{n}. {t}" for n, t in enumerate(targets, 1)),
+        strategies=("- Class teacher: a 'now and next' card and a 2-minute warning before transitions.\n"
+                    "- Teaching assistant: a check-in after each chunk of written work.\n"
+                    "- Lunchtime supervisor: a structured game club on Tuesdays and Thursdays."),
+        parent_involvement=f"{first}'s parents keep a home-school book and praise the days with a green card.",
+        review_dates=[today - timedelta(days=28), today - timedelta(days=2), today + timedelta(days=26)])
+    reviews = PlanReviews(store, today=today)
+    reviews.add_review(plan, today - timedelta(days=28), [
+        (targets[0], 2, "Starts with a timer on most days."), (targets[1], 2, ""), (targets[2], 3, "")])
+    reviews.add_review(plan, today - timedelta(days=2), [
+        (targets[0], 4, "Starts within 2 minutes in four lessons out of five."),
+        (targets[1], 3, "Left the room twice in two weeks, both times using the signal."),
+        (targets[2], 3, "")], notes="Attended by the class teacher, the SENCo and both parents.")
     reports = ReportRecords(store)
     report_id = reports.start_visit(case.referral_id, today, {
         k: v.format(first=first) for k, v in VISIT_SECTIONS.items()})
@@ -64,7 +82,7 @@ def make_showcase(store, outdir: Path, today: date) -> dict[str, Path]:
     out["visit"] = outdir / "visit-report.pdf"
     out["visit"].write_bytes(render_visit(reports.build(report_id)))
     out["psp"] = outdir / "psp.pdf"
-    out["psp"].write_bytes(render_psp(build_psp(store, latest_plan(store, case.referral_id), report_date=today)))
+    out["psp"].write_bytes(render_psp(build_psp(store, plan, report_date=today)))
     out["progress"] = outdir / "progress-report.pdf"
     out["progress"].write_bytes(render_progress(build_progress_report(store, case.referral_id, report_date=today)))
     start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)

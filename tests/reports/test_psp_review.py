@@ -88,3 +88,13 @@ def test_a_review_that_cannot_be_stored_says_why_and_stores_nothing(store, plan,
         PlanReviews(store, today=TODAY).add_review(plan, when, [TargetRating(*r) for r in ratings])
     assert words in err.value.problems[field]
     assert PlanReviews(store).reviews(plan) == []
+
+
+def test_the_signatures_block_stays_on_the_page_when_it_fits(store, caseload, case):
+    """A kept-together section is moved to a new page only when it does not fit (a short plan
+    and its signatures are one page)."""
+    from .conftest import pdf_pages
+
+    plan = caseload.add_support_plan(case["referral"], "2026-11-20", targets="Ivy will start tasks.")
+    pages = pdf_pages(render_psp(build_psp(store, plan, report_date=TODAY)))
+    assert len(pages) == 1 and "Signatures" in pages[0] and "Behaviour support" in pages[0]

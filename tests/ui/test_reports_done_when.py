@@ -57,7 +57,7 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
     window.findChild(type(feature.new_action), "newVisitReport").trigger()
     editor = next(iter(feature.editors.values()))
     qtbot.waitExposed(editor)
-    qtbot.keyClicks(editor.sections["background"], "Referred for leaving lessons without permission.")
+    qtbot.keyClicks(editor.sections["background"], "Leaves lessons without permission.")
     qtbot.keyClicks(editor.sections["strengths"], "Kind to younger pupils; enjoys practical work.")
     for i in range(editor.evidence.count()):
         item = editor.evidence.item(i)
@@ -76,7 +76,7 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
 
     editor.preview_button.click()
     preview = pdf_text(opened[-1].read_bytes())
-    assert "Referred for leaving lessons without permission." in preview
+    assert "Leaves lessons without permission." in preview
     assert ReportRecords(store).get(editor.report_id)["status"] == "draft"
 
     editor.finalise_button.click()
