@@ -717,6 +717,41 @@ class Reports(QObject):
             self.window.statusBar().showMessage(
                 "Review saved: the Pastoral Support Plan now shows each target's progress.", 8000)
 
+    def offer_satisfaction_survey(self, referral_id: str):
+        """After a case is closed: offer the school's satisfaction survey (the built-in
+        ``school-satisfaction`` pack, rated 1-5), opened as a form to fill in with the school.
+        Its answers feed the service report's "out of 5" figures. Returns the form or None."""
+        from desktop.forms.records import FormRecords
+        from desktop.reports.service import SATISFACTION_PACK
+
+        store = self.window.store
+        referral = store.get("referral", referral_id)
+        if referral is None or referral["status"] != "closed":
+            return None
+        if store.conn.execute("SELECT 1 FROM form_completion WHERE referral_id = ? AND pack_id = ? "
+                              "AND deleted = 0", (referral_id, SATISFACTION_PACK)).fetchone():
+            return None  # one survey a case
+        records = FormRecords(store)
+        try:
+            pack = records.pack(SATISFACTION_PACK)
+        except KeyError:
+            return None
+        if not self.ask(self.window, "School satisfaction survey", (
+                "The case is closed. Record the school's satisfaction survey now? Five questions, "
+                "each rated from 1 (poor) to 5 (excellent), answered by the school; the service "
+                "report counts them.")):
+            return None
+        completion_id = records.start(
+            pupil_id=referral["pupil_id"], pack_id=pack.id, informant=pack.informants[0],
+            age_band=pack.age_bands[0], completed_by="teacher", respondent="School",
+            completed_on=min(date.fromisoformat(referral["closed_on"]), date.today()),
+            time_point="other", referral_id=referral_id)
+        assessments = getattr(self.window, "assessments", None)
+        if assessments is None:
+            return None
+        assessments.tab.reload()
+        return assessments.open_form(completion_id)
+
     def service_report(self) -> None:
         from desktop.reports.service import render_service, service_csv, service_figures
 
