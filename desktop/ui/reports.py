@@ -588,6 +588,8 @@ class Reports(QObject):
         self.review_action = window._action(self.menu, "Record a PSP &review…", self.psp_review,
                                             None, "pspReview")
         self.record_review = None  # tests put (parent, store, plan_id, today) -> id or None here
+        self.exclusion_action = window._action(self.menu, "Record an &exclusion…", self.record_exclusion,
+                                               None, "recordExclusion")
         self.menu.addSeparator()
         self.service_action = window._action(self.menu, "Ser&vice report…", self.service_report,
                                              None, "serviceReport")
@@ -716,6 +718,31 @@ class Reports(QObject):
         if saved:
             self.window.statusBar().showMessage(
                 "Review saved: the Pastoral Support Plan now shows each target's progress.", 8000)
+
+    def record_exclusion(self):
+        """A dated exclusion of the case's pupil (the service report's exclusion figures)."""
+        from desktop.caseload.reviews import EXCLUSION_KINDS, PlanReviews
+        from desktop.ui.dialogs import RecordDialog
+
+        referral_id = self._case_id()
+        if referral_id is None:
+            self.window.statusBar().showMessage("Select a case first.", 4000)
+            return None
+        referral = self.window.store.get("referral", referral_id)
+        today = getattr(self.window.caseload, "today", None) or date.today()
+        reviews = PlanReviews(self.window.store, today=today)
+
+        def save(v):
+            return reviews.add_exclusion(referral["pupil_id"], v["exclusion_date"], v["kind"],
+                                         referral_id=referral_id, notes=v.get("notes") or "")
+        dialog = RecordDialog("Record an exclusion", save, self.window, today=today)
+        dialog.add_date("exclusion_date", "Date of the exclusion")
+        dialog.add_choice("kind", "Type", EXCLUSION_KINDS)
+        dialog.add_notes("notes", "Notes", "e.g. the number of days, the reason the school gave")
+        saved = self.window._run_dialog(dialog)
+        if saved:
+            self.window.statusBar().showMessage("Exclusion recorded.", 6000)
+        return saved
 
     def offer_satisfaction_survey(self, referral_id: str):
         """After a case is closed: offer the school's satisfaction survey (the built-in

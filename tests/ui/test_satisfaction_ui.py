@@ -58,3 +58,19 @@ def test_declining_the_survey_records_nothing(make_window, store, fill_dialogs):
     window.reports.ask = lambda *_: True
     assert window.reports.offer_satisfaction_survey(ids["referral"]) is not None
     assert window.reports.offer_satisfaction_survey(ids["referral"]) is None
+
+
+def test_an_exclusion_is_recorded_from_the_reports_menu(make_window, store, fill_dialogs):
+    from desktop.caseload.reviews import PlanReviews
+
+    queue, seen = fill_dialogs
+    ids = make_sample_case(store)
+    window = make_window(store)
+    window.select_referral(ids["referral"])
+    queue.append({"exclusion_date": "2026-12-01", "kind": "fixed"})  # a date to come: refused, said why
+    assert window.reports.record_exclusion() is None
+    assert "in the future" in seen[-1].errors.text()
+    queue.append({"exclusion_date": "2026-11-02", "kind": "permanent", "notes": "Two days."})
+    assert window.reports.record_exclusion()
+    [row] = PlanReviews(store).exclusions([ids["pupil"]])
+    assert (row["exclusion_date"], row["kind"], row["referral_id"]) == ("2026-11-02", "permanent", ids["referral"])
