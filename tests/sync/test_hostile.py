@@ -63,8 +63,8 @@ class World:
             "referral": r,
             "visit": a.create("visit", {"referral_id": r, "visit_date": "2026-11-20",
                                         "visit_type": "observation", "notes": "Calm."}),
-            "support_plan": a.create("support_plan", {"referral_id": r,
-                                                      "start_date": "2026-11-21"}),
+            "support_plan": (plan := a.create("support_plan", {"referral_id": r,
+                                                               "start_date": "2026-11-21"})),
             "helpline_call": a.create("helpline_call", {"call_date": "2026-11-19",
                                                         "topic": "Advice on transitions",
                                                         "referral_id": r}),
@@ -78,6 +78,12 @@ class World:
                                                         "definition": "{}"}),
             "attachment": add_attachment(a, b"%PDF-1.4 report", referral_id=r,
                                          filename="report.pdf"),
+            "report": a.create("report", {"referral_id": r, "kind": "visit",
+                                          "report_date": "2026-11-22"}),
+            "plan_review": a.create("plan_review", {"referral_id": r, "plan_id": plan,
+                                                    "review_date": "2026-11-22", "ratings": "[]"}),
+            "exclusion": a.create("exclusion", {"pupil_id": ids["pupil"], "referral_id": r,
+                                                "exclusion_date": "2026-11-02", "kind": "fixed"}),
         }
         assert set(self.records) == set(SYNCABLE)
         self.second_answer = a.create("form_answer", {"completion_id": completion,
