@@ -16,7 +16,7 @@ from desktop.store.schema import LATEST_VERSION, MIGRATIONS, SYNCABLE
 
 SCHEMA_VERSION = LATEST_VERSION
 # The server takes changes written by the current schema and by those of the previous
-# release (schema 7; this release adds 8 and 9, tables only, no changed fields), so laptops
+# release (schema 7; this release adds 8, 9 and 10, tables only, no changed fields), so laptops
 # can be upgraded over a few weeks rather than all on one day.
 OLDEST_ACCEPTED_SCHEMA = 7
 ACCEPTED_SCHEMA_VERSIONS = tuple(range(OLDEST_ACCEPTED_SCHEMA, LATEST_VERSION + 1))

@@ -45,6 +45,7 @@ LONG_TEXT = 65536   # narrative: notes, concerns, advice, targets (64 KiB of tex
 JSON_SMALL = 4096   # a short JSON list (specialisms, review dates)
 JSON_SCHEME = 262144      # a coding scheme's definition (256 KiB)
 JSON_EVENT = 1048576      # one observation event (the first carries the whole scheme): 1 MiB
+JSON_REVIEW = 262144      # a PSP review's targets, ratings and notes: 256 KiB
 JSON_REPORT = 1048576     # a report's sections or evidence (a long report is ~100 KiB): 1 MiB
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # as desktop.store.attachments (a test checks)
 
@@ -56,6 +57,7 @@ COMPLETED_BY = ("teacher", "parent", "pupil", "practitioner")
 TIME_POINTS = ("T1", "T2", "T3", "other")
 REPORT_KINDS = ("visit", "psp", "progress")
 AUDIT_ACTION_STATUSES = ("open", "in_progress", "done", "not_done")
+EXCLUSION_KINDS = ("fixed", "permanent")
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,12 @@ DECLARED: dict[str, dict[str, Rule]] = {
     "audit_meeting": {
         "held_on": DATE, "attendees": text(SHORT_TEXT), "agreed": text(LONG_TEXT),
     },
+    "plan_review": {
+        "review_date": DATE, "ratings": json_text(JSON_REVIEW, list), "notes": text(LONG_TEXT),
+    },
+    "exclusion": {
+        "exclusion_date": DATE, "kind": choice(EXCLUSION_KINDS), "notes": text(LONG_TEXT),
+    },
 }
 
 # What people call the record types in messages.
@@ -198,6 +206,7 @@ ENTITY_LABELS = {
     "attachment": "Attachment", "report": "Report", "audit": "School audit",
     "audit_rating": "Audit rating", "audit_judgement": "Audit judgement",
     "audit_action": "Action point", "audit_meeting": "Feedback meeting",
+    "plan_review": "PSP review", "exclusion": "Exclusion",
 }
 _SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")

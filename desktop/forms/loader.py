@@ -20,6 +20,7 @@ from desktop.forms.pack import (
     JudgementLevel,
     JudgementScale,
     DERIVED_RULES,
+    MAX_STRATEGY_TEXT,
     PACK_FORMAT,
     PACK_FORMAT_VERSION,
     PACK_KINDS,
@@ -37,6 +38,7 @@ from desktop.forms.pack import (
     ResponseSet,
     Scale,
     Section,
+    StrategyEntry,
 )
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -215,7 +217,7 @@ def _fmt(n: Number | None) -> str:
 _TOP_FIELDS = {
     "format", "format_version", "id", "version", "title", "kind", "licence", "source",
     "synthetic", "informants", "age_bands", "sections", "response_sets", "items", "scales",
-    "derived", "band_schemes", "normative_ranges", "structure", "extends", "audit",
+    "derived", "band_schemes", "normative_ranges", "structure", "extends", "audit", "strategies",
 }
 _SCORING_FIELDS = ("response_sets", "scales", "derived", "band_schemes", "normative_ranges", "sections")
 
@@ -254,6 +256,8 @@ def parse_pack(data: Any, source: str = "<pack>") -> InstrumentPack:
     )
     if kind == "wording":
         pack = _parse_wording(r, top, common)
+    elif kind == "strategies":
+        pack = _parse_strategies(r, top, common)
     else:
         pack = _parse_instrument(r, top, common)
     if r.problems:
@@ -287,9 +291,48 @@ def _parse_wording(r: _Reader, top: dict, common: dict) -> InstrumentPack:
     )
 
 
+def _parse_strategies(r: _Reader, top: dict, common: dict) -> InstrumentPack:
+    """A strategy bank a service distributes: strategies with an id, a title, the text
+    and tags (the Boxall strand, behaviour or situation each addresses)."""
+    for key in _SCORING_FIELDS + ("structure", "extends", "items", "informants", "age_bands"):
+        if key in top:
+            r.problem("", f"a strategies pack may not contain '{key}' (it only holds strategies)")
+    entries: list[StrategyEntry] = []
+    seen: set[str] = set()
+    raw_list = r.get(top, "strategies", "", "list") or []
+    if "strategies" in top and isinstance(top["strategies"], list) and not raw_list:
+        r.problem("", "field 'strategies' must list at least one strategy")
+    for i, raw in enumerate(raw_list):
+        where = _where("strategies", i, raw)
+        obj = r.obj(raw, where, {"id", "title", "text", "tags"})
+        if obj is None:
+            continue
+        sid = r.get(obj, "id", where, "id")
+        title = r.get(obj, "title", where, "str")
+        text = r.get(obj, "text", where, "str")
+        tags = r.get(obj, "tags", where, "list", [])
+        if isinstance(text, str) and len(text) > MAX_STRATEGY_TEXT:
+            r.problem(where, f"field 'text' is {len(text)} characters; at most {MAX_STRATEGY_TEXT}")
+            text = None
+        if tags is not None and not all(isinstance(t, str) and t.strip() for t in tags):
+            r.problem(where, "field 'tags' must be a list of words")
+            tags = None
+        if sid in seen:
+            r.problem(where, f"duplicate strategy id '{sid}'")
+        elif sid and title and text and tags is not None:
+            seen.add(sid)
+            entries.append(StrategyEntry(sid, title.strip(), text.strip(), tuple(t.strip() for t in tags)))
+    return InstrumentPack(
+        **common, informants=(), age_bands=(), response_sets={}, items=(), scales=(),
+        derived=(), band_schemes=(), normative_ranges=(), strategies=tuple(entries),
+    )
+
+
 def _parse_instrument(r: _Reader, top: dict, common: dict) -> InstrumentPack:
     if "extends" in top:
         r.problem("", "only a wording pack may use 'extends'")
+    if "strategies" in top:
+        r.problem("", "only a strategies pack may list 'strategies'")
     informants = r.id_list(top, "informants", "") or ()
     age_bands = r.id_list(top, "age_bands", "") or ()
     if "informants" in top and not informants:

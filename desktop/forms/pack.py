@@ -22,10 +22,23 @@ Number = Union[int, Decimal]
 #: A recorded answer value: an option value (int or str) or a number.
 Value = Union[int, str, Decimal]
 
-PACK_KINDS = ("instrument", "audit", "wording")
+PACK_KINDS = ("instrument", "audit", "wording", "strategies")
+#: The longest text a strategy in a ``strategies`` pack may have.
+MAX_STRATEGY_TEXT = 4000
 SCALE_RULES = ("sum", "prorated_mean", "count")
 DERIVED_RULES = ("sum", "impact")
 RESPONSE_KINDS = ("options", "number", "text")
+
+
+@dataclass(frozen=True)
+class StrategyEntry:
+    """One strategy of a ``strategies`` pack (a bank a service distributes): what a
+    practitioner finds in the report editor's strategy search and inserts."""
+
+    id: str
+    title: str
+    text: str
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -292,6 +305,8 @@ class InstrumentPack:
     origin: str = ""
     #: Id and version of the wording overlay applied, if any.
     wording: str | None = None
+    #: A ``strategies`` pack's strategies (empty for every other kind).
+    strategies: tuple[StrategyEntry, ...] = ()
     _plans: dict = field(default_factory=dict, repr=False, compare=False)
 
     def item(self, item_id: str) -> Item:

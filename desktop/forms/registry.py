@@ -122,6 +122,10 @@ def load_registry(installed_dir: Path | None = None) -> PackRegistry:
             if pack.kind == "wording":
                 wordings[pack.id] = (origin, pack)
                 note = note or f"wording for {pack.extends}"
+            elif pack.kind == "strategies":
+                # A strategy bank: listed, and read by the report editor's strategy search
+                # (desktop.reports.strategies), never offered as a form.
+                note = note or f"strategy bank ({len(pack.strategies)} strategies)"
             else:
                 if pack.id in builtin_ids and not note:
                     note = "replaces the built-in pack"

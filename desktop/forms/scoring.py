@@ -152,11 +152,12 @@ class ScoringPlan:
                     (pos, {v: (1 if v in counted else 0) for v in smap}) for pos, smap in members
                 )
             rule = s.rule
-            if rule == "prorated_mean" and all(
+            if rule == "prorated_mean" and s.decimals == 0 and all(
                 smap is not None and None not in smap.values() for _pos, smap in members
             ):
-                # Every answer scores (e.g. SDQ 0/1/2): a leaner loop for
-                # the common case, which the batch command runs per row.
+                # Every answer scores (e.g. SDQ 0/1/2) and the score is whole: a
+                # leaner loop for the common case, which the batch command runs per
+                # row. A scale with decimals takes the general path, which keeps them.
                 rule = "prorated_scored"
             steps.append((rule, members, s.n or len(s.items), s.min_answered, s.decimals))
         for d in pack.derived:

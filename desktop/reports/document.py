@@ -304,6 +304,10 @@ def text_flowables(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowabl
     return out
 
 
+SHORT_TABLE_ROWS = 12
+LONG_TABLE_START = 30 * mm  # the header row and about three rows
+
+
 class ReportRenderer:
     """Turns a ``Document`` into PDF bytes with the service's letterhead."""
 
@@ -403,7 +407,15 @@ class ReportRenderer:
                                     Paragraph(escape(nfc(section.title)), s["h1"])]
             for block in section.blocks:
                 part += self.block(block, text_width)
-            story += [KeepTogether(part)] if section.keep_together else part
+            if section.keep_together:
+                # One KeepTogether round the whole section: a nested one reports a huge
+                # height, which would push the section to a new page even when it fits.
+                flat: list[Flowable] = []
+                for f in part:
+                    flat += f._content if isinstance(f, KeepTogether) else [f]
+                story.append(KeepTogether(flat))
+            else:
+                story += part
         return story
 
     def block(self, block: Block, text_width: float) -> list[Flowable]:
@@ -463,7 +475,12 @@ class ReportRenderer:
             out.append(Paragraph(escape(nfc(block.caption)), s["caption"]))
         else:
             out.append(Spacer(1, 8))
-        return out
+        if len(block.rows) <= SHORT_TABLE_ROWS:
+            # A short table stays whole and with its caption (never a caption alone
+            # at the top of a page).
+            return [KeepTogether(out)]
+        # A long table splits by row, but not before its header and a few rows fit.
+        return [CondPageBreak(LONG_TABLE_START)] + out
 
     # -- output --------------------------------------------------------------------------------
     def generate(self, document: Document) -> bytes:

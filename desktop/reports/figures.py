@@ -3,6 +3,12 @@
 Percentages are rounded half up from the exact fraction (5 of 8 is 62.5 %,
 printed "63%"), never through binary floats and banker's rounding, so the
 same count always prints the same figure wherever it appears.
+
+``percent_text`` is the one definition of a printed percentage: the report
+pages, the drafted paragraphs, the service report and the app's windows (the
+observation window's summary and live on-task line included) all call it,
+rather than formatting ``Ratio.percent`` (a binary float) with ``:.0f``, which
+prints 12.5 as "12" and 62.5 as "62". No Qt here, so every window may import it.
 """
 from __future__ import annotations
 

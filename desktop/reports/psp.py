@@ -8,12 +8,15 @@ printed as typed (lines starting "- " or "1. " become lists).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from desktop.caseload import vocab
+from desktop.caseload.reviews import RATINGS, PlanReviews, Review, ReviewProgress
 from desktop.dates import to_uk, year_group_label
-from desktop.reports.document import Document, Letterhead, ReportRenderer, Section, TableBlock, Text
+from desktop.reports.document import (Document, Letterhead, ReportRenderer, Section, Subheading, TableBlock,
+                                     Text)
+from desktop.reports.figures import signed_text
 
 SIGNATORIES = ("Pupil", "Parent / carer", "Class teacher", "SENCo or senior leader",
                "Behaviour support practitioner")
@@ -34,6 +37,8 @@ class PspReport:
     strategies: str
     parent_involvement: str
     review_dates: tuple[str, ...]  # DD/MM/YYYY, in order
+    progress: ReviewProgress = field(default_factory=lambda: ReviewProgress((), ()))
+    reviews: tuple[Review, ...] = ()
 
     @property
     def title(self) -> str:
@@ -64,7 +69,38 @@ def build_psp(store, plan_id: str, *, author: str = "", report_date: date | None
         school_name=school.get("name", ""), caseworker=(worker or {}).get("name", ""),
         start_date=to_uk(plan["start_date"]), status=vocab.PLAN_STATUSES.get(plan["status"], plan["status"]),
         targets=plan["targets"] or "", strategies=plan["strategies"] or "",
-        parent_involvement=plan["parent_involvement"] or "", review_dates=reviews)
+        parent_involvement=plan["parent_involvement"] or "", review_dates=reviews,
+        progress=PlanReviews(store).progress(plan_id), reviews=tuple(PlanReviews(store).reviews(plan_id)))
+
+
+MAX_REVIEW_COLUMNS = 3  # the latest reviews shown side by side (the table stays readable)
+
+
+def review_blocks(report: PspReport) -> tuple:
+    """The review table (target, rating at each review, change since the last review), the
+    key to the ratings, and each review's notes."""
+    progress = report.progress
+    if not progress.review_dates:
+        return ()
+    shown = progress.review_dates[-MAX_REVIEW_COLUMNS:]
+    skip = len(progress.review_dates) - len(shown)
+    date_w, change_w = 0.16, 0.14  # a date fits on one line, in the bold header too
+    rows = [[row.target] + ["—" if r is None else str(r) for r in row.ratings[skip:]]
+            + ["—" if row.change is None else signed_text(row.change)] for row in progress.rows]
+    key = ", ".join(f"{n} {label.lower()}" for n, label in RATINGS.items())
+    blocks = [TableBlock(["Target"] + [to_uk(d) for d in shown] + ["Change since last review"], rows,
+                         widths=[1 - date_w * len(shown) - change_w] + [date_w] * len(shown) + [change_w],
+                         align_right=tuple(range(1, len(shown) + 2)),
+                         caption=f"Ratings at each review: {key}. The change is the latest review's "
+                                 "rating minus the one before (a dash: not rated at both)."
+                                 + (f" The {skip} earliest review(s) are not shown." if skip else ""))]
+    for review in report.reviews:
+        lines = [f"- {e.target.rstrip('.')}: {e.note}" for e in review.ratings if e.note]
+        text = "\n".join(([review.notes, ""] if review.notes else []) + lines).strip()
+        if text:
+            blocks.append(Subheading(f"Review of {to_uk(review.review_date)}"))
+            blocks.append(Text(text))
+    return tuple(blocks)
 
 
 def psp_document(report: PspReport) -> Document:
@@ -72,6 +108,7 @@ def psp_document(report: PspReport) -> Document:
         Section("Targets", (Text(report.targets),)),
         Section("Strategies and who does what", (Text(report.strategies),)),
         Section("Parent and carer involvement", (Text(report.parent_involvement),)),
+        Section("Progress at reviews", review_blocks(report)),
         Section("Reviews", (TableBlock(["Review", "Date", "Notes"],
                                        [[str(n), d, ""] for n, d in enumerate(report.review_dates, start=1)],
                                        widths=[0.12, 0.2, 0.68], row_height=30),)),
@@ -79,7 +116,7 @@ def psp_document(report: PspReport) -> Document:
             Text("By signing, everyone agrees to the targets and strategies above and to meet at "
                  "each review."),
             TableBlock(["Role", "Name", "Signature", "Date"], [[r, "", "", ""] for r in SIGNATORIES],
-                       widths=[0.3, 0.27, 0.28, 0.15], row_height=34)), keep_together=True),
+                       widths=[0.3, 0.27, 0.28, 0.15], row_height=30)), keep_together=True),
     )
     facts = [("Pupil", report.pupil_name), ("Date of birth", report.date_of_birth),
              ("Year group", report.year_group), ("School", report.school_name),

@@ -124,3 +124,46 @@ def make_sample_case(store, *, seed: int = 11, today: date = date(2026, 11, 23),
         records.finalise(cid)
         completions.append(cid)
     return {"referral": referral, "pupil": pupil, "observations": obs_ids, "completions": completions}
+
+
+def add_evidence(store, referral_id: str, *, seed: int = 5, observed_on: str = "2026-11-10",
+                 intervals: int = 40, lesson: str = "Maths", sdqs: tuple[str, ...] = ()) -> dict:
+    """An ended observation and a finalised Boxall (synthetic pack) on an existing case,
+    through the normal write paths: what a demo case needs before a visit report (the
+    demo data has referrals, visits and plans, but no observations or forms).
+
+    ``sdqs``: the completion dates of teacher SDQs to add too (at T1, T2, …).
+    Returns ``{"observation": id, "boxall": completion id, "sdqs": [completion ids]}``.
+    """
+    rng = random.Random(seed)
+    referral = store.get("referral", referral_id)
+    oid = f"obs-{referral_id[:8]}-{seed}"
+    StoreObservationRepository(store).add(sample_observation(
+        oid, rng, intervals=intervals, lesson=lesson, started_at=f"{observed_on}T09:15:00Z"))
+    store.update("observation", oid, {"referral_id": referral_id})
+    records = FormRecords(store)
+    boxall = records.pack("boxall-synthetic")
+    cid = records.start(pupil_id=referral["pupil_id"], pack_id=boxall.id, informant=boxall.informants[0],
+                        age_band="4-11", completed_by="teacher", completed_on=observed_on,
+                        time_point="T1", referral_id=referral_id)
+    for item in boxall.items:
+        records.answer(cid, item.id, rng.choice([0, 1, 2, 3, 4, 2, 3]))
+    records.finalise(cid)
+    sdq_ids = []
+    sdq = records.pack("sdq-teacher-4-17")
+    for i, when in enumerate(sdqs):
+        sid = records.start(pupil_id=referral["pupil_id"], pack_id=sdq.id, informant="teacher",
+                            age_band="4-17", completed_by="teacher", completed_on=when,
+                            time_point=f"T{i + 1}", referral_id=referral_id)
+        strengths = {m for sc in sdq.scales if sc.id == "prosocial" for m in sc.items}
+        for item in sdq.items:
+            options = sdq.response_sets[item.response_set].options
+            top = max(o.score for o in options)
+            # how much difficulty each answer shows (reversed items and strengths the other way);
+            # answers drift towards fewer difficulties at each later time point
+            shown = [top - o.score if item.reverse or item.id in strengths else o.score for o in options]
+            weights = [(2 + 3 * i) if d == 0 else (3 if d == top and i == 0 else 2) for d in shown]
+            records.answer(sid, item.id, rng.choices([o.value for o in options], weights)[0])
+        records.finalise(sid)
+        sdq_ids.append(sid)
+    return {"observation": oid, "boxall": cid, "sdqs": sdq_ids}

@@ -23,6 +23,11 @@ records on this laptop, and every breakdown adds up to its total:
   range (the current version of each): each question's mean rating out of 5 over the
   schools that answered it, and the share rating the service 4 (good) or 5 (excellent)
   overall.
+* **Exclusions after support** (``desktop.reports.exclusions``, from dated exclusions):
+  of cases closed in the range after exclusions before referral and with 12 months'
+  follow-up, the share not excluded again within 12 months of closure; of Year 6
+  referrals received in the range whose Year 7 autumn term has ended, how many were
+  excluded in it. Each with its denominator.
 * **Outcome measures**: for pupils of cases closed in the range, the mean score of
   each scale at T1, T2 and T3 and how many pupils each mean rests on
   (``FormRecords.cohort_means``).
@@ -46,6 +51,7 @@ from desktop.caseload import vocab
 from desktop.dates import academic_year_label, to_uk, year_group_label
 from desktop.reports import charts
 from desktop.reports.document import ChartBlock, Document, Letterhead, ReportRenderer, Section, TableBlock, Text
+from desktop.reports.exclusions import ExclusionFigures, exclusion_figures
 from desktop.reports.figures import percent_text
 from desktop.observation.ratio import Ratio
 
@@ -109,6 +115,7 @@ class ServiceFigures:
     outcome_means: dict[str, dict[str, dict[str, tuple[float | None, int]]]] = field(default_factory=dict)
     outcome_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # pack → score id → label
     outcome_titles: dict[str, str] = field(default_factory=dict)
+    exclusions: ExclusionFigures | None = None  # desktop.reports.exclusions (dated records)
 
 
 def _in(day: str | None, start: date, end: date) -> bool:
@@ -130,7 +137,8 @@ def _breakdown(title: str, values, labels: dict | None = None, missing: str = "N
 STEPS = 6
 
 
-def service_figures(store, start: date, end: date, records=None, progress=None) -> ServiceFigures:
+def service_figures(store, start: date, end: date, records=None, progress=None,
+                    as_of: date | None = None) -> ServiceFigures:
     """The service's figures for referrals, visits, calls and closures dated ``start``..``end``.
 
     ``progress(done, total)``, if given, is called after each of the ``STEPS`` stages."""
@@ -249,7 +257,8 @@ def service_figures(store, start: date, end: date, records=None, progress=None) 
         closed_by_outcome=_breakdown("Cases closed by outcome", [r["outcome"] for r in closed], vocab.CLOSURE_OUTCOMES),
         not_excluded_again=Ratio(clean, len(known), None if known else "no exclusions recorded after referral"),
         satisfaction=satisfaction, satisfaction_labels=sat_labels, rated_good_or_excellent=good,
-        outcome_means=means, outcome_labels=labels, outcome_titles=titles)
+        outcome_means=means, outcome_labels=labels, outcome_titles=titles,
+        exclusions=exclusion_figures(store, start, end, as_of or date.today()))
 
 
 # -- output --------------------------------------------------------------------------------
@@ -306,6 +315,8 @@ def service_document(f: ServiceFigures, author: str = "", report_date: date | No
         Section("Helpline", (_table(f.calls_by_topic, "Calls"), _table(f.calls_by_outcome, "Calls"))),
         Section("Cases closed", (_table(f.closed_by_outcome, "Cases"),)),
     ]
+    if f.exclusions is not None and (f.exclusions.closed_excluded_before or f.exclusions.year6_referrals):
+        sections.append(Section("Exclusions after support", exclusion_blocks(f.exclusions)))
     sat_rows = [[f.satisfaction_labels.get(q, q), _num(m), str(n)] for q, (m, n) in f.satisfaction.items()]
     sections.append(Section("Schools' satisfaction", (
         TableBlock(["Question (rated 1–5)", "Mean out of 5", "Schools answering"], sat_rows,
@@ -326,6 +337,26 @@ def service_document(f: ServiceFigures, author: str = "", report_date: date | No
     return Document(title=f"Service report: {period}", subject="Figures for the commissioner",
                     author=author, report_date=report_date or date.today(),
                     facts=[("Period", period)], sections=tuple(sections))
+
+
+def exclusion_rows(e: ExclusionFigures) -> list[tuple[str, str, str]]:
+    """(figure, value, what it is out of), as printed and as written to the CSV."""
+    again, y7 = e.not_excluded_again, e.excluded_autumn_year7
+    return [
+        ("Not excluded again within 12 months of closure (cases excluded before referral)",
+         percent_text(again), f"{again.numerator} of {again.denominator} closed cases with follow-up data"),
+        ("Excluded in the autumn term of Year 7 (Year 6 referrals)",
+         str(y7.numerator), f"of {y7.denominator} Year 6 referrals followed up"),
+    ]
+
+
+def exclusion_blocks(e: ExclusionFigures) -> tuple:
+    rows = [[label, value, out_of] for label, value, out_of in exclusion_rows(e)]
+    return (TableBlock(["Figure", "Value", "Out of"], rows, widths=[0.5, 0.14, 0.36], align_right=(1,)),
+            Text(f"From the dated exclusions recorded, as of {to_uk(e.as_of)}. Only cases whose "
+                 f"follow-up period has ended are counted: 12 months after closure, or the end of the "
+                 f"autumn term of Year 7. {e.closed_excluded_before} case(s) closed in the period had "
+                 f"exclusions before referral; {e.year6_referrals} referral(s) were of Year 6 pupils."))
 
 
 def render_service(f: ServiceFigures, letterhead: Letterhead | None = None, author: str = "",
@@ -353,6 +384,13 @@ def service_csv(f: ServiceFigures) -> str:
               f.contacts_distribution, f.calls_by_topic, f.calls_by_outcome, f.closed_by_outcome):
         for label, n in b.counts.items():
             w.writerow([b.title, label, n])
+    if f.exclusions is not None:
+        again, y7 = f.exclusions.not_excluded_again, f.exclusions.excluded_autumn_year7
+        w.writerow(["exclusions", "not excluded again within 12 months of closure", again.numerator])
+        w.writerow(["exclusions", "closed cases with 12 months' follow-up data", again.denominator])
+        w.writerow(["exclusions", "not excluded again within 12 months of closure %", percent_text(again).rstrip("%")])
+        w.writerow(["exclusions", "Year 6 referrals excluded in the autumn term of Year 7", y7.numerator])
+        w.writerow(["exclusions", "Year 6 referrals followed up to the end of that term", y7.denominator])
     for q, (m, n) in f.satisfaction.items():
         w.writerow(["satisfaction", f"{q} mean", _num(m)])
         w.writerow(["satisfaction", f"{q} n", n])

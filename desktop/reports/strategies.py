@@ -3,9 +3,11 @@
 A bank is a JSON file (``"format": "fieldnote-strategy-bank"``): strategies with an
 id, a title, the text and tags (the Boxall strand, behaviour or situation it
 addresses). Banks are read, in order, from the built-in folder, then
-``packs_dir()/strategies/`` (where the service's banks go when installed or,
-later, synced like instrument packs), then the practitioner's own bank
-(``data_dir()/strategies/mine.json``). A later strategy with the same id replaces
+``packs_dir()/strategies/``, then the service's banks distributed as instrument
+packs of kind ``strategies`` (published with ``fieldnote-server publish-pack``,
+installed at sync into ``packs_dir()/server/``, or installed by hand into
+``packs_dir()``; validated by ``desktop.forms.loader`` like every pack), then the
+practitioner's own bank (``data_dir()/strategies/mine.json``). A later strategy with the same id replaces
 an earlier one, so a service can reword a built-in strategy.
 
 No Qt: the report editor's picker is a thin screen over ``StrategyBank.search``.
@@ -131,28 +133,79 @@ def _read_own(path: Path) -> dict:
             "title": "My strategies", "strategies": []}
 
 
-def load_bank(installed_dir: Path | None = None, own_path: Path | None = None) -> StrategyBank:
-    """Built-in banks, then installed ones, then the practitioner's own (later ids replace earlier)."""
+def pack_strategies(folder: Path) -> tuple[list[tuple[str, list[Strategy]]], list[str]]:
+    """The strategy banks among the instrument packs in ``folder`` (``kind: "strategies"``,
+    validated by the pack loader, as the server does before publishing them): (file name,
+    strategies) in name order, and the problems of the strategies packs that were refused.
+    Other packs in the folder are not this module's business and are passed over."""
+    from desktop.forms.loader import NotAPackError, PackError, load_pack_file
+
+    found, problems = [], []
+    if not folder.is_dir():
+        return found, problems
+    for path in sorted(p for p in folder.glob("*.json") if p.is_file() and not p.name.startswith(".")):
+        try:
+            pack = load_pack_file(path)
+        except NotAPackError:
+            continue
+        except PackError as exc:
+            if '"strategies"' in _head(path):
+                problems.append(str(exc))
+            continue
+        if pack.kind == "strategies":
+            found.append((path.name, [Strategy(e.id, e.title, e.text, e.tags, pack.title)
+                                      for e in pack.strategies]))
+    return found, problems
+
+
+def _head(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig", errors="replace")[:2000]
+    except OSError:
+        return ""
+
+
+def load_bank(installed_dir: Path | None = None, own_path: Path | None = None, *,
+              packs_root: Path | None = None) -> StrategyBank:
+    """Every strategy on this laptop, in order (a later strategy with the same id replaces
+    an earlier one): the built-in bank; banks put in ``packs_dir()/strategies/``; the
+    service's banks published from the server (``strategies`` packs in
+    ``packs_dir()/server/``, installed at sync); ``strategies`` packs installed by hand
+    (``packs_dir()``); the practitioner's own. ``packs_root`` is the installed packs folder
+    (``packs_dir()`` when nothing is given)."""
+    from desktop.forms.registry import SERVER_SUBDIR
     from desktop.paths import data_dir, packs_dir
 
+    if installed_dir is None and packs_root is None:
+        packs_root = packs_dir()
     installed_dir = installed_dir or packs_dir() / "strategies"
     own_path = own_path or data_dir() / "strategies" / "mine.json"
+    banks: list[tuple[str, list[Strategy]]] = []
+    problems = []
     files = sorted(BUILTIN_DIR.glob("*.json")) + (sorted(installed_dir.glob("*.json"))
                                                    if installed_dir.is_dir() else [])
+
+    def read(paths):
+        for path in paths:
+            try:
+                banks.append((path.name, parse_bank(json.loads(path.read_text(encoding="utf-8")),
+                                                    path.name)[1]))
+            except (OSError, ValueError) as exc:  # JSON errors are ValueErrors too
+                problems.append(f"{path.name}: {exc}" if not isinstance(exc, StrategyBankError) else str(exc))
+    read(files)
+    if packs_root is not None:
+        for folder in (packs_root / SERVER_SUBDIR, packs_root):
+            found, refused = pack_strategies(folder)
+            banks += found
+            problems += refused
     if own_path.is_file():
-        files.append(own_path)
+        read([own_path])
     by_id: dict[str, Strategy] = {}
-    problems = []
-    for path in files:
-        try:
-            _, strategies = parse_bank(json.loads(path.read_text(encoding="utf-8")), path.name)
-        except (OSError, ValueError) as exc:  # JSON errors are ValueErrors too
-            problems.append(f"{path.name}: {exc}" if not isinstance(exc, StrategyBankError) else str(exc))
-            continue
+    for _name, strategies in banks:
         for s in strategies:
             by_id.pop(s.id, None)
             by_id[s.id] = s
     return StrategyBank(list(by_id.values()), problems, own_path)
 
 
-__all__ = ["Strategy", "StrategyBank", "StrategyBankError", "load_bank", "parse_bank"]
+__all__ = ["Strategy", "StrategyBank", "StrategyBankError", "load_bank", "pack_strategies", "parse_bank"]

@@ -377,6 +377,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                BEGIN SELECT RAISE(ABORT, 'a finalised audit cannot change; make a correction'); END""",
         )
     ]),
+    (11, "PSP reviews and dated exclusions", [
+        # A review of a Pastoral Support Plan: ``ratings`` is JSON, one entry per target as
+        # reviewed ({"target": text, "rating": 1-5, "note": text}); progress since the last
+        # review is the change in a target's rating between consecutive reviews.
+        f"""CREATE TABLE plan_review ({SYNC_COLUMNS},
+            referral_id TEXT NOT NULL REFERENCES referral(id),
+            plan_id TEXT NOT NULL REFERENCES support_plan(id),
+            review_date TEXT NOT NULL,
+            ratings TEXT NOT NULL DEFAULT '[]',
+            notes TEXT)""",
+        "CREATE INDEX plan_review_plan ON plan_review(plan_id, review_date)",
+        # One exclusion of a pupil, dated (the referral's before/after counts carry no
+        # dates): what "not excluded again within 12 months of closure" and "excluded in the
+        # autumn term of Year 7" are counted from.
+        f"""CREATE TABLE exclusion ({SYNC_COLUMNS},
+            pupil_id TEXT NOT NULL REFERENCES pupil(id),
+            referral_id TEXT REFERENCES referral(id),
+            exclusion_date TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'fixed' CHECK (kind IN ('fixed', 'permanent')),
+            notes TEXT)""",
+        "CREATE INDEX exclusion_pupil ON exclusion(pupil_id, exclusion_date)",
+    ]),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -386,4 +408,4 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 SYNCABLE = ("school", "caseworker", "pupil", "referral", "visit", "support_plan", "helpline_call",
             "form_completion", "form_answer", "observation", "observation_event", "coding_scheme",
             "attachment", "report", "audit", "audit_rating", "audit_judgement", "audit_action",
-            "audit_meeting")
+            "audit_meeting", "plan_review", "exclusion")

@@ -424,6 +424,8 @@ class MainWindow(QMainWindow):
             steps.append(Creation(self.store, created_entity, result))
         # push() calls redo(), which (already applied) only refreshes the view
         self.undo_stack.push(CaseCommand(text, steps, lambda: self.refresh(select=referral_id)))
+        if action == "close" and hasattr(self, "reports"):
+            self.reports.offer_satisfaction_survey(referral_id)  # the school's survey at closure
 
     def _show_undo_note(self, _index: int) -> None:
         from desktop.ui.undo import take_notes

@@ -578,6 +578,11 @@ class Reports(QObject):
                                                  self.progress_report, None, "progressReport")
         self.psp_action = window.add_action("reports", "Pastoral &Support Plan for this case",
                                             self.psp_document, None, "pspDocument")
+        self.review_action = window.add_action("reports", "Record a PSP &review…", self.psp_review,
+                                               None, "pspReview")
+        self.record_review = None  # tests put (parent, store, plan_id, today) -> id or None here
+        self.exclusion_action = window.add_action("reports", "Record an &exclusion…",
+                                                  self.record_exclusion, None, "recordExclusion")
         self.service_action = window.add_action("reports", "Ser&vice report…", self.service_report,
                                                 None, "serviceReport", new_group=True)
         self.ask_service = _ask_service  # (parent, today) -> (start, end, csv, path) or None
@@ -587,12 +592,13 @@ class Reports(QObject):
         self.reload()
 
     def strategy_bank(self):
-        """The strategy bank, read on first use."""
-        if self._bank is None:
-            from desktop.reports.strategies import load_bank
+        """The strategy bank, read afresh each time the picker opens (a few small files), so a
+        bank installed by a sync is offered at once. Tests may set ``_bank`` to fix it."""
+        if self._bank is not None:
+            return self._bank
+        from desktop.reports.strategies import load_bank
 
-            self._bank = load_bank()
-        return self._bank
+        return load_bank()
 
     def form_records(self):
         if self._form_records is None:
@@ -684,6 +690,86 @@ class Reports(QObject):
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
         self._render_and_open(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
                               "Pastoral Support Plan")
+
+    def psp_review(self) -> None:
+        """Rate each target of the case's plan; the PSP document then shows the progress."""
+        from desktop.reports.psp import latest_plan
+        from desktop.ui.plan_review import record_review
+
+        referral_id = self._case_id()
+        if referral_id is None:
+            self.window.statusBar().showMessage("Select a case first.", 4000)
+            return
+        plan_id = latest_plan(self.window.store, referral_id)
+        if plan_id is None:
+            self.tell(self.window, "PSP review",
+                      "This case has no Pastoral Support Plan yet: New PSP… on the case adds one.")
+            return
+        today = getattr(self.window.caseload, "today", None) or date.today()
+        saved = (self.record_review or record_review)(self.window, self.window.store, plan_id, today)
+        if saved:
+            self.window.statusBar().showMessage(
+                "Review saved: the Pastoral Support Plan now shows each target's progress.", 8000)
+
+    def record_exclusion(self):
+        """A dated exclusion of the case's pupil (the service report's exclusion figures)."""
+        from desktop.caseload.reviews import EXCLUSION_KINDS, PlanReviews
+        from desktop.ui.dialogs import RecordDialog
+
+        referral_id = self._case_id()
+        if referral_id is None:
+            self.window.statusBar().showMessage("Select a case first.", 4000)
+            return None
+        referral = self.window.store.get("referral", referral_id)
+        today = getattr(self.window.caseload, "today", None) or date.today()
+        reviews = PlanReviews(self.window.store, today=today)
+
+        def save(v):
+            return reviews.add_exclusion(referral["pupil_id"], v["exclusion_date"], v["kind"],
+                                         referral_id=referral_id, notes=v.get("notes") or "")
+        dialog = RecordDialog("Record an exclusion", save, self.window, today=today)
+        dialog.add_date("exclusion_date", "Date of the exclusion")
+        dialog.add_choice("kind", "Type", EXCLUSION_KINDS)
+        dialog.add_notes("notes", "Notes", "e.g. the number of days, the reason the school gave")
+        saved = self.window._run_dialog(dialog)
+        if saved:
+            self.window.statusBar().showMessage("Exclusion recorded.", 6000)
+        return saved
+
+    def offer_satisfaction_survey(self, referral_id: str):
+        """After a case is closed: offer the school's satisfaction survey (the built-in
+        ``school-satisfaction`` pack, rated 1-5), opened as a form to fill in with the school.
+        Its answers feed the service report's "out of 5" figures. Returns the form or None."""
+        from desktop.forms.records import FormRecords
+        from desktop.reports.service import SATISFACTION_PACK
+
+        store = self.window.store
+        referral = store.get("referral", referral_id)
+        if referral is None or referral["status"] != "closed":
+            return None
+        if store.conn.execute("SELECT 1 FROM form_completion WHERE referral_id = ? AND pack_id = ? "
+                              "AND deleted = 0", (referral_id, SATISFACTION_PACK)).fetchone():
+            return None  # one survey a case
+        records = FormRecords(store)
+        try:
+            pack = records.pack(SATISFACTION_PACK)
+        except KeyError:
+            return None
+        if not self.ask(self.window, "School satisfaction survey", (
+                "The case is closed. Record the school's satisfaction survey now? Five questions, "
+                "each rated from 1 (poor) to 5 (excellent), answered by the school; the service "
+                "report counts them.")):
+            return None
+        completion_id = records.start(
+            pupil_id=referral["pupil_id"], pack_id=pack.id, informant=pack.informants[0],
+            age_band=pack.age_bands[0], completed_by="teacher", respondent="School",
+            completed_on=min(date.fromisoformat(referral["closed_on"]), date.today()),
+            time_point="other", referral_id=referral_id)
+        assessments = getattr(self.window, "assessments", None)
+        if assessments is None:
+            return None
+        assessments.tab.reload()
+        return assessments.open_form(completion_id)
 
     def service_report(self) -> None:
         from desktop.reports.service import render_service, service_csv, service_figures

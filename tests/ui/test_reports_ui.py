@@ -154,7 +154,8 @@ def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, t
     window, feature, rec, ids = setup
     menu_titles = [a.text().replace("&", "") for a in feature.menu.actions() if a.text()]
     assert menu_titles == ["New visit report", "Progress report for this case",
-                           "Pastoral Support Plan for this case", "Service report…"]
+                           "Pastoral Support Plan for this case", "Record a PSP review…",
+                           "Record an exclusion…", "Service report…"]
     feature.progress_action.trigger()
     assert "Progress report: Zoë Nguyễn" in pdf_text(rec.opened[-1].read_bytes())
 
