@@ -175,6 +175,12 @@ class FormRecords:
             "SELECT * FROM form_completion WHERE pupil_id = ? AND deleted = 0 "
             "ORDER BY completed_on DESC, modified_at DESC", [pupil_id]))
 
+    def case_has(self, referral_id: str, pack_id: str) -> bool:
+        """Whether the case already has a form of ``pack_id`` (draft or final, not deleted)."""
+        return self.store.conn.execute(
+            "SELECT 1 FROM form_completion WHERE referral_id = ? AND pack_id = ? AND deleted = 0",
+            (referral_id, pack_id)).fetchone() is not None
+
     def answered_counts(self, completion_ids: list[str]) -> dict[str, int]:
         """How many items each completion has an answer for (a draft's progress)."""
         if not completion_ids:

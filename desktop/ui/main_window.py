@@ -231,10 +231,6 @@ class MainWindow(QMainWindow):
         (Tests replace this to fill and save dialogs without ``exec()``.)"""
         return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
 
-    def _run_dialog(self, dialog) -> object | None:
-        # Kept for desktop/ui/observation_window.py until it calls run_dialog.
-        return self.run_dialog(dialog)
-
     def _build_actions(self) -> None:
         self._menus: dict[str, QMenu] = {}
         add = self.add_action

@@ -809,7 +809,7 @@ def start_observation(window, case: dict, clock=None) -> ObservationWindow | Non
     """Ask for the set-up, start recording into the store, and show the recording window."""
     from desktop.observation.library import SchemeLibrary
     dialog = setup_dialog(case, window, SchemeLibrary(window.store).all())
-    result = window._run_dialog(dialog)
+    result = window.run_dialog(dialog)
     if not result:
         return None
     setup, scheme = result

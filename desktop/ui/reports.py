@@ -731,7 +731,7 @@ class Reports(QObject):
         dialog.add_date("exclusion_date", "Date of the exclusion")
         dialog.add_choice("kind", "Type", EXCLUSION_KINDS)
         dialog.add_notes("notes", "Notes", "e.g. the number of days, the reason the school gave")
-        saved = self.window._run_dialog(dialog)
+        saved = self.window.run_dialog(dialog)
         if saved:
             self.window.statusBar().showMessage("Exclusion recorded.", 6000)
         return saved
@@ -747,10 +747,9 @@ class Reports(QObject):
         referral = store.get("referral", referral_id)
         if referral is None or referral["status"] != "closed":
             return None
-        if store.conn.execute("SELECT 1 FROM form_completion WHERE referral_id = ? AND pack_id = ? "
-                              "AND deleted = 0", (referral_id, SATISFACTION_PACK)).fetchone():
-            return None  # one survey a case
         records = FormRecords(store)
+        if records.case_has(referral_id, SATISFACTION_PACK):
+            return None  # one survey a case
         try:
             pack = records.pack(SATISFACTION_PACK)
         except KeyError:
