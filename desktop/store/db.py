@@ -536,6 +536,11 @@ class Store:
         50 MB here, so the app runs it in the background after start)."""
         return [row[0] for row in self.conn.execute("PRAGMA cipher_integrity_check")]
 
+    def refuse_writes(self) -> None:
+        """From now on this connection only reads (a write raises): the app's background
+        readers, beside its one writer (``desktop.ui.tasks.StoreTasks``)."""
+        self.conn.execute("PRAGMA query_only = ON")
+
 
 def _migrate(conn: sqlcipher3.Connection, current: int, target: int) -> None:
     db = sqlite_utils.Database(conn)

@@ -116,7 +116,7 @@ class StoreTasks:
         def task(progress):
             store = self.open_store()
             try:
-                store.conn.execute("PRAGMA query_only = ON")  # the writer is the worker
+                store.refuse_writes()  # the one writer is the worker
                 return work(store, progress) if on_progress else work(store)
             finally:
                 store.close()
