@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 from pathlib import Path
 
 from desktop.store.db import Store, utc_now

@@ -25,7 +25,7 @@ from desktop.store.attachments import (
     MAX_ATTACHMENT_BYTES, AttachmentDamaged, blob_bytes, collect_garbage, missing_blobs,
     put_blob, sha256_hex, valid_sha256,
 )
-from sync.client.errors import Refused, SyncError
+from sync.client.errors import Refused
 from sync.client.report import SyncReport, need
 from sync.client.transport import Transport
 

@@ -31,7 +31,7 @@ from desktop.forms.loader import PackError, load_pack_text
 from desktop.forms.registry import SERVER_SUBDIR, apply_wording, load_registry, write_pack_file
 from desktop.store import Store
 from sync.client import local
-from sync.client.errors import Refused, SyncError
+from sync.client.errors import Refused
 from sync.client.report import need
 from sync.client.transport import Transport
 from sync.rules import valid_pack_id, valid_sha256

@@ -25,6 +25,10 @@ from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERS
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
 LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
+# Records applied between looks at whether the GUI thread is waiting to write (then the
+# sync commits and lets it): a key press waits at most one such batch
+# (bench/keypress.py --during-sync).
+APPLY_CHUNK = 50
 SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
 log = logging.getLogger("fieldnote.sync")
 
@@ -99,6 +103,7 @@ class SyncEngine:
         # Keeps a refreshed token (the keyring); without it the token is never refreshed.
         self.on_token = on_token
         self.packs_dir = packs_dir  # installed packs folder; None: desktop.paths.packs_dir()
+        self.apply_chunk = APPLY_CHUNK  # records per transaction in a pulled page (0: all)
 
     # -- the whole round -----------------------------------------------------------------
     def sync(self, *, verify: bool = True) -> SyncReport:
@@ -361,6 +366,12 @@ class SyncEngine:
         # each in its own transaction with its cursor; a prefetched page is simply dropped
         # if applying the current one fails.
         prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldnote-pull")
+        # Applying pages, a commit does not wait for the disk (WAL, synchronous NORMAL): a
+        # key press waiting for the write lock then waits for no fsync of the sync's. A
+        # power cut may lose the last pages applied, never consistency: their cursor goes
+        # with them, so they are fetched again. The GUI's own commits stay FULL.
+        durable = self.store.conn.execute("PRAGMA synchronous").fetchone()[0]
+        self.store.conn.execute("PRAGMA synchronous = NORMAL")
         try:
             upcoming: Future | None = None
             while True:
@@ -379,17 +390,53 @@ class SyncEngine:
                     break
         finally:
             prefetch.shutdown(wait=False, cancel_futures=True)
+            self.store.conn.execute(f"PRAGMA synchronous = {int(durable)}")
         if full:
             self._purge_unseen(seen, report)
         report.cursor = cursor
         return report
 
     def _apply_page(self, page: dict, report: SyncReport, *, force: bool) -> None:
-        with self._unchecked_references(), self.store.transaction():
-            report.received += self._apply_safely(page["records"], report, force=force)
-            for item in page["revoked"]:
-                self._revoke(item["id"], report)
-            local.set_state(self.store, "cursor", str(page["next_cursor"]))
+        """Apply a page in batches of ``apply_chunk`` records, in one transaction with its
+        revocations and cursor, unless the GUI thread wants to write meanwhile (a key press
+        in an observation, on its own connection): then what is applied so far commits
+        after the batch in hand and a new transaction goes on, so that press waits for one
+        short batch, not a whole page (``Store.writers_waiting``; ``bench/keypress.py
+        --during-sync``). A stop between such commits leaves the cursor where it was: the
+        page comes again, and what was applied is skipped (its server version is held) or,
+        in a full re-sync, written again unchanged."""
+        records = self._newest_once(page["records"])
+        size = self.apply_chunk or len(records) or 1
+        batches = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
+        done = 0
+        with self._unchecked_references():
+            while done < len(batches):
+                with self.store.transaction():
+                    while True:
+                        report.received += self._apply_safely(batches[done], report, force=force)
+                        done += 1
+                        if done == len(batches):
+                            for item in page["revoked"]:
+                                self._revoke(item["id"], report)
+                            local.set_state(self.store, "cursor", str(page["next_cursor"]))
+                            break
+                        if self.store.writers_waiting():
+                            break  # commit now: the GUI's write goes next
+
+    @staticmethod
+    def _newest_once(states: list[dict]) -> list[dict]:
+        """Each record once, at its newest version, in page order: applied in separate
+        chunks, an older copy after a newer one must not be forced back over it."""
+        newest: dict[tuple[str, str], int] = {}
+        for i, state in enumerate(states):
+            key = (state["entity"], state["id"])
+            j = newest.get(key)
+            if j is None or state["version"] >= states[j]["version"]:
+                newest[key] = i
+        if len(newest) == len(states):
+            return states
+        keep = set(newest.values())
+        return [state for i, state in enumerate(states) if i in keep]
 
     def _unchecked_references(self):
         """Apply server data without per-row foreign-key checks: a page may bring a visit

@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection
 from desktop.forms.loader import PackError, load_pack_file, load_pack_text
 from desktop.forms.pack import InstrumentPack
 from desktop.forms.registry import BUILTIN_DIR, apply_wording
-from sync.rules import PACK_ID_MAX, PACK_ID_PATTERN, SHA256_PATTERN  # noqa: F401 - shared
+from sync.rules import PACK_ID_MAX
 from sync.server.db import metadata
 
 MAX_PACK_BYTES = 2 * 1024 * 1024  # the largest pack accepted (the built-in SDQ packs are ~20 kB)
