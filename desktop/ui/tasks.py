@@ -98,6 +98,7 @@ class StoreTasks:
             self._store = None
         if self._store is None:
             self._store = self.open_store()
+            self._store.background = True  # its writes give way to the GUI thread's
             self._thread = threading.get_ident()
         return self._store
 

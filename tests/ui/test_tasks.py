@@ -23,6 +23,7 @@ def test_every_write_runs_on_one_thread_over_one_connection(qtbot, tasks, store)
 
     def work(worker):
         seen.append((threading.get_ident(), id(worker)))
+        assert worker.background  # gives way to the GUI thread's writes
         worker.set_meta("worker_wrote", str(len(seen)))
         return len(seen)
 
