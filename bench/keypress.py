@@ -121,14 +121,18 @@ def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: 
 
     rng = random.Random(2)
     thread = threading.Thread(target=sync)
-    thread.start()
+    if apply_chunk is not None and apply_chunk < 0:  # the reference: no sync at all
+        threading.Timer(-apply_chunk, done.set).start()
+    else:
+        thread.start()
     press_ms = []
     while not done.is_set():
         started = time.perf_counter()
         engine.press(rng.choice("12345qwer"))
         press_ms.append((time.perf_counter() - started) * 1000)
         time.sleep(rng.uniform(0.005, 0.015))
-    thread.join()
+    if thread.is_alive() or thread.ident is not None:
+        thread.join()
     store.close()
     return {
         "apply_chunk": "whole page" if apply_chunk == 0 else (apply_chunk or "default"),
@@ -177,6 +181,8 @@ def during_sync() -> None:
             for i in range(ROUNDS):
                 before.append(_press_during_sync(tmp, url, lead, f"before{i}", 0))
                 after.append(_press_during_sync(tmp, url, lead, f"after{i}", None))
+            # The machine's own floor: the same presses for 3 s with no sync running.
+            reference = _pooled([_press_during_sync(tmp, url, lead, "reference", -3)])
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -184,6 +190,8 @@ def during_sync() -> None:
     print(json.dumps({
         "bench": "keypress --during-sync", "scale": bs.SCALE, "rounds": ROUNDS,
         "before_page_per_transaction": _pooled(before), "after_chunked": after_pooled,
+        "no_sync_reference": {k: v for k, v in reference.items()
+                              if k.startswith(("press", "presses"))},
         "target_p99_ms": 15,
         "target_met": after_pooled["press_to_commit_p99_ms"] <= 15
         and not after_pooled["sync_errors"],
