@@ -103,7 +103,7 @@ class SyncEngine:
         # Keeps a refreshed token (the keyring); without it the token is never refreshed.
         self.on_token = on_token
         self.packs_dir = packs_dir  # installed packs folder; None: desktop.paths.packs_dir()
-        self.apply_chunk = APPLY_CHUNK  # records per transaction in a pulled page (0: all)
+        self.apply_chunk = APPLY_CHUNK  # records per batch of a pulled page (0: the page)
 
     # -- the whole round -----------------------------------------------------------------
     def sync(self, *, verify: bool = True) -> SyncReport:
