@@ -47,7 +47,33 @@ JSON_SCHEME = 262144      # a coding scheme's definition (256 KiB)
 JSON_EVENT = 1048576      # one observation event (the first carries the whole scheme): 1 MiB
 JSON_REVIEW = 262144      # a PSP review's targets, ratings and notes: 256 KiB
 JSON_REPORT = 1048576     # a report's sections or evidence (a long report is ~100 KiB): 1 MiB
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # as desktop.store.attachments (a test checks)
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # one attachment's file (desktop.store.attachments)
+
+# Patterns both sides check, each written once. The ``*_PATTERN`` strings are what the
+# server's routes and schemas declare (and publish in the OpenAPI/JSON Schema); the
+# ``valid_*`` functions are what Python code calls (``fullmatch``: no trailing newline).
+SHA256_PATTERN = r"^[0-9a-f]{64}$"  # an attachment's or a pack's SHA-256: lowercase hex
+# A pack's id and the ids inside a pack (scales, items): also a safe file name.
+PACK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+PACK_ID_MAX = NAME  # the server's pack id column
+_SHA256_FULL = re.compile(SHA256_PATTERN[1:-1])
+_PACK_ID_FULL = re.compile(PACK_ID_PATTERN[1:-1])
+
+
+def valid_sha256(value: Any) -> bool:
+    """Whether ``value`` is a SHA-256 as attachments and packs name them (64 lowercase
+    hex digits)."""
+    return isinstance(value, str) and _SHA256_FULL.fullmatch(value) is not None
+
+
+def valid_content_id(value: Any) -> bool:
+    """Whether ``value`` is an id a pack may use for itself or its scales and items."""
+    return isinstance(value, str) and _PACK_ID_FULL.fullmatch(value) is not None
+
+
+def valid_pack_id(value: Any) -> bool:
+    """Whether ``value`` is a pack id a laptop installs (and a safe file name)."""
+    return valid_content_id(value) and len(value) <= PACK_ID_MAX
 
 # The store's CHECK constraints and vocabularies not in desktop.caseload.vocab.
 COMPLETION_STATUSES = ("draft", "final")
@@ -210,7 +236,6 @@ ENTITY_LABELS = {
 }
 _SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 
 FIELD_WORDS = {"fsm": "free school meals", "sen": "SEN status", "eal": "EAL",
@@ -315,7 +340,7 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
                     return "must be valid JSON"
                 if json_type is not None and not isinstance(parsed, json_type):
                     return f"must be a JSON {'list' if json_type is list else 'object'}"
-            elif kind == "sha256" and not _SHA256.match(value):
+            elif kind == "sha256" and not valid_sha256(value):
                 return "must be 64 lowercase hexadecimal digits"
             return None
     else:  # pragma: no cover - a declaration error, caught by the unit tests

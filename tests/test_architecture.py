@@ -48,3 +48,46 @@ def test_no_posix_only_calls_in_the_code():
                                                     *(ROOT / "sync").rglob("*.py")]
             for b in banned if b in p.read_text(encoding="utf-8")]
     assert hits == []
+
+
+LAPTOP_ENGINE = ("sqlcipher3", "sqlite_utils", "desktop.store.db", *QT)
+
+
+def test_the_server_never_loads_the_laptops_engine():
+    """The server imports the rules both sides share (``sync.rules``, ``sync.protocol``),
+    never SQLCipher, sqlite-utils, the laptop's store or Qt: it runs where none is installed."""
+    code = ("import sys\n"
+            "import sync.server.main, sync.server.cli\n"
+            f"bad = sorted(m for m in sys.modules if m in {LAPTOP_ENGINE!r} "
+            f"or m.split('.')[0] in {QT!r})\n"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_shared_patterns_are_written_once():
+    """A SHA-256 or pack-id pattern is spelt in ``sync/rules.py`` alone; the rest import it."""
+    spellings = ("0-9a-f]{64}", "a-f0-9]{64}", "A-Za-z0-9][A-Za-z0-9._-]")
+    hits = sorted({str(p.relative_to(ROOT)) for p in [*(ROOT / "desktop").rglob("*.py"),
+                                                       *(ROOT / "sync").rglob("*.py")]
+                   for s in spellings if s in p.read_text(encoding="utf-8")})
+    assert hits == ["sync/rules.py"]
+
+
+# No SQL in UI modules: tests/test_ui_architecture.py.
+
+
+def test_the_sync_engine_is_imported_by_none_of_its_parts():
+    """``sync.client.engine`` calls attachments, packs, quarantine...; they share the report
+    and the answer checks through ``sync.client.report``, never by importing the engine."""
+    importers = []
+    for path in (ROOT / "sync" / "client").glob("*.py"):
+        if path.name in ("engine.py", "__init__.py", "cli.py", "quarantine.py"):
+            # The engine itself, the package's exports, the command that runs it; and
+            # quarantine's retry, which re-applies a record through the engine's own apply
+            # (a lazy import): it goes once applying records is a module of its own.
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "sync.client.engine":
+                importers.append(path.name)
+    assert importers == []

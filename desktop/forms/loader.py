@@ -9,7 +9,6 @@ scorer need not re-check anything.
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -40,8 +39,8 @@ from desktop.forms.pack import (
     Section,
     StrategyEntry,
 )
+from sync.rules import valid_content_id
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MISSING = object()
 
 
@@ -146,7 +145,7 @@ class _Reader:
             "bool": isinstance(value, bool),
             "number": isinstance(value, (int, Decimal)) and not isinstance(value, bool),
             "list": isinstance(value, list),
-            "id": isinstance(value, str) and bool(_ID_RE.match(value)),
+            "id": valid_content_id(value),
             "value": (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value != ""),
         }[check]
         if not ok:
@@ -171,7 +170,7 @@ class _Reader:
             return None
         out = []
         for i, v in enumerate(values):
-            if not isinstance(v, str) or not _ID_RE.match(v):
+            if not valid_content_id(v):
                 self.problem(where, f"{key}[{i}] must be an id, found {_describe(v)}")
                 continue
             if v in out:

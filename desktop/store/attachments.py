@@ -17,16 +17,14 @@ import mimetypes
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 from desktop.store.db import Store, utc_now
 from desktop.store.errors import StoreError
-
-# The largest file that can be attached (the server refuses larger uploads too). Reports
-# and logos are far smaller; a 50 MB file is already a scanned document of hundreds of pages.
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+# The largest file that can be attached (the server refuses larger uploads too: a 50 MB
+# file is already a scanned document of hundreds of pages), and what names a file: the
+# rules both sides share.
+from sync.rules import MAX_ATTACHMENT_BYTES, valid_sha256  # noqa: F401
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # Blobs still needed although no live record names them: the file of a change this laptop
 # has not sent yet (pending), or that needs attention or review (the only copy may be here).
@@ -53,11 +51,6 @@ class AttachmentDamaged(AttachmentError):
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def valid_sha256(value: Any) -> bool:
-    """Whether ``value`` is a SHA-256 as attachments name them (64 lowercase hex digits)."""
-    return isinstance(value, str) and bool(_SHA256.match(value))
 
 
 def _too_large(size: int) -> AttachmentTooLarge:

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import sqlcipher3
 import sqlite_utils
 
-from desktop.store import walguard
+from desktop.store import turns, walguard
 from desktop.store.errors import (
     CorruptStore, NewerSchema, NotAFieldnoteStore, StoreError, ValidationError,
 )
@@ -117,6 +117,10 @@ class Store:
         self._columns: dict[str, frozenset[str]] = {}
         self.notices: list[str] = []  # what opening did that the user must be told
         self._closed = False
+        # The store worker's connection (desktop.ui.tasks): its writes give way to the
+        # GUI thread's (desktop.store.turns).
+        self.background = False
+        self._in_turn = 0  # 1 while this (foreground) connection holds its turn
         self._ensure_device_id()
 
     # -- opening -----------------------------------------------------------------
@@ -186,9 +190,38 @@ class Store:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     # -- transactions and metadata -------------------------------------------------
-    def transaction(self) -> contextlib.AbstractContextManager:
-        """A transaction (a savepoint when nested): all of it commits, or none."""
-        return self.db.atomic()
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """A transaction (a savepoint when nested): all of it commits, or none.
+
+        The outermost one begins IMMEDIATE: it takes the write lock first, waiting
+        (``busy_timeout``) while another connection writes. A deferred one that read first
+        could not take it once the other connection had committed (SQLite refuses such a
+        transaction at once, without waiting): with the GUI thread and the store worker
+        both writing (``desktop.ui.tasks``), a key press during a sync would then fail.
+        A ``background`` store's transaction waits while a foreground one waits (``turns``)."""
+        if self.conn.in_transaction:
+            with self.db.atomic():  # a savepoint
+                yield self
+            return
+        with turns.turn(self.path, self.background):  # the GUI's writes go first
+            self._in_turn = 1
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:  # a RAISE(ROLLBACK) trigger may have ended it
+                        self.conn.execute("ROLLBACK")
+                    raise
+            finally:
+                self._in_turn = 0
+
+    def writers_waiting(self) -> bool:
+        """Whether a foreground connection to this store in this process (the GUI thread's)
+        is waiting to write or writing: a long background job commits and lets it."""
+        return turns.foreground_count(self.path) > (0 if self.background else self._in_turn)
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -508,6 +541,11 @@ class Store:
         """Pages whose SQLCipher HMAC fails: damage anywhere in the file (about 0.2 s per
         50 MB here, so the app runs it in the background after start)."""
         return [row[0] for row in self.conn.execute("PRAGMA cipher_integrity_check")]
+
+    def refuse_writes(self) -> None:
+        """From now on this connection only reads (a write raises): the app's background
+        readers, beside its one writer (``desktop.ui.tasks.StoreTasks``)."""
+        self.conn.execute("PRAGMA query_only = ON")
 
 
 def _migrate(conn: sqlcipher3.Connection, current: int, target: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QThreadPool
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFrame, QHBoxLayout,
@@ -27,7 +27,6 @@ from desktop.forms.records import FormRecords, Progress
 from desktop.ui.chart_view import ChartView
 from desktop.ui.form_entry import FormEntryWindow, start_dialog, tone_role
 from desktop.ui.models import ColumnsModel
-from desktop.ui.tasks import run_task
 
 EMPTY_TEXT = "No assessments yet — New assessment… (Ctrl+Shift+N)"
 
@@ -344,14 +343,13 @@ class CohortMeansDialog(QDialog):
     scale's mean at T1/T2/T3. The means are computed off the GUI thread on a second
     store connection; ``means`` holds the last result (as ``cohort_means`` returns it)."""
 
-    def __init__(self, window, records: FormRecords, pool: QThreadPool | None = None):
+    def __init__(self, window, records: FormRecords):
         super().__init__(window)
         self.setObjectName("cohortMeans")
         self.setWindowTitle("Outcomes: means plot")
         self.resize(900, 640)
         self.window_ = window
         self.records = records
-        self.pool = pool
         self.means: dict | None = None
         self.referral_ids: list[str] = []
         self._request = 0
@@ -419,14 +417,9 @@ class CohortMeansDialog(QDialog):
         self.referral_ids = ids = list(self.years[start])
         self.summary.setText("Working out the means…")
         registry = self.records.registry
-        open_store = self.window_.open_worker_store
 
-        def work(_report):
-            store = open_store()
-            try:
-                return FormRecords(store, registry).cohort_means(pack_id, ids)
-            finally:
-                store.close()
+        def work(store):
+            return FormRecords(store, registry).cohort_means(pack_id, ids)
 
         def done(result, error):
             if request != self._request:
@@ -438,7 +431,7 @@ class CohortMeansDialog(QDialog):
                 self.means = result
             self._show(error is None)
 
-        run_task(work, done, pool=self.pool)
+        self.window_.tasks.read(work, done)  # reads only: never waits for a sync
 
     def _show(self, describe: bool = True) -> None:
         pack_id, start = self.instrument.currentData(), self.year.currentData()
@@ -467,7 +460,6 @@ class Assessments(QObject):
         self.records = records or FormRecords(window.store)
         self.forms: list[FormEntryWindow] = []
         self.means_dialog: CohortMeansDialog | None = None
-        self.pool: QThreadPool | None = None  # tests put a synchronous pool here
         self.tab = AssessmentsTab(self.records)
         self.tab.on_open = self.open_form
         self.tab.on_new = self.new_assessment
@@ -537,7 +529,7 @@ class Assessments(QObject):
         if self.means_dialog is not None:
             self.means_dialog.close()
             self.means_dialog.deleteLater()
-        self.means_dialog = CohortMeansDialog(self.window, self.records, self.pool)
+        self.means_dialog = CohortMeansDialog(self.window, self.records)
         self.means_dialog.show()
         return self.means_dialog
 

@@ -11,7 +11,7 @@ Case menu and on the tab,
 - **Save a copy…** (Ctrl+Shift+C),
 - **Delete…** (Delete key in the list): a tombstone that syncs; Ctrl+Z brings it back.
 
-The bytes are read, written and checked off the GUI thread (``run_task`` on a second store
+The bytes are read, written and checked off the GUI thread (on the window's store worker
 connection, as every other long write does); each attach or delete goes on the window's undo
 stack as an ordinary recorded edit.
 """
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QAction, QBrush, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
@@ -40,7 +40,6 @@ from desktop.store.documents import (
     format_size,
 )
 from desktop.ui.models import ColumnsModel
-from desktop.ui.tasks import run_task
 from desktop.store.undo import undo_deletion
 from desktop.ui.undo import CaseCommand, Creation
 
@@ -319,7 +318,6 @@ class Documents(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.pool: QThreadPool | None = None  # tests put a synchronous pool here
         self.ask = _ask  # (parent, title, text) -> bool
         self.tell = _tell  # (parent, title, text)
         self.ask_title = _ask_title  # (parent, path) -> str | None
@@ -436,16 +434,9 @@ class Documents(QObject):
         return after
 
     def _run(self, work: Callable[[Store], object], done: Callable[[object, BaseException | None], None]) -> None:
-        """``work(store)`` on the thread pool with its own store connection; ``done`` after."""
-        open_store = self.window.open_worker_store
-
-        def task(_report):
-            store = open_store()
-            try:
-                return work(store)
-            finally:
-                store.close()
-        run_task(task, done, pool=self.pool)
+        """``work(store)`` on the window's store worker (attach, export and delete write);
+        ``done`` after, on the GUI thread."""
+        self.window.tasks.write(work, done)
 
     # -- attach ----------------------------------------------------------------------------------
     def attach(self) -> None:

@@ -23,14 +23,16 @@ from desktop.ui import dialogs
 from desktop.ui.case_view import CaseView
 from desktop.ui.caseload_model import CaseloadModel
 from desktop.ui.lock import IdleWatcher, LockController, LockScreen, PinDialog
-from desktop.ui.tasks import run_task
+from desktop.ui.tasks import StoreTasks
 from desktop.ui.undo import CaseCommand, Creation, FieldEdit, field_diff
 
 PAGE_CASES, PAGE_EMPTY, PAGE_LOCKED = 0, 1, 2
 
 
 class MainWindow(QMainWindow):
-    """``open_worker_store`` opens a second connection for background work."""
+    """``open_worker_store`` opens another connection to the store: ``self.tasks`` (the one
+    store worker, see ``desktop.ui.tasks``) uses it for background work; tests swap its pools
+    with ``window.tasks.use_pool``."""
 
     def __init__(self, store: Store, keys: KeyManager, settings: Settings,
                  open_worker_store: Callable[[], Store], today: date | None = None,
@@ -38,6 +40,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store, self.keys, self.settings = store, keys, settings
         self.open_worker_store = open_worker_store
+        self.tasks = StoreTasks(open_worker_store)
         self.save_config = save_config
         self.caseload = Caseload(store, today)
         self.undo_stack = QUndoStack(self)
@@ -509,14 +512,9 @@ class MainWindow(QMainWindow):
         self.demo_button.setEnabled(False)
         today = self.caseload.today
 
-        def work(report):
+        def work(store, report):
             from desktop.demo import fill_demo
-            store = self.open_worker_store()
-            try:
-                return fill_demo(Caseload(store, today), pupils,
-                                 progress=lambda d, t: report(d, t))
-            finally:
-                store.close()
+            return fill_demo(Caseload(store, today), pupils, progress=lambda d, t: report(d, t))
 
         def done(counts, error):
             progress.close()
@@ -530,16 +528,12 @@ class MainWindow(QMainWindow):
             self.demo_done = counts or error
 
         self.demo_done = None
-        run_task(work, done, lambda d, t: (progress.setMaximum(t), progress.setValue(d)))
+        self.tasks.write(work, done, lambda d, t: (progress.setMaximum(t), progress.setValue(d)))
 
     def check_store_in_background(self) -> None:
         """Verify every page of the store after start, without delaying it; warn if damaged."""
-        def work(_report):
-            store = self.open_worker_store()
-            try:
-                return store.damaged_pages()
-            finally:
-                store.close()
+        def work(store):
+            return store.damaged_pages()
 
         def done(damaged, error):
             self.store_check = damaged if error is None else error
@@ -550,17 +544,18 @@ class MainWindow(QMainWindow):
                     "a copy of the data folder now, and contact your service's IT lead. Nothing "
                     f"has been changed.\n\n{error or f'{len(damaged)} damaged page(s)'}")
         self.store_check = None
-        run_task(work, done)
+        self.tasks.read(work, done)  # reads every page; writes nothing
 
     def stop_background_work(self) -> None:
-        from PySide6.QtCore import QThreadPool
+        """No new syncs; let running work finish (up to 30 s) and close the worker's store."""
         self.sync.stop()
-        QThreadPool.globalInstance().waitForDone(30_000)
+        self.tasks.close(30_000)
 
     def closeEvent(self, event) -> None:
         from desktop.ui import window_state
         window_state.save_main(self)
         self.sync.stop()
+        self.tasks.close()  # work under way finishes (as at quit); the worker's store closes
         self.idle.timer.stop()
         self.lock_control.stop()
         super().closeEvent(event)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
@@ -37,7 +37,6 @@ from desktop.reports.evidence_choices import completions_to_cite, observations_t
 from desktop.reports.records import ReportRecords
 from desktop.reports.visit import SECTIONS, render_visit
 from desktop.ui.models import ColumnsModel
-from desktop.ui.tasks import run_task
 
 NEW_SHORTCUT = "Ctrl+Shift+R"
 STRATEGY_SHORTCUT = "Ctrl+Shift+I"
@@ -556,7 +555,6 @@ class Reports(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.pool: QThreadPool | None = None  # tests put a synchronous pool here
         self.ask, self.tell = _ask, _tell
         self.open_url = QDesktopServices.openUrl
         self.opened_root = Path(window.store.path).parent / OPENED_FOLDER
@@ -811,17 +809,9 @@ class Reports(QObject):
             documents.tab.reload()
 
     def run(self, work, done, on_progress=None) -> None:
-        """``work(store)`` on the thread pool with its own store connection; ``done`` after.
+        """``work(store)`` on the window's store worker; ``done`` after, on the GUI thread.
         With ``on_progress``, ``work(store, progress)`` reports ``progress(done, total)``."""
-        open_store = self.window.open_worker_store
-
-        def task(progress):
-            store = open_store()
-            try:
-                return work(store, progress) if on_progress else work(store)
-            finally:
-                store.close()
-        run_task(task, done, on_progress, pool=self.pool)
+        self.window.tasks.write(work, done, on_progress)
 
     def _page_changed(self, _index: int) -> None:
         # Editors show pupil data: they close when the app locks (everything is already saved).

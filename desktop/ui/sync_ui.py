@@ -1,19 +1,19 @@
 """Signing in, background sync, and the status-bar indicator.
 
-Network work never runs on the GUI thread: sign-in and every sync run through
-``run_task`` on a second store connection, and report back with a signal. The
-indicator reads only the local store (last synced, changes waiting, items needing
-attention), so it is instant and works offline.
+Network and keyring work never runs on the GUI thread: sign-in, sign-out and every sync
+run on the window's store worker (``window.tasks.write``, the one writer off the GUI
+thread), and report back with a signal. The sign-in token is read from the keyring there
+too, once, and kept while it works. The indicator reads only the local store (last synced,
+changes waiting, items needing attention), so it is instant and works offline.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout,
 )
 
 from desktop.dates import to_uk_datetime
-from desktop.ui.tasks import run_task
 
 SYNC_EVERY_MS = 2 * 60 * 1000  # while the app is open; a failed attempt just waits for the next
 FIRST_SYNC_MS = 5 * 1000
@@ -52,9 +52,9 @@ def status_text(store, syncing: bool = False) -> tuple[str, str]:
 class SignInDialog(QDialog):
     """Server address, user name and password; signs in off the GUI thread."""
 
-    def __init__(self, open_worker_store, server_url: str = "", parent=None, pool=None):
+    def __init__(self, tasks, server_url: str = "", parent=None):
         super().__init__(parent)
-        self.open_worker_store, self.pool = open_worker_store, pool
+        self.tasks = tasks  # the window's StoreTasks
         self.setWindowTitle("Sign in to your service's server")
         self.setMinimumWidth(440)
         self.server = QLineEdit(server_url)
@@ -90,16 +90,12 @@ class SignInDialog(QDialog):
         self.buttons.setEnabled(False)
         self.message.setText("Signing in…")
 
-        def work(_report):
+        def work(store):
+            from sync.client import local
             from sync.client.auth import login
-            store = self.open_worker_store()
-            try:
-                login(server, user, password, store=store)
-                from sync.client import local
-                local.set_state(store, "server_url", server)
-                return server
-            finally:
-                store.close()
+            login(server, user, password, store=store)
+            local.set_state(store, "server_url", server)
+            return server
 
         def done(result, error):
             self.password.clear()
@@ -109,18 +105,22 @@ class SignInDialog(QDialog):
                 self.message.setText(str(error))
             else:
                 self.accept()
-        run_task(work, done, pool=self.pool)
+        self.tasks.write(work, done)
 
 
 class SyncController(QObject):
     """Background sync for one main window: every couple of minutes, and on Sync now."""
 
     finished = Signal(object, object)  # report, error
+    signed_out = Signal(object)  # error (None: signed out)
 
-    def __init__(self, window, pool: QThreadPool | None = None, every_ms: int = SYNC_EVERY_MS):
+    def __init__(self, window, every_ms: int = SYNC_EVERY_MS):
         super().__init__(window)
         self.window = window
-        self.pool = pool
+        # The sign-in token, once the worker has read it from the keyring (or sign-in or a
+        # refresh gave it): the keyring is not asked again at every timed sync.
+        self.token: str | None = None
+        self.signing_out = False
         self.syncing = False
         self.actions: list = []  # Sign in, Sign out: off for a demo store
         self.stopped = False
@@ -175,30 +175,47 @@ class SyncController(QObject):
         if self.window.store.meta("demo") == "1":
             self.window.statusBar().showMessage(DEMO_STATUS + ": there is nothing to sign in to.", 6000)
             return False
-        dialog = SignInDialog(self.window.open_worker_store, self.server_url() or "", self.window, self.pool)
+        dialog = SignInDialog(self.window.tasks, self.server_url() or "", self.window)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if accepted:
+            self.token = None  # the new one is read from where sign-in kept it
         self.update_status()
         if accepted:
             self.sync_now()
         return accepted
 
     def sign_out(self) -> None:
-        from sync.client.auth import logout
-        url = self.server_url()
-        if url:
-            logout(url, self.window.store)
-        self.update_status()
+        """Forget the sign-in here and revoke it on the server, on the store worker (the
+        request gives up after 30 s; the token then expires on the server by itself)."""
+        url, self.token = self.server_url(), None
+        if not url:
+            self.update_status()
+            return
+        self.signing_out = True
+
+        def work(store):
+            from sync.client.auth import logout
+            logout(url, store)
+
+        def done(_result, error):
+            self.signing_out = False
+            self.token = None
+            self.update_status()
+            if error is not None:
+                self.window.statusBar().showMessage(f"Signing out did not finish: {error}", 8000)
+            self.signed_out.emit(error)
+        self.window.tasks.write(work, done)
 
     def sync_now(self, quiet: bool = False) -> bool:
         """Start a sync in the background; False if one cannot start (busy, demo, signed out)."""
-        from sync.client.auth import stored_token
-
         store = self.window.store
-        if self.stopped or self.syncing or self.window.locked or store.meta("demo") == "1":
+        demo = store.meta("demo") == "1"
+        if (self.stopped or self.syncing or self.signing_out or self.window.locked or demo):
             if not quiet and not self.window.locked:  # F9 or a click: say why nothing starts
                 self.window.statusBar().showMessage(
-                    DEMO_STATUS + "." if store.meta("demo") == "1" else
-                    "A sync is already running." if self.syncing else "Sync has stopped.", 6000)
+                    DEMO_STATUS + "." if demo else
+                    "A sync is already running." if self.syncing else
+                    "Signing out…" if self.signing_out else "Sync has stopped.", 6000)
             return False
         if quiet and self.observation_live():  # Sync now (not quiet) still runs at once
             self.held = True
@@ -206,8 +223,7 @@ class SyncController(QObject):
             return False
         self.held = False
         url = self.server_url()
-        token = stored_token(url, store) if url else None
-        if not token:
+        if not url:
             if not quiet:
                 self.sign_in()
             return False
@@ -215,23 +231,26 @@ class SyncController(QObject):
         self.update_status()
         if not quiet:
             self.window.statusBar().showMessage("Syncing now…", 4000)
+        cached = self.token
 
-        def work(_report):
-            from sync.client.auth import save_token
+        def work(worker):
+            from sync.client.auth import save_token, stored_token
             from sync.client.engine import SyncEngine
-            from sync.client.transport import Transport
-            worker = self.window.open_worker_store()
-            try:
-                # One quick retry: the timer is the real retry, so an offline laptop
-                # shows "Offline" at once instead of after a long back-off.
-                transport = Transport(url, token, retries=1)
-                return SyncEngine(worker, url, token, transport=transport,
-                                  on_token=lambda t: save_token(url, t, worker)).sync()
-            finally:
-                worker.close()
-
-        def done(report, error):
             from sync.client.errors import AuthError
+            from sync.client.transport import Transport
+            token = cached or stored_token(url, worker)  # the keyring, off the GUI thread
+            if not token:
+                raise AuthError("Sign in to sync with your service's server.")
+            # One quick retry: the timer is the real retry, so an offline laptop
+            # shows "Offline" at once instead of after a long back-off.
+            transport = Transport(url, token, retries=1)
+            report = SyncEngine(worker, url, token, transport=transport,
+                                on_token=lambda t: save_token(url, t, worker)).sync()
+            return report, transport.token
+
+        def done(result, error):
+            from sync.client.errors import AuthError
+            report, self.token = result if result is not None else (None, None)
             self.syncing = False
             if self.stopped:
                 return
@@ -246,13 +265,13 @@ class SyncController(QObject):
                 self.window.statusBar().showMessage("Your sign-in has expired: sign in again.", 8000)
                 self.sign_in()
             self.finished.emit(report, error)
-        run_task(work, done, pool=self.pool)
+        self.window.tasks.write(work, done)
         return True
 
 
-def install(window, pool: QThreadPool | None = None) -> SyncController:
+def install(window) -> SyncController:
     """The Sync menu (Sign in…, Sync now, Sign out) and the status-bar indicator."""
-    controller = SyncController(window, pool)
+    controller = SyncController(window)
     window.add_action("sync", "Sync &now", controller.sync_now, "F9", "syncNow")
     controller.actions = [window.add_action("sync", "&Sign in…", controller.sign_in, None, "signIn"),
                           window.add_action("sync", "Sign &out", controller.sign_out, None, "signOut")]

@@ -1,12 +1,24 @@
-"""One way to run work off the GUI thread (after Picard's ``run_task``).
+"""One way to run work off the GUI thread (after Picard's ``run_task``), and one writer.
 
-``run_task(fn, on_done)`` runs ``fn(progress)`` on the thread pool and calls
+``run_task(fn, on_done)`` runs ``fn(progress)`` on a thread pool and calls
 ``on_done(result, error)`` on the GUI thread. ``progress(done, total)`` may be
 called from ``fn`` and reaches ``on_progress`` on the GUI thread. Work must not
-touch widgets, and opens its own store connection if it needs one.
+touch widgets.
+
+``StoreTasks`` is how work reaches the store off the GUI thread (Anki's single DB
+worker): ``write(work, done)`` runs ``work(store)`` on the one store worker, a pool of
+exactly one thread holding its own store connection, so background writes (sync, sign
+in and out, attach and delete, demo data) never race each other; the GUI thread's own
+connection is the only other writer, and sync sizes its transactions so a key press
+waits at most one short chunk (``sync.client.engine.APPLY_CHUNK``). ``read(work, done)``
+runs ``work(store)`` on the shared pool over a connection of its own that refuses to
+write (``PRAGMA query_only``): the means plot, PDFs and the page check never wait for
+a long first sync. Tests swap both pools for a synchronous one in one place:
+``window.tasks.use_pool(FakeThreadPool())``.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -48,3 +60,82 @@ def run_task(fn: Callable[[Callable[[int, int], None]], Any],
     if on_progress:
         signals.progress.connect(on_progress)
     (pool or QThreadPool.globalInstance()).start(_Task(fn, signals))
+
+
+def single_thread_pool() -> QThreadPool:
+    """A pool of one thread that never expires: the worker connection lives on it (a
+    SQLite connection may be used only on the thread that opened it)."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    pool.setExpiryTimeout(-1)
+    return pool
+
+
+class StoreTasks:
+    """The store worker of one main window: ``write`` on the one writer, ``read`` beside it.
+
+    ``open_store()`` opens a new connection to the window's store; the writer's is opened
+    on first use (on the worker thread) and kept until ``close()``.
+    """
+
+    def __init__(self, open_store: Callable[[], Any], pool=None, read_pool=None):
+        self.open_store = open_store
+        self.pool = pool or single_thread_pool()
+        self.read_pool = read_pool  # None: the application's shared pool
+        self._store = None
+        self._thread: int | None = None
+
+    def use_pool(self, pool) -> None:
+        """Run every task on ``pool`` (tests: a pool whose ``start()`` runs it at once);
+        ``None``: the real ones again (the one worker thread, and the shared pool)."""
+        self.close()
+        self.pool, self.read_pool = pool or single_thread_pool(), pool
+
+    def _worker_store(self):
+        if self._store is not None and self._thread != threading.get_ident():
+            # Another thread (a pool swapped by a test): this connection cannot be used
+            # here, so it is left to be collected, and a new one opened.
+            self._store = None
+        if self._store is None:
+            self._store = self.open_store()
+            self._store.background = True  # its writes give way to the GUI thread's
+            self._thread = threading.get_ident()
+        return self._store
+
+    def write(self, work: Callable, done: Callable[[Any, BaseException | None], None],
+              on_progress: Callable[[int, int], None] | None = None) -> None:
+        """``work(store)`` (``work(store, progress)`` with ``on_progress``) on the store
+        worker; ``done(result, error)`` on the GUI thread."""
+        def task(progress):
+            store = self._worker_store()
+            return work(store, progress) if on_progress else work(store)
+        run_task(task, done, on_progress, pool=self.pool)
+
+    def read(self, work: Callable, done: Callable[[Any, BaseException | None], None],
+             on_progress: Callable[[int, int], None] | None = None) -> None:
+        """``work(store)`` on the shared pool over a read-only connection of its own."""
+        def task(progress):
+            store = self.open_store()
+            try:
+                store.refuse_writes()  # the one writer is the worker
+                return work(store, progress) if on_progress else work(store)
+            finally:
+                store.close()
+        run_task(task, done, on_progress, pool=self.read_pool)
+
+    def close(self, wait_ms: int = 30_000) -> bool:
+        """Let the worker finish (up to ``wait_ms``) and close its connection, on its own
+        thread. Whether everything finished in time."""
+        def close_store(_progress):
+            store, self._store = self._store, None
+            if store is not None:
+                store.close()
+        finished = True
+        if self._store is not None:
+            run_task(close_store, lambda *_: None, pool=self.pool)
+        if isinstance(self.pool, QThreadPool):
+            finished = self.pool.waitForDone(wait_ms)
+        if isinstance(self.read_pool, QThreadPool) or self.read_pool is None:
+            finished = (self.read_pool or QThreadPool.globalInstance()).waitForDone(wait_ms) \
+                and finished
+        return finished

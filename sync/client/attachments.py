@@ -19,35 +19,26 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
 
 from desktop.store import Store
 from desktop.store.attachments import (
     MAX_ATTACHMENT_BYTES, AttachmentDamaged, blob_bytes, collect_garbage, missing_blobs,
     put_blob, sha256_hex, valid_sha256,
 )
-from sync.client.errors import Refused, SyncError
+from sync.client.errors import Refused
+from sync.client.report import SyncReport, need
 from sync.client.transport import Transport
-
-if TYPE_CHECKING:
-    from sync.client.engine import SyncReport
 
 CHUNK_BYTES = 1024 * 1024  # per upload request and per download range
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
-def _need(condition: bool, what: str) -> None:
-    if not condition:
-        raise SyncError(f"The server's answer was not understood ({what}). Nothing local "
-                        "was changed.")
-
-
 def _check_status(answer: dict, sha256: str) -> dict:
-    _need(answer.get("sha256") == sha256, "attachment status")
-    _need(isinstance(answer.get("complete"), bool), "attachment status")
-    _need(isinstance(answer.get("received"), int) and answer["received"] >= 0,
-          "attachment status")
-    _need(answer.get("size") is None or isinstance(answer["size"], int), "attachment status")
+    need(answer.get("sha256") == sha256, "attachment status")
+    need(isinstance(answer.get("complete"), bool), "attachment status")
+    need(isinstance(answer.get("received"), int) and answer["received"] >= 0,
+         "attachment status")
+    need(answer.get("size") is None or isinstance(answer["size"], int), "attachment status")
     return answer
 
 
@@ -74,7 +65,7 @@ def upload_blob(transport: Transport, sha256: str, data: bytes) -> int:
     while not status["complete"]:
         # The server's progress counts only for this size; anything else starts afresh.
         offset = status["received"] if status["size"] == size else 0
-        _need(offset <= size, "attachment status")
+        need(offset <= size, "attachment status")
         chunk = data[offset:offset + CHUNK_BYTES]
         try:
             status = _check_status(transport.put_bytes(path, chunk, {"size": size,
@@ -88,7 +79,7 @@ def upload_blob(transport: Transport, sha256: str, data: bytes) -> int:
             status = _check_status(transport.get(path + "/status"), sha256)
             continue
         sent += len(chunk)
-        _need(status["complete"] or status["received"] > offset, "upload progress")
+        need(status["complete"] or status["received"] > offset, "upload progress")
     return sent
 
 
@@ -146,17 +137,17 @@ def download_blob(store: Store, transport: Transport, sha256: str,
         body = response.content
         if response.status_code == 206:
             match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
-            _need(match is not None, "download range")
+            need(match is not None, "download range")
             start, end, size = (int(g) for g in match.groups())
-            _need(start == held and end - start + 1 == len(body) and end < size,
-                  "download range")
+            need(start == held and end - start + 1 == len(body) and end < size,
+                 "download range")
         else:  # the whole file, range ignored: start again with it
-            _need(response.status_code == 200, "download status")
+            need(response.status_code == 200, "download status")
             start, size = 0, len(body)
             if held:
                 _drop_parts(store, sha256)
-        _need(size <= MAX_ATTACHMENT_BYTES and (total is None or size == total),
-              "download size")
+        need(size <= MAX_ATTACHMENT_BYTES and (total is None or size == total),
+             "download size")
         total = size
         if body:
             with store.transaction():
@@ -164,7 +155,7 @@ def download_blob(store: Store, transport: Transport, sha256: str,
                                    "VALUES (?, ?, ?)", (sha256, start, body))
         held = start + len(body)
         fetched += len(body)
-        _need(body or held >= total, "download progress")
+        need(body or held >= total, "download progress")
     data = b"".join(bytes(r[0]) for r in store.conn.execute(
         "SELECT data FROM blob_part WHERE sha256 = ? ORDER BY byte_offset", (sha256,)))
     with store.transaction():

@@ -63,10 +63,10 @@ def login(server_url: str, username: str, password: str, *,
     return token
 
 
-def revoke(server_url: str, token: str) -> bool:
+def revoke(server_url: str, token: str, *, retries: int = 1, timeout: float = 30.0) -> bool:
     """Revoke ``token`` on the server; whether the server confirmed it."""
     try:
-        Transport(server_url, token, retries=1).post("/auth/logout", {})
+        Transport(server_url, token, retries=retries, timeout=timeout).post("/auth/logout", {})
         return True
     except SyncError:
         return False  # unreachable: it expires on the server
@@ -106,11 +106,13 @@ def _stored(account: str, store: Store | None) -> str | None:
     return secret
 
 
-def logout(server_url: str, store: Store | None = None) -> None:
-    """Revoke the token on the server (if reachable) and forget it here."""
+def logout(server_url: str, store: Store | None = None, *, timeout: float = 30.0) -> None:
+    """Revoke the token on the server (one try, ``timeout`` seconds at most, if reachable)
+    and forget it here."""
     token = stored_token(server_url, store)
     if token:
-        revoke(server_url, token)  # forgotten here regardless; else it expires on the server
+        # Forgotten here regardless; unconfirmed, it expires on the server.
+        revoke(server_url, token, retries=0, timeout=timeout)
     try:
         keyring.delete_password(KEYRING_SERVICE, keyring_account(server_url))
     except keyring.errors.KeyringError:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +31,17 @@ from desktop.forms.loader import PackError, load_pack_text
 from desktop.forms.registry import SERVER_SUBDIR, apply_wording, load_registry, write_pack_file
 from desktop.store import Store
 from sync.client import local
-from sync.client.errors import Refused, SyncError
+from sync.client.errors import Refused
+from sync.client.report import need
 from sync.client.transport import Transport
+from sync.rules import valid_pack_id, valid_sha256
 
 STATE_KEY = "content_packs"
 MANIFEST_PATH = "/content/packs"
-_PACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # as the loader, and a safe file name
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _need(condition: Any, what: str) -> None:
-    if not condition:
-        raise SyncError(f"The server's answer was not understood (pack manifest: {what}). "
-                        "No pack was changed.")
+    need(condition, f"pack manifest: {what}", "No pack was changed.")
 
 
 def check_manifest(response: requests.Response) -> dict:
@@ -61,11 +58,11 @@ def check_manifest(response: requests.Response) -> dict:
     for entry in data["packs"]:
         _need(isinstance(entry, dict), "entry is not an object")
         pack_id = entry.get("pack_id")
-        _need(isinstance(pack_id, str) and _PACK_ID.match(pack_id), "pack id")
+        _need(valid_pack_id(pack_id), "pack id")
         # Case-blind: on Windows and macOS "ABC.json" and "abc.json" are one file.
         _need(pack_id.lower() not in seen, "a pack listed twice")
         seen.add(pack_id.lower())
-        _need(isinstance(entry.get("sha256"), str) and _SHA256.match(entry["sha256"]), "hash")
+        _need(valid_sha256(entry.get("sha256")), "hash")
         for name in ("version", "kind", "title"):
             _need(isinstance(entry.get(name), str), name)
         _need(isinstance(entry.get("size"), int) and not isinstance(entry["size"], bool)
@@ -84,7 +81,7 @@ def load_state(store: Store) -> dict:
         state = {}
     # Only plain pack ids name files (the removal below deletes by them).
     packs = {k: v for k, v in state.get("packs", {}).items()
-             if isinstance(k, str) and _PACK_ID.match(k) and isinstance(v, dict)}
+             if valid_pack_id(k) and isinstance(v, dict)}
     return {"server_url": state.get("server_url"), "etag": state.get("etag"),
             "packs": packs, "refused": state.get("refused", {})}
 

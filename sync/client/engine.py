@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,47 +19,18 @@ from desktop.store import Store, utc_now
 from desktop.store.schema import SYNCABLE
 from sync.client import attachments, content, local, quarantine, restore
 from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
+from sync.client.report import SyncReport, need  # noqa: F401 - SyncReport is part of this API
 from sync.client.transport import Transport
 from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
 LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
+# Records applied between looks at whether the GUI thread is waiting to write (then the
+# sync commits and lets it): a key press waits at most one such batch
+# (bench/keypress.py --during-sync).
+APPLY_CHUNK = 50
 SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
 log = logging.getLogger("fieldnote.sync")
-
-
-@dataclass
-class SyncReport:
-    """What one ``sync()`` did (counts only)."""
-
-    sent: int = 0
-    rejected: int = 0
-    waiting: int = 0
-    conflicts: int = 0
-    received: int = 0
-    purged: int = 0
-    to_review: int = 0
-    pages: int = 0
-    digest_match: bool | None = None
-    resynced: bool = False
-    cursor: int = 0
-    uploaded: int = 0  # attachment files whose bytes were sent
-    downloaded: int = 0  # attachment files whose bytes were fetched
-    attachments_waiting: int = 0  # files that could not be moved this time (either way)
-    packs_installed: int = 0  # packs and templates installed (or updated) from the server
-    packs_removed: int = 0  # packs the server withdrew, removed from this laptop
-    # The store was put back from an older copy: it took a new device identity, this many
-    # unsent changes were renumbered under it, and the whole scope was pulled again.
-    device_renewed: bool = False
-    renumbered: int = 0
-    quarantined: int = 0  # pulled records this laptop could not store (sync.client.quarantine)
-    errors: list[str] = field(default_factory=list)
-
-
-def _need(condition: bool, what: str) -> None:
-    if not condition:
-        raise SyncError(f"The server's answer was not understood ({what}). Nothing local "
-                        "was changed.")
 
 
 def _is_int(value: Any) -> bool:
@@ -68,36 +38,36 @@ def _is_int(value: Any) -> bool:
 
 
 def _check_state(state: Any) -> None:
-    _need(isinstance(state, dict), "record is not an object")
-    _need(isinstance(state.get("entity"), str) and isinstance(state.get("id"), str), "record id")
-    _need(_is_int(state.get("version")) and state["version"] >= 1, "record version")
-    _need(isinstance(state.get("fields"), dict), "record fields")
-    _need(isinstance(state.get("field_versions"), dict), "field versions")
-    _need(isinstance(state.get("deleted"), bool), "deleted flag")
+    need(isinstance(state, dict), "record is not an object")
+    need(isinstance(state.get("entity"), str) and isinstance(state.get("id"), str), "record id")
+    need(_is_int(state.get("version")) and state["version"] >= 1, "record version")
+    need(isinstance(state.get("fields"), dict), "record fields")
+    need(isinstance(state.get("field_versions"), dict), "field versions")
+    need(isinstance(state.get("deleted"), bool), "deleted flag")
 
 
 def _check_push(answer: dict, batch: list[dict]) -> list[dict]:
     results = answer.get("results")
-    _need(isinstance(results, list) and len(results) == len(batch), "push results")
+    need(isinstance(results, list) and len(results) == len(batch), "push results")
     for result, entry in zip(results, batch):
-        _need(isinstance(result, dict) and result.get("mutation_id") == entry["mutation_id"],
-              "push result order")
-        _need(result.get("status") in ("applied", "conflict", "rejected", "retry"), "status")
-        _need(isinstance(result.get("conflicts", []), list), "conflicts")
+        need(isinstance(result, dict) and result.get("mutation_id") == entry["mutation_id"],
+             "push result order")
+        need(result.get("status") in ("applied", "conflict", "rejected", "retry"), "status")
+        need(isinstance(result.get("conflicts", []), list), "conflicts")
         if result.get("record") is not None:
             _check_state(result["record"])
     return results
 
 
 def _check_page(page: dict, cursor: int) -> None:
-    _need(isinstance(page.get("records"), list), "records")
-    _need(isinstance(page.get("revoked"), list), "revoked")
-    _need(isinstance(page.get("has_more"), bool), "has_more")
-    _need(_is_int(page.get("next_cursor")) and page["next_cursor"] >= cursor, "cursor")
+    need(isinstance(page.get("records"), list), "records")
+    need(isinstance(page.get("revoked"), list), "revoked")
+    need(isinstance(page.get("has_more"), bool), "has_more")
+    need(_is_int(page.get("next_cursor")) and page["next_cursor"] >= cursor, "cursor")
     for state in page["records"]:
         _check_state(state)
     for item in page["revoked"]:
-        _need(isinstance(item, dict) and isinstance(item.get("id"), str), "revocation")
+        need(isinstance(item, dict) and isinstance(item.get("id"), str), "revocation")
 
 
 def _fields_of(entries) -> set[str]:
@@ -111,8 +81,10 @@ def _fields_of(entries) -> set[str]:
 class SyncEngine:
     """Syncs one store with one server as one signed-in user.
 
-    ``sync()`` is what the UI and ``fieldnote sync`` call. It must run off the GUI
-    thread, through the same single worker as every other store write.
+    ``sync()`` is what the UI and ``fieldnote sync`` call. The app runs it off the GUI
+    thread on its one store worker (``desktop.ui.tasks.StoreTasks.write``), the same
+    connection and thread as every other background write, so syncs never race them;
+    the GUI thread's own writes wait at most one chunk of a page (``APPLY_CHUNK``).
     """
 
     def __init__(self, store: Store, server_url: str, token: str | None, *,
@@ -131,6 +103,7 @@ class SyncEngine:
         # Keeps a refreshed token (the keyring); without it the token is never refreshed.
         self.on_token = on_token
         self.packs_dir = packs_dir  # installed packs folder; None: desktop.paths.packs_dir()
+        self.apply_chunk = APPLY_CHUNK  # records per batch of a pulled page (0: the page)
 
     # -- the whole round -----------------------------------------------------------------
     def sync(self, *, verify: bool = True) -> SyncReport:
@@ -218,8 +191,8 @@ class SyncEngine:
             if exc.status == 404:
                 return None
             raise
-        _need(all(isinstance(me.get(k), str) for k in ("id", "username", "role")), "user")
-        _need(isinstance(me.get("token_refresh_after"), (int, float)), "token times")
+        need(all(isinstance(me.get(k), str) for k in ("id", "username", "role")), "user")
+        need(isinstance(me.get("token_refresh_after"), (int, float)), "token times")
         known = local.get_state(self.store, "user_id")
         if known and known != me["id"]:
             status = local.sync_status(self.store)
@@ -258,7 +231,7 @@ class SyncEngine:
             return
         answer = self.transport.post("/auth/refresh", {})
         token = answer.get("access_token")
-        _need(isinstance(token, str) and bool(token), "refreshed token")
+        need(isinstance(token, str) and bool(token), "refreshed token")
         self.on_token(token)
         self.transport.token = token
 
@@ -399,6 +372,12 @@ class SyncEngine:
         # each in its own transaction with its cursor; a prefetched page is simply dropped
         # if applying the current one fails.
         prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldnote-pull")
+        # Applying pages, a commit does not wait for the disk (WAL, synchronous NORMAL): a
+        # key press waiting for the write lock then waits for no fsync of the sync's. A
+        # power cut may lose the last pages applied, never consistency: their cursor goes
+        # with them, so they are fetched again. The GUI's own commits stay FULL.
+        durable = self.store.conn.execute("PRAGMA synchronous").fetchone()[0]
+        self.store.conn.execute("PRAGMA synchronous = NORMAL")
         try:
             upcoming: Future | None = None
             while True:
@@ -417,17 +396,53 @@ class SyncEngine:
                     break
         finally:
             prefetch.shutdown(wait=False, cancel_futures=True)
+            self.store.conn.execute(f"PRAGMA synchronous = {int(durable)}")
         if full:
             self._purge_unseen(seen, report)
         report.cursor = cursor
         return report
 
     def _apply_page(self, page: dict, report: SyncReport, *, force: bool) -> None:
-        with self._unchecked_references(), self.store.transaction():
-            report.received += self._apply_safely(page["records"], report, force=force)
-            for item in page["revoked"]:
-                self._revoke(item["id"], report)
-            local.set_state(self.store, "cursor", str(page["next_cursor"]))
+        """Apply a page in batches of ``apply_chunk`` records, in one transaction with its
+        revocations and cursor, unless the GUI thread wants to write meanwhile (a key press
+        in an observation, on its own connection): then what is applied so far commits
+        after the batch in hand and a new transaction goes on, so that press waits for one
+        short batch, not a whole page (``Store.writers_waiting``; ``bench/keypress.py
+        --during-sync``). A stop between such commits leaves the cursor where it was: the
+        page comes again, and what was applied is skipped (its server version is held) or,
+        in a full re-sync, written again unchanged."""
+        records = self._newest_once(page["records"])
+        size = self.apply_chunk or len(records) or 1
+        batches = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
+        done = 0
+        with self._unchecked_references():
+            while done < len(batches):
+                with self.store.transaction():
+                    while True:
+                        report.received += self._apply_safely(batches[done], report, force=force)
+                        done += 1
+                        if done == len(batches):
+                            for item in page["revoked"]:
+                                self._revoke(item["id"], report)
+                            local.set_state(self.store, "cursor", str(page["next_cursor"]))
+                            break
+                        if self.store.writers_waiting():
+                            break  # commit now: the GUI's write goes next
+
+    @staticmethod
+    def _newest_once(states: list[dict]) -> list[dict]:
+        """Each record once, at its newest version, in page order: applied in separate
+        chunks, an older copy after a newer one must not be forced back over it."""
+        newest: dict[tuple[str, str], int] = {}
+        for i, state in enumerate(states):
+            key = (state["entity"], state["id"])
+            j = newest.get(key)
+            if j is None or state["version"] >= states[j]["version"]:
+                newest[key] = i
+        if len(newest) == len(states):
+            return states
+        keep = set(newest.values())
+        return [state for i, state in enumerate(states) if i in keep]
 
     def _unchecked_references(self):
         """Apply server data without per-row foreign-key checks: a page may bring a visit
@@ -569,8 +584,8 @@ class SyncEngine:
             # against its own "sorted" one: ask again in its terms.
             answer = self.transport.post("/sync/digest",
                                          {"digest": self.local_digest(DIGEST_SORTED)})
-        _need(isinstance(answer.get("match"), bool)
-              and _is_int(answer.get("server_cursor")), "digest answer")
+        need(isinstance(answer.get("match"), bool)
+             and _is_int(answer.get("server_cursor")), "digest answer")
         report.digest_match = answer["match"]
         if answer["match"] or answer["server_cursor"] > self.cursor:
             return answer["match"]  # equal, or merely behind: the next pull catches up

@@ -45,7 +45,7 @@ from typing import Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from desktop.store.attachments import MAX_ATTACHMENT_BYTES, valid_sha256  # noqa: F401
+from sync.rules import MAX_ATTACHMENT_BYTES, valid_sha256  # noqa: F401 - shared with laptops
 from sync.server.accounts import User
 from sync.server.db import metadata, record
 from sync.server.scope import in_scope

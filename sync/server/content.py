@@ -45,13 +45,12 @@ from sqlalchemy.engine import Connection
 from desktop.forms.loader import PackError, load_pack_file, load_pack_text
 from desktop.forms.pack import InstrumentPack
 from desktop.forms.registry import BUILTIN_DIR, apply_wording
+from sync.rules import PACK_ID_MAX
 from sync.server.db import metadata
 
 MAX_PACK_BYTES = 2 * 1024 * 1024  # the largest pack accepted (the built-in SDQ packs are ~20 kB)
-MAX_ID_LENGTH = 200
+MAX_ID_LENGTH = PACK_ID_MAX
 MAX_VERSION_LENGTH = 100
-SHA256_PATTERN = r"^[0-9a-f]{64}$"
-PACK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # as desktop.forms.loader checks ids
 _ADVISORY_LOCK = 4648273  # serialises publications on PostgreSQL (migrate uses 4648272)
 
 content_pack = sa.Table(

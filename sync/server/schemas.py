@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync import rules
 from sync.protocol import MAX_PUSH_BATCH
 from sync.server.limits import SafeStr
 
@@ -172,7 +173,7 @@ class PullPublic(BaseModel):
 
 
 class DigestIn(BaseModel):
-    digest: str = Field(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")
+    digest: str = Field(min_length=64, max_length=64, pattern=rules.SHA256_PATTERN)
     # Laptops from before the "set" digest send no algorithm: theirs is "sorted".
     algorithm: Literal["set", "sorted"] = "sorted"
 

@@ -237,3 +237,64 @@ def test_network_errors_are_retried_with_growing_waits(laptops):
         transport.get("/sync/pull")
     assert len(waits) == 4
     assert all(0.5 * 2 ** i <= w <= 2 ** i for i, w in enumerate(waits))
+
+
+def test_a_pull_gives_way_to_a_waiting_writer_and_a_cut_between_commits_resumes(service, laptops):
+    """While the GUI thread waits to write, a page commits after each batch (so a key press
+    waits for one batch, not a page); a power cut between those commits keeps the cursor,
+    and the next sync ends equal to an uninterrupted one."""
+    _add_visits(service, 6)
+    laptop, reference = laptops("a"), laptops("a2")
+    service.engine(reference, "a").sync()
+    engine = service.engine(laptop, "a")  # one page holds everything
+    engine.apply_chunk = 2
+    laptop.writers_waiting = lambda: True  # as if a key press were waiting throughout
+    commits, cursors = [], []
+    original = engine._apply_safely
+
+    def cut_after_two_commits(states, report, **kw):
+        cursors.append(laptop.conn.execute(
+            "SELECT value FROM sync_state WHERE key = 'cursor'").fetchone())
+        commits.append(laptop.conn.in_transaction)
+        if len(commits) == 3:
+            raise KeyboardInterrupt("power cut")
+        return original(states, report, **kw)
+
+    engine._apply_safely = cut_after_two_commits
+    with pytest.raises(KeyboardInterrupt):
+        engine.sync()
+    held = sum(laptop.db[e].count for e in ("school", "caseworker", "pupil", "referral", "visit"))
+    assert held == 4  # two batches of two records committed, one at a time
+    assert laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone() \
+        in (None, ("0",))  # the page's cursor never committed
+    engine = service.engine(laptop, "a")
+    engine.sync()
+    for entity in ("school", "caseworker", "pupil", "referral", "visit"):
+        assert _rows(laptop, entity) == _rows(reference, entity)
+    assert engine.local_digest() == service.engine(reference, "a").local_digest()
+
+
+def test_with_no_writer_waiting_a_page_is_one_transaction(service, laptops):
+    """No one else writing: the page's batches share one commit (no slower than before)."""
+    from sync.client.engine import SyncReport
+
+    _add_visits(service, 6)
+    pages = []
+    first = service.engine(laptops("a2"), "a")
+    first.on_page = pages.append
+    first.pull()
+    assert len(pages) == 1 and len(pages[0]["records"]) > 4
+    laptop = laptops("a")
+    engine = service.engine(laptop, "a")
+    engine.apply_chunk = 2
+    begins = []
+    original = laptop.transaction
+
+    def counted():
+        if not laptop.conn.in_transaction:
+            begins.append(1)
+        return original()
+    laptop.transaction = counted
+    report = SyncReport()
+    engine._apply_page(pages[0], report, force=False)
+    assert begins == [1] and report.received == len(pages[0]["records"])

@@ -28,7 +28,7 @@ def installed(make_window, store, case):
     """A main window (which installs assessments itself) with the case selected."""
     window = make_window(store)
     feature = window.assessments
-    feature.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     window.select_referral(case["referral"])
     return window, feature
 
@@ -250,7 +250,7 @@ def test_the_means_plot_is_worked_out_in_the_background(qtbot, installed, caselo
     """With the real thread pool the result arrives by signal on the GUI thread."""
     ada_r, ben_r, _ = _closed_cohort(caseload, forms, case)
     window, feature = installed
-    feature.pool = None
+    window.tasks.use_pool(None)  # the real pools
     dialog = feature.show_means()
     dialog.instrument.setCurrentIndex(dialog.instrument.findData("sdq-teacher-4-17"))
     qtbot.waitUntil(lambda: dialog.means is not None, timeout=10_000)

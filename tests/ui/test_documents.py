@@ -63,7 +63,7 @@ def window(make_window, store, case, rec):
     Documents tab; background work runs at once."""
     window = make_window(store)
     feature = window.documents
-    feature.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     feature.tell, feature.ask, feature.ask_title, feature.open_url = (
         rec.tell, rec.ask, rec.ask_title, rec.open_url)
     window.select_referral(case["referral"])

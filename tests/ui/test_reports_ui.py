@@ -37,7 +37,7 @@ def setup(make_window, store):
     window = make_window(store)
     rec = Recorder()
     feature = window.reports
-    feature.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     feature.ask, feature.tell, feature.open_url = rec.ask, rec.tell, rec.open_url
     window.select_referral(ids["referral"])
     return window, feature, rec, ids

@@ -11,7 +11,7 @@ from tests.ui.conftest import FakeThreadPool
 @pytest.fixture
 def window(make_window, store):
     window = make_window(store)
-    window.sync.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     return window
 
 
@@ -26,7 +26,7 @@ def test_status_before_signing_in(case, window, store):
 def test_sign_in_then_sync_brings_the_allocated_case(qtbot, window, store, sqlite_service):
     """Practitioner A signs in on an empty laptop: the case allocated to A arrives."""
     service = sqlite_service
-    dialog = SignInDialog(window.open_worker_store, parent=window, pool=FakeThreadPool())
+    dialog = SignInDialog(window.tasks, parent=window)
     qtbot.addWidget(dialog)
     dialog.server.setText(service.server.url)
     dialog.user.setText(service.ids["a_username"])
@@ -45,6 +45,13 @@ def test_sign_in_then_sync_brings_the_allocated_case(qtbot, window, store, sqlit
     assert [window.model.index(r, 0).data() for r in range(window.model.rowCount())] == ["Ivy Okafor"]
     assert window.sync.button.text().startswith("Synced · ")
     assert "0 changes waiting" in window.sync.button.text()
+    assert window.sync.token  # kept from the worker's keyring read: not read again per sync
+
+    from sync.client.auth import stored_token
+    with qtbot.waitSignal(window.sync.signed_out) as blocker:
+        window.sync.sign_out()  # the logout request runs on the store worker
+    assert blocker.args == [None]
+    assert window.sync.token is None and stored_token(service.server.url, store) is None
 
 
 def test_an_unreachable_server_shows_offline_and_loses_nothing(qtbot, window, store, case):

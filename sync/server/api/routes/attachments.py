@@ -17,6 +17,7 @@ from sync.server import attachments
 from sync.server.accounts import User
 from sync.server.api.deps import ConnDep, CurrentUser, SettingsDep, check_schema
 from sync.server.db import write_transaction
+from sync import rules
 from sync.server.settings import Settings
 
 router = APIRouter(prefix="/attachments", tags=["attachments"],
@@ -25,8 +26,8 @@ router = APIRouter(prefix="/attachments", tags=["attachments"],
                               426: {"description": "Schema version not accepted"}})
 log = logging.getLogger("fieldnote.server")
 
-Sha256 = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="SHA-256 of the whole file, "
-                                                                    "lowercase hex")]
+Sha256 = Annotated[str, Path(pattern=rules.SHA256_PATTERN,
+                             description="SHA-256 of the whole file, lowercase hex")]
 BIG = 2**62
 
 

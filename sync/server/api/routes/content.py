@@ -12,15 +12,16 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from pydantic import BaseModel
 
 from sync.server import content
+from sync import rules
 from sync.server.api.deps import AdminUser, ConnDep, CurrentUser
 from sync.server.db import write_transaction
 
 router = APIRouter(tags=["content"], responses={401: {"description": "Not signed in"}})
 log = logging.getLogger("fieldnote.server")
 
-PackId = Annotated[str, Path(min_length=1, max_length=content.MAX_ID_LENGTH,
-                             pattern=content.PACK_ID_PATTERN)]
-Sha256 = Annotated[str, Path(pattern=content.SHA256_PATTERN)]
+PackId = Annotated[str, Path(min_length=1, max_length=rules.PACK_ID_MAX,
+                             pattern=rules.PACK_ID_PATTERN)]
+Sha256 = Annotated[str, Path(pattern=rules.SHA256_PATTERN)]
 
 
 class PackEntry(BaseModel):

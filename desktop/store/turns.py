@@ -1,0 +1,66 @@
+"""Whose turn it is to write: the GUI thread's connection before the store worker's.
+
+The app writes to its store from two connections in one process: the GUI thread's (a
+key press in an observation, an edit) and the store worker's (sync, attachments, demo
+data; ``desktop.ui.tasks``). SQLite lets one write at a time and makes the other poll with
+growing sleeps, so a worker that commits and begins again at once can keep a waiting key
+press out for a second. Here the worker's connection (``Store.background``) waits, before
+each transaction, while a foreground one is waiting or writing; a foreground transaction
+waits (on a condition, woken at the worker's commit, not by polling) only for the worker's
+transaction in progress. Sync keeps those short (``sync.client.engine.APPLY_CHUNK``).
+
+Turns are per database file and per process: another process (a command-line sync) is
+still kept apart by SQLite's own lock and ``busy_timeout``.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+from typing import Iterator
+
+WAIT_S = 10.0  # as busy_timeout: after that SQLite's own lock decides
+
+
+class _Turns:
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.foreground = 0  # foreground transactions waiting or in progress
+        self.background = False  # a background transaction in progress
+
+
+_by_path: dict[str, _Turns] = {}
+_lock = threading.Lock()
+
+
+def _turns(path: Path) -> _Turns:
+    key = str(Path(path).resolve())
+    with _lock:
+        return _by_path.setdefault(key, _Turns())
+
+
+def foreground_count(path: Path) -> int:
+    """How many foreground transactions on ``path`` are waiting or in progress."""
+    return _turns(path).foreground
+
+
+@contextlib.contextmanager
+def turn(path: Path, background: bool) -> Iterator[None]:
+    """Hold this connection's turn to write to ``path`` for one transaction."""
+    turns = _turns(path)
+    with turns.cond:
+        if background:
+            turns.cond.wait_for(lambda: turns.foreground == 0, WAIT_S)
+            turns.background = True
+        else:
+            turns.foreground += 1
+            turns.cond.wait_for(lambda: not turns.background, WAIT_S)
+    try:
+        yield
+    finally:
+        with turns.cond:
+            if background:
+                turns.background = False
+            else:
+                turns.foreground -= 1
+            turns.cond.notify_all()
