@@ -301,7 +301,7 @@ class AuditWindow(QDialog):
                                      "this audit (Ctrl+Shift+P)")
         self.issue_button.clicked.connect(lambda _=False: self.issue_report())
         #: Opens a second store connection for work off the GUI thread (the main window's).
-        self.open_worker_store: Callable | None = None
+        self.tasks = None  # the main window's StoreTasks: the one store writer
         self.letterhead = None
         self.issued: tuple[str, bytes] | None = None
         close = QPushButton("Close")
@@ -717,23 +717,18 @@ class AuditWindow(QDialog):
     def issue_report(self) -> None:
         """Render the summary report off the GUI thread and attach it to the audit."""
         from desktop.audits.report import issue_report
-        from desktop.ui.tasks import run_task
 
         self.save_note()
-        if self.open_worker_store is None:
+        if self.tasks is None:
             self.message.setText("The report can be issued from the main window's audit.")
             return
-        open_store, audit_id, letterhead = self.open_worker_store, self.audit_id, self.letterhead
+        audit_id, letterhead = self.audit_id, self.letterhead
         registry = self.records.registry
         self.issue_button.setEnabled(False)
         self.report_status.setText("Making the summary report…")
 
-        def work(_progress):
-            store = open_store()
-            try:
-                return issue_report(AuditRecords(store, registry), audit_id, letterhead)
-            finally:
-                store.close()
+        def work(store):
+            return issue_report(AuditRecords(store, registry), audit_id, letterhead)
 
         def done(result, error):
             self.issue_button.setEnabled(True)
@@ -747,7 +742,7 @@ class AuditWindow(QDialog):
                                  f"({len(result[1]) // 1024 + 1} KB PDF).")
             self.report_issued.emit(result[0])
 
-        run_task(work, done)
+        self.tasks.write(work, done)
 
     def closeEvent(self, event) -> None:
         self.save_note()
@@ -868,7 +863,7 @@ def install(window) -> None:
 
     def open_audit(audit_id: str) -> AuditWindow:
         w = AuditWindow(records(), audit_id, window)
-        w.open_worker_store = getattr(window, "open_worker_store", None)
+        w.tasks = window.tasks
         settings = getattr(window, "settings", None)
         if settings is not None:
             from desktop.reports.document import Letterhead

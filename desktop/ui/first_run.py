@@ -304,7 +304,7 @@ def offer_sign_in(window, server_url: str) -> bool:
     """After the set-up: sign in to the server the user named (they may cancel)."""
     from desktop.ui.sync_ui import SignInDialog
 
-    dialog = SignInDialog(window.open_worker_store, server_url, window, window.sync.pool)
+    dialog = SignInDialog(window.tasks, server_url, window)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     window.sync.update_status()
     if accepted:

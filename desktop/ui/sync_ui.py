@@ -208,9 +208,11 @@ class SyncController(QObject):
 
     def sync_now(self, quiet: bool = False) -> bool:
         """Start a sync in the background; False if one cannot start (busy, demo, signed out)."""
+        if self.stopped:  # the window closed (its store may be closed too)
+            return False
         store = self.window.store
         demo = store.meta("demo") == "1"
-        if (self.stopped or self.syncing or self.signing_out or self.window.locked or demo):
+        if self.syncing or self.signing_out or self.window.locked or demo:
             if not quiet and not self.window.locked:  # F9 or a click: say why nothing starts
                 self.window.statusBar().showMessage(
                     DEMO_STATUS + "." if demo else

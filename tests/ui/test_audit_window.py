@@ -232,7 +232,9 @@ def test_issue_summary_report_attaches_the_pdf_off_the_gui_thread(qtbot, records
     records.rate(audit, "arrival_supervised", "red")
     records.finalise(audit)
     w = open_window(qtbot, records, audit)
-    w.open_worker_store = lambda: open_store(isolated_home, PASSPHRASE, actor="worker")
+    from desktop.ui.tasks import StoreTasks
+
+    w.tasks = StoreTasks(lambda: open_store(isolated_home, PASSPHRASE, actor="worker"))
     from PySide6.QtGui import QShortcut
 
     assert "Ctrl+Shift+P" in [sc.key().toString() for sc in w.findChildren(QShortcut)]
@@ -244,3 +246,4 @@ def test_issue_summary_report_attaches_the_pdf_off_the_gui_thread(qtbot, records
     assert row["audit_id"] == audit and row["media_type"] == "application/pdf"
     assert read_attachment(store, att).startswith(b"%PDF")
     assert "issued" in w.report_status.text()
+    assert w.tasks.close()

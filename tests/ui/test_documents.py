@@ -284,7 +284,7 @@ def test_an_opened_copy_is_owner_only_and_a_left_over_one_goes_at_start(
         window = make_window(store)
         assert not left.exists()  # removed at the next start
         feature = window.documents
-        feature.pool = FakeThreadPool()
+        window.tasks.use_pool(FakeThreadPool())
         feature.tell, feature.open_url = rec.tell, rec.open_url
         window.select_referral(case["referral"])
         window.case_view.tabs.setCurrentWidget(feature.tab)

@@ -31,7 +31,7 @@ def test_ctrl_comma_opens_settings_and_the_menu_shows_it(qtbot, make_window, sto
 
 def test_f9_says_what_it_does(qtbot, make_window, store, case, monkeypatch):
     window = make_window(store)
-    window.sync.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     signed_in = []
     monkeypatch.setattr(window.sync, "sign_in", lambda: signed_in.append(1) or False)
     activate(window, qtbot)

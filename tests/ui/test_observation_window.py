@@ -288,7 +288,7 @@ def test_background_sync_is_held_while_observing_and_runs_when_the_lesson_ends(
 
     clock = FakeClock()
     window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
-    window.sync.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     url = f"http://127.0.0.1:{free_port()}"  # signed in; nothing listens, so a sync fails fast
     local.set_state(store, "server_url", url)
     save_token(url, "a-token", store)

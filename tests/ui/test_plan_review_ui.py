@@ -24,7 +24,7 @@ def test_a_review_is_recorded_from_the_reports_menu_and_printed_in_the_psp(make_
         ("Zoë will start tasks within 2 minutes.", 2, ""), ("Zoë will stay in class.", 3, "")])
     window = make_window(store)
     feature = window.reports
-    feature.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     opened = []
     feature.open_url = lambda url: opened.append(url.toLocalFile()) or True
     window.select_referral(ids["referral"])

@@ -36,7 +36,7 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
 
     window = make_window(store)
     feature = window.reports
-    feature.pool = FakeThreadPool()
+    window.tasks.use_pool(FakeThreadPool())
     opened: list[Path] = []
     feature.open_url = lambda url: opened.append(Path(QUrl(url).toLocalFile())) or True
     feature.ask = lambda *_: True
