@@ -111,11 +111,11 @@ def _visit(args) -> int:
     return 0
 
 
-def _progress(args) -> int:
+def _case_pdf(args, command: str, make) -> int:
+    """Write one case's PDF: ``make(store, when, settings)`` gives (the PDF's bytes, and the
+    entity, record id and words the activity log records for the export)."""
     from desktop.config import load_settings
     from desktop.dates import parse_uk
-    from desktop.reports.document import Letterhead
-    from desktop.reports.progress import build_progress_report, render_progress
     from desktop.store import StoreError, opened
 
     try:
@@ -124,43 +124,44 @@ def _progress(args) -> int:
         with opened() as store:
             if store.get("referral", args.case) is None:
                 raise ValueError(f"there is no case {args.case!r} on this laptop")
-            report = build_progress_report(store, args.case, report_date=when,
-                                           author=settings.practitioner_name)
-            _write(Path(args.output), render_progress(report, Letterhead.from_settings(settings)))
-            store.log("export", "referral", args.case, "progress report to a PDF file")
+            pdf, entity, record_id, what = make(store, when, settings)
+            _write(Path(args.output), pdf)
+            store.log("export", entity, record_id, what)
     except (StoreError, OSError, ValueError) as exc:
-        print(f"fieldnote report progress: {exc}", file=sys.stderr)
+        print(f"fieldnote report {command}: {exc}", file=sys.stderr)
         return 1
     print(f"Wrote {args.output}")
     return 0
+
+
+def _progress(args) -> int:
+    from desktop.reports.document import Letterhead
+    from desktop.reports.progress import build_progress_report, render_progress
+
+    def make(store, when, settings):
+        report = build_progress_report(store, args.case, report_date=when,
+                                       author=settings.practitioner_name)
+        return (render_progress(report, Letterhead.from_settings(settings)), "referral",
+                args.case, "progress report to a PDF file")
+
+    return _case_pdf(args, "progress", make)
 
 
 def _psp(args) -> int:
-    from desktop.config import load_settings
-    from desktop.dates import parse_uk
     from desktop.reports.document import Letterhead
     from desktop.reports.psp import build_psp, latest_plan, render_psp
-    from desktop.store import StoreError, opened
 
-    try:
-        when = parse_uk(args.date) if args.date else date.today()
-        settings = load_settings()
-        with opened() as store:
-            if store.get("referral", args.case) is None:
-                raise ValueError(f"there is no case {args.case!r} on this laptop")
-            plan_id = args.plan or latest_plan(store, args.case)
-            plan = store.get("support_plan", plan_id) if plan_id else None
-            if plan is None or plan["referral_id"] != args.case:
-                raise ValueError("this case has no Pastoral Support Plan" if not args.plan
-                                 else f"the case has no plan {args.plan!r}")
-            report = build_psp(store, plan_id, report_date=when, author=settings.practitioner_name)
-            _write(Path(args.output), render_psp(report, Letterhead.from_settings(settings)))
-            store.log("export", "support_plan", plan_id, "Pastoral Support Plan to a PDF file")
-    except (StoreError, OSError, ValueError) as exc:
-        print(f"fieldnote report psp: {exc}", file=sys.stderr)
-        return 1
-    print(f"Wrote {args.output}")
-    return 0
+    def make(store, when, settings):
+        plan_id = args.plan or latest_plan(store, args.case)
+        plan = store.get("support_plan", plan_id) if plan_id else None
+        if plan is None or plan["referral_id"] != args.case:
+            raise ValueError("this case has no Pastoral Support Plan" if not args.plan
+                             else f"the case has no plan {args.plan!r}")
+        report = build_psp(store, plan_id, report_date=when, author=settings.practitioner_name)
+        return (render_psp(report, Letterhead.from_settings(settings)), "support_plan", plan_id,
+                "Pastoral Support Plan to a PDF file")
+
+    return _case_pdf(args, "psp", make)
 
 
 def _service(args) -> int:

@@ -673,17 +673,26 @@ class Reports(QObject):
         self._render_and_open(lambda store: render_progress(
             build_progress_report(store, referral_id, author=author), letterhead), "progress report")
 
-    def psp_document(self) -> None:
-        from desktop.reports.psp import build_psp, latest_plan, render_psp
+    def _case_plan(self, title: str) -> str | None:
+        """The selected case's latest Pastoral Support Plan; None (having said why) if there
+        is no case selected or it has no plan."""
+        from desktop.reports.psp import latest_plan
 
         referral_id = self._case_id()
         if referral_id is None:
             self.window.statusBar().showMessage("Select a case first.", 4000)
-            return
+            return None
         plan_id = latest_plan(self.window.store, referral_id)
         if plan_id is None:
-            self.tell(self.window, "Pastoral Support Plan",
+            self.tell(self.window, title,
                       "This case has no Pastoral Support Plan yet: New PSP… on the case adds one.")
+        return plan_id
+
+    def psp_document(self) -> None:
+        from desktop.reports.psp import build_psp, render_psp
+
+        plan_id = self._case_plan("Pastoral Support Plan")
+        if plan_id is None:
             return
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
         self._render_and_open(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
@@ -691,17 +700,10 @@ class Reports(QObject):
 
     def psp_review(self) -> None:
         """Rate each target of the case's plan; the PSP document then shows the progress."""
-        from desktop.reports.psp import latest_plan
         from desktop.ui.plan_review import record_review
 
-        referral_id = self._case_id()
-        if referral_id is None:
-            self.window.statusBar().showMessage("Select a case first.", 4000)
-            return
-        plan_id = latest_plan(self.window.store, referral_id)
+        plan_id = self._case_plan("PSP review")
         if plan_id is None:
-            self.tell(self.window, "PSP review",
-                      "This case has no Pastoral Support Plan yet: New PSP… on the case adds one.")
             return
         today = getattr(self.window.caseload, "today", None) or date.today()
         saved = (self.record_review or record_review)(self.window, self.window.store, plan_id, today)
