@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(BIN)/fieldnote
 
 test: $(STAMP)
+	$(BIN)/ruff check desktop sync tests bench packaging scripts
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 # The main screens with demo data, offscreen at 1366x768 and 1024x700, in docs/images/screens/.

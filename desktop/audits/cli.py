@@ -5,7 +5,6 @@ not open); 2 bad arguments. Dates are read as DD/MM/YYYY (or ISO) and shown UK-s
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys

@@ -13,20 +13,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
 from reportlab.lib import colors
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Table, TableStyle
 
 from desktop.audits.records import ACTION_STATUSES, AuditSnapshot
 from desktop.audits.review import movement, section_movement
 from desktop.audits.summary import CrossSchoolSummary, audit_counts
-from desktop.audits.template import NOT_APPLICABLE, NOT_SEEN, RATED, AuditTemplate
+from desktop.audits.template import RATED, AuditTemplate
 from desktop.dates import to_uk
 from desktop.reports import charts
 from desktop.reports.document import (
-    HEADER_FILL, INK, RULE, ChartBlock, Document, Letterhead, ReportRenderer, Section, TableBlock,
-    Text, nfc,
+    ChartBlock, Document, Letterhead, ReportRenderer, Section, TableBlock,
+    Text,
 )
 
 # Light fills under black text (contrast ≥ 7:1); the word is always printed as well.

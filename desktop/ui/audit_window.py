@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.audits.records import ACTION_STATUSES, AuditRecords
 from desktop.audits.review import movement
 from desktop.audits.template import (
-    NOT_APPLICABLE, NOT_SEEN, RATED, UNRATED_LABELS, YES_NO, AuditTemplate, Criterion,
+    NOT_APPLICABLE, NOT_SEEN, RATED, YES_NO, AuditTemplate, Criterion,
 )
 from desktop.dates import parse_uk, to_uk, to_uk_datetime
 from desktop.store import ValidationError

@@ -36,7 +36,7 @@ from desktop.store.attachments import (
     AttachmentDamaged, AttachmentNotHere, AttachmentTooLarge, add_attachment, delete_attachment, export_attachment,
 )
 from desktop.store.documents import (
-    DEMO_ONLY, NOT_DOWNLOADED, REFUSED, STATUS_TIPS, WAITING, case_documents, document_name,
+    NOT_DOWNLOADED, REFUSED, STATUS_TIPS, WAITING, case_documents, document_name,
     format_size,
 )
 from desktop.ui.models import ColumnsModel

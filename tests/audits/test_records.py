@@ -8,7 +8,7 @@ import pytest
 
 from desktop.audits.records import AuditRecords, rating_id
 from desktop.audits.review import compare, movement, section_movement, start_review
-from desktop.store import StoreError, ValidationError
+from desktop.store import ValidationError
 from desktop.store.attachments import read_attachment
 
 

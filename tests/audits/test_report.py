@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from desktop.audits.records import AuditRecords
 from desktop.audits.report import (
-    HIGH, LOW, UNRATED_FILL, audit_report_data, issue_report, load_report_data, render_audit_report,
+    HIGH, LOW, UNRATED_FILL, issue_report, load_report_data, render_audit_report,
 )
 from desktop.audits.review import start_review
 from desktop.audits.summary import audit_counts

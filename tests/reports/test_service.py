@@ -40,7 +40,7 @@ def fill(store) -> dict:
     r2 = referral(p2, a, "2025-10-01", "attendance")
     r3 = referral(p3, b, "2026-01-05")
     r4 = referral(p1, a, "2026-04-20", "attendance")
-    r5 = referral(p4, b, "2026-06-01", "social_interaction")
+    referral(p4, b, "2026-06-01", "social_interaction")  # r5: never allocated
     for r, on in ((r0, "2025-08-04"), (r1, "2025-09-15"), (r2, "2025-10-21"), (r3, "2026-01-12"), (r4, "2026-05-04")):
         cl.allocate(r, worker, on=date.fromisoformat(on))      # days: 5, 20, 7, 14; r5 not allocated
     cl.add_visit(r1, "2025-09-20", "observation")

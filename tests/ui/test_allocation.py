@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence
 
-from desktop.ui import allocation
 from desktop.caseload.allocation import AllocationBoard, pupil_phase, topic_words
 from desktop.ui.allocation import EMPTY_TEXT, CaseworkerModel, QueueModel
 from tests.conftest import TODAY  # Monday 23/11/2026

@@ -188,7 +188,7 @@ def test_keeping_an_edit_that_met_a_delete_restores_the_record(qtbot, window, st
     laptop's value, as one audited change waiting to be sent (a create of the same id)."""
     synced(store)
     server_delete(store, "referral", case["referral"])
-    cid = conflict(store, "referral", case["referral"], "concern", laptop="New words",
+    conflict(store, "referral", case["referral"], "concern", laptop="New words",
                    server="Leaves the classroom.", kind="edit_vs_delete")
     dialog = open_screen(window, qtbot)
     assert rows(dialog.conflicts.model)[0][3:6] == (

@@ -17,7 +17,7 @@ from desktop.dates import to_uk
 from desktop.store import attachments
 from desktop.store.attachments import add_attachment, read_attachment
 from desktop.ui import documents
-from desktop.store.documents import NOT_DOWNLOADED, ON_LAPTOP, WAITING
+from desktop.store.documents import DEMO_ONLY, NOT_DOWNLOADED, ON_LAPTOP, WAITING
 from desktop.ui.documents import EMPTY_TEXT, DocumentsModel
 from tests.conftest import PASSPHRASE
 from tests.ui.conftest import FakeThreadPool
@@ -163,7 +163,7 @@ def test_in_a_demo_store_a_document_is_never_waiting_to_upload(window, store, ca
     choose["open"] = [make_file(tmp_path, "plan.pdf", 1_000)]
     window.documents.attach_action.trigger()
     tab = window.documents.tab
-    assert rows(tab.model)[0][4] == documents.DEMO_ONLY != WAITING
+    assert rows(tab.model)[0][4] == DEMO_ONLY != WAITING
     assert "never" in tab.model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
     message = window.statusBar().currentMessage()
     assert "demo" in message and "sent to the server" not in message

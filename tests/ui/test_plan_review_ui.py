@@ -2,7 +2,6 @@
 target is rated, the review is saved, and the PSP document prints the progress."""
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import QDate
 
