@@ -145,11 +145,13 @@ def world(request, tmp_path_factory):
         admin, name = postgres_database("fieldnote_hostile")
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     server = _start(url, tmp)
-    w = World(server, tmp)
+    w = None
     try:
+        w = World(server, tmp)  # inside: a world that fails to build still stops its server
         yield w
     finally:
-        w.close()
+        if w is not None:
+            w.close()
         server.stop()
         if admin is not None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
