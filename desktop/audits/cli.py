@@ -22,7 +22,9 @@ def register(subparsers) -> None:
     sub = audit.add_subparsers(dest="audit_command", metavar="ACTION")
     audit.set_defaults(func=lambda args: (audit.print_help(), EXIT_USAGE)[1])
 
-    ls = sub.add_parser("list", help="list audits on this laptop, newest first")
+    ls = sub.add_parser("list", help="list audits on this laptop, newest first",
+                        description="List the school audits and reviews on this laptop, newest "
+                                    "first: id, school, template, date, who conducted it, status.")
     ls.add_argument("--school", help="only schools whose name contains this")
     ls.set_defaults(func=_list)
 

@@ -44,6 +44,8 @@ def plan_targets(text: str | None) -> list[str]:
 
 @dataclass(frozen=True)
 class TargetRating:
+    """One target's rating (1-5) and note at one review."""
+
     target: str
     rating: int | None  # None: not rated at this review
     note: str = ""
@@ -51,6 +53,8 @@ class TargetRating:
 
 @dataclass(frozen=True)
 class Review:
+    """One PSP review: its date and each target's rating."""
+
     id: str
     review_date: str  # ISO
     ratings: tuple[TargetRating, ...]
@@ -59,6 +63,8 @@ class Review:
 
 @dataclass(frozen=True)
 class ProgressRow:
+    """One target across the reviews: its rating at each, and the latest change."""
+
     target: str
     ratings: tuple[int | None, ...]  # one per review, in review order
     change: int | None  # the last review's rating minus the one before (both rated), else None
@@ -66,6 +72,8 @@ class ProgressRow:
 
 @dataclass(frozen=True)
 class ReviewProgress:
+    """A plan's targets across its reviews (the PSP document's "Progress at reviews")."""
+
     review_dates: tuple[str, ...]  # ISO, in order
     rows: tuple[ProgressRow, ...]
 
@@ -99,6 +107,8 @@ class PlanReviews:
     # -- PSP reviews -----------------------------------------------------------------------
     def add_review(self, plan_id: str, review_date: Any,
                    ratings: Sequence[TargetRating | tuple], notes: str = "") -> str:
+        """Record a review of plan ``plan_id``: each target's rating (1-5) and note; at
+        least one target rated. Returns the review's id; ValidationError says what is wrong."""
         problems: dict[str, str] = {}
         plan = self.store.get("support_plan", plan_id)
         if plan is None:
@@ -138,6 +148,7 @@ class PlanReviews:
             "notes": notes.strip() or None})
 
     def reviews(self, plan_id: str) -> list[Review]:
+        """The plan's reviews, oldest first."""
         rows = self.store.db.query(
             "SELECT id, review_date, ratings, notes FROM plan_review WHERE plan_id = ? AND deleted = 0 "
             "ORDER BY review_date, modified_at", [plan_id])
@@ -167,6 +178,7 @@ class PlanReviews:
     # -- exclusions ------------------------------------------------------------------------
     def add_exclusion(self, pupil_id: str, exclusion_date: Any, kind: str = "fixed", *,
                       referral_id: str | None = None, notes: str = "") -> str:
+        """Record a dated exclusion (``fixed`` or ``permanent``) of a pupil; its id."""
         problems: dict[str, str] = {}
         if self.store.get("pupil", pupil_id) is None:
             problems["pupil_id"] = "Choose the pupil who was excluded."
@@ -188,6 +200,7 @@ class PlanReviews:
             "kind": kind, "notes": notes.strip() or None})
 
     def exclusions(self, pupil_ids: Iterable[str] | None = None) -> list[dict]:
+        """Exclusions on this laptop, oldest first (of ``pupil_ids`` only, if given)."""
         rows = self.store.db.query(
             "SELECT id, pupil_id, referral_id, exclusion_date, kind FROM exclusion WHERE deleted = 0 "
             "ORDER BY exclusion_date")
