@@ -171,9 +171,11 @@ class FormRecords:
 
     # -- reading ------------------------------------------------------------------------------------
     def completions(self, pupil_id: str) -> list[dict]:
+        """The pupil's forms, newest first (two changed in the same instant: the one written
+        here later first, so a correction stands above the form it supersedes)."""
         return list(self.store.db.query(
             "SELECT * FROM form_completion WHERE pupil_id = ? AND deleted = 0 "
-            "ORDER BY completed_on DESC, modified_at DESC", [pupil_id]))
+            "ORDER BY completed_on DESC, modified_at DESC, rowid DESC", [pupil_id]))
 
     def case_has(self, referral_id: str, pack_id: str) -> bool:
         """Whether the case already has a form of ``pack_id`` (draft or final, not deleted)."""
