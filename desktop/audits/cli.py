@@ -65,13 +65,19 @@ def _fail(message: str, status: int = EXIT_FAILED) -> int:
     return status
 
 
-def _find(records, ident: str) -> str | None:
+class _NoSuchAudit(LookupError):
+    pass
+
+
+def _find(records, ident: str) -> str:
+    """The audit ``ident`` names: its whole id, or a unique prefix of 6 or more characters."""
     ident = ident.strip().lower()
-    rows = [r["id"] for r in records.store.db.query("SELECT id FROM audit WHERE deleted = 0")]
-    if ident in rows:
-        return ident
-    matches = [r for r in rows if r.startswith(ident)] if len(ident) >= 6 else []
-    return matches[0] if len(matches) == 1 else None
+    if len(ident) >= 6:
+        rows = [r["id"] for r in records.store.db.query(
+            "SELECT id FROM audit WHERE deleted = 0 AND id LIKE ? || '%' LIMIT 2", [ident])]
+        if ident in rows or len(rows) == 1:
+            return ident if ident in rows else rows[0]
+    raise _NoSuchAudit(f"no audit {ident!r} on this laptop (see 'fieldnote audit list').")
 
 
 def _list(args) -> int:
@@ -144,8 +150,6 @@ def _export(args) -> int:
         with opened() as store:
             records = AuditRecords(store)
             audit_id = _find(records, args.id)
-            if audit_id is None:
-                return _fail(f"no audit {args.id!r} on this laptop (see 'fieldnote audit list').")
             data = snapshot_dict(records.snapshot(audit_id))
             out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
             try:
@@ -167,7 +171,7 @@ def _export(args) -> int:
                     out.close()
             store.log("export", "audit", audit_id, f"{args.format} to "
                       f"{'a file' if args.output else 'standard output'}")
-    except (StoreError, OSError) as exc:
+    except (StoreError, OSError, _NoSuchAudit) as exc:
         return _fail(str(exc))
     return EXIT_OK
 
@@ -247,11 +251,9 @@ def _report(args) -> int:
         with opened() as store:
             records = AuditRecords(store)
             audit_id = _find(records, args.id)
-            if audit_id is None:
-                return _fail(f"no audit {args.id!r} on this laptop (see 'fieldnote audit list').")
             _write(args.output, render_audit_report(load_report_data(records, audit_id), _letterhead()))
             store.log("export", "audit", audit_id, "summary report to a file")
-    except StoreError as exc:
+    except (StoreError, _NoSuchAudit) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"could not write {args.output}: {exc.strerror or exc}.")
