@@ -98,6 +98,9 @@ class AuditTemplate:
         self.levels: tuple[ResponseOption, ...] = tuple(sorted(
             (o for o in scale.options if o.score is not None), key=lambda o: o.score))
         self.level_rank = {str(o.value): o.score - self.levels[0].score for o in self.levels}
+        #: A level's own key and colour when the template gives them (``audit.levels``).
+        self.level_own_keys: dict[str, str] = dict(spec.keys)
+        self.level_own_colours: dict[str, str] = dict(spec.colours)
         jscales = {j.id: j for j in spec.judgement_scales}
         extra = {a.section: a for a in spec.sections}
         sections = []

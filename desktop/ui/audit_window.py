@@ -40,8 +40,11 @@ def level_keys(template: AuditTemplate) -> dict[str, str]:
     """Single keys for the scale: each level's first free letter (R/A/G; S/R/I/U...),
     its position 1..n, N not seen, X not applicable."""
     keys = {"N": NOT_SEEN, "X": NOT_APPLICABLE}
+    keys.update({k: v for v, k in template.level_own_keys.items()})  # the template's own first
     for i, level in enumerate(template.levels, 1):
         keys[str(i)] = str(level.value)
+        if str(level.value) in template.level_own_keys:
+            continue
         for ch in level.label.upper():
             if ch.isalpha() and ch not in keys:
                 keys[ch] = str(level.value)
@@ -52,6 +55,8 @@ def level_keys(template: AuditTemplate) -> dict[str, str]:
 def level_colour(template: AuditTemplate, value: str | None) -> str | None:
     if value in (NOT_SEEN, NOT_APPLICABLE):
         return GREY
+    if value in template.level_own_colours:
+        return template.level_own_colours[value]
     rank = template.level_rank.get(value) if value else None
     if rank is None:
         return None
