@@ -77,7 +77,7 @@ def save_template(obj: dict, registry: PackRegistry, installed_dir: Path | None 
 
 # -- the editor's working copy ------------------------------------------------------------------
 RATED, YES_NO, NUMBER, TEXT = "rated", "yes_no", "number", "text"
-KINDS = {RATED: "Rated on the scale", YES_NO: "Yes / No", NUMBER: "Number", TEXT: "Short text"}
+KINDS = {RATED: "Rated", YES_NO: "Yes / No", NUMBER: "Number", TEXT: "Short text"}
 UNRATED_OPTIONS = ({"value": "not_seen", "label": "Not seen", "score": None},
                    {"value": "not_applicable", "label": "Not applicable", "score": None})
 
@@ -315,6 +315,11 @@ class TemplateDraft:
             return TEXT, ""
         values = sorted(str(o["value"]).lower() for o in rs.get("options", []))
         return (YES_NO if values == ["no", "yes"] else "choice"), ""
+
+    def criterion_decimals(self, criterion_id: str) -> int:
+        """Decimal places a number criterion takes (0 for other kinds)."""
+        rs = self._set(self.criterion(criterion_id)["response_set"]) or {}
+        return int(rs.get("decimals", 0)) if rs.get("kind") == "number" else 0
 
     def set_criterion_kind(self, criterion_id: str, kind: str, unit: str = "", decimals: int = 0) -> None:
         """Rated on the template's scale, yes/no, a number with a unit (and decimal

@@ -158,6 +158,24 @@ class AuditTemplate:
         return Criterion(kind=YES_NO if values == ["no", "yes"] else CHOICE, options=rs.options, **common)
 
 
+def scale_keys(levels: list[tuple[str, str]], own: dict[str, str] | None = None) -> dict[str, str]:
+    """Single keys for a rating scale's levels ((value, label), lowest first): N not seen,
+    X not applicable, a level's own key when the template gives one, else the first free
+    letter of its label (R/A/G; S/R/I/U...), and its position 1..n."""
+    own = own or {}
+    keys = {"N": NOT_SEEN, "X": NOT_APPLICABLE}
+    keys.update({k: v for v, k in own.items()})
+    for i, (value, label) in enumerate(levels, 1):
+        keys[str(i)] = value
+        if value in own:
+            continue
+        for ch in label.upper():
+            if ch.isalpha() and ch not in keys:
+                keys[ch] = value
+                break
+    return keys
+
+
 def audit_templates(registry) -> list[AuditTemplate]:
     """Every audit template in a pack registry, by title."""
     return sorted((AuditTemplate(p) for p in registry.packs.values() if p.kind == "audit"),

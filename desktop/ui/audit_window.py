@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.audits.records import ACTION_STATUSES, AuditRecords
 from desktop.audits.review import movement
 from desktop.audits.template import (
-    NOT_APPLICABLE, NOT_SEEN, RATED, YES_NO, AuditTemplate, Criterion,
+    NOT_APPLICABLE, NOT_SEEN, RATED, YES_NO, AuditTemplate, Criterion, scale_keys,
 )
 from desktop.dates import parse_uk, to_uk, to_uk_datetime
 from desktop.store import ValidationError
@@ -37,19 +37,9 @@ COL_NUM, COL_TEXT, COL_RATING, COL_PREVIOUS, COL_GOOD, COL_NOTE = range(6)
 
 
 def level_keys(template: AuditTemplate) -> dict[str, str]:
-    """Single keys for the scale: each level's first free letter (R/A/G; S/R/I/U...),
-    its position 1..n, N not seen, X not applicable."""
-    keys = {"N": NOT_SEEN, "X": NOT_APPLICABLE}
-    keys.update({k: v for v, k in template.level_own_keys.items()})  # the template's own first
-    for i, level in enumerate(template.levels, 1):
-        keys[str(i)] = str(level.value)
-        if str(level.value) in template.level_own_keys:
-            continue
-        for ch in level.label.upper():
-            if ch.isalpha() and ch not in keys:
-                keys[ch] = str(level.value)
-                break
-    return keys
+    """Single keys for the scale (``scale_keys``): its own or each level's first free letter
+    (R/A/G; S/R/I/U...), its position 1..n, N not seen, X not applicable."""
+    return scale_keys([(str(o.value), o.label) for o in template.levels], template.level_own_keys)
 
 
 def level_colour(template: AuditTemplate, value: str | None) -> str | None:
