@@ -86,7 +86,8 @@ class TemplateEditor(QDialog):
         super().__init__(parent)
         self.setObjectName("auditTemplateEditor")
         self.setWindowTitle("Audit templates")
-        self.resize(1180, 680)
+        room = self.screen().availableGeometry() if self.screen() else None
+        self.resize(min(1180, room.width() - 40) if room else 1180, min(680, room.height() - 60) if room else 680)
         self.installed_dir = installed_dir
         self.draft: TemplateDraft | None = None
         self.editable = False
