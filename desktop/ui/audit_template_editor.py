@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView,
@@ -252,7 +252,7 @@ class TemplateEditor(QDialog):
                                   ("value", "label", "key", "colour"), "ratingLevels")
         self.rating.setToolTip("Key and colour left blank: the first free letter of the label, and "
                                "lowest red, highest green, amber between.")
-        self.rating.itemChanged.connect(lambda _i: self._rating_edited())
+        self.rating.itemChanged.connect(lambda _i: self._rating_edited(later=True))
         self.rating_buttons = [
             _button("Add level", "addRatingLevel", lambda: self._levels_add(self.rating, self._rating_edited)),
             _button("Remove level", "removeRatingLevel",
@@ -280,7 +280,7 @@ class TemplateEditor(QDialog):
         self.judgement_label.setObjectName("judgementLabel")
         self.judgement_label.editingFinished.connect(self._judgement_edited)
         self.judgement = LevelsTable(("Value", "Label"), ("value", "label"), "judgementLevels")
-        self.judgement.itemChanged.connect(lambda _i: self._judgement_edited())
+        self.judgement.itemChanged.connect(lambda _i: self._judgement_edited(later=True))
         self.judgement_buttons = [
             _button("Add level", "addJudgementLevel",
                     lambda: self._levels_add(self.judgement, self._judgement_edited)),
@@ -488,11 +488,20 @@ class TemplateEditor(QDialog):
         self._filling = was
 
     # -- edits: each is one call on the draft ---------------------------------------------
-    def _edit(self, change, area: str | None = None, criterion: str | None = None) -> None:
+    def _edit(self, change, area: str | None = None, criterion: str | None = None,
+              later: bool = False) -> None:
+        """Make one change to the draft now and show the draft again (``later``: once the
+        event in hand is over, when the change comes from a cell the refill replaces)."""
         if not self.editable or self.draft is None:
             return
         change()
-        self._fill(area, criterion)
+        if later:
+            QTimer.singleShot(0, lambda: self._fill(area, criterion) if self.draft is not None else None)
+        else:
+            self._fill(area, criterion)
+        self._changed()
+
+    def _changed(self) -> None:
         self._say("Changed, not yet saved: Save copy checks and installs it.")
 
     def add_area(self) -> None:
@@ -500,6 +509,7 @@ class TemplateEditor(QDialog):
         sid = self.draft.add_section(f"New area {n}") if self.editable else None
         if sid:
             self._fill(sid)
+            self._changed()
             self.area_label.setFocus()
             self.area_label.selectAll()
 
@@ -531,6 +541,7 @@ class TemplateEditor(QDialog):
         if not self._filling and sid and self.editable:
             # no refill: the text box keeps its cursor while typing
             self.draft.set_section_guidance(sid, self.area_guidance.toPlainText().splitlines())
+            self._changed()
 
     def add_criterion(self) -> None:
         sid = self.current_area()
@@ -538,7 +549,7 @@ class TemplateEditor(QDialog):
             return
         cid = self.draft.add_criterion(sid, f"New criterion {len(self.draft.criteria(sid)) + 1}")
         self._fill(sid, cid)
-        self._say("Changed, not yet saved: Save copy checks and installs it.")
+        self._changed()
         self.table.setFocus()
         self.table.editItem(self.table.item(self.table.currentRow(), 1))
 
@@ -557,7 +568,7 @@ class TemplateEditor(QDialog):
             return
         cid = item.data(Qt.ItemDataRole.UserRole)
         self.draft.set_criterion_text(cid, item.text().strip())
-        self._say("Changed, not yet saved: Save copy checks and installs it.")
+        self._changed()
 
     def _kind_chosen(self) -> None:
         cid = self.current_criterion()
@@ -573,13 +584,13 @@ class TemplateEditor(QDialog):
             return
         value = self.guidance.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
         self.draft.set_criterion_guidance(cid, value, item.text())
-        self._say("Changed, not yet saved: Save copy checks and installs it.")
+        self._changed()
 
-    def _rating_edited(self) -> None:
+    def _rating_edited(self, later: bool = False) -> None:
         if self._filling or not self.editable:
             return
         self._edit(lambda: self.draft.set_rating_levels(self.rating.read(), self.rating_label.text().strip()),
-                   self.current_area(), self.current_criterion())
+                   self.current_area(), self.current_criterion(), later)
 
     def _rating_preset_chosen(self) -> None:
         key = self.rating_preset.currentData()
@@ -587,13 +598,13 @@ class TemplateEditor(QDialog):
             self._edit(lambda: self.draft.apply_rating_preset(key), self.current_area(),
                        self.current_criterion())
 
-    def _judgement_edited(self) -> None:
+    def _judgement_edited(self, later: bool = False) -> None:
         jid = self.judgement_scale.currentData()
         if self._filling or not self.editable or not jid:
             return
         self._edit(lambda: self.draft.set_judgement_levels(jid, self.judgement.read(),
                                                            self.judgement_label.text().strip()),
-                   self.current_area(), self.current_criterion())
+                   self.current_area(), self.current_criterion(), later)
 
     def new_judgement_scale(self) -> None:
         if not self.editable:
@@ -601,7 +612,7 @@ class TemplateEditor(QDialog):
         jid = self.draft.add_judgement_scale(self.judgement_preset.currentData())
         self._fill(self.current_area(), self.current_criterion())
         self._fill_judgement_scales(jid)
-        self._say("Changed, not yet saved: Save copy checks and installs it.")
+        self._changed()
 
     def remove_judgement_scale(self) -> None:
         jid = self.judgement_scale.currentData()
