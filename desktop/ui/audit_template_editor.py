@@ -340,8 +340,14 @@ class TemplateEditor(QDialog):
         item = self.templates.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
+    def _origin(self, template_id: str) -> str:
+        return next((e.origin for e in self.registry.entries
+                     if e.id == template_id and not e.note.startswith("not used")), "installed")
+
     def _editable(self, template_id: str) -> bool:
-        return not any(e.id == template_id and e.origin == "built-in" for e in self.registry.entries)
+        """Only a copy installed on this laptop is edited in place: a built-in template,
+        or one the service published on the server, is copied first."""
+        return self._origin(template_id) == "installed"
 
     def show_template(self) -> None:
         tid = self.current_id()
@@ -354,7 +360,9 @@ class TemplateEditor(QDialog):
         self.title.setText(self.registry.get(tid).title + ("" if editable else " (copy)"))
         self.version.setText(self.registry.get(tid).version)
         self._set_editable(editable)
-        self._say("" if editable else "A built-in template: make a copy to change it.")
+        self._say("" if editable else
+                  f"A {'template from the server' if self._origin(tid) == 'server' else 'built-in template'}: "
+                  "make a copy to change it.")
 
     def _set_editable(self, editable: bool) -> None:
         self.editable = editable

@@ -252,3 +252,18 @@ def test_schools_menu_opens_the_editor(qtbot, make_window, store):
     action.trigger()
     assert window.template_editor.isVisible() and window.template_editor.templates.count() >= 3
     window.template_editor.close()
+
+
+def test_a_template_from_the_server_is_copied_not_changed(qtbot, tmp_path):
+    from desktop.audits.editing import template_copy
+    from desktop.forms.registry import SERVER_SUBDIR
+
+    obj = template_copy(load_registry(tmp_path), "behaviour-audit", "ashbridge-audit", "Ashbridge audit")
+    (tmp_path / SERVER_SUBDIR).mkdir()
+    (tmp_path / SERVER_SUBDIR / "ashbridge-audit.json").write_text(json.dumps(obj), encoding="utf-8")
+    d = open_editor(qtbot, tmp_path, "ashbridge-audit")
+    assert not d.save_button.isEnabled() and "from the server" in d.message.text()
+    copy_as(qtbot, d, new_id="our-audit")
+    click(qtbot, d.save_button)
+    assert d.saved_id == "our-audit" and (tmp_path / "our-audit.json").is_file()
+    assert json.loads((tmp_path / SERVER_SUBDIR / "ashbridge-audit.json").read_text()) == obj
