@@ -508,7 +508,7 @@ def check(obj: dict, registry: PackRegistry) -> InstrumentPack:
     return pack
 
 
-def export_template(obj: dict, registry: PackRegistry, path: Path) -> InstrumentPack:
+def export_template(obj: dict, path: Path) -> InstrumentPack:
     """Write the template as JSON (checked first: an exported file always installs)."""
     from desktop.forms.cli import _dump_exact
 

@@ -698,7 +698,7 @@ class TemplateEditor(QDialog):
             return
         obj = self._header() if self.editable else self.draft.obj
         try:
-            export_template(obj, self.registry, Path(path))
+            export_template(obj, Path(path))
         except PackError as exc:
             self._refused(exc, "Not exported")
             return

@@ -151,7 +151,7 @@ def test_export_and_import_json(tmp_path):
     d.set_rating_levels([Level("red", "Red", "Q", "#AA0000"), Level("amber", "Amber"),
                          Level("green", "Green")])
     out = tmp_path / "our-audit.json"
-    export_template(d.obj, reg, out)
+    export_template(d.obj, out)
     pack = import_template(out, load_registry(elsewhere), elsewhere)
     t = AuditTemplate(load_registry(elsewhere).get(pack.id))
     assert t.criteria["late_gate_staffed"].kind == T_YES_NO and t.level_own_keys == {"red": "Q"}
