@@ -36,7 +36,10 @@ CHART_COLOURS = ("#D55E00", "#E69F00", "#009E73", "#0072B2", "#CC79A7")
 
 
 def level_fill(template: AuditTemplate, value: str | None) -> str:
-    """The grid colour of a value: lowest level red, highest green, between amber."""
+    """The grid colour of a value: the template's own colour for the level, else lowest
+    level red, highest green, between amber."""
+    if value in template.level_own_colours:
+        return template.level_own_colours[value]
     rank = template.level_rank.get(value or "")
     if rank is None:
         return UNRATED_FILL

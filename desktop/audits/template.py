@@ -98,6 +98,9 @@ class AuditTemplate:
         self.levels: tuple[ResponseOption, ...] = tuple(sorted(
             (o for o in scale.options if o.score is not None), key=lambda o: o.score))
         self.level_rank = {str(o.value): o.score - self.levels[0].score for o in self.levels}
+        #: A level's own key and colour when the template gives them (``audit.levels``).
+        self.level_own_keys: dict[str, str] = dict(spec.keys)
+        self.level_own_colours: dict[str, str] = dict(spec.colours)
         jscales = {j.id: j for j in spec.judgement_scales}
         extra = {a.section: a for a in spec.sections}
         sections = []
@@ -153,6 +156,24 @@ class AuditTemplate:
             return Criterion(kind=TEXT, **common)
         values = sorted(str(o.value).lower() for o in rs.options)
         return Criterion(kind=YES_NO if values == ["no", "yes"] else CHOICE, options=rs.options, **common)
+
+
+def scale_keys(levels: list[tuple[str, str]], own: dict[str, str] | None = None) -> dict[str, str]:
+    """Single keys for a rating scale's levels ((value, label), lowest first): N not seen,
+    X not applicable, a level's own key when the template gives one, else the first free
+    letter of its label (R/A/G; S/R/I/U...), and its position 1..n."""
+    own = own or {}
+    keys = {"N": NOT_SEEN, "X": NOT_APPLICABLE}
+    keys.update({k: v for v, k in own.items()})
+    for i, (value, label) in enumerate(levels, 1):
+        keys[str(i)] = value
+        if value in own:
+            continue
+        for ch in label.upper():
+            if ch.isalpha() and ch not in keys:
+                keys[ch] = value
+                break
+    return keys
 
 
 def audit_templates(registry) -> list[AuditTemplate]:

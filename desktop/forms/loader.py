@@ -9,6 +9,7 @@ scorer need not re-check anything.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -385,7 +386,7 @@ AUDIT_UNRATED = ("not_seen", "not_applicable")
 def _parse_audit(r: _Reader, raw: Any, items: list[Item], sets: dict[str, ResponseSet],
                  sections: list[Section]) -> AuditSpec | None:
     """The ``audit`` field: rating scale, section judgement scales, guidance."""
-    obj = r.obj(raw, "audit", {"rating_scale", "judgement_scales", "sections", "criteria"})
+    obj = r.obj(raw, "audit", {"rating_scale", "judgement_scales", "sections", "criteria", "levels"})
     if obj is None:
         return None
     rating = r.get(obj, "rating_scale", "audit", "id")
@@ -498,9 +499,57 @@ def _parse_audit(r: _Reader, raw: Any, items: list[Item], sets: dict[str, Respon
                              f"({', '.join(sorted(allowed)) or 'the criterion is not rated'})")
         if not bad:
             guidance_by_item[item_id] = dict(desc)
+    keys, colours = _parse_audit_levels(r, obj, rset)
     if rating is None or rset is None:
         return None
-    return AuditSpec(rating, tuple(scales), tuple(audit_sections), guidance_by_item)
+    return AuditSpec(rating, tuple(scales), tuple(audit_sections), guidance_by_item, keys, colours)
+
+
+#: Keys an audit level may not take: N and X rate "not seen" / "not applicable".
+AUDIT_RESERVED_KEYS = ("N", "X")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def _parse_audit_levels(r: _Reader, obj: dict, rset: ResponseSet | None) -> tuple[dict, dict]:
+    """The ``audit`` field's ``levels``: each rating level's own key (one letter) and colour."""
+    keys: dict[str, str] = {}
+    colours: dict[str, str] = {}
+    scored = {str(o.value) for o in rset.options if o.score is not None} if rset else set()
+    for i, raw_level in enumerate(r.get(obj, "levels", "audit", "list", []) or []):
+        where = f"audit levels[{i}]"
+        lo = r.obj(raw_level, where, {"value", "key", "colour"})
+        if lo is None:
+            continue
+        value = r.get(lo, "value", where, "value")
+        key = r.get(lo, "key", where, "str", None)
+        colour = r.get(lo, "colour", where, "str", None)
+        if value is None:
+            continue
+        value = str(value)
+        if rset is not None and value not in scored:
+            r.problem(where, f"level '{value}' is not a level of the rating scale "
+                             f"({', '.join(sorted(scored))})")
+            continue
+        if value in keys or value in colours:
+            r.problem(where, f"level '{value}' is described twice")
+            continue
+        if key is not None:
+            if len(key) != 1 or not key.isascii() or not key.isalpha():
+                r.problem(where, f"level '{value}': key '{key}' must be a single letter A-Z")
+            elif key.upper() in AUDIT_RESERVED_KEYS:
+                r.problem(where, f"level '{value}': key '{key.upper()}' is kept for "
+                                 f"{'not seen' if key.upper() == 'N' else 'not applicable'}")
+            elif key.upper() in keys.values():
+                other = next(v for v, k in keys.items() if k == key.upper())
+                r.problem(where, f"level '{value}': key '{key.upper()}' is already level '{other}''s key")
+            else:
+                keys[value] = key.upper()
+        if colour is not None:
+            if not _COLOUR.fullmatch(colour):
+                r.problem(where, f"level '{value}': colour '{colour}' must be #RRGGBB")
+            else:
+                colours[value] = colour.upper()
+    return keys, colours
 
 
 def _parse_sections(r: _Reader, raw_list: Any) -> list[Section]:

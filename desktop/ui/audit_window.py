@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.audits.records import ACTION_STATUSES, AuditRecords
 from desktop.audits.review import movement
 from desktop.audits.template import (
-    NOT_APPLICABLE, NOT_SEEN, RATED, YES_NO, AuditTemplate, Criterion,
+    NOT_APPLICABLE, NOT_SEEN, RATED, YES_NO, AuditTemplate, Criterion, scale_keys,
 )
 from desktop.dates import parse_uk, to_uk, to_uk_datetime
 from desktop.store import ValidationError
@@ -37,21 +38,16 @@ COL_NUM, COL_TEXT, COL_RATING, COL_PREVIOUS, COL_GOOD, COL_NOTE = range(6)
 
 
 def level_keys(template: AuditTemplate) -> dict[str, str]:
-    """Single keys for the scale: each level's first free letter (R/A/G; S/R/I/U...),
-    its position 1..n, N not seen, X not applicable."""
-    keys = {"N": NOT_SEEN, "X": NOT_APPLICABLE}
-    for i, level in enumerate(template.levels, 1):
-        keys[str(i)] = str(level.value)
-        for ch in level.label.upper():
-            if ch.isalpha() and ch not in keys:
-                keys[ch] = str(level.value)
-                break
-    return keys
+    """Single keys for the scale (``scale_keys``): its own or each level's first free letter
+    (R/A/G; S/R/I/U...), its position 1..n, N not seen, X not applicable."""
+    return scale_keys([(str(o.value), o.label) for o in template.levels], template.level_own_keys)
 
 
 def level_colour(template: AuditTemplate, value: str | None) -> str | None:
     if value in (NOT_SEEN, NOT_APPLICABLE):
         return GREY
+    if value in template.level_own_colours:
+        return template.level_own_colours[value]
     rank = template.level_rank.get(value) if value else None
     if rank is None:
         return None
@@ -886,6 +882,12 @@ def install(window) -> None:
 
     def summary() -> None:
         window.audit_summary = SummaryDialog(records(), parent=window)
+        window.audit_summary.tasks = window.tasks
+        settings = getattr(window, "settings", None)
+        if settings is not None:
+            from desktop.reports.document import Letterhead
+
+            window.audit_summary.letterhead = Letterhead.from_settings(settings)
         window.audit_summary.show()
 
     window.open_audit = open_audit
@@ -899,7 +901,12 @@ def install(window) -> None:
 
 class SummaryDialog(QDialog):
     """The commissioner's question in the app: schools at each rating per criterion over a
-    date range (a colour grid), areas for development, good practice, movement."""
+    date range (a colour grid), areas for development, good practice, movement; and the
+    commissioner summary PDF of what it shows ("Commissioner summary (PDF)…", rendered off
+    the GUI thread). ``ask_path(default) -> path`` and ``open_file(path)`` are replaced by
+    tests."""
+
+    pdf_saved = Signal(str)  # the PDF's path
 
     def __init__(self, records: AuditRecords, today: date | None = None, parent=None):
         super().__init__(parent)
@@ -920,6 +927,19 @@ class SummaryDialog(QDialog):
         show.setObjectName("summaryShow")
         show.clicked.connect(self.refresh)
         show.setAutoDefault(False)
+        self.pdf_button = QPushButton("Commissioner summary (PDF)…")
+        self.pdf_button.setObjectName("summaryPdf")
+        self.pdf_button.setToolTip("The commissioner summary of this template and date range as a PDF "
+                                   "(schools and criteria only: no pupil data)")
+        self.pdf_button.setAutoDefault(False)
+        self.pdf_button.clicked.connect(lambda _=False: self.save_pdf())
+        self.tasks = None       # the main window's StoreTasks (the PDF is made off the GUI thread)
+        self.letterhead = None
+        self.ask_path: Callable[[str], str] = lambda default: QFileDialog.getSaveFileName(
+            self, "Save the commissioner summary", default, "PDF (*.pdf)")[0]
+        self.open_file: Callable[[str], object] = _open_file
+        self.pdf_status = QLabel()
+        self.pdf_status.setObjectName("summaryPdfStatus")
         self.heading = QLabel()
         self.heading.setObjectName("summaryHeading")
         self.message = QLabel()
@@ -943,6 +963,8 @@ class SummaryDialog(QDialog):
             top.addWidget(w)
         top.addWidget(show)
         top.addStretch(1)
+        top.addWidget(self.pdf_status)
+        top.addWidget(self.pdf_button)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.heading)
@@ -1009,3 +1031,57 @@ class SummaryDialog(QDialog):
         self.lists.setText(f"<b>Most frequent areas for development</b> "
                            f"({t.level_label(levels[0])}): {dev}<br>"
                            f"<b>Most frequent good practice</b>: {good}")
+
+    def save_pdf(self, path: str | None = None) -> None:
+        """The commissioner summary of what the window shows (the same template, dates and
+        figures), rendered off the GUI thread and written to a file the user names."""
+        from desktop.audits.report import commissioner_data, render_commissioner
+        from desktop.audits.summary import load_summary
+
+        self.refresh()  # the PDF prints what the window shows, as it is now
+        if self.summary is None or self.message.text():
+            return
+        s = self.summary
+        template_id = self.template.currentData()
+        path = path or self.ask_path(f"commissioner-summary-{s.date_from}-to-{s.date_to}.pdf")
+        if not path:
+            return
+        registry, letterhead = self.records.registry, self.letterhead
+        out = Path(path)
+
+        def work(store):
+            records = AuditRecords(store, registry)
+            summary = load_summary(records, template_id, s.date_from, s.date_to)
+            pdf = render_commissioner(commissioner_data(summary, records.template(template_id)), letterhead)
+            part = out.with_name(out.name + ".part")
+            part.write_bytes(pdf)
+            part.replace(out)  # a reader sees the whole PDF or none
+            return str(out)
+
+        def done(result, error):
+            self.pdf_button.setEnabled(True)
+            if error is not None:
+                self.pdf_status.setText("")
+                self.message.setText(f"The commissioner summary could not be made: {error}.")
+                return
+            self.pdf_status.setText(f"Saved {Path(result).name}")
+            self.pdf_saved.emit(result)
+            self.open_file(result)
+
+        self.pdf_button.setEnabled(False)
+        self.pdf_status.setText("Making the commissioner summary…")
+        if self.tasks is None:  # on its own (no main window): here and now
+            try:
+                result, error = work(self.records.store), None
+            except Exception as exc:  # noqa: BLE001 - told to the user, never lost
+                result, error = None, exc
+            done(result, error)
+        else:
+            self.tasks.read(work, done)
+
+
+def _open_file(path: str) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(QUrl.fromLocalFile(path))

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError
 
 from sync.protocol import (
-    ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
+    ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, AUDIT_ENTITIES, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
     record_hash, set_digest_of, shapes,
 )
 from sync import rules
@@ -434,6 +434,16 @@ def _follow_scope(ctx: _Push, entity: str, record_id: str, old: dict, fields: di
                                             record.c.caseworker_id == record_id)
         _bump(ctx, sa.or_(record.c.id.in_(refs),
                           sa.and_(record.c.entity.not_in(CORE), record.c.ref_id.in_(refs))))
+    elif entity == "audit" and moved("conducted_by", "school_id") and new.get("school_id"):
+        # Whoever conducts an audit of a school sees every audit of it (a review starts
+        # from the previous one, ``scope.in_scope``): a new audit or review, or one handed
+        # to another practitioner, re-sends the school and its audits with all that hangs
+        # off them (ratings, judgements, actions, meetings, attachments), so a laptop that
+        # pulled past them before they were in its scope receives them now.
+        _bump(ctx, sa.or_(
+            sa.and_(record.c.entity == "school", record.c.id == new["school_id"]),
+            sa.and_(record.c.school_id == new["school_id"], record.c.entity.not_in(CORE),
+                    sa.or_(record.c.entity.in_(AUDIT_ENTITIES), record.c.caseworker_id.is_not(None)))))
     elif moved("school_id") and new.get("school_id"):
         _bump(ctx, sa.and_(record.c.entity == "school", record.c.id == new["school_id"]))
 

@@ -93,3 +93,92 @@ def test_a_review_handed_to_a_colleague_brings_the_previous_audit(service, lapto
     assert (calm.before, calm.after, calm.direction, calm.before_evidence) == (
         "red", "amber", "up", "Crowding at the gate")
     assert [x["carried_from"] for x in after.actions] == [before.actions[0]["id"]]
+
+
+def _finalised_audit_by_a(service, a):
+    """A audits the school (ratings, evidence, a photo on a criterion, an action point) and
+    finalises; the id of the audit and of the photo."""
+    rec_a = AuditRecords(a)
+    first = rec_a.start(school_id=service.ids["school"], template_id="behaviour-audit",
+                        conducted_on="2026-03-02", conducted_by=service.ids["cw_a"])
+    rec_a.rate(first, "arrival_calm", "red")
+    rec_a.note(first, "arrival_calm", "Crowding at the gate")
+    rec_a.rate(first, "rewards_used", "green")
+    rec_a.note(first, "rewards_used", "Every adult used the points chart")
+    photo = rec_a.attach(first, "arrival_calm", b"\x89PNG photo of the gate", title="Gate at 8:40",
+                         filename="gate.png", media_type="image/png")
+    rec_a.add_action(first, "Stagger the start", owner="Head", due_on="2026-04-30",
+                     criteria=["arrival_calm"])
+    rec_a.finalise(first)
+    assert service.engine(a, "a").sync().rejected == 0
+    return first, photo
+
+
+def _has_the_audit(store, first, photo) -> None:
+    from desktop.store.attachments import read_attachment
+
+    snap = AuditRecords(store).snapshot(first)
+    assert snap.final and snap.audit["conducted_by"] is not None
+    assert (snap.value("arrival_calm"), snap.ratings["arrival_calm"]["evidence"]) == ("red", "Crowding at the gate")
+    assert snap.ratings["rewards_used"]["evidence"] == "Every adult used the points chart"
+    assert [x["action"] for x in snap.actions] == ["Stagger the start"]
+    assert [(x["id"], x["criterion_id"]) for x in snap.attachments] == [(photo, "arrival_calm")]
+    assert read_attachment(store, photo) == b"\x89PNG photo of the gate"
+
+
+def test_a_review_in_bs_name_re_sends_the_previous_audit_to_a_laptop_that_pulled_past_it(service, laptops):
+    """B's laptop synced after A's audit was finalised (it was not B's to see then); the
+    team lead starts the review in B's name; B's next sync brings A's finalised audit with
+    its ratings, evidence and photo in the ordinary pull (no digest mismatch, no re-sync)."""
+    from desktop.audits.review import compare, movement, start_review
+
+    a, lead, b = laptops("a"), laptops("lead"), laptops("b")
+    service.engine(a, "a").sync()
+    first, photo = _finalised_audit_by_a(service, a)
+    service.engine(b, "b").sync()
+    assert b.get("audit", first) is None  # not B's yet
+    service.engine(lead, "lead").sync()
+    review = start_review(AuditRecords(lead), service.ids["school"], conducted_on="2026-06-15",
+                          conducted_by=service.ids["cw_b"])
+    assert service.engine(lead, "lead").sync().rejected == 0
+    report = service.engine(b, "b").sync()
+    assert not report.resynced and report.digest_match
+    _has_the_audit(b, first, photo)
+    rec_b = AuditRecords(b)
+    rec_b.rate(review, "arrival_calm", "amber")
+    [calm] = [m for m in movement(*compare(rec_b, review)) if m.criterion_id == "arrival_calm"]
+    assert (calm.before, calm.after, calm.direction, calm.before_evidence) == (
+        "red", "amber", "up", "Crowding at the gate")
+
+
+def test_a_new_audit_by_b_brings_the_schools_earlier_audits_so_b_can_review(service, laptops):
+    """B, who already holds the school (a case of B's there) and synced past A's audit,
+    starts an audit of the school on B's own laptop: the sync that sends it brings A's
+    finalised audit back, and B can then start the review from it."""
+    from desktop.audits.review import start_review
+    from desktop.caseload import Caseload
+    from tests.conftest import TODAY
+
+    office = Caseload(service.office, today=TODAY)
+    pupil = office.add_pupil(first_name="Noor", last_name="Begum", school_id=service.ids["school"],
+                             date_of_birth="2016-05-01", year_group=6)
+    ref = office.add_referral(pupil_id=pupil, school_id=service.ids["school"], reason="emotional_wellbeing",
+                              referral_date="2026-11-03", concern="Will not come in.")
+    office.allocate(ref, service.ids["cw_b"])
+    service.engine(service.office, "admin").sync()
+    a, b = laptops("a"), laptops("b")
+    service.engine(a, "a").sync()
+    first, photo = _finalised_audit_by_a(service, a)
+    service.engine(b, "b").sync()
+    assert b.get("school", service.ids["school"]) is not None and b.get("audit", first) is None
+    rec_b = AuditRecords(b)
+    mine = rec_b.start(school_id=service.ids["school"], template_id="behaviour-audit",
+                       conducted_on="2026-06-10", conducted_by=service.ids["cw_b"])
+    report = service.engine(b, "b").sync()
+    assert report.rejected == 0 and not report.resynced and report.digest_match
+    _has_the_audit(b, first, photo)
+    assert rec_b.last_final(service.ids["school"])["id"] == first
+    review = start_review(rec_b, service.ids["school"], conducted_on="2026-06-15",
+                          conducted_by=service.ids["cw_b"])
+    assert b.get("audit", review)["review_of"] == first and mine != review
+    assert service.engine(b, "b").sync().rejected == 0

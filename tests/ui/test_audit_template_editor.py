@@ -1,58 +1,248 @@
-"""The audit template editor: a built-in is read-only, a copy is edited, validated by the
-pack loader and saved as an installed pack; a refused copy says why and writes nothing."""
+"""The audit template editor: a built-in is read-only; a copy gains and loses areas and
+criteria, reorders them, sets each criterion's kind, edits the rating scale (values, keys,
+colours, presets), judgement scales and guidance; the pack loader validates it and it is
+saved as an installed pack; a refused copy says why and writes nothing; templates are
+exported and imported as JSON. A copy's own key and colour are what the audit window uses."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import json
 
-from desktop.audits.template import AuditTemplate
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QFileDialog
+
+from desktop.audits.records import AuditRecords, rating_id
+from desktop.audits.template import NUMBER, RATED, TEXT, YES_NO, AuditTemplate
 from desktop.forms.registry import load_registry
 from desktop.ui.audit_template_editor import TemplateEditor
+from desktop.ui.audit_window import AuditWindow
 
 
-def open_editor(qtbot, tmp_path):
+def open_editor(qtbot, tmp_path, template="behaviour-audit"):
     d = TemplateEditor(installed_dir=tmp_path)
     qtbot.addWidget(d)
     d.show()
+    qtbot.waitExposed(d)
     ids = [d.templates.item(r).data(Qt.ItemDataRole.UserRole) for r in range(d.templates.count())]
-    d.templates.setCurrentRow(ids.index("behaviour-audit"))
+    d.templates.setCurrentRow(ids.index(template))
     return d
 
 
-def row_of(d, ident):
-    return next(r for r in range(d.table.rowCount()) if d.table.item(r, 1).text() == ident)
+def copy_as(qtbot, d, new_id="our-audit", title="Our behaviour audit"):
+    d.new_id.setText(new_id)
+    d.title.setText(title)
+    qtbot.mouseClick(d.copy_button, Qt.MouseButton.LeftButton)
 
 
-def test_copy_edit_and_save_as_installed(qtbot, tmp_path):
+def click(qtbot, button):
+    assert button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def choose(combo, data):
+    """Pick an entry as the user does (``activated`` is only emitted on user choice)."""
+    i = combo.findData(data)
+    assert i >= 0, data
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
+
+
+def type_into(qtbot, line_edit, text):
+    line_edit.clear()
+    qtbot.keyClicks(line_edit, text)
+    qtbot.keyClick(line_edit, Qt.Key.Key_Return)
+
+
+def select_area(d, area_id):
+    ids = [d.areas.item(r).data(Qt.ItemDataRole.UserRole) for r in range(d.areas.count())]
+    d.areas.setCurrentRow(ids.index(area_id))
+
+
+def row_of(d, criterion_id):
+    return next(r for r in range(d.table.rowCount())
+                if d.table.item(r, 1).data(Qt.ItemDataRole.UserRole) == criterion_id)
+
+
+def level_row(table, value):
+    return next(r for r in range(table.rowCount()) if table.item(r, 0).text() == value)
+
+
+def test_a_built_in_is_read_only_until_copied(qtbot, tmp_path):
     d = open_editor(qtbot, tmp_path)
     assert not d.save_button.isEnabled() and "built-in" in d.message.text()
-    r = row_of(d, "arrival_calm")
-    assert not (d.table.item(r, 2).flags() & Qt.ItemFlag.ItemIsEditable)
-    d.new_id.setText("our-audit")
-    d.title.setText("Our behaviour audit")
-    d.make_copy()
-    assert d.save_button.isEnabled()  # the copy is editable
-    assert d.table.item(r, 2).flags() & Qt.ItemFlag.ItemIsEditable
-    d.table.item(r, 2).setText("Pupils settle within five minutes")
-    d.table.item(row_of(d, "arrival"), 2).setText("Start of the day")
-    d.save()
+    for b in (*d.area_buttons, *d.criterion_buttons, *d.rating_buttons, *d.judgement_buttons):
+        assert not b.isEnabled()
+    assert not (d.table.item(0, 1).flags() & Qt.ItemFlag.ItemIsEditable)
+    assert d.areas.count() == 10 and d.table.rowCount() == 3  # Arrival's three criteria
+    copy_as(qtbot, d)
+    assert d.save_button.isEnabled() and d.table.item(0, 1).flags() & Qt.ItemFlag.ItemIsEditable
+
+
+def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
+    d = open_editor(qtbot, tmp_path)
+    copy_as(qtbot, d)
+    # a new area with criteria of every kind
+    click(qtbot, d.area_buttons[0])  # Add area: selected, its name ready to type
+    type_into(qtbot, d.area_label, "Toilets")
+    area = d.current_area()
+    assert area == "new_area_11" and d.areas.currentItem().text().startswith("11. Toilets")
+    for text, kind, unit in (("Toilets supervised at break", RATED, ""), ("Passes used", YES_NO, ""),
+                             ("Attendance SEND", NUMBER, "%"), ("Details of the rota", TEXT, "")):
+        click(qtbot, d.criterion_buttons[0])
+        d.table.item(d.table.currentRow(), 1).setText(text)
+        if kind == NUMBER:
+            choose(d.kind, kind)
+            assert d.unit.isVisible()
+            type_into(qtbot, d.unit, unit)
+        elif kind != RATED:
+            choose(d.kind, kind)
+    assert [d.table.item(r, 2).text() for r in range(4)] == ["Rated", "Yes / No", "Number", "Short text"]
+    assert d.table.item(2, 3).text() == "%"
+    # reorder: the rota's details up one; the area to the top
+    click(qtbot, d.criterion_buttons[2])
+    assert [d.table.item(r, 1).text() for r in range(4)][2:] == ["Details of the rota", "Attendance SEND"]
+    for _ in range(12):
+        click(qtbot, d.area_buttons[2])
+    assert d.areas.item(0).text().startswith("1. Toilets") and d.current_area() == area
+    # area guidance, judged on a new Emerging / Established / Advanced scale
+    d.tabs.setCurrentIndex(2)
+    choose(d.judgement_preset, "eea")
+    click(qtbot, d.judgement_buttons[4])  # New scale
+    jid = d.judgement_scale.currentData()
+    assert [d.judgement.item(r, 1).text() for r in range(3)] == ["Emerging", "Established", "Advanced"]
+    d.judgement.item(1, 1).setText("Secure")
+    qtbot.waitUntil(lambda: "Secure" in [d.judgement.item(r, 1).text() for r in range(3)]
+                    and d.judgement.item(1, 1).text() == "Secure")
+    d.tabs.setCurrentIndex(0)
+    choose(d.area_judgement, jid)
+    d.area_guidance.setPlainText("A named adult on the rota\n\nDoors propped open")
+    # remove a criterion and a whole area
+    select_area(d, "arrival")
+    d.table.setCurrentCell(row_of(d, "arrival_supervised"), 1)
+    click(qtbot, d.criterion_buttons[1])
+    assert d.table.rowCount() == 2
+    select_area(d, "parents")
+    click(qtbot, d.area_buttons[1])
+    # descriptors per rating for one criterion
+    select_area(d, "arrival")
+    d.table.setCurrentCell(row_of(d, "arrival_calm"), 1)
+    assert [d.guidance.item(r, 0).text() for r in range(3)] == ["Red", "Amber", "Green"]
+    d.guidance.item(2, 1).setText("Settled within five minutes")
+    # the rating scale: Stabilise / Repair / Improve / Sustain, own key and colour
+    d.tabs.setCurrentIndex(1)
+    choose(d.rating_preset, "sris")
+    assert [d.rating.item(r, 1).text() for r in range(4)] == ["Stabilise", "Repair", "Improve", "Sustain"]
+    d.rating.item(level_row(d.rating, "sustain"), 2).setText("z")
+    d.rating.item(level_row(d.rating, "stabilise"), 3).setText("#cc0000")
+    # the table is shown again once the edit is over: the keys that rate, in the colour shown
+    qtbot.waitUntil(lambda: d.rating.item(level_row(d.rating, "sustain"), 4).text() == "Z or 4")
+    assert d.rating.item(level_row(d.rating, "stabilise"), 4).background().color() == QColor("#cc0000")
+    assert d.rating.item(level_row(d.rating, "sustain"), 2).text() == "Z"
+    type_into(qtbot, d.version, "2.0")
+    click(qtbot, d.save_button)
     assert d.saved_id == "our-audit", d.message.text()
+    assert "Saved" in d.message.text() and d.current_id() == "our-audit"
+
     t = AuditTemplate(load_registry(tmp_path).get("our-audit"))
-    assert t.title == "Our behaviour audit" and t.criteria["arrival_calm"].text == "Pupils settle within five minutes"
-    assert t.section("arrival").label == "Start of the day"
-    assert d.current_id() == "our-audit" and d.save_button.isEnabled()
+    assert (t.title, t.version) == ("Our behaviour audit", "2.0")
+    first = t.sections[0]
+    assert (first.id, first.label) == (area, "Toilets") and "parents" not in [s.id for s in t.sections]
+    assert [(c.number, c.text, c.kind) for c in first.criteria] == [
+        (1, "Toilets supervised at break", RATED), (2, "Passes used", YES_NO),
+        (3, "Details of the rota", TEXT), (4, "Attendance SEND", NUMBER)]
+    assert first.criteria[3].unit == "%"
+    assert [lv.label for lv in first.judgement_scale.levels] == ["Emerging", "Secure", "Advanced"]
+    assert first.guidance == ("A named adult on the rota", "Doors propped open")
+    assert [c.id for c in t.section("arrival").criteria] == ["arrival_greeting", "arrival_calm"]
+    assert [o.label for o in t.levels] == ["Stabilise", "Repair", "Improve", "Sustain"]
+    # green's descriptor follows its place on the scale (third: Improve)
+    assert t.criteria["arrival_calm"].guidance == {"improve": "Settled within five minutes"}
+    assert t.level_own_keys["sustain"] == "Z" and t.level_own_colours["stabilise"] == "#CC0000"
+    # the original is untouched
+    assert AuditTemplate(load_registry(tmp_path).get("behaviour-audit")).section("parents")
+
+
+@pytest.mark.parametrize("spoil, named", [
+    (lambda d: d.rating.item(1, 2).setText("R"), "key 'R' is already level 'red''s key"),
+    (lambda d: d.rating.item(0, 2).setText("N"), "key 'N' is kept for not seen"),
+    (lambda d: d.rating.item(0, 3).setText("crimson"), "colour 'crimson' must be #RRGGBB"),
+    (lambda d: d.rating.item(1, 0).setText("red"), "duplicate"),
+], ids=["same-key", "reserved-key", "bad-colour", "duplicate-level"])
+def test_a_refused_rating_scale_says_why_and_writes_nothing(qtbot, tmp_path, spoil, named):
+    d = open_editor(qtbot, tmp_path)
+    copy_as(qtbot, d)
+    d.tabs.setCurrentIndex(1)
+    d.rating.item(0, 2).setText("R")
+    spoil(d)
+    click(qtbot, d.save_button)
+    assert d.saved_id is None
+    assert named in d.message.text() and d.message.text().startswith("Not saved")
+    assert "Nothing was changed" in d.message.text()
+    assert not list(tmp_path.glob("*.json"))
 
 
 def test_a_refused_copy_says_why_and_writes_nothing(qtbot, tmp_path):
     d = open_editor(qtbot, tmp_path)
-    d.new_id.setText("behaviour-audit")  # over the built-in
-    d.make_copy()
-    d.save()
+    copy_as(qtbot, d, new_id="behaviour-audit")  # over the built-in
+    click(qtbot, d.save_button)
     assert "built-in" in d.message.text() and "Nothing was changed" in d.message.text()
     d.new_id.setText("our-audit")
-    d.table.item(row_of(d, "arrival_calm"), 2).setText("")  # a criterion with no wording
-    d.save()
-    assert d.saved_id is None and "Not saved" in d.message.text()
+    d.table.item(row_of(d, "arrival_calm"), 1).setText("")  # a criterion with no wording
+    click(qtbot, d.save_button)
+    assert d.saved_id is None and "Not saved" in d.message.text() and "arrival_calm" in d.message.text()
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_export_and_import_json(qtbot, tmp_path, monkeypatch):
+    installed, out = tmp_path / "installed", tmp_path / "our-audit.json"
+    d = open_editor(qtbot, installed, "send-review-tool")
+    copy_as(qtbot, d, title="Our SEND review")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    click(qtbot, d.export_button)
+    assert "Exported" in d.message.text() and json.loads(out.read_text())["title"] == "Our SEND review"
+    assert not list(installed.glob("*.json"))  # exporting installs nothing
+    # a file with a judgement scale with gaps is refused by name, and nothing is installed
+    spoilt = json.loads(out.read_text())
+    spoilt["audit"]["judgement_scales"][0]["levels"][3]["rank"] = 6
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(spoilt))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    click(qtbot, d.import_button)
+    assert "Not imported" in d.message.text() and "judgement scale has gaps" in d.message.text()
+    assert "rank 4, 5 missing" in d.message.text()
+    assert not list(installed.glob("*.json"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(out), ""))
+    click(qtbot, d.import_button)
+    assert d.current_id() == "our-audit" and "Imported" in d.message.text()
+    t = AuditTemplate(load_registry(installed).get("our-audit"))
+    assert t.title == "Our SEND review" and t.section("leadership").judgement_scale.id == "sris"
+
+
+def test_a_copys_own_key_and_colour_rate_in_the_audit_window(qtbot, tmp_path, store, case):
+    d = open_editor(qtbot, tmp_path)
+    copy_as(qtbot, d)
+    d.tabs.setCurrentIndex(1)
+    d.rating.item(level_row(d.rating, "green"), 2).setText("K")
+    d.rating.item(level_row(d.rating, "green"), 3).setText("#22AA55")
+    click(qtbot, d.save_button)
+    assert d.saved_id == "our-audit", d.message.text()
+    records = AuditRecords(store, load_registry(tmp_path))
+    audit = records.start(school_id=case["school"], template_id="our-audit",
+                          conducted_on="2026-10-05", conducted_by=case["caseworker"])
+    w = AuditWindow(records, audit)
+    qtbot.addWidget(w)
+    w.show()
+    w.table.setFocus()
+    w.table.setCurrentCell(0, 2)
+    qtbot.keyClick(w.table, Qt.Key.Key_K)
+    assert store.get("audit_rating", rating_id(audit, "arrival_supervised"))["value"] == "green"
+    assert w.table.item(0, 2).background().color() == QColor("#22AA55")
+    qtbot.keyClick(w.table, Qt.Key.Key_G)  # its own key replaces the label's letter
+    assert "not a key" in w.message.text()
+    assert store.get("audit_rating", rating_id(audit, "arrival_greeting")) is None
+    qtbot.keyClick(w.table, Qt.Key.Key_3)  # and its place on the scale still rates
+    assert store.get("audit_rating", rating_id(audit, "arrival_greeting"))["value"] == "green"
 
 
 def test_schools_menu_opens_the_editor(qtbot, make_window, store):
@@ -62,3 +252,18 @@ def test_schools_menu_opens_the_editor(qtbot, make_window, store):
     action.trigger()
     assert window.template_editor.isVisible() and window.template_editor.templates.count() >= 3
     window.template_editor.close()
+
+
+def test_a_template_from_the_server_is_copied_not_changed(qtbot, tmp_path):
+    from desktop.audits.editing import template_copy
+    from desktop.forms.registry import SERVER_SUBDIR
+
+    obj = template_copy(load_registry(tmp_path), "behaviour-audit", "ashbridge-audit", "Ashbridge audit")
+    (tmp_path / SERVER_SUBDIR).mkdir()
+    (tmp_path / SERVER_SUBDIR / "ashbridge-audit.json").write_text(json.dumps(obj), encoding="utf-8")
+    d = open_editor(qtbot, tmp_path, "ashbridge-audit")
+    assert not d.save_button.isEnabled() and "from the server" in d.message.text()
+    copy_as(qtbot, d, new_id="our-audit")
+    click(qtbot, d.save_button)
+    assert d.saved_id == "our-audit" and (tmp_path / "our-audit.json").is_file()
+    assert json.loads((tmp_path / SERVER_SUBDIR / "ashbridge-audit.json").read_text()) == obj
