@@ -208,4 +208,12 @@ def days_text(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
+def waiting_text(n: int) -> str:
+    """How long a new referral has waited, with the word its colour stands for (colour is
+    never the only signal): "3 days", "10 days · due soon" (from ``AMBER_DAYS``),
+    "14 days · overdue" (from ``RED_DAYS``, the 2-week allocation target)."""
+    flag = " · overdue" if n >= RED_DAYS else " · due soon" if n >= AMBER_DAYS else ""
+    return days_text(n) + flag
+
+
 # -- Qt models -------------------------------------------------------------------------------------

@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
 
 from desktop.caseload import vocab
 from desktop.caseload.allocation import (
-    AMBER_DAYS, AllocationBoard, CaseworkerLoad, Match, QueuedReferral, RED_DAYS, days_text,
+    AMBER_DAYS, AllocationBoard, CaseworkerLoad, Match, QueuedReferral, RED_DAYS, waiting_text,
 )
 from desktop.dates import to_uk, year_group_label
 from desktop.store import StoreError
 from desktop.ui.models import ColumnsModel
 from desktop.ui.undo import CaseCommand, FieldEdit, field_diff
+from desktop.ui.style import text_size
 
 EMPTY_TEXT = "No new referrals — everything is allocated"
 KEYS_TEXT = ("↑↓ choose a referral · Tab or Enter to the caseworkers · Enter or Ctrl+Return "
@@ -74,7 +75,7 @@ class QueueModel(ColumnsModel):
             return None
         q, col = self.items[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (days_text(q.days_waiting), q.pupil_name, year_group_label(q.year_group),
+            return (waiting_text(q.days_waiting), q.pupil_name, year_group_label(q.year_group),
                     q.school_name, q.school_area or "—",
                     vocab.REFERRAL_REASONS.get(q.reason, q.reason))[col]
         if role == self.ReferralIdRole:
@@ -219,7 +220,7 @@ def _fit_columns(view: QTableView, stretch: tuple[int, ...]) -> None:
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet("font-weight: 600; font-size: 13px; padding: 2px 0;")
+    label.setStyleSheet("font-weight: 600; padding: 2px 0;")
     return label
 
 
@@ -238,22 +239,26 @@ class AllocationScreen(QDialog):
 
         self.summary = QLabel()
         self.summary.setObjectName("allocationSummary")
-        self.summary.setStyleSheet("font-size: 15px; font-weight: 600; padding: 2px 0 6px 0;")
+        self.summary.setStyleSheet("font-weight: 600; padding: 2px 0 6px 0;")
+        text_size(self.summary, 1.15)
 
         self.queue_model = QueueModel(self)
         self.queue = _ListView(self.queue_model, "allocationQueue")
+        self.queue.setAccessibleName("New referrals to allocate")
         _fit_columns(self.queue, stretch=(3, 5))
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setObjectName("allocationEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #4b5563; font-size: 15px; padding: 24px;")
+        self.empty.setStyleSheet("color: #4b5563; padding: 24px;")
+        text_size(self.empty, 1.15)
         self.queue_pages = QStackedWidget()
         self.queue_pages.addWidget(self.queue)
         self.queue_pages.addWidget(self.empty)
 
         self.worker_model = CaseworkerModel(self)
         self.caseworkers = _ListView(self.worker_model, "allocationCaseworkers")
+        self.caseworkers.setAccessibleName("Caseworkers and their caseloads")
         _fit_columns(self.caseworkers, stretch=(1, 4))
         self.no_workers = QLabel("No caseworkers yet: they arrive with the team's accounts at sync.")
         self.no_workers.setAlignment(Qt.AlignmentFlag.AlignCenter)

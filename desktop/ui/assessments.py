@@ -27,6 +27,7 @@ from desktop.forms.records import FormRecords, Progress
 from desktop.ui.chart_view import ChartView
 from desktop.ui.form_entry import FormEntryWindow, start_dialog, tone_role
 from desktop.ui.models import ColumnsModel
+from desktop.ui.style import text_size
 
 EMPTY_TEXT = "No assessments yet — New assessment… (Ctrl+Shift+N)"
 
@@ -148,6 +149,7 @@ class AssessmentsTab(QWidget):
         self.model = CompletionsModel(records, self)
         self.list = QTableView()
         self.list.setObjectName("completions")
+        self.list.setAccessibleName("Assessments on this case")
         self.list.setModel(self.model)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -164,7 +166,8 @@ class AssessmentsTab(QWidget):
         self.empty.setObjectName("assessmentsEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #4b5563; font-size: 14px; padding: 24px;")
+        self.empty.setStyleSheet("color: #4b5563; padding: 24px;")
+        text_size(self.empty, 1.1)
         self.new_button = QPushButton("New assessment…")
         self.new_button.setObjectName("newAssessment")
         self.new_button.setToolTip("Ctrl+Shift+N")
@@ -179,10 +182,12 @@ class AssessmentsTab(QWidget):
 
         self.instrument = QComboBox()
         self.instrument.setObjectName("progressInstrument")
+        self.instrument.setAccessibleName("Instrument to show progress on")
         self.instrument.currentIndexChanged.connect(lambda _=0: self.update_progress())
         self.progress_model = ProgressModel(self)
         self.progress_table = QTableView()
         self.progress_table.setObjectName("progressTable")
+        self.progress_table.setAccessibleName("Scores at each time point")
         self.progress_table.setModel(self.progress_model)
         self.progress_table.verticalHeader().hide()
         self.progress_table.verticalHeader().setDefaultSectionSize(22)
@@ -357,10 +362,12 @@ class CohortMeansDialog(QDialog):
 
         self.instrument = QComboBox()
         self.instrument.setObjectName("meansInstrument")
+        self.instrument.setAccessibleName("Instrument")
         for pack in instrument_packs(records):
             self.instrument.addItem(pack_label(pack), pack.id)
         self.year = QComboBox()
         self.year.setObjectName("meansYear")
+        self.year.setAccessibleName("Cohort: closed in")
         for start in sorted(self.years, reverse=True):
             n = len(self.years[start])
             self.year.addItem(f"{academic_year_label(date(start, 9, 1))} — {n} closed referral"
@@ -381,6 +388,7 @@ class CohortMeansDialog(QDialog):
         self.table_model = CohortMeansModel(self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
+        self.table.setAccessibleName("Cohort means at T1, T2 and T3")
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

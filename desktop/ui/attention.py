@@ -38,6 +38,7 @@ from sync.client.wording import (
     ENTITY_LABELS, KINDS, RecordNamer, change_summary, conflict_values, field_label, kind_label, one_line,
     quarantined_name,
 )
+from desktop.ui.style import text_size
 
 TAB_CONFLICTS, TAB_REJECTED, TAB_REVIEW, TAB_QUARANTINE = 0, 1, 2, 3
 
@@ -208,7 +209,8 @@ class _Tab(QWidget):
         self.empty.setObjectName(f"{name}Empty")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setStyleSheet("color: #4b5563; padding: 32px; font-size: 14px;")
+        self.empty.setStyleSheet("color: #4b5563; padding: 32px;")
+        text_size(self.empty, 1.1)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.table)
         self.pages.addWidget(self.empty)
@@ -264,7 +266,7 @@ class AttentionDialog(QDialog):
 
         self.summary = QLabel()
         self.summary.setObjectName("attentionSummary")
-        self.summary.setStyleSheet("font-size: 15px; font-weight: 600;")
+        text_size(self.summary, 1.15, bold=True)
         self.message = QLabel()
         self.message.setObjectName("attentionMessage")
         self.message.setWordWrap(True)

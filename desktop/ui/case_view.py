@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 from desktop.caseload import vocab
 from desktop.caseload.case_words import history_text, timeline_text
 from desktop.dates import age_on, to_uk, year_group_label
+from desktop.ui.style import text_size
 
 TimelineIdRole = Qt.ItemDataRole.UserRole + 1  # the record's id
 TimelineKindRole = Qt.ItemDataRole.UserRole + 2  # "visit", "observation", "referral", …
@@ -64,7 +65,8 @@ class CaseView(QWidget):
         empty = QLabel("Select a case to see the pupil, the referral and its timeline.")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setWordWrap(True)
-        empty.setStyleSheet("color: #6b7280; font-size: 14px;")
+        empty.setStyleSheet("color: #6b7280;")
+        text_size(empty, 1.1)
         self.stack.addWidget(empty)
 
         page = QWidget()
@@ -95,6 +97,7 @@ class CaseView(QWidget):
         self.timeline_model = CaseListModel(timeline_text, self)
         self.timeline = QListView()
         self.timeline.setObjectName("timeline")
+        self.timeline.setAccessibleName("Timeline of the case")
         self.timeline.setModel(self.timeline_model)
         self.timeline.setWordWrap(True)
         self.timeline.setAlternatingRowColors(True)
@@ -106,6 +109,7 @@ class CaseView(QWidget):
         self.history_model = CaseListModel(history_text, self)
         self.history = QListView()
         self.history.setObjectName("history")
+        self.history.setAccessibleName("History of changes to the case")
         self.history.setModel(self.history_model)
         self.history.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.tabs = QTabWidget()
@@ -136,7 +140,7 @@ class CaseView(QWidget):
             dob = date.fromisoformat(p["date_of_birth"])
             born = f"born {to_uk(dob)} (age {age_on(dob, today)})"
         self.header.setText(
-            f"<div style='font-size:18px;font-weight:600'>{e(p['first_name'])} {e(p['last_name'])}</div>"
+            f"<div style='font-size:x-large;font-weight:600'>{e(p['first_name'])} {e(p['last_name'])}</div>"
             f"<div>{e(year_group_label(p['year_group']))} · {e(s['name'])} · {born}</div>"
             + (f"<div style='color:#92400e'>{' · '.join(map(e, flags))}</div>" if flags else ""))
         status = vocab.REFERRAL_STATUSES[r["status"]]

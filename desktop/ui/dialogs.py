@@ -147,12 +147,14 @@ class RecordDialog(QDialog):
             return
         for w in self.fields.values():
             w.setStyleSheet("")
+            w.setAccessibleDescription("")
         try:
             self.result_value = self._save(self.values())
         except ValidationError as exc:
-            for field in exc.problems:
-                if field in self.fields:
+            for field, problem in exc.problems.items():
+                if field in self.fields:  # the red frame, and in words for a screen reader
                     self.fields[field].setStyleSheet(_ERROR_STYLE)
+                    self.fields[field].setAccessibleDescription(problem)
             self.errors.setText("\n".join(exc.problems.values()))
             self.errors.show()
             first = next((self.fields[f] for f in exc.problems if f in self.fields), None)

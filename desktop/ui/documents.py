@@ -42,6 +42,7 @@ from desktop.store.documents import (
 from desktop.ui.models import ColumnsModel
 from desktop.store.undo import undo_deletion
 from desktop.ui.undo import CaseCommand, Creation
+from desktop.ui.style import text_size
 
 ATTACH_SHORTCUT = "Ctrl+Shift+D"  # Ctrl+Shift+A is Allocate…
 SAVE_SHORTCUT = "Ctrl+Shift+C"
@@ -167,7 +168,8 @@ class DocumentsTab(QWidget):
         self.empty.setObjectName("documentsEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #4b5563; font-size: 14px; padding: 24px;")
+        self.empty.setStyleSheet("color: #4b5563; padding: 24px;")
+        text_size(self.empty, 1.1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.table)

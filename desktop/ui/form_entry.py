@@ -341,6 +341,7 @@ class FormEntryWindow(QDialog):
 
         self.table = FormTable()
         self.table.setObjectName("formItems")
+        self.table.setAccessibleName("Questions and answers")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
@@ -357,10 +358,11 @@ class FormEntryWindow(QDialog):
         self.scores_model = ScoresModel(self)
         self.scores = QTableView()
         self.scores.setObjectName("liveScores")
+        self.scores.setAccessibleName("Live scores")
         self.scores.setModel(self.scores_model)
         self.scores.verticalHeader().hide()
         self.scores.verticalHeader().setDefaultSectionSize(22)
-        self.scores.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scores.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # read by keyboard; clicks stay on the form
         self.scores.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         sh = self.scores.horizontalHeader()
         sh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -469,7 +471,7 @@ class FormEntryWindow(QDialog):
         status = "Final" if self.read_only else "Draft"
         ages = "all ages" if c["age_band"] == "all" else f"age {age_band_label(c['age_band'])}"
         self.header.setText(
-            f"<div style='font-size:16px;font-weight:600'>{e(pack_label(pack))}"
+            f"<div style='font-size:large;font-weight:600'>{e(pack_label(pack))}"
             + (f" — {e(self.pupil_name)}" if self.pupil_name else "") + "</div>"
             f"<div>Informant: {e(informant_label(c['informant']))} · {e(ages)} · "
             f"{e(TIME_POINTS.get(c['time_point'], c['time_point']))} · completed by {e(who)} "

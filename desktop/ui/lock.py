@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.security import MAX_PIN_DIGITS, MIN_PIN_DIGITS, Unlocker, UnlockPin, pin_problem
+from desktop.ui.style import text_size
 
 _USER_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                 QEvent.Type.Wheel, QEvent.Type.TouchBegin}
@@ -91,12 +92,13 @@ class LockScreen(QWidget):
                            "#lockBox { background: white; border: 1px solid #d1d5db;"
                            " border-radius: 8px; }")
         self.title = title = QLabel("Fieldnote is locked")
-        title.setStyleSheet("font-size: 20px; font-weight: 600;")
+        text_size(title, 1.5, bold=True)
         self.message = QLabel()
         self.message.setObjectName("lockMessage")
         self.message.setWordWrap(True)
         self.passphrase = QLineEdit()  # the passphrase or the PIN
         self.passphrase.setObjectName("lockPassphrase")
+        self.passphrase.setAccessibleName("Passphrase or PIN")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.returnPressed.connect(self.try_unlock)
         self.error = QLabel()

@@ -25,6 +25,7 @@ from desktop.ui.caseload_model import CaseloadModel
 from desktop.ui.lock import IdleWatcher, LockController, LockScreen, PinDialog
 from desktop.ui.tasks import StoreTasks
 from desktop.ui.undo import CaseCommand, Creation, FieldEdit, field_diff
+from desktop.ui.style import install as install_style, text_size
 
 PAGE_CASES, PAGE_EMPTY, PAGE_LOCKED = 0, 1, 2
 
@@ -38,6 +39,7 @@ class MainWindow(QMainWindow):
                  open_worker_store: Callable[[], Store], today: date | None = None,
                  save_config: Callable[[Settings], None] = save_settings):
         super().__init__()
+        install_style()  # the keyboard focus visible on every control (desktop/ui/style.py)
         self.store, self.keys, self.settings = store, keys, settings
         self.open_worker_store = open_worker_store
         self.tasks = StoreTasks(open_worker_store)
@@ -90,6 +92,7 @@ class MainWindow(QMainWindow):
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Search pupils and schools  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search pupils and schools")
         self.search.setMinimumWidth(280)
         self.search.textChanged.connect(lambda t: self._filter(text=t))
         self.status_filter = QComboBox()
@@ -111,7 +114,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.search)
         for label, w in (("Status", self.status_filter), ("School", self.school_filter),
                          ("Caseworker", self.worker_filter)):
-            bar.addWidget(QLabel(f"  {label} "))
+            caption = QLabel(f"  {label} ")
+            caption.setBuddy(w)  # a screen reader names the filter by its caption
+            bar.addWidget(caption)
             bar.addWidget(w)
         self.addToolBar(bar)
 
@@ -119,6 +124,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.table = QTableView()
         self.table.setObjectName("caseloadTable")
+        self.table.setAccessibleName("Caseload")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -157,7 +163,7 @@ class MainWindow(QMainWindow):
         box = QVBoxLayout(empty)
         box.addStretch()
         title = QLabel("Your caseload is empty")
-        title.setStyleSheet("font-size: 22px; font-weight: 600;")
+        text_size(title, 1.65, bold=True)
         text = QLabel("Add a school, a pupil and their referral to start, or load demo data to "
                       "look around: fictional schools and pupils in the invented borough of "
                       "Ashbridge, never synced.")
@@ -669,6 +675,7 @@ class SettingsDialog(QDialog):
         folder_row = QHBoxLayout()
         self.folder = QLineEdit(settings.data_dir)
         self.folder.setPlaceholderText("the standard folder for your account")
+        self.folder.setAccessibleName(Settings.TITLES["data_dir"])
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         folder_row.addWidget(self.folder)
@@ -676,6 +683,7 @@ class SettingsDialog(QDialog):
         logo_row = QHBoxLayout()
         self.logo = QLineEdit(settings.logo_path)
         self.logo.setObjectName("logoPath")
+        self.logo.setAccessibleName(Settings.TITLES["logo_path"])
         self.logo.setPlaceholderText("none")
         logo_browse = QPushButton("Browse…")
         logo_browse.clicked.connect(self._browse_logo)

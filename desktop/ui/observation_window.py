@@ -9,7 +9,7 @@ sink, which commits it before the screen changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QApplication, QDialog, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
     QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget,
@@ -23,6 +23,7 @@ from desktop.observation.store_repository import StoreObservationRepository
 from desktop.observation.summary import summarise
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
+from desktop.ui.style import text_size
 
 SUBJECT_COLOURS = {"target": "#1d4ed8", "peer": "#111827"}
 GAP_COLOUR = "#d1d5db"
@@ -191,21 +192,19 @@ class ObservationWindow(QWidget):
         self._flash_off.timeout.connect(lambda: self.banner.setStyleSheet(self._banner_style()))
 
         self.heading = QLabel(f"<b>{obs.setup.pupil}</b> · {obs.setup.school} · {obs.setup.lesson}")
-        self.heading.setStyleSheet("font-size: 16px;")
+        text_size(self.heading, 1.2)
         self.banner = QLabel()
         self.banner.setObjectName("subjectBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text_size(self.banner, 1.65)
         self.interval_label = QLabel()
         self.interval_label.setObjectName("intervalLabel")
         self.countdown = QLabel()
         self.countdown.setObjectName("countdown")
-        big = QFont()
-        big.setPointSize(40)
-        big.setBold(True)
-        self.countdown.setFont(big)
+        text_size(self.countdown, 4.0, bold=True)
         self.on_task = QLabel()
         self.on_task.setObjectName("onTask")
-        self.on_task.setStyleSheet("font-size: 16px;")
+        text_size(self.on_task, 1.2)
         self.status_line = QLabel()
         self.status_line.setObjectName("statusLine")
         self.status_line.setStyleSheet("color: #92400e;")
@@ -238,6 +237,8 @@ class ObservationWindow(QWidget):
             button.setObjectName(f"code_{code.id}")
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the window, not a button
+            button.setAccessibleName(f"{code.label} (key {code.key})")
+            button.setToolTip(f"{code.label}: press {code.key}")
             button.setMinimumHeight(48)
             button.clicked.connect(lambda _=False, k=code.key: self.press(k))
             grid.addWidget(button, row, column)
@@ -251,6 +252,7 @@ class ObservationWindow(QWidget):
         end = QPushButton("End observation")
         end.setObjectName("endObservation")
         end.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        end.setAccessibleName("End observation (key Esc)")
         end.clicked.connect(self.end)
         self.end_button = end
         self.finalise_button = QPushButton("Finalise")
@@ -356,8 +358,7 @@ class ObservationWindow(QWidget):
         if setup.prompt_audible:
             QApplication.beep()
         if setup.prompt_visual:
-            self.banner.setStyleSheet("background: #facc15; color: #111827; font-size: 22px; "
-                                      "font-weight: 700; padding: 8px;")
+            self.banner.setStyleSheet("background: #facc15; color: #111827; font-weight: 700; padding: 8px;")
             self._flash_off.start()
 
     # -- actions ----------------------------------------------------------------------------
@@ -453,6 +454,8 @@ class ObservationWindow(QWidget):
         self.summary.show()
         self.hints.setText("Finalised observations cannot change; a correction is a new version.")
         self.end_button.setText("Close")
+        self.end_button.setAccessibleName("Close")
+        self.end_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no code keys now: Tab reaches it
         self.finalise_button.setVisible(obs.status == "ended")
         self.agreement_button.show()
         if obs.status == "finalised":
@@ -519,7 +522,7 @@ class ObservationWindow(QWidget):
     def _banner_style(self) -> str:
         obs = self.engine.observation
         colour = SUBJECT_COLOURS.get(subject_of(obs.coding_interval, obs.setup.peer_every), "#374151")
-        return f"background: {colour}; color: white; font-size: 22px; font-weight: 700; padding: 8px;"
+        return f"background: {colour}; color: white; font-weight: 700; padding: 8px;"
 
     def refresh(self) -> None:
         obs = self.engine.observation
@@ -552,7 +555,7 @@ class ObservationWindow(QWidget):
             self.sample_cue.setText(self._sample_text(left))
         else:
             self.banner.setText("Finalised" if obs.status == "finalised" else "Ended")
-            self.banner.setStyleSheet("background: #374151; color: white; font-size: 22px; padding: 8px;")
+            self.banner.setStyleSheet("background: #374151; color: white; padding: 8px;")
             self.countdown.setText("")
             self.sample_cue.setText("")
             self.interval_label.setText(f"{len(obs.intervals)} intervals recorded")
@@ -588,12 +591,14 @@ class ObservationWindow(QWidget):
         if obs.scheme.sample_at is SamplePoint.START:
             grace = self.engine.grace_left()
             if grace:
-                self.sample_cue.setStyleSheet("background: #facc15; color: #111827; font-size: 18px; "
-                                              "font-weight: 700; padding: 6px;")
+                self.sample_cue.setStyleSheet("background: #facc15; color: #111827; font-weight: 700; padding: 6px;")
+                text_size(self.sample_cue, 1.35)
                 return f"SAMPLE NOW: key what you see — {grace:.1f} s left"
             self.sample_cue.setStyleSheet("color: #374151;")
+            text_size(self.sample_cue, 1.0)
             return "Sample taken. The next sample is at the prompt."
         self.sample_cue.setStyleSheet("color: #374151;")
+        text_size(self.sample_cue, 1.0)
         when = "" if left is None else f" (in {_mmss(left)})"
         return f"Momentary codes are sampled at the prompt{when}: key what the pupil is doing then."
 
@@ -650,8 +655,11 @@ class SummaryView(QWidget):
             table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
             table.horizontalHeader().setStretchLastSection(True)
         self.codes_table.setObjectName("summaryCodes")
+        self.codes_table.setAccessibleName("Codes: pupil and peer")
         self.blocks_table.setObjectName("summaryBlocks")
+        self.blocks_table.setAccessibleName("On-task by block of time")
         self.notes_table.setObjectName("summaryNotes")
+        self.notes_table.setAccessibleName("Phases, notes and ABC incidents")
         self.notes_table.setWordWrap(True)
         self.heading = QLabel()
         self.heading.setWordWrap(True)

@@ -37,6 +37,7 @@ from desktop.reports.evidence_choices import completions_to_cite, observations_t
 from desktop.reports.records import ReportRecords
 from desktop.reports.visit import SECTIONS, render_visit
 from desktop.ui.models import ColumnsModel
+from desktop.ui.style import text_size
 
 NEW_SHORTCUT = "Ctrl+Shift+R"
 STRATEGY_SHORTCUT = "Ctrl+Shift+I"
@@ -265,7 +266,7 @@ class ReportEditor(QWidget):
 
         self.heading = QLabel()
         self.heading.setObjectName("reportHeading")
-        self.heading.setStyleSheet("font-size: 16px;")
+        text_size(self.heading, 1.2)
         self.saved = QLabel()
         self.saved.setObjectName("reportSaved")
         self.saved.setStyleSheet("color: #4b5563;")
@@ -292,6 +293,7 @@ class ReportEditor(QWidget):
 
         self.evidence = QListWidget()
         self.evidence.setObjectName("reportEvidence")
+        self.evidence.setAccessibleName("Evidence to include: observations and assessments")
         self.evidence.itemChanged.connect(lambda _item: self._evidence_changed())
         self.paragraphs_box = QWidget()
         self.paragraphs_layout = QVBoxLayout(self.paragraphs_box)

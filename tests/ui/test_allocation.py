@@ -93,7 +93,7 @@ def test_queue_lists_only_new_referrals_oldest_first_with_days_waiting(open_scre
     m = screen.queue_model
     r = team["referrals"]
     assert column_of(m, QueueModel.ReferralIdRole) == [r["zara"], r["ivy"], r["theo"]]
-    assert cells(m, 0) == ["21 days", "11 days", "3 days"]
+    assert cells(m, 0) == ["21 days · overdue", "11 days · due soon", "3 days"]  # words, not colour alone
     assert [t.split(":")[0] for t in column_of(m, Qt.ItemDataRole.ToolTipRole)] == [
         "Referred 02/11/2026", "Referred 12/11/2026", "Referred 20/11/2026"]
     assert cells(m, 1) == ["Zara Test", "Ivy Test", "Theo Test"]

@@ -135,6 +135,9 @@ def test_invalid_input_keeps_the_dialog_open_with_the_problem_shown(qtbot, store
     assert d.result() != d.DialogCode.Accepted
     assert not d.errors.isHidden()
     assert "Date of birth 01/05/2027 is in the future." in d.errors.text()
+    # the field with the problem says it in words, not only in its red frame
+    assert "in the future" in d.fields["date_of_birth"].accessibleDescription()
+    assert d.fields["first_name"].accessibleDescription() == ""
     assert d.fields["first_name"].text() == "Ada"  # nothing typed is lost
     assert store.pending_count() == before
 
