@@ -91,3 +91,16 @@ def test_the_sync_engine_is_imported_by_none_of_its_parts():
             if isinstance(node, ast.ImportFrom) and node.module == "sync.client.engine":
                 importers.append(path.name)
     assert importers == []
+
+
+def test_test_fakes_live_with_the_tests():
+    """A fake (a clock moved by hand, a sink into a list, a pool that runs at once) is for
+    tests: the app's packages neither define nor export one (``tests/observation/fakes.py``)."""
+    import desktop.observation
+
+    defined = sorted(f"{p.relative_to(ROOT)}:{node.name}"
+                     for p in [*(ROOT / "desktop").rglob("*.py"), *(ROOT / "sync").rglob("*.py")]
+                     for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.ClassDef) and node.name.startswith(("Fake", "Memory")))
+    assert defined == []
+    assert not {"FakeClock", "MemorySink"} & set(dir(desktop.observation))

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.observation import events as ev
-from desktop.observation.engine import FakeClock
+from tests.observation.fakes import FakeClock
 from desktop.observation.store_repository import StoreObservationRepository
 
 SETUP = {"scheme": "preset.minute-intervals", "lesson": "Year 5 maths", "teacher": "Mr Evans",
