@@ -20,9 +20,10 @@ from desktop.observation.errors import ObservationError
 from desktop.observation.records import ObservationSetup, subject_of
 from desktop.observation.scheme import RecordingMethod, SamplePoint, check_setup, presets
 from desktop.observation.store_repository import StoreObservationRepository
-from desktop.observation import tables
 from desktop.observation.summary import summarise
-from desktop.observation.tables import clock_text, percent_text
+from desktop.reports import observation_tables as tables
+from desktop.reports.figures import percent_text
+from desktop.reports.observation_tables import clock_text
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
 from desktop.ui.models import TextTableModel

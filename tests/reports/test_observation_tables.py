@@ -1,10 +1,10 @@
-"""The observation window's tables, cell by cell, without a display (desktop.observation.tables)."""
+"""The observation window's tables, cell by cell, without a display (desktop.reports.observation_tables)."""
 from __future__ import annotations
 
 from desktop.observation import Code, RecordingMethod, minute_intervals
 from desktop.observation.agreement import compare
 from desktop.observation.summary import summarise
-from desktop.observation.tables import (
+from desktop.reports.observation_tables import (
     AGREEMENT_COLUMNS,
     agreement_table,
     blocks_heading,
@@ -14,8 +14,8 @@ from desktop.observation.tables import (
     notes_table,
 )
 
-from .conftest import build, run_for, start
-from .fakes import FakeClock
+from tests.observation.conftest import build, run_for, start
+from tests.observation.fakes import FakeClock
 
 CALLS = Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT)
 OUT = Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE)
@@ -123,3 +123,15 @@ def test_agreement_on_event_codes_compares_total_counts():
         observations.append(engine.observation)
     table = agreement_table(compare(*observations), code_labels(observations[0]))
     assert table.rows[-1] == ("Calls out (total count)", "", "4", "5", "", "80.0%", "", "", "")
+
+
+def test_a_percentage_is_rounded_half_up_as_the_report_prints_it():
+    """1 of 8 intervals is 12.5 %: "13%" in the window as on the page (a float's ``:.0f``
+    would say "12%")."""
+    from desktop.reports.figures import percent_text
+
+    obs = build([("ON",)] * 7 + [("DIS",)])
+    summary = summarise(obs)
+    rows = dict(codes_table(obs, summary).rows)
+    assert (rows["On task"], rows["Disruptive"]) == ("88%", "13%")
+    assert rows["Disruptive"] == percent_text(summary.overall.target.codes["DIS"])

@@ -2,21 +2,20 @@
 
 The window shows an ended observation's summary in three tables (codes, blocks, notes)
 and a comparison with a second observer in one more; each is a ``TextTable`` made here
-from ``summary.summarise`` and ``agreement.compare``, so what a cell says is decided and
-tested without a display, and the window's Qt models only show the rows.
-
-An undefined figure is a dash, never 0 (see docs/observation-format.md).
+from ``desktop.observation.summary.summarise`` and ``desktop.observation.agreement.compare``,
+so what a cell says is decided and tested without a display, and the window's Qt models
+only show the rows. Percentages are written by ``desktop.reports.figures.percent_text``,
+as every report writes them, so the window and the PDF print the same figure; an
+undefined one is a dash, never 0 (see docs/observation-format.md).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .agreement import AgreementReport
-from .observation import Observation
-from .ratio import Ratio
-from .summary import EventSummary, ObservationSummary
-
-DASH = "—"
+from desktop.observation.agreement import AgreementReport
+from desktop.observation.observation import Observation
+from desktop.observation.summary import EventSummary, ObservationSummary
+from desktop.reports.figures import DASH, percent_text
 
 
 @dataclass(frozen=True)
@@ -30,10 +29,6 @@ class TextTable:
 def clock_text(seconds: float) -> str:
     """Minutes and seconds into the observation: 75 -> "1:15"."""
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
-
-
-def percent_text(ratio: Ratio | None, decimals: int = 0) -> str:
-    return DASH if ratio is None or ratio.percent is None else f"{ratio.percent:.{decimals}f}%"
 
 
 def rate_text(event: EventSummary) -> str:
