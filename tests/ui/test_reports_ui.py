@@ -231,8 +231,21 @@ def test_the_picker_filters_as_you_type_and_enter_chooses(qtbot, tmp_path):
     picker = StrategyPicker(bank)
     qtbot.addWidget(picker)
     assert picker.model.rowCount() == len(bank.strategies)
+    # Down and Up move through the results while the search box keeps the keys; the text
+    # of the strategy under the cursor is shown below the list
+    ids = [picker.model.index(i).data(StrategiesModel.StrategyIdRole) for i in range(3)]
+    assert picker.preview.text() == bank.get(ids[0]).text
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Up)
+    assert picker.results.currentIndex().row() == 1 and picker.preview.text() == bank.get(ids[1]).text
+    qtbot.keyClick(picker.search, Qt.Key.Key_Up)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Up)  # stays on the first
+    assert picker.results.currentIndex().row() == 0
     qtbot.keyClicks(picker.search, "calm signal")
     assert [picker.model.index(i).data(StrategiesModel.StrategyIdRole)
             for i in range(picker.model.rowCount())] == ["calm-space"]
     qtbot.keyClick(picker.search, Qt.Key.Key_Return)
     assert picker.chosen == bank.get("calm-space") and picker.result() == picker.DialogCode.Accepted
+    picker.search.setText("no-such-word-anywhere")
+    assert picker.model.rowCount() == 0 and picker.preview.text() == "No strategy matches every word."
