@@ -2,8 +2,8 @@
 
 Starts a real server (SQLite file, loopback port). A seeding laptop (an encrypted store,
 signed in as admin) records a team's caseload the way the app does -- referrals on their
-pupils and schools, classroom observations as real event logs (``ObservationEngine`` on a
-``FakeClock`` writing through ``StoreObservationRepository``: 60 one-minute intervals with
+pupils and schools, classroom observations as real event logs (``ObservationEngine`` on the
+demo's ``ScriptedClock`` writing through ``StoreObservationRepository``: 60 one-minute intervals with
 coding key presses, ended and finalised) and SDQ teacher forms through ``FormRecords``
 (25 answers, finalised) -- and pushes it through the normal protocol (not timed). Then:
 * first sync of the lead's caseload into an empty encrypted store, with the engine's
@@ -40,7 +40,8 @@ from collections import Counter  # noqa: E402
 import requests  # noqa: E402
 
 from desktop.forms.records import FormRecords  # noqa: E402
-from desktop.observation import FakeClock, ObservationEngine, ObservationSetup  # noqa: E402
+from desktop.demo_records import ScriptedClock  # noqa: E402
+from desktop.observation import ObservationEngine, ObservationSetup  # noqa: E402
 from desktop.observation import minute_intervals  # noqa: E402
 from desktop.observation.store_repository import StoreObservationRepository  # noqa: E402
 from desktop.store import Store, new_id  # noqa: E402
@@ -108,7 +109,7 @@ def _token(url, username, password):
 def _record_observation(repo: StoreObservationRepository, referral_id: str, day: int,
                         rng: random.Random) -> None:
     """One lesson observed live: a key press or two in most minutes, then end and finalise."""
-    clock = FakeClock(wall=1_760_000_000.0 + day * 86_400)
+    clock = ScriptedClock(wall=1_760_000_000.0 + day * 86_400)
     setup = ObservationSetup(case_id=referral_id, lesson="Maths", teacher="Ms Bench",
                              interval_seconds=60, planned_duration_seconds=INTERVALS * 60)
     engine = ObservationEngine.start(setup, minute_intervals(), sink=repo.sink, clock=clock)

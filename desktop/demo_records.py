@@ -1,6 +1,6 @@
 """Demo observations and outcome measures, recorded the way the app records them (no Qt).
 
-Observations are played through the real ``ObservationEngine`` on a ``FakeClock``
+Observations are played through the real ``ObservationEngine`` on a ``ScriptedClock``
 set to the visit's morning, with the store's sink, so each one's event log is
 genuine (prompts, codes, notes, lesson phases, an ABC incident, end, finalise).
 SDQs (teacher, T1/T2/T3) and a Boxall Profile are started, answered and
@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from desktop.forms.records import FormRecords
 from desktop.forms.scoring import plan_for
-from desktop.observation import FakeClock, ObservationEngine, ObservationSetup, minute_intervals
+from desktop.observation import ObservationEngine, ObservationSetup, minute_intervals
 from desktop.observation.store_repository import StoreObservationRepository
 
 # how many cases get a finished observation / outcome measures
@@ -30,6 +30,25 @@ PHASES = [(0, "Carpet input"), (12, "Independent work"), (24, "Plenary")]
 CONTEXT_BY_PHASE = {"Carpet input": "TWC", "Independent work": "IND", "Plenary": "TWC"}
 
 
+class ScriptedClock:
+    """The clock a demo lesson is played on: it moves only as the script advances it
+    (monotonic and wall readings together), so a 30-minute lesson records in a moment."""
+
+    def __init__(self, wall: float, monotonic: float = 1000.0) -> None:
+        self._mono = monotonic
+        self._wall = wall
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def wall(self) -> float:
+        return self._wall
+
+    def advance(self, seconds: float) -> None:
+        self._mono += seconds
+        self._wall += seconds
+
+
 def _wall(day: date, hour: int = 9, minute: int = 30) -> float:
     return datetime.combine(day, time(hour, minute), tzinfo=timezone.utc).timestamp()
 
@@ -40,7 +59,7 @@ def record_observation(store, referral: dict, pupil: dict, school: dict, day: da
     repo = StoreObservationRepository(store)
     scheme = minute_intervals()
     lesson, teacher = rng.choice(LESSONS)
-    clock = FakeClock(wall=_wall(day))
+    clock = ScriptedClock(wall=_wall(day))
     setup = ObservationSetup(
         case_id=referral["id"], pupil=f"{pupil['first_name']} {pupil['last_name']}",
         school=school["name"], lesson=lesson, teacher=teacher, setting="Classroom",

@@ -79,15 +79,64 @@ def test_the_shared_patterns_are_written_once():
 
 def test_the_sync_engine_is_imported_by_none_of_its_parts():
     """``sync.client.engine`` calls attachments, packs, quarantine...; they share the report
-    and the answer checks through ``sync.client.report``, never by importing the engine."""
+    and the answer checks through ``sync.client.report``, and applying records through
+    ``sync.client.apply``, never by importing the engine (not even lazily, inside a function)."""
     importers = []
     for path in (ROOT / "sync" / "client").glob("*.py"):
-        if path.name in ("engine.py", "__init__.py", "cli.py", "quarantine.py"):
-            # The engine itself, the package's exports, the command that runs it; and
-            # quarantine's retry, which re-applies a record through the engine's own apply
-            # (a lazy import): it goes once applying records is a module of its own.
-            continue
+        if path.name in ("engine.py", "__init__.py", "cli.py"):
+            continue  # the engine itself, the package's exports, the command that runs it
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module == "sync.client.engine":
+            if isinstance(node, ast.ImportFrom) and (
+                    node.module == "sync.client.engine"
+                    or (node.module == "sync.client" and any(a.name == "engine" for a in node.names))):
                 importers.append(path.name)
     assert importers == []
+
+
+def _client_imports() -> dict[str, set[str]]:
+    """Which ``sync.client`` modules each one imports, at the top or inside a function."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "sync" / "client").glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "sync.client":
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sync.client."):
+                found.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[2] for a in node.names if a.name.startswith("sync.client.")}
+        graph[path.stem] = {m for m in found if (ROOT / "sync" / "client" / f"{m}.py").exists()}
+    return graph
+
+
+def test_the_sync_clients_modules_import_one_another_without_a_cycle():
+    """Quarantine applies through ``sync.client.apply`` and ``local`` reads the quarantine's
+    list itself: no two modules of the client need each other, directly or round about."""
+    graph = _client_imports()
+    assert "engine" not in graph["quarantine"] and "apply" in graph["quarantine"]
+    cycles = []
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        for nxt in sorted(graph.get(module, ())):
+            if nxt in path:
+                cycles.append(path[path.index(nxt):] + (nxt,))
+            elif nxt != "__init__":
+                visit(nxt, path + (nxt,))
+
+    for module in sorted(graph):
+        if module != "__init__":
+            visit(module, (module,))
+    assert cycles == []
+
+
+def test_test_fakes_live_with_the_tests():
+    """A fake (a clock moved by hand, a sink into a list, a pool that runs at once) is for
+    tests: the app's packages neither define nor export one (``tests/observation/fakes.py``)."""
+    import desktop.observation
+
+    defined = sorted(f"{p.relative_to(ROOT)}:{node.name}"
+                     for p in [*(ROOT / "desktop").rglob("*.py"), *(ROOT / "sync").rglob("*.py")]
+                     for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.ClassDef) and node.name.startswith(("Fake", "Memory")))
+    assert defined == []
+    assert not {"FakeClock", "MemorySink"} & set(dir(desktop.observation))

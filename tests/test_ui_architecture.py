@@ -1,5 +1,6 @@
 """The UI folder holds widgets and models only: no SQL runs in desktop/ui/ (queries live in
-the core, where they are tested without a display)."""
+the core, where they are tested without a display), and lists and tables are Qt models over
+the core's data, not item widgets filled by hand."""
 from __future__ import annotations
 
 import ast
@@ -35,3 +36,14 @@ def test_the_check_finds_sql(tmp_path):
                       "    store.conn.execute(x)\n"
                       "    status('Select a case first.')\n", encoding="utf-8")
     assert sorted(hit.split(" ")[1] for hit in sql_in(sample)) == ["'SELECT", ".conn", ".execute(", ".query("]
+
+
+HAND_FILLED = re.compile(r"\bQ(?:Table|List|Tree)WidgetItem\b|\bQStandardItem(?:Model)?\b")
+# Still filled by hand, to become models: the audit windows (reworked on a branch of their own).
+NOT_YET_MODELS = {"audit_window.py", "audit_template_editor.py"}
+
+
+def test_lists_and_tables_are_models_not_widgets_filled_by_hand():
+    filled = sorted(path.name for path in UI.glob("*.py") if HAND_FILLED.search(path.read_text(encoding="utf-8")))
+    assert [name for name in filled if name not in NOT_YET_MODELS] == []
+    assert set(filled) == NOT_YET_MODELS, "a module became a model: take it off NOT_YET_MODELS"

@@ -2,7 +2,7 @@
 
 No Qt here: this is the no-display core the UI and the store build on.
 """
-from .engine import Clock, FakeClock, MemorySink, ObservationEngine, Prompt, SystemClock
+from .engine import Clock, ObservationEngine, Prompt, SystemClock
 from .errors import (
     AgreementError,
     InterchangeError,
@@ -25,11 +25,9 @@ __all__ = [
     "CodeGroup",
     "CodingScheme",
     "EventCount",
-    "FakeClock",
     "InterchangeError",
     "Interval",
     "LessonPhase",
-    "MemorySink",
     "Observation",
     "ObservationEngine",
     "ObservationError",

@@ -452,9 +452,6 @@ class Observation:
     def momentary_sample(self, interval: int) -> tuple[str, ...] | None:
         return self._samples.get(interval)
 
-    def pending_note(self, interval: int) -> str | None:
-        return self._pending_notes.get(interval)
-
     def pending_codes(self) -> tuple[str, ...]:
         """What the current interval scores if it closed now, with ``sample`` as momentary."""
         return self.codes_for_close(self._samples.get(self.current_interval, ()))

@@ -158,10 +158,6 @@ class CodingScheme:
             on_task_codes=tuple(c for c in self.on_task_codes if c != code_id),
         )
 
-    def with_group(self, group: CodeGroup) -> "CodingScheme":
-        groups = [g for g in self.groups if g.id != group.id] + [group]
-        return dataclasses.replace(self, groups=tuple(groups))
-
     # -- serialisation ----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (see docs/observation-format.md, ``scheme``)."""

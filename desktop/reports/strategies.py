@@ -41,6 +41,11 @@ class Strategy:
     tags: tuple[str, ...] = ()
     source: str = ""  # the bank's title, or "My strategies"
 
+    @property
+    def label(self) -> str:
+        """How the strategy picker lists it: its title and the bank it comes from."""
+        return f"{self.title}  —  {self.source}"
+
     def for_report(self) -> str:
         """How the strategy goes into a report's text: one list item."""
         return f"- {self.title}: {self.text}"

@@ -9,7 +9,7 @@ sink, which commits it before the screen changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication, QDialog, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
     QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget,
@@ -21,9 +21,13 @@ from desktop.observation.records import ObservationSetup, subject_of
 from desktop.observation.scheme import RecordingMethod, SamplePoint, check_setup, presets
 from desktop.observation.store_repository import StoreObservationRepository
 from desktop.observation.summary import summarise
+from desktop.reports import observation_tables as tables
+from desktop.reports.figures import percent_text
+from desktop.reports.observation_tables import clock_text
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
 from desktop.ui.style import text_size
+from desktop.ui.models import TextTableModel
 
 SUBJECT_COLOURS = {"target": "#1d4ed8", "peer": "#111827"}
 GAP_COLOUR = "#d1d5db"
@@ -113,7 +117,7 @@ class IntervalStrip(QWidget):
     def tooltip_at(self, i: int) -> str:
         iv = self.intervals[i]
         codes = ", ".join(self.labels.get(c, c) for c in iv.codes) or "no codes"
-        text = (f"Interval {iv.index} ({iv.subject}), {_mmss(iv.start_s)}–{_mmss(iv.end_s)}: "
+        text = (f"Interval {iv.index} ({iv.subject}), {clock_text(iv.start_s)}–{clock_text(iv.end_s)}: "
                 f"{STATUS_WORDS.get(iv.status, iv.status)}")
         if iv.status in ("coded", "incomplete"):
             text += f"; {codes}"
@@ -540,7 +544,7 @@ class ObservationWindow(QWidget):
             if k != obs.current_interval:
                 subject = subject_of(k, obs.setup.peer_every)
                 self.banner.setText("NEXT: PEER" if subject == "peer" else "NEXT: TARGET PUPIL")
-                starts = "" if left is None else f", which starts in {_mmss(left)}"
+                starts = "" if left is None else f", which starts in {clock_text(left)}"
                 self.interval_label.setText(
                     f"Interval {k}{of}{starts} (interval {obs.current_interval} {obs.current_exclusion})")
             elif obs.current_exclusion:
@@ -551,7 +555,7 @@ class ObservationWindow(QWidget):
             if obs.paused or due is None:
                 self.countdown.setText("paused" if obs.paused else "")
             else:
-                self.countdown.setText(_mmss(left))
+                self.countdown.setText(clock_text(left))
             self.sample_cue.setText(self._sample_text(left))
         else:
             self.banner.setText("Finalised" if obs.status == "finalised" else "Ended")
@@ -599,7 +603,7 @@ class ObservationWindow(QWidget):
             return "Sample taken. The next sample is at the prompt."
         self.sample_cue.setStyleSheet("color: #374151;")
         text_size(self.sample_cue, 1.0)
-        when = "" if left is None else f" (in {_mmss(left)})"
+        when = "" if left is None else f" (in {clock_text(left)})"
         return f"Momentary codes are sampled at the prompt{when}: key what the pupil is doing then."
 
     def _on_task_text(self) -> str:
@@ -624,19 +628,6 @@ class ObservationWindow(QWidget):
                 "locked; its codes are hidden until you unlock.")
 
 
-def _mmss(seconds: float) -> str:
-    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
-
-
-def _percent(ratio, decimals: int = 0) -> str:
-    return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.{decimals}f}%"
-
-
-def _rate(event) -> str:
-    rate = "—" if event.rate_per_minute is None else f"{event.rate_per_minute:.2f}/min"
-    return f"{event.count} ({rate})"
-
-
 class SummaryView(QWidget):
     """The summary of an ended observation: % of intervals per code for target and peer
     (BOSS arithmetic), events and rates per subject, state time, the same by lesson phase or
@@ -644,9 +635,9 @@ class SummaryView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.codes_model = QStandardItemModel(self)
-        self.blocks_model = QStandardItemModel(self)
-        self.notes_model = QStandardItemModel(self)
+        self.codes_model = TextTableModel(self)
+        self.blocks_model = TextTableModel(self)
+        self.notes_model = TextTableModel(self)
         self.codes_table, self.blocks_table, self.notes_table = QTableView(), QTableView(), QTableView()
         for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model),
                              (self.notes_table, self.notes_model)):
@@ -685,55 +676,16 @@ class SummaryView(QWidget):
             f"<b>{summary.intervals} intervals of {summary.interval_seconds} s</b>, "
             f"{summary.observed_seconds / 60:.1f} minutes observed"
             + (f" ({excluded}, left out of the percentages)" if excluded else "")
-            + f"<br>Target on task: <b>{_percent(target.on_task)}</b> of {target.included} intervals"
-            + (f" · Peer on task: <b>{_percent(peer.on_task)}</b> of {peer.included}" if peer else "")
+            + f"<br>Target on task: <b>{percent_text(target.on_task)}</b> of {target.included} intervals"
+            + (f" · Peer on task: <b>{percent_text(peer.on_task)}</b> of {peer.included}" if peer else "")
             + ("" if target.on_task.reason is None or target.included == 0
                else f" ({target.on_task.reason})"))
-        labels = {c.id: c.label for c in obs.scheme.codes}
-        self.codes_model.clear()
-        events, states = summary.events, summary.states
-        self.codes_model.setHorizontalHeaderLabels(
-            ["Code", "Target % of intervals"] + (["Peer % of intervals"] if peer else [])
-            + (["Total"] if peer and events else []))
-        for code_id, ratio in target.codes.items():
-            row = [labels.get(code_id, code_id), _percent(ratio)]
-            if peer:
-                row.append(_percent(peer.codes.get(code_id)))
-                if events:
-                    row.append("")
-            self.codes_model.appendRow([QStandardItem(x) for x in row])
-        for code_id, event in events.items():  # count (rate per minute of coded time), per subject
-            row = [labels.get(code_id, code_id) + " (events)", _rate(target.events[code_id])]
-            if peer:
-                row += [_rate(peer.events[code_id]), _rate(event)]
-            self.codes_model.appendRow([QStandardItem(x) for x in row])
-        for code_id, state in states.items():
-            row = [labels.get(code_id, code_id) + " (% of coded time)", _percent(target.states[code_id].percent)]
-            if peer:
-                row += [_percent(peer.states[code_id].percent)] + ([_percent(state.percent)] if events else [])
-            self.codes_model.appendRow([QStandardItem(x) for x in row])
-        self.codes_table.resizeColumnsToContents()
-        blocks = summary.by_phase or summary.by_time_bin
-        self.blocks_heading.setText("<b>By lesson phase</b>" if summary.by_phase
-                                    else f"<b>By {summary.bin_seconds // 60}-minute bin</b>")
-        self.blocks_model.clear()
-        self.blocks_model.setHorizontalHeaderLabels(
-            ["Block", "Intervals", "Target on task", "Peer on task", "Events"])
-        for block in blocks:
-            counts = ", ".join(f"{labels.get(c, c)} {n}" for c, n in block.events.items())
-            self.blocks_model.appendRow([QStandardItem(x) for x in (
-                block.label, str(block.total.intervals), _percent(block.target.on_task),
-                _percent(block.peer.on_task) if block.peer else "—", counts)])
-        self.blocks_table.resizeColumnsToContents()
-        self.notes_model.clear()
-        self.notes_model.setHorizontalHeaderLabels(["When", "Interval", "What", "Text"])
-        rows = [(p.t, "", "Phase", p.label) for p in obs.phases]
-        rows += [(i.start_s, str(i.index), "Note", i.note) for i in obs.intervals if i.note]
-        rows += [(a.t, str(a.interval), "ABC incident",
-                  f"A: {a.antecedent} · B: {a.behaviour} · C: {a.consequence}") for a in obs.abc_records]
-        for t, interval, what, text in sorted(rows, key=lambda r: r[0]):
-            self.notes_model.appendRow([QStandardItem(x) for x in (_mmss(t), interval, what, text)])
-        self.notes_table.resizeColumnsToContents()
+        self.blocks_heading.setText(f"<b>{tables.blocks_heading(summary)}</b>")
+        for view, model, table in ((self.codes_table, self.codes_model, tables.codes_table(obs, summary)),
+                                   (self.blocks_table, self.blocks_model, tables.blocks_table(obs, summary)),
+                                   (self.notes_table, self.notes_model, tables.notes_table(obs))):
+            model.set_table(table)
+            view.resizeColumnsToContents()
 
 
 class AgreementDialog(QDialog):
@@ -744,20 +696,8 @@ class AgreementDialog(QDialog):
         self.setWindowTitle("Inter-observer agreement")
         self.resize(900, 560)
         self.report = report
-        self.codes_model = QStandardItemModel(self)
-        self.codes_model.setHorizontalHeaderLabels(
-            ["Code", "Both", "A only", "B only", "Neither", "Interval-by-interval",
-             "Scored-interval", "Unscored-interval", "Cohen's kappa"])
-        for code_id, c in report.codes.items():
-            kappa = "undefined" if c.kappa.kappa is None else f"{c.kappa.kappa:.2f}"
-            self.codes_model.appendRow([QStandardItem(str(x)) for x in (
-                labels.get(code_id, code_id), c.both, c.only_a, c.only_b, c.neither,
-                _percent(c.interval_by_interval, 1), _percent(c.scored_interval, 1),
-                _percent(c.unscored_interval, 1), kappa)])
-        for code_id, e in report.events.items():
-            self.codes_model.appendRow([QStandardItem(x) for x in (
-                labels.get(code_id, code_id) + " (total count)", "", str(e.count_a), str(e.count_b),
-                "", _percent(e.agreement, 1), "", "", "")])
+        self.codes_model = TextTableModel(self)
+        self.codes_model.set_table(tables.agreement_table(report, labels))
         table = QTableView()
         table.setObjectName("agreementCodes")
         table.setModel(self.codes_model)

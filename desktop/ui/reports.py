@@ -21,19 +21,18 @@ from pathlib import Path
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, QUrl
+from PySide6.QtCore import QAbstractListModel, QDate, QEvent, QModelIndex, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
-    QTableView, QVBoxLayout, QWidget,
+    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListView, QMessageBox,
+    QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
 from desktop.dates import to_uk
 from desktop.forms.records import TIME_POINTS
 from desktop.reports.document import Letterhead
-from desktop.reports.evidence_choices import completions_to_cite, observations_to_cite
+from desktop.reports.evidence_choices import EvidenceChoice, chosen_ids, evidence_choices
 from desktop.reports.records import ReportRecords
 from desktop.reports.visit import SECTIONS, render_visit
 from desktop.ui.models import ColumnsModel
@@ -97,6 +96,37 @@ def _ask_service(parent, today: date):
     return (first, last, as_csv.isChecked(), path) if path else None
 
 
+class StrategiesModel(QAbstractListModel):
+    """Strategies found in the bank, in the bank's order of relevance; a strategy's text is
+    its tooltip."""
+
+    StrategyIdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.strategies: list = []
+
+    def set_strategies(self, strategies) -> None:
+        self.beginResetModel()
+        self.strategies = list(strategies)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.strategies)
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        strategy = self.strategies[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return strategy.label
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return strategy.text
+        if role == self.StrategyIdRole:
+            return strategy.id
+        return None
+
+
 class StrategyPicker(QDialog):
     """Search the strategy bank and choose one: type to filter, arrows to move, Enter to insert."""
 
@@ -109,8 +139,11 @@ class StrategyPicker(QDialog):
         self.search = QLineEdit()
         self.search.setObjectName("strategySearch")
         self.search.setPlaceholderText("Search strategies: words in the title, text or tags")
-        self.results = QListWidget()
+        self.model = StrategiesModel(self)
+        self.results = QListView()
         self.results.setObjectName("strategyResults")
+        self.results.setModel(self.model)
+        self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.preview = QLabel()
         self.preview.setWordWrap(True)
         self.preview.setStyleSheet("color: #374151;")
@@ -128,40 +161,39 @@ class StrategyPicker(QDialog):
             layout.addWidget(note)
         layout.addWidget(buttons)
         self.search.textChanged.connect(self.refresh)
-        self.results.currentRowChanged.connect(self._show)
-        self.results.itemActivated.connect(lambda _item: self.choose())
+        self.results.selectionModel().currentChanged.connect(lambda current, _previous: self._show(current))
+        self.results.activated.connect(lambda _index: self.choose())
         self.search.returnPressed.connect(self.choose)
         self.refresh()
 
     def refresh(self) -> None:
-        self.results.clear()
-        for strategy in self.bank.search(self.search.text()):
-            item = QListWidgetItem(f"{strategy.title}  —  {strategy.source}")
-            item.setData(Qt.ItemDataRole.UserRole, strategy.id)
-            item.setToolTip(strategy.text)
-            self.results.addItem(item)
-        if self.results.count():
-            self.results.setCurrentRow(0)
+        self.model.set_strategies(self.bank.search(self.search.text()))
+        if self.model.rowCount():
+            self.results.setCurrentIndex(self.model.index(0))
+            self._show(self.model.index(0))
         else:
             self.preview.setText("No strategy matches every word.")
 
-    def _show(self, row: int) -> None:
-        item = self.results.item(row)
-        self.preview.setText(self.bank.get(item.data(Qt.ItemDataRole.UserRole)).text if item else "")
+    def _current_id(self) -> str | None:
+        return self.results.currentIndex().data(StrategiesModel.StrategyIdRole)
+
+    def _show(self, index: QModelIndex) -> None:
+        strategy_id = index.data(StrategiesModel.StrategyIdRole) if index.isValid() else None
+        self.preview.setText(self.bank.get(strategy_id).text if strategy_id else "")
 
     def keyPressEvent(self, event) -> None:
         # Up and Down move through the results while typing in the search box.
-        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.results.count():
-            row = self.results.currentRow() + (1 if event.key() == Qt.Key.Key_Down else -1)
-            self.results.setCurrentRow(max(0, min(row, self.results.count() - 1)))
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.model.rowCount():
+            row = self.results.currentIndex().row() + (1 if event.key() == Qt.Key.Key_Down else -1)
+            self.results.setCurrentIndex(self.model.index(max(0, min(row, self.model.rowCount() - 1))))
             return
         super().keyPressEvent(event)
 
     def choose(self) -> None:
-        item = self.results.currentItem()
-        if item is None:
+        strategy_id = self._current_id()
+        if strategy_id is None:
             return
-        self.chosen = self.bank.get(item.data(Qt.ItemDataRole.UserRole))
+        self.chosen = self.bank.get(strategy_id)
         self.accept()
 
 
@@ -199,6 +231,56 @@ class ReportsModel(ColumnsModel):
         if role == self.ReportIdRole:
             return row["id"]
         return None
+
+
+class EvidenceModel(QAbstractListModel):
+    """The records a report can cite (``evidence_choices``), each with a tick; a tick a
+    person changes is reported by ``ticked`` (a report finalised lists them unticked-able)."""
+
+    EvidenceKeyRole = Qt.ItemDataRole.UserRole + 1  # (kind, record id)
+    ticked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.choices: list[EvidenceChoice] = []
+        self.final = False
+
+    def set_choices(self, choices: list[EvidenceChoice], final: bool) -> None:
+        self.beginResetModel()
+        self.choices, self.final = list(choices), final
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.choices)
+
+    def flags(self, index: QModelIndex):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.NoItemFlags if self.final
+                                            else Qt.ItemFlag.ItemIsUserCheckable)
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        choice = self.choices[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return choice.label  # the tooltip: the whole of a label the list cuts short
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if choice.chosen else Qt.CheckState.Unchecked
+        if role == self.EvidenceKeyRole:
+            return (choice.kind, choice.record_id)
+        return None
+
+    def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole or self.final:
+            return False
+        chosen = Qt.CheckState(value) == Qt.CheckState.Checked
+        if chosen == self.choices[index.row()].chosen:
+            return True
+        self.choices[index.row()] = self.choices[index.row()].ticked(chosen)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.ticked.emit()
+        return True
 
 
 class ReportsTab(QWidget):
@@ -291,10 +373,12 @@ class ReportEditor(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(left)
 
-        self.evidence = QListWidget()
+        self.evidence_model = EvidenceModel(self)
+        self.evidence_model.ticked.connect(self._evidence_changed)
+        self.evidence = QListView()
         self.evidence.setObjectName("reportEvidence")
         self.evidence.setAccessibleName("Evidence to include: observations and assessments")
-        self.evidence.itemChanged.connect(lambda _item: self._evidence_changed())
+        self.evidence.setModel(self.evidence_model)
         self.paragraphs_box = QWidget()
         self.paragraphs_layout = QVBoxLayout(self.paragraphs_box)
         self.paragraph_edits: dict[str, tuple[QCheckBox, QPlainTextEdit]] = {}
@@ -370,30 +454,11 @@ class ReportEditor(QWidget):
         self._load_paragraphs()
 
     def _load_evidence(self, row: dict, final: bool) -> None:
-        chosen = row["evidence"]
-        self.evidence.clear()
-        referral_id = row["referral_id"]
-        for o in observations_to_cite(self.store, referral_id):
-            self._evidence_item(f"Observation: {o['lesson'] or 'lesson'}, {to_uk(o['started_at'])}",
-                                ("observation", o["id"]), o["id"] in chosen.get("observations", []), final)
-        packs = {}
-        for c in completions_to_cite(self.store, referral_id):
-            if c["pack_id"] not in packs:
-                try:
-                    packs[c["pack_id"]] = self.feature.form_records().pack(c["pack_id"]).title
-                except KeyError:
-                    packs[c["pack_id"]] = c["pack_id"]  # pack not installed here: name it by id
-            self._evidence_item(f"{packs[c['pack_id']]}: {to_uk(c['completed_on'])} "
-                                f"({TIME_POINTS.get(c['time_point'], c['time_point'])})",
-                                ("completion", c["id"]), c["id"] in chosen.get("completions", []), final)
+        def pack_title(pack_id: str) -> str:
+            return self.feature.form_records().pack(pack_id).title
 
-    def _evidence_item(self, text: str, key: tuple[str, str], checked: bool, final: bool) -> None:
-        item = QListWidgetItem(text)
-        flags = Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.NoItemFlags if final else Qt.ItemFlag.ItemIsUserCheckable)
-        item.setFlags(flags)
-        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        self.evidence.addItem(item)
+        self.evidence_model.set_choices(
+            evidence_choices(self.store, row["referral_id"], row["evidence"], pack_title), final)
 
     def _load_paragraphs(self) -> None:
         while self.paragraphs_layout.count():
@@ -471,13 +536,7 @@ class ReportEditor(QWidget):
     def _evidence_changed(self) -> None:
         if self._loading:
             return
-        chosen = {"observation": [], "completion": []}
-        for i in range(self.evidence.count()):
-            item = self.evidence.item(i)
-            if item.checkState() == Qt.CheckState.Checked:
-                kind, record_id = item.data(Qt.ItemDataRole.UserRole)
-                chosen[kind].append(record_id)
-        self.records.choose_evidence(self.report_id, chosen["observation"], chosen["completion"])
+        self.records.choose_evidence(self.report_id, *chosen_ids(self.evidence_model.choices))
         self.row = self.records.get(self.report_id)
         self.saved.setText("Saved.")
         self._load_paragraphs()

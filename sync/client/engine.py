@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from desktop.store import Store, utc_now
-from desktop.store.schema import SYNCABLE
-from sync.client import attachments, content, local, quarantine, restore
+from sync.client import apply, attachments, content, local, quarantine, restore
 from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
 from sync.client.report import SyncReport, need  # noqa: F401 - SyncReport is part of this API
 from sync.client.transport import Transport
@@ -448,25 +447,7 @@ class SyncEngine:
         """Apply server data without per-row foreign-key checks: a page may bring a visit
         before its referral (each record comes once, at its latest change), and the server
         has already checked every reference when it accepted the change."""
-        return self.applying(self.store)
-
-    @staticmethod
-    @contextlib.contextmanager
-    def applying(store: Store):
-        """``_unchecked_references`` for any store (quarantine retries)."""
-        store.conn.execute("PRAGMA foreign_keys = OFF")
-        try:
-            yield
-        finally:
-            store.conn.execute("PRAGMA foreign_keys = ON")
-
-    @staticmethod
-    def apply_to(store: Store, states: list[dict], *, force: bool = False) -> int:
-        """``_apply_states`` on ``store`` with no server at hand (a quarantine retry); the
-        caller holds the transaction and ``applying``."""
-        engine = SyncEngine.__new__(SyncEngine)  # applying needs the store alone
-        engine.store = store
-        return engine._apply_states(states, force=force)
+        return apply.applying(self.store)
 
     def _apply_safely(self, states: list[dict], report: SyncReport, *, force: bool = False,
                       pending: dict[tuple[str, str], set[str]] | None = None) -> int:
@@ -494,56 +475,8 @@ class SyncEngine:
 
     def _apply_states(self, states: list[dict], *, force: bool = False,
                       pending: dict[tuple[str, str], set[str]] | None = None) -> int:
-        """Apply records as the server holds them, keeping fields with unsent local edits
-        (they win here and are pushed next). Returns how many records changed.
-
-        Batched per record type: one query each for the server versions held, the unsent
-        edits and the rows held, then ``Store.apply_remote_many`` and one ``executemany``
-        for the server versions; the caller's transaction holds it all. A record given
-        twice is applied at its newest version. ``pending`` ((entity, id) -> fields with
-        unsent edits) is given by a caller that already knows them."""
-        by_entity: dict[str, dict[str, dict]] = {}
-        for state in states:
-            if state["entity"] not in SYNCABLE:
-                continue  # a record type from a newer server: ignored until this app knows it
-            seen = by_entity.setdefault(state["entity"], {})
-            earlier = seen.get(state["id"])
-            if earlier is None or state["version"] >= earlier["version"]:
-                seen[state["id"]] = state
-        changed = 0
-        for entity, by_id in by_entity.items():
-            held = local.server_versions(self.store, entity, list(by_id))
-            todo = [s for s in by_id.values() if force or held.get(s["id"]) is None
-                    or s["version"] > held[s["id"]]]
-            if not todo:
-                continue
-            ids = [s["id"] for s in todo]
-            if pending is None:
-                unsent = local.pending_fields_many(self.store, entity, ids)
-            else:
-                unsent = {i: pending.get((entity, i), set()) for i in ids}
-            current = self.store.rows_by_id(entity, ids)
-            items = []
-            for state in todo:
-                quarantine.check_values(entity, state["fields"])
-                mine_pending = unsent.get(state["id"], set())
-                row = current.get(state["id"])
-                versions = dict(state["field_versions"])
-                deleted = state["deleted"]
-                if row is not None:
-                    mine = json.loads(row["field_versions"] or "{}")
-                    versions.update({k: mine[k] for k in mine_pending if k in mine})
-                    if local.DELETED in mine_pending:  # an unsent delete or restore
-                        deleted = bool(row["deleted"])
-                items.append({
-                    "id": state["id"], "version": max(state["version"],
-                                                      row["version"] if row else 0),
-                    "values": {k: v for k, v in state["fields"].items() if k not in mine_pending},
-                    "field_versions": versions, "deleted": deleted})
-            changed += len(self.store.apply_remote_many(entity, items, current=current))
-            local.set_server_versions(self.store, entity,
-                                      [(s["id"], s["version"]) for s in todo], held)
-        return changed
+        """``sync.client.apply.apply_states`` on this engine's store."""
+        return apply.apply_states(self.store, states, force=force, pending=pending)
 
     def _revoke(self, referral_id: str, report: SyncReport) -> None:
         for entity, record_id in local.case_closure(self.store, referral_id):

@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from desktop.store import Store, StoreError, utc_now
 from desktop.store.schema import SYNCABLE
-from sync.client import quarantine
 from sync.protocol import DIGEST_SET, digest, record_hash, set_digest_of, shapes
 
 # Among a record's pending fields: its deleted flag has an unsent change (a delete, or a
@@ -275,6 +274,20 @@ class SyncStatus:
             len(self.quarantined)
 
 
+def quarantined(store: Store) -> list[dict]:
+    """Open quarantined records, oldest first (``state`` parsed); ``sync.client.quarantine``
+    keeps and settles them."""
+    items = []
+    for row in store.db.query("SELECT * FROM quarantine WHERE resolved_at IS NULL ORDER BY seq"):
+        item = dict(row)
+        try:
+            item["state"] = json.loads(item["state"])
+        except ValueError:
+            item["state"] = {}
+        items.append(item)
+    return items
+
+
 def sync_status(store: Store) -> SyncStatus:
     """Sync status from the store alone (no network): cheap enough for a status bar."""
     def rows(sql):
@@ -294,7 +307,7 @@ def sync_status(store: Store) -> SyncStatus:
                              "WHERE state = 'rejected' ORDER BY seq"),
         conflicts=conflicts,
         review=rows("SELECT * FROM review WHERE resolved_at IS NULL ORDER BY seq"),
-        quarantined=quarantine.open_items(store),
+        quarantined=quarantined(store),
         last_error_kind=get_state(store, "last_error_kind") or None,
     )
 

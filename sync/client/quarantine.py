@@ -26,6 +26,7 @@ import sqlcipher3
 
 from desktop.store import Store, StoreError, utc_now
 from desktop.store.schema import SYNCABLE
+from sync.client import apply, local
 
 # What a record failing to apply raises. Not ``OperationalError`` (disk full, I/O error,
 # a locked store): that is this laptop's trouble, not the record's, and stops the sync.
@@ -33,56 +34,10 @@ APPLY_ERRORS = (sqlcipher3.IntegrityError, sqlcipher3.InterfaceError,
                 sqlcipher3.ProgrammingError, sqlcipher3.DataError, StoreError, ValueError,
                 TypeError, OverflowError, KeyError)
 
-# Columns holding JSON text: a value there must parse, or the app could not read it.
-JSON_COLUMNS = {("caseworker", "specialisms"), ("support_plan", "review_dates"),
-                ("observation_event", "payload"), ("coding_scheme", "definition")}
-_JSON_BY_ENTITY = {e: frozenset(n for en, n in JSON_COLUMNS if en == e)
-                   for e, _ in JSON_COLUMNS}
-_NONE: frozenset[str] = frozenset()
-_SQLITE_INT = (-2**63, 2**63 - 1)
-
-
-class NotStorable(ValueError):
-    """A pulled value this laptop cannot hold (the message says which and why)."""
-
-
-def check_values(entity: str, fields: dict) -> None:
-    """Refuse values SQLite or this app cannot hold, before any write: only text, whole
-    numbers within SQLite's range, finite numbers, true/false or empty; text with no NUL
-    and valid Unicode; JSON columns holding JSON. (A few microseconds a record: this runs
-    for every record of every page.)"""
-    json_columns = _JSON_BY_ENTITY.get(entity, _NONE)
-    for name, value in fields.items():
-        kind = type(value)
-        if kind is str:
-            if "\x00" in value:
-                raise NotStorable(f"{name}: the text contains a NUL character")
-            if not value.isascii():
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise NotStorable(f"{name}: the text is not valid Unicode") from None
-            if name in json_columns:
-                try:
-                    json.loads(value)
-                except ValueError:
-                    raise NotStorable(f"{name}: the text is not valid JSON") from None
-        elif value is None or kind is bool:
-            continue
-        elif kind is int:
-            if not _SQLITE_INT[0] <= value <= _SQLITE_INT[1]:
-                raise NotStorable(f"{name}: the number is too large to store")
-        elif kind is float:
-            if value != value or value in (float("inf"), float("-inf")):
-                raise NotStorable(f"{name}: not a finite number")
-        else:
-            raise NotStorable(f"{name}: a value of a kind this laptop cannot store")
-
-
 def reason_for(exc: BaseException) -> str:
     """Why a record could not be stored, in words an administrator can act on."""
     text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, NotStorable):
+    if isinstance(exc, apply.NotStorable):
         return f"A value cannot be stored here ({text})."
     match = re.match(r"(UNIQUE|NOT NULL) constraint failed: (.*)", text)
     if match:
@@ -104,8 +59,6 @@ def reason_for(exc: BaseException) -> str:
 def hold(store: Store, state: dict, reason: str) -> None:
     """Keep a record that could not be applied (the newest version per record), and count
     its server version as received. Runs inside the caller's transaction."""
-    from sync.client import local  # local imports this module's count for the UI
-
     entity, record_id = str(state.get("entity")), str(state.get("id"))
     text = json.dumps(state, default=str, ensure_ascii=True)
     with store.transaction():
@@ -130,15 +83,7 @@ def hold(store: Store, state: dict, reason: str) -> None:
 
 def open_items(store: Store) -> list[dict]:
     """Open quarantined records, oldest first (``state`` parsed)."""
-    items = []
-    for row in store.db.query("SELECT * FROM quarantine WHERE resolved_at IS NULL ORDER BY seq"):
-        item = dict(row)
-        try:
-            item["state"] = json.loads(item["state"])
-        except ValueError:
-            item["state"] = {}
-        items.append(item)
-    return items
+    return local.quarantined(store)
 
 
 def open_count(store: Store) -> int:
@@ -180,13 +125,11 @@ def _item(store: Store, seq: int) -> dict:
 def retry(store: Store, seq: int) -> str | None:
     """Apply a quarantined record again. Returns None when it is now stored (the item is
     settled), else the reason it still cannot be (the item stays, with that reason)."""
-    from sync.client.engine import SyncEngine
-
     item = _item(store, seq)
     state = json.loads(item["state"])
     try:
-        with SyncEngine.applying(store), store.transaction():
-            SyncEngine.apply_to(store, [state], force=True)
+        with apply.applying(store), store.transaction():
+            apply.apply_states(store, [state], force=True)
             store.conn.execute("UPDATE quarantine SET resolved_at = ?, resolution = 'retried' "
                                "WHERE seq = ?", (utc_now(), seq))
             store.log("quarantine_retried", item["entity"], item["record_id"])

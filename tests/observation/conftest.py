@@ -6,8 +6,6 @@ from typing import Sequence
 import pytest
 
 from desktop.observation import (
-    FakeClock,
-    MemorySink,
     Observation,
     ObservationEngine,
     ObservationRecord,
@@ -16,6 +14,7 @@ from desktop.observation import (
     minute_intervals,
     record_events,
 )
+from tests.observation.fakes import FakeClock, MemorySink
 from desktop.observation.records import CODED, NO_CODES_STATUSES, Interval, subject_of
 
 START_AT = "2025-03-04T09:00:00Z"

@@ -8,14 +8,13 @@ import pytest
 from desktop.observation import (
     Code,
     CodingScheme,
-    FakeClock,
-    MemorySink,
     ObservationEngine,
     ObservationSetup,
     RecordingMethod,
     boss,
     minute_intervals,
 )
+from tests.observation.fakes import FakeClock, MemorySink
 from desktop.observation.errors import ObservationFinalised, ObservationStateError, SchemeError
 
 from .conftest import run_for, start

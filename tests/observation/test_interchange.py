@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.observation import Code, FakeClock, MemorySink, RecordingMethod, boss
+from desktop.observation import Code, RecordingMethod, boss
+from tests.observation.fakes import FakeClock, MemorySink
 from desktop.observation.errors import ExportError, InterchangeError, ObservationStateError
 from desktop.observation.interchange import (
     MAX_FILE_BYTES,

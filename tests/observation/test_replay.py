@@ -8,13 +8,12 @@ import pytest
 
 from desktop.observation import (
     Code,
-    FakeClock,
-    MemorySink,
     Observation,
     ObservationEngine,
     RecordingMethod,
     boss,
 )
+from tests.observation.fakes import FakeClock, MemorySink
 from desktop.observation.errors import ObservationStateError, ReplayError
 from desktop.observation.events import IntervalClosed, Restarted, event_from_dict, event_to_dict
 

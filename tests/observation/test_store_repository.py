@@ -9,7 +9,8 @@ import time
 import pytest
 
 from desktop.observation import events as ev
-from desktop.observation.engine import FakeClock, ObservationEngine
+from desktop.observation.engine import ObservationEngine
+from tests.observation.fakes import FakeClock
 from desktop.observation.records import ObservationSetup
 from desktop.observation.scheme import minute_intervals
 from desktop.observation.store_repository import StoreObservationRepository

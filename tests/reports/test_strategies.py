@@ -65,3 +65,10 @@ def test_own_strategies_are_kept_and_found_again(tmp_path):
 def test_bad_banks_are_refused_with_a_reason(data, message):
     with pytest.raises(StrategyBankError, match=message):
         parse_bank(data, "bank.json")
+
+
+def test_the_picker_lists_a_strategy_by_title_and_the_bank_it_comes_from(tmp_path):
+    bank_file(tmp_path / "installed" / "ash.json", [
+        {"id": "b", "title": "Calm corner", "text": "Somewhere quiet.", "tags": []}])
+    bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
+    assert bank.get("b").label == "Calm corner  —  Ashbridge bank"

@@ -34,7 +34,8 @@ def _first(store, sql):
 
 def _recording(window, referral):
     """A lesson being recorded (the live coding screen), on a clock that stands still."""
-    from desktop.observation.engine import FakeClock, ObservationEngine
+    from desktop.observation.engine import ObservationEngine
+    from tests.observation.fakes import FakeClock
     from desktop.observation.records import ObservationSetup
     from desktop.observation.scheme import minute_intervals
     from desktop.observation.store_repository import StoreObservationRepository

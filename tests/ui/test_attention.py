@@ -382,7 +382,7 @@ def held_back(store, case):
     answered (the unique index), and a coding scheme whose definition is not JSON."""
     from desktop.store import new_id
     from sync.client import quarantine
-    from sync.client.engine import SyncEngine
+    from sync.client import apply
 
     synced(store)
     completion, first, second, scheme = new_id(), new_id(), new_id(), new_id()
@@ -396,15 +396,15 @@ def held_back(store, case):
         "informant": "teacher", "age_band": "4-17", "completed_by": "x",
         "completed_on": "2026-11-01", "time_point": "baseline"}),
         state("form_answer", first, {"completion_id": completion, "item_id": "q1", "value": "1"})]
-    with SyncEngine.applying(store), store.transaction():
-        SyncEngine.apply_to(store, good)
+    with apply.applying(store), store.transaction():
+        apply.apply_states(store, good)
     for bad in (state("form_answer", second, {"completion_id": completion, "item_id": "q1",
                                               "value": "2"}),
                 state("coding_scheme", scheme, {"name": "On task", "definition": "{oops"})):
         try:
-            with SyncEngine.applying(store), store.transaction():
-                quarantine.check_values(bad["entity"], bad["fields"])
-                SyncEngine.apply_to(store, [bad])
+            with apply.applying(store), store.transaction():
+                apply.check_values(bad["entity"], bad["fields"])
+                apply.apply_states(store, [bad])
         except quarantine.APPLY_ERRORS as exc:
             with store.transaction():
                 quarantine.hold(store, bad, quarantine.reason_for(exc))

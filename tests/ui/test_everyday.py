@@ -48,7 +48,7 @@ def test_finalising_an_observation_asks_first(qtbot, make_window, store, case, f
                                               monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from desktop.observation.engine import FakeClock
+    from tests.observation.fakes import FakeClock
     from tests.ui.test_observation_window import start
 
     answers = [QMessageBox.StandardButton.Yes]  # "end the observation?" at close, if asked

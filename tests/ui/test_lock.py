@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
 from desktop.config import Settings
 from desktop.forms.records import FormRecords
-from desktop.observation.engine import FakeClock
+from tests.observation.fakes import FakeClock
 from desktop.observation.store_repository import StoreObservationRepository
 from desktop.security import FREE_ATTEMPTS, UnlockPin
 from desktop.store import open_store

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.observation import events as ev
-from desktop.observation.engine import FakeClock
 from desktop.observation.store_repository import StoreObservationRepository
+from tests.observation.fakes import FakeClock
 
 SETUP = {"scheme": "preset.minute-intervals", "lesson": "Year 5 maths", "teacher": "Mr Evans",
          "interval_seconds": 60, "planned_minutes": 10, "peer_every": 0}
@@ -27,6 +27,11 @@ def start(qtbot, make_window, store, case, fill_dialogs, clock, **setup):
     recording = window.observe(clock=clock)
     qtbot.addWidget(recording)
     return window, recording
+
+
+def cells(model) -> list[list[str]]:
+    """A table model's rows as the window shows them: the text of every cell."""
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
 
 
 def test_keys_code_into_the_store_and_prompts_advance(qtbot, make_window, store, case, fill_dialogs):
@@ -83,8 +88,7 @@ def test_ending_records_it_and_the_case_timeline_shows_it(qtbot, make_window, st
     assert any("Classroom observation: Year 5 maths (ended)" in t for t in timeline)
     # the window now shows the summary: one coded interval, off task verbal
     assert rec.summary.isVisible() and not rec.codes_panel.isVisible()
-    codes = {rec.summary.codes_model.item(r, 0).text(): rec.summary.codes_model.item(r, 1).text()
-             for r in range(rec.summary.codes_model.rowCount())}
+    codes = {row[0]: row[1] for row in cells(rec.summary.codes_model)}
     assert codes["Off task: verbal"] == "100%" and codes["On task"] == "0%"
     assert "Target on task: <b>0%</b> of 1 intervals" in rec.summary.heading.text()
     rec.finalise()
@@ -149,8 +153,7 @@ def test_agreement_with_a_second_observers_file(qtbot, make_window, store, case,
     path.write_text(to_json(b), encoding="utf-8")
     dialog = shown.agreement(str(path))
     qtbot.addWidget(dialog)
-    rows = {dialog.codes_model.item(r, 0).text(): [dialog.codes_model.item(r, c).text() for c in range(9)]
-            for r in range(dialog.codes_model.rowCount())}
+    rows = {row[0]: row for row in cells(dialog.codes_model)}
     on = rows["On task"]
     assert on[1:5] == ["2", "1", "1", "3"]  # both, A only, B only, neither
     assert on[5] == "71.4%" and on[6] == "50.0%"
@@ -271,12 +274,10 @@ def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_inci
     assert shown.strip.index_at(1 + shown.strip._cell_width() * 1.5) == 1  # what a hover over cell 2 shows
     assert "Off task: verbal" in shown.strip.tooltip_at(1) and "settled quickly" in shown.strip.tooltip_at(0)
     assert "Off task: verbal" in shown.legend.text()
-    notes = [[shown.summary.notes_model.item(r, c).text() for c in range(4)]
-             for r in range(shown.summary.notes_model.rowCount())]
+    notes = cells(shown.summary.notes_model)
     assert notes == [["0:00", "", "Phase", "Starter"], ["0:00", "1", "Note", "settled quickly"],
                      ["1:00", "2", "ABC incident", "A: asked to write · B: shouted to a friend · C: reminded"]]
-    assert shown.summary.blocks_model.item(0, 0).text() == "Starter"
-    assert shown.summary.blocks_model.item(0, 1).text() == "2"
+    assert cells(shown.summary.blocks_model)[0][:2] == ["Starter", "2"]
 
 
 def test_background_sync_is_held_while_observing_and_runs_when_the_lesson_ends(

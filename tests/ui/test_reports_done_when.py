@@ -18,6 +18,7 @@ from desktop.reports.records import ReportRecords
 from desktop.reports.sample import add_evidence
 from desktop.reports.service import service_figures
 from desktop.store.attachments import attachments_for, read_attachment
+from desktop.ui.reports import EvidenceModel
 from tests.conftest import TODAY
 from tests.reports.conftest import pdf_text
 from tests.ui.conftest import FakeThreadPool
@@ -59,10 +60,10 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
     qtbot.waitExposed(editor)
     qtbot.keyClicks(editor.sections["background"], "Leaves lessons without permission.")
     qtbot.keyClicks(editor.sections["strengths"], "Kind to younger pupils; enjoys practical work.")
-    for i in range(editor.evidence.count()):
-        item = editor.evidence.item(i)
-        if item.data(Qt.ItemDataRole.UserRole)[1] in evidence.values():
-            item.setCheckState(Qt.CheckState.Checked)
+    model = editor.evidence_model
+    for i in range(model.rowCount()):
+        if model.index(i).data(EvidenceModel.EvidenceKeyRole)[1] in evidence.values():
+            assert model.setData(model.index(i), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     editor.sections["recommendations"].setFocus()
     qtbot.waitUntil(lambda: editor.last_section == "recommendations")
     editor.strategy_button.click()
@@ -112,7 +113,7 @@ def test_the_editors_strategy_search_offers_banks_from_the_server(make_window, s
 
     from desktop.forms.registry import SERVER_SUBDIR
     from desktop.paths import packs_dir
-    from desktop.ui.reports import StrategyPicker
+    from desktop.ui.reports import StrategiesModel, StrategyPicker
     from tests.forms.test_strategy_pack import BANK
 
     folder = packs_dir() / SERVER_SUBDIR
@@ -123,10 +124,10 @@ def test_the_editors_strategy_search_offers_banks_from_the_server(make_window, s
     picker = StrategyPicker(bank)
     qtbot.addWidget(picker)
     qtbot.keyClicks(picker.search, "signal card desk")
-    assert picker.results.item(0).text() == "Zoë's signal  —  A bank"
+    assert picker.model.index(0).data() == "Zoë's signal  —  A bank"
     picker.search.clear()
     qtbot.keyClicks(picker.search, "now next")
-    assert picker.results.item(0).data(Qt.ItemDataRole.UserRole) == "now-next"
+    assert picker.model.index(0).data(StrategiesModel.StrategyIdRole) == "now-next"
     # a bank arriving with a later sync is offered the next time the picker opens
     second = dict(BANK, id="bank-2", title="Second bank",
                   strategies=[{"id": "s9", "title": "Quiet reading", "text": "Ten minutes' reading."}])

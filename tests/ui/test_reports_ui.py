@@ -11,6 +11,7 @@ from desktop.reports.records import ReportRecords
 from desktop.reports.sample import make_sample_case
 from desktop.reports.visit import draft_observation
 from desktop.store.attachments import attachments_for, read_attachment
+from desktop.ui.reports import EvidenceModel
 from tests.reports.conftest import pdf_text
 from tests.ui.conftest import FakeThreadPool
 
@@ -43,11 +44,23 @@ def setup(make_window, store):
     return window, feature, rec, ids
 
 
-def evidence_item(editor, record_id):
-    for i in range(editor.evidence.count()):
-        item = editor.evidence.item(i)
-        if item.data(Qt.ItemDataRole.UserRole)[1] == record_id:
-            return item
+def tick(qtbot, editor, record_id):
+    """Tick a record in the editor's evidence list with a click on its box."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    model, view = editor.evidence_model, editor.evidence
+    for i in range(model.rowCount()):
+        index = model.index(i)
+        if index.data(EvidenceModel.EvidenceKeyRole)[1] == record_id:
+            view.scrollTo(index)
+            option = QStyleOptionViewItem()
+            view.initViewItemOption(option)
+            option.rect = view.visualRect(index)
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+            box = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, view)
+            qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+            assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+            return
     raise AssertionError(record_id)
 
 
@@ -70,7 +83,7 @@ def test_ticking_evidence_offers_its_drafted_paragraph_to_keep_edit_or_leave_out
     _window, feature, _rec, ids = setup
     editor = feature.new_visit_report()
     oid = ids["observations"][0]
-    evidence_item(editor, oid).setCheckState(Qt.CheckState.Checked)
+    tick(qtbot, editor, oid)
     reports = ReportRecords(store)
     assert reports.get(editor.report_id)["evidence"]["observations"] == [oid]
     key = f"observation:{oid}"
@@ -88,7 +101,7 @@ def test_preview_opens_the_pdf_and_finalise_issues_it_to_documents(setup, qtbot,
     window, feature, rec, ids = setup
     editor = feature.new_visit_report()
     qtbot.keyClicks(editor.sections["next_steps"], "A PSP meeting in four weeks.")
-    evidence_item(editor, ids["completions"][0]).setCheckState(Qt.CheckState.Checked)
+    tick(qtbot, editor, ids["completions"][0])
     editor.preview_button.click()
     assert len(rec.opened) == 1 and "A PSP meeting in four weeks." in pdf_text(rec.opened[0].read_bytes())
     assert ReportRecords(store).get(editor.report_id)["status"] == "draft"  # a preview changes nothing
@@ -102,6 +115,13 @@ def test_preview_opens_the_pdf_and_finalise_issues_it_to_documents(setup, qtbot,
     assert "Boxall" in pdf_text(read_attachment(store, doc["id"]))
     assert editor.sections["next_steps"].isReadOnly() and not editor.finalise_button.isVisible()
     assert feature.tab.model.index(0, 2).data() == "Final: issued to Documents"
+    # the issued report's evidence stays as it was: shown ticked, no longer tickable
+    evidence = editor.evidence_model
+    ticked = [evidence.index(i) for i in range(evidence.rowCount())
+              if evidence.index(i).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked]
+    assert [i.data(EvidenceModel.EvidenceKeyRole) for i in ticked] == [("completion", ids["completions"][0])]
+    assert not any(evidence.index(i).flags() & Qt.ItemFlag.ItemIsUserCheckable for i in range(evidence.rowCount()))
+    assert not evidence.setData(ticked[0], Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
 
     editor.correct_button.click()
     correction = ReportRecords(store).for_case(ids["referral"])
@@ -205,13 +225,27 @@ def test_two_strategies_from_the_bank_go_into_the_section_being_written(setup, q
 
 def test_the_picker_filters_as_you_type_and_enter_chooses(qtbot, tmp_path):
     from desktop.reports.strategies import load_bank
-    from desktop.ui.reports import StrategyPicker
+    from desktop.ui.reports import StrategiesModel, StrategyPicker
 
     bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
     picker = StrategyPicker(bank)
     qtbot.addWidget(picker)
-    assert picker.results.count() == len(bank.strategies)
+    assert picker.model.rowCount() == len(bank.strategies)
+    # Down and Up move through the results while the search box keeps the keys; the text
+    # of the strategy under the cursor is shown below the list
+    ids = [picker.model.index(i).data(StrategiesModel.StrategyIdRole) for i in range(3)]
+    assert picker.preview.text() == bank.get(ids[0]).text
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Up)
+    assert picker.results.currentIndex().row() == 1 and picker.preview.text() == bank.get(ids[1]).text
+    qtbot.keyClick(picker.search, Qt.Key.Key_Up)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Up)  # stays on the first
+    assert picker.results.currentIndex().row() == 0
     qtbot.keyClicks(picker.search, "calm signal")
-    assert [picker.results.item(i).data(Qt.ItemDataRole.UserRole) for i in range(picker.results.count())] == ["calm-space"]
+    assert [picker.model.index(i).data(StrategiesModel.StrategyIdRole)
+            for i in range(picker.model.rowCount())] == ["calm-space"]
     qtbot.keyClick(picker.search, Qt.Key.Key_Return)
     assert picker.chosen == bank.get("calm-space") and picker.result() == picker.DialogCode.Accepted
+    picker.search.setText("no-such-word-anywhere")
+    assert picker.model.rowCount() == 0 and picker.preview.text() == "No strategy matches every word."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.observation.engine import FakeClock
+from tests.observation.fakes import FakeClock
 from tests.ui.test_observation_window import start
 
 
