@@ -298,9 +298,11 @@ class _Namer:
         self._names: dict[tuple[str, str], str] = {}
 
     def value(self, entity: str, name: str, value) -> str:
+        """A field's value as people read it (``RecordNamer.value``)."""
         return self.words.value(entity, name, value)
 
     def name(self, entity: str, record_id: str) -> str:
+        """The record as a practitioner names it within its case ("the visit of …")."""
         key = (entity, record_id)
         if key not in self._names:
             row = self.store.get(entity, record_id, include_deleted=True)

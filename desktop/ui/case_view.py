@@ -107,6 +107,8 @@ class CaseView(QWidget):
         self.history = QListView()
         self.history.setObjectName("history")
         self.history.setModel(self.history_model)
+        self.history.setWordWrap(True)
+        self.history.setAlternatingRowColors(True)
         self.history.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.timeline, "Timeline")

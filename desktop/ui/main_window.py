@@ -40,7 +40,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store, self.keys, self.settings = store, keys, settings
         self.open_worker_store = open_worker_store
-        self.tasks = StoreTasks(open_worker_store)
+        self.tasks = StoreTasks(self._open_worker_store)
         self.save_config = save_config
         self.caseload = Caseload(store, today)
         self.undo_stack = QUndoStack(self)
@@ -230,9 +230,24 @@ class MainWindow(QMainWindow):
         return self.case_view.tabs.addTab(widget, title)
 
     def run_dialog(self, dialog) -> object | None:
-        """Show a record dialog modally; its ``result_value`` if saved, else None.
+        """Show a record dialog modally; its ``result_value`` if saved, else None. The user's
+        name is asked for first if not yet known (``ensure_user_name``).
         (Tests replace this to fill and save dialogs without ``exec()``.)"""
+        if not self.ensure_user_name():
+            return None
         return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def ensure_user_name(self) -> bool:
+        """Before an edit: the name the activity log records, from Settings, the signed-in
+        account, or asked for (``desktop.ui.user_name``). False: none given, make no edit."""
+        from desktop.ui.user_name import ensure_user_name
+        return ensure_user_name(self)
+
+    def _open_worker_store(self) -> Store:
+        """The store worker's connection, recording the same person as this window's."""
+        store = self.open_worker_store()
+        store.actor, store.actor_named = self.store.actor, self.store.actor_named
+        return store
 
     def _build_actions(self) -> None:
         self._menus: dict[str, QMenu] = {}
@@ -570,7 +585,8 @@ class MainWindow(QMainWindow):
             self.save_config(self.settings)
             self.idle.minutes = self.settings.idle_lock_minutes
             if self.settings.practitioner_name:
-                self.store.actor = self.settings.practitioner_name
+                from desktop.ui.user_name import set_user_name
+                set_user_name(self, self.settings.practitioner_name)
             self.refresh()
             if moved:
                 QMessageBox.information(self, "Data folder", "Fieldnote will use the new data folder "
