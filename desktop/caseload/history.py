@@ -247,15 +247,21 @@ def _fields(namer: "_Namer", entity: str, names: list[str], given: dict) -> str:
 
 def installed_pack_titles() -> Callable[[str], str]:
     """Names instruments by the installed packs' titles, without their notes in brackets
-    ("SDQ teacher 4–17"); a pack no longer installed by its id in words."""
-    from desktop.forms.registry import load_registry
+    ("SDQ teacher 4–17"); a pack no longer installed by its id in words. The packs are read
+    when an instrument is first named, not before (most cases' histories name none)."""
+    titles: dict[str, str] = {}
 
-    try:
-        titles = {pack_id: pack.title.split(" (")[0]
-                  for pack_id, pack in load_registry().packs.items()}
-    except OSError:
-        titles = {}
-    return lambda pack_id: titles.get(pack_id) or pack_id.replace("-", " ")
+    def title(pack_id: str) -> str:
+        if not titles:
+            from desktop.forms.registry import load_registry
+            try:
+                titles.update({pid: pack.title.split(" (")[0]
+                               for pid, pack in load_registry().packs.items()})
+            except OSError:
+                pass
+            titles.setdefault("", "")  # read once, even when nothing could be
+        return titles.get(pack_id) or pack_id.replace("-", " ")
+    return title
 
 
 class _OutboxValues:
