@@ -100,55 +100,51 @@ def case_history(store: Store, referral_id: str,
                  pack_titles: Callable[[str], str] | None = None) -> list[HistoryEntry]:
     """Every audit entry of every record of the case, newest first, in words.
 
-    ``pack_titles(pack_id)`` names an instrument ("SDQ (teacher, 4–17)"); without it the
+    ``pack_titles(pack_id)`` names an instrument ("SDQ teacher 4–17"); without it the
     pack's id is tidied into words."""
     referral = store.get("referral", referral_id, include_deleted=True)
     if referral is None:
         return []
     params = {"referral": referral_id, "pupil": referral["pupil_id"]}
-    records: dict[tuple[str, str], dict] = {}
-    for entity, sql in CASE_RECORDS.items():
-        for (record_id,) in store.conn.execute(sql, params):
-            records[(entity, record_id)] = {}
+    records = {entity: [rid for (rid,) in store.conn.execute(sql, params)]
+               for entity, sql in CASE_RECORDS.items()}
     rows: list[tuple] = []  # (seq, at, actor, action, entity, record_id, detail, part)
-    for entity in CASE_RECORDS:
-        ids = [rid for (e, rid) in records if e == entity]
+    for entity, ids in records.items():
         rows += [(*row, None) for row in _audit_rows(store, entity, ids)]
     for part, (parent, link, _word) in PARTS.items():
-        parent_ids = [rid for (e, rid) in records if e == parent]
+        parent_ids = records[parent]
         for start in range(0, len(parent_ids), 500):
             chunk = parent_ids[start:start + 500]
             marks = ", ".join("?" for _ in chunk)
-            for row in store.conn.execute(
-                    f"SELECT a.seq, a.at, a.actor, a.action, ?, p.[{link}], a.detail, ? "
-                    f"FROM [{part}] p JOIN audit_log a ON a.entity = ? AND a.record_id = p.id "
-                    f"WHERE p.[{link}] IN ({marks})", [parent, part, part, *chunk]):
-                rows.append(row)
+            rows += store.conn.execute(
+                f"SELECT a.seq, a.at, a.actor, a.action, ?, p.[{link}], a.detail, ? "
+                f"FROM [{part}] p JOIN audit_log a ON a.entity = ? AND a.record_id = p.id "
+                f"WHERE p.[{link}] IN ({marks})", [parent, part, part, *chunk]).fetchall()
     rows.sort(key=lambda r: r[0])
     namer = _Namer(store, pack_titles)
-    values = _OutboxValues(store, [k for k in records if not k[0] in PARTS])
+    values = _OutboxValues(store, [rid for ids in records.values() for rid in ids])
     entries: list[HistoryEntry] = []
-    for seq, at, actor, action, entity, record_id, detail, part in rows:
-        # Parts of one record (and repeated openings) by one person fold into one line,
-        # unless another record's entry came between them.
-        if part is not None or action == "view":
-            key = (entity, record_id, actor, action, part)
-            for back in range(len(entries) - 1, -1, -1):
-                earlier = entries[back]
-                if earlier._key == key:
-                    entries[back] = _fold(earlier, at, namer)
-                    break
-                if (earlier.entity, earlier.record_id) != (entity, record_id):
-                    back = -1
-                    break
-            else:
-                back = -1
-            if back >= 0:
-                continue
+    for _seq, at, actor, action, entity, record_id, detail, part in rows:
+        if (part is not None or action == "view") and \
+                _folded(entries, (entity, record_id, actor, action, part), at, namer):
+            continue
         text = _sentence(namer, values, entity, record_id, action, detail, part, at)
         entries.append(HistoryEntry(at, actor, text, action, entity, record_id, part=part))
-    # A folded line stands at the time of its latest row.
+    # Newest first; a folded line stands at the time of its latest row.
     return sorted(reversed(entries), key=lambda e: e.at, reverse=True)
+
+
+def _folded(entries: list[HistoryEntry], key: tuple, at: str, namer: "_Namer") -> bool:
+    """Fold a part of a record (or a repeated opening) into the line already saying the same of
+    it by the same person, unless another record's line came between; whether it was."""
+    for back in range(len(entries) - 1, -1, -1):
+        earlier = entries[back]
+        if earlier._key == key:
+            entries[back] = _fold(earlier, at, namer)
+            return True
+        if (earlier.entity, earlier.record_id) != key[:2]:
+            return False
+    return False
 
 
 def _audit_rows(store: Store, entity: str, ids: list[str]) -> list[tuple]:
@@ -252,6 +248,7 @@ def installed_pack_titles() -> Callable[[str], str]:
     titles: dict[str, str] = {}
 
     def title(pack_id: str) -> str:
+        """The instrument's short title."""
         if not titles:
             from desktop.forms.registry import load_registry
             try:
@@ -268,9 +265,9 @@ class _OutboxValues:
     """The values a change gave its fields, from the outbox entry written with it (an
     entry the server acknowledged long ago is pruned: then only the fields' labels show)."""
 
-    def __init__(self, store: Store, records: list[tuple[str, str]]):
+    def __init__(self, store: Store, record_ids: list[str]):
         self.by_record: dict[tuple[str, str], list[tuple[str, dict]]] = {}
-        ids = sorted({rid for _e, rid in records})
+        ids = sorted(set(record_ids))
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             for entity, record_id, fields, created in store.conn.execute(
