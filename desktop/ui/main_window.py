@@ -523,6 +523,8 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Demo data", "Demo data can only be added to an empty store "
                                 "or to a demo store, so it never mixes with real cases.")
             return
+        if not self.ensure_user_name():  # the demo records' history says who added them
+            return
         progress = QProgressDialog("Adding demo data…", None, 0, 100, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)

@@ -104,6 +104,8 @@ def test_no_name_given_means_no_edit(qtbot, isolated_home, saved_settings, monke
     window.new_school()
     assert shown == [] and store.db.execute("SELECT count(*) FROM school").fetchone()[0] == 0
     assert "needs your name" in window.statusBar().currentMessage()
+    window.load_demo(pupils=5)  # demo data too: nothing is added by no one
+    assert store.db.execute("SELECT count(*) FROM pupil").fetchone()[0] == 0
     window.tasks.close()
     store.close()
 
