@@ -49,3 +49,19 @@ def test_a_file_the_format_refuses_says_why(store, tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ObservationError, match="case_id"):
         read_for_import(store, path)
+
+
+def test_a_note_holding_a_carriage_return_keeps_the_csv_readable(store, tmp_path):
+    """A bare CR (a note pasted from an old Mac or Windows text) was written unquoted, and the
+    exported CSV could not be read back (found by test_breakdowns' random observations)."""
+    from desktop.observation.interchange import from_document, intervals_from_csv
+
+    doc = json.loads(to_json(build([("ON",), ("DIS",)], observation_id="obs-cr")))
+    doc["intervals"][0]["note"] = "left the room\rcame back"
+    obs = from_document(doc)
+    StoreObservationRepository(store).add(obs)
+    path = export_file(store, "obs-cr", tmp_path / "cr.csv", "csv")
+    with path.open(encoding="utf-8", newline="") as fh:
+        text = fh.read()
+    assert intervals_from_csv(text) == ("obs-cr", list(obs.intervals))
+    assert text.count("\n") == 3 and '"left the room\rcame back"' in text
