@@ -7,6 +7,7 @@ entries at once.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -84,6 +85,7 @@ class Caseload:
     def __init__(self, store: Store, today: date | None = None):
         self.store = store
         self._today = today
+        self._pack_titles = None  # instrument titles, read from the installed packs when first needed
 
     @property
     def today(self) -> date:
@@ -383,15 +385,15 @@ class Caseload:
         }
 
     def case_history(self, referral_id: str) -> list[dict]:
-        """The audit trail of a case, newest first: the referral, its pupil and its records."""
-        referral = self.store.get("referral", referral_id, include_deleted=True)
-        ids = [referral_id, referral["pupil_id"]]
-        for table in ("visit", "support_plan", "helpline_call"):
-            ids += [r[0] for r in self.store.conn.execute(
-                f"SELECT id FROM {table} WHERE referral_id = ?", (referral_id,))]
-        marks = ", ".join("?" for _ in ids)
-        return list(self.store.db.query(
-            f"SELECT * FROM audit_log WHERE record_id IN ({marks}) ORDER BY seq DESC", ids))
+        """The history of a case, newest first, in words: every change to the referral, its
+        pupil and every record of the case (``desktop.caseload.history``), as dicts with
+        ``at``, ``actor``, ``text``, ``action``, ``entity``, ``record_id`` and ``count``."""
+        from desktop.caseload.history import case_history, installed_pack_titles
+
+        if self._pack_titles is None:
+            self._pack_titles = installed_pack_titles()
+        return [dataclasses.asdict(entry) | {"id": entry.record_id, "kind": entry.entity}
+                for entry in case_history(self.store, referral_id, self._pack_titles)]
 
     def timeline(self, referral_id: str) -> list[dict]:
         """Everything that happened on a case, newest first: ``{date, kind, title, detail, id}``."""

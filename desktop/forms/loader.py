@@ -218,7 +218,10 @@ _TOP_FIELDS = {
     "format", "format_version", "id", "version", "title", "kind", "licence", "source",
     "synthetic", "informants", "age_bands", "sections", "response_sets", "items", "scales",
     "derived", "band_schemes", "normative_ranges", "structure", "extends", "audit", "strategies",
+    "age_range",
 }
+#: The widest ages (in whole years) an instrument's ``age_range`` may give.
+AGE_LIMITS = (0, 25)
 _SCORING_FIELDS = ("response_sets", "scales", "derived", "band_schemes", "normative_ranges", "sections")
 
 
@@ -265,10 +268,28 @@ def parse_pack(data: Any, source: str = "<pack>") -> InstrumentPack:
     return pack
 
 
+def _parse_age_range(r: _Reader, top: dict) -> tuple[int, int] | None:
+    """``"age_range": {"min": 4, "max": 17}``: the pupils' ages (whole years, both included)
+    the instrument is for; absent, it suits any age."""
+    if "age_range" not in top:
+        return None
+    obj = r.obj(top["age_range"], "age_range", {"min", "max"})
+    if obj is None:
+        return None
+    low, high = r.get(obj, "min", "age_range", "int"), r.get(obj, "max", "age_range", "int")
+    if low is None or high is None:
+        return None
+    if not AGE_LIMITS[0] <= low <= high <= AGE_LIMITS[1]:
+        r.problem("age_range", f"ages must run from 'min' up to 'max', within {AGE_LIMITS[0]} "
+                               f"to {AGE_LIMITS[1]} years (found {low} to {high})")
+        return None
+    return (low, high)
+
+
 def _parse_wording(r: _Reader, top: dict, common: dict) -> InstrumentPack:
     """A wording overlay: verbatim item text for a pack named by ``extends``."""
     extends = r.get(top, "extends", "", "id")
-    for key in _SCORING_FIELDS + ("structure",):
+    for key in _SCORING_FIELDS + ("structure", "age_range"):
         if key in top:
             r.problem("", f"a wording pack may not contain '{key}' (it only supplies item wording)")
     items: list[Item] = []
@@ -294,7 +315,8 @@ def _parse_wording(r: _Reader, top: dict, common: dict) -> InstrumentPack:
 def _parse_strategies(r: _Reader, top: dict, common: dict) -> InstrumentPack:
     """A strategy bank a service distributes: strategies with an id, a title, the text
     and tags (the Boxall strand, behaviour or situation each addresses)."""
-    for key in _SCORING_FIELDS + ("structure", "extends", "items", "informants", "age_bands"):
+    for key in _SCORING_FIELDS + ("structure", "extends", "items", "informants", "age_bands",
+                                  "age_range"):
         if key in top:
             r.problem("", f"a strategies pack may not contain '{key}' (it only holds strategies)")
     entries: list[StrategyEntry] = []
@@ -362,7 +384,7 @@ def _parse_instrument(r: _Reader, top: dict, common: dict) -> InstrumentPack:
 
     structure = r.get(top, "structure", "", "id", None)
     pack = InstrumentPack(
-        audit=audit,
+        audit=audit, age_range=_parse_age_range(r, top),
         **common, informants=informants, age_bands=age_bands, response_sets=response_sets,
         items=tuple(items), scales=tuple(scales), derived=tuple(derived),
         band_schemes=tuple(band_schemes), normative_ranges=tuple(normative),

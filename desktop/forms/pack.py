@@ -302,6 +302,8 @@ class InstrumentPack:
     notes: str = ""
     #: The audit part of an audit template (None for instruments).
     audit: AuditSpec | None = None
+    #: The pupils' ages (whole years, both included) the instrument is for; None: any age.
+    age_range: tuple[int, int] | None = None
     score_ranges: dict[str, tuple[Number, Number | None]] = field(default_factory=dict)
     #: Decimal places each scale and derived score is rounded to (half up).
     score_decimals: dict[str, int] = field(default_factory=dict)
@@ -312,6 +314,13 @@ class InstrumentPack:
     #: A ``strategies`` pack's strategies (empty for every other kind).
     strategies: tuple[StrategyEntry, ...] = ()
     _plans: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def fits_age(self, age: int | None) -> bool:
+        """Whether the instrument is for a pupil of this age (whole years); a pupil whose age
+        is not known fits every instrument, as does an instrument with no age range."""
+        if age is None or self.age_range is None:
+            return True
+        return self.age_range[0] <= age <= self.age_range[1]
 
     def item(self, item_id: str) -> Item:
         """The item with this id (KeyError if none)."""

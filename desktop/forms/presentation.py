@@ -74,6 +74,20 @@ def instrument_packs(records: FormRecords) -> list[InstrumentPack]:
                   key=lambda p: (p.synthetic, p.title.lower()))
 
 
+def packs_for_age(packs: list[InstrumentPack], age: int | None
+                  ) -> tuple[list[InstrumentPack], list[InstrumentPack]]:
+    """``packs`` split into those for a pupil of ``age`` (whole years, on the assessment's
+    date) and the rest, each in the order given. A pupil whose age is not known (no date of
+    birth) fits every pack."""
+    fitting = [p for p in packs if p.fits_age(age)]
+    return fitting, [p for p in packs if not p.fits_age(age)]
+
+
+def age_range_label(pack: InstrumentPack) -> str:
+    """"ages 2–4" (empty for a pack for any age)."""
+    return f"ages {pack.age_range[0]}–{pack.age_range[1]}" if pack.age_range else ""
+
+
 # -- scores with their bands ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class ScoreRow:

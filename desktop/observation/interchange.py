@@ -128,17 +128,27 @@ def to_csv(observation: Observation) -> str:
     codes = [c.id for c in scheme.interval_codes]
     events = [c.id for c in scheme.codes_by(RecordingMethod.EVENT)]
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(list(CSV_FIXED) + [f"code:{c}" for c in codes] + [f"count:{c}" for c in events] + ["note"])
+    out.write(_csv_row(list(CSV_FIXED) + [f"code:{c}" for c in codes] + [f"count:{c}" for c in events]
+                       + ["note"]))
     for i in observation.intervals:
         phase = phase_of(observation.phases, i)
-        w.writerow(
+        out.write(_csv_row(
             [_cell(observation.id), i.index, i.subject, i.status, repr(i.start_s), repr(i.end_s), _cell(phase)]
             + [1 if c in i.codes else 0 for c in codes]
             + [sum(1 for e in observation.counts if e.code == c and e.interval == i.index) for c in events]
             + [_cell(i.note)]
-        )
+        ))
     return out.getvalue()
+
+
+def _csv_row(values: list) -> str:
+    """One CSV row ending in a newline. A writer quotes only the characters of its own line
+    ending, so a note or phase holding a bare carriage return would otherwise be left unquoted
+    and the file could not be read back: the row is written with CRLF (quoting both), and its
+    own ending made a newline."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\r\n").writerow(values)
+    return line.getvalue()[:-2] + "\n"
 
 
 def _cell(text: str) -> str:

@@ -114,6 +114,9 @@ class Store:
         self.path = path
         self.db = sqlite_utils.Database(conn)
         self.actor = actor or getpass.getuser()
+        # Whether ``actor`` names the person (given when opened, or set since): the app asks
+        # for a name before the first edit rather than record the computer account's.
+        self.actor_named = bool(actor)
         self._columns: dict[str, frozenset[str]] = {}
         self.notices: list[str] = []  # what opening did that the user must be told
         self._closed = False

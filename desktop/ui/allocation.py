@@ -413,6 +413,8 @@ class AllocationScreen(QDialog):
             self.say("Choose a caseworker for this referral (Tab to the caseworker list).", error=True)
             self.focus_caseworkers()
             return False
+        if not self.feature.window.ensure_user_name():  # who allocates it, for the history
+            return False
         try:
             self.feature.allocate(referral_id, worker_id, self.date.date().toPython())
         except StoreError as exc:  # ValidationError included: a date before the referral, say

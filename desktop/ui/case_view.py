@@ -111,6 +111,8 @@ class CaseView(QWidget):
         self.history.setObjectName("history")
         self.history.setAccessibleName("History of changes to the case")
         self.history.setModel(self.history_model)
+        self.history.setWordWrap(True)
+        self.history.setAlternatingRowColors(True)
         self.history.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.timeline, "Timeline")

@@ -469,7 +469,7 @@ class Documents(QObject):
         """Attach files (chosen or dropped) to the case shown, off the GUI thread. Files that
         cannot be attached (too large, a folder, gone) are named in one message."""
         referral_id = self._case_id()
-        if referral_id is None:
+        if referral_id is None or not self.window.ensure_user_name():
             return
         titles = titles or {}
         refused: list[str] = []

@@ -17,15 +17,15 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate, QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+    QAbstractItemDelegate, QAbstractItemView, QCheckBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
     QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
 from desktop.dates import age_on, to_uk
 from desktop.forms.pack import InstrumentPack, Item
 from desktop.forms.presentation import (
-    DEFAULT_COMPLETED_BY, TONES, ScoreDescriber, ScoreRow, age_band_label, format_score, informant_label,
-    instrument_packs, pack_label,
+    DEFAULT_COMPLETED_BY, TONES, ScoreDescriber, ScoreRow, age_band_label, age_range_label, format_score,
+    informant_label, instrument_packs, pack_label, packs_for_age,
 )
 from desktop.forms.records import COMPLETED_BY, TIME_POINTS, FormRecords
 from desktop.forms.scoring import ScoreResult, plan_for
@@ -651,10 +651,13 @@ def _age_band_for(bands: tuple[str, ...], age: int | None) -> str | None:
 
 
 def start_dialog(records: FormRecords, case: dict, parent=None, today: date | None = None) -> RecordDialog:
-    """A RecordDialog starting a completion for the case's pupil; its result is the new id."""
+    """A RecordDialog starting a completion for the case's pupil; its result is the new id.
+
+    The Instrument list offers the forms for the pupil's age on the date completed (a pack's
+    ``age_range``); "Show all forms" offers the others too, each saying the ages it is for."""
     pupil, referral = case["pupil"], case["referral"]
     today = today or date.today()
-    age = age_on(date.fromisoformat(pupil["date_of_birth"]), today) if pupil.get("date_of_birth") else None
+    born = date.fromisoformat(pupil["date_of_birth"]) if pupil.get("date_of_birth") else None
     packs = {p.id: p for p in instrument_packs(records)}
     taken = {(c["pack_id"], c["time_point"]) for c in records.completions(pupil["id"])}
 
@@ -664,19 +667,54 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
     d = RecordDialog("New assessment", save, parent, today=today)
     d.setMinimumWidth(560)
     who = f"{pupil['first_name']} {pupil['last_name']}"
-    intro = QLabel(f"For <b>{html.escape(who)}</b>. Answers are saved as they are entered.")
+    intro = QLabel()
+    intro.setObjectName("assessmentFor")
+    intro.setWordWrap(True)
     d.form.addRow(intro)
-    pack_combo = d.add_choice("pack_id", "Instrument", {pid: pack_label(p) for pid, p in packs.items()})
+    pack_combo = d.add_choice("pack_id", "Instrument", {})
+    show_all = QCheckBox("Show all forms")
+    show_all.setObjectName("showAllForms")
+    show_all.setToolTip("Also list the forms made for pupils of other ages")
+    d.show_all = show_all
+    d.form.addRow("", show_all)
     informant = d.add_choice("informant", "Informant", {})
     age_band = d.add_choice("age_band", "Age band", {})
     completed_by = d.add_choice("completed_by", "Completed by", COMPLETED_BY)
     d.add_text("respondent", "Respondent's name", "e.g. Mr Evans (class teacher)")
-    d.add_date("completed_on", "Date completed", default=today)
+    completed_on = d.add_date("completed_on", "Date completed", default=today)
     point = d.add_choice("time_point", "Time point", TIME_POINTS)
     note = QLabel()
     note.setObjectName("packNote")
     note.setWordWrap(True)
     d.form.addRow(note)
+
+    def age() -> int | None:
+        return age_on(born, completed_on.date().toPython()) if born else None
+
+    def fill_packs(_=None):
+        """The Instrument list for the pupil's age on the date completed, keeping the choice
+        made if it is still offered."""
+        chosen = pack_combo.currentData()
+        fitting, others = packs_for_age(list(packs.values()), age())
+        show_all.setEnabled(bool(others))
+        offered = [(p, "") for p in fitting]
+        if show_all.isChecked() or not fitting:
+            offered += [(p, f" — for {age_range_label(p)}") for p in others]
+        pack_combo.blockSignals(True)
+        pack_combo.clear()
+        for pack, suffix in offered:
+            pack_combo.addItem(pack_label(pack) + suffix, pack.id)
+        pack_combo.setCurrentIndex(max(0, pack_combo.findData(chosen)))
+        pack_combo.blockSignals(False)
+        years = age()
+        aged = f" (age {years} on {to_uk(completed_on.date().toPython())})" if years is not None else \
+            " (no date of birth recorded: every form is offered)"
+        hidden = f" {len(others)} form{'s' if len(others) != 1 else ''} for other ages hidden." \
+            if others and not show_all.isChecked() else ""
+        intro.setText(f"For <b>{html.escape(who)}</b>{aged}. Answers are saved as they are "
+                      f"entered.{hidden}")
+        if pack_combo.currentData() != chosen:
+            refill()
 
     def refill(_=None):
         pack = packs.get(pack_combo.currentData())
@@ -687,7 +725,7 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
             combo.clear()
             for value in values:
                 combo.addItem(label(value), value)
-        age_band.setCurrentIndex(max(0, age_band.findData(_age_band_for(pack.age_bands, age))))
+        age_band.setCurrentIndex(max(0, age_band.findData(_age_band_for(pack.age_bands, age()))))
         completed_by.setCurrentIndex(max(0, completed_by.findData(
             DEFAULT_COMPLETED_BY.get(pack.informants[0], "practitioner"))))
         # The first time point this pupil has no form at, on this instrument.
@@ -702,5 +740,8 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
             note.setStyleSheet("color: #4b5563;")
 
     pack_combo.currentIndexChanged.connect(refill)
+    show_all.toggled.connect(fill_packs)
+    completed_on.dateChanged.connect(fill_packs)
+    fill_packs()
     refill()
     return d

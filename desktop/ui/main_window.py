@@ -42,7 +42,7 @@ class MainWindow(QMainWindow):
         install_style()  # the keyboard focus visible on every control (desktop/ui/style.py)
         self.store, self.keys, self.settings = store, keys, settings
         self.open_worker_store = open_worker_store
-        self.tasks = StoreTasks(open_worker_store)
+        self.tasks = StoreTasks(self._open_worker_store)
         self.save_config = save_config
         self.caseload = Caseload(store, today)
         self.undo_stack = QUndoStack(self)
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         documents.install(self)  # Documents tab: files attached to the case
         allocation.install(self)  # Team ▸ Weekly allocation…
         audit_window.install(self)  # Schools ▸ New school audit…, Open audit…
+        from desktop.ui import observation_files
+        observation_files.install(self)  # Case ▸ Export observation…, Import observation file…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
         self.sync.finished.connect(self.assessments.after_sync)  # packs from the server
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
@@ -236,9 +238,24 @@ class MainWindow(QMainWindow):
         return self.case_view.tabs.addTab(widget, title)
 
     def run_dialog(self, dialog) -> object | None:
-        """Show a record dialog modally; its ``result_value`` if saved, else None.
+        """Show a record dialog modally; its ``result_value`` if saved, else None. The user's
+        name is asked for first if not yet known (``ensure_user_name``).
         (Tests replace this to fill and save dialogs without ``exec()``.)"""
+        if not self.ensure_user_name():
+            return None
         return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def ensure_user_name(self) -> bool:
+        """Before an edit: the name the activity log records, from Settings, the signed-in
+        account, or asked for (``desktop.ui.user_name``). False: none given, make no edit."""
+        from desktop.ui.user_name import ensure_user_name
+        return ensure_user_name(self)
+
+    def _open_worker_store(self) -> Store:
+        """The store worker's connection, recording the same person as this window's."""
+        store = self.open_worker_store()
+        store.actor, store.actor_named = self.store.actor, self.store.actor_named
+        return store
 
     def _build_actions(self) -> None:
         self._menus: dict[str, QMenu] = {}
@@ -512,6 +529,8 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Demo data", "Demo data can only be added to an empty store "
                                 "or to a demo store, so it never mixes with real cases.")
             return
+        if not self.ensure_user_name():  # the demo records' history says who added them
+            return
         progress = QProgressDialog("Adding demo data…", None, 0, 100, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
@@ -576,7 +595,8 @@ class MainWindow(QMainWindow):
             self.save_config(self.settings)
             self.idle.minutes = self.settings.idle_lock_minutes
             if self.settings.practitioner_name:
-                self.store.actor = self.settings.practitioner_name
+                from desktop.ui.user_name import set_user_name
+                set_user_name(self, self.settings.practitioner_name)
             self.refresh()
             if moved:
                 QMessageBox.information(self, "Data folder", "Fieldnote will use the new data folder "

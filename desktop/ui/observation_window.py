@@ -269,6 +269,12 @@ class ObservationWindow(QWidget):
         self.agreement_button.setToolTip("Compare with a second observer's recording of the same lesson")
         self.agreement_button.clicked.connect(lambda: self.agreement())
         self.agreement_button.hide()
+        self.export_button = QPushButton("Export…")
+        self.export_button.setObjectName("exportObservation")
+        self.export_button.setToolTip("Save this observation as a Fieldnote file (JSON) or its "
+                                      "intervals for a spreadsheet (CSV)")
+        self.export_button.clicked.connect(lambda: self.export())
+        self.export_button.hide()
         self.summary = SummaryView()
         self.summary.hide()
 
@@ -294,6 +300,7 @@ class ObservationWindow(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(hints, 1)
         self.hints = hints
+        bottom.addWidget(self.export_button)
         bottom.addWidget(self.agreement_button)
         bottom.addWidget(self.finalise_button)
         bottom.addWidget(end)
@@ -462,8 +469,15 @@ class ObservationWindow(QWidget):
         self.end_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no code keys now: Tab reaches it
         self.finalise_button.setVisible(obs.status == "ended")
         self.agreement_button.show()
+        self.export_button.setVisible(self.repository is not None)
         if obs.status == "finalised":
             self.banner.setText("Finalised")
+
+    def export(self) -> None:
+        """Export this observation as a file (``desktop.ui.observation_files``), through the
+        main window's store worker."""
+        from desktop.ui.observation_files import export_observation
+        export_observation(self.parent(), self.engine.observation.id, self)
 
     def agreement(self, path: str | None = None) -> "AgreementDialog | None":
         """Import a second observer's file (kept in the store) and show the agreement."""

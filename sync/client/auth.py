@@ -6,6 +6,8 @@ A token that cannot be kept anywhere is revoked at once rather than left unused.
 """
 from __future__ import annotations
 
+import json
+
 import keyring
 import keyring.errors
 
@@ -90,6 +92,26 @@ def _save(account: str, secret: str, store: Store | None) -> None:
         raise SyncError("This computer has no OS keyring to keep the sign-in in, so "
                         "Fieldnote cannot stay signed in.")
     local.set_state(store, account, secret)
+
+
+def account_name(store: Store) -> str | None:
+    """Who this laptop is signed in as, by name: the caseworker the account is (as the server
+    said at the last sync), else the account's user name; None when not signed in or it has
+    never synced. What the activity log records when no name was set in Settings."""
+    url = local.get_state(store, "server_url")
+    try:
+        if not url or not stored_token(url, store):
+            return None
+    except SyncError:  # an address no longer valid: not signed in there
+        return None
+    try:
+        caseworker_id = json.loads(local.get_state(store, "scope") or "[]")[3]
+    except (ValueError, IndexError, TypeError, KeyError):
+        caseworker_id = None
+    row = store.get("caseworker", caseworker_id) if isinstance(caseworker_id, str) else None
+    if row and (row.get("name") or "").strip():
+        return row["name"].strip()
+    return (local.get_state(store, "username") or "").strip() or None
 
 
 def stored_token(server_url: str, store: Store | None = None) -> str | None:

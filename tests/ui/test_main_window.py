@@ -117,8 +117,10 @@ def test_allocate_and_undo(qtbot, make_window, store, case, fill_dialogs):
     assert (referral["status"], referral["caseworker_id"]) == ("new", None)
     history = [window.case_view.history_model.index(i).data()
                for i in range(window.case_view.history_model.rowCount())]
-    assert history[0].endswith("tester changed the referral: allocated on, caseworker id, status")
-    assert any("tester viewed the referral" in h for h in history)
+    assert history[0].endswith(
+        "tester changed the referral: Allocated on cleared, Caseworker cleared, Status to New")
+    assert any("tester allocated the case to Sam Whitfield from 04/11/2026" in h for h in history)
+    assert any("tester opened the case" in h for h in history)
     window.undo_stack.redo()
     assert store.get("referral", case["referral"])["caseworker_id"] == case["caseworker"]
     assert [a["action"] for a in store.audit_trail("referral", case["referral"])].count("update") == 3
