@@ -11,7 +11,8 @@ from desktop.caseload.case_words import history_text
 from desktop.caseload.history import CASE_RECORDS, case_history
 from desktop.caseload.reviews import PlanReviews, TargetRating
 from desktop.forms.records import FormRecords
-from desktop.observation.engine import FakeClock, ObservationEngine
+from desktop.observation.engine import ObservationEngine
+from tests.observation.fakes import FakeClock
 from desktop.observation.records import ObservationSetup
 from desktop.observation.scheme import minute_intervals
 from desktop.observation.store_repository import StoreObservationRepository
