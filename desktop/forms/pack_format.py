@@ -21,8 +21,6 @@ reported again by the scores and band tables built on it.
 
 Imports neither Qt nor the laptop's store: the server imports it.
 """
-from __future__ import annotations
-
 import json
 import re
 import sys
@@ -161,7 +159,7 @@ class _Obj(BaseModel):
     """Every object may carry ``notes`` (free text); any other unknown field is refused, so
     a misspelt field cannot silently fall back to its default."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     notes: AnyText = None
 
@@ -186,7 +184,7 @@ class OptionsSet(_Obj):
     options: Annotated[list[ResponseOption], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def distinct_values(self) -> OptionsSet:
+    def distinct_values(self) -> "OptionsSet":
         seen: set = set()
         twice = []
         for opt in self.options:
@@ -211,7 +209,7 @@ class NumberSet(_Obj):
     decimals: Places = 0
 
     @model_validator(mode="after")
-    def bounds_fit(self) -> NumberSet:
+    def bounds_fit(self) -> "NumberSet":
         problems = []
         step = _step(self.decimals)
         for key, bound in (("minimum", self.minimum), ("maximum", self.maximum)):
@@ -262,18 +260,13 @@ class Item(_Obj):
     """A question or criterion."""
 
     id: Id
-    number: Int
-    """Unique within its section."""
-    label: Text
-    """A short neutral name."""
+    number: Annotated[Int, Field(description="Unique within its section.")]
+    label: Annotated[Text, Field(description="A short neutral name.")]
     response_set: Id
-    reverse: Bool = False
-    """Options only: score becomes lowest + highest - score."""
-    text: Text = None
-    """Verbatim wording, shown instead of the label."""
+    reverse: Annotated[Bool, Field(description="Options only: score becomes lowest + highest - score.")] = False
+    text: Annotated[Text, Field(description="Verbatim wording, shown instead of the label.")] = None
     section: Id = None
-    evidence: Bool = False
-    """The form records evidence notes with the rating."""
+    evidence: Annotated[Bool, Field(description="The form records evidence notes with the rating.")] = False
 
 
 class SumScoring(_Obj):
@@ -318,7 +311,7 @@ class Scale(_Obj):
     scoring: Scoring
 
     @model_validator(mode="after")
-    def min_answered_fits(self) -> Scale:
+    def min_answered_fits(self) -> "Scale":
         m, count = self.scoring.min_answered, len(self.items)
         if m is not None and not 0 <= m <= count:
             raise PackProblems([f"min_answered {m} must be between 0 and the {count} item(s) of the scale"])
@@ -365,7 +358,7 @@ class Band(_Obj):
                    WithJsonSchema({"type": ["number", "null"]})]
 
     @model_validator(mode="after")
-    def forwards(self) -> Band:
+    def forwards(self) -> "Band":
         if self.max is not None and self.min > self.max:
             raise PackProblems([f"band '{self.label}' runs backwards ({self.min} to {self.max})"])
         return self
@@ -381,7 +374,7 @@ class BandTable(_Obj):
     bands: Annotated[list[Band], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def distinct_labels(self) -> BandTable:
+    def distinct_labels(self) -> "BandTable":
         labels = [b.label for b in self.bands]
         twice = [lb for i, lb in enumerate(labels) if lb in labels[:i]]
         if twice:
@@ -409,7 +402,7 @@ class NormativeRange(_Obj):
     source: Text
 
     @model_validator(mode="after")
-    def forwards(self) -> NormativeRange:
+    def forwards(self) -> "NormativeRange":
         if self.min > self.max:
             raise PackProblems([f"range runs backwards ({self.min} to {self.max})"])
         return self
@@ -431,7 +424,7 @@ class JudgementScale(_Obj):
     levels: Annotated[list[JudgementLevel], Field(min_length=2)]
 
     @model_validator(mode="after")
-    def ranks_run_on(self) -> JudgementScale:
+    def ranks_run_on(self) -> "JudgementScale":
         values = [lv.value for lv in self.levels]
         problems = [f"duplicate level '{v}' (levels[{i}])" for i, v in enumerate(values) if v in values[:i]]
         ranks = sorted(lv.rank for lv in self.levels)
@@ -482,8 +475,7 @@ class Strategy(_Obj):
     title: Text
     text: Annotated[str, StringConstraints(pattern=r"\S", max_length=MAX_STRATEGY_TEXT),
                     _expect("a non-empty string", _nonblank)]
-    tags: list[Text] = []
-    """The Boxall strand, behaviour or situation it addresses."""
+    tags: Annotated[list[Text], Field(description="The Boxall strand, behaviour or situation it addresses.")] = []
 
 
 class WordingItem(_Obj):
@@ -513,16 +505,13 @@ class Refused:
 class _Pack(_Obj):
     format: Literal["fieldnote-instrument-pack"]
     format_version: Literal[1]
-    id: Id
-    """Installed files are stored as ``<id>.json``."""
+    id: Annotated[Id, Field(description="Installed files are stored as ``<id>.json``.")]
     version: Text
     title: Text
-    licence: Text
-    """Who owns what, what may be shown: the service's right to what it distributes."""
-    source: Text
-    """Where the content and rules come from."""
-    synthetic: Bool
-    """True for invented content (tests, demo); shown plainly."""
+    licence: Annotated[Text, Field(
+        description="Who owns what, what may be shown: the service's right to what it distributes.")]
+    source: Annotated[Text, Field(description="Where the content and rules come from.")]
+    synthetic: Annotated[Bool, Field(description="True for invented content (tests, demo); shown plainly.")]
 
     #: Lists whose elements are salvaged one by one when a pack is malformed; the
     #: refusal set (a ``Refused`` field) each refused element's id goes to.
@@ -546,8 +535,8 @@ class InstrumentPackFile(_Pack):
     kind: Literal["instrument"] = "instrument"
     informants: Annotated[IdList, Field(min_length=1)]
     age_bands: Annotated[IdList, Field(min_length=1)]
-    structure: Literal["boxall"] = None
-    """A built-in structure the pack must conform to."""
+    structure: Annotated[Literal["boxall"], Field(
+        description="A built-in structure the pack must conform to.")] = None
     sections: list[Section] = []
     response_sets: list[ResponseSet]
     items: Annotated[list[Item], Field(min_length=1)]
@@ -990,7 +979,7 @@ def validate_pack(data: Any) -> InstrumentPackFile | WordingPackFile | Strategie
         return _PACK.validate_python(data)
     except ValidationError as exc:
         errors = exc.errors()
-    problems = [p for e in errors for p in _explain(e, data)]
+    problems = [p for e in errors for p in explain_error(e, data)]
     kind = data.get("kind", "instrument") if isinstance(data, dict) else None
     model = PACK_MODELS.get(kind) if isinstance(kind, str) else None
     checked = any(len([x for x in e["loc"] if not _is_tag(x)]) == 0 and e["type"] == "value_error"
@@ -1160,8 +1149,9 @@ def _where(loc: tuple, data: Any) -> str:
     return " ".join(parts)
 
 
-def _explain(error: dict, data: Any) -> list[str]:
-    """One pydantic error as the problems a pack author reads."""
+def explain_error(error: dict, data: Any) -> list[str]:
+    """One pydantic error (an item of ``ValidationError.errors()``) of validating ``data`` as
+    the problems a pack author reads, each with its location."""
     loc = tuple(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
