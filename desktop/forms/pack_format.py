@@ -503,6 +503,8 @@ class Refused:
 
 
 class _Pack(_Obj):
+    """What every pack holds, whatever its kind."""
+
     format: Literal["fieldnote-instrument-pack"]
     format_version: Literal[1]
     id: Annotated[Id, Field(description="Installed files are stored as ``<id>.json``.")]
@@ -545,8 +547,9 @@ class InstrumentPackFile(_Pack):
     band_schemes: list[BandScheme] = []
     normative_ranges: list[NormativeRange] = []
 
-    SALVAGE: ClassVar[dict[str, str | None]] = {"sections": "sections", "response_sets": "sets", "items": "items", "scales": "scores",
-                "derived": "scores", "band_schemes": None, "normative_ranges": None}
+    SALVAGE: ClassVar[dict[str, str | None]] = {
+        "sections": "sections", "response_sets": "sets", "items": "items", "scales": "scores",
+        "derived": "scores", "band_schemes": None, "normative_ranges": None}
     _ranges: dict = PrivateAttr(default_factory=dict)
     _decimals: dict = PrivateAttr(default_factory=dict)
 
@@ -568,7 +571,6 @@ class AuditPackFile(InstrumentPackFile):
 
     kind: Literal["audit"]
     audit: AuditSpec = None
-
 
 
 class WordingPackFile(_Pack):
@@ -705,7 +707,8 @@ def _instrument_problems(pack: InstrumentPackFile, refused: Refused) -> list[str
             for m in s.items:
                 rs = sets[items[m].response_set]
                 if not isinstance(rs, OptionsSet):
-                    problem(f"{where} scoring", f"a count scale can only count option answers; item '{m}' is a {rs.kind}")
+                    problem(f"{where} scoring",
+                            f"a count scale can only count option answers; item '{m}' is a {rs.kind}")
                     ok = False
                     continue
                 for v in s.scoring.values:
