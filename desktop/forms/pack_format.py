@@ -48,16 +48,15 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticCustomError
 
-from desktop.forms.pack import MAX_STRATEGY_TEXT, PACK_FORMAT, PACK_FORMAT_VERSION
+from desktop.forms.pack import MAX_STRATEGY_TEXT, PACK_FORMAT, PACK_FORMAT_VERSION, Number
 from sync.rules import PACK_ID_PATTERN, valid_content_id
 
 #: Rating values every rated audit criterion accepts besides its scale's levels; never
 #: counted in a denominator.
 AUDIT_UNRATED = ("not_seen", "not_applicable")
 
-SCHEMA_ID = "https://fieldnote.invalid/schemas/pack.schema.json"
-
-Number = Union[int, Decimal]
+#: Not a web address: the schema is published in the repository, docs/schemas/pack.schema.json.
+SCHEMA_ID = "urn:fieldnote:schema:instrument-pack:1"
 
 
 class PackProblems(ValueError):
