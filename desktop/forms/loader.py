@@ -40,9 +40,9 @@ from desktop.forms.pack import (
     Section,
     StrategyEntry,
 )
-from desktop.forms.pack_format import AUDIT_UNRATED, PackProblems, validate_pack
+from desktop.forms.pack_format import AUDIT_RESERVED_KEYS, AUDIT_UNRATED, PackProblems, validate_pack
 
-__all__ = ["AUDIT_UNRATED", "NotAPackError", "PackError", "load_pack_file", "load_pack_text", "parse_pack"]
+__all__ = ["AUDIT_RESERVED_KEYS", "AUDIT_UNRATED", "NotAPackError", "PackError", "load_pack_file", "load_pack_text", "parse_pack"]
 
 
 class PackError(ValueError):
@@ -208,7 +208,9 @@ def _build(model: fmt.InstrumentPackFile | fmt.WordingPackFile | fmt.StrategiesP
                 (JudgementLevel(lv.value, lv.label, lv.rank) for lv in j.levels), key=lambda lv: lv.rank)))
                 for j in spec.judgement_scales),
             tuple(AuditSection(a.section, a.judgement_scale, tuple(a.guidance)) for a in spec.sections),
-            {c.item: dict(c.guidance) for c in spec.criteria})
+            {c.item: dict(c.guidance) for c in spec.criteria},
+            {str(lv.value): lv.key.upper() for lv in spec.levels if lv.key is not None},
+            {str(lv.value): lv.colour.upper() for lv in spec.levels if lv.colour is not None})
     return InstrumentPack(
         **common, informants=tuple(model.informants), age_bands=tuple(model.age_bands), response_sets=sets,
         items=items, scales=tuple(scales), derived=tuple(derived), band_schemes=schemes,

@@ -256,13 +256,17 @@ class AuditSpec:
     ``rating_scale``: the response set rated criteria use (its scored options are
     the levels, lowest score first; "not seen" and "not applicable" are always
     allowed and never counted). ``guidance``: per criterion, a descriptor per
-    rating value.
+    rating value. ``keys`` and ``colours``: a level's own key and colour, when given.
     """
 
     rating_scale: str
     judgement_scales: tuple[JudgementScale, ...] = ()
     sections: tuple[AuditSection, ...] = ()
     guidance: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Per rating level (value): the single key that rates with it, and its colour
+    #: (``#RRGGBB``); levels not listed get the window's derived key and colour.
+    keys: dict[str, str] = field(default_factory=dict)
+    colours: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

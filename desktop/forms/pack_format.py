@@ -54,6 +54,10 @@ from sync.rules import PACK_ID_PATTERN, valid_content_id
 #: Rating values every rated audit criterion accepts besides its scale's levels; never
 #: counted in a denominator.
 AUDIT_UNRATED = ("not_seen", "not_applicable")
+#: Keys an audit level may not take: N and X rate "not seen" / "not applicable".
+AUDIT_RESERVED_KEYS = ("N", "X")
+_KEY = re.compile(r"[A-Za-z]")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 #: Not a web address: the schema is published in the repository, docs/schemas/pack.schema.json.
 SCHEMA_ID = "urn:fieldnote:schema:instrument-pack:1"
@@ -455,6 +459,32 @@ class CriterionGuidance(_Obj):
     guidance: dict[str, AnyText]
 
 
+class AuditLevel(_Obj):
+    """A rating level's own key (one letter; N and X rate "not seen" / "not applicable") and
+    colour (#RRGGBB); a level not described gets the window's derived key and colour."""
+
+    value: Value
+    key: Annotated[str, _expect("a string", lambda v: isinstance(v, str)),
+                   WithJsonSchema({"type": "string", "pattern": f"^{_KEY.pattern}$"})] = None
+    colour: Annotated[str, _expect("a string", lambda v: isinstance(v, str)),
+                      WithJsonSchema({"type": "string", "pattern": f"^{_COLOUR.pattern}$"})] = None
+
+    @model_validator(mode="after")
+    def key_and_colour(self) -> "AuditLevel":
+        problems = []
+        if self.key is not None:
+            if not _KEY.fullmatch(self.key):
+                problems.append(f"level '{self.value}': key '{self.key}' must be a single letter A-Z")
+            elif self.key.upper() in AUDIT_RESERVED_KEYS:
+                problems.append(f"level '{self.value}': key '{self.key.upper()}' is kept for "
+                                f"{'not seen' if self.key.upper() == 'N' else 'not applicable'}")
+        if self.colour is not None and not _COLOUR.fullmatch(self.colour):
+            problems.append(f"level '{self.value}': colour '{self.colour}' must be #RRGGBB")
+        if problems:
+            raise PackProblems(problems)
+        return self
+
+
 class AuditSpec(_Obj):
     """An audit template's ``audit`` field. ``rating_scale``: the response set rated criteria
     use ("not_seen" and "not_applicable" are always allowed and never counted)."""
@@ -463,6 +493,7 @@ class AuditSpec(_Obj):
     judgement_scales: list[JudgementScale] = []
     sections: list[AuditSection] = []
     criteria: list[CriterionGuidance] = []
+    levels: list[AuditLevel] = []
 
 
 # -- strategies ----------------------------------------------------------------------------
@@ -881,6 +912,23 @@ def _audit_problems(audit: AuditSpec, items: dict[str, Item], bad_items: set[str
             if a.judgement_scale not in refused.judgement_scales:
                 out.append(f"{where}: unknown judgement scale '{a.judgement_scale}'")
         described.add(a.section)
+    scored = {str(o.value) for o in rset.options if o.score is not None} if isinstance(rset, OptionsSet) else set()
+    described_levels: set[str] = set()
+    keys: dict[str, str] = {}
+    for i, lv in enumerate(audit.levels):
+        where, value = f"audit levels[{i}]", str(lv.value)
+        if rset is not None and value not in scored:
+            out.append(f"{where}: level '{value}' is not a level of the rating scale ({', '.join(sorted(scored))})")
+            continue
+        if value in described_levels:
+            out.append(f"{where}: level '{value}' is described twice")
+            continue
+        described_levels.add(value)
+        if lv.key is not None:
+            if lv.key.upper() in keys:
+                out.append(f"{where}: level '{value}': key '{lv.key.upper()}' is already level "
+                           f"'{keys[lv.key.upper()]}''s key")
+            keys[lv.key.upper()] = value
     guided: set[str] = set()
     for i, c in enumerate(audit.criteria):
         where = f"audit criteria[{i}]"
@@ -1045,7 +1093,8 @@ def _salvage_audit(raw: dict, errors: list[dict], refused: Refused) -> AuditSpec
     if None in bad or "rating_scale" in bad or not valid_content_id(raw.get("rating_scale")):
         return None
     values: dict[str, Any] = {"rating_scale": raw["rating_scale"]}
-    for name, kind in (("judgement_scales", "judgement_scales"), ("sections", None), ("criteria", None)):
+    for name, kind in (("judgement_scales", "judgement_scales"), ("sections", None), ("criteria", None),
+                       ("levels", None)):
         part_list = raw.get(name, [])
         if not isinstance(part_list, list):
             continue
