@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test bench clean package package-check screenshots
+.PHONY: run test bench clean package package-check screenshots pack-schema
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check desktop sync tests bench packaging scripts
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The instrument pack JSON Schema, generated from desktop/forms/pack_format.py (without make:
+# `python -m desktop.forms.pack_format docs/schemas/pack.schema.json`).
+pack-schema: $(STAMP)
+	$(BIN)/python -m desktop.forms.pack_format docs/schemas/pack.schema.json
 
 # The main screens with demo data, offscreen at 1366x768 and 1024x700, in docs/images/screens/.
 screenshots: $(STAMP)

@@ -65,6 +65,24 @@ def test_the_server_never_loads_the_laptops_engine():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_server_validates_packs_with_the_shared_pack_format():
+    """The instrument pack format is declared once (``desktop.forms.pack_format``): the server
+    imports it to check what it publishes, and importing it loads none of the laptop's engine."""
+    code = ("import sys\n"
+            "import desktop.forms.pack_format\n"
+            f"bad = sorted(m for m in sys.modules if m in {LAPTOP_ENGINE!r} "
+            f"or m.split('.')[0] in {QT!r})\n"
+            "import sync.server.main\n"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    from sync.server import content
+
+    assert content.load_pack_text.__module__ == "desktop.forms.loader"
+    loader = (ROOT / "desktop" / "forms" / "loader.py").read_text(encoding="utf-8")
+    assert "validate_pack(" in loader
+
+
 def test_the_shared_patterns_are_written_once():
     """A SHA-256 or pack-id pattern is spelt in ``sync/rules.py`` alone; the rest import it."""
     spellings = ("0-9a-f]{64}", "a-f0-9]{64}", "A-Za-z0-9][A-Za-z0-9._-]")

@@ -2,9 +2,10 @@
 
 A pack is data (see ``docs/instrument-packs.md``): items, response option
 sets, scales and their scoring rules, derived scores, band tables and
-normative ranges. Parsing and validation live in ``desktop.forms.loader``;
-this module only defines the validated shapes, so the scorer and the GUI can
-rely on every reference being resolved and every band table being whole.
+normative ranges. The file format is declared in ``desktop.forms.pack_format``
+(pydantic models) and read by ``desktop.forms.loader``; this module only defines
+the validated shapes, so the scorer and the GUI can rely on every reference being
+resolved and every band table being whole.
 """
 from __future__ import annotations
 
@@ -22,12 +23,8 @@ Number = Union[int, Decimal]
 #: A recorded answer value: an option value (int or str) or a number.
 Value = Union[int, str, Decimal]
 
-PACK_KINDS = ("instrument", "audit", "wording", "strategies")
 #: The longest text a strategy in a ``strategies`` pack may have.
 MAX_STRATEGY_TEXT = 4000
-SCALE_RULES = ("sum", "prorated_mean", "count")
-DERIVED_RULES = ("sum", "impact")
-RESPONSE_KINDS = ("options", "number", "text")
 
 
 @dataclass(frozen=True)

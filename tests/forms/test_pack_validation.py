@@ -245,3 +245,29 @@ def test_normative_range_outside_possible_scores_refused(minimal_pack):
     problems = refused(minimal_pack)
     assert any("normative_ranges[0] (a, parent, 4-17): range 2-7 lies outside the possible scores 0-6" in p
                for p in problems)
+
+
+def test_a_malformed_part_is_reported_once_with_the_reference_problems_of_the_rest(minimal_pack):
+    """A response set refused for its own fault is not reported again as unknown by the item
+    answered from it (nor is the impact score built on that item); faults elsewhere among
+    the whole parts are still found in the same pass."""
+    minimal_pack["response_sets"][1]["options"][0]["score"] = "0"  # 'imp', used by item i1
+    minimal_pack["synthetic"] = "no"
+    minimal_pack["scales"][0]["items"] = ["a1", "a2", "nope"]
+    assert refused(minimal_pack) == [
+        "field 'synthetic' must be true or false, found \"no\"",
+        "response_sets[1] 'imp' options[0]: field 'score' must be an integer or null, found \"0\"",
+        "scales[0] 'a': unknown item 'nope'",
+    ]
+
+
+def test_kind_specific_fields_are_named_as_such(minimal_pack):
+    minimal_pack["response_sets"][0]["minimum"] = 0
+    minimal_pack["response_sets"].append({"id": "n", "kind": "number", "minimum": 0, "maximum": None})
+    minimal_pack["scales"][1]["scoring"]["n"] = 2
+    minimal_pack["derived"][0]["gate"] = {"item": "gate", "zero_when": [0]}
+    problems = refused(minimal_pack)
+    assert "response_sets[0] 'ntc': field 'minimum' is for number response sets, not options" in problems
+    assert "response_sets[2] 'n': field 'maximum' must be a number, found null" in problems
+    assert "scales[1] 'b' scoring: field 'n' applies only to the prorated_mean rule" in problems
+    assert "derived[0] 'total': field 'gate' applies only to the impact rule" in problems
