@@ -10,9 +10,11 @@ Service report… (a period, PDF or CSV) — each rendered off the GUI thread. T
   synced edit, like every answer on a form);
 - the case's ended observations and finalised forms are ticked to pull them in, and
   each chosen block offers its drafted paragraph, to keep, edit or leave out;
-- **Preview** (Ctrl+P in the editor) renders the PDF off the GUI thread and opens
-  it with the laptop's PDF app; **Finalise and issue…** renders it once more, attaches
-  it to the case's Documents and freezes the report (a correction is a new version).
+- **Preview** (Ctrl+P in the editor) renders the PDF and its page images off the GUI
+  thread and shows the pages in the app (``desktop.ui.report_preview``: zoom, page x of
+  y, Finalise and issue…, and Open in system viewer for the laptop's PDF app);
+  **Finalise and issue…** renders it once more, attaches it to the case's Documents and
+  freezes the report (a correction is a new version).
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from desktop.reports.evidence_choices import completions_to_cite, observations_t
 from desktop.reports.records import ReportRecords
 from desktop.reports.visit import SECTIONS, render_visit
 from desktop.ui.models import ColumnsModel
+from desktop.ui.report_preview import PreviewDialog
 
 NEW_SHORTCUT = "Ctrl+Shift+R"
 STRATEGY_SHORTCUT = "Ctrl+Shift+I"
@@ -262,6 +265,7 @@ class ReportEditor(QWidget):
         self.setObjectName("reportEditor")
         self.resize(1200, 780)
         self._loading = False
+        self.preview_dialog = None  # the open preview, if any
 
         self.heading = QLabel()
         self.heading.setObjectName("reportHeading")
@@ -494,29 +498,59 @@ class ReportEditor(QWidget):
         return Letterhead.from_settings(self.feature.window.settings)
 
     def preview(self) -> None:
-        """Render the report as it stands off the GUI thread and open it in the PDF app."""
+        """Render the report as it stands, and its pages, off the GUI thread; then show the
+        pages in the preview (``desktop.ui.report_preview``). A preview changes nothing."""
+        from desktop.reports.pages import render_pages
+
         report_id, letterhead = self.report_id, self._letterhead()
-        folder = self.feature.opened_root / uuid.uuid4().hex[:12]
         self.saved.setText("Making the preview…")
+        self.preview_button.setEnabled(False)
 
-        def work(store):
+        def work(store, progress):
             pdf = render_visit(ReportRecords(store).build(report_id), letterhead)
-            from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+            return pdf, render_pages(pdf, progress=progress)
 
-            path = write_private_bytes(folder, "Visit report (preview).pdf", pdf)
-            return path
+        def progress(done, total):
+            self.saved.setText(f"Making the preview… (page {done} of {total})")
 
-        def done(path, error):
+        def done(result, error):
+            self.preview_button.setEnabled(True)
             if error is not None:
                 self.saved.setText("")
                 self.feature.tell(self, "Preview", f"The preview could not be made: {error}")
                 return
-            self.last_preview = path
-            self.saved.setText("Preview opened (a draft: it is not saved into Fieldnote).")
-            if not self.feature.open_url(QUrl.fromLocalFile(str(path))):
-                self.feature.tell(self, "No app to open it", f"No app on this laptop opens PDF files; "
-                                  f"the preview is at {path}.")
-        self.feature.run(work, done)
+            self.saved.setText("Every change is saved as you type.")
+            self.show_preview(*result)
+        self.feature.window.tasks.read(work, done, progress)
+
+    def show_preview(self, pdf: bytes, pages) -> PreviewDialog:
+        """The rendered pages in a window of their own, with Finalise and issue while a draft."""
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        draft = self.row["status"] != "final"
+        actions = [("previewFinalise", "Finalise and issue…", self.finalise)] if draft else []
+        dialog = PreviewDialog(self.windowTitle() + (" (draft)" if draft else ""), pages, self,
+                               actions=actions,
+                               open_externally=lambda: self.open_externally(pdf))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda _=None: setattr(self, "preview_dialog", None))
+        self.preview_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def open_externally(self, pdf: bytes) -> Path:
+        """The previewed PDF in the laptop's PDF app (a private copy, removed when Fieldnote
+        starts and quits)."""
+        from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+
+        folder = self.feature.opened_root / uuid.uuid4().hex[:12]
+        path = write_private_bytes(folder, "Visit report (preview).pdf", pdf)
+        self.feature.opened.append(path)
+        self.last_preview = path
+        if not self.feature.open_url(QUrl.fromLocalFile(str(path))):
+            self.feature.tell(self, "No app to open it", "No app on this laptop opens PDF files; "
+                              f"the preview is at {path}.")
+        return path
 
     def finalise(self) -> None:
         if not self.feature.ask(self, "Finalise and issue", (

@@ -1,10 +1,12 @@
 """The visit report editor: typed text and chosen evidence are saved at once; drafted paragraphs
-are offered, kept, edited or left out; Preview opens the PDF; Finalise issues it to Documents."""
+are offered, kept, edited or left out; Preview shows the pages; Finalise issues it to Documents."""
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt, QUrl
 
 from desktop.reports.records import ReportRecords
@@ -90,8 +92,14 @@ def test_preview_opens_the_pdf_and_finalise_issues_it_to_documents(setup, qtbot,
     qtbot.keyClicks(editor.sections["next_steps"], "A PSP meeting in four weeks.")
     evidence_item(editor, ids["completions"][0]).setCheckState(Qt.CheckState.Checked)
     editor.preview_button.click()
+    preview = editor.preview_dialog
+    assert preview is not None and preview.isVisible() and rec.opened == []  # shown in the app
+    preview.open_button.click()  # the secondary action: the same PDF in the laptop's PDF app
     assert len(rec.opened) == 1 and "A PSP meeting in four weeks." in pdf_text(rec.opened[0].read_bytes())
+    assert len(preview.page_views) == len(PdfReader(BytesIO(rec.opened[0].read_bytes())).pages)
     assert ReportRecords(store).get(editor.report_id)["status"] == "draft"  # a preview changes nothing
+    preview.close_button.click()
+    assert editor.preview_dialog is None or not editor.preview_dialog.isVisible()
 
     editor.finalise_button.click()
     assert rec.asked and rec.told == []
