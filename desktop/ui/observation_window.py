@@ -21,6 +21,7 @@ from desktop.observation.records import ObservationSetup, subject_of
 from desktop.observation.scheme import RecordingMethod, SamplePoint, check_setup, presets
 from desktop.observation.store_repository import StoreObservationRepository
 from desktop.observation.summary import summarise
+from desktop.reports.figures import minutes_text, percent_text
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
 
@@ -604,8 +605,9 @@ class ObservationWindow(QWidget):
         summary = summarise(obs)
         parts = []
         for label, subject in (("Target", summary.overall.target), ("Peer", summary.overall.peer)):
-            if subject is not None and subject.on_task.percent is not None:
-                parts.append(f"{label} on task {subject.on_task.percent:.0f}%")
+            if subject is not None and subject.on_task.denominator:
+                # the figure the visit report prints for this observation (one definition)
+                parts.append(f"{label} on task {percent_text(subject.on_task)}")
         return " · ".join(parts) or "On task: —"
 
     def locked_status(self) -> str:
@@ -621,10 +623,6 @@ class ObservationWindow(QWidget):
 
 def _mmss(seconds: float) -> str:
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
-
-
-def _percent(ratio, decimals: int = 0) -> str:
-    return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.{decimals}f}%"
 
 
 def _rate(event) -> str:
@@ -675,10 +673,10 @@ class SummaryView(QWidget):
                              if n and status != "coded")
         self.heading.setText(
             f"<b>{summary.intervals} intervals of {summary.interval_seconds} s</b>, "
-            f"{summary.observed_seconds / 60:.1f} minutes observed"
+            f"{minutes_text(summary.observed_seconds)} minutes observed"
             + (f" ({excluded}, left out of the percentages)" if excluded else "")
-            + f"<br>Target on task: <b>{_percent(target.on_task)}</b> of {target.included} intervals"
-            + (f" · Peer on task: <b>{_percent(peer.on_task)}</b> of {peer.included}" if peer else "")
+            + f"<br>Target on task: <b>{percent_text(target.on_task)}</b> of {target.included} intervals"
+            + (f" · Peer on task: <b>{percent_text(peer.on_task)}</b> of {peer.included}" if peer else "")
             + ("" if target.on_task.reason is None or target.included == 0
                else f" ({target.on_task.reason})"))
         labels = {c.id: c.label for c in obs.scheme.codes}
@@ -688,9 +686,9 @@ class SummaryView(QWidget):
             ["Code", "Target % of intervals"] + (["Peer % of intervals"] if peer else [])
             + (["Total"] if peer and events else []))
         for code_id, ratio in target.codes.items():
-            row = [labels.get(code_id, code_id), _percent(ratio)]
+            row = [labels.get(code_id, code_id), percent_text(ratio)]
             if peer:
-                row.append(_percent(peer.codes.get(code_id)))
+                row.append(percent_text(peer.codes.get(code_id)))
                 if events:
                     row.append("")
             self.codes_model.appendRow([QStandardItem(x) for x in row])
@@ -700,9 +698,9 @@ class SummaryView(QWidget):
                 row += [_rate(peer.events[code_id]), _rate(event)]
             self.codes_model.appendRow([QStandardItem(x) for x in row])
         for code_id, state in states.items():
-            row = [labels.get(code_id, code_id) + " (% of coded time)", _percent(target.states[code_id].percent)]
+            row = [labels.get(code_id, code_id) + " (% of coded time)", percent_text(target.states[code_id].percent)]
             if peer:
-                row += [_percent(peer.states[code_id].percent)] + ([_percent(state.percent)] if events else [])
+                row += [percent_text(peer.states[code_id].percent)] + ([percent_text(state.percent)] if events else [])
             self.codes_model.appendRow([QStandardItem(x) for x in row])
         self.codes_table.resizeColumnsToContents()
         blocks = summary.by_phase or summary.by_time_bin
@@ -714,8 +712,8 @@ class SummaryView(QWidget):
         for block in blocks:
             counts = ", ".join(f"{labels.get(c, c)} {n}" for c, n in block.events.items())
             self.blocks_model.appendRow([QStandardItem(x) for x in (
-                block.label, str(block.total.intervals), _percent(block.target.on_task),
-                _percent(block.peer.on_task) if block.peer else "—", counts)])
+                block.label, str(block.total.intervals), percent_text(block.target.on_task),
+                percent_text(block.peer.on_task) if block.peer else "—", counts)])
         self.blocks_table.resizeColumnsToContents()
         self.notes_model.clear()
         self.notes_model.setHorizontalHeaderLabels(["When", "Interval", "What", "Text"])
@@ -744,12 +742,12 @@ class AgreementDialog(QDialog):
             kappa = "undefined" if c.kappa.kappa is None else f"{c.kappa.kappa:.2f}"
             self.codes_model.appendRow([QStandardItem(str(x)) for x in (
                 labels.get(code_id, code_id), c.both, c.only_a, c.only_b, c.neither,
-                _percent(c.interval_by_interval, 1), _percent(c.scored_interval, 1),
-                _percent(c.unscored_interval, 1), kappa)])
+                percent_text(c.interval_by_interval, 1), percent_text(c.scored_interval, 1),
+                percent_text(c.unscored_interval, 1), kappa)])
         for code_id, e in report.events.items():
             self.codes_model.appendRow([QStandardItem(x) for x in (
                 labels.get(code_id, code_id) + " (total count)", "", str(e.count_a), str(e.count_b),
-                "", _percent(e.agreement, 1), "", "", "")])
+                "", percent_text(e.agreement, 1), "", "", "")])
         table = QTableView()
         table.setObjectName("agreementCodes")
         table.setModel(self.codes_model)

@@ -319,3 +319,38 @@ def test_the_setup_refuses_a_grace_period_as_long_as_its_interval(qtbot, case):
     dialog.set_values({"interval_seconds": 15})
     dialog.try_save()
     assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_the_windows_on_task_figure_is_the_one_the_visit_report_prints(qtbot, make_window, store, case):
+    """5 of 8 intervals on task is 62.5 %: the window and the PDF both print "63%" (half up,
+    ``percent_text``), never "62%" from formatting a binary float with banker's rounding."""
+    from desktop.observation import Interval, ObservationRecord, ObservationSetup
+    from desktop.observation.observation import Observation, record_events
+    from desktop.observation.records import CODED
+    from desktop.observation.scheme import minute_intervals
+    from desktop.reports.visit import build_visit_report, render_visit
+    from desktop.ui.observation_window import open_observation
+    from tests.reports.conftest import pdf_text
+
+    scheme = minute_intervals()
+    codes = ["ON"] * 5 + ["OFF-P"] * 3
+    rows = tuple(Interval(k, "target", CODED, (code,), (k - 1) * 60.0, k * 60.0)
+                 for k, code in enumerate(codes, start=1))
+    record = ObservationRecord(
+        id="obs-half", version=1, supersedes=None, state="ended",
+        setup=ObservationSetup(case_id=case["referral"], pupil="Ivy Okafor", lesson="Science",
+                               interval_seconds=60),
+        scheme=scheme, started_at="2026-11-16T09:00:00Z", ended_at="2026-11-16T09:08:00Z",
+        end_reason="completed", observed_s=480.0, intervals=rows, abc=(), phases=())
+    StoreObservationRepository(store).add(Observation.replay(record_events(record)))
+
+    window = make_window(store)
+    shown = open_observation(window, "obs-half")
+    qtbot.addWidget(shown)
+    figure = shown.on_task.text().removeprefix("Target on task ")
+    assert figure == "63%"
+    assert f"Target on task: <b>{figure}</b> of 8 intervals" in shown.summary.heading.text()
+    pdf = render_visit(build_visit_report(store, case["referral"], observation_ids=["obs-half"]))
+    text = " ".join(pdf_text(pdf).split())
+    assert f"On task {figure} (5 of 8)" in text
+    assert f"on task in 5 of 8 intervals ({figure})" in text  # the drafted paragraph too
