@@ -2,8 +2,9 @@
 
 ``install(window)`` adds a Reports tab beside Documents (kept in step with the case
 shown), **New visit report** (Ctrl+Shift+R) to the Case menu, and a **Reports** menu:
-New visit report, Progress report and Pastoral Support Plan for the case shown, and
-Service report… (a period, PDF or CSV) — each rendered off the GUI thread. The editor
+New visit report, Progress report and Pastoral Support Plan for the case shown (previewed
+in the app, with Open in system viewer), and Service report… (a period, PDF or CSV) — each
+rendered off the GUI thread. The editor
 (``ReportEditor``) is a thin screen over ``desktop.reports.records.ReportRecords``:
 
 - each section is a plain-text field saved as you type (every change one committed,
@@ -529,28 +530,11 @@ class ReportEditor(QWidget):
             self.preview_dialog.close()
         draft = self.row["status"] != "final"
         actions = [("previewFinalise", "Finalise and issue…", self.finalise)] if draft else []
-        dialog = PreviewDialog(self.windowTitle() + (" (draft)" if draft else ""), pages, self,
-                               actions=actions,
-                               open_externally=lambda: self.open_externally(pdf))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = self.feature.show_preview(self, "Visit report" + (" (preview)" if draft else ""), pdf, pages,
+                                           actions)
         dialog.destroyed.connect(lambda _=None: setattr(self, "preview_dialog", None))
         self.preview_dialog = dialog
-        dialog.show()
         return dialog
-
-    def open_externally(self, pdf: bytes) -> Path:
-        """The previewed PDF in the laptop's PDF app (a private copy, removed when Fieldnote
-        starts and quits)."""
-        from desktop.opened_copies import write_private_bytes  # owner-only folder and file
-
-        folder = self.feature.opened_root / uuid.uuid4().hex[:12]
-        path = write_private_bytes(folder, "Visit report (preview).pdf", pdf)
-        self.feature.opened.append(path)
-        self.last_preview = path
-        if not self.feature.open_url(QUrl.fromLocalFile(str(path))):
-            self.feature.tell(self, "No app to open it", "No app on this laptop opens PDF files; "
-                              f"the preview is at {path}.")
-        return path
 
     def finalise(self) -> None:
         if not self.feature.ask(self, "Finalise and issue", (
@@ -594,6 +578,7 @@ class Reports(QObject):
         self.opened_root = Path(window.store.path).parent / OPENED_FOLDER
         self.editors: dict[str, ReportEditor] = {}
         self.opened: list[Path] = []  # PDFs this feature wrote for viewing
+        self.preview_dialog = None  # the Reports menu's open preview, if any
         self._form_records = None
         self.tab = ReportsTab()
         self.tab.on_new = self.new_visit_report
@@ -673,28 +658,55 @@ class Reports(QObject):
     def _letterhead(self) -> Letterhead:
         return Letterhead.from_settings(self.window.settings)
 
-    def _render_and_open(self, make, name: str) -> None:
-        """``make(store) -> bytes`` off the GUI thread; the PDF opens in the laptop's PDF app."""
-        folder = self.opened_root / uuid.uuid4().hex[:12]
+    def _render_and_preview(self, make, name: str) -> None:
+        """``make(store) -> bytes`` and its page images off the GUI thread; then the pages in
+        the app's preview, with Open in system viewer."""
+        from desktop.reports.pages import render_pages
+
         self.window.statusBar().showMessage(f"Making the {name}…")
 
-        def work(store):
+        def work(store, progress):
             pdf = make(store)
-            from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+            return pdf, render_pages(pdf, progress=progress)
 
-            path = write_private_bytes(folder, f"{name[0].upper()}{name[1:]}.pdf", pdf)
-            return path
+        def progress(done_pages, total):
+            self.window.statusBar().showMessage(f"Making the {name}… (page {done_pages} of {total})")
 
-        def done(path, error):
+        def done(result, error):
             self.window.statusBar().clearMessage()
             if error is not None:
                 self.tell(self.window, "Report", f"The {name} could not be made: {error}")
                 return
-            self.opened.append(path)
-            if not self.open_url(QUrl.fromLocalFile(str(path))):
-                self.tell(self.window, "No app to open it", f"No app on this laptop opens PDF files; "
-                                                            f"the {name} is at {path}.")
-        self.run(work, done)
+            pdf, pages = result
+            title = f"{name[0].upper()}{name[1:]}"
+            self.show_preview(self.window, title, pdf, pages)
+        self.window.tasks.read(work, done, progress)
+
+    def show_preview(self, parent, title: str, pdf: bytes, pages, actions=()) -> PreviewDialog:
+        """The rendered pages in the app (``desktop.ui.report_preview``); Open in system
+        viewer writes a private copy named ``title``.pdf and opens it."""
+        if self.preview_dialog is not None and parent is self.window:
+            self.preview_dialog.close()
+        dialog = PreviewDialog(title, pages, parent, actions=actions,
+                               open_externally=lambda: self.open_pdf(pdf, title, parent))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if parent is self.window:
+            self.preview_dialog = dialog
+            dialog.destroyed.connect(lambda _=None: setattr(self, "preview_dialog", None))
+        dialog.show()
+        return dialog
+
+    def open_pdf(self, pdf: bytes, title: str, parent=None) -> Path:
+        """``pdf`` in the laptop's PDF app: a private copy in the opened-documents folder
+        (emptied when Fieldnote starts and quits)."""
+        from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+
+        path = write_private_bytes(self.opened_root / uuid.uuid4().hex[:12], f"{title}.pdf", pdf)
+        self.opened.append(path)
+        if not self.open_url(QUrl.fromLocalFile(str(path))):
+            self.tell(parent or self.window, "No app to open it",
+                      f"No app on this laptop opens PDF files; the {title} is at {path}.")
+        return path
 
     def progress_report(self) -> None:
         from desktop.reports.progress import build_progress_report, render_progress
@@ -704,7 +716,7 @@ class Reports(QObject):
             self.window.statusBar().showMessage("Select a case first.", 4000)
             return
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
-        self._render_and_open(lambda store: render_progress(
+        self._render_and_preview(lambda store: render_progress(
             build_progress_report(store, referral_id, author=author), letterhead), "progress report")
 
     def _case_plan(self, title: str) -> str | None:
@@ -729,7 +741,7 @@ class Reports(QObject):
         if plan_id is None:
             return
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
-        self._render_and_open(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
+        self._render_and_preview(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
                               "Pastoral Support Plan")
 
     def psp_review(self) -> None:
@@ -852,6 +864,8 @@ class Reports(QObject):
     def _page_changed(self, _index: int) -> None:
         # Editors show pupil data: they close when the app locks (everything is already saved).
         if getattr(self.window, "locked", False):
+            if self.preview_dialog is not None:
+                self.preview_dialog.close()
             for editor in list(self.editors.values()):
                 editor.close()
 

@@ -93,3 +93,14 @@ def test_a_finalised_report_previews_without_finalise(demo_editor, qtbot):
     editor.preview()
     assert editor.preview_dialog.action_buttons == {}
     editor.preview_dialog.close()
+
+
+def test_previews_close_when_the_app_locks(demo_editor, qtbot):
+    """Pages show pupil data: the editor's preview and the Reports menu's close on locking."""
+    editor, _opened = demo_editor
+    feature = editor.feature
+    editor.preview()
+    feature.progress_report()
+    assert editor.preview_dialog is not None and feature.preview_dialog is not None
+    feature.window.lock()
+    qtbot.waitUntil(lambda: editor.preview_dialog is None and feature.preview_dialog is None)

@@ -6,6 +6,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+import shiboken6
 from pypdf import PdfReader
 from PySide6.QtCore import Qt, QUrl
 
@@ -165,13 +166,20 @@ def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, t
                            "Pastoral Support Plan for this case", "Record a PSP review…",
                            "Record an exclusion…", "Service report…"]
     feature.progress_action.trigger()
-    assert "Progress report: Zoë Nguyễn" in pdf_text(rec.opened[-1].read_bytes())
+    preview = feature.preview_dialog  # the pages in the app; the PDF app on request
+    assert preview is not None and preview.windowTitle() == "Preview — Progress report" and rec.opened == []
+    preview.open_button.click()
+    pdf = rec.opened[-1].read_bytes()
+    assert "Progress report: Zoë Nguyễn" in pdf_text(pdf) and rec.opened[-1].name == "Progress report.pdf"
+    assert len(preview.page_views) == len(PdfReader(BytesIO(pdf)).pages)
 
     feature.psp_action.trigger()
     assert rec.told and "no Pastoral Support Plan" in rec.told[-1][1]
     Caseload(store, today=date(2026, 11, 23)).add_support_plan(
         ids["referral"], "2026-11-20", targets="Zoë will start tasks within 2 minutes.")
     feature.psp_action.trigger()
+    assert feature.preview_dialog is not preview and (not shiboken6.isValid(preview) or preview.isHidden())
+    feature.preview_dialog.open_button.click()
     assert "Zoë will start tasks within 2 minutes." in pdf_text(rec.opened[-1].read_bytes())
 
     target = tmp_path / "service.csv"
