@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QKeyCombination, Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
@@ -178,9 +178,10 @@ class PreviewDialog(QDialog):
         self._update_page()
 
     def keyPressEvent(self, event) -> None:
-        slot = self.keys.get(QKeySequence(event.keyCombination()).toString())
-        if slot is None and event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.text() == "+":
-            slot = self.zoom_in  # Ctrl and the "+" of a keyboard where it needs Shift
+        modifiers = event.modifiers()
+        if event.key() == Qt.Key.Key_Plus:  # Ctrl and the "+" of a keyboard where it needs Shift
+            modifiers &= ~Qt.KeyboardModifier.ShiftModifier
+        slot = self.keys.get(QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key()))).toString())
         if slot is not None:
             slot()
             return

@@ -75,6 +75,10 @@ def test_zoom_in_out_and_fit_width_from_the_keyboard(demo_editor, qtbot):
     qtbot.keyClick(preview, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(preview, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert first.width() < wider and preview.zoom_label.text() == f"{round(preview.zoom * 100)}%"
+    before = preview.zoom  # Ctrl and "+" typed with Shift, as on a UK keyboard
+    qtbot.keyClick(preview, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert preview.zoom > before
+    qtbot.keyClick(preview, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     for _ in ZOOM_STEPS:
         preview.zoom_out()
     assert preview.zoom == ZOOM_STEPS[0] and not preview.zoom_out_button.isEnabled()
