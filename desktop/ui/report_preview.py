@@ -57,14 +57,15 @@ class PreviewDialog(QDialog):
         self.zoom_label.setObjectName("previewZoom")
         self.zoom_out_button = QPushButton("−")
         self.zoom_out_button.setToolTip("Zoom out (Ctrl+-)")
-        self.zoom_out_button.setAccessibleName("Zoom out")
+        self.zoom_out_button.setAccessibleName("Zoom out (key Ctrl+-)")
         self.zoom_in_button = QPushButton("+")
         self.zoom_in_button.setToolTip("Zoom in (Ctrl+=)")
-        self.zoom_in_button.setAccessibleName("Zoom in")
+        self.zoom_in_button.setAccessibleName("Zoom in (key Ctrl+=)")
         self.fit_button = QPushButton("Fit width")
         self.fit_button.setToolTip("Fit the page to the window's width (Ctrl+0)")
+        self.fit_button.setAccessibleName("Fit width (key Ctrl+0)")
         for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the pages
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the pages; each has its own key
         self.zoom_out_button.clicked.connect(self.zoom_out)
         self.zoom_in_button.clicked.connect(self.zoom_in)
         self.fit_button.clicked.connect(self.fit_width)
