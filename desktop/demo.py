@@ -39,6 +39,8 @@ CONCERNS = [
     "Damage to equipment when frustrated with written tasks.",
     "Verbal abuse towards a teaching assistant; escalating since September.",
 ]
+#: The share of closed demo cases that were last year's (referred a year earlier).
+PAST_SHARE = 0.4
 RECOMMENDATIONS = [
     "Seat near the teacher, away from the door; give a 2-minute warning before transitions.",
     "Use a visual timetable and a 'now and next' board.",
@@ -64,7 +66,8 @@ def _school_name(rng: random.Random, phase: str, used: set[str]) -> str:
 
 def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None,
               seed: int = 7, progress=None) -> dict[str, int]:
-    """Add fictional schools, caseworkers, pupils, referrals, visits and plans.
+    """Add fictional schools, caseworkers, pupils, referrals, visits and plans; observations and
+    outcome measures; dated exclusions and the schools' satisfaction surveys at closure.
 
     Returns the number of records of each kind. ``progress(done, total)`` is
     called now and then for long fills.
@@ -84,11 +87,13 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
         schools, used = [], set()
         for i in range(n_schools):
             phase = rng.choices(["primary", "secondary", "special", "ap"], [70, 22, 5, 3])[0]
+            if i == 1:
+                phase = "secondary"  # every demo has one: Year 7 and 8 pupils, academies' figures
             schools.append((caseload.add_school(
                 name=_school_name(rng, phase, used), urn=str(990000 + i), phase=phase,
                 governance=rng.choice(["maintained", "academy"]), area=rng.choice(AREAS)), phase))
         counts["school"] = n_schools
-        pupil_ids, visited = [], []
+        pupil_ids, visited, years = [], [], {}
         for i in range(pupils):
             school_id, phase = rng.choice(schools)
             year = rng.randint(1, 6) if phase == "primary" else rng.randint(7, 11)
@@ -103,20 +108,23 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
                 fsm=int(rng.random() < 0.35), pupil_premium=int(rng.random() < 0.4),
                 sen=rng.choices(["none", "sen_support", "ehcp"], [50, 38, 12])[0],
                 eal=int(rng.random() < 0.2), looked_after=int(rng.random() < 0.05)), school_id))
+            years[pupil_ids[-1][0]] = year
             if progress and i % 500 == 0:
                 progress(i, pupils + referrals)
         counts["pupil"] = pupils
+        # Last year's casework: some closed cases move a year back, so the service report has
+        # closures with 12 months' follow-up (exclusions after support). Its own generator
+        # leaves every other demo record as it was.
+        history = random.Random(seed * 17 + 3)
         for i in range(referrals):
             pupil_id, school_id = pupil_ids[i % pupils] if i < pupils else rng.choice(pupil_ids)
             # a weekly queue of new referrals, on top of a year's casework
             recent = rng.random() < 0.12
             referred = today - timedelta(days=rng.randint(0, 13) if recent else rng.randint(14, 400))
-            referral_id = caseload.add_referral(
-                pupil_id=pupil_id, school_id=school_id, referral_date=referred.isoformat(),
+            details = dict(
                 reason=rng.choice(list(vocab.REFERRAL_REASONS)[:10]),
                 source=rng.choice(["school", "senco", "head"]), concern=rng.choice(CONCERNS),
                 fixed_exclusions_before=rng.choice([0, 0, 1, 2, 3]), permanent_exclusions_before=0)
-            counts["referral"] += 1
             # how far a case has got depends on how long ago it was referred
             age = (today - referred).days
             if age < 7:
@@ -125,6 +133,19 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
                 stage = rng.choices(["new", "allocated", "active"], [10, 30, 60])[0]
             else:
                 stage = rng.choices(["allocated", "active", "closed"], [5, 50, 45])[0]
+            # A Year 8 pupil's older referrals were transition referrals made in Year 6,
+            # closed since, with the autumn term of Year 7 now over (a service report figure).
+            transition = years[pupil_id] == 8 and age >= 30
+            if transition:
+                stage = "closed"
+            if transition:  # made in the spring or summer term of Year 6
+                referred = date(today.year - 1 if today.month >= 9 else today.year - 2, 1, 10) \
+                    + timedelta(days=age % 160)
+            elif stage == "closed" and history.random() < PAST_SHARE:
+                referred -= timedelta(days=365)
+            referral_id = caseload.add_referral(
+                pupil_id=pupil_id, school_id=school_id, referral_date=referred.isoformat(), **details)
+            counts["referral"] += 1
             if stage != "new":
                 allocated = min(today, referred + timedelta(days=rng.randint(1, 12)))
                 caseload.allocate(referral_id, rng.choice(workers), allocated)
@@ -161,6 +182,10 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
         from desktop.demo_records import fill_demo_records  # observations, SDQs, Boxall
 
         counts.update(fill_demo_records(store, visited, today, seed))
+        from desktop.demo_records import fill_demo_exclusions, fill_demo_surveys
+
+        counts["exclusion"] = fill_demo_exclusions(store, today, seed)  # dated, before and after
+        counts["survey"] = fill_demo_surveys(store, today, seed)  # schools' satisfaction at closure
     return counts
 
 

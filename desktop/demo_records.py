@@ -162,3 +162,97 @@ def fill_demo_records(store, visited: list[tuple[str, date]], today: date, seed:
         if n < MEASURED_CASES:
             counts["form_completion"] += record_measures(store, referral, pupil, day, today, rng)
     return counts
+
+
+#: At most this many closed cases get a satisfaction survey, and at most this many
+#: referrals their dated exclusions, so a demo scaled to thousands of cases fills quickly.
+SURVEYED_CASES = 40
+EXCLUDED_REFERRALS = 400
+SURVEY_RATINGS = ((2, 3, 4, 5), (4, 18, 45, 33))  # rated out of 5, mostly good
+
+
+def fill_demo_exclusions(store, today: date, seed: int) -> int:
+    """Dated exclusions matching the referrals' counts, for the service report's figures.
+
+    Each referral's ``fixed_exclusions_before`` become that many fixed-term exclusions in
+    the 9 months before the referral, and a closed case's ``fixed_exclusions_after`` (during
+    the casework) that many between referral and closure (a pupil's later referrals keep
+    their counts without dates). After closure, about one pupil in twelve excluded before
+    is excluded again within the year, and about one Year 6 referral in ten is excluded in
+    the autumn term of Year 7 — where those dates have passed (none is in the future).
+    Returns how many were recorded."""
+    from desktop.caseload.reviews import PlanReviews
+    from desktop.dates import academic_year_start, expected_year_group
+
+    rng = random.Random(seed * 43 + 11)
+    reviews = PlanReviews(store, today=today)
+    added = 0
+
+    def exclude(referral: dict, when: date, notes: str) -> None:
+        nonlocal added
+        if when <= today:
+            reviews.add_exclusion(referral["pupil_id"], when, "fixed", referral_id=referral["id"], notes=notes)
+            added += 1
+
+    rows = list(store.db.query(
+        "SELECT r.*, p.date_of_birth FROM referral r JOIN pupil p ON p.id = r.pupil_id "
+        "WHERE r.deleted = 0 ORDER BY r.referral_date, r.id"))
+    first_referral: set[str] = set()
+    for referral in rows[:EXCLUDED_REFERRALS]:
+        referred = date.fromisoformat(referral["referral_date"])
+        # the exclusions before a pupil's first referral only: a later referral's count
+        # would otherwise put exclusions in the year after the first case closed
+        first = referral["pupil_id"] not in first_referral
+        first_referral.add(referral["pupil_id"])
+        for n in range((referral["fixed_exclusions_before"] or 0) if first else 0):
+            exclude(referral, referred - timedelta(days=rng.randint(7 + 60 * n, 60 * (n + 1) + 20)),
+                    f"{rng.randint(1, 3)} days; {rng.choice(EXCLUSION_REASONS)}")
+        if referral["status"] != "closed" or not referral["closed_on"]:
+            continue
+        closed = date.fromisoformat(referral["closed_on"])
+        for _ in range(referral["fixed_exclusions_after"] or 0):
+            span = max(1, (closed - referred).days - 1)
+            exclude(referral, referred + timedelta(days=rng.randint(1, span)),
+                    f"1 day; {rng.choice(EXCLUSION_REASONS)}")
+        if (referral["fixed_exclusions_before"] or 0) and rng.random() < 0.08:
+            exclude(referral, closed + timedelta(days=rng.randint(30, 330)),
+                    f"2 days; {rng.choice(EXCLUSION_REASONS)}")
+        dob = referral["date_of_birth"]
+        if dob and expected_year_group(date.fromisoformat(dob), referred) == 6 and rng.random() < 0.1:
+            autumn = date(academic_year_start(referred) + 1, 9, 1)
+            exclude(referral, autumn + timedelta(days=rng.randint(20, 100)),
+                    f"1 day in Year 7; {rng.choice(EXCLUSION_REASONS)}")
+    return added
+
+
+EXCLUSION_REASONS = ("physical assault against a pupil", "persistent disruptive behaviour",
+                     "verbal abuse towards an adult", "damage to property")
+
+
+def fill_demo_surveys(store, today: date, seed: int) -> int:
+    """The school's satisfaction survey (``school-satisfaction``, each question rated 1-5),
+    finalised at closure for most closed cases; returns how many."""
+    from desktop.reports.service import SATISFACTION_PACK
+
+    rng = random.Random(seed * 59 + 7)
+    records = FormRecords(store)
+    pack = records.pack(SATISFACTION_PACK)
+    closed = list(store.db.query(
+        "SELECT id, pupil_id, closed_on FROM referral WHERE deleted = 0 AND status = 'closed' "
+        "AND closed_on IS NOT NULL ORDER BY closed_on DESC, id"))
+    done = 0
+    for referral in closed:
+        if done >= SURVEYED_CASES:
+            break
+        if rng.random() < 0.25:
+            continue  # not every school sends the survey back
+        completed = min(today, date.fromisoformat(referral["closed_on"]) + timedelta(days=rng.randint(0, 10)))
+        cid = records.start(pupil_id=referral["pupil_id"], pack_id=pack.id, informant=pack.informants[0],
+                            age_band=pack.age_bands[0], completed_by="teacher", respondent="School",
+                            completed_on=completed, time_point="other", referral_id=referral["id"])
+        values, weights = SURVEY_RATINGS
+        for item in pack.items:
+            records.answer(cid, item.id, rng.choices(values, weights)[0])
+        records.finalise(cid)
+        done += 1
+    return done

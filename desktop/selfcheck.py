@@ -12,7 +12,8 @@ never touched) it:
 3. opens a new encrypted store (passphrase mode, so no keyring entry is made), writes a
    record, closes it, opens it again and reads the record back;
 4. scores an SDQ with a hand-checked result;
-5. renders a PDF report and checks that the fonts are embedded in it;
+5. renders a PDF report, checks that the fonts are embedded in it, and draws its page as
+   the preview does (PDFium, through pypdfium2);
 6. starts the main window offscreen on that store and quits (``desktop.ui.self_check``).
 
 Each step prints one line; the first failure ends the check with exit status 1 and a
@@ -165,7 +166,16 @@ def check_pdf(folder: Path) -> str:
     used = [face for face in FACES if f"+{face}".encode() in pdf]
     if not used:
         raise Missing("the DejaVu Sans font in the PDF report")
-    return f"PDF report rendered ({len(pdf) // 1024} KiB, fonts embedded: {', '.join(used)})"
+    try:  # the preview's page images: PDFium, a library a build can leave behind
+        from desktop.reports.pages import render_pages
+
+        pages = render_pages(pdf, dpi=36)
+    except (ImportError, OSError) as exc:
+        raise Missing(f"PDFium (pypdfium2), which draws the report preview: {exc}") from None
+    if len(pages) != 1 or not any(b < 128 for b in pages[0].pixels[::4]):
+        raise Missing("the report preview's page image (PDFium drew no text on the page)")
+    return (f"PDF report rendered ({len(pdf) // 1024} KiB, fonts embedded: {', '.join(used)}) "
+            f"and previewed as a page image")
 
 
 def check_window(home: Path) -> str:

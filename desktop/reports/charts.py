@@ -136,6 +136,9 @@ class IntervalStrip:
     legend: tuple[tuple[str, str, str], ...] = ()  # (mark, label, colour)
     per_row: int = 30
     height: float = 0.0  # computed from rows when 0
+    #: Cells to lay out (at least): a live observation's planned intervals, drawn as empty
+    #: outlines until they are recorded, so the cells keep their size as the lesson goes on.
+    slots: int = 0
 
 
 Chart = Union[BarChart, LineChart, Histogram, IntervalStrip]
@@ -392,20 +395,43 @@ def _draw_lines(chart: LineChart, width: float) -> Drawing:
 
 
 # -- the interval strip ------------------------------------------------------------------------
-def _draw_strip(chart: IntervalStrip, width: float) -> Drawing:
-    register_fonts()
+STRIP_LEFT = 24.0  # room for the row's first interval number
+STRIP_CELL_H = 14.0
+STRIP_ROW_H = STRIP_CELL_H + 16  # room for the numbers under a row and the peer bars above the next
+PEER_LEGEND = "peer interval (bar above)"
+
+
+@dataclass(frozen=True)
+class StripLayout:
+    """Where an interval strip's parts fall in a drawing ``width`` points wide (y upwards,
+    as in reportlab): the drawing and the window's hover share it."""
+
+    width: float
+    height: float
+    per_row: int
+    cell_w: float
+    cells_top: float  # the top of the first row's cells
+    legend: tuple[tuple[float, float, str, str, str], ...]  # (x, y offset, mark, label, colour)
+    legend_h: float
+    title_h: float
+
+    def cell_box(self, i: int) -> tuple[float, float]:
+        """The lower-left corner of cell ``i`` (0-based)."""
+        r, c = divmod(i, self.per_row)
+        return STRIP_LEFT + c * self.cell_w, self.cells_top - r * STRIP_ROW_H - STRIP_CELL_H
+
+
+def strip_layout(chart: IntervalStrip, width: float) -> StripLayout:
     per_row = max(1, chart.per_row)
-    rows = max(1, math.ceil(len(chart.cells) / per_row))
-    cell_w = (width - 24) / per_row
-    cell_h = 14.0
-    row_h = cell_h + 12
-    g = Group()
-    legend = Group()
-    legend_entries = [(mark, label, colour) for mark, label, colour in chart.legend]
+    rows = max(1, math.ceil(max(len(chart.cells), chart.slots) / per_row))
+    entries = [(mark, label, colour) for mark, label, colour in chart.legend]
+    entries.append(("·", "excluded (not coded)", EXCLUDED_FILL))
+    if any(cell.peer for cell in chart.cells):
+        entries.append(("", PEER_LEGEND, "#ffffff"))
     # Legend: "1 On task" with its colour swatch carrying the same mark.
     lx, ly, line_h = 0.0, 0.0, LABEL + 6
     placed = []
-    for mark, label, colour in legend_entries + [("·", "excluded (not coded)", EXCLUDED_FILL)]:
+    for mark, label, colour in entries:
         w = 16 + stringWidth(label, FAMILY, LABEL) + 12
         if lx + w > width and lx > 0:
             lx, ly = 0.0, ly - line_h
@@ -413,33 +439,60 @@ def _draw_strip(chart: IntervalStrip, width: float) -> Drawing:
         lx += w
     legend_h = -ly + line_h
     title_h = 16 if chart.title else 0
-    height = chart.height or title_h + legend_h + rows * row_h + 8
+    height = chart.height or title_h + legend_h + rows * STRIP_ROW_H + 8
+    cells_top = height - title_h - 4 - legend_h - 4
+    return StripLayout(width, height, per_row, (width - STRIP_LEFT) / per_row, cells_top, tuple(placed),
+                       legend_h, title_h)
+
+
+def strip_cell_at(chart: IntervalStrip, width: float, x: float, y_down: float) -> int | None:
+    """The 0-based cell under the point ``x`` across, ``y_down`` down from the top (screen
+    coordinates) of the chart drawn ``width`` wide; None between or beside the cells."""
+    layout = strip_layout(chart, width)
+    y = layout.height - y_down
+    for i in range(len(chart.cells)):
+        cx, cy = layout.cell_box(i)
+        # a cell's row band includes the peer bar above it
+        if cx <= x < cx + layout.cell_w and cy <= y <= cy + STRIP_CELL_H + 4:
+            return i
+    return None
+
+
+def _draw_strip(chart: IntervalStrip, width: float) -> Drawing:
+    register_fonts()
+    layout = strip_layout(chart, width)
+    cell_w, height = layout.cell_w, layout.height
+    g = Group()
     d = Drawing(width, height)
     if chart.title:
         g.add(_text(0, height - 11, chart.title, 10, bold=True))
-    top = height - title_h - 4
-    for x, y, mark, label, colour in placed:
+    top = height - layout.title_h - 4
+    for x, y, mark, label, colour in layout.legend:
         yy = top - 10 + y
-        g.add(Rect(x, yy - 2, 12, 11, fillColor=_c(colour), strokeColor=_c(MUTED), strokeWidth=0.3))
-        g.add(_text(x + 6, yy + 0.5, mark, SMALL - 1, "middle", _mark_colour(colour)))
+        if label == PEER_LEGEND:
+            g.add(Rect(x, yy + 10, 12, 2.5, fillColor=_c(INK), strokeColor=None))
+            g.add(Rect(x, yy - 2, 12, 11, fillColor=colors.white, strokeColor=_c(MUTED), strokeWidth=0.3))
+        else:
+            g.add(Rect(x, yy - 2, 12, 11, fillColor=_c(colour), strokeColor=_c(MUTED), strokeWidth=0.3))
+            g.add(_text(x + 6, yy + 0.5, mark, SMALL - 1, "middle", _mark_colour(colour)))
         g.add(_text(x + 16, yy, label, LABEL))
-    top -= legend_h + 4
+    for i in range(len(chart.cells), chart.slots):  # the planned intervals still to come
+        x, y = layout.cell_box(i)
+        g.add(Rect(x, y, cell_w - 1, STRIP_CELL_H, fillColor=None, strokeColor=_c(GRID), strokeWidth=0.6))
     for i, cell in enumerate(chart.cells):
-        r, c = divmod(i, per_row)
-        x = 24 + c * cell_w
-        y = top - r * row_h - cell_h
+        x, y = layout.cell_box(i)
+        c = i % layout.per_row
         fill = EXCLUDED_FILL if cell.excluded else cell.colour
-        g.add(Rect(x, y, cell_w - 1, cell_h, fillColor=_c(fill), strokeColor=None))
+        g.add(Rect(x, y, cell_w - 1, STRIP_CELL_H, fillColor=_c(fill), strokeColor=None))
         mark = "·" if cell.excluded else cell.mark
         if mark and cell_w >= 7:
             g.add(_text(x + (cell_w - 1) / 2, y + 4, mark, SMALL - 1.5, "middle", _mark_colour(fill)))
-        if cell.peer:  # peer intervals: a bar above the cell, and "P" in the row's key below
-            g.add(Rect(x, y + cell_h + 1.5, cell_w - 1, 2.5, fillColor=_c(INK), strokeColor=None))
+        if cell.peer:  # peer intervals: a bar above the cell
+            g.add(Rect(x, y + STRIP_CELL_H + 1.5, cell_w - 1, 2.5, fillColor=_c(INK), strokeColor=None))
         if c == 0:
-            g.add(_text(20, y + 4, str(i + 1), SMALL - 1, "end", MUTED))
+            g.add(_text(STRIP_LEFT - 4, y + 4, str(i + 1), SMALL - 1, "end", MUTED))
         if (i + 1) % 10 == 0 or i == len(chart.cells) - 1:
             g.add(_text(x + (cell_w - 1) / 2, y - 8, str(i + 1), SMALL - 1.5, "middle", MUTED))
-    d.add(legend)
     d.add(g)
     return d
 
@@ -494,4 +547,4 @@ def chart_texts(chart: Chart) -> list[str]:
 
 
 __all__ = ["BarChart", "Chart", "Histogram", "IntervalStrip", "LineChart", "Series", "StripCell",
-           "chart_texts", "nice_max", "to_drawing", "to_svg"]
+           "StripLayout", "chart_texts", "nice_max", "strip_cell_at", "strip_layout", "to_drawing", "to_svg"]

@@ -5,8 +5,10 @@
 Fills a throwaway store (its own data folder under OUTDIR) with the demo data, adds an
 observation, a Boxall and two SDQs to one demo case (the demo has none), writes a short
 visit report with two strategies from the bank, and renders the visit report, the
-case's Pastoral Support Plan, its progress report and the academic year's service
-report. Then ``pdftoppm -png -r 70`` turns pages into images.
+case's Pastoral Support Plan, its progress report and the last academic year's service
+report (the demo's closed cases, dated exclusions and schools' surveys fill its exclusion and
+satisfaction sections). Then ``pdftoppm -png -r 70`` (or ``desktop.reports.pages.render_pages(pdf,
+dpi=70)``) turns pages into images.
 """
 from __future__ import annotations
 
@@ -85,9 +87,12 @@ def make_showcase(store, outdir: Path, today: date) -> dict[str, Path]:
     out["psp"].write_bytes(render_psp(build_psp(store, plan, report_date=today)))
     out["progress"] = outdir / "progress-report.pdf"
     out["progress"].write_bytes(render_progress(build_progress_report(store, case.referral_id, report_date=today)))
-    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    # the last full academic year: the report a team lead sends the commissioner in the autumn,
+    # with closures that have had 12 months' follow-up (exclusions after support)
+    year = today.year if today.month >= 9 else today.year - 1
+    figures = service_figures(store, date(year - 1, 9, 1), date(year, 8, 31), as_of=today)
     out["service"] = outdir / "service-report.pdf"
-    out["service"].write_bytes(render_service(service_figures(store, start, today), report_date=today))
+    out["service"].write_bytes(render_service(figures, report_date=today))
     return out
 
 

@@ -127,6 +127,7 @@ class ObservationEvidence:
     code_colours: dict[str, str]
     code_labels: dict[str, str]
     abc: tuple[AbcRow, ...]
+    strip_codes: tuple[str, ...] = ()  # the codes the strip marks, numbered in this order
 
     @property
     def key(self) -> str:
@@ -163,11 +164,8 @@ def observation_evidence(obs: Observation, summary: ObservationSummary | None = 
     blocks_src = summary.by_phase or summary.by_time_bin
     blocks = tuple(BlockRow(b.label, b.target.on_task, b.peer.on_task if b.peer else None)
                    for b in blocks_src)
-    behaviour = [c.id for c in scheme.interval_codes if c.id in off or c.id in summary.on_task_codes]
-    strip = tuple(
-        StripEntry(i.index, i.subject == PEER, i.status != CODED,
-                   next((c for c in behaviour if c in i.codes), None))
-        for i in obs.intervals)
+    behaviour = strip_codes(scheme, summary.on_task_codes)
+    strip = strip_entries(obs, behaviour)
     abc = tuple(AbcRow(_clock(a.t), a.interval, a.antecedent, a.behaviour, a.consequence)
                 for a in obs.abc_records)
     return ObservationEvidence(
@@ -180,7 +178,24 @@ def observation_evidence(obs: Observation, summary: ObservationSummary | None = 
         target_on_task=overall.target.on_task,
         peer_on_task=overall.peer.on_task if overall.peer else None,
         codes=codes, blocks=blocks, blocks_are_phases=bool(summary.by_phase), strip=strip,
-        code_colours={c.id: c.colour for c in scheme.codes}, code_labels=labels, abc=abc)
+        code_colours={c.id: c.colour for c in scheme.codes}, code_labels=labels, abc=abc,
+        strip_codes=behaviour)
+
+
+def strip_codes(scheme, on_task_codes: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The interval codes the interval strip marks: on task and off task, in the scheme's
+    order (context codes such as group work are left to the tables)."""
+    on = set(scheme.on_task_codes if on_task_codes is None else on_task_codes)
+    off = set(off_task_codes(scheme))
+    return tuple(c.id for c in scheme.interval_codes if c.id in off or c.id in on)
+
+
+def strip_entries(obs: Observation, codes: Sequence[str]) -> tuple[StripEntry, ...]:
+    """One entry per interval recorded so far: its subject, whether it is left out of the
+    percentages, and the first of ``codes`` it scored."""
+    return tuple(StripEntry(i.index, i.subject == PEER, i.status != CODED,
+                            next((c for c in codes if c in i.codes), None))
+                 for i in obs.intervals)
 
 
 def _clock(seconds: float) -> str:
@@ -591,13 +606,37 @@ def _pct_float(r: Ratio | None) -> float | None:
     return float(percent_text(r).rstrip("%"))
 
 
+STRIP_TITLE = "Interval by interval"
+NO_CODE_FILL = "#f9fafb"  # coded, but none of the strip's codes
+
+
+def strip_chart(entries: Sequence[StripEntry], codes: Sequence[str], colours: Mapping[str, str],
+                labels: Mapping[str, str], *, title: str = STRIP_TITLE, per_row: int = 30,
+                slots: int = 0) -> charts.IntervalStrip:
+    """The interval strip's description: the one the visit report prints and the observation
+    window shows (``desktop/ui/observation_window.py``), so both mark each code alike.
+
+    Each of ``codes`` is numbered in order, whether seen yet or not, so a mark never changes
+    its meaning while a lesson is being recorded."""
+    marks = {code: str(i + 1) for i, code in enumerate(codes)}
+    cells = tuple(charts.StripCell(marks.get(s.code, ""), colours.get(s.code, "#ffffff")
+                                   if s.code else NO_CODE_FILL, s.peer, s.excluded) for s in entries)
+    legend = tuple((marks[c], labels.get(c, c), colours.get(c, "#ffffff")) for c in codes)
+    return charts.IntervalStrip(title, cells, legend, per_row=per_row, slots=slots)
+
+
+def observation_strip(obs: Observation, *, title: str = STRIP_TITLE, per_row: int = 30,
+                      slots: int = 0) -> charts.IntervalStrip:
+    """The strip of an observation as it stands (while recording too); cheap enough to
+    rebuild at every refresh of the observation window (no summary is computed)."""
+    codes = strip_codes(obs.scheme)
+    scheme = obs.scheme
+    return strip_chart(strip_entries(obs, codes), codes, {c.id: c.colour for c in scheme.codes},
+                       {c.id: c.label for c in scheme.codes}, title=title, per_row=per_row, slots=slots)
+
+
 def interval_strip(ev: ObservationEvidence) -> charts.IntervalStrip:
-    used = [c.code for c in ev.codes if any(s.code == c.code for s in ev.strip)]
-    marks = {code: str(i + 1) for i, code in enumerate(used)}
-    cells = tuple(charts.StripCell(marks.get(s.code, ""), ev.code_colours.get(s.code, "#ffffff")
-                                   if s.code else "#f9fafb", s.peer, s.excluded) for s in ev.strip)
-    legend = tuple((marks[c], ev.code_labels.get(c, c), ev.code_colours.get(c, "#ffffff")) for c in used)
-    return charts.IntervalStrip("Interval by interval", cells, legend)
+    return strip_chart(ev.strip, ev.strip_codes, ev.code_colours, ev.code_labels)
 
 
 def _boxall_blocks(ev: BoxallEvidence, text: str | None) -> list:

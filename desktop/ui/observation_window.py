@@ -8,11 +8,13 @@ sink, which commits it before the screen changes.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+import math
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QApplication, QDialog, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
-    QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QLineEdit, QMessageBox, QPushButton, QSizePolicy, QTableView, QVBoxLayout, QWidget,
 )
 
 from desktop.observation.engine import ObservationEngine, SystemClock
@@ -22,15 +24,17 @@ from desktop.observation.scheme import RecordingMethod, SamplePoint, check_setup
 from desktop.observation.store_repository import StoreObservationRepository
 from desktop.observation.summary import summarise
 from desktop.reports import observation_tables as tables
-from desktop.reports.figures import percent_text
+from desktop.reports.charts import strip_cell_at, to_drawing
+from desktop.reports.figures import minutes_text, percent_text
 from desktop.reports.observation_tables import clock_text
+from desktop.reports.visit import observation_strip
+from desktop.ui.chart_view import paint_drawing
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
 from desktop.ui.style import text_size
 from desktop.ui.models import TextTableModel
 
 SUBJECT_COLOURS = {"target": "#1d4ed8", "peer": "#111827"}
-GAP_COLOUR = "#d1d5db"
 
 
 def setup_dialog(case: dict, parent=None, schemes_available=None) -> RecordDialog:
@@ -80,39 +84,98 @@ def setup_dialog(case: dict, parent=None, schemes_available=None) -> RecordDialo
     return d
 
 
-STATUS_FILL = {"skipped": GAP_COLOUR, "gap": GAP_COLOUR, "uncoded": "#ffffff", "incomplete": "#e5e7eb"}
 STATUS_WORDS = {"coded": "coded", "skipped": "skipped (pupil out of view)",
                 "gap": "gap (the app was not running)", "uncoded": "uncoded (nothing keyed: left out of the %)",
                 "incomplete": "incomplete (the observation ended in it)"}
+#: The most cells in a row of the window's strip; a longer lesson wraps onto more rows.
+STRIP_ROW_CELLS = 60
+#: Screen pixels per point of the strip's drawing: the page's 8.5 pt labels and 14 pt cells
+#: would be small at one pixel a point, read across a classroom at arm's length.
+STRIP_ZOOM = 1.6
 
 
-class IntervalStrip(QWidget):
-    """One cell per interval, split into a band per code scored (off-task codes show too);
-    a black mark above is a peer interval; grey is skipped or a gap; hatched is uncoded.
-    Hover a cell for its interval, status, codes and note."""
+class StripView(QWidget):
+    """The intervals so far, drawn from the chart description the visit report prints
+    (``desktop.reports.visit.observation_strip``): one cell per interval, marked and
+    coloured by its on- or off-task code, grey with a dot when left out of the
+    percentages, a bar above for a peer interval; the planned intervals still to come are
+    outlines. Hover a cell for its interval, status, every code scored and its note.
+
+    The description is rebuilt at every refresh (a fraction of a millisecond) and drawn
+    again only when it changed (an interval closed, one was skipped): the reportlab
+    drawing the PDF would print, painted by Qt into a cached pixmap
+    (``chart_view.paint_drawing``), since going through SVG took 60-180 ms a redraw."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setFixedHeight(64)
+        self.setObjectName("intervalStrip")
         self.setMouseTracking(True)
+        self.setMinimumHeight(60)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAutoFillBackground(True)
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.Window, QColor("white"))  # the chart's colours assume paper
+        self.setPalette(pal)
+        self.chart = None
+        self.drawing = None
+        self.drawn_width = 0
+        self.redraws = 0  # how many times the drawing was made (tests: unchanged means none)
+        self._pixmap: QPixmap | None = None
         self.intervals = ()
-        self.colours: dict[str, str] = {}
         self.labels: dict[str, str] = {}
-        self.planned: int | None = None
 
-    def show_intervals(self, intervals, colours: dict[str, str], planned: int | None,
-                       labels: dict[str, str] | None = None) -> None:
-        self.intervals, self.colours, self.planned = tuple(intervals), colours, planned
-        self.labels = dict(labels or {})
+    def show_observation(self, obs) -> None:
+        # While recording: the planned lesson in a row (or rows of 60), filling as it goes.
+        # Ended: rows of 30 cells, the layout of the visit report's strip.
+        recording = obs.status == "recording"
+        planned = (obs.setup.planned_intervals or 0) if recording else 0
+        per_row = min(STRIP_ROW_CELLS, max(30, planned)) if recording else 30
+        self.intervals = tuple(obs.intervals)
+        self.labels = {c.id: c.label for c in obs.scheme.codes}
+        self.set_chart(observation_strip(obs, title="", per_row=per_row, slots=planned))
+
+    def set_chart(self, chart) -> None:
+        if chart == self.chart:
+            return  # the same description (frozen data): nothing to draw again
+        self.chart = chart
+        self._draw()
+
+    def _draw(self) -> None:
+        width = max(200, self.width())
+        self.drawing = to_drawing(self.chart, width / STRIP_ZOOM) if self.chart is not None else None
+        self.drawn_width = width
+        self.redraws += 1
+        self._pixmap = None
+        self.setFixedHeight(max(60, math.ceil(self.drawing.height * STRIP_ZOOM)) if self.drawing else 60)
         self.update()
 
-    def _cell_width(self) -> float:
-        return (self.width() - 2) / max(len(self.intervals), self.planned or 0, 1)
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.chart is not None and max(200, self.width()) != self.drawn_width:
+            self._draw()
 
-    def index_at(self, x: float) -> int | None:
-        """0-based interval under ``x`` (widget pixels), or None."""
-        i = int((x - 1) // self._cell_width())
-        return i if 0 <= i < len(self.intervals) else None
+    def paintEvent(self, _event) -> None:
+        if self.drawing is None:
+            return
+        if self._pixmap is None:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(math.ceil(self.drawing.width * STRIP_ZOOM * ratio),
+                             math.ceil(self.drawing.height * STRIP_ZOOM * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(QColor("white"))
+            painter = QPainter(pixmap)
+            painter.scale(STRIP_ZOOM, STRIP_ZOOM)
+            paint_drawing(painter, self.drawing)
+            painter.end()
+            self._pixmap = pixmap
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._pixmap)
+
+    def index_at(self, x: float, y: float) -> int | None:
+        """0-based interval under the widget point (x, y), or None."""
+        if self.chart is None or not self.drawn_width:
+            return None
+        return strip_cell_at(self.chart, self.drawn_width / STRIP_ZOOM, x / STRIP_ZOOM, y / STRIP_ZOOM)
 
     def tooltip_at(self, i: int) -> str:
         iv = self.intervals[i]
@@ -130,46 +193,13 @@ class IntervalStrip(QWidget):
         from PySide6.QtWidgets import QToolTip
 
         if event.type() == QEvent.Type.ToolTip:
-            i = self.index_at(event.pos().x())
+            i = self.index_at(event.pos().x(), event.pos().y())
             if i is None:
                 QToolTip.hideText()
             else:
                 QToolTip.showText(event.globalPos(), self.tooltip_at(i), self)
             return True
         return super().event(event)
-
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
-        width = self._cell_width()
-        top, height = 14, self.height() - 20
-        painter.setPen(QPen(QColor("#9ca3af"), 1))
-        painter.drawRect(QRectF(1, top, self.width() - 2, height))
-        for i, interval in enumerate(self.intervals):
-            x = 1 + i * width
-            cell = QRectF(x, top, max(width - 1, 1), height)
-            codes = [c for c in interval.codes if c in self.colours]
-            if interval.status in ("coded", "incomplete") and codes:
-                band = height / len(codes)
-                for j, code in enumerate(codes):
-                    painter.fillRect(QRectF(x, top + j * band, cell.width(), band), QColor(self.colours[code]))
-            else:
-                painter.fillRect(cell, QColor(STATUS_FILL.get(interval.status, "#f3f4f6")))
-                if interval.status == "uncoded":
-                    painter.fillRect(cell, QBrush(QColor("#9ca3af"), Qt.BrushStyle.BDiagPattern))
-            if interval.subject == "peer":
-                painter.fillRect(QRectF(x, 4, max(width - 1, 1), 6), QColor(SUBJECT_COLOURS["peer"]))
-        painter.end()
-
-
-def strip_legend(scheme) -> str:
-    """The strip's legend: a swatch per interval code, then what the plain cells mean."""
-    swatch = "<span style='background:{}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;{}"
-    parts = [swatch.format(c.colour, c.label) for c in scheme.interval_codes]
-    parts += [swatch.format(GAP_COLOUR, "skipped or gap"),
-              "<span style='border:1px solid #9ca3af'>&nbsp;/ /&nbsp;</span>&nbsp;uncoded (nothing keyed)",
-              swatch.format("#f3f4f6", "coded, none of these"),
-              swatch.format(SUBJECT_COLOURS["peer"], "peer interval (mark above)")]
-    return " &nbsp; ".join(parts)
 
 
 class ObservationWindow(QWidget):
@@ -247,7 +277,7 @@ class ObservationWindow(QWidget):
             button.clicked.connect(lambda _=False, k=code.key: self.press(k))
             grid.addWidget(button, row, column)
             self.code_buttons[code.id] = button
-        self.strip = IntervalStrip()
+        self.strip = StripView()
         hints = QLabel("Keys: codes as shown · Enter same as last interval · Backspace none of these seen · "
                        "Tab skip this interval (keys go to the next) · Ctrl+N note · Space pause · "
                        "Ctrl+B ABC incident · Ctrl+P lesson phase · Esc end")
@@ -308,13 +338,9 @@ class ObservationWindow(QWidget):
         layout.addLayout(top)
         layout.addLayout(middle, 1)
         layout.addWidget(self.status_line)
-        layout.addWidget(QLabel("Intervals so far, a band per code scored (hover a cell for its details):"))
+        layout.addWidget(QLabel("Intervals so far, as the visit report prints them (hover a cell for "
+                                "its details):"))
         layout.addWidget(self.strip)
-        self.legend = QLabel(strip_legend(obs.scheme))
-        self.legend.setObjectName("stripLegend")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setWordWrap(True)
-        layout.addWidget(self.legend)
         layout.addLayout(bottom)
 
         # Handled in keyPressEvent, not as shortcuts: they must work whatever has focus
@@ -595,7 +621,7 @@ class ObservationWindow(QWidget):
                 self.code_buttons[code_id].setText(
                     self.code_buttons[code_id].text().split("  (")[0] + f"  ({n})")
         self.on_task.setText(self._on_task_text())
-        self.strip.show_intervals(obs.intervals, self.colours, planned, {c.id: c.label for c in obs.scheme.codes})
+        self.strip.show_observation(obs)
         if obs.paused:
             self.status_line.setText("Paused: press Space to carry on. Paused time is not observed.")
         elif self.status_line.text().startswith("Paused"):
@@ -627,8 +653,9 @@ class ObservationWindow(QWidget):
         summary = summarise(obs)
         parts = []
         for label, subject in (("Target", summary.overall.target), ("Peer", summary.overall.peer)):
-            if subject is not None and subject.on_task.percent is not None:
-                parts.append(f"{label} on task {subject.on_task.percent:.0f}%")
+            if subject is not None and subject.on_task.denominator:
+                # the figure the visit report prints for this observation (one definition)
+                parts.append(f"{label} on task {percent_text(subject.on_task)}")
         return " · ".join(parts) or "On task: —"
 
     def locked_status(self) -> str:
@@ -688,7 +715,7 @@ class SummaryView(QWidget):
                              if n and status != "coded")
         self.heading.setText(
             f"<b>{summary.intervals} intervals of {summary.interval_seconds} s</b>, "
-            f"{summary.observed_seconds / 60:.1f} minutes observed"
+            f"{minutes_text(summary.observed_seconds)} minutes observed"
             + (f" ({excluded}, left out of the percentages)" if excluded else "")
             + f"<br>Target on task: <b>{percent_text(target.on_task)}</b> of {target.included} intervals"
             + (f" · Peer on task: <b>{percent_text(peer.on_task)}</b> of {peer.included}" if peer else "")

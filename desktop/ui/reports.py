@@ -2,17 +2,20 @@
 
 ``install(window)`` adds a Reports tab beside Documents (kept in step with the case
 shown), **New visit report** (Ctrl+Shift+R) to the Case menu, and a **Reports** menu:
-New visit report, Progress report and Pastoral Support Plan for the case shown, and
-Service report… (a period, PDF or CSV) — each rendered off the GUI thread. The editor
+New visit report, Progress report and Pastoral Support Plan for the case shown (previewed
+in the app, with Open in system viewer), and Service report… (a period, PDF or CSV) — each
+rendered off the GUI thread. The editor
 (``ReportEditor``) is a thin screen over ``desktop.reports.records.ReportRecords``:
 
 - each section is a plain-text field saved as you type (every change one committed,
   synced edit, like every answer on a form);
 - the case's ended observations and finalised forms are ticked to pull them in, and
   each chosen block offers its drafted paragraph, to keep, edit or leave out;
-- **Preview** (Ctrl+P in the editor) renders the PDF off the GUI thread and opens
-  it with the laptop's PDF app; **Finalise and issue…** renders it once more, attaches
-  it to the case's Documents and freezes the report (a correction is a new version).
+- **Preview** (Ctrl+P in the editor) renders the PDF and its page images off the GUI
+  thread and shows the pages in the app (``desktop.ui.report_preview``: zoom, page x of
+  y, Finalise and issue…, and Open in system viewer for the laptop's PDF app);
+  **Finalise and issue…** renders it once more, attaches it to the case's Documents and
+  freezes the report (a correction is a new version).
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from desktop.reports.evidence_choices import EvidenceChoice, chosen_ids, evidenc
 from desktop.reports.records import ReportRecords
 from desktop.reports.visit import SECTIONS, render_visit
 from desktop.ui.models import ColumnsModel
+from desktop.ui.report_preview import PreviewDialog
 from desktop.ui.style import text_size
 
 NEW_SHORTCUT = "Ctrl+Shift+R"
@@ -345,6 +349,7 @@ class ReportEditor(QWidget):
         self.setObjectName("reportEditor")
         self.resize(1200, 780)
         self._loading = False
+        self.preview_dialog = None  # the open preview, if any
 
         self.heading = QLabel()
         self.heading.setObjectName("reportHeading")
@@ -555,29 +560,42 @@ class ReportEditor(QWidget):
         return Letterhead.from_settings(self.feature.window.settings)
 
     def preview(self) -> None:
-        """Render the report as it stands off the GUI thread and open it in the PDF app."""
+        """Render the report as it stands, and its pages, off the GUI thread; then show the
+        pages in the preview (``desktop.ui.report_preview``). A preview changes nothing."""
+        from desktop.reports.pages import render_pages
+
         report_id, letterhead = self.report_id, self._letterhead()
-        folder = self.feature.opened_root / uuid.uuid4().hex[:12]
         self.saved.setText("Making the preview…")
+        self.preview_button.setEnabled(False)
 
-        def work(store):
+        def work(store, progress):
             pdf = render_visit(ReportRecords(store).build(report_id), letterhead)
-            from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+            return pdf, render_pages(pdf, progress=progress)
 
-            path = write_private_bytes(folder, "Visit report (preview).pdf", pdf)
-            return path
+        def progress(done, total):
+            self.saved.setText(f"Making the preview… (page {done} of {total})")
 
-        def done(path, error):
+        def done(result, error):
+            self.preview_button.setEnabled(True)
             if error is not None:
                 self.saved.setText("")
                 self.feature.tell(self, "Preview", f"The preview could not be made: {error}")
                 return
-            self.last_preview = path
-            self.saved.setText("Preview opened (a draft: it is not saved into Fieldnote).")
-            if not self.feature.open_url(QUrl.fromLocalFile(str(path))):
-                self.feature.tell(self, "No app to open it", f"No app on this laptop opens PDF files; "
-                                  f"the preview is at {path}.")
-        self.feature.run(work, done)
+            self.saved.setText("Every change is saved as you type.")
+            self.show_preview(*result)
+        self.feature.window.tasks.read(work, done, progress)
+
+    def show_preview(self, pdf: bytes, pages) -> PreviewDialog:
+        """The rendered pages in a window of their own, with Finalise and issue while a draft."""
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        draft = self.row["status"] != "final"
+        actions = [("previewFinalise", "Finalise and issue…", self.finalise)] if draft else []
+        dialog = self.feature.show_preview(self, "Visit report" + (" (preview)" if draft else ""), pdf, pages,
+                                           actions)
+        dialog.destroyed.connect(lambda _=None: setattr(self, "preview_dialog", None))
+        self.preview_dialog = dialog
+        return dialog
 
     def finalise(self) -> None:
         if not self.feature.ask(self, "Finalise and issue", (
@@ -621,6 +639,7 @@ class Reports(QObject):
         self.opened_root = Path(window.store.path).parent / OPENED_FOLDER
         self.editors: dict[str, ReportEditor] = {}
         self.opened: list[Path] = []  # PDFs this feature wrote for viewing
+        self.preview_dialog = None  # the Reports menu's open preview, if any
         self._form_records = None
         self.tab = ReportsTab()
         self.tab.on_new = self.new_visit_report
@@ -700,28 +719,55 @@ class Reports(QObject):
     def _letterhead(self) -> Letterhead:
         return Letterhead.from_settings(self.window.settings)
 
-    def _render_and_open(self, make, name: str) -> None:
-        """``make(store) -> bytes`` off the GUI thread; the PDF opens in the laptop's PDF app."""
-        folder = self.opened_root / uuid.uuid4().hex[:12]
+    def _render_and_preview(self, make, name: str) -> None:
+        """``make(store) -> bytes`` and its page images off the GUI thread; then the pages in
+        the app's preview, with Open in system viewer."""
+        from desktop.reports.pages import render_pages
+
         self.window.statusBar().showMessage(f"Making the {name}…")
 
-        def work(store):
+        def work(store, progress):
             pdf = make(store)
-            from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+            return pdf, render_pages(pdf, progress=progress)
 
-            path = write_private_bytes(folder, f"{name[0].upper()}{name[1:]}.pdf", pdf)
-            return path
+        def progress(done_pages, total):
+            self.window.statusBar().showMessage(f"Making the {name}… (page {done_pages} of {total})")
 
-        def done(path, error):
+        def done(result, error):
             self.window.statusBar().clearMessage()
             if error is not None:
                 self.tell(self.window, "Report", f"The {name} could not be made: {error}")
                 return
-            self.opened.append(path)
-            if not self.open_url(QUrl.fromLocalFile(str(path))):
-                self.tell(self.window, "No app to open it", f"No app on this laptop opens PDF files; "
-                                                            f"the {name} is at {path}.")
-        self.run(work, done)
+            pdf, pages = result
+            title = f"{name[0].upper()}{name[1:]}"
+            self.show_preview(self.window, title, pdf, pages)
+        self.window.tasks.read(work, done, progress)
+
+    def show_preview(self, parent, title: str, pdf: bytes, pages, actions=()) -> PreviewDialog:
+        """The rendered pages in the app (``desktop.ui.report_preview``); Open in system
+        viewer writes a private copy named ``title``.pdf and opens it."""
+        if self.preview_dialog is not None and parent is self.window:
+            self.preview_dialog.close()
+        dialog = PreviewDialog(title, pages, parent, actions=actions,
+                               open_externally=lambda: self.open_pdf(pdf, title, parent))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if parent is self.window:
+            self.preview_dialog = dialog
+            dialog.destroyed.connect(lambda _=None: setattr(self, "preview_dialog", None))
+        dialog.show()
+        return dialog
+
+    def open_pdf(self, pdf: bytes, title: str, parent=None) -> Path:
+        """``pdf`` in the laptop's PDF app: a private copy in the opened-documents folder
+        (emptied when Fieldnote starts and quits)."""
+        from desktop.opened_copies import write_private_bytes  # owner-only folder and file
+
+        path = write_private_bytes(self.opened_root / uuid.uuid4().hex[:12], f"{title}.pdf", pdf)
+        self.opened.append(path)
+        if not self.open_url(QUrl.fromLocalFile(str(path))):
+            self.tell(parent or self.window, "No app to open it",
+                      f"No app on this laptop opens PDF files; the {title} is at {path}.")
+        return path
 
     def progress_report(self) -> None:
         from desktop.reports.progress import build_progress_report, render_progress
@@ -731,7 +777,7 @@ class Reports(QObject):
             self.window.statusBar().showMessage("Select a case first.", 4000)
             return
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
-        self._render_and_open(lambda store: render_progress(
+        self._render_and_preview(lambda store: render_progress(
             build_progress_report(store, referral_id, author=author), letterhead), "progress report")
 
     def _case_plan(self, title: str) -> str | None:
@@ -756,7 +802,7 @@ class Reports(QObject):
         if plan_id is None:
             return
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
-        self._render_and_open(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
+        self._render_and_preview(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
                               "Pastoral Support Plan")
 
     def psp_review(self) -> None:
@@ -879,6 +925,8 @@ class Reports(QObject):
     def _page_changed(self, _index: int) -> None:
         # Editors show pupil data: they close when the app locks (everything is already saved).
         if getattr(self.window, "locked", False):
+            if self.preview_dialog is not None:
+                self.preview_dialog.close()
             for editor in list(self.editors.values()):
                 editor.close()
 

@@ -71,6 +71,14 @@ def test_a_missing_strength_checker_is_named(monkeypatch):
     assert "FAILED files: missing module 'zxcvbn'" in out.getvalue()
 
 
+def test_a_missing_pdfium_is_named(monkeypatch):
+    """A build that left PDFium behind cannot draw the report preview: the check says so."""
+    monkeypatch.setitem(sys.modules, "pypdfium2", None)  # import pypdfium2 fails
+    out = io.StringIO()
+    assert selfcheck.run(out, window=False) == 1
+    assert "FAILED report: missing PDFium (pypdfium2), which draws the report preview" in out.getvalue()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SecretService is Linux's backend")
 def test_a_backend_whose_dependency_is_missing_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "secretstorage", None)  # import secretstorage fails

@@ -113,3 +113,19 @@ def test_nice_axis_maxima(value, expected):
 def test_a_non_chart_is_refused():
     with pytest.raises(TypeError):
         charts.to_drawing("bars", 100)
+
+
+def test_the_strip_layout_finds_the_cell_under_a_point():
+    """The observation window's hover asks the drawing's own layout which cell is where."""
+    from desktop.reports.charts import strip_cell_at, strip_layout
+
+    cells = tuple(StripCell(str(i % 3), "#2CA02C", peer=i % 5 == 0) for i in range(47))
+    chart = IntervalStrip("", cells, (("1", "On task", "#2CA02C"),), per_row=20, slots=60)
+    layout = strip_layout(chart, 500)
+    assert layout.height == to_drawing(chart, 500).height  # three rows for the 60 planned
+    for i in range(len(cells)):
+        x, y = layout.cell_box(i)
+        assert strip_cell_at(chart, 500, x + layout.cell_w / 2, layout.height - y - 7) == i
+    x, y = layout.cell_box(50)  # a planned interval not yet recorded
+    assert strip_cell_at(chart, 500, x + 2, layout.height - y - 7) is None
+    assert strip_cell_at(chart, 500, 2, 2) is None  # the legend

@@ -59,3 +59,39 @@ def test_no_chart_shows_the_empty_text(qtbot):
     image = view.grab().toImage()
     assert coloured_pixels(image, "#0072B2") == 0
     assert view.svg == ""
+
+
+def test_painting_the_drawing_with_qt_matches_its_svg(qtbot):
+    """``paint_drawing`` (the live interval strip's fast path) paints the same drawing the PDF
+    and the SVG get: the two images agree pixel for pixel but for anti-aliased edges."""
+    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    from desktop.reports.charts import IntervalStrip, StripCell, to_drawing, to_svg
+    from desktop.ui.chart_view import load_report_fonts, paint_drawing
+
+    load_report_fonts()
+    strip = IntervalStrip("Interval by interval",
+                          tuple(StripCell("1" if i % 3 else "2", "#009E73" if i % 3 else "#D55E00",
+                                          peer=i % 5 == 4, excluded=i == 7) for i in range(40)),
+                          (("1", "On task", "#009E73"), ("2", "Off task", "#D55E00")), slots=45)
+    for chart in (strip, CHART):
+        drawing = to_drawing(chart, 600.0)
+        w, h = int(drawing.width), int(drawing.height)
+        painted, from_svg = (QImage(w, h, QImage.Format.Format_RGB32) for _ in range(2))
+        for image in (painted, from_svg):
+            image.fill(QColor("white"))
+        p = QPainter(painted)
+        paint_drawing(p, drawing)
+        p.end()
+        p = QPainter(from_svg)
+        QSvgRenderer(QByteArray(to_svg(chart, 600.0).encode())).render(p, QRectF(0, 0, w, h))
+        p.end()
+        same = sum(1 for x in range(0, w, 2) for y in range(0, h, 2)
+                   if max(abs(a - b) for a, b in zip(QColor(painted.pixel(x, y)).getRgb()[:3],
+                                                      QColor(from_svg.pixel(x, y)).getRgb()[:3])) <= 60)
+        assert same / ((w + 1) // 2 * ((h + 1) // 2)) > 0.9  # edges differ by a part of a pixel
+        for colour in ("#009E73", "#D55E00") if chart is strip else ("#0072B2",):
+            ours, theirs = coloured_pixels(painted, colour), coloured_pixels(from_svg, colour)
+            assert ours > 50 and abs(ours - theirs) <= 0.25 * theirs  # anti-aliased edges aside

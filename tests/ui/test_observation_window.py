@@ -249,7 +249,8 @@ def test_a_carry_over_scheme_says_so_while_recording(qtbot, make_window, store, 
 
 def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_incidents(
         qtbot, make_window, store, case, fill_dialogs):
-    from desktop.ui.observation_window import open_observation
+    from desktop.reports.charts import chart_texts, strip_layout
+    from desktop.ui.observation_window import STRIP_ZOOM, open_observation
 
     clock = FakeClock()
     window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
@@ -271,9 +272,14 @@ def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_inci
     qtbot.addWidget(shown)
     assert shown.heading.text() == heading and shown.banner.text() == "Finalised"
     assert shown.strip.intervals == strip and len(strip) == 2
-    assert shown.strip.index_at(1 + shown.strip._cell_width() * 1.5) == 1  # what a hover over cell 2 shows
+    # what a hover over cell 2 shows: the cell under the point, from the drawing's own layout
+    zoom = STRIP_ZOOM  # screen pixels per point of the drawing
+    layout = strip_layout(shown.strip.chart, shown.strip.drawn_width / zoom)
+    x, y = layout.cell_box(1)
+    assert shown.strip.index_at((x + layout.cell_w / 2) * zoom, (layout.height - y - 7) * zoom) == 1
+    assert shown.strip.index_at(1, 1) is None
     assert "Off task: verbal" in shown.strip.tooltip_at(1) and "settled quickly" in shown.strip.tooltip_at(0)
-    assert "Off task: verbal" in shown.legend.text()
+    assert "Off task: verbal" in chart_texts(shown.strip.chart)  # the legend is in the drawing
     notes = cells(shown.summary.notes_model)
     assert notes == [["0:00", "", "Phase", "Starter"], ["0:00", "1", "Note", "settled quickly"],
                      ["1:00", "2", "ABC incident", "A: asked to write · B: shouted to a friend · C: reminded"]]
@@ -320,3 +326,78 @@ def test_the_setup_refuses_a_grace_period_as_long_as_its_interval(qtbot, case):
     dialog.set_values({"interval_seconds": 15})
     dialog.try_save()
     assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_the_windows_on_task_figure_is_the_one_the_visit_report_prints(qtbot, make_window, store, case):
+    """5 of 8 intervals on task is 62.5 %: the window and the PDF both print "63%" (half up,
+    ``percent_text``), never "62%" from formatting a binary float with banker's rounding."""
+    from desktop.observation import Interval, ObservationRecord, ObservationSetup
+    from desktop.observation.observation import Observation, record_events
+    from desktop.observation.records import CODED
+    from desktop.observation.scheme import minute_intervals
+    from desktop.reports.visit import build_visit_report, render_visit
+    from desktop.ui.observation_window import open_observation
+    from tests.reports.conftest import pdf_text
+
+    scheme = minute_intervals()
+    codes = ["ON"] * 5 + ["OFF-P"] * 3
+    rows = tuple(Interval(k, "target", CODED, (code,), (k - 1) * 60.0, k * 60.0)
+                 for k, code in enumerate(codes, start=1))
+    record = ObservationRecord(
+        id="obs-half", version=1, supersedes=None, state="ended",
+        setup=ObservationSetup(case_id=case["referral"], pupil="Ivy Okafor", lesson="Science",
+                               interval_seconds=60),
+        scheme=scheme, started_at="2026-11-16T09:00:00Z", ended_at="2026-11-16T09:08:00Z",
+        end_reason="completed", observed_s=480.0, intervals=rows, abc=(), phases=())
+    StoreObservationRepository(store).add(Observation.replay(record_events(record)))
+
+    window = make_window(store)
+    shown = open_observation(window, "obs-half")
+    qtbot.addWidget(shown)
+    figure = shown.on_task.text().removeprefix("Target on task ")
+    assert figure == "63%"
+    assert f"Target on task: <b>{figure}</b> of 8 intervals" in shown.summary.heading.text()
+    pdf = render_visit(build_visit_report(store, case["referral"], observation_ids=["obs-half"]))
+    text = " ".join(pdf_text(pdf).split())
+    assert f"On task {figure} (5 of 8)" in text
+    assert f"on task in 5 of 8 intervals ({figure})" in text  # the drafted paragraph too
+
+
+def test_the_strip_is_the_visit_reports_strip_and_redraws_only_when_it_changes(
+        qtbot, make_window, store, case, fill_dialogs):
+    """The window draws the chart description the visit report prints (one strip, one set of
+    marks); while recording, a refresh that changes nothing draws nothing, and each closed
+    interval draws the strip once more with its cell."""
+    from dataclasses import replace
+
+    from desktop.reports.charts import chart_texts
+    from desktop.reports.visit import STRIP_TITLE, interval_strip, observation_evidence
+    from desktop.ui.observation_window import open_observation
+
+    clock = FakeClock()
+    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
+    strip = rec.strip
+    assert strip.chart.slots == 10 and strip.chart.cells == ()  # the planned lesson, as outlines
+    drawn = strip.redraws
+    for _ in range(5):
+        clock.advance(10)
+        rec.tick()  # the countdown moves; the strip does not
+    assert strip.redraws == drawn
+    qtbot.keyClick(rec, "3")  # off task: verbal, the third of the strip's codes
+    clock.advance(60)
+    rec.tick()
+    assert strip.redraws == drawn + 1
+    assert [(c.mark, c.excluded) for c in strip.chart.cells] == [("3", False)]
+    qtbot.keyClick(rec, Qt.Key.Key_Tab)  # interval 2 skipped
+    clock.advance(60)
+    rec.tick()
+    assert [(c.mark, c.excluded) for c in strip.chart.cells] == [("3", False), ("", True)]
+    assert "Off task: verbal" in strip.tooltip_at(0) and "skipped" in strip.tooltip_at(1)
+    rec.end()
+
+    obs = rec.engine.observation
+    shown = open_observation(window, obs.id)
+    qtbot.addWidget(shown)
+    printed = interval_strip(observation_evidence(obs))
+    assert replace(shown.strip.chart, title=STRIP_TITLE) == printed  # cells, marks, legend, layout
+    assert "Off task: verbal" in chart_texts(printed)

@@ -52,5 +52,6 @@ def test_a_review_is_recorded_from_the_reports_menu_and_printed_in_the_psp(make_
     assert [(r.ratings, r.change) for r in progress.rows] == [((2, 4), 2), ((3, 3), 0)]
 
     feature.psp_action.trigger()
+    feature.preview_dialog.open_button.click()  # from the in-app preview to the PDF app
     text = pdf_text(open(opened[-1], "rb").read())
     assert "Progress at reviews" in text and "Mum attended." in text and "Uses the timer." in text

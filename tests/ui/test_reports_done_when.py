@@ -76,11 +76,13 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
     assert stored["evidence"]["completions"] == [evidence["boxall"]]
 
     editor.preview_button.click()
+    assert editor.preview_dialog.current_page() == 1 and len(editor.preview_dialog.page_views) >= 2
+    editor.preview_dialog.open_button.click()
     preview = pdf_text(opened[-1].read_bytes())
     assert "Leaves lessons without permission." in preview
     assert ReportRecords(store).get(editor.report_id)["status"] == "draft"
 
-    editor.finalise_button.click()
+    editor.preview_dialog.action_buttons["previewFinalise"].click()  # finalise from the preview
     assert told == []
     row = ReportRecords(store).get(editor.report_id)
     assert row["status"] == "final" and len(row["issued_sha256"]) == 64

@@ -1,10 +1,13 @@
 """The visit report editor: typed text and chosen evidence are saved at once; drafted paragraphs
-are offered, kept, edited or left out; Preview opens the PDF; Finalise issues it to Documents."""
+are offered, kept, edited or left out; Preview shows the pages; Finalise issues it to Documents."""
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+import shiboken6
+from pypdf import PdfReader
 from PySide6.QtCore import Qt, QUrl
 
 from desktop.reports.records import ReportRecords
@@ -103,8 +106,14 @@ def test_preview_opens_the_pdf_and_finalise_issues_it_to_documents(setup, qtbot,
     qtbot.keyClicks(editor.sections["next_steps"], "A PSP meeting in four weeks.")
     tick(qtbot, editor, ids["completions"][0])
     editor.preview_button.click()
+    preview = editor.preview_dialog
+    assert preview is not None and preview.isVisible() and rec.opened == []  # shown in the app
+    preview.open_button.click()  # the secondary action: the same PDF in the laptop's PDF app
     assert len(rec.opened) == 1 and "A PSP meeting in four weeks." in pdf_text(rec.opened[0].read_bytes())
+    assert len(preview.page_views) == len(PdfReader(BytesIO(rec.opened[0].read_bytes())).pages)
     assert ReportRecords(store).get(editor.report_id)["status"] == "draft"  # a preview changes nothing
+    preview.close_button.click()
+    assert editor.preview_dialog is None or not editor.preview_dialog.isVisible()
 
     editor.finalise_button.click()
     assert rec.asked and rec.told == []
@@ -177,13 +186,20 @@ def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, t
                            "Pastoral Support Plan for this case", "Record a PSP review…",
                            "Record an exclusion…", "Service report…"]
     feature.progress_action.trigger()
-    assert "Progress report: Zoë Nguyễn" in pdf_text(rec.opened[-1].read_bytes())
+    preview = feature.preview_dialog  # the pages in the app; the PDF app on request
+    assert preview is not None and preview.windowTitle() == "Preview — Progress report" and rec.opened == []
+    preview.open_button.click()
+    pdf = rec.opened[-1].read_bytes()
+    assert "Progress report: Zoë Nguyễn" in pdf_text(pdf) and rec.opened[-1].name == "Progress report.pdf"
+    assert len(preview.page_views) == len(PdfReader(BytesIO(pdf)).pages)
 
     feature.psp_action.trigger()
     assert rec.told and "no Pastoral Support Plan" in rec.told[-1][1]
     Caseload(store, today=date(2026, 11, 23)).add_support_plan(
         ids["referral"], "2026-11-20", targets="Zoë will start tasks within 2 minutes.")
     feature.psp_action.trigger()
+    assert feature.preview_dialog is not preview and (not shiboken6.isValid(preview) or preview.isHidden())
+    feature.preview_dialog.open_button.click()
     assert "Zoë will start tasks within 2 minutes." in pdf_text(rec.opened[-1].read_bytes())
 
     target = tmp_path / "service.csv"
