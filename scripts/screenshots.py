@@ -59,13 +59,16 @@ def shoot(width: int, height: int) -> list[str]:
     window.show()
     OUT.mkdir(parents=True, exist_ok=True)
 
-    def save(widget, name: str) -> None:
+    def check(widget, name: str) -> None:
         for _ in range(3):
             app.processEvents()
         large = fit_check.too_large(widget, width, height)
         if large:
             problems.append(f"{name} {suffix}: {large}")
         problems.extend(f"{name} {suffix}: {p}" for p in fit_check.clipped(widget))
+
+    def save(widget, name: str) -> None:
+        check(widget, name)
         widget.grab().save(str(OUT / f"{name}-{suffix}.png"))
 
     save(window, "caseload-empty")  # the first start: what the empty caseload says
@@ -108,6 +111,14 @@ def shoot(width: int, height: int) -> list[str]:
         start = start_dialog(window.assessments.records, window.case_view.case, window, today=TODAY)
         start.show()
         save(start, "form-start")
+        packs = start.fields["pack_id"]
+        for i in range(packs.count()):  # each instrument: its informants, notes and licence
+            packs.setCurrentIndex(i)
+            pack_id = str(packs.itemData(i))
+            if pack_id.startswith(("boxall", "sdq-teacher")):  # the synthetic note; the SDQ's licence
+                save(start, f"form-start-{pack_id.split('-')[0]}")
+            else:
+                check(start, f"form-start-{pack_id}")
         start.close()
     from desktop.ui.main_window import SettingsDialog
 

@@ -57,6 +57,12 @@ class RecordDialog(QDialog):
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
 
+    def showEvent(self, event) -> None:
+        if not event.spontaneous():
+            from desktop.ui import window_state
+            window_state.grow_to_contents(self)  # long choices and large text: whole
+        super().showEvent(event)
+
     # -- building -------------------------------------------------------------------------
     def _add(self, name: str, label: str, widget: QWidget, get, put) -> QWidget:
         widget.setObjectName(name)

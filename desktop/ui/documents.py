@@ -167,7 +167,7 @@ class DocumentsTab(QWidget):
         self.empty.setObjectName("documentsEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #4b5563; font-size: 14px; padding: 24px;")
+        self.empty.setStyleSheet("color: #4b5563; font-size: 14px; padding: 12px;")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.table)

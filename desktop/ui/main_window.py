@@ -757,6 +757,12 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
 
+    def showEvent(self, event) -> None:
+        if not event.spontaneous():
+            from desktop.ui import window_state
+            window_state.grow_to_contents(self)
+        super().showEvent(event)
+
     def _show_pin_state(self) -> None:
         is_set = self.pin.is_set()
         self.pin_button.setText("Change PIN…" if is_set else "Set PIN…")

@@ -44,6 +44,22 @@ def fit(window: QWidget, width: int, height: int) -> None:
                 area.y() + max(0, (area.height() - h - FRAME_HEIGHT) // 2))
 
 
+def grow_to_contents(window: QWidget) -> None:
+    """As wide and tall as the window's contents ask, up to the available screen area (Qt
+    stops at two thirds of the screen, which cuts off text in a dialog whose text is large,
+    and does not grow a window when wrapped text in it gets longer). Never shrinks it."""
+    area, hint = available(window), window.sizeHint()
+    w = min(max(window.width(), hint.width()), area.width() - FRAME_WIDTH)
+    needed = hint.height()
+    layout = window.layout()
+    if layout is not None and layout.hasHeightForWidth():
+        layout.activate()
+        needed = max(needed, layout.totalHeightForWidth(w))
+    h = min(max(window.height(), needed), area.height() - FRAME_HEIGHT)
+    if (w, h) != (window.width(), window.height()):
+        window.resize(w, h)
+
+
 def within_screen(window: QWidget) -> bool:
     area, frame = available(window), window.frameGeometry()
     return (window.isMaximized() or frame.width() <= area.width()
