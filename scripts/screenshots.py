@@ -1,10 +1,14 @@
 """Photograph the main screens with demo data, offscreen, into docs/images/screens/.
 
-Usage: ``python scripts/screenshots.py [--sizes 1366x768,1024x700]`` (``make screenshots``).
-Each size runs in its own process, on an offscreen screen of exactly that size
-(``QT_QPA_PLATFORM=offscreen:configfile=…``), with a fresh data folder filled with the
-demo data (seed 7, a fixed "today"), so the pictures are the same run after run. Each
-top-level window is also checked to fit the screen it was given.
+Usage: ``python scripts/screenshots.py [--sizes 1366x768,1024x700] [--text-scale 1.5]``
+(``make screenshots``). Each size runs in its own process, on an offscreen screen of exactly
+that size (``QT_QPA_PLATFORM=offscreen:configfile=…``; the run stops if Qt gives another),
+with a fresh data folder filled with the demo data (seed 7, a fixed "today"), so the
+pictures are the same run after run. The main window opens as on a laptop of that size (all
+of a 1366×768 screen but its frame). Every screen is checked as it is photographed: a
+window larger than the screen, or a label, choice or button whose text is cut off
+(``desktop.ui.fit_check``), is named and the run exits 1. ``--text-scale 1.5`` runs the
+same with text half as large again (as at 150 % in the OS's settings), into …-text150.png.
 """
 from __future__ import annotations
 

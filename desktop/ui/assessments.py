@@ -158,6 +158,9 @@ class AssessmentsTab(QWidget):
         h = self.list.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # long titles elide, full in tooltip
+        # but never so far that the heading itself is cut off ("Instrumer")
+        h.setMinimumSectionSize(h.fontMetrics().horizontalAdvance("Instrument") + 4 * self.style().pixelMetric(
+            self.style().PixelMetric.PM_HeaderMargin) + 4)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
 
         self.empty = QLabel(EMPTY_TEXT)
@@ -189,7 +192,7 @@ class AssessmentsTab(QWidget):
         self.progress_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         ph = self.progress_table.horizontalHeader()
         ph.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        ph.setStretchLastSection(True)
+        ph.setStretchLastSection(False)  # stretched, the last column could shrink below its heading
         self.chart = ChartView(empty_text="No finalised scores to chart yet.")
         self.chart.setObjectName("progressChart")
         self.progress_note = QLabel()

@@ -42,6 +42,9 @@ class RecordDialog(QDialog):
         self._setters: dict[str, Callable[[Any], None]] = {}
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # where a field and its label will not fit side by side (large text, a small screen),
+        # the field goes under its label rather than being cut off
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.errors = QLabel()
         self.errors.setObjectName("errors")
         self.errors.setWordWrap(True)

@@ -5,7 +5,8 @@
 - a label without word wrap whose longest line is wider than its contents rectangle;
 - a word-wrapped label whose wrapped text is taller than the label;
 - a combo box whose current text is wider than its edit field (Qt elides it: "Adult who knov…");
-- a push button, check box or radio button whose text is wider than the room its style leaves.
+- a push button, check box or radio button whose text is wider than the room its style leaves;
+- a table's column heading wider than its column.
 
 ``too_large(top, screen_width, screen_height)`` says when a top-level window's frame is larger
 than the screen it was given. ``make screenshots`` runs both over every screen it renders, and
@@ -18,7 +19,7 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt, QTextDocument
 from PySide6.QtWidgets import (
-    QAbstractButton, QCheckBox, QComboBox, QLabel, QPushButton, QRadioButton, QStyle,
+    QAbstractButton, QCheckBox, QComboBox, QHeaderView, QLabel, QPushButton, QRadioButton, QStyle,
     QStyleOptionButton, QStyleOptionComboBox, QWidget,
 )
 
@@ -115,11 +116,35 @@ def _button_problem(button: QAbstractButton) -> str | None:
     return None
 
 
+def _header_problems(header: QHeaderView) -> list[str]:
+    """Column headings cut off (a table's vertical header, numbers only, is left alone)."""
+    if header.orientation() != Qt.Orientation.Horizontal or header.model() is None:
+        return []
+    style, fm = header.style(), header.fontMetrics()
+    margin = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    found = []
+    for logical in range(header.count()):
+        if header.isSectionHidden(logical) or header.sectionSize(logical) <= 0:
+            continue
+        title = header.model().headerData(logical, Qt.Orientation.Horizontal)
+        if not isinstance(title, str) or not title.strip():
+            continue
+        needed = max(fm.horizontalAdvance(line) for line in title.split("\n")) + margin
+        if logical == header.sortIndicatorSection() and header.isSortIndicatorShown():
+            needed += style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
+        if needed > header.sectionSize(logical) + 1:
+            found.append(f"column “{title}” needs {needed} px, has {header.sectionSize(logical)}")
+    return found
+
+
 def clipped(top: QWidget) -> list[str]:
     """Each visible widget under ``top`` (``top`` included) whose text is cut off, described."""
     problems = []
     for widget in [top, *top.findChildren(QWidget)]:
         if not widget.isVisibleTo(top) and widget is not top or widget.width() <= 0:
+            continue
+        if isinstance(widget, QHeaderView):
+            problems.extend(f"{_name(widget)}: {p}" for p in _header_problems(widget))
             continue
         if isinstance(widget, QLabel):
             problem = _label_problem(widget)

@@ -687,6 +687,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(520)
         self.settings = Settings(**{k: getattr(settings, k) for k in settings.__dataclass_fields__})
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # large text: under the label
         self.service = QLineEdit(settings.service_name)
         self.service.setObjectName("serviceName")
         self.name = QLineEdit(settings.practitioner_name)
