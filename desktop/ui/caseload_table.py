@@ -10,7 +10,9 @@ between starts (``window_state``).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
+import json
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView
 
@@ -161,20 +163,44 @@ class CaseloadTable(QTableView):
             self.fit_columns()
         return handled
 
-    def state(self) -> tuple[QByteArray, bool]:
-        """What to keep between starts: the header (order, shown, widths, sort) and whether
-        the widths are the user's."""
-        return self.horizontalHeader().saveState(), self.sized_by_user
+    def state(self) -> str:
+        """What to keep between starts, as text: the columns' order, which are hidden, their
+        widths (if the user set them) and the sort."""
+        header = self.horizontalHeader()
+        return json.dumps({
+            "order": [header.logicalIndex(v) for v in range(header.count())],
+            "hidden": [c for c in range(header.count()) if header.isSectionHidden(c)],
+            "widths": [header.sectionSize(c) for c in range(header.count())] if self.sized_by_user else None,
+            "sort": [header.sortIndicatorSection(), header.sortIndicatorOrder().value],
+        })
 
-    def restore_state(self, header_state, sized_by_user) -> None:
-        if isinstance(header_state, QByteArray) and not header_state.isEmpty():
-            header = self.horizontalHeader()
-            if header.restoreState(header_state):
-                header.setSectionsMovable(True)
-                header.setStretchLastSection(True)
-                if header.isSectionHidden(PUPIL):
-                    header.setSectionHidden(PUPIL, False)
-                self.sized_by_user = sized_by_user in (True, "true", "1", 1)
+    def restore_state(self, saved) -> None:
+        """Put back what ``state()`` gave; anything unreadable leaves the columns as they are."""
+        try:
+            state = json.loads(saved) if isinstance(saved, str) and saved else {}
+        except ValueError:
+            state = {}
+        header, count = self.horizontalHeader(), self.model().columnCount()
+        order = state.get("order") if isinstance(state, dict) else None
+        if isinstance(order, list) and sorted(order) == list(range(count)):
+            for position, logical in enumerate(order):
+                header.moveSection(header.visualIndex(logical), position)
+            hidden = {c for c in state.get("hidden") or [] if isinstance(c, int)}
+            for c in range(count):
+                header.setSectionHidden(c, c in hidden and c != PUPIL)
+            widths = state.get("widths")
+            if isinstance(widths, list) and len(widths) == count and all(isinstance(w, int) for w in widths):
+                self.sized_by_user = True
+                self._fitting = True
+                try:
+                    for c, w in enumerate(widths):
+                        if not header.isSectionHidden(c) and w > 0:
+                            header.resizeSection(c, w)
+                finally:
+                    self._fitting = False
+            sort = state.get("sort")
+            if isinstance(sort, list) and len(sort) == 2 and 0 <= sort[0] < count and sort[1] in (0, 1):
+                self.sortByColumn(sort[0], Qt.SortOrder(sort[1]))
         self.fit_columns()
 
     # -- keys ------------------------------------------------------------------------------

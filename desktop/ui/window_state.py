@@ -124,7 +124,7 @@ def restore_main(window) -> None:
             combo.setCurrentIndex(index)
     table = getattr(window, "table", None)
     if table is not None and hasattr(table, "restore_state"):
-        table.restore_state(value(f"{MAIN}/columns"), value(f"{MAIN}/columns_sized", False))
+        table.restore_state(value(f"{MAIN}/columns"))
 
 
 def save_main(window) -> None:
@@ -139,7 +139,5 @@ def save_main(window) -> None:
             store.setValue(f"{MAIN}/filter_{name}", combo.currentData() or "")
     table = getattr(window, "table", None)
     if table is not None and hasattr(table, "state"):
-        columns, sized = table.state()
-        store.setValue(f"{MAIN}/columns", columns)
-        store.setValue(f"{MAIN}/columns_sized", sized)
+        store.setValue(f"{MAIN}/columns", table.state())
     store.sync()

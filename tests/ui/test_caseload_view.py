@@ -153,11 +153,16 @@ def test_columns_chosen_and_moved_come_back_and_reset_puts_them_back(named_windo
     header.moveSection(header.visualIndex(REASON), 1)  # as a drag of the Reason header does
     order = window.table.shown_columns()
     assert order[:2] == [PUPIL, REASON]
+    window.table.sortByColumn(PUPIL, Qt.SortOrder.AscendingOrder)
     window.close()
 
     again = named_window(store)
     assert again.table.shown_columns() == order
     assert again.table.horizontalHeader().isSectionHidden(YEAR)
+    assert again.table.horizontalHeader().sortIndicatorSection() == PUPIL  # and the sort
+    again.clear_filters()
+    pupils = [again.model.index(r, PUPIL).data() for r in range(again.model.rowCount())]
+    assert pupils == sorted(pupils, key=str.lower)
     reset = next(a for a in again.table.columns_menu().actions() if a.objectName() == "resetColumns")
     reset.trigger()
     assert again.table.shown_columns() == [PUPIL, BORN, YEAR, 2, 3, REASON, REFERRED, CASEWORKER]
@@ -199,3 +204,41 @@ def test_the_case_pane_clears_when_the_filter_hides_its_case(named_window, store
     assert window.current_referral_id() is None
     window.refresh()  # a reload (after a sync, an edit) does not bring it back
     assert window.case_view.case is None
+
+
+def test_widths_the_user_set_are_kept_and_come_back(named_window, store, cases):
+    window = named_window(store)
+    table, header = window.table, window.table.horizontalHeader()
+    fitted = header.sectionSize(PUPIL)
+    table.sized_by_user = True  # as after a drag of a heading's edge
+    header.resizeSection(PUPIL, fitted + 60)
+    window.resize(window.width() - 100, window.height())  # no refit over the user's widths
+    QApplication.processEvents()
+    assert header.sectionSize(PUPIL) == fitted + 60
+    window.close()
+    again = named_window(store)
+    assert again.table.sized_by_user
+    assert again.table.horizontalHeader().sectionSize(PUPIL) == fitted + 60
+    next(a for a in again.table.columns_menu().actions() if a.objectName() == "resetColumns").trigger()
+    assert not again.table.sized_by_user  # Reset columns: fitted again
+    assert again.table.horizontalHeader().sectionSize(PUPIL) != fitted + 60
+
+
+def test_a_drag_of_a_heading_edge_makes_the_widths_the_users(qtbot, named_window, store, cases):
+    window = named_window(store)
+    header = window.table.horizontalHeader()
+    edge = header.sectionViewportPosition(PUPIL) + header.sectionSize(PUPIL) - 1
+    y = header.height() // 2
+    from PySide6.QtCore import QPoint
+    qtbot.mousePress(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(edge, y))
+    qtbot.mouseMove(header.viewport(), QPoint(edge + 40, y))
+    qtbot.mouseRelease(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(edge + 40, y))
+    assert window.table.sized_by_user
+
+
+def test_columns_saved_unreadably_are_the_defaults(named_window, store, cases):
+    from desktop.ui import window_state
+
+    window_state.save_value("main/columns", '{"order": [0, 0, 1]')  # cut short
+    window = named_window(store)
+    assert window.table.shown_columns() == [PUPIL, BORN, YEAR, 2, 3, REASON, REFERRED, CASEWORKER]
