@@ -51,8 +51,12 @@ def shoot(width: int, height: int) -> list[str]:
     suffix = f"{width}x{height}"
     if os.environ.get("FIELDNOTE_SCREENSHOT_FONT_SCALE"):
         suffix += f"-text{round(float(os.environ['FIELDNOTE_SCREENSHOT_FONT_SCALE']) * 100)}"
+    scale = float(os.environ.get("QT_SCALE_FACTOR") or 1)
+    if scale != 1:  # display scaling: a screen of width×height pixels is this many points
+        suffix += f"-scale{round(scale * 100)}"
+        width, height = round(width / scale), round(height / scale)
     given = QGuiApplication.primaryScreen().availableGeometry()
-    if (given.width(), given.height()) != (width, height):  # the pictures would not be of this size
+    if abs(given.width() - width) > 1 or abs(given.height() - height) > 1:  # pictures of another size
         return [f"asked for a {suffix} screen, offscreen Qt gave {given.width()}x{given.height()}"]
     store = open_store(home, PASSPHRASE, actor="Sam Whitfield")
     from desktop.ui.main_window import MainWindow
@@ -149,6 +153,8 @@ def shoot(width: int, height: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1366x768,1024x700")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="display scaling (QT_SCALE_FACTOR), 1.5 as at 150%%: …-scale150.png")
     parser.add_argument("--text-scale", type=float, default=1.0,
                         help="text this much larger, as at 150%% in the OS's settings (1.5); "
                              "the pictures are named …-text150.png")
@@ -170,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}",
                        FIELDNOTE_HOME=str(Path(tmp) / "home"), FIELDNOTE_SCREENSHOT_CHILD=size,
                        FIELDNOTE_SCREENSHOT_FONT_SCALE=str(args.text_scale) if args.text_scale != 1 else "",
+                       QT_SCALE_FACTOR=str(args.scale) if args.scale != 1 else "",
                        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
             env.pop("FIELDNOTE_PASSPHRASE", None)
             done = subprocess.run([sys.executable, __file__], env=env)

@@ -53,6 +53,7 @@ class CaseloadModel(ColumnsModel):
         self._hay: list[str] = []
         self._shown: list[int] = []
         self._display_cache: dict[str, tuple] = {}
+        self._years: set[str] = set()
         self.text = ""
         self.status: str | None = None
         self.school_id: str | None = None
@@ -64,6 +65,10 @@ class CaseloadModel(ColumnsModel):
         self._display_cache: dict[str, tuple] = {}
         self._hay = [f"{r.pupil_name} {r.school_name}".lower() for r in self._all]
         self._refilter()
+
+    def year_labels(self) -> set[str]:
+        """The year groups the caseload holds, as shown ("Reception", "Year 6")."""
+        return self._years
 
     @property
     def total(self) -> int:

@@ -23,12 +23,13 @@ from desktop.ui.caseload_model import (
     STATUS, UPN, YEAR, CaseloadModel,
 )
 
-# what the short columns must show in full (their widest text), and how the long ones share
-# the rest: the width each would like, in average characters, and the least it gets
+# what the short columns must show in full (their widest text; the year groups the caseload
+# holds, too), and how the long ones share the rest: the width each would like, in average
+# characters, and the least it gets
 _SAMPLES = {
     BORN: ("00/00/0000",), REFERRED: ("00/00/0000",), ALLOCATED: ("00/00/0000",),
-    YEAR: tuple(year_group_label(y) for y in range(-1, 15)),
-    STATUS: tuple(vocab.REFERRAL_STATUSES.values()), UPN: ("W000000000000",),
+    YEAR: (year_group_label(10),), STATUS: tuple(vocab.REFERRAL_STATUSES.values()),
+    UPN: ("W000000000000",),
 }
 _LONG = {PUPIL: (22, 14), SCHOOL: (28, 10), REASON: (30, 10), CASEWORKER: (15, 8)}
 
@@ -40,8 +41,11 @@ class CaseloadTable(QTableView):
 
     def __init__(self, model: CaseloadModel, parent=None):
         super().__init__(parent)
+        self.sized_by_user = False  # a column dragged: the widths are theirs from then on
+        self._fitting = False
         self.setObjectName("caseloadTable")
         self.setModel(model)
+        model.modelReset.connect(self.fit_columns)  # a reload may bring a longer year group
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSortingEnabled(True)
@@ -60,8 +64,6 @@ class CaseloadTable(QTableView):
         header.customContextMenuRequested.connect(lambda pos: self.columns_menu().popup(header.mapToGlobal(pos)))
         header.sectionResized.connect(self._resized)
         header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # room for the arrow
-        self.sized_by_user = False  # a column dragged: the widths are theirs from then on
-        self._fitting = False
         self.reset_columns()
 
     # -- columns ---------------------------------------------------------------------------
@@ -122,8 +124,10 @@ class CaseloadTable(QTableView):
         arrow = style.pixelMetric(style.PixelMetric.PM_HeaderMarkSize, None, self) + 4
         titles = {c: header.fontMetrics().horizontalAdvance(self.model().COLUMNS[c]) + margin
                   + (arrow if c == header.sortIndicatorSection() else 0) for c in shown}
-        widths = {c: max(titles[c], max(fm.horizontalAdvance(t) for t in _SAMPLES[c]) + pad)
-                  for c in shown if c in _SAMPLES}
+        samples = dict(_SAMPLES)
+        samples[YEAR] = (*_SAMPLES[YEAR], *self.model().year_labels())
+        widths = {c: max(titles[c], max(fm.horizontalAdvance(t) for t in samples[c]) + pad)
+                  for c in shown if c in samples}
         room = self.viewport().width() - sum(widths.values())
         char = fm.averageCharWidth()
         wanted = {c: max(titles[c], _LONG[c][0] * char) for c in shown if c in _LONG}

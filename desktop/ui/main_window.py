@@ -93,7 +93,8 @@ class MainWindow(QMainWindow):
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Search pupils and schools  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(280)
+        # room to type a name; it gives way to the filters beside it on a narrow screen
+        self.search.setMinimumWidth(24 * self.search.fontMetrics().averageCharWidth())
         self.search.textChanged.connect(lambda t: self._filter(text=t))
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("statusFilter")
@@ -105,7 +106,6 @@ class MainWindow(QMainWindow):
             lambda: self._filter(status=self.status_filter.currentData()))
         self.school_filter = QComboBox()
         self.school_filter.setObjectName("schoolFilter")
-        self.school_filter.setMinimumWidth(220)
         self.school_filter.currentIndexChanged.connect(
             lambda: self._filter(school_id=self.school_filter.currentData()))
         self.worker_filter = QComboBox()
@@ -113,6 +113,9 @@ class MainWindow(QMainWindow):
         self.worker_filter.currentIndexChanged.connect(
             lambda: self._filter(caseworker_id=self._worker_wanted()))
         bar.addWidget(self.search)
+        for combo in (self.status_filter, self.school_filter, self.worker_filter):
+            # as wide as the choice shown ("All caseworkers", a school's whole name), never elided
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for label, w in (("Status", self.status_filter), ("School", self.school_filter),
                          ("Caseworker", self.worker_filter)):
             bar.addWidget(QLabel(f"  {label} "))
