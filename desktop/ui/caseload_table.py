@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView
 
 from desktop.caseload import vocab
@@ -63,6 +63,8 @@ class CaseloadTable(QTableView):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(lambda pos: self.columns_menu().popup(header.mapToGlobal(pos)))
         header.sectionResized.connect(self._resized)
+        self._header_pressed = False
+        header.viewport().installEventFilter(self)
         header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # room for the arrow
         self.reset_columns()
 
@@ -154,12 +156,18 @@ class CaseloadTable(QTableView):
             self._fitting = False
 
     def _resized(self, _logical: int, _old: int, _new: int) -> None:
-        header = self.horizontalHeader()
-        # the stretched last column is resized by Qt whenever the view is: not the user's doing
-        if not self._fitting and header.sectionsMovable() and self.isVisible() and (
-                _logical != header.logicalIndex(header.count() - 1)) and (
-                QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton):
+        # only a drag on the header is the user's doing (Qt resizes the stretched last column
+        # whenever the view changes size, a splitter's drag included)
+        if self._header_pressed and not self._fitting:
             self.sized_by_user = True
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.horizontalHeader().viewport():
+            if event.type() == QEvent.Type.MouseButtonPress:
+                self._header_pressed = True
+            elif event.type() == QEvent.Type.MouseButtonRelease:
+                self._header_pressed = False
+        return super().eventFilter(watched, event)
 
     def viewportEvent(self, event) -> bool:
         handled = super().viewportEvent(event)

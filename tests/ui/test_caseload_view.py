@@ -227,6 +227,10 @@ def test_widths_the_user_set_are_kept_and_come_back(named_window, store, cases):
 def test_a_drag_of_a_heading_edge_makes_the_widths_the_users(qtbot, named_window, store, cases):
     window = named_window(store)
     header = window.table.horizontalHeader()
+    window.splitter.setSizes([300, 500])  # the view narrower: fitted again, still not the user's
+    QApplication.processEvents()
+    assert not window.table.sized_by_user
+    width_before = header.sectionSize(PUPIL)
     edge = header.sectionViewportPosition(PUPIL) + header.sectionSize(PUPIL) - 1
     y = header.height() // 2
     from PySide6.QtCore import QPoint
@@ -234,6 +238,7 @@ def test_a_drag_of_a_heading_edge_makes_the_widths_the_users(qtbot, named_window
     qtbot.mouseMove(header.viewport(), QPoint(edge + 40, y))
     qtbot.mouseRelease(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(edge + 40, y))
     assert window.table.sized_by_user
+    assert header.sectionSize(PUPIL) > width_before
 
 
 def test_columns_saved_unreadably_are_the_defaults(named_window, store, cases):
