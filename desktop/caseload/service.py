@@ -63,13 +63,16 @@ class CaseRow:
     caseworker_id: str | None
     caseworker_name: str | None
     allocated_on: str | None
+    date_of_birth: str | None = None  # tells apart two pupils with the same name
+    upn: str | None = None
 
 
 CASELOAD_SQL = """
 SELECT r.id AS referral_id, r.status, r.referral_date, r.reason,
        p.id AS pupil_id, p.first_name || ' ' || p.last_name AS pupil_name, p.year_group,
        s.id AS school_id, s.name AS school_name,
-       c.id AS caseworker_id, c.name AS caseworker_name, r.allocated_on
+       c.id AS caseworker_id, c.name AS caseworker_name, r.allocated_on,
+       p.date_of_birth, p.upn
 FROM referral r
 JOIN pupil p ON p.id = r.pupil_id
 JOIN school s ON s.id = r.school_id
@@ -127,6 +130,15 @@ class Caseload:
         """Every caseworker not deleted, by name."""
         return list(self.store.db.query(
             "SELECT * FROM caseworker WHERE deleted = 0 ORDER BY name"))
+
+    def caseworker_named(self, name: str) -> str | None:
+        """The id of the one caseworker called ``name`` (case and spacing aside): who "My
+        cases" means when the user's name in Settings is theirs. None if no one, or several."""
+        wanted = " ".join(name.split()).casefold()
+        if not wanted:
+            return None
+        found = [c["id"] for c in self.caseworkers() if " ".join(c["name"].split()).casefold() == wanted]
+        return found[0] if len(found) == 1 else None
 
     # -- pupils ---------------------------------------------------------------------------
     def add_pupil(self, **values: Any) -> str:

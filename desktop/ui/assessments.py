@@ -12,7 +12,7 @@ from datetime import date
 from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFrame, QHBoxLayout,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFrame, QGridLayout, QHBoxLayout,
     QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTableView, QVBoxLayout,
     QWidget,
 )
@@ -160,6 +160,9 @@ class AssessmentsTab(QWidget):
         h = self.list.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # long titles elide, full in tooltip
+        # but never so far that the heading itself is cut off ("Instrumer")
+        h.setMinimumSectionSize(h.fontMetrics().horizontalAdvance("Instrument") + 4 * self.style().pixelMetric(
+            self.style().PixelMetric.PM_HeaderMargin) + 4)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
 
         self.empty = QLabel(EMPTY_TEXT)
@@ -194,7 +197,7 @@ class AssessmentsTab(QWidget):
         self.progress_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         ph = self.progress_table.horizontalHeader()
         ph.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        ph.setStretchLastSection(True)
+        ph.setStretchLastSection(False)  # stretched, the last column could shrink below its heading
         self.chart = ChartView(empty_text="No finalised scores to chart yet.")
         self.chart.setObjectName("progressChart")
         self.progress_note = QLabel()
@@ -221,10 +224,8 @@ class AssessmentsTab(QWidget):
         self.progress_box = QWidget()
         bl = QVBoxLayout(self.progress_box)
         bl.setContentsMargins(0, 0, 0, 0)
-        prow = QHBoxLayout()
-        prow.addWidget(QLabel("<b>Progress</b> on"))
-        prow.addWidget(self.instrument, 1)
-        bl.addLayout(prow)
+        bl.addWidget(QLabel("<b>Progress</b> on"))
+        bl.addWidget(self.instrument)  # the whole pane's width: a pack's long title, whole
         content = QWidget()
         cl = QVBoxLayout(content)
         cl.setContentsMargins(0, 0, 4, 0)
@@ -352,7 +353,8 @@ class CohortMeansDialog(QDialog):
         super().__init__(window)
         self.setObjectName("cohortMeans")
         self.setWindowTitle("Outcomes: means plot")
-        self.resize(900, 640)
+        from desktop.ui import window_state
+        window_state.fit(self, 900, 640)
         self.window_ = window
         self.records = records
         self.means: dict | None = None
@@ -393,12 +395,13 @@ class CohortMeansDialog(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
 
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Instrument"))
-        row.addWidget(self.instrument, 2)
-        row.addWidget(QLabel("Cohort: closed in"))
-        row.addWidget(self.year, 1)
-        row.addWidget(self.totals)
+        row = QGridLayout()  # two lines: a pack's long title and the cohort each have room
+        row.addWidget(QLabel("Instrument"), 0, 0)
+        row.addWidget(self.instrument, 0, 1, 1, 2)
+        row.addWidget(QLabel("Cohort: closed in"), 1, 0)
+        row.addWidget(self.year, 1, 1)
+        row.addWidget(self.totals, 1, 2)
+        row.setColumnStretch(1, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -7,12 +7,13 @@ from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListView, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
+    QLabel, QListView, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from desktop.caseload import vocab
 from desktop.caseload.case_words import history_text, timeline_text
 from desktop.dates import age_on, to_uk, year_group_label
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.style import text_size
 
 TimelineIdRole = Qt.ItemDataRole.UserRole + 1  # the record's id
@@ -78,7 +79,7 @@ class CaseView(QWidget):
         self.referral.setObjectName("caseReferral")
         self.referral.setTextFormat(Qt.TextFormat.RichText)
         self.referral.setWordWrap(True)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps in a narrow pane or at a large text size
         self.buttons: dict[str, QPushButton] = {}
         for key, text, tip in (("observe", "Observe…", "Ctrl+Shift+O"),
                                ("visit", "Add visit…", "Ctrl+Shift+V"),
@@ -93,7 +94,6 @@ class CaseView(QWidget):
             b.clicked.connect(lambda _=False, k=key: self.action.emit(k))
             buttons.addWidget(b)
             self.buttons[key] = b
-        buttons.addStretch()
         self.timeline_model = CaseListModel(timeline_text, self)
         self.timeline = QListView()
         self.timeline.setObjectName("timeline")

@@ -3,6 +3,9 @@
 The whole caseload (10,000 referrals is ~2 MB) is read once per reload and
 filtered in memory, so each keystroke of type-to-search costs a list scan,
 not a query.
+
+Columns keep their numbers (``PUPIL`` … ``UPN``); the view shows them in
+``DEFAULT_ORDER`` with ``DEFAULT_HIDDEN`` hidden until the user chooses otherwise.
 """
 from __future__ import annotations
 
@@ -15,6 +18,15 @@ from desktop.dates import to_uk, year_group_label
 from desktop.ui.models import ColumnsModel
 
 STATUS_COLOURS = {"new": "#b45309", "allocated": "#1d4ed8", "active": "#15803d", "closed": "#6b7280"}
+#: the status filter's value for every case not closed ("Open cases")
+OPEN = "open"
+PUPIL, YEAR, SCHOOL, STATUS, REASON, REFERRED, CASEWORKER, ALLOCATED, BORN, UPN = range(10)
+#: how a new user sees the columns: the date of birth beside the name tells apart two pupils
+#: called the same; the allocation date (in the case view) and the UPN are one click away
+DEFAULT_ORDER = (PUPIL, BORN, YEAR, SCHOOL, STATUS, REASON, REFERRED, CASEWORKER, ALLOCATED, UPN)
+DEFAULT_HIDDEN = frozenset({ALLOCATED, UPN})
+#: the columns whose text can be longer than the column: they elide, the full text in a tooltip
+ELIDING = frozenset({PUPIL, SCHOOL, REASON, CASEWORKER})
 
 
 class CaseloadModel(ColumnsModel):
@@ -23,14 +35,15 @@ class CaseloadModel(ColumnsModel):
     ReferralIdRole = Qt.ItemDataRole.UserRole + 1
     StatusRole = Qt.ItemDataRole.UserRole + 2
     _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
-                        ReferralIdRole, StatusRole})
-    COLUMNS = ("Pupil", "Year", "School", "Status", "Reason", "Referred", "Caseworker", "Allocated")
+                        Qt.ItemDataRole.ToolTipRole, ReferralIdRole, StatusRole})
+    COLUMNS = ("Pupil", "Year", "School", "Status", "Reason", "Referred", "Caseworker", "Allocated",
+               "Born", "UPN")
     # what each column sorts by (ISO dates and numbers sort correctly; labels do not)
     _SORT_KEYS = (
         lambda r: r.pupil_name.lower(), lambda r: (r.year_group is None, r.year_group or 0),
         lambda r: r.school_name.lower(), lambda r: list(vocab.REFERRAL_STATUSES).index(r.status),
         lambda r: r.reason, lambda r: r.referral_date, lambda r: (r.caseworker_name or "~").lower(),
-        lambda r: r.allocated_on or "",
+        lambda r: r.allocated_on or "", lambda r: r.date_of_birth or "", lambda r: r.upn or "",
     )
 
     def __init__(self, caseload: Caseload, parent=None):
@@ -40,6 +53,7 @@ class CaseloadModel(ColumnsModel):
         self._hay: list[str] = []
         self._shown: list[int] = []
         self._display_cache: dict[str, tuple] = {}
+        self._years: set[str] = set()
         self.text = ""
         self.status: str | None = None
         self.school_id: str | None = None
@@ -51,6 +65,10 @@ class CaseloadModel(ColumnsModel):
         self._display_cache: dict[str, tuple] = {}
         self._hay = [f"{r.pupil_name} {r.school_name}".lower() for r in self._all]
         self._refilter()
+
+    def year_labels(self) -> set[str]:
+        """The year groups the caseload holds, as shown ("Reception", "Year 6")."""
+        return self._years
 
     @property
     def total(self) -> int:
@@ -75,7 +93,9 @@ class CaseloadModel(ColumnsModel):
         for term in self.text.lower().split():  # each term narrows the last one's matches
             shown = [i for i in shown if term in hay[i]]
         shown = list(shown)
-        if self.status:
+        if self.status == OPEN:
+            shown = [i for i in shown if rows[i].status != "closed"]
+        elif self.status:
             shown = [i for i in shown if rows[i].status == self.status]
         if self.school_id:
             shown = [i for i in shown if rows[i].school_id == self.school_id]
@@ -104,13 +124,15 @@ class CaseloadModel(ColumnsModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(r)[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._display(r)[col] if col in ELIDING else None
         if role == self.ReferralIdRole:
             return r.referral_id
         if role == self.StatusRole:
             return r.status
-        if col == 3:
+        if col == STATUS:
             return QColor(STATUS_COLOURS.get(r.status, "#000000"))
-        if col == 6 and not r.caseworker_id:
+        if col == CASEWORKER and not r.caseworker_id:
             return QColor("#9ca3af")
         return None
 
@@ -121,7 +143,8 @@ class CaseloadModel(ColumnsModel):
                 r.pupil_name, year_group_label(r.year_group), r.school_name,
                 vocab.REFERRAL_STATUSES.get(r.status, r.status),
                 vocab.REFERRAL_REASONS.get(r.reason, r.reason), to_uk(r.referral_date),
-                r.caseworker_name or "Unallocated", to_uk(r.allocated_on))
+                r.caseworker_name or "Unallocated", to_uk(r.allocated_on), to_uk(r.date_of_birth),
+                r.upn or "")
         return shown
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:

@@ -42,6 +42,9 @@ class RecordDialog(QDialog):
         self._setters: dict[str, Callable[[Any], None]] = {}
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # where a field and its label will not fit side by side (large text, a small screen),
+        # the field goes under its label rather than being cut off
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.errors = QLabel()
         self.errors.setObjectName("errors")
         self.errors.setWordWrap(True)
@@ -56,6 +59,12 @@ class RecordDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
+
+    def showEvent(self, event) -> None:
+        if not event.spontaneous():
+            from desktop.ui import window_state
+            window_state.grow_to_contents(self)  # long choices and large text: whole
+        super().showEvent(event)
 
     # -- building -------------------------------------------------------------------------
     def _add(self, name: str, label: str, widget: QWidget, get, put) -> QWidget:

@@ -168,7 +168,7 @@ class DocumentsTab(QWidget):
         self.empty.setObjectName("documentsEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #4b5563; padding: 24px;")
+        self.empty.setStyleSheet("color: #4b5563; padding: 12px;")
         text_size(self.empty, 1.1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate, QAbstractItemView, QCheckBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+    QAbstractItemDelegate, QAbstractItemView, QCheckBox, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
     QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
@@ -683,6 +683,10 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
     d.add_text("respondent", "Respondent's name", "e.g. Mr Evans (class teacher)")
     completed_on = d.add_date("completed_on", "Date completed", default=today)
     point = d.add_choice("time_point", "Time point", TIME_POINTS)
+    for combo in (pack_combo, informant, age_band, completed_by, point):
+        # refilled as the instrument changes: as wide as the choice now ("Adult who knows the
+        # child well"), not as the first instrument's were
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     note = QLabel()
     note.setObjectName("packNote")
     note.setWordWrap(True)
@@ -738,6 +742,9 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
         else:
             note.setText(pack.licence)
             note.setStyleSheet("color: #4b5563;")
+        if d.isVisible():  # a longer note, longer choices: the dialog grows to show them whole
+            from desktop.ui import window_state
+            window_state.grow_to_contents(d)
 
     pack_combo.currentIndexChanged.connect(refill)
     show_all.toggled.connect(fill_packs)

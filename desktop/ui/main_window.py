@@ -7,9 +7,9 @@ from typing import Callable
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
     QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
-    QSplitter, QStackedWidget, QTableView, QToolBar, QVBoxLayout, QWidget, QDialogButtonBox,
+    QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget, QDialogButtonBox,
 )
 
 from desktop.caseload import Caseload
@@ -21,13 +21,15 @@ from desktop.store import Store
 from desktop.store.keys import KeyManager
 from desktop.ui import dialogs
 from desktop.ui.case_view import CaseView
-from desktop.ui.caseload_model import CaseloadModel
+from desktop.ui.caseload_model import OPEN, CaseloadModel
+from desktop.ui.caseload_table import CaseloadTable
 from desktop.ui.lock import IdleWatcher, LockController, LockScreen, PinDialog
 from desktop.ui.tasks import StoreTasks
 from desktop.ui.undo import CaseCommand, Creation, FieldEdit, field_diff
 from desktop.ui.style import install as install_style, text_size
 
 PAGE_CASES, PAGE_EMPTY, PAGE_LOCKED = 0, 1, 2
+MINE = "me"  # the caseworker filter's value for "My cases"
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +54,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 600)  # shrunk to a smaller screen by window_state.fit
 
         self.model = CaseloadModel(self.caseload, self)
+        self.my_caseworker_id: str | None = None  # who "My cases" means (refresh finds out)
         self._build_filters()
         self._build_pages()
         self._build_actions()
@@ -95,25 +98,29 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search pupils and schools  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search pupils and schools")
-        self.search.setMinimumWidth(280)
+        # room to type a name; it gives way to the filters beside it on a narrow screen
+        self.search.setMinimumWidth(24 * self.search.fontMetrics().averageCharWidth())
         self.search.textChanged.connect(lambda t: self._filter(text=t))
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("statusFilter")
         self.status_filter.addItem("All statuses", None)
+        self.status_filter.addItem("Open cases", OPEN)  # new, allocated or active: the default
         for value, label in vocab.REFERRAL_STATUSES.items():
             self.status_filter.addItem(label, value)
         self.status_filter.currentIndexChanged.connect(
             lambda: self._filter(status=self.status_filter.currentData()))
         self.school_filter = QComboBox()
         self.school_filter.setObjectName("schoolFilter")
-        self.school_filter.setMinimumWidth(220)
         self.school_filter.currentIndexChanged.connect(
             lambda: self._filter(school_id=self.school_filter.currentData()))
         self.worker_filter = QComboBox()
         self.worker_filter.setObjectName("caseworkerFilter")
         self.worker_filter.currentIndexChanged.connect(
-            lambda: self._filter(caseworker_id=self.worker_filter.currentData()))
+            lambda: self._filter(caseworker_id=self._worker_wanted()))
         bar.addWidget(self.search)
+        for combo in (self.status_filter, self.school_filter, self.worker_filter):
+            # as wide as the choice shown ("All caseworkers", a school's whole name), never elided
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for label, w in (("Status", self.status_filter), ("School", self.school_filter),
                          ("Caseworker", self.worker_filter)):
             caption = QLabel(f"  {label} ")
@@ -124,22 +131,10 @@ class MainWindow(QMainWindow):
 
     def _build_pages(self) -> None:
         self.pages = QStackedWidget()
-        self.table = QTableView()
-        self.table.setObjectName("caseloadTable")
+        self.table = CaseloadTable(self.model)
+        self.table.follow_search(self.search)  # Down and Enter lead from the search into the list
+        self.table.opened.connect(self.open_from_list)
         self.table.setAccessibleName("Caseload")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((170, 80, 210, 80, 230, 90, 130, 90)):
-            self.table.setColumnWidth(col, width)
-        header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.no_match = QLabel()
         self.no_match.setObjectName("noMatch")
@@ -157,21 +152,26 @@ class MainWindow(QMainWindow):
         splitter = self.splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.case_view)
-        splitter.setSizes([720, 560])
+        splitter.setSizes([810, 540])  # in proportion: the list three fifths
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         self.pages.addWidget(splitter)
 
         empty = QWidget()
         empty.setObjectName("emptyState")
-        box = QVBoxLayout(empty)
-        box.addStretch()
+        column = QWidget()  # a readable measure, centred; its text wraps and grows downwards
+        column.setMaximumWidth(40 * column.fontMetrics().averageCharWidth() + 240)
+        box = QVBoxLayout(column)
         title = QLabel("Your caseload is empty")
         text_size(title, 1.65, bold=True)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setWordWrap(True)
         text = QLabel("Add a school, a pupil and their referral to start, or load demo data to "
                       "look around: fictional schools and pupils in the invented borough of "
                       "Ashbridge, never synced.")
+        text.setObjectName("emptyExplanation")
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setFixedWidth(520)  # a fixed width lets the wrapped label get its full height
         row = QHBoxLayout()
         self.demo_button = QPushButton("Load demo data")
         self.demo_button.setObjectName("loadDemo")
@@ -182,10 +182,17 @@ class MainWindow(QMainWindow):
         row.addWidget(self.demo_button)
         row.addWidget(start)
         row.addStretch()
-        for w in (title, text):
-            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addWidget(title)
+        box.addWidget(text)
         box.addLayout(row)
-        box.addStretch()
+        across = QHBoxLayout()
+        across.addStretch(1)
+        across.addWidget(column, 4)
+        across.addStretch(1)
+        outer = QVBoxLayout(empty)
+        outer.addStretch()
+        outer.addLayout(across)
+        outer.addStretch()
         self.pages.addWidget(empty)
 
         locked_page = QWidget()  # under the lock's cover: nothing of the caseload
@@ -296,8 +303,12 @@ class MainWindow(QMainWindow):
         self.model.reload()
         self._fill_combo(self.school_filter, "All schools",
                          [(s["id"], s["name"]) for s in self.caseload.schools()])
+        self.my_caseworker_id = self._who_am_i()
         self._fill_combo(self.worker_filter, "All caseworkers",
-                         [(c["id"], c["name"]) for c in self.caseload.caseworkers()])
+                         ([(MINE, "My cases")] if self.my_caseworker_id else [])
+                         + [(c["id"], c["name"]) for c in self.caseload.caseworkers()])
+        self.model.set_filter(school_id=self.school_filter.currentData(),
+                              caseworker_id=self._worker_wanted())  # a choice that has gone
         demo = self.store.meta("demo") == "1"
         self.setWindowTitle(f"Fieldnote — {self.settings.service_name}" + ("  (demo data)" if demo else ""))
         if self.pages.currentIndex() != PAGE_LOCKED:
@@ -307,8 +318,9 @@ class MainWindow(QMainWindow):
             shown = self.case_view.case
             if shown and shown["referral"]["id"] == select:  # redraw what an edit changed
                 self.show_case(select, record_view=False)
-        elif self.case_view.case and self.store.get("referral", self.case_view.case["referral"]["id"]) is None:
-            self.case_view.clear()  # the case left this laptop (reallocated elsewhere)
+        elif self.case_view.case and self.model.row_for(self.case_view.case["referral"]["id"]) is None:
+            # the case left this laptop (reallocated elsewhere) or the filters now hide it
+            self.case_view.clear()
         self.update_sync_status()
 
     def _fill_combo(self, combo: QComboBox, all_label: str, items) -> None:
@@ -321,12 +333,32 @@ class MainWindow(QMainWindow):
         combo.setCurrentIndex(max(combo.findData(current), 0))
         combo.blockSignals(False)
 
+    def _who_am_i(self) -> str | None:
+        """The caseworker "My cases" means: the signed-in account's, else the one named as
+        the user is in Settings; None if neither is known."""
+        from sync.client.permissions import signed_in
+
+        user = signed_in(self.store)
+        if user is not None and user.caseworker_id:
+            return user.caseworker_id
+        return self.caseload.caseworker_named(self.settings.practitioner_name)
+
+    def _worker_wanted(self) -> str | None:
+        chosen = self.worker_filter.currentData()
+        return self.my_caseworker_id if chosen == MINE else chosen
+
     def _filter(self, **kw) -> None:
-        selected = self.current_referral_id()
+        selected = self.current_referral_id() or (self.case_view.case or {}).get("referral", {}).get("id")
         self.model.set_filter(**kw)
         self._after_filter()
-        if selected:
-            self.select_referral(selected)
+        if selected and not self.select_referral(selected):
+            self.case_view.clear()  # the case shown is not in the list any more
+
+    def open_from_list(self, referral_id: str) -> None:
+        """Enter in the search box or on a row: the case in the case view."""
+        shown = self.case_view.case
+        if shown is None or shown["referral"]["id"] != referral_id:
+            self.show_case(referral_id)
 
     def _after_filter(self) -> None:
         shown, total = self.model.rowCount(), self.model.total
@@ -684,6 +716,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(520)
         self.settings = Settings(**{k: getattr(settings, k) for k in settings.__dataclass_fields__})
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # large text: under the label
         self.service = QLineEdit(settings.service_name)
         self.service.setObjectName("serviceName")
         self.name = QLineEdit(settings.practitioner_name)
@@ -755,6 +788,12 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def showEvent(self, event) -> None:
+        if not event.spontaneous():
+            from desktop.ui import window_state
+            window_state.grow_to_contents(self)
+        super().showEvent(event)
 
     def _show_pin_state(self) -> None:
         is_set = self.pin.is_set()

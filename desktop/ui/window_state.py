@@ -7,7 +7,7 @@ so a 1366×768 laptop shows the whole window, status bar included.
 
 ``restore(window, key)`` puts back the size, position and maximised state saved by
 ``save(window, key)`` (``QWidget.saveGeometry``), and refits if the screen is now smaller.
-Splitter positions and caseload filters are kept the same way (``save_value``,
+Splitter positions, caseload filters and the caseload's columns are kept the same way (``save_value``,
 ``value``). All of it lives in ``window-state.ini`` beside ``config.json`` in the config
 folder (``FIELDNOTE_HOME`` when set), never in the store: it is about this laptop's screen.
 """
@@ -42,6 +42,22 @@ def fit(window: QWidget, width: int, height: int) -> None:
     window.resize(w, h)
     window.move(area.x() + max(0, (area.width() - w - FRAME_WIDTH) // 2),
                 area.y() + max(0, (area.height() - h - FRAME_HEIGHT) // 2))
+
+
+def grow_to_contents(window: QWidget) -> None:
+    """As wide and tall as the window's contents ask, up to the available screen area (Qt
+    stops at two thirds of the screen, which cuts off text in a dialog whose text is large,
+    and does not grow a window when wrapped text in it gets longer). Never shrinks it."""
+    area, hint = available(window), window.sizeHint()
+    w = min(max(window.width(), hint.width()), area.width() - FRAME_WIDTH)
+    needed = hint.height()
+    layout = window.layout()
+    if layout is not None and layout.hasHeightForWidth():
+        layout.activate()
+        needed = max(needed, layout.totalHeightForWidth(w))
+    h = min(max(window.height(), needed), area.height() - FRAME_HEIGHT)
+    if (w, h) != (window.width(), window.height()):
+        window.resize(w, h)
 
 
 def within_screen(window: QWidget) -> bool:
@@ -81,25 +97,34 @@ def value(key: str, default=None):
     return state().value(key, default)
 
 
-# -- the main window: geometry, the caseload/case splitter and the caseload filters ----------------
+# -- the main window: geometry, the caseload/case splitter, filters and columns ---------------------
 MAIN = "main"
-_FILTERS = (("status", "status_filter"), ("school", "school_filter"), ("caseworker", "worker_filter"))
+# each filter: its key here, the window's combo box, and what a first start shows
+# ("Open cases", "My cases" when the user is a caseworker this laptop knows; else "All")
+_FILTERS = (("status", "status_filter", "open"), ("school", "school_filter", None),
+            ("caseworker", "worker_filter", "me"))
 
 
 def restore_main(window) -> None:
     """Call once the caseload has loaded (the filter lists are filled)."""
-    restore(window, MAIN, 1280, 780)
+    restore(window, MAIN, 1440, 900)  # a laptop's screen, all of it; a larger one, most
     splitter = getattr(window, "splitter", None)
     saved = value(f"{MAIN}/splitter")
     if splitter is not None and isinstance(saved, QByteArray):
         splitter.restoreState(saved)
-    for name, attr in _FILTERS:
-        wanted = value(f"{MAIN}/filter_{name}")
+    for name, attr, default in _FILTERS:
         combo = getattr(window, attr, None)
-        if combo is not None and wanted:
-            index = combo.findData(wanted)
-            if index > 0:
-                combo.setCurrentIndex(index)
+        if combo is None:
+            continue
+        wanted = value(f"{MAIN}/filter_{name}")  # "" when left at "All": None when never saved
+        if wanted is None:
+            wanted = default
+        index = combo.findData(wanted) if wanted else 0
+        if index >= 0:
+            combo.setCurrentIndex(index)
+    table = getattr(window, "table", None)
+    if table is not None and hasattr(table, "restore_state"):
+        table.restore_state(value(f"{MAIN}/columns"))
 
 
 def save_main(window) -> None:
@@ -108,8 +133,11 @@ def save_main(window) -> None:
     splitter = getattr(window, "splitter", None)
     if splitter is not None:
         store.setValue(f"{MAIN}/splitter", splitter.saveState())
-    for name, attr in _FILTERS:
+    for name, attr, _default in _FILTERS:
         combo = getattr(window, attr, None)
         if combo is not None:
             store.setValue(f"{MAIN}/filter_{name}", combo.currentData() or "")
+    table = getattr(window, "table", None)
+    if table is not None and hasattr(table, "state"):
+        store.setValue(f"{MAIN}/columns", table.state())
     store.sync()

@@ -92,6 +92,25 @@ def test_caseload_rows_and_view_is_audited(caseload, case):
     assert (last["action"], last["entity"], last["record_id"]) == ("view", "referral", case["referral"])
 
 
+def test_caseload_rows_carry_what_tells_two_pupils_apart(caseload, case):
+    school = case["school"]
+    twin = caseload.add_pupil(first_name="Ivy", last_name="Okafor", school_id=school,
+                              date_of_birth="2019-06-01", year_group=2, upn="A123456789012")
+    caseload.add_referral(pupil_id=twin, school_id=school, reason="bullying", referral_date="2026-11-03")
+    rows = {(r.pupil_name, r.date_of_birth, r.upn) for r in caseload.caseload()}
+    assert rows == {("Ivy Okafor", "2017-03-14", None), ("Ivy Okafor", "2019-06-01", "A123456789012")}
+
+
+def test_the_caseworker_a_name_means(caseload, case):
+    """"My cases": the one caseworker called what the user calls themselves in Settings."""
+    assert caseload.caseworker_named("Sam Whitfield") == case["caseworker"]
+    assert caseload.caseworker_named("  sam   WHITFIELD ") == case["caseworker"]  # case, spacing
+    assert caseload.caseworker_named("Sam") is None
+    assert caseload.caseworker_named("") is None
+    caseload.add_caseworker("Sam Whitfield")  # two of that name: which is meant is not known
+    assert caseload.caseworker_named("Sam Whitfield") is None
+
+
 def test_deleted_referrals_leave_the_caseload(caseload, case):
     caseload.store.delete("referral", case["referral"])
     assert caseload.caseload() == []
