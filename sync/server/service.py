@@ -87,6 +87,43 @@ _INSERT_RECORD = record.insert()
 _UPDATE_RECORD = record.update().where(record.c.entity == sa.bindparam("b_entity"),
                                        record.c.id == sa.bindparam("b_id"))
 _INSERT_MUTATION = mutation.insert()
+
+
+class _Encoded(sa.types.TypeDecorator):
+    """A JSON column given text already encoded as JSON: the bulk INSERTs of a push encode
+    their rows once, in one pass, rather than through a bind processor per value."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        return None
+
+
+def _encoded_copy(table: sa.Table) -> sa.Table:
+    """``table`` as the bulk INSERTs write it: its JSON columns take encoded text."""
+    return sa.Table(table.name, sa.MetaData(), *[
+        sa.Column(c.name, _Encoded() if isinstance(c.type, sa.JSON) else c.type,
+                  primary_key=c.primary_key) for c in table.columns])
+
+
+_RECORD_JSON = tuple(c.name for c in record.columns if isinstance(c.type, sa.JSON))
+_MUTATION_JSON = tuple(c.name for c in mutation.columns if isinstance(c.type, sa.JSON))
+_INSERT_RECORDS = _encoded_copy(record).insert()
+_INSERT_MUTATIONS = _encoded_copy(mutation).insert()
+_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _encoded(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
+    """``rows`` with the values of their JSON columns ``names`` encoded (None as JSON null,
+    as SQLAlchemy's JSON type stores it)."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        for name in names:
+            row[name] = _json(row[name])
+        out.append(row)
+    return out
 _INSERT_CONFLICT = conflict.insert()
 _SCOPED: dict[tuple, tuple] = {}
 
@@ -108,14 +145,23 @@ def _load(conn: Connection, entity: str, record_id: str):
         if key in cache:
             return cache[key]
         row = cache[key] = conn.execute(_LOAD, {"entity": entity, "id": record_id}).first()
+        _touched(key)
         return row
     return conn.execute(_LOAD, {"entity": entity, "id": record_id}).first()
+
+
+def _touched(key: tuple[str, str]) -> None:
+    """Note a record read or written inside a change's savepoint (``_apply_one``)."""
+    touched = getattr(_batch, "touched", None)
+    if touched is not None:
+        touched.add(key)
 
 
 def _forget(entity: str, record_id: str) -> None:
     cache = _cache()
     if cache is not None:
         cache.pop((entity, record_id), None)
+        _touched((entity, record_id))
     fresh = getattr(_batch, "fresh", None)
     if fresh:  # no longer as created in bulk (an edit, a bump)
         fresh.pop((entity, record_id), None)
@@ -163,7 +209,7 @@ def visible(conn: Connection, user: User, entity: str, record_id: str, *,
             return True
     yes = conn.execute(_scoped(user), {"entity": entity, "id": record_id}).first() \
         is not None
-    if yes and seen is not None and not seen.stale:
+    if yes and not fresh and seen is not None and not seen.stale:
         seen.keys.add((entity, record_id))
     return yes
 
@@ -705,9 +751,9 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
     def flush() -> None:
         try:
             if pending_records:
-                conn.execute(_INSERT_RECORD, pending_records)
+                conn.execute(_INSERT_RECORDS, _encoded(pending_records, _RECORD_JSON))
             if pending_mutations:
-                conn.execute(_INSERT_MUTATION, pending_mutations)
+                conn.execute(_INSERT_MUTATIONS, _encoded(pending_mutations, _MUTATION_JSON))
         except (sa.exc.IntegrityError, DataError, UnicodeEncodeError) as exc:
             raise _FastFailed() from exc
         if scoped and pending_records:
@@ -806,6 +852,7 @@ def _apply_one(ctx: _Push, m: dict) -> dict | None:
     ``ctx.retry_message``) when it must wait."""
     conn = ctx.conn
     savepoint = conn.begin_nested()
+    _batch.touched = set()
     try:
         result = _apply(ctx, m)
     except Retry as exc:
@@ -840,13 +887,18 @@ def _apply_one(ctx: _Push, m: dict) -> dict | None:
                   "conflicts": []}
     else:
         savepoint.commit()
+    finally:
+        _batch.touched = None
     return result
 
 
 def _drop_cache() -> None:
-    """A savepoint rolled back: what the cache read inside it may be gone."""
-    if _cache() is not None:
-        _batch.cache = {}
+    """A savepoint rolled back: what the cache read or wrote inside it may be gone (read
+    again when next needed); the rest of the batch's reads still stand."""
+    cache = _cache()
+    if cache is not None:
+        for key in _batch.touched or ():
+            cache.pop(key, None)
 
 
 def _attach_states(conn: Connection, user: User, mutations: list[dict],

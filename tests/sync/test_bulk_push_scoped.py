@@ -6,13 +6,14 @@ from __future__ import annotations
 import copy
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from sync.server import service
 from sync.server.accounts import User
 from sync.server.db import make_engine, migrate, mutation as mutation_table, record, \
     write_transaction
-from tests.sync.conftest import mutation
+from tests.sync.conftest import mutation, postgres_database
 
 ADMIN = User(id="admin", username="admin", role="admin", team=None, caseworker_id=None)
 
@@ -125,8 +126,26 @@ def _lead_batch(w: World) -> list[dict]:
     ]
 
 
-def _run(tmp_path, name, world, user, batch, fast, statements=None):
-    engine = make_engine(f"sqlite:///{(tmp_path / f'{name}.db').as_posix()}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A function giving a new, empty database's URL by name, on SQLite or PostgreSQL."""
+    made = []
+
+    def url(name: str) -> str:
+        if request.param == "sqlite":
+            return f"sqlite:///{(tmp_path / f'{name}.db').as_posix()}"
+        conn, db = postgres_database("fieldnote_bulk")
+        made.append((conn, db))
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+
+    yield url
+    for conn, db in made:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        conn.close()
+
+
+def _run(database, name, world, user, batch, fast, statements=None):
+    engine = make_engine(database(name))
     migrate(engine)
     with engine.connect() as conn:
         with write_transaction(conn):
@@ -165,14 +184,21 @@ def _counted(monkeypatch):
     return calls, real
 
 
-def test_a_practitioners_batch_merged_set_wise_equals_one_by_one(tmp_path, monkeypatch):
+def test_a_practitioners_batch_merged_set_wise_equals_one_by_one(database, monkeypatch):
     world = World()
     batch = _practitioner_batch(world)
-    slow = _run(tmp_path, "slow", world, world.a, batch, fast=False)
+    slow = _run(database, "slow", world, world.a, batch, fast=False)
     calls, _ = _counted(monkeypatch)
-    fast = _run(tmp_path, "fast", world, world.a, batch, fast=True)
+    bulk = []
+    real = service._bulk_create
+    monkeypatch.setattr(service, "_bulk_create",
+                        lambda *a: bulk.append(a[1]["record_id"]) or real(*a))
+    fast = _run(database, "fast", world, world.a, batch, fast=True)
     assert calls[-1:] == [True]  # stayed set-wise: nothing redone one by one
     assert fast == slow
+    # Refusals earlier in the batch do not send the rest one by one: the last events are
+    # still written in bulk.
+    assert {batch[14]["record_id"], batch[15]["record_id"]} <= set(bulk)
     by_status = [(r["status"], r["code"]) for r in fast[0]]
     assert by_status == [("applied", 200)] * 4 + [("rejected", 403)] * 3 + [
         ("applied", 200)] * 5 + [("rejected", 403)] + [("applied", 200)] * 3 + [
@@ -182,14 +208,14 @@ def test_a_practitioners_batch_merged_set_wise_equals_one_by_one(tmp_path, monke
     assert "outside what you may see" in fast[0][17]["error"]
 
 
-def test_a_team_leads_batch_merged_set_wise_equals_one_by_one(tmp_path, monkeypatch):
+def test_a_team_leads_batch_merged_set_wise_equals_one_by_one(database, monkeypatch):
     """A lead's batch that moves scope (a new caseworker in the team, a case handed to
     them) and goes on writing under it."""
     world = World()
     batch = _lead_batch(world)
-    slow = _run(tmp_path, "slow", world, world.lead, batch, fast=False)
+    slow = _run(database, "slow", world, world.lead, batch, fast=False)
     calls, _ = _counted(monkeypatch)
-    fast = _run(tmp_path, "fast", world, world.lead, batch, fast=True)
+    fast = _run(database, "fast", world, world.lead, batch, fast=True)
     assert calls[-1:] == [True]
     assert fast == slow
     assert [r["status"] for r in fast[0]] == ["applied", "applied", "rejected", "applied",
@@ -197,7 +223,7 @@ def test_a_team_leads_batch_merged_set_wise_equals_one_by_one(tmp_path, monkeypa
 
 
 def test_a_record_written_in_bulk_outside_the_writers_scope_redoes_the_batch(
-        tmp_path, monkeypatch):
+        database, monkeypatch):
     """An exclusion about a pupil of one's own that no referral names yet is not in one's
     scope (records hang off cases): written in bulk, the check at the write finds it out
     of scope, and the batch is merged again one by one, which refuses it."""
@@ -211,16 +237,16 @@ def test_a_record_written_in_bulk_outside_the_writers_scope_redoes_the_batch(
                                                      "exclusion_date": "2026-11-03"}, seq=3),
         mutation("observation_event", _ids(1)[0], "create", _event(obs, 0), seq=4),
     ]
-    slow = _run(tmp_path, "slow", world, world.a, batch, fast=False)
+    slow = _run(database, "slow", world, world.a, batch, fast=False)
     calls, _ = _counted(monkeypatch)
-    redone = _run(tmp_path, "redone", world, world.a, batch, fast=True)
+    redone = _run(database, "redone", world, world.a, batch, fast=True)
     assert calls == [False, True, False]  # the world, then the batch: set-wise, redone
     assert redone == slow
     assert [r["status"] for r in redone[0]] == ["applied", "applied", "rejected", "applied"]
     assert "outside what you may see" in redone[0][2]["error"]
 
 
-def test_a_practitioners_large_batch_asks_scope_per_record_type_not_per_change(tmp_path):
+def test_a_practitioners_large_batch_asks_scope_per_record_type_not_per_change(database):
     """An observation and 400 of its events from a practitioner: the statements run do not
     grow with the number of changes."""
     world = World()
@@ -229,7 +255,7 @@ def test_a_practitioners_large_batch_asks_scope_per_record_type_not_per_change(t
         mutation("observation_event", str(uuid.uuid4()), "create", _event(obs, i), seq=2 + i)
         for i in range(400)]
     statements: list[str] = []
-    results = _run(tmp_path, "large", world, world.a, batch, fast=True,
+    results = _run(database, "large", world, world.a, batch, fast=True,
                    statements=statements)[0]
     assert [r["status"] for r in results] == ["applied"] * 401
     assert len(statements) < 30, len(statements)
