@@ -48,10 +48,15 @@ class Retry(Exception):
         super().__init__(message)
 
 
+_PAYLOAD_KEYS = ("device_id", "entity", "record_id", "op", "fields", "base_version",
+                 "schema_version", "client_seq")
+# json.dumps(..., sort_keys=True, separators=(",", ":")), the encoder made once (the text,
+# and so every stored hash, is the same).
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def payload_hash(m: dict) -> str:
-    keys = ("device_id", "entity", "record_id", "op", "fields", "base_version", "schema_version",
-            "client_seq")
-    canonical = json.dumps({k: m.get(k) for k in keys}, sort_keys=True, separators=(",", ":"))
+    canonical = _canonical({k: m.get(k) for k in _PAYLOAD_KEYS})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
