@@ -387,6 +387,13 @@ class ImportFeature(QObject):
         self.window = window
         self.action = window.add_action("file", "&Import…", self.open, "Ctrl+Shift+I",
                                         "importRecords")
+        # Beside Load demo data… (the other way records arrive), not after Quit.
+        menu = window.menu("file")
+        actions = menu.actions()
+        demo = getattr(window, "demo_action", None)
+        if demo in actions and actions.index(demo) + 1 < len(actions) - 1:
+            menu.removeAction(self.action)
+            menu.insertAction(actions[actions.index(demo) + 1], self.action)
 
     def open(self) -> object | None:
         return self.window.run_dialog(ImportDialog(self.window))

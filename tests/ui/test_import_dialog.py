@@ -33,7 +33,8 @@ def test_import_is_in_the_file_menu_and_opens_the_dialog(store, make_window, mon
     window = make_window(store)
     action = window.findChild(QAction, "importRecords")
     assert action is window.importer.action
-    assert action in window.menu("file").actions()
+    texts = [a.text() for a in window.menu("file").actions()]
+    assert texts.index("&Import…") == texts.index("Load &demo data…") + 1  # not after Quit
     shown = []
     monkeypatch.setattr(type(window), "run_dialog", lambda self, d: shown.append(d))
     action.trigger()
