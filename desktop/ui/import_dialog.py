@@ -396,7 +396,11 @@ class ImportFeature(QObject):
             menu.insertAction(actions[actions.index(demo) + 1], self.action)
 
     def open(self) -> object | None:
-        return self.window.run_dialog(ImportDialog(self.window))
+        dialog = ImportDialog(self.window)
+        result = self.window.run_dialog(dialog)
+        if not dialog.running:  # a check or import still under way reports to it when done
+            dialog.deleteLater()
+        return result
 
 
 def install(window) -> ImportFeature:
