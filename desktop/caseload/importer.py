@@ -22,10 +22,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+Progress = Callable[[int, int], None]  # (rows done, rows in all)
 
 from desktop.caseload import vocab
 from desktop.dates import parse_uk
@@ -152,7 +155,8 @@ def _school_from_gias(row: dict) -> tuple[dict, str | None]:
     return values, None
 
 
-def plan_schools(store: Store, path: Path | str, la_code: str) -> Plan:
+def plan_schools(store: Store, path: Path | str, la_code: str,
+                 progress: Progress | None = None) -> Plan:
     """Plan importing a GIAS extract: the open schools of local authority ``la_code``,
     matched with the store's schools by URN."""
     heading, rows = read_csv(path)
@@ -165,7 +169,7 @@ def plan_schools(store: Store, path: Path | str, la_code: str) -> Plan:
     plan = Plan("school")
     seen: dict[str, int] = {}
     la_code = la_code.strip()
-    for line, row in enumerate(rows, start=2):
+    for line, row in _counted(rows, progress):
         if _clean(row.get("LA (code)")) != la_code:
             plan.rows.append(Row(line, "skip", "school", reason="another local authority"))
             continue
@@ -185,6 +189,34 @@ def plan_schools(store: Store, path: Path | str, la_code: str) -> Plan:
         seen[values["urn"]] = line
         plan.rows.append(_match(line, "school", values, by_urn.get(values["urn"]), label))
     return plan
+
+
+def gias_authorities(path: Path | str) -> list[tuple[str, str, int]]:
+    """The local authorities of a GIAS extract: (code, name, open schools), most schools
+    first (what the import dialog offers to choose from)."""
+    heading, rows = read_csv(path)
+    missing = [c for c in GIAS_COLUMNS if c not in heading]
+    if missing:
+        raise ImportRefused(f"{path} is not a GIAS extract: it has no column(s) "
+                            f"{', '.join(missing)}.")
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if _clean(row.get("EstablishmentStatus (name)")).lower().startswith("open"):
+            key = (_clean(row.get("LA (code)")), _clean(row.get("LA (name)")))
+            counts[key] = counts.get(key, 0) + 1
+    return sorted(((code, name, n) for (code, name), n in counts.items() if code),
+                  key=lambda t: (-t[2], t[1]))
+
+
+def _counted(rows: list[dict], progress: Progress | None, every: int = 250):
+    """(line, row) for each row, the heading being line 1; tells ``progress`` as it goes."""
+    total = len(rows)
+    for i, row in enumerate(rows):
+        if progress is not None and i % every == 0:
+            progress(i, total)
+        yield i + 2, row
+    if progress is not None:
+        progress(total, total)
 
 
 def _field_problems(entity: str, values: dict) -> str | None:
@@ -220,6 +252,93 @@ REQUIRED = {
     "referral": ("referral_date", "reason"),
     "caseworker": ("name",),
 }
+# What the import dialog calls each field, and the headings it recognises for it (besides
+# the field's own name): compared with spaces, case and punctuation ignored.
+FIELD_LABELS = {
+    "first_name": "First name", "last_name": "Last name", "date_of_birth": "Date of birth",
+    "year_group": "Year group", "gender": "Gender", "upn": "UPN", "fsm": "Free school meals",
+    "pupil_premium": "Pupil premium", "sen": "SEN status", "eal": "EAL",
+    "looked_after": "Looked after", "school_urn": "School URN", "pupil_upn": "Pupil's UPN",
+    "pupil_first_name": "Pupil's first name", "pupil_last_name": "Pupil's last name",
+    "pupil_date_of_birth": "Pupil's date of birth", "referral_date": "Referral date",
+    "reason": "Reason", "concern": "Concern", "source": "Source", "status": "Status",
+    "caseworker_name": "Caseworker's name", "caseworker_email": "Caseworker's email",
+    "allocated_on": "Allocated on", "fixed_exclusions_before": "Fixed exclusions before",
+    "permanent_exclusions_before": "Permanent exclusions before", "name": "Name",
+    "email": "Email", "role": "Role", "team": "Team", "area": "Area",
+    "specialisms": "Specialisms",
+}
+_SYNONYMS = {
+    "first_name": ("forename", "given name", "legal forename", "preferred forename",
+                   "first names"),
+    "last_name": ("surname", "family name", "legal surname", "last names"),
+    "date_of_birth": ("dob", "birth date", "d o b"),
+    "year_group": ("year", "nc year", "ncyear", "national curriculum year", "yr"),
+    "gender": ("sex",),
+    "upn": ("unique pupil number",),
+    "fsm": ("free school meals", "fsm eligible", "fsm6"),
+    "pupil_premium": ("pp", "pupil premium eligible"),
+    "sen": ("send", "sen status", "send status", "sen provision"),
+    "eal": ("english as an additional language",),
+    "looked_after": ("cla", "lac", "child looked after", "looked after child"),
+    "school_urn": ("urn", "school urn number"),
+    "pupil_upn": ("upn", "unique pupil number"),
+    "pupil_first_name": ("first name", "forename", "pupil forename"),
+    "pupil_last_name": ("last name", "surname", "pupil surname"),
+    "pupil_date_of_birth": ("date of birth", "dob", "pupil dob"),
+    "referral_date": ("date referred", "referred on", "date of referral", "referral received"),
+    "reason": ("referral reason", "reason for referral", "primary reason"),
+    "concern": ("concerns", "details", "description", "presenting concern"),
+    "source": ("referred by", "referral source", "referrer"),
+    "status": ("referral status", "case status"),
+    "caseworker_name": ("caseworker", "worker", "allocated to", "practitioner",
+                        "allocated worker"),
+    "caseworker_email": ("worker email", "practitioner email"),
+    "allocated_on": ("allocation date", "date allocated", "allocated"),
+    "fixed_exclusions_before": ("fixed exclusions", "fixed term exclusions", "suspensions"),
+    "permanent_exclusions_before": ("permanent exclusions",),
+    "name": ("caseworker", "full name", "caseworker name", "worker", "practitioner"),
+    "email": ("e mail", "email address", "work email"),
+    "role": ("job title", "position"),
+    "team": ("team name",),
+    "area": ("patch", "locality"),
+    "specialisms": ("specialism", "specialities", "expertise"),
+}
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def guess_mapping(entity: str, heading: list[str]) -> dict[str, str]:
+    """A first column mapping for a file: each field of ``entity`` (``TARGETS``) whose name,
+    label or a usual heading for it matches one of the file's headings (spaces, case and
+    punctuation ignored), each heading given to one field at most, a field's own name
+    first. The dialog shows it for a person to correct."""
+    columns = {_squash(h): h for h in reversed(heading) if h.strip()}
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for exact in (True, False):  # a field's own name or label before any usual heading
+        for target in TARGETS[entity]:
+            if target in mapping:
+                continue
+            names = [target, FIELD_LABELS.get(target, target)] if exact \
+                else list(_SYNONYMS.get(target, ()))
+            for name in names:
+                column = columns.get(_squash(name.replace("_", " ")))
+                if column is not None and column not in used:
+                    mapping[target] = column
+                    used.add(column)
+                    break
+    return {t: mapping[t] for t in TARGETS[entity] if t in mapping}
+
+
+def required_fields(entity: str) -> tuple[str, ...]:
+    """The fields a mapping must name a column for (a referral's pupil is found by UPN, or
+    else by first name, last name and date of birth: those are asked for when no UPN is)."""
+    return REQUIRED[entity]
+
+
 _BOOLEANS = {"y": 1, "yes": 1, "true": 1, "1": 1, "n": 0, "no": 0, "false": 0, "0": 0}
 
 
@@ -337,14 +456,14 @@ def _key(*parts) -> tuple:
 
 
 def plan_mapped(store: Store, entity: str, path: Path | str,
-                mapping_source: Path | str | dict) -> Plan:
+                mapping_source: Path | str | dict, progress: Progress | None = None) -> Plan:
     """Plan importing pupils, referrals or caseworkers (``entity``) from a CSV file whose
     columns ``mapping_source`` maps to the record's fields."""
     heading, rows = read_csv(path)
     mapping = load_mapping(entity, mapping_source, heading)
     planner = {"pupil": _plan_pupil, "referral": _plan_referral,
                "caseworker": _plan_caseworker}[entity]
-    return planner(store, rows, mapping)
+    return planner(store, rows, mapping, progress)
 
 
 def _schools_by_urn(store: Store) -> dict[str, str]:
@@ -352,14 +471,15 @@ def _schools_by_urn(store: Store) -> dict[str, str]:
         "SELECT urn, id FROM school WHERE deleted = 0 AND urn IS NOT NULL")}
 
 
-def _plan_pupil(store: Store, rows: list[dict], mapping: dict) -> Plan:
+def _plan_pupil(store: Store, rows: list[dict], mapping: dict,
+                progress: Progress | None = None) -> Plan:
     schools = _schools_by_urn(store)
     existing = list(store.db.query("SELECT * FROM pupil WHERE deleted = 0"))
     by_upn = {p["upn"].upper(): p for p in existing if p["upn"]}
     by_name = {_key(p["first_name"], p["last_name"], p["date_of_birth"]): p for p in existing}
     plan = Plan("pupil")
     seen: dict[tuple, int] = {}
-    for line, row in enumerate(rows, start=2):
+    for line, row in _counted(rows, progress):
         try:
             values = _mapped(row, mapping)
             missing = [f for f in REQUIRED["pupil"] if not values.get(f)]
@@ -395,7 +515,8 @@ def _plan_pupil(store: Store, rows: list[dict], mapping: dict) -> Plan:
     return plan
 
 
-def _plan_referral(store: Store, rows: list[dict], mapping: dict) -> Plan:
+def _plan_referral(store: Store, rows: list[dict], mapping: dict,
+                   progress: Progress | None = None) -> Plan:
     schools = _schools_by_urn(store)
     pupils = list(store.db.query("SELECT id, upn, first_name, last_name, date_of_birth, "
                                  "school_id FROM pupil WHERE deleted = 0"))
@@ -408,7 +529,7 @@ def _plan_referral(store: Store, rows: list[dict], mapping: dict) -> Plan:
         "SELECT * FROM referral WHERE deleted = 0")}
     plan = Plan("referral")
     seen: dict[tuple, int] = {}
-    for line, row in enumerate(rows, start=2):
+    for line, row in _counted(rows, progress):
         try:
             values = _mapped(row, mapping)
             missing = [f for f in REQUIRED["referral"] if not values.get(f)]
@@ -459,13 +580,14 @@ def _plan_referral(store: Store, rows: list[dict], mapping: dict) -> Plan:
     return plan
 
 
-def _plan_caseworker(store: Store, rows: list[dict], mapping: dict) -> Plan:
+def _plan_caseworker(store: Store, rows: list[dict], mapping: dict,
+                     progress: Progress | None = None) -> Plan:
     workers = list(store.db.query("SELECT * FROM caseworker WHERE deleted = 0"))
     by_email = {w["email"].lower(): w for w in workers if w["email"]}
     by_name = {w["name"].lower(): w for w in workers}
     plan = Plan("caseworker")
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows, start=2):
+    for line, row in _counted(rows, progress):
         try:
             values = _mapped(row, mapping)
             if not values.get("name"):
@@ -489,7 +611,8 @@ def _plan_caseworker(store: Store, rows: list[dict], mapping: dict) -> Plan:
 
 
 # -- writing a plan ---------------------------------------------------------------------------
-def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False) -> dict:
+def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False,
+               progress: Progress | None = None) -> dict:
     """Write the plan's creates and updates in one transaction. A plan with refused rows is
     refused as a whole unless ``leave_out_refused``. Returns the counts written."""
     if plan.refused and not leave_out_refused:
@@ -498,7 +621,7 @@ def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False) -> 
             "nothing has been imported. Correct them, or import the rest and leave them out.")
     created = updated = 0
     with store.transaction():
-        for row in plan.rows:
+        for _line, row in _counted(plan.rows, progress):
             if row.action == "create":
                 row.record_id = store.create(plan.entity, row.values)
                 created += 1
@@ -507,6 +630,37 @@ def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False) -> 
                 updated += 1
         store.log("import", plan.entity, None, f"{created} created, {updated} updated")
     return {"created": created, "updated": updated}
+
+
+KINDS = {"school": "Schools (GIAS extract)", "pupil": "Pupils", "referral": "Open referrals",
+         "caseworker": "Caseworkers"}
+
+
+def plan_file(store: Store, kind: str, path: Path | str, *, la_code: str = "",
+              mapping: dict[str, str] | None = None,
+              progress: Progress | None = None) -> Plan:
+    """The dry run of importing ``path`` as ``kind`` (a ``KINDS`` key): schools from a GIAS
+    extract for ``la_code``, anything else through ``mapping``. Writes nothing."""
+    if kind == "school":
+        if not la_code.strip():
+            raise ImportRefused("Choose the local authority whose schools to import.")
+        return plan_schools(store, path, la_code, progress)
+    return plan_mapped(store, kind, path, mapping or {}, progress)
+
+
+def import_file(store: Store, kind: str, path: Path | str, *, la_code: str = "",
+                mapping: dict[str, str] | None = None, leave_out_refused: bool = False,
+                progress: Progress | None = None) -> tuple[Plan, dict]:
+    """Plan and write in one go, on the store that writes (the plan is made again there, so
+    it is what the store holds at that moment): the plan and the counts written. Refused
+    as a whole (nothing written) when rows are refused, unless ``leave_out_refused``."""
+    def half(offset: int):
+        return None if progress is None else \
+            (lambda done, total: progress(offset * total + done, 2 * total))
+
+    plan = plan_file(store, kind, path, la_code=la_code, mapping=mapping, progress=half(0))
+    counts = apply_plan(store, plan, leave_out_refused=leave_out_refused, progress=half(1))
+    return plan, counts
 
 
 def describe_refusals(plan: Plan) -> list[str]:

@@ -84,6 +84,8 @@ class MainWindow(QMainWindow):
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
         from desktop.ui import backup_ui
         backup_ui.install(self)  # File ▸ Back up…, and the unsent-changes reminder
+        from desktop.ui import import_dialog
+        import_dialog.install(self)  # File ▸ Import… (CSV and GIAS, mapped, checked, then written)
         self.refresh()
         from desktop.ui import window_state
         window_state.restore_main(self)  # fits the screen; size, splitter and filters as left

@@ -20,7 +20,9 @@ from sync.client import apply, attachments, content, local, quarantine, restore
 from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
 from sync.client.report import SyncReport, need  # noqa: F401 - SyncReport is part of this API
 from sync.client.transport import Transport
-from sync.protocol import DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, SCHEMA_VERSION
+from sync.protocol import (
+    DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, MAX_PUSH_BATCH, SCHEMA_VERSION,
+)
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
 LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
@@ -87,7 +89,7 @@ class SyncEngine:
     """
 
     def __init__(self, store: Store, server_url: str, token: str | None, *,
-                 transport: Transport | None = None, batch_size: int = 100,
+                 transport: Transport | None = None, batch_size: int = MAX_PUSH_BATCH,
                  page_size: int = MAX_PULL_LIMIT, max_attempts: int = 8,
                  on_page: Callable[[dict], None] | None = None,
                  on_token: Callable[[str], None] | None = None,

@@ -16,9 +16,25 @@ _SHARED_SCHOOL = sa.select(record.c.id).where(
     sa.or_(record.c.created_by.is_(None), record.c.created_by != sa.bindparam("user"))).limit(1)
 
 
-def refusal(conn: Connection, user: User, entity: str, op: str, rec, fields: dict) -> str | None:
+def shared_schools(conn: Connection, user: User, school_ids: list[str]) -> set[str]:
+    """Of ``school_ids``, those that records of someone other than ``user`` name: one
+    query per 500 schools (a batch's answer for ``refusal``)."""
+    ids = sorted(set(school_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        found.update(r[0] for r in conn.execute(
+            sa.select(record.c.school_id).distinct().where(
+                record.c.school_id.in_(ids[start:start + 500]), record.c.entity != "school",
+                sa.or_(record.c.created_by.is_(None), record.c.created_by != user.id))))
+    return found
+
+
+def refusal(conn: Connection, user: User, entity: str, op: str, rec, fields: dict,
+            shared_schools: set[str] | None = None) -> str | None:
     """None if ``user`` may make this change, else the reason (the caller rejects it, 403).
-    ``rec`` is the stored record (None for a new one); ``fields`` the change's fields."""
+    ``rec`` is the stored record (None for a new one); ``fields`` the change's fields.
+    ``shared_schools``: the caller's answer from ``shared_schools`` for a whole batch, its
+    schools among them (else asked here, for this change)."""
     if user.is_admin or entity not in permissions.RULES:
         return None
     old = rec.data if rec is not None else {}
@@ -29,7 +45,8 @@ def refusal(conn: Connection, user: User, entity: str, op: str, rec, fields: dic
     mine = rec is None or rec.created_by == user.id
     shared = False
     if entity == "school" and rec is not None and mine:
-        shared = conn.execute(_SHARED_SCHOOL, {"school": rec.id, "user": user.id}).first() \
+        shared = rec.id in shared_schools if shared_schools is not None else \
+            conn.execute(_SHARED_SCHOOL, {"school": rec.id, "user": user.id}).first() \
             is not None
     facts = permissions.Facts(
         changed=changed, mine=mine, shared=shared,

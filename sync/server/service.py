@@ -48,10 +48,15 @@ class Retry(Exception):
         super().__init__(message)
 
 
+_PAYLOAD_KEYS = ("device_id", "entity", "record_id", "op", "fields", "base_version",
+                 "schema_version", "client_seq")
+# json.dumps(..., sort_keys=True, separators=(",", ":")), the encoder made once (the text,
+# and so every stored hash, is the same).
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def payload_hash(m: dict) -> str:
-    keys = ("device_id", "entity", "record_id", "op", "fields", "base_version", "schema_version",
-            "client_seq")
-    canonical = json.dumps({k: m.get(k) for k in keys}, sort_keys=True, separators=(",", ":"))
+    canonical = _canonical({k: m.get(k) for k in _PAYLOAD_KEYS})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -87,6 +92,43 @@ _INSERT_RECORD = record.insert()
 _UPDATE_RECORD = record.update().where(record.c.entity == sa.bindparam("b_entity"),
                                        record.c.id == sa.bindparam("b_id"))
 _INSERT_MUTATION = mutation.insert()
+
+
+class _Encoded(sa.types.TypeDecorator):
+    """A JSON column given text already encoded as JSON: the bulk INSERTs of a push encode
+    their rows once, in one pass, rather than through a bind processor per value."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        return None
+
+
+def _encoded_copy(table: sa.Table) -> sa.Table:
+    """``table`` as the bulk INSERTs write it: its JSON columns take encoded text."""
+    return sa.Table(table.name, sa.MetaData(), *[
+        sa.Column(c.name, _Encoded() if isinstance(c.type, sa.JSON) else c.type,
+                  primary_key=c.primary_key) for c in table.columns])
+
+
+_RECORD_JSON = tuple(c.name for c in record.columns if isinstance(c.type, sa.JSON))
+_MUTATION_JSON = tuple(c.name for c in mutation.columns if isinstance(c.type, sa.JSON))
+_INSERT_RECORDS = _encoded_copy(record).insert()
+_INSERT_MUTATIONS = _encoded_copy(mutation).insert()
+_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _encoded(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
+    """``rows`` with the values of their JSON columns ``names`` encoded (None as JSON null,
+    as SQLAlchemy's JSON type stores it)."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        for name in names:
+            row[name] = _json(row[name])
+        out.append(row)
+    return out
 _INSERT_CONFLICT = conflict.insert()
 _SCOPED: dict[tuple, tuple] = {}
 
@@ -108,14 +150,26 @@ def _load(conn: Connection, entity: str, record_id: str):
         if key in cache:
             return cache[key]
         row = cache[key] = conn.execute(_LOAD, {"entity": entity, "id": record_id}).first()
+        _touched(key)
         return row
     return conn.execute(_LOAD, {"entity": entity, "id": record_id}).first()
+
+
+def _touched(key: tuple[str, str]) -> None:
+    """Note a record read or written inside a change's savepoint (``_apply_one``)."""
+    touched = getattr(_batch, "touched", None)
+    if touched is not None:
+        touched.add(key)
 
 
 def _forget(entity: str, record_id: str) -> None:
     cache = _cache()
     if cache is not None:
         cache.pop((entity, record_id), None)
+        _touched((entity, record_id))
+    fresh = getattr(_batch, "fresh", None)
+    if fresh:  # no longer as created in bulk (an edit, a bump)
+        fresh.pop((entity, record_id), None)
 
 
 def _update(conn: Connection, entity: str, record_id: str, **values) -> None:
@@ -129,32 +183,101 @@ def _versioned(entity: str, record_id: str, version: int) -> dict:
     return {"version": version, "h1": h1, "h2": h2}
 
 
-def _scoped(user: User) -> tuple:
-    """(visible-check statement, load-in-scope statement) for a non-admin user, built once
-    per scope (the scope expression is large; building it per call costs milliseconds)."""
+def _scoped(user: User):
+    """The visible-check statement for a non-admin user, built once per scope (the scope
+    expression is large; building it per call costs milliseconds)."""
     key = (user.id, user.role, user.team, user.caseworker_id)
-    stmts = _SCOPED.get(key)
-    if stmts is None:
+    stmt = _SCOPED.get(key)
+    if stmt is None:
         if len(_SCOPED) > 256:
             _SCOPED.clear()
-        where = (record.c.entity == sa.bindparam("entity"), record.c.id == sa.bindparam("id"),
-                 in_scope(user))
-        stmts = _SCOPED[key] = (sa.select(record.c.id).where(*where),
-                                sa.select(record).where(*where))
-    return stmts
+        stmt = _SCOPED[key] = sa.select(record.c.id).where(
+            record.c.entity == sa.bindparam("entity"), record.c.id == sa.bindparam("id"),
+            in_scope(user))
+    return stmt
 
 
-def visible(conn: Connection, user: User, entity: str, record_id: str) -> bool:
+def visible(conn: Connection, user: User, entity: str, record_id: str, *,
+            fresh: bool = False) -> bool:
+    """Whether ``user`` may see the record. In a batch merged set-wise (``_push_batch``
+    with ``fast``) a non-admin's answers come from the batch's visibility set, filled by
+    one query per record type (``_see``); only a yes is taken from it (a no, or a record
+    it does not know, is asked of the database), and ``fresh`` always asks."""
     if user.is_admin:
         return _load(conn, entity, record_id) is not None
-    return conn.execute(_scoped(user)[0], {"entity": entity, "id": record_id}).first() is not None
+    seen = getattr(_batch, "visible", None)
+    if not fresh and seen is not None:
+        if seen.stale:
+            _see(conn, user, [k for k, row in (_cache() or {}).items() if row is not None],
+                 renew=True)
+        if (entity, record_id) in seen.keys:
+            return True
+    yes = conn.execute(_scoped(user), {"entity": entity, "id": record_id}).first() \
+        is not None
+    if yes and not fresh and seen is not None and not seen.stale:
+        seen.keys.add((entity, record_id))
+    return yes
 
 
-def load_visible(conn: Connection, user: User, entity: str, record_id: str):
-    """The record if ``user`` may see it, else None (one query)."""
-    if user.is_admin:
-        return _load(conn, entity, record_id)
-    return conn.execute(_scoped(user)[1], {"entity": entity, "id": record_id}).first()
+class _Seen:
+    """The records of a batch known visible to its (non-admin) writer."""
+
+    def __init__(self):
+        self.keys: set[tuple[str, str]] = set()
+        self.stale = False  # asked again (for the records the batch read) when next needed
+        self.moved = False  # scope may have moved during the batch
+        self.shared: tuple | None = None  # (schools asked, those others' records name)
+
+
+def _visible_ids(user: User):
+    """Of some ids of one record type, those ``user`` may see (one statement per scope)."""
+    key = ("many", *_scope_key(user))
+    stmt = _SCOPED.get(key)
+    if stmt is None:
+        if len(_SCOPED) > 256:
+            _SCOPED.clear()
+        stmt = _SCOPED[key] = sa.select(record.c.id).where(
+            record.c.entity == sa.bindparam("entity"),
+            record.c.id.in_(sa.bindparam("ids", expanding=True)), in_scope(user))
+    return stmt
+
+
+_ADMIN_ROWS = sa.select(record).where(record.c.entity == sa.bindparam("entity"),
+                                      record.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def _visible_rows(user: User):
+    """Of some records of one record type, those ``user`` may see, whole."""
+    key = ("rows", *_scope_key(user))
+    stmt = _SCOPED.get(key)
+    if stmt is None:
+        if len(_SCOPED) > 256:
+            _SCOPED.clear()
+        stmt = _SCOPED[key] = sa.select(record).where(
+            record.c.entity == sa.bindparam("entity"),
+            record.c.id.in_(sa.bindparam("ids", expanding=True)), in_scope(user))
+    return stmt
+
+
+def _see(conn: Connection, user: User, keys, *, renew: bool = False) -> set[tuple[str, str]]:
+    """Ask, one query per record type (500 ids at a time), which of ``keys`` ``user`` may
+    see; add them to the batch's visibility set (``renew``: it is rebuilt from them) and
+    return them."""
+    seen = _batch.visible
+    if renew:
+        seen.keys, seen.stale, seen.shared = set(), False, None
+    by_entity: dict[str, list[str]] = {}
+    for entity, record_id in keys:
+        by_entity.setdefault(entity, []).append(record_id)
+    found: set[tuple[str, str]] = set()
+    stmt = _visible_ids(user)
+    for entity, ids in by_entity.items():
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), 500):
+            found.update((entity, r[0]) for r in conn.execute(
+                stmt, {"entity": entity, "ids": ids[start:start + 500]}))
+    seen.keys |= found
+    return found
 
 
 def _normalise(value: Any) -> Any:
@@ -255,7 +378,10 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
     if rec is not None and not ctx.user.is_admin \
             and not visible(ctx.conn, ctx.user, entity, m["record_id"]):
         raise Rejected(403, "You do not have access to this record.")
-    if (reason := authz.refusal(ctx.conn, ctx.user, entity, op, rec, fields)) is not None:
+    shared = _shared_schools(ctx.conn, ctx.user, m["record_id"]) \
+        if entity == "school" and rec is not None and not ctx.user.is_admin else None
+    if (reason := authz.refusal(ctx.conn, ctx.user, entity, op, rec, fields,
+                                shared)) is not None:
         raise Rejected(403, reason)  # who may write what: sync.permissions
     nulls = [f for f in shape.not_null if f in fields and fields[f] is None]
     if nulls:
@@ -402,7 +528,8 @@ def _apply(ctx: _Push, m: dict) -> dict:
                       error=f"{len(conflicts)} field(s) were changed elsewhere; both values kept.")
     if seq is not None and op != "delete":
         _follow_scope(ctx, entity, record_id, old_data, fields, created=rec is None, seq=seq)
-    if not ctx.user.is_admin and not visible(ctx.conn, ctx.user, entity, record_id):
+    if not ctx.user.is_admin and not visible(ctx.conn, ctx.user, entity, record_id,
+                                             fresh=True):
         raise Rejected(403, "That change would put the record outside what you may see.")
     return result
 
@@ -448,6 +575,38 @@ def _follow_scope(ctx: _Push, entity: str, record_id: str, old: dict, fields: di
         _bump(ctx, sa.and_(record.c.entity == "school", record.c.id == new["school_id"]))
 
 
+def _moved_scope(m: dict, result: dict | None) -> None:
+    """After a change merged on its own in a set-wise batch: if it may have moved what its
+    writer sees (a case record, an audit, or a change of what a record refers to), the
+    batch's visibility set is asked again before it is next used."""
+    if result is None or result["seq"] is None:
+        return  # nothing written (refused, waiting, or kept as a conflict)
+    shape = shapes().get(m["entity"])
+    if m["entity"] in CORE or m["entity"] in AUDIT_ENTITIES or shape is None \
+            or any(name in (m.get("fields") or {}) for name in shape.references):
+        _batch.visible.stale = _batch.visible.moved = True
+    else:
+        _batch.visible.keys.add((m["entity"], m["record_id"]))  # applied: seen (_apply)
+
+
+def _shared_schools(conn: Connection, user: User, school_id: str) -> set[str] | None:
+    """In a set-wise batch, which of the schools the batch read records of others name
+    (for ``authz``): one query, asked again after a change that may move it; None outside
+    such a batch, or for a school it did not cover (``authz`` then asks for that one)."""
+    seen = getattr(_batch, "visible", None)
+    if seen is None:
+        return None
+    if seen.stale:
+        _see(conn, user, [k for k, row in (_cache() or {}).items() if row is not None],
+             renew=True)
+    if seen.shared is None:
+        over = {i for (e, i), row in (_cache() or {}).items() if e == "school"
+                and row is not None}
+        seen.shared = (over, authz.shared_schools(conn, user, over))
+    over, shared = seen.shared
+    return shared if school_id in over else None
+
+
 class _FastFailed(Exception):
     """A bulk write of a batch's new records failed: the batch is applied again one by one."""
 
@@ -467,15 +626,20 @@ def push(conn: Connection, user: User, mutations: list[dict],
     laptop knows the server stored) lets the server refuse, before applying anything, a
     batch from a store put back from an older copy (``devices.DeviceRewound``).
 
-    An admin's batch (an initial push of imported or seeded records) is applied with its
+    A batch (an initial push of imported or seeded records, anyone's) is applied with its
     records read in one query per record type, and the new records that meet nothing
     (a create of an id the server does not hold) written with one multi-row INSERT, their
     mutation rows likewise: the same checks and results as one at a time, far fewer
-    statements. Should a bulk write fail, the batch is rolled back and applied one by one.
+    statements. For a user other than an admin, scope is asked set-wise too: which of the
+    records the batch names they may see, one query per record type (again after a change
+    that may move scope), and whether every record written in bulk is theirs to see, one
+    query per record type at each bulk write. Should a bulk write fail, or a record
+    written in bulk fall outside the writer's scope, the batch is rolled back and applied
+    one by one (which refuses what it must, with the reason).
     """
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1)
                  .values(value=sync_counter.c.value))  # the lock that orders all pushes
-    if user.is_admin and len(mutations) > 1:
+    if len(mutations) > 1:
         savepoint = conn.begin_nested()
         try:
             results = _push_batch(conn, user, mutations, device_acked, fast=True)
@@ -548,6 +712,8 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict
                **_denorm(ctx.conn, entity, record_id, fields))
     pending.append(row)
     _cache()[(entity, record_id)] = SimpleNamespace(**row)
+    if getattr(_batch, "visible", None) is not None:
+        _batch.visible.keys.add((entity, record_id))  # checked at the bulk write (flush)
     _batch.fresh[(entity, record_id)] = {
         "entity": entity, "id": record_id, "version": 1, "field_versions": row["field_versions"],
         "fields": fields, "deleted": False, "seq": seq}
@@ -595,19 +761,30 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
     pending_records: list[dict] = []  # new records for the multi-row INSERT (fast)
     pending_mutations: list[dict] = []  # mutation rows, in order, not yet written
 
+    scoped = fast and not user.is_admin  # scope asked set-wise (see push)
+
     def flush() -> None:
         try:
             if pending_records:
-                conn.execute(_INSERT_RECORD, pending_records)
+                conn.execute(_INSERT_RECORDS, _encoded(pending_records, _RECORD_JSON))
             if pending_mutations:
-                conn.execute(_INSERT_MUTATION, pending_mutations)
+                conn.execute(_INSERT_MUTATIONS, _encoded(pending_mutations, _MUTATION_JSON))
         except (sa.exc.IntegrityError, DataError, UnicodeEncodeError) as exc:
             raise _FastFailed() from exc
+        if scoped and pending_records:
+            # Every record written in bulk must be one its writer may see (one at a time,
+            # ``_apply`` refuses it otherwise): asked for them all at once.
+            written = {(r["entity"], r["id"]) for r in pending_records}
+            if _see(conn, user, written) != written:
+                raise _FastFailed()
         pending_records.clear()
         pending_mutations.clear()
 
     _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit]) \
         if fast else None
+    _batch.visible = _Seen() if scoped else None
+    if scoped:  # which of the records the batch names already exist and are in scope
+        _see(conn, user, [k for k, row in _batch.cache.items() if row is not None])
     # The states of records created in bulk, as written: the reply needs no read of them
     # unless another change in the batch (which may bump any record) went one by one.
     _batch.fresh = {}
@@ -653,8 +830,9 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
                               "conflicts": []}
             else:
                 flush()
-                _batch.fresh.clear()
                 result = _apply_one(ctx, m)
+                if scoped:
+                    _moved_scope(m, result)
                 if result is None:  # to be retried
                     waiting.add(key)
                     results.append(_retry(m, ctx.retry_message))
@@ -670,9 +848,14 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
             results.append(result)
         flush()
         fresh = _batch.fresh
+        if scoped and _batch.visible.moved and fresh:
+            # Scope moved after some were written: they are sent back only if still seen.
+            still = _see(conn, user, fresh)
+            fresh = {k: v for k, v in fresh.items() if k in still}
     finally:
         _batch.cache = None
         _batch.fresh = {}
+        _batch.visible = None
     devices.note_pushed(conn, user, stored, ctx.now)
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))
     _attach_states(conn, user, mutations, results, fresh)
@@ -684,6 +867,7 @@ def _apply_one(ctx: _Push, m: dict) -> dict | None:
     ``ctx.retry_message``) when it must wait."""
     conn = ctx.conn
     savepoint = conn.begin_nested()
+    _batch.touched = set()
     try:
         result = _apply(ctx, m)
     except Retry as exc:
@@ -718,38 +902,39 @@ def _apply_one(ctx: _Push, m: dict) -> dict | None:
                   "conflicts": []}
     else:
         savepoint.commit()
+    finally:
+        _batch.touched = None
     return result
 
 
 def _drop_cache() -> None:
-    """A savepoint rolled back: what the cache read inside it may be gone."""
-    if _cache() is not None:
-        _batch.cache = {}
+    """A savepoint rolled back: what the cache read or wrote inside it may be gone (read
+    again when next needed); the rest of the batch's reads still stand."""
+    cache = _cache()
+    if cache is not None:
+        for key in _batch.touched or ():
+            cache.pop(key, None)
 
 
 def _attach_states(conn: Connection, user: User, mutations: list[dict],
                    results: list[dict], fresh: dict | None = None) -> None:
     """Each applied (or conflicting) result carries its record as now stored and visible
-    to ``user``: read once per record (an admin's in one query per record type), but for
-    ``fresh`` ones (created in bulk, untouched since: their state as written)."""
+    to ``user``: read in one query per record type (500 at a time; for anyone but an admin,
+    those in their scope), but for ``fresh`` ones (created in bulk, untouched since: their
+    state as written)."""
     states: dict[tuple[str, str], dict | None] = dict(fresh or {})
     keys = list(dict.fromkeys((m["entity"], m["record_id"]) for result, m in
                               zip(results, mutations)
                               if result["status"] in ("applied", "conflict")
                               and (m["entity"], m["record_id"]) not in states))
-    if user.is_admin:
-        by_entity: dict[str, list[str]] = {}
-        for entity, record_id in keys:
-            by_entity.setdefault(entity, []).append(record_id)
-        for entity, ids in by_entity.items():
-            for start in range(0, len(ids), 500):
-                for row in conn.execute(sa.select(record).where(
-                        record.c.entity == entity, record.c.id.in_(ids[start:start + 500]))):
-                    states[(entity, row.id)] = record_state(row)
-    else:
-        for key in keys:
-            row = load_visible(conn, user, *key)
-            states[key] = record_state(row) if row is not None else None
+    by_entity: dict[str, list[str]] = {}
+    for entity, record_id in keys:
+        by_entity.setdefault(entity, []).append(record_id)
+    stmt = _ADMIN_ROWS if user.is_admin else _visible_rows(user)
+    for entity, ids in by_entity.items():
+        for start in range(0, len(ids), 500):
+            for row in conn.execute(stmt, {"entity": entity, "ids": ids[start:start + 500]}):
+                states[(entity, row.id)] = record_state(row)
     for result, m in zip(results, mutations):
         if result["status"] in ("applied", "conflict"):
             state = states.get((m["entity"], m["record_id"]))

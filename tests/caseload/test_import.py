@@ -218,3 +218,55 @@ def test_import_command_dry_run_then_import(store, isolated_home, tmp_path, monk
     assert "nothing has been imported" in capsys.readouterr().err
     assert main(["import", "schools", str(path), "--la", "873", "--leave-out-refused"]) == 0
     assert "Imported: 4 created, 0 updated." in capsys.readouterr().out
+
+
+# -- what the import dialog builds on ---------------------------------------------------------
+def test_a_first_mapping_is_guessed_from_usual_headings():
+    heading = ["Forename", "Surname", "D.O.B.", "NC Year", "UPN", "School URN", "FSM",
+               "Notes", "Sex"]
+    assert importer.guess_mapping("pupil", heading) == {
+        "first_name": "Forename", "last_name": "Surname", "date_of_birth": "D.O.B.",
+        "year_group": "NC Year", "gender": "Sex", "upn": "UPN", "fsm": "FSM",
+        "school_urn": "School URN"}
+    # A referral file: the pupil's UPN, each heading given to one field only, a field's
+    # own name before a usual heading for another.
+    heading = ["UPN", "Date referred", "Reason for referral", "Caseworker", "Details",
+               "Status", "URN", "First name"]
+    assert importer.guess_mapping("referral", heading) == {
+        "pupil_upn": "UPN", "pupil_first_name": "First name", "school_urn": "URN",
+        "referral_date": "Date referred", "reason": "Reason for referral",
+        "concern": "Details", "status": "Status", "caseworker_name": "Caseworker"}
+    assert importer.guess_mapping("caseworker", ["Full name", "E-mail", "Team"]) == {
+        "name": "Full name", "email": "E-mail", "team": "Team"}
+    assert importer.guess_mapping("caseworker", ["Colour"]) == {}
+
+
+def test_a_guessed_mapping_plans_like_a_written_one(store, schools, tmp_path):
+    path = write_csv(tmp_path / "pupils.csv", PUPIL_HEADING, [
+        ["Ivy", "Okafor", "14/03/2017", "A123456789012", "100001", "4", "None", "N"]])
+    guessed = importer.guess_mapping("pupil", PUPIL_HEADING)
+    assert guessed == PUPIL_MAP
+    assert plan_mapped(store, "pupil", path, guessed).count("create") == 1
+
+
+def test_the_extracts_authorities_are_listed_with_their_open_schools(tmp_path):
+    path = write_gias(tmp_path / "gias.csv")
+    assert importer.gias_authorities(path) == [("873", "Cambridgeshire", 5),
+                                               ("999", "Elsewhere", 1)]
+    with pytest.raises(ImportRefused, match="not a GIAS extract"):
+        importer.gias_authorities(write_csv(tmp_path / "x.csv", ["URN"], [["1"]]))
+
+
+def test_import_file_plans_again_and_writes_with_progress_or_nothing(store, tmp_path):
+    path = write_gias(tmp_path / "gias.csv")
+    seen = []
+    with pytest.raises(ImportRefused, match="cannot be imported"):
+        importer.import_file(store, "school", path, la_code="873")
+    assert _schools(store) == {} and store.pending_count() == 0
+    plan, counts = importer.import_file(store, "school", path, la_code="873",
+                                        leave_out_refused=True,
+                                        progress=lambda d, t: seen.append((d, t)))
+    assert counts == {"created": 4, "updated": 0} and len(plan.refused) == 1
+    assert seen[-1] == (14, 14) and seen == sorted(seen)  # planned, then written
+    with pytest.raises(ImportRefused, match="local authority"):
+        importer.plan_file(store, "school", path)
