@@ -96,6 +96,7 @@ class TemplateEditor(QDialog):
 
         self.templates = QListWidget()
         self.templates.setObjectName("templateList")
+        self.templates.setAccessibleName("Audit templates")
         self.templates.setMaximumWidth(280)
         self.templates.currentRowChanged.connect(lambda _r: self.show_template())
         self.new_id = QLineEdit()
@@ -148,6 +149,7 @@ class TemplateEditor(QDialog):
     def _areas_tab(self) -> QWidget:
         self.areas = QListWidget()
         self.areas.setObjectName("areas")
+        self.areas.setAccessibleName("Areas of the template")
         self.areas.currentRowChanged.connect(lambda _r: self._show_area())
         self.area_label = QLineEdit()
         self.area_label.setObjectName("areaLabel")
@@ -181,6 +183,7 @@ class TemplateEditor(QDialog):
 
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("templateItems")
+        self.table.setAccessibleName("Criteria in this area")
         self.table.setHorizontalHeaderLabels(["No.", "Criterion", "Kind", "Unit"])
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -192,20 +195,24 @@ class TemplateEditor(QDialog):
         self.table.currentCellChanged.connect(lambda *_: self._show_criterion())
         self.kind = QComboBox()
         self.kind.setObjectName("criterionKind")
+        self.kind.setAccessibleName("Kind of criterion")
         for key, text in KINDS.items():
             self.kind.addItem(text, key)
         self.kind.activated.connect(lambda _i: self._kind_chosen())
         self.unit = QLineEdit()
         self.unit.setObjectName("criterionUnit")
+        self.unit.setAccessibleName("Unit")
         self.unit.setPlaceholderText("unit, e.g. % or £")
         self.unit.editingFinished.connect(self._kind_chosen)
         self.decimals = QSpinBox()
         self.decimals.setObjectName("criterionDecimals")
+        self.decimals.setAccessibleName("Decimal places")
         self.decimals.setRange(0, 4)
         self.decimals.setSuffix(" decimal places")
         self.decimals.valueChanged.connect(lambda _v: self._kind_chosen())
         self.guidance = QTableWidget(0, 2)
         self.guidance.setObjectName("criterionGuidance")
+        self.guidance.setAccessibleName("Guidance for each rating")
         self.guidance.setHorizontalHeaderLabels(["Rating", "Descriptor"])
         self.guidance.verticalHeader().hide()
         self.guidance.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -250,6 +257,7 @@ class TemplateEditor(QDialog):
         self.rating_label.editingFinished.connect(self._rating_edited)
         self.rating = LevelsTable(("Value", "Label", "Key (one letter)", "Colour (#RRGGBB)", "Rates with"),
                                   ("value", "label", "key", "colour"), "ratingLevels")
+        self.rating.setAccessibleName("Rating levels, lowest first")
         self.rating.setToolTip("Key and colour left blank: the first free letter of the label, and "
                                "lowest red, highest green, amber between.")
         self.rating.itemChanged.connect(lambda _i: self._rating_edited(later=True))
@@ -271,6 +279,7 @@ class TemplateEditor(QDialog):
     def _judgement_tab(self) -> QWidget:
         self.judgement_scale = QComboBox()
         self.judgement_scale.setObjectName("judgementScales")
+        self.judgement_scale.setAccessibleName("Judgement scale")
         self.judgement_scale.activated.connect(lambda _i: self._show_judgement())
         self.judgement_preset = QComboBox()
         self.judgement_preset.setObjectName("judgementPreset")
@@ -280,6 +289,7 @@ class TemplateEditor(QDialog):
         self.judgement_label.setObjectName("judgementLabel")
         self.judgement_label.editingFinished.connect(self._judgement_edited)
         self.judgement = LevelsTable(("Value", "Label"), ("value", "label"), "judgementLevels")
+        self.judgement.setAccessibleName("Judgement levels, rank 1 first")
         self.judgement.itemChanged.connect(lambda _i: self._judgement_edited(later=True))
         self.judgement_buttons = [
             _button("Add level", "addJudgementLevel",
@@ -294,7 +304,9 @@ class TemplateEditor(QDialog):
         form = QFormLayout()
         pick = QHBoxLayout()
         pick.addWidget(self.judgement_scale, 1)
-        pick.addWidget(QLabel("New scale from"))
+        start_from = QLabel("New scale from")
+        start_from.setBuddy(self.judgement_preset)
+        pick.addWidget(start_from)
         pick.addWidget(self.judgement_preset)
         form.addRow("Judgement scale", pick)
         form.addRow("Scale's name", self.judgement_label)

@@ -111,7 +111,28 @@ def screens(window, qtbot):
     w.close()
     editor = window.reports.new_visit_report()
     yield "visit report editor", editor
+    editor.preview()  # rendered on the (fake, immediate) background pool
+    yield "report preview", editor.preview_dialog
+    editor.preview_dialog.close()
     editor.close()
+    from desktop.ui.form_entry import start_dialog
+    start = start_dialog(window.assessments.records, case, window, today=window.caseload.today)
+    start.show()
+    yield "new assessment", start
+    start.close()
+    from desktop.ui.import_dialog import ImportDialog
+    importing = ImportDialog(window)
+    importing.show()
+    yield "import", importing
+    importing.close()
+    from desktop.ui.audit_template_editor import TemplateEditor
+    templates = TemplateEditor(parent=window)
+    templates.show()
+    templates.make_copy()  # editable: every editing control shows
+    for i in range(templates.tabs.count()):
+        templates.tabs.setCurrentIndex(i)
+        yield f"audit templates {templates.tabs.tabText(i)}", templates
+    templates.close()
     from desktop.observation.library import SchemeLibrary
     from desktop.ui.scheme_editor import SchemeEditor
     schemes = SchemeEditor(SchemeLibrary(store), window)
