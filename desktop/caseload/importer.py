@@ -655,6 +655,7 @@ def import_file(store: Store, kind: str, path: Path | str, *, la_code: str = "",
     it is what the store holds at that moment): the plan and the counts written. Refused
     as a whole (nothing written) when rows are refused, unless ``leave_out_refused``."""
     def half(offset: int):
+        """Progress for one half of the work: planning (0), then writing (1)."""
         return None if progress is None else \
             (lambda done, total: progress(offset * total + done, 2 * total))
 
