@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
+import os
 import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,7 @@ from desktop.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SYN
 from sync import rules
 
 SYNC_FIELDS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default: a commit checkpoints a journal this long
 SENT_KEPT_DAYS = 30  # how long an acknowledged outbox entry is kept (see Store.prune_sent)
 _PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -121,6 +123,8 @@ class Store:
         # GUI thread's (desktop.store.turns).
         self.background = False
         self._in_turn = 0  # 1 while this (foreground) connection holds its turn
+        self._turns = turns.for_path(path)
+        self._autocheckpoint = True  # whether this connection checkpoints at its commits
         self._ensure_device_id()
 
     # -- opening -----------------------------------------------------------------
@@ -204,7 +208,13 @@ class Store:
             with self.db.atomic():  # a savepoint
                 yield self
             return
-        with turns.turn(self.path, self.background):  # the GUI's writes go first
+        if not self.background and turns.checkpoints_owned(self._turns) == self._autocheckpoint:
+            # A background job checkpoints now (or has stopped): leave it to it (or take
+            # it back), so a key press's commit never copies a sync's journal.
+            self._autocheckpoint = not self._autocheckpoint
+            self.conn.execute("PRAGMA wal_autocheckpoint = "
+                              f"{AUTOCHECKPOINT_PAGES if self._autocheckpoint else 0}")
+        with turns.turn(self._turns, self.background):  # the GUI's writes go first
             self._in_turn = 1
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -221,7 +231,44 @@ class Store:
     def writers_waiting(self) -> bool:
         """Whether a foreground connection to this store in this process (the GUI thread's)
         is waiting to write or writing: a long background job commits and lets it."""
-        return turns.foreground_count(self.path) > (0 if self.background else self._in_turn)
+        return turns.foreground_count(self._turns) > (0 if self.background else self._in_turn)
+
+    @contextlib.contextmanager
+    def owning_checkpoints(self) -> Iterator["Store"]:
+        """For a long background job that writes much (a sync): while it lasts this
+        connection does every checkpoint of the store (``checkpoint()``, between its
+        transactions) and the other connections in this process none (``turns``); at the
+        end it checkpoints what is left and they take over again."""
+        before = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            with turns.owning_checkpoints(self._turns):
+                try:
+                    yield self
+                finally:
+                    with contextlib.suppress(sqlcipher3.Error):
+                        self.checkpoint()
+        finally:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
+
+    def checkpoint(self) -> None:
+        """Copy the journal into the database as far as it can without waiting for, or
+        stopping, any other connection's reads or writes (PASSIVE)."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def flush_journal(self) -> None:
+        """Put on disk now what this connection committed without waiting for the disk
+        (``synchronous = NORMAL``, as a sync applies pages), outside its transactions.
+        Otherwise the next commit that does wait (a key press, FULL) would write it all:
+        fsync writes every unwritten page of the journal file, whoever wrote it."""
+        try:
+            fd = os.open(walguard.wal_path(self.path), os.O_RDWR | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # no lock of SQLite's is on the journal file: closing drops none
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
