@@ -233,6 +233,14 @@ class Store:
         is waiting to write or writing: a long background job commits and lets it."""
         return turns.foreground_count(self._turns) > (0 if self.background else self._in_turn)
 
+    def give_way(self) -> None:
+        """On a background connection's thread, between pieces of work that need Python's
+        lock but no transaction (decoding, checking): wait while the GUI thread's
+        connection waits to write or writes, so its key press runs with the interpreter
+        to itself. At once on a foreground connection, or when no one waits."""
+        if self.background:
+            turns.wait_while_foreground(self._turns)
+
     @contextlib.contextmanager
     def owning_checkpoints(self) -> Iterator["Store"]:
         """For a long background job that writes much (a sync): while it lasts this
@@ -353,15 +361,29 @@ class Store:
             current = self.get(entity, record_id, include_deleted=True)
             if current is None:
                 raise StoreError(f"There is no {entity} with id {record_id}.")
-            if current["deleted"]:
-                raise StoreError(f"This {entity} has been deleted and can no longer be edited.")
-            changed = {k: v for k, v in changes.items() if current[k] != v}
-            if not changed:
+            if not self._change(entity, current, changes):
                 return current
-            now = self._write_version(entity, current, changed, deleted=False)
-            self._outbox(entity, record_id, "update", changed, current["version"], now)
-            self.log("update", entity, record_id, ", ".join(sorted(changed)))
             return self.get(entity, record_id)
+
+    def change(self, entity: str, current: dict, changes: dict[str, Any]) -> bool:
+        """``update`` for a caller that has just read the record (``get`` with
+        ``include_deleted``) in the transaction it holds: the same checks and writes, with
+        neither the read before nor the one after. Whether anything differed (and was
+        written)."""
+        self._check_fields(entity, changes)
+        with self.transaction():  # a savepoint in the caller's: all of it, or none
+            return self._change(entity, current, changes)
+
+    def _change(self, entity: str, current: dict, changes: dict[str, Any]) -> bool:
+        if current["deleted"]:
+            raise StoreError(f"This {entity} has been deleted and can no longer be edited.")
+        changed = {k: v for k, v in changes.items() if current[k] != v}
+        if not changed:
+            return False
+        now = self._write_version(entity, current, changed, deleted=False)
+        self._outbox(entity, current["id"], "update", changed, current["version"], now)
+        self.log("update", entity, current["id"], ", ".join(sorted(changed)))
+        return True
 
     def _write_version(self, entity: str, current: dict, changed: dict[str, Any], *,
                        deleted: bool) -> str:

@@ -57,6 +57,16 @@ def checkpoints_owned(path: Path | _Turns) -> bool:
     return (path if isinstance(path, _Turns) else for_path(path)).checkpointers > 0
 
 
+def wait_while_foreground(path: Path | _Turns, timeout: float = WAIT_S) -> None:
+    """Wait (not holding Python's lock) while a foreground transaction on ``path`` waits or
+    runs: background work between its transactions (decoding, checking a page) gives the
+    GUI thread the interpreter to itself meanwhile."""
+    turns = path if isinstance(path, _Turns) else for_path(path)
+    if turns.foreground:  # read without the lock: a stale answer costs one round
+        with turns.cond:
+            turns.cond.wait_for(lambda: turns.foreground == 0, timeout)
+
+
 @contextlib.contextmanager
 def owning_checkpoints(path: Path | _Turns) -> Iterator[None]:
     """While this lasts, the caller (a background job) checkpoints ``path``."""

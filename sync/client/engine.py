@@ -61,13 +61,15 @@ def _check_push(answer: dict, batch: list[dict]) -> list[dict]:
     return results
 
 
-def _check_page(page: dict, cursor: int) -> None:
+def _check_page(page: dict, cursor: int, pause: Callable[[], None] | None = None) -> None:
     need(isinstance(page.get("records"), list), "records")
     need(isinstance(page.get("revoked"), list), "revoked")
     need(isinstance(page.get("has_more"), bool), "has_more")
     need(_is_int(page.get("next_cursor")) and page["next_cursor"] >= cursor, "cursor")
-    for state in page["records"]:
+    for i, state in enumerate(page["records"]):
         _check_state(state)
+        if pause is not None and i % 256 == 255:
+            pause()
     for item in page["revoked"]:
         need(isinstance(item, dict) and isinstance(item.get("id"), str), "revocation")
 
@@ -386,13 +388,16 @@ class SyncEngine:
         self.store.conn.execute("PRAGMA synchronous = NORMAL")
         checkpoints = self.store.owning_checkpoints() if self._gives_way() \
             else contextlib.nullcontext()
+        # Decoding the next page (on the prefetch thread) waits while the GUI writes.
+        pause = getattr(self.transport, "pause", None)
+        self.transport.pause = self.store.give_way  # touches no connection: any thread
         try:
             with checkpoints:
                 upcoming: Future | None = None
                 while True:
                     page = upcoming.result() if upcoming is not None else fetch(cursor)
                     upcoming = None
-                    _check_page(page, cursor)
+                    _check_page(page, cursor, self.store.give_way)
                     if page["has_more"]:
                         upcoming = prefetch.submit(fetch, page["next_cursor"])
                     self._apply_page(page, report, force=full)
@@ -407,6 +412,7 @@ class SyncEngine:
                         break
         finally:
             prefetch.shutdown(wait=False, cancel_futures=True)
+            self.transport.pause = pause
             self.store.conn.execute(f"PRAGMA synchronous = {int(durable)}")
         if full:
             self._purge_unseen(seen, report)
@@ -446,7 +452,9 @@ class SyncEngine:
                         if self.store.writers_waiting() or (
                                 limit and time.perf_counter() - began >= limit):
                             break  # commit now: the GUI's write goes next
-                if limit:
+                if limit and not self.store.writers_waiting():
+                    # Between transactions, when no key press waits (one that does writes
+                    # these pages with its own, as it would wait for them anyway).
                     self.store.flush_journal()
 
     def _gives_way(self) -> bool:

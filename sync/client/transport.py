@@ -20,24 +20,26 @@ _RETRY_STATUS = {502, 503, 504}
 _NOT_A_REDIRECT = {304}
 # Answers longer than this are decoded an element at a time (``loads_in_steps``).
 STEP_DECODE_BYTES = 64 * 1024
+PAUSE_EVERY = 64  # elements decoded between calls of a decoding's ``pause``
 _scan = json.JSONDecoder().scan_once  # one JSON value at a position: (value, end)
 _space = re.compile(r"[ \t\n\r]*")
 
 
-def loads_in_steps(text: str) -> Any:
+def loads_in_steps(text: str, pause: Callable[[], None] | None = None) -> Any:
     """``json.loads(text)``, but each element of the top-level object's arrays decoded on
     its own. ``json.loads`` holds Python's global lock from start to end: on a pulled
     page of several megabytes, tens of milliseconds in which no other thread of the app
     runs (a key press on the GUI thread among them). Between elements, Python hands the
-    lock over as usual. Anything not shaped so, or not valid, is left to ``json.loads``
-    (its result, or its error)."""
+    lock over as usual, and every ``PAUSE_EVERY`` elements ``pause()`` is called (the sync
+    waits there while the GUI thread writes: ``Store.give_way``). Anything not shaped so,
+    or not valid, is left to ``json.loads`` (its result, or its error)."""
     try:
-        return _object_in_steps(text)
+        return _object_in_steps(text, pause)
     except (ValueError, IndexError, StopIteration):
         return json.loads(text)
 
 
-def _object_in_steps(text: str) -> dict:
+def _object_in_steps(text: str, pause: Callable[[], None] | None) -> dict:
     def skip(at: int) -> int:
         return _space.match(text, at).end() if text[at] in " \t\n\r" else at
 
@@ -66,6 +68,8 @@ def _object_in_steps(text: str) -> dict:
                     while True:
                         item, at = _scan(text, at)
                         value.append(item)
+                        if pause is not None and len(value) % PAUSE_EVERY == 0:
+                            pause()
                         at = skip(at)
                         at, sep = at + 1, text[at]
                         if sep == "]":
@@ -88,7 +92,7 @@ def _object_in_steps(text: str) -> dict:
     return out
 
 
-def _json_of(response: requests.Response) -> Any:
+def _json_of(response: requests.Response, pause: Callable[[], None] | None = None) -> Any:
     """The answer's JSON (``ValueError`` if it is none); a long one in steps."""
     if len(response.content) < STEP_DECODE_BYTES:
         return response.json()
@@ -96,7 +100,7 @@ def _json_of(response: requests.Response) -> Any:
         text = response.content.decode("utf-8")  # JSON over HTTP is UTF-8 (RFC 8259)
     except UnicodeDecodeError:
         return response.json()
-    return loads_in_steps(text)
+    return loads_in_steps(text, pause)
 
 
 class NoRedirectSession(requests.Session):
@@ -159,6 +163,8 @@ class Transport:
         self.session.verify = True
         self.session.max_redirects = 0
         self.sleep = sleep
+        # Called now and then while a long answer is decoded (``loads_in_steps``).
+        self.pause: Callable[[], None] | None = None
 
     def _delay(self, attempt: int) -> float:
         base = min(self.max_backoff, self.backoff * (2 ** attempt))
@@ -207,7 +213,7 @@ class Transport:
         if response.status_code == 204:
             return {}
         try:
-            data = _json_of(response)
+            data = _json_of(response, self.pause)
         except ValueError:
             data = None
         detail = data.get("detail") if isinstance(data, dict) else None

@@ -134,3 +134,30 @@ def test_flushing_the_journal_drops_no_lock_and_keeps_what_was_committed(tmp_pat
     again = Store.open(path, KEY)
     assert (again.meta("x"), again.meta("y")) == ("1", "2")
     again.close()
+
+
+def test_background_work_between_transactions_waits_while_the_gui_writes(tmp_path):
+    """``give_way`` (a sync decoding or checking a page) waits while a foreground
+    transaction runs; with no one writing, or on the GUI's own connection, it returns."""
+    path = tmp_path / "turns.db"
+    gui, worker = Store.open(path, KEY), Store.open(path, KEY)
+    worker.background = True
+    worker.give_way()  # no one writes: at once
+    waited = threading.Event()
+
+    def background():
+        worker_turns_free.wait(10)
+        worker.give_way()
+        waited.set()
+
+    worker_turns_free = threading.Event()
+    thread = threading.Thread(target=background)
+    thread.start()
+    with gui.transaction():
+        gui.give_way()  # the GUI's own connection never waits on itself
+        worker_turns_free.set()
+        assert not waited.wait(0.3)  # held while the GUI writes
+    thread.join(10)
+    assert waited.is_set()
+    gui.close()
+    worker.close()

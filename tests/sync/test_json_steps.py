@@ -41,3 +41,12 @@ def test_a_page_of_records():
     for separators in ((",", ":"), (", ", ": ")):
         text = json.dumps(page, separators=separators)
         assert loads_in_steps(text) == page
+
+
+def test_a_long_array_pauses_every_few_elements():
+    from sync.client.transport import PAUSE_EVERY
+
+    pauses = []
+    text = json.dumps({"records": list(range(PAUSE_EVERY * 3 + 5)), "revoked": []})
+    assert loads_in_steps(text, lambda: pauses.append(1)) == json.loads(text)
+    assert len(pauses) == 3
