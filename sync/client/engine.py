@@ -29,8 +29,11 @@ LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
 # sync commits and lets it), and the longest a pulled page's transaction goes on applying
 # them before it commits anyway: a key press waits at most one batch and the commit of a
 # transaction that short, however long the page (bench/keypress.py --during-sync).
+# Beside the GUI, smaller batches and transactions of at most APPLY_SECONDS; alone
+# (``fieldnote sync``) a page is one transaction of APPLY_CHUNK batches.
 APPLY_CHUNK = 50
-APPLY_SECONDS = 0.008
+GIVE_WAY_CHUNK = 20
+APPLY_SECONDS = 0.004
 SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
 log = logging.getLogger("fieldnote.sync")
 
@@ -420,23 +423,27 @@ class SyncEngine:
         return report
 
     def _apply_page(self, page: dict, report: SyncReport, *, force: bool) -> None:
-        """Apply a page in batches of ``apply_chunk`` records, beside the GUI in
-        transactions of at most ``apply_seconds`` each (``_gives_way``; alone, in one), the
-        last one with its revocations and cursor. A transaction
-        also commits after the batch in hand as soon as the GUI thread wants to write (a
-        key press in an observation, on its own connection: ``Store.writers_waiting``), and
-        the next one waits until it has (``desktop.store.turns``). So that press waits for
-        one short batch and the commit of a short transaction, however long the page
-        (``bench/keypress.py --during-sync``). Those commits do not wait for the disk
-        (``pull``); the journal is put on disk between them, off the GUI's path
-        (``Store.flush_journal``). A stop between them leaves the cursor where it was: the
-        page comes again, and what was applied is skipped (its server version is held) or,
-        in a full re-sync, written again unchanged."""
+        """Apply a page in batches, the last transaction with its revocations and cursor.
+
+        Alone (``fieldnote sync``): batches of ``apply_chunk`` records in one transaction,
+        which commits early only if ``writers_waiting``. Beside the GUI (``_gives_way``):
+        batches of at most ``GIVE_WAY_CHUNK``, in transactions of at most
+        ``apply_seconds``, each also committing after the batch in hand as soon as the GUI
+        thread wants to write (a key press, on its own connection), the next one waiting
+        until it has (``desktop.store.turns``). That press then waits for one short batch
+        and the commit of a short transaction, however long the page (``bench/keypress.py
+        --during-sync``). Those commits do not wait for the disk (``pull``); the journal
+        is put on disk between them, off the GUI's path (``Store.flush_journal``).
+
+        A stop between commits leaves the cursor where it was: the page comes again, and
+        what was applied is skipped (its server version is held) or, in a full re-sync,
+        written again unchanged."""
         records = self._newest_once(page["records"])
-        size = self.apply_chunk or len(records) or 1
+        limit = self.apply_seconds if self._gives_way() else 0
+        size = (min(self.apply_chunk, GIVE_WAY_CHUNK) if limit else self.apply_chunk) \
+            or len(records) or 1
         batches = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
         done = 0
-        limit = self.apply_seconds if self._gives_way() else 0
         with self._unchecked_references():
             while done < len(batches):
                 with self.store.transaction():
