@@ -233,6 +233,11 @@ class Store:
         is waiting to write or writing: a long background job commits and lets it."""
         return turns.foreground_count(self._turns) > (0 if self.background else self._in_turn)
 
+    def writers_idle(self) -> float:
+        """Seconds since a foreground connection to this store in this process last wrote
+        (inf: never): a background job keeps its transactions short while the GUI is busy."""
+        return turns.foreground_idle(self._turns)
+
     def give_way(self) -> None:
         """On a background connection's thread, between pieces of work that need Python's
         lock but no transaction (decoding, checking): wait while the GUI thread's

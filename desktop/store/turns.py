@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -34,6 +35,7 @@ class _Turns:
         self.foreground = 0  # foreground transactions waiting or in progress
         self.background = False  # a background transaction in progress
         self.checkpointers = 0  # background jobs that checkpoint for everyone (a sync)
+        self.last_foreground = float("-inf")  # time.monotonic() a foreground one last ended
 
 
 _by_path: dict[str, _Turns] = {}
@@ -50,6 +52,12 @@ def for_path(path: Path) -> _Turns:
 def foreground_count(path: Path | _Turns) -> int:
     """How many foreground transactions on ``path`` are waiting or in progress."""
     return (path if isinstance(path, _Turns) else for_path(path)).foreground
+
+
+def foreground_idle(path: Path | _Turns) -> float:
+    """Seconds since a foreground transaction on ``path`` last ended (inf: none yet)."""
+    turns = path if isinstance(path, _Turns) else for_path(path)
+    return time.monotonic() - turns.last_foreground
 
 
 def checkpoints_owned(path: Path | _Turns) -> bool:
@@ -99,4 +107,5 @@ def turn(path: Path | _Turns, background: bool) -> Iterator[None]:
                 turns.background = False
             else:
                 turns.foreground -= 1
+                turns.last_foreground = time.monotonic()
             turns.cond.notify_all()

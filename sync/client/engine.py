@@ -29,11 +29,14 @@ LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
 # sync commits and lets it), and the longest a pulled page's transaction goes on applying
 # them before it commits anyway: a key press waits at most one batch and the commit of a
 # transaction that short, however long the page (bench/keypress.py --during-sync).
-# Beside the GUI, smaller batches and transactions of at most APPLY_SECONDS; alone
-# (``fieldnote sync``) a page is one transaction of APPLY_CHUNK batches.
+# Beside the GUI, smaller batches, and transactions of at most APPLY_SECONDS while it
+# has written in the last BUSY_SECONDS, else of QUIET_APPLY_SECONDS (fewer commits: a
+# faster sync); alone (``fieldnote sync``) a page is one transaction of APPLY_CHUNK batches.
 APPLY_CHUNK = 50
 GIVE_WAY_CHUNK = 20
 APPLY_SECONDS = 0.004
+QUIET_APPLY_SECONDS = 0.05
+BUSY_SECONDS = 2.0
 SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
 log = logging.getLogger("fieldnote.sync")
 
@@ -111,7 +114,10 @@ class SyncEngine:
         self.on_token = on_token
         self.packs_dir = packs_dir  # installed packs folder; None: desktop.paths.packs_dir()
         self.apply_chunk = APPLY_CHUNK  # records per batch of a pulled page (0: the page)
-        self.apply_seconds = APPLY_SECONDS  # a pulled page's longest transaction (0: no limit)
+        # A pulled page's longest transaction beside the GUI, while it writes and while it
+        # does not (0: no limit, as alone).
+        self.apply_seconds = APPLY_SECONDS
+        self.quiet_apply_seconds = QUIET_APPLY_SECONDS
 
     # -- the whole round -----------------------------------------------------------------
     def sync(self, *, verify: bool = True) -> SyncReport:
@@ -428,7 +434,8 @@ class SyncEngine:
         Alone (``fieldnote sync``): batches of ``apply_chunk`` records in one transaction,
         which commits early only if ``writers_waiting``. Beside the GUI (``_gives_way``):
         batches of at most ``GIVE_WAY_CHUNK``, in transactions of at most
-        ``apply_seconds``, each also committing after the batch in hand as soon as the GUI
+        ``apply_seconds`` (``quiet_apply_seconds`` while the GUI has not written for
+        ``BUSY_SECONDS``: fewer commits, a faster sync), each also committing after the batch in hand as soon as the GUI
         thread wants to write (a key press, on its own connection), the next one waiting
         until it has (``desktop.store.turns``). That press then waits for one short batch
         and the commit of a short transaction, however long the page (``bench/keypress.py
@@ -439,13 +446,17 @@ class SyncEngine:
         what was applied is skipped (its server version is held) or, in a full re-sync,
         written again unchanged."""
         records = self._newest_once(page["records"])
-        limit = self.apply_seconds if self._gives_way() else 0
-        size = (min(self.apply_chunk, GIVE_WAY_CHUNK) if limit else self.apply_chunk) \
+        beside = self._gives_way()
+        size = (min(self.apply_chunk, GIVE_WAY_CHUNK) if beside else self.apply_chunk) \
             or len(records) or 1
         batches = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
         done = 0
+        limit = 0.0
         with self._unchecked_references():
             while done < len(batches):
+                if beside:
+                    busy = self.store.writers_idle() < BUSY_SECONDS
+                    limit = self.apply_seconds if busy else self.quiet_apply_seconds
                 with self.store.transaction():
                     began = time.perf_counter()
                     while True:
@@ -459,7 +470,7 @@ class SyncEngine:
                         if self.store.writers_waiting() or (
                                 limit and time.perf_counter() - began >= limit):
                             break  # commit now: the GUI's write goes next
-                if limit and not self.store.writers_waiting():
+                if beside and not self.store.writers_waiting():
                     # Between transactions, when no key press waits (one that does writes
                     # these pages with its own, as it would wait for them anyway).
                     self.store.flush_journal()

@@ -313,7 +313,8 @@ def test_beside_the_gui_a_page_commits_in_short_transactions_and_its_cursor_last
     service.engine(reference, "a").sync()
     laptop.background = True
     engine = service.engine(laptop, "a")  # one page holds everything
-    engine.apply_chunk, engine.apply_seconds = 2, 1e-9  # every batch its own transaction
+    engine.apply_chunk = 2  # every batch its own transaction, the GUI busy or not:
+    engine.apply_seconds = engine.quiet_apply_seconds = 1e-9
     cursors, flushes, owned = [], [], []
     original, flush = engine._apply_safely, laptop.flush_journal
 
@@ -341,6 +342,7 @@ def test_beside_the_gui_a_page_commits_in_short_transactions_and_its_cursor_last
     assert not turns.checkpoints_owned(laptop.path)  # given back when the pull stopped
     engine = service.engine(laptop, "a")
     engine.apply_chunk, engine.apply_seconds = 2, 1e-9
+    engine.quiet_apply_seconds = 1e-9
     engine.sync()
     for entity in ("school", "caseworker", "pupil", "referral", "visit"):
         assert _rows(laptop, entity) == _rows(reference, entity)
@@ -360,6 +362,7 @@ def test_alone_a_page_is_one_transaction_whatever_its_time(service, laptops):
     laptop = laptops("a")
     engine = service.engine(laptop, "a")
     engine.apply_chunk, engine.apply_seconds = 2, 1e-9
+    engine.quiet_apply_seconds = 1e-9
     begins, flushes = [], []
     original = laptop.transaction
 
