@@ -273,10 +273,11 @@ class Store:
         """Put on disk now what this connection committed without waiting for the disk
         (``synchronous = NORMAL``, as a sync applies pages), outside its transactions.
         Otherwise the next commit that does wait (a key press, FULL) would write it all:
-        fsync writes every unwritten page of the journal file, whoever wrote it."""
+        fsync writes every unwritten page of the journal file, whoever wrote it. Only
+        speed depends on it: where the file cannot be opened, nothing happens."""
         try:
             fd = os.open(walguard.wal_path(self.path), os.O_RDWR | getattr(os, "O_BINARY", 0))
-        except FileNotFoundError:
+        except OSError:
             return
         try:
             os.fsync(fd)
