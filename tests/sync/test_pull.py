@@ -374,3 +374,40 @@ def test_alone_a_page_is_one_transaction_whatever_its_time(service, laptops):
     laptop.flush_journal = lambda: flushes.append(1)
     engine._apply_page(pages[0], SyncReport(), force=False)
     assert begins == [1] and flushes == []
+
+
+@pytest.mark.parametrize("idle, transactions", [(0.0, "one per batch"), (float("inf"), "one")])
+def test_beside_the_gui_transactions_are_short_only_while_it_writes(service, laptops, idle,
+                                                                     transactions):
+    """The GUI wrote a moment ago: transactions of ``apply_seconds``. It has not written for
+    a while: of ``quiet_apply_seconds`` (fewer commits, a sync as fast as one alone)."""
+    from sync.client.engine import SyncReport
+
+    _add_visits(service, 6)
+    pages = []
+    first = service.engine(laptops("a2"), "a")
+    first.on_page = pages.append
+    first.pull()
+    laptop = laptops("a")
+    laptop.background = True
+    laptop.writers_idle = lambda: idle
+    engine = service.engine(laptop, "a")
+    engine.apply_chunk, engine.apply_seconds, engine.quiet_apply_seconds = 2, 1e-9, 60.0
+    begins = []
+    original = laptop.transaction
+
+    def counted():
+        if not laptop.conn.in_transaction:
+            begins.append(1)
+        return original()
+    laptop.transaction = counted
+    engine._apply_page(pages[0], SyncReport(), force=False)
+    batches = -(-len(pages[0]["records"]) // 2)
+    assert len(begins) == (batches if transactions == "one per batch" else 1)
+
+
+def test_writers_idle_counts_from_the_last_foreground_transaction(tmp_path):
+    gui = Store.open(tmp_path / "idle.db", b"\x01" * 32)
+    gui.set_meta("x", "1")
+    assert gui.writers_idle() < 5
+    gui.close()
