@@ -10,7 +10,10 @@ applies its pages on another connection in another thread (as the app's store wo
 does): a real local server process seeded as ``bench/sync.py`` does (``BENCH_SCALE``
 sizes it, as there). A press every 5-15 ms for the whole sync (target p99 <= 15 ms). In
 the same run, "before": the same first sync with each page applied in one transaction
-(``apply_chunk=0``, as before issue 10), and "after": the engine's default chunks.
+(``apply_chunk=0``, as before issue 10); "chunks of 50 on demand": a page's transaction
+commits between batches of 50 records only when a press waits, the sync owning no
+checkpoints (as before issue 11); and "after": the engine's defaults (transactions of at
+most ``APPLY_SECONDS``, the journal flushed and checkpointed by the sync between them).
 """
 from __future__ import annotations
 
@@ -81,7 +84,8 @@ def main() -> None:
     }))
 
 
-def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: int | None) -> dict:
+def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: int | None,
+                       apply_seconds: float | None = None) -> dict:
     """Press keys on one connection while another thread runs a first sync into the same
     store; latencies of the presses made while the sync ran."""
     import threading
@@ -109,6 +113,8 @@ def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: 
             sync_engine = SyncEngine(worker, url, token)
             if apply_chunk is not None:
                 sync_engine.apply_chunk = apply_chunk
+            if apply_seconds is not None:
+                sync_engine.apply_seconds = apply_seconds
             started = time.perf_counter()
             report = sync_engine.sync()
             outcome.update(seconds=time.perf_counter() - started, received=report.received,
@@ -136,6 +142,7 @@ def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: 
     store.close()
     return {
         "apply_chunk": "whole page" if apply_chunk == 0 else (apply_chunk or "default"),
+        "apply_seconds": "default" if apply_seconds is None else apply_seconds,
         "first_sync_s": round(outcome.get("seconds", 0), 3),
         "records_applied": outcome.get("received"), "pages": outcome.get("pages"),
         "sync_error": outcome.get("error"),
@@ -153,7 +160,7 @@ ROUNDS = 3  # first syncs per setting, alternating, their presses pooled (a sync
 def _pooled(runs: list[dict]) -> dict:
     press_ms = [ms for r in runs for ms in r.pop("press_ms")]
     return {
-        "apply_chunk": runs[0]["apply_chunk"],
+        "apply_chunk": runs[0]["apply_chunk"], "apply_seconds": runs[0]["apply_seconds"],
         "first_sync_s": [r["first_sync_s"] for r in runs],
         "records_applied": runs[0]["records_applied"], "pages": runs[0]["pages"],
         "sync_errors": [r["sync_error"] for r in runs if r["sync_error"]],
@@ -177,9 +184,10 @@ def during_sync() -> None:
             admin = bs._token(url, "admin", "admin-password")
             bs._seed(url, admin, tmp)
             lead = bs._token(url, "lead", "lead-password")
-            before, after = [], []
+            before, chunked, after = [], [], []
             for i in range(ROUNDS):
-                before.append(_press_during_sync(tmp, url, lead, f"before{i}", 0))
+                before.append(_press_during_sync(tmp, url, lead, f"before{i}", 0, 0))
+                chunked.append(_press_during_sync(tmp, url, lead, f"chunked{i}", 50, 0))
                 after.append(_press_during_sync(tmp, url, lead, f"after{i}", None))
             # The machine's own floor: the same presses for 3 s with no sync running.
             reference = _pooled([_press_during_sync(tmp, url, lead, "reference", -3)])
@@ -189,7 +197,9 @@ def during_sync() -> None:
     after_pooled = _pooled(after)
     print(json.dumps({
         "bench": "keypress --during-sync", "scale": bs.SCALE, "rounds": ROUNDS,
-        "before_page_per_transaction": _pooled(before), "after_chunked": after_pooled,
+        "before_page_per_transaction": _pooled(before),
+        "before_chunks_of_50_on_demand": _pooled(chunked),
+        "after_short_transactions": after_pooled,
         "no_sync_reference": {k: v for k, v in reference.items()
                               if k.startswith(("press", "presses"))},
         "target_p99_ms": 15,

@@ -141,10 +141,11 @@ class AuditRecords:
 
     def _upsert(self, entity: str, record_id: str, create: dict, changes: dict) -> None:
         with self.store.transaction():
-            if self.store.get(entity, record_id, include_deleted=True) is None:
+            current = self.store.get(entity, record_id, include_deleted=True)
+            if current is None:
                 self.store.create(entity, {**create, **changes}, record_id=record_id)
             else:
-                self.store.update(entity, record_id, changes)
+                self.store.change(entity, current, changes)
 
     def rate(self, audit_id: str, criterion_id: str, raw) -> str | None:
         """Record (or change, or clear with None) a criterion's value at once; returns it."""

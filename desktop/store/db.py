@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
+import os
 import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,7 @@ from desktop.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SYN
 from sync import rules
 
 SYNC_FIELDS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default: a commit checkpoints a journal this long
 SENT_KEPT_DAYS = 30  # how long an acknowledged outbox entry is kept (see Store.prune_sent)
 _PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -124,6 +126,8 @@ class Store:
         # GUI thread's (desktop.store.turns).
         self.background = False
         self._in_turn = 0  # 1 while this (foreground) connection holds its turn
+        self._turns = turns.for_path(path)
+        self._autocheckpoint = True  # whether this connection checkpoints at its commits
         self._ensure_device_id()
 
     # -- opening -----------------------------------------------------------------
@@ -207,7 +211,13 @@ class Store:
             with self.db.atomic():  # a savepoint
                 yield self
             return
-        with turns.turn(self.path, self.background):  # the GUI's writes go first
+        if not self.background and turns.checkpoints_owned(self._turns) == self._autocheckpoint:
+            # A background job checkpoints now (or has stopped): leave it to it (or take
+            # it back), so a key press's commit never copies a sync's journal.
+            self._autocheckpoint = not self._autocheckpoint
+            self.conn.execute("PRAGMA wal_autocheckpoint = "
+                              f"{AUTOCHECKPOINT_PAGES if self._autocheckpoint else 0}")
+        with turns.turn(self._turns, self.background):  # the GUI's writes go first
             self._in_turn = 1
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -224,7 +234,58 @@ class Store:
     def writers_waiting(self) -> bool:
         """Whether a foreground connection to this store in this process (the GUI thread's)
         is waiting to write or writing: a long background job commits and lets it."""
-        return turns.foreground_count(self.path) > (0 if self.background else self._in_turn)
+        return turns.foreground_count(self._turns) > (0 if self.background else self._in_turn)
+
+    def writers_idle(self) -> float:
+        """Seconds since a foreground connection to this store in this process last wrote
+        (inf: never): a background job keeps its transactions short while the GUI is busy."""
+        return turns.foreground_idle(self._turns)
+
+    def give_way(self) -> None:
+        """On a background connection's thread, between pieces of work that need Python's
+        lock but no transaction (decoding, checking): wait while the GUI thread's
+        connection waits to write or writes, so its key press runs with the interpreter
+        to itself. At once on a foreground connection, or when no one waits."""
+        if self.background:
+            turns.wait_while_foreground(self._turns)
+
+    @contextlib.contextmanager
+    def owning_checkpoints(self) -> Iterator["Store"]:
+        """For a long background job that writes much (a sync): while it lasts this
+        connection does every checkpoint of the store (``checkpoint()``, between its
+        transactions) and the other connections in this process none (``turns``); at the
+        end it checkpoints what is left and they take over again."""
+        before = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            with turns.owning_checkpoints(self._turns):
+                try:
+                    yield self
+                finally:
+                    with contextlib.suppress(sqlcipher3.Error):
+                        self.checkpoint()
+        finally:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
+
+    def checkpoint(self) -> None:
+        """Copy the journal into the database as far as it can without waiting for, or
+        stopping, any other connection's reads or writes (PASSIVE)."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def flush_journal(self) -> None:
+        """Put on disk now what this connection committed without waiting for the disk
+        (``synchronous = NORMAL``, as a sync applies pages), outside its transactions.
+        Otherwise the next commit that does wait (a key press, FULL) would write it all:
+        fsync writes every unwritten page of the journal file, whoever wrote it. Only
+        speed depends on it: where the file cannot be opened, nothing happens."""
+        try:
+            fd = os.open(walguard.wal_path(self.path), os.O_RDWR | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # no lock of SQLite's is on the journal file: closing drops none
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -309,15 +370,29 @@ class Store:
             current = self.get(entity, record_id, include_deleted=True)
             if current is None:
                 raise StoreError(f"There is no {entity} with id {record_id}.")
-            if current["deleted"]:
-                raise StoreError(f"This {entity} has been deleted and can no longer be edited.")
-            changed = {k: v for k, v in changes.items() if current[k] != v}
-            if not changed:
+            if not self._change(entity, current, changes):
                 return current
-            now = self._write_version(entity, current, changed, deleted=False)
-            self._outbox(entity, record_id, "update", changed, current["version"], now)
-            self.log("update", entity, record_id, ", ".join(sorted(changed)))
             return self.get(entity, record_id)
+
+    def change(self, entity: str, current: dict, changes: dict[str, Any]) -> bool:
+        """``update`` for a caller that has just read the record (``get`` with
+        ``include_deleted``) in the transaction it holds: the same checks and writes, with
+        neither the read before nor the one after. Whether anything differed (and was
+        written)."""
+        self._check_fields(entity, changes)
+        with self.transaction():  # a savepoint in the caller's: all of it, or none
+            return self._change(entity, current, changes)
+
+    def _change(self, entity: str, current: dict, changes: dict[str, Any]) -> bool:
+        if current["deleted"]:
+            raise StoreError(f"This {entity} has been deleted and can no longer be edited.")
+        changed = {k: v for k, v in changes.items() if current[k] != v}
+        if not changed:
+            return False
+        now = self._write_version(entity, current, changed, deleted=False)
+        self._outbox(entity, current["id"], "update", changed, current["version"], now)
+        self.log("update", entity, current["id"], ", ".join(sorted(changed)))
+        return True
 
     def _write_version(self, entity: str, current: dict, changed: dict[str, Any], *,
                        deleted: bool) -> str:

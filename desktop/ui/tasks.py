@@ -10,7 +10,7 @@ worker): ``write(work, done)`` runs ``work(store)`` on the one store worker, a p
 exactly one thread holding its own store connection, so background writes (sync, sign
 in and out, attach and delete, demo data) never race each other; the GUI thread's own
 connection is the only other writer, and sync sizes its transactions so a key press
-waits at most one short chunk (``sync.client.engine.APPLY_CHUNK``). ``read(work, done)``
+waits at most one short transaction (``sync.client.engine.APPLY_SECONDS``). ``read(work, done)``
 runs ``work(store)`` on the shared pool over a connection of its own that refuses to
 write (``PRAGMA query_only``): the means plot, PDFs and the page check never wait for
 a long first sync. Tests swap both pools for a synchronous one in one place:

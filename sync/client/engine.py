@@ -27,9 +27,17 @@ from sync.protocol import (
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
 LEGACY_PULL_LIMIT = 1000  # the largest page servers before pages of 5,000 give
 # Records applied between looks at whether the GUI thread is waiting to write (then the
-# sync commits and lets it): a key press waits at most one such batch
-# (bench/keypress.py --during-sync).
+# sync commits and lets it), and the longest a pulled page's transaction goes on applying
+# them before it commits anyway: a key press waits at most one batch and the commit of a
+# transaction that short, however long the page (bench/keypress.py --during-sync).
+# Beside the GUI, smaller batches, and transactions of at most APPLY_SECONDS while it
+# has written in the last BUSY_SECONDS, else of QUIET_APPLY_SECONDS (fewer commits: a
+# faster sync); alone (``fieldnote sync``) a page is one transaction of APPLY_CHUNK batches.
 APPLY_CHUNK = 50
+GIVE_WAY_CHUNK = 20
+APPLY_SECONDS = 0.004
+QUIET_APPLY_SECONDS = 0.05
+BUSY_SECONDS = 2.0
 SYNC_CACHE_KIB = 128 * 1024  # SQLite page cache during a sync (see SyncEngine._large_cache)
 log = logging.getLogger("fieldnote.sync")
 
@@ -60,13 +68,15 @@ def _check_push(answer: dict, batch: list[dict]) -> list[dict]:
     return results
 
 
-def _check_page(page: dict, cursor: int) -> None:
+def _check_page(page: dict, cursor: int, pause: Callable[[], None] | None = None) -> None:
     need(isinstance(page.get("records"), list), "records")
     need(isinstance(page.get("revoked"), list), "revoked")
     need(isinstance(page.get("has_more"), bool), "has_more")
     need(_is_int(page.get("next_cursor")) and page["next_cursor"] >= cursor, "cursor")
-    for state in page["records"]:
+    for i, state in enumerate(page["records"]):
         _check_state(state)
+        if pause is not None and i % 256 == 255:
+            pause()
     for item in page["revoked"]:
         need(isinstance(item, dict) and isinstance(item.get("id"), str), "revocation")
 
@@ -85,7 +95,7 @@ class SyncEngine:
     ``sync()`` is what the UI and ``fieldnote sync`` call. The app runs it off the GUI
     thread on its one store worker (``desktop.ui.tasks.StoreTasks.write``), the same
     connection and thread as every other background write, so syncs never race them;
-    the GUI thread's own writes wait at most one chunk of a page (``APPLY_CHUNK``).
+    the GUI thread's own writes wait at most one short transaction (``APPLY_SECONDS``).
     """
 
     def __init__(self, store: Store, server_url: str, token: str | None, *,
@@ -105,6 +115,10 @@ class SyncEngine:
         self.on_token = on_token
         self.packs_dir = packs_dir  # installed packs folder; None: desktop.paths.packs_dir()
         self.apply_chunk = APPLY_CHUNK  # records per batch of a pulled page (0: the page)
+        # A pulled page's longest transaction beside the GUI, while it writes and while it
+        # does not (0: no limit, as alone).
+        self.apply_seconds = APPLY_SECONDS
+        self.quiet_apply_seconds = QUIET_APPLY_SECONDS
 
     # -- the whole round -----------------------------------------------------------------
     def sync(self, *, verify: bool = True) -> SyncReport:
@@ -377,26 +391,38 @@ class SyncEngine:
         # key press waiting for the write lock then waits for no fsync of the sync's. A
         # power cut may lose the last pages applied, never consistency: their cursor goes
         # with them, so they are fetched again. The GUI's own commits stay FULL.
+        # While pulling, this connection also does the store's checkpoints, between its
+        # transactions (``Store.owning_checkpoints``): a key press's commit never copies
+        # the sync's journal into the database.
         durable = self.store.conn.execute("PRAGMA synchronous").fetchone()[0]
         self.store.conn.execute("PRAGMA synchronous = NORMAL")
+        checkpoints = self.store.owning_checkpoints() if self._gives_way() \
+            else contextlib.nullcontext()
+        # Decoding the next page (on the prefetch thread) waits while the GUI writes.
+        pause = getattr(self.transport, "pause", None)
+        self.transport.pause = self.store.give_way  # touches no connection: any thread
         try:
-            upcoming: Future | None = None
-            while True:
-                page = upcoming.result() if upcoming is not None else fetch(cursor)
-                upcoming = None
-                _check_page(page, cursor)
-                if page["has_more"]:
-                    upcoming = prefetch.submit(fetch, page["next_cursor"])
-                self._apply_page(page, report, force=full)
-                seen |= {(s["entity"], s["id"]) for s in page["records"]}
-                cursor = page["next_cursor"]
-                report.pages += 1
-                if self.on_page:
-                    self.on_page(page)
-                if not page["has_more"]:
-                    break
+            with checkpoints:
+                upcoming: Future | None = None
+                while True:
+                    page = upcoming.result() if upcoming is not None else fetch(cursor)
+                    upcoming = None
+                    _check_page(page, cursor, self.store.give_way)
+                    if page["has_more"]:
+                        upcoming = prefetch.submit(fetch, page["next_cursor"])
+                    self._apply_page(page, report, force=full)
+                    seen |= {(s["entity"], s["id"]) for s in page["records"]}
+                    cursor = page["next_cursor"]
+                    report.pages += 1
+                    if self._gives_way():
+                        self.store.checkpoint()
+                    if self.on_page:
+                        self.on_page(page)
+                    if not page["has_more"]:
+                        break
         finally:
             prefetch.shutdown(wait=False, cancel_futures=True)
+            self.transport.pause = pause
             self.store.conn.execute(f"PRAGMA synchronous = {int(durable)}")
         if full:
             self._purge_unseen(seen, report)
@@ -404,21 +430,36 @@ class SyncEngine:
         return report
 
     def _apply_page(self, page: dict, report: SyncReport, *, force: bool) -> None:
-        """Apply a page in batches of ``apply_chunk`` records, in one transaction with its
-        revocations and cursor, unless the GUI thread wants to write meanwhile (a key press
-        in an observation, on its own connection): then what is applied so far commits
-        after the batch in hand and a new transaction goes on, so that press waits for one
-        short batch, not a whole page (``Store.writers_waiting``; ``bench/keypress.py
-        --during-sync``). A stop between such commits leaves the cursor where it was: the
-        page comes again, and what was applied is skipped (its server version is held) or,
-        in a full re-sync, written again unchanged."""
+        """Apply a page in batches, the last transaction with its revocations and cursor.
+
+        Alone (``fieldnote sync``): batches of ``apply_chunk`` records in one transaction,
+        which commits early only if ``writers_waiting``. Beside the GUI (``_gives_way``):
+        batches of at most ``GIVE_WAY_CHUNK``, in transactions of at most
+        ``apply_seconds`` (``quiet_apply_seconds`` while the GUI has not written for
+        ``BUSY_SECONDS``: fewer commits, a faster sync), each also committing after the batch in hand as soon as the GUI
+        thread wants to write (a key press, on its own connection), the next one waiting
+        until it has (``desktop.store.turns``). That press then waits for one short batch
+        and the commit of a short transaction, however long the page (``bench/keypress.py
+        --during-sync``). Those commits do not wait for the disk (``pull``); the journal
+        is put on disk between them, off the GUI's path (``Store.flush_journal``).
+
+        A stop between commits leaves the cursor where it was: the page comes again, and
+        what was applied is skipped (its server version is held) or, in a full re-sync,
+        written again unchanged."""
         records = self._newest_once(page["records"])
-        size = self.apply_chunk or len(records) or 1
+        beside = self._gives_way()
+        size = (min(self.apply_chunk, GIVE_WAY_CHUNK) if beside else self.apply_chunk) \
+            or len(records) or 1
         batches = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
         done = 0
+        limit = 0.0
         with self._unchecked_references():
             while done < len(batches):
+                if beside:
+                    busy = self.store.writers_idle() < BUSY_SECONDS
+                    limit = self.apply_seconds if busy else self.quiet_apply_seconds
                 with self.store.transaction():
+                    began = time.perf_counter()
                     while True:
                         report.received += self._apply_safely(batches[done], report, force=force)
                         done += 1
@@ -427,8 +468,20 @@ class SyncEngine:
                                 self._revoke(item["id"], report)
                             local.set_state(self.store, "cursor", str(page["next_cursor"]))
                             break
-                        if self.store.writers_waiting():
+                        if self.store.writers_waiting() or (
+                                limit and time.perf_counter() - began >= limit):
                             break  # commit now: the GUI's write goes next
+                if beside and not self.store.writers_waiting():
+                    # Between transactions, when no key press waits (one that does writes
+                    # these pages with its own, as it would wait for them anyway).
+                    self.store.flush_journal()
+
+    def _gives_way(self) -> bool:
+        """Whether this sync runs beside the GUI thread's writes (the app's store worker,
+        ``Store.background``): then its transactions are short, and it flushes and
+        checkpoints the journal itself between them. Alone (``fieldnote sync``), a page
+        is one transaction unless ``writers_waiting``."""
+        return self.store.background and self.apply_seconds > 0
 
     @staticmethod
     def _newest_once(states: list[dict]) -> list[dict]:

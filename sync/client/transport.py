@@ -2,7 +2,9 @@
 and answers checked for shape before anything local is touched."""
 from __future__ import annotations
 
+import json
 import random
+import re
 import time
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -16,6 +18,89 @@ _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _RETRY_STATUS = {502, 503, 504}
 # 304 (Not Modified) answers a conditional GET and is no redirect; every other 3xx is one.
 _NOT_A_REDIRECT = {304}
+# Answers longer than this are decoded an element at a time (``loads_in_steps``).
+STEP_DECODE_BYTES = 64 * 1024
+PAUSE_EVERY = 64  # elements decoded between calls of a decoding's ``pause``
+_scan = json.JSONDecoder().scan_once  # one JSON value at a position: (value, end)
+_space = re.compile(r"[ \t\n\r]*")
+
+
+def loads_in_steps(text: str, pause: Callable[[], None] | None = None) -> Any:
+    """``json.loads(text)``, but each element of the top-level object's arrays decoded on
+    its own. ``json.loads`` holds Python's global lock from start to end: on a pulled
+    page of several megabytes, tens of milliseconds in which no other thread of the app
+    runs (a key press on the GUI thread among them). Between elements, Python hands the
+    lock over as usual, and every ``PAUSE_EVERY`` elements ``pause()`` is called (the sync
+    waits there while the GUI thread writes: ``Store.give_way``). Anything not shaped so,
+    or not valid, is left to ``json.loads`` (its result, or its error)."""
+    try:
+        return _object_in_steps(text, pause)
+    except (ValueError, IndexError, StopIteration):
+        return json.loads(text)
+
+
+def _object_in_steps(text: str, pause: Callable[[], None] | None) -> dict:
+    def skip(at: int) -> int:
+        return _space.match(text, at).end() if text[at] in " \t\n\r" else at
+
+    at = skip(_space.match(text, 0).end())
+    if text[at] != "{":
+        raise ValueError("not an object")
+    out: dict = {}
+    at = skip(at + 1)
+    if text[at] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at] != '"':
+                raise ValueError("key")
+            key, at = _scan(text, at)
+            at = skip(at)
+            if text[at] != ":":
+                raise ValueError("colon")
+            at = skip(at + 1)
+            if text[at] == "[":
+                value: Any = []
+                at = skip(at + 1)
+                if text[at] == "]":
+                    at += 1
+                else:
+                    while True:
+                        item, at = _scan(text, at)
+                        value.append(item)
+                        if pause is not None and len(value) % PAUSE_EVERY == 0:
+                            pause()
+                        at = skip(at)
+                        at, sep = at + 1, text[at]
+                        if sep == "]":
+                            break
+                        if sep != ",":
+                            raise ValueError("array")
+                        at = skip(at)
+            else:
+                value, at = _scan(text, at)
+            out[key] = value
+            at = skip(at)
+            at, sep = at + 1, text[at]
+            if sep == "}":
+                break
+            if sep != ",":
+                raise ValueError("object")
+            at = skip(at)
+    if _space.match(text, at).end() != len(text):
+        raise ValueError("trailing data")
+    return out
+
+
+def _json_of(response: requests.Response, pause: Callable[[], None] | None = None) -> Any:
+    """The answer's JSON (``ValueError`` if it is none); a long one in steps."""
+    if len(response.content) < STEP_DECODE_BYTES:
+        return response.json()
+    try:
+        text = response.content.decode("utf-8")  # JSON over HTTP is UTF-8 (RFC 8259)
+    except UnicodeDecodeError:
+        return response.json()
+    return loads_in_steps(text, pause)
 
 
 class NoRedirectSession(requests.Session):
@@ -78,6 +163,8 @@ class Transport:
         self.session.verify = True
         self.session.max_redirects = 0
         self.sleep = sleep
+        # Called now and then while a long answer is decoded (``loads_in_steps``).
+        self.pause: Callable[[], None] | None = None
 
     def _delay(self, attempt: int) -> float:
         base = min(self.max_backoff, self.backoff * (2 ** attempt))
@@ -126,7 +213,7 @@ class Transport:
         if response.status_code == 204:
             return {}
         try:
-            data = response.json()
+            data = _json_of(response, self.pause)
         except ValueError:
             data = None
         detail = data.get("detail") if isinstance(data, dict) else None

@@ -298,3 +298,116 @@ def test_with_no_writer_waiting_a_page_is_one_transaction(service, laptops):
     report = SyncReport()
     engine._apply_page(pages[0], report, force=False)
     assert begins == [1] and report.received == len(pages[0]["records"])
+
+
+def test_beside_the_gui_a_page_commits_in_short_transactions_and_its_cursor_last(
+        service, laptops):
+    """On the app's store worker (``background``) a page is applied in transactions of at
+    most ``apply_seconds``, each put on disk before the next; the cursor commits with the
+    last one only, so a power cut after any earlier one fetches the page again, and the
+    next sync ends equal to an uninterrupted one."""
+    from desktop.store import turns
+
+    _add_visits(service, 6)
+    laptop, reference = laptops("a"), laptops("a2")
+    service.engine(reference, "a").sync()
+    laptop.background = True
+    engine = service.engine(laptop, "a")  # one page holds everything
+    engine.apply_chunk = 2  # every batch its own transaction, the GUI busy or not:
+    engine.apply_seconds = engine.quiet_apply_seconds = 1e-9
+    cursors, flushes, owned = [], [], []
+    original, flush = engine._apply_safely, laptop.flush_journal
+
+    def applying(states, report, **kw):
+        cursors.append(laptop.conn.execute(
+            "SELECT value FROM sync_state WHERE key = 'cursor'").fetchone())
+        owned.append(turns.checkpoints_owned(laptop.path))
+        if len(cursors) == 3:
+            raise KeyboardInterrupt("power cut")
+        return original(states, report, **kw)
+
+    def flushed():
+        flushes.append(laptop.conn.in_transaction)
+        flush()
+
+    engine._apply_safely, laptop.flush_journal = applying, flushed
+    with pytest.raises(KeyboardInterrupt):
+        engine.sync()
+    held = sum(laptop.db[e].count for e in ("school", "caseworker", "pupil", "referral", "visit"))
+    assert held == 4  # two transactions of two records committed
+    assert flushes == [False, False]  # each put on disk between transactions
+    assert cursors == [("0",)] * 3 and owned == [True] * 3  # the page's cursor not yet
+    assert laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone() \
+        == ("0",)
+    assert not turns.checkpoints_owned(laptop.path)  # given back when the pull stopped
+    engine = service.engine(laptop, "a")
+    engine.apply_chunk, engine.apply_seconds = 2, 1e-9
+    engine.quiet_apply_seconds = 1e-9
+    engine.sync()
+    for entity in ("school", "caseworker", "pupil", "referral", "visit"):
+        assert _rows(laptop, entity) == _rows(reference, entity)
+    assert engine.local_digest() == service.engine(reference, "a").local_digest()
+
+
+def test_alone_a_page_is_one_transaction_whatever_its_time(service, laptops):
+    """``fieldnote sync`` (no GUI connection beside it): no time limit, no journal flushes
+    of its own."""
+    from sync.client.engine import SyncReport
+
+    _add_visits(service, 6)
+    pages = []
+    first = service.engine(laptops("a2"), "a")
+    first.on_page = pages.append
+    first.pull()
+    laptop = laptops("a")
+    engine = service.engine(laptop, "a")
+    engine.apply_chunk, engine.apply_seconds = 2, 1e-9
+    engine.quiet_apply_seconds = 1e-9
+    begins, flushes = [], []
+    original = laptop.transaction
+
+    def counted():
+        if not laptop.conn.in_transaction:
+            begins.append(1)
+        return original()
+    laptop.transaction = counted
+    laptop.flush_journal = lambda: flushes.append(1)
+    engine._apply_page(pages[0], SyncReport(), force=False)
+    assert begins == [1] and flushes == []
+
+
+@pytest.mark.parametrize("idle, transactions", [(0.0, "one per batch"), (float("inf"), "one")])
+def test_beside_the_gui_transactions_are_short_only_while_it_writes(service, laptops, idle,
+                                                                     transactions):
+    """The GUI wrote a moment ago: transactions of ``apply_seconds``. It has not written for
+    a while: of ``quiet_apply_seconds`` (fewer commits, a sync as fast as one alone)."""
+    from sync.client.engine import SyncReport
+
+    _add_visits(service, 6)
+    pages = []
+    first = service.engine(laptops("a2"), "a")
+    first.on_page = pages.append
+    first.pull()
+    laptop = laptops("a")
+    laptop.background = True
+    laptop.writers_idle = lambda: idle
+    engine = service.engine(laptop, "a")
+    engine.apply_chunk, engine.apply_seconds, engine.quiet_apply_seconds = 2, 1e-9, 60.0
+    begins = []
+    original = laptop.transaction
+
+    def counted():
+        if not laptop.conn.in_transaction:
+            begins.append(1)
+        return original()
+    laptop.transaction = counted
+    engine._apply_page(pages[0], SyncReport(), force=False)
+    batches = -(-len(pages[0]["records"]) // 2)
+    assert len(begins) == (batches if transactions == "one per batch" else 1)
+
+
+def test_writers_idle_counts_from_the_last_foreground_transaction(tmp_path):
+    gui = Store.open(tmp_path / "idle.db", b"\x01" * 32)
+    gui.set_meta("x", "1")
+    assert gui.writers_idle() < 5
+    gui.close()
