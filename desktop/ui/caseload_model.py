@@ -64,6 +64,7 @@ class CaseloadModel(ColumnsModel):
         self._all = self.caseload.caseload()
         self._display_cache: dict[str, tuple] = {}
         self._hay = [f"{r.pupil_name} {r.school_name}".lower() for r in self._all]
+        self._years = {year_group_label(r.year_group) for r in self._all} - {""}
         self._refilter()
 
     def year_labels(self) -> set[str]:

@@ -45,7 +45,10 @@ class CaseloadTable(QTableView):
         self._fitting = False
         self.setObjectName("caseloadTable")
         self.setModel(model)
-        model.modelReset.connect(self.fit_columns)  # a reload may bring a longer year group
+        # a reload may bring a longer year group (fit_columns does nothing when nothing it
+        # depends on changed: a keystroke in the search box resets the model too)
+        model.modelReset.connect(self.fit_columns)
+        self._fitted_for = None  # what the widths were last fitted to
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSortingEnabled(True)
@@ -77,6 +80,7 @@ class CaseloadTable(QTableView):
         for logical in range(self.model().columnCount()):
             header.setSectionHidden(logical, logical in DEFAULT_HIDDEN)
         self.sized_by_user = False
+        self._fitted_for = None
         self.fit_columns()
 
     def shown_columns(self) -> list[int]:
@@ -119,6 +123,11 @@ class CaseloadTable(QTableView):
         shown = self.shown_columns()
         if not shown:
             return
+        inputs = (self.viewport().width(), tuple(shown), header.sortIndicatorSection(),
+                  frozenset(self.model().year_labels()), self.font().key(), header.font().key())
+        if inputs == self._fitted_for:
+            return
+        self._fitted_for = inputs
         style = self.style()
         pad = 2 * style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, self) + 8
         # a header's text, its margins and, on the column sorted by, the arrow beside it
@@ -160,6 +169,7 @@ class CaseloadTable(QTableView):
         # whenever the view changes size, a splitter's drag included)
         if self._header_pressed and not self._fitting:
             self.sized_by_user = True
+            self._fitted_for = None
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.horizontalHeader().viewport():
@@ -203,6 +213,7 @@ class CaseloadTable(QTableView):
             widths = state.get("widths")
             if isinstance(widths, list) and len(widths) == count and all(isinstance(w, int) for w in widths):
                 self.sized_by_user = True
+                self._fitted_for = None
                 self._fitting = True
                 try:
                     for c, w in enumerate(widths):
