@@ -21,8 +21,8 @@ from datetime import date
 from PySide6.QtCore import QDate, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDateEdit, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-    QSplitter, QStackedWidget, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QDateEdit, QDialog, QHBoxLayout, QLabel, QPushButton,
+    QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from desktop.caseload import vocab
@@ -31,6 +31,7 @@ from desktop.caseload.allocation import (
 )
 from desktop.dates import to_uk, year_group_label
 from desktop.store import StoreError
+from desktop.ui.column_fit import FittedTableView
 from desktop.ui.models import ColumnsModel
 from desktop.ui.undo import CaseCommand, FieldEdit, field_diff
 from desktop.ui.style import text_size
@@ -99,8 +100,9 @@ class QueueModel(ColumnsModel):
                 return font
         if role == Qt.ItemDataRole.ForegroundRole and col == 4 and not q.school_area:
             return MUTED
-        if role == Qt.ItemDataRole.ToolTipRole and col in (3, 5):  # the columns that elide
-            return q.school_name if col == 3 else vocab.REFERRAL_REASONS.get(q.reason, q.reason)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (1, 3, 4, 5):  # the columns that elide
+            return (q.pupil_name, q.school_name, q.school_area or None,
+                    vocab.REFERRAL_REASONS.get(q.reason, q.reason))[(1, 3, 4, 5).index(col)]
         return None
 
 
@@ -158,11 +160,13 @@ class CaseworkerModel(ColumnsModel):
             return (f"{m.hint}\n\n" if m.hint else "") + MATCH_RULE_TEXT
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             return ", ".join(w.specialisms)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (0, 3):  # they elide when narrow
+            return w.name if col == 0 else w.area or None
         return None
 
 
 # -- the screen ------------------------------------------------------------------------------------
-class _ListView(QTableView):
+class _ListView(FittedTableView):
     """A read-only row list where Enter is a command (``entered``), Tab leaves the list, and
     gaining focus from the keyboard selects a row so arrows and Enter act at once."""
 
@@ -208,16 +212,6 @@ class _ListView(QTableView):
         return rows[0].data(role) if rows else None
 
 
-def _fit_columns(view: QTableView, stretch: tuple[int, ...]) -> None:
-    """Short columns fit their contents; the long ones share what is left and elide (their
-    tooltips hold the full text), so nothing hides behind a horizontal scroll bar."""
-    header = view.horizontalHeader()
-    header.setMinimumSectionSize(40)
-    for col in range(view.model().columnCount()):
-        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col in stretch
-                                    else QHeaderView.ResizeMode.ResizeToContents)
-
-
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setStyleSheet("font-weight: 600; padding: 2px 0;")
@@ -245,7 +239,9 @@ class AllocationScreen(QDialog):
         self.queue_model = QueueModel(self)
         self.queue = _ListView(self.queue_model, "allocationQueue")
         self.queue.setAccessibleName("New referrals to allocate")
-        _fit_columns(self.queue, stretch=(3, 5))
+        # the school, reason, pupil and area elide (in full in their tooltips); the area goes
+        # when even their headings leave no room
+        self.queue.fit_columns(elide=(3, 5, 1, 4), hide=(4,))
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setObjectName("allocationEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -259,7 +255,7 @@ class AllocationScreen(QDialog):
         self.worker_model = CaseworkerModel(self)
         self.caseworkers = _ListView(self.worker_model, "allocationCaseworkers")
         self.caseworkers.setAccessibleName("Caseworkers and their caseloads")
-        _fit_columns(self.caseworkers, stretch=(1, 4))
+        self.caseworkers.fit_columns(elide=(4, 1, 3, 0), hide=(3, 4))
         self.no_workers = QLabel("No caseworkers yet: they arrive with the team's accounts at sync.")
         self.no_workers.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_workers.setWordWrap(True)

@@ -18,6 +18,8 @@ from desktop.dates import to_uk, year_group_label
 from desktop.ui.models import ColumnsModel
 
 STATUS_COLOURS = {"new": "#b45309", "allocated": "#1d4ed8", "active": "#15803d", "closed": "#6b7280"}
+_STATUS_QCOLOURS = {status: QColor(colour) for status, colour in STATUS_COLOURS.items()}
+_OTHER_STATUS, _UNALLOCATED = QColor("#000000"), QColor("#9ca3af")
 #: the status filter's value for every case not closed ("Open cases")
 OPEN = "open"
 PUPIL, YEAR, SCHOOL, STATUS, REASON, REFERRED, CASEWORKER, ALLOCATED, BORN, UPN = range(10)
@@ -64,6 +66,7 @@ class CaseloadModel(ColumnsModel):
         self._all = self.caseload.caseload()
         self._display_cache: dict[str, tuple] = {}
         self._hay = [f"{r.pupil_name} {r.school_name}".lower() for r in self._all]
+        self._years = {year_group_label(r.year_group) for r in self._all} - {""}
         self._refilter()
 
     def year_labels(self) -> set[str]:
@@ -120,21 +123,29 @@ class CaseloadModel(ColumnsModel):
         # "nothing" cases before touching the row.
         if role not in self._ROLES or not index.isValid():
             return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell(index.row(), index.column())[0]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self.cell(index.row(), index.column())[1]
         r = self._all[self._shown[index.row()]]
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(r)[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._display(r)[col] if col in ELIDING else None
         if role == self.ReferralIdRole:
             return r.referral_id
-        if role == self.StatusRole:
-            return r.status
+        return r.status  # StatusRole
+
+    def cell(self, row: int, col: int) -> tuple[str, QColor | None]:
+        """What a cell shows: its text and its colour (None: the usual text colour). The list
+        paints from this directly (``caseload_table``), one call a cell instead of a call a role."""
+        r = self._all[self._shown[row]]
         if col == STATUS:
-            return QColor(STATUS_COLOURS.get(r.status, "#000000"))
-        if col == CASEWORKER and not r.caseworker_id:
-            return QColor("#9ca3af")
-        return None
+            colour = _STATUS_QCOLOURS.get(r.status, _OTHER_STATUS)
+        elif col == CASEWORKER and not r.caseworker_id:
+            colour = _UNALLOCATED
+        else:
+            colour = None
+        return self._display(r)[col], colour
 
     def _display(self, r: CaseRow) -> tuple:
         shown = self._display_cache.get(r.referral_id)

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QAction, QBrush, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-    QMessageBox, QPushButton, QStackedWidget, QTableView, QVBoxLayout, QWidget,
+    QFrame, QMessageBox, QPushButton, QScrollArea, QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
 from desktop.dates import to_uk_datetime, to_uk_local_date
@@ -46,7 +46,7 @@ from desktop.ui.style import text_size
 
 ATTACH_SHORTCUT = "Ctrl+Shift+D"  # Ctrl+Shift+A is Allocate…
 SAVE_SHORTCUT = "Ctrl+Shift+C"
-EMPTY_TEXT = ("No documents yet.\n\nAttach a report, letter or plan with Attach file… "
+EMPTY_TEXT = ("No documents yet.\nAttach a report, letter or plan with Attach file… "
               f"({ATTACH_SHORTCUT}), or drop a file here.")
 NOTE_TEXT = ("Files are kept encrypted in Fieldnote and sync with the case. Open shows a copy; "
              "edits to it are not saved back.")
@@ -170,8 +170,17 @@ class DocumentsTab(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: #4b5563; padding: 12px;")
         text_size(self.empty, 1.1)
+        # where the case pane is short, the explanation scrolls rather than being cut off
+        empty_area = self.empty_page = QScrollArea()
+        empty_area.setObjectName("documentsEmptyArea")
+        empty_area.setWidgetResizable(True)
+        empty_area.setFrameShape(QFrame.Shape.NoFrame)
+        empty_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        empty_area.setWidget(self.empty)
+        empty_area.viewport().setAutoFillBackground(False)
+        self.empty.setAutoFillBackground(False)  # on the tab's own background
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
+        self.stack.addWidget(empty_area)
         self.stack.addWidget(self.table)
 
         self.attach_button = QPushButton("Attach file…")

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
     QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
-    QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget, QDialogButtonBox,
+    QSplitter, QStackedWidget, QStyle, QStyleOptionComboBox, QToolBar, QVBoxLayout, QWidget,
+    QDialogButtonBox,
 )
 
 from desktop.caseload import Caseload
@@ -30,6 +31,27 @@ from desktop.ui.style import install as install_style, text_size
 
 PAGE_CASES, PAGE_EMPTY, PAGE_LOCKED = 0, 1, 2
 MINE = "me"  # the caseworker filter's value for "My cases"
+
+
+class ShownChoiceBox(QComboBox):
+    """A filter's choice box, as wide as the choice it shows ("All caseworkers", a school's
+    whole name), never elided and never squeezed narrower; not as wide as its longest choice,
+    which would crowd the filters beside it off a small screen."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.currentIndexChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        fm = self.fontMetrics()
+        text = QSize(fm.horizontalAdvance(self.currentText() or "x") + 2, max(fm.height(), 14) + 2)
+        size = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt, text, self)
+        return size
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
 
 class MainWindow(QMainWindow):
@@ -103,7 +125,7 @@ class MainWindow(QMainWindow):
         # room to type a name; it gives way to the filters beside it on a narrow screen
         self.search.setMinimumWidth(24 * self.search.fontMetrics().averageCharWidth())
         self.search.textChanged.connect(lambda t: self._filter(text=t))
-        self.status_filter = QComboBox()
+        self.status_filter = ShownChoiceBox()
         self.status_filter.setObjectName("statusFilter")
         self.status_filter.addItem("All statuses", None)
         self.status_filter.addItem("Open cases", OPEN)  # new, allocated or active: the default
@@ -111,18 +133,15 @@ class MainWindow(QMainWindow):
             self.status_filter.addItem(label, value)
         self.status_filter.currentIndexChanged.connect(
             lambda: self._filter(status=self.status_filter.currentData()))
-        self.school_filter = QComboBox()
+        self.school_filter = ShownChoiceBox()
         self.school_filter.setObjectName("schoolFilter")
         self.school_filter.currentIndexChanged.connect(
             lambda: self._filter(school_id=self.school_filter.currentData()))
-        self.worker_filter = QComboBox()
+        self.worker_filter = ShownChoiceBox()
         self.worker_filter.setObjectName("caseworkerFilter")
         self.worker_filter.currentIndexChanged.connect(
             lambda: self._filter(caseworker_id=self._worker_wanted()))
         bar.addWidget(self.search)
-        for combo in (self.status_filter, self.school_filter, self.worker_filter):
-            # as wide as the choice shown ("All caseworkers", a school's whole name), never elided
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for label, w in (("Status", self.status_filter), ("School", self.school_filter),
                          ("Caseworker", self.worker_filter)):
             caption = QLabel(f"  {label} ")

@@ -10,6 +10,7 @@ class ColumnsModel(QAbstractTableModel):
     (``row_count``) and what each cell shows (``data``)."""
 
     COLUMNS: tuple[str, ...] = ()
+    _headings: dict[int, str] | None = None  # a heading as the view shows it (on two lines)
 
     def row_count(self) -> int:
         raise NotImplementedError
@@ -22,8 +23,11 @@ class ColumnsModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return (self._headings or {}).get(section, self.COLUMNS[section])
         return None
+
+    def setHeaderData(self, section, orientation, value, role=Qt.ItemDataRole.DisplayRole) -> bool:
+        return _set_heading(self, section, orientation, value, role, len(self.COLUMNS))
 
 
 class TextTableModel(QAbstractTableModel):
@@ -35,10 +39,12 @@ class TextTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.columns: tuple[str, ...] = ()
         self.rows: tuple[tuple[str, ...], ...] = ()
+        self._headings: dict[int, str] = {}
 
     def set_table(self, table) -> None:
         self.beginResetModel()
         self.columns, self.rows = tuple(table.columns), tuple(table.rows)
+        self._headings = {}
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -49,11 +55,26 @@ class TextTableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section]
+            return (self._headings or {}).get(section, self.columns[section])
         return None
+
+    def setHeaderData(self, section, orientation, value, role=Qt.ItemDataRole.DisplayRole) -> bool:
+        return _set_heading(self, section, orientation, value, role, len(self.columns))
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         text = self.rows[index.row()][index.column()]
         return text if role == Qt.ItemDataRole.DisplayRole or text else None
+
+
+def _set_heading(model, section, orientation, value, role, count) -> bool:
+    """A column heading as a view shows it (the same words, on two lines, say: ``column_fit``)."""
+    if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole \
+            or not 0 <= section < count:
+        return False
+    if model._headings is None:
+        model._headings = {}
+    model._headings[section] = str(value)
+    model.headerDataChanged.emit(orientation, section, section)
+    return True

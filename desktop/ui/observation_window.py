@@ -28,6 +28,7 @@ from desktop.reports.charts import strip_cell_at, to_drawing
 from desktop.reports.figures import minutes_text, percent_text
 from desktop.reports.observation_tables import clock_text
 from desktop.reports.visit import observation_strip
+from desktop.ui.column_fit import FittedTableView
 from desktop.ui.chart_view import paint_drawing
 from desktop.store import ValidationError
 from desktop.ui.dialogs import RecordDialog
@@ -679,7 +680,7 @@ class SummaryView(QWidget):
         self.codes_model = TextTableModel(self)
         self.blocks_model = TextTableModel(self)
         self.notes_model = TextTableModel(self)
-        self.codes_table, self.blocks_table, self.notes_table = QTableView(), QTableView(), QTableView()
+        self.codes_table, self.blocks_table, self.notes_table = FittedTableView(), QTableView(), QTableView()
         for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model),
                              (self.notes_table, self.notes_model)):
             table.setModel(model)
@@ -687,6 +688,8 @@ class SummaryView(QWidget):
             table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
             table.horizontalHeader().setStretchLastSection(True)
         self.codes_table.setObjectName("summaryCodes")
+        # the codes elide (in full in their tooltips); long headings go onto two lines
+        self.codes_table.fit_columns(elide=(0,))
         self.codes_table.setAccessibleName("Codes: pupil and peer")
         self.blocks_table.setObjectName("summaryBlocks")
         self.blocks_table.setAccessibleName("On-task by block of time")
@@ -726,7 +729,8 @@ class SummaryView(QWidget):
                                    (self.blocks_table, self.blocks_model, tables.blocks_table(obs, summary)),
                                    (self.notes_table, self.notes_model, tables.notes_table(obs))):
             model.set_table(table)
-            view.resizeColumnsToContents()
+            if view is not self.codes_table:  # that one fits itself (codes_fit)
+                view.resizeColumnsToContents()
 
 
 class AgreementDialog(QDialog):

@@ -247,3 +247,26 @@ def test_columns_saved_unreadably_are_the_defaults(named_window, store, cases):
     window_state.save_value("main/columns", '{"order": [0, 0, 1]')  # cut short
     window = named_window(store)
     assert window.table.shown_columns() == [PUPIL, BORN, YEAR, 2, 3, REASON, REFERRED, CASEWORKER]
+
+
+def test_the_list_paints_its_cells_as_qt_would_from_the_model(named_window, store, cases):
+    """The caseload's cell painter (one model call a cell, for speed: bench/search.py) paints
+    the same pixels as Qt's own delegate reading every role from ``data()``: the status colours,
+    the grey "Unallocated", a selected row and the current cell's focus."""
+    from PySide6.QtWidgets import QStyledItemDelegate
+
+    window = named_window(store)
+    window.clear_filters()
+    table = window.table
+    table.set_column_shown(UPN, True)
+    table.selectRow(1)
+    table.setFocus()
+    QApplication.processEvents()
+    ours = table.viewport().grab().toImage()
+    table.setItemDelegate(QStyledItemDelegate(table))
+    QApplication.processEvents()
+    theirs = table.viewport().grab().toImage()
+    assert window.model.rowCount() == 4 and ours.size() == theirs.size()
+    assert ours == theirs
+    assert {window.model.index(r, 3).data(Qt.ItemDataRole.ForegroundRole).name()
+            for r in range(4)} >= {"#6b7280", "#b45309"}  # closed and new: the colours are painted

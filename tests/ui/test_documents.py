@@ -129,7 +129,7 @@ def test_install_adds_the_tab_and_commands_with_shortcuts_that_clash_with_nothin
 
 def test_a_case_without_documents_shows_the_empty_state(window):
     tab = window.documents.tab
-    assert tab.stack.currentWidget() is tab.empty and tab.empty.isVisible()
+    assert tab.stack.currentWidget() is tab.empty_page and tab.empty.isVisible()
     assert "No documents yet" in tab.empty.text() and "Attach file… (Ctrl+Shift+D)" in tab.empty.text()
     assert tab.empty.text() == EMPTY_TEXT
     assert tab.attach_button.isEnabled()
@@ -345,7 +345,7 @@ def test_delete_asks_removes_the_row_and_undo_brings_it_back(qtbot, window, stor
     tab.table.setFocus()
     qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
     assert "Delete “Report” from this case?" in rec.asked[0]
-    assert tab.model.rowCount() == 0 and tab.stack.currentWidget() is tab.empty
+    assert tab.model.rowCount() == 0 and tab.stack.currentWidget() is tab.empty_page
     assert store.get("attachment", record) is None  # a tombstone, which syncs
     assert [(c["op"], c["record_id"]) for c in store.pending_changes()] == [("delete", record)]
 

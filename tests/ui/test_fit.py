@@ -5,6 +5,7 @@ case's buttons, Settings — whole at 100 % and at 150 % text size."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget,
@@ -168,3 +169,130 @@ def test_settings_show_every_setting_whole(text_scale, make_window, store):
     dialog.show()
     assert fits(dialog) == []
     dialog.close()
+
+
+# -- issue 13's follow-ups: the screens still cut at 150 % ----------------------------------------
+def test_fitted_columns_keep_every_heading_whole_at_any_width(text_scale, qtbot):
+    """A fitted table, from wide to narrow: headings of several words go onto two lines, the
+    eliding columns give way, the hideable one goes last of all; no heading is ever cut and no
+    sideways scroll bar appears while the headings can fit."""
+    from types import SimpleNamespace
+
+    from desktop.ui.column_fit import FittedTableView
+    from desktop.ui.models import TextTableModel
+
+    model = TextTableModel()
+    model.set_table(SimpleNamespace(
+        columns=("Caseworker", "Open cases", "Target % of intervals", "Area", "Specialisms"),
+        rows=[("Helen Achebe-Lindqvist", "12", "57%", "Ashbridge North",
+               "early years, attachment, bereavement, SEMH")] * 3))
+    view = FittedTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.fit_columns(elide=(0, 4, 3), hide=(3,))
+    view.show()
+    qtbot.waitExposed(view)
+    seen_two_lines = seen_hidden = False
+    for width in range(1100, round(300 * text_scale), -40):  # down to where the headings just fit
+        view.resize(width, 200)
+        settle(view)
+        assert fit_check.clipped(view) == [], width
+        header = view.horizontalHeader()
+        shown = [c for c in range(5) if not header.isSectionHidden(c)]
+        assert sum(header.sectionSize(c) for c in shown) <= view.viewport().width(), width
+        assert not view.horizontalScrollBar().isVisible(), width
+        seen_two_lines |= any("\n" in model.headerData(c, Qt.Orientation.Horizontal) for c in shown)
+        seen_hidden |= header.isSectionHidden(3)
+        assert 0 in shown and 1 in shown and 2 in shown  # only the Area column is hideable
+    assert seen_two_lines and seen_hidden
+    view.resize(1400, 200)  # room again: all shown, each heading on one line
+    settle(view)
+    assert not view.horizontalHeader().isSectionHidden(3)
+    assert model.headerData(2, Qt.Orientation.Horizontal) == "Target % of intervals"
+
+
+@pytest.fixture
+def demo(caseload):
+    from desktop.demo import fill_demo
+
+    fill_demo(caseload, 60)
+    return caseload
+
+
+# the main window as on a laptop of 1366×768 and of 1024×700 (its frame left out)
+SIZES = [(1366, 730), (1024, 660)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1366", "1024"])
+def test_the_allocation_screen_shows_every_heading_whole(text_scale, size, make_window, store, demo):
+    window = make_window(store)
+    screen = window.allocation.open()
+    screen.resize(*size)
+    settle(screen)
+    assert fit_check.clipped(screen) == []
+    for table in (screen.queue, screen.caseworkers):
+        assert not table.horizontalScrollBar().isVisible()
+        if text_scale == 1.0:  # at 100 % every column shows
+            assert not any(table.horizontalHeader().isSectionHidden(c) for c in range(table.model().columnCount()))
+    # a cell cut short has its whole text in its tooltip
+    for table in (screen.queue, screen.caseworkers):
+        model = table.model()
+        for c in range(model.columnCount()):
+            index = model.index(0, c)
+            text = index.data()
+            if table.horizontalHeader().isSectionHidden(c) or not text or text == "—":
+                continue
+            if table.fontMetrics().horizontalAdvance(text) + 8 > table.columnWidth(c):
+                assert index.data(Qt.ItemDataRole.ToolTipRole), (model.COLUMNS[c], text)
+    screen.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1366", "1024"])
+def test_the_observation_summary_shows_its_headings_whole(text_scale, size, make_window, store, demo):
+    from desktop.ui.observation_window import open_observation
+
+    window = make_window(store)
+    obs = store.conn.execute("SELECT id FROM observation WHERE status = 'final' ORDER BY started_at "
+                             "LIMIT 1").fetchone()[0]
+    shown = open_observation(window, obs)
+    shown.resize(*size)
+    settle(shown)
+    assert fit_check.clipped(shown) == []
+    assert not shown.summary.codes_table.horizontalScrollBar().isVisible()
+    shown.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1366", "1024"])
+def test_the_filters_show_their_choices_whole(text_scale, size, make_window, store, demo):
+    from PySide6.QtWidgets import QToolBar
+
+    window = make_window(store)
+    window.resize(*size)
+    window.clear_filters()  # "All statuses", "All schools", "All caseworkers"
+    settle(window)
+    bar = window.findChild(QToolBar, "filters")
+    assert fit_check.clipped(bar) == []
+    for combo in (window.status_filter, window.school_filter, window.worker_filter):
+        assert combo.isVisible()  # none pushed into the toolbar's overflow
+    # a long school chosen: its whole name shows, and the box is not that wide until then
+    longest = max(range(window.school_filter.count()), key=lambda i: len(window.school_filter.itemText(i)))
+    before = window.school_filter.width()
+    window.school_filter.setCurrentIndex(longest)
+    settle(window)
+    assert window.school_filter.width() > before
+    if size[0] == 1366:
+        assert fit_check.clipped(bar) == []
+
+
+def test_the_empty_documents_tab_scrolls_rather_than_cutting_its_text(text_scale, make_window, store,
+                                                                       case):
+    window = make_window(store)
+    window.select_referral(case["referral"])
+    tab = window.findChild(QWidget, "documentsTab")
+    window.case_view.tabs.setCurrentWidget(tab)
+    settle(window)
+    assert tab.stack.currentWidget() is tab.empty_page
+    tab.setFixedHeight(4 * tab.fontMetrics().height() + 60)  # as on a short screen at 150 %
+    settle(window)
+    assert tab.stack.height() < tab.empty.heightForWidth(tab.stack.width())  # too short for it
+    assert fit_check.clipped(tab.stack) == []  # it scrolls
