@@ -239,9 +239,9 @@ class AllocationScreen(QDialog):
         self.queue_model = QueueModel(self)
         self.queue = _ListView(self.queue_model, "allocationQueue")
         self.queue.setAccessibleName("New referrals to allocate")
-        # the school, reason, pupil and area elide (in full in their tooltips); the area goes
-        # when even their headings leave no room
-        self.queue.fit_columns(elide=(3, 5, 1, 4), hide=(4,))
+        # the school, reason, pupil and area elide (in full in their tooltips), the pupil's name
+        # last (two Dylans: which one?); the area goes when even their headings leave no room
+        self.queue.fit_columns(elide=(3, 5, 1, 4), hide=(4,), first=(1,))
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setObjectName("allocationEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -255,7 +255,8 @@ class AllocationScreen(QDialog):
         self.worker_model = CaseworkerModel(self)
         self.caseworkers = _ListView(self.worker_model, "allocationCaseworkers")
         self.caseworkers.setAccessibleName("Caseworkers and their caseloads")
-        self.caseworkers.fit_columns(elide=(4, 1, 3, 0), hide=(3, 4))
+        # names whole where the room allows, as the queue's pupils
+        self.caseworkers.fit_columns(elide=(4, 1, 3, 0), hide=(3, 4), first=(0,))
         self.no_workers = QLabel("No caseworkers yet: they arrive with the team's accounts at sync.")
         self.no_workers.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_workers.setWordWrap(True)

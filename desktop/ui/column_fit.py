@@ -40,8 +40,8 @@ class FittedTableView(QTableView):
 
     column_fit: "ColumnFit | None" = None
 
-    def fit_columns(self, elide=(), hide=()) -> "ColumnFit":
-        self.column_fit = ColumnFit(self, elide, hide)
+    def fit_columns(self, elide=(), hide=(), first=()) -> "ColumnFit":
+        self.column_fit = ColumnFit(self, elide, hide, first)
         return self.column_fit
 
     def viewportEvent(self, event) -> bool:
@@ -54,8 +54,9 @@ class FittedTableView(QTableView):
 class ColumnFit:
     """Keeps ``view``'s columns fitted (see the module's docstring)."""
 
-    def __init__(self, view: QTableView, elide=(), hide=()):
-        self.view, self.elide, self.hide = view, tuple(elide), tuple(hide)
+    def __init__(self, view: QTableView, elide=(), hide=(), first=()):
+        # ``first``: eliding columns whose cells are made whole before the others grow (names)
+        self.view, self.elide, self.hide, self.first = view, tuple(elide), tuple(hide), tuple(first)
         self.titles: dict[int, str] = {}  # each column's heading on one line
         self._fitting = False
         header = view.horizontalHeader()
@@ -130,6 +131,11 @@ class ColumnFit:
             following = tiers[len(fitting)] if len(fitting) < len(tiers) else None
             if following is not None:  # towards the next tier, in proportion to what each lacks
                 lacking = {c: following[c] - widths[c] for c in shown if following[c] > widths[c]}
+                for c in self.first:  # these first, whole if the room allows
+                    if c in lacking:
+                        given = min(spare, lacking.pop(c))
+                        widths[c] += given
+                        spare -= given
                 total = sum(lacking.values())
                 for c, short in lacking.items():
                     widths[c] += spare * short // total

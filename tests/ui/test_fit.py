@@ -234,6 +234,9 @@ def test_the_allocation_screen_shows_every_heading_whole(text_scale, size, make_
         assert not table.horizontalScrollBar().isVisible()
         if text_scale == 1.0:  # at 100 % every column shows
             assert not any(table.horizontalHeader().isSectionHidden(c) for c in range(table.model().columnCount()))
+    if text_scale == 1.0:  # names whole, before the school or reason grows: which Dylan?
+        for table, names in ((screen.queue, 1), (screen.caseworkers, 0)):
+            assert table.columnWidth(names) >= table.sizeHintForColumn(names), table.objectName()
     # a cell cut short has its whole text in its tooltip
     for table in (screen.queue, screen.caseworkers):
         model = table.model()
