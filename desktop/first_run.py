@@ -178,12 +178,18 @@ def create(choices: FirstRunChoices) -> Created:
     settings.service_name = choices.service_name.strip()
     if not data_dir_fixed():
         settings.data_dir = choices.data_dir.strip()
+    had_settings = config_path().exists()
     save_settings(settings)
     home = paths.data_dir()
-    keys = KeyManager(home)
-    key = keys.obtain(choices.passphrase if choices.protection == "passphrase" else None)
-    made = Created(store_path(home), key, settings.practitioner_name or None)
-    store = open_created(made)
+    try:
+        keys = KeyManager(home)
+        key = keys.obtain(choices.passphrase if choices.protection == "passphrase" else None)
+        made = Created(store_path(home), key, settings.practitioner_name or None)
+        store = open_created(made)
+    except BaseException:
+        if not had_settings:  # no store was made: the set-up is offered again at next start
+            config_path().unlink(missing_ok=True)
+        raise
     try:
         if choices.demo_data:
             from desktop.caseload import Caseload

@@ -244,6 +244,8 @@ def test_a_keyring_that_refuses_the_key_is_said_and_finish_can_be_tried_again(
     assert wizard.result() != QDialog.DialogCode.Accepted and wizard.outcome is None
     assert not (isolated_home / "keyinfo.json").exists()
     assert not (isolated_home / "fieldnote.db").exists()
+    from desktop import first_run
+    assert first_run.needs_first_run()  # quit now, and the set-up is offered at the next start
     assert finish(wizard).isEnabled() and not wizard.busy and page.working.text() == ""
     good = MemoryKeyring()
     keyring.set_keyring(good)
