@@ -152,14 +152,25 @@ def check(choices: FirstRunChoices) -> dict[str, str]:
     return problems
 
 
-def apply(choices: FirstRunChoices):
-    """Save the settings, create the key and the store, add demo data if asked.
-    Returns ``(store, key)``; raises ``ValueError`` listing the problems if any."""
+@dataclass
+class Created:
+    """What ``create`` made: the store's file and key, and who writes in it."""
+
+    path: Path
+    key: bytes
+    actor: str | None
+
+
+def create(choices: FirstRunChoices) -> Created:
+    """The slow part of the set-up, for any thread (the wizard runs it off the GUI thread):
+    save the settings, create the key (scrypt, or a write to the OS keyring) and the store,
+    and add demo data if asked. The store is closed again (a connection is used only on the
+    thread that opened it): ``open_created`` opens it where it is needed. Raises
+    ``ValueError`` listing the problems if any."""
     problems = check(choices)
     if problems:
         raise ValueError(" ".join(problems.values()))
     from desktop import paths
-    from desktop.store import Store
     from desktop.store.db import store_path
 
     settings = load_settings()
@@ -167,14 +178,37 @@ def apply(choices: FirstRunChoices):
     settings.service_name = choices.service_name.strip()
     if not data_dir_fixed():
         settings.data_dir = choices.data_dir.strip()
+    had_settings = config_path().exists()
     save_settings(settings)
     home = paths.data_dir()
-    keys = KeyManager(home)
-    key = keys.obtain(choices.passphrase if choices.protection == "passphrase" else None)
-    store = Store.open(store_path(home), key, actor=settings.practitioner_name or None)
-    if choices.demo_data:
-        from desktop.caseload import Caseload
-        from desktop.demo import fill_demo
+    try:
+        keys = KeyManager(home)
+        key = keys.obtain(choices.passphrase if choices.protection == "passphrase" else None)
+        made = Created(store_path(home), key, settings.practitioner_name or None)
+        store = open_created(made)
+    except BaseException:
+        if not had_settings:  # no store was made: the set-up is offered again at next start
+            config_path().unlink(missing_ok=True)
+        raise
+    try:
+        if choices.demo_data:
+            from desktop.caseload import Caseload
+            from desktop.demo import fill_demo
 
-        fill_demo(Caseload(store), DEMO_PUPILS)
-    return store, key
+            fill_demo(Caseload(store), DEMO_PUPILS)
+    finally:
+        store.close()
+    return made
+
+
+def open_created(made: Created):
+    """The store ``create`` made, opened on this thread."""
+    from desktop.store import Store
+
+    return Store.open(made.path, made.key, actor=made.actor)
+
+
+def apply(choices: FirstRunChoices):
+    """``create``, then open the store here. Returns ``(store, key)``."""
+    made = create(choices)
+    return open_created(made), made.key

@@ -1,8 +1,16 @@
-"""The first-run set-up on a new laptop (a wizard). What it asks and does: desktop/first_run.py."""
+"""The first-run set-up on a new laptop (a wizard). What it asks and does: desktop/first_run.py.
+
+Finishing creates the key (scrypt, about a second, or a write to the OS keyring), the store
+and any demo data: that runs off the GUI thread (``wizard.tasks``, a ``Tasks``: no main
+window exists yet), while the last page says "Protecting your data…" and the wizard's
+buttons wait. Only opening the finished store happens here.
+"""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QRadioButton, QVBoxLayout, QWidget, QWizard, QWizardPage,
@@ -11,8 +19,10 @@ from PySide6.QtWidgets import (
 from desktop import first_run
 from desktop.first_run import FORGOTTEN_WARNING, FirstRunChoices
 from desktop.store import StoreError
+from desktop.ui.tasks import Tasks
 
 ERROR_STYLE = "color: #b00020;"
+WORKING = "Protecting your data… Fieldnote opens when it is ready."
 
 
 @dataclass
@@ -258,22 +268,46 @@ class StartPage(_Page):
             "server like the rest: use it on a laptop that is not yet connected, and start a "
             "new data folder for real work."))
         self.finish_layout()
+        self.working = QLabel("")
+        self.working.setObjectName("working")
+        self.layout_.addWidget(self.working)
+        self._starting = False
 
     def store_choices(self) -> None:
         self.owner.choices.demo_data = self.demo.isChecked()
 
     def validatePage(self) -> bool:  # noqa: N802
+        """Finish: create everything off the GUI thread; the wizard closes when it is done."""
+        if self.owner.outcome is not None:  # created: accept() asks again
+            return True
+        if self.owner.busy:
+            return False
         self.store_choices()
+        self.problem.setText("")
+        self.owner.set_busy(True)
+        choices = dataclasses.replace(self.owner.choices)  # the worker's own copy
+        self._starting = True
         try:
-            store, key = first_run.apply(self.owner.choices)
-        except ValueError as exc:
-            self.problem.setText(str(exc))
-            return False
-        except (StoreError, OSError) as exc:
-            self.problem.setText(f"Fieldnote could not create its data: {exc}")
-            return False
-        self.owner.outcome = FirstRunResult(store, key, self.owner.choices)
-        return True
+            self.owner.tasks.run(lambda: first_run.create(choices), self._created)
+        finally:
+            self._starting = False
+        return self.owner.outcome is not None  # a synchronous pool (tests) has finished
+
+    def _created(self, made, error: BaseException | None) -> None:
+        self.owner.set_busy(False)
+        if error is None:
+            try:
+                store = first_run.open_created(made)
+            except (StoreError, OSError) as exc:
+                error = exc
+        if isinstance(error, ValueError):
+            self.problem.setText(str(error))
+        elif error is not None:  # a keyring that refused the key, a folder not writable…
+            self.problem.setText(f"Fieldnote could not create its data: {error}")
+        else:
+            self.owner.outcome = FirstRunResult(store, made.key, self.owner.choices)
+            if not self._starting:
+                self.owner.accept()  # asks validatePage again: True now
 
 
 class FirstRunWizard(QWizard):
@@ -285,11 +319,33 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Start Fieldnote")
         self.choices = FirstRunChoices()
         self.outcome: FirstRunResult | None = None
+        self.tasks = Tasks()  # tests: wizard.tasks.use_pool(FakeThreadPool())
+        self.busy = False
         self.pages = [YouPage(self), DataPage(self), ProtectionPage(self), ServerPage(self),
                       StartPage(self)]
         for page in self.pages:
             self.addPage(page)
         self.resize(760, 560)
+
+    def set_busy(self, busy: bool) -> None:
+        """While the store is created: say so; no Back, Finish or Cancel meanwhile."""
+        self.busy = busy
+        page = self.pages[-1]
+        page.working.setText(WORKING if busy else "")
+        page.empty.setEnabled(not busy)
+        page.demo.setEnabled(not busy)
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.FinishButton,
+                      QWizard.WizardButton.CancelButton):
+            self.button(which).setEnabled(not busy)
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    def done(self, result: int) -> None:
+        if self.busy and result != QDialog.DialogCode.Accepted.value:
+            return  # Esc or the title bar's close: the creation cannot be stopped midway
+        super().done(result)
 
 
 def run_first_run(parent=None) -> FirstRunResult | None:

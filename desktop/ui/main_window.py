@@ -641,7 +641,8 @@ class MainWindow(QMainWindow):
     # -- settings and lock ------------------------------------------------------------------------------
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self, self.unlock_pin,
-                                pin_needed=not self.keys.needs_passphrase(), keys=self.keys)
+                                pin_needed=not self.keys.needs_passphrase(), keys=self.keys,
+                                tasks=self.tasks)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             moved = dialog.settings.data_dir != self.settings.data_dir
             self.settings = dialog.settings
@@ -728,10 +729,11 @@ class MainWindow(QMainWindow):
 
 
 class SettingsDialog(QDialog):
-    """Every setting; ``pin`` (with ``pin_needed`` in keyring mode) adds the unlock PIN row."""
+    """Every setting; ``pin`` (with ``pin_needed`` in keyring mode) adds the unlock PIN row;
+    ``keys`` the Data protection row, whose change runs on ``tasks`` (the window's)."""
 
     def __init__(self, settings: Settings, parent=None, pin: UnlockPin | None = None,
-                 pin_needed: bool = False, keys: KeyManager | None = None):
+                 pin_needed: bool = False, keys: KeyManager | None = None, tasks=None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -776,7 +778,7 @@ class SettingsDialog(QDialog):
         form.addRow(t["logo_path"], logo_row)
         form.addRow(t["protective_marking"], self.marking)
         form.addRow(t["initials_in_file_names"], self.initials)
-        self.keys = keys
+        self.keys, self.tasks = keys, tasks
         if keys is not None:  # how the store is protected (set at first run)
             from desktop.ui.protection import describe
 
@@ -835,7 +837,8 @@ class SettingsDialog(QDialog):
     def _change_protection(self) -> None:
         from desktop.ui.protection import ProtectionDialog, describe
 
-        ProtectionDialog(self.keys, self, (self.name.text(), self.service.text())).exec()
+        ProtectionDialog(self.keys, self, (self.name.text(), self.service.text()),
+                         tasks=self.tasks).exec()
         self.protection.setText(describe(self.keys))
         if self.pin is not None:
             self.pin_needed = not self.keys.needs_passphrase()

@@ -15,6 +15,11 @@ runs ``work(store)`` on the shared pool over a connection of its own that refuse
 write (``PRAGMA query_only``): the means plot, PDFs and the page check never wait for
 a long first sync. Tests swap both pools for a synchronous one in one place:
 ``window.tasks.use_pool(FakeThreadPool())``.
+
+``Tasks`` is the part that needs no store: ``run(work, done)`` runs a Qt-free ``work()``
+(a key derivation, a keyring write) on the shared pool and ``done(result, error)`` on the
+GUI thread. A window's ``StoreTasks`` is one (``window.tasks.run``); the first-run set-up,
+shown before any window exists, holds a ``Tasks`` of its own. ``use_pool`` swaps its pool.
 """
 from __future__ import annotations
 
@@ -71,17 +76,45 @@ def single_thread_pool() -> QThreadPool:
     return pool
 
 
-class StoreTasks:
-    """The store worker of one main window: ``write`` on the one writer, ``read`` beside it.
+class Tasks:
+    """Work that touches neither widgets nor the store, off the GUI thread.
+
+    ``read_pool`` is where it runs: ``None`` for the application's shared pool, or the pool
+    a test injects with ``use_pool``.
+    """
+
+    def __init__(self, read_pool=None):
+        self.read_pool = read_pool  # None: the application's shared pool
+
+    def use_pool(self, pool) -> None:
+        """Run every task on ``pool`` (tests: a pool whose ``start()`` runs it at once);
+        ``None``: the shared pool again."""
+        self.read_pool = pool
+
+    def run(self, work: Callable[[], Any],
+            done: Callable[[Any, BaseException | None], None]) -> None:
+        """``work()`` on the shared pool; ``done(result, error)`` on the GUI thread."""
+        run_task(lambda _progress: work(), done, pool=self.read_pool)
+
+    def close(self, wait_ms: int = 30_000) -> bool:
+        """Let work under way finish (up to ``wait_ms``); whether it all finished in time."""
+        if isinstance(self.read_pool, QThreadPool) or self.read_pool is None:
+            return (self.read_pool or QThreadPool.globalInstance()).waitForDone(wait_ms)
+        return True
+
+
+class StoreTasks(Tasks):
+    """The store worker of one main window: ``write`` on the one writer, ``read`` beside it
+    (and ``run``, from ``Tasks``, for work that needs no store).
 
     ``open_store()`` opens a new connection to the window's store; the writer's is opened
     on first use (on the worker thread) and kept until ``close()``.
     """
 
     def __init__(self, open_store: Callable[[], Any], pool=None, read_pool=None):
+        super().__init__(read_pool)
         self.open_store = open_store
         self.pool = pool or single_thread_pool()
-        self.read_pool = read_pool  # None: the application's shared pool
         self._store = None
         self._thread: int | None = None
 
@@ -135,7 +168,4 @@ class StoreTasks:
             run_task(close_store, lambda *_: None, pool=self.pool)
         if isinstance(self.pool, QThreadPool):
             finished = self.pool.waitForDone(wait_ms)
-        if isinstance(self.read_pool, QThreadPool) or self.read_pool is None:
-            finished = (self.read_pool or QThreadPool.globalInstance()).waitForDone(wait_ms) \
-                and finished
-        return finished
+        return super().close(wait_ms) and finished

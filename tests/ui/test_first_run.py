@@ -14,6 +14,8 @@ from desktop.config import config_path, load_settings
 from desktop.store import open_store
 from desktop.store.keys import KeyManager
 from desktop.ui.first_run import FirstRunWizard
+from desktop.ui.tasks import Tasks
+from tests.ui.conftest import FakeThreadPool
 
 STRONG = "kettle drum orange sky"
 
@@ -61,9 +63,16 @@ def fill_you(wizard, name="Siân Ó Briain", service="Ashbridge Behaviour Suppor
     page.service.setText(service)
 
 
-def test_walk_through_with_a_passphrase_and_demo_data(qtbot, isolated_home):
+def make_wizard(qtbot) -> FirstRunWizard:
+    """A wizard whose background work (creating the key and store) runs at once."""
     wizard = FirstRunWizard()
     qtbot.addWidget(wizard)
+    wizard.tasks.use_pool(FakeThreadPool())
+    return wizard
+
+
+def test_walk_through_with_a_passphrase_and_demo_data(qtbot, isolated_home):
+    wizard = make_wizard(qtbot)
     wizard.show()
     # 1. who you are: a name is required
     wizard.next()
@@ -119,8 +128,7 @@ def test_walk_through_with_a_passphrase_and_demo_data(qtbot, isolated_home):
 
 
 def test_keyring_protection_keeps_the_key_in_the_keyring(qtbot, isolated_home, memory_keyring):
-    wizard = FirstRunWizard()
-    qtbot.addWidget(wizard)
+    wizard = make_wizard(qtbot)
     wizard.show()
     fill_you(wizard)
     wizard.next()
@@ -166,6 +174,7 @@ def test_a_chosen_data_folder_is_kept_in_settings(tmp_path, monkeypatch, memory_
 
 def test_the_app_starts_with_the_set_up_and_opens_on_its_store(qtbot, isolated_home, monkeypatch):
     def walk(wizard):  # what the user does in the dialog's own event loop
+        wizard.tasks.use_pool(FakeThreadPool())
         wizard.show()
         fill_you(wizard)
         wizard.next()
@@ -211,7 +220,8 @@ def test_settings_switch_the_store_from_keyring_to_passphrase(qtbot, isolated_ho
     store.close()
     keys = KeyManager(isolated_home)
     key = keys.obtain()
-    dialog = SettingsDialog(Settings(practitioner_name="Sam"), keys=keys)
+    dialog = SettingsDialog(Settings(practitioner_name="Sam"), keys=keys,
+                            tasks=Tasks(FakeThreadPool()))
     qtbot.addWidget(dialog)
     assert dialog.protection.text() == "This computer's keyring"
     problems = []

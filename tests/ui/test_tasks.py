@@ -52,3 +52,25 @@ def test_an_injected_pool_runs_reads_and_writes_at_once(qtbot, tasks, store):
     tasks.write(lambda s: s.set_meta("k", "v") or "written", lambda r, e: results.append((r, e)))
     tasks.read(lambda s: s.meta("k"), lambda r, e: results.append((r, e)))
     assert results == [("written", None), ("v", None)]  # no waiting: both ran on this thread
+
+
+def test_work_without_the_store_runs_off_the_gui_thread_and_reports_on_it(qtbot):
+    from desktop.ui.tasks import Tasks
+
+    gui = threading.get_ident()
+    results = []
+    Tasks().run(lambda: threading.get_ident(),
+                lambda result, error: results.append((result, error, threading.get_ident())))
+    qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+    worker, error, reported_on = results[0]
+    assert error is None and worker != gui and reported_on == gui
+    Tasks().run(lambda: 1 / 0, lambda result, error: results.append(error))
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=10_000)
+    assert isinstance(results[1], ZeroDivisionError)  # reported, never lost in the thread
+
+
+def test_a_store_worker_runs_storeless_work_on_its_injected_pool(qtbot, tasks):
+    tasks.use_pool(FakeThreadPool())
+    results = []
+    tasks.run(lambda: threading.get_ident(), lambda r, e: results.append(r))
+    assert results == [threading.get_ident()]  # at once, on this thread
