@@ -237,7 +237,7 @@ def test_a_copys_own_key_and_colour_rate_in_the_audit_window(qtbot, tmp_path, st
     w.table.setCurrentCell(0, 2)
     qtbot.keyClick(w.table, Qt.Key.Key_K)
     assert store.get("audit_rating", rating_id(audit, "arrival_supervised"))["value"] == "green"
-    assert w.table.item(0, 2).background().color() == QColor("#22AA55")
+    assert w.criteria.index(0, 2).data(Qt.ItemDataRole.BackgroundRole).color() == QColor("#22AA55")
     qtbot.keyClick(w.table, Qt.Key.Key_G)  # its own key replaces the label's letter
     assert "not a key" in w.message.text()
     assert store.get("audit_rating", rating_id(audit, "arrival_greeting")) is None
