@@ -79,7 +79,8 @@ class CriteriaModel(RowsModel):
             self.COLUMNS = CRITERIA_COLUMNS[:COL_PREVIOUS] + ("",) + CRITERIA_COLUMNS[COL_PREVIOUS + 1:]
 
     def data(self, index, role=DISPLAY):
-        if not index.isValid():
+        # asked for every role of every cell as columns size to their contents: the rest at once
+        if role not in _CRITERIA_ROLES or not index.isValid():
             return None
         row, col = self.rows[index.row()], index.column()
         if role == DISPLAY:
@@ -92,6 +93,9 @@ class CriteriaModel(RowsModel):
         if role == ALIGNMENT and col == COL_RATING and row.centred:
             return CENTRED
         return None
+
+
+_CRITERIA_ROLES = frozenset({DISPLAY, BACKGROUND, ALIGNMENT, CriteriaModel.CriterionIdRole})
 
 
 class ActionsModel(RowsModel):

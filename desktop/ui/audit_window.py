@@ -120,7 +120,9 @@ class AuditWindow(QDialog):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
         for col in (COL_NUM, COL_RATING, COL_PREVIOUS, COL_GOOD):
-            hh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            # fitted to their contents when the rows change (_fit_columns): a header left to
+            # resize to contents would ask every cell again at each layout
+            hh.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         hh.setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(COL_NOTE, 260)
         self.table.key_rating.connect(self.key_pressed)
@@ -377,6 +379,7 @@ class AuditWindow(QDialog):
         # a reset moves the cursor without a signal; setting it below tells of the new criterion
         self.criteria.reset_rows([criterion_row(self.template, self.snap, c, moves.get(c.id))
                                   for c in section.criteria])
+        self._fit_columns(COL_NUM, COL_RATING, COL_PREVIOUS, COL_GOOD)
         self.table.resizeRowsToContents()
         self.table.setCurrentCell(0, COL_RATING)
         self._criterion_changed()
@@ -395,6 +398,11 @@ class AuditWindow(QDialog):
         self.development.setText(j.get("development") or "")
         self.strengths.setReadOnly(self.read_only)
         self.development.setReadOnly(self.read_only)
+
+    def _fit_columns(self, *columns: int) -> None:
+        for col in columns:
+            if not self.table.isColumnHidden(col):
+                self.table.resizeColumnToContents(col)
 
     def _value_text(self, c: Criterion, value: str | None) -> str:
         return value_text(self.template, c, value)
@@ -452,6 +460,7 @@ class AuditWindow(QDialog):
                     if self.previous:
                         move = next((m for m in movement(self.previous, self.snap) if m.criterion_id == c.id), None)
                     self.criteria.set_row(r, criterion_row(self.template, self.snap, c, move))
+                    self._fit_columns(COL_RATING, COL_PREVIOUS, COL_GOOD)
         self._fill_areas()
         self._update_state()
 

@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 
 from desktop.audits.records import AuditRecords, rating_id
 from desktop.audits.review import start_review
-from desktop.ui.audit_window import AuditWindow, level_keys
+from desktop.ui.audit_models import AreasModel, AuditsModel, CriteriaModel
+from desktop.ui.audit_window import AuditList, AuditWindow, level_keys
 
 
 def cell(view, row: int, column: int = 0) -> str:
@@ -62,6 +63,13 @@ def test_rating_by_key_commits_and_moves_on(qtbot, records, audit, store):
     assert records.snapshot(audit).value("arrival_calm") == "not_seen"
     assert "3/3" in cell(w.areas, 0)
     assert cell(w.table, 0, 2) == "Green"
+    # the colour is beside the words; the row's criterion is on a named role; a finished area is green
+    index = w.criteria.index(0, 2)
+    assert index.data(Qt.ItemDataRole.BackgroundRole).color().name() == "#bbf7d0"
+    assert index.data(CriteriaModel.CriterionIdRole) == "arrival_supervised"
+    assert w.areas.model().index(0, 0).data(AreasModel.SectionIdRole) == "arrival"
+    assert w.areas.model().index(0, 0).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#166534"
+    assert w.areas.model().index(1, 0).data(Qt.ItemDataRole.ForegroundRole) is None
     # evidence: saved when the cursor leaves the criterion, with its time
     w.table.setCurrentCell(1, 2)
     w.note.setPlainText("Greeted by name at the door")
@@ -125,6 +133,21 @@ def test_review_shows_last_time_and_movement(qtbot, records, audit, case):
     assert "Nobody on the gate" in w.previous_label.text()
     qtbot.keyClick(w.table, Qt.Key.Key_A)
     assert cell(w.table, 0, 3) == "Red ↑"
+
+
+def test_the_list_of_audits_opens_the_selected_one(qtbot, records, audit, case):
+    later = records.start(school_id=case["school"], template_id="behaviour-audit", conducted_on="2026-11-20")
+    records.finalise(later)
+    d = AuditList(records)
+    qtbot.addWidget(d)
+    shown = [[cell(d.table, r, c) for c in range(5)] for r in range(d.table.rowCount())]
+    assert sorted(shown) == sorted([["05/10/2026", "Hollowmere Primary School", "behaviour-audit", "Audit", "Draft"],
+                                    ["20/11/2026", "Hollowmere Primary School", "behaviour-audit", "Audit",
+                                     "Finalised"]])
+    assert d.selected() == d.model.rows[0].audit_id
+    d.table.selectRow(1)
+    assert d.selected() == d.model.index(1, 0).data(AuditsModel.AuditIdRole) == d.model.rows[1].audit_id
+    assert {d.model.rows[0].audit_id, d.model.rows[1].audit_id} == {audit, later}
 
 
 def test_main_window_menu_opens_a_new_audit(qtbot, make_window, store, case, monkeypatch):
