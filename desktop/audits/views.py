@@ -147,3 +147,71 @@ def summary_grid(template: AuditTemplate, summary) -> SummaryGrid:
         shades.append(tuple(shade))
     return SummaryGrid(columns, tuple(refs[c.criterion_id] for c in summary.criteria), tuple(rows),
                        tuple(shades), range(2, 2 + len(levels)))
+
+
+# -- the template editor (desktop.ui.audit_template_editor) ------------------------------
+EDITOR_CRITERIA_COLUMNS = ("No.", "Criterion", "Kind", "Unit")
+GUIDANCE_COLUMNS = ("Rating", "Descriptor")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a list: what it shows and the id it stands for."""
+
+    id: str
+    text: str
+
+
+def template_entries(registry) -> tuple[Entry, ...]:
+    """The audit templates of a registry by title: title, then id and where it comes from."""
+    origin = {e.id: e.origin for e in registry.entries if not e.note.startswith("not used")}
+    packs = sorted((p for p in registry.packs.values() if p.kind == "audit"), key=lambda p: p.title.lower())
+    return tuple(Entry(p.id, f"{p.title}\n{p.id} · "
+                             f"{'built-in' if origin.get(p.id) == 'built-in' else origin.get(p.id, 'installed')}")
+                 for p in packs)
+
+
+def draft_areas(draft) -> tuple[Entry, ...]:
+    """A ``TemplateDraft``'s areas, numbered, each with its count of criteria."""
+    return tuple(Entry(s["id"], f"{n}. {s['label']}  ({len(draft.criteria(s['id']))})")
+                 for n, s in enumerate(draft.sections(), 1))
+
+
+@dataclass(frozen=True)
+class DraftCriterion:
+    criterion_id: str
+    cells: tuple[str, ...]  # one per EDITOR_CRITERIA_COLUMNS
+
+
+def draft_criteria(draft, section_id: str | None) -> tuple[DraftCriterion, ...]:
+    from desktop.audits.editing import KINDS
+
+    rows = []
+    for item in draft.criteria(section_id) if section_id else []:
+        kind, unit = draft.criterion_kind(item["id"])
+        rows.append(DraftCriterion(item["id"], (str(item["number"]), item.get("text") or item.get("label", ""),
+                                                KINDS.get(kind, "Choice"), unit)))
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class GuidanceRow:
+    value: str                # the level's value (kept); its label is shown
+    cells: tuple[str, str]    # the level's label, the descriptor
+
+
+def draft_guidance(draft, criterion_id: str | None, levels) -> tuple[GuidanceRow, ...]:
+    given = draft.criterion_guidance(criterion_id) if criterion_id else {}
+    return tuple(GuidanceRow(lv.value, (lv.label, given.get(lv.value, ""))) for lv in levels)
+
+
+def rates_with(levels) -> tuple[tuple[str, str], ...]:
+    """Beside each level, the keys that rate with it in the audit window ("Z or 4") and the
+    colour it is shown in when it has none of its own (lowest red, highest green, amber)."""
+    from desktop.audits.template import scale_keys
+
+    own = {lv.value: lv.key.upper() for lv in levels if lv.key}
+    keys = scale_keys([(lv.value, lv.label) for lv in levels], own)
+    return tuple((" or ".join(sorted((k for k, v in keys.items() if v == lv.value), key=str.isdigit)),
+                  COLOURS[0] if r == 0 else COLOURS[2] if r == len(levels) - 1 else COLOURS[1])
+                 for r, lv in enumerate(levels))

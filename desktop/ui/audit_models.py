@@ -4,6 +4,8 @@ hands out the core's words and colours (colour always beside words); each row's 
 on a named role."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QListView, QTableView
@@ -234,3 +236,172 @@ class AreaList(QListView):
 
     def count(self) -> int:
         return self.model().rowCount()
+
+
+# -- the template editor ------------------------------------------------------------------
+SELECTABLE = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+EDITABLE = SELECTABLE | Qt.ItemFlag.ItemIsEditable
+EDIT = Qt.ItemDataRole.EditRole
+
+
+class EntriesModel(QAbstractListModel):
+    """A list of ``Entry``s (text shown, id on ``IdRole``), e.g. the templates or a
+    draft's areas."""
+
+    IdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list = []
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def reset_rows(self, rows) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_of(self, entry_id) -> int:
+        return next((r for r, e in enumerate(self.rows) if e.id == entry_id), -1)
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid():
+            return None
+        if role == DISPLAY:
+            return self.rows[index.row()].text
+        if role == self.IdRole:
+            return self.rows[index.row()].id
+        return None
+
+
+class DraftCriteriaModel(RowsModel):
+    """A draft area's criteria (``DraftCriterion``s); the wording is edited in place when
+    the draft is ``editable`` (``text_edited(criterion_id, text)``), its id as the tooltip."""
+
+    CriterionIdRole = Qt.ItemDataRole.UserRole + 1
+    COLUMNS = ("No.", "Criterion", "Kind", "Unit")
+    text_edited = Signal(str, str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.editable = False
+
+    def flags(self, index):
+        return EDITABLE if self.editable and index.column() == 1 else SELECTABLE
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        if role in (DISPLAY, EDIT):
+            return row.cells[col]
+        if role == self.CriterionIdRole:
+            return row.criterion_id
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            return f"id: {row.criterion_id}"
+        return None
+
+    def setData(self, index, value, role=EDIT):
+        if role != EDIT or not index.isValid() or not self.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            return False
+        row = self.rows[index.row()]
+        self.rows[index.row()] = type(row)(row.criterion_id, (*row.cells[:1], str(value), *row.cells[2:]))
+        self.dataChanged.emit(index, index)
+        self.text_edited.emit(row.criterion_id, str(value))
+        return True
+
+
+class GuidanceModel(RowsModel):
+    """A criterion's descriptor for each rating (``GuidanceRow``s): the level's name shown,
+    its value on ``LevelValueRole``; the descriptor edited in place when ``editable``
+    (``descriptor_edited(value, text)``)."""
+
+    LevelValueRole = Qt.ItemDataRole.UserRole + 1
+    COLUMNS = ("Rating", "Descriptor")
+    descriptor_edited = Signal(str, str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.editable = False
+
+    def flags(self, index):
+        return EDITABLE if self.editable and index.column() == 1 else SELECTABLE
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role in (DISPLAY, EDIT):
+            return row.cells[index.column()]
+        if role == self.LevelValueRole:
+            return row.value
+        return None
+
+    def setData(self, index, value, role=EDIT):
+        if role != EDIT or not index.isValid() or not self.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            return False
+        row = self.rows[index.row()]
+        self.rows[index.row()] = type(row)(row.value, (row.cells[0], str(value)))
+        self.dataChanged.emit(index, index)
+        self.descriptor_edited.emit(row.value, str(value))
+        return True
+
+
+class LevelsModel(RowsModel):
+    """A scale's levels in order (``Level``s), one ``fields`` attribute a column, edited in
+    place when ``editable`` (``edited``); a colour painted behind itself; with ``shown``
+    (``rates_with``), a last column of the keys that rate with each level, in its colour."""
+
+    edited = Signal()
+
+    def __init__(self, columns: tuple[str, ...], fields: tuple[str, ...], parent=None):
+        super().__init__(parent)
+        self.COLUMNS, self.fields = columns, fields
+        self.editable = False
+        self.shown: tuple = ()
+
+    def show_levels(self, levels, editable: bool, shown=()) -> None:
+        self.editable, self.shown = editable, tuple(shown)
+        self.reset_rows(levels)
+
+    def flags(self, index):
+        return EDITABLE if self.editable and index.column() < len(self.fields) else SELECTABLE
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid():
+            return None
+        r, col = index.row(), index.column()
+        lv = self.rows[r]
+        if col >= len(self.fields):  # the keys that rate with it, in the colour it is shown in
+            if r >= len(self.shown):
+                return None
+            if role == DISPLAY:
+                return self.shown[r][0]
+            if role == BACKGROUND:
+                return brush(lv.colour if QColor.isValidColorName(lv.colour) else self.shown[r][1])
+            return None
+        name = self.fields[col]
+        if role in (DISPLAY, EDIT):
+            return getattr(lv, name)
+        if role == BACKGROUND and name == "colour" and QColor.isValidColorName(lv.colour):
+            return brush(lv.colour)
+        return None
+
+    def setData(self, index, value, role=EDIT):
+        if role != EDIT or not index.isValid() or not self.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            return False
+        self.rows[index.row()] = replace(self.rows[index.row()], **{self.fields[index.column()]: str(value)})
+        self.dataChanged.emit(index, self.index(index.row(), len(self.COLUMNS) - 1))
+        self.edited.emit()
+        return True
+
+    def add(self, level) -> None:
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
+        self.rows.append(level)
+        self.endInsertRows()
+
+    def remove(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.rows[row]
+        self.endRemoveRows()

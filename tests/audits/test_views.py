@@ -101,3 +101,30 @@ def test_summary_grid_counts_with_deeper_shades_for_larger_shares(records, casel
     # two of three schools red: deeper than the one amber; no schools green: no shade
     assert grid.shades[r][2:5] == ((COLOURS[0], 60 + 130), (COLOURS[1], 60 + 65), None)
     assert grid.shades[r][0] is None and level_colour(template, "green") == COLOURS[2]
+
+
+def test_the_template_editor_rows_come_from_the_draft(tmp_path):
+    from desktop.audits.editing import NUMBER, Level, TemplateDraft, template_copy
+    from desktop.audits.views import draft_areas, draft_criteria, draft_guidance, rates_with, template_entries
+    from desktop.forms.registry import load_registry
+
+    registry = load_registry(tmp_path)
+    entries = template_entries(registry)
+    assert [e.text.lower() for e in entries] == sorted(e.text.lower() for e in entries)  # by title
+    behaviour = next(e for e in entries if e.id == "behaviour-audit")
+    assert behaviour.text.endswith("\nbehaviour-audit · built-in")
+    draft = TemplateDraft(template_copy(registry, "behaviour-audit", "our-audit"))
+    areas = draft_areas(draft)
+    assert (areas[0].id, areas[0].text) == ("arrival", "1. Arrival  (3)")
+    cid = draft.add_criterion("arrival", "Late book kept", kind=NUMBER, unit="%")
+    rows = draft_criteria(draft, "arrival")
+    assert rows[0].cells == ("1", "Arrival supervised by visible staff", "Rated", "")
+    assert (rows[-1].criterion_id, rows[-1].cells) == (cid, ("4", "Late book kept", "Number", "%"))
+    assert draft_areas(draft)[0].text == "1. Arrival  (4)" and draft_criteria(draft, None) == ()
+    draft.set_criterion_guidance("arrival_calm", "green", "Settled within five minutes")
+    guidance = draft_guidance(draft, "arrival_calm", draft.rating_levels())
+    assert [(g.value, g.cells) for g in guidance] == [("red", ("Red", "")), ("amber", ("Amber", "")),
+                                                       ("green", ("Green", "Settled within five minutes"))]
+    # the keys that rate with each level, and the colour of a level with none of its own
+    levels = [Level("stabilise", "Stabilise"), Level("repair", "Repair"), Level("sustain", "Sustain", "Z")]
+    assert rates_with(levels) == (("S or 1", COLOURS[0]), ("R or 2", COLOURS[1]), ("Z or 3", COLOURS[2]))
