@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QListView, QTableView
+from PySide6.QtWidgets import QListView, QStyledItemDelegate, QTableView
 
 from desktop.audits.views import ACTION_COLUMNS, AUDIT_COLUMNS, COL_PREVIOUS, COL_RATING, CRITERIA_COLUMNS, DONE
 from desktop.ui.models import ColumnsModel
@@ -203,6 +203,22 @@ class AreasModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ForegroundRole and row.complete:
             return brush(DONE)
         return None
+
+
+class OneLineDelegate(QStyledItemDelegate):
+    """For a column of short single-line cells (a number, a rating, a star): a text's size
+    is measured once, not asked of the model role by role at every row and every fitting."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._sizes: dict[str, object] = {}
+
+    def sizeHint(self, option, index):
+        text = index.data()
+        size = self._sizes.get(text)
+        if size is None:
+            size = self._sizes[text] = super().sizeHint(option, index)
+        return size
 
 
 class RowsView(QTableView):

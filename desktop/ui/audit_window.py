@@ -33,7 +33,7 @@ from desktop.audits.views import (  # noqa: F401 - COLOURS, GREY and level_colou
 from desktop.dates import parse_uk, to_uk, to_uk_datetime
 from desktop.store import ValidationError
 from desktop.ui.audit_models import (
-    ActionsModel, AreaList, AreasModel, AuditsModel, CriteriaModel, RowsView, SummaryGridModel,
+    ActionsModel, AreaList, AreasModel, AuditsModel, CriteriaModel, OneLineDelegate, RowsView, SummaryGridModel,
 )
 
 
@@ -123,6 +123,9 @@ class AuditWindow(QDialog):
             # fitted to their contents when the rows change (_fit_columns): a header left to
             # resize to contents would ask every cell again at each layout
             hh.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+        self._one_line = OneLineDelegate(self.table)
+        for col in (COL_NUM, COL_RATING, COL_PREVIOUS, COL_GOOD):
+            self.table.setItemDelegateForColumn(col, self._one_line)
         hh.setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(COL_NOTE, 260)
         self.table.key_rating.connect(self.key_pressed)
