@@ -13,22 +13,20 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
-    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from desktop.audits.editing import (
     KINDS, NUMBER, PRESETS, RATED, Level, TemplateDraft, export_template, import_template,
     save_template, template_copy,
 )
-from desktop.audits.template import scale_keys
+from desktop.audits.views import draft_areas, draft_criteria, draft_guidance, rates_with, template_entries
 from desktop.forms.loader import PackError
-from desktop.ui.audit_window import COLOURS
 from desktop.forms.registry import load_registry
+from desktop.ui.audit_models import AreaList, DraftCriteriaModel, EntriesModel, GuidanceModel, LevelsModel, RowsView
 
 CUSTOM = "custom"
 PRESET_NAMES = {**{k: v[0] for k, v in PRESETS.items()}, CUSTOM: "Custom"}
@@ -42,40 +40,25 @@ def _button(text: str, name: str, slot) -> QPushButton:
     return b
 
 
-def _cell(text: str, editable: bool) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if not editable:
-        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    return item
-
-
-class LevelsTable(QTableWidget):
-    """Levels of a scale in order (lowest or rank 1 first), edited in place; ``read``
-    gives them back as ``Level``s."""
+class LevelsTable(RowsView):
+    """Levels of a scale in order (lowest or rank 1 first), edited in place (``levels``, a
+    ``LevelsModel``); ``read`` gives them back as ``Level``s."""
 
     def __init__(self, columns: tuple[str, ...], fields: tuple[str, ...], name: str):
-        super().__init__(0, len(columns))
+        super().__init__()
         self.setObjectName(name)
         self.fields = fields  # Level attributes, one a column; any further columns are shown only
-        self.setHorizontalHeaderLabels(columns)
+        self.levels = LevelsModel(columns, fields, self)
+        self.setModel(self.levels)
         self.verticalHeader().hide()
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
 
-    def show_levels(self, levels: list[Level], editable: bool) -> None:
-        self.blockSignals(True)
-        self.setRowCount(len(levels))
-        for r, lv in enumerate(levels):
-            for c, name in enumerate(self.fields):
-                item = _cell(getattr(lv, name), editable)
-                if name == "colour" and QColor.isValidColorName(lv.colour):
-                    item.setBackground(QBrush(QColor(lv.colour)))
-                self.setItem(r, c, item)
-        self.blockSignals(False)
+    def show_levels(self, levels: list[Level], editable: bool, shown=()) -> None:
+        self.levels.show_levels(levels, editable, shown)
 
     def read(self) -> list[Level]:
-        return [Level(**{name: (self.item(r, c).text() if self.item(r, c) else "")
-                         for c, name in enumerate(self.fields)}) for r in range(self.rowCount())]
+        return list(self.levels.rows)
 
 
 class TemplateEditor(QDialog):
@@ -94,7 +77,9 @@ class TemplateEditor(QDialog):
         self.saved_id: str | None = None
         self._filling = False
 
-        self.templates = QListWidget()
+        self.templates = AreaList()
+        self.templates_model = EntriesModel(self.templates)
+        self.templates.setModel(self.templates_model)
         self.templates.setObjectName("templateList")
         self.templates.setAccessibleName("Audit templates")
         self.templates.setMaximumWidth(280)
@@ -147,7 +132,9 @@ class TemplateEditor(QDialog):
 
     # -- building the tabs ----------------------------------------------------------------
     def _areas_tab(self) -> QWidget:
-        self.areas = QListWidget()
+        self.areas = AreaList()
+        self.areas_model = EntriesModel(self.areas)
+        self.areas.setModel(self.areas_model)
         self.areas.setObjectName("areas")
         self.areas.setAccessibleName("Areas of the template")
         self.areas.currentRowChanged.connect(lambda _r: self._show_area())
@@ -181,18 +168,19 @@ class TemplateEditor(QDialog):
         area_form.addRow("Guidance", self.area_guidance)
         left.addLayout(area_form)
 
-        self.table = QTableWidget(0, 4)
+        self.table = RowsView()
+        self.criteria = DraftCriteriaModel(self.table)
+        self.table.setModel(self.criteria)
         self.table.setObjectName("templateItems")
         self.table.setAccessibleName("Criteria in this area")
-        self.table.setHorizontalHeaderLabels(["No.", "Criterion", "Kind", "Unit"])
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.itemChanged.connect(self._criterion_edited)
-        self.table.currentCellChanged.connect(lambda *_: self._show_criterion())
+        self.criteria.text_edited.connect(self._criterion_edited)
+        self.table.selectionModel().currentChanged.connect(lambda *_: self._show_criterion())
         self.kind = QComboBox()
         self.kind.setObjectName("criterionKind")
         self.kind.setAccessibleName("Kind of criterion")
@@ -210,14 +198,15 @@ class TemplateEditor(QDialog):
         self.decimals.setRange(0, 4)
         self.decimals.setSuffix(" decimal places")
         self.decimals.valueChanged.connect(lambda _v: self._kind_chosen())
-        self.guidance = QTableWidget(0, 2)
+        self.guidance = RowsView()
+        self.guidance_model = GuidanceModel(self.guidance)
+        self.guidance.setModel(self.guidance_model)
         self.guidance.setObjectName("criterionGuidance")
         self.guidance.setAccessibleName("Guidance for each rating")
-        self.guidance.setHorizontalHeaderLabels(["Rating", "Descriptor"])
         self.guidance.verticalHeader().hide()
         self.guidance.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.guidance.setMaximumHeight(130)
-        self.guidance.itemChanged.connect(self._guidance_edited)
+        self.guidance_model.descriptor_edited.connect(self._guidance_edited)
         self.criterion_buttons = [
             _button("Add criterion", "addCriterion", self.add_criterion),
             _button("Remove criterion", "removeCriterion", self.remove_criterion),
@@ -260,7 +249,7 @@ class TemplateEditor(QDialog):
         self.rating.setAccessibleName("Rating levels, lowest first")
         self.rating.setToolTip("Key and colour left blank: the first free letter of the label, and "
                                "lowest red, highest green, amber between.")
-        self.rating.itemChanged.connect(lambda _i: self._rating_edited(later=True))
+        self.rating.levels.edited.connect(lambda: self._rating_edited(later=True))
         self.rating_buttons = [
             _button("Add level", "addRatingLevel", lambda: self._levels_add(self.rating, self._rating_edited)),
             _button("Remove level", "removeRatingLevel",
@@ -290,7 +279,7 @@ class TemplateEditor(QDialog):
         self.judgement_label.editingFinished.connect(self._judgement_edited)
         self.judgement = LevelsTable(("Value", "Label"), ("value", "label"), "judgementLevels")
         self.judgement.setAccessibleName("Judgement levels, rank 1 first")
-        self.judgement.itemChanged.connect(lambda _i: self._judgement_edited(later=True))
+        self.judgement.levels.edited.connect(lambda: self._judgement_edited(later=True))
         self.judgement_buttons = [
             _button("Add level", "addJudgementLevel",
                     lambda: self._levels_add(self.judgement, self._judgement_edited)),
@@ -332,25 +321,18 @@ class TemplateEditor(QDialog):
     # -- the list of templates ------------------------------------------------------------
     def reload(self, select: str | None = None) -> None:
         self.registry = load_registry(self.installed_dir)
-        origin = {e.id: e.origin for e in self.registry.entries if not e.note.startswith("not used")}
         self.templates.blockSignals(True)
-        self.templates.clear()
-        for p in sorted((p for p in self.registry.packs.values() if p.kind == "audit"),
-                        key=lambda p: p.title.lower()):
-            kind = "built-in" if origin.get(p.id) == "built-in" else origin.get(p.id, "installed")
-            item = QListWidgetItem(f"{p.title}\n{p.id} · {kind}")
-            item.setData(Qt.ItemDataRole.UserRole, p.id)
-            self.templates.addItem(item)
-            if p.id == select:
-                self.templates.setCurrentItem(item)
+        self.templates_model.reset_rows(template_entries(self.registry))
+        if select is not None and self.templates_model.row_of(select) >= 0:
+            self.templates.setCurrentRow(self.templates_model.row_of(select))
         self.templates.blockSignals(False)
         if self.templates.currentRow() < 0 and self.templates.count():
             self.templates.setCurrentRow(0)
         self.show_template()
 
     def current_id(self) -> str | None:
-        item = self.templates.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        row = self.templates.currentRow()
+        return self.templates_model.rows[row].id if row >= 0 else None
 
     def _origin(self, template_id: str) -> str:
         return next((e.origin for e in self.registry.entries
@@ -395,11 +377,7 @@ class TemplateEditor(QDialog):
         d = self.draft
         self._filling = True
         keep = area or self.current_area()
-        self.areas.clear()
-        for n, s in enumerate(d.sections(), 1):
-            item = QListWidgetItem(f"{n}. {s['label']}  ({len(d.criteria(s['id']))})")
-            item.setData(Qt.ItemDataRole.UserRole, s["id"])
-            self.areas.addItem(item)
+        self.areas_model.reset_rows(draft_areas(d))
         ids = [s["id"] for s in d.sections()]
         self.areas.setCurrentRow(ids.index(keep) if keep in ids else 0 if ids else -1)
         self.rating_label.setText(d.rating_set().get("label", ""))
@@ -412,18 +390,7 @@ class TemplateEditor(QDialog):
     def _show_rating(self, levels: list[Level]) -> None:
         """The levels, and beside each the keys that rate with it in the audit window,
         painted in the colour it is shown in."""
-        self.rating.show_levels(levels, self.editable)
-        own = {lv.value: lv.key.upper() for lv in levels if lv.key}
-        keys = scale_keys([(lv.value, lv.label) for lv in levels], own)
-        self.rating.blockSignals(True)
-        for r, lv in enumerate(levels):
-            shown = _cell(" or ".join(sorted((k for k, v in keys.items() if v == lv.value), key=str.isdigit)),
-                          False)
-            colour = lv.colour if QColor.isValidColorName(lv.colour) else \
-                COLOURS[0] if r == 0 else COLOURS[2] if r == len(levels) - 1 else COLOURS[1]
-            shown.setBackground(QBrush(QColor(colour)))
-            self.rating.setItem(r, 4, shown)
-        self.rating.blockSignals(False)
+        self.rating.show_levels(levels, self.editable, rates_with(levels))
 
     @staticmethod
     def _preset_of(levels: list[Level]) -> str:
@@ -433,13 +400,12 @@ class TemplateEditor(QDialog):
         return CUSTOM
 
     def current_area(self) -> str | None:
-        item = self.areas.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        row = self.areas.currentRow()
+        return self.areas_model.rows[row].id if row >= 0 else None
 
     def current_criterion(self) -> str | None:
         row = self.table.currentRow()
-        item = self.table.item(row, 1) if row >= 0 else None
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        return self.criteria.rows[row].criterion_id if row >= 0 else None
 
     def _show_area(self, criterion: str | None = None) -> None:
         if self._filling or self.draft is None:
@@ -454,18 +420,9 @@ class TemplateEditor(QDialog):
         chosen = self.draft.section_judgement(sid) if sid else None
         self.area_judgement.setCurrentIndex(max(0, self.area_judgement.findData(chosen)))
         self.area_guidance.setPlainText("\n".join(self.draft.section_guidance(sid)) if sid else "")
-        crits = self.draft.criteria(sid) if sid else []
-        self.table.setRowCount(len(crits))
-        for r, item in enumerate(crits):
-            kind, unit = self.draft.criterion_kind(item["id"])
-            text = item.get("text") or item.get("label", "")
-            cells = (_cell(str(item["number"]), False), _cell(text, self.editable),
-                     _cell(KINDS.get(kind, "Choice"), False), _cell(unit, False))
-            cells[1].setData(Qt.ItemDataRole.UserRole, item["id"])
-            cells[1].setToolTip(f"id: {item['id']}")
-            for c, cell in enumerate(cells):
-                self.table.setItem(r, c, cell)
-        ids = [i["id"] for i in crits]
+        self.criteria.editable = self.editable
+        self.criteria.reset_rows(draft_criteria(self.draft, sid))
+        ids = [row.criterion_id for row in self.criteria.rows]
         self.table.setCurrentCell(ids.index(criterion) if criterion in ids else 0 if ids else -1, 1)
         self._filling = False
         self._show_criterion()
@@ -482,13 +439,8 @@ class TemplateEditor(QDialog):
         for w in (self.unit, self.decimals):
             w.setVisible(kind == NUMBER)
         levels = self.draft.rating_levels() if kind == RATED else []
-        given = self.draft.criterion_guidance(cid) if cid else {}
-        self.guidance.setRowCount(len(levels))
-        for r, lv in enumerate(levels):  # the level's name shown; its value kept
-            name = _cell(lv.label, False)
-            name.setData(Qt.ItemDataRole.UserRole, lv.value)
-            self.guidance.setItem(r, 0, name)
-            self.guidance.setItem(r, 1, _cell(given.get(lv.value, ""), self.editable))
+        self.guidance_model.editable = self.editable
+        self.guidance_model.reset_rows(draft_guidance(self.draft, cid, levels))  # names shown, values kept
         self._filling = False
 
     def _fill_judgement_scales(self, select: str | None = None) -> None:
@@ -571,7 +523,7 @@ class TemplateEditor(QDialog):
         self._fill(sid, cid)
         self._changed()
         self.table.setFocus()
-        self.table.editItem(self.table.item(self.table.currentRow(), 1))
+        self.table.edit(self.criteria.index(self.table.currentRow(), 1))
 
     def remove_criterion(self) -> None:
         cid = self.current_criterion()
@@ -583,11 +535,10 @@ class TemplateEditor(QDialog):
         if cid:
             self._edit(lambda: self.draft.move_criterion(cid, delta), self.current_area(), cid)
 
-    def _criterion_edited(self, item: QTableWidgetItem) -> None:
-        if self._filling or item.column() != 1 or not self.editable:
+    def _criterion_edited(self, cid: str, text: str) -> None:
+        if self._filling or not self.editable:
             return
-        cid = item.data(Qt.ItemDataRole.UserRole)
-        self.draft.set_criterion_text(cid, item.text().strip())
+        self.draft.set_criterion_text(cid, text.strip())
         self._changed()
 
     def _kind_chosen(self) -> None:
@@ -598,12 +549,11 @@ class TemplateEditor(QDialog):
         self._edit(lambda: self.draft.set_criterion_kind(cid, kind, self.unit.text(), self.decimals.value()),
                    self.current_area(), cid)
 
-    def _guidance_edited(self, item: QTableWidgetItem) -> None:
+    def _guidance_edited(self, value: str, text: str) -> None:
         cid = self.current_criterion()
-        if self._filling or not cid or item.column() != 1 or not self.editable:
+        if self._filling or not cid or not self.editable:
             return
-        value = self.guidance.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
-        self.draft.set_criterion_guidance(cid, value, item.text())
+        self.draft.set_criterion_guidance(cid, value, text)
         self._changed()
 
     def _rating_edited(self, later: bool = False) -> None:
@@ -644,16 +594,12 @@ class TemplateEditor(QDialog):
         if not self.editable:
             return
         n = table.rowCount() + 1
-        table.blockSignals(True)
-        table.insertRow(table.rowCount())
-        for c, name in enumerate(table.fields):
-            table.setItem(n - 1, c, _cell({"value": f"level_{n}", "label": f"Level {n}"}.get(name, ""), True))
-        table.blockSignals(False)
+        table.levels.add(Level(f"level_{n}", f"Level {n}"))
         then()
 
     def _levels_remove(self, table: LevelsTable, then) -> None:
         if self.editable and table.currentRow() >= 0:
-            table.removeRow(table.currentRow())
+            table.levels.remove(table.currentRow())
             then()
 
     def _levels_move(self, table: LevelsTable, delta: int, then) -> None:

@@ -16,25 +16,25 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-    QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit,
-    QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
+    QTabWidget, QVBoxLayout, QWidget,
 )
 
 from desktop.audits.records import ACTION_STATUSES, AuditRecords
 from desktop.audits.review import movement
-from desktop.audits.template import (
-    NOT_APPLICABLE, NOT_SEEN, RATED, YES_NO, AuditTemplate, Criterion, scale_keys,
+from desktop.audits.template import RATED, YES_NO, AuditTemplate, Criterion, scale_keys
+from desktop.audits.views import (  # noqa: F401 - COLOURS, GREY and level_colour are used through this module
+    COL_GOOD, COL_NOTE, COL_NUM, COL_PREVIOUS, COL_RATING, COL_TEXT, COLOURS, GREY, action_rows, area_rows,
+    audit_rows, criterion_row, level_colour, summary_grid, value_text,
 )
 from desktop.dates import parse_uk, to_uk, to_uk_datetime
 from desktop.store import ValidationError
-
-COLOURS = {0: "#fecaca", 1: "#fde68a", 2: "#bbf7d0", 3: "#a7f3d0"}  # by rank from the lowest
-GREY = "#e5e7eb"
-COL_NUM, COL_TEXT, COL_RATING, COL_PREVIOUS, COL_GOOD, COL_NOTE = range(6)
+from desktop.ui.audit_models import (
+    ActionsModel, AreaList, AreasModel, AuditsModel, CriteriaModel, OneLineDelegate, RowsView, SummaryGridModel,
+)
 
 
 def level_keys(template: AuditTemplate) -> dict[str, str]:
@@ -43,20 +43,7 @@ def level_keys(template: AuditTemplate) -> dict[str, str]:
     return scale_keys([(str(o.value), o.label) for o in template.levels], template.level_own_keys)
 
 
-def level_colour(template: AuditTemplate, value: str | None) -> str | None:
-    if value in (NOT_SEEN, NOT_APPLICABLE):
-        return GREY
-    if value in template.level_own_colours:
-        return template.level_own_colours[value]
-    rank = template.level_rank.get(value) if value else None
-    if rank is None:
-        return None
-    top = len(template.levels) - 1
-    # lowest red, highest green, in between amber
-    return COLOURS[0] if rank == 0 else COLOURS[2] if rank == top else COLOURS[1]
-
-
-class CriteriaTable(QTableWidget):
+class CriteriaTable(RowsView):
     key_rating = Signal(str)   # the key pressed (upper case)
     cleared = Signal()
     enter_pressed = Signal()
@@ -111,16 +98,18 @@ class AuditWindow(QDialog):
         self.message.setWordWrap(True)
 
         # -- Criteria tab: areas | criteria + evidence + judgement
-        self.areas = QListWidget()
+        self.areas = AreaList()
+        self.areas_model = AreasModel(self.areas)
+        self.areas.setModel(self.areas_model)
         self.areas.setObjectName("auditAreas")
         self.areas.setAccessibleName("Areas of the audit")
         self.areas.setMaximumWidth(300)
         self.areas.currentRowChanged.connect(self.show_section)
-        self.table = CriteriaTable(0, 6)
+        self.table = CriteriaTable()
+        self.criteria = CriteriaModel(review=self.previous is not None, parent=self.table)
+        self.table.setModel(self.criteria)
         self.table.setObjectName("auditCriteria")
         self.table.setAccessibleName("Criteria: rate with the scale's keys")
-        self.table.setHorizontalHeaderLabels(
-            ["#", "Criterion", "Rating", "Last time" if self.previous else "", "Good practice", "Evidence"])
         if not self.previous:
             self.table.setColumnHidden(COL_PREVIOUS, True)
         self.table.verticalHeader().hide()
@@ -131,13 +120,18 @@ class AuditWindow(QDialog):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
         for col in (COL_NUM, COL_RATING, COL_PREVIOUS, COL_GOOD):
-            hh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            # fitted to their contents when the rows change (_fit_columns): a header left to
+            # resize to contents would ask every cell again at each layout
+            hh.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+        self._one_line = OneLineDelegate(self.table)
+        for col in (COL_NUM, COL_RATING, COL_PREVIOUS, COL_GOOD):
+            self.table.setItemDelegateForColumn(col, self._one_line)
         hh.setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(COL_NOTE, 260)
         self.table.key_rating.connect(self.key_pressed)
         self.table.cleared.connect(lambda: self.rate_current(None))
-        self.table.currentCellChanged.connect(lambda *_: self._criterion_changed())
-        self.table.cellDoubleClicked.connect(lambda *_: self.edit_fact())
+        self.table.selectionModel().currentChanged.connect(lambda *_: self._criterion_changed())
+        self.table.doubleClicked.connect(lambda *_: self.edit_fact())
         self.table.enter_pressed.connect(lambda: self.edit_fact())
 
         self.guidance = QLabel()
@@ -210,9 +204,10 @@ class AuditWindow(QDialog):
         split.setSizes([260, 1100])
 
         # -- Action points tab
-        self.actions = QTableWidget(0, 6)
+        self.actions = RowsView()
+        self.actions_model = ActionsModel(self.actions)
+        self.actions.setModel(self.actions_model)
         self.actions.setObjectName("actionPoints")
-        self.actions.setHorizontalHeaderLabels(["Action", "Owner", "Due", "Status", "Criteria", "Progress"])
         self.actions.verticalHeader().hide()
         self.actions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.actions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -367,15 +362,9 @@ class AuditWindow(QDialog):
     def _fill_areas(self) -> None:
         current = max(self.areas.currentRow(), 0)
         self.areas.blockSignals(True)
-        self.areas.clear()
-        for section in self.template.sections:
-            done, total = self.snap.section_progress()[section.id]
-            item = QListWidgetItem(f"{section.label}   {done}/{total}")
-            item.setData(Qt.ItemDataRole.UserRole, section.id)
-            if done == total:
-                item.setForeground(QBrush(QColor("#166534")))
-            self.areas.addItem(item)
-        self.areas.setCurrentRow(current)
+        self.areas_model.set_rows(area_rows(self.template, self.snap))
+        if self.areas.currentRow() != current:
+            self.areas.setCurrentRow(current)
         self.areas.blockSignals(False)
 
     @property
@@ -387,15 +376,14 @@ class AuditWindow(QDialog):
             return
         self.save_note()
         section = self.template.sections[row]
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(section.criteria))
         moves = {}
         if self.previous:
             moves = {m.criterion_id: m for m in movement(self.previous, self.snap)}
-        for r, c in enumerate(section.criteria):
-            self._fill_row(r, c, moves.get(c.id))
+        # a reset moves the cursor without a signal; setting it below tells of the new criterion
+        self.criteria.reset_rows([criterion_row(self.template, self.snap, c, moves.get(c.id))
+                                  for c in section.criteria])
+        self._fit_columns(COL_NUM, COL_RATING, COL_PREVIOUS, COL_GOOD)
         self.table.resizeRowsToContents()
-        self.table.blockSignals(False)
         self.table.setCurrentCell(0, COL_RATING)
         self._criterion_changed()
         # judgement
@@ -414,36 +402,13 @@ class AuditWindow(QDialog):
         self.strengths.setReadOnly(self.read_only)
         self.development.setReadOnly(self.read_only)
 
-    def _value_text(self, c: Criterion, value: str | None) -> str:
-        if value is None:
-            return ""
-        if c.kind == RATED:
-            return self.template.level_label(value)
-        if c.kind == YES_NO:
-            return value.capitalize()
-        return f"{value} {c.unit}".strip() if c.unit and c.unit.lower() not in ("number", "details") else value
+    def _fit_columns(self, *columns: int) -> None:
+        for col in columns:
+            if not self.table.isColumnHidden(col):
+                self.table.resizeColumnToContents(col)
 
-    def _fill_row(self, r: int, c: Criterion, move=None) -> None:
-        row = self.snap.ratings.get(c.id) or {}
-        value = row.get("value")
-        cells = [str(c.number), c.text, self._value_text(c, value), "", "★" if row.get("good_practice") else "",
-                 row.get("evidence") or ""]
-        if move is not None:
-            arrow = {"up": " ↑", "down": " ↓", "same": " ="}.get(move.direction or "", "")
-            cells[COL_PREVIOUS] = self.template.level_label(move.before) + arrow
-        for col, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, c.id)
-            if col == COL_RATING and c.kind == RATED:
-                colour = level_colour(self.template, value)
-                if colour:
-                    item.setBackground(QBrush(QColor(colour)))
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            if col == COL_PREVIOUS and move is not None:
-                colour = level_colour(self.template, move.before)
-                if colour:
-                    item.setBackground(QBrush(QColor(colour)))
-            self.table.setItem(r, col, item)
+    def _value_text(self, c: Criterion, value: str | None) -> str:
+        return value_text(self.template, c, value)
 
     def current_criterion(self) -> Criterion | None:
         row = self.table.currentRow()
@@ -497,9 +462,8 @@ class AuditWindow(QDialog):
                     move = None
                     if self.previous:
                         move = next((m for m in movement(self.previous, self.snap) if m.criterion_id == c.id), None)
-                    self.table.blockSignals(True)
-                    self._fill_row(r, c, move)
-                    self.table.blockSignals(False)
+                    self.criteria.set_row(r, criterion_row(self.template, self.snap, c, move))
+                    self._fit_columns(COL_RATING, COL_PREVIOUS, COL_GOOD)
         self._fill_areas()
         self._update_state()
 
@@ -621,15 +585,7 @@ class AuditWindow(QDialog):
 
     # -- plan and meeting ----------------------------------------------------------------------
     def _fill_actions(self) -> None:
-        self.actions.setRowCount(len(self.snap.actions))
-        for r, a in enumerate(self.snap.actions):
-            crits = json.loads(a["criteria"])
-            cells = [a["action"], a["owner"] or "", to_uk(a["due_on"]) if a["due_on"] else "",
-                     ACTION_STATUSES[a["status"]], ", ".join(crits), a["progress"] or ""]
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, a["id"])
-                self.actions.setItem(r, col, item)
+        self.actions_model.set_rows(action_rows(self.snap))
         self.good_practice_text.setPlainText(self.snap.audit["good_practice"] or "")
 
     def add_action(self) -> None:
@@ -662,7 +618,7 @@ class AuditWindow(QDialog):
         if row < 0:
             self.message.setText("Choose an action point first.")
             return
-        action_id = self.actions.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        action_id = self.actions_model.index(row, 0).data(ActionsModel.ActionIdRole)
         try:
             self.records.update_action(action_id, status=self.action_status.currentData(),
                                        progress=self.action_progress.text())
@@ -822,9 +778,10 @@ class AuditList(QDialog):
         self.setWindowTitle("School audits")
         self.resize(900, 500)
         self.records = records
-        self.table = QTableWidget(0, 5)
+        self.table = RowsView()
+        self.model = AuditsModel(self.table)
+        self.table.setModel(self.model)
         self.table.setObjectName("auditList")
-        self.table.setHorizontalHeaderLabels(["Date", "School", "Template", "Kind", "Status"])
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -836,22 +793,13 @@ class AuditList(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.table, 1)
         lay.addWidget(buttons)
-        rows = records.list()
-        self.table.setRowCount(len(rows))
-        for r, a in enumerate(rows):
-            cells = [to_uk(a["conducted_on"]), a["school_name"] or "", a["template_id"],
-                     "Review" if a["review_of"] else "Audit",
-                     "Finalised" if a["status"] == "final" else "Draft"]
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, a["id"])
-                self.table.setItem(r, col, item)
-        if rows:
+        self.model.set_rows(audit_rows(records.list()))
+        if self.model.rows:
             self.table.selectRow(0)
 
     def selected(self) -> str | None:
         row = self.table.currentRow()
-        return self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) if row >= 0 else None
+        return self.model.index(row, 0).data(AuditsModel.AuditIdRole) if row >= 0 else None
 
 
 def install(window) -> None:
@@ -958,7 +906,9 @@ class SummaryDialog(QDialog):
         # The commissioner summary's chart (the same description the PDF draws).
         self.chart = ChartView(self, "No finalised audits in this range.")
         self.chart.setObjectName("summaryChart")
-        self.grid = QTableWidget(0, 0)
+        self.grid = RowsView()
+        self.grid_model = SummaryGridModel(self.grid)
+        self.grid.setModel(self.grid_model)
         self.grid.setObjectName("summaryGrid")
         self.grid.setAccessibleName("Schools at each rating, per criterion")
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -1003,34 +953,11 @@ class SummaryDialog(QDialog):
         t = self.records.template(template_id)
         s = self.summary = load_summary(self.records, template_id, start.isoformat(), end.isoformat())
         levels = [str(o.value) for o in t.levels]
-        headers = ["Area", "Criterion"] + [t.level_label(v) for v in levels] + [
-            "Not seen", "N/A", "Rated", "Good practice", "Up", "Down", "Same"]
-        self.grid.setColumnCount(len(headers))
-        self.grid.setHorizontalHeaderLabels(headers)
-        self.grid.setRowCount(len(s.criteria))
-        sections = {sec.id: sec.label for sec in t.sections}
-        moves = {m.criterion_id: m for m in s.movement}
-        for r, c in enumerate(s.criteria):
-            m = moves[c.criterion_id]
-            cells = [sections.get(c.section_id, c.section_id), c.text] + [
-                str(c.schools_by_level[v]) for v in levels] + [
-                str(c.not_seen), str(c.not_applicable), str(c.rated), str(c.good_practice),
-                str(m.up), str(m.down), str(m.same)]
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if 2 <= col < 2 + len(levels) and c.rated and c.schools_by_level[levels[col - 2]]:
-                    colour = QColor(level_colour(t, levels[col - 2]))
-                    share = c.schools_by_level[levels[col - 2]] / c.rated
-                    colour.setAlpha(int(60 + 195 * share))  # deeper = more schools
-                    item.setBackground(QBrush(colour))
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.grid.setItem(r, col, item)
+        self.grid_model.set_grid(summary_grid(t, s))
         self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        from desktop.audits.report import commissioner_chart, commissioner_data, criterion_refs
+        from desktop.audits.report import commissioner_chart, commissioner_data
 
-        refs = criterion_refs(t)  # the chart's bar labels, as row headers
-        self.grid.setVerticalHeaderLabels([refs[c.criterion_id] for c in s.criteria])
-        self.grid.verticalHeader().show()
+        self.grid.verticalHeader().show()  # each row headed by its reference, as the chart's bars
         self.chart.set_chart(commissioner_chart(commissioner_data(s, t)) if s.schools else None)
         self.heading.setText(f"<b>{s.schools}</b> school(s) audited {to_uk(s.date_from)} to "
                              f"{to_uk(s.date_to)}; {s.reviews} follow-up review(s). Each school's "

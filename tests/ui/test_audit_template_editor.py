@@ -10,13 +10,33 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLineEdit
 
 from desktop.audits.records import AuditRecords, rating_id
 from desktop.audits.template import NUMBER, RATED, TEXT, YES_NO, AuditTemplate
 from desktop.forms.registry import load_registry
+from desktop.ui.audit_models import DraftCriteriaModel, EntriesModel
 from desktop.ui.audit_template_editor import TemplateEditor
 from desktop.ui.audit_window import AuditWindow
+
+
+def cell(view, row: int, column: int = 0) -> str:
+    """What a list or table view shows in a cell (its model's display text)."""
+    return view.model().index(row, column).data()
+
+
+def edit(view, row: int, column: int, text: str) -> None:
+    """A cell edited in place, as the view's editor commits it."""
+    model = view.model()
+    assert model.setData(model.index(row, column), text), (row, column)
+
+
+def flags(view, row: int, column: int):
+    return view.model().flags(view.model().index(row, column))
+
+
+def background(view, row: int, column: int) -> QColor:
+    return view.model().index(row, column).data(Qt.ItemDataRole.BackgroundRole).color()
 
 
 def open_editor(qtbot, tmp_path, template="behaviour-audit"):
@@ -24,7 +44,7 @@ def open_editor(qtbot, tmp_path, template="behaviour-audit"):
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
-    ids = [d.templates.item(r).data(Qt.ItemDataRole.UserRole) for r in range(d.templates.count())]
+    ids = [d.templates.model().index(r, 0).data(EntriesModel.IdRole) for r in range(d.templates.count())]
     d.templates.setCurrentRow(ids.index(template))
     return d
 
@@ -55,17 +75,17 @@ def type_into(qtbot, line_edit, text):
 
 
 def select_area(d, area_id):
-    ids = [d.areas.item(r).data(Qt.ItemDataRole.UserRole) for r in range(d.areas.count())]
+    ids = [d.areas.model().index(r, 0).data(EntriesModel.IdRole) for r in range(d.areas.count())]
     d.areas.setCurrentRow(ids.index(area_id))
 
 
 def row_of(d, criterion_id):
     return next(r for r in range(d.table.rowCount())
-                if d.table.item(r, 1).data(Qt.ItemDataRole.UserRole) == criterion_id)
+                if d.table.model().index(r, 1).data(DraftCriteriaModel.CriterionIdRole) == criterion_id)
 
 
 def level_row(table, value):
-    return next(r for r in range(table.rowCount()) if table.item(r, 0).text() == value)
+    return next(r for r in range(table.rowCount()) if cell(table, r, 0) == value)
 
 
 def test_a_built_in_is_read_only_until_copied(qtbot, tmp_path):
@@ -73,10 +93,10 @@ def test_a_built_in_is_read_only_until_copied(qtbot, tmp_path):
     assert not d.save_button.isEnabled() and "built-in" in d.message.text()
     for b in (*d.area_buttons, *d.criterion_buttons, *d.rating_buttons, *d.judgement_buttons):
         assert not b.isEnabled()
-    assert not (d.table.item(0, 1).flags() & Qt.ItemFlag.ItemIsEditable)
+    assert not (flags(d.table, 0, 1) & Qt.ItemFlag.ItemIsEditable)
     assert d.areas.count() == 10 and d.table.rowCount() == 3  # Arrival's three criteria
     copy_as(qtbot, d)
-    assert d.save_button.isEnabled() and d.table.item(0, 1).flags() & Qt.ItemFlag.ItemIsEditable
+    assert d.save_button.isEnabled() and flags(d.table, 0, 1) & Qt.ItemFlag.ItemIsEditable
 
 
 def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
@@ -86,34 +106,34 @@ def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
     click(qtbot, d.area_buttons[0])  # Add area: selected, its name ready to type
     type_into(qtbot, d.area_label, "Toilets")
     area = d.current_area()
-    assert area == "new_area_11" and d.areas.currentItem().text().startswith("11. Toilets")
+    assert area == "new_area_11" and cell(d.areas, d.areas.currentRow()).startswith("11. Toilets")
     for text, kind, unit in (("Toilets supervised at break", RATED, ""), ("Passes used", YES_NO, ""),
                              ("Attendance SEND", NUMBER, "%"), ("Details of the rota", TEXT, "")):
         click(qtbot, d.criterion_buttons[0])
-        d.table.item(d.table.currentRow(), 1).setText(text)
+        edit(d.table, d.table.currentRow(), 1, text)
         if kind == NUMBER:
             choose(d.kind, kind)
             assert d.unit.isVisible()
             type_into(qtbot, d.unit, unit)
         elif kind != RATED:
             choose(d.kind, kind)
-    assert [d.table.item(r, 2).text() for r in range(4)] == ["Rated", "Yes / No", "Number", "Short text"]
-    assert d.table.item(2, 3).text() == "%"
+    assert [cell(d.table, r, 2) for r in range(4)] == ["Rated", "Yes / No", "Number", "Short text"]
+    assert cell(d.table, 2, 3) == "%"
     # reorder: the rota's details up one; the area to the top
     click(qtbot, d.criterion_buttons[2])
-    assert [d.table.item(r, 1).text() for r in range(4)][2:] == ["Details of the rota", "Attendance SEND"]
+    assert [cell(d.table, r, 1) for r in range(4)][2:] == ["Details of the rota", "Attendance SEND"]
     for _ in range(12):
         click(qtbot, d.area_buttons[2])
-    assert d.areas.item(0).text().startswith("1. Toilets") and d.current_area() == area
+    assert cell(d.areas, 0).startswith("1. Toilets") and d.current_area() == area
     # area guidance, judged on a new Emerging / Established / Advanced scale
     d.tabs.setCurrentIndex(2)
     choose(d.judgement_preset, "eea")
     click(qtbot, d.judgement_buttons[4])  # New scale
     jid = d.judgement_scale.currentData()
-    assert [d.judgement.item(r, 1).text() for r in range(3)] == ["Emerging", "Established", "Advanced"]
-    d.judgement.item(1, 1).setText("Secure")
-    qtbot.waitUntil(lambda: "Secure" in [d.judgement.item(r, 1).text() for r in range(3)]
-                    and d.judgement.item(1, 1).text() == "Secure")
+    assert [cell(d.judgement, r, 1) for r in range(3)] == ["Emerging", "Established", "Advanced"]
+    edit(d.judgement, 1, 1, "Secure")
+    qtbot.waitUntil(lambda: "Secure" in [cell(d.judgement, r, 1) for r in range(3)]
+                    and cell(d.judgement, 1, 1) == "Secure")
     d.tabs.setCurrentIndex(0)
     choose(d.area_judgement, jid)
     d.area_guidance.setPlainText("A named adult on the rota\n\nDoors propped open")
@@ -127,18 +147,18 @@ def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
     # descriptors per rating for one criterion
     select_area(d, "arrival")
     d.table.setCurrentCell(row_of(d, "arrival_calm"), 1)
-    assert [d.guidance.item(r, 0).text() for r in range(3)] == ["Red", "Amber", "Green"]
-    d.guidance.item(2, 1).setText("Settled within five minutes")
+    assert [cell(d.guidance, r, 0) for r in range(3)] == ["Red", "Amber", "Green"]
+    edit(d.guidance, 2, 1, "Settled within five minutes")
     # the rating scale: Stabilise / Repair / Improve / Sustain, own key and colour
     d.tabs.setCurrentIndex(1)
     choose(d.rating_preset, "sris")
-    assert [d.rating.item(r, 1).text() for r in range(4)] == ["Stabilise", "Repair", "Improve", "Sustain"]
-    d.rating.item(level_row(d.rating, "sustain"), 2).setText("z")
-    d.rating.item(level_row(d.rating, "stabilise"), 3).setText("#cc0000")
+    assert [cell(d.rating, r, 1) for r in range(4)] == ["Stabilise", "Repair", "Improve", "Sustain"]
+    edit(d.rating, level_row(d.rating, "sustain"), 2, "z")
+    edit(d.rating, level_row(d.rating, "stabilise"), 3, "#cc0000")
     # the table is shown again once the edit is over: the keys that rate, in the colour shown
-    qtbot.waitUntil(lambda: d.rating.item(level_row(d.rating, "sustain"), 4).text() == "Z or 4")
-    assert d.rating.item(level_row(d.rating, "stabilise"), 4).background().color() == QColor("#cc0000")
-    assert d.rating.item(level_row(d.rating, "sustain"), 2).text() == "Z"
+    qtbot.waitUntil(lambda: cell(d.rating, level_row(d.rating, "sustain"), 4) == "Z or 4")
+    assert background(d.rating, level_row(d.rating, "stabilise"), 4) == QColor("#cc0000")
+    assert cell(d.rating, level_row(d.rating, "sustain"), 2) == "Z"
     type_into(qtbot, d.version, "2.0")
     click(qtbot, d.save_button)
     assert d.saved_id == "our-audit", d.message.text()
@@ -164,16 +184,16 @@ def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
 
 
 @pytest.mark.parametrize("spoil, named", [
-    (lambda d: d.rating.item(1, 2).setText("R"), "key 'R' is already level 'red''s key"),
-    (lambda d: d.rating.item(0, 2).setText("N"), "key 'N' is kept for not seen"),
-    (lambda d: d.rating.item(0, 3).setText("crimson"), "colour 'crimson' must be #RRGGBB"),
-    (lambda d: d.rating.item(1, 0).setText("red"), "duplicate"),
+    (lambda d: edit(d.rating, 1, 2, "R"), "key 'R' is already level 'red''s key"),
+    (lambda d: edit(d.rating, 0, 2, "N"), "key 'N' is kept for not seen"),
+    (lambda d: edit(d.rating, 0, 3, "crimson"), "colour 'crimson' must be #RRGGBB"),
+    (lambda d: edit(d.rating, 1, 0, "red"), "duplicate"),
 ], ids=["same-key", "reserved-key", "bad-colour", "duplicate-level"])
 def test_a_refused_rating_scale_says_why_and_writes_nothing(qtbot, tmp_path, spoil, named):
     d = open_editor(qtbot, tmp_path)
     copy_as(qtbot, d)
     d.tabs.setCurrentIndex(1)
-    d.rating.item(0, 2).setText("R")
+    edit(d.rating, 0, 2, "R")
     spoil(d)
     click(qtbot, d.save_button)
     assert d.saved_id is None
@@ -188,7 +208,7 @@ def test_a_refused_copy_says_why_and_writes_nothing(qtbot, tmp_path):
     click(qtbot, d.save_button)
     assert "built-in" in d.message.text() and "Nothing was changed" in d.message.text()
     d.new_id.setText("our-audit")
-    d.table.item(row_of(d, "arrival_calm"), 1).setText("")  # a criterion with no wording
+    edit(d.table, row_of(d, "arrival_calm"), 1, "")  # a criterion with no wording
     click(qtbot, d.save_button)
     assert d.saved_id is None and "Not saved" in d.message.text() and "arrival_calm" in d.message.text()
     assert not list(tmp_path.glob("*.json"))
@@ -223,8 +243,8 @@ def test_a_copys_own_key_and_colour_rate_in_the_audit_window(qtbot, tmp_path, st
     d = open_editor(qtbot, tmp_path)
     copy_as(qtbot, d)
     d.tabs.setCurrentIndex(1)
-    d.rating.item(level_row(d.rating, "green"), 2).setText("K")
-    d.rating.item(level_row(d.rating, "green"), 3).setText("#22AA55")
+    edit(d.rating, level_row(d.rating, "green"), 2, "K")
+    edit(d.rating, level_row(d.rating, "green"), 3, "#22AA55")
     click(qtbot, d.save_button)
     assert d.saved_id == "our-audit", d.message.text()
     records = AuditRecords(store, load_registry(tmp_path))
@@ -237,7 +257,7 @@ def test_a_copys_own_key_and_colour_rate_in_the_audit_window(qtbot, tmp_path, st
     w.table.setCurrentCell(0, 2)
     qtbot.keyClick(w.table, Qt.Key.Key_K)
     assert store.get("audit_rating", rating_id(audit, "arrival_supervised"))["value"] == "green"
-    assert w.table.item(0, 2).background().color() == QColor("#22AA55")
+    assert w.criteria.index(0, 2).data(Qt.ItemDataRole.BackgroundRole).color() == QColor("#22AA55")
     qtbot.keyClick(w.table, Qt.Key.Key_G)  # its own key replaces the label's letter
     assert "not a key" in w.message.text()
     assert store.get("audit_rating", rating_id(audit, "arrival_greeting")) is None
@@ -267,3 +287,24 @@ def test_a_template_from_the_server_is_copied_not_changed(qtbot, tmp_path):
     click(qtbot, d.save_button)
     assert d.saved_id == "our-audit" and (tmp_path / "our-audit.json").is_file()
     assert json.loads((tmp_path / SERVER_SUBDIR / "ashbridge-audit.json").read_text()) == obj
+
+
+def test_a_new_criterion_is_typed_into_its_cell(qtbot, tmp_path):
+    """Add criterion opens its wording for typing; Enter commits it to the draft, and the
+    built-in's cells cannot be edited at all."""
+    d = open_editor(qtbot, tmp_path)
+    assert not d.table.model().setData(d.table.model().index(0, 1), "Changed")
+    copy_as(qtbot, d)
+    click(qtbot, d.criterion_buttons[0])
+    assert d.table.state() == d.table.State.EditingState
+    (editor,) = [w for w in d.table.viewport().findChildren(QLineEdit) if w.isVisible()]
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Gate staffed by 8:40")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: d.table.state() == d.table.State.NoState)  # the delegate commits queued
+    cid = d.current_criterion()
+    assert cell(d.table, d.table.currentRow(), 1) == "Gate staffed by 8:40"
+    in_draft = next(c for c in d.draft.criteria(d.current_area()) if c["id"] == cid)
+    assert (in_draft.get("text") or in_draft["label"]) == "Gate staffed by 8:40"
+    assert d.table.model().index(d.table.currentRow(), 1).data(Qt.ItemDataRole.ToolTipRole) == f"id: {cid}"
+    assert "not yet saved" in d.message.text()

@@ -11,7 +11,17 @@ from PySide6.QtCore import Qt
 
 from desktop.audits.records import AuditRecords, rating_id
 from desktop.audits.review import start_review
-from desktop.ui.audit_window import AuditWindow, level_keys
+from desktop.ui.audit_models import AreasModel, AuditsModel, CriteriaModel
+from desktop.ui.audit_window import AuditList, AuditWindow, level_keys
+
+
+def cell(view, row: int, column: int = 0) -> str:
+    """What a list or table view shows in a cell (its model's display text)."""
+    return view.model().index(row, column).data()
+
+
+def header(view, section: int, orientation=Qt.Orientation.Horizontal) -> str:
+    return view.model().headerData(section, orientation)
 
 
 @pytest.fixture
@@ -43,7 +53,7 @@ def test_keys_follow_the_scale(records):
 
 def test_rating_by_key_commits_and_moves_on(qtbot, records, audit, store):
     w = open_window(qtbot, records, audit)
-    assert "Arrival" in w.areas.item(0).text() and "0/3" in w.areas.item(0).text()
+    assert "Arrival" in cell(w.areas, 0) and "0/3" in cell(w.areas, 0)
     w.table.setFocus()
     qtbot.keyClick(w.table, Qt.Key.Key_G)
     assert store.get("audit_rating", rating_id(audit, "arrival_supervised"))["value"] == "green"
@@ -51,8 +61,15 @@ def test_rating_by_key_commits_and_moves_on(qtbot, records, audit, store):
     qtbot.keyClick(w.table, Qt.Key.Key_R)
     qtbot.keyClick(w.table, Qt.Key.Key_N)
     assert records.snapshot(audit).value("arrival_calm") == "not_seen"
-    assert "3/3" in w.areas.item(0).text()
-    assert w.table.item(0, 2).text() == "Green"
+    assert "3/3" in cell(w.areas, 0)
+    assert cell(w.table, 0, 2) == "Green"
+    # the colour is beside the words; the row's criterion is on a named role; a finished area is green
+    index = w.criteria.index(0, 2)
+    assert index.data(Qt.ItemDataRole.BackgroundRole).color().name() == "#bbf7d0"
+    assert index.data(CriteriaModel.CriterionIdRole) == "arrival_supervised"
+    assert w.areas.model().index(0, 0).data(AreasModel.SectionIdRole) == "arrival"
+    assert w.areas.model().index(0, 0).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#166534"
+    assert w.areas.model().index(1, 0).data(Qt.ItemDataRole.ForegroundRole) is None
     # evidence: saved when the cursor leaves the criterion, with its time
     w.table.setCurrentCell(1, 2)
     w.note.setPlainText("Greeted by name at the door")
@@ -80,7 +97,7 @@ def test_judgement_plan_meeting_and_finalise(qtbot, records, audit, store):
     w.new_due.setText("30/11/2026")
     w.new_criteria.setText("arrival_supervised")
     qtbot.mouseClick(w.findChild(type(w.finalise_button), "addAction"), Qt.MouseButton.LeftButton)
-    assert w.actions.rowCount() == 1 and w.actions.item(0, 2).text() == "30/11/2026"
+    assert w.actions.rowCount() == 1 and cell(w.actions, 0, 2) == "30/11/2026"
     w.new_action.setText("Bad date")
     w.new_due.setText("31/02/2026")
     w.add_action()
@@ -112,10 +129,25 @@ def test_review_shows_last_time_and_movement(qtbot, records, audit, case):
     review = start_review(records, case["school"], conducted_on="2026-11-20")
     w = open_window(qtbot, records, review)
     assert not w.table.isColumnHidden(3)
-    assert w.table.item(0, 3).text().startswith("Red")
+    assert cell(w.table, 0, 3).startswith("Red")
     assert "Nobody on the gate" in w.previous_label.text()
     qtbot.keyClick(w.table, Qt.Key.Key_A)
-    assert w.table.item(0, 3).text() == "Red ↑"
+    assert cell(w.table, 0, 3) == "Red ↑"
+
+
+def test_the_list_of_audits_opens_the_selected_one(qtbot, records, audit, case):
+    later = records.start(school_id=case["school"], template_id="behaviour-audit", conducted_on="2026-11-20")
+    records.finalise(later)
+    d = AuditList(records)
+    qtbot.addWidget(d)
+    shown = [[cell(d.table, r, c) for c in range(5)] for r in range(d.table.rowCount())]
+    assert sorted(shown) == sorted([["05/10/2026", "Hollowmere Primary School", "behaviour-audit", "Audit", "Draft"],
+                                    ["20/11/2026", "Hollowmere Primary School", "behaviour-audit", "Audit",
+                                     "Finalised"]])
+    assert d.selected() == d.model.rows[0].audit_id
+    d.table.selectRow(1)
+    assert d.selected() == d.model.index(1, 0).data(AuditsModel.AuditIdRole) == d.model.rows[1].audit_id
+    assert {d.model.rows[0].audit_id, d.model.rows[1].audit_id} == {audit, later}
 
 
 def test_main_window_menu_opens_a_new_audit(qtbot, make_window, store, case, monkeypatch):
@@ -166,7 +198,7 @@ def test_a_number_criterion_is_typed_in_and_checked(qtbot, records, audit, monke
     w.table.setCurrentCell(1, 2)
     qtbot.keyClick(w.table, Qt.Key.Key_Return)
     assert records.snapshot(audit).value("fte_count") == "12"
-    assert w.table.item(1, 2).text().startswith("12")
+    assert cell(w.table, 1, 2).startswith("12")
 
 
 def test_summary_dialog_shows_the_grid_and_lists(qtbot, records, caseload):
@@ -187,18 +219,18 @@ def test_summary_dialog_shows_the_grid_and_lists(qtbot, records, caseload):
     d.template.setCurrentIndex(d.template.findData("behaviour-audit"))
     d.date_from.setText("01/01/2026")
     d.refresh()
-    headers = [d.grid.horizontalHeaderItem(c).text() for c in range(d.grid.columnCount())]
-    row = {d.grid.item(r, 1).text(): r for r in range(d.grid.rowCount())}["Arrival supervised by visible staff"]
-    cell = {h: d.grid.item(row, c).text() for c, h in enumerate(headers)}
-    assert (cell["Red"], cell["Amber"], cell["Green"], cell["Rated"]) == ("2", "1", "0", "3")
-    row = {d.grid.item(r, 1).text(): r for r in range(d.grid.rowCount())}["Pupils greeted positively by name"]
-    cell = {h: d.grid.item(row, c).text() for c, h in enumerate(headers)}
-    assert (cell["Green"], cell["Not seen"], cell["Rated"], cell["Good practice"]) == ("2", "1", "2", "1")
+    headers = [header(d.grid, c) for c in range(d.grid.model().columnCount())]
+    row = {cell(d.grid, r, 1): r for r in range(d.grid.rowCount())}["Arrival supervised by visible staff"]
+    cells = {h: cell(d.grid, row, c) for c, h in enumerate(headers)}
+    assert (cells["Red"], cells["Amber"], cells["Green"], cells["Rated"]) == ("2", "1", "0", "3")
+    row = {cell(d.grid, r, 1): r for r in range(d.grid.rowCount())}["Pupils greeted positively by name"]
+    cells = {h: cell(d.grid, row, c) for c, h in enumerate(headers)}
+    assert (cells["Green"], cells["Not seen"], cells["Rated"], cells["Good practice"]) == ("2", "1", "2", "1")
     assert "3</b> school(s)" in d.heading.text()
     assert "Arrival supervised by visible staff (2)" in d.lists.text()
     # the chart is the commissioner summary's: schools at each rating, stacked per criterion
     chart = d.chart.chart
-    assert chart.stacked and chart.categories[0] == "1.1" == d.grid.verticalHeaderItem(0).text()
+    assert chart.stacked and chart.categories[0] == "1.1" == header(d.grid, 0, Qt.Orientation.Vertical)
     first = {sr.name: sr.values[0] for sr in chart.series}
     assert first == {"Red": 2.0, "Amber": 1.0, "Green": 0.0}  # arrival_supervised, as in the grid
     assert "<svg" in d.chart.svg

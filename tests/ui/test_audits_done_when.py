@@ -18,6 +18,15 @@ from tests.conftest import TODAY
 from tests.reports.conftest import pdf_text
 from tests.ui.conftest import FakeThreadPool
 
+
+def cell(view, row: int, column: int = 0) -> str:
+    """What a list or table view shows in a cell (its model's display text)."""
+    return view.model().index(row, column).data()
+
+
+def header(view, section: int, orientation=Qt.Orientation.Horizontal) -> str:
+    return view.model().headerData(section, orientation)
+
 AUDITED_ON, REVIEWED_ON = "01/07/2026", "16/11/2026"
 #: Keys pressed on the rated criteria, in template order, through the day (cycled).
 DAY = "GARGGANAGRGA"
@@ -109,9 +118,9 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
                 qtbot.mouseClick(w.good, Qt.MouseButton.LeftButton)  # good practice to share
         w.table.setCurrentCell(0, COL_RATING)  # leaving a criterion saves its note
         for row, c in enumerate(w.section.criteria):
-            shown[c.id] = (f"{area + 1}.{c.number}", w.table.item(row, 1).text(),
-                           w.table.item(row, COL_RATING).text())
-        assert w.areas.item(area).text().endswith(f"{len(w.section.criteria)}/{len(w.section.criteria)}")
+            shown[c.id] = (f"{area + 1}.{c.number}", cell(w.table, row, 1),
+                           cell(w.table, row, COL_RATING))
+        assert cell(w.areas, area).endswith(f"{len(w.section.criteria)}/{len(w.section.criteria)}")
     assert w.progress.text() == f"{len(w.template.criteria)} of {len(w.template.criteria)} criteria recorded"
     records = AuditRecords(store)
     audit_id = w.audit_id
@@ -139,7 +148,7 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
             edit.setText(text)
         qtbot.mouseClick(w.findChild(QPushButton, "addAction"), Qt.MouseButton.LeftButton)
     assert w.actions.rowCount() == 3 and w.message.text() == ""
-    plan = [tuple(w.actions.item(r, col).text() for col in range(4)) for r in range(3)]
+    plan = [tuple(cell(w.actions, r, col) for col in range(4)) for r in range(3)]
     assert sorted(plan) == sorted((a, o, due, "Open") for a, o, due, _ in ACTIONS)
     # the feedback meeting at the end of the day (and the whole-school good practice)
     w.tabs.setCurrentIndex(2)
@@ -179,13 +188,13 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
     moved = {}
     r.areas.setCurrentRow(0)
     before = {c.id: shown[c.id][2] for c in r.section.criteria}
-    assert [r.table.item(row, COL_PREVIOUS).text() for row in range(3)] == list(before.values())
+    assert [cell(r.table, row, COL_PREVIOUS) for row in range(3)] == list(before.values())
     r.table.setCurrentCell(2, COL_RATING)  # arrival_calm
     assert NOTES["arrival_calm"] in r.previous_label.text()
     for row, key in ((0, Qt.Key.Key_G), (1, Qt.Key.Key_R), (2, Qt.Key.Key_G)):
         press(r, row, key)
     for row, c in enumerate(r.section.criteria):
-        moved[c.id] = (r.table.item(row, COL_PREVIOUS).text(), r.table.item(row, COL_RATING).text())
+        moved[c.id] = (cell(r.table, row, COL_PREVIOUS), cell(r.table, row, COL_RATING))
     arrows = {"Green": 2, "Amber": 1, "Red": 0}
     for cid, (then, now) in moved.items():
         word, arrow = then.rsplit(" ", 1)
@@ -197,7 +206,7 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
     r.action_status.setCurrentIndex(r.action_status.findData("done"))
     r.action_progress.setText("Side gate staffed from 8:35 since September.")
     qtbot.mouseClick(r.findChild(QPushButton, "updateAction"), Qt.MouseButton.LeftButton)
-    assert r.actions.item(0, 3).text() == "Done"
+    assert cell(r.actions, 0, 3) == "Done"
     qtbot.mouseClick(r.finalise_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(r.issue_button, Qt.MouseButton.LeftButton)
     review_text = flat(pdf_text(r.issued[1]))
@@ -219,9 +228,9 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
     qtbot.mouseClick(d.findChild(QPushButton, "summaryShow"), Qt.MouseButton.LeftButton)
     schools = d.summary.schools
     assert schools == len(demo_audited) + 1 and f"<b>{schools}</b> school(s)" in d.heading.text()
-    headers = [d.grid.horizontalHeaderItem(col).text() for col in range(d.grid.columnCount())]
-    grid = [{h: d.grid.item(row, col).text() for col, h in enumerate(headers)} | {
-        "#": d.grid.verticalHeaderItem(row).text()} for row in range(d.grid.rowCount())]
+    headers = [header(d.grid, col) for col in range(d.grid.model().columnCount())]
+    grid = [{h: cell(d.grid, row, col) for col, h in enumerate(headers)} | {
+        "#": header(d.grid, row, Qt.Orientation.Vertical)} for row in range(d.grid.rowCount())]
     out = tmp_path / "commissioner.pdf"
     opened: list[str] = []
     d.ask_path = lambda default: str(out)
