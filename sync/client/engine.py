@@ -343,6 +343,7 @@ class SyncEngine:
         server acknowledged, and the records as the server now holds them."""
         with self._unchecked_references(), self.store.transaction():
             states: dict[tuple[str, str], dict] = {}
+            created: dict[tuple[str, str], dict] = {}  # the create sent, by record
             sent: list[str] = []  # marked sent together (one statement per batch)
             for row, result in zip(batch_rows, results):
                 self._settle(row, result, report, waiting, sent)
@@ -352,11 +353,52 @@ class SyncEngine:
                     queued[key].pop(row["mutation_id"], None)  # no longer pending
                 if result.get("record") is not None:
                     states[key] = result["record"]
+                    if row["op"] == "create":
+                        created[key] = row
+                    else:
+                        created.pop(key, None)
             if sent:
                 self.store.mark_sent(sent)
             restore.note_acked(self.store, batch_rows, results)
-            pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
-            self._apply_safely(list(states.values()), report, pending=pending)
+            echoed = self._echoed(states, created, queued)
+            pending = {key: _fields_of(queued.get(key, {}).values()) for key in states
+                       if key not in echoed}
+            self._apply_safely([s for key, s in states.items() if key not in echoed], report,
+                               pending=pending)
+            if echoed:
+                # Nothing to write but their server versions (and any item held for them
+                # in quarantine is settled, as after an apply).
+                done = [states[key] for key in echoed]
+                by_entity: dict[str, list[tuple[str, int]]] = {}
+                for state in done:
+                    by_entity.setdefault(state["entity"], []).append((state["id"], 1))
+                for entity, versions in by_entity.items():
+                    local.set_server_versions(self.store, entity, versions)
+                quarantine.settle_applied(self.store, done, force=False)
+
+    def _echoed(self, states: dict[tuple[str, str], dict], created: dict[tuple[str, str], dict],
+                queued: dict[tuple[str, str], dict[str, dict]]) -> set[tuple[str, str]]:
+        """The records of a push reply that are exactly as this laptop created them and
+        still holds them: a create the server stored as sent (version 1, every field at
+        version 1), with no later change of this laptop's pending, whose row here is still
+        at version 1 with the same field versions. Applying them would write nothing; only
+        the server version is recorded."""
+        candidates: dict[str, dict[str, dict]] = {}
+        for key, row in created.items():
+            state = states[key]
+            if state["version"] != 1 or state["deleted"] or queued.get(key) \
+                    or state["fields"] != json.loads(row["fields"]) \
+                    or any(v != 1 for v in state["field_versions"].values()) \
+                    or state["field_versions"].keys() != state["fields"].keys():
+                continue
+            candidates.setdefault(key[0], {})[key[1]] = state
+        echoed: set[tuple[str, str]] = set()
+        for entity, by_id in candidates.items():
+            held = apply.versions_held(self.store, entity, list(by_id))
+            for record_id, state in by_id.items():
+                if held.get(record_id) == (1, apply.field_versions_text(state), 0):
+                    echoed.add((entity, record_id))
+        return echoed
 
     @staticmethod
     def _wire(e: dict) -> dict:
