@@ -52,7 +52,7 @@ _PAYLOAD_KEYS = ("device_id", "entity", "record_id", "op", "fields", "base_versi
                  "schema_version", "client_seq")
 # json.dumps(..., sort_keys=True, separators=(",", ":")), the encoder made once (the text,
 # and so every stored hash, is the same).
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_canonical = rules.compact_json_encoder(sort_keys=True)
 
 
 def payload_hash(m: dict) -> str:
@@ -116,7 +116,7 @@ _RECORD_JSON = tuple(c.name for c in record.columns if isinstance(c.type, sa.JSO
 _MUTATION_JSON = tuple(c.name for c in mutation.columns if isinstance(c.type, sa.JSON))
 _INSERT_RECORDS = _encoded_copy(record).insert()
 _INSERT_MUTATIONS = _encoded_copy(mutation).insert()
-_json = json.JSONEncoder(separators=(",", ":")).encode
+_json = rules.compact_json_encoder()
 
 
 def _encoded(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
