@@ -329,14 +329,15 @@ class SyncEngine:
                 if high is not None and (acked is None or high > acked["seq"]):
                     acked = {"device_id": self.store.device_id, "seq": high}
                 upcoming = send_next()
-                self._settle_batch(batch_rows, results, report, waiting, queued)
+                self._settle_batch(batch_rows, batch, results, report, waiting, queued)
         finally:
             if upcoming is not None:
                 upcoming[2].cancel()
             sender.shutdown(wait=True)  # a request under way finishes (or fails) first
         return report
 
-    def _settle_batch(self, batch_rows: list[dict], results: list[dict], report: SyncReport,
+    def _settle_batch(self, batch_rows: list[dict], batch: list[dict], results: list[dict],
+                      report: SyncReport,
                       waiting: set[tuple[str, str]],
                       queued: dict[tuple[str, str], dict[str, dict]]) -> None:
         """A push reply applied to this store, in one transaction: outbox states, what the
@@ -345,7 +346,7 @@ class SyncEngine:
             states: dict[tuple[str, str], dict] = {}
             created: dict[tuple[str, str], dict] = {}  # the create sent, by record
             sent: list[str] = []  # marked sent together (one statement per batch)
-            for row, result in zip(batch_rows, results):
+            for row, wire, result in zip(batch_rows, batch, results):
                 self._settle(row, result, report, waiting, sent)
                 key = (row["entity"], row["record_id"])
                 if result["status"] != "retry" or \
@@ -354,7 +355,7 @@ class SyncEngine:
                 if result.get("record") is not None:
                     states[key] = result["record"]
                     if row["op"] == "create":
-                        created[key] = row
+                        created[key] = wire
                     else:
                         created.pop(key, None)
             if sent:
@@ -384,19 +385,24 @@ class SyncEngine:
         at version 1 with the same field versions. Applying them would write nothing; only
         the server version is recorded."""
         candidates: dict[str, dict[str, dict]] = {}
-        for key, row in created.items():
+        for key, wire in created.items():
             state = states[key]
             if state["version"] != 1 or state["deleted"] or queued.get(key) \
-                    or state["fields"] != json.loads(row["fields"]) \
+                    or state["fields"] != wire["fields"] \
                     or any(v != 1 for v in state["field_versions"].values()) \
                     or state["field_versions"].keys() != state["fields"].keys():
                 continue
             candidates.setdefault(key[0], {})[key[1]] = state
         echoed: set[tuple[str, str]] = set()
+        texts: dict[tuple[str, ...], str] = {}  # field versions as stored, by field names
         for entity, by_id in candidates.items():
             held = apply.versions_held(self.store, entity, list(by_id))
             for record_id, state in by_id.items():
-                if held.get(record_id) == (1, apply.field_versions_text(state), 0):
+                names = tuple(state["field_versions"])
+                text = texts.get(names)
+                if text is None:
+                    text = texts[names] = apply.field_versions_text(state)
+                if held.get(record_id) == (1, text, 0):
                     echoed.add((entity, record_id))
         return echoed
 
