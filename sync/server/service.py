@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 import sqlite3
 import threading
 import time
@@ -145,10 +146,14 @@ def _insert_many(conn: Connection, insert, rows: list[dict], names: tuple[str, .
     if any(len(row) != len(columns) for row in rows):  # pragma: no cover - rows are alike
         conn.execute(insert, _encoded(rows, names))
         return
-    encoded = frozenset(names)
-    getters = [(name, name in encoded) for name in columns]
-    values = [tuple(_json(row[name]) if as_json else row[name] for name, as_json in getters)
-              for row in rows]
+    get = operator.itemgetter(*columns)
+    as_json = [i for i, name in enumerate(columns) if name in names]
+    values = []
+    for row in rows:
+        value = list(get(row))
+        for i in as_json:
+            value[i] = _json(value[i])
+        values.append(value)
     sql = f"INSERT INTO {insert.table.name} ({', '.join(columns)}) " \
           f"VALUES ({', '.join('?' for _ in columns)})"
     cursor = conn.connection.driver_connection.cursor()
