@@ -21,7 +21,8 @@ from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
 from sync.client.report import SyncReport, need  # noqa: F401 - SyncReport is part of this API
 from sync.client.transport import Transport
 from sync.protocol import (
-    DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, MAX_PUSH_BATCH, SCHEMA_VERSION,
+    DIGEST_SET, DIGEST_SORTED, LEGACY_PUSH_BATCH, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
+    SCHEMA_VERSION,
 )
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
@@ -298,6 +299,13 @@ class SyncEngine:
                 try:
                     answer = request.result()
                 except Refused as exc:
+                    if exc.status == 422 and len(batch_rows) > LEGACY_PUSH_BATCH:
+                        # A server from before batches of 2,000 refuses more than 500: the
+                        # same entries, in order, as it allows (for the rest of this sync).
+                        self.batch_size = LEGACY_PUSH_BATCH
+                        entries = batch_rows + entries
+                        upcoming = send_next()
+                        continue
                     if exc.status != 413:
                         raise
                     if len(batch_rows) > 1:

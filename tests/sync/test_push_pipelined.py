@@ -9,7 +9,10 @@ import time
 import pytest
 
 from sync.client import apply, local
+from sync.client import engine as engine_module
 from sync.client.engine import SyncEngine
+from sync.client.errors import Refused
+from sync.client.transport import Transport
 
 
 def _visits(service, laptop, n):
@@ -86,3 +89,38 @@ def test_records_given_back_as_created_are_not_applied_again(service, laptops,
         visits[0]: 1, visits[1]: 1, visits[2]: 2}
     assert laptop.get("visit", visits[2])["notes"] == "Left the room twice."
     assert service.engine(laptop, "a").verify()
+
+
+class OlderServer:
+    """A transport in front of the real one that refuses, as a server from before batches
+    of 2,000 does (422), a push of more than ``limit`` changes."""
+
+    def __init__(self, transport, limit):
+        self.transport, self.limit, self.sizes = transport, limit, []
+
+    def post(self, path, body):
+        if path == "/sync/push":
+            self.sizes.append(len(body["mutations"]))
+            if len(body["mutations"]) > self.limit:
+                raise Refused("The server refused the request (HTTP 422).", 422)
+        return self.transport.post(path, body)
+
+    def __getattr__(self, name):
+        return getattr(self.transport, name)
+
+
+def test_a_server_that_takes_smaller_batches_gets_them_in_order(service, laptops,
+                                                               monkeypatch):
+    monkeypatch.setattr(engine_module, "LEGACY_PUSH_BATCH", 2)
+    laptop = laptops("a")
+    service.engine(laptop, "a").sync()
+    visits = _visits(service, laptop, 4)
+    laptop.update("visit", visits[0], {"notes": "Calmer after break."})
+    older = OlderServer(Transport(service.server.url, service.tokens["a"]), limit=2)
+    report = SyncEngine(laptop, service.server.url, service.tokens["a"], transport=older,
+                        batch_size=5).push()
+    assert older.sizes == [5, 2, 2, 1]  # refused whole, then as the server allows
+    assert report.sent == 5 and report.rejected == 0 and laptop.pending_count() == 0
+    first = next(r for r in service.server.api.pull_all(service.server.admin_token)
+                 if r["id"] == visits[0])
+    assert first["version"] == 2 and first["fields"]["notes"] == "Calmer after break."
