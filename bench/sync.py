@@ -179,7 +179,7 @@ def _seed(url: str, admin: str, tmp: Path) -> dict:
             forms.finalise(completion)
     recorded = time.perf_counter() - started
     started = time.perf_counter()
-    report = SyncEngine(store, url, _seeder(url, admin), batch_size=500).push()
+    report = SyncEngine(store, url, _seeder(url, admin)).push()  # the app's batches
     pushed = time.perf_counter() - started
     left = store.pending_count()
     store.close()

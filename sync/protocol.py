@@ -23,7 +23,11 @@ ACCEPTED_SCHEMA_VERSIONS = tuple(range(OLDEST_ACCEPTED_SCHEMA, LATEST_VERSION + 
 SCHEMA_HEADER = "X-Fieldnote-Schema"
 SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 OPS = ("create", "update", "delete")
-MAX_PUSH_BATCH = 500
+# Changes a push may carry: 2,000 (500 before issue 12), so an initial push of tens of
+# thousands of changes commits a quarter as many server transactions (each waits for the
+# disk). Laptops fall back to LEGACY_PUSH_BATCH when an older server refuses more (422).
+MAX_PUSH_BATCH = 2000
+LEGACY_PUSH_BATCH = 500
 # Pages of up to 5,000 records (1,000 before): a bulk first sync of 200,000 records commits
 # 40 local transactions rather than 200, and each commit rewrites index pages scattered by
 # random ids. Clients fall back to 1,000 when an older server refuses more (422).

@@ -28,6 +28,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any, Callable
 
 from desktop.caseload import vocab
@@ -275,6 +276,10 @@ def _no_constant(token: str):
     raise ValueError(f"{token} is not a number JSON allows")
 
 
+# json.loads(value, parse_constant=_no_constant), the decoder made once.
+_strict_json = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 def _number_problem(value: Any) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return "must be a finite number"
@@ -335,7 +340,7 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
                     return "must be a date and time in ISO 8601 (2026-11-02T09:15:00Z)"
             elif kind == "json":
                 try:
-                    parsed = json.loads(value, parse_constant=_no_constant)
+                    parsed = _strict_json(value)
                 except ValueError:
                     return "must be valid JSON"
                 if json_type is not None and not isinstance(parsed, json_type):
@@ -483,7 +488,18 @@ def unique_key(entity: str, data: dict[str, Any]) -> str | None:
 
 
 # json.dumps([...], separators=(",", ":")) without building an encoder per call.
-_compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+def compact_json_encoder(*, sort_keys: bool = False) -> Callable[[Any], str]:
+    """``json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)``, the same text,
+    with the encoder made once rather than per call (a push encodes several values per
+    change). For values decoded from JSON (no cycles: no circular-reference check)."""
+    if c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(separators=(",", ":"), sort_keys=sort_keys).encode
+    encode = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None,
+                            ":", ",", sort_keys, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_compact_json = compact_json_encoder()
 
 
 def duplicate_message(entity: str, data: dict[str, Any]) -> str:

@@ -123,3 +123,25 @@ def apply_states(store: Store, states: list[dict], *, force: bool = False,
         local.set_server_versions(store, entity,
                                   [(s["id"], s["version"]) for s in todo], held)
     return changed
+
+
+_sorted_json = json.JSONEncoder(sort_keys=True).encode  # as the store writes field versions
+
+
+def field_versions_text(state: dict) -> str:
+    """A record state's field versions as the store holds them (JSON, keys sorted)."""
+    return _sorted_json(state["field_versions"])
+
+
+def versions_held(store: Store, entity: str, ids: list[str]) -> dict[str, tuple]:
+    """(version, field versions text, deleted) of the rows of ``entity`` held with these
+    ids, by id."""
+    found: dict[str, tuple] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for record_id, version, field_versions, deleted in store.conn.execute(
+                f"SELECT id, version, field_versions, deleted FROM [{entity}] WHERE id IN "
+                f"({', '.join('?' for _ in chunk)})", chunk):
+            found[record_id] = (version, field_versions, deleted)
+    return found
+

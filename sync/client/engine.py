@@ -21,7 +21,8 @@ from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
 from sync.client.report import SyncReport, need  # noqa: F401 - SyncReport is part of this API
 from sync.client.transport import Transport
 from sync.protocol import (
-    DIGEST_SET, DIGEST_SORTED, MAX_PULL_LIMIT, MAX_PUSH_BATCH, SCHEMA_VERSION,
+    DIGEST_SET, DIGEST_SORTED, LEGACY_PUSH_BATCH, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
+    SCHEMA_VERSION,
 )
 
 PERMANENT = {403, 409, 422}  # codes after which resending cannot help
@@ -271,6 +272,13 @@ class SyncEngine:
             return self._push(report)
 
     def _push(self, report: SyncReport) -> SyncReport:
+        """Batches go one at a time, in order: each is sent only once the server has
+        answered the one before. While a reply is applied to this store, the next batch is
+        already on its way (its contents depend only on the replies so far, not on
+        applying them): the server merges while this laptop writes. Should applying a
+        reply fail, the batch sent meanwhile is still stored by the server; its entries
+        stay pending here and are replayed at the next push (the server answers a replay
+        with the stored result)."""
         entries = self.store.pending_changes()
         waiting: set[tuple[str, str]] = set()
         # The entries still pending, by record, kept in step with the outbox below: what
@@ -279,56 +287,146 @@ class SyncEngine:
         queued: dict[tuple[str, str], dict[str, dict]] = {}
         for e in entries:
             queued.setdefault((e["entity"], e["record_id"]), {})[e["mutation_id"]] = e
-        while entries:
-            batch_rows, entries = entries[:self.batch_size], entries[self.batch_size:]
-            batch_rows = [e for e in batch_rows if (e["entity"], e["record_id"]) not in waiting]
-            if not batch_rows:
-                continue
-            batch = [self._wire(e) for e in batch_rows]
-            body = {"schema_version": SCHEMA_VERSION, "mutations": batch}
-            acked = restore.acked(self.store)
-            if acked is not None:
-                body["device_acked"] = acked
-            try:
-                answer = self.transport.post("/sync/push", body)
-            except Refused as exc:
-                if exc.status != 413:
-                    raise
-                if len(batch_rows) > 1:
-                    # Too large for the server's body limit: the same entries, in order, in
-                    # smaller batches (for the rest of this sync).
-                    self.batch_size = max(1, len(batch_rows) // 2)
-                    entries = batch_rows + entries
+        acked = restore.acked(self.store)  # kept in step with note_acked below
+        sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldnote-push")
+
+        def send_next():
+            """The next batch and its request, sent (None when nothing is left)."""
+            nonlocal entries
+            while entries:
+                rows, entries = entries[:self.batch_size], entries[self.batch_size:]
+                rows = [e for e in rows if (e["entity"], e["record_id"]) not in waiting]
+                if not rows:
                     continue
-                # One change alone is above the limit: it can never be sent. It needs
-                # attention, and the rest of the queue carries on.
-                row = batch_rows[0]
-                with self.store.transaction():
-                    self.store.mark_rejected(row["mutation_id"], str(exc))
-                report.rejected += 1
-                waiting.add((row["entity"], row["record_id"]))
-                queued[(row["entity"], row["record_id"])].pop(row["mutation_id"], None)
-                continue
-            if isinstance(answer, dict) and answer.get("device_rewound") is True:
-                raise restore.Rewound()
-            results = _check_push(answer, batch)
-            with self._unchecked_references(), self.store.transaction():
-                states: dict[tuple[str, str], dict] = {}
-                sent: list[str] = []  # marked sent together (one statement per batch)
+                batch = [self._wire(e) for e in rows]
+                body = {"schema_version": SCHEMA_VERSION, "mutations": batch}
+                if acked is not None:
+                    body["device_acked"] = dict(acked)
+                return rows, batch, sender.submit(self.transport.post, "/sync/push", body)
+            return None
+
+        try:
+            upcoming = send_next()
+            while upcoming is not None:
+                batch_rows, batch, request = upcoming
+                upcoming = None
+                try:
+                    answer = request.result()
+                except Refused as exc:
+                    if exc.status == 422 and len(batch_rows) > LEGACY_PUSH_BATCH:
+                        # A server from before batches of 2,000 refuses more than 500: the
+                        # same entries, in order, as it allows (for the rest of this sync).
+                        self.batch_size = LEGACY_PUSH_BATCH
+                        entries = batch_rows + entries
+                        upcoming = send_next()
+                        continue
+                    if exc.status != 413:
+                        raise
+                    if len(batch_rows) > 1:
+                        # Too large for the server's body limit: the same entries, in
+                        # order, in smaller batches (for the rest of this sync).
+                        self.batch_size = max(1, len(batch_rows) // 2)
+                        entries = batch_rows + entries
+                        upcoming = send_next()
+                        continue
+                    # One change alone is above the limit: it can never be sent. It needs
+                    # attention, and the rest of the queue carries on.
+                    row = batch_rows[0]
+                    with self.store.transaction():
+                        self.store.mark_rejected(row["mutation_id"], str(exc))
+                    report.rejected += 1
+                    waiting.add((row["entity"], row["record_id"]))
+                    queued[(row["entity"], row["record_id"])].pop(row["mutation_id"], None)
+                    upcoming = send_next()
+                    continue
+                if isinstance(answer, dict) and answer.get("device_rewound") is True:
+                    raise restore.Rewound()
+                results = _check_push(answer, batch)
+                # What the next batch depends on, known from the reply alone: the records
+                # now waiting (as _settle decides) and what the server acknowledged.
                 for row, result in zip(batch_rows, results):
-                    self._settle(row, result, report, waiting, sent)
-                    key = (row["entity"], row["record_id"])
-                    if result["status"] != "retry" or \
-                            row["attempts"] + 1 >= self.max_attempts:
-                        queued[key].pop(row["mutation_id"], None)  # no longer pending
-                    if result.get("record") is not None:
-                        states[key] = result["record"]
-                if sent:
-                    self.store.mark_sent(sent)
-                restore.note_acked(self.store, batch_rows, results)
-                pending = {key: _fields_of(queued.get(key, {}).values()) for key in states}
-                self._apply_safely(list(states.values()), report, pending=pending)
+                    if result["status"] not in ("applied", "conflict"):
+                        waiting.add((row["entity"], row["record_id"]))
+                high = restore.acked_in(self.store, batch_rows, results)
+                if high is not None and (acked is None or high > acked["seq"]):
+                    acked = {"device_id": self.store.device_id, "seq": high}
+                upcoming = send_next()
+                self._settle_batch(batch_rows, batch, results, report, waiting, queued)
+        finally:
+            if upcoming is not None:
+                upcoming[2].cancel()
+            sender.shutdown(wait=True)  # a request under way finishes (or fails) first
         return report
+
+    def _settle_batch(self, batch_rows: list[dict], batch: list[dict], results: list[dict],
+                      report: SyncReport,
+                      waiting: set[tuple[str, str]],
+                      queued: dict[tuple[str, str], dict[str, dict]]) -> None:
+        """A push reply applied to this store, in one transaction: outbox states, what the
+        server acknowledged, and the records as the server now holds them."""
+        with self._unchecked_references(), self.store.transaction():
+            states: dict[tuple[str, str], dict] = {}
+            created: dict[tuple[str, str], dict] = {}  # the create sent, by record
+            sent: list[str] = []  # marked sent together (one statement per batch)
+            for row, wire, result in zip(batch_rows, batch, results):
+                self._settle(row, result, report, waiting, sent)
+                key = (row["entity"], row["record_id"])
+                if result["status"] != "retry" or \
+                        row["attempts"] + 1 >= self.max_attempts:
+                    queued[key].pop(row["mutation_id"], None)  # no longer pending
+                if result.get("record") is not None:
+                    states[key] = result["record"]
+                    if row["op"] == "create":
+                        created[key] = wire
+                    else:
+                        created.pop(key, None)
+            if sent:
+                self.store.mark_sent(sent)
+            restore.note_acked(self.store, batch_rows, results)
+            echoed = self._echoed(states, created, queued)
+            pending = {key: _fields_of(queued.get(key, {}).values()) for key in states
+                       if key not in echoed}
+            self._apply_safely([s for key, s in states.items() if key not in echoed], report,
+                               pending=pending)
+            if echoed:
+                # Nothing to write but their server versions (and any item held for them
+                # in quarantine is settled, as after an apply).
+                done = [states[key] for key in echoed]
+                by_entity: dict[str, list[tuple[str, int]]] = {}
+                for state in done:
+                    by_entity.setdefault(state["entity"], []).append((state["id"], 1))
+                for entity, versions in by_entity.items():
+                    local.set_server_versions(self.store, entity, versions)
+                quarantine.settle_applied(self.store, done, force=False)
+
+    def _echoed(self, states: dict[tuple[str, str], dict], created: dict[tuple[str, str], dict],
+                queued: dict[tuple[str, str], dict[str, dict]]) -> set[tuple[str, str]]:
+        """The records of a push reply that are exactly as this laptop created them and
+        still holds them: a create the server stored as sent (version 1, every field at
+        version 1), with no later change of this laptop's pending, whose row here is still
+        at version 1 with the same field versions. Applying them would write nothing; only
+        the server version is recorded."""
+        candidates: dict[str, dict[str, dict]] = {}
+        for key, wire in created.items():
+            state = states[key]
+            if state["version"] != 1 or state["deleted"] or queued.get(key) \
+                    or state["fields"] != wire["fields"] \
+                    or any(v != 1 for v in state["field_versions"].values()) \
+                    or state["field_versions"].keys() != state["fields"].keys():
+                continue
+            candidates.setdefault(key[0], {})[key[1]] = state
+        echoed: set[tuple[str, str]] = set()
+        texts: dict[tuple[str, ...], str] = {}  # field versions as stored, by field names
+        for entity, by_id in candidates.items():
+            held = apply.versions_held(self.store, entity, list(by_id))
+            for record_id, state in by_id.items():
+                names = tuple(state["field_versions"])
+                text = texts.get(names)
+                if text is None:
+                    text = texts[names] = apply.field_versions_text(state)
+                if held.get(record_id) == (1, text, 0):
+                    echoed.add((entity, record_id))
+        return echoed
 
     @staticmethod
     def _wire(e: dict) -> dict:

@@ -37,16 +37,24 @@ def _acked_key(device_id: str) -> str:
     return f"acked_seq:{device_id}"
 
 
+def acked_in(store: Store, rows: list[dict], results: list[dict]) -> int | None:
+    """The highest outbox number of this device among ``rows`` the server stored a result
+    for (None if none)."""
+    device = store.device_id
+    seqs = [row["seq"] for row, result in zip(rows, results)
+            if result["status"] != "retry" and row["device_id"] == device]
+    return max(seqs) if seqs else None
+
+
 def note_acked(store: Store, rows: list[dict], results: list[dict]) -> None:
     """Remember the highest outbox number of this device the server stored a result for
     (inside the caller's transaction, with the outbox states)."""
-    seqs = [row["seq"] for row, result in zip(rows, results)
-            if result["status"] != "retry" and row["device_id"] == store.device_id]
-    if not seqs:
+    high = acked_in(store, rows, results)
+    if high is None:
         return
     key = _acked_key(store.device_id)
-    if max(seqs) > int(local.get_state(store, key, "0") or 0):
-        local.set_state(store, key, str(max(seqs)))
+    if high > int(local.get_state(store, key, "0") or 0):
+        local.set_state(store, key, str(high))
 
 
 class Rewound(Exception):

@@ -26,11 +26,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
-# The largest legitimate push: laptops send 100 mutations a request (the server takes
-# 500); a change carries only its changed fields. 16 MB leaves room for 100 changes of
-# ~160 kB each, far above any record a laptop writes (long notes are a few kB; coding
-# schemes and observation events well under 100 kB). A laptop whose batch is refused for
-# size sends it in smaller batches, and one change alone above the limit is rejected.
+# The largest legitimate push: laptops send up to 2,000 mutations a request (the server's
+# limit, ``MAX_PUSH_BATCH``); a change carries only its changed fields. 16 MB leaves room
+# for 2,000 changes of 8 kB, or 100 of ~160 kB, far above any record a laptop writes (long
+# notes are a few kB; coding schemes and observation events well under 100 kB). A laptop
+# whose batch is refused for size sends it in smaller batches, and one change alone above
+# the limit is rejected.
 MAX_PUSH_BODY_BYTES = 16 * 1024 * 1024
 # Sign-in, accounts, teams, digests: a few hundred bytes. 64 kB is generous.
 MAX_JSON_BODY_BYTES = 64 * 1024

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
+import sqlite3
 import threading
 import time
 import uuid
@@ -52,7 +54,7 @@ _PAYLOAD_KEYS = ("device_id", "entity", "record_id", "op", "fields", "base_versi
                  "schema_version", "client_seq")
 # json.dumps(..., sort_keys=True, separators=(",", ":")), the encoder made once (the text,
 # and so every stored hash, is the same).
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_canonical = rules.compact_json_encoder(sort_keys=True)
 
 
 def payload_hash(m: dict) -> str:
@@ -116,7 +118,7 @@ _RECORD_JSON = tuple(c.name for c in record.columns if isinstance(c.type, sa.JSO
 _MUTATION_JSON = tuple(c.name for c in mutation.columns if isinstance(c.type, sa.JSON))
 _INSERT_RECORDS = _encoded_copy(record).insert()
 _INSERT_MUTATIONS = _encoded_copy(mutation).insert()
-_json = json.JSONEncoder(separators=(",", ":")).encode
+_json = rules.compact_json_encoder()
 
 
 def _encoded(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
@@ -129,6 +131,38 @@ def _encoded(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
             row[name] = _json(row[name])
         out.append(row)
     return out
+
+
+def _insert_many(conn: Connection, insert, rows: list[dict], names: tuple[str, ...]) -> None:
+    """One multi-row INSERT of ``rows`` (all with the same columns), their JSON columns
+    ``names`` encoded. On SQLite the driver's ``executemany`` is called directly, with the
+    rows as tuples: SQLAlchemy's per-row parameter processing cost as much as the INSERT
+    (the columns here need none: text, numbers, and JSON already encoded). The statement
+    runs in the connection's transaction like any other."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert, _encoded(rows, names))
+        return
+    columns = tuple(rows[0])
+    if any(len(row) != len(columns) for row in rows):  # pragma: no cover - rows are alike
+        conn.execute(insert, _encoded(rows, names))
+        return
+    get = operator.itemgetter(*columns)
+    as_json = [i for i, name in enumerate(columns) if name in names]
+    values = []
+    for row in rows:
+        value = list(get(row))
+        for i in as_json:
+            value[i] = _json(value[i])
+        values.append(value)
+    sql = f"INSERT INTO {insert.table.name} ({', '.join(columns)}) " \
+          f"VALUES ({', '.join('?' for _ in columns)})"
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
+
+
 _INSERT_CONFLICT = conflict.insert()
 _SCOPED: dict[tuple, tuple] = {}
 
@@ -288,10 +322,17 @@ def _normalise(value: Any) -> Any:
     raise Rejected(422, "Field values must be text, numbers or null.")
 
 
-def _denorm(conn: Connection, entity: str, record_id: str, data: dict) -> dict:
-    """The scope columns copied out of a record's fields."""
+_NO_KEY = object()  # a unique key not worked out beforehand
+
+
+def _denorm(conn: Connection, entity: str, record_id: str, data: dict,
+            unique_key: Any = _NO_KEY) -> dict:
+    """The scope columns copied out of a record's fields (``unique_key``: the record's, if
+    already worked out from these fields)."""
+    if unique_key is _NO_KEY:
+        unique_key = rules.unique_key(entity, data)
     cols = dict(ref_id=None, pupil_id=None, school_id=None, caseworker_id=None, team=None,
-                unique_key=rules.unique_key(entity, data))
+                unique_key=unique_key)
     if entity == "referral":
         cols.update(ref_id=record_id, pupil_id=data.get("pupil_id"),
                     school_id=data.get("school_id"), caseworker_id=data.get("caseworker_id"))
@@ -670,14 +711,21 @@ def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
                 wanted.setdefault(target, set()).add(value)
     cache: dict = {}
     # The unique keys (sync.rules) the batch's new records would take, and who holds them.
+    # Worked out once per create, of the values as they are stored (``_normalise``), and
+    # kept by mutation for ``_bulkable`` and ``_bulk_create``.
     keys: dict[str, set[str]] = {}
+    _batch.keys = by_mutation = {}
+    unique = rules.unique_fields()
     for m in mutations:
-        if m.get("op") == "create" and m.get("entity") in known_shapes \
-                and rules.unique_fields().get(m["entity"]) is not None:
+        names = unique.get(m.get("entity"))
+        if m.get("op") == "create" and names is not None and m.get("entity") in known_shapes:
+            fields = m.get("fields") or {}
             try:
-                key = rules.unique_key(m["entity"], m.get("fields") or {})
-            except (TypeError, ValueError):
-                key = None
+                key = rules.unique_key(m["entity"], {n: _normalise(fields.get(n))
+                                                     for n in names})
+            except (TypeError, ValueError, Rejected):
+                continue
+            by_mutation[id(m)] = key
             if key is not None:
                 keys.setdefault(m["entity"], set()).add(key)
     taken: dict[tuple[str, str], str] = {}
@@ -709,8 +757,10 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict
     row = dict(entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, data=fields,
                **_versioned(entity, record_id, 1), field_versions={k: 1 for k in fields},
                field_writers={k: writer for k in fields}, deleted=False, deleted_by=None,
-               **_denorm(ctx.conn, entity, record_id, fields))
+               **_denorm(ctx.conn, entity, record_id, fields,
+                         _batch.keys.get(id(m), _NO_KEY)))
     pending.append(row)
+    _batch.pending[(entity, record_id)] = row
     _cache()[(entity, record_id)] = SimpleNamespace(**row)
     if getattr(_batch, "visible", None) is not None:
         _batch.visible.keys.add((entity, record_id))  # checked at the bulk write (flush)
@@ -719,6 +769,66 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict
         "fields": fields, "deleted": False, "seq": seq}
     if row["unique_key"] is not None:
         _batch.taken[(entity, row["unique_key"])] = record_id
+    return {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
+            "seq": seq, "conflicts": []}
+
+
+def _mergeable(ctx: _Push, m: dict) -> bool:
+    """Whether ``m`` edits a record created in bulk earlier in the batch and not yet
+    written (a record finalised, an observation ended), in a way that is merged into its
+    pending row exactly as ``_apply`` would merge it after the INSERT: an edit by the
+    laptop that wrote the record's fields, of no field that names another record, moves
+    scope or is part of a unique key, of a record that is not final (anything else, and
+    anything the checks refuse, goes the usual way)."""
+    entity, fields = m["entity"], m.get("fields")
+    key = (entity, m["record_id"])
+    if m["op"] != "update" or key not in _batch.pending or key not in _batch.fresh \
+            or entity in CORE or entity in AUDIT_ENTITIES or not isinstance(fields, dict):
+        return False
+    shape = shapes().get(entity)
+    if shape is None or any(name in shape.references for name in fields) \
+            or any(name in fields for name in rules.unique_fields().get(entity, ())):
+        return False
+    rec = _cache().get(key)
+    if rec is None or rec.deleted or _is_final(ctx.conn, entity, rec):
+        return False
+    device = m["device_id"]
+    return all(w[0] == device for name in fields
+               if (w := rec.field_writers.get(name)) is not None)
+
+
+def _merge_pending(ctx: _Push, m: dict) -> dict:
+    """Merge an edit ``_mergeable`` allows into its record's pending row (the else branch
+    of ``_apply``, with no conflict possible): checks, then the row, the batch's cache and
+    the state the reply sends are all the record as merged."""
+    entity, record_id = m["entity"], m["record_id"]
+    key = (entity, record_id)
+    rec = _cache()[key]
+    fields = _check(ctx, m, rec)
+    device, client_seq = m["device_id"], m.get("client_seq")
+    writer = [device, client_seq]
+    changed = {}
+    for name, value in sorted(fields.items()):
+        w = rec.field_writers.get(name)
+        if w and w[1] is not None and client_seq is not None and w[1] > client_seq:
+            continue  # this laptop's later edit of the field is already here
+        if rec.data.get(name) != value or name not in rec.data:
+            changed[name] = value
+    seq = None
+    if changed:
+        seq = ctx.next_seq()
+        version = rec.version + 1
+        data = {**rec.data, **changed}
+        row = _batch.pending[key]
+        row.update(data=data, seq=seq, **_versioned(entity, record_id, version),
+                   field_versions={**rec.field_versions, **{k: version for k in changed}},
+                   field_writers={**rec.field_writers, **{k: writer for k in changed}},
+                   **_denorm(ctx.conn, entity, record_id, data))
+        _cache()[key] = SimpleNamespace(**row)
+        _batch.fresh[key] = {
+            "entity": entity, "id": record_id, "version": version,
+            "field_versions": row["field_versions"], "fields": data, "deleted": False,
+            "seq": seq}
     return {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
             "seq": seq, "conflicts": []}
 
@@ -733,9 +843,8 @@ def _bulkable(ctx: _Push, m: dict) -> bool:
         return False
     if rules.unique_fields().get(entity) is None:
         return True
-    try:
-        key = rules.unique_key(entity, fields)
-    except (TypeError, ValueError):
+    key = _batch.keys.get(id(m), _NO_KEY)
+    if key is _NO_KEY:
         return False
     return key is None or (entity, key) not in _batch.taken
 
@@ -766,10 +875,11 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
     def flush() -> None:
         try:
             if pending_records:
-                conn.execute(_INSERT_RECORDS, _encoded(pending_records, _RECORD_JSON))
+                _insert_many(conn, _INSERT_RECORDS, pending_records, _RECORD_JSON)
             if pending_mutations:
-                conn.execute(_INSERT_MUTATIONS, _encoded(pending_mutations, _MUTATION_JSON))
-        except (sa.exc.IntegrityError, DataError, UnicodeEncodeError) as exc:
+                _insert_many(conn, _INSERT_MUTATIONS, pending_mutations, _MUTATION_JSON)
+        except (sa.exc.IntegrityError, DataError, UnicodeEncodeError, sqlite3.IntegrityError,
+                sqlite3.DataError) as exc:
             raise _FastFailed() from exc
         if scoped and pending_records:
             # Every record written in bulk must be one its writer may see (one at a time,
@@ -779,6 +889,7 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
                 raise _FastFailed()
         pending_records.clear()
         pending_mutations.clear()
+        _batch.pending.clear()  # written: an edit of them now goes one by one
 
     _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit]) \
         if fast else None
@@ -788,6 +899,7 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
     # The states of records created in bulk, as written: the reply needs no read of them
     # unless another change in the batch (which may bump any record) went one by one.
     _batch.fresh = {}
+    _batch.pending = {}  # (entity, id) -> its row in pending_records
     try:
         for i, m in enumerate(mutations):
             if i in unfit:
@@ -816,10 +928,13 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
             if key in waiting:
                 results.append(_retry(m, "An earlier change to this record is waiting."))
                 continue
-            if fast and _bulkable(ctx, m):
+            if fast and (_bulkable(ctx, m) or _mergeable(ctx, m)):
                 # Checks only (they read through the batch's cache, and write nothing).
                 try:
-                    result = _bulk_create(ctx, m, _check(ctx, m, None), pending_records)
+                    if m["op"] == "create":
+                        result = _bulk_create(ctx, m, _check(ctx, m, None), pending_records)
+                    else:
+                        result = _merge_pending(ctx, m)
                 except Retry as exc:
                     waiting.add(key)
                     results.append(_retry(m, str(exc)))
@@ -855,6 +970,8 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
     finally:
         _batch.cache = None
         _batch.fresh = {}
+        _batch.pending = {}
+        _batch.keys = {}
         _batch.visible = None
     devices.note_pushed(conn, user, stored, ctx.now)
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))

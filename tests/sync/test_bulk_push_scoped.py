@@ -259,3 +259,44 @@ def test_a_practitioners_large_batch_asks_scope_per_record_type_not_per_change(d
                    statements=statements)[0]
     assert [r["status"] for r in results] == ["applied"] * 401
     assert len(statements) < 30, len(statements)
+
+
+def test_a_practitioners_edits_of_records_created_in_the_batch_merge_set_wise(
+        database, monkeypatch):
+    """A practitioner's observation created, ended and finalised in one batch, its events
+    between: the edits are merged into the row waiting for the INSERT (whose scope is then
+    asked once, at the bulk write), with the outcome of the one-by-one merge."""
+    world = World()
+    obs = _ids(1)[0]
+    m = "device-a"
+    batch = [
+        mutation("observation", obs, "create", _obs(world.r1), device=m, seq=1),
+        *[mutation("observation_event", e, "create", _event(obs, i), device=m, seq=2 + i)
+          for i, e in enumerate(_ids(3))],
+        mutation("observation", obs, "update", {"status": "ended",
+                                                "ended_at": "2026-11-02T10:00:00Z"},
+                 base=0, device=m, seq=5),
+        mutation("observation", obs, "update", {"status": "final"}, base=0, device=m, seq=6),
+        mutation("observation", obs, "update", {"lesson": "English"}, base=0, device=m,
+                 seq=7),
+    ]
+    slow = _run(database, "slow", world, world.a, batch, fast=False)
+    calls, _ = _counted(monkeypatch)
+    merged = []
+    real = service._merge_pending
+    monkeypatch.setattr(service, "_merge_pending",
+                        lambda ctx, mu: merged.append(mu["record_id"]) or real(ctx, mu))
+    fast = _run(database, "fast", world, world.a, batch, fast=True)
+    assert calls[-1:] == [True]  # stayed set-wise
+    assert merged == [obs, obs]  # ended, finalised; the edit once final went one by one
+
+    def strip(result):  # a conflict's id is random
+        return {**result, "conflicts": [{k: v for k, v in c.items() if k != "id"}
+                                        for c in result["conflicts"]]}
+
+    assert [strip(r) for r in fast[0]] == [strip(r) for r in slow[0]]
+    assert fast[1] == slow[1]  # the records
+    assert {k: strip(v) for k, v in fast[2].items()} == \
+        {k: strip(v) for k, v in slow[2].items()}
+    assert [r["status"] for r in fast[0]] == ["applied"] * 6 + ["conflict"]
+    assert fast[0][-1]["conflicts"][0]["kind"] == "edit_vs_final"
