@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(BIN)/fieldnote
 
 test: $(STAMP)
+	$(BIN)/ruff format --check desktop sync tests bench packaging scripts
 	$(BIN)/ruff check desktop sync tests bench packaging scripts
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 

@@ -1,4 +1,5 @@
 """A large demo store shared by the benchmarks (made once, cached under out/bench/)."""
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,11 @@ def big_store_home(pupils: int = 5000, referrals: int = 10000) -> Path:
 
 
 def environment(home: Path) -> dict:
-    env = dict(os.environ, FIELDNOTE_HOME=str(home), FIELDNOTE_PASSPHRASE=PASSPHRASE,
-               QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env = dict(
+        os.environ,
+        FIELDNOTE_HOME=str(home),
+        FIELDNOTE_PASSPHRASE=PASSPHRASE,
+        QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+    )
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env

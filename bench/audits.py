@@ -12,6 +12,7 @@
 * the cross-school summary over 500 finalised audits of 60 criteria, ≤ 1 s.
 Templates of 200 and 60 criteria are generated into a temporary packs folder.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,19 +36,45 @@ def percentile(values, p):
 
 
 def template(pack_id: str, sections: int, per_section: int) -> dict:
-    items = [{"id": f"s{s}_c{c}", "number": c + 1, "section": f"s{s}",
-              "label": f"Criterion {c + 1} of area {s + 1}", "response_set": "rag", "evidence": True}
-             for s in range(sections) for c in range(per_section)]
-    return {"format": "fieldnote-instrument-pack", "format_version": 1, "id": pack_id,
-            "version": "1.0.0", "title": f"Benchmark audit {pack_id}", "kind": "audit",
-            "licence": "benchmark", "source": "bench/audits.py", "synthetic": True,
-            "informants": ["practitioner"], "age_bands": ["school"],
-            "sections": [{"id": f"s{s}", "label": f"Area {s + 1}"} for s in range(sections)],
-            "response_sets": [{"id": "rag", "options": [
-                {"value": "red", "label": "Red", "score": 0}, {"value": "amber", "label": "Amber", "score": 1},
-                {"value": "green", "label": "Green", "score": 2},
-                {"value": "not_seen", "label": "Not seen", "score": None}]}],
-            "items": items, "audit": {"rating_scale": "rag"}}
+    items = [
+        {
+            "id": f"s{s}_c{c}",
+            "number": c + 1,
+            "section": f"s{s}",
+            "label": f"Criterion {c + 1} of area {s + 1}",
+            "response_set": "rag",
+            "evidence": True,
+        }
+        for s in range(sections)
+        for c in range(per_section)
+    ]
+    return {
+        "format": "fieldnote-instrument-pack",
+        "format_version": 1,
+        "id": pack_id,
+        "version": "1.0.0",
+        "title": f"Benchmark audit {pack_id}",
+        "kind": "audit",
+        "licence": "benchmark",
+        "source": "bench/audits.py",
+        "synthetic": True,
+        "informants": ["practitioner"],
+        "age_bands": ["school"],
+        "sections": [{"id": f"s{s}", "label": f"Area {s + 1}"} for s in range(sections)],
+        "response_sets": [
+            {
+                "id": "rag",
+                "options": [
+                    {"value": "red", "label": "Red", "score": 0},
+                    {"value": "amber", "label": "Amber", "score": 1},
+                    {"value": "green", "label": "Green", "score": 2},
+                    {"value": "not_seen", "label": "Not seen", "score": None},
+                ],
+            }
+        ],
+        "items": items,
+        "audit": {"rating_scale": "rag"},
+    }
 
 
 def main() -> None:
@@ -152,8 +179,9 @@ def main() -> None:
         with store.transaction():
             schools = [store.create("school", {"name": f"School {i}"}) for i in range(500)]
             for i, s in enumerate(schools):
-                a = records.start(school_id=s, template_id="bench-60",
-                                  conducted_on=f"2026-{1 + i % 9:02d}-{1 + i % 27:02d}")
+                a = records.start(
+                    school_id=s, template_id="bench-60", conducted_on=f"2026-{1 + i % 9:02d}-{1 + i % 27:02d}"
+                )
                 for cid in crits60:
                     records.rate(a, cid, rng.choice(("red", "amber", "green", "green", "not_seen")))
                 records.finalise(a)
@@ -164,24 +192,30 @@ def main() -> None:
             sum_ms.append((time.perf_counter() - started) * 1000)
         store.close()
 
-    print(json.dumps({
-        "presses": PRESSES,
-        "press_to_committed_rating_p50_ms": round(statistics.median(press_ms), 3),
-        "press_to_committed_rating_p99_ms": round(percentile(press_ms, 99), 3),
-        "target_press_p99_ms": 10,
-        "baseline_plain_insert_p50_ms": round(statistics.median(base_ms), 3),
-        "baseline_plain_insert_p99_ms": round(percentile(base_ms, 99), 3),
-        "open_200_criteria_snapshot_median_ms": round(statistics.median(open_ms), 1),
-        "window_press_to_shown_rating_p50_ms": round(statistics.median(window_press_ms), 3)
-        if window_press_ms else None,
-        "window_press_to_shown_rating_p99_ms": round(percentile(window_press_ms, 99), 3)
-        if window_press_ms else None,
-        "open_200_criteria_window_median_ms": None if ui_ms is None else round(ui_ms, 1),
-        "target_open_ms": 200,
-        "summary_500_audits_60_criteria_median_ms": round(statistics.median(sum_ms), 1),
-        "summary_schools": summary.schools,
-        "target_summary_ms": 1000,
-    }))
+    print(
+        json.dumps(
+            {
+                "presses": PRESSES,
+                "press_to_committed_rating_p50_ms": round(statistics.median(press_ms), 3),
+                "press_to_committed_rating_p99_ms": round(percentile(press_ms, 99), 3),
+                "target_press_p99_ms": 10,
+                "baseline_plain_insert_p50_ms": round(statistics.median(base_ms), 3),
+                "baseline_plain_insert_p99_ms": round(percentile(base_ms, 99), 3),
+                "open_200_criteria_snapshot_median_ms": round(statistics.median(open_ms), 1),
+                "window_press_to_shown_rating_p50_ms": round(statistics.median(window_press_ms), 3)
+                if window_press_ms
+                else None,
+                "window_press_to_shown_rating_p99_ms": round(percentile(window_press_ms, 99), 3)
+                if window_press_ms
+                else None,
+                "open_200_criteria_window_median_ms": None if ui_ms is None else round(ui_ms, 1),
+                "target_open_ms": 200,
+                "summary_500_audits_60_criteria_median_ms": round(statistics.median(sum_ms), 1),
+                "summary_schools": summary.schools,
+                "target_summary_ms": 1000,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ alternating so that both see the same machine load. Budgets: ratio (frozen / sou
 median) ≤ 1.5, onedir folder ≤ 200 MB. With no build in dist/Fieldnote it prints a JSON
 note and exits 0 (`make package` makes one). Last line JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,18 +60,22 @@ def main(runs: int = 5) -> None:
     assert source_rows == frozen_rows > 0, (source_rows, frozen_rows)
     size = folder_mb(BUILD)
     ratio = statistics.median(frozen_times) / statistics.median(source_times)
-    print(json.dumps({
-        "referrals_shown": frozen_rows,
-        "runs": runs,
-        "onedir_mb": round(size, 1),
-        "source_start_median_s": round(statistics.median(source_times), 3),
-        "frozen_start_median_s": round(statistics.median(frozen_times), 3),
-        "frozen_start_max_s": round(max(frozen_times), 3),
-        "ratio_frozen_to_source": round(ratio, 2),
-        "budget_ratio": 1.5,
-        "budget_onedir_mb": 200,
-        "within_budget": ratio <= 1.5 and size <= 200,
-    }))
+    print(
+        json.dumps(
+            {
+                "referrals_shown": frozen_rows,
+                "runs": runs,
+                "onedir_mb": round(size, 1),
+                "source_start_median_s": round(statistics.median(source_times), 3),
+                "frozen_start_median_s": round(statistics.median(frozen_times), 3),
+                "frozen_start_max_s": round(max(frozen_times), 3),
+                "ratio_frozen_to_source": round(ratio, 2),
+                "budget_ratio": 1.5,
+                "budget_onedir_mb": 200,
+                "within_budget": ratio <= 1.5 and size <= 200,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ commits between batches of 50 records only when a press waits, the sync owning n
 checkpoints (as before issue 11); and "after": the engine's defaults (transactions of at
 most ``APPLY_SECONDS``, the journal flushed and checkpointed by the sync between them).
 """
+
 from __future__ import annotations
 
 import json
@@ -71,21 +72,26 @@ def main() -> None:
             base_ms.append((time.perf_counter() - started) * 1000)
         plain.close()
 
-    print(json.dumps({
-        "presses": PRESSES,
-        "events_committed": events,
-        "press_to_commit_p50_ms": round(statistics.median(press_ms), 3),
-        "press_to_commit_p99_ms": round(percentile(press_ms, 99), 3),
-        "press_to_commit_max_ms": round(max(press_ms), 3),
-        "baseline_plain_insert_p50_ms": round(statistics.median(base_ms), 3),
-        "baseline_plain_insert_p99_ms": round(percentile(base_ms, 99), 3),
-        "ratio_p50_to_baseline": round(statistics.median(press_ms) / statistics.median(base_ms), 2),
-        "target_p99_ms": 10,
-    }))
+    print(
+        json.dumps(
+            {
+                "presses": PRESSES,
+                "events_committed": events,
+                "press_to_commit_p50_ms": round(statistics.median(press_ms), 3),
+                "press_to_commit_p99_ms": round(percentile(press_ms, 99), 3),
+                "press_to_commit_max_ms": round(max(press_ms), 3),
+                "baseline_plain_insert_p50_ms": round(statistics.median(base_ms), 3),
+                "baseline_plain_insert_p99_ms": round(percentile(base_ms, 99), 3),
+                "ratio_p50_to_baseline": round(statistics.median(press_ms) / statistics.median(base_ms), 2),
+                "target_p99_ms": 10,
+            }
+        )
+    )
 
 
-def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: int | None,
-                       apply_seconds: float | None = None) -> dict:
+def _press_during_sync(
+    tmp: Path, url: str, token: str, name: str, apply_chunk: int | None, apply_seconds: float | None = None
+) -> dict:
     """Press keys on one connection while another thread runs a first sync into the same
     store; latencies of the presses made while the sync ran."""
     import threading
@@ -117,8 +123,7 @@ def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: 
                 sync_engine.apply_seconds = apply_seconds
             started = time.perf_counter()
             report = sync_engine.sync()
-            outcome.update(seconds=time.perf_counter() - started, received=report.received,
-                           pages=report.pages)
+            outcome.update(seconds=time.perf_counter() - started, received=report.received, pages=report.pages)
         except Exception as exc:  # noqa: BLE001 - reported in the result
             outcome["error"] = f"{exc!r} from {exc.__cause__!r}"
         finally:
@@ -144,7 +149,8 @@ def _press_during_sync(tmp: Path, url: str, token: str, name: str, apply_chunk: 
         "apply_chunk": "whole page" if apply_chunk == 0 else (apply_chunk or "default"),
         "apply_seconds": "default" if apply_seconds is None else apply_seconds,
         "first_sync_s": round(outcome.get("seconds", 0), 3),
-        "records_applied": outcome.get("received"), "pages": outcome.get("pages"),
+        "records_applied": outcome.get("received"),
+        "pages": outcome.get("pages"),
         "sync_error": outcome.get("error"),
         "presses": len(press_ms),
         "press_to_commit_p50_ms": round(statistics.median(press_ms), 3),
@@ -160,9 +166,11 @@ ROUNDS = 3  # first syncs per setting, alternating, their presses pooled (a sync
 def _pooled(runs: list[dict]) -> dict:
     press_ms = [ms for r in runs for ms in r.pop("press_ms")]
     return {
-        "apply_chunk": runs[0]["apply_chunk"], "apply_seconds": runs[0]["apply_seconds"],
+        "apply_chunk": runs[0]["apply_chunk"],
+        "apply_seconds": runs[0]["apply_seconds"],
         "first_sync_s": [r["first_sync_s"] for r in runs],
-        "records_applied": runs[0]["records_applied"], "pages": runs[0]["pages"],
+        "records_applied": runs[0]["records_applied"],
+        "pages": runs[0]["pages"],
         "sync_errors": [r["sync_error"] for r in runs if r["sync_error"]],
         "presses": len(press_ms),
         "press_to_commit_p50_ms": round(statistics.median(press_ms), 3),
@@ -195,18 +203,23 @@ def during_sync() -> None:
             proc.terminate()
             proc.wait(timeout=30)
     after_pooled = _pooled(after)
-    print(json.dumps({
-        "bench": "keypress --during-sync", "scale": bs.SCALE, "rounds": ROUNDS,
-        "before_page_per_transaction": _pooled(before),
-        "before_chunks_of_50_on_demand": _pooled(chunked),
-        "after_short_transactions": after_pooled,
-        "no_sync_reference": {k: v for k, v in reference.items()
-                              if k.startswith(("press", "presses"))},
-        "target_p99_ms": 15,
-        "target_met": after_pooled["press_to_commit_p99_ms"] <= 15
-        and not after_pooled["sync_errors"],
-        "load_avg_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "keypress --during-sync",
+                "scale": bs.SCALE,
+                "rounds": ROUNDS,
+                "before_page_per_transaction": _pooled(before),
+                "before_chunks_of_50_on_demand": _pooled(chunked),
+                "after_short_transactions": after_pooled,
+                "no_sync_reference": {k: v for k, v in reference.items() if k.startswith(("press", "presses"))},
+                "target_p99_ms": 15,
+                "target_met": after_pooled["press_to_commit_p99_ms"] <= 15 and not after_pooled["sync_errors"],
+                "load_avg_1m": round(os.getloadavg()[0], 2),
+                "cpus": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

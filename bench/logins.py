@@ -11,6 +11,7 @@ check per thread at once); argon2 now runs at most one check per core.
 figures before the change). Usage: ``python bench/logins.py [--code DIR] [--users 60]``.
 The last line printed is one JSON object.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,14 +56,17 @@ def main() -> None:
     port = _port()
     server = None
     try:
-        subprocess.run([*cli, "migrate", "--database", url], env=env, check=True,
-                       capture_output=True, cwd=args.code)
+        subprocess.run([*cli, "migrate", "--database", url], env=env, check=True, capture_output=True, cwd=args.code)
         users = [f"bench-{i:03d}" for i in range(args.users)]
         _add_users(url, users)
         log = tempfile.TemporaryFile()
-        server = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port),
-                                   "--database", url], env=env, cwd=args.code, stdout=log,
-                                  stderr=log)
+        server = subprocess.Popen(
+            [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", url],
+            env=env,
+            cwd=args.code,
+            stdout=log,
+            stderr=log,
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -76,8 +80,7 @@ def main() -> None:
             time.sleep(0.05)
         proc = psutil.Process(server.pid)
         # One sign-in first, so the baseline includes a warmed-up process (imports, pool).
-        requests.post(base + "/auth/login", json={"username": users[0], "password": PASSWORD},
-                      timeout=60)
+        requests.post(base + "/auth/login", json={"username": users[0], "password": PASSWORD}, timeout=60)
         time.sleep(1.0)
         baseline = proc.memory_info().rss
         peak = [baseline]
@@ -94,9 +97,9 @@ def main() -> None:
 
         def login(user: str) -> int:
             barrier.wait()
-            return requests.post(base + "/auth/login",
-                                 json={"username": user, "password": PASSWORD},
-                                 timeout=300).status_code
+            return requests.post(
+                base + "/auth/login", json={"username": user, "password": PASSWORD}, timeout=300
+            ).status_code
 
         start = time.perf_counter()
         with ThreadPoolExecutor(len(users)) as pool:
@@ -106,12 +109,19 @@ def main() -> None:
         sampler.join()
         after = proc.memory_info().rss
         mb = 1024 * 1024
-        result = {"bench": "logins", "code": args.code, "database": "postgresql",
-                  "users": len(users), "ok": codes.count(200),
-                  "other_statuses": sorted(c for c in codes if c != 200),
-                  "seconds": round(seconds, 2), "rss_before_mb": round(baseline / mb, 1),
-                  "rss_peak_mb": round(peak[0] / mb, 1), "rss_after_mb": round(after / mb, 1),
-                  "cores": os.cpu_count()}
+        result = {
+            "bench": "logins",
+            "code": args.code,
+            "database": "postgresql",
+            "users": len(users),
+            "ok": codes.count(200),
+            "other_statuses": sorted(c for c in codes if c != 200),
+            "seconds": round(seconds, 2),
+            "rss_before_mb": round(baseline / mb, 1),
+            "rss_peak_mb": round(peak[0] / mb, 1),
+            "rss_after_mb": round(after / mb, 1),
+            "cores": os.cpu_count(),
+        }
         print(json.dumps(result))
     finally:
         if server is not None:
@@ -129,9 +139,11 @@ def _add_users(url: str, users: list[str]) -> None:
     digest = PasswordHasher().hash(PASSWORD)
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as db:
         for user in users:
-            db.execute("INSERT INTO app_user (id, username, password_hash, role, active, "
-                       "created_at) VALUES (%s, %s, %s, 'practitioner', true, %s)",
-                       (str(uuid.uuid4()), user, digest, time.time()))
+            db.execute(
+                "INSERT INTO app_user (id, username, password_hash, role, active, "
+                "created_at) VALUES (%s, %s, %s, 'practitioner', true, %s)",
+                (str(uuid.uuid4()), user, digest, time.time()),
+            )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ running beside it and with it held, 600 prompts at 1 s each (10 minutes each);
 ``--scenarios running`` or ``--scenarios held`` runs one; ``--seconds 60`` for
 a quick check. The last line printed is one JSON object with the results.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -108,11 +109,27 @@ def burner(stop: threading.Event, counter: list[int]) -> None:
 
 def _page(n: int, records: int = 400) -> str:
     """A page of sync records as the server sends it (about 300 KB of JSON)."""
-    return json.dumps({"page": n, "records": [
-        {"entity": "observation_event", "id": f"rec-{n}-{i}", "version": 3,
-         "payload": {"type": "code_toggled", "code": "ON", "seq": i, "t": i * 0.5, "note": "x" * 400,
-                     "answers": {f"q{j}": j for j in range(20)}}}
-        for i in range(records)]})
+    return json.dumps(
+        {
+            "page": n,
+            "records": [
+                {
+                    "entity": "observation_event",
+                    "id": f"rec-{n}-{i}",
+                    "version": 3,
+                    "payload": {
+                        "type": "code_toggled",
+                        "code": "ON",
+                        "seq": i,
+                        "t": i * 0.5,
+                        "note": "x" * 400,
+                        "answers": {f"q{j}": j for j in range(20)},
+                    },
+                }
+                for i in range(records)
+            ],
+        }
+    )
 
 
 def sync_like(path: Path, stop: threading.Event, go: threading.Event, counter: list[int]) -> None:
@@ -138,8 +155,9 @@ def sync_like(path: Path, stop: threading.Event, go: threading.Event, counter: l
     db.close()
 
 
-def scheduler(setup: ObservationSetup, db_path: Path, stop: threading.Event, errors_ms: list[float],
-              stored: list[int]) -> None:
+def scheduler(
+    setup: ObservationSetup, db_path: Path, stop: threading.Event, errors_ms: list[float], stored: list[int]
+) -> None:
     """Own the engine and its SQLite sink on one thread, as the app's worker will."""
     sink = SqliteEventSink(db_path)
     engine = ObservationEngine.start(setup, minute_intervals(), sink=sink, clock=SystemClock())
@@ -179,15 +197,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompts", type=int, default=600, help="number of prompts (default 600)")
     parser.add_argument("--seconds", type=int, help="run this long instead (prompts = seconds / interval)")
     parser.add_argument("--interval", type=int, default=1, help="interval in whole seconds (default 1)")
-    parser.add_argument("--switch-interval-ms", type=float,
-                        help="set sys.setswitchinterval (CPython default 5 ms) to see the GIL's share of the error")
-    parser.add_argument("--load", choices=("sync", "burner"), default="sync",
-                        help="the CPU-bound work beside the lesson (default: a sync-like page applier)")
-    parser.add_argument("--writer", choices=("thread", "process", "none"), default="thread",
-                        help="where the SQLite writer runs (default: a thread in this interpreter)")
-    parser.add_argument("--scenarios", default="running,held",
-                        help="comma-separated: running (sync beside the lesson), held (sync held until "
-                             "the lesson ends); default both")
+    parser.add_argument(
+        "--switch-interval-ms",
+        type=float,
+        help="set sys.setswitchinterval (CPython default 5 ms) to see the GIL's share of the error",
+    )
+    parser.add_argument(
+        "--load",
+        choices=("sync", "burner"),
+        default="sync",
+        help="the CPU-bound work beside the lesson (default: a sync-like page applier)",
+    )
+    parser.add_argument(
+        "--writer",
+        choices=("thread", "process", "none"),
+        default="thread",
+        help="where the SQLite writer runs (default: a thread in this interpreter)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default="running,held",
+        help="comma-separated: running (sync beside the lesson), held (sync held until the lesson ends); default both",
+    )
     args = parser.parse_args(argv)
     if args.switch_interval_ms:
         sys.setswitchinterval(args.switch_interval_ms / 1000)
@@ -204,22 +235,28 @@ def main(argv: list[str] | None = None) -> int:
             print("no prompt fired", file=sys.stderr)
             return 1
         results[name] = result
-        print(f"[{name}] {result['prompts']} prompts every {args.interval} s over {result['elapsed_s']:.1f} s "
-              f"with a SQLite writer ({result['load_sqlite_commits']} fsynced commits) and "
-              f"{args.load} load ({result['load_iterations']} pages/iterations, "
-              f"{'held until the lesson ended' if name == 'held' else 'running beside it'}): "
-              f"lateness p50 {result['error_p50_ms']} ms, p99 {result['error_p99_ms']} ms, "
-              f"max {result['error_max_ms']} ms.")
-    print(json.dumps({
-        "load": args.load,
-        "interval_s": float(args.interval),
-        "target_p99_ms": 10,
-        "gil_switch_interval_ms": sys.getswitchinterval() * 1000,
-        "python": sys.version.split()[0],
-        "cpus": os.cpu_count(),
-        **{f"{name}_p99_ms": r["error_p99_ms"] for name, r in results.items()},
-        "scenarios": results,
-    }))
+        print(
+            f"[{name}] {result['prompts']} prompts every {args.interval} s over {result['elapsed_s']:.1f} s "
+            f"with a SQLite writer ({result['load_sqlite_commits']} fsynced commits) and "
+            f"{args.load} load ({result['load_iterations']} pages/iterations, "
+            f"{'held until the lesson ended' if name == 'held' else 'running beside it'}): "
+            f"lateness p50 {result['error_p50_ms']} ms, p99 {result['error_p99_ms']} ms, "
+            f"max {result['error_max_ms']} ms."
+        )
+    print(
+        json.dumps(
+            {
+                "load": args.load,
+                "interval_s": float(args.interval),
+                "target_p99_ms": 10,
+                "gil_switch_interval_ms": sys.getswitchinterval() * 1000,
+                "python": sys.version.split()[0],
+                "cpus": os.cpu_count(),
+                **{f"{name}_p99_ms": r["error_p99_ms"] for name, r in results.items()},
+                "scenarios": results,
+            }
+        )
+    )
     return 0
 
 
@@ -236,16 +273,20 @@ def run(args, prompts: int, hold: bool) -> dict | None:
             go.set()
         errors_ms: list[float] = []
         commits, burns = [0], [0]
-        heavy = (threading.Thread(target=sync_like, args=(tmp_path / "sync.db", stop, go, burns), daemon=True)
-                 if args.load == "sync" else threading.Thread(target=burner, args=(stop, burns), daemon=True))
+        heavy = (
+            threading.Thread(target=sync_like, args=(tmp_path / "sync.db", stop, go, burns), daemon=True)
+            if args.load == "sync"
+            else threading.Thread(target=burner, args=(stop, burns), daemon=True)
+        )
         load = [heavy]
         mp_stop = mp_commits = proc = None
         if args.writer == "thread":
             load.append(threading.Thread(target=writer, args=(tmp_path / "load.db", stop, commits), daemon=True))
         elif args.writer == "process":
             mp_stop, mp_commits = multiprocessing.Event(), multiprocessing.Value("q", 0)
-            proc = multiprocessing.Process(target=_writer_process, args=(tmp_path / "load.db", mp_stop, mp_commits),
-                                           daemon=True)
+            proc = multiprocessing.Process(
+                target=_writer_process, args=(tmp_path / "load.db", mp_stop, mp_commits), daemon=True
+            )
             proc.start()
         for t in load:
             t.start()

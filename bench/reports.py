@@ -16,6 +16,7 @@ referrals (the shared benchmark store, built once under out/bench/): figures and
 PDF for the last two academic years, median of 3 runs. Target: ≤ 3 s.
 The last line printed is one JSON object with the results.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,10 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _stores
 
 RUNS = 5
-PARAGRAPH = ("During the visit the class teacher described how the morning usually goes for the pupil: "
-             "arriving calmly with a parent, settling to the register, and then finding the first task "
-             "hard to start without an adult close by. Staff have tried a visual timetable, which helps "
-             "on most days, and a reward chart, which has lost its appeal since half term. ")
+PARAGRAPH = (
+    "During the visit the class teacher described how the morning usually goes for the pupil: "
+    "arriving calmly with a parent, settling to the register, and then finding the first task "
+    "hard to start without an adult close by. Staff have tried a visual timetable, which helps "
+    "on most days, and a reward chart, which has lost its appeal since half term. "
+)
 
 
 def three_pages_of_text() -> dict[str, str]:
@@ -44,7 +47,8 @@ def three_pages_of_text() -> dict[str, str]:
     sections["communicates"] += "\n\n" + "\n\n".join(PARAGRAPH * 2 for _ in range(4))
     sections["recommendations"] += "\n" + "\n".join(
         f"{n}. {PARAGRAPH.split(':')[0]} — try one change at a time and review it after two weeks."
-        for n in range(4, 14))
+        for n in range(4, 14)
+    )
     return sections
 
 
@@ -72,9 +76,13 @@ def main() -> None:
         letterhead = Letterhead(service_name="Ashbridge Behaviour Support Service")
 
         def whole():
-            report = build_visit_report(store, ids["referral"], sections=sections,
-                                        observation_ids=ids["observations"],
-                                        completion_ids=ids["completions"])
+            report = build_visit_report(
+                store,
+                ids["referral"],
+                sections=sections,
+                observation_ids=ids["observations"],
+                completion_ids=ids["completions"],
+            )
             return render_visit(report, letterhead)
 
         def text_alone():
@@ -104,8 +112,10 @@ def main() -> None:
             "target_seconds": 1.0,
             "ok": median_whole <= 1.0,
         }
-        print(f"visit report: {median_whole:.3f} s for {pages} pages (text alone {median_text:.3f} s, "
-              f"{text_pages} pages); first run {cold:.3f} s")
+        print(
+            f"visit report: {median_whole:.3f} s for {pages} pages (text alone {median_text:.3f} s, "
+            f"{text_pages} pages); first run {cold:.3f} s"
+        )
     result.update(service_report())
     print(json.dumps(result))
 
@@ -131,8 +141,12 @@ def service_report() -> dict:
     store.close()
     seconds = statistics.median(runs)
     print(f"service report: {seconds:.3f} s for {figures.referrals} referrals ({len(pdf)} bytes)")
-    return {"service_report_seconds": round(seconds, 3), "service_referrals": figures.referrals,
-            "service_target_seconds": 3.0, "service_ok": seconds <= 3.0}
+    return {
+        "service_report_seconds": round(seconds, 3),
+        "service_referrals": figures.referrals,
+        "service_target_seconds": 3.0,
+        "service_ok": seconds <= 3.0,
+    }
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ on each change. Target: ≤ 5 ms at p99.
 
 The last line printed is one JSON object with the results.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -78,8 +79,7 @@ def main() -> None:
 
         samples = []
         for _ in range(LIVE_CALLS):
-            answers = {c: (None if rng.random() < 0.05 else rng.choice((0, 1, 2)))
-                       for c in columns[:25]}
+            answers = {c: (None if rng.random() < 0.05 else rng.choice((0, 1, 2))) for c in columns[:25]}
             answers.update({"ebddiff": rng.choice((0, 1, 2, 3)), "distres": rng.choice((0, 1, 2, 3))})
             t0 = time.perf_counter()
             score(pack, answers, "parent", "4-17")

@@ -5,6 +5,7 @@ passphrase, open and check the store, build the window, load the caseload, paint
 Baseline, in the same run: a process that only imports Qt and shows an empty window.
 Targets: median ≤ 1.5 s, resident memory ≤ 300 MB.
 """
+
 from __future__ import annotations
 
 import json

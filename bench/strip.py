@@ -14,6 +14,7 @@ lessons of 30, 60, 120 and 240 intervals this times, median of 15 runs each:
 Target: a redraw under 50 ms at 60 intervals (it happens once a minute at minute intervals;
 key presses wait at most that long). The last line printed is one JSON object.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,11 +63,15 @@ def main() -> None:
                 unchanged.append(t2 - t1)
                 svg.append(t3 - t2)
         view.close()
-        results[n] = {"redraw_ms": round(statistics.median(changed) * 1000, 1),
-                      "unchanged_ms": round(statistics.median(unchanged) * 1000, 2),
-                      "svg_ms": round(statistics.median(svg) * 1000, 1)}
-        print(f"{n} intervals: redraw {results[n]['redraw_ms']} ms, unchanged refresh "
-              f"{results[n]['unchanged_ms']} ms (the SVG route: {results[n]['svg_ms']} ms)")
+        results[n] = {
+            "redraw_ms": round(statistics.median(changed) * 1000, 1),
+            "unchanged_ms": round(statistics.median(unchanged) * 1000, 2),
+            "svg_ms": round(statistics.median(svg) * 1000, 1),
+        }
+        print(
+            f"{n} intervals: redraw {results[n]['redraw_ms']} ms, unchanged refresh "
+            f"{results[n]['unchanged_ms']} ms (the SVG route: {results[n]['svg_ms']} ms)"
+        )
     print(json.dumps({"strip": results, "target_ms_at_60": 50, "ok": results[60]["redraw_ms"] <= 50}))
 
 

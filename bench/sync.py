@@ -18,6 +18,7 @@ lead of the team instead of an admin (scope and write rules then apply to every 
 Quick run: ``BENCH_SCALE=0.1 python bench/sync.py``. The last line printed is one JSON
 object.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,10 +71,33 @@ WORKERS = 8
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
 KEY = bytes(range(32))
 TEAM = "Bench Team"
-SDQ_ITEMS = ("consid", "restles", "somatic", "shares", "tantrum", "loner", "obeys", "worries",
-             "caring", "fidgety", "friend", "fights", "unhappy", "popular", "distrac", "clingy",
-             "kind", "lies", "bullied", "helpout", "reflect", "steals", "oldbest", "afraid",
-             "attends")
+SDQ_ITEMS = (
+    "consid",
+    "restles",
+    "somatic",
+    "shares",
+    "tantrum",
+    "loner",
+    "obeys",
+    "worries",
+    "caring",
+    "fidgety",
+    "friend",
+    "fights",
+    "unhappy",
+    "popular",
+    "distrac",
+    "clingy",
+    "kind",
+    "lies",
+    "bullied",
+    "helpout",
+    "reflect",
+    "steals",
+    "oldbest",
+    "afraid",
+    "attends",
+)
 
 
 def _port() -> int:
@@ -85,13 +109,17 @@ def _port() -> int:
 def _server(tmp: Path):
     db = f"sqlite:///{(tmp / 'server.db').as_posix()}"
     cli = [sys.executable, "-m", "sync.server.cli"]
-    subprocess.run([*cli, "adduser", "admin", "--role", "admin", "--password-stdin",
-                    "--database", db], input="admin-password\n", text=True, check=True,
-                   capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [*cli, "adduser", "admin", "--role", "admin", "--password-stdin", "--database", db],
+        input="admin-password\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     port = _port()
     log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--database", db],
-                            stdout=log, stderr=log, cwd=ROOT)
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--database", db], stdout=log, stderr=log, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -109,12 +137,16 @@ def _token(url, username, password):
     return r.json()["access_token"]
 
 
-def _record_observation(repo: StoreObservationRepository, referral_id: str, day: int,
-                        rng: random.Random) -> None:
+def _record_observation(repo: StoreObservationRepository, referral_id: str, day: int, rng: random.Random) -> None:
     """One lesson observed live: a key press or two in most minutes, then end and finalise."""
     clock = ScriptedClock(wall=1_760_000_000.0 + day * 86_400)
-    setup = ObservationSetup(case_id=referral_id, lesson="Maths", teacher="Ms Bench",
-                             interval_seconds=60, planned_duration_seconds=INTERVALS * 60)
+    setup = ObservationSetup(
+        case_id=referral_id,
+        lesson="Maths",
+        teacher="Ms Bench",
+        interval_seconds=60,
+        planned_duration_seconds=INTERVALS * 60,
+    )
     engine = ObservationEngine.start(setup, minute_intervals(), sink=repo.sink, clock=clock)
     for _ in range(INTERVALS):
         elapsed = 0.0
@@ -134,8 +166,11 @@ def _seeder(url: str, admin: str) -> str:
     """The seeding laptop's token: the admin's, or a team lead's of the team."""
     if SEED_ROLE == "admin":
         return admin
-    r = requests.post(url + "/admin/users", headers={"Authorization": f"Bearer {admin}"}, json={
-        "username": "seeder", "password": "seeder-password", "role": SEED_ROLE, "team": TEAM})
+    r = requests.post(
+        url + "/admin/users",
+        headers={"Authorization": f"Bearer {admin}"},
+        json={"username": "seeder", "password": "seeder-password", "role": SEED_ROLE, "team": TEAM},
+    )
     r.raise_for_status()
     return _token(url, "seeder", "seeder-password")
 
@@ -148,19 +183,31 @@ def _seed(url: str, admin: str, tmp: Path) -> dict:
     store.conn.execute("PRAGMA synchronous = OFF")
     started = time.perf_counter()
     with store.transaction():
-        workers = [store.create("caseworker", {"name": f"Worker {i}", "team": TEAM})
-                   for i in range(WORKERS)]
-        schools = [store.create("school", {"name": f"School {i}", "urn": f"99{i:04d}"})
-                   for i in range(SCHOOLS)]
+        workers = [store.create("caseworker", {"name": f"Worker {i}", "team": TEAM}) for i in range(WORKERS)]
+        schools = [store.create("school", {"name": f"School {i}", "urn": f"99{i:04d}"}) for i in range(SCHOOLS)]
         referrals = []
         for i in range(REFERRALS):
             school = schools[i % len(schools)]
-            pupil = store.create("pupil", {"first_name": f"Pupil{i}", "last_name": "Bench",
-                                           "school_id": school, "year_group": 5})
-            referrals.append((store.create("referral", {
-                "pupil_id": pupil, "school_id": school, "referral_date": "2026-09-01",
-                "reason": "attendance", "concern": "x" * 200, "status": "allocated",
-                "caseworker_id": workers[i % len(workers)]}), pupil))
+            pupil = store.create(
+                "pupil", {"first_name": f"Pupil{i}", "last_name": "Bench", "school_id": school, "year_group": 5}
+            )
+            referrals.append(
+                (
+                    store.create(
+                        "referral",
+                        {
+                            "pupil_id": pupil,
+                            "school_id": school,
+                            "referral_date": "2026-09-01",
+                            "reason": "attendance",
+                            "concern": "x" * 200,
+                            "status": "allocated",
+                            "caseworker_id": workers[i % len(workers)],
+                        },
+                    ),
+                    pupil,
+                )
+            )
     repo = StoreObservationRepository(store)
     for i in range(OBSERVATIONS):
         with store.transaction():
@@ -170,10 +217,16 @@ def _seed(url: str, admin: str, tmp: Path) -> dict:
         referral, pupil = referrals[i % len(referrals)]
         with store.transaction():
             completion = forms.start(
-                pupil_id=pupil, referral_id=referral, pack_id="sdq-teacher-4-17",
-                informant="teacher", age_band="4-17", completed_by="teacher",
-                completed_on="2026-10-01", time_point="T1" if i % 2 == 0 else "T2",
-                respondent="Ms Bench")
+                pupil_id=pupil,
+                referral_id=referral,
+                pack_id="sdq-teacher-4-17",
+                informant="teacher",
+                age_band="4-17",
+                completed_by="teacher",
+                completed_on="2026-10-01",
+                time_point="T1" if i % 2 == 0 else "T2",
+                respondent="Ms Bench",
+            )
             for item in SDQ_ITEMS:
                 forms.answer(completion, item, rng.choice((0, 1, 2)))
             forms.finalise(completion)
@@ -185,13 +238,19 @@ def _seed(url: str, admin: str, tmp: Path) -> dict:
     store.close()
     if report.rejected or left:
         raise RuntimeError(f"seeding push failed: {report}, {left} left")
-    print(f"seeded: {report.sent} changes recorded in {recorded:.1f} s, pushed in "
-          f"{pushed:.1f} s", file=sys.stderr)
-    r = requests.post(url + "/admin/users", headers={"Authorization": f"Bearer {admin}"}, json={
-        "username": "lead", "password": "lead-password", "role": "team_lead", "team": TEAM})
+    print(f"seeded: {report.sent} changes recorded in {recorded:.1f} s, pushed in {pushed:.1f} s", file=sys.stderr)
+    r = requests.post(
+        url + "/admin/users",
+        headers={"Authorization": f"Bearer {admin}"},
+        json={"username": "lead", "password": "lead-password", "role": "team_lead", "team": TEAM},
+    )
     r.raise_for_status()
-    return {"role": SEED_ROLE, "changes_pushed": report.sent, "record_s": round(recorded, 1),
-            "push_s": round(pushed, 2)}
+    return {
+        "role": SEED_ROLE,
+        "changes_pushed": report.sent,
+        "record_s": round(recorded, 1),
+        "push_s": round(pushed, 2),
+    }
 
 
 def _baseline(tmp: Path, records: list[dict]) -> float:
@@ -207,12 +266,18 @@ def _baseline(tmp: Path, records: list[dict]) -> float:
             conn.execute(sql)
     with conn:
         for r in rows:
-            values = dict(r["fields"], id=r["id"], version=r["version"],
-                          field_versions=json.dumps(r["field_versions"]),
-                          modified_at="2026-11-23", deleted=int(r["deleted"]))
+            values = dict(
+                r["fields"],
+                id=r["id"],
+                version=r["version"],
+                field_versions=json.dumps(r["field_versions"]),
+                modified_at="2026-11-23",
+                deleted=int(r["deleted"]),
+            )
             cols = ", ".join(f"[{c}]" for c in values)
-            conn.execute(f"INSERT INTO [{r['entity']}] ({cols}) VALUES "
-                         f"({', '.join('?' for _ in values)})", list(values.values()))
+            conn.execute(
+                f"INSERT INTO [{r['entity']}] ({cols}) VALUES ({', '.join('?' for _ in values)})", list(values.values())
+            )
     conn.close()
     return time.perf_counter() - started
 
@@ -243,9 +308,7 @@ def main() -> int:
             started = time.perf_counter()
             report = SyncEngine(store, url, lead).sync()
             first = time.perf_counter() - started
-            held = dict(Counter(e for e, _i, _v in
-                                store.conn.execute("SELECT entity, record_id, 0 "
-                                                   "FROM sync_record")))
+            held = dict(Counter(e for e, _i, _v in store.conn.execute("SELECT entity, record_id, 0 FROM sync_record")))
             noops = []
             for _ in range(5):
                 started = time.perf_counter()
@@ -254,8 +317,11 @@ def main() -> int:
             records = []
             cursor = 0
             while True:
-                page = requests.get(url + "/sync/pull", params={"cursor": cursor, "limit": 1000},
-                                    headers={"Authorization": f"Bearer {lead}"}).json()
+                page = requests.get(
+                    url + "/sync/pull",
+                    params={"cursor": cursor, "limit": 1000},
+                    headers={"Authorization": f"Bearer {lead}"},
+                ).json()
                 records += page["records"]
                 cursor = page["next_cursor"]
                 if not page["has_more"]:
@@ -302,8 +368,7 @@ def main() -> int:
         "lead_records": len(records),
         "lead_records_by_type": dict(sorted(Counter(r["entity"] for r in records).items())),
         "lead_store_records": sum(held.values()),
-        "events_per_observation": round(held.get("observation_event", 0)
-                                        / max(1, held.get("observation", 0)), 1),
+        "events_per_observation": round(held.get("observation_event", 0) / max(1, held.get("observation", 0)), 1),
         "first_sync_s": round(first, 3),
         "first_sync_pages": report.pages,
         "baseline_bulk_insert_s": round(baseline, 3),

@@ -1,4 +1,5 @@
 """The desktop app's bootstrap: unlock the store, open it, show the main window."""
+
 from __future__ import annotations
 
 import sys
@@ -67,6 +68,7 @@ def start_app(argv: list[str] | None = None):
         app.setWindowIcon(QIcon(str(icon)))
     first = None
     from desktop.first_run import needs_first_run
+
     if needs_first_run():  # a new laptop: no store and no config yet
         from desktop.ui.first_run import run_first_run
 
@@ -94,6 +96,7 @@ def start_app(argv: list[str] | None = None):
         QMessageBox.warning(window, "Fieldnote", notice)
     window.check_store_in_background()
     from PySide6.QtCore import QTimer
+
     QTimer.singleShot(0, window.offer_resume)  # an observation a crash interrupted
     if first and first.choices.server_url:
         from desktop.ui.first_run import offer_sign_in

@@ -5,6 +5,7 @@ lives in its own module exposing ``register(subparsers)``, which adds its
 parser(s) and sets ``func`` (a callable taking the parsed args and returning an
 exit status). Add a module to ``COMMAND_MODULES`` to add a command.
 """
+
 from __future__ import annotations
 
 import argparse

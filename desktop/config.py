@@ -4,6 +4,7 @@ Kept in ``config.json`` in the user's config folder (or in ``FIELDNOTE_HOME``
 when that is set, so tests and portable installs stay self-contained). The data
 folder itself is one of the settings, so this file cannot live inside the store.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ class Settings:
 
 def config_path() -> Path:
     home = os.environ.get("FIELDNOTE_HOME")
-    folder = Path(home).expanduser() if home else Path(
-        platformdirs.user_config_dir("Fieldnote", "Fieldnote", roaming=True))
+    folder = (
+        Path(home).expanduser() if home else Path(platformdirs.user_config_dir("Fieldnote", "Fieldnote", roaming=True))
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder / "config.json"
 

@@ -2,6 +2,7 @@
 
 Stored dates are ISO (``2026-11-23``); people see and type ``23/11/2026``.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -66,8 +67,7 @@ def expected_year_group(date_of_birth: date, on: date) -> int:
     """
     start = academic_year_start(on)
     cutoff = date(start, 8, 31)
-    age = cutoff.year - date_of_birth.year - (
-        (cutoff.month, cutoff.day) < (date_of_birth.month, date_of_birth.day))
+    age = cutoff.year - date_of_birth.year - ((cutoff.month, cutoff.day) < (date_of_birth.month, date_of_birth.day))
     return age - 4
 
 

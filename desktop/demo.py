@@ -3,6 +3,7 @@
 Every school is in the invented borough of Ashbridge, URNs are in the 99xxxx range
 no real school uses, and the store is marked as a demo store so it is never synced.
 """
+
 from __future__ import annotations
 
 import random
@@ -12,25 +13,122 @@ from desktop.caseload import Caseload
 from desktop.caseload import vocab
 from desktop.dates import expected_year_group
 
-PLACES = ["Hollowmere", "Brackenford", "Ashbridge", "Wrenfield", "Coldharbour", "Elmstead",
-          "Kestrel Hill", "Marlow Vale", "Thornbury Green", "Saltings", "Foxcote", "Larkrise",
-          "Millbrook", "Oakhanger", "Pennyfields", "Quarry Bank", "Rookwood", "Sandpiper",
-          "Tanners Lane", "Underhill", "Willowdene", "Yarrow", "Bramblecote", "Cinderford Road"]
+PLACES = [
+    "Hollowmere",
+    "Brackenford",
+    "Ashbridge",
+    "Wrenfield",
+    "Coldharbour",
+    "Elmstead",
+    "Kestrel Hill",
+    "Marlow Vale",
+    "Thornbury Green",
+    "Saltings",
+    "Foxcote",
+    "Larkrise",
+    "Millbrook",
+    "Oakhanger",
+    "Pennyfields",
+    "Quarry Bank",
+    "Rookwood",
+    "Sandpiper",
+    "Tanners Lane",
+    "Underhill",
+    "Willowdene",
+    "Yarrow",
+    "Bramblecote",
+    "Cinderford Road",
+]
 AREAS = ["Ashbridge North", "Ashbridge South", "Ashbridge East", "Ashbridge West", "Ashbridge Central"]
-FIRST = ["Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Leo", "Ivy", "Arthur",
-         "Freya", "Oscar", "Lily", "Muhammad", "Grace", "Harry", "Zara", "Jack", "Aisha", "Theo",
-         "Evie", "Finley", "Maya", "Kai", "Poppy", "Reuben", "Sofia", "Tyler", "Nia", "Ezra",
-         "Ruby", "Jayden", "Amara", "Callum", "Hana", "Dylan", "Layla", "Mason", "Priya", "Ellis"]
-LAST = ["Okafor", "Smith", "Patel", "Jones", "Nowak", "Williams", "Khan", "Brown", "Taylor",
-        "Davies", "Ahmed", "Evans", "Murphy", "Wilson", "Thomas", "Kowalski", "Roberts", "Begum",
-        "Hughes", "Walker", "Mensah", "Green", "Wright", "Ali", "Hall", "Clarke", "Lewis", "Osei",
-        "Turner", "Hill", "Campbell", "Moore", "Popescu", "Cooper", "Ward", "Singh", "Bailey"]
-CASEWORKERS = [("Sam Whitfield", ["SEMH", "anger management"]),
-               ("Priya Raman", ["autism", "social interaction"]),
-               ("Declan Moss", ["secondary", "exclusion prevention"]),
-               ("Helen Achebe", ["early years", "attachment"]),
-               ("Tom Lindqvist", ["bereavement", "primary"]),
-               ("Nadia Farouk", ["EAL", "parental engagement"])]
+FIRST = [
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Leo",
+    "Ivy",
+    "Arthur",
+    "Freya",
+    "Oscar",
+    "Lily",
+    "Muhammad",
+    "Grace",
+    "Harry",
+    "Zara",
+    "Jack",
+    "Aisha",
+    "Theo",
+    "Evie",
+    "Finley",
+    "Maya",
+    "Kai",
+    "Poppy",
+    "Reuben",
+    "Sofia",
+    "Tyler",
+    "Nia",
+    "Ezra",
+    "Ruby",
+    "Jayden",
+    "Amara",
+    "Callum",
+    "Hana",
+    "Dylan",
+    "Layla",
+    "Mason",
+    "Priya",
+    "Ellis",
+]
+LAST = [
+    "Okafor",
+    "Smith",
+    "Patel",
+    "Jones",
+    "Nowak",
+    "Williams",
+    "Khan",
+    "Brown",
+    "Taylor",
+    "Davies",
+    "Ahmed",
+    "Evans",
+    "Murphy",
+    "Wilson",
+    "Thomas",
+    "Kowalski",
+    "Roberts",
+    "Begum",
+    "Hughes",
+    "Walker",
+    "Mensah",
+    "Green",
+    "Wright",
+    "Ali",
+    "Hall",
+    "Clarke",
+    "Lewis",
+    "Osei",
+    "Turner",
+    "Hill",
+    "Campbell",
+    "Moore",
+    "Popescu",
+    "Cooper",
+    "Ward",
+    "Singh",
+    "Bailey",
+]
+CASEWORKERS = [
+    ("Sam Whitfield", ["SEMH", "anger management"]),
+    ("Priya Raman", ["autism", "social interaction"]),
+    ("Declan Moss", ["secondary", "exclusion prevention"]),
+    ("Helen Achebe", ["early years", "attachment"]),
+    ("Tom Lindqvist", ["bereavement", "primary"]),
+    ("Nadia Farouk", ["EAL", "parental engagement"]),
+]
 CONCERNS = [
     "Frequent refusal to follow instructions; leaves the classroom without permission.",
     "Physical aggression towards peers at lunchtime; two fixed-term exclusions this term.",
@@ -51,8 +149,7 @@ RECOMMENDATIONS = [
 
 
 def _school_name(rng: random.Random, phase: str, used: set[str]) -> str:
-    suffix = {"primary": "Primary School", "secondary": "Academy", "special": "School",
-              "ap": "Learning Centre"}[phase]
+    suffix = {"primary": "Primary School", "secondary": "Academy", "special": "School", "ap": "Learning Centre"}[phase]
     while True:
         name = f"{rng.choice(PLACES)} {suffix}"
         if name not in used:
@@ -64,8 +161,9 @@ def _school_name(rng: random.Random, phase: str, used: set[str]) -> str:
             return name
 
 
-def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None,
-              seed: int = 7, progress=None) -> dict[str, int]:
+def fill_demo(
+    caseload: Caseload, pupils: int = 60, referrals: int | None = None, seed: int = 7, progress=None
+) -> dict[str, int]:
     """Add fictional schools, caseworkers, pupils, referrals, visits and plans; observations and
     outcome measures; dated exclusions and the schools' satisfaction surveys at closure.
 
@@ -81,17 +179,29 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
         store.set_meta("demo", "1")
         workers = []
         for name, specialisms in CASEWORKERS:
-            workers.append(caseload.add_caseworker(
-                name, specialisms=specialisms, area=rng.choice(AREAS), team="Ashbridge Inclusion"))
+            workers.append(
+                caseload.add_caseworker(
+                    name, specialisms=specialisms, area=rng.choice(AREAS), team="Ashbridge Inclusion"
+                )
+            )
         counts["caseworker"] = len(workers)
         schools, used = [], set()
         for i in range(n_schools):
             phase = rng.choices(["primary", "secondary", "special", "ap"], [70, 22, 5, 3])[0]
             if i == 1:
                 phase = "secondary"  # every demo has one: Year 7 and 8 pupils, academies' figures
-            schools.append((caseload.add_school(
-                name=_school_name(rng, phase, used), urn=str(990000 + i), phase=phase,
-                governance=rng.choice(["maintained", "academy"]), area=rng.choice(AREAS)), phase))
+            schools.append(
+                (
+                    caseload.add_school(
+                        name=_school_name(rng, phase, used),
+                        urn=str(990000 + i),
+                        phase=phase,
+                        governance=rng.choice(["maintained", "academy"]),
+                        area=rng.choice(AREAS),
+                    ),
+                    phase,
+                )
+            )
         counts["school"] = n_schools
         pupil_ids, visited, years = [], [], {}
         for i in range(pupils):
@@ -101,13 +211,24 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
             cohort_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
             dob = date(cohort_start.year - year - 5, 9, 1) + timedelta(days=rng.randint(0, 364))
             assert expected_year_group(dob, today) == year
-            pupil_ids.append((caseload.add_pupil(
-                first_name=rng.choice(FIRST), last_name=rng.choice(LAST), school_id=school_id,
-                date_of_birth=dob.isoformat(), year_group=year,
-                gender=rng.choice(["female", "male", "male"]),
-                fsm=int(rng.random() < 0.35), pupil_premium=int(rng.random() < 0.4),
-                sen=rng.choices(["none", "sen_support", "ehcp"], [50, 38, 12])[0],
-                eal=int(rng.random() < 0.2), looked_after=int(rng.random() < 0.05)), school_id))
+            pupil_ids.append(
+                (
+                    caseload.add_pupil(
+                        first_name=rng.choice(FIRST),
+                        last_name=rng.choice(LAST),
+                        school_id=school_id,
+                        date_of_birth=dob.isoformat(),
+                        year_group=year,
+                        gender=rng.choice(["female", "male", "male"]),
+                        fsm=int(rng.random() < 0.35),
+                        pupil_premium=int(rng.random() < 0.4),
+                        sen=rng.choices(["none", "sen_support", "ehcp"], [50, 38, 12])[0],
+                        eal=int(rng.random() < 0.2),
+                        looked_after=int(rng.random() < 0.05),
+                    ),
+                    school_id,
+                )
+            )
             years[pupil_ids[-1][0]] = year
             if progress and i % 500 == 0:
                 progress(i, pupils + referrals)
@@ -123,8 +244,11 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
             referred = today - timedelta(days=rng.randint(0, 13) if recent else rng.randint(14, 400))
             details = dict(
                 reason=rng.choice(list(vocab.REFERRAL_REASONS)[:10]),
-                source=rng.choice(["school", "senco", "head"]), concern=rng.choice(CONCERNS),
-                fixed_exclusions_before=rng.choice([0, 0, 1, 2, 3]), permanent_exclusions_before=0)
+                source=rng.choice(["school", "senco", "head"]),
+                concern=rng.choice(CONCERNS),
+                fixed_exclusions_before=rng.choice([0, 0, 1, 2, 3]),
+                permanent_exclusions_before=0,
+            )
             # how far a case has got depends on how long ago it was referred
             age = (today - referred).days
             if age < 7:
@@ -139,12 +263,14 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
             if transition:
                 stage = "closed"
             if transition:  # made in the spring or summer term of Year 6
-                referred = date(today.year - 1 if today.month >= 9 else today.year - 2, 1, 10) \
-                    + timedelta(days=age % 160)
+                referred = date(today.year - 1 if today.month >= 9 else today.year - 2, 1, 10) + timedelta(
+                    days=age % 160
+                )
             elif stage == "closed" and history.random() < PAST_SHARE:
                 referred -= timedelta(days=365)
             referral_id = caseload.add_referral(
-                pupil_id=pupil_id, school_id=school_id, referral_date=referred.isoformat(), **details)
+                pupil_id=pupil_id, school_id=school_id, referral_date=referred.isoformat(), **details
+            )
             counts["referral"] += 1
             if stage != "new":
                 allocated = min(today, referred + timedelta(days=rng.randint(1, 12)))
@@ -152,28 +278,41 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
                 if stage in ("active", "closed"):
                     visit_day = min(today, allocated + timedelta(days=rng.randint(1, 10)))
                     caseload.add_visit(
-                        referral_id, visit_day, "observation", attendees="Class teacher, SENCo",
+                        referral_id,
+                        visit_day,
+                        "observation",
+                        attendees="Class teacher, SENCo",
                         notes="Observed a full lesson at minute intervals; discussed with the class teacher.",
-                        recommendations=rng.choice(RECOMMENDATIONS))
+                        recommendations=rng.choice(RECOMMENDATIONS),
+                    )
                     counts["visit"] += 1
                     visited.append((referral_id, visit_day))
                     if rng.random() < 0.4:
                         caseload.add_visit(
-                            referral_id, min(today, visit_day + timedelta(days=14)), "psp_meeting",
-                            attendees="Parent/carer, head of year", notes="Agreed PSP targets.")
+                            referral_id,
+                            min(today, visit_day + timedelta(days=14)),
+                            "psp_meeting",
+                            attendees="Parent/carer, head of year",
+                            notes="Agreed PSP targets.",
+                        )
                         caseload.add_support_plan(
-                            referral_id, min(today, visit_day + timedelta(days=14)),
+                            referral_id,
+                            min(today, visit_day + timedelta(days=14)),
                             review_dates=[visit_day + timedelta(days=56)],
                             targets="Stay in class for whole lessons; use the agreed signal.",
                             strategies=rng.choice(RECOMMENDATIONS),
-                            parent_involvement="Parent/carer attended and agreed a home-school book.")
+                            parent_involvement="Parent/carer attended and agreed a home-school book.",
+                        )
                         counts["visit"] += 1
                         counts["support_plan"] += 1
                 if stage == "closed":
-                    caseload.close(referral_id, rng.choice(list(vocab.CLOSURE_OUTCOMES)[:4]),
-                                   min(today, visit_day + timedelta(days=rng.randint(21, 120))),
-                                   fixed_exclusions_after=rng.choice([0, 0, 0, 1]),
-                                   permanent_exclusions_after=0)
+                    caseload.close(
+                        referral_id,
+                        rng.choice(list(vocab.CLOSURE_OUTCOMES)[:4]),
+                        min(today, visit_day + timedelta(days=rng.randint(21, 120))),
+                        fixed_exclusions_after=rng.choice([0, 0, 0, 1]),
+                        permanent_exclusions_after=0,
+                    )
             if progress and i % 500 == 0:
                 progress(pupils + i, pupils + referrals)
         from desktop.audits.demo import fill_demo_audits  # school audits and reviews
@@ -191,12 +330,13 @@ def fill_demo(caseload: Caseload, pupils: int = 60, referrals: int | None = None
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "demo", help="fill the store with fictional demo data",
+        "demo",
+        help="fill the store with fictional demo data",
         description="Fill the store with clearly fictional schools, pupils, referrals and visits "
-                    "(the invented borough of Ashbridge). A demo store is never synced.")
+        "(the invented borough of Ashbridge). A demo store is never synced.",
+    )
     parser.add_argument("--pupils", type=int, default=60, help="number of pupils (default 60)")
-    parser.add_argument("--referrals", type=int, default=None,
-                        help="number of referrals (default 1.25 per pupil)")
+    parser.add_argument("--referrals", type=int, default=None, help="number of referrals (default 1.25 per pupil)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.set_defaults(func=_run)
 

@@ -7,6 +7,7 @@ SDQs (teacher, T1/T2/T3) and a Boxall Profile are started, answered and
 finalised through ``FormRecords``. Only a handful of cases get them, so
 ``fieldnote demo`` stays fast.
 """
+
 from __future__ import annotations
 
 import random
@@ -24,8 +25,14 @@ SDQ_PACK, BOXALL_PACK = "sdq-teacher-4-17", "boxall-synthetic"
 # days after the first visit at which each SDQ is taken
 SDQ_DAYS = {"T1": 0, "T2": 42, "T3": 98}
 
-LESSONS = [("Maths", "Mr Hale"), ("English", "Ms Oduya"), ("Science", "Mrs Penrose"),
-           ("Topic", "Miss Carver"), ("PE", "Mr Daly"), ("Art", "Ms Ibe")]
+LESSONS = [
+    ("Maths", "Mr Hale"),
+    ("English", "Ms Oduya"),
+    ("Science", "Mrs Penrose"),
+    ("Topic", "Miss Carver"),
+    ("PE", "Mr Daly"),
+    ("Art", "Ms Ibe"),
+]
 PHASES = [(0, "Carpet input"), (12, "Independent work"), (24, "Plenary")]
 CONTEXT_BY_PHASE = {"Carpet input": "TWC", "Independent work": "IND", "Plenary": "TWC"}
 
@@ -53,18 +60,26 @@ def _wall(day: date, hour: int = 9, minute: int = 30) -> float:
     return datetime.combine(day, time(hour, minute), tzinfo=timezone.utc).timestamp()
 
 
-def record_observation(store, referral: dict, pupil: dict, school: dict, day: date,
-                       rng: random.Random, minutes: int = 30) -> str:
+def record_observation(
+    store, referral: dict, pupil: dict, school: dict, day: date, rng: random.Random, minutes: int = 30
+) -> str:
     """Play one finished lesson observation through the engine; returns its id."""
     repo = StoreObservationRepository(store)
     scheme = minute_intervals()
     lesson, teacher = rng.choice(LESSONS)
     clock = ScriptedClock(wall=_wall(day))
     setup = ObservationSetup(
-        case_id=referral["id"], pupil=f"{pupil['first_name']} {pupil['last_name']}",
-        school=school["name"], lesson=lesson, teacher=teacher, setting="Classroom",
-        class_size=rng.randint(22, 30), adults_present=rng.randint(1, 3),
-        interval_seconds=60, planned_duration_seconds=minutes * 60)
+        case_id=referral["id"],
+        pupil=f"{pupil['first_name']} {pupil['last_name']}",
+        school=school["name"],
+        lesson=lesson,
+        teacher=teacher,
+        setting="Classroom",
+        class_size=rng.randint(22, 30),
+        adults_present=rng.randint(1, 3),
+        interval_seconds=60,
+        planned_duration_seconds=minutes * 60,
+    )
     engine = ObservationEngine.start(setup, scheme, sink=repo.sink, clock=clock)
     on_task = rng.uniform(0.45, 0.75)
     off = ["OFF-P", "OFF-V", "OFF-M", "DIS"]
@@ -80,7 +95,8 @@ def record_observation(store, referral: dict, pupil: dict, school: dict, day: da
             engine.record_abc(
                 "Asked to start the written task independently.",
                 "Pushed the worksheet off the table and shouted at a classmate.",
-                "Teaching assistant offered the calm-down space; returned after four minutes.")
+                "Teaching assistant offered the calm-down space; returned after four minutes.",
+            )
             engine.set_note("Incident during independent writing; see the ABC record.")
         elif minute == 3:
             behaviour = "ON"
@@ -97,8 +113,15 @@ def record_observation(store, referral: dict, pupil: dict, school: dict, day: da
     return engine.observation.id
 
 
-def _answer_form(records: FormRecords, completion_id: str, pack_id: str, informant: str,
-                 age_band: str, level: float, rng: random.Random) -> None:
+def _answer_form(
+    records: FormRecords,
+    completion_id: str,
+    pack_id: str,
+    informant: str,
+    age_band: str,
+    level: float,
+    rng: random.Random,
+) -> None:
     """Answer every scored item; ``level`` (0..1) is how much difficulty the answers show."""
     pack = records.pack(pack_id)
     plan = plan_for(pack, informant, age_band)
@@ -118,8 +141,7 @@ def _answer_form(records: FormRecords, completion_id: str, pack_id: str, informa
         records.answer(completion_id, item_id, options[pick])
 
 
-def record_measures(store, referral: dict, pupil: dict, first_visit: date, today: date,
-                    rng: random.Random) -> int:
+def record_measures(store, referral: dict, pupil: dict, first_visit: date, today: date, rng: random.Random) -> int:
     """Finalised SDQs at T1/T2/T3 (those already due) and a Boxall; returns how many."""
     records = FormRecords(store)
     done = 0
@@ -128,16 +150,31 @@ def record_measures(store, referral: dict, pupil: dict, first_visit: date, today
         when = first_visit + timedelta(days=days)
         if when > today or when > date.today():
             break
-        cid = records.start(pupil_id=pupil["id"], pack_id=SDQ_PACK, informant="teacher",
-                            age_band="4-17", completed_by="teacher", completed_on=when,
-                            time_point=point, referral_id=referral["id"], respondent="Class teacher")
+        cid = records.start(
+            pupil_id=pupil["id"],
+            pack_id=SDQ_PACK,
+            informant="teacher",
+            age_band="4-17",
+            completed_by="teacher",
+            completed_on=when,
+            time_point=point,
+            referral_id=referral["id"],
+            respondent="Class teacher",
+        )
         _answer_form(records, cid, SDQ_PACK, "teacher", "4-17", start_level - 0.2 * i, rng)
         records.finalise(cid)
         done += 1
     band = "4-11" if (pupil.get("year_group") or 0) <= 6 else "11-19"
-    cid = records.start(pupil_id=pupil["id"], pack_id=BOXALL_PACK, informant="adult",
-                        age_band=band, completed_by="practitioner", completed_on=first_visit,
-                        time_point="T1", referral_id=referral["id"])
+    cid = records.start(
+        pupil_id=pupil["id"],
+        pack_id=BOXALL_PACK,
+        informant="adult",
+        age_band=band,
+        completed_by="practitioner",
+        completed_on=first_visit,
+        time_point="T1",
+        referral_id=referral["id"],
+    )
     # the Boxall's scales run the other way (higher is more developed), hence 1 - level
     _answer_form(records, cid, BOXALL_PACK, "adult", band, 1 - start_level, rng)
     records.finalise(cid)
@@ -152,7 +189,7 @@ def fill_demo_records(store, visited: list[tuple[str, date]], today: date, seed:
     rng = random.Random(seed * 31 + 5)
     counts = {"observation": 0, "form_completion": 0}
     oldest = sorted(visited, key=lambda rv: rv[1])
-    for n, (referral_id, day) in enumerate(oldest[:max(OBSERVED_CASES, MEASURED_CASES)]):
+    for n, (referral_id, day) in enumerate(oldest[: max(OBSERVED_CASES, MEASURED_CASES)]):
         referral = store.get("referral", referral_id)
         pupil = store.get("pupil", referral["pupil_id"])
         school = store.get("school", referral["school_id"])
@@ -194,9 +231,12 @@ def fill_demo_exclusions(store, today: date, seed: int) -> int:
             reviews.add_exclusion(referral["pupil_id"], when, "fixed", referral_id=referral["id"], notes=notes)
             added += 1
 
-    rows = list(store.db.query(
-        "SELECT r.*, p.date_of_birth FROM referral r JOIN pupil p ON p.id = r.pupil_id "
-        "WHERE r.deleted = 0 ORDER BY r.referral_date, r.id"))
+    rows = list(
+        store.db.query(
+            "SELECT r.*, p.date_of_birth FROM referral r JOIN pupil p ON p.id = r.pupil_id "
+            "WHERE r.deleted = 0 ORDER BY r.referral_date, r.id"
+        )
+    )
     first_referral: set[str] = set()
     for referral in rows[:EXCLUDED_REFERRALS]:
         referred = date.fromisoformat(referral["referral_date"])
@@ -205,28 +245,38 @@ def fill_demo_exclusions(store, today: date, seed: int) -> int:
         first = referral["pupil_id"] not in first_referral
         first_referral.add(referral["pupil_id"])
         for n in range((referral["fixed_exclusions_before"] or 0) if first else 0):
-            exclude(referral, referred - timedelta(days=rng.randint(7 + 60 * n, 60 * (n + 1) + 20)),
-                    f"{rng.randint(1, 3)} days; {rng.choice(EXCLUSION_REASONS)}")
+            exclude(
+                referral,
+                referred - timedelta(days=rng.randint(7 + 60 * n, 60 * (n + 1) + 20)),
+                f"{rng.randint(1, 3)} days; {rng.choice(EXCLUSION_REASONS)}",
+            )
         if referral["status"] != "closed" or not referral["closed_on"]:
             continue
         closed = date.fromisoformat(referral["closed_on"])
         for _ in range(referral["fixed_exclusions_after"] or 0):
             span = max(1, (closed - referred).days - 1)
-            exclude(referral, referred + timedelta(days=rng.randint(1, span)),
-                    f"1 day; {rng.choice(EXCLUSION_REASONS)}")
+            exclude(
+                referral, referred + timedelta(days=rng.randint(1, span)), f"1 day; {rng.choice(EXCLUSION_REASONS)}"
+            )
         if (referral["fixed_exclusions_before"] or 0) and rng.random() < 0.08:
-            exclude(referral, closed + timedelta(days=rng.randint(30, 330)),
-                    f"2 days; {rng.choice(EXCLUSION_REASONS)}")
+            exclude(referral, closed + timedelta(days=rng.randint(30, 330)), f"2 days; {rng.choice(EXCLUSION_REASONS)}")
         dob = referral["date_of_birth"]
         if dob and expected_year_group(date.fromisoformat(dob), referred) == 6 and rng.random() < 0.1:
             autumn = date(academic_year_start(referred) + 1, 9, 1)
-            exclude(referral, autumn + timedelta(days=rng.randint(20, 100)),
-                    f"1 day in Year 7; {rng.choice(EXCLUSION_REASONS)}")
+            exclude(
+                referral,
+                autumn + timedelta(days=rng.randint(20, 100)),
+                f"1 day in Year 7; {rng.choice(EXCLUSION_REASONS)}",
+            )
     return added
 
 
-EXCLUSION_REASONS = ("physical assault against a pupil", "persistent disruptive behaviour",
-                     "verbal abuse towards an adult", "damage to property")
+EXCLUSION_REASONS = (
+    "physical assault against a pupil",
+    "persistent disruptive behaviour",
+    "verbal abuse towards an adult",
+    "damage to property",
+)
 
 
 def fill_demo_surveys(store, today: date, seed: int) -> int:
@@ -237,9 +287,12 @@ def fill_demo_surveys(store, today: date, seed: int) -> int:
     rng = random.Random(seed * 59 + 7)
     records = FormRecords(store)
     pack = records.pack(SATISFACTION_PACK)
-    closed = list(store.db.query(
-        "SELECT id, pupil_id, closed_on FROM referral WHERE deleted = 0 AND status = 'closed' "
-        "AND closed_on IS NOT NULL ORDER BY closed_on DESC, id"))
+    closed = list(
+        store.db.query(
+            "SELECT id, pupil_id, closed_on FROM referral WHERE deleted = 0 AND status = 'closed' "
+            "AND closed_on IS NOT NULL ORDER BY closed_on DESC, id"
+        )
+    )
     done = 0
     for referral in closed:
         if done >= SURVEYED_CASES:
@@ -247,9 +300,17 @@ def fill_demo_surveys(store, today: date, seed: int) -> int:
         if rng.random() < 0.25:
             continue  # not every school sends the survey back
         completed = min(today, date.fromisoformat(referral["closed_on"]) + timedelta(days=rng.randint(0, 10)))
-        cid = records.start(pupil_id=referral["pupil_id"], pack_id=pack.id, informant=pack.informants[0],
-                            age_band=pack.age_bands[0], completed_by="teacher", respondent="School",
-                            completed_on=completed, time_point="other", referral_id=referral["id"])
+        cid = records.start(
+            pupil_id=referral["pupil_id"],
+            pack_id=pack.id,
+            informant=pack.informants[0],
+            age_band=pack.age_bands[0],
+            completed_by="teacher",
+            respondent="School",
+            completed_on=completed,
+            time_point="other",
+            referral_id=referral["id"],
+        )
         values, weights = SURVEY_RATINGS
         for item in pack.items:
             records.answer(cid, item.id, rng.choices(values, weights)[0])

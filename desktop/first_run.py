@@ -21,6 +21,7 @@ the demo data if asked. Everything can be changed later: name, service and data 
 Settings, the protection in Settings ▸ Data protection (``desktop/protection.py``: keyring ↔
 passphrase, or a new passphrase, without rewriting the store), the server in Sync ▸ Sign in….
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,8 @@ DEMO_PUPILS = 60
 FORGOTTEN_WARNING = (
     "If you forget this passphrase, your Fieldnote data cannot be recovered: nobody, not "
     "even your service's IT, can open it without the passphrase. Write it down somewhere "
-    "safe, away from the laptop, or use a password manager.")
+    "safe, away from the laptop, or use a password manager."
+)
 
 
 @dataclass
@@ -50,21 +52,20 @@ def passphrase_strength(passphrase: str, words: tuple[str, ...] = ()) -> Strengt
     """Whether a new passphrase is strong enough, and why not in the user's words.
     ``words``: the user's name, service and the like, which an attacker would try first."""
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-        return Strength(False, 0, f"Use at least {MIN_PASSPHRASE_LENGTH} characters; "
-                                  "a few unrelated words are easy to remember.")
+        return Strength(
+            False, 0, f"Use at least {MIN_PASSPHRASE_LENGTH} characters; a few unrelated words are easy to remember."
+        )
     from zxcvbn import zxcvbn  # imported here: its word lists take a moment to load
 
     inputs = ["fieldnote"]
     for text in words:  # "Siân Ó Briain" → "siân", "sian", "ó", "o", "briain", "sianobriain"…
-        plain = "".join(c for c in unicodedata.normalize("NFKD", str(text).lower())
-                        if not unicodedata.combining(c))
+        plain = "".join(c for c in unicodedata.normalize("NFKD", str(text).lower()) if not unicodedata.combining(c))
         for variant in {str(text).lower(), plain}:
             inputs += [*variant.split(), "".join(variant.split())]
     result = zxcvbn(passphrase[:100], user_inputs=inputs)
     score = int(result["score"])
     if score >= MIN_SCORE:
-        return Strength(True, score, "Strong enough." if score == MIN_SCORE
-                        else "A strong passphrase.")
+        return Strength(True, score, "Strong enough." if score == MIN_SCORE else "A strong passphrase.")
     feedback = result.get("feedback") or {}
     hint = feedback.get("warning") or "It would be guessed too easily."
     tips = " ".join(feedback.get("suggestions") or ["Add another word or two."])
@@ -131,13 +132,14 @@ def check(choices: FirstRunChoices) -> dict[str, str]:
         elif folder.exists() and not folder.is_dir():
             problems["data"] = f"{folder} is a file, not a folder."
         elif folder.is_dir() and any((folder / n).exists() for n in ("fieldnote.db", "keyinfo.json")):
-            problems["data"] = (f"{folder} already holds Fieldnote data. Choose an empty folder, "
-                                "or restore a backup into it from the command line.")
+            problems["data"] = (
+                f"{folder} already holds Fieldnote data. Choose an empty folder, "
+                "or restore a backup into it from the command line."
+            )
     if choices.protection not in protection_choices():
         problems["protection"] = "This computer has no OS keyring: choose a passphrase."
     elif choices.protection == "passphrase":
-        strength = passphrase_strength(choices.passphrase, (choices.practitioner_name,
-                                                            choices.service_name))
+        strength = passphrase_strength(choices.passphrase, (choices.practitioner_name, choices.service_name))
         if not strength.acceptable:
             problems["protection"] = strength.message
     url = choices.server_url.strip()

@@ -9,6 +9,7 @@ long-running session (``prune``). Fieldnote cannot know when another app closes 
 it opened through the operating system, so those three are when they are removed. On
 Windows the per-user data folder's ACL keeps them private (``desktop.store.private``).
 """
+
 from __future__ import annotations
 
 import mimetypes

@@ -6,6 +6,7 @@ per-user data folder from platformdirs
 (``%LOCALAPPDATA%\\Fieldnote`` on Windows, ``~/.local/share/fieldnote`` on
 Linux, ``~/Library/Application Support/Fieldnote`` on macOS).
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,11 @@ def data_dir() -> Path:
         from desktop.config import load_settings
 
         chosen = load_settings().data_dir
-        path = Path(chosen).expanduser() if chosen else Path(
-            platformdirs.user_data_dir(APP_NAME, APP_AUTHOR, roaming=False))
+        path = (
+            Path(chosen).expanduser()
+            if chosen
+            else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR, roaming=False))
+        )
     from desktop.store.private import make_private_dir
 
     return make_private_dir(path)  # owner-only where the OS allows

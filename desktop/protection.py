@@ -12,6 +12,7 @@ Each change first proves the current protection (the keyring entry, or the curre
 passphrase) by obtaining the key, and writes ``keyinfo.json`` atomically, ordered so that a
 crash at any point leaves a file that still unlocks the store.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -22,7 +23,14 @@ import keyring.errors
 from desktop.first_run import passphrase_strength
 from desktop.store.errors import StoreError
 from desktop.store.keys import (
-    KEYRING_SERVICE, SCRYPT_PARAMS, KeyInfo, KeyManager, _mask, _xor, derive_key, keyring_available,
+    KEYRING_SERVICE,
+    SCRYPT_PARAMS,
+    KeyInfo,
+    KeyManager,
+    _mask,
+    _xor,
+    derive_key,
+    keyring_available,
 )
 
 
@@ -30,8 +38,14 @@ class ProtectionError(StoreError):
     """The change was refused; nothing was changed. The message says why."""
 
 
-def change_protection(keys: KeyManager, mode: str, *, current_passphrase: str | None = None,
-                      new_passphrase: str | None = None, words: tuple[str, ...] = ()) -> None:
+def change_protection(
+    keys: KeyManager,
+    mode: str,
+    *,
+    current_passphrase: str | None = None,
+    new_passphrase: str | None = None,
+    words: tuple[str, ...] = (),
+) -> None:
     """Keep the store key in ``mode`` ("keyring" or "passphrase") from now on."""
     info = keys.info()
     if info is None:
@@ -49,9 +63,16 @@ def change_protection(keys: KeyManager, mode: str, *, current_passphrase: str | 
     if mode == "passphrase":
         salt = secrets.token_bytes(16)
         kek = derive_key(new_passphrase, salt, SCRYPT_PARAMS)
-        keys._write_info(KeyInfo(mode="passphrase", store_id=info.store_id, check=info.check,
-                                 salt=salt.hex(), kdf=dict(SCRYPT_PARAMS),
-                                 wrapped_key=_xor(key, _mask(kek)).hex()))
+        keys._write_info(
+            KeyInfo(
+                mode="passphrase",
+                store_id=info.store_id,
+                check=info.check,
+                salt=salt.hex(),
+                kdf=dict(SCRYPT_PARAMS),
+                wrapped_key=_xor(key, _mask(kek)).hex(),
+            )
+        )
         if info.mode == "keyring":
             try:
                 keyring.delete_password(KEYRING_SERVICE, info.keyring_account)
@@ -62,6 +83,5 @@ def change_protection(keys: KeyManager, mode: str, *, current_passphrase: str | 
     try:
         keyring.set_password(KEYRING_SERVICE, new.keyring_account, key.hex())
     except keyring.errors.KeyringError as exc:
-        raise ProtectionError(f"The OS keyring could not store the key: {exc}. Nothing has "
-                              "been changed.") from exc
+        raise ProtectionError(f"The OS keyring could not store the key: {exc}. Nothing has been changed.") from exc
     keys._write_info(new)

@@ -5,6 +5,7 @@ nothing a practitioner can act on. The PySide6 wheel bundles Qt but not these X1
 libraries; a fresh desktop install often lacks ``libxcb-cursor0`` (and a minimal one a
 few more). This module imports no Qt.
 """
+
 from __future__ import annotations
 
 import ctypes.util
@@ -36,9 +37,11 @@ def missing_xcb_packages(platform: str | None = None, environ=None) -> list[str]
 
 
 def missing_libraries_message(packages: list[str]) -> str:
-    return ("Fieldnote cannot open its window: this computer is missing system libraries "
-            "that Qt needs to draw windows on Linux (X11).\n\n"
-            "Install them, then start Fieldnote again:\n\n"
-            f"    sudo apt install {' '.join(packages)}\n\n"
-            "(On Fedora: sudo dnf install xcb-util-cursor xcb-util-wm xcb-util-keysyms; "
-            "set FIELDNOTE_SKIP_QT_CHECK=1 to start anyway.)")
+    return (
+        "Fieldnote cannot open its window: this computer is missing system libraries "
+        "that Qt needs to draw windows on Linux (X11).\n\n"
+        "Install them, then start Fieldnote again:\n\n"
+        f"    sudo apt install {' '.join(packages)}\n\n"
+        "(On Fedora: sudo dnf install xcb-util-cursor xcb-util-wm xcb-util-keysyms; "
+        "set FIELDNOTE_SKIP_QT_CHECK=1 to start anyway.)"
+    )

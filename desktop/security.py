@@ -12,6 +12,7 @@ keeps it safe; the throttle is: after ``FREE_ATTEMPTS`` wrong tries each further
 waits ``FIRST_DELAY`` seconds, doubling up to ``MAX_DELAY``. The count of wrong tries is
 kept in the store too, so quitting and restarting Fieldnote does not reset it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,7 @@ def hash_pin(pin: str, params: dict | None = None) -> str:
 
 
 def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(pin.encode("ascii"), salt=salt, n=n, r=r, p=p,
-                          maxmem=_PIN_MAXMEM, dklen=32)
+    return hashlib.scrypt(pin.encode("ascii"), salt=salt, n=n, r=r, p=p, maxmem=_PIN_MAXMEM, dklen=32)
 
 
 def verify_pin(pin: str, stored: str) -> bool:
@@ -156,9 +156,13 @@ class Unlocker:
     PIN set) or ``"none"`` (keyring mode with no PIN yet: nothing typed here can open
     the lock; the user is told to quit and restart, then set a PIN)."""
 
-    def __init__(self, needs_passphrase: Callable[[], bool],
-                 verify_passphrase: Callable[[str], bool], pin: UnlockPin,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        needs_passphrase: Callable[[], bool],
+        verify_passphrase: Callable[[str], bool],
+        pin: UnlockPin,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.needs_passphrase = needs_passphrase
         self.verify_passphrase = verify_passphrase
         self.pin = pin
@@ -176,16 +180,21 @@ class Unlocker:
         wait = self.throttle.wait_seconds()
         if not wait:
             return ""
-        return (f"Too many wrong tries. Wait {_duration(wait)}, then try again. "
-                "Anything being recorded carries on meanwhile.")
+        return (
+            f"Too many wrong tries. Wait {_duration(wait)}, then try again. "
+            "Anything being recorded carries on meanwhile."
+        )
 
     def attempt(self, secret: str) -> UnlockResult:
         """Try ``secret``; a try during a wait is refused without being checked."""
         method = self.method()
         if method == "none":
-            return UnlockResult(False, "No PIN is set on this laptop, so this lock cannot be "
-                                       "opened here. Quit Fieldnote (everything is saved), "
-                                       "start it again, and set a PIN in Settings.")
+            return UnlockResult(
+                False,
+                "No PIN is set on this laptop, so this lock cannot be "
+                "opened here. Quit Fieldnote (everything is saved), "
+                "start it again, and set a PIN in Settings.",
+            )
         waiting = self.wait_message()
         if waiting:
             return UnlockResult(False, waiting)
@@ -202,8 +211,9 @@ class Unlocker:
         left = FREE_ATTEMPTS - self.throttle.failures
         if left > 0:
             tries = "try" if left == 1 else "tries"
-            return UnlockResult(False, f"That {what} did not unlock Fieldnote. {left} more "
-                                       f"{tries} before Fieldnote makes you wait.")
+            return UnlockResult(
+                False, f"That {what} did not unlock Fieldnote. {left} more {tries} before Fieldnote makes you wait."
+            )
         return UnlockResult(False, f"That {what} did not unlock Fieldnote. " + self.wait_message())
 
     def _save(self, failures: int) -> None:

@@ -21,6 +21,7 @@ message naming what is missing. Qt is imported only in step 6, through ``desktop
 A windowed build with no console (Windows) writes the lines to
 ``%TEMP%\\fieldnote-self-check.txt``; the exit status is the same.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,9 +43,17 @@ KEYRING_BACKENDS = {
 }
 #: Built-in instrument packs the app ships (a test keeps this equal to desktop/forms/packs).
 REQUIRED_PACKS = (
-    "behaviour-audit", "boxall-synthetic", "outcome-measures", "school-satisfaction",
-    "sdq-parent-2-4", "sdq-parent-4-17", "sdq-self-11-17", "sdq-teacher-2-4", "sdq-teacher-4-17",
-    "send-review-tool", "wellbeing-framework",
+    "behaviour-audit",
+    "boxall-synthetic",
+    "outcome-measures",
+    "school-satisfaction",
+    "sdq-parent-2-4",
+    "sdq-parent-4-17",
+    "sdq-self-11-17",
+    "sdq-teacher-2-4",
+    "sdq-teacher-4-17",
+    "send-review-tool",
+    "wellbeing-framework",
 )
 REQUIRED_ASSETS = (("assets", "fieldnote.svg"),)
 PASSPHRASE = "self-check passphrase, never a real one"
@@ -63,23 +72,26 @@ def check_keyring() -> str:
     name, needs = KEYRING_BACKENDS.get(_platform(), KEYRING_BACKENDS["linux"])
     found = {ep.name: ep for ep in importlib.metadata.entry_points(group="keyring.backends")}
     if name not in found:
-        raise Missing(f"keyring backend '{name}' (keyring.backends.{name}): keyring's entry "
-                      "points are not installed, so the OS keyring would never be found")
+        raise Missing(
+            f"keyring backend '{name}' (keyring.backends.{name}): keyring's entry "
+            "points are not installed, so the OS keyring would never be found"
+        )
     try:
         found[name].load()
     except Exception as exc:
-        raise Missing(f"keyring backend '{name}' (keyring.backends.{name}) cannot be "
-                      f"loaded: {exc}") from None
+        raise Missing(f"keyring backend '{name}' (keyring.backends.{name}) cannot be loaded: {exc}") from None
     for module in needs:
         try:
             importlib.import_module(module)
         except Exception:
-            raise Missing(f"keyring backend '{name}' needs the module '{module}', which is "
-                          "missing") from None
+            raise Missing(f"keyring backend '{name}' needs the module '{module}', which is missing") from None
     from desktop.store.keys import keyring_available
 
-    usable = "usable" if keyring_available() else "not usable on this session (no keyring " \
-        "service running): passphrase mode would be offered"
+    usable = (
+        "usable"
+        if keyring_available()
+        else "not usable on this session (no keyring service running): passphrase mode would be offered"
+    )
     return f"keyring backend {name} found; OS keyring {usable}"
 
 
@@ -109,8 +121,7 @@ def check_files() -> str:
         passphrase_strength("kettle drum orange sky")
     except ImportError as exc:
         raise Missing(f"module '{exc.name}' (the passphrase strength check)") from None
-    return f"{len(FACES)} fonts, {len(REQUIRED_PACKS)} built-in packs, the icon and the " \
-        "passphrase strength check found"
+    return f"{len(FACES)} fonts, {len(REQUIRED_PACKS)} built-in packs, the icon and the passphrase strength check found"
 
 
 def check_store(home: Path) -> str:
@@ -156,9 +167,13 @@ def check_pdf(folder: Path) -> str:
     from desktop.reports.fonts import FACES
 
     document = Document(
-        "Self-check report", "Zoë Nguyễn", "Siân Ó Briain", date.today(),
+        "Self-check report",
+        "Zoë Nguyễn",
+        "Siân Ó Briain",
+        date.today(),
         facts=[("School", "Self-check Primary School")],
-        sections=[Section("Background", [Text("Łukasz and Zoë: a check of the fonts.")])])
+        sections=[Section("Background", [Text("Łukasz and Zoë: a check of the fonts.")])],
+    )
     pdf = ReportRenderer().generate(document)
     (folder / "self-check.pdf").write_bytes(pdf)
     if not pdf.startswith(b"%PDF") or b"/FontFile2" not in pdf:
@@ -174,8 +189,9 @@ def check_pdf(folder: Path) -> str:
         raise Missing(f"PDFium (pypdfium2), which draws the report preview: {exc}") from None
     if len(pages) != 1 or not any(b < 128 for b in pages[0].pixels[::4]):
         raise Missing("the report preview's page image (PDFium drew no text on the page)")
-    return (f"PDF report rendered ({len(pdf) // 1024} KiB, fonts embedded: {', '.join(used)}) "
-            f"and previewed as a page image")
+    return (
+        f"PDF report rendered ({len(pdf) // 1024} KiB, fonts embedded: {', '.join(used)}) and previewed as a page image"
+    )
 
 
 def check_window(home: Path) -> str:

@@ -1,4 +1,5 @@
 """Entry point of the frozen app: the same ``fieldnote`` command as from source."""
+
 import multiprocessing
 import sys
 

@@ -1,6 +1,7 @@
 """Render assets/fieldnote.svg to the icon files the installers need (run once, committed):
 assets/fieldnote.png (256 px, Linux .desktop and the window), packaging/windows/fieldnote.ico
 and packaging/macos/fieldnote.icns. Needs PySide6 (QtSvg) and Pillow."""
+
 import io
 import sys
 from pathlib import Path
@@ -29,6 +30,8 @@ if __name__ == "__main__":
     app = QGuiApplication(sys.argv)
     big = render(1024)
     render(256).save(ROOT / "assets" / "fieldnote.png")
-    big.save(ROOT / "packaging" / "windows" / "fieldnote.ico",
-             sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128), (256, 256)])
+    big.save(
+        ROOT / "packaging" / "windows" / "fieldnote.ico",
+        sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128), (256, 256)],
+    )
     big.save(ROOT / "packaging" / "macos" / "fieldnote.icns")

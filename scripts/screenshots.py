@@ -10,6 +10,7 @@ window larger than the screen, or a label, choice or button whose text is cut of
 (``desktop.ui.fit_check``), is named and the run exits 1. ``--text-scale 1.5`` runs the
 same with text half as large again (as at 150 % in the OS's settings), into …-text150.png.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,14 @@ def shoot(width: int, height: int) -> list[str]:
     store = open_store(home, PASSPHRASE, actor="Sam Whitfield")
     from desktop.ui.main_window import MainWindow
 
-    window = MainWindow(store, KeyManager(home), Settings(practitioner_name="Sam Whitfield"),
-                        lambda: open_store(home, PASSPHRASE), today=TODAY, save_config=lambda s: None)
+    window = MainWindow(
+        store,
+        KeyManager(home),
+        Settings(practitioner_name="Sam Whitfield"),
+        lambda: open_store(home, PASSPHRASE),
+        today=TODAY,
+        save_config=lambda s: None,
+    )
     window.sync.stop()
     window.show()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -88,7 +95,8 @@ def shoot(width: int, height: int) -> list[str]:
     save(window, "caseload")  # the first view: my open cases
     window.clear_filters()  # every case, so the ones pictured below are in the list
     observed = store.conn.execute(
-        "SELECT referral_id, id FROM observation WHERE status = 'final' ORDER BY started_at LIMIT 1").fetchone()
+        "SELECT referral_id, id FROM observation WHERE status = 'final' ORDER BY started_at LIMIT 1"
+    ).fetchone()
     if observed:
         window.select_referral(observed[0])
         window.show_case(observed[0])
@@ -104,8 +112,8 @@ def shoot(width: int, height: int) -> list[str]:
         shown.close()
     for name, pack in (("form-sdq", "sdq-%"), ("form-boxall", "boxall-%")):
         form = store.conn.execute(
-            "SELECT referral_id, id FROM form_completion WHERE pack_id LIKE ? AND status = 'final' "
-            "LIMIT 1", (pack,)).fetchone()
+            "SELECT referral_id, id FROM form_completion WHERE pack_id LIKE ? AND status = 'final' LIMIT 1", (pack,)
+        ).fetchone()
         if form:
             window.select_referral(form[0])
             window.show_case(form[0])
@@ -130,8 +138,9 @@ def shoot(width: int, height: int) -> list[str]:
         start.close()
     from desktop.ui.main_window import SettingsDialog
 
-    settings = SettingsDialog(window.settings, window, window.unlock_pin,
-                              pin_needed=not window.keys.needs_passphrase(), keys=window.keys)
+    settings = SettingsDialog(
+        window.settings, window, window.unlock_pin, pin_needed=not window.keys.needs_passphrase(), keys=window.keys
+    )
     settings.show()
     save(settings, "settings")
     settings.close()
@@ -153,11 +162,15 @@ def shoot(width: int, height: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1366x768,1024x700")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="display scaling (QT_SCALE_FACTOR), 1.5 as at 150%%: …-scale150.png")
-    parser.add_argument("--text-scale", type=float, default=1.0,
-                        help="text this much larger, as at 150%% in the OS's settings (1.5); "
-                             "the pictures are named …-text150.png")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="display scaling (QT_SCALE_FACTOR), 1.5 as at 150%%: …-scale150.png"
+    )
+    parser.add_argument(
+        "--text-scale",
+        type=float,
+        default=1.0,
+        help="text this much larger, as at 150%% in the OS's settings (1.5); the pictures are named …-text150.png",
+    )
     args = parser.parse_args(argv)
     if os.environ.get("FIELDNOTE_SCREENSHOT_CHILD"):
         width, height = map(int, os.environ["FIELDNOTE_SCREENSHOT_CHILD"].split("x"))
@@ -170,14 +183,33 @@ def main(argv: list[str] | None = None) -> int:
         width, height = map(int, size.split("x"))
         with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "screen.json"
-            config.write_text(json.dumps({"screens": [{
-                "name": "screen", "x": 0, "y": 0, "width": width, "height": height,
-                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-            env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-                       FIELDNOTE_HOME=str(Path(tmp) / "home"), FIELDNOTE_SCREENSHOT_CHILD=size,
-                       FIELDNOTE_SCREENSHOT_FONT_SCALE=str(args.text_scale) if args.text_scale != 1 else "",
-                       QT_SCALE_FACTOR=str(args.scale) if args.scale != 1 else "",
-                       PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            config.write_text(
+                json.dumps(
+                    {
+                        "screens": [
+                            {
+                                "name": "screen",
+                                "x": 0,
+                                "y": 0,
+                                "width": width,
+                                "height": height,
+                                "logicalDpi": 96,
+                                "logicalBaseDpi": 96,
+                                "dpr": 1,
+                            }
+                        ]
+                    }
+                )
+            )
+            env = dict(
+                os.environ,
+                QT_QPA_PLATFORM=f"offscreen:configfile={config}",
+                FIELDNOTE_HOME=str(Path(tmp) / "home"),
+                FIELDNOTE_SCREENSHOT_CHILD=size,
+                FIELDNOTE_SCREENSHOT_FONT_SCALE=str(args.text_scale) if args.text_scale != 1 else "",
+                QT_SCALE_FACTOR=str(args.scale) if args.scale != 1 else "",
+                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            )
             env.pop("FIELDNOTE_PASSPHRASE", None)
             done = subprocess.run([sys.executable, __file__], env=env)
             status = status or done.returncode

@@ -22,6 +22,7 @@ The conditions, each decided from ``Facts`` about the writer and the record:
 
 No module here imports Qt or touches a database: the caller gathers the facts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -95,15 +96,12 @@ def refusal(entity: str, op: str, role: str, facts: Facts) -> str | None:
         if facts.mine and not facts.shared:
             return None
         if facts.mine:
-            return (f"Only a team lead or an administrator can {verb} this {what}: "
-                    "colleagues' records name it.")
-        return (f"Only a team lead or an administrator can {verb} a {what} someone else "
-                "added.")
+            return f"Only a team lead or an administrator can {verb} this {what}: colleagues' records name it."
+        return f"Only a team lead or an administrator can {verb} a {what} someone else added."
     if condition == "own":
         if facts.mine:
             return None
-        return (f"Only a team lead or an administrator can {verb} a {what} someone else "
-                "added; copy it to make your own.")
+        return f"Only a team lead or an administrator can {verb} a {what} someone else added; copy it to make your own."
     if condition == "self_contact":
         if not facts.own_caseworker:
             return "Only an administrator or a team lead can change another caseworker's record."
@@ -111,12 +109,10 @@ def refusal(entity: str, op: str, role: str, facts: Facts) -> str | None:
         if barred & ADMIN_ONLY_FIELDS:
             return "Only an administrator can change a caseworker's team or role."
         if barred:
-            return ("On your own caseworker record you can change your name and email; "
-                    "ask your team lead for the rest.")
+            return "On your own caseworker record you can change your name and email; ask your team lead for the rest."
         return None
     if condition == "team":
-        if not facts.user_team or facts.team_before != facts.user_team \
-                or facts.team_after != facts.user_team:
+        if not facts.user_team or facts.team_before != facts.user_team or facts.team_after != facts.user_team:
             if op == "create":
                 return "A team lead can add caseworker records to their own team only."
             if facts.team_before == facts.user_team and facts.user_team:

@@ -4,6 +4,7 @@ Both sides derive the syncable fields from the store's own migrations
 (``desktop.store.schema``), so the server can never accept a field a laptop
 could not store, nor miss a NOT NULL column a laptop would refuse.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,16 +37,23 @@ MAX_PULL_LIMIT = 5000
 # Recorded evidence is immutable once finalised (the store's triggers say the same for
 # one laptop; the server says it for all of them). A record is final when a field has a
 # value, or when its parent is; append-only records never change after creation.
-FINAL_WHEN = {"form_completion": ("status", "final"), "observation": ("status", "final"),
-              "report": ("status", "final"), "audit": ("status", "final")}
-FINAL_PARENT = {"form_answer": ("completion_id", "form_completion"),
-                "observation_event": ("observation_id", "observation"),
-                "audit_rating": ("audit_id", "audit"), "audit_judgement": ("audit_id", "audit"),
-                "audit_action": ("audit_id", "audit"), "audit_meeting": ("audit_id", "audit")}
+FINAL_WHEN = {
+    "form_completion": ("status", "final"),
+    "observation": ("status", "final"),
+    "report": ("status", "final"),
+    "audit": ("status", "final"),
+}
+FINAL_PARENT = {
+    "form_answer": ("completion_id", "form_completion"),
+    "observation_event": ("observation_id", "observation"),
+    "audit_rating": ("audit_id", "audit"),
+    "audit_judgement": ("audit_id", "audit"),
+    "audit_action": ("audit_id", "audit"),
+    "audit_meeting": ("audit_id", "audit"),
+}
 # School audits and the records hanging off them: in scope through the audit's
 # conducting caseworker (see sync/server/scope.py), not through a referral.
-AUDIT_ENTITIES = frozenset({"audit", "audit_rating", "audit_judgement", "audit_action",
-                            "audit_meeting"})
+AUDIT_ENTITIES = frozenset({"audit", "audit_rating", "audit_judgement", "audit_action", "audit_meeting"})
 APPEND_ONLY = frozenset({"observation_event"})
 # Not about any pupil: every signed-in user receives them.
 SHARED = frozenset({"coding_scheme"})
@@ -100,8 +108,7 @@ def digest(items: Iterable[tuple[str, str, int]]) -> str:
     """The "sorted" digest: SHA-256 over the sorted ``entity:id:version`` lines."""
     # One string hashed at once: the same digest as hashing line by line, several times
     # faster for a caseload of 200,000 records (sorting pre-sorted input is linear).
-    text = "".join([f"{entity}:{record_id}:{version}\n"
-                    for entity, record_id, version in sorted(items)])
+    text = "".join([f"{entity}:{record_id}:{version}\n" for entity, record_id, version in sorted(items)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

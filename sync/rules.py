@@ -18,6 +18,7 @@ numbers are finite. See "Validation" in docs/sync-protocol.md.
 Checks are built once per field (closures), so validating a push costs a dictionary
 lookup and a few comparisons per field. This module imports no database driver.
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,17 +38,17 @@ from desktop.store.schema import MIGRATIONS, SYNCABLE
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # SQLite's INTEGER
 
 # Size limits, in characters. A character takes at most 4 bytes in UTF-8.
-ID = 36             # a record id (a UUID); the server's id columns are 36 wide
-CODE = 64           # a value from a fixed list, a short code
-NAME = 200          # a name, a title, an e-mail address, a pack or item id
-TEAM = 100          # a team name: the server's team column is 100 wide
-SHORT_TEXT = 4096   # a line or a short paragraph: an address, who attended, a call's topic
-LONG_TEXT = 65536   # narrative: notes, concerns, advice, targets (64 KiB of text)
-JSON_SMALL = 4096   # a short JSON list (specialisms, review dates)
-JSON_SCHEME = 262144      # a coding scheme's definition (256 KiB)
-JSON_EVENT = 1048576      # one observation event (the first carries the whole scheme): 1 MiB
-JSON_REVIEW = 262144      # a PSP review's targets, ratings and notes: 256 KiB
-JSON_REPORT = 1048576     # a report's sections or evidence (a long report is ~100 KiB): 1 MiB
+ID = 36  # a record id (a UUID); the server's id columns are 36 wide
+CODE = 64  # a value from a fixed list, a short code
+NAME = 200  # a name, a title, an e-mail address, a pack or item id
+TEAM = 100  # a team name: the server's team column is 100 wide
+SHORT_TEXT = 4096  # a line or a short paragraph: an address, who attended, a call's topic
+LONG_TEXT = 65536  # narrative: notes, concerns, advice, targets (64 KiB of text)
+JSON_SMALL = 4096  # a short JSON list (specialisms, review dates)
+JSON_SCHEME = 262144  # a coding scheme's definition (256 KiB)
+JSON_EVENT = 1048576  # one observation event (the first carries the whole scheme): 1 MiB
+JSON_REVIEW = 262144  # a PSP review's targets, ratings and notes: 256 KiB
+JSON_REPORT = 1048576  # a report's sections or evidence (a long report is ~100 KiB): 1 MiB
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # one attachment's file (desktop.store.attachments)
 
 # Patterns both sides check, each written once. The ``*_PATTERN`` strings are what the
@@ -75,6 +76,7 @@ def valid_content_id(value: Any) -> bool:
 def valid_pack_id(value: Any) -> bool:
     """Whether ``value`` is a pack id a laptop installs (and a safe file name)."""
     return valid_content_id(value) and len(value) <= PACK_ID_MAX
+
 
 # The store's CHECK constraints and vocabularies not in desktop.caseload.vocab.
 COMPLETION_STATUSES = ("draft", "final")
@@ -116,34 +118,52 @@ def json_text(n: int, json_type: type) -> Rule:
     return Rule("json", max_length=n, json_type=json_type)
 
 
-DATE = Rule("date", max_length=10)          # ISO 8601: 2026-11-02
+DATE = Rule("date", max_length=10)  # ISO 8601: 2026-11-02
 DATETIME = Rule("datetime", max_length=40)  # ISO 8601: 2026-11-02T09:15:00Z
 BOOLEAN = Rule("boolean", choices=(0, 1))
-REFERENCE = Rule("text", max_length=ID)     # a record's id
+REFERENCE = Rule("text", max_length=ID)  # a record's id
 
 # Every syncable field that is not only a reference. Fields naming another record (their
 # column REFERENCES it) are ids (``REFERENCE``) without being listed.
 DECLARED: dict[str, dict[str, Rule]] = {
     "school": {
-        "name": text(NAME), "urn": text(CODE), "phase": choice(vocab.SCHOOL_PHASES),
-        "governance": choice(vocab.GOVERNANCE), "area": text(NAME),
-        "address": text(SHORT_TEXT), "phone": text(CODE),
+        "name": text(NAME),
+        "urn": text(CODE),
+        "phase": choice(vocab.SCHOOL_PHASES),
+        "governance": choice(vocab.GOVERNANCE),
+        "area": text(NAME),
+        "address": text(SHORT_TEXT),
+        "phone": text(CODE),
     },
     "caseworker": {
-        "name": text(NAME), "email": text(320), "role": text(CODE), "team": text(TEAM),
-        "area": text(NAME), "specialisms": json_text(JSON_SMALL, list),
+        "name": text(NAME),
+        "email": text(320),
+        "role": text(CODE),
+        "team": text(TEAM),
+        "area": text(NAME),
+        "specialisms": json_text(JSON_SMALL, list),
     },
     "pupil": {
-        "first_name": text(NAME), "last_name": text(NAME), "date_of_birth": DATE,
+        "first_name": text(NAME),
+        "last_name": text(NAME),
+        "date_of_birth": DATE,
         "year_group": integer(min(vocab.YEAR_GROUPS), max(vocab.YEAR_GROUPS)),
-        "gender": choice(vocab.GENDERS), "upn": text(CODE), "fsm": BOOLEAN,
-        "pupil_premium": BOOLEAN, "sen": choice(vocab.SEN_STATUS), "eal": BOOLEAN,
+        "gender": choice(vocab.GENDERS),
+        "upn": text(CODE),
+        "fsm": BOOLEAN,
+        "pupil_premium": BOOLEAN,
+        "sen": choice(vocab.SEN_STATUS),
+        "eal": BOOLEAN,
         "looked_after": BOOLEAN,
     },
     "referral": {
-        "referral_date": DATE, "reason": choice(vocab.REFERRAL_REASONS),
-        "concern": text(LONG_TEXT), "source": choice(vocab.REFERRAL_SOURCES),
-        "status": choice(vocab.REFERRAL_STATUSES), "allocated_on": DATE, "closed_on": DATE,
+        "referral_date": DATE,
+        "reason": choice(vocab.REFERRAL_REASONS),
+        "concern": text(LONG_TEXT),
+        "source": choice(vocab.REFERRAL_SOURCES),
+        "status": choice(vocab.REFERRAL_STATUSES),
+        "allocated_on": DATE,
+        "closed_on": DATE,
         "outcome": choice(vocab.CLOSURE_OUTCOMES),
         "fixed_exclusions_before": integer(0, 10000),
         "permanent_exclusions_before": integer(0, 10000),
@@ -151,97 +171,162 @@ DECLARED: dict[str, dict[str, Rule]] = {
         "permanent_exclusions_after": integer(0, 10000),
     },
     "visit": {
-        "visit_date": DATE, "visit_type": choice(vocab.VISIT_TYPES),
-        "attendees": text(SHORT_TEXT), "notes": text(LONG_TEXT),
+        "visit_date": DATE,
+        "visit_type": choice(vocab.VISIT_TYPES),
+        "attendees": text(SHORT_TEXT),
+        "notes": text(LONG_TEXT),
         "recommendations": text(LONG_TEXT),
     },
     "support_plan": {
-        "start_date": DATE, "targets": text(LONG_TEXT), "strategies": text(LONG_TEXT),
-        "review_dates": json_text(JSON_SMALL, list), "parent_involvement": text(LONG_TEXT),
+        "start_date": DATE,
+        "targets": text(LONG_TEXT),
+        "strategies": text(LONG_TEXT),
+        "review_dates": json_text(JSON_SMALL, list),
+        "parent_involvement": text(LONG_TEXT),
         "status": choice(vocab.PLAN_STATUSES),
     },
     "helpline_call": {
-        "call_date": DATE, "caller": text(NAME), "caller_role": choice(vocab.CALLER_ROLES),
-        "topic": text(SHORT_TEXT), "advice": text(LONG_TEXT),
+        "call_date": DATE,
+        "caller": text(NAME),
+        "caller_role": choice(vocab.CALLER_ROLES),
+        "topic": text(SHORT_TEXT),
+        "advice": text(LONG_TEXT),
         "outcome": choice(vocab.CALL_OUTCOMES),
     },
     "form_completion": {
-        "pack_id": text(NAME), "pack_version": text(TEAM), "informant": text(CODE),
-        "age_band": text(CODE), "completed_by": choice(COMPLETED_BY), "respondent": text(NAME),
-        "completed_on": DATE, "time_point": choice(TIME_POINTS),
-        "status": choice(COMPLETION_STATUSES), "finalised_at": DATETIME,
+        "pack_id": text(NAME),
+        "pack_version": text(TEAM),
+        "informant": text(CODE),
+        "age_band": text(CODE),
+        "completed_by": choice(COMPLETED_BY),
+        "respondent": text(NAME),
+        "completed_on": DATE,
+        "time_point": choice(TIME_POINTS),
+        "status": choice(COMPLETION_STATUSES),
+        "finalised_at": DATETIME,
     },
     "form_answer": {"item_id": text(NAME), "value": Rule("json", max_length=LONG_TEXT)},
     "observation": {
-        "lesson": text(SHORT_TEXT), "scheme_name": text(NAME),
-        "interval_seconds": integer(1, INT_MAX), "status": choice(OBSERVATION_STATUSES),
-        "observation_version": integer(1, INT_MAX), "supersedes": REFERENCE,
-        "started_at": DATETIME, "ended_at": DATETIME,
+        "lesson": text(SHORT_TEXT),
+        "scheme_name": text(NAME),
+        "interval_seconds": integer(1, INT_MAX),
+        "status": choice(OBSERVATION_STATUSES),
+        "observation_version": integer(1, INT_MAX),
+        "supersedes": REFERENCE,
+        "started_at": DATETIME,
+        "ended_at": DATETIME,
     },
     "observation_event": {
-        "seq": integer(0, INT_MAX), "type": text(CODE),
+        "seq": integer(0, INT_MAX),
+        "type": text(CODE),
         "payload": json_text(JSON_EVENT, dict),
     },
     "coding_scheme": {"name": text(NAME), "definition": json_text(JSON_SCHEME, dict)},
     "attachment": {
-        "sha256": Rule("sha256", max_length=64), "size": integer(0, MAX_ATTACHMENT_BYTES),
-        "media_type": text(255), "filename": text(255), "title": text(SHORT_TEXT),
+        "sha256": Rule("sha256", max_length=64),
+        "size": integer(0, MAX_ATTACHMENT_BYTES),
+        "media_type": text(255),
+        "filename": text(255),
+        "title": text(SHORT_TEXT),
         "criterion_id": text(NAME),
     },
     "report": {
-        "kind": choice(REPORT_KINDS), "report_date": DATE,
-        "sections": json_text(JSON_REPORT, dict), "evidence": json_text(JSON_REPORT, dict),
-        "status": choice(COMPLETION_STATUSES), "finalised_at": DATETIME,
+        "kind": choice(REPORT_KINDS),
+        "report_date": DATE,
+        "sections": json_text(JSON_REPORT, dict),
+        "evidence": json_text(JSON_REPORT, dict),
+        "status": choice(COMPLETION_STATUSES),
+        "finalised_at": DATETIME,
         "issued_sha256": Rule("sha256", max_length=64),
     },
     "audit": {
-        "template_id": text(NAME), "template_version": text(TEAM), "conducted_on": DATE,
-        "status": choice(COMPLETION_STATUSES), "finalised_at": DATETIME,
-        "good_practice": text(LONG_TEXT), "notes": text(LONG_TEXT),
+        "template_id": text(NAME),
+        "template_version": text(TEAM),
+        "conducted_on": DATE,
+        "status": choice(COMPLETION_STATUSES),
+        "finalised_at": DATETIME,
+        "good_practice": text(LONG_TEXT),
+        "notes": text(LONG_TEXT),
     },
     "audit_rating": {
         # A rating's value is a scale level, yes/no, a number or a short text (by criterion).
-        "criterion_id": text(NAME), "value": text(SHORT_TEXT), "rated_at": DATETIME,
-        "evidence": text(LONG_TEXT), "evidence_at": DATETIME, "good_practice": BOOLEAN,
+        "criterion_id": text(NAME),
+        "value": text(SHORT_TEXT),
+        "rated_at": DATETIME,
+        "evidence": text(LONG_TEXT),
+        "evidence_at": DATETIME,
+        "good_practice": BOOLEAN,
     },
     "audit_judgement": {
-        "section_id": text(NAME), "value": text(NAME), "strengths": text(LONG_TEXT),
+        "section_id": text(NAME),
+        "value": text(NAME),
+        "strengths": text(LONG_TEXT),
         "development": text(LONG_TEXT),
     },
     "audit_action": {
-        "action": text(LONG_TEXT), "owner": text(NAME), "due_on": DATE,
-        "status": choice(AUDIT_ACTION_STATUSES), "criteria": json_text(LONG_TEXT, list),
+        "action": text(LONG_TEXT),
+        "owner": text(NAME),
+        "due_on": DATE,
+        "status": choice(AUDIT_ACTION_STATUSES),
+        "criteria": json_text(LONG_TEXT, list),
         "progress": text(LONG_TEXT),
     },
     "audit_meeting": {
-        "held_on": DATE, "attendees": text(SHORT_TEXT), "agreed": text(LONG_TEXT),
+        "held_on": DATE,
+        "attendees": text(SHORT_TEXT),
+        "agreed": text(LONG_TEXT),
     },
     "plan_review": {
-        "review_date": DATE, "ratings": json_text(JSON_REVIEW, list), "notes": text(LONG_TEXT),
+        "review_date": DATE,
+        "ratings": json_text(JSON_REVIEW, list),
+        "notes": text(LONG_TEXT),
     },
     "exclusion": {
-        "exclusion_date": DATE, "kind": choice(EXCLUSION_KINDS), "notes": text(LONG_TEXT),
+        "exclusion_date": DATE,
+        "kind": choice(EXCLUSION_KINDS),
+        "notes": text(LONG_TEXT),
     },
 }
 
 # What people call the record types in messages.
 ENTITY_LABELS = {
-    "school": "School", "caseworker": "Caseworker", "pupil": "Pupil", "referral": "Referral",
-    "visit": "Visit", "support_plan": "Support plan", "helpline_call": "Helpline call",
-    "form_completion": "Form", "form_answer": "Form answer", "observation": "Observation",
-    "observation_event": "Observation event", "coding_scheme": "Coding scheme",
-    "attachment": "Attachment", "report": "Report", "audit": "School audit",
-    "audit_rating": "Audit rating", "audit_judgement": "Audit judgement",
-    "audit_action": "Action point", "audit_meeting": "Feedback meeting",
-    "plan_review": "PSP review", "exclusion": "Exclusion",
+    "school": "School",
+    "caseworker": "Caseworker",
+    "pupil": "Pupil",
+    "referral": "Referral",
+    "visit": "Visit",
+    "support_plan": "Support plan",
+    "helpline_call": "Helpline call",
+    "form_completion": "Form",
+    "form_answer": "Form answer",
+    "observation": "Observation",
+    "observation_event": "Observation event",
+    "coding_scheme": "Coding scheme",
+    "attachment": "Attachment",
+    "report": "Report",
+    "audit": "School audit",
+    "audit_rating": "Audit rating",
+    "audit_judgement": "Audit judgement",
+    "audit_action": "Action point",
+    "audit_meeting": "Feedback meeting",
+    "plan_review": "PSP review",
+    "exclusion": "Exclusion",
 }
 _SYNC_COLUMNS = frozenset({"id", "version", "field_versions", "modified_at", "deleted"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
-FIELD_WORDS = {"fsm": "free school meals", "sen": "SEN status", "eal": "EAL",
-               "upn": "UPN", "urn": "URN", "seq": "sequence number", "call_date": "date",
-               "sha256": "SHA-256", "specialisms": "specialisms (JSON list)"}
+FIELD_WORDS = {
+    "fsm": "free school meals",
+    "sen": "SEN status",
+    "eal": "EAL",
+    "upn": "UPN",
+    "urn": "URN",
+    "seq": "sequence number",
+    "call_date": "date",
+    "sha256": "SHA-256",
+    "specialisms": "specialisms (JSON list)",
+}
 
 
 def label(entity: str, name: str) -> str:
@@ -250,11 +335,12 @@ def label(entity: str, name: str) -> str:
     entity_words = ENTITY_LABELS.get(entity, entity)
     words = FIELD_WORDS.get(name) or (name[:-3] if name.endswith("_id") else name).replace("_", " ")
     if words.lower().startswith(entity_words.lower() + " "):
-        return entity_words + words[len(entity_words):]
+        return entity_words + words[len(entity_words) :]
     return f"{entity_words} {words}"
 
 
 # -- checks on any value ------------------------------------------------------------------
+
 
 def text_problem(value: Any, max_length: int) -> str | None:
     """Why ``value`` is not text every laptop and both server databases can store, or None."""
@@ -314,8 +400,7 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
 
         def check(value):
             # The common case (short ASCII text) costs four quick tests.
-            if not (value.__class__ is str and len(value) <= limit and value.isascii()
-                    and "\x00" not in value):
+            if not (value.__class__ is str and len(value) <= limit and value.isascii() and "\x00" not in value):
                 problem = _number_problem(value) or text_problem(value, limit)
                 if problem is not None:
                     return problem
@@ -324,8 +409,7 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
             if blank_ok and value == "":
                 return None
             if kind == "choice":
-                return None if value in allowed else \
-                    f"must be one of: {', '.join(map(str, rule.choices))}"
+                return None if value in allowed else f"must be one of: {', '.join(map(str, rule.choices))}"
             if kind == "date":
                 try:
                     if not _DATE.match(value):
@@ -358,6 +442,7 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
 
 # -- what is read from the schema ---------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FieldRule:
     entity: str
@@ -369,8 +454,7 @@ class FieldRule:
     check: Callable[[Any], str | None]
 
 
-_KINDS_BY_TYPE = {"TEXT": {"text", "choice", "date", "datetime", "json", "sha256"},
-                  "INTEGER": {"integer", "boolean"}}
+_KINDS_BY_TYPE = {"TEXT": {"text", "choice", "date", "datetime", "json", "sha256"}, "INTEGER": {"integer", "boolean"}}
 
 
 def _schema() -> sqlite3.Connection:
@@ -391,8 +475,7 @@ def rules() -> dict[str, dict[str, FieldRule]]:
             references = {fk[3] for fk in conn.execute(f"PRAGMA foreign_key_list([{entity}])")}
             declared = DECLARED.get(entity, {})
             fields = {}
-            for _cid, name, column_type, notnull, _default, _pk in conn.execute(
-                    f"PRAGMA table_info([{entity}])"):
+            for _cid, name, column_type, notnull, _default, _pk in conn.execute(f"PRAGMA table_info([{entity}])"):
                 if name in _SYNC_COLUMNS:
                     continue
                 column_type = column_type.upper()
@@ -403,10 +486,10 @@ def rules() -> dict[str, dict[str, FieldRule]]:
                 if rule is None:
                     rule = text(LONG_TEXT) if column_type == "TEXT" else integer()
                 if rule.kind not in _KINDS_BY_TYPE.get(column_type, ()):
-                    raise ValueError(f"{entity}.{name} is {column_type} in the store but "
-                                     f"declared {rule.kind}")
-                fields[name] = FieldRule(entity, name, column_type, not notnull, rule,
-                                         explicit, _checker(rule, not notnull))
+                    raise ValueError(f"{entity}.{name} is {column_type} in the store but declared {rule.kind}")
+                fields[name] = FieldRule(
+                    entity, name, column_type, not notnull, rule, explicit, _checker(rule, not notnull)
+                )
             result[entity] = fields
         return result
     finally:
@@ -420,8 +503,7 @@ def unique_fields() -> dict[str, tuple[str, ...]]:
     try:
         result = {}
         for entity in SYNCABLE:
-            for _seq, index, unique, origin, _partial in conn.execute(
-                    f"PRAGMA index_list([{entity}])"):
+            for _seq, index, unique, origin, _partial in conn.execute(f"PRAGMA index_list([{entity}])"):
                 if unique and origin == "c":
                     names = tuple(row[2] for row in conn.execute(f"PRAGMA index_info([{index}])"))
                     if entity in result:  # pragma: no cover - one per table so far
@@ -433,6 +515,7 @@ def unique_fields() -> dict[str, tuple[str, ...]]:
 
 
 # -- what the server and the store call -----------------------------------------------------
+
 
 def problems(entity: str, fields: dict[str, Any]) -> dict[str, str]:
     """What is wrong with these field values of ``entity`` (field -> message in the user's
@@ -494,8 +577,9 @@ def compact_json_encoder(*, sort_keys: bool = False) -> Callable[[Any], str]:
     change). For values decoded from JSON (no cycles: no circular-reference check)."""
     if c_make_encoder is None:  # pragma: no cover - CPython always has it
         return json.JSONEncoder(separators=(",", ":"), sort_keys=sort_keys).encode
-    encode = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None,
-                            ":", ",", sort_keys, False, True)
+    encode = c_make_encoder(
+        None, json.JSONEncoder().default, encode_basestring_ascii, None, ":", ",", sort_keys, False, True
+    )
     return lambda value: "".join(encode(value, 0))
 
 
@@ -505,11 +589,17 @@ _compact_json = compact_json_encoder()
 def duplicate_message(entity: str, data: dict[str, Any]) -> str:
     """Why a record that would repeat another's unique key is refused."""
     if entity == "form_answer":
-        return (f"This form already has an answer to item {data.get('item_id')!r} (another "
-                "form answer record); a second answer to the same item cannot be stored.")
+        return (
+            f"This form already has an answer to item {data.get('item_id')!r} (another "
+            "form answer record); a second answer to the same item cannot be stored."
+        )
     if entity == "observation_event":
-        return (f"This observation already has an event number {data.get('seq')!r}; a second "
-                "event with the same observation and sequence number cannot be stored.")
+        return (
+            f"This observation already has an event number {data.get('seq')!r}; a second "
+            "event with the same observation and sequence number cannot be stored."
+        )
     names = unique_fields().get(entity, ())
-    return (f"Another {ENTITY_LABELS.get(entity, entity).lower()} already has the same "
-            f"{' and '.join(names)}; it cannot be stored twice.")
+    return (
+        f"Another {ENTITY_LABELS.get(entity, entity).lower()} already has the same "
+        f"{' and '.join(names)}; it cannot be stored twice."
+    )

@@ -1,4 +1,5 @@
 """Shared fixtures: every test gets its own data folder and a known keyring."""
+
 from __future__ import annotations
 
 import os
@@ -73,13 +74,20 @@ def caseload(store):
 @pytest.fixture
 def case(caseload):
     """A school, a caseworker, a pupil and a new referral: the ids."""
-    school = caseload.add_school(name="Hollowmere Primary School", urn="990001", phase="primary",
-                                 governance="maintained", area="Ashbridge North")
+    school = caseload.add_school(
+        name="Hollowmere Primary School", urn="990001", phase="primary", governance="maintained", area="Ashbridge North"
+    )
     worker = caseload.add_caseworker("Sam Whitfield", specialisms=["SEMH"])
-    pupil = caseload.add_pupil(first_name="Ivy", last_name="Okafor", school_id=school,
-                               date_of_birth="2017-03-14", year_group=5)
-    referral = caseload.add_referral(pupil_id=pupil, school_id=school, reason="persistent_disruption",
-                                     referral_date="2026-11-02", concern="Leaves the classroom.")
+    pupil = caseload.add_pupil(
+        first_name="Ivy", last_name="Okafor", school_id=school, date_of_birth="2017-03-14", year_group=5
+    )
+    referral = caseload.add_referral(
+        pupil_id=pupil,
+        school_id=school,
+        reason="persistent_disruption",
+        referral_date="2026-11-02",
+        concern="Leaves the classroom.",
+    )
     return {"school": school, "caseworker": worker, "pupil": pupil, "referral": referral}
 
 

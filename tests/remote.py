@@ -4,6 +4,7 @@ The sync engine applies pulled pages with ``Store.apply_remote_many``; this is t
 record-at-a-time reference it is checked against (``tests/sync/test_batched.py``)
 and a short way for a test to put a "pulled" version of one record in place.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,16 @@ from typing import Any
 from desktop.store.db import Store, utc_now
 
 
-def apply_remote(store: Store, entity: str, record_id: str, values: dict[str, Any], *, version: int,
-                 field_versions: dict[str, int], deleted: bool) -> bool:
+def apply_remote(
+    store: Store,
+    entity: str,
+    record_id: str,
+    values: dict[str, Any],
+    *,
+    version: int,
+    field_versions: dict[str, int],
+    deleted: bool,
+) -> bool:
     """Write a record as the sync server holds it, with no outbox entry.
 
     ``values`` are the fields to set (the caller leaves out fields with unsent local

@@ -1,5 +1,6 @@
 """``fieldnote ... | head``: a command whose reader goes away ends quietly (issue 9 item 11,
 issue 14 item 10). Each runs as a real process writing into a pipe whose reader closes."""
+
 from __future__ import annotations
 
 import csv
@@ -19,9 +20,13 @@ EXPECTED_STATUS = 141 if os.name == "posix" else 1
 
 
 def fieldnote(*args, env=None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop.cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
 
 
 def assert_quiet(proc: subprocess.Popen) -> None:
@@ -46,9 +51,11 @@ def test_score_sdq_into_head_ends_quietly(tmp_path):
     assert_quiet(proc)
 
 
-@pytest.mark.parametrize("args", [["packs", "list"], ["score", "sdq", "--help"], ["--help"],
-                                  ["packs", "validate", "--help"]],
-                         ids=["packs list", "score sdq --help", "--help", "packs validate --help"])
+@pytest.mark.parametrize(
+    "args",
+    [["packs", "list"], ["score", "sdq", "--help"], ["--help"], ["packs", "validate", "--help"]],
+    ids=["packs list", "score sdq --help", "--help", "packs validate --help"],
+)
 def test_other_commands_into_a_closed_pipe_end_quietly(args):
     proc = fieldnote(*args)
     proc.stdout.close()  # the reader is gone before the command writes anything
@@ -61,8 +68,7 @@ def test_a_command_that_catches_os_errors_still_ends_quietly(isolated_home):
     for i in range(3000):
         store.create("school", {"name": f"School {i}"})
     store.close()
-    proc = fieldnote("activity", env={"FIELDNOTE_HOME": str(isolated_home),
-                                   "FIELDNOTE_PASSPHRASE": PASSPHRASE})
+    proc = fieldnote("activity", env={"FIELDNOTE_HOME": str(isolated_home), "FIELDNOTE_PASSPHRASE": PASSPHRASE})
     proc.stdout.readline()
     proc.stdout.close()
     assert_quiet(proc)

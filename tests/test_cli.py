@@ -1,4 +1,5 @@
 """The fieldnote command: every subcommand has help, demo fills the store."""
+
 from __future__ import annotations
 
 import argparse
@@ -62,6 +63,7 @@ def test_activity_export_lists_entries_and_records_itself(monkeypatch, capsys, i
     target = tmp_path / "audit.csv"
     assert main(["activity", "--record", school, "-o", str(target)]) == 0
     import csv
+
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert [(r["action"], r["entity"], r["record_id"]) for r in rows] == [("create", "school", school)]
     store = open_store(isolated_home)

@@ -1,21 +1,29 @@
 """UK dates and English school year groups."""
+
 from datetime import date
 
 import pytest
 
 from desktop.dates import (
-    academic_year_label, expected_year_group, parse_uk, to_uk, year_group_label,
+    academic_year_label,
+    expected_year_group,
+    parse_uk,
+    to_uk,
+    year_group_label,
 )
 
 
-@pytest.mark.parametrize("born, on, year", [
-    (date(2015, 9, 1), date(2026, 11, 23), 6),   # oldest in Year 6 in 2026/27
-    (date(2016, 8, 31), date(2026, 11, 23), 6),  # youngest in Year 6
-    (date(2016, 9, 1), date(2026, 11, 23), 5),
-    (date(2021, 12, 25), date(2026, 11, 23), 0),  # Reception: turns 5 this school year
-    (date(2016, 8, 31), date(2026, 7, 20), 5),   # July is still the previous school year
-    (date(2010, 1, 1), date(2026, 11, 23), 12),
-])
+@pytest.mark.parametrize(
+    "born, on, year",
+    [
+        (date(2015, 9, 1), date(2026, 11, 23), 6),  # oldest in Year 6 in 2026/27
+        (date(2016, 8, 31), date(2026, 11, 23), 6),  # youngest in Year 6
+        (date(2016, 9, 1), date(2026, 11, 23), 5),
+        (date(2021, 12, 25), date(2026, 11, 23), 0),  # Reception: turns 5 this school year
+        (date(2016, 8, 31), date(2026, 7, 20), 5),  # July is still the previous school year
+        (date(2010, 1, 1), date(2026, 11, 23), 12),
+    ],
+)
 def test_expected_year_group(born, on, year):
     assert expected_year_group(born, on) == year
 

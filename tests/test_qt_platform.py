@@ -1,4 +1,5 @@
 """A fresh Linux desktop without Qt's X11 libraries gets told what to install, not Qt's abort."""
+
 import ctypes.util
 import subprocess
 import sys
@@ -41,17 +42,23 @@ def test_all_present_means_nothing_missing(monkeypatch):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the xcb check is Linux's")
 def test_the_app_prints_the_packages_and_exits_instead_of_qt_aborting(tmp_path):
-    code = ("import ctypes.util, sys\n"
-            "ctypes.util.find_library = lambda name: None if name == 'xcb-cursor' else 'lib' + name + '.so'\n"
-            "from desktop.app import start_app\n"
-            "from PySide6.QtWidgets import QApplication\n"
-            "status = start_app(['fieldnote'])\n"
-            "assert QApplication.instance() is None\n"
-            "sys.exit(status)\n")
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "xcb",
-           "FIELDNOTE_HOME": str(tmp_path / "home"), "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120)
+    code = (
+        "import ctypes.util, sys\n"
+        "ctypes.util.find_library = lambda name: None if name == 'xcb-cursor' else 'lib' + name + '.so'\n"
+        "from desktop.app import start_app\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "status = start_app(['fieldnote'])\n"
+        "assert QApplication.instance() is None\n"
+        "sys.exit(status)\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "xcb",
+        "FIELDNOTE_HOME": str(tmp_path / "home"),
+        "HOME": str(tmp_path),
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "sudo apt install libxcb-cursor0" in done.stderr
     assert "could not" not in done.stderr.lower() and "Aborted" not in done.stderr

@@ -1,11 +1,18 @@
 """The idle lock's rules: PIN hashing, the PIN kept in the store, throttled tries."""
+
 from __future__ import annotations
 
 import pytest
 
 from desktop import security
 from desktop.security import (
-    FREE_ATTEMPTS, UnlockPin, Unlocker, UnlockThrottle, delay_after, hash_pin, pin_problem,
+    FREE_ATTEMPTS,
+    UnlockPin,
+    Unlocker,
+    UnlockThrottle,
+    delay_after,
+    hash_pin,
+    pin_problem,
     verify_pin,
 )
 from tests.conftest import PASSPHRASE
@@ -40,8 +47,10 @@ def test_a_pin_is_kept_only_as_a_salted_slow_hash():
     assert not verify_pin("2469", first) and not verify_pin("", first)
 
 
-@pytest.mark.parametrize("damaged", ["", "scrypt$1$8$1$00$00", "bcrypt$16384$8$1$00$00",
-                                     "scrypt$16384$8$1$zz$00", "scrypt$x$8$1$00$00", "junk"])
+@pytest.mark.parametrize(
+    "damaged",
+    ["", "scrypt$1$8$1$00$00", "bcrypt$16384$8$1$00$00", "scrypt$16384$8$1$zz$00", "scrypt$x$8$1$00$00", "junk"],
+)
 def test_a_damaged_hash_matches_nothing(damaged):
     assert not verify_pin("2468", damaged)
 
@@ -78,8 +87,7 @@ def test_the_pin_lives_in_the_store_and_is_not_in_clear(store, isolated_home):
 def _pin_unlocker(store, clock):
     pin = UnlockPin(store)
     pin.set("4826")
-    return Unlocker(lambda: False, lambda _s: pytest.fail("no passphrase in keyring mode"),
-                    pin, clock)
+    return Unlocker(lambda: False, lambda _s: pytest.fail("no passphrase in keyring mode"), pin, clock)
 
 
 def test_keyring_mode_needs_the_pin_and_wrong_tries_are_throttled(store):

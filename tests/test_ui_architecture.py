@@ -1,6 +1,7 @@
 """The UI folder holds widgets and models only: no SQL runs in desktop/ui/ (queries live in
 the core, where they are tested without a display), and lists and tables are Qt models over
 the core's data, not item widgets filled by hand."""
+
 from __future__ import annotations
 
 import ast
@@ -31,10 +32,13 @@ def test_no_ui_module_runs_sql():
 def test_the_check_finds_sql(tmp_path):
     """The check itself: a query, a connection's execute and an SQL string are each caught."""
     sample = tmp_path / "sample.py"
-    sample.write_text("def f(store):\n"
-                      "    store.db.query('SELECT id FROM pupil')\n"
-                      "    store.conn.execute(x)\n"
-                      "    status('Select a case first.')\n", encoding="utf-8")
+    sample.write_text(
+        "def f(store):\n"
+        "    store.db.query('SELECT id FROM pupil')\n"
+        "    store.conn.execute(x)\n"
+        "    status('Select a case first.')\n",
+        encoding="utf-8",
+    )
     assert sorted(hit.split(" ")[1] for hit in sql_in(sample)) == ["'SELECT", ".conn", ".execute(", ".query("]
 
 

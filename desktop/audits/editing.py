@@ -10,6 +10,7 @@ it is written, atomically, as an installed pack. A built-in template is never
 overwritten; a refused copy writes nothing. Templates are exported and imported as
 JSON, an import validated the same way.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,14 @@ def template_copy(registry: PackRegistry, template_id: str, new_id: str, title: 
     return obj
 
 
-def apply_edits(obj: dict, *, title: str | None = None, version: str | None = None,
-                sections: dict[str, str] | None = None, criteria: dict[str, str] | None = None) -> dict:
+def apply_edits(
+    obj: dict,
+    *,
+    title: str | None = None,
+    version: str | None = None,
+    sections: dict[str, str] | None = None,
+    criteria: dict[str, str] | None = None,
+) -> dict:
     """Change the title, version, area labels (section id -> label) and criterion wording
     (criterion id -> label) of a template copy; unknown ids are refused by name."""
     problems = []
@@ -78,8 +85,10 @@ def save_template(obj: dict, registry: PackRegistry, installed_dir: Path | None 
 # -- the editor's working copy ------------------------------------------------------------------
 RATED, YES_NO, NUMBER, TEXT = "rated", "yes_no", "number", "text"
 KINDS = {RATED: "Rated", YES_NO: "Yes / No", NUMBER: "Number", TEXT: "Short text"}
-UNRATED_OPTIONS = ({"value": "not_seen", "label": "Not seen", "score": None},
-                   {"value": "not_applicable", "label": "Not applicable", "score": None})
+UNRATED_OPTIONS = (
+    {"value": "not_seen", "label": "Not seen", "score": None},
+    {"value": "not_applicable", "label": "Not applicable", "score": None},
+)
 
 
 @dataclass
@@ -88,20 +97,33 @@ class Level:
 
     value: str
     label: str
-    key: str = ""      # rating levels only: its own single key ("" = the window's choice)
-    colour: str = ""   # rating levels only: #RRGGBB ("" = lowest red, highest green, amber between)
+    key: str = ""  # rating levels only: its own single key ("" = the window's choice)
+    colour: str = ""  # rating levels only: #RRGGBB ("" = lowest red, highest green, amber between)
 
 
 #: Scales a service starts from (values, labels, keys); colours left to the default.
 PRESETS: dict[str, tuple[str, tuple[Level, ...]]] = {
-    "rag": ("Red / Amber / Green", (Level("red", "Red", "R"), Level("amber", "Amber", "A"),
-                                    Level("green", "Green", "G"))),
-    "sris": ("Stabilise / Repair / Improve / Sustain", (
-        Level("stabilise", "Stabilise", "S"), Level("repair", "Repair", "R"),
-        Level("improve", "Improve", "I"), Level("sustain", "Sustain", "U"))),
-    "eea": ("Emerging / Established / Advanced", (
-        Level("emerging", "Emerging", "E"), Level("established", "Established", "S"),
-        Level("advanced", "Advanced", "A"))),
+    "rag": (
+        "Red / Amber / Green",
+        (Level("red", "Red", "R"), Level("amber", "Amber", "A"), Level("green", "Green", "G")),
+    ),
+    "sris": (
+        "Stabilise / Repair / Improve / Sustain",
+        (
+            Level("stabilise", "Stabilise", "S"),
+            Level("repair", "Repair", "R"),
+            Level("improve", "Improve", "I"),
+            Level("sustain", "Sustain", "U"),
+        ),
+    ),
+    "eea": (
+        "Emerging / Established / Advanced",
+        (
+            Level("emerging", "Emerging", "E"),
+            Level("established", "Established", "S"),
+            Level("advanced", "Advanced", "A"),
+        ),
+    ),
 }
 
 
@@ -138,8 +160,7 @@ class TemplateDraft:
     def id(self) -> str:
         return self.obj.get("id", "")
 
-    def set_header(self, *, id: str | None = None, title: str | None = None,
-                   version: str | None = None) -> None:
+    def set_header(self, *, id: str | None = None, title: str | None = None, version: str | None = None) -> None:
         for name, value in (("id", id), ("title", title), ("version", version)):
             if value is not None:
                 self.obj[name] = value
@@ -170,8 +191,11 @@ class TemplateDraft:
     def _tidy_audit_sections(self) -> None:
         known = {s["id"] for s in self.obj["sections"]}
         order = [s["id"] for s in self.obj["sections"]]
-        kept = [a for a in self.audit.get("sections", [])
-                if a.get("section") in known and (a.get("judgement_scale") or a.get("guidance"))]
+        kept = [
+            a
+            for a in self.audit.get("sections", [])
+            if a.get("section") in known and (a.get("judgement_scale") or a.get("guidance"))
+        ]
         kept.sort(key=lambda a: order.index(a["section"]))
         if kept:
             self.audit["sections"] = kept
@@ -259,13 +283,20 @@ class TemplateDraft:
             item["number"] = counts[item.get("section")]
         self.obj["items"] = items
 
-    def add_criterion(self, section_id: str, text: str, kind: str = RATED, unit: str = "",
-                      decimals: int = 0) -> str:
+    def add_criterion(self, section_id: str, text: str, kind: str = RATED, unit: str = "", decimals: int = 0) -> str:
         """A new criterion at the end of the area; its id."""
         self.section(section_id)
         cid = self._new_id(text, "criterion", {i["id"] for i in self.obj["items"]})
-        self.obj["items"].append({"id": cid, "number": 0, "section": section_id, "label": text,
-                                  "response_set": self.audit["rating_scale"], "evidence": True})
+        self.obj["items"].append(
+            {
+                "id": cid,
+                "number": 0,
+                "section": section_id,
+                "label": text,
+                "response_set": self.audit["rating_scale"],
+                "evidence": True,
+            }
+        )
         self._order_items()
         self.set_criterion_kind(cid, kind, unit, decimals)
         return cid
@@ -330,21 +361,44 @@ class TemplateDraft:
         if kind == RATED:
             set_id = self.audit["rating_scale"]
         elif kind == YES_NO:
-            rs = next((r for r in sets if r.get("kind", "options") == "options" and r["id"] != self.audit["rating_scale"]
-                       and sorted(str(o["value"]).lower() for o in r.get("options", [])) == ["no", "yes"]), None)
+            rs = next(
+                (
+                    r
+                    for r in sets
+                    if r.get("kind", "options") == "options"
+                    and r["id"] != self.audit["rating_scale"]
+                    and sorted(str(o["value"]).lower() for o in r.get("options", [])) == ["no", "yes"]
+                ),
+                None,
+            )
             if rs is None:
-                rs = {"id": self._new_id("yesno", "yesno", {r["id"] for r in sets}), "label": "Yes / No",
-                      "options": [{"value": "yes", "label": "Yes", "score": 1},
-                                  {"value": "no", "label": "No", "score": 0}]}
+                rs = {
+                    "id": self._new_id("yesno", "yesno", {r["id"] for r in sets}),
+                    "label": "Yes / No",
+                    "options": [
+                        {"value": "yes", "label": "Yes", "score": 1},
+                        {"value": "no", "label": "No", "score": 0},
+                    ],
+                }
                 sets.append(rs)
             set_id = rs["id"]
         elif kind == NUMBER:
             label = unit or "Number"
-            rs = next((r for r in sets if r.get("kind") == "number" and r.get("label") == label
-                       and r.get("decimals", 0) == decimals), None)
+            rs = next(
+                (
+                    r
+                    for r in sets
+                    if r.get("kind") == "number" and r.get("label") == label and r.get("decimals", 0) == decimals
+                ),
+                None,
+            )
             if rs is None:
-                rs = {"id": self._new_id("number_" + (unit or ""), "number", {r["id"] for r in sets}),
-                      "kind": "number", "label": label, "minimum": 0}
+                rs = {
+                    "id": self._new_id("number_" + (unit or ""), "number", {r["id"] for r in sets}),
+                    "kind": "number",
+                    "label": label,
+                    "minimum": 0,
+                }
                 if decimals:
                     rs["decimals"] = decimals
                 sets.append(rs)
@@ -352,8 +406,11 @@ class TemplateDraft:
         elif kind == TEXT:
             rs = next((r for r in sets if r.get("kind") == "text"), None)
             if rs is None:
-                rs = {"id": self._new_id("details", "details", {r["id"] for r in sets}),
-                      "kind": "text", "label": "Details"}
+                rs = {
+                    "id": self._new_id("details", "details", {r["id"] for r in sets}),
+                    "kind": "text",
+                    "label": "Details",
+                }
                 sets.append(rs)
             set_id = rs["id"]
         else:
@@ -408,22 +465,33 @@ class TemplateDraft:
     def rating_levels(self) -> list[Level]:
         """The scored levels, lowest first, with their own keys and colours."""
         styles = {str(lv.get("value")): lv for lv in self.audit.get("levels", [])}
-        scored = sorted((o for o in self.rating_set()["options"] if o.get("score") is not None),
-                        key=lambda o: o["score"])
-        return [Level(str(o["value"]), o["label"], styles.get(str(o["value"]), {}).get("key", ""),
-                      styles.get(str(o["value"]), {}).get("colour", "")) for o in scored]
+        scored = sorted(
+            (o for o in self.rating_set()["options"] if o.get("score") is not None), key=lambda o: o["score"]
+        )
+        return [
+            Level(
+                str(o["value"]),
+                o["label"],
+                styles.get(str(o["value"]), {}).get("key", ""),
+                styles.get(str(o["value"]), {}).get("colour", ""),
+            )
+            for o in scored
+        ]
 
     def set_rating_levels(self, levels: list[Level], label: str | None = None) -> None:
         """The rating scale's levels, lowest first (scored 0, 1, 2 …); "not seen" and "not
         applicable" stay. A criterion's descriptors follow its level by position when a
         level's value changes."""
         rs = self.rating_set()
-        old = [str(o["value"]) for o in sorted((o for o in rs["options"] if o.get("score") is not None),
-                                               key=lambda o: o["score"])]
+        old = [
+            str(o["value"])
+            for o in sorted((o for o in rs["options"] if o.get("score") is not None), key=lambda o: o["score"])
+        ]
         new = [lv.value.strip() for lv in levels]
         unscored = [o for o in rs["options"] if o.get("score") is None] or [dict(o) for o in UNRATED_OPTIONS]
-        rs["options"] = [{"value": lv.value.strip(), "label": lv.label.strip(), "score": n}
-                         for n, lv in enumerate(levels)] + unscored
+        rs["options"] = [
+            {"value": lv.value.strip(), "label": lv.label.strip(), "score": n} for n, lv in enumerate(levels)
+        ] + unscored
         if label is not None:
             rs["label"] = label
         styles = []
@@ -458,14 +526,17 @@ class TemplateDraft:
         raise KeyError(f"no judgement scale '{scale_id}'")
 
     def judgement_levels(self, scale_id: str) -> list[Level]:
-        return [Level(str(lv["value"]), lv["label"])
-                for lv in sorted(self.judgement_scale(scale_id)["levels"], key=lambda lv: lv.get("rank", 0))]
+        return [
+            Level(str(lv["value"]), lv["label"])
+            for lv in sorted(self.judgement_scale(scale_id)["levels"], key=lambda lv: lv.get("rank", 0))
+        ]
 
     def set_judgement_levels(self, scale_id: str, levels: list[Level], label: str | None = None) -> None:
         """A judgement scale's levels in rank order (ranked 1..n as listed)."""
         j = self.judgement_scale(scale_id)
-        j["levels"] = [{"value": lv.value.strip(), "label": lv.label.strip(), "rank": n}
-                       for n, lv in enumerate(levels, 1)]
+        j["levels"] = [
+            {"value": lv.value.strip(), "label": lv.label.strip(), "rank": n} for n, lv in enumerate(levels, 1)
+        ]
         if label is not None:
             j["label"] = label
 

@@ -10,6 +10,7 @@ store's triggers and the server refuse changes); a correction is a new draft tha
 ``supersedes`` it. A follow-up review is an audit whose ``review_of`` names the
 school's last finalised audit (``desktop.audits.review``).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,11 +24,14 @@ from desktop.audits.template import AuditTemplate, TemplateError
 from desktop.forms.registry import PackRegistry, load_registry
 from desktop.store import Store, ValidationError, utc_now
 from desktop.store.attachments import (
-    DEFAULT_MEDIA_TYPE, MAX_ATTACHMENT_BYTES, AttachmentError, put_blob, sha256_hex,
+    DEFAULT_MEDIA_TYPE,
+    MAX_ATTACHMENT_BYTES,
+    AttachmentError,
+    put_blob,
+    sha256_hex,
 )
 
-ACTION_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done",
-                   "not_done": "Not done"}
+ACTION_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "not_done": "Not done"}
 _NS = uuid.UUID("0b6f3f0e-8a55-4d4c-9d0b-5a1e2c7d9e41")
 
 
@@ -52,8 +56,8 @@ class AuditSnapshot:
     audit: dict
     template: AuditTemplate
     school_name: str
-    ratings: dict[str, dict] = field(default_factory=dict)      # criterion id -> row
-    judgements: dict[str, dict] = field(default_factory=dict)   # section id -> row
+    ratings: dict[str, dict] = field(default_factory=dict)  # criterion id -> row
+    judgements: dict[str, dict] = field(default_factory=dict)  # section id -> row
     actions: list[dict] = field(default_factory=list)
     meeting: dict | None = None
     attachments: list[dict] = field(default_factory=list)
@@ -72,8 +76,10 @@ class AuditSnapshot:
 
     def section_progress(self) -> dict[str, tuple[int, int]]:
         """Per section: criteria answered (any value, "not seen" included) of all."""
-        return {s.id: (sum(1 for c in s.criteria if self.value(c.id) is not None), len(s.criteria))
-                for s in self.template.sections}
+        return {
+            s.id: (sum(1 for c in s.criteria if self.value(c.id) is not None), len(s.criteria))
+            for s in self.template.sections
+        }
 
 
 class AuditRecords:
@@ -98,12 +104,21 @@ class AuditRecords:
         return self._templates[key]
 
     def templates(self) -> list[AuditTemplate]:
-        return sorted((self.template(p.id) for p in self.registry.packs.values() if p.kind == "audit"),
-                      key=lambda t: t.title.lower())
+        return sorted(
+            (self.template(p.id) for p in self.registry.packs.values() if p.kind == "audit"),
+            key=lambda t: t.title.lower(),
+        )
 
     # -- an audit's life -------------------------------------------------------------------
-    def start(self, *, school_id: str, template_id: str, conducted_on: str | date,
-              conducted_by: str | None = None, review_of: str | None = None) -> str:
+    def start(
+        self,
+        *,
+        school_id: str,
+        template_id: str,
+        conducted_on: str | date,
+        conducted_by: str | None = None,
+        review_of: str | None = None,
+    ) -> str:
         problems: dict[str, str] = {}
         try:
             template = self.template(template_id)
@@ -121,10 +136,18 @@ class AuditRecords:
             problems["conducted_on"] = "The audit date is in the future."
         if problems:
             raise ValidationError(problems)
-        return self.store.create("audit", {
-            "school_id": school_id, "template_id": template.id,
-            "template_version": template.version, "conducted_by": conducted_by,
-            "conducted_on": when.isoformat(), "status": "draft", "review_of": review_of})
+        return self.store.create(
+            "audit",
+            {
+                "school_id": school_id,
+                "template_id": template.id,
+                "template_version": template.version,
+                "conducted_by": conducted_by,
+                "conducted_on": when.isoformat(),
+                "status": "draft",
+                "review_of": review_of,
+            },
+        )
 
     def audit(self, audit_id: str) -> dict:
         row = self.store.get("audit", audit_id)
@@ -135,8 +158,7 @@ class AuditRecords:
     def _draft(self, audit_id: str) -> dict:
         row = self.audit(audit_id)
         if row["status"] == "final":
-            raise ValidationError({"status": "This audit is finalised and cannot change; "
-                                             "make a correction instead."})
+            raise ValidationError({"status": "This audit is finalised and cannot change; make a correction instead."})
         return row
 
     def _upsert(self, entity: str, record_id: str, create: dict, changes: dict) -> None:
@@ -157,9 +179,12 @@ class AuditRecords:
             value = criterion.parse(raw)
         except ValueError as exc:
             raise ValidationError({criterion_id: str(exc)}) from None
-        self._upsert("audit_rating", rating_id(audit_id, criterion_id),
-                     {"audit_id": audit_id, "criterion_id": criterion_id},
-                     {"value": value, "rated_at": utc_now() if value is not None else None})
+        self._upsert(
+            "audit_rating",
+            rating_id(audit_id, criterion_id),
+            {"audit_id": audit_id, "criterion_id": criterion_id},
+            {"value": value, "rated_at": utc_now() if value is not None else None},
+        )
         return value
 
     def note(self, audit_id: str, criterion_id: str, text: str | None) -> None:
@@ -168,20 +193,33 @@ class AuditRecords:
         if criterion_id not in self.template(audit["template_id"]).criteria:
             raise ValidationError({criterion_id: "This template has no such criterion."})
         text = (text or "").strip() or None
-        self._upsert("audit_rating", rating_id(audit_id, criterion_id),
-                     {"audit_id": audit_id, "criterion_id": criterion_id},
-                     {"evidence": text, "evidence_at": utc_now() if text else None})
+        self._upsert(
+            "audit_rating",
+            rating_id(audit_id, criterion_id),
+            {"audit_id": audit_id, "criterion_id": criterion_id},
+            {"evidence": text, "evidence_at": utc_now() if text else None},
+        )
 
     def flag_good_practice(self, audit_id: str, criterion_id: str, flag: bool) -> None:
         audit = self._draft(audit_id)
         if criterion_id not in self.template(audit["template_id"]).criteria:
             raise ValidationError({criterion_id: "This template has no such criterion."})
-        self._upsert("audit_rating", rating_id(audit_id, criterion_id),
-                     {"audit_id": audit_id, "criterion_id": criterion_id},
-                     {"good_practice": int(bool(flag))})
+        self._upsert(
+            "audit_rating",
+            rating_id(audit_id, criterion_id),
+            {"audit_id": audit_id, "criterion_id": criterion_id},
+            {"good_practice": int(bool(flag))},
+        )
 
-    def judge(self, audit_id: str, section_id: str, *, value: str | None = ...,
-              strengths: str | None = ..., development: str | None = ...) -> None:
+    def judge(
+        self,
+        audit_id: str,
+        section_id: str,
+        *,
+        value: str | None = ...,
+        strengths: str | None = ...,
+        development: str | None = ...,
+    ) -> None:
         """A section's overall judgement, areas of strength and for development."""
         audit = self._draft(audit_id)
         template = self.template(audit["template_id"])
@@ -197,8 +235,9 @@ class AuditRecords:
                     raise ValidationError({section_id: f"{section.label} takes no overall judgement."})
                 level = next((lv for lv in scale.levels if value.lower() in (lv.value, lv.label.lower())), None)
                 if level is None:
-                    raise ValidationError({section_id: f"'{value}' is not one of "
-                                           f"{', '.join(lv.label for lv in scale.levels)}."})
+                    raise ValidationError(
+                        {section_id: f"'{value}' is not one of {', '.join(lv.label for lv in scale.levels)}."}
+                    )
                 value = level.value
             changes["value"] = value
         if strengths is not ...:
@@ -206,16 +245,21 @@ class AuditRecords:
         if development is not ...:
             changes["development"] = (development or "").strip() or None
         if changes:
-            self._upsert("audit_judgement", judgement_id(audit_id, section_id),
-                         {"audit_id": audit_id, "section_id": section_id}, changes)
+            self._upsert(
+                "audit_judgement",
+                judgement_id(audit_id, section_id),
+                {"audit_id": audit_id, "section_id": section_id},
+                changes,
+            )
 
     def set_good_practice(self, audit_id: str, text: str | None) -> None:
         """The audit's good practice to share (free text; criteria carry their own flag)."""
         self._draft(audit_id)
         self.store.update("audit", audit_id, {"good_practice": (text or "").strip() or None})
 
-    def _action_values(self, template: AuditTemplate, action=..., owner=..., due_on=...,
-                       status=..., criteria=..., progress=...) -> dict:
+    def _action_values(
+        self, template: AuditTemplate, action=..., owner=..., due_on=..., status=..., criteria=..., progress=...
+    ) -> dict:
         values, problems = {}, {}
         if action is not ...:
             if not (action or "").strip():
@@ -228,8 +272,9 @@ class AuditRecords:
                 values["due_on"] = None
             else:
                 try:
-                    values["due_on"] = (due_on if isinstance(due_on, date)
-                                        else date.fromisoformat(str(due_on))).isoformat()
+                    values["due_on"] = (
+                        due_on if isinstance(due_on, date) else date.fromisoformat(str(due_on))
+                    ).isoformat()
                 except ValueError:
                     problems["due_on"] = "Give the due date as a date."
         if status is not ...:
@@ -247,14 +292,27 @@ class AuditRecords:
             raise ValidationError(problems)
         return values
 
-    def add_action(self, audit_id: str, action: str, *, owner: str | None = None,
-                   due_on: str | date | None = None, criteria=(), status: str = "open",
-                   carried_from: str | None = None) -> str:
+    def add_action(
+        self,
+        audit_id: str,
+        action: str,
+        *,
+        owner: str | None = None,
+        due_on: str | date | None = None,
+        criteria=(),
+        status: str = "open",
+        carried_from: str | None = None,
+    ) -> str:
         audit = self._draft(audit_id)
-        values = self._action_values(self.template(audit["template_id"]), action=action,
-                                     owner=owner, due_on=due_on, status=status, criteria=criteria)
-        return self.store.create("audit_action", {"audit_id": audit_id, "carried_from": carried_from,
-                                                  **values})
+        values = self._action_values(
+            self.template(audit["template_id"]),
+            action=action,
+            owner=owner,
+            due_on=due_on,
+            status=status,
+            criteria=criteria,
+        )
+        return self.store.create("audit_action", {"audit_id": audit_id, "carried_from": carried_from, **values})
 
     def update_action(self, action_id: str, **changes) -> dict:
         row = self.store.get("audit_action", action_id)
@@ -271,24 +329,47 @@ class AuditRecords:
         self._draft(row["audit_id"])
         self.store.delete("audit_action", action_id)
 
-    def record_meeting(self, audit_id: str, *, held_on: str | date | None = None,
-                       attendees: list[str] | str | None = None, agreed: str | None = None) -> None:
+    def record_meeting(
+        self,
+        audit_id: str,
+        *,
+        held_on: str | date | None = None,
+        attendees: list[str] | str | None = None,
+        agreed: str | None = None,
+    ) -> None:
         """The feedback meeting with senior leaders: who attended, what was agreed."""
         self._draft(audit_id)
         if isinstance(attendees, str):
             attendees = [a.strip() for a in attendees.replace(";", ",").split(",")]
         try:
-            held = None if held_on in (None, "") else (
-                held_on if isinstance(held_on, date) else date.fromisoformat(str(held_on))).isoformat()
+            held = (
+                None
+                if held_on in (None, "")
+                else (held_on if isinstance(held_on, date) else date.fromisoformat(str(held_on))).isoformat()
+            )
         except ValueError:
             raise ValidationError({"held_on": "Give the meeting date as a date."}) from None
-        self._upsert("audit_meeting", meeting_id(audit_id), {"audit_id": audit_id}, {
-            "held_on": held, "attendees": json.dumps([a for a in attendees or () if a]),
-            "agreed": (agreed or "").strip() or None})
+        self._upsert(
+            "audit_meeting",
+            meeting_id(audit_id),
+            {"audit_id": audit_id},
+            {
+                "held_on": held,
+                "attendees": json.dumps([a for a in attendees or () if a]),
+                "agreed": (agreed or "").strip() or None,
+            },
+        )
 
-    def attach(self, audit_id: str, criterion_id: str | None, path_or_bytes: Path | str | bytes, *,
-               title: str | None = None, filename: str | None = None,
-               media_type: str | None = None) -> str:
+    def attach(
+        self,
+        audit_id: str,
+        criterion_id: str | None,
+        path_or_bytes: Path | str | bytes,
+        *,
+        title: str | None = None,
+        filename: str | None = None,
+        media_type: str | None = None,
+    ) -> str:
         """A photo or document for the audit (or one criterion of it): the attachment
         mechanism's encrypted, synced blob, with a record naming the audit."""
         audit = self._draft(audit_id)
@@ -305,10 +386,16 @@ class AuditRecords:
             media_type = media_type or mimetypes.guess_type(path.name)[0]
         if len(data) > MAX_ATTACHMENT_BYTES:
             raise AttachmentError("This file is too large to attach. Nothing was added.")
-        values = {"sha256": sha256_hex(data), "size": len(data),
-                  "media_type": media_type or DEFAULT_MEDIA_TYPE, "filename": filename,
-                  "title": title or filename, "school_id": audit["school_id"],
-                  "audit_id": audit_id, "criterion_id": criterion_id}
+        values = {
+            "sha256": sha256_hex(data),
+            "size": len(data),
+            "media_type": media_type or DEFAULT_MEDIA_TYPE,
+            "filename": filename,
+            "title": title or filename,
+            "school_id": audit["school_id"],
+            "audit_id": audit_id,
+            "criterion_id": criterion_id,
+        }
         with self.store.transaction():
             put_blob(self.store, data, values["sha256"])
             return self.store.create("attachment", {k: v for k, v in values.items() if v is not None})
@@ -324,26 +411,55 @@ class AuditRecords:
             raise ValidationError({"status": "Only a finalised audit needs a correction; edit the draft."})
         a = old.audit
         with self.store.transaction():
-            new_id = self.store.create("audit", {
-                "school_id": a["school_id"], "template_id": a["template_id"],
-                "template_version": a["template_version"], "conducted_by": a["conducted_by"],
-                "conducted_on": a["conducted_on"], "status": "draft", "supersedes": a["id"],
-                "review_of": a["review_of"], "good_practice": a["good_practice"], "notes": a["notes"]})
+            new_id = self.store.create(
+                "audit",
+                {
+                    "school_id": a["school_id"],
+                    "template_id": a["template_id"],
+                    "template_version": a["template_version"],
+                    "conducted_by": a["conducted_by"],
+                    "conducted_on": a["conducted_on"],
+                    "status": "draft",
+                    "supersedes": a["id"],
+                    "review_of": a["review_of"],
+                    "good_practice": a["good_practice"],
+                    "notes": a["notes"],
+                },
+            )
             keep = ("value", "rated_at", "evidence", "evidence_at", "good_practice")
             for cid, row in old.ratings.items():
-                self.store.create("audit_rating", {"audit_id": new_id, "criterion_id": cid,
-                                                   **{k: row[k] for k in keep}},
-                                  record_id=rating_id(new_id, cid))
+                self.store.create(
+                    "audit_rating",
+                    {"audit_id": new_id, "criterion_id": cid, **{k: row[k] for k in keep}},
+                    record_id=rating_id(new_id, cid),
+                )
             for sid, row in old.judgements.items():
-                self.store.create("audit_judgement", {"audit_id": new_id, "section_id": sid,
-                                                      **{k: row[k] for k in ("value", "strengths", "development")}},
-                                  record_id=judgement_id(new_id, sid))
+                self.store.create(
+                    "audit_judgement",
+                    {
+                        "audit_id": new_id,
+                        "section_id": sid,
+                        **{k: row[k] for k in ("value", "strengths", "development")},
+                    },
+                    record_id=judgement_id(new_id, sid),
+                )
             for row in old.actions:
-                self.store.create("audit_action", {"audit_id": new_id, **{k: row[k] for k in (
-                    "action", "owner", "due_on", "status", "criteria", "progress", "carried_from")}})
+                self.store.create(
+                    "audit_action",
+                    {
+                        "audit_id": new_id,
+                        **{
+                            k: row[k]
+                            for k in ("action", "owner", "due_on", "status", "criteria", "progress", "carried_from")
+                        },
+                    },
+                )
             if old.meeting:
-                self.store.create("audit_meeting", {"audit_id": new_id, **{k: old.meeting[k] for k in (
-                    "held_on", "attendees", "agreed")}}, record_id=meeting_id(new_id))
+                self.store.create(
+                    "audit_meeting",
+                    {"audit_id": new_id, **{k: old.meeting[k] for k in ("held_on", "attendees", "agreed")}},
+                    record_id=meeting_id(new_id),
+                )
         return new_id
 
     # -- reading -----------------------------------------------------------------------------
@@ -351,19 +467,32 @@ class AuditRecords:
         audit = self.audit(audit_id)
         q = self.store.db.query
         school = self.store.get("school", audit["school_id"])
-        snap = AuditSnapshot(audit, self.template(audit["template_id"]),
-                             school["name"] if school else "(school not on this laptop)")
-        snap.ratings = {r["criterion_id"]: r for r in q(
-            "SELECT * FROM audit_rating WHERE audit_id = ? AND deleted = 0", [audit_id])}
-        snap.judgements = {r["section_id"]: r for r in q(
-            "SELECT * FROM audit_judgement WHERE audit_id = ? AND deleted = 0", [audit_id])}
-        snap.actions = list(q("SELECT * FROM audit_action WHERE audit_id = ? AND deleted = 0 "
-                              "ORDER BY due_on IS NULL, due_on, modified_at, id", [audit_id]))
-        snap.meeting = next(iter(q("SELECT * FROM audit_meeting WHERE audit_id = ? AND deleted = 0",
-                                   [audit_id])), None)
-        snap.attachments = list(q("SELECT id, criterion_id, title, filename, media_type, size "
-                                  "FROM attachment WHERE audit_id = ? AND deleted = 0 "
-                                  "ORDER BY modified_at, id", [audit_id]))
+        snap = AuditSnapshot(
+            audit, self.template(audit["template_id"]), school["name"] if school else "(school not on this laptop)"
+        )
+        snap.ratings = {
+            r["criterion_id"]: r for r in q("SELECT * FROM audit_rating WHERE audit_id = ? AND deleted = 0", [audit_id])
+        }
+        snap.judgements = {
+            r["section_id"]: r
+            for r in q("SELECT * FROM audit_judgement WHERE audit_id = ? AND deleted = 0", [audit_id])
+        }
+        snap.actions = list(
+            q(
+                "SELECT * FROM audit_action WHERE audit_id = ? AND deleted = 0 "
+                "ORDER BY due_on IS NULL, due_on, modified_at, id",
+                [audit_id],
+            )
+        )
+        snap.meeting = next(iter(q("SELECT * FROM audit_meeting WHERE audit_id = ? AND deleted = 0", [audit_id])), None)
+        snap.attachments = list(
+            q(
+                "SELECT id, criterion_id, title, filename, media_type, size "
+                "FROM attachment WHERE audit_id = ? AND deleted = 0 "
+                "ORDER BY modified_at, id",
+                [audit_id],
+            )
+        )
         return snap
 
     def list(self, school_id: str | None = None) -> list[dict]:
@@ -372,9 +501,13 @@ class AuditRecords:
         if school_id:
             where += " AND a.school_id = ?"
             params.append(school_id)
-        return list(self.store.db.query(
-            "SELECT a.*, s.name AS school_name FROM audit a LEFT JOIN school s ON s.id = a.school_id "
-            f"WHERE {where} ORDER BY a.conducted_on DESC, a.modified_at DESC", params))
+        return list(
+            self.store.db.query(
+                "SELECT a.*, s.name AS school_name FROM audit a LEFT JOIN school s ON s.id = a.school_id "
+                f"WHERE {where} ORDER BY a.conducted_on DESC, a.modified_at DESC",
+                params,
+            )
+        )
 
     def current_finals(self, since: str | None = None, until: str | None = None) -> list[dict]:
         """Finalised audits no later finalised correction supersedes, by date (inclusive range)."""
@@ -385,13 +518,21 @@ class AuditRecords:
         if until:
             where += " AND a.conducted_on <= ?"
             params.append(until)
-        return list(self.store.db.query(
-            "SELECT a.* FROM audit a WHERE a.deleted = 0 AND a.status = 'final'" + where +
-            " AND NOT EXISTS (SELECT 1 FROM audit n WHERE n.supersedes = a.id AND n.status = 'final'"
-            " AND n.deleted = 0) ORDER BY a.conducted_on, a.finalised_at", params))
+        return list(
+            self.store.db.query(
+                "SELECT a.* FROM audit a WHERE a.deleted = 0 AND a.status = 'final'"
+                + where
+                + " AND NOT EXISTS (SELECT 1 FROM audit n WHERE n.supersedes = a.id AND n.status = 'final'"
+                " AND n.deleted = 0) ORDER BY a.conducted_on, a.finalised_at",
+                params,
+            )
+        )
 
     def last_final(self, school_id: str, template_id: str | None = None) -> dict | None:
         """The school's latest finalised audit or review (a later correction's draft is not)."""
-        rows = [r for r in self.current_finals() if r["school_id"] == school_id
-                and (template_id is None or r["template_id"] == template_id)]
+        rows = [
+            r
+            for r in self.current_finals()
+            if r["school_id"] == school_id and (template_id is None or r["template_id"] == template_id)
+        ]
         return rows[-1] if rows else None

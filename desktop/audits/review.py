@@ -7,6 +7,7 @@ so each one's progress and status are recorded in the review while the finalised
 stays as it was. Movement per criterion is the change of rank on the rating scale
 (Red → Amber is +1); "not seen", "not applicable" and unrated criteria have none.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ class SectionMovement:
     up: int
     down: int
     same: int
-    compared: int          # criteria rated on a level both times
+    compared: int  # criteria rated on a level both times
     mean_before: float | None
     mean_after: float | None
 
@@ -58,21 +59,37 @@ def rank(template: AuditTemplate, value: str | None) -> int | None:
     return None if value is None else template.level_rank.get(value)
 
 
-def start_review(records: AuditRecords, school_id: str, *, conducted_on: str | date,
-                 conducted_by: str | None = None, template_id: str | None = None) -> str:
+def start_review(
+    records: AuditRecords,
+    school_id: str,
+    *,
+    conducted_on: str | date,
+    conducted_by: str | None = None,
+    template_id: str | None = None,
+) -> str:
     """A new review of the school's last finalised audit, its action points carried over."""
     previous = records.last_final(school_id, template_id)
     if previous is None:
         raise ValidationError({"review_of": "This school has no finalised audit to review yet."})
     prev = records.snapshot(previous["id"])
     with records.store.transaction():
-        review_id = records.start(school_id=school_id, template_id=previous["template_id"],
-                                  conducted_on=conducted_on, conducted_by=conducted_by,
-                                  review_of=previous["id"])
+        review_id = records.start(
+            school_id=school_id,
+            template_id=previous["template_id"],
+            conducted_on=conducted_on,
+            conducted_by=conducted_by,
+            review_of=previous["id"],
+        )
         for action in prev.actions:
-            records.add_action(review_id, action["action"], owner=action["owner"],
-                               due_on=action["due_on"], criteria=json.loads(action["criteria"]),
-                               status=action["status"], carried_from=action["id"])
+            records.add_action(
+                review_id,
+                action["action"],
+                owner=action["owner"],
+                due_on=action["due_on"],
+                criteria=json.loads(action["criteria"]),
+                status=action["status"],
+                carried_from=action["id"],
+            )
     return review_id
 
 
@@ -87,8 +104,16 @@ def movement(before: AuditSnapshot, after: AuditSnapshot) -> list[CriterionMovem
             b, a = before.value(c.id), after.value(c.id)
             rb, ra = rank(template, b), rank(template, a)
             row = before.ratings.get(c.id)
-            out.append(CriterionMovement(c.id, section.id, b, a, row["evidence"] if row else None,
-                                         None if rb is None or ra is None else ra - rb))
+            out.append(
+                CriterionMovement(
+                    c.id,
+                    section.id,
+                    b,
+                    a,
+                    row["evidence"] if row else None,
+                    None if rb is None or ra is None else ra - rb,
+                )
+            )
     return out
 
 
@@ -105,9 +130,13 @@ def section_movement(before: AuditSnapshot, after: AuditSnapshot) -> dict[str, S
         ra = [rank(after.template, m.after) for m in ms if rank(after.template, m.after) is not None]
         out[section.id] = SectionMovement(
             section.id,
-            up=sum(m.direction == UP for m in ms), down=sum(m.direction == DOWN for m in ms),
-            same=sum(m.direction == SAME for m in ms), compared=sum(m.change is not None for m in ms),
-            mean_before=sum(rb) / len(rb) if rb else None, mean_after=sum(ra) / len(ra) if ra else None)
+            up=sum(m.direction == UP for m in ms),
+            down=sum(m.direction == DOWN for m in ms),
+            same=sum(m.direction == SAME for m in ms),
+            compared=sum(m.change is not None for m in ms),
+            mean_before=sum(rb) / len(rb) if rb else None,
+            mean_after=sum(ra) / len(ra) if ra else None,
+        )
     return out
 
 

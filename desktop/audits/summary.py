@@ -14,6 +14,7 @@ Definitions (each figure means one thing; docs/audits.md says the same):
   both in the review and in the audit it reviews: up, down or the same; and the
   before → after transitions (Red → Amber ...). Rows add up to the criteria compared.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,7 +31,7 @@ NOT_RATED = "not_rated"  # left blank
 class SectionCounts:
     section_id: str
     label: str
-    by_level: dict[str, int]     # level value -> criteria, in scale order
+    by_level: dict[str, int]  # level value -> criteria, in scale order
     not_seen: int
     not_applicable: int
     not_rated: int
@@ -52,9 +53,16 @@ def audit_counts(snap: AuditSnapshot) -> list[SectionCounts]:
         if not crits:
             continue
         values = Counter(snap.value(c.id) for c in crits)
-        out.append(SectionCounts(
-            section.id, section.label, {str(o.value): values.get(str(o.value), 0) for o in t.levels},
-            values.get(NOT_SEEN, 0), values.get(NOT_APPLICABLE, 0), values.get(None, 0)))
+        out.append(
+            SectionCounts(
+                section.id,
+                section.label,
+                {str(o.value): values.get(str(o.value), 0) for o in t.levels},
+                values.get(NOT_SEEN, 0),
+                values.get(NOT_APPLICABLE, 0),
+                values.get(None, 0),
+            )
+        )
     return out
 
 
@@ -95,28 +103,46 @@ class CrossSchoolSummary:
     schools: int
     audit_ids: list[str]
     criteria: list[CriterionAcross]
-    development: list[tuple[str, int]]    # (criterion id, schools at the lowest level), most first
+    development: list[tuple[str, int]]  # (criterion id, schools at the lowest level), most first
     good_practice: list[tuple[str, int]]  # (criterion id, schools flagging it), most first
     reviews: int
     movement: list[MovementCounts]
 
     def as_dict(self) -> dict:
         return {
-            "template_id": self.template_id, "from": self.date_from, "to": self.date_to,
-            "schools": self.schools, "audits": self.audit_ids,
-            "criteria": [{"criterion": c.criterion_id, "section": c.section_id, "text": c.text,
-                          "schools_by_level": c.schools_by_level, "rated": c.rated,
-                          "not_seen": c.not_seen, "not_applicable": c.not_applicable,
-                          "not_rated": c.not_rated, "good_practice": c.good_practice}
-                         for c in self.criteria],
+            "template_id": self.template_id,
+            "from": self.date_from,
+            "to": self.date_to,
+            "schools": self.schools,
+            "audits": self.audit_ids,
+            "criteria": [
+                {
+                    "criterion": c.criterion_id,
+                    "section": c.section_id,
+                    "text": c.text,
+                    "schools_by_level": c.schools_by_level,
+                    "rated": c.rated,
+                    "not_seen": c.not_seen,
+                    "not_applicable": c.not_applicable,
+                    "not_rated": c.not_rated,
+                    "good_practice": c.good_practice,
+                }
+                for c in self.criteria
+            ],
             "areas_for_development": [{"criterion": c, "schools": n} for c, n in self.development],
             "good_practice": [{"criterion": c, "schools": n} for c, n in self.good_practice],
             "reviews": self.reviews,
-            "movement": [{"criterion": m.criterion_id, "up": m.up, "down": m.down, "same": m.same,
-                          "compared": m.compared,
-                          "transitions": [{"from": b, "to": a, "reviews": n}
-                                          for (b, a), n in sorted(m.transitions.items())]}
-                         for m in self.movement],
+            "movement": [
+                {
+                    "criterion": m.criterion_id,
+                    "up": m.up,
+                    "down": m.down,
+                    "same": m.same,
+                    "compared": m.compared,
+                    "transitions": [{"from": b, "to": a, "reviews": n} for (b, a), n in sorted(m.transitions.items())],
+                }
+                for m in self.movement
+            ],
         }
 
 
@@ -128,9 +154,15 @@ def latest_per_school(audits: list[dict]) -> list[dict]:
     return sorted(latest.values(), key=lambda a: a["school_id"])
 
 
-def cross_school(template: AuditTemplate, snaps: dict[str, AuditSnapshot],
-                 reviewed: dict[str, AuditSnapshot], *, date_from: str | None = None,
-                 date_to: str | None = None, top: int = 10) -> CrossSchoolSummary:
+def cross_school(
+    template: AuditTemplate,
+    snaps: dict[str, AuditSnapshot],
+    reviewed: dict[str, AuditSnapshot],
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    top: int = 10,
+) -> CrossSchoolSummary:
     """The commissioner's summary over ``snaps`` (current finalised audits of ``template``
     in the range, by id) and ``reviewed`` (the audits the reviews among them follow up)."""
     chosen = latest_per_school([s.audit for s in snaps.values()])
@@ -172,14 +204,22 @@ def cross_school(template: AuditTemplate, snaps: dict[str, AuditSnapshot],
             mc.same += m.change == 0
             mc.transitions[(m.before, m.after)] += 1
     return CrossSchoolSummary(
-        template.id, date_from, date_to, len(chosen), [a["id"] for a in chosen], rows,
+        template.id,
+        date_from,
+        date_to,
+        len(chosen),
+        [a["id"] for a in chosen],
+        rows,
         ranked((r.criterion_id, r.schools_by_level[lowest]) for r in rows),
         ranked((r.criterion_id, r.good_practice) for r in rows),
-        len(reviews), [moves[r.criterion_id] for r in rows])
+        len(reviews),
+        [moves[r.criterion_id] for r in rows],
+    )
 
 
-def load_summary(records, template_id: str, date_from: str | None = None,
-                 date_to: str | None = None, top: int = 10) -> CrossSchoolSummary:
+def load_summary(
+    records, template_id: str, date_from: str | None = None, date_to: str | None = None, top: int = 10
+) -> CrossSchoolSummary:
     """Read what ``cross_school`` needs from the store in a handful of queries."""
     template = records.template(template_id)
     audits = [a for a in records.current_finals(date_from, date_to) if a["template_id"] == template_id]
@@ -200,10 +240,12 @@ def bulk_snapshots(records, template: AuditTemplate, audits: list[dict]) -> dict
     out = {a["id"]: AuditSnapshot(a, template, "") for a in audits}
     ids = list(out)
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
+        chunk = ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for r in records.store.db.query(
-                "SELECT audit_id, criterion_id, value, evidence, good_practice FROM audit_rating "
-                f"WHERE deleted = 0 AND audit_id IN ({marks})", chunk):
+            "SELECT audit_id, criterion_id, value, evidence, good_practice FROM audit_rating "
+            f"WHERE deleted = 0 AND audit_id IN ({marks})",
+            chunk,
+        ):
             out[r["audit_id"]].ratings[r["criterion_id"]] = r
     return out

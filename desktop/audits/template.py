@@ -5,6 +5,7 @@ this module only gives it the shape an audit needs: each criterion's kind (rated
 template's scale, yes/no, a number with a unit, short text), the scale's levels in
 order, section judgement scales and guidance.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -95,8 +96,9 @@ class AuditTemplate:
         self.spec = spec
         scale = pack.response_sets[spec.rating_scale]
         #: The rating levels, lowest score first (e.g. red, amber, green).
-        self.levels: tuple[ResponseOption, ...] = tuple(sorted(
-            (o for o in scale.options if o.score is not None), key=lambda o: o.score))
+        self.levels: tuple[ResponseOption, ...] = tuple(
+            sorted((o for o in scale.options if o.score is not None), key=lambda o: o.score)
+        )
         self.level_rank = {str(o.value): o.score - self.levels[0].score for o in self.levels}
         #: A level's own key and colour when the template gives them (``audit.levels``).
         self.level_own_keys: dict[str, str] = dict(spec.keys)
@@ -108,9 +110,15 @@ class AuditTemplate:
         for sec in pack_sections:
             crits = tuple(self._criterion(it) for it in pack.items if it.section == sec.id)
             a = extra.get(sec.id)
-            sections.append(Section(sec.id, sec.label, crits,
-                                    jscales.get(a.judgement_scale) if a and a.judgement_scale else None,
-                                    a.guidance if a else ()))
+            sections.append(
+                Section(
+                    sec.id,
+                    sec.label,
+                    crits,
+                    jscales.get(a.judgement_scale) if a and a.judgement_scale else None,
+                    a.guidance if a else (),
+                )
+            )
         loose = tuple(self._criterion(it) for it in pack.items if it.section is None)
         if loose:
             sections.append(Section("general", "General", loose, None, ()))
@@ -145,13 +153,19 @@ class AuditTemplate:
 
     def _criterion(self, item) -> Criterion:
         rs = self.pack.response_sets[item.response_set]
-        common = dict(id=item.id, section=item.section or "general", number=item.number,
-                      text=item.display_text, guidance=self.spec.guidance.get(item.id))
+        common = dict(
+            id=item.id,
+            section=item.section or "general",
+            number=item.number,
+            text=item.display_text,
+            guidance=self.spec.guidance.get(item.id),
+        )
         if rs.id == self.spec.rating_scale:
             return Criterion(kind=RATED, options=rs.options, **common)
         if rs.kind == "number":
-            return Criterion(kind=NUMBER, unit=rs.label, minimum=rs.minimum, maximum=rs.maximum,
-                             decimals=rs.decimals, **common)
+            return Criterion(
+                kind=NUMBER, unit=rs.label, minimum=rs.minimum, maximum=rs.maximum, decimals=rs.decimals, **common
+            )
         if rs.kind == "text":
             return Criterion(kind=TEXT, **common)
         values = sorted(str(o.value).lower() for o in rs.options)
@@ -178,5 +192,6 @@ def scale_keys(levels: list[tuple[str, str]], own: dict[str, str] | None = None)
 
 def audit_templates(registry) -> list[AuditTemplate]:
     """Every audit template in a pack registry, by title."""
-    return sorted((AuditTemplate(p) for p in registry.packs.values() if p.kind == "audit"),
-                  key=lambda t: t.title.lower())
+    return sorted(
+        (AuditTemplate(p) for p in registry.packs.values() if p.kind == "audit"), key=lambda t: t.title.lower()
+    )

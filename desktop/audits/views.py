@@ -3,6 +3,7 @@ section's criteria rows (rating words beside their colour, "Last time" with its 
 the action points, the list of audits and the cross-school summary grid. The UI's
 models (``desktop.ui.audit_models``) only hand these out; every word and colour is
 decided here and tested without a display."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,8 @@ def level_colour(template: AuditTemplate, value: str | None) -> str | None:
 @dataclass(frozen=True)
 class AreaRow:
     section_id: str
-    text: str        # "Arrival   2/3"
-    complete: bool   # every criterion recorded (shown in green)
+    text: str  # "Arrival   2/3"
+    complete: bool  # every criterion recorded (shown in green)
 
 
 def area_rows(template: AuditTemplate, snap: AuditSnapshot) -> tuple[AreaRow, ...]:
@@ -55,10 +56,10 @@ def area_rows(template: AuditTemplate, snap: AuditSnapshot) -> tuple[AreaRow, ..
 @dataclass(frozen=True)
 class CriterionRow:
     criterion_id: str
-    cells: tuple[str, ...]          # one per CRITERIA_COLUMNS
-    rating_colour: str | None       # beside the rating's words, never instead of them
+    cells: tuple[str, ...]  # one per CRITERIA_COLUMNS
+    rating_colour: str | None  # beside the rating's words, never instead of them
     previous_colour: str | None
-    centred: bool                   # a rated criterion's rating is centred
+    centred: bool  # a rated criterion's rating is centred
 
 
 def value_text(template: AuditTemplate, c: Criterion, value: str | None) -> str:
@@ -78,11 +79,22 @@ def criterion_row(template: AuditTemplate, snap: AuditSnapshot, c: Criterion, mo
     previous = ""
     if move is not None:
         previous = template.level_label(move.before) + ARROWS.get(move.direction or "", "")
-    cells = (str(c.number), c.text, value_text(template, c, value), previous,
-             "★" if row.get("good_practice") else "", row.get("evidence") or "")
+    cells = (
+        str(c.number),
+        c.text,
+        value_text(template, c, value),
+        previous,
+        "★" if row.get("good_practice") else "",
+        row.get("evidence") or "",
+    )
     rated = c.kind == RATED
-    return CriterionRow(c.id, cells, level_colour(template, value) if rated else None,
-                        level_colour(template, move.before) if move is not None else None, rated)
+    return CriterionRow(
+        c.id,
+        cells,
+        level_colour(template, value) if rated else None,
+        level_colour(template, move.before) if move is not None else None,
+        rated,
+    )
 
 
 @dataclass(frozen=True)
@@ -92,10 +104,20 @@ class ActionRow:
 
 
 def action_rows(snap: AuditSnapshot) -> tuple[ActionRow, ...]:
-    return tuple(ActionRow(a["id"], (a["action"], a["owner"] or "", to_uk(a["due_on"]) if a["due_on"] else "",
-                                     ACTION_STATUSES[a["status"]], ", ".join(json.loads(a["criteria"])),
-                                     a["progress"] or ""))
-                 for a in snap.actions)
+    return tuple(
+        ActionRow(
+            a["id"],
+            (
+                a["action"],
+                a["owner"] or "",
+                to_uk(a["due_on"]) if a["due_on"] else "",
+                ACTION_STATUSES[a["status"]],
+                ", ".join(json.loads(a["criteria"])),
+                a["progress"] or "",
+            ),
+        )
+        for a in snap.actions
+    )
 
 
 @dataclass(frozen=True)
@@ -106,10 +128,19 @@ class AuditRow:
 
 def audit_rows(audits: list[dict]) -> tuple[AuditRow, ...]:
     """``AuditRecords.list()`` as the list of audits shows it."""
-    return tuple(AuditRow(a["id"], (to_uk(a["conducted_on"]), a["school_name"] or "", a["template_id"],
-                                    "Review" if a["review_of"] else "Audit",
-                                    "Finalised" if a["status"] == "final" else "Draft"))
-                 for a in audits)
+    return tuple(
+        AuditRow(
+            a["id"],
+            (
+                to_uk(a["conducted_on"]),
+                a["school_name"] or "",
+                a["template_id"],
+                "Review" if a["review_of"] else "Audit",
+                "Finalised" if a["status"] == "final" else "Draft",
+            ),
+        )
+        for a in audits
+    )
 
 
 @dataclass(frozen=True)
@@ -118,35 +149,60 @@ class SummaryGrid:
     level's cell with schools in it (deeper = a larger share of the rated schools)."""
 
     columns: tuple[str, ...]
-    refs: tuple[str, ...]                # each row's criterion reference ("1.1"), as the chart's bars
+    refs: tuple[str, ...]  # each row's criterion reference ("1.1"), as the chart's bars
     rows: tuple[tuple[str, ...], ...]
     shades: tuple[tuple[tuple[str, int] | None, ...], ...]
-    level_columns: range                 # the columns of the scale's levels (centred)
+    level_columns: range  # the columns of the scale's levels (centred)
 
 
 def summary_grid(template: AuditTemplate, summary) -> SummaryGrid:
     from desktop.audits.report import criterion_refs
 
     levels = [str(o.value) for o in template.levels]
-    columns = ("Area", "Criterion", *(template.level_label(v) for v in levels),
-               "Not seen", "N/A", "Rated", "Good practice", "Up", "Down", "Same")
+    columns = (
+        "Area",
+        "Criterion",
+        *(template.level_label(v) for v in levels),
+        "Not seen",
+        "N/A",
+        "Rated",
+        "Good practice",
+        "Up",
+        "Down",
+        "Same",
+    )
     sections = {sec.id: sec.label for sec in template.sections}
     moves = {m.criterion_id: m for m in summary.movement}
     refs = criterion_refs(template)
     rows, shades = [], []
     for c in summary.criteria:
         m = moves[c.criterion_id]
-        rows.append((sections.get(c.section_id, c.section_id), c.text,
-                     *(str(c.schools_by_level[v]) for v in levels),
-                     str(c.not_seen), str(c.not_applicable), str(c.rated), str(c.good_practice),
-                     str(m.up), str(m.down), str(m.same)))
+        rows.append(
+            (
+                sections.get(c.section_id, c.section_id),
+                c.text,
+                *(str(c.schools_by_level[v]) for v in levels),
+                str(c.not_seen),
+                str(c.not_applicable),
+                str(c.rated),
+                str(c.good_practice),
+                str(m.up),
+                str(m.down),
+                str(m.same),
+            )
+        )
         shade: list[tuple[str, int] | None] = [None] * len(columns)
         for i, v in enumerate(levels):
             if c.rated and c.schools_by_level[v]:
                 shade[2 + i] = (level_colour(template, v), int(60 + 195 * c.schools_by_level[v] / c.rated))
         shades.append(tuple(shade))
-    return SummaryGrid(columns, tuple(refs[c.criterion_id] for c in summary.criteria), tuple(rows),
-                       tuple(shades), range(2, 2 + len(levels)))
+    return SummaryGrid(
+        columns,
+        tuple(refs[c.criterion_id] for c in summary.criteria),
+        tuple(rows),
+        tuple(shades),
+        range(2, 2 + len(levels)),
+    )
 
 
 # -- the template editor (desktop.ui.audit_template_editor) ------------------------------
@@ -166,15 +222,21 @@ def template_entries(registry) -> tuple[Entry, ...]:
     """The audit templates of a registry by title: title, then id and where it comes from."""
     origin = {e.id: e.origin for e in registry.entries if not e.note.startswith("not used")}
     packs = sorted((p for p in registry.packs.values() if p.kind == "audit"), key=lambda p: p.title.lower())
-    return tuple(Entry(p.id, f"{p.title}\n{p.id} · "
-                             f"{'built-in' if origin.get(p.id) == 'built-in' else origin.get(p.id, 'installed')}")
-                 for p in packs)
+    return tuple(
+        Entry(
+            p.id,
+            f"{p.title}\n{p.id} · {'built-in' if origin.get(p.id) == 'built-in' else origin.get(p.id, 'installed')}",
+        )
+        for p in packs
+    )
 
 
 def draft_areas(draft) -> tuple[Entry, ...]:
     """A ``TemplateDraft``'s areas, numbered, each with its count of criteria."""
-    return tuple(Entry(s["id"], f"{n}. {s['label']}  ({len(draft.criteria(s['id']))})")
-                 for n, s in enumerate(draft.sections(), 1))
+    return tuple(
+        Entry(s["id"], f"{n}. {s['label']}  ({len(draft.criteria(s['id']))})")
+        for n, s in enumerate(draft.sections(), 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -189,15 +251,19 @@ def draft_criteria(draft, section_id: str | None) -> tuple[DraftCriterion, ...]:
     rows = []
     for item in draft.criteria(section_id) if section_id else []:
         kind, unit = draft.criterion_kind(item["id"])
-        rows.append(DraftCriterion(item["id"], (str(item["number"]), item.get("text") or item.get("label", ""),
-                                                KINDS.get(kind, "Choice"), unit)))
+        rows.append(
+            DraftCriterion(
+                item["id"],
+                (str(item["number"]), item.get("text") or item.get("label", ""), KINDS.get(kind, "Choice"), unit),
+            )
+        )
     return tuple(rows)
 
 
 @dataclass(frozen=True)
 class GuidanceRow:
-    value: str                # the level's value (kept); its label is shown
-    cells: tuple[str, str]    # the level's label, the descriptor
+    value: str  # the level's value (kept); its label is shown
+    cells: tuple[str, str]  # the level's label, the descriptor
 
 
 def draft_guidance(draft, criterion_id: str | None, levels) -> tuple[GuidanceRow, ...]:
@@ -212,6 +278,10 @@ def rates_with(levels) -> tuple[tuple[str, str], ...]:
 
     own = {lv.value: lv.key.upper() for lv in levels if lv.key}
     keys = scale_keys([(lv.value, lv.label) for lv in levels], own)
-    return tuple((" or ".join(sorted((k for k, v in keys.items() if v == lv.value), key=str.isdigit)),
-                  COLOURS[0] if r == 0 else COLOURS[2] if r == len(levels) - 1 else COLOURS[1])
-                 for r, lv in enumerate(levels))
+    return tuple(
+        (
+            " or ".join(sorted((k for k, v in keys.items() if v == lv.value), key=str.isdigit)),
+            COLOURS[0] if r == 0 else COLOURS[2] if r == len(levels) - 1 else COLOURS[1],
+        )
+        for r, lv in enumerate(levels)
+    )

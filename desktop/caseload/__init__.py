@@ -4,6 +4,7 @@
 use, so the vocabulary (``desktop.caseload.vocab``) can be read without the store: the
 sync rules (``sync.rules``) use it on the server and inside the store.
 """
+
 __all__ = ["CaseRow", "Caseload"]
 
 

@@ -5,6 +5,7 @@ Team leads "review new referrals every week and allocate each to a caseworker on
 the concern and specialist knowledge of the practitioner as well as geographical location", and
 the service reports that all are "allocated within 2 weeks".
 """
+
 from __future__ import annotations
 
 import json
@@ -27,27 +28,33 @@ OPEN_STATUSES = ("allocated", "active")
 # Same area ranks first (travel is what a wrong guess costs every visit), then the number of
 # specialisms that match, then the lighter open caseload. The words are kept few and specific
 # ("behaviour" would match almost every specialism); an unknown reason or phase adds none.
-REASON_TOPICS: dict[str, frozenset[str]] = {reason: frozenset(words.split()) for reason, words in {
-    "persistent_disruption": "disruption disruptive semh exclusion",
-    "physical_assault_pupil": "assault aggression violence anger semh exclusion",
-    "physical_assault_adult": "assault aggression violence anger semh exclusion",
-    "verbal_abuse_pupil": "verbal aggression anger semh exclusion",
-    "verbal_abuse_adult": "verbal aggression anger semh exclusion",
-    "racist_incident": "racism racist equality diversity hate",
-    "bullying": "bullying friendships relationships",
-    "damage": "damage aggression anger semh",
-    "attendance": "attendance absence parental",
-    "social_interaction": "social interaction communication autism asc asd friendships",
-    "emotional_wellbeing": "emotional wellbeing mental anxiety semh attachment bereavement trauma",
-    "other": "",
-}.items()}
-PHASE_TOPICS: dict[str, frozenset[str]] = {phase: frozenset(words.split()) for phase, words in {
-    "early_years": "early years eyfs",
-    "primary": "primary",
-    "secondary": "secondary",
-    "special": "special sen send",
-    "ap": "alternative provision pru",
-}.items()}
+REASON_TOPICS: dict[str, frozenset[str]] = {
+    reason: frozenset(words.split())
+    for reason, words in {
+        "persistent_disruption": "disruption disruptive semh exclusion",
+        "physical_assault_pupil": "assault aggression violence anger semh exclusion",
+        "physical_assault_adult": "assault aggression violence anger semh exclusion",
+        "verbal_abuse_pupil": "verbal aggression anger semh exclusion",
+        "verbal_abuse_adult": "verbal aggression anger semh exclusion",
+        "racist_incident": "racism racist equality diversity hate",
+        "bullying": "bullying friendships relationships",
+        "damage": "damage aggression anger semh",
+        "attendance": "attendance absence parental",
+        "social_interaction": "social interaction communication autism asc asd friendships",
+        "emotional_wellbeing": "emotional wellbeing mental anxiety semh attachment bereavement trauma",
+        "other": "",
+    }.items()
+}
+PHASE_TOPICS: dict[str, frozenset[str]] = {
+    phase: frozenset(words.split())
+    for phase, words in {
+        "early_years": "early years eyfs",
+        "primary": "primary",
+        "secondary": "secondary",
+        "special": "special sen send",
+        "ap": "alternative provision pru",
+    }.items()
+}
 
 
 def pupil_phase(school_phase: str | None, year_group: int | None) -> str | None:
@@ -67,7 +74,8 @@ def pupil_phase(school_phase: str | None, year_group: int | None) -> str | None:
 def topic_words(reason: str, school_phase: str | None, year_group: int | None) -> frozenset[str]:
     """The words a specialism is matched against for a referral (see the rule above)."""
     return REASON_TOPICS.get(reason, frozenset()) | PHASE_TOPICS.get(
-        pupil_phase(school_phase, year_group) or "", frozenset())
+        pupil_phase(school_phase, year_group) or "", frozenset()
+    )
 
 
 def _words(text: str) -> set[str]:
@@ -130,8 +138,9 @@ class CaseworkerLoad:
     def match(self, referral: QueuedReferral) -> Match:
         """How well this caseworker fits the referral: same area, and which specialisms match."""
         topics = referral.topics
-        return Match(_same_area(self.area, referral.school_area),
-                     tuple(s for s in self.specialisms if _words(s) & topics))
+        return Match(
+            _same_area(self.area, referral.school_area), tuple(s for s in self.specialisms if _words(s) & topics)
+        )
 
 
 def _specialisms(raw: str | None) -> tuple[str, ...]:
@@ -167,24 +176,36 @@ class AllocationBoard:
         rows = caseload.caseload()
         schools = {s["id"]: s for s in caseload.schools()}
         queue = sorted(
-            (QueuedReferral(
-                r.referral_id, r.referral_date, (today - date.fromisoformat(r.referral_date)).days,
-                r.pupil_name, r.year_group, r.school_name,
-                schools.get(r.school_id, {}).get("area"), schools.get(r.school_id, {}).get("phase"),
-                r.reason)
-             for r in rows if r.status == "new"),
-            key=lambda q: (q.referral_date, q.pupil_name.lower(), q.referral_id))
+            (
+                QueuedReferral(
+                    r.referral_id,
+                    r.referral_date,
+                    (today - date.fromisoformat(r.referral_date)).days,
+                    r.pupil_name,
+                    r.year_group,
+                    r.school_name,
+                    schools.get(r.school_id, {}).get("area"),
+                    schools.get(r.school_id, {}).get("phase"),
+                    r.reason,
+                )
+                for r in rows
+                if r.status == "new"
+            ),
+            key=lambda q: (q.referral_date, q.pupil_name.lower(), q.referral_id),
+        )
         open_counts: dict[str, int] = {}
         for r in rows:
             if r.status in OPEN_STATUSES and r.caseworker_id:
                 open_counts[r.caseworker_id] = open_counts.get(r.caseworker_id, 0) + 1
         monday = week_start(today).isoformat()
-        this_week = sum(1 for r in rows if r.status != "new" and r.allocated_on
-                        and monday <= r.allocated_on <= today.isoformat())
+        this_week = sum(
+            1 for r in rows if r.status != "new" and r.allocated_on and monday <= r.allocated_on <= today.isoformat()
+        )
         workers = tuple(
-            CaseworkerLoad(c["id"], c["name"], c["area"], _specialisms(c["specialisms"]),
-                           open_counts.get(c["id"], 0))
-            for c in caseload.caseworkers() if c["role"] != "admin")  # administrators hold no cases
+            CaseworkerLoad(c["id"], c["name"], c["area"], _specialisms(c["specialisms"]), open_counts.get(c["id"], 0))
+            for c in caseload.caseworkers()
+            if c["role"] != "admin"
+        )  # administrators hold no cases
         return cls(today, tuple(queue), workers, this_week)
 
     @property
@@ -204,7 +225,7 @@ class AllocationBoard:
 
 
 def days_text(n: int) -> str:
-    """"1 day" or "N days"."""
+    """ "1 day" or "N days"."""
     return f"{n} day" if n == 1 else f"{n} days"
 
 

@@ -1,11 +1,19 @@
 """A case's timeline and history as the case view lists them, in words (no Qt)."""
+
 from __future__ import annotations
 
 from desktop.dates import to_uk, to_uk_datetime
 
 #: A mark per kind of timeline entry, beside its words (the words carry the meaning).
-KIND_MARK = {"observation": "◉", "referral": "●", "allocation": "→", "visit": "◆", "support_plan": "▣",
-             "helpline_call": "☎", "closure": "■"}
+KIND_MARK = {
+    "observation": "◉",
+    "referral": "●",
+    "allocation": "→",
+    "visit": "◆",
+    "support_plan": "▣",
+    "helpline_call": "☎",
+    "closure": "■",
+}
 
 
 def timeline_text(item: dict) -> str:

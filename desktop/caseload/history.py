@@ -15,6 +15,7 @@ The many small rows under one record (each coded interval of an observation, eac
 of a form) are folded into one line under their record, as are repeated openings of the
 case by the same person: the history stays readable at a glance.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,14 +29,20 @@ from desktop.store import Store
 
 #: What each action of the audit trail is, said of a record (``{what}`` is its name).
 ACTION_WORDS = {
-    "create": "added {what}", "update": "changed {what}", "delete": "deleted {what}",
-    "restore": "restored {what}", "view": "opened the case", "export": "exported {what}",
-    "export_attachment": "saved a copy of {what}", "purge": "removed {what} from this laptop",
+    "create": "added {what}",
+    "update": "changed {what}",
+    "delete": "deleted {what}",
+    "restore": "restored {what}",
+    "view": "opened the case",
+    "export": "exported {what}",
+    "export_attachment": "saved a copy of {what}",
+    "purge": "removed {what} from this laptop",
     "sync_conflict": "met a sync conflict on {what}",
     "resolve_conflict": "settled a sync conflict on {what}",
     "review_dismissed": "dismissed a sync review of {what}",
     "sync_quarantine": "could not store the server's {what}",
-    "quarantine_retried": "retried storing {what}", "quarantine_dismissed": "set aside {what}",
+    "quarantine_retried": "retried storing {what}",
+    "quarantine_dismissed": "set aside {what}",
 }
 
 #: The record kinds a case's history covers, with how each finds its records from the case.
@@ -49,11 +56,10 @@ CASE_RECORDS: dict[str, str] = {
     "helpline_call": "SELECT id FROM helpline_call WHERE referral_id = :referral",
     "observation": "SELECT id FROM observation WHERE referral_id = :referral",
     # Assessments belong to the pupil: the Assessments tab lists every one of theirs.
-    "form_completion": "SELECT id FROM form_completion WHERE referral_id = :referral "
-                       "OR pupil_id = :pupil",
+    "form_completion": "SELECT id FROM form_completion WHERE referral_id = :referral OR pupil_id = :pupil",
     "report": "SELECT id FROM report WHERE referral_id = :referral",
     "attachment": "SELECT id FROM attachment WHERE referral_id = :referral "
-                  "OR id IN (SELECT attachment_id FROM report WHERE referral_id = :referral)",
+    "OR id IN (SELECT attachment_id FROM report WHERE referral_id = :referral)",
     "exclusion": "SELECT id FROM exclusion WHERE referral_id = :referral OR pupil_id = :pupil",
 }
 
@@ -67,14 +73,48 @@ PARTS: dict[str, tuple[str, str, str]] = {
 REPORT_KINDS = {"visit": "visit report", "psp": "PSP report", "progress": "progress report"}
 EXCLUSION_KINDS = {"fixed": "suspension", "permanent": "permanent exclusion"}
 #: Long free text: a history line names such a field, never repeats what it says.
-FREE_TEXT = {"concern", "notes", "targets", "advice", "topic", "strategies", "sections",
-             "evidence", "ratings", "title", "filename", "lesson", "definition", "payload",
-             "respondent", "progress", "agreed", "attendees", "strengths", "development",
-             "value", "first_name", "last_name", "upn", "address", "contact", "summary"}
+FREE_TEXT = {
+    "concern",
+    "notes",
+    "targets",
+    "advice",
+    "topic",
+    "strategies",
+    "sections",
+    "evidence",
+    "ratings",
+    "title",
+    "filename",
+    "lesson",
+    "definition",
+    "payload",
+    "respondent",
+    "progress",
+    "agreed",
+    "attendees",
+    "strengths",
+    "development",
+    "value",
+    "first_name",
+    "last_name",
+    "upn",
+    "address",
+    "contact",
+    "summary",
+}
 #: Bookkeeping fields a person never set by hand: left out of a change's list.
-QUIET_FIELDS = {"supersedes", "finalised_at", "issued_sha256", "attachment_id",
-                "observation_version", "pack_version", "age_band", "sha256", "size",
-                "media_type"}
+QUIET_FIELDS = {
+    "supersedes",
+    "finalised_at",
+    "issued_sha256",
+    "attachment_id",
+    "observation_version",
+    "pack_version",
+    "age_band",
+    "sha256",
+    "size",
+    "media_type",
+}
 
 
 @dataclass(frozen=True)
@@ -96,8 +136,7 @@ class HistoryEntry:
         return (self.entity, self.record_id, self.actor, self.action, self.part)
 
 
-def case_history(store: Store, referral_id: str,
-                 pack_titles: Callable[[str], str] | None = None) -> list[HistoryEntry]:
+def case_history(store: Store, referral_id: str, pack_titles: Callable[[str], str] | None = None) -> list[HistoryEntry]:
     """Every audit entry of every record of the case, newest first, in words.
 
     ``pack_titles(pack_id)`` names an instrument ("SDQ teacher 4–17"); without it the
@@ -106,27 +145,29 @@ def case_history(store: Store, referral_id: str,
     if referral is None:
         return []
     params = {"referral": referral_id, "pupil": referral["pupil_id"]}
-    records = {entity: [rid for (rid,) in store.conn.execute(sql, params)]
-               for entity, sql in CASE_RECORDS.items()}
+    records = {entity: [rid for (rid,) in store.conn.execute(sql, params)] for entity, sql in CASE_RECORDS.items()}
     rows: list[tuple] = []  # (seq, at, actor, action, entity, record_id, detail, part)
     for entity, ids in records.items():
         rows += [(*row, None) for row in _audit_rows(store, entity, ids)]
     for part, (parent, link, _word) in PARTS.items():
         parent_ids = records[parent]
         for start in range(0, len(parent_ids), 500):
-            chunk = parent_ids[start:start + 500]
+            chunk = parent_ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             rows += store.conn.execute(
                 f"SELECT a.seq, a.at, a.actor, a.action, ?, p.[{link}], a.detail, ? "
                 f"FROM [{part}] p JOIN audit_log a ON a.entity = ? AND a.record_id = p.id "
-                f"WHERE p.[{link}] IN ({marks})", [parent, part, part, *chunk]).fetchall()
+                f"WHERE p.[{link}] IN ({marks})",
+                [parent, part, part, *chunk],
+            ).fetchall()
     rows.sort(key=lambda r: r[0])
     namer = _Namer(store, pack_titles)
     values = _OutboxValues(store, [rid for ids in records.values() for rid in ids])
     entries: list[HistoryEntry] = []
     for _seq, at, actor, action, entity, record_id, detail, part in rows:
-        if (part is not None or action == "view") and \
-                _folded(entries, (entity, record_id, actor, action, part), at, namer):
+        if (part is not None or action == "view") and _folded(
+            entries, (entity, record_id, actor, action, part), at, namer
+        ):
             continue
         text = _sentence(namer, values, entity, record_id, action, detail, part, at)
         entries.append(HistoryEntry(at, actor, text, action, entity, record_id, part=part))
@@ -150,39 +191,49 @@ def _folded(entries: list[HistoryEntry], key: tuple, at: str, namer: "_Namer") -
 def _audit_rows(store: Store, entity: str, ids: list[str]) -> list[tuple]:
     found: list[tuple] = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         found += store.conn.execute(
             "SELECT seq, at, actor, action, entity, record_id, detail FROM audit_log "
             f"WHERE entity = ? AND record_id IN ({', '.join('?' for _ in chunk)})",
-            [entity, *chunk]).fetchall()
+            [entity, *chunk],
+        ).fetchall()
     return found
 
 
 def _fold(entry: HistoryEntry, at: str, namer: "_Namer") -> HistoryEntry:
     count = entry.count + 1
     if entry.part is not None:
-        text = _part_sentence(namer, entry.entity, entry.record_id, entry.action, entry.part,
-                              count)
+        text = _part_sentence(namer, entry.entity, entry.record_id, entry.action, entry.part, count)
     else:  # repeated openings
         text = f"{entry.text.split(' (')[0]} ({count} times)"
     return dataclasses.replace(entry, at=at, text=text, count=count)
 
 
-def _part_sentence(namer: "_Namer", entity: str, record_id: str, action: str, part: str,
-                   count: int) -> str:
+def _part_sentence(namer: "_Namer", entity: str, record_id: str, action: str, part: str, count: int) -> str:
     word = PARTS[part][2]
     plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
     many = f"{count} {plural}" if count != 1 else f"an {word}" if word[0] in "aeiou" else f"a {word}"
     what = namer.name(entity, record_id)
     if part == "observation_event":
-        return f"recorded {many} in {what}" if action == "create" else \
-            f"{ACTION_WORDS.get(action, action + ' {what}').format(what=many)} in {what}"
+        return (
+            f"recorded {many} in {what}"
+            if action == "create"
+            else f"{ACTION_WORDS.get(action, action + ' {what}').format(what=many)} in {what}"
+        )
     verb = {"create": "answered", "update": "changed", "delete": "cleared"}.get(action, action)
     return f"{verb} {many} in {what}"
 
 
-def _sentence(namer: "_Namer", values: "_OutboxValues", entity: str, record_id: str,
-              action: str, detail: str | None, part: str | None, at: str) -> str:
+def _sentence(
+    namer: "_Namer",
+    values: "_OutboxValues",
+    entity: str,
+    record_id: str,
+    action: str,
+    detail: str | None,
+    part: str | None,
+    at: str,
+) -> str:
     if part is not None:
         return _part_sentence(namer, entity, record_id, action, part, 1)
     what = namer.name(entity, record_id)
@@ -196,8 +247,9 @@ def _sentence(namer: "_Namer", values: "_OutboxValues", entity: str, record_id: 
     return text
 
 
-def _change_sentence(namer: "_Namer", values: "_OutboxValues", entity: str, record_id: str,
-                     what: str, detail: str, at: str) -> str:
+def _change_sentence(
+    namer: "_Namer", values: "_OutboxValues", entity: str, record_id: str, what: str, detail: str, at: str
+) -> str:
     from sync.client.wording import field_label
 
     names = [n.strip() for n in detail.split(",") if n.strip()]
@@ -251,13 +303,14 @@ def installed_pack_titles() -> Callable[[str], str]:
         """The instrument's short title."""
         if not titles:
             from desktop.forms.registry import load_registry
+
             try:
-                titles.update({pid: pack.title.split(" (")[0]
-                               for pid, pack in load_registry().packs.items()})
+                titles.update({pid: pack.title.split(" (")[0] for pid, pack in load_registry().packs.items()})
             except OSError:
                 pass
             titles.setdefault("", "")  # read once, even when nothing could be
         return titles.get(pack_id) or pack_id.replace("-", " ")
+
     return title
 
 
@@ -269,10 +322,12 @@ class _OutboxValues:
         self.by_record: dict[tuple[str, str], list[tuple[str, dict]]] = {}
         ids = sorted(set(record_ids))
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             for entity, record_id, fields, created in store.conn.execute(
-                    "SELECT entity, record_id, fields, created_at FROM outbox WHERE op = 'update' "
-                    f"AND record_id IN ({', '.join('?' for _ in chunk)}) ORDER BY seq", chunk):
+                "SELECT entity, record_id, fields, created_at FROM outbox WHERE op = 'update' "
+                f"AND record_id IN ({', '.join('?' for _ in chunk)}) ORDER BY seq",
+                chunk,
+            ):
                 try:
                     given = json.loads(fields)
                 except ValueError:
@@ -330,8 +385,7 @@ class _Namer:
             lesson = f" ({r['lesson']})" if r["lesson"] else ""
             return f"the classroom observation of {to_uk(r['started_at'][:10])}{lesson}"
         if entity == "form_completion":
-            return (f"the {self.pack_titles(r['pack_id'])} assessment of "
-                    f"{to_uk(r['completed_on'])}, {r['time_point']}")
+            return f"the {self.pack_titles(r['pack_id'])} assessment of {to_uk(r['completed_on'])}, {r['time_point']}"
         if entity == "report":
             kind = REPORT_KINDS.get(r["kind"], "report")
             return f"the {kind} of {to_uk(r['report_date'])}"

@@ -17,6 +17,7 @@ the reason. ``apply_plan`` writes a plan in one transaction, and only a plan wit
 row unless told to leave those out: nothing is ever half-imported. Importing the same file
 again finds every row unchanged and writes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -71,9 +72,11 @@ class Plan:
 
     def summary(self) -> str:
         """The plan in one line: how many rows to create, update, leave, skip and refuse."""
-        return (f"{self.count('create')} to create, {self.count('update')} to update, "
-                f"{self.count('unchanged')} unchanged, {self.count('skip')} skipped, "
-                f"{self.count('refuse')} refused")
+        return (
+            f"{self.count('create')} to create, {self.count('update')} to update, "
+            f"{self.count('unchanged')} unchanged, {self.count('skip')} skipped, "
+            f"{self.count('refuse')} refused"
+        )
 
 
 # -- reading files ----------------------------------------------------------------------------
@@ -93,8 +96,9 @@ def read_csv(path: Path | str, encoding: str | None = None) -> tuple[list[str], 
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ImportRefused(f"{path} is not readable as {encoding} text ({exc.reason}). "
-                            "Nothing has been imported.") from exc
+        raise ImportRefused(
+            f"{path} is not readable as {encoding} text ({exc.reason}). Nothing has been imported."
+        ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     heading = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = heading
@@ -106,9 +110,17 @@ def _clean(value: Any) -> str:
 
 
 # -- schools from GIAS ----------------------------------------------------------------------
-GIAS_COLUMNS = ("URN", "EstablishmentName", "LA (code)", "LA (name)",
-                "TypeOfEstablishment (name)", "EstablishmentTypeGroup (name)",
-                "EstablishmentStatus (name)", "PhaseOfEducation (name)", "Postcode")
+GIAS_COLUMNS = (
+    "URN",
+    "EstablishmentName",
+    "LA (code)",
+    "LA (name)",
+    "TypeOfEstablishment (name)",
+    "EstablishmentTypeGroup (name)",
+    "EstablishmentStatus (name)",
+    "PhaseOfEducation (name)",
+    "Postcode",
+)
 GOVERNANCE_BY_GROUP = {
     "local authority maintained schools": "maintained",
     "academies": "academy",
@@ -116,12 +128,15 @@ GOVERNANCE_BY_GROUP = {
     "independent schools": "independent",
 }
 PHASE_BY_GIAS = {
-    "nursery": "nursery", "primary": "primary", "middle deemed primary": "primary",
-    "secondary": "secondary", "middle deemed secondary": "secondary", "16 plus": "secondary",
+    "nursery": "nursery",
+    "primary": "primary",
+    "middle deemed primary": "primary",
+    "secondary": "secondary",
+    "middle deemed secondary": "secondary",
+    "16 plus": "secondary",
     "all-through": "all_through",
 }
-NOT_SCHOOLS = ("colleges", "universities", "children's centres", "online provider",
-               "welsh schools", "other types")
+NOT_SCHOOLS = ("colleges", "universities", "children's centres", "online provider", "welsh schools", "other types")
 
 
 def _school_from_gias(row: dict) -> tuple[dict, str | None]:
@@ -142,11 +157,17 @@ def _school_from_gias(row: dict) -> tuple[dict, str | None]:
         phase = "ap"
     else:
         phase = PHASE_BY_GIAS.get(_clean(row.get("PhaseOfEducation (name)")).lower())
-    address = ", ".join(p for p in (_clean(row.get("Street")), _clean(row.get("Town")),
-                                    _clean(row.get("Postcode"))) if p)
-    values = {"name": _clean(row.get("EstablishmentName")), "urn": _clean(row.get("URN")),
-              "phase": phase, "governance": governance,
-              "area": _clean(row.get("LA (name)")) or None, "address": address or None}
+    address = ", ".join(
+        p for p in (_clean(row.get("Street")), _clean(row.get("Town")), _clean(row.get("Postcode"))) if p
+    )
+    values = {
+        "name": _clean(row.get("EstablishmentName")),
+        "urn": _clean(row.get("URN")),
+        "phase": phase,
+        "governance": governance,
+        "area": _clean(row.get("LA (name)")) or None,
+        "address": address or None,
+    }
     if not values["name"]:
         return {}, "it has no EstablishmentName"
     urn = values["urn"]
@@ -155,17 +176,16 @@ def _school_from_gias(row: dict) -> tuple[dict, str | None]:
     return values, None
 
 
-def plan_schools(store: Store, path: Path | str, la_code: str,
-                 progress: Progress | None = None) -> Plan:
+def plan_schools(store: Store, path: Path | str, la_code: str, progress: Progress | None = None) -> Plan:
     """Plan importing a GIAS extract: the open schools of local authority ``la_code``,
     matched with the store's schools by URN."""
     heading, rows = read_csv(path)
     missing = [c for c in GIAS_COLUMNS if c not in heading]
     if missing:
-        raise ImportRefused(f"{path} is not a GIAS extract: it has no column(s) "
-                            f"{', '.join(missing)}. Nothing has been imported.")
-    by_urn = {r["urn"]: r for r in store.db.query(
-        "SELECT * FROM school WHERE deleted = 0 AND urn IS NOT NULL")}
+        raise ImportRefused(
+            f"{path} is not a GIAS extract: it has no column(s) {', '.join(missing)}. Nothing has been imported."
+        )
+    by_urn = {r["urn"]: r for r in store.db.query("SELECT * FROM school WHERE deleted = 0 AND urn IS NOT NULL")}
     plan = Plan("school")
     seen: dict[str, int] = {}
     la_code = la_code.strip()
@@ -197,15 +217,13 @@ def gias_authorities(path: Path | str) -> list[tuple[str, str, int]]:
     heading, rows = read_csv(path)
     missing = [c for c in GIAS_COLUMNS if c not in heading]
     if missing:
-        raise ImportRefused(f"{path} is not a GIAS extract: it has no column(s) "
-                            f"{', '.join(missing)}.")
+        raise ImportRefused(f"{path} is not a GIAS extract: it has no column(s) {', '.join(missing)}.")
     counts: dict[tuple[str, str], int] = {}
     for row in rows:
         if _clean(row.get("EstablishmentStatus (name)")).lower().startswith("open"):
             key = (_clean(row.get("LA (code)")), _clean(row.get("LA (name)")))
             counts[key] = counts.get(key, 0) + 1
-    return sorted(((code, name, n) for (code, name), n in counts.items() if code),
-                  key=lambda t: (-t[2], t[1]))
+    return sorted(((code, name, n) for (code, name), n in counts.items() if code), key=lambda t: (-t[2], t[1]))
 
 
 def _counted(rows: list[dict], progress: Progress | None, every: int = 250):
@@ -227,8 +245,7 @@ def _field_problems(entity: str, values: dict) -> str | None:
 def _match(line: int, entity: str, values: dict, existing: dict | None, label: str) -> Row:
     """Create, or update only the fields that differ (blanks in the file change nothing)."""
     if existing is None:
-        return Row(line, "create", entity, {k: v for k, v in values.items() if v is not None},
-                   label=label)
+        return Row(line, "create", entity, {k: v for k, v in values.items() if v is not None}, label=label)
     changed = {k: v for k, v in values.items() if v is not None and existing.get(k) != v}
     if not changed:
         return Row(line, "unchanged", entity, record_id=existing["id"], label=label)
@@ -239,12 +256,37 @@ def _match(line: int, entity: str, values: dict, existing: dict | None, label: s
 # What a mapping may name for each kind of file: the record's fields, and the columns that
 # find the records it refers to (pupil_*, school_urn, caseworker_*).
 TARGETS = {
-    "pupil": ("first_name", "last_name", "date_of_birth", "year_group", "gender", "upn",
-              "fsm", "pupil_premium", "sen", "eal", "looked_after", "school_urn"),
-    "referral": ("pupil_upn", "pupil_first_name", "pupil_last_name", "pupil_date_of_birth",
-                 "school_urn", "referral_date", "reason", "concern", "source", "status",
-                 "caseworker_name", "caseworker_email", "allocated_on",
-                 "fixed_exclusions_before", "permanent_exclusions_before"),
+    "pupil": (
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "year_group",
+        "gender",
+        "upn",
+        "fsm",
+        "pupil_premium",
+        "sen",
+        "eal",
+        "looked_after",
+        "school_urn",
+    ),
+    "referral": (
+        "pupil_upn",
+        "pupil_first_name",
+        "pupil_last_name",
+        "pupil_date_of_birth",
+        "school_urn",
+        "referral_date",
+        "reason",
+        "concern",
+        "source",
+        "status",
+        "caseworker_name",
+        "caseworker_email",
+        "allocated_on",
+        "fixed_exclusions_before",
+        "permanent_exclusions_before",
+    ),
     "caseworker": ("name", "email", "role", "team", "area", "specialisms"),
 }
 REQUIRED = {
@@ -255,22 +297,41 @@ REQUIRED = {
 # What the import dialog calls each field, and the headings it recognises for it (besides
 # the field's own name): compared with spaces, case and punctuation ignored.
 FIELD_LABELS = {
-    "first_name": "First name", "last_name": "Last name", "date_of_birth": "Date of birth",
-    "year_group": "Year group", "gender": "Gender", "upn": "UPN", "fsm": "Free school meals",
-    "pupil_premium": "Pupil premium", "sen": "SEN status", "eal": "EAL",
-    "looked_after": "Looked after", "school_urn": "School URN", "pupil_upn": "Pupil's UPN",
-    "pupil_first_name": "Pupil's first name", "pupil_last_name": "Pupil's last name",
-    "pupil_date_of_birth": "Pupil's date of birth", "referral_date": "Referral date",
-    "reason": "Reason", "concern": "Concern", "source": "Source", "status": "Status",
-    "caseworker_name": "Caseworker's name", "caseworker_email": "Caseworker's email",
-    "allocated_on": "Allocated on", "fixed_exclusions_before": "Fixed exclusions before",
-    "permanent_exclusions_before": "Permanent exclusions before", "name": "Name",
-    "email": "Email", "role": "Role", "team": "Team", "area": "Area",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "year_group": "Year group",
+    "gender": "Gender",
+    "upn": "UPN",
+    "fsm": "Free school meals",
+    "pupil_premium": "Pupil premium",
+    "sen": "SEN status",
+    "eal": "EAL",
+    "looked_after": "Looked after",
+    "school_urn": "School URN",
+    "pupil_upn": "Pupil's UPN",
+    "pupil_first_name": "Pupil's first name",
+    "pupil_last_name": "Pupil's last name",
+    "pupil_date_of_birth": "Pupil's date of birth",
+    "referral_date": "Referral date",
+    "reason": "Reason",
+    "concern": "Concern",
+    "source": "Source",
+    "status": "Status",
+    "caseworker_name": "Caseworker's name",
+    "caseworker_email": "Caseworker's email",
+    "allocated_on": "Allocated on",
+    "fixed_exclusions_before": "Fixed exclusions before",
+    "permanent_exclusions_before": "Permanent exclusions before",
+    "name": "Name",
+    "email": "Email",
+    "role": "Role",
+    "team": "Team",
+    "area": "Area",
     "specialisms": "Specialisms",
 }
 _SYNONYMS = {
-    "first_name": ("forename", "given name", "legal forename", "preferred forename",
-                   "first names"),
+    "first_name": ("forename", "given name", "legal forename", "preferred forename", "first names"),
     "last_name": ("surname", "family name", "legal surname", "last names"),
     "date_of_birth": ("dob", "birth date", "d o b"),
     "year_group": ("year", "nc year", "ncyear", "national curriculum year", "yr"),
@@ -291,8 +352,7 @@ _SYNONYMS = {
     "concern": ("concerns", "details", "description", "presenting concern"),
     "source": ("referred by", "referral source", "referrer"),
     "status": ("referral status", "case status"),
-    "caseworker_name": ("caseworker", "worker", "allocated to", "practitioner",
-                        "allocated worker"),
+    "caseworker_name": ("caseworker", "worker", "allocated to", "practitioner", "allocated worker"),
     "caseworker_email": ("worker email", "practitioner email"),
     "allocated_on": ("allocation date", "date allocated", "allocated"),
     "fixed_exclusions_before": ("fixed exclusions", "fixed term exclusions", "suspensions"),
@@ -322,8 +382,7 @@ def guess_mapping(entity: str, heading: list[str]) -> dict[str, str]:
         for target in TARGETS[entity]:
             if target in mapping:
                 continue
-            names = [target, FIELD_LABELS.get(target, target)] if exact \
-                else list(_SYNONYMS.get(target, ()))
+            names = [target, FIELD_LABELS.get(target, target)] if exact else list(_SYNONYMS.get(target, ()))
             for name in names:
                 column = columns.get(_squash(name.replace("_", " ")))
                 if column is not None and column not in used:
@@ -350,28 +409,34 @@ def load_mapping(entity: str, source: Path | str | dict, heading: list[str]) -> 
         try:
             mapping = json.loads(Path(source).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ImportRefused(f"The column mapping {source} could not be read ({exc}). "
-                                "Nothing has been imported.") from exc
-    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                for k, v in mapping.items()):
-        raise ImportRefused("A column mapping is a JSON object of field name to column "
-                            "heading. Nothing has been imported.")
+            raise ImportRefused(
+                f"The column mapping {source} could not be read ({exc}). Nothing has been imported."
+            ) from exc
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        raise ImportRefused(
+            "A column mapping is a JSON object of field name to column heading. Nothing has been imported."
+        )
     unknown = sorted(set(mapping) - set(TARGETS[entity]))
     if unknown:
-        raise ImportRefused(f"The mapping names {', '.join(unknown)}, which a {entity} import "
-                            f"does not know (it knows {', '.join(TARGETS[entity])}). Nothing "
-                            "has been imported.")
+        raise ImportRefused(
+            f"The mapping names {', '.join(unknown)}, which a {entity} import "
+            f"does not know (it knows {', '.join(TARGETS[entity])}). Nothing "
+            "has been imported."
+        )
     absent = sorted(c for c in mapping.values() if c not in heading)
     if absent:
-        raise ImportRefused(f"The file has no column(s) {', '.join(absent)} named in the "
-                            "mapping. Nothing has been imported.")
+        raise ImportRefused(
+            f"The file has no column(s) {', '.join(absent)} named in the mapping. Nothing has been imported."
+        )
     needed = [f for f in REQUIRED[entity] if f not in mapping]
-    if entity == "referral" and "pupil_upn" not in mapping and not all(
-            f in mapping for f in ("pupil_first_name", "pupil_last_name", "pupil_date_of_birth")):
+    if (
+        entity == "referral"
+        and "pupil_upn" not in mapping
+        and not all(f in mapping for f in ("pupil_first_name", "pupil_last_name", "pupil_date_of_birth"))
+    ):
         needed.append("pupil_upn (or pupil_first_name, pupil_last_name and pupil_date_of_birth)")
     if needed:
-        raise ImportRefused(f"The mapping must name a column for {', '.join(needed)}. "
-                            "Nothing has been imported.")
+        raise ImportRefused(f"The mapping must name a column for {', '.join(needed)}. Nothing has been imported.")
     return mapping
 
 
@@ -431,12 +496,13 @@ CONVERT = {
     "reason": lambda v: _choice(v, vocab.REFERRAL_REASONS, "Reason"),
     "source": lambda v: _choice(v, vocab.REFERRAL_SOURCES, "Source"),
     "status": lambda v: _choice(v, vocab.REFERRAL_STATUSES, "Status"),
-    **{name: (lambda n: lambda v: _boolean(v, n.replace("_", " ").capitalize()))(name)
-       for name in ("fsm", "pupil_premium", "eal", "looked_after")},
+    **{
+        name: (lambda n: lambda v: _boolean(v, n.replace("_", " ").capitalize()))(name)
+        for name in ("fsm", "pupil_premium", "eal", "looked_after")
+    },
     "fixed_exclusions_before": lambda v: _int(v, "Fixed exclusions"),
     "permanent_exclusions_before": lambda v: _int(v, "Permanent exclusions"),
-    "specialisms": lambda v: json.dumps([s.strip() for s in v.replace(",", ";").split(";")
-                                         if s.strip()]),
+    "specialisms": lambda v: json.dumps([s.strip() for s in v.replace(",", ";").split(";") if s.strip()]),
 }
 
 
@@ -455,24 +521,22 @@ def _key(*parts) -> tuple:
     return tuple(str(p or "").strip().lower() for p in parts)
 
 
-def plan_mapped(store: Store, entity: str, path: Path | str,
-                mapping_source: Path | str | dict, progress: Progress | None = None) -> Plan:
+def plan_mapped(
+    store: Store, entity: str, path: Path | str, mapping_source: Path | str | dict, progress: Progress | None = None
+) -> Plan:
     """Plan importing pupils, referrals or caseworkers (``entity``) from a CSV file whose
     columns ``mapping_source`` maps to the record's fields."""
     heading, rows = read_csv(path)
     mapping = load_mapping(entity, mapping_source, heading)
-    planner = {"pupil": _plan_pupil, "referral": _plan_referral,
-               "caseworker": _plan_caseworker}[entity]
+    planner = {"pupil": _plan_pupil, "referral": _plan_referral, "caseworker": _plan_caseworker}[entity]
     return planner(store, rows, mapping, progress)
 
 
 def _schools_by_urn(store: Store) -> dict[str, str]:
-    return {r[0]: r[1] for r in store.conn.execute(
-        "SELECT urn, id FROM school WHERE deleted = 0 AND urn IS NOT NULL")}
+    return {r[0]: r[1] for r in store.conn.execute("SELECT urn, id FROM school WHERE deleted = 0 AND urn IS NOT NULL")}
 
 
-def _plan_pupil(store: Store, rows: list[dict], mapping: dict,
-                progress: Progress | None = None) -> Plan:
+def _plan_pupil(store: Store, rows: list[dict], mapping: dict, progress: Progress | None = None) -> Plan:
     schools = _schools_by_urn(store)
     existing = list(store.db.query("SELECT * FROM pupil WHERE deleted = 0"))
     by_upn = {p["upn"].upper(): p for p in existing if p["upn"]}
@@ -487,8 +551,7 @@ def _plan_pupil(store: Store, rows: list[dict], mapping: dict,
                 raise ValueError(f"no {', '.join(missing)}")
             urn = values.pop("school_urn")
             if urn not in schools:
-                raise ValueError(f"no school with URN {urn} is in the store (import schools "
-                                 "first)")
+                raise ValueError(f"no school with URN {urn} is in the store (import schools first)")
             values["school_id"] = schools[urn]
             if values.get("date_of_birth") and values["date_of_birth"] > date.today().isoformat():
                 raise ValueError("the date of birth is in the future")
@@ -499,8 +562,11 @@ def _plan_pupil(store: Store, rows: list[dict], mapping: dict,
             continue
         label = f"{values['first_name']} {values['last_name']}"
         problem = _field_problems("pupil", values)
-        ident = ("upn", values["upn"]) if values.get("upn") else \
-            _key(values["first_name"], values["last_name"], values.get("date_of_birth"))
+        ident = (
+            ("upn", values["upn"])
+            if values.get("upn")
+            else _key(values["first_name"], values["last_name"], values.get("date_of_birth"))
+        )
         if problem is None and ident in seen:
             problem = f"the same pupil is also on line {seen[ident]}"
         if problem:
@@ -509,24 +575,25 @@ def _plan_pupil(store: Store, rows: list[dict], mapping: dict,
         seen[ident] = line
         match = by_upn.get(values["upn"]) if values.get("upn") else None
         if match is None:
-            match = by_name.get(_key(values["first_name"], values["last_name"],
-                                     values.get("date_of_birth")))
+            match = by_name.get(_key(values["first_name"], values["last_name"], values.get("date_of_birth")))
         plan.rows.append(_match(line, "pupil", values, match, label))
     return plan
 
 
-def _plan_referral(store: Store, rows: list[dict], mapping: dict,
-                   progress: Progress | None = None) -> Plan:
+def _plan_referral(store: Store, rows: list[dict], mapping: dict, progress: Progress | None = None) -> Plan:
     schools = _schools_by_urn(store)
-    pupils = list(store.db.query("SELECT id, upn, first_name, last_name, date_of_birth, "
-                                 "school_id FROM pupil WHERE deleted = 0"))
+    pupils = list(
+        store.db.query("SELECT id, upn, first_name, last_name, date_of_birth, school_id FROM pupil WHERE deleted = 0")
+    )
     by_upn = {p["upn"].upper(): p for p in pupils if p["upn"]}
     by_name = {_key(p["first_name"], p["last_name"], p["date_of_birth"]): p for p in pupils}
     workers = list(store.db.query("SELECT id, name, email FROM caseworker WHERE deleted = 0"))
     worker_by_email = {w["email"].lower(): w["id"] for w in workers if w["email"]}
     worker_by_name = {w["name"].lower(): w["id"] for w in workers}
-    existing = {(r["pupil_id"], r["referral_date"], r["reason"]): r for r in store.db.query(
-        "SELECT * FROM referral WHERE deleted = 0")}
+    existing = {
+        (r["pupil_id"], r["referral_date"], r["reason"]): r
+        for r in store.db.query("SELECT * FROM referral WHERE deleted = 0")
+    }
     plan = Plan("referral")
     seen: dict[tuple, int] = {}
     for line, row in _counted(rows, progress):
@@ -536,8 +603,11 @@ def _plan_referral(store: Store, rows: list[dict], mapping: dict,
             if missing:
                 raise ValueError(f"no {', '.join(missing)}")
             upn = values.pop("pupil_upn", "").upper()
-            name = _key(values.pop("pupil_first_name", ""), values.pop("pupil_last_name", ""),
-                        values.pop("pupil_date_of_birth", ""))
+            name = _key(
+                values.pop("pupil_first_name", ""),
+                values.pop("pupil_last_name", ""),
+                values.pop("pupil_date_of_birth", ""),
+            )
             pupil = by_upn.get(upn) if upn else by_name.get(name)
             if pupil is None:
                 raise ValueError("its pupil is not in the store (import pupils first)")
@@ -553,11 +623,9 @@ def _plan_referral(store: Store, rows: list[dict], mapping: dict,
             if email or worker_name:
                 worker = worker_by_email.get(email) if email else worker_by_name.get(worker_name)
                 if worker is None:
-                    raise ValueError("its caseworker is not in the store (import caseworkers "
-                                     "first)")
+                    raise ValueError("its caseworker is not in the store (import caseworkers first)")
                 values["caseworker_id"] = worker
-            status = values.setdefault(
-                "status", "allocated" if values.get("caseworker_id") else "new")
+            status = values.setdefault("status", "allocated" if values.get("caseworker_id") else "new")
             if status == "closed":
                 raise ValueError("it is closed: only open referrals are imported")
             if status != "new" and not values.get("caseworker_id"):
@@ -580,8 +648,7 @@ def _plan_referral(store: Store, rows: list[dict], mapping: dict,
     return plan
 
 
-def _plan_caseworker(store: Store, rows: list[dict], mapping: dict,
-                     progress: Progress | None = None) -> Plan:
+def _plan_caseworker(store: Store, rows: list[dict], mapping: dict, progress: Progress | None = None) -> Plan:
     workers = list(store.db.query("SELECT * FROM caseworker WHERE deleted = 0"))
     by_email = {w["email"].lower(): w for w in workers if w["email"]}
     by_name = {w["name"].lower(): w for w in workers}
@@ -600,8 +667,7 @@ def _plan_caseworker(store: Store, rows: list[dict], mapping: dict,
         if problem is None and ident in seen:
             problem = f"the same caseworker is also on line {seen[ident]}"
         if problem:
-            plan.rows.append(Row(line, "refuse", "caseworker", reason=problem,
-                                 label=values["name"]))
+            plan.rows.append(Row(line, "refuse", "caseworker", reason=problem, label=values["name"]))
             continue
         seen[ident] = line
         match = by_email.get(values["email"].lower()) if values.get("email") else None
@@ -611,14 +677,14 @@ def _plan_caseworker(store: Store, rows: list[dict], mapping: dict,
 
 
 # -- writing a plan ---------------------------------------------------------------------------
-def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False,
-               progress: Progress | None = None) -> dict:
+def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False, progress: Progress | None = None) -> dict:
     """Write the plan's creates and updates in one transaction. A plan with refused rows is
     refused as a whole unless ``leave_out_refused``. Returns the counts written."""
     if plan.refused and not leave_out_refused:
         raise ImportRefused(
             f"{len(plan.refused)} row(s) cannot be imported (see the dry run for each and why); "
-            "nothing has been imported. Correct them, or import the rest and leave them out.")
+            "nothing has been imported. Correct them, or import the rest and leave them out."
+        )
     created = updated = 0
     with store.transaction():
         for _line, row in _counted(plan.rows, progress):
@@ -632,13 +698,23 @@ def apply_plan(store: Store, plan: Plan, *, leave_out_refused: bool = False,
     return {"created": created, "updated": updated}
 
 
-KINDS = {"school": "Schools (GIAS extract)", "pupil": "Pupils", "referral": "Open referrals",
-         "caseworker": "Caseworkers"}
+KINDS = {
+    "school": "Schools (GIAS extract)",
+    "pupil": "Pupils",
+    "referral": "Open referrals",
+    "caseworker": "Caseworkers",
+}
 
 
-def plan_file(store: Store, kind: str, path: Path | str, *, la_code: str = "",
-              mapping: dict[str, str] | None = None,
-              progress: Progress | None = None) -> Plan:
+def plan_file(
+    store: Store,
+    kind: str,
+    path: Path | str,
+    *,
+    la_code: str = "",
+    mapping: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Plan:
     """The dry run of importing ``path`` as ``kind`` (a ``KINDS`` key): schools from a GIAS
     extract for ``la_code``, anything else through ``mapping``. Writes nothing."""
     if kind == "school":
@@ -648,16 +724,23 @@ def plan_file(store: Store, kind: str, path: Path | str, *, la_code: str = "",
     return plan_mapped(store, kind, path, mapping or {}, progress)
 
 
-def import_file(store: Store, kind: str, path: Path | str, *, la_code: str = "",
-                mapping: dict[str, str] | None = None, leave_out_refused: bool = False,
-                progress: Progress | None = None) -> tuple[Plan, dict]:
+def import_file(
+    store: Store,
+    kind: str,
+    path: Path | str,
+    *,
+    la_code: str = "",
+    mapping: dict[str, str] | None = None,
+    leave_out_refused: bool = False,
+    progress: Progress | None = None,
+) -> tuple[Plan, dict]:
     """Plan and write in one go, on the store that writes (the plan is made again there, so
     it is what the store holds at that moment): the plan and the counts written. Refused
     as a whole (nothing written) when rows are refused, unless ``leave_out_refused``."""
+
     def half(offset: int):
         """Progress for one half of the work: planning (0), then writing (1)."""
-        return None if progress is None else \
-            (lambda done, total: progress(offset * total + done, 2 * total))
+        return None if progress is None else (lambda done, total: progress(offset * total + done, 2 * total))
 
     plan = plan_file(store, kind, path, la_code=la_code, mapping=mapping, progress=half(0))
     counts = apply_plan(store, plan, leave_out_refused=leave_out_refused, progress=half(1))
@@ -666,5 +749,4 @@ def import_file(store: Store, kind: str, path: Path | str, *, la_code: str = "",
 
 def describe_refusals(plan: Plan) -> list[str]:
     """Each refused row as a line a person reads: its line number, label and reason."""
-    return [f"line {r.line}{f' ({r.label})' if r.label else ''}: {r.reason}"
-            for r in plan.refused]
+    return [f"line {r.line}{f' ({r.label})' if r.label else ''}: {r.reason}" for r in plan.refused]

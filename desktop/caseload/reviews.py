@@ -11,6 +11,7 @@ An **exclusion** is one dated fixed-term or permanent exclusion of a pupil, opti
 linked to the referral it was recorded on; the service report counts exclusions after
 closure from these (``desktop.reports.service``).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,7 @@ from desktop.caseload.service import _as_date
 from desktop.dates import to_uk
 from desktop.store import Store, ValidationError
 
-RATINGS = {1: "No progress", 2: "A little progress", 3: "Some progress", 4: "Good progress",
-           5: "Target met"}
+RATINGS = {1: "No progress", 2: "A little progress", 3: "Some progress", 4: "Good progress", 5: "Target met"}
 EXCLUSION_KINDS = {"fixed": "Fixed-term (suspension)", "permanent": "Permanent"}
 MAX_TARGETS = 50
 MAX_TARGET_TEXT = 2000
@@ -105,8 +105,9 @@ class PlanReviews:
         self.today = today or date.today()
 
     # -- PSP reviews -----------------------------------------------------------------------
-    def add_review(self, plan_id: str, review_date: Any,
-                   ratings: Sequence[TargetRating | tuple], notes: str = "") -> str:
+    def add_review(
+        self, plan_id: str, review_date: Any, ratings: Sequence[TargetRating | tuple], notes: str = ""
+    ) -> str:
         """Record a review of plan ``plan_id``: each target's rating (1-5) and note; at
         least one target rated. Returns the review's id; ValidationError says what is wrong."""
         problems: dict[str, str] = {}
@@ -117,8 +118,9 @@ class PlanReviews:
         if when is None and "review_date" not in problems:
             problems["review_date"] = "The review date is required."
         elif when is not None and when < date.fromisoformat(plan["start_date"]):
-            problems["review_date"] = (f"The review date {to_uk(when)} is before the plan started "
-                                       f"({to_uk(plan['start_date'])}).")
+            problems["review_date"] = (
+                f"The review date {to_uk(when)} is before the plan started ({to_uk(plan['start_date'])})."
+            )
         elif when is not None and when > self.today:
             problems["review_date"] = f"The review date {to_uk(when)} is in the future."
         entries = [r if isinstance(r, TargetRating) else TargetRating(*r) for r in ratings]
@@ -141,19 +143,28 @@ class PlanReviews:
             problems["ratings"] = "Rate at least one target."
         if problems:
             raise ValidationError(problems)
-        return self.store.create("plan_review", {
-            "referral_id": plan["referral_id"], "plan_id": plan_id, "review_date": when.isoformat(),
-            "ratings": json.dumps([{"target": e.target.strip(), "rating": e.rating, "note": (e.note or "").strip()}
-                                   for e in entries], ensure_ascii=False),
-            "notes": notes.strip() or None})
+        return self.store.create(
+            "plan_review",
+            {
+                "referral_id": plan["referral_id"],
+                "plan_id": plan_id,
+                "review_date": when.isoformat(),
+                "ratings": json.dumps(
+                    [{"target": e.target.strip(), "rating": e.rating, "note": (e.note or "").strip()} for e in entries],
+                    ensure_ascii=False,
+                ),
+                "notes": notes.strip() or None,
+            },
+        )
 
     def reviews(self, plan_id: str) -> list[Review]:
         """The plan's reviews, oldest first."""
         rows = self.store.db.query(
             "SELECT id, review_date, ratings, notes FROM plan_review WHERE plan_id = ? AND deleted = 0 "
-            "ORDER BY review_date, modified_at", [plan_id])
-        return [Review(r["id"], r["review_date"], _parse_ratings(r["ratings"]), r["notes"] or "")
-                for r in rows]
+            "ORDER BY review_date, modified_at",
+            [plan_id],
+        )
+        return [Review(r["id"], r["review_date"], _parse_ratings(r["ratings"]), r["notes"] or "") for r in rows]
 
     def progress(self, plan_id: str) -> ReviewProgress:
         """Each target's rating at every review and its change since the review before the last.
@@ -176,8 +187,15 @@ class PlanReviews:
         return ReviewProgress(tuple(r.review_date for r in reviews), tuple(rows))
 
     # -- exclusions ------------------------------------------------------------------------
-    def add_exclusion(self, pupil_id: str, exclusion_date: Any, kind: str = "fixed", *,
-                      referral_id: str | None = None, notes: str = "") -> str:
+    def add_exclusion(
+        self,
+        pupil_id: str,
+        exclusion_date: Any,
+        kind: str = "fixed",
+        *,
+        referral_id: str | None = None,
+        notes: str = "",
+    ) -> str:
         """Record a dated exclusion (``fixed`` or ``permanent``) of a pupil; its id."""
         problems: dict[str, str] = {}
         if self.store.get("pupil", pupil_id) is None:
@@ -195,18 +213,34 @@ class PlanReviews:
             problems["kind"] = "Say whether the exclusion was fixed-term or permanent."
         if problems:
             raise ValidationError(problems)
-        return self.store.create("exclusion", {
-            "pupil_id": pupil_id, "referral_id": referral_id, "exclusion_date": when.isoformat(),
-            "kind": kind, "notes": notes.strip() or None})
+        return self.store.create(
+            "exclusion",
+            {
+                "pupil_id": pupil_id,
+                "referral_id": referral_id,
+                "exclusion_date": when.isoformat(),
+                "kind": kind,
+                "notes": notes.strip() or None,
+            },
+        )
 
     def exclusions(self, pupil_ids: Iterable[str] | None = None) -> list[dict]:
         """Exclusions on this laptop, oldest first (of ``pupil_ids`` only, if given)."""
         rows = self.store.db.query(
             "SELECT id, pupil_id, referral_id, exclusion_date, kind FROM exclusion WHERE deleted = 0 "
-            "ORDER BY exclusion_date")
+            "ORDER BY exclusion_date"
+        )
         wanted = None if pupil_ids is None else set(pupil_ids)
         return [dict(r) for r in rows if wanted is None or r["pupil_id"] in wanted]
 
 
-__all__ = ["EXCLUSION_KINDS", "PlanReviews", "ProgressRow", "RATINGS", "Review", "ReviewProgress",
-           "TargetRating", "plan_targets"]
+__all__ = [
+    "EXCLUSION_KINDS",
+    "PlanReviews",
+    "ProgressRow",
+    "RATINGS",
+    "Review",
+    "ReviewProgress",
+    "TargetRating",
+    "plan_targets",
+]

@@ -5,6 +5,7 @@ flow, allocation, visits, Pastoral Support Plans and helpline calls. Every
 change goes through the store, so it is committed with its outbox and audit
 entries at once.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -123,13 +124,13 @@ class Caseload:
         """Add a caseworker (name required; specialisms stored as a JSON list); returns its id."""
         if not name.strip():
             raise ValidationError({"name": "The caseworker's name is required."})
-        return self.store.create("caseworker", dict(values, name=name.strip(),
-                                                    specialisms=json.dumps(list(specialisms))))
+        return self.store.create(
+            "caseworker", dict(values, name=name.strip(), specialisms=json.dumps(list(specialisms)))
+        )
 
     def caseworkers(self) -> list[dict]:
         """Every caseworker not deleted, by name."""
-        return list(self.store.db.query(
-            "SELECT * FROM caseworker WHERE deleted = 0 ORDER BY name"))
+        return list(self.store.db.query("SELECT * FROM caseworker WHERE deleted = 0 ORDER BY name"))
 
     def caseworker_named(self, name: str) -> str | None:
         """The id of the one caseworker called ``name`` (case and spacing aside): who "My
@@ -170,8 +171,8 @@ class Caseload:
                 problems["date_of_birth"] = f"Date of birth {to_uk(dob)} is in the future."
             elif age_on(dob, self.today) > 25:
                 problems["date_of_birth"] = (
-                    f"Date of birth {to_uk(dob)} makes the pupil {age_on(dob, self.today)}; "
-                    "check the year.")
+                    f"Date of birth {to_uk(dob)} makes the pupil {age_on(dob, self.today)}; check the year."
+                )
         year = v.get("year_group")
         if year not in (None, ""):
             try:
@@ -186,7 +187,8 @@ class Caseload:
                 if abs(year - expected) > YEAR_GROUP_TOLERANCE:
                     problems["year_group"] = (
                         f"{year_group_label(year)} does not fit a pupil born {to_uk(dob)}, who "
-                        f"would be in {year_group_label(expected)} this school year.")
+                        f"would be in {year_group_label(expected)} this school year."
+                    )
             v["year_group"] = year
         if problems:
             raise ValidationError(problems)
@@ -229,9 +231,14 @@ class Caseload:
         if referral is None:
             raise ValidationError({"referral": "That referral is not in the store."})
         if new_status not in vocab.STATUS_FLOW[referral["status"]]:
-            raise ValidationError({"status": (
-                f"A {vocab.REFERRAL_STATUSES[referral['status']].lower()} referral cannot become "
-                f"{vocab.REFERRAL_STATUSES[new_status].lower()}.")})
+            raise ValidationError(
+                {
+                    "status": (
+                        f"A {vocab.REFERRAL_STATUSES[referral['status']].lower()} referral cannot become "
+                        f"{vocab.REFERRAL_STATUSES[new_status].lower()}."
+                    )
+                }
+            )
         return referral
 
     def allocate(self, referral_id: str, caseworker_id: str, on: date | None = None) -> dict:
@@ -241,12 +248,17 @@ class Caseload:
             raise ValidationError({"caseworker_id": "That caseworker is not in the store."})
         on = on or self.today
         if on < date.fromisoformat(referral["referral_date"]):
-            raise ValidationError({"allocated_on": (
-                f"Allocation on {to_uk(on)} is before the referral date "
-                f"{to_uk(referral['referral_date'])}.")})
+            raise ValidationError(
+                {
+                    "allocated_on": (
+                        f"Allocation on {to_uk(on)} is before the referral date {to_uk(referral['referral_date'])}."
+                    )
+                }
+            )
         status = "allocated" if referral["status"] == "new" else referral["status"]
-        return self.store.update("referral", referral_id, {
-            "caseworker_id": caseworker_id, "allocated_on": on.isoformat(), "status": status})
+        return self.store.update(
+            "referral", referral_id, {"caseworker_id": caseworker_id, "allocated_on": on.isoformat(), "status": status}
+        )
 
     def activate(self, referral_id: str) -> dict:
         """Start the casework on an allocated referral (status Active)."""
@@ -259,16 +271,16 @@ class Caseload:
         if outcome not in vocab.CLOSURE_OUTCOMES:
             raise ValidationError({"outcome": "Choose the outcome the case closed with."})
         on = on or self.today
-        return self.store.update("referral", referral_id, dict(
-            after, status="closed", outcome=outcome, closed_on=on.isoformat()))
+        return self.store.update(
+            "referral", referral_id, dict(after, status="closed", outcome=outcome, closed_on=on.isoformat())
+        )
 
     def update_referral(self, referral_id: str, **changes: Any) -> dict:
         """Change a referral's details; status, caseworker and closing fields change only
         through ``allocate``, ``activate`` and ``close``."""
         forbidden = {"status", "caseworker_id", "allocated_on", "closed_on", "outcome"} & set(changes)
         if forbidden:
-            raise ValidationError({f: "Change this through allocate, activate or close."
-                                   for f in forbidden})
+            raise ValidationError({f: "Change this through allocate, activate or close." for f in forbidden})
         _choice(changes, "reason", vocab.REFERRAL_REASONS, "Reason", problems := {})
         if problems:
             raise ValidationError(problems)
@@ -295,8 +307,9 @@ class Caseload:
             problems["referral_id"] = "This case is closed; reopen it as a new referral."
         if problems:
             raise ValidationError(problems)
-        visit_id = self.store.create("visit", dict(values, referral_id=referral_id,
-                                                   visit_date=when.isoformat(), visit_type=visit_type))
+        visit_id = self.store.create(
+            "visit", dict(values, referral_id=referral_id, visit_date=when.isoformat(), visit_type=visit_type)
+        )
         if referral["status"] == "allocated":
             self.activate(referral_id)  # the first visit starts the casework
         return visit_id
@@ -314,8 +327,9 @@ class Caseload:
             raise ValidationError(problems)
         return self.store.update("visit", visit_id, changes)
 
-    def add_support_plan(self, referral_id: str, start_date: Any, *, review_dates: Iterable[Any] = (),
-                         **values: Any) -> str:
+    def add_support_plan(
+        self, referral_id: str, start_date: Any, *, review_dates: Iterable[Any] = (), **values: Any
+    ) -> str:
         """Add a support plan to a case; review dates must fall on or after its start.
         Returns the plan's id."""
         problems: dict[str, str] = {}
@@ -333,9 +347,12 @@ class Caseload:
         _choice(values, "status", vocab.PLAN_STATUSES, "Status", problems)
         if problems:
             raise ValidationError(problems)
-        return self.store.create("support_plan", dict(
-            values, referral_id=referral_id, start_date=start.isoformat(),
-            review_dates=json.dumps(sorted(reviews))))
+        return self.store.create(
+            "support_plan",
+            dict(
+                values, referral_id=referral_id, start_date=start.isoformat(), review_dates=json.dumps(sorted(reviews))
+            ),
+        )
 
     def log_call(self, call_date: Any, topic: str, **values: Any) -> str:
         """Log a helpline call (date and topic required); returns its id."""
@@ -360,7 +377,8 @@ class Caseload:
         """How many observations were still recording when the app last stopped (a crash or a
         kill): the start-up check, cheap enough to run on every start."""
         return self.store.conn.execute(
-            "SELECT count(*) FROM observation WHERE status = 'recording' AND deleted = 0").fetchone()[0]
+            "SELECT count(*) FROM observation WHERE status = 'recording' AND deleted = 0"
+        ).fetchone()[0]
 
     def schools(self) -> list[dict]:
         """Every school not deleted, by name."""
@@ -369,11 +387,13 @@ class Caseload:
     def pupils(self, school_id: str | None = None) -> list[dict]:
         """Pupils not deleted (of one school, if given), by surname then first name."""
         if school_id:
-            return list(self.store.db.query(
-                "SELECT * FROM pupil WHERE deleted = 0 AND school_id = ? ORDER BY last_name, first_name",
-                [school_id]))
-        return list(self.store.db.query(
-            "SELECT * FROM pupil WHERE deleted = 0 ORDER BY last_name, first_name"))
+            return list(
+                self.store.db.query(
+                    "SELECT * FROM pupil WHERE deleted = 0 AND school_id = ? ORDER BY last_name, first_name",
+                    [school_id],
+                )
+            )
+        return list(self.store.db.query("SELECT * FROM pupil WHERE deleted = 0 ORDER BY last_name, first_name"))
 
     def open_case(self, referral_id: str, *, record_view: bool = True) -> dict:
         """The case view's data: referral, pupil, school, caseworker and timeline.
@@ -390,8 +410,9 @@ class Caseload:
             "referral": referral,
             "pupil": self.store.get("pupil", referral["pupil_id"]),
             "school": self.store.get("school", referral["school_id"]),
-            "caseworker": (self.store.get("caseworker", referral["caseworker_id"])
-                           if referral["caseworker_id"] else None),
+            "caseworker": (
+                self.store.get("caseworker", referral["caseworker_id"]) if referral["caseworker_id"] else None
+            ),
             "timeline": self.timeline(referral_id),
             "history": self.case_history(referral_id),
         }
@@ -404,40 +425,85 @@ class Caseload:
 
         if self._pack_titles is None:
             self._pack_titles = installed_pack_titles()
-        return [dataclasses.asdict(entry) | {"id": entry.record_id, "kind": entry.entity}
-                for entry in case_history(self.store, referral_id, self._pack_titles)]
+        return [
+            dataclasses.asdict(entry) | {"id": entry.record_id, "kind": entry.entity}
+            for entry in case_history(self.store, referral_id, self._pack_titles)
+        ]
 
     def timeline(self, referral_id: str) -> list[dict]:
         """Everything that happened on a case, newest first: ``{date, kind, title, detail, id}``."""
         referral = self.store.get("referral", referral_id)
-        items = [{"date": referral["referral_date"], "kind": "referral", "id": referral_id,
-                  "title": "Referred: " + vocab.REFERRAL_REASONS.get(referral["reason"], referral["reason"]),
-                  "detail": referral["concern"] or ""}]
+        items = [
+            {
+                "date": referral["referral_date"],
+                "kind": "referral",
+                "id": referral_id,
+                "title": "Referred: " + vocab.REFERRAL_REASONS.get(referral["reason"], referral["reason"]),
+                "detail": referral["concern"] or "",
+            }
+        ]
         if referral["allocated_on"]:
-            items.append({"date": referral["allocated_on"], "kind": "allocation", "id": referral_id,
-                          "title": "Allocated", "detail": ""})
-        for v in self.store.db.query(
-                "SELECT * FROM visit WHERE referral_id = ? AND deleted = 0", [referral_id]):
-            items.append({"date": v["visit_date"], "kind": "visit", "id": v["id"],
-                          "title": vocab.VISIT_TYPES.get(v["visit_type"], v["visit_type"]),
-                          "detail": v["notes"] or ""})
-        for p in self.store.db.query(
-                "SELECT * FROM support_plan WHERE referral_id = ? AND deleted = 0", [referral_id]):
-            items.append({"date": p["start_date"], "kind": "support_plan", "id": p["id"],
-                          "title": "Pastoral Support Plan", "detail": p["targets"] or ""})
+            items.append(
+                {
+                    "date": referral["allocated_on"],
+                    "kind": "allocation",
+                    "id": referral_id,
+                    "title": "Allocated",
+                    "detail": "",
+                }
+            )
+        for v in self.store.db.query("SELECT * FROM visit WHERE referral_id = ? AND deleted = 0", [referral_id]):
+            items.append(
+                {
+                    "date": v["visit_date"],
+                    "kind": "visit",
+                    "id": v["id"],
+                    "title": vocab.VISIT_TYPES.get(v["visit_type"], v["visit_type"]),
+                    "detail": v["notes"] or "",
+                }
+            )
+        for p in self.store.db.query("SELECT * FROM support_plan WHERE referral_id = ? AND deleted = 0", [referral_id]):
+            items.append(
+                {
+                    "date": p["start_date"],
+                    "kind": "support_plan",
+                    "id": p["id"],
+                    "title": "Pastoral Support Plan",
+                    "detail": p["targets"] or "",
+                }
+            )
         for c in self.store.db.query(
-                "SELECT * FROM helpline_call WHERE referral_id = ? AND deleted = 0", [referral_id]):
-            items.append({"date": c["call_date"], "kind": "helpline_call", "id": c["id"],
-                          "title": "Helpline call: " + c["topic"], "detail": c["advice"] or ""})
-        for o in self.store.db.query(
-                "SELECT * FROM observation WHERE referral_id = ? AND deleted = 0", [referral_id]):
+            "SELECT * FROM helpline_call WHERE referral_id = ? AND deleted = 0", [referral_id]
+        ):
+            items.append(
+                {
+                    "date": c["call_date"],
+                    "kind": "helpline_call",
+                    "id": c["id"],
+                    "title": "Helpline call: " + c["topic"],
+                    "detail": c["advice"] or "",
+                }
+            )
+        for o in self.store.db.query("SELECT * FROM observation WHERE referral_id = ? AND deleted = 0", [referral_id]):
             state = {"recording": "still recording", "ended": "ended", "final": "finalised"}[o["status"]]
-            items.append({"date": o["started_at"][:10], "kind": "observation", "id": o["id"],
-                          "title": f"Classroom observation: {o['lesson'] or 'lesson'} ({state})",
-                          "detail": f"{o['scheme_name']}, {o['interval_seconds']} s intervals"})
+            items.append(
+                {
+                    "date": o["started_at"][:10],
+                    "kind": "observation",
+                    "id": o["id"],
+                    "title": f"Classroom observation: {o['lesson'] or 'lesson'} ({state})",
+                    "detail": f"{o['scheme_name']}, {o['interval_seconds']} s intervals",
+                }
+            )
         if referral["closed_on"]:
-            items.append({"date": referral["closed_on"], "kind": "closure", "id": referral_id,
-                          "title": "Closed: " + vocab.CLOSURE_OUTCOMES.get(referral["outcome"], ""),
-                          "detail": ""})
+            items.append(
+                {
+                    "date": referral["closed_on"],
+                    "kind": "closure",
+                    "id": referral_id,
+                    "title": "Closed: " + vocab.CLOSURE_OUTCOMES.get(referral["outcome"], ""),
+                    "detail": "",
+                }
+            )
         order = {"referral": 0, "allocation": 1, "closure": 9}
         return sorted(items, key=lambda i: (i["date"], order.get(i["kind"], 5)), reverse=True)

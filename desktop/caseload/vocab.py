@@ -2,6 +2,7 @@
 
 Values are what is stored and synced; labels are what people see.
 """
+
 from __future__ import annotations
 
 REFERRAL_STATUSES = {

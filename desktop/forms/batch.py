@@ -9,6 +9,7 @@ short row) are reported as ``row N, column X: message`` — N counts lines as a
 spreadsheet shows them, the header being row 1 — and that row is left out of
 the output while every valid row is still scored.
 """
+
 from __future__ import annotations
 
 import csv
@@ -115,8 +116,7 @@ def score_csv(
         name = raw_name.strip().lower()
         if name in item_ids:
             if name in seen:
-                raise CsvFileError(f"column '{raw_name}' appears twice (columns {seen[name] + 1} "
-                                   f"and {idx + 1})")
+                raise CsvFileError(f"column '{raw_name}' appears twice (columns {seen[name] + 1} and {idx + 1})")
             seen[name] = idx
             col_of[plan.positions[name]] = idx
             continue
@@ -126,13 +126,16 @@ def score_csv(
         elif name in outputs:
             raise CsvFileError(
                 f"column '{raw_name}' has the name of a score this command writes; rename it "
-                "(the output would have two columns of that name)")
+                "(the output would have two columns of that name)"
+            )
         else:
             passed.append(raw_name)
             similar = None if name in keep_names else looks_like(name, plan)
             if similar and similar not in present:
-                warnings.append(f"column '{raw_name}' is not an item of the{form} form and was "
-                                f"passed through unscored; is it a misspelling of '{similar}'?")
+                warnings.append(
+                    f"column '{raw_name}' is not an item of the{form} form and was "
+                    f"passed through unscored; is it a misspelling of '{similar}'?"
+                )
     if foreign:
         forms = sorted({other_forms[f.strip().lower()] for f in foreign})
         raise CsvFileError(

@@ -6,6 +6,7 @@ competence ranges — is nurtureuk's and comes from a pack the service installs
 (``"structure": "boxall"``). ``boxall-synthetic`` stands in for tests and the
 demo; its key and ranges are invented and must never be used on a child.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,8 +70,9 @@ def structure_problems(pack: InstrumentPack) -> list[str]:
     for sec in (SECTION_DEVELOPMENTAL, SECTION_DIAGNOSTIC):
         numbers = sorted(it.number for it in by_section.get(sec, []))
         if numbers != list(range(1, ITEMS_PER_SECTION + 1)):
-            problems.append(f"{where}: section '{sec}' must have items numbered 1-{ITEMS_PER_SECTION}, "
-                            f"found {len(numbers)} item(s)")
+            problems.append(
+                f"{where}: section '{sec}' must have items numbered 1-{ITEMS_PER_SECTION}, found {len(numbers)} item(s)"
+            )
     for sec in by_section:
         if sec not in (SECTION_DEVELOPMENTAL, SECTION_DIAGNOSTIC):
             problems.append(f"{where}: items must be in section I or II, not {sec!r}")
@@ -94,8 +96,9 @@ def structure_problems(pack: InstrumentPack) -> list[str]:
             problems.append(f"{where}: cluster '{s.id}' must be in one of {', '.join(DIAGNOSTIC_GROUPS)}")
         for m in s.items:
             if pack.item(m).section != section:
-                problems.append(f"{where}: cluster '{s.id}' (section {section}) lists item '{m}' "
-                                f"of section {pack.item(m).section}")
+                problems.append(
+                    f"{where}: cluster '{s.id}' (section {section}) lists item '{m}' of section {pack.item(m).section}"
+                )
     groups = {s.strand for s in pack.scales if s.id in DIAGNOSTIC_CLUSTERS}
     for group in DIAGNOSTIC_GROUPS:
         if group not in groups:
@@ -175,8 +178,9 @@ def _position(score: Number | None, lo: Number, hi: Number) -> str | None:
     return "below" if score < lo else "above" if score > hi else "within"
 
 
-def profile(pack: InstrumentPack, answers: Mapping[str, Any], age_band: str,
-            informant: str | None = None) -> BoxallProfile:
+def profile(
+    pack: InstrumentPack, answers: Mapping[str, Any], age_band: str, informant: str | None = None
+) -> BoxallProfile:
     """Score a Boxall completion against the pack's competence ranges.
 
     ``answers`` maps item id to its 0–4 rating (None if not rated).
@@ -190,16 +194,23 @@ def profile(pack: InstrumentPack, answers: Mapping[str, Any], age_band: str,
     for s in pack.scales:
         rng = pack.normative_range(s.id, informant, age_band)
         developmental = s.id in DEVELOPMENTAL_CLUSTERS
-        clusters.append(ClusterResult(
-            cluster=s.id, label=s.label,
-            section=SECTION_DEVELOPMENTAL if developmental else SECTION_DIAGNOSTIC,
-            strand=s.strand or "", developmental=developmental, score=scores[s.id],
-            competence_min=rng.minimum, competence_max=rng.maximum,
-            position=_position(scores[s.id], rng.minimum, rng.maximum),
-        ))
+        clusters.append(
+            ClusterResult(
+                cluster=s.id,
+                label=s.label,
+                section=SECTION_DEVELOPMENTAL if developmental else SECTION_DIAGNOSTIC,
+                strand=s.strand or "",
+                developmental=developmental,
+                score=scores[s.id],
+                competence_min=rng.minimum,
+                competence_max=rng.maximum,
+                position=_position(scores[s.id], rng.minimum, rng.maximum),
+            )
+        )
     strengths = tuple(c.cluster for c in clusters if c.developmental and c.position == "within")
     concerns = tuple(
-        c.cluster for c in clusters
+        c.cluster
+        for c in clusters
         if (c.developmental and c.position == "below") or (not c.developmental and c.position == "above")
     )
     return BoxallProfile(pack.id, informant, age_band, tuple(clusters), strengths, concerns)

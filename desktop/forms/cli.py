@@ -4,6 +4,7 @@ Exit status: 0 success; 1 the work ran but something was refused (invalid
 rows, an invalid pack); 2 the command could not run (bad arguments, an
 unreadable or wrongly shaped file).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,14 +23,16 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 def register(subparsers) -> None:
     """Add the ``score`` and ``packs`` commands."""
     score = subparsers.add_parser(
-        "score", help="score completed instruments from a CSV file",
+        "score",
+        help="score completed instruments from a CSV file",
         description="Score completed instruments from a CSV file; the result is CSV on standard output.",
     )
     score_sub = score.add_subparsers(dest="score_command", metavar="INSTRUMENT")
     score.set_defaults(func=lambda args: _help(score))
 
     s = score_sub.add_parser(
-        "sdq", help="score SDQ completions (youthinmind variable names as columns)",
+        "sdq",
+        help="score SDQ completions (youthinmind variable names as columns)",
         description=(
             "Score SDQ completions. Columns are youthinmind variable names (consid restles ... attends, "
             "ebddiff, distres, imphome, impfrie, impclas, impleis; the teacher form has no imphome/impleis). "
@@ -46,54 +49,80 @@ def register(subparsers) -> None:
         ),
     )
     s.add_argument("--informant", required=True, choices=sdq.INFORMANTS, help="who completed the form")
-    s.add_argument("--age", choices=sdq.AGE_BANDS, default=None,
-                   help="age band of the form (default 4-17; the self-report form is 11-17)")
-    s.add_argument("--scheme", default=None,
-                   help="band scheme: four_band (default) or three_band (parent 4-17 only)")
-    s.add_argument("--keep", action="append", default=[], metavar="COLUMN",
-                   help="a column to pass through without a warning even if its name looks like an "
-                        "item (every column that is not an item is passed through); repeatable")
+    s.add_argument(
+        "--age",
+        choices=sdq.AGE_BANDS,
+        default=None,
+        help="age band of the form (default 4-17; the self-report form is 11-17)",
+    )
+    s.add_argument("--scheme", default=None, help="band scheme: four_band (default) or three_band (parent 4-17 only)")
+    s.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="a column to pass through without a warning even if its name looks like an "
+        "item (every column that is not an item is passed through); repeatable",
+    )
     s.add_argument("csv", metavar="IN.csv", help="input CSV file, or - for standard input")
     s.set_defaults(func=_score_sdq)
 
     g = score_sub.add_parser(
-        "pack", help="score completions of any instrument pack",
+        "pack",
+        help="score completions of any instrument pack",
         description="Score completions of any pack: columns are item ids; output adds every scale and "
-                    "derived score, then <score>_band columns of the chosen band scheme. Other columns "
-                    "are passed through unscored (a name that looks like a misspelt item is warned about).",
+        "derived score, then <score>_band columns of the chosen band scheme. Other columns "
+        "are passed through unscored (a name that looks like a misspelt item is warned about).",
     )
     g.add_argument("pack_id", help="pack id (see: fieldnote packs list)")
     g.add_argument("--informant", required=True, help="informant, as named in the pack")
     g.add_argument("--age", required=True, help="age band, as named in the pack")
     g.add_argument("--scheme", default=None, help="band scheme id (default: the pack's first)")
-    g.add_argument("--keep", action="append", default=[], metavar="COLUMN",
-                   help="a column to pass through without a warning even if its name looks like an "
-                        "item; repeatable")
+    g.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="a column to pass through without a warning even if its name looks like an item; repeatable",
+    )
     g.add_argument("csv", metavar="IN.csv", help="input CSV file, or - for standard input")
     g.set_defaults(func=_score_pack)
 
     packs = subparsers.add_parser(
-        "packs", help="list, validate and install instrument packs",
+        "packs",
+        help="list, validate and install instrument packs",
         description="List, validate and install instrument packs (see docs/instrument-packs.md).",
     )
     packs_sub = packs.add_subparsers(dest="packs_command", metavar="ACTION")
     packs.set_defaults(func=lambda args: _help(packs))
-    lst = packs_sub.add_parser("list", help="list built-in and installed packs",
-                               description="List built-in and installed packs, and any installed file that is invalid.")
+    lst = packs_sub.add_parser(
+        "list",
+        help="list built-in and installed packs",
+        description="List built-in and installed packs, and any installed file that is invalid.",
+    )
     lst.set_defaults(func=_packs_list)
-    inst = packs_sub.add_parser("install", help="validate a pack file and install it",
-                                description="Validate a pack file and copy it into the installed packs folder "
-                                            "as <pack id>.json (replacing an older version of the same pack).")
+    inst = packs_sub.add_parser(
+        "install",
+        help="validate a pack file and install it",
+        description="Validate a pack file and copy it into the installed packs folder "
+        "as <pack id>.json (replacing an older version of the same pack).",
+    )
     inst.add_argument("file", metavar="FILE", help="pack file (JSON)")
     inst.set_defaults(func=_packs_install)
-    val = packs_sub.add_parser("validate", help="check a pack file without installing it",
-                               description="Check a pack file and report every problem found, with its location.")
+    val = packs_sub.add_parser(
+        "validate",
+        help="check a pack file without installing it",
+        description="Check a pack file and report every problem found, with its location.",
+    )
     val.add_argument("file", metavar="FILE", help="pack file (JSON)")
     val.set_defaults(func=_packs_validate)
-    exp = packs_sub.add_parser("export", help="write a pack (or audit template) as JSON",
-                               description="Write the pack in use with this id as JSON, to edit and "
-                                           "install again (--copy-as gives the copy its own id, so "
-                                           "it sits beside the original).")
+    exp = packs_sub.add_parser(
+        "export",
+        help="write a pack (or audit template) as JSON",
+        description="Write the pack in use with this id as JSON, to edit and "
+        "install again (--copy-as gives the copy its own id, so "
+        "it sits beside the original).",
+    )
     exp.add_argument("pack_id", metavar="ID")
     exp.add_argument("--copy-as", metavar="NEW_ID", help="give the exported copy this id (and 'copy' in its title)")
     exp.add_argument("--output", "-o", help="write to this file instead of standard output")
@@ -109,8 +138,9 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _run_batch(pack, informant: str, age_band: str, args, band_columns, form_name: str,
-               other_forms: dict[str, str] | None = None) -> int:
+def _run_batch(
+    pack, informant: str, age_band: str, args, band_columns, form_name: str, other_forms: dict[str, str] | None = None
+) -> int:
     try:
         plan = plan_for(pack, informant, age_band)
         if args.scheme is not None:
@@ -124,9 +154,17 @@ def _run_batch(pack, informant: str, age_band: str, args, band_columns, form_nam
         _err(f"fieldnote score: cannot read {args.csv}: {exc.strerror or exc}")
         return EXIT_USAGE
     try:
-        summary = score_csv(plan, source, sys.stdout, band_columns=band_columns, scheme=args.scheme,
-                            keep=args.keep, form_name=form_name, on_problem=_err,
-                            other_forms=other_forms)
+        summary = score_csv(
+            plan,
+            source,
+            sys.stdout,
+            band_columns=band_columns,
+            scheme=args.scheme,
+            keep=args.keep,
+            form_name=form_name,
+            on_problem=_err,
+            other_forms=other_forms,
+        )
     except CsvFileError as exc:
         _err(f"fieldnote score: {args.csv}: {exc}")
         return EXIT_USAGE
@@ -153,8 +191,15 @@ def _score_sdq(args) -> int:
     except (ValueError, KeyError) as exc:
         _err(f"fieldnote score sdq: {exc.args[0]}")
         return EXIT_USAGE
-    return _run_batch(pack, args.informant, age_band, args, sdq.BAND_SCORES,
-                      f"SDQ {args.informant} {age_band}", _other_sdq_forms(pack))
+    return _run_batch(
+        pack,
+        args.informant,
+        age_band,
+        args,
+        sdq.BAND_SCORES,
+        f"SDQ {args.informant} {age_band}",
+        _other_sdq_forms(pack),
+    )
 
 
 def _other_sdq_forms(pack) -> dict[str, str]:
@@ -213,8 +258,10 @@ def _describe(pack) -> str:
     if pack.kind == "wording":
         return f"wording for '{pack.extends}', {len(pack.items)} item(s)"
     tables = sum(len(s.tables) for s in pack.band_schemes)
-    return (f"{len(pack.items)} item(s), {len(pack.scales)} scale(s), {len(pack.derived)} derived score(s), "
-            f"{tables} band table(s)" + (", SYNTHETIC" if pack.synthetic else ""))
+    return (
+        f"{len(pack.items)} item(s), {len(pack.scales)} scale(s), {len(pack.derived)} derived score(s), "
+        f"{tables} band table(s)" + (", SYNTHETIC" if pack.synthetic else "")
+    )
 
 
 def _packs_validate(args) -> int:

@@ -11,6 +11,7 @@ fixing a pack sees everything wrong in one go. A pack that loads is whole:
 references resolve, band tables cover their score's full range, and the
 scorer need not re-check anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,15 @@ from desktop.forms.pack import (
 )
 from desktop.forms.pack_format import AUDIT_RESERVED_KEYS, AUDIT_UNRATED, PackProblems, validate_pack
 
-__all__ = ["AUDIT_RESERVED_KEYS", "AUDIT_UNRATED", "NotAPackError", "PackError", "load_pack_file", "load_pack_text", "parse_pack"]
+__all__ = [
+    "AUDIT_RESERVED_KEYS",
+    "AUDIT_UNRATED",
+    "NotAPackError",
+    "PackError",
+    "load_pack_file",
+    "load_pack_text",
+    "parse_pack",
+]
 
 
 class PackError(ValueError):
@@ -114,14 +123,22 @@ def parse_pack(data: Any, source: str = "<pack>") -> InstrumentPack:
         raise PackError(source, [f"expected an object, found {_kind(data)}"])
     declared = data.get("format")
     if declared != PACK_FORMAT:
-        raise NotAPackError(source, [f"not a Fieldnote instrument pack: field 'format' must be '{PACK_FORMAT}', "
-                                     f"found {_describe(declared) if 'format' in data else 'nothing'}"])
+        raise NotAPackError(
+            source,
+            [
+                f"not a Fieldnote instrument pack: field 'format' must be '{PACK_FORMAT}', "
+                f"found {_describe(declared) if 'format' in data else 'nothing'}"
+            ],
+        )
     version = data.get("format_version")
     if version != PACK_FORMAT_VERSION or isinstance(version, bool):
-        raise PackError(source, [
-            f"format_version {_describe(version) if 'format_version' in data else '(missing)'} is not supported; "
-            f"this Fieldnote reads format_version {PACK_FORMAT_VERSION}"
-        ])
+        raise PackError(
+            source,
+            [
+                f"format_version {_describe(version) if 'format_version' in data else '(missing)'} is not supported; "
+                f"this Fieldnote reads format_version {PACK_FORMAT_VERSION}"
+            ],
+        )
     try:
         model = validate_pack(data)
     except PackProblems as exc:
@@ -147,74 +164,161 @@ def _exact(places: int, n: Number) -> Number:
     return int(n) if places == 0 else Decimal(n)
 
 
-def _build(model: fmt.InstrumentPackFile | fmt.WordingPackFile | fmt.StrategiesPackFile,
-           source: str) -> InstrumentPack:
+def _build(model: fmt.InstrumentPackFile | fmt.WordingPackFile | fmt.StrategiesPackFile, source: str) -> InstrumentPack:
     """The validated file as the InstrumentPack the scorer and the forms use."""
-    common = dict(id=model.id, version=model.version, title=model.title, kind=model.kind, licence=model.licence,
-                  source=model.source, synthetic=model.synthetic, notes=model.notes or "", origin=source)
-    empty = dict(informants=(), age_bands=(), response_sets={}, items=(), scales=(), derived=(),
-                 band_schemes=(), normative_ranges=())
+    common = dict(
+        id=model.id,
+        version=model.version,
+        title=model.title,
+        kind=model.kind,
+        licence=model.licence,
+        source=model.source,
+        synthetic=model.synthetic,
+        notes=model.notes or "",
+        origin=source,
+    )
+    empty = dict(
+        informants=(),
+        age_bands=(),
+        response_sets={},
+        items=(),
+        scales=(),
+        derived=(),
+        band_schemes=(),
+        normative_ranges=(),
+    )
     if isinstance(model, fmt.WordingPackFile):
         items = tuple(Item(id=it.id, number=0, label="", response_set="", text=it.text) for it in model.items)
         return InstrumentPack(**common, **{**empty, "items": items}, extends=model.extends)
     if isinstance(model, fmt.StrategiesPackFile):
-        return InstrumentPack(**common, **empty, strategies=tuple(
-            StrategyEntry(s.id, s.title.strip(), s.text.strip(), tuple(t.strip() for t in s.tags))
-            for s in model.strategies))
+        return InstrumentPack(
+            **common,
+            **empty,
+            strategies=tuple(
+                StrategyEntry(s.id, s.title.strip(), s.text.strip(), tuple(t.strip() for t in s.tags))
+                for s in model.strategies
+            ),
+        )
 
     sets: dict[str, ResponseSet] = {}
     for rs in model.response_sets:
         if isinstance(rs, fmt.OptionsSet):
-            sets[rs.id] = ResponseSet(rs.id, "options", rs.label, tuple(
-                ResponseOption(o.value, o.label, o.score) for o in rs.options))
+            sets[rs.id] = ResponseSet(
+                rs.id, "options", rs.label, tuple(ResponseOption(o.value, o.label, o.score) for o in rs.options)
+            )
         elif isinstance(rs, fmt.NumberSet):
-            sets[rs.id] = ResponseSet(rs.id, "number", rs.label, (), _exact(rs.decimals, rs.minimum),
-                                      None if rs.maximum is None else _exact(rs.decimals, rs.maximum), rs.decimals)
+            sets[rs.id] = ResponseSet(
+                rs.id,
+                "number",
+                rs.label,
+                (),
+                _exact(rs.decimals, rs.minimum),
+                None if rs.maximum is None else _exact(rs.decimals, rs.maximum),
+                rs.decimals,
+            )
         else:
             sets[rs.id] = ResponseSet(rs.id, "text", rs.label)
-    items = tuple(Item(it.id, it.number, it.label, it.response_set, it.reverse, it.text, it.section, it.evidence)
-                  for it in model.items)
+    items = tuple(
+        Item(it.id, it.number, it.label, it.response_set, it.reverse, it.text, it.section, it.evidence)
+        for it in model.items
+    )
     scales = []
     for s in model.scales:
         sc = s.scoring
         n = (sc.n if sc.n is not None else len(s.items)) if isinstance(sc, fmt.ProratedMeanScoring) else None
         values = tuple(sc.values) if isinstance(sc, fmt.CountScoring) else ()
-        scales.append(Scale(s.id, s.label, tuple(s.items), sc.rule, s.strand, n,
-                            len(s.items) if sc.min_answered is None else sc.min_answered, values, sc.decimals))
+        scales.append(
+            Scale(
+                s.id,
+                s.label,
+                tuple(s.items),
+                sc.rule,
+                s.strand,
+                n,
+                len(s.items) if sc.min_answered is None else sc.min_answered,
+                values,
+                sc.decimals,
+            )
+        )
     derived = []
     for d in model.derived:
         if isinstance(d, fmt.DerivedSum):
             derived.append(DerivedScore(d.id, d.label, "sum", of=tuple(d.of)))
         else:
-            derived.append(DerivedScore(d.id, d.label, "impact", items=tuple(d.items),
-                                        gate_item=d.gate.item if d.gate else None,
-                                        gate_zero_when=tuple(d.gate.zero_when) if d.gate else ()))
+            derived.append(
+                DerivedScore(
+                    d.id,
+                    d.label,
+                    "impact",
+                    items=tuple(d.items),
+                    gate_item=d.gate.item if d.gate else None,
+                    gate_zero_when=tuple(d.gate.zero_when) if d.gate else (),
+                )
+            )
     places = model.score_decimals
     schemes = tuple(
-        BandScheme(scheme.id, scheme.label, tuple(
-            BandTable(scheme.id, t.scale, t.informant, t.age_band, t.source, tuple(
-                Band(b.label, _exact(places[t.scale], b.min), None if b.max is None else _exact(places[t.scale], b.max))
-                for b in t.bands))
-            for t in scheme.tables))
-        for scheme in model.band_schemes)
-    normative = tuple(NormativeRange(n.scale, n.informant, n.age_band, n.min, n.max, n.label, n.source)
-                      for n in model.normative_ranges)
+        BandScheme(
+            scheme.id,
+            scheme.label,
+            tuple(
+                BandTable(
+                    scheme.id,
+                    t.scale,
+                    t.informant,
+                    t.age_band,
+                    t.source,
+                    tuple(
+                        Band(
+                            b.label,
+                            _exact(places[t.scale], b.min),
+                            None if b.max is None else _exact(places[t.scale], b.max),
+                        )
+                        for b in t.bands
+                    ),
+                )
+                for t in scheme.tables
+            ),
+        )
+        for scheme in model.band_schemes
+    )
+    normative = tuple(
+        NormativeRange(n.scale, n.informant, n.age_band, n.min, n.max, n.label, n.source)
+        for n in model.normative_ranges
+    )
     audit = None
     spec = getattr(model, "audit", None)
     if spec is not None:
         audit = AuditSpec(
             spec.rating_scale,
-            tuple(JudgementScale(j.id, j.label, tuple(sorted(
-                (JudgementLevel(lv.value, lv.label, lv.rank) for lv in j.levels), key=lambda lv: lv.rank)))
-                for j in spec.judgement_scales),
+            tuple(
+                JudgementScale(
+                    j.id,
+                    j.label,
+                    tuple(
+                        sorted((JudgementLevel(lv.value, lv.label, lv.rank) for lv in j.levels), key=lambda lv: lv.rank)
+                    ),
+                )
+                for j in spec.judgement_scales
+            ),
             tuple(AuditSection(a.section, a.judgement_scale, tuple(a.guidance)) for a in spec.sections),
             {c.item: dict(c.guidance) for c in spec.criteria},
             {str(lv.value): lv.key.upper() for lv in spec.levels if lv.key is not None},
-            {str(lv.value): lv.colour.upper() for lv in spec.levels if lv.colour is not None})
+            {str(lv.value): lv.colour.upper() for lv in spec.levels if lv.colour is not None},
+        )
     return InstrumentPack(
-        **common, informants=tuple(model.informants), age_bands=tuple(model.age_bands), response_sets=sets,
-        items=items, scales=tuple(scales), derived=tuple(derived), band_schemes=schemes,
-        normative_ranges=normative, sections=tuple(Section(s.id, s.label) for s in model.sections),
-        structure=model.structure, audit=audit, score_ranges=dict(model.score_ranges),
+        **common,
+        informants=tuple(model.informants),
+        age_bands=tuple(model.age_bands),
+        response_sets=sets,
+        items=items,
+        scales=tuple(scales),
+        derived=tuple(derived),
+        band_schemes=schemes,
+        normative_ranges=normative,
+        sections=tuple(Section(s.id, s.label) for s in model.sections),
+        structure=model.structure,
+        audit=audit,
+        score_ranges=dict(model.score_ranges),
         age_range=(model.age_range.min, model.age_range.max) if model.age_range else None,
-        score_decimals=dict(places))
+        score_decimals=dict(places),
+    )

@@ -7,6 +7,7 @@ normative ranges. The file format is declared in ``desktop.forms.pack_format``
 the validated shapes, so the scorer and the GUI can rely on every reference being
 resolved and every band table being whole.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -339,9 +340,7 @@ class InstrumentPack:
                 return scheme
         return None
 
-    def band_table(
-        self, scheme_id: str | None, scale_id: str, informant: str, age_band: str
-    ) -> BandTable | None:
+    def band_table(self, scheme_id: str | None, scale_id: str, informant: str, age_band: str) -> BandTable | None:
         """The band table for this score, informant and age band, if the pack has one."""
         scheme = self.band_scheme(scheme_id)
         if scheme is None:

@@ -21,6 +21,7 @@ reported again by the scores and band tables built on it.
 
 Imports neither Qt nor the laptop's store: the server imports it.
 """
+
 import json
 import re
 import sys
@@ -76,11 +77,13 @@ class PackProblems(ValueError):
 # pack author's words ("must be an id ..., found 3"), and carries the JSON Schema
 # constraint that says the same thing to a schema validator.
 
+
 def _expect(expected: str, ok) -> BeforeValidator:
     def check(value: Any) -> Any:
         if not ok(value):
             raise PydanticCustomError("pack_type", "must be {expected}", {"expected": expected})
         return value
+
     return BeforeValidator(check)
 
 
@@ -121,8 +124,11 @@ def _value(value: Any) -> int | str:
 #: A score, bound or band edge: an integer or an exact decimal (read as Decimal, never float).
 Num = Annotated[Number, PlainValidator(_number), WithJsonSchema({"type": "number"})]
 #: A recorded answer value: an integer or non-empty text.
-Value = Annotated[Union[int, str], PlainValidator(_value),
-                  WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "minLength": 1}]})]
+Value = Annotated[
+    Union[int, str],
+    PlainValidator(_value),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "minLength": 1}]}),
+]
 
 
 def _distinct(values: list, info: ValidationInfo) -> list:
@@ -168,6 +174,7 @@ class _Obj(BaseModel):
 
 
 # -- response sets -------------------------------------------------------------------------
+
 
 class ResponseOption(_Obj):
     """One choice: the value recorded, its label, and its score (null: a recorded answer
@@ -246,11 +253,11 @@ def _options_bounds(rs: OptionsSet) -> tuple[int, int]:
 
 
 def _has_option(rs: Any, value: Any) -> bool:
-    return isinstance(rs, OptionsSet) and any(
-        o.value == value and type(o.value) is type(value) for o in rs.options)
+    return isinstance(rs, OptionsSet) and any(o.value == value and type(o.value) is type(value) for o in rs.options)
 
 
 # -- items, sections, scales, derived scores -----------------------------------------------
+
 
 class Section(_Obj):
     """A group of items shown together (a form section or an audit area)."""
@@ -352,13 +359,17 @@ Derived = _tagged("rule", None, {"sum": DerivedSum, "impact": DerivedImpact})
 
 # -- bands and ranges ----------------------------------------------------------------------
 
+
 class Band(_Obj):
     """A named band, ``min`` to ``max`` inclusive (``max`` null: no upper limit)."""
 
     label: Text
     min: Num
-    max: Annotated[Union[Number, None], PlainValidator(lambda v: None if v is None else _number(v)),
-                   WithJsonSchema({"type": ["number", "null"]})]
+    max: Annotated[
+        Union[Number, None],
+        PlainValidator(lambda v: None if v is None else _number(v)),
+        WithJsonSchema({"type": ["number", "null"]}),
+    ]
 
     @model_validator(mode="after")
     def forwards(self) -> "Band":
@@ -426,8 +437,12 @@ class AgeRange(_Obj):
     @model_validator(mode="after")
     def ordered(self):
         if not AGE_LIMITS[0] <= self.min <= self.max <= AGE_LIMITS[1]:
-            raise PackProblems([f"age_range: ages must run from 'min' up to 'max', within {AGE_LIMITS[0]} to "
-                                f"{AGE_LIMITS[1]} years (found {self.min} to {self.max})"])
+            raise PackProblems(
+                [
+                    f"age_range: ages must run from 'min' up to 'max', within {AGE_LIMITS[0]} to "
+                    f"{AGE_LIMITS[1]} years (found {self.min} to {self.max})"
+                ]
+            )
         return self
 
 
@@ -452,11 +467,18 @@ class JudgementScale(_Obj):
         if ranks != list(range(1, len(ranks) + 1)):
             missing = sorted(set(range(1, max(ranks) + 1)) - set(ranks))
             repeated = sorted({x for x in ranks if ranks.count(x) > 1})
-            detail = "; ".join(filter(None, [
-                f"rank {', '.join(map(str, missing))} missing" if missing else "",
-                f"rank {', '.join(map(str, repeated))} repeated" if repeated else ""]))
-            problems.append(f"judgement scale has gaps: ranks must run 1 to {len(ranks)} "
-                            f"({detail or 'ranks start above 1'})")
+            detail = "; ".join(
+                filter(
+                    None,
+                    [
+                        f"rank {', '.join(map(str, missing))} missing" if missing else "",
+                        f"rank {', '.join(map(str, repeated))} repeated" if repeated else "",
+                    ],
+                )
+            )
+            problems.append(
+                f"judgement scale has gaps: ranks must run 1 to {len(ranks)} ({detail or 'ranks start above 1'})"
+            )
         if problems:
             raise PackProblems(problems)
         return self
@@ -482,10 +504,16 @@ class AuditLevel(_Obj):
     colour (#RRGGBB); a level not described gets the window's derived key and colour."""
 
     value: Value
-    key: Annotated[str, _expect("a string", lambda v: isinstance(v, str)),
-                   WithJsonSchema({"type": "string", "pattern": f"^{_KEY.pattern}$"})] = None
-    colour: Annotated[str, _expect("a string", lambda v: isinstance(v, str)),
-                      WithJsonSchema({"type": "string", "pattern": f"^{_COLOUR.pattern}$"})] = None
+    key: Annotated[
+        str,
+        _expect("a string", lambda v: isinstance(v, str)),
+        WithJsonSchema({"type": "string", "pattern": f"^{_KEY.pattern}$"}),
+    ] = None
+    colour: Annotated[
+        str,
+        _expect("a string", lambda v: isinstance(v, str)),
+        WithJsonSchema({"type": "string", "pattern": f"^{_COLOUR.pattern}$"}),
+    ] = None
 
     @model_validator(mode="after")
     def key_and_colour(self) -> "AuditLevel":
@@ -494,8 +522,10 @@ class AuditLevel(_Obj):
             if not _KEY.fullmatch(self.key):
                 problems.append(f"level '{self.value}': key '{self.key}' must be a single letter A-Z")
             elif self.key.upper() in AUDIT_RESERVED_KEYS:
-                problems.append(f"level '{self.value}': key '{self.key.upper()}' is kept for "
-                                f"{'not seen' if self.key.upper() == 'N' else 'not applicable'}")
+                problems.append(
+                    f"level '{self.value}': key '{self.key.upper()}' is kept for "
+                    f"{'not seen' if self.key.upper() == 'N' else 'not applicable'}"
+                )
         if self.colour is not None and not _COLOUR.fullmatch(self.colour):
             problems.append(f"level '{self.value}': colour '{self.colour}' must be #RRGGBB")
         if problems:
@@ -516,13 +546,15 @@ class AuditSpec(_Obj):
 
 # -- strategies ----------------------------------------------------------------------------
 
+
 class Strategy(_Obj):
     """One strategy of a bank: found in the report editor's strategy search and inserted."""
 
     id: Id
     title: Text
-    text: Annotated[str, StringConstraints(pattern=r"\S", max_length=MAX_STRATEGY_TEXT),
-                    _expect("a non-empty string", _nonblank)]
+    text: Annotated[
+        str, StringConstraints(pattern=r"\S", max_length=MAX_STRATEGY_TEXT), _expect("a non-empty string", _nonblank)
+    ]
     tags: Annotated[list[Text], Field(description="The Boxall strand, behaviour or situation it addresses.")] = []
 
 
@@ -534,6 +566,7 @@ class WordingItem(_Obj):
 
 
 # -- packs ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Refused:
@@ -558,8 +591,9 @@ class _Pack(_Obj):
     id: Annotated[Id, Field(description="Installed files are stored as ``<id>.json``.")]
     version: Text
     title: Text
-    licence: Annotated[Text, Field(
-        description="Who owns what, what may be shown: the service's right to what it distributes.")]
+    licence: Annotated[
+        Text, Field(description="Who owns what, what may be shown: the service's right to what it distributes.")
+    ]
     source: Annotated[Text, Field(description="Where the content and rules come from.")]
     synthetic: Annotated[Bool, Field(description="True for invented content (tests, demo); shown plainly.")]
 
@@ -585,11 +619,14 @@ class InstrumentPackFile(_Pack):
     kind: Literal["instrument"] = "instrument"
     informants: Annotated[IdList, Field(min_length=1)]
     age_bands: Annotated[IdList, Field(min_length=1)]
-    structure: Annotated[Literal["boxall"], Field(
-        description="A built-in structure the pack must conform to.")] = None
-    age_range: Annotated[AgeRange, Field(
-        description="The ages the instrument is for; New assessment offers it for pupils of "
-                    "these ages first. Absent: any age.")] = None
+    structure: Annotated[Literal["boxall"], Field(description="A built-in structure the pack must conform to.")] = None
+    age_range: Annotated[
+        AgeRange,
+        Field(
+            description="The ages the instrument is for; New assessment offers it for pupils of "
+            "these ages first. Absent: any age."
+        ),
+    ] = None
     sections: list[Section] = []
     response_sets: list[ResponseSet]
     items: Annotated[list[Item], Field(min_length=1)]
@@ -599,8 +636,14 @@ class InstrumentPackFile(_Pack):
     normative_ranges: list[NormativeRange] = []
 
     SALVAGE: ClassVar[dict[str, str | None]] = {
-        "sections": "sections", "response_sets": "sets", "items": "items", "scales": "scores",
-        "derived": "scores", "band_schemes": None, "normative_ranges": None}
+        "sections": "sections",
+        "response_sets": "sets",
+        "items": "items",
+        "scales": "scores",
+        "derived": "scores",
+        "band_schemes": None,
+        "normative_ranges": None,
+    }
     _ranges: dict = PrivateAttr(default_factory=dict)
     _decimals: dict = PrivateAttr(default_factory=dict)
 
@@ -649,8 +692,12 @@ class StrategiesPackFile(_Pack):
         return _duplicates("strategies", self.strategies, "id", "duplicate strategy id '{}'")
 
 
-PACK_MODELS = {"instrument": InstrumentPackFile, "audit": AuditPackFile, "wording": WordingPackFile,
-               "strategies": StrategiesPackFile}
+PACK_MODELS = {
+    "instrument": InstrumentPackFile,
+    "audit": AuditPackFile,
+    "wording": WordingPackFile,
+    "strategies": StrategiesPackFile,
+}
 PackFile = _tagged("kind", "instrument", PACK_MODELS)
 _PACK = TypeAdapter(PackFile)
 
@@ -667,6 +714,7 @@ def _duplicates(where: str, parts: list, key: str, message: str) -> list[str]:
 
 
 # -- the references among the parts of an instrument or audit pack -------------------------
+
 
 def _at(section: str, index: int, ident: Any = None) -> str:
     return f"{section}[{index}] '{ident}'" if isinstance(ident, str) else f"{section}[{index}]"
@@ -720,8 +768,11 @@ def _instrument_problems(pack: InstrumentPackFile, refused: Refused) -> list[str
             ok = False
         other = numbers.get((it.section, it.number))
         if other is not None:
-            problem(where, f"item number {it.number} is already used by item '{other}'"
-                    + (f" in section '{it.section}'" if it.section else ""))
+            problem(
+                where,
+                f"item number {it.number} is already used by item '{other}'"
+                + (f" in section '{it.section}'" if it.section else ""),
+            )
         numbers[(it.section, it.number)] = it.id
         if ok:
             items[it.id] = it
@@ -752,20 +803,27 @@ def _instrument_problems(pack: InstrumentPackFile, refused: Refused) -> list[str
         if any(x.id == s.id for x in scales):
             problem(where, f"duplicate scale id '{s.id}'")
             ok = False
-        ok = members_ok(where, s.items, lambda rs: "has a text answer and cannot be scored"
-                        if isinstance(rs, TextSet) else None) and ok
+        ok = (
+            members_ok(
+                where, s.items, lambda rs: "has a text answer and cannot be scored" if isinstance(rs, TextSet) else None
+            )
+            and ok
+        )
         if ok and isinstance(s.scoring, CountScoring):
             for m in s.items:
                 rs = sets[items[m].response_set]
                 if not isinstance(rs, OptionsSet):
-                    problem(f"{where} scoring",
-                            f"a count scale can only count option answers; item '{m}' is a {rs.kind}")
+                    problem(
+                        f"{where} scoring", f"a count scale can only count option answers; item '{m}' is a {rs.kind}"
+                    )
                     ok = False
                     continue
                 for v in s.scoring.values:
                     if not _has_option(rs, v):
-                        problem(f"{where} scoring", f"value {_describe(v)} is not an option of item '{m}' "
-                                                    f"(response set '{rs.id}')")
+                        problem(
+                            f"{where} scoring",
+                            f"value {_describe(v)} is not an option of item '{m}' (response set '{rs.id}')",
+                        )
                         ok = False
         if ok:
             scales.append(s)
@@ -799,12 +857,14 @@ def _instrument_problems(pack: InstrumentPackFile, refused: Refused) -> list[str
             for p in bad:
                 if p not in broken:
                     # Parts must be defined earlier, which also rules out cycles.
-                    problem(where, f"unknown score '{p}' in 'of' (parts must be scales or derived scores "
-                                   "listed before it)")
+                    problem(
+                        where, f"unknown score '{p}' in 'of' (parts must be scales or derived scores listed before it)"
+                    )
             ok = not bad
         else:
-            ok = members_ok(where, d.items, lambda rs: None if isinstance(rs, OptionsSet)
-                            else "must be answered from options")
+            ok = members_ok(
+                where, d.items, lambda rs: None if isinstance(rs, OptionsSet) else "must be answered from options"
+            )
             if d.gate is not None:
                 gwhere = f"{where} gate"
                 g = d.gate.item
@@ -848,19 +908,22 @@ def _instrument_problems(pack: InstrumentPackFile, refused: Refused) -> list[str
                     problem(twhere, f"unknown scale '{t.scale}'")
                 continue
             if t.informant not in informants and "informants" not in refused.lists:
-                problem(twhere, f"informant '{t.informant}' is not one of the pack's informants "
-                                f"({', '.join(informants)})")
+                problem(
+                    twhere, f"informant '{t.informant}' is not one of the pack's informants ({', '.join(informants)})"
+                )
             if t.age_band not in age_bands and "age_bands" not in refused.lists:
-                problem(twhere, f"age band '{t.age_band}' is not one of the pack's age bands "
-                                f"({', '.join(age_bands)})")
+                problem(twhere, f"age band '{t.age_band}' is not one of the pack's age bands ({', '.join(age_bands)})")
             places = decimals[t.scale]
             step = _step(places)
             fits = True
             for k, b in enumerate(t.bands):
                 for bound in (b.min, b.max):
                     if bound is not None and Decimal(bound) % Decimal(step) != 0:
-                        problem(f"{twhere} bands[{k}]", f"{bound} is not a whole multiple of {step} "
-                                                        f"(scale '{t.scale}' has {places} decimal place(s))")
+                        problem(
+                            f"{twhere} bands[{k}]",
+                            f"{bound} is not a whole multiple of {step} "
+                            f"(scale '{t.scale}' has {places} decimal place(s))",
+                        )
                         fits = False
             if fits:
                 for p in _coverage_problems(t.bands, ranges[t.scale], step):
@@ -894,8 +957,14 @@ def _instrument_problems(pack: InstrumentPackFile, refused: Refused) -> list[str
     return out
 
 
-def _audit_problems(audit: AuditSpec, items: dict[str, Item], bad_items: set[str], sets: dict[str, Any],
-                    refused: Refused, section_ids: set[str]) -> list[str]:
+def _audit_problems(
+    audit: AuditSpec,
+    items: dict[str, Item],
+    bad_items: set[str],
+    sets: dict[str, Any],
+    refused: Refused,
+    section_ids: set[str],
+) -> list[str]:
     out: list[str] = []
     rating = audit.rating_scale
     rset = sets.get(rating)
@@ -905,17 +974,22 @@ def _audit_problems(audit: AuditSpec, items: dict[str, Item], bad_items: set[str
     else:
         scored = [o for o in getattr(rset, "options", ()) if o.score is not None]
         if not isinstance(rset, OptionsSet) or len(scored) < 2:
-            out.append(f"audit: rating scale '{rating}' must be an options response set with "
-                       "at least two scored levels")
+            out.append(
+                f"audit: rating scale '{rating}' must be an options response set with at least two scored levels"
+            )
         else:
             low = min(o.score for o in scored)
             if sorted(o.score for o in scored) != list(range(low, low + len(scored))):
-                out.append(f"audit: rating scale '{rating}' has gaps or repeats in its level scores "
-                           f"({', '.join(str(o.score) for o in scored)}); number the levels one apart")
+                out.append(
+                    f"audit: rating scale '{rating}' has gaps or repeats in its level scores "
+                    f"({', '.join(str(o.score) for o in scored)}); number the levels one apart"
+                )
             for o in rset.options:
                 if o.score is None and o.value not in AUDIT_UNRATED:
-                    out.append(f"audit: rating scale '{rating}': unscored option {_describe(o.value)} must be "
-                               f"one of {', '.join(AUDIT_UNRATED)}")
+                    out.append(
+                        f"audit: rating scale '{rating}': unscored option {_describe(o.value)} must be "
+                        f"one of {', '.join(AUDIT_UNRATED)}"
+                    )
 
     jscales: set[str] = set()
     for i, js in enumerate(audit.judgement_scales):
@@ -947,8 +1021,9 @@ def _audit_problems(audit: AuditSpec, items: dict[str, Item], bad_items: set[str
         described_levels.add(value)
         if lv.key is not None:
             if lv.key.upper() in keys:
-                out.append(f"{where}: level '{value}': key '{lv.key.upper()}' is already level "
-                           f"'{keys[lv.key.upper()]}''s key")
+                out.append(
+                    f"{where}: level '{value}': key '{lv.key.upper()}' is already level '{keys[lv.key.upper()]}''s key"
+                )
             keys[lv.key.upper()] = value
     guided: set[str] = set()
     for i, c in enumerate(audit.criteria):
@@ -965,13 +1040,16 @@ def _audit_problems(audit: AuditSpec, items: dict[str, Item], bad_items: set[str
         allowed = {str(o.value) for o in iset.options} if isinstance(iset, OptionsSet) else set()
         for k in c.guidance:
             if k not in allowed:
-                out.append(f"{where}: criterion '{c.item}': rating '{k}' is outside its scale "
-                           f"({', '.join(sorted(allowed)) or 'the criterion is not rated'})")
+                out.append(
+                    f"{where}: criterion '{c.item}': rating '{k}' is outside its scale "
+                    f"({', '.join(sorted(allowed)) or 'the criterion is not rated'})"
+                )
     return out
 
 
-def _score_ranges(items: dict[str, Item], sets: dict[str, Any], scales: list[Scale],
-                  derived: list) -> tuple[dict, dict]:
+def _score_ranges(
+    items: dict[str, Item], sets: dict[str, Any], scales: list[Scale], derived: list
+) -> tuple[dict, dict]:
     """Lowest and highest possible score of every scale and derived score, and its decimals."""
     ranges: dict[str, tuple[Number, Number | None]] = {}
     decimals: dict[str, int] = {}
@@ -1005,8 +1083,7 @@ def _score_ranges(items: dict[str, Item], sets: dict[str, Any], scales: list[Sca
             decimals[d.id] = max(decimals[p] for p in d.of)
         else:
             item_bounds = [bounds(m) for m in d.items]
-            ranges[d.id] = (min(0, sum(min(b[0], 0) for b in item_bounds)),
-                            sum(max(b[1], 0) for b in item_bounds))
+            ranges[d.id] = (min(0, sum(min(b[0], 0) for b in item_bounds)), sum(max(b[1], 0) for b in item_bounds))
             decimals[d.id] = 0
     return ranges, decimals
 
@@ -1023,15 +1100,19 @@ def _coverage_problems(bands: list[Band], score_range: tuple[Number, Number | No
         problems.append(f"band '{first.label}' starts at {first.min}, below the lowest possible score {lo}")
     for a, b in zip(ordered, ordered[1:]):
         if a.max is None or b.min <= a.max:
-            problems.append(f"bands '{a.label}' ({a.min}-{_fmt(a.max)}) and '{b.label}' "
-                            f"({b.min}-{_fmt(b.max)}) overlap")
+            problems.append(
+                f"bands '{a.label}' ({a.min}-{_fmt(a.max)}) and '{b.label}' ({b.min}-{_fmt(b.max)}) overlap"
+            )
         elif b.min > a.max + step:
-            problems.append(f"gap: no band holds {a.max + step} to {b.min - step} "
-                            f"(between '{a.label}' and '{b.label}')")
+            problems.append(
+                f"gap: no band holds {a.max + step} to {b.min - step} (between '{a.label}' and '{b.label}')"
+            )
     if hi is None:
         if last.max is not None:
-            problems.append(f"does not cover scores above {last.max} (the score has no upper limit; "
-                            f"end the last band with \"max\": null)")
+            problems.append(
+                f"does not cover scores above {last.max} (the score has no upper limit; "
+                f'end the last band with "max": null)'
+            )
     elif last.max is None:
         problems.append(f"band '{last.label}' is open-ended but the highest possible score is {hi}")
     elif last.max < hi:
@@ -1043,6 +1124,7 @@ def _coverage_problems(bands: list[Band], score_range: tuple[Number, Number | No
 
 # -- validating a pack: pydantic's errors in the pack author's words ------------------------
 
+
 def validate_pack(data: Any) -> InstrumentPackFile | WordingPackFile | StrategiesPackFile:
     """Validate decoded JSON ``data`` (numbers with a decimal point as ``Decimal``) as a pack;
     raise PackProblems listing every problem found, each with its location."""
@@ -1053,8 +1135,7 @@ def validate_pack(data: Any) -> InstrumentPackFile | WordingPackFile | Strategie
     problems = [p for e in errors for p in explain_error(e, data)]
     kind = data.get("kind", "instrument") if isinstance(data, dict) else None
     model = PACK_MODELS.get(kind) if isinstance(kind, str) else None
-    checked = any(len([x for x in e["loc"] if not _is_tag(x)]) == 0 and e["type"] == "value_error"
-                  for e in errors)
+    checked = any(len([x for x in e["loc"] if not _is_tag(x)]) == 0 and e["type"] == "value_error" for e in errors)
     if model is not None and not checked:
         # Malformed parts hide the references among the whole ones: check those too.
         partial, refused = _salvage(model, data, errors)
@@ -1114,8 +1195,12 @@ def _salvage_audit(raw: dict, errors: list[dict], refused: Refused) -> AuditSpec
     if None in bad or "rating_scale" in bad or not valid_content_id(raw.get("rating_scale")):
         return None
     values: dict[str, Any] = {"rating_scale": raw["rating_scale"]}
-    for name, kind in (("judgement_scales", "judgement_scales"), ("sections", None), ("criteria", None),
-                       ("levels", None)):
+    for name, kind in (
+        ("judgement_scales", "judgement_scales"),
+        ("sections", None),
+        ("criteria", None),
+        ("levels", None),
+    ):
         part_list = raw.get(name, [])
         if not isinstance(part_list, list):
             continue
@@ -1149,18 +1234,51 @@ def _refuse(refused: Refused, kind: str | None, part: Any) -> None:
 
 #: Messages for fields a kind of object does not take, by (where it is, field).
 _NOT_HERE = {
-    **{("kind:wording", k): f"a wording pack may not contain '{k}' (it only supplies item wording)"
-       for k in ("response_sets", "scales", "derived", "band_schemes", "normative_ranges", "sections",
-                 "structure", "informants", "age_bands", "age_range", "audit", "strategies")},
-    **{("kind:strategies", k): f"a strategies pack may not contain '{k}' (it only holds strategies)"
-       for k in ("response_sets", "scales", "derived", "band_schemes", "normative_ranges", "sections",
-                 "structure", "extends", "items", "informants", "age_bands", "age_range", "audit")},
+    **{
+        ("kind:wording", k): f"a wording pack may not contain '{k}' (it only supplies item wording)"
+        for k in (
+            "response_sets",
+            "scales",
+            "derived",
+            "band_schemes",
+            "normative_ranges",
+            "sections",
+            "structure",
+            "informants",
+            "age_bands",
+            "age_range",
+            "audit",
+            "strategies",
+        )
+    },
+    **{
+        ("kind:strategies", k): f"a strategies pack may not contain '{k}' (it only holds strategies)"
+        for k in (
+            "response_sets",
+            "scales",
+            "derived",
+            "band_schemes",
+            "normative_ranges",
+            "sections",
+            "structure",
+            "extends",
+            "items",
+            "informants",
+            "age_bands",
+            "age_range",
+            "audit",
+        )
+    },
     **{(kind, "extends"): "only a wording pack may use 'extends'" for kind in ("kind:instrument", "kind:audit")},
-    **{(kind, "strategies"): "only a strategies pack may list 'strategies'"
-       for kind in ("kind:instrument", "kind:audit")},
+    **{
+        (kind, "strategies"): "only a strategies pack may list 'strategies'"
+        for kind in ("kind:instrument", "kind:audit")
+    },
     ("kind:instrument", "audit"): "field 'audit' belongs only in a pack of kind \"audit\"",
-    **{("kind:options", k): f"field '{k}' is for number response sets, not options"
-       for k in ("minimum", "maximum", "decimals")},
+    **{
+        ("kind:options", k): f"field '{k}' is for number response sets, not options"
+        for k in ("minimum", "maximum", "decimals")
+    },
     ("kind:number", "options"): "a number response set has no 'options'",
     **{("kind:text", k): f"a text response set has no '{k}'" for k in ("options", "minimum", "maximum", "decimals")},
     ("rule:sum", "n"): "field 'n' applies only to the prorated_mean rule",
@@ -1174,13 +1292,24 @@ _NOT_HERE = {
 #: Messages for required fields left out, by (where it is, field).
 _MISSING_HINT = {
     ("options", "score"): "missing required field 'score' (use null for an unscored answer)",
-    ("rule:prorated_mean", "min_answered"):
-        "a prorated_mean scale must say 'min_answered' (how many answers make a score)",
+    (
+        "rule:prorated_mean",
+        "min_answered",
+    ): "a prorated_mean scale must say 'min_answered' (how many answers make a score)",
 }
 #: "field 'x' must list at least one ..." — what one of each list is called.
-_ONE_OF = {"informants": "informant", "age_bands": "age band", "items": "item", "options": "option",
-           "of": "part", "bands": "band", "zero_when": "answer value", "values": "value to count",
-           "strategies": "strategy", "levels": "level"}
+_ONE_OF = {
+    "informants": "informant",
+    "age_bands": "age band",
+    "items": "item",
+    "options": "option",
+    "of": "part",
+    "bands": "band",
+    "zero_when": "answer value",
+    "values": "value to count",
+    "strategies": "strategy",
+    "levels": "level",
+}
 #: What a list's elements must be, for a wrong element.
 _LIST_OF = {"tags": "words", "guidance": "non-empty texts"}
 
@@ -1248,8 +1377,11 @@ def explain_error(error: dict, data: Any) -> list[str]:
     if kind == "union_tag_invalid":
         name = ctx["discriminator"].removesuffix("()")
         choices = ", ".join(re.findall(r"'[^':]*:([^']*)'", ctx["expected_tags"]))
-        return at(loc, f"field '{name}' must be one of {choices}, found "
-                       f"{_describe(value.get(name) if isinstance(value, dict) else value)}")
+        return at(
+            loc,
+            f"field '{name}' must be one of {choices}, found "
+            f"{_describe(value.get(name) if isinstance(value, dict) else value)}",
+        )
     if isinstance(key, int):  # an element of a list of values
         listing = real[-2] if len(real) > 1 else "list"
         if listing in _LIST_OF:
@@ -1270,8 +1402,10 @@ def explain_error(error: dict, data: Any) -> list[str]:
         if key == "items" and len(real) == 1:
             return at(owner, "a pack needs at least one item")
         noun = _ONE_OF.get(key, "entry")
-        return at(owner, f"field '{key}' must list at least {'one' if least == 1 else least} "
-                         f"{noun}{'' if least == 1 else 's'}")
+        return at(
+            owner,
+            f"field '{key}' must list at least {'one' if least == 1 else least} {noun}{'' if least == 1 else 's'}",
+        )
     if kind == "string_too_long":
         return at(owner, f"field '{key}' is {len(value)} characters; at most {ctx['max_length']}")
     if kind == "greater_than_equal":
@@ -1303,6 +1437,7 @@ def _describe(value: Any) -> str:
 
 
 # -- the published JSON Schema -------------------------------------------------------------
+
 
 def _drop_null_defaults(node: Any) -> Any:
     """Leave out ``"default": null`` of optional fields that may not be null: left out is
@@ -1350,7 +1485,8 @@ def json_schema() -> dict:
             "an instrument, an audit template, a wording overlay or a strategy bank. Generated from "
             "desktop/forms/pack_format.py; see docs/instrument-packs.md. The schema checks the shape; "
             "`fieldnote packs validate FILE` also checks what a schema cannot (duplicate ids, references, "
-            "band tables covering each score's range, judgement scale ranks)."),
+            "band tables covering each score's range, judgement scale ranks)."
+        ),
         **schema,
     }
 

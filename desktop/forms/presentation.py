@@ -6,6 +6,7 @@ score the same way, so the words and the band colours live here once. The charts
 are descriptions (``desktop.reports.charts``): the window shows them with
 ``desktop/ui/chart_view.py`` and a PDF draws the same description with reportlab.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,11 +20,21 @@ from desktop.forms.records import FormRecords, Progress
 from desktop.reports import charts
 
 POINTS = ("T1", "T2", "T3")
-INFORMANTS = {"teacher": "Teacher", "parent": "Parent / carer", "self": "Self-report (pupil)",
-              "adult": "Adult who knows the child well", "school": "School records"}
+INFORMANTS = {
+    "teacher": "Teacher",
+    "parent": "Parent / carer",
+    "self": "Self-report (pupil)",
+    "adult": "Adult who knows the child well",
+    "school": "School records",
+}
 #: Who usually completes each informant's form (the start dialog's default).
-DEFAULT_COMPLETED_BY = {"teacher": "teacher", "parent": "parent", "self": "pupil",
-                        "adult": "teacher", "school": "practitioner"}
+DEFAULT_COMPLETED_BY = {
+    "teacher": "teacher",
+    "parent": "parent",
+    "self": "pupil",
+    "adult": "teacher",
+    "school": "practitioner",
+}
 SYNTHETIC_NOTE = "synthetic — not the licensed content"
 
 #: Band tones: (background, text). Text colours keep 7:1 contrast on their backgrounds.
@@ -70,12 +81,13 @@ def format_change(value: Number | None) -> str:
 
 def instrument_packs(records: FormRecords) -> list[InstrumentPack]:
     """Packs a form can be started on (not audits or wording overlays), by title."""
-    return sorted((p for p in records.registry.packs.values() if p.kind == "instrument"),
-                  key=lambda p: (p.synthetic, p.title.lower()))
+    return sorted(
+        (p for p in records.registry.packs.values() if p.kind == "instrument"),
+        key=lambda p: (p.synthetic, p.title.lower()),
+    )
 
 
-def packs_for_age(packs: list[InstrumentPack], age: int | None
-                  ) -> tuple[list[InstrumentPack], list[InstrumentPack]]:
+def packs_for_age(packs: list[InstrumentPack], age: int | None) -> tuple[list[InstrumentPack], list[InstrumentPack]]:
     """``packs`` split into those for a pupil of ``age`` (whole years, on the assessment's
     date) and the rest, each in the order given. A pupil whose age is not known (no date of
     birth) fits every pack."""
@@ -84,7 +96,7 @@ def packs_for_age(packs: list[InstrumentPack], age: int | None
 
 
 def age_range_label(pack: InstrumentPack) -> str:
-    """"ages 2–4" (empty for a pack for any age)."""
+    """ "ages 2–4" (empty for a pack for any age)."""
     return f"ages {pack.age_range[0]}–{pack.age_range[1]}" if pack.age_range else ""
 
 
@@ -165,11 +177,17 @@ def completion_cells(records: FormRecords, rows: list[dict]) -> list[tuple[str, 
             notes.append(f"Supersedes the form finalised {when}")
         newer = successors.get(r["id"])
         if newer:
-            notes.append("Superseded by a correction" if newer["status"] == "final"
-                         else "Correction in progress")
-        cells.append((to_uk(r["completed_on"]), title, informant_label(r["informant"]),
-                      r["time_point"] if r["time_point"] != "other" else "Other", status,
-                      "; ".join(notes)))
+            notes.append("Superseded by a correction" if newer["status"] == "final" else "Correction in progress")
+        cells.append(
+            (
+                to_uk(r["completed_on"]),
+                title,
+                informant_label(r["informant"]),
+                r["time_point"] if r["time_point"] != "other" else "Other",
+                status,
+                "; ".join(notes),
+            )
+        )
     return cells
 
 
@@ -181,11 +199,19 @@ def progress_chart(pack: InstrumentPack, progress: Progress) -> charts.BarChart:
     informant and age band."""
     scales = [(s.id, s.label) for s in pack.scales]
     points = [tp for tp in POINTS if tp in progress.by_time_point]
-    series = tuple(charts.Series(tp, tuple(None if progress.by_time_point[tp].scores.get(sid) is None
-                                           else float(progress.by_time_point[tp].scores[sid])
-                                           for sid, _ in scales),
-                                 charts.TIME_POINT_COLOURS[tp])
-                   for tp in points)
+    series = tuple(
+        charts.Series(
+            tp,
+            tuple(
+                None
+                if progress.by_time_point[tp].scores.get(sid) is None
+                else float(progress.by_time_point[tp].scores[sid])
+                for sid, _ in scales
+            ),
+            charts.TIME_POINT_COLOURS[tp],
+        )
+        for tp in points
+    )
     ranges: list[tuple[float, float] | None] = []
     label = "typical range"
     first = progress.by_time_point[points[0]] if points else None
@@ -204,16 +230,24 @@ def progress_chart(pack: InstrumentPack, progress: Progress) -> charts.BarChart:
         ranges.append(found)
     tops = [pack.score_ranges.get(sid, (0, None))[1] for sid, _ in scales]
     y_max = float(max(tops)) if tops and None not in tops else None
-    return charts.BarChart("", tuple(lab for _, lab in scales), series, y_max=y_max, y_label="Score",
-                           ranges=tuple(ranges) if any(ranges) else (), range_label=label,
-                           short_labels=tuple(sid for sid, _ in scales))
+    return charts.BarChart(
+        "",
+        tuple(lab for _, lab in scales),
+        series,
+        y_max=y_max,
+        y_label="Score",
+        ranges=tuple(ranges) if any(ranges) else (),
+        range_label=label,
+        short_labels=tuple(sid for sid, _ in scales),
+    )
 
 
 MeansRow = tuple[str, Mapping[str, tuple[float | None, int]]]  # (score label, time point → (mean, n))
 
 
-def means_rows(pack: InstrumentPack, means: Mapping[str, Mapping[str, tuple[float | None, int]]],
-               include_totals: bool = False) -> list[MeansRow]:
+def means_rows(
+    pack: InstrumentPack, means: Mapping[str, Mapping[str, tuple[float | None, int]]], include_totals: bool = False
+) -> list[MeansRow]:
     """The scores a means plot shows, in the pack's order, each with its (mean, n) at the
     time points it has one; totals (on a larger scale) only when asked for."""
     labels = [(s.id, s.label) for s in pack.scales]
@@ -233,9 +267,15 @@ def means_chart(rows: Sequence[MeansRow]) -> charts.LineChart | None:
     None when no score has a mean."""
     if not any(m is not None for _, pts in rows for m, _n in pts.values()):
         return None
-    series = tuple(charts.Series(label, tuple(points.get(tp, (None, 0))[0] for tp in POINTS),
-                                 charts.PALETTE[i % len(charts.PALETTE)], striped=i >= len(charts.PALETTE))
-                   for i, (label, points) in enumerate(rows))
+    series = tuple(
+        charts.Series(
+            label,
+            tuple(points.get(tp, (None, 0))[0] for tp in POINTS),
+            charts.PALETTE[i % len(charts.PALETTE)],
+            striped=i >= len(charts.PALETTE),
+        )
+        for i, (label, points) in enumerate(rows)
+    )
     notes = []
     for tp in POINTS:
         ns = sorted({pts[tp][1] for _, pts in rows if pts.get(tp, (None, 0))[0] is not None})
@@ -247,7 +287,9 @@ def closed_referrals_by_year(store) -> dict[int, list[str]]:
     """Closed referrals grouped by the English school year (1 Sep – 31 Aug) they closed in:
     the cohorts a means plot offers."""
     years: dict[int, list[str]] = {}
-    for row in store.db.query("SELECT id, closed_on FROM referral WHERE deleted = 0 AND status = 'closed' "
-                              "AND closed_on IS NOT NULL ORDER BY closed_on"):
+    for row in store.db.query(
+        "SELECT id, closed_on FROM referral WHERE deleted = 0 AND status = 'closed' "
+        "AND closed_on IS NOT NULL ORDER BY closed_on"
+    ):
         years.setdefault(academic_year_start(date.fromisoformat(row["closed_on"])), []).append(row["id"])
     return years

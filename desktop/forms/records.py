@@ -7,6 +7,7 @@ form left half-done survives anything and merges item by item. A finalised
 completion is immutable (the database refuses changes); a correction is a new
 draft that ``supersedes`` it.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,8 @@ from desktop.forms.registry import PackRegistry, load_registry
 from desktop.forms.scoring import ScoreResult, plan_for
 from desktop.store import Store, ValidationError, utc_now
 
-TIME_POINTS = {"T1": "T1 baseline", "T2": "T2 post-intervention", "T3": "T3 follow-up",
-               "other": "Other"}
-COMPLETED_BY = {"teacher": "Teacher", "parent": "Parent / carer", "pupil": "Pupil",
-                "practitioner": "Practitioner"}
+TIME_POINTS = {"T1": "T1 baseline", "T2": "T2 post-intervention", "T3": "T3 follow-up", "other": "Other"}
+COMPLETED_BY = {"teacher": "Teacher", "parent": "Parent / carer", "pupil": "Pupil", "practitioner": "Practitioner"}
 _ANSWER_NS = uuid.UUID("6f1d9a52-2f3e-4c59-a8f5-6d0c8e3b7a10")
 
 
@@ -76,9 +75,19 @@ class FormRecords:
         return self.registry.get(pack_id)
 
     # -- a completion's life ------------------------------------------------------------------
-    def start(self, *, pupil_id: str, pack_id: str, informant: str, age_band: str,
-              completed_by: str, completed_on: str | date, time_point: str,
-              referral_id: str | None = None, respondent: str | None = None) -> str:
+    def start(
+        self,
+        *,
+        pupil_id: str,
+        pack_id: str,
+        informant: str,
+        age_band: str,
+        completed_by: str,
+        completed_on: str | date,
+        time_point: str,
+        referral_id: str | None = None,
+        respondent: str | None = None,
+    ) -> str:
         problems: dict[str, str] = {}
         try:
             pack = self.pack(pack_id)
@@ -99,11 +108,22 @@ class FormRecords:
             problems["completed_on"] = "The completion date is in the future."
         if problems:
             raise ValidationError(problems)
-        return self.store.create("form_completion", {
-            "pupil_id": pupil_id, "referral_id": referral_id, "pack_id": pack.id,
-            "pack_version": pack.version, "informant": informant, "age_band": age_band,
-            "completed_by": completed_by, "respondent": respondent,
-            "completed_on": when.isoformat(), "time_point": time_point, "status": "draft"})
+        return self.store.create(
+            "form_completion",
+            {
+                "pupil_id": pupil_id,
+                "referral_id": referral_id,
+                "pack_id": pack.id,
+                "pack_version": pack.version,
+                "informant": informant,
+                "age_band": age_band,
+                "completed_by": completed_by,
+                "respondent": respondent,
+                "completed_on": when.isoformat(),
+                "time_point": time_point,
+                "status": "draft",
+            },
+        )
 
     def completion(self, completion_id: str) -> dict:
         row = self.store.get("form_completion", completion_id)
@@ -125,16 +145,23 @@ class FormRecords:
         answer_id = str(uuid.uuid5(_ANSWER_NS, f"{completion_id}/{item_id}"))
         with self.store.transaction():
             if self.store.get("form_answer", answer_id, include_deleted=True) is None:
-                self.store.create("form_answer", {"completion_id": completion_id, "item_id": item_id,
-                                                  "value": _encode(value)}, record_id=answer_id)
+                self.store.create(
+                    "form_answer",
+                    {"completion_id": completion_id, "item_id": item_id, "value": _encode(value)},
+                    record_id=answer_id,
+                )
             else:
                 self.store.update("form_answer", answer_id, {"value": _encode(value)})
         return value
 
     def answers(self, completion_id: str) -> dict[str, Any]:
-        return {r["item_id"]: _decode(r["value"]) for r in self.store.db.query(
-            "SELECT item_id, value FROM form_answer WHERE completion_id = ? AND deleted = 0",
-            [completion_id]) if r["value"] is not None}
+        return {
+            r["item_id"]: _decode(r["value"])
+            for r in self.store.db.query(
+                "SELECT item_id, value FROM form_answer WHERE completion_id = ? AND deleted = 0", [completion_id]
+            )
+            if r["value"] is not None
+        }
 
     def score(self, completion_id: str) -> ScoreResult:
         completion = self.completion(completion_id)
@@ -143,8 +170,7 @@ class FormRecords:
 
     def finalise(self, completion_id: str) -> dict:
         self._draft(completion_id)
-        return self.store.update("form_completion", completion_id,
-                                 {"status": "final", "finalised_at": utc_now()})
+        return self.store.update("form_completion", completion_id, {"status": "final", "finalised_at": utc_now()})
 
     def correct(self, completion_id: str) -> str:
         """A new draft carrying the final completion's answers, superseding it."""
@@ -153,10 +179,16 @@ class FormRecords:
             raise ValidationError({"status": "Only a finalised form needs a correction; edit the draft."})
         with self.store.transaction():
             new_id = self.start(
-                pupil_id=old["pupil_id"], pack_id=old["pack_id"], informant=old["informant"],
-                age_band=old["age_band"], completed_by=old["completed_by"],
-                completed_on=old["completed_on"], time_point=old["time_point"],
-                referral_id=old["referral_id"], respondent=old["respondent"])
+                pupil_id=old["pupil_id"],
+                pack_id=old["pack_id"],
+                informant=old["informant"],
+                age_band=old["age_band"],
+                completed_by=old["completed_by"],
+                completed_on=old["completed_on"],
+                time_point=old["time_point"],
+                referral_id=old["referral_id"],
+                respondent=old["respondent"],
+            )
             self.store.update("form_completion", new_id, {"supersedes": completion_id})
             for item_id, value in self.answers(completion_id).items():
                 self.answer(new_id, item_id, value)
@@ -165,40 +197,56 @@ class FormRecords:
     def _draft(self, completion_id: str) -> dict:
         completion = self.completion(completion_id)
         if completion["status"] == "final":
-            raise ValidationError({"status": "This form is finalised and cannot change; "
-                                             "make a correction instead."})
+            raise ValidationError({"status": "This form is finalised and cannot change; make a correction instead."})
         return completion
 
     # -- reading ------------------------------------------------------------------------------------
     def completions(self, pupil_id: str) -> list[dict]:
         """The pupil's forms, newest first (two changed in the same instant: the one written
         here later first, so a correction stands above the form it supersedes)."""
-        return list(self.store.db.query(
-            "SELECT * FROM form_completion WHERE pupil_id = ? AND deleted = 0 "
-            "ORDER BY completed_on DESC, modified_at DESC, rowid DESC", [pupil_id]))
+        return list(
+            self.store.db.query(
+                "SELECT * FROM form_completion WHERE pupil_id = ? AND deleted = 0 "
+                "ORDER BY completed_on DESC, modified_at DESC, rowid DESC",
+                [pupil_id],
+            )
+        )
 
     def case_has(self, referral_id: str, pack_id: str) -> bool:
         """Whether the case already has a form of ``pack_id`` (draft or final, not deleted)."""
-        return self.store.conn.execute(
-            "SELECT 1 FROM form_completion WHERE referral_id = ? AND pack_id = ? AND deleted = 0",
-            (referral_id, pack_id)).fetchone() is not None
+        return (
+            self.store.conn.execute(
+                "SELECT 1 FROM form_completion WHERE referral_id = ? AND pack_id = ? AND deleted = 0",
+                (referral_id, pack_id),
+            ).fetchone()
+            is not None
+        )
 
     def answered_counts(self, completion_ids: list[str]) -> dict[str, int]:
         """How many items each completion has an answer for (a draft's progress)."""
         if not completion_ids:
             return {}
         marks = ",".join("?" * len(completion_ids))
-        return {r["completion_id"]: r["n"] for r in self.store.db.query(
-            f"SELECT completion_id, COUNT(*) AS n FROM form_answer WHERE deleted = 0 "
-            f"AND value IS NOT NULL AND completion_id IN ({marks}) GROUP BY completion_id",
-            list(completion_ids))}
+        return {
+            r["completion_id"]: r["n"]
+            for r in self.store.db.query(
+                f"SELECT completion_id, COUNT(*) AS n FROM form_answer WHERE deleted = 0 "
+                f"AND value IS NOT NULL AND completion_id IN ({marks}) GROUP BY completion_id",
+                list(completion_ids),
+            )
+        }
 
     def _current_finals(self, where: str, params: list) -> list[dict]:
         """Final completions that no later final completion supersedes."""
-        return list(self.store.db.query(
-            "SELECT * FROM form_completion c WHERE c.deleted = 0 AND c.status = 'final' AND " + where +
-            " AND NOT EXISTS (SELECT 1 FROM form_completion n WHERE n.supersedes = c.id"
-            " AND n.status = 'final' AND n.deleted = 0) ORDER BY c.completed_on, c.finalised_at", params))
+        return list(
+            self.store.db.query(
+                "SELECT * FROM form_completion c WHERE c.deleted = 0 AND c.status = 'final' AND "
+                + where
+                + " AND NOT EXISTS (SELECT 1 FROM form_completion n WHERE n.supersedes = c.id"
+                " AND n.status = 'final' AND n.deleted = 0) ORDER BY c.completed_on, c.finalised_at",
+                params,
+            )
+        )
 
     def progress(self, pupil_id: str, pack_id: str, informant: str | None = None) -> Progress:
         """The pupil's latest final scores at T1, T2 and T3 side by side."""
@@ -210,8 +258,9 @@ class FormRecords:
             by_point[row["time_point"]] = self.score(row["id"])  # later rows replace earlier
         return Progress(pack_id, self.pack(pack_id).score_ids(), by_point)
 
-    def cohort_means(self, pack_id: str, referral_ids: list[str], informant: str | None = None
-                     ) -> dict[str, dict[str, tuple[float | None, int]]]:
+    def cohort_means(
+        self, pack_id: str, referral_ids: list[str], informant: str | None = None
+    ) -> dict[str, dict[str, tuple[float | None, int]]]:
         """For a cohort of referrals (e.g. all closed in a year): each scale's mean at each
         time point and how many pupils it rests on — the data of a "means plot"."""
         scores: dict[str, dict[str, list]] = {}
@@ -222,5 +271,7 @@ class FormRecords:
                 for score_id, value in result.scores.items():
                     if value is not None:
                         scores.setdefault(point, {}).setdefault(score_id, []).append(float(value))
-        return {point: {sid: (mean(vals) if vals else None, len(vals)) for sid, vals in by_score.items()}
-                for point, by_score in scores.items()}
+        return {
+            point: {sid: (mean(vals) if vals else None, len(vals)) for sid, vals in by_score.items()}
+            for point, by_score in scores.items()
+        }

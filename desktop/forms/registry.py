@@ -10,6 +10,7 @@ Packs the service publishes on its sync server are installed by sync into the
 from (``sync/client/content.py``). A pack installed by hand with the same id
 takes precedence over the server's on that laptop.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -100,7 +101,9 @@ def load_registry(installed_dir: Path | None = None) -> PackRegistry:
         pack.origin = "built-in"
         reg.packs[pack.id] = pack
         builtin_ids.add(pack.id)
-        reg.entries.append(PackEntry(pack.id, pack.version, pack.title, pack.kind, pack.synthetic, "built-in", str(path)))
+        reg.entries.append(
+            PackEntry(pack.id, pack.version, pack.title, pack.kind, pack.synthetic, "built-in", str(path))
+        )
 
     wordings: dict[str, tuple[str, InstrumentPack]] = {}  # wording pack id -> (origin, pack)
     for origin, directory in (("server", installed_dir / SERVER_SUBDIR), ("installed", installed_dir)):
@@ -117,8 +120,10 @@ def load_registry(installed_dir: Path | None = None) -> PackRegistry:
                 # Installed by hand over the server's pack: that wins here; list both.
                 note = "replaces the pack from the server"
                 shadowed = "not used: a pack installed by hand has this id"
-                reg.entries[:] = [dataclasses.replace(e, note=shadowed) if e.id == pack.id and e.origin == "server"
-                                  else e for e in reg.entries]
+                reg.entries[:] = [
+                    dataclasses.replace(e, note=shadowed) if e.id == pack.id and e.origin == "server" else e
+                    for e in reg.entries
+                ]
             if pack.kind == "wording":
                 wordings[pack.id] = (origin, pack)
                 note = note or f"wording for {pack.extends}"
@@ -131,14 +136,17 @@ def load_registry(installed_dir: Path | None = None) -> PackRegistry:
                     note = "replaces the built-in pack"
                     reg.entries[:] = [e for e in reg.entries if e.id != pack.id]
                 reg.packs[pack.id] = pack
-            reg.entries.append(PackEntry(pack.id, pack.version, pack.title, pack.kind, pack.synthetic,
-                                         origin, str(path), note))
+            reg.entries.append(
+                PackEntry(pack.id, pack.version, pack.title, pack.kind, pack.synthetic, origin, str(path), note)
+            )
     # Wording packs installed by hand are applied before the server's, so of two for one
     # base the hand-installed one is used (the other is reported).
     for _, wording in sorted(wordings.values(), key=lambda w: w[0] != "installed"):
         if wording.extends in reg.wordings:
-            reg.problems.append(f"{wording.origin}: a second wording pack for '{wording.extends}' "
-                                f"('{reg.wordings[wording.extends].id}' is already applied); ignored")
+            reg.problems.append(
+                f"{wording.origin}: a second wording pack for '{wording.extends}' "
+                f"('{reg.wordings[wording.extends].id}' is already applied); ignored"
+            )
             continue
         base = reg.packs.get(wording.extends)
         if base is None:
@@ -168,7 +176,9 @@ def install_pack(path: str | Path, installed_dir: Path | None = None) -> tuple[I
     if pack.kind == "wording":
         base = load_registry(installed_dir).packs.get(pack.extends)
         if base is None:
-            raise PackError(str(path), [f"wording pack extends '{pack.extends}', which is not a built-in or installed pack"])
+            raise PackError(
+                str(path), [f"wording pack extends '{pack.extends}', which is not a built-in or installed pack"]
+            )
         apply_wording(base, pack)
     return pack, write_pack_file(path.read_bytes(), installed_dir, pack.id)
 

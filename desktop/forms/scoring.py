@@ -9,6 +9,7 @@ boundary is resolved once when the plan is built.
 Rounding is half up with integer (or Decimal) arithmetic: the SDQ's 2.5 is 3,
 where Python's ``round`` would give 2.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,11 +103,9 @@ class ScoringPlan:
 
     def __init__(self, pack: InstrumentPack, informant: str, age_band: str):
         if informant not in pack.informants:
-            raise ValueError(f"pack '{pack.id}' has no informant '{informant}' "
-                             f"(it has {', '.join(pack.informants)})")
+            raise ValueError(f"pack '{pack.id}' has no informant '{informant}' (it has {', '.join(pack.informants)})")
         if age_band not in pack.age_bands:
-            raise ValueError(f"pack '{pack.id}' has no age band '{age_band}' "
-                             f"(it has {', '.join(pack.age_bands)})")
+            raise ValueError(f"pack '{pack.id}' has no age band '{age_band}' (it has {', '.join(pack.age_bands)})")
         self.pack = pack
         self.informant = informant
         self.age_band = age_band
@@ -148,12 +147,12 @@ class ScoringPlan:
             members = tuple((self.positions[m], score_maps[self.positions[m]]) for m in s.items)
             if s.rule == "count":
                 counted = set(s.values)
-                members = tuple(
-                    (pos, {v: (1 if v in counted else 0) for v in smap}) for pos, smap in members
-                )
+                members = tuple((pos, {v: (1 if v in counted else 0) for v in smap}) for pos, smap in members)
             rule = s.rule
-            if rule == "prorated_mean" and s.decimals == 0 and all(
-                smap is not None and None not in smap.values() for _pos, smap in members
+            if (
+                rule == "prorated_mean"
+                and s.decimals == 0
+                and all(smap is not None and None not in smap.values() for _pos, smap in members)
             ):
                 # Every answer scores (e.g. SDQ 0/1/2) and the score is whole: a
                 # leaner loop for the common case, which the batch command runs per
@@ -350,8 +349,7 @@ class ScoringPlan:
             scheme_id: dict(zip(ids, (lookup(scores[pos]) for pos, lookup in lookups)))
             for scheme_id, (ids, lookups) in self._bands.items()
         }
-        return ScoreResult(self.pack.id, self.informant, self.age_band,
-                           dict(zip(self.score_ids, scores)), bands)
+        return ScoreResult(self.pack.id, self.informant, self.age_band, dict(zip(self.score_ids, scores)), bands)
 
 
 def plan_for(pack: InstrumentPack, informant: str, age_band: str) -> ScoringPlan:

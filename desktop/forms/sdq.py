@@ -16,6 +16,7 @@ Input coding (what a CSV cell or form value holds):
   2 = Quite a lot, 3 = A great deal, scored 0 / 0 / 1 / 2.
 * blank = not answered.
 """
+
 from __future__ import annotations
 
 from desktop.forms.pack import InstrumentPack

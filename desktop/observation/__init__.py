@@ -2,6 +2,7 @@
 
 No Qt here: this is the no-display core the UI and the store build on.
 """
+
 from .engine import Clock, ObservationEngine, Prompt, SystemClock
 from .errors import (
     AgreementError,

@@ -25,6 +25,7 @@ Undefined values are None with a reason: a percentage with an empty
 denominator, κ with no intervals or with Pe = 1 (both observers used one
 and the same category throughout, so chance agreement is already perfect).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -237,9 +238,7 @@ def compare(a: Observation, b: Observation) -> AgreementReport:
     size = a.setup.interval_seconds
     ivs_a, ivs_b = _grid(a.intervals, size), _grid(b.intervals, size)
     if len(ivs_a) != len(ivs_b):
-        raise AgreementError(
-            f"the interval grids differ: {a.id} has {len(ivs_a)} intervals, {b.id} has {len(ivs_b)}"
-        )
+        raise AgreementError(f"the interval grids differ: {a.id} has {len(ivs_a)} intervals, {b.id} has {len(ivs_b)}")
     compared = tuple(x.index for x, y in zip(ivs_a, ivs_b) if x.status == CODED and y.status == CODED)
     excluded = tuple(x.index for x, y in zip(ivs_a, ivs_b) if x.index not in compared)
     pairs = [(ivs_a[k - 1], ivs_b[k - 1]) for k in compared]
@@ -270,9 +269,16 @@ def compare(a: Observation, b: Observation) -> AgreementReport:
         cats = members + (NONE_CATEGORY,)
         k = kappa_from_pairs([(_category(x, members), _category(y, members)) for x, y in pairs], cats)
         if pairs and not any(set(x.codes + y.codes) & set(members) for x, y in pairs):
-            k = Kappa(k.categories, k.table, k.n, k.po, k.pe, None,
-                      f"kappa is undefined (Pe = 1): neither observer scored any code of group {g.id} "
-                      "in the compared intervals")
+            k = Kappa(
+                k.categories,
+                k.table,
+                k.n,
+                k.po,
+                k.pe,
+                None,
+                f"kappa is undefined (Pe = 1): neither observer scored any code of group {g.id} "
+                "in the compared intervals",
+            )
         groups[g.id] = k
 
     events: dict[str, CountAgreement] = {}

@@ -4,6 +4,7 @@ The commands talk only to an ``ObservationRepository`` made by
 ``repository_factory`` (the encrypted store). ``summary`` and ``agreement`` also accept a
 path to an existing ``.json`` interchange file instead of an id.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,7 @@ from .interchange import read_file, to_csv, to_json
 from .observation import Observation
 from .repository import ObservationRepository
 from .summary import ATTRIBUTION, summarise
+
 
 def store_repository() -> ObservationRepository:
     """The observations in the encrypted store (the passphrase may come from
@@ -46,30 +48,43 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="observation_command", metavar="SUBCOMMAND")
     parser.set_defaults(func=lambda args: _help(parser))
 
-    p = sub.add_parser("export", help="write an observation as JSON or CSV", description="Export one observation. "
-                       "JSON is lossless (docs/observation-format.md); CSV has one row per interval.")
+    p = sub.add_parser(
+        "export",
+        help="write an observation as JSON or CSV",
+        description="Export one observation. "
+        "JSON is lossless (docs/observation-format.md); CSV has one row per interval.",
+    )
     p.add_argument("id", metavar="ID", help="observation id")
     p.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=_export)
 
-    p = sub.add_parser("import", help="import an observation JSON file", description="Validate an observation "
-                       "JSON file and store it. Nothing is stored if the file is rejected.")
+    p = sub.add_parser(
+        "import",
+        help="import an observation JSON file",
+        description="Validate an observation JSON file and store it. Nothing is stored if the file is rejected.",
+    )
     p.add_argument("file", metavar="FILE", help="a fieldnote-observation JSON file")
     p.set_defaults(func=_import)
 
-    p = sub.add_parser("summary", help="percentages, on-task, rates, phases and time bins",
-                       description="Summarise one observation (target and peer separately; uncoded, skipped, "
-                       "gap and incomplete intervals are left out of the interval percentages).")
+    p = sub.add_parser(
+        "summary",
+        help="percentages, on-task, rates, phases and time bins",
+        description="Summarise one observation (target and peer separately; uncoded, skipped, "
+        "gap and incomplete intervals are left out of the interval percentages).",
+    )
     p.add_argument("source", metavar="ID_OR_FILE", help="observation id, or path to a .json export")
     p.add_argument("--json", action="store_true", help="print the full summary as JSON")
     p.add_argument("--bin-seconds", type=int, default=300, help="time-bin length in seconds (default 300)")
     p.set_defaults(func=_summary)
 
-    p = sub.add_parser("agreement", help="inter-observer agreement between two observations",
-                       description="Compare two observations of the same lesson on the same interval grid: "
-                       "interval-by-interval, scored- and unscored-interval agreement, kappa with its table, "
-                       "and total-count agreement for events.")
+    p = sub.add_parser(
+        "agreement",
+        help="inter-observer agreement between two observations",
+        description="Compare two observations of the same lesson on the same interval grid: "
+        "interval-by-interval, scored- and unscored-interval agreement, kappa with its table, "
+        "and total-count agreement for events.",
+    )
     p.add_argument("a", metavar="ID_A", help="observer A: observation id or .json path")
     p.add_argument("b", metavar="ID_B", help="observer B: observation id or .json path")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
@@ -128,8 +143,10 @@ def _summary(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(f"Observation {obs.id}: {result.intervals} intervals of {result.interval_seconds} s, "
-          f"{result.observed_seconds / 60:.1f} observed minutes")
+    print(
+        f"Observation {obs.id}: {result.intervals} intervals of {result.interval_seconds} s, "
+        f"{result.observed_seconds / 60:.1f} observed minutes"
+    )
     print("Statuses: " + ", ".join(f"{k} {v}" for k, v in result.statuses.items() if v))
     for subject in filter(None, (result.overall.target, result.overall.peer)):
         print(f"{subject.subject.capitalize()} ({subject.included} coded intervals):")
@@ -160,12 +177,16 @@ def _agreement(args) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(f"{report.observation_a} vs {report.observation_b}: {len(report.compared_intervals)} of "
-          f"{report.grid_intervals} intervals compared")
+    print(
+        f"{report.observation_a} vs {report.observation_b}: {len(report.compared_intervals)} of "
+        f"{report.grid_intervals} intervals compared"
+    )
     for code, c in report.codes.items():
         k = "undefined" if c.kappa.kappa is None else f"{c.kappa.kappa:.2f}"
-        print(f"  {code}: interval-by-interval {c.interval_by_interval}; scored {c.scored_interval}; "
-              f"unscored {c.unscored_interval}; kappa {k}")
+        print(
+            f"  {code}: interval-by-interval {c.interval_by_interval}; scored {c.scored_interval}; "
+            f"unscored {c.unscored_interval}; kappa {k}"
+        )
     for group, k in report.groups.items():
         value = f"{k.kappa:.2f}" if k.kappa is not None else f"undefined ({k.reason})"
         print(f"  group {group}: kappa {value}")

@@ -31,6 +31,7 @@ Threads. An engine is not thread-safe: one thread owns it and its sink (the
 GUI thread, polling from a timer, or one worker). A sink that hands events to
 another thread must keep their order and must not drop any.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -186,7 +187,9 @@ class ObservationEngine:
         oid = observation_id or new_observation_id()
         if not OBSERVATION_ID.match(oid):
             raise ObservationStateError(f"observation id {oid!r} must be 1-64 letters, digits, '_' or '-'")
-        log = record_events(old.record(), observation_id=oid, version=old.version + 1, supersedes=old.id, finalise=False)
+        log = record_events(
+            old.record(), observation_id=oid, version=old.version + 1, supersedes=old.id, finalise=False
+        )
         obs = Observation()
         for event in log:
             sink(event)
@@ -327,7 +330,9 @@ class ObservationEngine:
         k = obs.current_interval
         if obs.exclusion(k) is not None:
             return None
-        return max(0.0, obs.scheme.momentary_grace_seconds - (self.observed_seconds(now) - (k - 1) * self.interval_seconds))
+        return max(
+            0.0, obs.scheme.momentary_grace_seconds - (self.observed_seconds(now) - (k - 1) * self.interval_seconds)
+        )
 
     def _set_code(self, code_id: str, on: bool, t: float) -> bool:
         obs = self.observation
@@ -568,9 +573,7 @@ class ObservationEngine:
 
     def _emit(self, cls: type[ev.ObservationEvent], t: float, oid: str | None = None, **fields) -> ev.ObservationEvent:
         obs = self.observation
-        event = cls(
-            observation_id=oid or obs.id, seq=obs.next_seq, t=float(t), wall=self._clock.wall(), **fields
-        )
+        event = cls(observation_id=oid or obs.id, seq=obs.next_seq, t=float(t), wall=self._clock.wall(), **fields)
         self._sink(event)  # persist first: if this raises, nothing has changed
         obs.apply(event)
         return event

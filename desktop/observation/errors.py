@@ -3,6 +3,7 @@
 Each subclasses ``ObservationError`` (a ``ValueError``) so the UI and the CLI
 can catch one type and show the message, which is written for the user.
 """
+
 from __future__ import annotations
 
 

@@ -14,6 +14,7 @@ Every event carries:
 ``event_to_dict`` / ``event_from_dict`` give a JSON form with a ``type`` key,
 for storing one row per event.
 """
+
 from __future__ import annotations
 
 import dataclasses

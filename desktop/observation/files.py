@@ -5,6 +5,7 @@ The format and its checks are ``desktop.observation.interchange``'s, as for
 ``fieldnote observation export`` / ``import`` (docs/observation-format.md); storing is
 ``StoreObservationRepository.add``, which refuses an observation already stored.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,7 @@ def export_file(store: Store, observation_id: str, path: Path, fmt: str) -> Path
     observation = StoreObservationRepository(store).get(observation_id)
     text = to_json(observation) if fmt == "json" else to_csv(observation)
     path.write_text(text, encoding="utf-8", newline="")
-    store.log("export", "observation", observation_id,
-              f"{'JSON' if fmt == 'json' else 'CSV'} to a file")
+    store.log("export", "observation", observation_id, f"{'JSON' if fmt == 'json' else 'CSV'} to a file")
     return path
 
 

@@ -7,6 +7,7 @@ ownership, and only then builds the observation (through the same event path
 as live recording). Any problem raises ``InterchangeError`` naming the field;
 nothing half-built is ever returned.
 """
+
 from __future__ import annotations
 
 import csv
@@ -43,8 +44,16 @@ FORMAT_VERSION = 2
 # version 1 recorded with codes carrying over, so its scheme is read with carry_over true.
 READABLE_VERSIONS = (1, 2)
 SCHEME_FIELDS = {
-    "id", "name", "description", "interval_seconds", "sample_at", "momentary_grace_seconds",
-    "peer_every", "on_task_codes", "groups", "codes",
+    "id",
+    "name",
+    "description",
+    "interval_seconds",
+    "sample_at",
+    "momentary_grace_seconds",
+    "peer_every",
+    "on_task_codes",
+    "groups",
+    "codes",
 }
 GROUP_FIELDS = {"id", "label", "exclusive"}
 CODE_FIELDS = {"id", "key", "label", "colour", "method", "group", "description"}
@@ -63,7 +72,9 @@ def to_document(observation: Observation) -> dict[str, Any]:
     r = observation.record()
     oid = r.id
     events: list[dict[str, Any]] = []
-    events += [{"type": "event", "observation_id": oid, "code": c.code, "t": c.t, "interval": c.interval} for c in r.counts]
+    events += [
+        {"type": "event", "observation_id": oid, "code": c.code, "t": c.t, "interval": c.interval} for c in r.counts
+    ]
     events += [
         {
             "type": "abc",
@@ -79,7 +90,8 @@ def to_document(observation: Observation) -> dict[str, Any]:
     events += [{"type": "phase", "observation_id": oid, "label": p.label, "t": p.t} for p in r.phases]
     events += [{"type": "pause", "observation_id": oid, "t": p.t, "duration_s": p.duration_s} for p in r.pauses]
     events += [
-        {"type": "state", "observation_id": oid, "code": s.code, "start_s": s.start_s, "end_s": s.end_s} for s in r.states
+        {"type": "state", "observation_id": oid, "code": s.code, "start_s": s.start_s, "end_s": s.end_s}
+        for s in r.states
     ]
     return {
         "format": FORMAT,
@@ -128,16 +140,17 @@ def to_csv(observation: Observation) -> str:
     codes = [c.id for c in scheme.interval_codes]
     events = [c.id for c in scheme.codes_by(RecordingMethod.EVENT)]
     out = io.StringIO()
-    out.write(_csv_row(list(CSV_FIXED) + [f"code:{c}" for c in codes] + [f"count:{c}" for c in events]
-                       + ["note"]))
+    out.write(_csv_row(list(CSV_FIXED) + [f"code:{c}" for c in codes] + [f"count:{c}" for c in events] + ["note"]))
     for i in observation.intervals:
         phase = phase_of(observation.phases, i)
-        out.write(_csv_row(
-            [_cell(observation.id), i.index, i.subject, i.status, repr(i.start_s), repr(i.end_s), _cell(phase)]
-            + [1 if c in i.codes else 0 for c in codes]
-            + [sum(1 for e in observation.counts if e.code == c and e.interval == i.index) for c in events]
-            + [_cell(i.note)]
-        ))
+        out.write(
+            _csv_row(
+                [_cell(observation.id), i.index, i.subject, i.status, repr(i.start_s), repr(i.end_s), _cell(phase)]
+                + [1 if c in i.codes else 0 for c in codes]
+                + [sum(1 for e in observation.counts if e.code == c and e.interval == i.index) for c in events]
+                + [_cell(i.note)]
+            )
+        )
     return out.getvalue()
 
 
@@ -214,7 +227,9 @@ def read_file(path: str | Path) -> Observation:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InterchangeError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            raise InterchangeError(
+                f"{path.name} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            )
         with path.open("rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)  # the file may grow after stat
     except OSError as exc:
@@ -232,7 +247,9 @@ def from_json(data: str | bytes) -> Observation:
     except UnicodeDecodeError:
         raise InterchangeError("the file is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise InterchangeError(f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise InterchangeError(
+            f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
     except RecursionError:
         raise InterchangeError("the JSON is nested too deeply") from None
     except ValueError as exc:
@@ -279,7 +296,9 @@ def parse_record(doc: Any) -> ObservationRecord:
     if not _is_int(meta["version"]) or not 1 <= meta["version"] <= 10_000:
         raise InterchangeError("observation.version must be a whole number from 1")
     supersedes = meta["supersedes"]
-    if supersedes is not None and (not isinstance(supersedes, str) or not OBSERVATION_ID.match(supersedes) or supersedes == oid):
+    if supersedes is not None and (
+        not isinstance(supersedes, str) or not OBSERVATION_ID.match(supersedes) or supersedes == oid
+    ):
         raise InterchangeError("observation.supersedes must be null or another observation's id")
     if meta["state"] not in (ENDED, FINALISED):
         raise InterchangeError("observation.state must be 'ended' or 'finalised'")
@@ -333,9 +352,7 @@ def _intervals(
 ) -> list[Interval]:
     items = _list(value, "intervals", MAX_INTERVALS)
     per_interval = {c.id for c in scheme.interval_codes}
-    exclusive = [
-        {c.id for c in scheme.codes_in_group(g.id)} for g in scheme.groups if g.exclusive
-    ]
+    exclusive = [{c.id for c in scheme.codes_in_group(g.id)} for g in scheme.groups if g.exclusive]
     size = setup.interval_seconds
     out: list[Interval] = []
     seen: set[Any] = set()
@@ -386,7 +403,9 @@ def _intervals(
         out.append(Interval(index, iv["subject"], iv["status"], ordered, start, end, note))
     expected_end = out[-1].end_s if out else 0.0
     if abs(observed - expected_end) > 1e-6:
-        raise InterchangeError(f"observation.observed_s ({observed}) must equal the end of the last interval ({expected_end})")
+        raise InterchangeError(
+            f"observation.observed_s ({observed}) must equal the end of the last interval ({expected_end})"
+        )
     return out
 
 
@@ -504,5 +523,3 @@ def _timestamp(value: Any, where: str) -> float:
         return parse_iso_utc(value)
     except ValueError:
         raise InterchangeError(f"{where} must be a UTC time like 2025-03-04T09:15:00Z") from None
-
-

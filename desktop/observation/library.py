@@ -3,6 +3,7 @@
 Presets never change; to change one, copy it. Custom schemes live in the store
 (synced like any record), validated in full before they are saved.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,10 @@ class SchemeLibrary:
         self.store = store
 
     def all(self) -> list[CodingScheme]:
-        custom = [CodingScheme.from_dict(json.loads(r["definition"])) for r in self.store.db.query(
-            "SELECT definition FROM coding_scheme WHERE deleted = 0 ORDER BY name")]
+        custom = [
+            CodingScheme.from_dict(json.loads(r["definition"]))
+            for r in self.store.db.query("SELECT definition FROM coding_scheme WHERE deleted = 0 ORDER BY name")
+        ]
         return [*presets(), *custom]
 
     def is_preset(self, scheme_id: str) -> bool:
@@ -40,8 +43,7 @@ class SchemeLibrary:
         checked = CodingScheme.from_dict(scheme.to_dict())
         definition = json.dumps(checked.to_dict(), sort_keys=True)
         if self.store.get("coding_scheme", checked.id) is None:
-            self.store.create("coding_scheme", {"name": checked.name, "definition": definition},
-                              record_id=checked.id)
+            self.store.create("coding_scheme", {"name": checked.name, "definition": definition}, record_id=checked.id)
         else:
             self.store.update("coding_scheme", checked.id, {"name": checked.name, "definition": definition})
         return checked

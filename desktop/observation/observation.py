@@ -8,6 +8,7 @@ a stored log to a fresh object. Both paths therefore give the same state.
 ``record_events(record)`` turns a record back into a canonical event log, so
 an imported observation can be stored as events like any other.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -363,7 +364,9 @@ class Observation:
         if self.setup is None:
             raise ReplayError("the first event must be observation_started")
         if self.status not in statuses:
-            raise ObservationStateError(f"observation {self.id} is {self.status}; that needs it {' or '.join(statuses)}")
+            raise ObservationStateError(
+                f"observation {self.id} is {self.status}; that needs it {' or '.join(statuses)}"
+            )
 
     def _need_current(self, interval: int) -> None:
         if interval != self.current_interval:
@@ -603,7 +606,14 @@ def record_events(
     for c in record.counts:
         add(ev.EventCounted, c.t, code=c.code, interval=c.interval)
     for a in record.abc:
-        add(ev.AbcRecorded, a.t, antecedent=a.antecedent, behaviour=a.behaviour, consequence=a.consequence, interval=a.interval)
+        add(
+            ev.AbcRecorded,
+            a.t,
+            antecedent=a.antecedent,
+            behaviour=a.behaviour,
+            consequence=a.consequence,
+            interval=a.interval,
+        )
     for p in record.phases:
         add(ev.PhaseMarked, p.t, label=p.label)
     for p in record.pauses:

@@ -4,6 +4,7 @@ An empty denominator gives ``percent`` None and a ``reason`` in words, never
 0 and never a ZeroDivisionError: "0 % on task" and "no intervals to count"
 mean different things to a practitioner.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ All are frozen dataclasses. Times called ``t``/``start_s``/``end_s`` are
 *observed seconds*: seconds since the observation started, with pauses left
 out, so interval k always spans [(k-1)·I, k·I).
 """
+
 from __future__ import annotations
 
 import math

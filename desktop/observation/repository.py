@@ -3,6 +3,7 @@
 ``StoreObservationRepository`` (store_repository.py) implements it over the
 encrypted store, keeping each observation as its event log.
 """
+
 from __future__ import annotations
 
 from typing import Protocol

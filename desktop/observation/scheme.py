@@ -5,6 +5,7 @@ A ``CodingScheme`` is an immutable value. Editing returns a new scheme
 so the UI can never hold a half-valid scheme. Built-in presets are copied
 (``copy()``: new id, same content) before a practitioner edits them.
 """
+
 from __future__ import annotations
 
 import dataclasses

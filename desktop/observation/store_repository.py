@@ -7,6 +7,7 @@ missing from disk. The event rows are append-only (the database refuses updates
 and deletes) and their ids are derived from (observation, seq), so the same
 event can never be stored twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,15 +46,30 @@ class StoreObservationRepository:
                 raise DuplicateObservation(f"observation {oid!r} is already stored")
             setup = event.setup
             referral = setup.case_id if self.store.get("referral", setup.case_id) else None
-            self.store.create("observation", {
-                "referral_id": referral, "lesson": setup.lesson or None,
-                "scheme_name": event.scheme.name, "interval_seconds": setup.interval_seconds,
-                "status": "recording", "observation_version": event.version,
-                "supersedes": event.supersedes, "started_at": iso_utc(event.wall)}, record_id=oid)
-        self.store.create("observation_event", {
-            "observation_id": oid, "seq": event.seq, "type": event.TYPE,
-            "payload": json.dumps(ev.event_to_dict(event), sort_keys=True)},
-            record_id=event_record_id(oid, event.seq))
+            self.store.create(
+                "observation",
+                {
+                    "referral_id": referral,
+                    "lesson": setup.lesson or None,
+                    "scheme_name": event.scheme.name,
+                    "interval_seconds": setup.interval_seconds,
+                    "status": "recording",
+                    "observation_version": event.version,
+                    "supersedes": event.supersedes,
+                    "started_at": iso_utc(event.wall),
+                },
+                record_id=oid,
+            )
+        self.store.create(
+            "observation_event",
+            {
+                "observation_id": oid,
+                "seq": event.seq,
+                "type": event.TYPE,
+                "payload": json.dumps(ev.event_to_dict(event), sort_keys=True),
+            },
+            record_id=event_record_id(oid, event.seq),
+        )
         status = _STATUS_AFTER.get(event.TYPE)
         if status:
             changes = {"status": status}
@@ -72,8 +88,8 @@ class StoreObservationRepository:
     # -- reading --------------------------------------------------------------------------
     def events(self, observation_id: str) -> list[ev.ObservationEvent]:
         rows = self.store.conn.execute(
-            "SELECT payload FROM observation_event WHERE observation_id = ? ORDER BY seq",
-            (observation_id,)).fetchall()
+            "SELECT payload FROM observation_event WHERE observation_id = ? ORDER BY seq", (observation_id,)
+        ).fetchall()
         if not rows:
             raise ObservationNotFound(f"no observation {observation_id!r}")
         return [ev.event_from_dict(json.loads(r[0])) for r in rows]
@@ -82,15 +98,20 @@ class StoreObservationRepository:
         return Observation.replay(self.events(observation_id))
 
     def list(self) -> list[str]:
-        return [r[0] for r in self.store.conn.execute(
-            "SELECT id FROM observation WHERE deleted = 0 ORDER BY id")]
+        return [r[0] for r in self.store.conn.execute("SELECT id FROM observation WHERE deleted = 0 ORDER BY id")]
 
     def unfinished(self) -> list[dict]:
         """Observations still recording: after a crash or kill, the app offers to resume these."""
-        return list(self.store.db.query(
-            "SELECT * FROM observation WHERE status = 'recording' AND deleted = 0 ORDER BY started_at"))
+        return list(
+            self.store.db.query(
+                "SELECT * FROM observation WHERE status = 'recording' AND deleted = 0 ORDER BY started_at"
+            )
+        )
 
     def for_referral(self, referral_id: str) -> list[dict]:
-        return list(self.store.db.query(
-            "SELECT * FROM observation WHERE referral_id = ? AND deleted = 0 ORDER BY started_at DESC",
-            [referral_id]))
+        return list(
+            self.store.db.query(
+                "SELECT * FROM observation WHERE referral_id = ? AND deleted = 0 ORDER BY started_at DESC",
+                [referral_id],
+            )
+        )

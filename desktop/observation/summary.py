@@ -20,6 +20,7 @@ minute and state-code percentages use the time of ``coded`` and
 left out of both (and their events out of the rates), and are counted
 separately. An undefined figure is ``None`` with a reason, never 0.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -14,6 +14,7 @@ dashed lines), interval-strip cells carry their code's mark, and the legend
 spells each out. Colours default to the Okabe–Ito set, distinguishable with
 the common colour-vision deficiencies and in greyscale by their lightness.
 """
+
 from __future__ import annotations
 
 import math
@@ -171,13 +172,11 @@ def _c(hex_colour: str):
 
 def _tint(hex_colour: str, amount: float = 0.75):
     c = _c(hex_colour)
-    return colors.Color(c.red + (1 - c.red) * amount, c.green + (1 - c.green) * amount,
-                        c.blue + (1 - c.blue) * amount)
+    return colors.Color(c.red + (1 - c.red) * amount, c.green + (1 - c.green) * amount, c.blue + (1 - c.blue) * amount)
 
 
 def _text(x, y, text, size=SMALL, anchor="start", colour=INK, bold=False) -> String:
-    return String(x, y, text, fontName=BOLD if bold else FAMILY, fontSize=size,
-                  fillColor=_c(colour), textAnchor=anchor)
+    return String(x, y, text, fontName=BOLD if bold else FAMILY, fontSize=size, fillColor=_c(colour), textAnchor=anchor)
 
 
 def _bar(group: Group, x: float, y: float, w: float, h: float, colour: str, striped: bool) -> None:
@@ -204,18 +203,47 @@ def _legend(group: Group, entries, x: float, y: float, width: float) -> float:
         if kind == "bar":
             _bar(group, cx, cy - 1, 10, 9, colour, striped)
         elif kind == "range":
-            group.add(Rect(cx, cy - 1, 10, 9, fillColor=_c(colour), fillOpacity=0.18,
-                           strokeColor=_c(colour), strokeWidth=0.6, strokeDashArray=[2, 1]))
+            group.add(
+                Rect(
+                    cx,
+                    cy - 1,
+                    10,
+                    9,
+                    fillColor=_c(colour),
+                    fillOpacity=0.18,
+                    strokeColor=_c(colour),
+                    strokeWidth=0.6,
+                    strokeDashArray=[2, 1],
+                )
+            )
         else:  # line
-            group.add(Line(cx, cy + 3.5, cx + 10, cy + 3.5, strokeColor=_c(colour), strokeWidth=2,
-                           strokeDashArray=[3, 2] if striped else None))
+            group.add(
+                Line(
+                    cx,
+                    cy + 3.5,
+                    cx + 10,
+                    cy + 3.5,
+                    strokeColor=_c(colour),
+                    strokeWidth=2,
+                    strokeDashArray=[3, 2] if striped else None,
+                )
+            )
         group.add(_text(cx + 14, cy, label, LABEL))
         cx += w
     return y - cy + line_h
 
 
-def _y_axis(group: Group, left: float, bottom: float, right: float, top: float, y_max: float,
-            step: float, suffix: str, label: str) -> None:
+def _y_axis(
+    group: Group,
+    left: float,
+    bottom: float,
+    right: float,
+    top: float,
+    y_max: float,
+    step: float,
+    suffix: str,
+    label: str,
+) -> None:
     v = 0.0
     while v <= y_max + 1e-9:
         y = bottom + v / y_max * (top - bottom)
@@ -250,8 +278,9 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
     top -= _legend(g, entries, 0, top - 9, width) + 4
     values = [v for s in chart.series for v in s.values if v is not None]
     if chart.stacked:
-        values = [sum(s.values[i] or 0 for s in chart.series if i < len(s.values))
-                  for i in range(len(chart.categories))]
+        values = [
+            sum(s.values[i] or 0 for s in chart.series if i < len(s.values)) for i in range(len(chart.categories))
+        ]
     highs = [r[1] for r in chart.ranges if r]
     y_max, step = nice_max(max(values + highs + [chart.y_max or 0, 1]))
     n = max(1, len(chart.categories))
@@ -259,6 +288,7 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
     plot_w = width - left - 4
     slot = plot_w / n
     labels = [lab for lab in chart.categories]
+
     # Long words break after a slash ("Hyperactivity/ inattention"); if a word still
     # does not fit or a label needs over 3 lines, the short labels (ids) are used.
     def split(label: str) -> list[str]:
@@ -268,8 +298,9 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
         return lines
 
     lines = [split(lab) for lab in labels]
-    if chart.short_labels and any(len(x) > 3 or any(stringWidth(w, FAMILY, SMALL) > slot - 2 for w in x)
-                                  for x in lines):
+    if chart.short_labels and any(
+        len(x) > 3 or any(stringWidth(w, FAMILY, SMALL) > slot - 2 for w in x) for x in lines
+    ):
         lines = [[lab] for lab in chart.short_labels]
     bottom = 6 + (SMALL + 1.5) * max((len(x) for x in lines), default=1)
     plot_top = top - SMALL - 4  # room for value labels over the tallest bar
@@ -289,9 +320,19 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
         x0 = left + i * slot
         rng = chart.ranges[i] if i < len(chart.ranges) else None
         if rng:
-            g.add(Rect(x0 + 1, y_of(rng[0]), slot - 2, max(1.5, y_of(rng[1]) - y_of(rng[0])),
-                       fillColor=_c(RANGE_FILL), fillOpacity=0.18, strokeColor=_c(RANGE_FILL),
-                       strokeWidth=0.6, strokeDashArray=[2, 1]))
+            g.add(
+                Rect(
+                    x0 + 1,
+                    y_of(rng[0]),
+                    slot - 2,
+                    max(1.5, y_of(rng[1]) - y_of(rng[0])),
+                    fillColor=_c(RANGE_FILL),
+                    fillOpacity=0.18,
+                    strokeColor=_c(RANGE_FILL),
+                    strokeWidth=0.6,
+                    strokeDashArray=[2, 1],
+                )
+            )
         start = x0 + slot / 2 - bar_w * k / 2
         for j, s in enumerate(chart.series):
             v = s.values[i] if i < len(s.values) else None
@@ -301,16 +342,22 @@ def _draw_bars(chart: BarChart, width: float) -> Drawing:
                 continue
             _bar(g, bx, bottom, bar_w - 1, y_of(v) - bottom, s.colour, s.striped)
             if show_values:
-                g.add(_text(bx + (bar_w - 1) / 2, y_of(v) + 2, _num(v, chart.value_decimals)
-                            + chart.value_suffix, SMALL - 1, "middle"))
+                g.add(
+                    _text(
+                        bx + (bar_w - 1) / 2,
+                        y_of(v) + 2,
+                        _num(v, chart.value_decimals) + chart.value_suffix,
+                        SMALL - 1,
+                        "middle",
+                    )
+                )
         for li, text in enumerate(lines[i]):
             g.add(_text(x0 + slot / 2, bottom - 9 - li * (SMALL + 1.5), text, SMALL, "middle"))
     d.add(g)
     return d
 
 
-def _stacks(g: Group, chart: BarChart, n: int, left: float, slot: float, bottom: float, y_of,
-            lines) -> None:
+def _stacks(g: Group, chart: BarChart, n: int, left: float, slot: float, bottom: float, y_of, lines) -> None:
     """One bar per category, the series stacked bottom-up, each segment's value inside it."""
     bar_w = min(30.0, slot * 0.75)
     for i in range(n):
@@ -326,22 +373,33 @@ def _stacks(g: Group, chart: BarChart, n: int, left: float, slot: float, bottom:
             if y1 - y0 >= SMALL + 1 and bar_w >= stringWidth(_num(v), BOLD, SMALL):
                 label = _num(v, chart.value_decimals)
                 # white on a solid fill, ink on a striped (light) one
-                g.add(String(bx + bar_w / 2, (y0 + y1) / 2 - SMALL / 3, label, fontName=BOLD,
-                             fontSize=SMALL, textAnchor="middle",
-                             fillColor=_c(INK) if s.striped else colors.white))
+                g.add(
+                    String(
+                        bx + bar_w / 2,
+                        (y0 + y1) / 2 - SMALL / 3,
+                        label,
+                        fontName=BOLD,
+                        fontSize=SMALL,
+                        textAnchor="middle",
+                        fillColor=_c(INK) if s.striped else colors.white,
+                    )
+                )
             base += v
         if base:
-            g.add(_text(bx + bar_w / 2, y_of(base) + 2, _num(base, chart.value_decimals), SMALL - 1,
-                        "middle", MUTED))
+            g.add(_text(bx + bar_w / 2, y_of(base) + 2, _num(base, chart.value_decimals), SMALL - 1, "middle", MUTED))
         for li, text in enumerate(lines[i]):
             g.add(_text(x0 + slot / 2, bottom - 9 - li * (SMALL + 1.5), text, SMALL, "middle"))
 
 
 def _draw_histogram(chart: Histogram, width: float) -> Drawing:
     labels = tuple(f"{_num(a, 1)}–{_num(b, 1)}" for a, b in zip(chart.edges, chart.edges[1:]))
-    bars = BarChart(chart.title, labels, (Series(chart.y_label or "Count",
-                                                 tuple(float(c) for c in chart.counts), chart.colour),),
-                    y_label=chart.y_label, height=chart.height)
+    bars = BarChart(
+        chart.title,
+        labels,
+        (Series(chart.y_label or "Count", tuple(float(c) for c in chart.counts), chart.colour),),
+        y_label=chart.y_label,
+        height=chart.height,
+    )
     d = _draw_bars(bars, width)
     if chart.x_label:
         d.add(_text(width / 2, 0, chart.x_label, SMALL, "middle", MUTED))
@@ -379,14 +437,21 @@ def _draw_lines(chart: LineChart, width: float) -> Drawing:
         for i, v in enumerate(s.values[:n]):
             if v is None:  # a gap rather than a line across a missing point
                 if len(run) >= 4:
-                    g.add(PolyLine(run, strokeColor=_c(s.colour), strokeWidth=1.8,
-                                   strokeDashArray=[4, 2] if s.striped else None))
+                    g.add(
+                        PolyLine(
+                            run,
+                            strokeColor=_c(s.colour),
+                            strokeWidth=1.8,
+                            strokeDashArray=[4, 2] if s.striped else None,
+                        )
+                    )
                 run = []
                 continue
             run += [xs[i], y_of(v)]
         if len(run) >= 4:
-            g.add(PolyLine(run, strokeColor=_c(s.colour), strokeWidth=1.8,
-                           strokeDashArray=[4, 2] if s.striped else None))
+            g.add(
+                PolyLine(run, strokeColor=_c(s.colour), strokeWidth=1.8, strokeDashArray=[4, 2] if s.striped else None)
+            )
         for x, y, v in points:
             g.add(Circle(x, y, 2.8, fillColor=_c(s.colour), strokeColor=colors.white, strokeWidth=0.8))
             g.add(_text(x + 4, y + 3, _num(v, chart.value_decimals) + chart.value_suffix, SMALL - 1))
@@ -441,8 +506,9 @@ def strip_layout(chart: IntervalStrip, width: float) -> StripLayout:
     title_h = 16 if chart.title else 0
     height = chart.height or title_h + legend_h + rows * STRIP_ROW_H + 8
     cells_top = height - title_h - 4 - legend_h - 4
-    return StripLayout(width, height, per_row, (width - STRIP_LEFT) / per_row, cells_top, tuple(placed),
-                       legend_h, title_h)
+    return StripLayout(
+        width, height, per_row, (width - STRIP_LEFT) / per_row, cells_top, tuple(placed), legend_h, title_h
+    )
 
 
 def strip_cell_at(chart: IntervalStrip, width: float, x: float, y_down: float) -> int | None:
@@ -546,5 +612,19 @@ def chart_texts(chart: Chart) -> list[str]:
     return out
 
 
-__all__ = ["BarChart", "Chart", "Histogram", "IntervalStrip", "LineChart", "Series", "StripCell",
-           "StripLayout", "chart_texts", "nice_max", "strip_cell_at", "strip_layout", "to_drawing", "to_svg"]
+__all__ = [
+    "BarChart",
+    "Chart",
+    "Histogram",
+    "IntervalStrip",
+    "LineChart",
+    "Series",
+    "StripCell",
+    "StripLayout",
+    "chart_texts",
+    "nice_max",
+    "strip_cell_at",
+    "strip_layout",
+    "to_drawing",
+    "to_svg",
+]

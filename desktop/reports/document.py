@@ -22,6 +22,7 @@ Tables repeat their header row on every page they run onto; a section with
 nothing in it is left out; all text is normalised to NFC first (a name typed
 as ``e`` + combining diaeresis becomes ``ë``, which the font has a glyph for).
 """
+
 from __future__ import annotations
 
 import re
@@ -176,8 +177,11 @@ class Letterhead:
 
     @classmethod
     def from_settings(cls, settings) -> "Letterhead":
-        return cls(service_name=settings.service_name, logo_path=getattr(settings, "logo_path", ""),
-                   marking=getattr(settings, "protective_marking", "") or DEFAULT_MARKING)
+        return cls(
+            service_name=settings.service_name,
+            logo_path=getattr(settings, "logo_path", ""),
+            marking=getattr(settings, "protective_marking", "") or DEFAULT_MARKING,
+        )
 
 
 # -- the canvas: "Page x of y" ---------------------------------------------------------------
@@ -198,8 +202,7 @@ class NumberedCanvas(Canvas):
             self.__dict__.update(state)
             self.setFont(FAMILY, 9)
             self.setFillColor(MUTED)
-            self.drawRightString(self._pagesize[0] - MARGIN, FOOTER_Y,
-                                 f"Page {self._pageNumber} of {total}")
+            self.drawRightString(self._pagesize[0] - MARGIN, FOOTER_Y, f"Page {self._pageNumber} of {total}")
             super().showPage()
         super().save()
 
@@ -214,30 +217,37 @@ BODY_SIZE = 11
 
 def _styles() -> dict[str, ParagraphStyle]:
     register_fonts()
-    body = ParagraphStyle("body", fontName=FAMILY, fontSize=BODY_SIZE, leading=15, textColor=INK,
-                          spaceAfter=6, alignment=TA_LEFT)
+    body = ParagraphStyle(
+        "body", fontName=FAMILY, fontSize=BODY_SIZE, leading=15, textColor=INK, spaceAfter=6, alignment=TA_LEFT
+    )
     return {
         "body": body,
-        "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=20, leading=25,
-                                spaceAfter=8),
-        "h1": ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=15, leading=19,
-                             spaceBefore=12, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=12.5, leading=16,
-                             spaceBefore=8, spaceAfter=4),
+        "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=20, leading=25, spaceAfter=8),
+        "h1": ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=15, leading=19, spaceBefore=12, spaceAfter=6),
+        "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=12.5, leading=16, spaceBefore=8, spaceAfter=4),
         "cell": ParagraphStyle("cell", parent=body, fontSize=10, leading=12.5, spaceAfter=0),
-        "cellr": ParagraphStyle("cellr", parent=body, fontSize=10, leading=12.5, spaceAfter=0,
-                                alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=10, leading=12.5,
-                               spaceAfter=0),
-        "headr": ParagraphStyle("headr", parent=body, fontName=BOLD, fontSize=10, leading=12.5,
-                                spaceAfter=0, alignment=TA_RIGHT),
-        "caption": ParagraphStyle("caption", parent=body, fontSize=9.5, leading=12, textColor=MUTED,
-                                  spaceBefore=2, spaceAfter=10),
-        "note": ParagraphStyle("note", parent=body, fontSize=10, leading=13, backColor=NOTE_FILL,
-                               borderPadding=5, spaceBefore=4, spaceAfter=10),
+        "cellr": ParagraphStyle("cellr", parent=body, fontSize=10, leading=12.5, spaceAfter=0, alignment=TA_RIGHT),
+        "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=10, leading=12.5, spaceAfter=0),
+        "headr": ParagraphStyle(
+            "headr", parent=body, fontName=BOLD, fontSize=10, leading=12.5, spaceAfter=0, alignment=TA_RIGHT
+        ),
+        "caption": ParagraphStyle(
+            "caption", parent=body, fontSize=9.5, leading=12, textColor=MUTED, spaceBefore=2, spaceAfter=10
+        ),
+        "note": ParagraphStyle(
+            "note",
+            parent=body,
+            fontSize=10,
+            leading=13,
+            backColor=NOTE_FILL,
+            borderPadding=5,
+            spaceBefore=4,
+            spaceAfter=10,
+        ),
         "fact": ParagraphStyle("fact", parent=body, fontSize=10.5, leading=13.5, spaceAfter=0),
-        "factlabel": ParagraphStyle("factlabel", parent=body, fontName=BOLD, fontSize=10.5,
-                                    leading=13.5, spaceAfter=0, textColor=MUTED),
+        "factlabel": ParagraphStyle(
+            "factlabel", parent=body, fontName=BOLD, fontSize=10.5, leading=13.5, spaceAfter=0, textColor=MUTED
+        ),
         "centre": ParagraphStyle("centre", parent=body, alignment=TA_CENTER),
     }
 
@@ -275,10 +285,17 @@ def text_flowables(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowabl
     def flush_list():
         if items:
             flowables = [ListItem(Paragraph(escape(t), styles["body"])) for t in items]
-            out.append(ListFlowable(flowables, bulletType="1" if numbered else "bullet",
-                                    start="1" if numbered else "•",
-                                    bulletFormat="%s." if numbered else None, leftIndent=16,
-                                    bulletFontName=FAMILY, bulletFontSize=BODY_SIZE))
+            out.append(
+                ListFlowable(
+                    flowables,
+                    bulletType="1" if numbered else "bullet",
+                    start="1" if numbered else "•",
+                    bulletFormat="%s." if numbered else None,
+                    leftIndent=16,
+                    bulletFontName=FAMILY,
+                    bulletFontSize=BODY_SIZE,
+                )
+            )
             items.clear()
 
     for raw in nfc(text).splitlines():
@@ -320,12 +337,32 @@ class ReportRenderer:
     # -- hooks ---------------------------------------------------------------------------------
     def page_templates(self, doc: BaseDocTemplate) -> list[PageTemplate]:
         width, height = self.pagesize
-        first = Frame(MARGIN, MARGIN, width - 2 * MARGIN, height - MARGIN - FIRST_HEADER - 4 * mm,
-                      id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        later = Frame(MARGIN, MARGIN, width - 2 * MARGIN, height - MARGIN - LATER_HEADER - 4 * mm,
-                      id="later", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        return [PageTemplate(id="First", frames=[first], onPage=self.first_page),
-                PageTemplate(id="Later", frames=[later], onPage=self.later_page)]
+        first = Frame(
+            MARGIN,
+            MARGIN,
+            width - 2 * MARGIN,
+            height - MARGIN - FIRST_HEADER - 4 * mm,
+            id="first",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        later = Frame(
+            MARGIN,
+            MARGIN,
+            width - 2 * MARGIN,
+            height - MARGIN - LATER_HEADER - 4 * mm,
+            id="later",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        return [
+            PageTemplate(id="First", frames=[first], onPage=self.first_page),
+            PageTemplate(id="Later", frames=[later], onPage=self.later_page),
+        ]
 
     def _marking_and_footer(self, canvas: Canvas, document: Document) -> None:
         width, height = self.pagesize
@@ -393,18 +430,28 @@ class ReportRenderer:
         s = self.styles
         story: list[Flowable] = [NextPageTemplate("Later"), Paragraph(escape(nfc(document.title)), s["title"])]
         if document.facts:
-            rows = [[Paragraph(escape(nfc(k)), s["factlabel"]), Paragraph(escape(nfc(v)), s["fact"])]
-                    for k, v in document.facts]
+            rows = [
+                [Paragraph(escape(nfc(k)), s["factlabel"]), Paragraph(escape(nfc(v)), s["fact"])]
+                for k, v in document.facts
+            ]
             facts = Table(rows, colWidths=[0.3 * text_width, 0.7 * text_width], hAlign="LEFT")
-            facts.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                       ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                                       ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE)]))
+            facts.setStyle(
+                TableStyle(
+                    [
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                        ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
+                    ]
+                )
+            )
             story += [facts, Spacer(1, 6)]
         for n, section in enumerate(document.printed_sections(), start=1):
             story.append(CondPageBreak(40 * mm))  # a heading never sits alone at a page foot
-            part: list[Flowable] = [_Bookmark(f"section-{n}", nfc(section.title)),
-                                    Paragraph(escape(nfc(section.title)), s["h1"])]
+            part: list[Flowable] = [
+                _Bookmark(f"section-{n}", nfc(section.title)),
+                Paragraph(escape(nfc(section.title)), s["h1"]),
+            ]
             for block in section.blocks:
                 part += self.block(block, text_width)
             if section.keep_together:
@@ -450,8 +497,9 @@ class ReportRenderer:
             text = escape(nfc(value))
             return Paragraph(text, s["cellr"] if col in right else s["cell"])
 
-        data = [[Paragraph(escape(nfc(c)), s["headr"] if i in right else s["head"])
-                 for i, c in enumerate(block.columns)]]
+        data = [
+            [Paragraph(escape(nfc(c)), s["headr"] if i in right else s["head"]) for i, c in enumerate(block.columns)]
+        ]
         data += [[cell(v, i) for i, v in enumerate(row)] for row in block.rows]
         widths = None
         if block.widths:
@@ -488,14 +536,23 @@ class ReportRenderer:
         register_fonts()
         buffer = BytesIO()
         doc = BaseDocTemplate(
-            buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-            topMargin=MARGIN, bottomMargin=MARGIN, title=nfc(document.title),
-            author=nfc(document.author), subject=nfc(document.subject), lang="en-GB",
-            creator="Fieldnote", producer="Fieldnote (reportlab)", pageCompression=1,
-            initialFontName=FAMILY)
+            buffer,
+            pagesize=self.pagesize,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN,
+            bottomMargin=MARGIN,
+            title=nfc(document.title),
+            author=nfc(document.author),
+            subject=nfc(document.subject),
+            lang="en-GB",
+            creator="Fieldnote",
+            producer="Fieldnote (reportlab)",
+            pageCompression=1,
+            initialFontName=FAMILY,
+        )
         doc.fieldnote_document = document
         doc.addPageTemplates(self.page_templates(doc))
         text_width = self.pagesize[0] - 2 * MARGIN
         doc.build(self.story(document, text_width), canvasmaker=NumberedCanvas)
         return buffer.getvalue()
-

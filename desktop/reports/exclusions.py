@@ -20,6 +20,7 @@ each computed only where the data allows and printed with its denominator:
 A case whose follow-up period has not ended is left out of both (not counted as "not
 excluded"): a figure over too few cases says so by its denominator.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,20 +63,30 @@ def exclusion_figures(store, start: date, end: date, as_of: date) -> ExclusionFi
     def excluded_between(pupil_id: str, after: date, until: date) -> bool:
         return any(after < d <= until for d in by_pupil.get(pupil_id, ()))
 
-    closed = [r for r in q("SELECT * FROM referral WHERE deleted = 0 AND status = 'closed' "
-                           "AND closed_on IS NOT NULL")
-              if start.isoformat() <= r["closed_on"] <= end.isoformat()]
+    closed = [
+        r
+        for r in q("SELECT * FROM referral WHERE deleted = 0 AND status = 'closed' AND closed_on IS NOT NULL")
+        if start.isoformat() <= r["closed_on"] <= end.isoformat()
+    ]
     before = [r for r in closed if (r["fixed_exclusions_before"] or 0) or (r["permanent_exclusions_before"] or 0)]
-    followed = [r for r in before
-                if months_later(date.fromisoformat(r["closed_on"]), FOLLOW_UP_MONTHS) <= as_of]
-    clean = sum(1 for r in followed if not excluded_between(
-        r["pupil_id"], date.fromisoformat(r["closed_on"]),
-        months_later(date.fromisoformat(r["closed_on"]), FOLLOW_UP_MONTHS)))
+    followed = [r for r in before if months_later(date.fromisoformat(r["closed_on"]), FOLLOW_UP_MONTHS) <= as_of]
+    clean = sum(
+        1
+        for r in followed
+        if not excluded_between(
+            r["pupil_id"],
+            date.fromisoformat(r["closed_on"]),
+            months_later(date.fromisoformat(r["closed_on"]), FOLLOW_UP_MONTHS),
+        )
+    )
 
     pupils = {p["id"]: p for p in q("SELECT id, date_of_birth FROM pupil WHERE deleted = 0")}
     year6, year6_followed, year6_excluded = 0, 0, 0
-    for r in q("SELECT id, pupil_id, referral_date FROM referral WHERE deleted = 0 "
-               "AND referral_date >= ? AND referral_date <= ?", [start.isoformat(), end.isoformat()]):
+    for r in q(
+        "SELECT id, pupil_id, referral_date FROM referral WHERE deleted = 0 "
+        "AND referral_date >= ? AND referral_date <= ?",
+        [start.isoformat(), end.isoformat()],
+    ):
         dob = (pupils.get(r["pupil_id"]) or {}).get("date_of_birth")
         if not dob:
             continue
@@ -92,13 +103,18 @@ def exclusion_figures(store, start: date, end: date, as_of: date) -> ExclusionFi
             year6_excluded += 1
 
     return ExclusionFigures(
-        as_of=as_of, closed_excluded_before=len(before),
-        not_excluded_again=Ratio(clean, len(followed),
-                                 None if followed else "no closed case has 12 months' follow-up yet"),
+        as_of=as_of,
+        closed_excluded_before=len(before),
+        not_excluded_again=Ratio(
+            clean, len(followed), None if followed else "no closed case has 12 months' follow-up yet"
+        ),
         year6_referrals=year6,
-        excluded_autumn_year7=Ratio(year6_excluded, year6_followed,
-                                    None if year6_followed else "no Year 6 referral has reached the end "
-                                                                "of the autumn term of Year 7"))
+        excluded_autumn_year7=Ratio(
+            year6_excluded,
+            year6_followed,
+            None if year6_followed else "no Year 6 referral has reached the end of the autumn term of Year 7",
+        ),
+    )
 
 
 __all__ = ["ExclusionFigures", "FOLLOW_UP_MONTHS", "exclusion_figures", "months_later"]

@@ -10,6 +10,7 @@ observation window's summary and live on-task line included) all call it,
 rather than formatting ``Ratio.percent`` (a binary float) with ``:.0f``, which
 prints 12.5 as "12" and 62.5 as "62". No Qt here, so every window may import it.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

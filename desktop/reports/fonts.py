@@ -6,6 +6,7 @@ print as black boxes. DejaVu Sans (Bitstream Vera licence, see
 Latin Extended, Vietnamese, Greek and Cyrillic. TrueType faces are embedded in
 the PDF as subsets, so a report carries only the glyphs it uses.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -45,11 +46,9 @@ def register_fonts() -> str:
     folder = font_dir()
     for name, filename in FACES.items():
         pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
-    pdfmetrics.registerFontFamily(FAMILY, normal=FAMILY, bold=BOLD, italic=ITALIC,
-                                  boldItalic=f"{FAMILY}-BoldOblique")
+    pdfmetrics.registerFontFamily(FAMILY, normal=FAMILY, bold=BOLD, italic=ITALIC, boldItalic=f"{FAMILY}-BoldOblique")
     # Paragraph markup looks faces up by (family, bold, italic) in lower case too.
-    for bold, italic, face in ((0, 0, FAMILY), (1, 0, BOLD), (0, 1, ITALIC),
-                               (1, 1, f"{FAMILY}-BoldOblique")):
+    for bold, italic, face in ((0, 0, FAMILY), (1, 0, BOLD), (0, 1, ITALIC), (1, 1, f"{FAMILY}-BoldOblique")):
         addMapping(FAMILY.lower(), bold, italic, face)
     return FAMILY
 
@@ -58,5 +57,6 @@ def missing_glyphs(text: str, face: str = FAMILY) -> list[str]:
     """Characters of ``text`` (after NFC) that ``face`` has no glyph for; [] if it covers all."""
     register_fonts()
     char_to_glyph = pdfmetrics.getFont(face).face.charToGlyph
-    return sorted({ch for ch in unicodedata.normalize("NFC", text)
-                   if not ch.isspace() and ord(ch) not in char_to_glyph})
+    return sorted(
+        {ch for ch in unicodedata.normalize("NFC", text) if not ch.isspace() and ord(ch) not in char_to_glyph}
+    )

@@ -8,6 +8,7 @@ only show the rows. Percentages are written by ``desktop.reports.figures.percent
 as every report writes them, so the window and the PDF print the same figure; an
 undefined one is a dash, never 0 (see docs/observation-format.md).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,8 +50,9 @@ def codes_table(obs: Observation, summary: ObservationSummary) -> TextTable:
     target, peer = summary.overall.target, summary.overall.peer
     events, states = summary.events, summary.states
     total = bool(peer and events)
-    columns = (("Code", "Target % of intervals") + (("Peer % of intervals",) if peer else ())
-               + (("Total",) if total else ()))
+    columns = (
+        ("Code", "Target % of intervals") + (("Peer % of intervals",) if peer else ()) + (("Total",) if total else ())
+    )
     rows = []
     for code_id, ratio in target.codes.items():
         row = [labels.get(code_id, code_id), percent_text(ratio)]
@@ -65,8 +67,7 @@ def codes_table(obs: Observation, summary: ObservationSummary) -> TextTable:
             row += [rate_text(peer.events[code_id]), rate_text(event)]
         rows.append(tuple(row))
     for code_id, state in states.items():
-        row = [labels.get(code_id, code_id) + " (% of coded time)",
-               percent_text(target.states[code_id].percent)]
+        row = [labels.get(code_id, code_id) + " (% of coded time)", percent_text(target.states[code_id].percent)]
         if peer:
             row.append(percent_text(peer.states[code_id].percent))
             if total:
@@ -84,10 +85,15 @@ def blocks_table(obs: Observation, summary: ObservationSummary) -> TextTable:
     """The lesson by phase (or time bin): intervals, on-task % for target and peer, events."""
     labels = code_labels(obs)
     rows = tuple(
-        (block.label, str(block.total.intervals), percent_text(block.target.on_task),
-         percent_text(block.peer.on_task) if block.peer else DASH,
-         ", ".join(f"{labels.get(c, c)} {n}" for c, n in block.events.items()))
-        for block in summary.by_phase or summary.by_time_bin)
+        (
+            block.label,
+            str(block.total.intervals),
+            percent_text(block.target.on_task),
+            percent_text(block.peer.on_task) if block.peer else DASH,
+            ", ".join(f"{labels.get(c, c)} {n}" for c, n in block.events.items()),
+        )
+        for block in summary.by_phase or summary.by_time_bin
+    )
     return TextTable(("Block", "Intervals", "Target on task", "Peer on task", "Events"), rows)
 
 
@@ -95,15 +101,27 @@ def notes_table(obs: Observation) -> TextTable:
     """Lesson phases, interval notes and ABC incidents, in the order they happened."""
     rows = [(p.t, "", "Phase", p.label) for p in obs.phases]
     rows += [(i.start_s, str(i.index), "Note", i.note) for i in obs.intervals if i.note]
-    rows += [(a.t, str(a.interval), "ABC incident",
-              f"A: {a.antecedent} · B: {a.behaviour} · C: {a.consequence}") for a in obs.abc_records]
-    return TextTable(("When", "Interval", "What", "Text"),
-                     tuple((clock_text(t), interval, what, text)
-                           for t, interval, what, text in sorted(rows, key=lambda r: r[0])))
+    rows += [
+        (a.t, str(a.interval), "ABC incident", f"A: {a.antecedent} · B: {a.behaviour} · C: {a.consequence}")
+        for a in obs.abc_records
+    ]
+    return TextTable(
+        ("When", "Interval", "What", "Text"),
+        tuple((clock_text(t), interval, what, text) for t, interval, what, text in sorted(rows, key=lambda r: r[0])),
+    )
 
 
-AGREEMENT_COLUMNS = ("Code", "Both", "A only", "B only", "Neither", "Interval-by-interval",
-                     "Scored-interval", "Unscored-interval", "Cohen's kappa")
+AGREEMENT_COLUMNS = (
+    "Code",
+    "Both",
+    "A only",
+    "B only",
+    "Neither",
+    "Interval-by-interval",
+    "Scored-interval",
+    "Unscored-interval",
+    "Cohen's kappa",
+)
 
 
 def agreement_table(report: AgreementReport, labels: dict[str, str]) -> TextTable:
@@ -112,10 +130,31 @@ def agreement_table(report: AgreementReport, labels: dict[str, str]) -> TextTabl
     rows = []
     for code_id, c in report.codes.items():
         kappa = "undefined" if c.kappa.kappa is None else f"{c.kappa.kappa:.2f}"
-        rows.append((labels.get(code_id, code_id), str(c.both), str(c.only_a), str(c.only_b),
-                     str(c.neither), percent_text(c.interval_by_interval, 1),
-                     percent_text(c.scored_interval, 1), percent_text(c.unscored_interval, 1), kappa))
+        rows.append(
+            (
+                labels.get(code_id, code_id),
+                str(c.both),
+                str(c.only_a),
+                str(c.only_b),
+                str(c.neither),
+                percent_text(c.interval_by_interval, 1),
+                percent_text(c.scored_interval, 1),
+                percent_text(c.unscored_interval, 1),
+                kappa,
+            )
+        )
     for code_id, e in report.events.items():
-        rows.append((labels.get(code_id, code_id) + " (total count)", "", str(e.count_a),
-                     str(e.count_b), "", percent_text(e.agreement, 1), "", "", ""))
+        rows.append(
+            (
+                labels.get(code_id, code_id) + " (total count)",
+                "",
+                str(e.count_a),
+                str(e.count_b),
+                "",
+                percent_text(e.agreement, 1),
+                "",
+                "",
+                "",
+            )
+        )
     return TextTable(AGREEMENT_COLUMNS, tuple(rows))

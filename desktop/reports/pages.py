@@ -8,6 +8,7 @@ truth; this module turns PDF bytes into raw pixels, which the window wraps in im
 PDFium is not safe to call from two threads at once (its documentation says so), and
 previews render on the app's background pool, so every call goes through one lock.
 """
+
 from __future__ import annotations
 
 import threading
@@ -55,8 +56,9 @@ def page_count(pdf: bytes) -> int:
             document.close()
 
 
-def render_pages(pdf: bytes, dpi: float = PREVIEW_DPI,
-                 progress: Callable[[int, int], None] | None = None) -> list[PageImage]:
+def render_pages(
+    pdf: bytes, dpi: float = PREVIEW_DPI, progress: Callable[[int, int], None] | None = None
+) -> list[PageImage]:
     """Every page of ``pdf`` as pixels at ``dpi``, white behind the ink.
 
     ``progress(done, total)`` is called after each page (the window shows it)."""
@@ -72,12 +74,25 @@ def render_pages(pdf: bytes, dpi: float = PREVIEW_DPI,
                 page = document[i]
                 try:
                     width_pt, height_pt = page.get_size()
-                    bitmap = page.render(scale=scale, may_draw_forms=False,
-                                         fill_color=(255, 255, 255, 255),
-                                         rev_byteorder=True, prefer_bgrx=True)
+                    bitmap = page.render(
+                        scale=scale,
+                        may_draw_forms=False,
+                        fill_color=(255, 255, 255, 255),
+                        rev_byteorder=True,
+                        prefer_bgrx=True,
+                    )
                     try:
-                        pages.append(PageImage(i + 1, bitmap.width, bitmap.height, bitmap.stride,
-                                               bytes(bitmap.buffer), width_pt, height_pt))
+                        pages.append(
+                            PageImage(
+                                i + 1,
+                                bitmap.width,
+                                bitmap.height,
+                                bitmap.stride,
+                                bytes(bitmap.buffer),
+                                width_pt,
+                                height_pt,
+                            )
+                        )
                     finally:
                         bitmap.close()
                 finally:

@@ -5,6 +5,7 @@ scores at each time point with their bands and the change from the first to the
 last, as a table and the chart the Assessments tab shows. The figures are
 ``FormRecords.progress``'s; a synthetic pack says so on the page.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ class ProgressReport:
         return f"Progress report: {self.pupil_name}"
 
 
-def build_progress_report(store, referral_id: str, *, records: FormRecords | None = None,
-                          author: str = "", report_date: date | None = None) -> ProgressReport:
+def build_progress_report(
+    store, referral_id: str, *, records: FormRecords | None = None, author: str = "", report_date: date | None = None
+) -> ProgressReport:
     """Every instrument the case's pupil has finalised forms on, in the order first completed."""
     referral = store.get("referral", referral_id)
     if referral is None:
@@ -48,8 +50,10 @@ def build_progress_report(store, referral_id: str, *, records: FormRecords | Non
     records = records or FormRecords(store)
     seen: list[tuple[str, str]] = []
     for row in store.db.query(
-            "SELECT pack_id, informant FROM form_completion WHERE pupil_id = ? AND deleted = 0 "
-            "AND status = 'final' ORDER BY completed_on, finalised_at", [referral["pupil_id"]]):
+        "SELECT pack_id, informant FROM form_completion WHERE pupil_id = ? AND deleted = 0 "
+        "AND status = 'final' ORDER BY completed_on, finalised_at",
+        [referral["pupil_id"]],
+    ):
         if (row["pack_id"], row["informant"]) not in seen:
             seen.append((row["pack_id"], row["informant"]))
     instruments = []
@@ -62,27 +66,44 @@ def build_progress_report(store, referral_id: str, *, records: FormRecords | Non
         if evidence is not None:
             instruments.append(evidence)
     return ProgressReport(
-        report_date=report_date or date.today(), author=author or (worker or {}).get("name", ""),
+        report_date=report_date or date.today(),
+        author=author or (worker or {}).get("name", ""),
         pupil_name=f"{pupil.get('first_name', '')} {pupil.get('last_name', '')}".strip(),
-        date_of_birth=to_uk(pupil.get("date_of_birth")), year_group=year_group_label(pupil.get("year_group")),
-        school_name=school.get("name", ""), referral_date=to_uk(referral["referral_date"]),
+        date_of_birth=to_uk(pupil.get("date_of_birth")),
+        year_group=year_group_label(pupil.get("year_group")),
+        school_name=school.get("name", ""),
+        referral_date=to_uk(referral["referral_date"]),
         reason=vocab.REFERRAL_REASONS.get(referral["reason"], referral["reason"]),
-        instruments=tuple(instruments))
+        instruments=tuple(instruments),
+    )
 
 
 def progress_document(report: ProgressReport) -> Document:
-    sections = [Section(f"{ev.pack_title}" + (f" ({ev.informant})" if ev.informant else ""),
-                        tuple(progress_blocks(ev, always_chart=True)[1:]))  # the heading is the section's
-                for ev in report.instruments]
+    sections = [
+        Section(
+            f"{ev.pack_title}" + (f" ({ev.informant})" if ev.informant else ""),
+            tuple(progress_blocks(ev, always_chart=True)[1:]),
+        )  # the heading is the section's
+        for ev in report.instruments
+    ]
     if not sections:
         sections = [Section("Assessments", (Text(NOTHING_YET),))]
-    facts = [("Pupil", report.pupil_name), ("Date of birth", report.date_of_birth),
-             ("Year group", report.year_group), ("School", report.school_name),
-             ("Referred", f"{report.referral_date}: {report.reason}"),
-             ("Report date", to_uk(report.report_date))]
-    return Document(title=report.title, subject=f"Progress report for {report.school_name}",
-                    author=report.author, report_date=report.report_date,
-                    facts=[(k, v) for k, v in facts if v], sections=tuple(sections))
+    facts = [
+        ("Pupil", report.pupil_name),
+        ("Date of birth", report.date_of_birth),
+        ("Year group", report.year_group),
+        ("School", report.school_name),
+        ("Referred", f"{report.referral_date}: {report.reason}"),
+        ("Report date", to_uk(report.report_date)),
+    ]
+    return Document(
+        title=report.title,
+        subject=f"Progress report for {report.school_name}",
+        author=report.author,
+        report_date=report.report_date,
+        facts=[(k, v) for k, v in facts if v],
+        sections=tuple(sections),
+    )
 
 
 def render_progress(report: ProgressReport, letterhead: Letterhead | None = None) -> bytes:

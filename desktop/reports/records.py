@@ -11,6 +11,7 @@ syncs like any record.
 report final with the PDF's SHA-256. After that the database refuses any
 change; ``correct`` starts a new draft that ``supersedes`` it.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,18 +49,26 @@ class ReportRecords:
         return dict(row, sections=json.loads(row["sections"]), evidence=json.loads(row["evidence"]))
 
     def for_case(self, referral_id: str) -> list[dict]:
-        return list(self.store.db.query(
-            "SELECT * FROM report WHERE referral_id = ? AND deleted = 0 ORDER BY report_date DESC, "
-            "modified_at DESC", [referral_id]))
+        return list(
+            self.store.db.query(
+                "SELECT * FROM report WHERE referral_id = ? AND deleted = 0 ORDER BY report_date DESC, "
+                "modified_at DESC",
+                [referral_id],
+            )
+        )
 
     # -- writing a draft ------------------------------------------------------------------
-    def start_visit(self, referral_id: str, report_date: date | None = None,
-                    sections: dict[str, str] | None = None) -> str:
+    def start_visit(
+        self, referral_id: str, report_date: date | None = None, sections: dict[str, str] | None = None
+    ) -> str:
         if self.store.get("referral", referral_id) is None:
             raise ValidationError({"referral_id": "Choose the case this report is about."})
-        values = {"referral_id": referral_id, "kind": "visit",
-                  "report_date": (report_date or date.today()).isoformat(),
-                  "sections": json.dumps(self._check_sections(sections or {}), ensure_ascii=False)}
+        values = {
+            "referral_id": referral_id,
+            "kind": "visit",
+            "report_date": (report_date or date.today()).isoformat(),
+            "sections": json.dumps(self._check_sections(sections or {}), ensure_ascii=False),
+        }
         return self.store.create("report", values)
 
     def set_section(self, report_id: str, key: str, text: str) -> None:
@@ -69,8 +78,9 @@ class ReportRecords:
         sections.update(self._check_sections({key: text}))
         self.store.update("report", report_id, {"sections": json.dumps(sections, ensure_ascii=False)})
 
-    def choose_evidence(self, report_id: str, observations: Iterable[str] = (),
-                        completions: Iterable[str] = ()) -> None:
+    def choose_evidence(
+        self, report_id: str, observations: Iterable[str] = (), completions: Iterable[str] = ()
+    ) -> None:
         row = self._draft(report_id)
         evidence = json.loads(row["evidence"])
         evidence.update(observations=list(observations), completions=list(completions))
@@ -92,17 +102,22 @@ class ReportRecords:
         row = self.get(report_id)
         evidence = row["evidence"]
         report = build_visit_report(
-            self.store, row["referral_id"], sections=row["sections"],
+            self.store,
+            row["referral_id"],
+            sections=row["sections"],
             observation_ids=evidence.get("observations", []),
-            completion_ids=evidence.get("completions", []), records=self.records,
-            report_date=date.fromisoformat(row["report_date"]), evidence_text=None)
+            completion_ids=evidence.get("completions", []),
+            records=self.records,
+            report_date=date.fromisoformat(row["report_date"]),
+            evidence_text=None,
+        )
         kept = evidence.get("text", {})
         texts = {key: kept.get(key, draft) for key, draft in report.evidence_text.items()}
-        return VisitReport(**{**report.__dict__,
-                              "evidence_text": {k: v for k, v in texts.items() if v is not None}})
+        return VisitReport(**{**report.__dict__, "evidence_text": {k: v for k, v in texts.items() if v is not None}})
 
-    def finalise(self, report_id: str, letterhead: Letterhead | None = None,
-                 initials_only: bool = False) -> tuple[str, bytes]:
+    def finalise(
+        self, report_id: str, letterhead: Letterhead | None = None, initials_only: bool = False
+    ) -> tuple[str, bytes]:
         """Render, attach the PDF to the case and mark the report final with its SHA-256.
 
         Returns (attachment id, PDF bytes). All or nothing: one transaction."""
@@ -112,11 +127,19 @@ class ReportRecords:
         digest = sha256_hex(pdf)
         name = report_file_name("Visit report", report.pupil_name, report.report_date, initials_only)
         with self.store.transaction():
-            attachment = add_attachment(self.store, pdf, referral_id=row["referral_id"],
-                                        title=report.title, media_type="application/pdf", filename=name)
-            self.store.update("report", report_id, {
-                "status": "final", "finalised_at": utc_now(), "issued_sha256": digest,
-                "attachment_id": attachment})
+            attachment = add_attachment(
+                self.store,
+                pdf,
+                referral_id=row["referral_id"],
+                title=report.title,
+                media_type="application/pdf",
+                filename=name,
+            )
+            self.store.update(
+                "report",
+                report_id,
+                {"status": "final", "finalised_at": utc_now(), "issued_sha256": digest, "attachment_id": attachment},
+            )
         return attachment, pdf
 
     def correct(self, report_id: str) -> str:
@@ -124,10 +147,17 @@ class ReportRecords:
         old = self.get(report_id)
         if old["status"] != "final":
             raise ValidationError({"status": "Only a finalised report needs a correction; edit the draft."})
-        return self.store.create("report", {
-            "referral_id": old["referral_id"], "kind": old["kind"], "report_date": date.today().isoformat(),
-            "sections": json.dumps(old["sections"], ensure_ascii=False),
-            "evidence": json.dumps(old["evidence"], ensure_ascii=False), "supersedes": report_id})
+        return self.store.create(
+            "report",
+            {
+                "referral_id": old["referral_id"],
+                "kind": old["kind"],
+                "report_date": date.today().isoformat(),
+                "sections": json.dumps(old["sections"], ensure_ascii=False),
+                "evidence": json.dumps(old["evidence"], ensure_ascii=False),
+                "supersedes": report_id,
+            },
+        )
 
     # -- helpers ---------------------------------------------------------------------------
     def _draft(self, report_id: str) -> dict:
@@ -135,8 +165,7 @@ class ReportRecords:
         if row is None:
             raise ValidationError({"report": "That report is not on this laptop."})
         if row["status"] == "final":
-            raise ValidationError({"status": "This report is finalised and cannot change; "
-                                             "make a correction instead."})
+            raise ValidationError({"status": "This report is finalised and cannot change; make a correction instead."})
         return row
 
     @staticmethod

@@ -10,6 +10,7 @@ report (the demo's closed cases, dated exclusions and schools' surveys fill its 
 satisfaction sections). Then ``pdftoppm -png -r 70`` (or ``desktop.reports.pages.render_pages(pdf,
 dpi=70)``) turns pages into images.
 """
+
 from __future__ import annotations
 
 import sys
@@ -24,14 +25,16 @@ VISIT_SECTIONS = {
         "The school shared:\n"
         "- a move of school in Year 2\n"
         "- two fixed-term exclusions last year\n"
-        "- good attendance (96%)"),
+        "- good attendance (96%)"
+    ),
     "strengths": "- {first} is kind to younger pupils.\n- Enjoys practical work and responds to specific praise.",
     "communicates": (
         "The behaviour rises when tasks are open-ended and adult attention moves elsewhere: it may "
-        "be a way of avoiding work that feels too hard to start."),
+        "be a way of avoiding work that feels too hard to start."
+    ),
     "recommendations": "Agreed with the class teacher and SENCo:",
     "next_steps": "A follow-up visit in four weeks to review the Pastoral Support Plan with the school "
-                  "and {first}'s family.",
+    "and {first}'s family.",
 }
 
 
@@ -49,35 +52,64 @@ def make_showcase(store, outdir: Path, today: date) -> dict[str, Path]:
 
     caseload = Caseload(store, today=today)
     fill_demo(caseload, pupils=120, seed=7)
-    case = next(r for r in caseload.caseload() if r.status == "active" and (r.year_group or 99) <= 6
-                and r.referral_date <= (today - timedelta(days=60)).isoformat())
-    evidence = add_evidence(store, case.referral_id, observed_on=today.replace(day=10).isoformat(),
-                            sdqs=(today.replace(month=9, day=20).isoformat(), today.replace(day=16).isoformat()))
+    case = next(
+        r
+        for r in caseload.caseload()
+        if r.status == "active"
+        and (r.year_group or 99) <= 6
+        and r.referral_date <= (today - timedelta(days=60)).isoformat()
+    )
+    evidence = add_evidence(
+        store,
+        case.referral_id,
+        observed_on=today.replace(day=10).isoformat(),
+        sdqs=(today.replace(month=9, day=20).isoformat(), today.replace(day=16).isoformat()),
+    )
     first = store.get("pupil", case.pupil_id)["first_name"]
-    targets = [f"{first} will start written tasks within 2 minutes of the instruction.",
-               f"{first} will stay in class for whole lessons, using the agreed signal to take a break.",
-               f"{first} will play a structured game at lunchtime without an incident."]
+    targets = [
+        f"{first} will start written tasks within 2 minutes of the instruction.",
+        f"{first} will stay in class for whole lessons, using the agreed signal to take a break.",
+        f"{first} will play a structured game at lunchtime without an incident.",
+    ]
     plan = caseload.add_support_plan(
-        case.referral_id, today - timedelta(days=49), targets="\n".join(f"{n}. {t}" for n, t in enumerate(targets, 1)),
-        strategies=("- Class teacher: a 'now and next' card and a 2-minute warning before transitions.\n"
-                    "- Teaching assistant: a check-in after each chunk of written work.\n"
-                    "- Lunchtime supervisor: a structured game club on Tuesdays and Thursdays."),
+        case.referral_id,
+        today - timedelta(days=49),
+        targets="\n".join(f"{n}. {t}" for n, t in enumerate(targets, 1)),
+        strategies=(
+            "- Class teacher: a 'now and next' card and a 2-minute warning before transitions.\n"
+            "- Teaching assistant: a check-in after each chunk of written work.\n"
+            "- Lunchtime supervisor: a structured game club on Tuesdays and Thursdays."
+        ),
         parent_involvement=f"{first}'s parents keep a home-school book and praise the days with a green card.",
-        review_dates=[today - timedelta(days=28), today - timedelta(days=2), today + timedelta(days=26)])
+        review_dates=[today - timedelta(days=28), today - timedelta(days=2), today + timedelta(days=26)],
+    )
     reviews = PlanReviews(store, today=today)
-    reviews.add_review(plan, today - timedelta(days=28), [
-        (targets[0], 2, "Starts with a timer on most days."), (targets[1], 2, ""), (targets[2], 3, "")])
-    reviews.add_review(plan, today - timedelta(days=2), [
-        (targets[0], 4, "Starts within 2 minutes in four lessons out of five."),
-        (targets[1], 3, "Left the room twice in two weeks, both times using the signal."),
-        (targets[2], 3, "")], notes="Attended by the class teacher, the SENCo and both parents.")
+    reviews.add_review(
+        plan,
+        today - timedelta(days=28),
+        [(targets[0], 2, "Starts with a timer on most days."), (targets[1], 2, ""), (targets[2], 3, "")],
+    )
+    reviews.add_review(
+        plan,
+        today - timedelta(days=2),
+        [
+            (targets[0], 4, "Starts within 2 minutes in four lessons out of five."),
+            (targets[1], 3, "Left the room twice in two weeks, both times using the signal."),
+            (targets[2], 3, ""),
+        ],
+        notes="Attended by the class teacher, the SENCo and both parents.",
+    )
     reports = ReportRecords(store)
-    report_id = reports.start_visit(case.referral_id, today, {
-        k: v.format(first=first) for k, v in VISIT_SECTIONS.items()})
+    report_id = reports.start_visit(
+        case.referral_id, today, {k: v.format(first=first) for k, v in VISIT_SECTIONS.items()}
+    )
     bank = load_bank(outdir / "no-installed-banks", outdir / "no-own-bank.json")
     picked = [bank.search("now next")[0], bank.search("chunk")[0]]
-    reports.set_section(report_id, "recommendations", VISIT_SECTIONS["recommendations"] + "\n"
-                        + "\n".join(s.for_report() for s in picked))
+    reports.set_section(
+        report_id,
+        "recommendations",
+        VISIT_SECTIONS["recommendations"] + "\n" + "\n".join(s.for_report() for s in picked),
+    )
     reports.choose_evidence(report_id, [evidence["observation"]], [evidence["boxall"]])
     out = {}
     outdir.mkdir(parents=True, exist_ok=True)

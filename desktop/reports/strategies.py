@@ -12,6 +12,7 @@ an earlier one, so a service can reword a built-in strategy.
 
 No Qt: the report editor's picker is a thin screen over ``StrategyBank.search``.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,12 +71,19 @@ def parse_bank(data: object, where: str) -> tuple[str, list[Strategy]]:
         if not isinstance(item, dict):
             raise StrategyBankError(f"{where}: strategy {n} is not an object")
         sid, stitle, text, tags = item.get("id"), item.get("title"), item.get("text"), item.get("tags", [])
-        if not (isinstance(sid, str) and sid.strip() and isinstance(stitle, str) and stitle.strip()
-                and isinstance(text, str) and text.strip()):
+        if not (
+            isinstance(sid, str)
+            and sid.strip()
+            and isinstance(stitle, str)
+            and stitle.strip()
+            and isinstance(text, str)
+            and text.strip()
+        ):
             raise StrategyBankError(f"{where}: strategy {n} needs an id, a title and text")
         if len(text) > MAX_TEXT or not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise StrategyBankError(f"{where}: strategy {sid!r} has text over {MAX_TEXT} characters "
-                                    "or tags that are not a list of words")
+            raise StrategyBankError(
+                f"{where}: strategy {sid!r} has text over {MAX_TEXT} characters or tags that are not a list of words"
+            )
         if sid in seen:
             raise StrategyBankError(f"{where}: strategy id {sid!r} is used twice")
         seen.add(sid)
@@ -86,8 +94,7 @@ def parse_bank(data: object, where: str) -> tuple[str, list[Strategy]]:
 class StrategyBank:
     """Every strategy available on this laptop, searchable."""
 
-    def __init__(self, strategies: list[Strategy], problems: list[str] | None = None,
-                 own_path: Path | None = None):
+    def __init__(self, strategies: list[Strategy], problems: list[str] | None = None, own_path: Path | None = None):
         self.strategies = strategies
         self.problems = problems or []  # banks that could not be read (shown, not fatal)
         self.own_path = own_path
@@ -118,8 +125,12 @@ class StrategyBank:
         if not title.strip() or not text.strip():
             raise StrategyBankError("a strategy needs a title and text")
         data = _read_own(self.own_path)
-        strategy = {"id": f"own-{uuid.uuid4().hex[:12]}", "title": title.strip(), "text": text.strip(),
-                    "tags": [t.strip() for t in tags if t.strip()]}
+        strategy = {
+            "id": f"own-{uuid.uuid4().hex[:12]}",
+            "title": title.strip(),
+            "text": text.strip(),
+            "tags": [t.strip() for t in tags if t.strip()],
+        }
         data["strategies"].append(strategy)
         _, parsed = parse_bank(data, str(self.own_path))  # never write what could not be read back
         self.own_path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,8 +145,14 @@ class StrategyBank:
 def _read_own(path: Path) -> dict:
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
-    return {"format": BANK_FORMAT, "format_version": 1, "id": "mine", "version": "1",
-            "title": "My strategies", "strategies": []}
+    return {
+        "format": BANK_FORMAT,
+        "format_version": 1,
+        "id": "mine",
+        "version": "1",
+        "title": "My strategies",
+        "strategies": [],
+    }
 
 
 def pack_strategies(folder: Path) -> tuple[list[tuple[str, list[Strategy]]], list[str]]:
@@ -158,8 +175,7 @@ def pack_strategies(folder: Path) -> tuple[list[tuple[str, list[Strategy]]], lis
                 problems.append(str(exc))
             continue
         if pack.kind == "strategies":
-            found.append((path.name, [Strategy(e.id, e.title, e.text, e.tags, pack.title)
-                                      for e in pack.strategies]))
+            found.append((path.name, [Strategy(e.id, e.title, e.text, e.tags, pack.title) for e in pack.strategies]))
     return found, problems
 
 
@@ -170,8 +186,9 @@ def _head(path: Path) -> str:
         return ""
 
 
-def load_bank(installed_dir: Path | None = None, own_path: Path | None = None, *,
-              packs_root: Path | None = None) -> StrategyBank:
+def load_bank(
+    installed_dir: Path | None = None, own_path: Path | None = None, *, packs_root: Path | None = None
+) -> StrategyBank:
     """Every strategy on this laptop, in order (a later strategy with the same id replaces
     an earlier one): the built-in bank; banks put in ``packs_dir()/strategies/``; the
     service's banks published from the server (``strategies`` packs in
@@ -187,16 +204,17 @@ def load_bank(installed_dir: Path | None = None, own_path: Path | None = None, *
     own_path = own_path or data_dir() / "strategies" / "mine.json"
     banks: list[tuple[str, list[Strategy]]] = []
     problems = []
-    files = sorted(BUILTIN_DIR.glob("*.json")) + (sorted(installed_dir.glob("*.json"))
-                                                   if installed_dir.is_dir() else [])
+    files = sorted(BUILTIN_DIR.glob("*.json")) + (
+        sorted(installed_dir.glob("*.json")) if installed_dir.is_dir() else []
+    )
 
     def read(paths):
         for path in paths:
             try:
-                banks.append((path.name, parse_bank(json.loads(path.read_text(encoding="utf-8")),
-                                                    path.name)[1]))
+                banks.append((path.name, parse_bank(json.loads(path.read_text(encoding="utf-8")), path.name)[1]))
             except (OSError, ValueError) as exc:  # JSON errors are ValueErrors too
                 problems.append(f"{path.name}: {exc}" if not isinstance(exc, StrategyBankError) else str(exc))
+
     read(files)
     if packs_root is not None:
         for folder in (packs_root / SERVER_SUBDIR, packs_root):

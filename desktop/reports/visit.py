@@ -18,6 +18,7 @@ shape changes, that function is the one place to follow it.
 No wording of a licensed instrument is printed: only scale and cluster labels
 from the installed pack (a synthetic pack says so on the page).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -65,8 +66,10 @@ SECTIONS = (
     ("recommendations", "Recommendations and strategies"),
     ("next_steps", "Next steps"),
 )
-SYNTHETIC_NOTE = "Synthetic — not the licensed content. These results come from Fieldnote's " \
-                 "invented stand-in pack and must not be used for any child."
+SYNTHETIC_NOTE = (
+    "Synthetic — not the licensed content. These results come from Fieldnote's "
+    "invented stand-in pack and must not be used for any child."
+)
 POINTS = ("T1", "T2", "T3")
 
 
@@ -145,12 +148,16 @@ def off_task_codes(scheme) -> tuple[str, ...]:
     on_task = set(scheme.on_task_codes)
     on_groups = {c.group for c in scheme.codes if c.id in on_task and c.group}
     off_groups = {g.id for g in scheme.groups if "off" in (g.id + " " + g.label).lower()}
-    return tuple(c.id for c in scheme.interval_codes
-                 if c.id not in on_task and c.group and (c.group in on_groups or c.group in off_groups))
+    return tuple(
+        c.id
+        for c in scheme.interval_codes
+        if c.id not in on_task and c.group and (c.group in on_groups or c.group in off_groups)
+    )
 
 
-def observation_evidence(obs: Observation, summary: ObservationSummary | None = None, *,
-                         pupil: str = "", observed_on: str = "") -> ObservationEvidence:
+def observation_evidence(
+    obs: Observation, summary: ObservationSummary | None = None, *, pupil: str = "", observed_on: str = ""
+) -> ObservationEvidence:
     """The adapter from an observation and its summary to the report's figures."""
     summary = summary or summarise(obs)
     scheme = obs.scheme
@@ -158,28 +165,42 @@ def observation_evidence(obs: Observation, summary: ObservationSummary | None = 
     off = set(off_task_codes(scheme))
     labels = {c.id: c.label for c in scheme.codes}
     codes = tuple(
-        CodeRow(code_id, labels.get(code_id, code_id), ratio,
-                overall.peer.codes.get(code_id) if overall.peer else None, code_id in off)
-        for code_id, ratio in overall.target.codes.items())
+        CodeRow(
+            code_id,
+            labels.get(code_id, code_id),
+            ratio,
+            overall.peer.codes.get(code_id) if overall.peer else None,
+            code_id in off,
+        )
+        for code_id, ratio in overall.target.codes.items()
+    )
     blocks_src = summary.by_phase or summary.by_time_bin
-    blocks = tuple(BlockRow(b.label, b.target.on_task, b.peer.on_task if b.peer else None)
-                   for b in blocks_src)
+    blocks = tuple(BlockRow(b.label, b.target.on_task, b.peer.on_task if b.peer else None) for b in blocks_src)
     behaviour = strip_codes(scheme, summary.on_task_codes)
     strip = strip_entries(obs, behaviour)
-    abc = tuple(AbcRow(_clock(a.t), a.interval, a.antecedent, a.behaviour, a.consequence)
-                for a in obs.abc_records)
+    abc = tuple(AbcRow(_clock(a.t), a.interval, a.antecedent, a.behaviour, a.consequence) for a in obs.abc_records)
     return ObservationEvidence(
-        observation_id=obs.id, pupil=pupil or obs.setup.pupil or "The pupil",
-        lesson=obs.setup.lesson, observed_on=observed_on,
-        scheme_name=scheme.name, interval_seconds=summary.interval_seconds,
-        peer_every=summary.peer_every, intervals=summary.intervals,
+        observation_id=obs.id,
+        pupil=pupil or obs.setup.pupil or "The pupil",
+        lesson=obs.setup.lesson,
+        observed_on=observed_on,
+        scheme_name=scheme.name,
+        interval_seconds=summary.interval_seconds,
+        peer_every=summary.peer_every,
+        intervals=summary.intervals,
         observed_seconds=summary.observed_seconds,
         excluded={s: n for s, n in summary.statuses.items() if s != CODED and n},
         target_on_task=overall.target.on_task,
         peer_on_task=overall.peer.on_task if overall.peer else None,
-        codes=codes, blocks=blocks, blocks_are_phases=bool(summary.by_phase), strip=strip,
-        code_colours={c.id: c.colour for c in scheme.codes}, code_labels=labels, abc=abc,
-        strip_codes=behaviour)
+        codes=codes,
+        blocks=blocks,
+        blocks_are_phases=bool(summary.by_phase),
+        strip=strip,
+        code_colours={c.id: c.colour for c in scheme.codes},
+        code_labels=labels,
+        abc=abc,
+        strip_codes=behaviour,
+    )
 
 
 def strip_codes(scheme, on_task_codes: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -193,9 +214,10 @@ def strip_codes(scheme, on_task_codes: Sequence[str] | None = None) -> tuple[str
 def strip_entries(obs: Observation, codes: Sequence[str]) -> tuple[StripEntry, ...]:
     """One entry per interval recorded so far: its subject, whether it is left out of the
     percentages, and the first of ``codes`` it scored."""
-    return tuple(StripEntry(i.index, i.subject == PEER, i.status != CODED,
-                            next((c for c in codes if c in i.codes), None))
-                 for i in obs.intervals)
+    return tuple(
+        StripEntry(i.index, i.subject == PEER, i.status != CODED, next((c for c in codes if c in i.codes), None))
+        for i in obs.intervals
+    )
 
 
 def _clock(seconds: float) -> str:
@@ -209,8 +231,11 @@ def _join(parts: Sequence[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-EXCLUDED_WORDS = {"skipped": "the pupil was out of view or the interval was skipped",
-                  "gap": "the app was not recording", "incomplete": "the lesson ended part-way through"}
+EXCLUDED_WORDS = {
+    "skipped": "the pupil was out of view or the interval was skipped",
+    "gap": "the app was not recording",
+    "incomplete": "the lesson ended part-way through",
+}
 
 
 def draft_observation(ev: ObservationEvidence) -> str:
@@ -218,8 +243,10 @@ def draft_observation(ev: ObservationEvidence) -> str:
     name = ev.pupil
     lesson = ev.lesson or "a lesson"
     when = f" on {to_uk(ev.observed_on)}" if ev.observed_on else ""
-    out = [f"{name} was observed in {lesson}{when} for {minutes_text(ev.observed_seconds)} minutes, "
-           f"recorded at {ev.interval_seconds}-second intervals ({ev.intervals} intervals)."]
+    out = [
+        f"{name} was observed in {lesson}{when} for {minutes_text(ev.observed_seconds)} minutes, "
+        f"recorded at {ev.interval_seconds}-second intervals ({ev.intervals} intervals)."
+    ]
     if ev.peer_every:
         out.append(f"Every {_ordinal(ev.peer_every)} interval observed a comparison peer instead.")
     if ev.excluded:
@@ -228,10 +255,8 @@ def draft_observation(ev: ObservationEvidence) -> str:
             status = next(iter(ev.excluded))
             why = "because " + EXCLUDED_WORDS.get(status, status)
         else:
-            why = "(" + "; ".join(f"{n} because {EXCLUDED_WORDS.get(s, s)}"
-                                  for s, n in ev.excluded.items()) + ")"
-        out.append(f"{total} interval{'s were' if total != 1 else ' was'} left out of the "
-                   f"percentages {why}.")
+            why = "(" + "; ".join(f"{n} because {EXCLUDED_WORDS.get(s, s)}" for s, n in ev.excluded.items()) + ")"
+        out.append(f"{total} interval{'s were' if total != 1 else ' was'} left out of the percentages {why}.")
     t = ev.target_on_task
     if t.denominator:
         sentence = f"{name} was on task in {count_text(t)} intervals ({percent_text(t)})"
@@ -242,11 +267,12 @@ def draft_observation(ev: ObservationEvidence) -> str:
     else:
         out.append(f"No interval of {name}'s was coded, so there is no on-task figure.")
     if t.denominator:
-        offs = sorted((c for c in ev.codes if c.off_task and c.target.numerator),
-                      key=lambda c: (-c.target.numerator, ev.codes.index(c)))[:2]
+        offs = sorted(
+            (c for c in ev.codes if c.off_task and c.target.numerator),
+            key=lambda c: (-c.target.numerator, ev.codes.index(c)),
+        )[:2]
         if offs:
-            parts = [f"{c.label.lower()} ({count_text(c.target)} intervals, {percent_text(c.target)})"
-                     for c in offs]
+            parts = [f"{c.label.lower()} ({count_text(c.target)} intervals, {percent_text(c.target)})" for c in offs]
             noun = "behaviours were" if len(parts) > 1 else "behaviour was"
             out.append(f"The most frequent off-task {noun} {_join(parts)}.")
         elif any(c.off_task for c in ev.codes):
@@ -254,8 +280,10 @@ def draft_observation(ev: ObservationEvidence) -> str:
         low = _lowest_block(ev)
         if low is not None:
             where = f"during “{low.label}”" if ev.blocks_are_phases else f"in minutes {low.label}"
-            out.append(f"Engagement was lowest {where}: on task in {count_text(low.target)} "
-                       f"intervals ({percent_text(low.target)}).")
+            out.append(
+                f"Engagement was lowest {where}: on task in {count_text(low.target)} "
+                f"intervals ({percent_text(low.target)})."
+            )
     if ev.abc:
         n = len(ev.abc)
         out.append(f"{n} incident{'s were' if n != 1 else ' was'} recorded as ABC notes (see the table).")
@@ -355,22 +383,29 @@ def draft_boxall(ev: BoxallEvidence) -> str:
     """The Boxall strands furthest below the competence range, and the diagnostic ones above."""
     info = ev.info
     who = COMPLETED_BY.get(info.completed_by, info.completed_by).lower()
-    out = [f"The {info.pack_title} was completed by the {who} on {to_uk(info.completed_on)} "
-           f"({TIME_POINTS.get(info.time_point, info.time_point)})."]
+    out = [
+        f"The {info.pack_title} was completed by the {who} on {to_uk(info.completed_on)} "
+        f"({TIME_POINTS.get(info.time_point, info.time_point)})."
+    ]
     dev = [c for c in ev.clusters if c.developmental and c.score is not None]
     within = [c for c in dev if c.position == "within"]
-    out.append(f"{len(within)} of the {len(dev)} developmental clusters scored were within the "
-               f"competence range.")
+    out.append(f"{len(within)} of the {len(dev)} developmental clusters scored were within the competence range.")
     below = sorted((c for c in dev if c.position == "below"), key=lambda c: -_gap(c))[:3]
     if below:
-        parts = [f"{c.label} ({number_text(c.score)}; range {number_text(c.competence_min)}–"
-                 f"{number_text(c.competence_max)}, {number_text(_gap(c))} below)" for c in below]
+        parts = [
+            f"{c.label} ({number_text(c.score)}; range {number_text(c.competence_min)}–"
+            f"{number_text(c.competence_max)}, {number_text(_gap(c))} below)"
+            for c in below
+        ]
         out.append(f"Furthest below the range: {_join(parts)}.")
     diag = [c for c in ev.clusters if not c.developmental and c.position == "above"]
     above = sorted(diag, key=lambda c: -_gap(c))[:3]
     if above:
-        parts = [f"{c.label} ({number_text(c.score)}; range {number_text(c.competence_min)}–"
-                 f"{number_text(c.competence_max)}, {number_text(_gap(c))} above)" for c in above]
+        parts = [
+            f"{c.label} ({number_text(c.score)}; range {number_text(c.competence_min)}–"
+            f"{number_text(c.competence_max)}, {number_text(_gap(c))} above)"
+            for c in above
+        ]
         out.append(f"In the diagnostic profile, furthest above the range: {_join(parts)}.")
     elif any(not c.developmental and c.score is not None for c in ev.clusters):
         out.append("No diagnostic cluster was above its range.")
@@ -389,23 +424,31 @@ def sdq_evidence(info: CompletionInfo, pack: InstrumentPack, result) -> SdqEvide
         rank = table.rank_for(result.scores[sid]) if table else None
         if table and not typical:
             typical = table.bands[0].label
-        rows.append(ScoreRow(sid, labels.get(sid, sid), result.scores[sid],
-                             table.bands[rank].label if table and rank is not None else None,
-                             bool(rank)))
+        rows.append(
+            ScoreRow(
+                sid,
+                labels.get(sid, sid),
+                result.scores[sid],
+                table.bands[rank].label if table and rank is not None else None,
+                bool(rank),
+            )
+        )
     return SdqEvidence(info, tuple(rows), typical)
 
 
 def draft_sdq(ev: SdqEvidence) -> str:
     """Total difficulties and the scales in raised bands, with the pack's band labels."""
     info = ev.info
-    who = {"teacher": "teacher", "parent": "parent or carer", "self": "pupil's own"}.get(
-        info.informant, info.informant)
-    out = [f"On the {who} SDQ completed on {to_uk(info.completed_on)} "
-           f"({TIME_POINTS.get(info.time_point, info.time_point)})"]
+    who = {"teacher": "teacher", "parent": "parent or carer", "self": "pupil's own"}.get(info.informant, info.informant)
+    out = [
+        f"On the {who} SDQ completed on {to_uk(info.completed_on)} "
+        f"({TIME_POINTS.get(info.time_point, info.time_point)})"
+    ]
     total = next((r for r in ev.rows if r.score_id == "ebdtot"), None)
     if total is not None and total.score is not None:
-        out[0] += f", the total difficulties score was {number_text(total.score)}" + \
-                  (f" ({total.band})." if total.band else ".")
+        out[0] += f", the total difficulties score was {number_text(total.score)}" + (
+            f" ({total.band})." if total.band else "."
+        )
     else:
         out[0] += ", too few items were answered to score total difficulties."
     raised = [r for r in ev.rows if r.raised and r.score_id != "ebdtot" and r.score is not None]
@@ -455,12 +498,22 @@ class VisitReport:
 
 def _completion_info(records: FormRecords, row: dict) -> CompletionInfo:
     pack = records.pack(row["pack_id"])
-    return CompletionInfo(row["id"], pack.id, pack.title, pack.synthetic, row["informant"],
-                          row["completed_by"], row["completed_on"], row["time_point"], row["age_band"])
+    return CompletionInfo(
+        row["id"],
+        pack.id,
+        pack.title,
+        pack.synthetic,
+        row["informant"],
+        row["completed_by"],
+        row["completed_on"],
+        row["time_point"],
+        row["age_band"],
+    )
 
 
-def progress_evidence(records: FormRecords, pupil_id: str, pack: InstrumentPack,
-                      informant: str) -> ProgressEvidence | None:
+def progress_evidence(
+    records: FormRecords, pupil_id: str, pack: InstrumentPack, informant: str
+) -> ProgressEvidence | None:
     """The pupil's latest final scores on one instrument at T1, T2 and T3, with bands and change."""
     progress = records.progress(pupil_id, pack.id, informant)
     points = tuple(tp for tp in POINTS if tp in progress.by_time_point)
@@ -479,16 +532,26 @@ def progress_evidence(records: FormRecords, pupil_id: str, pack: InstrumentPack,
         change = progress.change(sid, to=last, since=points[0]) if len(points) > 1 else None
         rows.append((sid, labels.get(sid, sid), tuple(cells), signed_text(change)))
     # The same chart the Assessments tab shows, titled for the page.
-    chart = replace(progress_chart(pack, progress), title=f"{pack.title}: scores at {', '.join(points)}") \
-        if len(pack.scales) <= 12 else None
+    chart = (
+        replace(progress_chart(pack, progress), title=f"{pack.title}: scores at {', '.join(points)}")
+        if len(pack.scales) <= 12
+        else None
+    )
     return ProgressEvidence(pack.id, pack.title, pack.synthetic, informant, points, tuple(rows), chart)
 
 
-def build_visit_report(store, referral_id: str, *, sections: Mapping[str, str] | None = None,
-                       observation_ids: Iterable[str] = (), completion_ids: Iterable[str] = (),
-                       records: FormRecords | None = None, author: str = "",
-                       report_date: date | None = None,
-                       evidence_text: Mapping[str, str] | None = None) -> VisitReport:
+def build_visit_report(
+    store,
+    referral_id: str,
+    *,
+    sections: Mapping[str, str] | None = None,
+    observation_ids: Iterable[str] = (),
+    completion_ids: Iterable[str] = (),
+    records: FormRecords | None = None,
+    author: str = "",
+    report_date: date | None = None,
+    evidence_text: Mapping[str, str] | None = None,
+) -> VisitReport:
     """Gather a visit report from the store: the case's header, ``sections`` (key → text),
     and evidence from the chosen observations and completions.
 
@@ -514,8 +577,9 @@ def build_visit_report(store, referral_id: str, *, sections: Mapping[str, str] |
         if row is None:  # deleted since it was chosen (here or on another laptop)
             missing.append(f"observation:{oid}")
             continue
-        observations.append(observation_evidence(repo.get(oid), pupil=first,
-                                                 observed_on=(row.get("started_at") or "")[:10]))
+        observations.append(
+            observation_evidence(repo.get(oid), pupil=first, observed_on=(row.get("started_at") or "")[:10])
+        )
 
     boxalls, sdqs, progress, seen = [], [], [], set()
     for cid in completion_ids:
@@ -529,8 +593,9 @@ def build_visit_report(store, referral_id: str, *, sections: Mapping[str, str] |
             continue
         info = _completion_info(records, row)
         if pack.structure == "boxall":
-            boxalls.append(boxall_evidence(info, boxall_mod.profile(
-                pack, records.answers(cid), row["age_band"], row["informant"])))
+            boxalls.append(
+                boxall_evidence(info, boxall_mod.profile(pack, records.answers(cid), row["age_band"], row["informant"]))
+            )
         elif pack.id.startswith("sdq-"):
             sdqs.append(sdq_evidence(info, pack, records.score(cid)))
         if (pack.id, row["informant"]) not in seen:
@@ -540,15 +605,22 @@ def build_visit_report(store, referral_id: str, *, sections: Mapping[str, str] |
                 progress.append(p)
 
     report = VisitReport(
-        report_date=report_date or date.today(), author=author or (worker or {}).get("name", ""),
+        report_date=report_date or date.today(),
+        author=author or (worker or {}).get("name", ""),
         pupil_name=f"{pupil.get('first_name', '')} {pupil.get('last_name', '')}".strip(),
         date_of_birth=to_uk(pupil.get("date_of_birth")),
         year_group=year_group_label(pupil.get("year_group")),
-        school_name=school.get("name", ""), referral_date=to_uk(referral["referral_date"]),
+        school_name=school.get("name", ""),
+        referral_date=to_uk(referral["referral_date"]),
         reason=vocab.REFERRAL_REASONS.get(referral["reason"], referral["reason"]),
-        caseworker=(worker or {}).get("name", ""), sections=dict(sections or {}),
-        observations=tuple(observations), boxall=tuple(boxalls), sdq=tuple(sdqs),
-        progress=tuple(progress), missing=tuple(missing))
+        caseworker=(worker or {}).get("name", ""),
+        sections=dict(sections or {}),
+        observations=tuple(observations),
+        boxall=tuple(boxalls),
+        sdq=tuple(sdqs),
+        progress=tuple(progress),
+        missing=tuple(missing),
+    )
     if evidence_text is None:
         evidence_text = report.drafts()
     return VisitReport(**{**report.__dict__, "evidence_text": dict(evidence_text)})
@@ -562,41 +634,79 @@ def _observation_blocks(ev: ObservationEvidence, text: str | None) -> list:
     if text:
         blocks.append(Text(text))
     peer = ev.peer_on_task is not None
-    rows = [["On task", f"{percent_text(ev.target_on_task)} ({count_text(ev.target_on_task)})"]
-            + ([f"{percent_text(ev.peer_on_task)} ({count_text(ev.peer_on_task)})"] if peer else [])]
-    rows.append(["Intervals coded", str(ev.target_on_task.denominator)]
-                + ([str(ev.peer_on_task.denominator)] if peer else []))
-    blocks.append(TableBlock(["Measure", f"{ev.pupil}"] + (["Peer"] if peer else []), rows,
-                             caption=f"{ev.scheme_name}: {ev.intervals} intervals of {ev.interval_seconds} s, "
-                                     f"{minutes_text(ev.observed_seconds)} minutes observed.",
-                             widths=[0.4, 0.3, 0.3] if peer else [0.5, 0.5]))
-    code_rows = [[c.label, f"{percent_text(c.target)} ({count_text(c.target)})"]
-                 + ([f"{percent_text(c.peer)} ({count_text(c.peer)})"] if peer else []) for c in ev.codes]
+    rows = [
+        ["On task", f"{percent_text(ev.target_on_task)} ({count_text(ev.target_on_task)})"]
+        + ([f"{percent_text(ev.peer_on_task)} ({count_text(ev.peer_on_task)})"] if peer else [])
+    ]
+    rows.append(
+        ["Intervals coded", str(ev.target_on_task.denominator)] + ([str(ev.peer_on_task.denominator)] if peer else [])
+    )
+    blocks.append(
+        TableBlock(
+            ["Measure", f"{ev.pupil}"] + (["Peer"] if peer else []),
+            rows,
+            caption=f"{ev.scheme_name}: {ev.intervals} intervals of {ev.interval_seconds} s, "
+            f"{minutes_text(ev.observed_seconds)} minutes observed.",
+            widths=[0.4, 0.3, 0.3] if peer else [0.5, 0.5],
+        )
+    )
+    code_rows = [
+        [c.label, f"{percent_text(c.target)} ({count_text(c.target)})"]
+        + ([f"{percent_text(c.peer)} ({count_text(c.peer)})"] if peer else [])
+        for c in ev.codes
+    ]
     series = [charts.Series(ev.pupil, tuple(_pct_float(c.target) for c in ev.codes), charts.TARGET_COLOUR)]
     if peer:
-        series.append(charts.Series("Peer", tuple(_pct_float(c.peer) for c in ev.codes),
-                                    charts.PEER_COLOUR, striped=True))
-    blocks.append(ChartBlock(charts.BarChart(
-        "Percentage of coded intervals scoring each code", tuple(c.label for c in ev.codes),
-        tuple(series), y_max=100, value_suffix="%", short_labels=tuple(c.code for c in ev.codes)),
-        caption="Each bar is labelled with its percentage; the peer's bars are striped."))
-    blocks.append(TableBlock(["Code", ev.pupil] + (["Peer"] if peer else []), code_rows,
-                             widths=[0.4, 0.3, 0.3] if peer else [0.5, 0.5]))
-    blocks.append(ChartBlock(interval_strip(ev),
-                             caption="Each cell is one interval, marked with its behaviour code's number; "
-                                     "a bar above a cell marks a peer interval."))
+        series.append(
+            charts.Series("Peer", tuple(_pct_float(c.peer) for c in ev.codes), charts.PEER_COLOUR, striped=True)
+        )
+    blocks.append(
+        ChartBlock(
+            charts.BarChart(
+                "Percentage of coded intervals scoring each code",
+                tuple(c.label for c in ev.codes),
+                tuple(series),
+                y_max=100,
+                value_suffix="%",
+                short_labels=tuple(c.code for c in ev.codes),
+            ),
+            caption="Each bar is labelled with its percentage; the peer's bars are striped.",
+        )
+    )
+    blocks.append(
+        TableBlock(
+            ["Code", ev.pupil] + (["Peer"] if peer else []), code_rows, widths=[0.4, 0.3, 0.3] if peer else [0.5, 0.5]
+        )
+    )
+    blocks.append(
+        ChartBlock(
+            interval_strip(ev),
+            caption="Each cell is one interval, marked with its behaviour code's number; "
+            "a bar above a cell marks a peer interval.",
+        )
+    )
     if ev.blocks:
         kind = "Lesson phase" if ev.blocks_are_phases else "Minutes"
-        blocks.append(TableBlock(
-            [kind, f"{ev.pupil} on task"] + (["Peer on task"] if peer else []),
-            [[b.label, f"{percent_text(b.target)} ({count_text(b.target)})"]
-             + ([f"{percent_text(b.peer)} ({count_text(b.peer)})"] if peer else []) for b in ev.blocks],
-            widths=[0.4, 0.3, 0.3] if peer else [0.5, 0.5]))
+        blocks.append(
+            TableBlock(
+                [kind, f"{ev.pupil} on task"] + (["Peer on task"] if peer else []),
+                [
+                    [b.label, f"{percent_text(b.target)} ({count_text(b.target)})"]
+                    + ([f"{percent_text(b.peer)} ({count_text(b.peer)})"] if peer else [])
+                    for b in ev.blocks
+                ],
+                widths=[0.4, 0.3, 0.3] if peer else [0.5, 0.5],
+            )
+        )
     if ev.abc:
-        blocks.append(TableBlock(["Time", "Antecedent", "Behaviour", "Consequence"],
-                                 [[a.time, a.antecedent, a.behaviour, a.consequence] for a in ev.abc],
-                                 caption="ABC incidents (time from the start of the observation).",
-                                 widths=[0.1, 0.3, 0.3, 0.3]))
+        blocks.append(
+            TableBlock(
+                ["Time", "Antecedent", "Behaviour", "Consequence"],
+                [[a.time, a.antecedent, a.behaviour, a.consequence] for a in ev.abc],
+                caption="ABC incidents (time from the start of the observation).",
+                widths=[0.1, 0.3, 0.3, 0.3],
+            )
+        )
     return blocks
 
 
@@ -610,29 +720,48 @@ STRIP_TITLE = "Interval by interval"
 NO_CODE_FILL = "#f9fafb"  # coded, but none of the strip's codes
 
 
-def strip_chart(entries: Sequence[StripEntry], codes: Sequence[str], colours: Mapping[str, str],
-                labels: Mapping[str, str], *, title: str = STRIP_TITLE, per_row: int = 30,
-                slots: int = 0) -> charts.IntervalStrip:
+def strip_chart(
+    entries: Sequence[StripEntry],
+    codes: Sequence[str],
+    colours: Mapping[str, str],
+    labels: Mapping[str, str],
+    *,
+    title: str = STRIP_TITLE,
+    per_row: int = 30,
+    slots: int = 0,
+) -> charts.IntervalStrip:
     """The interval strip's description: the one the visit report prints and the observation
     window shows (``desktop/ui/observation_window.py``), so both mark each code alike.
 
     Each of ``codes`` is numbered in order, whether seen yet or not, so a mark never changes
     its meaning while a lesson is being recorded."""
     marks = {code: str(i + 1) for i, code in enumerate(codes)}
-    cells = tuple(charts.StripCell(marks.get(s.code, ""), colours.get(s.code, "#ffffff")
-                                   if s.code else NO_CODE_FILL, s.peer, s.excluded) for s in entries)
+    cells = tuple(
+        charts.StripCell(
+            marks.get(s.code, ""), colours.get(s.code, "#ffffff") if s.code else NO_CODE_FILL, s.peer, s.excluded
+        )
+        for s in entries
+    )
     legend = tuple((marks[c], labels.get(c, c), colours.get(c, "#ffffff")) for c in codes)
     return charts.IntervalStrip(title, cells, legend, per_row=per_row, slots=slots)
 
 
-def observation_strip(obs: Observation, *, title: str = STRIP_TITLE, per_row: int = 30,
-                      slots: int = 0) -> charts.IntervalStrip:
+def observation_strip(
+    obs: Observation, *, title: str = STRIP_TITLE, per_row: int = 30, slots: int = 0
+) -> charts.IntervalStrip:
     """The strip of an observation as it stands (while recording too); cheap enough to
     rebuild at every refresh of the observation window (no summary is computed)."""
     codes = strip_codes(obs.scheme)
     scheme = obs.scheme
-    return strip_chart(strip_entries(obs, codes), codes, {c.id: c.colour for c in scheme.codes},
-                       {c.id: c.label for c in scheme.codes}, title=title, per_row=per_row, slots=slots)
+    return strip_chart(
+        strip_entries(obs, codes),
+        codes,
+        {c.id: c.colour for c in scheme.codes},
+        {c.id: c.label for c in scheme.codes},
+        title=title,
+        per_row=per_row,
+        slots=slots,
+    )
 
 
 def interval_strip(ev: ObservationEvidence) -> charts.IntervalStrip:
@@ -641,59 +770,94 @@ def interval_strip(ev: ObservationEvidence) -> charts.IntervalStrip:
 
 def _boxall_blocks(ev: BoxallEvidence, text: str | None) -> list:
     info = ev.info
-    blocks: list = [Subheading(f"{info.pack_title}: {to_uk(info.completed_on)} "
-                               f"({TIME_POINTS.get(info.time_point, info.time_point)})")]
+    blocks: list = [
+        Subheading(
+            f"{info.pack_title}: {to_uk(info.completed_on)} ({TIME_POINTS.get(info.time_point, info.time_point)})"
+        )
+    ]
     if info.synthetic:
         blocks.append(Note(SYNTHETIC_NOTE))
     if text:
         blocks.append(Text(text))
-    for developmental, title in ((True, "Section I: developmental strands (higher is more developed)"),
-                                 (False, "Section II: diagnostic profile (lower is fewer difficulties)")):
+    for developmental, title in (
+        (True, "Section I: developmental strands (higher is more developed)"),
+        (False, "Section II: diagnostic profile (lower is fewer difficulties)"),
+    ):
         cs = [c for c in ev.clusters if c.developmental == developmental]
         if not cs:
             continue
-        blocks.append(ChartBlock(charts.BarChart(
-            title, tuple(c.label for c in cs),
-            (charts.Series("Score", tuple(None if c.score is None else float(c.score) for c in cs),
-                           charts.PALETTE[0]),),
-            ranges=tuple((float(c.competence_min), float(c.competence_max)) for c in cs),
-            range_label="competence range" + (" (synthetic)" if info.synthetic else ""),
-            short_labels=tuple(c.cluster for c in cs), y_label="Score")))
-    blocks.append(TableBlock(
-        ["Cluster", "Strand or group", "Score", "Competence range", "Position"],
-        [[f"{c.cluster}: {c.label}", c.strand, number_text(c.score),
-          f"{number_text(c.competence_min)}–{number_text(c.competence_max)}", c.position or DASH]
-         for c in ev.clusters],
-        widths=[0.3, 0.28, 0.1, 0.17, 0.15], align_right=(2,)))
+        blocks.append(
+            ChartBlock(
+                charts.BarChart(
+                    title,
+                    tuple(c.label for c in cs),
+                    (
+                        charts.Series(
+                            "Score", tuple(None if c.score is None else float(c.score) for c in cs), charts.PALETTE[0]
+                        ),
+                    ),
+                    ranges=tuple((float(c.competence_min), float(c.competence_max)) for c in cs),
+                    range_label="competence range" + (" (synthetic)" if info.synthetic else ""),
+                    short_labels=tuple(c.cluster for c in cs),
+                    y_label="Score",
+                )
+            )
+        )
+    blocks.append(
+        TableBlock(
+            ["Cluster", "Strand or group", "Score", "Competence range", "Position"],
+            [
+                [
+                    f"{c.cluster}: {c.label}",
+                    c.strand,
+                    number_text(c.score),
+                    f"{number_text(c.competence_min)}–{number_text(c.competence_max)}",
+                    c.position or DASH,
+                ]
+                for c in ev.clusters
+            ],
+            widths=[0.3, 0.28, 0.1, 0.17, 0.15],
+            align_right=(2,),
+        )
+    )
     return blocks
 
 
 def _sdq_blocks(ev: SdqEvidence, text: str | None) -> list:
     info = ev.info
-    who = {"teacher": "Teacher", "parent": "Parent / carer", "self": "Self-report"}.get(
-        info.informant, info.informant)
-    blocks: list = [Subheading(f"SDQ ({who}): {to_uk(info.completed_on)} "
-                               f"({TIME_POINTS.get(info.time_point, info.time_point)})")]
+    who = {"teacher": "Teacher", "parent": "Parent / carer", "self": "Self-report"}.get(info.informant, info.informant)
+    blocks: list = [
+        Subheading(f"SDQ ({who}): {to_uk(info.completed_on)} ({TIME_POINTS.get(info.time_point, info.time_point)})")
+    ]
     if info.synthetic:
         blocks.append(Note(SYNTHETIC_NOTE))
     if text:
         blocks.append(Text(text))
-    blocks.append(TableBlock(["Scale", "Score", "Band"],
-                             [[r.label, number_text(r.score), r.band or DASH] for r in ev.rows],
-                             widths=[0.5, 0.15, 0.35], align_right=(1,)))
+    blocks.append(
+        TableBlock(
+            ["Scale", "Score", "Band"],
+            [[r.label, number_text(r.score), r.band or DASH] for r in ev.rows],
+            widths=[0.5, 0.15, 0.35],
+            align_right=(1,),
+        )
+    )
     return blocks
 
 
 def progress_blocks(ev: ProgressEvidence, always_chart: bool = False) -> list:
-    blocks: list = [Subheading(f"Progress: {ev.pack_title}"
-                               + (f" ({ev.informant})" if ev.informant else ""))]
+    blocks: list = [Subheading(f"Progress: {ev.pack_title}" + (f" ({ev.informant})" if ev.informant else ""))]
     if ev.synthetic:
         blocks.append(Note(SYNTHETIC_NOTE))
     change = f"{ev.points[0]}→{ev.points[-1]}" if len(ev.points) > 1 else "Change"
     n = len(ev.points)
-    blocks.append(TableBlock(["Score", *ev.points, change],
-                             [[label, *cells, ch] for _sid, label, cells, ch in ev.rows],
-                             widths=[0.31] + [0.57 / n] * n + [0.12], align_right=(n + 1,)))
+    blocks.append(
+        TableBlock(
+            ["Score", *ev.points, change],
+            [[label, *cells, ch] for _sid, label, cells, ch in ev.rows],
+            widths=[0.31] + [0.57 / n] * n + [0.12],
+            align_right=(n + 1,),
+        )
+    )
     if ev.chart is not None and (len(ev.points) > 1 or always_chart):
         blocks.append(ChartBlock(ev.chart, caption="Bars darken from T1 to T3; each is labelled with its score."))
     return blocks
@@ -716,13 +880,23 @@ def visit_document(report: VisitReport) -> Document:
             for p in report.progress:
                 blocks += progress_blocks(p)
         sections.append(Section(title, tuple(blocks)))
-    facts = [("Pupil", report.pupil_name), ("Date of birth", report.date_of_birth),
-             ("Year group", report.year_group), ("School", report.school_name),
-             ("Referred", f"{report.referral_date}: {report.reason}"),
-             ("Caseworker", report.caseworker), ("Report date", to_uk(report.report_date))]
-    return Document(title=report.title, subject=f"Visit report for {report.school_name}",
-                    author=report.author, report_date=report.report_date,
-                    facts=[(k, v) for k, v in facts if v], sections=tuple(sections))
+    facts = [
+        ("Pupil", report.pupil_name),
+        ("Date of birth", report.date_of_birth),
+        ("Year group", report.year_group),
+        ("School", report.school_name),
+        ("Referred", f"{report.referral_date}: {report.reason}"),
+        ("Caseworker", report.caseworker),
+        ("Report date", to_uk(report.report_date)),
+    ]
+    return Document(
+        title=report.title,
+        subject=f"Visit report for {report.school_name}",
+        author=report.author,
+        report_date=report.report_date,
+        facts=[(k, v) for k, v in facts if v],
+        sections=tuple(sections),
+    )
 
 
 def render_visit(report: VisitReport, letterhead: Letterhead | None = None) -> bytes:

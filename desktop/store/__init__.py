@@ -4,17 +4,35 @@
 importing a pure module of this package (``desktop.store.schema``, ``errors``) does not:
 the sync server and ``sync.rules`` read the schema without needing the laptop's database.
 """
+
 from desktop.store.errors import (
-    CorruptStore, KeyInfoDamaged, KeyMissing, NewerSchema, NotAFieldnoteStore,
-    PassphraseRequired, StoreError, ValidationError, WrongPassphrase,
+    CorruptStore,
+    KeyInfoDamaged,
+    KeyMissing,
+    NewerSchema,
+    NotAFieldnoteStore,
+    PassphraseRequired,
+    StoreError,
+    ValidationError,
+    WrongPassphrase,
 )
 
 _FROM_DB = frozenset({"Store", "new_id", "open_store", "opened", "utc_now"})
 
 __all__ = [
-    "Store", "new_id", "open_store", "opened", "utc_now", "CorruptStore", "KeyInfoDamaged",
+    "Store",
+    "new_id",
+    "open_store",
+    "opened",
+    "utc_now",
+    "CorruptStore",
+    "KeyInfoDamaged",
     "KeyMissing",
-    "NewerSchema", "NotAFieldnoteStore", "PassphraseRequired", "StoreError", "ValidationError",
+    "NewerSchema",
+    "NotAFieldnoteStore",
+    "PassphraseRequired",
+    "StoreError",
+    "ValidationError",
     "WrongPassphrase",
 ]
 

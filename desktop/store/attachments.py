@@ -10,6 +10,7 @@ are (sync rule 9): a laptop may hold a record whose bytes have not arrived yet
 
 No Qt here: the UI calls these functions through its store worker.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,16 +21,20 @@ from pathlib import Path
 
 from desktop.store.db import Store, utc_now
 from desktop.store.errors import StoreError
+
 # The largest file that can be attached (the server refuses larger uploads too: a 50 MB
 # file is already a scanned document of hundreds of pages), and what names a file: the
 # rules both sides share.
 from sync.rules import MAX_ATTACHMENT_BYTES, valid_sha256  # noqa: F401
+
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
 
 # Blobs still needed although no live record names them: the file of a change this laptop
 # has not sent yet (pending), or that needs attention or review (the only copy may be here).
-_UNSENT_SHAS = ("SELECT json_extract(fields, '$.sha256') FROM outbox WHERE entity = "
-                "'attachment' AND state != 'sent' AND json_extract(fields, '$.sha256') IS NOT NULL")
+_UNSENT_SHAS = (
+    "SELECT json_extract(fields, '$.sha256') FROM outbox WHERE entity = "
+    "'attachment' AND state != 'sent' AND json_extract(fields, '$.sha256') IS NOT NULL"
+)
 _LIVE_SHAS = f"SELECT sha256 FROM attachment WHERE deleted = 0 UNION {_UNSENT_SHAS}"
 
 
@@ -56,7 +61,8 @@ def sha256_hex(data: bytes) -> str:
 def _too_large(size: int) -> AttachmentTooLarge:
     return AttachmentTooLarge(
         f"This file is {size / 1024 / 1024:.1f} MB; attachments can be at most "
-        f"{MAX_ATTACHMENT_BYTES // 1024 // 1024} MB. Nothing was added.")
+        f"{MAX_ATTACHMENT_BYTES // 1024 // 1024} MB. Nothing was added."
+    )
 
 
 # -- blobs ----------------------------------------------------------------------------------
@@ -75,16 +81,24 @@ def put_blob(store: Store, data: bytes, sha256: str | None = None) -> str:
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise _too_large(len(data))
     with store.transaction():
-        store.conn.execute("INSERT OR IGNORE INTO blob (sha256, size, data, added_at) "
-                           "VALUES (?, ?, ?, ?)", (actual, len(data), data, utc_now()))
+        store.conn.execute(
+            "INSERT OR IGNORE INTO blob (sha256, size, data, added_at) VALUES (?, ?, ?, ?)",
+            (actual, len(data), data, utc_now()),
+        )
     return actual
 
 
 # -- attachments ------------------------------------------------------------------------------
-def add_attachment(store: Store, path_or_bytes: Path | str | bytes, *,
-                   referral_id: str | None = None, school_id: str | None = None,
-                   title: str | None = None, media_type: str | None = None,
-                   filename: str | None = None) -> str:
+def add_attachment(
+    store: Store,
+    path_or_bytes: Path | str | bytes,
+    *,
+    referral_id: str | None = None,
+    school_id: str | None = None,
+    title: str | None = None,
+    media_type: str | None = None,
+    filename: str | None = None,
+) -> str:
     """Attach a file (a path, or the bytes themselves) to a case and/or a school.
 
     The bytes and the ``attachment`` record (with its outbox and audit entries) are
@@ -110,9 +124,15 @@ def add_attachment(store: Store, path_or_bytes: Path | str | bytes, *,
         raise AttachmentError("That case is not on this laptop. Nothing was added.")
     if school_id is not None and store.get("school", school_id) is None:
         raise AttachmentError("That school is not on this laptop. Nothing was added.")
-    values = {"sha256": sha256_hex(data), "size": len(data),
-              "media_type": media_type or DEFAULT_MEDIA_TYPE, "filename": filename,
-              "title": title or filename, "referral_id": referral_id, "school_id": school_id}
+    values = {
+        "sha256": sha256_hex(data),
+        "size": len(data),
+        "media_type": media_type or DEFAULT_MEDIA_TYPE,
+        "filename": filename,
+        "title": title or filename,
+        "referral_id": referral_id,
+        "school_id": school_id,
+    }
     with store.transaction():
         put_blob(store, data, values["sha256"])
         return store.create("attachment", {k: v for k, v in values.items() if v is not None})
@@ -121,8 +141,7 @@ def add_attachment(store: Store, path_or_bytes: Path | str | bytes, *,
 def _record(store: Store, attachment_id: str) -> dict:
     row = store.get("attachment", attachment_id)
     if row is None:
-        raise AttachmentError("There is no such attachment on this laptop (it may have been "
-                              "deleted).")
+        raise AttachmentError("There is no such attachment on this laptop (it may have been deleted).")
     return row
 
 
@@ -132,11 +151,13 @@ def read_attachment(store: Store, attachment_id: str) -> bytes:
     data = blob_bytes(store, row["sha256"])
     if data is None:
         name = row["filename"] or row["title"] or "of this attachment"
-        raise AttachmentNotHere(f"The file {name} has not reached this laptop yet; it will be "
-                                "fetched at the next sync.")
+        raise AttachmentNotHere(
+            f"The file {name} has not reached this laptop yet; it will be fetched at the next sync."
+        )
     if sha256_hex(data) != row["sha256"]:
-        raise AttachmentDamaged("The stored file does not match its SHA-256 (the store may be "
-                                "damaged); it was not opened.")
+        raise AttachmentDamaged(
+            "The stored file does not match its SHA-256 (the store may be damaged); it was not opened."
+        )
     return data
 
 
@@ -146,7 +167,9 @@ def attachments_for(store: Store, referral_id: str) -> list[dict]:
     rows = store.db.query(
         "SELECT a.*, (b.sha256 IS NOT NULL) AS held FROM attachment a "
         "LEFT JOIN blob b ON b.sha256 = a.sha256 "
-        "WHERE a.referral_id = ? AND a.deleted = 0 ORDER BY a.modified_at, a.id", [referral_id])
+        "WHERE a.referral_id = ? AND a.deleted = 0 ORDER BY a.modified_at, a.id",
+        [referral_id],
+    )
     return [dict(r, held=bool(r["held"])) for r in rows]
 
 
@@ -185,9 +208,13 @@ def delete_attachment(store: Store, attachment_id: str) -> None:
 def missing_blobs(store: Store) -> list[dict]:
     """``{"sha256", "size"}`` of every file that a live attachment record here names but
     whose bytes are not on this laptop (what the next sync downloads)."""
-    return [dict(r) for r in store.db.query(
-        "SELECT sha256, max(size) AS size FROM attachment WHERE deleted = 0 AND sha256 NOT IN "
-        "(SELECT sha256 FROM blob) GROUP BY sha256 ORDER BY min(modified_at), sha256")]
+    return [
+        dict(r)
+        for r in store.db.query(
+            "SELECT sha256, max(size) AS size FROM attachment WHERE deleted = 0 AND sha256 NOT IN "
+            "(SELECT sha256 FROM blob) GROUP BY sha256 ORDER BY min(modified_at), sha256"
+        )
+    ]
 
 
 def collect_garbage(store: Store) -> int:
@@ -196,10 +223,10 @@ def collect_garbage(store: Store) -> int:
     yet sent (or waiting for attention or review) are kept: they may be the only copy.
     Returns how many files were removed."""
     with store.transaction():
-        removed = store.conn.execute(
-            f"DELETE FROM blob WHERE sha256 NOT IN ({_LIVE_SHAS})").rowcount
-        store.conn.execute(f"DELETE FROM blob_part WHERE sha256 NOT IN ({_LIVE_SHAS}) "
-                           "OR sha256 IN (SELECT sha256 FROM blob)")
+        removed = store.conn.execute(f"DELETE FROM blob WHERE sha256 NOT IN ({_LIVE_SHAS})").rowcount
+        store.conn.execute(
+            f"DELETE FROM blob_part WHERE sha256 NOT IN ({_LIVE_SHAS}) OR sha256 IN (SELECT sha256 FROM blob)"
+        )
         if removed:
             store.log("collect_garbage", detail=f"{removed} file(s)")
     return removed

@@ -20,6 +20,7 @@ store has no unsent changes (that store is kept aside in ``backups/``). Every ch
 archive whole, checksum, key, database readable and intact, target safe to replace — is
 made before the data folder is touched; a refusal changes nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,10 @@ def make_backup(store, keyinfo_path: Path, out: Path | str) -> dict:
     out = Path(out)
     keyinfo_path = Path(keyinfo_path)
     if not keyinfo_path.exists():
-        raise BackupRefused("The store's key information (keyinfo.json) is missing, so a "
-                            "backup could not be made. Nothing has been written.")
+        raise BackupRefused(
+            "The store's key information (keyinfo.json) is missing, so a "
+            "backup could not be made. Nothing has been written."
+        )
     keyinfo_text = keyinfo_path.read_text(encoding="utf-8")
     store_id = json.loads(keyinfo_text).get("store_id")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -84,19 +87,22 @@ def make_backup(store, keyinfo_path: Path, out: Path | str) -> dict:
             target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             ok = target.execute("PRAGMA integrity_check").fetchone()[0]
             pending, oldest = target.execute(
-                "SELECT count(*), min(created_at) FROM outbox WHERE state = 'pending'").fetchone()
+                "SELECT count(*), min(created_at) FROM outbox WHERE state = 'pending'"
+            ).fetchone()
             version = target.execute("PRAGMA user_version").fetchone()[0]
         finally:
             target.close()
         if ok != "ok":
-            raise BackupRefused(f"The copy of the store failed its integrity check ({ok}); "
-                                "no backup has been written.")
+            raise BackupRefused(f"The copy of the store failed its integrity check ({ok}); no backup has been written.")
         manifest = {
-            "format": FORMAT, "made_at": datetime.now(timezone.utc).isoformat(
-                timespec="seconds").replace("+00:00", "Z"),
-            "store_id": store_id, "schema_version": version,
-            "pending_changes": pending, "oldest_pending": oldest,
-            "db_size": copy.stat().st_size, "db_sha256": _sha256(copy),
+            "format": FORMAT,
+            "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "store_id": store_id,
+            "schema_version": version,
+            "pending_changes": pending,
+            "oldest_pending": oldest,
+            "db_size": copy.stat().st_size,
+            "db_sha256": _sha256(copy),
         }
         partial = Path(tmp) / "archive.partial"
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -132,8 +138,9 @@ def backup_home(home: Path | None, out: Path | str, passphrase: str | None = Non
 
 # -- restoring ------------------------------------------------------------------------------
 def _damaged(path: Path, what: str) -> BackupRefused:
-    return BackupRefused(f"The backup {path} is incomplete or damaged ({what}). It cannot be "
-                         "restored; nothing has been changed.")
+    return BackupRefused(
+        f"The backup {path} is incomplete or damaged ({what}). It cannot be restored; nothing has been changed."
+    )
 
 
 def read_backup(archive: Path, workdir: Path, passphrase: str | None = None) -> tuple[dict, bytes]:
@@ -181,7 +188,8 @@ def read_backup(archive: Path, workdir: Path, passphrase: str | None = None) -> 
             raise BackupRefused(
                 f"The database in the backup {archive} was not made with the key its key "
                 "information describes (a backup made with another key, or altered). It "
-                "cannot be restored; nothing has been changed.") from exc
+                "cannot be restored; nothing has been changed."
+            ) from exc
     finally:
         conn.close()
     if ok != "ok":
@@ -189,8 +197,7 @@ def read_backup(archive: Path, workdir: Path, passphrase: str | None = None) -> 
     return manifest, key
 
 
-def restore_backup(archive: Path | str, home: Path | None = None,
-                   passphrase: str | None = None) -> dict:
+def restore_backup(archive: Path | str, home: Path | None = None, passphrase: str | None = None) -> dict:
     """``fieldnote restore``: put the backup ``archive`` into the data folder ``home``.
 
     Refused, with nothing changed: a damaged or truncated archive, a backup whose key is not
@@ -210,24 +217,27 @@ def restore_backup(archive: Path | str, home: Path | None = None,
         current = store_path(home)
         replaced = False
         if current.exists() or (home / KEYINFO_NAME).exists():
-            if current.exists() and (walguard.open_here(current)
-                                     or walguard.in_use_elsewhere(current)):
-                raise BackupRefused(f"The store in {home} is open in Fieldnote; close "
-                                    "Fieldnote, then restore. Nothing has been changed.")
+            if current.exists() and (walguard.open_here(current) or walguard.in_use_elsewhere(current)):
+                raise BackupRefused(
+                    f"The store in {home} is open in Fieldnote; close "
+                    "Fieldnote, then restore. Nothing has been changed."
+                )
             try:
                 existing = open_store(home, passphrase)
             except StoreError as exc:
                 raise BackupRefused(
                     f"The data folder {home} already holds a store, and it could not be opened "
                     f"to check for unsent changes ({exc}). Nothing has been changed; restore "
-                    "into an empty data folder instead.") from exc
+                    "into an empty data folder instead."
+                ) from exc
             try:
                 unsent = existing.pending_count()
                 if unsent:
                     raise BackupRefused(
                         f"The store in {home} has {unsent} change(s) not yet sent to the "
                         "server; restoring would lose them. Nothing has been changed: sync "
-                        "first, or restore into an empty data folder.")
+                        "first, or restore into an empty data folder."
+                    )
                 existing.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 existing.close()
@@ -255,8 +265,7 @@ def restore_backup(archive: Path | str, home: Path | None = None,
 # -- the unsent-changes reminder --------------------------------------------------------------
 def unsent_reminder(store, days: int, now: datetime | None = None) -> str | None:
     """A reminder when a change has waited unsent for more than ``days`` days, else None."""
-    row = store.conn.execute(
-        "SELECT count(*), min(created_at) FROM outbox WHERE state = 'pending'").fetchone()
+    row = store.conn.execute("SELECT count(*), min(created_at) FROM outbox WHERE state = 'pending'").fetchone()
     count, oldest = row
     if not count or not oldest:
         return None
@@ -265,5 +274,7 @@ def unsent_reminder(store, days: int, now: datetime | None = None) -> str | None
     waited = now - made
     if waited <= timedelta(days=days):
         return None
-    return (f"{count} change(s) have not reached the server; the oldest has waited "
-            f"{waited.days} days. Connect and sync, or make a backup (File ▸ Back up…).")
+    return (
+        f"{count} change(s) have not reached the server; the oldest has waited "
+        f"{waited.days} days. Connect and sync, or make a backup (File ▸ Back up…)."
+    )

@@ -5,6 +5,7 @@ through ``create``/``update``/``delete``, which write the record, its outbox
 entry and its audit entry in one transaction, so a kill at any moment leaves
 either all three or none.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,7 +23,11 @@ import sqlite_utils
 
 from desktop.store import turns, walguard
 from desktop.store.errors import (
-    CorruptStore, NewerSchema, NotAFieldnoteStore, StoreError, ValidationError,
+    CorruptStore,
+    NewerSchema,
+    NotAFieldnoteStore,
+    StoreError,
+    ValidationError,
 )
 from desktop.store.private import make_private_dir, make_private_file
 from desktop.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, SYNCABLE
@@ -54,19 +59,18 @@ def _connect(path: Path, key: bytes) -> sqlcipher3.Connection:
     return conn
 
 
-def _refuse_unopenable(path: Path, key: bytes, *, read_only: bool = False,
-                       conn: sqlcipher3.Connection | None = None) -> None:
+def _refuse_unopenable(
+    path: Path, key: bytes, *, read_only: bool = False, conn: sqlcipher3.Connection | None = None
+) -> None:
     """Raise the store's refusal (damaged, wrong key, not Fieldnote's, newer) if any.
     ``read_only``: check on a read-only connection of its own (it never writes the file)."""
     own = None
     if conn is None:
         uri = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
         try:
-            own = conn = sqlcipher3.connect(uri, uri=read_only, isolation_level=None,
-                                            timeout=10.0)
+            own = conn = sqlcipher3.connect(uri, uri=read_only, isolation_level=None, timeout=10.0)
         except sqlcipher3.Error as exc:
-            raise StoreError(f"The store {path} could not be opened ({exc}). It has not been "
-                             "changed.") from exc
+            raise StoreError(f"The store {path} could not be opened ({exc}). It has not been changed.") from exc
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
         try:
@@ -80,9 +84,7 @@ def _refuse_unopenable(path: Path, key: bytes, *, read_only: bool = False,
                 "or contact your service's IT lead."
             ) from exc
         if app_id != APPLICATION_ID and (n_tables or version):
-            raise NotAFieldnoteStore(
-                f"{path} is a database, but not a Fieldnote store. It has not been changed."
-            )
+            raise NotAFieldnoteStore(f"{path} is a database, but not a Fieldnote store. It has not been changed.")
         if version > LATEST_VERSION:
             raise NewerSchema(
                 f"This store was written by a newer version of Fieldnote (schema {version}; "
@@ -103,8 +105,7 @@ def _check_file(path: Path) -> None:
         header = fh.read(16)
     if header == _PLAIN_SQLITE_HEADER:
         raise NotAFieldnoteStore(
-            f"{path} is an unencrypted SQLite database, not a Fieldnote store. "
-            "It has not been changed."
+            f"{path} is an unencrypted SQLite database, not a Fieldnote store. It has not been changed."
         )
 
 
@@ -132,8 +133,15 @@ class Store:
 
     # -- opening -----------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str, key: bytes, *, actor: str | None = None,
-             migrate: bool = True, target_version: int | None = None) -> "Store":
+    def open(
+        cls,
+        path: Path | str,
+        key: bytes,
+        *,
+        actor: str | None = None,
+        migrate: bool = True,
+        target_version: int | None = None,
+    ) -> "Store":
         """Open (or create) the store at ``path`` with ``key``, migrating it forward.
 
         Raises a ``StoreError`` subclass with a clear message, never having
@@ -215,8 +223,7 @@ class Store:
             # A background job checkpoints now (or has stopped): leave it to it (or take
             # it back), so a key press's commit never copies a sync's journal.
             self._autocheckpoint = not self._autocheckpoint
-            self.conn.execute("PRAGMA wal_autocheckpoint = "
-                              f"{AUTOCHECKPOINT_PAGES if self._autocheckpoint else 0}")
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES if self._autocheckpoint else 0}")
         with turns.turn(self._turns, self.background):  # the GUI's writes go first
             self._in_turn = 1
             try:
@@ -294,8 +301,9 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     @property
     def device_id(self) -> str:
@@ -350,8 +358,14 @@ class Store:
             raise ValidationError({"id": problem})
         record_id = record_id or new_id()
         now = utc_now()
-        row = dict(values, id=record_id, version=1, modified_at=now, deleted=0,
-                   field_versions=json.dumps({k: 1 for k in values}, sort_keys=True))
+        row = dict(
+            values,
+            id=record_id,
+            version=1,
+            modified_at=now,
+            deleted=0,
+            field_versions=json.dumps({k: 1 for k in values}, sort_keys=True),
+        )
         with self.transaction():
             cols = ", ".join(f"[{c}]" for c in row)
             marks = ", ".join("?" for _ in row)
@@ -394,8 +408,7 @@ class Store:
         self.log("update", entity, current["id"], ", ".join(sorted(changed)))
         return True
 
-    def _write_version(self, entity: str, current: dict, changed: dict[str, Any], *,
-                       deleted: bool) -> str:
+    def _write_version(self, entity: str, current: dict, changed: dict[str, Any], *, deleted: bool) -> str:
         """Write the next local version of a record: ``changed`` fields (their field
         versions move to it) and the tombstone flag. Returns the modification time."""
         now = utc_now()
@@ -404,10 +417,9 @@ class Store:
         field_versions.update({k: version for k in changed})
         sets = "".join(f"[{c}] = ?, " for c in changed)
         self.conn.execute(
-            f"UPDATE [{entity}] SET {sets}deleted = ?, version = ?, field_versions = ?, "
-            "modified_at = ? WHERE id = ?",
-            [*changed.values(), int(deleted), version,
-             json.dumps(field_versions, sort_keys=True), now, current["id"]])
+            f"UPDATE [{entity}] SET {sets}deleted = ?, version = ?, field_versions = ?, modified_at = ? WHERE id = ?",
+            [*changed.values(), int(deleted), version, json.dumps(field_versions, sort_keys=True), now, current["id"]],
+        )
         return now
 
     def delete(self, entity: str, record_id: str) -> None:
@@ -440,25 +452,32 @@ class Store:
             self.log("restore", entity, record_id, ", ".join(sorted(changed)))
             return self.get(entity, record_id)
 
-    def _outbox(self, entity: str, record_id: str, op: str, fields: dict, base_version: int,
-                now: str) -> None:
+    def _outbox(self, entity: str, record_id: str, op: str, fields: dict, base_version: int, now: str) -> None:
         self.conn.execute(
             "INSERT INTO outbox (mutation_id, device_id, entity, record_id, op, fields, "
             "base_version, schema_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [new_id(), self.device_id, entity, record_id, op,
-             json.dumps(fields, sort_keys=True, default=str), base_version, LATEST_VERSION, now])
+            [
+                new_id(),
+                self.device_id,
+                entity,
+                record_id,
+                op,
+                json.dumps(fields, sort_keys=True, default=str),
+                base_version,
+                LATEST_VERSION,
+                now,
+            ],
+        )
 
     def pending_changes(self) -> list[dict]:
         """Outbox entries not yet acknowledged by the server, oldest first."""
-        return list(self.db.query(
-            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq"))
+        return list(self.db.query("SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq"))
 
     def pending_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
     # -- what the sync engine writes (never an outbox entry) ---------------------------------
-    def apply_remote_many(self, entity: str, items: list[dict], *,
-                          current: dict[str, dict] | None = None) -> set[str]:
+    def apply_remote_many(self, entity: str, items: list[dict], *, current: dict[str, dict] | None = None) -> set[str]:
         """Write many records of one type as the sync server holds them, with no outbox
         entry (a pulled page): one SELECT of the rows held, then one ``executemany`` per
         statement shape. Each item is ``{"id", "values", "version", "field_versions",
@@ -496,7 +515,9 @@ class Store:
             for cols, rows in inserts.items():
                 self.conn.executemany(
                     f"INSERT INTO [{entity}] ({', '.join(f'[{c}]' for c in cols)}) "
-                    f"VALUES ({', '.join('?' for _ in cols)})", rows)
+                    f"VALUES ({', '.join('?' for _ in cols)})",
+                    rows,
+                )
             for cols, rows in updates.items():
                 sql = f"UPDATE [{entity}] SET {', '.join(f'[{c}] = ?' for c in cols)} WHERE id = ?"
                 try:
@@ -514,9 +535,8 @@ class Store:
         self.columns(entity)
         found: dict[str, dict] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            cursor = self.conn.execute(
-                f"SELECT * FROM [{entity}] WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
+            chunk = ids[start : start + 500]
+            cursor = self.conn.execute(f"SELECT * FROM [{entity}] WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
             names = [d[0] for d in cursor.description]
             for values in cursor:
                 row = dict(zip(names, values))
@@ -537,8 +557,8 @@ class Store:
             return
         except sqlcipher3.IntegrityError:
             triggers = self.conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
-                [entity]).fetchall()
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [entity]
+            ).fetchall()
             if not triggers:
                 raise
         with self.transaction():
@@ -554,8 +574,7 @@ class Store:
         self.columns(entity)
         with self.transaction():
             self._server_write(entity, f"DELETE FROM [{entity}] WHERE id = ?", [record_id])
-            self.conn.execute("DELETE FROM sync_record WHERE entity = ? AND record_id = ?",
-                              [entity, record_id])
+            self.conn.execute("DELETE FROM sync_record WHERE entity = ? AND record_id = ?", [entity, record_id])
             # The sync engine's remembered digest of sync_record (sync.client.local).
             self.conn.execute("DELETE FROM sync_state WHERE key = 'digest'")
             self.log("purge", entity, record_id, reason)
@@ -569,11 +588,13 @@ class Store:
         (by when they were made): they have done their job, and keeping every edit's values
         forever would keep pupils' details longer than needed. Pending, rejected and review
         entries are never pruned; the audit trail is separate. Returns how many went."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).isoformat(
-            timespec="milliseconds").replace("+00:00", "Z")
+        cutoff = (
+            (datetime.now(timezone.utc) - timedelta(days=older_than_days))
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
         with self.transaction():
-            return self.conn.execute("DELETE FROM outbox WHERE state = 'sent' AND created_at < ?",
-                                     (cutoff,)).rowcount
+            return self.conn.execute("DELETE FROM outbox WHERE state = 'sent' AND created_at < ?", (cutoff,)).rowcount
 
     def mark_rejected(self, mutation_id: str, error: str) -> None:
         """The server refused this entry for good: keep it, visible, out of the queue."""
@@ -583,34 +604,38 @@ class Store:
         """Count a failed try at sending an entry that stays pending."""
         with self.transaction():
             self.conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE mutation_id = ?",
-                [error, mutation_id])
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE mutation_id = ?", [error, mutation_id]
+            )
 
     def _set_outbox_state(self, mutation_ids: list[str], state: str, error: str | None) -> None:
         with self.transaction():
             self.conn.executemany(
-                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? "
-                "WHERE mutation_id = ?", [(state, error, m) for m in mutation_ids])
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE mutation_id = ?",
+                [(state, error, m) for m in mutation_ids],
+            )
 
     # -- audit trail ----------------------------------------------------------------------
-    def log(self, action: str, entity: str | None = None, record_id: str | None = None,
-            detail: str | None = None) -> None:
+    def log(
+        self, action: str, entity: str | None = None, record_id: str | None = None, detail: str | None = None
+    ) -> None:
         """Append to the audit trail: who did what to which record, and when.
 
         ``detail`` names fields or files, never their personal content.
         """
         # A single INSERT is atomic by itself; inside a caller's transaction it joins it.
         self.conn.execute(
-            "INSERT INTO audit_log (at, actor, action, entity, record_id, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [utc_now(), self.actor, action, entity, record_id, detail])
+            "INSERT INTO audit_log (at, actor, action, entity, record_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [utc_now(), self.actor, action, entity, record_id, detail],
+        )
 
     def audit_trail(self, entity: str | None = None, record_id: str | None = None) -> list[dict]:
         if entity is None:
             return list(self.db.query("SELECT * FROM audit_log ORDER BY seq"))
-        return list(self.db.query(
-            "SELECT * FROM audit_log WHERE entity = ? AND record_id = ? ORDER BY seq",
-            [entity, record_id]))
+        return list(
+            self.db.query(
+                "SELECT * FROM audit_log WHERE entity = ? AND record_id = ? ORDER BY seq", [entity, record_id]
+            )
+        )
 
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -664,8 +689,9 @@ def check_home(home: Path, keys) -> None:
         )
 
 
-def open_store(home: Path | None = None, passphrase: str | None = None,
-               actor: str | None = None, *, on_notice=None) -> Store:
+def open_store(
+    home: Path | None = None, passphrase: str | None = None, actor: str | None = None, *, on_notice=None
+) -> Store:
     """Obtain the key for the data folder ``home`` and open its store. ``on_notice`` is
     called with each thing opening did that the user must be told (headless commands
     print it); they are also on ``store.notices``."""

@@ -2,20 +2,24 @@
 is (on this laptop and sent, waiting to upload, not downloaded yet, or refused), read
 from the attachment records, the blobs held and the outbox (no Qt).
 """
+
 from __future__ import annotations
 
 from desktop.store.attachments import attachments_for
 from desktop.store.db import Store
 
 ON_LAPTOP, WAITING, NOT_DOWNLOADED, REFUSED = (
-    "On this laptop", "Waiting to upload", "Not downloaded yet", "Not uploaded: needs attention")
+    "On this laptop",
+    "Waiting to upload",
+    "Not downloaded yet",
+    "Not uploaded: needs attention",
+)
 #: What each status means, in the user's words (the list's tooltips).
 STATUS_TIPS = {
     ON_LAPTOP: "The file is on this laptop (encrypted) and has been sent to the server.",
-    WAITING: "The file is on this laptop (encrypted); it is sent to the server at the next "
-             "sync (F9 syncs now).",
+    WAITING: "The file is on this laptop (encrypted); it is sent to the server at the next sync (F9 syncs now).",
     NOT_DOWNLOADED: "The record has arrived but the file itself has not yet: it is fetched at "
-                    "the next sync (F9 syncs now).",
+    "the next sync (F9 syncs now).",
     REFUSED: "The server did not accept this file: see Sync ▸ Needs attention… (Ctrl+Shift+E).",
 }
 # A demo store never syncs: its files are not "waiting" for anything.
@@ -46,8 +50,10 @@ def unsent_states(store: Store, attachment_ids: list[str]) -> dict[str, set[str]
         return found
     marks = ",".join("?" * len(attachment_ids))
     for record_id, state in store.conn.execute(
-            "SELECT record_id, state FROM outbox WHERE entity = 'attachment' AND state != 'sent' "
-            f"AND json_extract(fields, '$.sha256') IS NOT NULL AND record_id IN ({marks})", attachment_ids):
+        "SELECT record_id, state FROM outbox WHERE entity = 'attachment' AND state != 'sent' "
+        f"AND json_extract(fields, '$.sha256') IS NOT NULL AND record_id IN ({marks})",
+        attachment_ids,
+    ):
         found.setdefault(record_id, set()).add(state)
     return found
 

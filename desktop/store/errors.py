@@ -3,6 +3,7 @@
 The store never overwrites or "repairs" a file it could not open: every one of
 these is raised before anything is written.
 """
+
 from __future__ import annotations
 
 

@@ -21,6 +21,7 @@ format 2). Only ``keyinfo.json`` is rewritten, atomically (a temporary file made
 then renamed over the old one), so a crash leaves either the old file or the new one, and
 either unlocks the store; the database is not rewritten.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +37,11 @@ import keyring
 import keyring.errors
 
 from desktop.store.errors import (
-    KeyInfoDamaged, KeyMissing, PassphraseRequired, StoreError, WrongPassphrase,
+    KeyInfoDamaged,
+    KeyMissing,
+    PassphraseRequired,
+    StoreError,
+    WrongPassphrase,
 )
 from desktop.store.private import make_private_dir, write_private_text
 
@@ -77,8 +82,13 @@ def _check_value(key: bytes) -> str:
 def derive_key(passphrase: str, salt: bytes, params: dict | None = None) -> bytes:
     p = params or SCRYPT_PARAMS
     return hashlib.scrypt(
-        passphrase.encode("utf-8"), salt=salt, n=p["n"], r=p["r"], p=p["p"],
-        maxmem=SCRYPT_MAXMEM, dklen=32,
+        passphrase.encode("utf-8"),
+        salt=salt,
+        n=p["n"],
+        r=p["r"],
+        p=p["p"],
+        maxmem=SCRYPT_MAXMEM,
+        dklen=32,
     )
 
 
@@ -92,8 +102,7 @@ def _xor(a: bytes, b: bytes) -> bytes:
 
 def weaker_than_current(kdf: dict) -> bool:
     """Whether scrypt parameters cost less than today's."""
-    return (kdf["n"] * kdf["r"], kdf["p"]) < (SCRYPT_PARAMS["n"] * SCRYPT_PARAMS["r"],
-                                              SCRYPT_PARAMS["p"])
+    return (kdf["n"] * kdf["r"], kdf["p"]) < (SCRYPT_PARAMS["n"] * SCRYPT_PARAMS["r"], SCRYPT_PARAMS["p"])
 
 
 def _hex(raw: dict, name: str, lengths: tuple[int, int]) -> str:
@@ -149,9 +158,14 @@ def parse_info(raw) -> "KeyInfo":
     check = _hex(raw, "check", (32, 32))
     if mode == "keyring":
         return KeyInfo(mode=mode, store_id=store_id, check=check)
-    return KeyInfo(mode=mode, store_id=store_id, check=check, salt=_hex(raw, "salt", (16, 64)),
-                   kdf=_kdf(raw),
-                   wrapped_key=_hex(raw, "wrapped_key", (32, 32)) if fmt == 2 else None)
+    return KeyInfo(
+        mode=mode,
+        store_id=store_id,
+        check=check,
+        salt=_hex(raw, "salt", (16, 64)),
+        kdf=_kdf(raw),
+        wrapped_key=_hex(raw, "wrapped_key", (32, 32)) if fmt == 2 else None,
+    )
 
 
 @dataclass
@@ -188,7 +202,8 @@ class KeyManager:
         except OSError as exc:
             raise KeyInfoDamaged(
                 f"The key information file {self.info_path} could not be read "
-                f"({exc.strerror or exc}). Nothing has been changed.") from exc
+                f"({exc.strerror or exc}). Nothing has been changed."
+            ) from exc
         try:
             return parse_info(json.loads(text))
         except json.JSONDecodeError:
@@ -200,11 +215,16 @@ class KeyManager:
         return KeyInfoDamaged(
             f"The key information file {self.info_path} is damaged: {what}. Nothing has been "
             "changed; restore keyinfo.json from a backup of the data folder, or contact your "
-            "service's IT lead.")
+            "service's IT lead."
+        )
 
     def _write_info(self, info: KeyInfo) -> None:
-        data = {"format": 2 if info.wrapped_key else 1, "mode": info.mode,
-                "store_id": info.store_id, "check": info.check}
+        data = {
+            "format": 2 if info.wrapped_key else 1,
+            "mode": info.mode,
+            "store_id": info.store_id,
+            "check": info.check,
+        }
         if info.salt:
             data.update(salt=info.salt, kdf=info.kdf)
         if info.wrapped_key:
@@ -256,13 +276,13 @@ class KeyManager:
             try:
                 key = derive_key(passphrase, bytes.fromhex(info.salt), info.kdf)
             except (ValueError, MemoryError):
-                raise self._damaged("its scrypt parameters cannot be used on this computer") \
-                    from None
+                raise self._damaged("its scrypt parameters cannot be used on this computer") from None
             if info.wrapped_key:
                 key = _xor(bytes.fromhex(info.wrapped_key), _mask(key))
         if not hmac.compare_digest(_check_value(key), info.check):
             raise WrongPassphrase(
-                "That passphrase does not unlock this store." if info.mode == "passphrase"
+                "That passphrase does not unlock this store."
+                if info.mode == "passphrase"
                 else "The key in the keyring does not match this store."
             )
         if info.mode == "passphrase" and weaker_than_current(info.kdf):
@@ -273,9 +293,14 @@ class KeyManager:
         """Keep the store key, protected from now on by today's scrypt parameters."""
         salt = secrets.token_bytes(16)
         kek = derive_key(passphrase, salt, SCRYPT_PARAMS)
-        new = KeyInfo(mode="passphrase", store_id=info.store_id, check=info.check,
-                      salt=salt.hex(), kdf=dict(SCRYPT_PARAMS),
-                      wrapped_key=_xor(key, _mask(kek)).hex())
+        new = KeyInfo(
+            mode="passphrase",
+            store_id=info.store_id,
+            check=info.check,
+            salt=salt.hex(),
+            kdf=dict(SCRYPT_PARAMS),
+            wrapped_key=_xor(key, _mask(kek)).hex(),
+        )
         try:
             self._write_info(new)
         except OSError:
@@ -303,12 +328,11 @@ class KeyManager:
                     "Fieldnote's data (at least 8 characters)."
                 )
             if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-                raise PassphraseRequired(
-                    f"The passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters."
-                )
+                raise PassphraseRequired(f"The passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters.")
             salt = secrets.token_bytes(16)
             key = derive_key(passphrase, salt)
-            info = KeyInfo(mode="passphrase", store_id=store_id, check=_check_value(key),
-                           salt=salt.hex(), kdf=dict(SCRYPT_PARAMS))
+            info = KeyInfo(
+                mode="passphrase", store_id=store_id, check=_check_value(key), salt=salt.hex(), kdf=dict(SCRYPT_PARAMS)
+            )
         self._write_info(info)
         return key

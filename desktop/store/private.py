@@ -5,6 +5,7 @@ Windows ``os.chmod`` can only toggle the read-only flag, and a per-user data fol
 (``%LOCALAPPDATA%``) is already private to its user through its inherited ACL, so these
 helpers do nothing there (no POSIX-only call is made unguarded).
 """
+
 from __future__ import annotations
 
 import os

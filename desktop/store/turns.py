@@ -18,6 +18,7 @@ it never stops a foreground write.
 Turns are per database file and per process: another process (a command-line sync) is
 still kept apart by SQLite's own lock and ``busy_timeout``.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -8,6 +8,7 @@ their value. So a step changes only fields that still hold the value it wrote; t
 are left as they are, and ``Outcome.message()`` says so in the user's words. A record
 deleted meanwhile is left alone. ``desktop.ui.undo`` wraps these steps in Qt commands.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,9 +17,16 @@ from typing import Any
 from desktop.store.db import SYNC_FIELDS, Store
 
 # What a practitioner calls each record type in a sentence.
-_NAMES = {"referral": "referral", "pupil": "pupil's details", "school": "school",
-          "visit": "visit", "support_plan": "support plan", "helpline_call": "call",
-          "caseworker": "caseworker", "attachment": "document"}
+_NAMES = {
+    "referral": "referral",
+    "pupil": "pupil's details",
+    "school": "school",
+    "visit": "visit",
+    "support_plan": "support plan",
+    "helpline_call": "call",
+    "caseworker": "caseworker",
+    "attachment": "document",
+}
 
 
 def record_name(entity: str) -> str:
@@ -50,20 +58,26 @@ class Outcome:
         """A sentence for the user when the step could not do all of its work."""
         name = record_name(self.entity)
         if self.deleted_elsewhere:
-            return (f"{self.action} left the {name} alone: it was deleted elsewhere (on "
-                    "another laptop, then synced) after your change.")
+            return (
+                f"{self.action} left the {name} alone: it was deleted elsewhere (on "
+                "another laptop, then synced) after your change."
+            )
         if self.changed_since:
-            return (f"{self.action} kept the {name}: it was changed elsewhere after you "
-                    "added it, so removing it would lose that change.")
+            return (
+                f"{self.action} kept the {name}: it was changed elsewhere after you "
+                "added it, so removing it would lose that change."
+            )
         if self.kept:
             many = len(self.kept) > 1
             rest = " The rest of your change was undone." if self.applied else ""
             if self.action == "Redo":
                 rest = " The rest was redone." if self.applied else ""
-            return (f"{self.action} left the {name}'s {_field_names(list(self.kept))} as "
-                    f"{'they are' if many else 'it is'}: {'they were' if many else 'it was'} "
-                    f"changed elsewhere (by a colleague, through sync) after your edit."
-                    f"{rest}")
+            return (
+                f"{self.action} left the {name}'s {_field_names(list(self.kept))} as "
+                f"{'they are' if many else 'it is'}: {'they were' if many else 'it was'} "
+                f"changed elsewhere (by a colleague, through sync) after your edit."
+                f"{rest}"
+            )
         return None
 
 
@@ -73,8 +87,9 @@ def field_diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def revert_fields(store: Store, entity: str, record_id: str, expected: dict, target: dict,
-                  action: str = "Undo") -> Outcome:
+def revert_fields(
+    store: Store, entity: str, record_id: str, expected: dict, target: dict, action: str = "Undo"
+) -> Outcome:
     """Set each field of ``target`` whose current value is still ``expected``'s (what this
     laptop's edit wrote); leave the others. One transaction, one ordinary edit."""
     outcome = Outcome(entity, record_id, action)
@@ -125,12 +140,10 @@ class FieldEdit:
     """Fields of one record changed from ``old`` to ``new``."""
 
     def __init__(self, store: Store, entity: str, record_id: str, old: dict, new: dict):
-        self.store, self.entity, self.record_id, self.old, self.new = \
-            store, entity, record_id, old, new
+        self.store, self.entity, self.record_id, self.old, self.new = store, entity, record_id, old, new
 
     def redo(self) -> Outcome:
-        return revert_fields(self.store, self.entity, self.record_id, self.old, self.new,
-                             "Redo")
+        return revert_fields(self.store, self.entity, self.record_id, self.old, self.new, "Redo")
 
     def undo(self) -> Outcome:
         return revert_fields(self.store, self.entity, self.record_id, self.new, self.old)

@@ -33,6 +33,7 @@ structurally sound database (every b-tree and index consistent) cannot be told a
 its own log by any check SQLite offers; the damage described in issue 9 (integrity_check
 failing) is caught.
 """
+
 from __future__ import annotations
 
 import os
@@ -161,12 +162,11 @@ def committed_frames(data: bytes) -> int:
     offset, frames, committed = WAL_HEADER, 0, 0
     size = FRAME_HEADER + page_size
     while offset + size <= len(data):
-        pgno, commit, f_salt1, f_salt2, f_c1, f_c2 = struct.unpack(
-            ">6I", data[offset:offset + FRAME_HEADER])
+        pgno, commit, f_salt1, f_salt2, f_c1, f_c2 = struct.unpack(">6I", data[offset : offset + FRAME_HEADER])
         if pgno == 0 or (f_salt1, f_salt2) != (salt1, salt2):
             break
-        s0, s1 = _checksum(data[offset:offset + 8], big, s0, s1)
-        s0, s1 = _checksum(data[offset + FRAME_HEADER:offset + size], big, s0, s1)
+        s0, s1 = _checksum(data[offset : offset + 8], big, s0, s1)
+        s0, s1 = _checksum(data[offset + FRAME_HEADER : offset + size], big, s0, s1)
         if (s0, s1) != (f_c1, f_c2):
             break
         frames += 1
@@ -232,9 +232,11 @@ def check_wal(path: Path, key: bytes, application_id: int) -> str | None:
     if _probe(_uri(path, immutable="1"), key, application_id, full=True) is not None:
         return None
     folder = quarantine(path, [wal, shm_path(path)])
-    return (f"Fieldnote found a journal file ({wal.name}) beside its data that does not "
-            f"belong to this store ({reason}). It was moved to {folder} and the store was "
-            "opened without it; the store itself was not changed.")
+    return (
+        f"Fieldnote found a journal file ({wal.name}) beside its data that does not "
+        f"belong to this store ({reason}). It was moved to {folder} and the store was "
+        "opened without it; the store itself was not changed."
+    )
 
 
 def quarantine(path: Path, files: list[Path]) -> Path:
@@ -257,5 +259,6 @@ def quarantine(path: Path, files: list[Path]) -> Path:
                     f"Fieldnote found a journal file ({f.name}) beside its data that does not "
                     f"belong to this store, and could not move it aside ({exc.strerror or exc}). "
                     "The store has not been opened or changed; close any other program using "
-                    "the data folder and try again.") from exc
+                    "the data folder and try again."
+                ) from exc
     return folder

@@ -14,6 +14,7 @@ feature object is kept as ``window.allocation``.
 The board (queue, counts, match rule) is ``desktop.caseload.allocation``: plain Python,
 tested without widgets.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,13 +22,27 @@ from datetime import date
 from PySide6.QtCore import QDate, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDateEdit, QDialog, QHBoxLayout, QLabel, QPushButton,
-    QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.caseload import vocab
 from desktop.caseload.allocation import (
-    AMBER_DAYS, AllocationBoard, CaseworkerLoad, Match, QueuedReferral, RED_DAYS, waiting_text,
+    AMBER_DAYS,
+    AllocationBoard,
+    CaseworkerLoad,
+    Match,
+    QueuedReferral,
+    RED_DAYS,
+    waiting_text,
 )
 from desktop.dates import to_uk, year_group_label
 from desktop.store import StoreError
@@ -37,14 +52,15 @@ from desktop.ui.undo import CaseCommand, FieldEdit, field_diff
 from desktop.ui.style import text_size
 
 EMPTY_TEXT = "No new referrals — everything is allocated"
-KEYS_TEXT = ("↑↓ choose a referral · Tab or Enter to the caseworkers · Enter or Ctrl+Return "
-             "allocates · Ctrl+Z undoes")
+KEYS_TEXT = "↑↓ choose a referral · Tab or Enter to the caseworkers · Enter or Ctrl+Return allocates · Ctrl+Z undoes"
 
 AMBER = (QColor("#fef3c7"), QColor("#92400e"))  # (background, text)
 RED = (QColor("#fee2e2"), QColor("#991b1b"))
 MUTED = QColor("#6b7280")
-MATCH_RULE_TEXT = ("Listed best match first: the school's area, then specialisms sharing a word with "
-                   "the referral's reason or the pupil's phase, then the lighter caseload.")
+MATCH_RULE_TEXT = (
+    "Listed best match first: the school's area, then specialisms sharing a word with "
+    "the referral's reason or the pupil's phase, then the lighter caseload."
+)
 GOOD = QColor("#15803d")
 
 
@@ -76,9 +92,14 @@ class QueueModel(ColumnsModel):
             return None
         q, col = self.items[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (waiting_text(q.days_waiting), q.pupil_name, year_group_label(q.year_group),
-                    q.school_name, q.school_area or "—",
-                    vocab.REFERRAL_REASONS.get(q.reason, q.reason))[col]
+            return (
+                waiting_text(q.days_waiting),
+                q.pupil_name,
+                year_group_label(q.year_group),
+                q.school_name,
+                q.school_area or "—",
+                vocab.REFERRAL_REASONS.get(q.reason, q.reason),
+            )[col]
         if role == self.ReferralIdRole:
             return q.referral_id
         if role == self.DaysWaitingRole:
@@ -86,9 +107,13 @@ class QueueModel(ColumnsModel):
         tone = RED if q.days_waiting >= RED_DAYS else AMBER if q.days_waiting >= AMBER_DAYS else None
         if col == 0:
             if role == Qt.ItemDataRole.ToolTipRole:
-                target = ("past the 2-week allocation target" if tone is RED else
-                          f"{RED_DAYS - q.days_waiting} days left to meet the 2-week target" if tone
-                          else "")
+                target = (
+                    "past the 2-week allocation target"
+                    if tone is RED
+                    else f"{RED_DAYS - q.days_waiting} days left to meet the 2-week target"
+                    if tone
+                    else ""
+                )
                 return f"Referred {to_uk(q.referral_date)}" + (f": {target}" if target else "")
             if tone and role == Qt.ItemDataRole.BackgroundRole:
                 return tone[0]
@@ -101,8 +126,9 @@ class QueueModel(ColumnsModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == 4 and not q.school_area:
             return MUTED
         if role == Qt.ItemDataRole.ToolTipRole and col in (1, 3, 4, 5):  # the columns that elide
-            return (q.pupil_name, q.school_name, q.school_area or None,
-                    vocab.REFERRAL_REASONS.get(q.reason, q.reason))[(1, 3, 4, 5).index(col)]
+            return (q.pupil_name, q.school_name, q.school_area or None, vocab.REFERRAL_REASONS.get(q.reason, q.reason))[
+                (1, 3, 4, 5).index(col)
+            ]
         return None
 
 
@@ -125,8 +151,9 @@ class CaseworkerModel(ColumnsModel):
         self.beginResetModel()
         self.workers, self.referral = workers, referral
         matched = [(w, w.match(referral) if referral else Match()) for w in workers]
-        self.rows = sorted(matched, key=lambda wm: (
-            tuple(-n for n in wm[1].rank), wm[0].open_cases, wm[0].name.lower()))
+        self.rows = sorted(
+            matched, key=lambda wm: (tuple(-n for n in wm[1].rank), wm[0].open_cases, wm[0].name.lower())
+        )
         self.endResetModel()
 
     def row_for(self, caseworker_id: str) -> int | None:
@@ -141,8 +168,13 @@ class CaseworkerModel(ColumnsModel):
         w, m = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (w.name, m.hint if self.referral else "", str(w.open_cases), w.area or "—",
-                    ", ".join(w.specialisms) or "—")[col]
+            return (
+                w.name,
+                m.hint if self.referral else "",
+                str(w.open_cases),
+                w.area or "—",
+                ", ".join(w.specialisms) or "—",
+            )[col]
         if role == self.CaseworkerIdRole:
             return w.caseworker_id
         if role == self.OpenCasesRole:
@@ -188,7 +220,8 @@ class _ListView(FittedTableView):
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
-                event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
             self.entered.emit()
             return
         super().keyPressEvent(event)
@@ -228,6 +261,7 @@ class AllocationScreen(QDialog):
         self.setWindowTitle("Weekly allocation — Fieldnote")
         self.setModal(False)
         from desktop.ui import window_state
+
         window_state.fit(self, 1280, 660)  # within the screen it opens on
         self.board: AllocationBoard | None = None
 
@@ -385,11 +419,13 @@ class AllocationScreen(QDialog):
         if referral is None:
             self.preview.setText("")
         elif name is None:
-            self.preview.setText(f"<b>{_esc(referral.pupil_name)}</b> ({_esc(referral.school_name)}) "
-                                 "→ choose a caseworker")
+            self.preview.setText(
+                f"<b>{_esc(referral.pupil_name)}</b> ({_esc(referral.school_name)}) → choose a caseworker"
+            )
         else:
-            self.preview.setText(f"<b>{_esc(referral.pupil_name)}</b> ({_esc(referral.school_name)}) "
-                                 f"→ <b>{_esc(name)}</b>")
+            self.preview.setText(
+                f"<b>{_esc(referral.pupil_name)}</b> ({_esc(referral.school_name)}) → <b>{_esc(name)}</b>"
+            )
 
     def focus_caseworkers(self) -> None:
         self.caseworkers.setFocus(Qt.FocusReason.TabFocusReason)
@@ -438,8 +474,7 @@ class WeeklyAllocation(QObject):
         super().__init__(window)
         self.window = window
         self.screen: AllocationScreen | None = None
-        self.action = window.add_action("team", "Weekly &allocation…", self.open, "Ctrl+Shift+W",
-                                        "weeklyAllocation")
+        self.action = window.add_action("team", "Weekly &allocation…", self.open, "Ctrl+Shift+W", "weeklyAllocation")
         # The screen lists pupils: it closes when the app locks.
         window.pages.currentChanged.connect(self._page_changed)
 
@@ -464,8 +499,9 @@ class WeeklyAllocation(QObject):
         store, caseload = self.window.store, self.window.caseload
         before = store.get("referral", referral_id)
         if before is None or before["status"] != "new":
-            raise StoreError("That referral is no longer new (it was allocated or closed "
-                             "elsewhere); the queue has been read again.")
+            raise StoreError(
+                "That referral is no longer new (it was allocated or closed elsewhere); the queue has been read again."
+            )
         caseload.allocate(referral_id, caseworker_id, on)
         old, new = field_diff(before, store.get("referral", referral_id))
         pupil = store.get("pupil", before["pupil_id"])
@@ -473,9 +509,13 @@ class WeeklyAllocation(QObject):
         worker_name = store.get("caseworker", caseworker_id)["name"]
         step = FieldEdit(store, "referral", referral_id, old, new)
         # push() calls redo(), which (already applied) only refreshes the views
-        self.window.undo_stack.push(CaseCommand(
-            f"Allocate {pupil_name} to {worker_name}", [step],
-            lambda: self._changed(referral_id, pupil_name, worker_name)))
+        self.window.undo_stack.push(
+            CaseCommand(
+                f"Allocate {pupil_name} to {worker_name}",
+                [step],
+                lambda: self._changed(referral_id, pupil_name, worker_name),
+            )
+        )
 
     def _changed(self, referral_id: str, pupil_name: str, worker_name: str) -> None:
         """After an allocation, its undo or its redo: refresh both windows and say what happened."""
@@ -487,8 +527,7 @@ class WeeklyAllocation(QObject):
         if referral and referral["status"] == "new":
             self.screen.say(f"Allocation undone: {pupil_name} is back in the queue.")
         else:
-            self.screen.say(f"Allocated {pupil_name} to {worker_name} — contact the school within "
-                            "24 hours")
+            self.screen.say(f"Allocated {pupil_name} to {worker_name} — contact the school within 24 hours")
 
     def _page_changed(self, _index: int) -> None:
         if self.window.locked and self.screen is not None:

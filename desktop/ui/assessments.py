@@ -5,6 +5,7 @@ and the cohort means plot.
 History (kept in step with the case shown), Case ▸ New assessment… (Ctrl+Shift+N)
 and View ▸ Outcomes (means plot)…
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,16 +13,40 @@ from datetime import date
 from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFrame, QGridLayout, QHBoxLayout,
-    QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTableView, QVBoxLayout,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop.dates import academic_year_label
 from desktop.forms.pack import InstrumentPack
 from desktop.forms.presentation import (
-    POINTS, ScoreDescriber, ScoreRow, closed_referrals_by_year, completion_cells, format_change, format_score,
-    instrument_packs, means_chart, means_rows, pack_label, progress_chart,
+    POINTS,
+    ScoreDescriber,
+    ScoreRow,
+    closed_referrals_by_year,
+    completion_cells,
+    format_change,
+    format_score,
+    instrument_packs,
+    means_chart,
+    means_rows,
+    pack_label,
+    progress_chart,
 )
 from desktop.forms.records import FormRecords, Progress
 from desktop.ui.chart_view import ChartView
@@ -161,8 +186,11 @@ class AssessmentsTab(QWidget):
         h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # long titles elide, full in tooltip
         # but never so far that the heading itself is cut off ("Instrumer")
-        h.setMinimumSectionSize(h.fontMetrics().horizontalAdvance("Instrument") + 4 * self.style().pixelMetric(
-            self.style().PixelMetric.PM_HeaderMargin) + 4)
+        h.setMinimumSectionSize(
+            h.fontMetrics().horizontalAdvance("Instrument")
+            + 4 * self.style().pixelMetric(self.style().PixelMetric.PM_HeaderMargin)
+            + 4
+        )
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
 
         self.empty = QLabel(EMPTY_TEXT)
@@ -301,15 +329,20 @@ class AssessmentsTab(QWidget):
         progress = self.records.progress(self.pupil_id, pack_id)
         self.progress_model.set_progress(pack, progress)
         table = self.progress_table
-        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
-                             + self.progress_model.rowCount() * table.verticalHeader().defaultSectionSize())
+        table.setFixedHeight(
+            table.horizontalHeader().sizeHint().height()
+            + 2 * table.frameWidth()
+            + self.progress_model.rowCount() * table.verticalHeader().defaultSectionSize()
+        )
         self.chart.set_chart(progress_chart(pack, progress) if progress.by_time_point else None)
         if progress.by_time_point:
-            self.progress_note.setText("Latest finalised form at each time point; drafts are not "
-                                       "counted. Change is later minus T1.")
+            self.progress_note.setText(
+                "Latest finalised form at each time point; drafts are not counted. Change is later minus T1."
+            )
         else:
-            self.progress_note.setText("No finalised form on this instrument yet: finalise a form "
-                                       "to see its scores here.")
+            self.progress_note.setText(
+                "No finalised form on this instrument yet: finalise a form to see its scores here."
+            )
 
 
 # -- the cohort means plot ----------------------------------------------------------------------------
@@ -354,6 +387,7 @@ class CohortMeansDialog(QDialog):
         self.setObjectName("cohortMeans")
         self.setWindowTitle("Outcomes: means plot")
         from desktop.ui import window_state
+
         window_state.fit(self, 900, 640)
         self.window_ = window
         self.records = records
@@ -372,12 +406,15 @@ class CohortMeansDialog(QDialog):
         self.year.setAccessibleName("Cohort: closed in")
         for start in sorted(self.years, reverse=True):
             n = len(self.years[start])
-            self.year.addItem(f"{academic_year_label(date(start, 9, 1))} — {n} closed referral"
-                              f"{'s' if n != 1 else ''}", start)
+            self.year.addItem(
+                f"{academic_year_label(date(start, 9, 1))} — {n} closed referral{'s' if n != 1 else ''}", start
+            )
         self.totals = QCheckBox("Include totals")
         self.totals.setObjectName("meansTotals")
-        self.totals.setToolTip("Totals (e.g. SDQ total difficulties) run on a larger scale "
-                               "than the scales, so they are left out unless asked for.")
+        self.totals.setToolTip(
+            "Totals (e.g. SDQ total difficulties) run on a larger scale "
+            "than the scales, so they are left out unless asked for."
+        )
         for w in (self.instrument, self.year):
             w.currentIndexChanged.connect(lambda _=0: self.compute())
         self.totals.toggled.connect(lambda _=False: self._show())
@@ -420,8 +457,10 @@ class CohortMeansDialog(QDialog):
         self.means = None
         if start is None:
             self.referral_ids = []
-            self.summary.setText("No closed referrals yet: the means plot shows a cohort of "
-                                 "cases closed in one school year (1 September – 31 August).")
+            self.summary.setText(
+                "No closed referrals yet: the means plot shows a cohort of "
+                "cases closed in one school year (1 September – 31 August)."
+            )
             self.means = {}
             self._show()
             return
@@ -450,15 +489,19 @@ class CohortMeansDialog(QDialog):
         pack = self.records.pack(pack_id) if pack_id else None
         rows = means_rows(pack, means, self.totals.isChecked()) if pack is not None else []
         self.table_model.set_rows(rows)
-        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
-                                  + max(1, len(rows)) * self.table.verticalHeader().defaultSectionSize())
+        self.table.setFixedHeight(
+            self.table.horizontalHeader().sizeHint().height()
+            + 2 * self.table.frameWidth()
+            + max(1, len(rows)) * self.table.verticalHeader().defaultSectionSize()
+        )
         self.plot.set_chart(means_chart(rows))
         if describe and start is not None:
             pupils = max((n for tp in means.values() for _m, n in tp.values()), default=0)
             self.summary.setText(
                 f"Cohort: {len(self.referral_ids)} referral{'s' if len(self.referral_ids) != 1 else ''} "
                 f"closed 01/09/{start} – 31/08/{start + 1}. Means of each pupil's latest finalised "
-                f"form at each time point; n is how many pupils a mean rests on (up to {pupils}).")
+                f"form at each time point; n is how many pupils a mean rests on (up to {pupils})."
+            )
 
 
 # -- wiring into the main window -------------------------------------------------------------------------
@@ -481,10 +524,12 @@ class Assessments(QObject):
         if view.case:
             self.tab.set_pupil(view.case["pupil"])
 
-        self.new_action = window.add_action("case", "New &assessment…", self.new_assessment,
-                                            "Ctrl+Shift+N", "newAssessment", new_group=True)
-        self.means_action = window.add_action("view", "&Outcomes (means plot)…", self.show_means,
-                                              None, "outcomesMeansPlot", new_group=True)
+        self.new_action = window.add_action(
+            "case", "New &assessment…", self.new_assessment, "Ctrl+Shift+N", "newAssessment", new_group=True
+        )
+        self.means_action = window.add_action(
+            "view", "&Outcomes (means plot)…", self.show_means, None, "outcomesMeansPlot", new_group=True
+        )
         # Forms show pupil data: they close when the app locks (answers are already saved).
         window.pages.currentChanged.connect(self._page_changed)
 
@@ -511,7 +556,8 @@ class Assessments(QObject):
         completion = self.records.completion(completion_id)
         if completion["pack_id"] not in self.records.registry.packs:
             self.window.statusBar().showMessage(
-                f"The pack {completion['pack_id']} is not installed on this computer.", 6000)
+                f"The pack {completion['pack_id']} is not installed on this computer.", 6000
+            )
             return None
         form = FormEntryWindow(self.records, completion_id, self.tab.pupil_name, self.window)
         form.changed.connect(self._form_changed)

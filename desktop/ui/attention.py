@@ -16,6 +16,7 @@ Three lists, each a Qt model over the store (``sync.client.local.sync_status``):
 ``install(window)`` adds Sync ▸ Needs attention… (Ctrl+Shift+E) to a ``MainWindow``;
 ``attention_count(store)`` is the number the status bar can show.
 """
+
 from __future__ import annotations
 
 import html
@@ -25,8 +26,20 @@ from typing import Callable
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-    QPushButton, QStackedWidget, QTabWidget, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.dates import to_uk_datetime
@@ -35,7 +48,14 @@ from desktop.ui.models import ColumnsModel
 from sync.client import local, quarantine
 from sync.client.local import dismiss_review, resolve_conflict, sync_status
 from sync.client.wording import (
-    ENTITY_LABELS, KINDS, RecordNamer, change_summary, conflict_values, field_label, kind_label, one_line,
+    ENTITY_LABELS,
+    KINDS,
+    RecordNamer,
+    change_summary,
+    conflict_values,
+    field_label,
+    kind_label,
+    one_line,
     quarantined_name,
 )
 from desktop.ui.style import text_size
@@ -100,12 +120,23 @@ class ConflictsModel(_CachedRows):
     def _render(self, c: dict, namer: RecordNamer) -> tuple[str, ...]:
         entity, name, kind = c["entity"], c["field"], c["kind"]
         local, remote = conflict_values(c, namer)
-        return (namer.describe(entity, c["record_id"]), ENTITY_LABELS.get(entity, entity),
-                field_label(name), local, remote, kind_label(kind), to_uk_datetime(c["created_at"]))
+        return (
+            namer.describe(entity, c["record_id"]),
+            ENTITY_LABELS.get(entity, entity),
+            field_label(name),
+            local,
+            remote,
+            kind_label(kind),
+            to_uk_datetime(c["created_at"]),
+        )
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if (role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 5
-                and self.items[index.row()]["kind"] != "same_field"):
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and index.isValid()
+            and index.column() == 5
+            and self.items[index.row()]["kind"] != "same_field"
+        ):
             return QBrush(QColor("#92400e"))  # amber: the record was deleted or finalised
         return super().data(index, role)
 
@@ -113,19 +144,25 @@ class ConflictsModel(_CachedRows):
 # What the two buttons do, said plainly where a side means bringing a deleted record back:
 # kind -> ((this laptop's label, tip), (the server's label, tip)). Mnemonics stay Alt+L, Alt+S.
 CHOICE_WORDS = {
-    "edit_vs_delete": (("Restore with this &laptop's value",
-                        "Bring the record back with the value entered on this laptop (Alt+L); "
-                        "it is sent at the next sync"),
-                       ("Leave it deleted (&server's)", "Accept the deletion (Alt+S)")),
-    "delete_vs_edit": (("Leave it deleted (this &laptop's)",
-                        "Let this laptop's deletion stand (Alt+L)"),
-                       ("Restore with the &server's value",
-                        "Bring the record back with the other change (Alt+S); it is sent at "
-                        "the next sync")),
+    "edit_vs_delete": (
+        (
+            "Restore with this &laptop's value",
+            "Bring the record back with the value entered on this laptop (Alt+L); it is sent at the next sync",
+        ),
+        ("Leave it deleted (&server's)", "Accept the deletion (Alt+S)"),
+    ),
+    "delete_vs_edit": (
+        ("Leave it deleted (this &laptop's)", "Let this laptop's deletion stand (Alt+L)"),
+        (
+            "Restore with the &server's value",
+            "Bring the record back with the other change (Alt+S); it is sent at the next sync",
+        ),
+    ),
 }
-PLAIN_CHOICES = (("Keep this &laptop's", "Keep the value entered on this laptop (Alt+L); it is "
-                  "sent at the next sync"),
-                 ("Keep the &server's", "Keep the value the server has (Alt+S)"))
+PLAIN_CHOICES = (
+    ("Keep this &laptop's", "Keep the value entered on this laptop (Alt+L); it is sent at the next sync"),
+    ("Keep the &server's", "Keep the value the server has (Alt+S)"),
+)
 
 
 def can_keep_local(c: dict) -> bool:
@@ -142,9 +179,14 @@ class RejectedModel(_CachedRows):
         return item["mutation_id"]
 
     def _render(self, r: dict, namer: RecordNamer) -> tuple[str, ...]:
-        return (namer.describe(r["entity"], r["record_id"]), ENTITY_LABELS.get(r["entity"], r["entity"]),
-                change_summary(r["op"], r["fields"]), r["last_error"] or "No reason given",
-                to_uk_datetime(r["created_at"]), str(r["attempts"]))
+        return (
+            namer.describe(r["entity"], r["record_id"]),
+            ENTITY_LABELS.get(r["entity"], r["entity"]),
+            change_summary(r["op"], r["fields"]),
+            r["last_error"] or "No reason given",
+            to_uk_datetime(r["created_at"]),
+            str(r["attempts"]),
+        )
 
 
 class ReviewModel(_CachedRows):
@@ -158,10 +200,13 @@ class ReviewModel(_CachedRows):
     def _render(self, r: dict, namer: RecordNamer) -> tuple[str, ...]:
         snapshot = json.loads(r["record"]) if r["record"] else None
         changes = json.loads(r["changes"])
-        return (namer.describe(r["entity"], r["record_id"], snapshot),
-                ENTITY_LABELS.get(r["entity"], r["entity"]),
-                "; ".join(change_summary(c["op"], c["fields"]) for c in changes),
-                r["reason"][:1].upper() + r["reason"][1:], to_uk_datetime(r["created_at"]))
+        return (
+            namer.describe(r["entity"], r["record_id"], snapshot),
+            ENTITY_LABELS.get(r["entity"], r["entity"]),
+            "; ".join(change_summary(c["op"], c["fields"]) for c in changes),
+            r["reason"][:1].upper() + r["reason"][1:],
+            to_uk_datetime(r["created_at"]),
+        )
 
 
 class QuarantineModel(_CachedRows):
@@ -175,8 +220,13 @@ class QuarantineModel(_CachedRows):
     def _render(self, q: dict, namer: RecordNamer) -> tuple[str, ...]:
         fields = q["state"].get("fields") if isinstance(q["state"], dict) else None
         row = fields if isinstance(fields, dict) else None
-        return (quarantined_name(q, namer, row), ENTITY_LABELS.get(q["entity"], q["entity"]),
-                q["reason"], to_uk_datetime(q["created_at"]), str(q["attempts"]))
+        return (
+            quarantined_name(q, namer, row),
+            ENTITY_LABELS.get(q["entity"], q["entity"]),
+            q["reason"],
+            to_uk_datetime(q["created_at"]),
+            str(q["attempts"]),
+        )
 
 
 # -- the screen ---------------------------------------------------------------------------------------
@@ -280,12 +330,13 @@ class AttentionDialog(QDialog):
             "the activity log; keeping this laptop's value sends it at the next sync.",
             "No conflicts.\n\nIf a detail is ever changed on this laptop and elsewhere before a "
             "sync, both values wait here for you to choose.",
-            ConflictsModel(self))
+            ConflictsModel(self),
+        )
         (local_text, local_tip), (remote_text, remote_tip) = PLAIN_CHOICES
-        self.keep_local = self.conflicts.add_button(
-            local_text, "keepLocal", lambda: self._resolve("local"), local_tip)
+        self.keep_local = self.conflicts.add_button(local_text, "keepLocal", lambda: self._resolve("local"), local_tip)
         self.keep_remote = self.conflicts.add_button(
-            remote_text, "keepRemote", lambda: self._resolve("remote"), remote_tip)
+            remote_text, "keepRemote", lambda: self._resolve("remote"), remote_tip
+        )
         self.conflicts.buttons.addStretch()
 
         self.rejected = _Tab(
@@ -295,10 +346,14 @@ class AttentionDialog(QDialog):
             "the details for your IT lead or team lead.",
             "No refused changes.\n\nIf the server ever refuses a change for good, it is kept here "
             "with the reason, and your other changes carry on syncing.",
-            RejectedModel(self))
+            RejectedModel(self),
+        )
         self.copy_rejected = self.rejected.add_button(
-            "&Copy details", "copyRejected", self._copy_rejected,
-            "Copy what support needs to look into this (Alt+C); no pupil details are copied")
+            "&Copy details",
+            "copyRejected",
+            self._copy_rejected,
+            "Copy what support needs to look into this (Alt+C); no pupil details are copied",
+        )
         self.rejected.buttons.addStretch()
 
         self.review = _Tab(
@@ -308,13 +363,20 @@ class AttentionDialog(QDialog):
             "then dismiss them.",
             "Nothing to review.\n\nIf a case is reallocated away from this laptop before your "
             "changes to it were sent, the changes wait here so you can pass them on.",
-            ReviewModel(self))
+            ReviewModel(self),
+        )
         self.copy_review = self.review.add_button(
-            "C&opy changes", "copyReview", self._copy_review,
-            "Copy the unsent changes, with their values, to pass on (Alt+O)")
+            "C&opy changes",
+            "copyReview",
+            self._copy_review,
+            "Copy the unsent changes, with their values, to pass on (Alt+O)",
+        )
         self.dismiss = self.review.add_button(
-            "&Dismiss…", "dismissReview", self._dismiss,
-            "Remove from this list once passed on (Alt+D); the content stays on file")
+            "&Dismiss…",
+            "dismissReview",
+            self._dismiss,
+            "Remove from this list once passed on (Alt+D); the content stays on file",
+        )
         self.review.buttons.addStretch()
 
         self.quarantine = _Tab(
@@ -325,14 +387,21 @@ class AttentionDialog(QDialog):
             "should not have accepted them.",
             "Nothing set aside.\n\nIf a record from the server can ever not be stored on this "
             "laptop, it waits here with the reason, and the rest of your sync carries on.",
-            QuarantineModel(self))
+            QuarantineModel(self),
+        )
         self.retry_quarantined = self.quarantine.add_button(
-            "&Try again", "retryQuarantined", self._retry_quarantined,
-            "Try storing this record again, e.g. after an update (Alt+T)")
+            "&Try again",
+            "retryQuarantined",
+            self._retry_quarantined,
+            "Try storing this record again, e.g. after an update (Alt+T)",
+        )
         self.dismiss_quarantined = self.quarantine.add_button(
-            "Dis&miss…", "dismissQuarantined", self._dismiss_quarantined,
+            "Dis&miss…",
+            "dismissQuarantined",
+            self._dismiss_quarantined,
             "Go without this record on this laptop (Alt+M); it stays on file, and a newer "
-            "version from the server is still stored when it comes")
+            "version from the server is still stored when it comes",
+        )
         self.quarantine.buttons.addStretch()
 
         self.tabs = QTabWidget()
@@ -349,8 +418,7 @@ class AttentionDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(close)
         self.reload()
-        for index, tab in enumerate((self.conflicts, self.rejected, self.review,
-                                     self.quarantine)):
+        for index, tab in enumerate((self.conflicts, self.rejected, self.review, self.quarantine)):
             if tab.model.rowCount():
                 self.tabs.setCurrentIndex(index)  # open on the first list with something in it
                 break
@@ -365,27 +433,35 @@ class AttentionDialog(QDialog):
             if item["record"]:
                 snapshots[(item["entity"], item["record_id"])] = json.loads(item["record"])
         namer = self.namer = RecordNamer(self.store, snapshots, self.pack_titles)
-        for tab, items in ((self.conflicts, status.conflicts), (self.rejected, status.needs_attention),
-                           (self.review, status.review),
-                           (self.quarantine, status.quarantined)):
+        for tab, items in (
+            (self.conflicts, status.conflicts),
+            (self.rejected, status.needs_attention),
+            (self.review, status.review),
+            (self.quarantine, status.quarantined),
+        ):
             row = tab.table.currentIndex().row()
             tab.model.reload(items, namer)
             tab.show_rows(row)
         names = ("Conflicts", "Rejected changes", "For review", "Could not be stored")
-        for index, (name, items) in enumerate(zip(names, (status.conflicts, status.needs_attention,
-                                                          status.review,
-                                                          status.quarantined))):
+        for index, (name, items) in enumerate(
+            zip(names, (status.conflicts, status.needs_attention, status.review, status.quarantined))
+        ):
             self.tabs.setTabText(index, f"{name} ({len(items)})" if items else name)
         total = status.attention_count
-        self.summary.setText(f"{total} item{'s' if total != 1 else ''} need{'' if total != 1 else 's'} "
-                             "your attention" if total else "Nothing needs your attention.")
+        self.summary.setText(
+            f"{total} item{'s' if total != 1 else ''} need{'' if total != 1 else 's'} your attention"
+            if total
+            else "Nothing needs your attention."
+        )
         self._selection_changed()
 
     def _size_columns(self) -> None:
-        widths = {self.conflicts: (230, 90, 110, 180, 180, 150),
-                  self.rejected: (250, 100, 200, 300, 120),
-                  self.review: (250, 110, 300, 150),
-                  self.quarantine: (250, 110, 420, 130)}
+        widths = {
+            self.conflicts: (230, 90, 110, 180, 180, 150),
+            self.rejected: (250, 100, 200, 300, 120),
+            self.review: (250, 110, 300, 150),
+            self.quarantine: (250, 110, 420, 130),
+        }
         for tab, cols in widths.items():
             for col, width in enumerate(cols):
                 tab.table.setColumnWidth(col, width)
@@ -401,8 +477,7 @@ class AttentionDialog(QDialog):
             button.setText(text)
             button.setToolTip(tip)
         if conflict and not can_keep_local(conflict):
-            self.keep_local.setToolTip("Not possible for this conflict: "
-                                       f"{kind_label(conflict['kind']).lower()}.")
+            self.keep_local.setToolTip(f"Not possible for this conflict: {kind_label(conflict['kind']).lower()}.")
         self.conflicts.detail.setHtml(self._conflict_detail(conflict) if conflict else "")
         rejected = self.rejected.current()
         self.copy_rejected.setEnabled(bool(rejected))
@@ -427,9 +502,12 @@ class AttentionDialog(QDialog):
             except (TypeError, ValueError, AttributeError):
                 shown = repr(value)
             lines.append(f"{field_label(key)}: {one_line(shown, 300)}")
-        return (f"<b>{name}</b> ({ENTITY_LABELS.get(q['entity'], q['entity'])}, server version "
-                f"{q['version']})<p><b>Why:</b> {html.escape(q['reason'])}</p><p>"
-                + "<br>".join(_html_text(line) for line in lines) + "</p>")
+        return (
+            f"<b>{name}</b> ({ENTITY_LABELS.get(q['entity'], q['entity'])}, server version "
+            f"{q['version']})<p><b>Why:</b> {html.escape(q['reason'])}</p><p>"
+            + "<br>".join(_html_text(line) for line in lines)
+            + "</p>"
+        )
 
     def _heading(self, entity: str, record_id: str, snapshot: dict | None = None) -> str:
         name = html.escape(self.namer.describe(entity, record_id, snapshot))
@@ -438,9 +516,11 @@ class AttentionDialog(QDialog):
     def _conflict_detail(self, c: dict) -> str:
         local, remote = conflict_values(c, self.namer)
         explain = KINDS.get(c["kind"], ("", ""))[1]
-        return (f"{self._heading(c['entity'], c['record_id'])} — {html.escape(field_label(c['field']))}"
-                f"<p><b>This laptop:</b> {_html_text(local)}<br><b>Server:</b> {_html_text(remote)}</p>"
-                f"<p style='color:#4b5563'>{html.escape(explain)}</p>")
+        return (
+            f"{self._heading(c['entity'], c['record_id'])} — {html.escape(field_label(c['field']))}"
+            f"<p><b>This laptop:</b> {_html_text(local)}<br><b>Server:</b> {_html_text(remote)}</p>"
+            f"<p style='color:#4b5563'>{html.escape(explain)}</p>"
+        )
 
     def _change_lines(self, entity: str, change: dict) -> tuple[str, list[str]]:
         """An outbox entry as a title ("Edited on 23/11/2026 14:05") and one line a field."""
@@ -449,26 +529,28 @@ class AttentionDialog(QDialog):
             return f"Deleted on {when}", []
         fields = json.loads(change["fields"])
         title = ("Created" if change["op"] == "create" else "Edited") + f" on {when}"
-        return title, [f"{field_label(n)}: {self.namer.value(entity, n, v)}"
-                       for n, v in sorted(fields.items())]
+        return title, [f"{field_label(n)}: {self.namer.value(entity, n, v)}" for n, v in sorted(fields.items())]
 
     def _changes_html(self, entity: str, changes: list[dict]) -> str:
         parts = []
         for change in changes:
             title, lines = self._change_lines(entity, change)
-            parts.append(f"<p><b>{title}</b>" + "".join(f"<br>{_html_text(line)}" for line in lines)
-                         + "</p>")
+            parts.append(f"<p><b>{title}</b>" + "".join(f"<br>{_html_text(line)}" for line in lines) + "</p>")
         return "".join(parts)
 
     def _rejected_detail(self, r: dict) -> str:
-        return (f"{self._heading(r['entity'], r['record_id'])}"
-                f"<p><b>Server's reason:</b> {html.escape(r['last_error'] or 'No reason given')}</p>"
-                + self._changes_html(r["entity"], [r]))
+        return (
+            f"{self._heading(r['entity'], r['record_id'])}"
+            f"<p><b>Server's reason:</b> {html.escape(r['last_error'] or 'No reason given')}</p>"
+            + self._changes_html(r["entity"], [r])
+        )
 
     def _review_detail(self, r: dict) -> str:
         snapshot = json.loads(r["record"]) if r["record"] else None
-        return (f"{self._heading(r['entity'], r['record_id'], snapshot)} — "
-                f"{html.escape(r['reason'])}" + self._changes_html(r["entity"], json.loads(r["changes"])))
+        return (
+            f"{self._heading(r['entity'], r['record_id'], snapshot)} — "
+            f"{html.escape(r['reason'])}" + self._changes_html(r["entity"], json.loads(r["changes"]))
+        )
 
     # -- actions -----------------------------------------------------------------------------------
     def _fail(self, error: Exception) -> None:
@@ -495,15 +577,17 @@ class AttentionDialog(QDialog):
         if r is None:
             return
         fields = json.loads(r["fields"])
-        text = "\n".join((
-            "Fieldnote: a change the server refused",
-            f"Record: {ENTITY_LABELS.get(r['entity'], r['entity'])} {r['record_id']}",
-            f"Change: {r['op']}" + (f" ({', '.join(sorted(fields))})" if fields else ""),
-            f"Made: {to_uk_datetime(r['created_at'])}",
-            f"Tries: {r['attempts']}",
-            f"Server's reason: {r['last_error'] or 'none given'}",
-            f"Change id: {r['mutation_id']}",
-        ))
+        text = "\n".join(
+            (
+                "Fieldnote: a change the server refused",
+                f"Record: {ENTITY_LABELS.get(r['entity'], r['entity'])} {r['record_id']}",
+                f"Change: {r['op']}" + (f" ({', '.join(sorted(fields))})" if fields else ""),
+                f"Made: {to_uk_datetime(r['created_at'])}",
+                f"Tries: {r['attempts']}",
+                f"Server's reason: {r['last_error'] or 'none given'}",
+                f"Change id: {r['mutation_id']}",
+            )
+        )
         QGuiApplication.clipboard().setText(text)
         self.message.hide()
 
@@ -514,9 +598,11 @@ class AttentionDialog(QDialog):
         if r is None:
             return
         snapshot = json.loads(r["record"]) if r["record"] else None
-        lines = [f"Unsent changes to {ENTITY_LABELS.get(r['entity'], r['entity']).lower()}: "
-                 f"{self.namer.describe(r['entity'], r['record_id'], snapshot)}",
-                 f"Why they were not sent: {r['reason']}"]
+        lines = [
+            f"Unsent changes to {ENTITY_LABELS.get(r['entity'], r['entity']).lower()}: "
+            f"{self.namer.describe(r['entity'], r['record_id'], snapshot)}",
+            f"Why they were not sent: {r['reason']}",
+        ]
         for change in json.loads(r["changes"]):
             title, fields = self._change_lines(r["entity"], change)
             lines += ["", title, *(f"  {line}" for line in fields)]
@@ -526,9 +612,13 @@ class AttentionDialog(QDialog):
         r = self.review.current()
         if r is None:
             return
-        if not self.ask(self, "Dismiss", "Have you passed these changes on to the case's new "
-                        "caseworker? Dismissing removes them from this list; they stay on file "
-                        "on this laptop."):
+        if not self.ask(
+            self,
+            "Dismiss",
+            "Have you passed these changes on to the case's new "
+            "caseworker? Dismissing removes them from this list; they stay on file "
+            "on this laptop.",
+        ):
             return
         try:
             dismiss_review(self.store, r["seq"])
@@ -537,7 +627,6 @@ class AttentionDialog(QDialog):
             return self._fail(exc)
         self.reload()
         self.changed.emit()
-
 
     def _retry_quarantined(self) -> None:
         q = self.quarantine.current()
@@ -558,9 +647,13 @@ class AttentionDialog(QDialog):
         q = self.quarantine.current()
         if q is None:
             return
-        if not self.ask(self, "Dismiss", "Go without this record on this laptop? It stays on "
-                        "file, and a newer version from the server is still stored when it "
-                        "comes."):
+        if not self.ask(
+            self,
+            "Dismiss",
+            "Go without this record on this laptop? It stays on "
+            "file, and a newer version from the server is still stored when it "
+            "comes.",
+        ):
             return
         try:
             quarantine.dismiss(self.store, q["seq"])
@@ -583,8 +676,7 @@ class NeedsAttention(QObject):
         super().__init__(window)
         self.window = window
         self.dialog: AttentionDialog | None = None
-        self.action = window.add_action("sync", "Needs &attention…", self.open, "Ctrl+Shift+E",
-                                        "needsAttention")
+        self.action = window.add_action("sync", "Needs &attention…", self.open, "Ctrl+Shift+E", "needsAttention")
         # The lists name pupils: like every window showing them, they close when the app locks.
         window.pages.currentChanged.connect(self._page_changed)
 

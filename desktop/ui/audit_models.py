@@ -2,6 +2,7 @@
 a section's criteria, the action points, the list of audits and the summary grid. Each
 hands out the core's words and colours (colour always beside words); each row's id is
 on a named role."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -45,7 +46,7 @@ class RowsModel(ColumnsModel):
         rows, old = list(rows), len(self.rows)
         if len(rows) < old:
             self.beginRemoveRows(QModelIndex(), len(rows), old - 1)
-            del self.rows[len(rows):]
+            del self.rows[len(rows) :]
             self.endRemoveRows()
         elif len(rows) > old:
             self.beginInsertRows(QModelIndex(), old, len(rows) - 1)
@@ -78,7 +79,7 @@ class CriteriaModel(RowsModel):
     def __init__(self, review: bool, parent=None):
         super().__init__(parent)
         if not review:
-            self.COLUMNS = CRITERIA_COLUMNS[:COL_PREVIOUS] + ("",) + CRITERIA_COLUMNS[COL_PREVIOUS + 1:]
+            self.COLUMNS = CRITERIA_COLUMNS[:COL_PREVIOUS] + ("",) + CRITERIA_COLUMNS[COL_PREVIOUS + 1 :]
 
     def data(self, index, role=DISPLAY):
         # asked for every role of every cell as columns size to their contents: the rest at once
@@ -241,8 +242,9 @@ class AreaList(QListView):
 
     def setModel(self, model) -> None:
         super().setModel(model)
-        self.selectionModel().currentRowChanged.connect(lambda current, _previous:
-                                                        self.currentRowChanged.emit(current.row()))
+        self.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.currentRowChanged.emit(current.row())
+        )
 
     def currentRow(self) -> int:
         return self.currentIndex().row()

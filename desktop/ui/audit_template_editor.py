@@ -8,6 +8,7 @@ pack obeys) and installs it, or shows the refusal naming each problem and writes
 nothing. Built-in templates are shown read-only. Export / Import JSON… write a
 template to a file and install one from a file (validated the same way).
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,13 +16,35 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView,
-    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.audits.editing import (
-    KINDS, NUMBER, PRESETS, RATED, Level, TemplateDraft, export_template, import_template,
-    save_template, template_copy,
+    KINDS,
+    NUMBER,
+    PRESETS,
+    RATED,
+    Level,
+    TemplateDraft,
+    export_template,
+    import_template,
+    save_template,
+    template_copy,
 )
 from desktop.audits.views import draft_areas, draft_criteria, draft_guidance, rates_with, template_entries
 from desktop.forms.loader import PackError
@@ -244,24 +267,30 @@ class TemplateEditor(QDialog):
         self.rating_label = QLineEdit()
         self.rating_label.setObjectName("ratingLabel")
         self.rating_label.editingFinished.connect(self._rating_edited)
-        self.rating = LevelsTable(("Value", "Label", "Key (one letter)", "Colour (#RRGGBB)", "Rates with"),
-                                  ("value", "label", "key", "colour"), "ratingLevels")
+        self.rating = LevelsTable(
+            ("Value", "Label", "Key (one letter)", "Colour (#RRGGBB)", "Rates with"),
+            ("value", "label", "key", "colour"),
+            "ratingLevels",
+        )
         self.rating.setAccessibleName("Rating levels, lowest first")
-        self.rating.setToolTip("Key and colour left blank: the first free letter of the label, and "
-                               "lowest red, highest green, amber between.")
+        self.rating.setToolTip(
+            "Key and colour left blank: the first free letter of the label, and "
+            "lowest red, highest green, amber between."
+        )
         self.rating.levels.edited.connect(lambda: self._rating_edited(later=True))
         self.rating_buttons = [
             _button("Add level", "addRatingLevel", lambda: self._levels_add(self.rating, self._rating_edited)),
-            _button("Remove level", "removeRatingLevel",
-                    lambda: self._levels_remove(self.rating, self._rating_edited)),
+            _button("Remove level", "removeRatingLevel", lambda: self._levels_remove(self.rating, self._rating_edited)),
             _button("Up", "ratingUp", lambda: self._levels_move(self.rating, -1, self._rating_edited)),
             _button("Down", "ratingDown", lambda: self._levels_move(self.rating, 1, self._rating_edited)),
         ]
         form = QFormLayout()
         form.addRow("Start from", self.rating_preset)
         form.addRow("Scale's name", self.rating_label)
-        note = QLabel("Lowest level first. N (not seen) and X (not applicable) are always offered "
-                      "and never counted; 1, 2, 3… also rate by position.")
+        note = QLabel(
+            "Lowest level first. N (not seen) and X (not applicable) are always offered "
+            "and never counted; 1, 2, 3… also rate by position."
+        )
         note.setWordWrap(True)
         return self._levels_tab(form, note, self.rating, self.rating_buttons)
 
@@ -281,10 +310,12 @@ class TemplateEditor(QDialog):
         self.judgement.setAccessibleName("Judgement levels, rank 1 first")
         self.judgement.levels.edited.connect(lambda: self._judgement_edited(later=True))
         self.judgement_buttons = [
-            _button("Add level", "addJudgementLevel",
-                    lambda: self._levels_add(self.judgement, self._judgement_edited)),
-            _button("Remove level", "removeJudgementLevel",
-                    lambda: self._levels_remove(self.judgement, self._judgement_edited)),
+            _button("Add level", "addJudgementLevel", lambda: self._levels_add(self.judgement, self._judgement_edited)),
+            _button(
+                "Remove level",
+                "removeJudgementLevel",
+                lambda: self._levels_remove(self.judgement, self._judgement_edited),
+            ),
             _button("Up", "judgementUp", lambda: self._levels_move(self.judgement, -1, self._judgement_edited)),
             _button("Down", "judgementDown", lambda: self._levels_move(self.judgement, 1, self._judgement_edited)),
             _button("New scale", "newJudgementScale", self.new_judgement_scale),
@@ -299,8 +330,9 @@ class TemplateEditor(QDialog):
         pick.addWidget(self.judgement_preset)
         form.addRow("Judgement scale", pick)
         form.addRow("Scale's name", self.judgement_label)
-        note = QLabel("Rank 1 first; ranks follow the order. Each area chooses its scale on the "
-                      "Areas and criteria tab.")
+        note = QLabel(
+            "Rank 1 first; ranks follow the order. Each area chooses its scale on the Areas and criteria tab."
+        )
         note.setWordWrap(True)
         return self._levels_tab(form, note, self.judgement, self.judgement_buttons)
 
@@ -335,8 +367,10 @@ class TemplateEditor(QDialog):
         return self.templates_model.rows[row].id if row >= 0 else None
 
     def _origin(self, template_id: str) -> str:
-        return next((e.origin for e in self.registry.entries
-                     if e.id == template_id and not e.note.startswith("not used")), "installed")
+        return next(
+            (e.origin for e in self.registry.entries if e.id == template_id and not e.note.startswith("not used")),
+            "installed",
+        )
 
     def _editable(self, template_id: str) -> bool:
         """Only a copy installed on this laptop is edited in place: a built-in template,
@@ -354,16 +388,31 @@ class TemplateEditor(QDialog):
         self.title.setText(self.registry.get(tid).title + ("" if editable else " (copy)"))
         self.version.setText(self.registry.get(tid).version)
         self._set_editable(editable)
-        self._say("" if editable else
-                  f"A {'template from the server' if self._origin(tid) == 'server' else 'built-in template'}: "
-                  "make a copy to change it.")
+        self._say(
+            ""
+            if editable
+            else f"A {'template from the server' if self._origin(tid) == 'server' else 'built-in template'}: "
+            "make a copy to change it."
+        )
 
     def _set_editable(self, editable: bool) -> None:
         self.editable = editable
-        for w in (*self.area_buttons, *self.criterion_buttons, *self.rating_buttons, *self.judgement_buttons,
-                  self.save_button, self.area_label, self.area_judgement, self.kind, self.unit,
-                  self.decimals, self.rating_preset, self.rating_label, self.judgement_label,
-                  self.judgement_preset):
+        for w in (
+            *self.area_buttons,
+            *self.criterion_buttons,
+            *self.rating_buttons,
+            *self.judgement_buttons,
+            self.save_button,
+            self.area_label,
+            self.area_judgement,
+            self.kind,
+            self.unit,
+            self.decimals,
+            self.rating_preset,
+            self.rating_label,
+            self.judgement_label,
+            self.judgement_preset,
+        ):
             w.setEnabled(editable)
         self.area_guidance.setReadOnly(not editable)
         self._fill()
@@ -460,8 +509,7 @@ class TemplateEditor(QDialog):
         self._filling = was
 
     # -- edits: each is one call on the draft ---------------------------------------------
-    def _edit(self, change, area: str | None = None, criterion: str | None = None,
-              later: bool = False) -> None:
+    def _edit(self, change, area: str | None = None, criterion: str | None = None, later: bool = False) -> None:
         """Make one change to the draft now and show the draft again (``later``: once the
         event in hand is over, when the change comes from a cell the refill replaces)."""
         if not self.editable or self.draft is None:
@@ -499,14 +547,18 @@ class TemplateEditor(QDialog):
         sid = self.current_area()
         if self._filling or not sid or self.area_label.text() == self.draft.section(sid)["label"]:
             return
-        self._edit(lambda: self.draft.rename_section(sid, self.area_label.text().strip()), sid,
-                   self.current_criterion())
+        self._edit(
+            lambda: self.draft.rename_section(sid, self.area_label.text().strip()), sid, self.current_criterion()
+        )
 
     def _area_judgement_chosen(self) -> None:
         sid = self.current_area()
         if not self._filling and sid:
-            self._edit(lambda: self.draft.set_section_judgement(sid, self.area_judgement.currentData()), sid,
-                       self.current_criterion())
+            self._edit(
+                lambda: self.draft.set_section_judgement(sid, self.area_judgement.currentData()),
+                sid,
+                self.current_criterion(),
+            )
 
     def _area_guidance_edited(self) -> None:
         sid = self.current_area()
@@ -546,8 +598,11 @@ class TemplateEditor(QDialog):
         if self._filling or not cid:
             return
         kind = self.kind.currentData()
-        self._edit(lambda: self.draft.set_criterion_kind(cid, kind, self.unit.text(), self.decimals.value()),
-                   self.current_area(), cid)
+        self._edit(
+            lambda: self.draft.set_criterion_kind(cid, kind, self.unit.text(), self.decimals.value()),
+            self.current_area(),
+            cid,
+        )
 
     def _guidance_edited(self, value: str, text: str) -> None:
         cid = self.current_criterion()
@@ -559,22 +614,28 @@ class TemplateEditor(QDialog):
     def _rating_edited(self, later: bool = False) -> None:
         if self._filling or not self.editable:
             return
-        self._edit(lambda: self.draft.set_rating_levels(self.rating.read(), self.rating_label.text().strip()),
-                   self.current_area(), self.current_criterion(), later)
+        self._edit(
+            lambda: self.draft.set_rating_levels(self.rating.read(), self.rating_label.text().strip()),
+            self.current_area(),
+            self.current_criterion(),
+            later,
+        )
 
     def _rating_preset_chosen(self) -> None:
         key = self.rating_preset.currentData()
         if key != CUSTOM:
-            self._edit(lambda: self.draft.apply_rating_preset(key), self.current_area(),
-                       self.current_criterion())
+            self._edit(lambda: self.draft.apply_rating_preset(key), self.current_area(), self.current_criterion())
 
     def _judgement_edited(self, later: bool = False) -> None:
         jid = self.judgement_scale.currentData()
         if self._filling or not self.editable or not jid:
             return
-        self._edit(lambda: self.draft.set_judgement_levels(jid, self.judgement.read(),
-                                                           self.judgement_label.text().strip()),
-                   self.current_area(), self.current_criterion(), later)
+        self._edit(
+            lambda: self.draft.set_judgement_levels(jid, self.judgement.read(), self.judgement_label.text().strip()),
+            self.current_area(),
+            self.current_criterion(),
+            later,
+        )
 
     def new_judgement_scale(self) -> None:
         if not self.editable:
@@ -587,8 +648,7 @@ class TemplateEditor(QDialog):
     def remove_judgement_scale(self) -> None:
         jid = self.judgement_scale.currentData()
         if jid:
-            self._edit(lambda: self.draft.remove_judgement_scale(jid), self.current_area(),
-                       self.current_criterion())
+            self._edit(lambda: self.draft.remove_judgement_scale(jid), self.current_area(), self.current_criterion())
 
     def _levels_add(self, table: LevelsTable, then) -> None:
         if not self.editable:
@@ -649,9 +709,12 @@ class TemplateEditor(QDialog):
         if self.draft is None:
             return
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export template as JSON",
-                                                  f"{self.new_id.text().strip() or 'template'}.json",
-                                                  "Templates (*.json)")
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export template as JSON",
+                f"{self.new_id.text().strip() or 'template'}.json",
+                "Templates (*.json)",
+            )
         if not path:
             return
         obj = self._header() if self.editable else self.draft.obj
@@ -682,6 +745,7 @@ class TemplateEditor(QDialog):
 
 def install(window) -> None:
     """Schools ▸ Audit templates…"""
+
     def open_editor() -> None:
         window.template_editor = TemplateEditor(parent=window)
         window.template_editor.finished.connect(lambda _r: _refresh(window))

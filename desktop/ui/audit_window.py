@@ -8,6 +8,7 @@ cursor moves on. Enter edits a number or text criterion. The evidence note is sa
 (timestamped) when the cursor leaves it or on Ctrl+S. Judgements, action points and
 the feedback meeting have their own tabs; Finalise… asks first.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,22 +19,57 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
-    QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.audits.records import ACTION_STATUSES, AuditRecords
 from desktop.audits.review import movement
 from desktop.audits.template import RATED, YES_NO, AuditTemplate, Criterion, scale_keys
 from desktop.audits.views import (  # noqa: F401 - COLOURS, GREY and level_colour are used through this module
-    COL_GOOD, COL_NOTE, COL_NUM, COL_PREVIOUS, COL_RATING, COL_TEXT, COLOURS, GREY, action_rows, area_rows,
-    audit_rows, criterion_row, level_colour, summary_grid, value_text,
+    COL_GOOD,
+    COL_NOTE,
+    COL_NUM,
+    COL_PREVIOUS,
+    COL_RATING,
+    COL_TEXT,
+    COLOURS,
+    GREY,
+    action_rows,
+    area_rows,
+    audit_rows,
+    criterion_row,
+    level_colour,
+    summary_grid,
+    value_text,
 )
 from desktop.dates import parse_uk, to_uk, to_uk_datetime
 from desktop.store import ValidationError
 from desktop.ui.audit_models import (
-    ActionsModel, AreaList, AreasModel, AuditsModel, CriteriaModel, OneLineDelegate, RowsView, SummaryGridModel,
+    ActionsModel,
+    AreaList,
+    AreasModel,
+    AuditsModel,
+    CriteriaModel,
+    OneLineDelegate,
+    RowsView,
+    SummaryGridModel,
 )
 
 
@@ -44,22 +80,24 @@ def level_keys(template: AuditTemplate) -> dict[str, str]:
 
 
 class CriteriaTable(RowsView):
-    key_rating = Signal(str)   # the key pressed (upper case)
+    key_rating = Signal(str)  # the key pressed (upper case)
     cleared = Signal()
     enter_pressed = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        text = chr(key) if (Qt.Key.Key_A <= key <= Qt.Key.Key_Z or Qt.Key.Key_0 <= key <= Qt.Key.Key_9) \
-            else ""
+        text = chr(key) if (Qt.Key.Key_A <= key <= Qt.Key.Key_Z or Qt.Key.Key_0 <= key <= Qt.Key.Key_9) else ""
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.cleared.emit()
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             self.enter_pressed.emit()
             return
-        if text and (text.isalnum()) and not event.modifiers() & (
-                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+        if (
+            text
+            and (text.isalnum())
+            and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        ):
             self.key_rating.emit(text)
             return
         super().keyPressEvent(event)
@@ -242,8 +280,13 @@ class AuditWindow(QDialog):
         pl = QVBoxLayout(plan)
         pl.addWidget(self.actions, 1)
         form = QHBoxLayout()
-        for w, stretch in ((self.new_action, 3), (self.new_owner, 1), (self.new_due, 1),
-                           (self.new_criteria, 2), (add, 0)):
+        for w, stretch in (
+            (self.new_action, 3),
+            (self.new_owner, 1),
+            (self.new_due, 1),
+            (self.new_criteria, 2),
+            (add, 0),
+        ):
             form.addWidget(w, stretch)
         pl.addLayout(form)
         upd = QHBoxLayout()
@@ -294,8 +337,9 @@ class AuditWindow(QDialog):
         self.finalise_button.clicked.connect(self.finalise)
         self.issue_button = QPushButton("Issue summary report…")
         self.issue_button.setObjectName("issueAuditReport")
-        self.issue_button.setToolTip("Make the school's audit summary report (PDF) and attach it to "
-                                     "this audit (Ctrl+Shift+P)")
+        self.issue_button.setToolTip(
+            "Make the school's audit summary report (PDF) and attach it to this audit (Ctrl+Shift+P)"
+        )
         self.issue_button.clicked.connect(lambda _=False: self.issue_report())
         #: Opens a second store connection for work off the GUI thread (the main window's).
         self.tasks = None  # the main window's StoreTasks: the one store writer
@@ -342,19 +386,25 @@ class AuditWindow(QDialog):
         a = self.snap.audit
         kind = "Follow-up review" if a["review_of"] else "Audit"
         status = "Finalised" if self.read_only else "Draft"
-        self.header.setText(f"<b>{self.snap.school_name}</b> — {self.template.title} — {kind} "
-                            f"on {to_uk(a['conducted_on'])} — <i>{status}</i>")
+        self.header.setText(
+            f"<b>{self.snap.school_name}</b> — {self.template.title} — {kind} "
+            f"on {to_uk(a['conducted_on'])} — <i>{status}</i>"
+        )
         self.setWindowTitle(f"{kind}: {self.snap.school_name}")
         self.finalise_button.setEnabled(not self.read_only)
-        for w in (self.note, self.strengths, self.development, self.new_action, self.meeting_agreed,
-                  self.good_practice_text):
+        for w in (
+            self.note,
+            self.strengths,
+            self.development,
+            self.new_action,
+            self.meeting_agreed,
+            self.good_practice_text,
+        ):
             w.setReadOnly(self.read_only) if hasattr(w, "setReadOnly") else None
         self.good.setEnabled(not self.read_only)
         self.judgement.setEnabled(not self.read_only)
-        keys = ", ".join(f"{k} {self.template.level_label(v)}" for k, v in self.keys.items()
-                         if not k.isdigit())
-        self.hint.setText(f"Keys: {keys}; Delete clears; Enter edits a number or text. "
-                          "Everything is saved as you go.")
+        keys = ", ".join(f"{k} {self.template.level_label(v)}" for k, v in self.keys.items() if not k.isdigit())
+        self.hint.setText(f"Keys: {keys}; Delete clears; Enter edits a number or text. Everything is saved as you go.")
         done = sum(d for d, _ in self.snap.section_progress().values())
         total = len(self.template.criteria)
         self.progress.setText(f"{done} of {total} criteria recorded")
@@ -380,8 +430,9 @@ class AuditWindow(QDialog):
         if self.previous:
             moves = {m.criterion_id: m for m in movement(self.previous, self.snap)}
         # a reset moves the cursor without a signal; setting it below tells of the new criterion
-        self.criteria.reset_rows([criterion_row(self.template, self.snap, c, moves.get(c.id))
-                                  for c in section.criteria])
+        self.criteria.reset_rows(
+            [criterion_row(self.template, self.snap, c, moves.get(c.id)) for c in section.criteria]
+        )
         self._fit_columns(COL_NUM, COL_RATING, COL_PREVIOUS, COL_GOOD)
         self.table.resizeRowsToContents()
         self.table.setCurrentCell(0, COL_RATING)
@@ -427,8 +478,9 @@ class AuditWindow(QDialog):
         self.note.blockSignals(False)
         self.note_time.setText(f"Noted {to_uk_datetime(row['evidence_at'])}" if row.get("evidence_at") else "")
         self.good.setChecked(bool(row.get("good_practice")))
-        files = [a["title"] or a["filename"] or "file" for a in self.snap.attachments
-                 if c and a["criterion_id"] == c.id]
+        files = [
+            a["title"] or a["filename"] or "file" for a in self.snap.attachments if c and a["criterion_id"] == c.id
+        ]
         self.attached.setText(("Attached: " + ", ".join(files)) if files else "")
         guidance = []
         if c and c.guidance:
@@ -553,8 +605,12 @@ class AuditWindow(QDialog):
         if c is None or self._refuse_if_final():
             return
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, f"Attach to: {c.text}", "",
-                                                  "Photos and documents (*.jpg *.jpeg *.png *.heic *.pdf *.docx);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                f"Attach to: {c.text}",
+                "",
+                "Photos and documents (*.jpg *.jpeg *.png *.heic *.pdf *.docx);;All files (*)",
+            )
         if not path:
             return
         try:
@@ -572,8 +628,11 @@ class AuditWindow(QDialog):
         section = self.section
         j = self.snap.judgements.get(section.id) or {}
         value = self.judgement.currentData() if section.judgement_scale else None
-        new = {"value": value, "strengths": self.strengths.text().strip() or None,
-               "development": self.development.text().strip() or None}
+        new = {
+            "value": value,
+            "strengths": self.strengths.text().strip() or None,
+            "development": self.development.text().strip() or None,
+        }
         if all((j.get(k) or None) == v for k, v in new.items()):
             return
         try:
@@ -599,8 +658,9 @@ class AuditWindow(QDialog):
             crits = [current.id] if current else []
         try:
             due = parse_uk(self.new_due.text()) if self.new_due.text().strip() else None
-            self.records.add_action(self.audit_id, self.new_action.text(), owner=self.new_owner.text(),
-                                    due_on=due, criteria=crits)
+            self.records.add_action(
+                self.audit_id, self.new_action.text(), owner=self.new_owner.text(), due_on=due, criteria=crits
+            )
         except (ValueError, ValidationError) as exc:
             problems = getattr(exc, "problems", None)
             self.message.setText(" ".join(problems.values()) if problems else str(exc))
@@ -620,8 +680,9 @@ class AuditWindow(QDialog):
             return
         action_id = self.actions_model.index(row, 0).data(ActionsModel.ActionIdRole)
         try:
-            self.records.update_action(action_id, status=self.action_status.currentData(),
-                                       progress=self.action_progress.text())
+            self.records.update_action(
+                action_id, status=self.action_status.currentData(), progress=self.action_progress.text()
+            )
         except ValidationError as exc:
             self.message.setText(" ".join(exc.problems.values()))
             return
@@ -639,9 +700,12 @@ class AuditWindow(QDialog):
             return
         try:
             held = parse_uk(self.meeting_date.text()) if self.meeting_date.text().strip() else None
-            self.records.record_meeting(self.audit_id, held_on=held,
-                                        attendees=self.meeting_attendees.text(),
-                                        agreed=self.meeting_agreed.toPlainText())
+            self.records.record_meeting(
+                self.audit_id,
+                held_on=held,
+                attendees=self.meeting_attendees.text(),
+                agreed=self.meeting_agreed.toPlainText(),
+            )
             if not self.read_only:
                 self.records.set_good_practice(self.audit_id, self.good_practice_text.toPlainText())
         except (ValueError, ValidationError) as exc:
@@ -662,9 +726,11 @@ class AuditWindow(QDialog):
         self.save_judgement()
         done = sum(d for d, _ in self.snap.section_progress().values())
         total = len(self.template.criteria)
-        text = ("Once finalised this audit cannot change; a correction would be a new version. "
-                + (f"{total - done} of {total} criteria have nothing recorded. " if done < total else "")
-                + "Finalise now?")
+        text = (
+            "Once finalised this audit cannot change; a correction would be a new version. "
+            + (f"{total - done} of {total} criteria have nothing recorded. " if done < total else "")
+            + "Finalise now?"
+        )
         if not self.confirm("Finalise audit", text):
             return
         self.records.finalise(self.audit_id)
@@ -696,8 +762,9 @@ class AuditWindow(QDialog):
                 return
             self.issued = result
             self.snap = self.records.snapshot(self.audit_id)
-            self.report_status.setText("Summary report issued: attached to this audit "
-                                 f"({len(result[1]) // 1024 + 1} KB PDF).")
+            self.report_status.setText(
+                f"Summary report issued: attached to this audit ({len(result[1]) // 1024 + 1} KB PDF)."
+            )
             self.report_issued.emit(result[0])
 
         self.tasks.write(work, done)
@@ -713,8 +780,14 @@ class NewAuditDialog(QDialog):
     """Pick the school, the template and the date; or start a review of the school's last
     finalised audit."""
 
-    def __init__(self, records: AuditRecords, schools: list[dict], caseworkers: list[dict],
-                 today: date | None = None, parent=None):
+    def __init__(
+        self,
+        records: AuditRecords,
+        schools: list[dict],
+        caseworkers: list[dict],
+        today: date | None = None,
+        parent=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("New school audit")
         self.records = records
@@ -756,13 +829,20 @@ class NewAuditDialog(QDialog):
         try:
             on = parse_uk(self.on.text())
             if self.review.isChecked():
-                self.audit_id = start_review(self.records, self.school.currentData(), conducted_on=on,
-                                             conducted_by=self.worker.currentData(),
-                                             template_id=self.template.currentData())
+                self.audit_id = start_review(
+                    self.records,
+                    self.school.currentData(),
+                    conducted_on=on,
+                    conducted_by=self.worker.currentData(),
+                    template_id=self.template.currentData(),
+                )
             else:
-                self.audit_id = self.records.start(school_id=self.school.currentData(),
-                                                   template_id=self.template.currentData(),
-                                                   conducted_on=on, conducted_by=self.worker.currentData())
+                self.audit_id = self.records.start(
+                    school_id=self.school.currentData(),
+                    template_id=self.template.currentData(),
+                    conducted_on=on,
+                    conducted_by=self.worker.currentData(),
+                )
         except (ValueError, ValidationError) as exc:
             problems = getattr(exc, "problems", None)
             self.message.setText(" ".join(problems.values()) if problems else str(exc))
@@ -824,8 +904,7 @@ def install(window) -> None:
         return w
 
     def new_audit() -> None:
-        d = NewAuditDialog(records(), window.caseload.schools(), window.caseload.caseworkers(),
-                           parent=window)
+        d = NewAuditDialog(records(), window.caseload.schools(), window.caseload.caseworkers(), parent=window)
         if d.exec() == QDialog.DialogCode.Accepted and d.audit_id:
             open_audit(d.audit_id)
 
@@ -886,14 +965,17 @@ class SummaryDialog(QDialog):
         show.setAutoDefault(False)
         self.pdf_button = QPushButton("Commissioner summary (PDF)…")
         self.pdf_button.setObjectName("summaryPdf")
-        self.pdf_button.setToolTip("The commissioner summary of this template and date range as a PDF "
-                                   "(schools and criteria only: no pupil data)")
+        self.pdf_button.setToolTip(
+            "The commissioner summary of this template and date range as a PDF "
+            "(schools and criteria only: no pupil data)"
+        )
         self.pdf_button.setAutoDefault(False)
         self.pdf_button.clicked.connect(lambda _=False: self.save_pdf())
-        self.tasks = None       # the main window's StoreTasks (the PDF is made off the GUI thread)
+        self.tasks = None  # the main window's StoreTasks (the PDF is made off the GUI thread)
         self.letterhead = None
         self.ask_path: Callable[[str], str] = lambda default: QFileDialog.getSaveFileName(
-            self, "Save the commissioner summary", default, "PDF (*.pdf)")[0]
+            self, "Save the commissioner summary", default, "PDF (*.pdf)"
+        )[0]
         self.open_file: Callable[[str], object] = _open_file
         self.pdf_status = QLabel()
         self.pdf_status.setObjectName("summaryPdfStatus")
@@ -959,15 +1041,19 @@ class SummaryDialog(QDialog):
 
         self.grid.verticalHeader().show()  # each row headed by its reference, as the chart's bars
         self.chart.set_chart(commissioner_chart(commissioner_data(s, t)) if s.schools else None)
-        self.heading.setText(f"<b>{s.schools}</b> school(s) audited {to_uk(s.date_from)} to "
-                             f"{to_uk(s.date_to)}; {s.reviews} follow-up review(s). Each school's "
-                             "latest finalised audit or review; not seen and N/A are left out of Rated.")
+        self.heading.setText(
+            f"<b>{s.schools}</b> school(s) audited {to_uk(s.date_from)} to "
+            f"{to_uk(s.date_to)}; {s.reviews} follow-up review(s). Each school's "
+            "latest finalised audit or review; not seen and N/A are left out of Rated."
+        )
         texts = {c.criterion_id: c.text for c in s.criteria}
         dev = "; ".join(f"{texts[c]} ({n})" for c, n in s.development[:5]) or "none"
         good = "; ".join(f"{texts[c]} ({n})" for c, n in s.good_practice[:5]) or "none"
-        self.lists.setText(f"<b>Most frequent areas for development</b> "
-                           f"({t.level_label(levels[0])}): {dev}<br>"
-                           f"<b>Most frequent good practice</b>: {good}")
+        self.lists.setText(
+            f"<b>Most frequent areas for development</b> "
+            f"({t.level_label(levels[0])}): {dev}<br>"
+            f"<b>Most frequent good practice</b>: {good}"
+        )
 
     def save_pdf(self, path: str | None = None) -> None:
         """The commissioner summary of what the window shows (the same template, dates and

@@ -1,4 +1,5 @@
 """File ▸ Back up… and the unsent-changes reminder in the status bar (issue 12, item 5)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,7 @@ class BackupFeature(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.action = window.add_action("file", "Back &up…", self.back_up, "Ctrl+Shift+B",
-                                        "backUp", new_group=True)
+        self.action = window.add_action("file", "Back &up…", self.back_up, "Ctrl+Shift+B", "backUp", new_group=True)
         self.reminder = QLabel()
         self.reminder.setObjectName("unsentReminder")
         self.reminder.setVisible(False)
@@ -50,8 +50,9 @@ class BackupFeature(QObject):
     def back_up(self, path: str | None = None) -> Path | None:
         if path is None:
             suggested = str(Path.home() / f"Fieldnote backup {date.today():%d-%m-%Y}{SUFFIX}")
-            path, _ = QFileDialog.getSaveFileName(self.window, "Back up Fieldnote's data",
-                                                  suggested, f"Fieldnote backups (*{SUFFIX})")
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Back up Fieldnote's data", suggested, f"Fieldnote backups (*{SUFFIX})"
+            )
             if not path:
                 return None
         try:
@@ -60,8 +61,8 @@ class BackupFeature(QObject):
             QMessageBox.warning(self.window, "Backup not made", str(exc))
             return None
         self.window.statusBar().showMessage(
-            f"Backup written to {path} ({manifest['pending_changes']} change(s) not yet sent).",
-            8000)
+            f"Backup written to {path} ({manifest['pending_changes']} change(s) not yet sent).", 8000
+        )
         return Path(path)
 
 

@@ -1,4 +1,5 @@
 """The case view: the pupil, the referral and a timeline of everything on the case."""
+
 from __future__ import annotations
 
 import html
@@ -7,7 +8,13 @@ from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QLabel, QListView, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
+    QLabel,
+    QListView,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.caseload import vocab
@@ -81,12 +88,16 @@ class CaseView(QWidget):
         self.referral.setWordWrap(True)
         buttons = FlowLayout()  # wraps in a narrow pane or at a large text size
         self.buttons: dict[str, QPushButton] = {}
-        for key, text, tip in (("observe", "Observe…", "Ctrl+Shift+O"),
-                               ("visit", "Add visit…", "Ctrl+Shift+V"),
-                               ("allocate", "Allocate…", "Ctrl+Shift+A"),
-                               ("plan", "New PSP…", ""), ("call", "Log call…", ""),
-                               ("edit_referral", "Edit referral…", ""),
-                               ("edit_pupil", "Edit pupil…", ""), ("close", "Close case…", "")):
+        for key, text, tip in (
+            ("observe", "Observe…", "Ctrl+Shift+O"),
+            ("visit", "Add visit…", "Ctrl+Shift+V"),
+            ("allocate", "Allocate…", "Ctrl+Shift+A"),
+            ("plan", "New PSP…", ""),
+            ("call", "Log call…", ""),
+            ("edit_referral", "Edit referral…", ""),
+            ("edit_pupil", "Edit pupil…", ""),
+            ("close", "Close case…", ""),
+        ):
             b = QPushButton(text)
             b.setObjectName(f"case_{key}")
             if tip:
@@ -132,19 +143,29 @@ class CaseView(QWidget):
         self.case = case
         p, r, s, c = case["pupil"], case["referral"], case["school"], case["caseworker"]
         e = html.escape
-        flags = [label for key, label in (("fsm", "FSM"), ("pupil_premium", "Pupil premium"),
-                                           ("eal", "EAL"), ("looked_after", "Looked after")) if p[key]]
+        flags = [
+            label
+            for key, label in (
+                ("fsm", "FSM"),
+                ("pupil_premium", "Pupil premium"),
+                ("eal", "EAL"),
+                ("looked_after", "Looked after"),
+            )
+            if p[key]
+        ]
         if p["sen"] != "none":
             flags.insert(0, vocab.SEN_STATUS[p["sen"]])
         born = ""
         if p["date_of_birth"]:
             from datetime import date
+
             dob = date.fromisoformat(p["date_of_birth"])
             born = f"born {to_uk(dob)} (age {age_on(dob, today)})"
         self.header.setText(
             f"<div style='font-size:x-large;font-weight:600'>{e(p['first_name'])} {e(p['last_name'])}</div>"
             f"<div>{e(year_group_label(p['year_group']))} · {e(s['name'])} · {born}</div>"
-            + (f"<div style='color:#92400e'>{' · '.join(map(e, flags))}</div>" if flags else ""))
+            + (f"<div style='color:#92400e'>{' · '.join(map(e, flags))}</div>" if flags else "")
+        )
         status = vocab.REFERRAL_STATUSES[r["status"]]
         lines = [
             f"<b>{status}</b> · referred {to_uk(r['referral_date'])} for "
@@ -155,8 +176,9 @@ class CaseView(QWidget):
         if r["concern"]:
             lines.append(f"Concern: {e(r['concern'])}")
         if r["status"] == "closed":
-            lines.append(f"Closed {to_uk(r['closed_on'])}: "
-                         f"{e(vocab.CLOSURE_OUTCOMES.get(r['outcome'], r['outcome'] or ''))}")
+            lines.append(
+                f"Closed {to_uk(r['closed_on'])}: {e(vocab.CLOSURE_OUTCOMES.get(r['outcome'], r['outcome'] or ''))}"
+            )
         self.referral.setText("<br>".join(lines))
         closed = r["status"] == "closed"
         for key in ("observe", "visit", "allocate", "plan", "close"):

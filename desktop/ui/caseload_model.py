@@ -7,6 +7,7 @@ not a query.
 Columns keep their numbers (``PUPIL`` … ``UPN``); the view shows them in
 ``DEFAULT_ORDER`` with ``DEFAULT_HIDDEN`` hidden until the user chooses otherwise.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -36,16 +37,28 @@ class CaseloadModel(ColumnsModel):
 
     ReferralIdRole = Qt.ItemDataRole.UserRole + 1
     StatusRole = Qt.ItemDataRole.UserRole + 2
-    _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
-                        Qt.ItemDataRole.ToolTipRole, ReferralIdRole, StatusRole})
-    COLUMNS = ("Pupil", "Year", "School", "Status", "Reason", "Referred", "Caseworker", "Allocated",
-               "Born", "UPN")
+    _ROLES = frozenset(
+        {
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+            ReferralIdRole,
+            StatusRole,
+        }
+    )
+    COLUMNS = ("Pupil", "Year", "School", "Status", "Reason", "Referred", "Caseworker", "Allocated", "Born", "UPN")
     # what each column sorts by (ISO dates and numbers sort correctly; labels do not)
     _SORT_KEYS = (
-        lambda r: r.pupil_name.lower(), lambda r: (r.year_group is None, r.year_group or 0),
-        lambda r: r.school_name.lower(), lambda r: list(vocab.REFERRAL_STATUSES).index(r.status),
-        lambda r: r.reason, lambda r: r.referral_date, lambda r: (r.caseworker_name or "~").lower(),
-        lambda r: r.allocated_on or "", lambda r: r.date_of_birth or "", lambda r: r.upn or "",
+        lambda r: r.pupil_name.lower(),
+        lambda r: (r.year_group is None, r.year_group or 0),
+        lambda r: r.school_name.lower(),
+        lambda r: list(vocab.REFERRAL_STATUSES).index(r.status),
+        lambda r: r.reason,
+        lambda r: r.referral_date,
+        lambda r: (r.caseworker_name or "~").lower(),
+        lambda r: r.allocated_on or "",
+        lambda r: r.date_of_birth or "",
+        lambda r: r.upn or "",
     )
 
     def __init__(self, caseload: Caseload, parent=None):
@@ -77,8 +90,14 @@ class CaseloadModel(ColumnsModel):
     def total(self) -> int:
         return len(self._all)
 
-    def set_filter(self, *, text: str | None = None, status: str | None = ...,
-                   school_id: str | None = ..., caseworker_id: str | None = ...) -> None:
+    def set_filter(
+        self,
+        *,
+        text: str | None = None,
+        status: str | None = ...,
+        school_id: str | None = ...,
+        caseworker_id: str | None = ...,
+    ) -> None:
         """Change any of the filters; ``...`` leaves one as it is, ``None`` clears it."""
         if text is not None:
             self.text = text
@@ -151,11 +170,17 @@ class CaseloadModel(ColumnsModel):
         shown = self._display_cache.get(r.referral_id)
         if shown is None:
             shown = self._display_cache[r.referral_id] = (
-                r.pupil_name, year_group_label(r.year_group), r.school_name,
+                r.pupil_name,
+                year_group_label(r.year_group),
+                r.school_name,
                 vocab.REFERRAL_STATUSES.get(r.status, r.status),
-                vocab.REFERRAL_REASONS.get(r.reason, r.reason), to_uk(r.referral_date),
-                r.caseworker_name or "Unallocated", to_uk(r.allocated_on), to_uk(r.date_of_birth),
-                r.upn or "")
+                vocab.REFERRAL_REASONS.get(r.reason, r.reason),
+                to_uk(r.referral_date),
+                r.caseworker_name or "Unallocated",
+                to_uk(r.allocated_on),
+                to_uk(r.date_of_birth),
+                r.upn or "",
+            )
         return shown
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:

@@ -8,6 +8,7 @@ column stretches. Right-click the header to show or hide a column or put them ba
 were; drag a header to move its column. ``state()`` and ``restore_state()`` carry all of it
 between starts (``window_state``).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,22 +16,42 @@ import json
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLineEdit, QMenu, QStyledItemDelegate, QStyleOptionViewItem, QTableView,
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
 )
 
 from desktop.caseload import vocab
 from desktop.dates import year_group_label
 from desktop.ui.caseload_model import (
-    ALLOCATED, BORN, CASEWORKER, DEFAULT_HIDDEN, DEFAULT_ORDER, PUPIL, REASON, REFERRED, SCHOOL,
-    STATUS, UPN, YEAR, CaseloadModel,
+    ALLOCATED,
+    BORN,
+    CASEWORKER,
+    DEFAULT_HIDDEN,
+    DEFAULT_ORDER,
+    PUPIL,
+    REASON,
+    REFERRED,
+    SCHOOL,
+    STATUS,
+    UPN,
+    YEAR,
+    CaseloadModel,
 )
 
 # what the short columns must show in full (their widest text; the year groups the caseload
 # holds, too), and how the long ones share the rest: the width each would like, in average
 # characters, and the least it gets
 _SAMPLES = {
-    BORN: ("00/00/0000",), REFERRED: ("00/00/0000",), ALLOCATED: ("00/00/0000",),
-    YEAR: (year_group_label(10),), STATUS: tuple(vocab.REFERRAL_STATUSES.values()),
+    BORN: ("00/00/0000",),
+    REFERRED: ("00/00/0000",),
+    ALLOCATED: ("00/00/0000",),
+    YEAR: (year_group_label(10),),
+    STATUS: tuple(vocab.REFERRAL_STATUSES.values()),
     UPN: ("W000000000000",),
 }
 _LONG = {PUPIL: (22, 14), SCHOOL: (28, 10), REASON: (30, 10), CASEWORKER: (15, 8)}
@@ -89,8 +110,9 @@ class CaseloadTable(QTableView):
     def shown_columns(self) -> list[int]:
         """The logical numbers of the columns shown, left to right."""
         header = self.horizontalHeader()
-        return [header.logicalIndex(v) for v in range(header.count())
-                if not header.isSectionHidden(header.logicalIndex(v))]
+        return [
+            header.logicalIndex(v) for v in range(header.count()) if not header.isSectionHidden(header.logicalIndex(v))
+        ]
 
     def set_column_shown(self, column: int, shown: bool) -> None:
         if column == PUPIL:
@@ -126,8 +148,14 @@ class CaseloadTable(QTableView):
         shown = self.shown_columns()
         if not shown:
             return
-        inputs = (self.viewport().width(), tuple(shown), header.sortIndicatorSection(),
-                  frozenset(self.model().year_labels()), self.font().key(), header.font().key())
+        inputs = (
+            self.viewport().width(),
+            tuple(shown),
+            header.sortIndicatorSection(),
+            frozenset(self.model().year_labels()),
+            self.font().key(),
+            header.font().key(),
+        )
         if inputs == self._fitted_for:
             return
         self._fitted_for = inputs
@@ -136,12 +164,17 @@ class CaseloadTable(QTableView):
         # a header's text, its margins and, on the column sorted by, the arrow beside it
         margin = 2 * style.pixelMetric(style.PixelMetric.PM_HeaderMargin, None, self) + 8
         arrow = style.pixelMetric(style.PixelMetric.PM_HeaderMarkSize, None, self) + 4
-        titles = {c: header.fontMetrics().horizontalAdvance(self.model().COLUMNS[c]) + margin
-                  + (arrow if c == header.sortIndicatorSection() else 0) for c in shown}
+        titles = {
+            c: header.fontMetrics().horizontalAdvance(self.model().COLUMNS[c])
+            + margin
+            + (arrow if c == header.sortIndicatorSection() else 0)
+            for c in shown
+        }
         samples = dict(_SAMPLES)
         samples[YEAR] = (*_SAMPLES[YEAR], *self.model().year_labels())
-        widths = {c: max(titles[c], max(fm.horizontalAdvance(t) for t in samples[c]) + pad)
-                  for c in shown if c in samples}
+        widths = {
+            c: max(titles[c], max(fm.horizontalAdvance(t) for t in samples[c]) + pad) for c in shown if c in samples
+        }
         room = self.viewport().width() - sum(widths.values())
         char = fm.averageCharWidth()
         wanted = {c: max(titles[c], _LONG[c][0] * char) for c in shown if c in _LONG}
@@ -192,12 +225,14 @@ class CaseloadTable(QTableView):
         """What to keep between starts, as text: the columns' order, which are hidden, their
         widths (if the user set them) and the sort."""
         header = self.horizontalHeader()
-        return json.dumps({
-            "order": [header.logicalIndex(v) for v in range(header.count())],
-            "hidden": [c for c in range(header.count()) if header.isSectionHidden(c)],
-            "widths": [header.sectionSize(c) for c in range(header.count())] if self.sized_by_user else None,
-            "sort": [header.sortIndicatorSection(), header.sortIndicatorOrder().value],
-        })
+        return json.dumps(
+            {
+                "order": [header.logicalIndex(v) for v in range(header.count())],
+                "hidden": [c for c in range(header.count()) if header.isSectionHidden(c)],
+                "widths": [header.sectionSize(c) for c in range(header.count())] if self.sized_by_user else None,
+                "sort": [header.sortIndicatorSection(), header.sortIndicatorOrder().value],
+            }
+        )
 
     def restore_state(self, saved) -> None:
         """Put back what ``state()`` gave; anything unreadable leaves the columns as they are."""

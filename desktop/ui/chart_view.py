@@ -11,11 +11,20 @@ the description the visit report prints (``StripView`` in the observation window
 Setting an equal description again draws nothing, so a window may rebuild its
 description on every refresh and pay only when something changed.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
-    QBrush, QColor, QFont, QFontDatabase, QFontMetricsF, QPainter, QPalette, QPen, QTransform,
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QPainter,
+    QPalette,
+    QPen,
+    QTransform,
 )
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -83,8 +92,7 @@ class ChartView(QWidget):
         painter = QPainter(self)
         if self.chart is None or not self.renderer.isValid():
             painter.setPen(QColor("#4b5563"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                             self.empty_text)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
             return
         self._render()
         size = self.renderer.defaultSize()

@@ -16,6 +16,7 @@ No column is wider than the view needs, so no horizontal scroll bar appears. A m
 shows the headings must take them back from ``setHeaderData`` (``ColumnsModel`` and
 ``TextTableModel`` do): that is how a heading gets its line break.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt

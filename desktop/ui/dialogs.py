@@ -4,6 +4,7 @@
 ``ValidationError`` keeps the dialog open with each problem shown beside its
 field, so nothing typed is lost.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,18 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.caseload import vocab
@@ -26,8 +37,9 @@ _ERROR_STYLE = "border: 1px solid #b91c1c;"
 class RecordDialog(QDialog):
     """A form of named fields; ``save`` is called with their values on OK."""
 
-    def __init__(self, title: str, save: Callable[[dict], Any], parent: QWidget | None = None,
-                 *, today: date | None = None):
+    def __init__(
+        self, title: str, save: Callable[[dict], Any], parent: QWidget | None = None, *, today: date | None = None
+    ):
         super().__init__(parent)
         # Dates default to the caseload's today (which is what its validation compares
         # with), not the clock's.
@@ -50,8 +62,7 @@ class RecordDialog(QDialog):
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet("color: #b91c1c;")
         self.errors.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
@@ -63,6 +74,7 @@ class RecordDialog(QDialog):
     def showEvent(self, event) -> None:
         if not event.spontaneous():
             from desktop.ui import window_state
+
             window_state.grow_to_contents(self)  # long choices and large text: whole
         super().showEvent(event)
 
@@ -76,16 +88,16 @@ class RecordDialog(QDialog):
     def add_text(self, name: str, label: str, placeholder: str = "") -> QLineEdit:
         w = QLineEdit()
         w.setPlaceholderText(placeholder)
-        return self._add(name, label, w, lambda: w.text().strip() or None,
-                         lambda v: w.setText("" if v is None else str(v)))
+        return self._add(
+            name, label, w, lambda: w.text().strip() or None, lambda v: w.setText("" if v is None else str(v))
+        )
 
     def add_notes(self, name: str, label: str, placeholder: str = "") -> QPlainTextEdit:
         w = QPlainTextEdit()
         w.setPlaceholderText(placeholder)
         w.setTabChangesFocus(True)
         w.setMinimumHeight(70)
-        return self._add(name, label, w, lambda: w.toPlainText().strip() or None,
-                         lambda v: w.setPlainText(v or ""))
+        return self._add(name, label, w, lambda: w.toPlainText().strip() or None, lambda v: w.setPlainText(v or ""))
 
     def add_choice(self, name: str, label: str, choices: dict, blank: str | None = None) -> QComboBox:
         w = QComboBox()
@@ -97,10 +109,10 @@ class RecordDialog(QDialog):
         def put(v):
             i = w.findData(v)
             w.setCurrentIndex(max(i, 0))
+
         return self._add(name, label, w, lambda: w.currentData(), put)
 
-    def add_date(self, name: str, label: str, default: date | None = None,
-                 optional: bool = False) -> QDateEdit:
+    def add_date(self, name: str, label: str, default: date | None = None, optional: bool = False) -> QDateEdit:
         w = QDateEdit()
         w.setCalendarPopup(True)
         w.setDisplayFormat("dd/MM/yyyy")
@@ -114,8 +126,8 @@ class RecordDialog(QDialog):
             return None if optional and d == _BLANK_DATE else d.toPython().isoformat()
 
         def put(v):
-            w.setDate(QDate(date.fromisoformat(v)) if v else
-                      (_BLANK_DATE if optional else QDate(self.today)))
+            w.setDate(QDate(date.fromisoformat(v)) if v else (_BLANK_DATE if optional else QDate(self.today)))
+
         return self._add(name, label, w, get, put)
 
     def add_check(self, name: str, label: str) -> QCheckBox:
@@ -179,8 +191,8 @@ def school_dialog(caseload, parent=None, school: dict | None = None) -> RecordDi
         if school:
             return caseload.update_school(school["id"], **v)
         return caseload.add_school(**v)
-    d = RecordDialog("Edit school" if school else "New school", save, parent,
-                     today=caseload.today)
+
+    d = RecordDialog("Edit school" if school else "New school", save, parent, today=caseload.today)
     d.add_text("name", "Name", "e.g. Hollowmere Primary School")
     d.add_text("urn", "URN", "6 or 7 digits")
     d.add_choice("phase", "Phase", vocab.SCHOOL_PHASES, blank="—")
@@ -196,17 +208,16 @@ def school_dialog(caseload, parent=None, school: dict | None = None) -> RecordDi
     return d
 
 
-def pupil_dialog(caseload, parent=None, pupil: dict | None = None,
-                 school_id: str | None = None) -> RecordDialog:
+def pupil_dialog(caseload, parent=None, pupil: dict | None = None, school_id: str | None = None) -> RecordDialog:
     def save(v):
         if pupil:
             return caseload.update_pupil(pupil["id"], **v)
         return caseload.add_pupil(**v)
+
     d = RecordDialog("Edit pupil" if pupil else "New pupil", save, parent, today=caseload.today)
     d.add_text("first_name", "First name")
     d.add_text("last_name", "Last name")
-    d.add_choice("school_id", "School", {s["id"]: s["name"] for s in caseload.schools()},
-                 blank="Choose a school…")
+    d.add_choice("school_id", "School", {s["id"]: s["name"] for s in caseload.schools()}, blank="Choose a school…")
     d.add_date("date_of_birth", "Date of birth", optional=True)
     d.add_choice("year_group", "Year group", vocab.YEAR_GROUPS, blank="—")
     d.add_choice("gender", "Gender", vocab.GENDERS, blank="—")
@@ -227,11 +238,17 @@ def referral_dialog(caseload, parent=None, pupil_id: str | None = None) -> Recor
     def save(v):
         pupil = pupils.get(v.get("pupil_id"))
         return caseload.add_referral(school_id=pupil["school_id"] if pupil else None, **v)
+
     d = RecordDialog("New referral", save, parent, today=caseload.today)
-    d.add_choice("pupil_id", "Pupil", {
-        pid: f"{p['last_name']}, {p['first_name']} — {schools.get(p['school_id'], '')}"
-        for pid, p in sorted(pupils.items(), key=lambda kv: (kv[1]["last_name"], kv[1]["first_name"]))
-    }, blank="Choose a pupil…")
+    d.add_choice(
+        "pupil_id",
+        "Pupil",
+        {
+            pid: f"{p['last_name']}, {p['first_name']} — {schools.get(p['school_id'], '')}"
+            for pid, p in sorted(pupils.items(), key=lambda kv: (kv[1]["last_name"], kv[1]["first_name"]))
+        },
+        blank="Choose a pupil…",
+    )
     d.fields["pupil_id"].setEditable(True)  # type to find a pupil among hundreds
     d.fields["pupil_id"].setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     d.add_date("referral_date", "Referral date")
@@ -247,8 +264,9 @@ def referral_dialog(caseload, parent=None, pupil_id: str | None = None) -> Recor
 
 def edit_referral_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
     """The referral's own facts; status and allocation change through their own commands."""
-    d = RecordDialog("Edit referral", lambda v: caseload.update_referral(referral_id, **v), parent,
-                     today=caseload.today)
+    d = RecordDialog(
+        "Edit referral", lambda v: caseload.update_referral(referral_id, **v), parent, today=caseload.today
+    )
     d.add_date("referral_date", "Referral date")
     d.add_choice("reason", "Reason", vocab.REFERRAL_REASONS)
     d.add_choice("source", "Referred by", vocab.REFERRAL_SOURCES, blank="—")
@@ -260,12 +278,22 @@ def edit_referral_dialog(caseload, referral_id: str, parent=None) -> RecordDialo
 
 
 def allocate_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
-    d = RecordDialog("Allocate referral", lambda v: caseload.allocate(
-        referral_id, v["caseworker_id"], date.fromisoformat(v["allocated_on"]))
-        if v["caseworker_id"] else _missing("caseworker_id", "Choose a caseworker."), parent,
-        today=caseload.today)
-    d.add_choice("caseworker_id", "Caseworker", {c["id"]: c["name"] for c in caseload.caseworkers()},
-                 blank="Choose a caseworker…")
+    d = RecordDialog(
+        "Allocate referral",
+        lambda v: (
+            caseload.allocate(referral_id, v["caseworker_id"], date.fromisoformat(v["allocated_on"]))
+            if v["caseworker_id"]
+            else _missing("caseworker_id", "Choose a caseworker.")
+        ),
+        parent,
+        today=caseload.today,
+    )
+    d.add_choice(
+        "caseworker_id",
+        "Caseworker",
+        {c["id"]: c["name"] for c in caseload.caseworkers()},
+        blank="Choose a caseworker…",
+    )
     d.add_date("allocated_on", "Allocated on")
     current = caseload.store.get("referral", referral_id)
     if current and current["caseworker_id"]:
@@ -278,6 +306,7 @@ def visit_dialog(caseload, referral_id: str, parent=None, visit: dict | None = N
         if visit:
             return caseload.update_visit(visit["id"], **v)
         return caseload.add_visit(referral_id, v.pop("visit_date"), v.pop("visit_type"), **v)
+
     d = RecordDialog("Edit visit" if visit else "Add visit", save, parent, today=caseload.today)
     d.add_date("visit_date", "Date")
     d.add_choice("visit_type", "Type", vocab.VISIT_TYPES)
@@ -294,6 +323,7 @@ def close_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
         if not v["outcome"]:
             _missing("outcome", "Choose the outcome the case closed with.")
         return caseload.close(referral_id, v.pop("outcome"), date.fromisoformat(v.pop("closed_on")), **v)
+
     d = RecordDialog("Close case", save, parent, today=caseload.today)
     d.add_choice("outcome", "Outcome", vocab.CLOSURE_OUTCOMES, blank="Choose an outcome…")
     d.add_date("closed_on", "Closed on")
@@ -305,8 +335,8 @@ def close_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
 def support_plan_dialog(caseload, referral_id: str, parent=None) -> RecordDialog:
     def save(v):
         review = v.pop("first_review")
-        return caseload.add_support_plan(referral_id, v.pop("start_date"),
-                                         review_dates=[review] if review else [], **v)
+        return caseload.add_support_plan(referral_id, v.pop("start_date"), review_dates=[review] if review else [], **v)
+
     d = RecordDialog("New Pastoral Support Plan", save, parent, today=caseload.today)
     d.add_date("start_date", "Starts")
     d.add_date("first_review", "First review", optional=True)
@@ -319,6 +349,7 @@ def support_plan_dialog(caseload, referral_id: str, parent=None) -> RecordDialog
 def call_dialog(caseload, parent=None, referral: dict | None = None) -> RecordDialog:
     def save(v):
         return caseload.log_call(v.pop("call_date"), v.pop("topic") or "", **v)
+
     d = RecordDialog("Log a helpline call", save, parent, today=caseload.today)
     d.add_date("call_date", "Date")
     d.add_text("caller", "Caller")

@@ -15,6 +15,7 @@ The bytes are read, written and checked off the GUI thread (on the window's stor
 connection, as every other long write does); each attach or delete goes on the window's undo
 stack as an ordinary recorded edit.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -25,18 +26,41 @@ from typing import Callable
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QAction, QBrush, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-    QFrame, QMessageBox, QPushButton, QScrollArea, QStackedWidget, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QFrame,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.dates import to_uk_datetime, to_uk_local_date
 from desktop.store import Store, StoreError
 from desktop.store import attachments
 from desktop.store.attachments import (
-    AttachmentDamaged, AttachmentNotHere, AttachmentTooLarge, add_attachment, delete_attachment, export_attachment,
+    AttachmentDamaged,
+    AttachmentNotHere,
+    AttachmentTooLarge,
+    add_attachment,
+    delete_attachment,
+    export_attachment,
 )
 from desktop.store.documents import (
-    NOT_DOWNLOADED, REFUSED, STATUS_TIPS, WAITING, case_documents, document_name,
+    NOT_DOWNLOADED,
+    REFUSED,
+    STATUS_TIPS,
+    WAITING,
+    case_documents,
+    document_name,
     format_size,
 )
 from desktop.ui.models import ColumnsModel
@@ -46,10 +70,12 @@ from desktop.ui.style import text_size
 
 ATTACH_SHORTCUT = "Ctrl+Shift+D"  # Ctrl+Shift+A is Allocate…
 SAVE_SHORTCUT = "Ctrl+Shift+C"
-EMPTY_TEXT = ("No documents yet.\nAttach a report, letter or plan with Attach file… "
-              f"({ATTACH_SHORTCUT}), or drop a file here.")
-NOTE_TEXT = ("Files are kept encrypted in Fieldnote and sync with the case. Open shows a copy; "
-             "edits to it are not saved back.")
+EMPTY_TEXT = (
+    f"No documents yet.\nAttach a report, letter or plan with Attach file… ({ATTACH_SHORTCUT}), or drop a file here."
+)
+NOTE_TEXT = (
+    "Files are kept encrypted in Fieldnote and sync with the case. Open shows a copy; edits to it are not saved back."
+)
 OPENED_FOLDER = "opened-documents"  # in the data folder; everything in it is disposable
 OPENED_KEPT_SECONDS = 24 * 60 * 60
 
@@ -59,9 +85,11 @@ STATUS_COLOURS = {WAITING: "#92400e", NOT_DOWNLOADED: "#6b7280", REFUSED: "#b91c
 # -- words and numbers ----------------------------------------------------------------------------
 def too_large_text(name: str, size: int) -> str:
     limit = attachments.MAX_ATTACHMENT_BYTES  # read now: the limit is the core's
-    return (f"“{name}” is {format_size(size)}. A file attached to a case can be at most "
-            f"{format_size(limit)}, so it was not attached.\n\nA large scan can often be saved "
-            "again at a lower resolution, or split into parts.")
+    return (
+        f"“{name}” is {format_size(size)}. A file attached to a case can be at most "
+        f"{format_size(limit)}, so it was not attached.\n\nA large scan can often be saved "
+        "again at a lower resolution, or split into parts."
+    )
 
 
 # -- the list ----------------------------------------------------------------------------------------
@@ -81,16 +109,27 @@ class DocumentsModel(ColumnsModel):
     def reload(self, referral_id: str | None) -> None:
         self.beginResetModel()
         self.documents = case_documents(self.store, referral_id) if referral_id else []
-        self._cells = [(document_name(d), d["filename"] or "—", format_size(d["size"] or 0),
-                        to_uk_local_date(d["modified_at"]), d["status"]) for d in self.documents]
+        self._cells = [
+            (
+                document_name(d),
+                d["filename"] or "—",
+                format_size(d["size"] or 0),
+                to_uk_local_date(d["modified_at"]),
+                d["status"],
+            )
+            for d in self.documents
+        ]
         self.endResetModel()
 
     def row_count(self) -> int:
         return len(self._cells)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if (role == Qt.ItemDataRole.TextAlignmentRole and orientation == Qt.Orientation.Horizontal
-                and section == self.SIZE):  # over its right-aligned numbers
+        if (
+            role == Qt.ItemDataRole.TextAlignmentRole
+            and orientation == Qt.Orientation.Horizontal
+            and section == self.SIZE
+        ):  # over its right-aligned numbers
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return super().headerData(section, orientation, role)
 
@@ -189,8 +228,9 @@ class DocumentsTab(QWidget):
         self.attach_button.clicked.connect(lambda: self.on_attach())
         self.open_button = QPushButton("Open")
         self.open_button.setObjectName("openDocumentButton")
-        self.open_button.setToolTip("Open a copy in this laptop's app for the file "
-                                    "(Enter, or double-click the document)")
+        self.open_button.setToolTip(
+            "Open a copy in this laptop's app for the file (Enter, or double-click the document)"
+        )
         self.open_button.clicked.connect(lambda: self._emit(self.on_open))
         self.save_button = QPushButton("Save a copy…")
         self.save_button.setObjectName("saveDocumentButton")
@@ -198,8 +238,7 @@ class DocumentsTab(QWidget):
         self.save_button.clicked.connect(lambda: self._emit(self.on_save))
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setObjectName("deleteDocumentButton")
-        self.delete_button.setToolTip("Delete the document from the case (Delete key in the list); "
-                                      "Ctrl+Z undoes it")
+        self.delete_button.setToolTip("Delete the document from the case (Delete key in the list); Ctrl+Z undoes it")
         self.delete_button.clicked.connect(lambda: self._emit(self.on_delete))
         row = QHBoxLayout()
         for button in (self.attach_button, self.open_button, self.save_button, self.delete_button):
@@ -303,8 +342,13 @@ class Deletion:
 
 # -- message boxes (tests answer these without a modal box) ---------------------------------------
 def _ask(parent, title: str, text: str) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
     box.button(QMessageBox.StandardButton.Yes).setText("Delete")
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
@@ -317,8 +361,8 @@ def _tell(parent, title: str, text: str) -> None:
 def _ask_title(parent, path: Path) -> str | None:
     """The title for one file: the file's name unless changed; None if cancelled."""
     title, ok = QInputDialog.getText(
-        parent, "Attach file", f"Title for {path.name} (how it is listed on the case):",
-        text=path.stem)
+        parent, "Attach file", f"Title for {path.name} (how it is listed on the case):", text=path.stem
+    )
     return title.strip() if ok else None
 
 
@@ -334,8 +378,9 @@ class Documents(QObject):
         self.ask_title = _ask_title  # (parent, path) -> str | None
         self.open_url = QDesktopServices.openUrl  # (QUrl) -> bool
         self._deferred: list[tuple[str, str]] = []  # messages held while the window is locked
-        self._folder = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        self._folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+            Path.home()
+        )
         self.opened_root = Path(window.store.path).parent / OPENED_FOLDER
         self.clear_opened()
 
@@ -351,23 +396,28 @@ class Documents(QObject):
         if view.case:
             self._case_changed(view.case)
 
-        self.attach_action = window.add_action("case", "Attach &file…", self.attach,
-                                               ATTACH_SHORTCUT, "attachFile", new_group=True)
-        self.open_action = window.add_action("case", "Open docu&ment",
-                                             lambda: self._with_current("open", self.open_document),
-                                             None, "openDocument")
-        self.save_action = window.add_action("case", "Save a cop&y of the document…",
-                                             lambda: self._with_current("save", self.save_copy),
-                                             SAVE_SHORTCUT, "saveDocumentCopy")
+        self.attach_action = window.add_action(
+            "case", "Attach &file…", self.attach, ATTACH_SHORTCUT, "attachFile", new_group=True
+        )
+        self.open_action = window.add_action(
+            "case", "Open docu&ment", lambda: self._with_current("open", self.open_document), None, "openDocument"
+        )
+        self.save_action = window.add_action(
+            "case",
+            "Save a cop&y of the document…",
+            lambda: self._with_current("save", self.save_copy),
+            SAVE_SHORTCUT,
+            "saveDocumentCopy",
+        )
         # The Delete key deletes only from the documents list, never from elsewhere in the
         # window, so this action belongs to the tab (and the menu), not to the window.
         self.delete_action = QAction("De&lete document…", self.tab)
         self.delete_action.setObjectName("deleteDocument")
-        self.delete_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete),
-                                         QKeySequence(Qt.Key.Key_Backspace)])
+        self.delete_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)]
+        )
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.delete_action.triggered.connect(
-            lambda _=False: self._with_current("delete", self.delete_document))
+        self.delete_action.triggered.connect(lambda _=False: self._with_current("delete", self.delete_document))
         window.menu("case").addAction(self.delete_action)
         self.tab.addAction(self.delete_action)
         for action in (self.open_action, self.save_action):
@@ -423,8 +473,10 @@ class Documents(QObject):
                 return
         doc = self.tab.current()
         if doc is None:
-            self._status("This case has no documents yet." if not self.tab.model.row_count()
-                         else "Select a document first.", 4000)
+            self._status(
+                "This case has no documents yet." if not self.tab.model.row_count() else "Select a document first.",
+                4000,
+            )
             return
         handler(doc)
 
@@ -439,9 +491,9 @@ class Documents(QObject):
                 self.window.refresh()
             else:
                 self.window.refresh(select=referral_id)
-                if (self.window.case_view.case
-                        and self.window.case_view.case["referral"]["id"] == referral_id):
+                if self.window.case_view.case and self.window.case_view.case["referral"]["id"] == referral_id:
                     self.window.case_view.tabs.setCurrentWidget(self.tab)
+
         return after
 
     def _run(self, work: Callable[[Store], object], done: Callable[[object, BaseException | None], None]) -> None:
@@ -455,7 +507,8 @@ class Documents(QObject):
         if self._case_id() is None:
             return
         files, _filter = QFileDialog.getOpenFileNames(
-            self.window, "Attach files to this case", self._folder, "All files (*)")
+            self.window, "Attach files to this case", self._folder, "All files (*)"
+        )
         if not files:
             return
         paths = [Path(f) for f in files]
@@ -506,8 +559,9 @@ class Documents(QObject):
             results = []
             for path in wanted:
                 try:
-                    results.append((path, add_attachment(store, path, referral_id=referral_id,
-                                                         title=titles.get(path)), None))
+                    results.append(
+                        (path, add_attachment(store, path, referral_id=referral_id, title=titles.get(path)), None)
+                    )
                 except AttachmentTooLarge:
                     results.append((path, None, too_large_text(path.name, path.stat().st_size)))
                 except (StoreError, OSError) as exc:
@@ -521,8 +575,7 @@ class Documents(QObject):
                 problems.append(f"The files could not be attached: {error}")
                 results = []
             added = [(path, record_id) for path, record_id, _ in results if record_id]
-            problems += [f"“{path.name}”: {why}" if "“" not in why else why
-                         for path, _, why in results if why]
+            problems += [f"“{path.name}”: {why}" if "“" not in why else why for path, _, why in results if why]
             if added:
                 text = f"Attach {added[0][0].name}" if len(added) == 1 else f"Attach {len(added)} files"
                 steps = [Creation(self.window.store, "attachment", record_id) for _, record_id in added]
@@ -534,12 +587,20 @@ class Documents(QObject):
                     self.tab.table.setFocus()
                 what = added[0][0].name if len(added) == 1 else f"{len(added)} files"
                 demo = self.window.store.meta("demo") == "1"
-                self._status(f"Attached {what}. " + ("It stays on this laptop (demo data); " if demo
-                             else "It is sent to the server at the next sync; ")
-                             + "Ctrl+Z undoes this.", 8000)
+                self._status(
+                    f"Attached {what}. "
+                    + (
+                        "It stays on this laptop (demo data); "
+                        if demo
+                        else "It is sent to the server at the next sync; "
+                    )
+                    + "Ctrl+Z undoes this.",
+                    8000,
+                )
             if problems:
                 large = all("can be at most" in p for p in problems)
                 self._message("File too large" if large else "Not attached", "\n\n".join(problems))
+
         self._run(work, done)
 
     # -- open and save a copy --------------------------------------------------------------------------
@@ -563,18 +624,23 @@ class Documents(QObject):
     def _problem(self, doc: dict, error: BaseException, doing: str) -> tuple[str, str]:
         name = document_name(doc)
         if isinstance(error, AttachmentNotHere):
-            return ("Not downloaded yet",
-                    f"The file for “{name}” has not reached this laptop yet. It is fetched at the "
-                    "next sync (F9 syncs now, when the server can be reached).")
+            return (
+                "Not downloaded yet",
+                f"The file for “{name}” has not reached this laptop yet. It is fetched at the "
+                "next sync (F9 syncs now, when the server can be reached).",
+            )
         if isinstance(error, AttachmentDamaged):
-            return ("File damaged",
-                    f"Fieldnote's copy of “{name}” is damaged: it no longer matches the file that "
-                    f"was attached, so it was not {doing}. Nothing has been changed. Contact "
-                    "your service's IT lead.")
+            return (
+                "File damaged",
+                f"Fieldnote's copy of “{name}” is damaged: it no longer matches the file that "
+                f"was attached, so it was not {doing}. Nothing has been changed. Contact "
+                "your service's IT lead.",
+            )
         if isinstance(error, OSError):
-            return ("Could not write the file",
-                    f"“{name}” could not be written: {error.strerror or error}. Nothing else "
-                    "has been changed.")
+            return (
+                "Could not write the file",
+                f"“{name}” could not be written: {error.strerror or error}. Nothing else has been changed.",
+            )
         return ("Document", str(error))
 
     def open_document(self, doc: dict) -> None:
@@ -601,12 +667,14 @@ class Documents(QObject):
                 return
             self._prune_opened()
             if not self.open_url(QUrl.fromLocalFile(str(path))):
-                self._message("No app to open it",
-                              f"No app on this laptop opens “{path.name}”. Use Save a copy… "
-                              f"({SAVE_SHORTCUT}) to keep it somewhere and open it another way.")
+                self._message(
+                    "No app to open it",
+                    f"No app on this laptop opens “{path.name}”. Use Save a copy… "
+                    f"({SAVE_SHORTCUT}) to keep it somewhere and open it another way.",
+                )
                 return
-            self._status(f"Opened a copy of {path.name}: changes made to it are not saved back "
-                         "into Fieldnote.", 8000)
+            self._status(f"Opened a copy of {path.name}: changes made to it are not saved back into Fieldnote.", 8000)
+
         self._run(work, done)
 
     def save_copy(self, doc: dict) -> None:
@@ -615,7 +683,8 @@ class Documents(QObject):
             return
         name = doc.get("filename") or document_name(doc)
         dest, _filter = QFileDialog.getSaveFileName(
-            self.window, "Save a copy", str(Path(self._folder) / name), "All files (*)")
+            self.window, "Save a copy", str(Path(self._folder) / name), "All files (*)"
+        )
         if not dest:
             return
         dest_path = Path(dest)
@@ -629,6 +698,7 @@ class Documents(QObject):
                 self.tab.reload()
                 return
             self._status(f"Saved a copy of {document_name(doc)} as {path}.", 8000)
+
         self._run(lambda store: export_attachment(store, doc["id"], dest_path), done)
 
     # -- delete -----------------------------------------------------------------------------------------
@@ -637,9 +707,12 @@ class Documents(QObject):
         if referral_id is None:
             return
         name = document_name(doc)
-        if not self.ask(self.window, "Delete document",
-                        f"Delete “{name}” from this case? It goes from every laptop and the "
-                        "server at the next sync.\n\nEdit ▸ Undo (Ctrl+Z) brings it back."):
+        if not self.ask(
+            self.window,
+            "Delete document",
+            f"Delete “{name}” from this case? It goes from every laptop and the "
+            "server at the next sync.\n\nEdit ▸ Undo (Ctrl+Z) brings it back.",
+        ):
             return
 
         def done(_result, error):
@@ -647,12 +720,13 @@ class Documents(QObject):
                 self._message("Not deleted", f"“{name}” could not be deleted: {error}")
                 self.tab.reload()
                 return
-            self.window.undo_stack.push(CaseCommand(
-                f"Delete {name}", [Deletion(self.window.store, doc["id"])],
-                self._after_change(referral_id)))
+            self.window.undo_stack.push(
+                CaseCommand(f"Delete {name}", [Deletion(self.window.store, doc["id"])], self._after_change(referral_id))
+            )
             self.tab.reload()
             self.tab.table.setFocus()
             self._status(f"Deleted {name}. Ctrl+Z brings it back.", 8000)
+
         self._run(lambda store: delete_attachment(store, doc["id"]), done)
 
 

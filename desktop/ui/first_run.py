@@ -5,6 +5,7 @@ and any demo data: that runs off the GUI thread (``wizard.tasks``, a ``Tasks``: 
 window exists yet), while the last page says "Protecting your data…" and the wizard's
 buttons wait. Only opening the finished store happens here.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,8 +13,20 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QRadioButton, QVBoxLayout, QWidget, QWizard, QWizardPage,
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
 )
 
 from desktop import first_run
@@ -77,9 +90,11 @@ class YouPage(_Page):
     key = "you"
 
     def __init__(self, wizard):
-        super().__init__(wizard, "Welcome to Fieldnote",
-                         "A few questions set this laptop up. Everything here can be changed "
-                         "later in Settings.")
+        super().__init__(
+            wizard,
+            "Welcome to Fieldnote",
+            "A few questions set this laptop up. Everything here can be changed later in Settings.",
+        )
         form = QFormLayout()
         self.name = QLineEdit()
         self.name.setObjectName("practitioner_name")
@@ -89,8 +104,9 @@ class YouPage(_Page):
         form.addRow("&Your name", self.name)
         form.addRow("Your &service", self.service)
         self.layout_.addLayout(form)
-        self.layout_.addWidget(_note("Your name is recorded with every change you make; your "
-                                     "service's name is printed on your reports."))
+        self.layout_.addWidget(
+            _note("Your name is recorded with every change you make; your service's name is printed on your reports.")
+        )
         self.finish_layout()
 
     def store_choices(self) -> None:
@@ -102,9 +118,11 @@ class DataPage(_Page):
     key = "data"
 
     def __init__(self, wizard):
-        super().__init__(wizard, "Where your data lives",
-                         "Fieldnote keeps everything on this laptop, encrypted, and sends it "
-                         "to your service's server when it can.")
+        super().__init__(
+            wizard,
+            "Where your data lives",
+            "Fieldnote keeps everything on this laptop, encrypted, and sends it to your service's server when it can.",
+        )
         self.default = first_run.default_data_dir()
         row = QHBoxLayout()
         self.folder = QLineEdit()
@@ -121,18 +139,26 @@ class DataPage(_Page):
             self.folder.setText(str(self.default))
             self.folder.setEnabled(False)
             self.browse.setEnabled(False)
-            self.layout_.addWidget(_note("This copy of Fieldnote was started with its data folder "
-                                         "set (FIELDNOTE_HOME), so it cannot be moved here."))
+            self.layout_.addWidget(
+                _note(
+                    "This copy of Fieldnote was started with its data folder "
+                    "set (FIELDNOTE_HOME), so it cannot be moved here."
+                )
+            )
         else:
-            self.layout_.addWidget(_note(
-                "Leave it empty to use the usual place for your account. Choose a folder on this "
-                "laptop's own disk, not a shared or synced drive (OneDrive, Dropbox): the data "
-                "is already encrypted and backed up through the server."))
+            self.layout_.addWidget(
+                _note(
+                    "Leave it empty to use the usual place for your account. Choose a folder on this "
+                    "laptop's own disk, not a shared or synced drive (OneDrive, Dropbox): the data "
+                    "is already encrypted and backed up through the server."
+                )
+            )
         self.finish_layout()
 
     def choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose Fieldnote's data folder",
-                                                  self.folder.text() or str(self.default.parent))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose Fieldnote's data folder", self.folder.text() or str(self.default.parent)
+        )
         if folder:
             self.folder.setText(folder)
 
@@ -145,11 +171,11 @@ class ProtectionPage(_Page):
     key = "protection"
 
     def __init__(self, wizard):
-        super().__init__(wizard, "How your data is protected",
-                         "Fieldnote's data is encrypted. Choose what unlocks it.")
+        super().__init__(wizard, "How your data is protected", "Fieldnote's data is encrypted. Choose what unlocks it.")
         available = first_run.protection_choices()
-        self.keyring = QRadioButton("This computer's &keyring (recommended): your Windows or "
-                                    "Mac sign-in unlocks Fieldnote")
+        self.keyring = QRadioButton(
+            "This computer's &keyring (recommended): your Windows or Mac sign-in unlocks Fieldnote"
+        )
         self.keyring.setObjectName("keyring")
         self.passphrase_choice = QRadioButton("A passphrase that you &type when Fieldnote starts")
         self.passphrase_choice.setObjectName("passphrase_mode")
@@ -198,8 +224,7 @@ class ProtectionPage(_Page):
         if not text:
             self.strength.setText("")
             return
-        s = first_run.passphrase_strength(text, (self.owner.choices.practitioner_name,
-                                                 self.owner.choices.service_name))
+        s = first_run.passphrase_strength(text, (self.owner.choices.practitioner_name, self.owner.choices.service_name))
         self.strength.setText(s.message)
         self.strength.setStyleSheet("color: #1b5e20;" if s.acceptable else ERROR_STYLE)
 
@@ -217,8 +242,9 @@ class ProtectionPage(_Page):
             self.problem.setText("The two passphrases are not the same.")
             return False
         if not self.understood.isChecked():
-            self.problem.setText("Tick the box to confirm that you understand a forgotten "
-                                 "passphrase cannot be recovered.")
+            self.problem.setText(
+                "Tick the box to confirm that you understand a forgotten passphrase cannot be recovered."
+            )
             return False
         return True
 
@@ -227,19 +253,25 @@ class ServerPage(_Page):
     key = "server"
 
     def __init__(self, wizard):
-        super().__init__(wizard, "Your service's server (optional)",
-                         "Fieldnote works offline. Connecting to your service's server backs "
-                         "your work up and shares your caseload with your team.")
+        super().__init__(
+            wizard,
+            "Your service's server (optional)",
+            "Fieldnote works offline. Connecting to your service's server backs "
+            "your work up and shares your caseload with your team.",
+        )
         form = QFormLayout()
         self.server = QLineEdit()
         self.server.setObjectName("server_url")
         self.server.setPlaceholderText("https://fieldnote.example-council.gov.uk")
         form.addRow("Server &address", self.server)
         self.layout_.addLayout(form)
-        self.layout_.addWidget(_note(
-            "Your service's IT lead gives you the address, a user name and a password. Leave "
-            "it empty to connect later from Sync ▸ Sign in…; if you fill it in, you can sign in "
-            "as soon as Fieldnote opens."))
+        self.layout_.addWidget(
+            _note(
+                "Your service's IT lead gives you the address, a user name and a password. Leave "
+                "it empty to connect later from Sync ▸ Sign in…; if you fill it in, you can sign in "
+                "as soon as Fieldnote opens."
+            )
+        )
         self.finish_layout()
 
     def store_choices(self) -> None:
@@ -250,12 +282,12 @@ class StartPage(_Page):
     key = "start"
 
     def __init__(self, wizard):
-        super().__init__(wizard, "Start", "Start with an empty caseload, or with demo data to "
-                                          "try Fieldnote out.")
+        super().__init__(wizard, "Start", "Start with an empty caseload, or with demo data to try Fieldnote out.")
         self.empty = QRadioButton("An &empty caseload: I am ready to add my schools and pupils")
         self.empty.setObjectName("empty_start")
-        self.demo = QRadioButton(f"&Demo data: {first_run.DEMO_PUPILS} fictional pupils in "
-                                 "invented schools, to try things on")
+        self.demo = QRadioButton(
+            f"&Demo data: {first_run.DEMO_PUPILS} fictional pupils in invented schools, to try things on"
+        )
         self.demo.setObjectName("demo_data")
         self.empty.setChecked(True)
         group = QButtonGroup(self)
@@ -263,10 +295,13 @@ class StartPage(_Page):
         group.addButton(self.demo)
         self.layout_.addWidget(self.empty)
         self.layout_.addWidget(self.demo)
-        self.layout_.addWidget(_note(
-            "Demo data is made up, but it is mixed with anything you add and is sent to the "
-            "server like the rest: use it on a laptop that is not yet connected, and start a "
-            "new data folder for real work."))
+        self.layout_.addWidget(
+            _note(
+                "Demo data is made up, but it is mixed with anything you add and is sent to the "
+                "server like the rest: use it on a laptop that is not yet connected, and start a "
+                "new data folder for real work."
+            )
+        )
         self.finish_layout()
         self.working = QLabel("")
         self.working.setObjectName("working")
@@ -321,8 +356,7 @@ class FirstRunWizard(QWizard):
         self.outcome: FirstRunResult | None = None
         self.tasks = Tasks()  # tests: wizard.tasks.use_pool(FakeThreadPool())
         self.busy = False
-        self.pages = [YouPage(self), DataPage(self), ProtectionPage(self), ServerPage(self),
-                      StartPage(self)]
+        self.pages = [YouPage(self), DataPage(self), ProtectionPage(self), ServerPage(self), StartPage(self)]
         for page in self.pages:
             self.addPage(page)
         self.resize(760, 560)
@@ -334,8 +368,11 @@ class FirstRunWizard(QWizard):
         page.working.setText(WORKING if busy else "")
         page.empty.setEnabled(not busy)
         page.demo.setEnabled(not busy)
-        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.FinishButton,
-                      QWizard.WizardButton.CancelButton):
+        for which in (
+            QWizard.WizardButton.BackButton,
+            QWizard.WizardButton.FinishButton,
+            QWizard.WizardButton.CancelButton,
+        ):
             self.button(which).setEnabled(not busy)
         if busy:
             self.setCursor(Qt.CursorShape.BusyCursor)

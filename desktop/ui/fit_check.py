@@ -12,6 +12,7 @@
 than the screen it was given. ``make screenshots`` runs both over every screen it renders, and
 the GUI tests run them over the screens they open (tests/ui/test_fit.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,17 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt, QTextDocument
 from PySide6.QtWidgets import (
-    QAbstractButton, QCheckBox, QComboBox, QHeaderView, QLabel, QPushButton, QRadioButton, QStyle,
-    QStyleOptionButton, QStyleOptionComboBox, QWidget,
+    QAbstractButton,
+    QCheckBox,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QStyle,
+    QStyleOptionButton,
+    QStyleOptionComboBox,
+    QWidget,
 )
 
 _TAG = re.compile(r"<[^>]+>")
@@ -81,8 +91,9 @@ def _combo_problem(combo: QComboBox) -> str | None:
         return None
     opt = QStyleOptionComboBox()
     combo.initStyleOption(opt)
-    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
-                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
     room = field.width()
     if not combo.itemIcon(combo.currentIndex()).isNull():
         room -= combo.iconSize().width() + 4

@@ -1,6 +1,7 @@
 """A row of widgets that wraps onto more lines when it is narrow (after Qt's flow layout
 example): a row of buttons asks only for the width of its widest button, so the pane
 holding it can be narrow, and every button keeps its whole text at any text size."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
@@ -54,8 +55,9 @@ class FlowLayout(QLayout):
         widget = item.widget()
         gap = -1
         if widget is not None:
-            gap = widget.style().layoutSpacing(QSizePolicy.ControlType.PushButton,
-                                               QSizePolicy.ControlType.PushButton, orientation)
+            gap = widget.style().layoutSpacing(
+                QSizePolicy.ControlType.PushButton, QSizePolicy.ControlType.PushButton, orientation
+            )
         return gap if gap >= 0 else 6
 
     def _lay_out(self, rect: QRect, move: bool) -> int:
@@ -75,4 +77,3 @@ class FlowLayout(QLayout):
             x += hint.width() + gap_x
             line = max(line, hint.height())
         return y + line - rect.y() + m.bottom()
-

@@ -7,6 +7,7 @@ already held here with the pack's compiled ``ScoringPlan`` — the same code
 ``FormRecords.score`` runs, without re-reading the store — so the panel costs
 well under a millisecond.
 """
+
 from __future__ import annotations
 
 import html
@@ -17,15 +18,36 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate, QAbstractItemView, QCheckBox, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-    QSplitter, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.dates import age_on, to_uk
 from desktop.forms.pack import InstrumentPack, Item
 from desktop.forms.presentation import (
-    DEFAULT_COMPLETED_BY, TONES, ScoreDescriber, ScoreRow, age_band_label, age_range_label, format_score,
-    informant_label, instrument_packs, pack_label, packs_for_age,
+    DEFAULT_COMPLETED_BY,
+    TONES,
+    ScoreDescriber,
+    ScoreRow,
+    age_band_label,
+    age_range_label,
+    format_score,
+    informant_label,
+    instrument_packs,
+    pack_label,
+    packs_for_age,
 )
 from desktop.forms.records import COMPLETED_BY, TIME_POINTS, FormRecords
 from desktop.forms.scoring import ScoreResult, plan_for
@@ -96,8 +118,13 @@ class FormEntryModel(ColumnsModel):
     ItemIdRole = Qt.ItemDataRole.UserRole + 1
     AnsweredRole = Qt.ItemDataRole.UserRole + 2
 
-    def __init__(self, pack: InstrumentPack, answers: dict[str, Any],
-                 commit: Callable[[str, Any], bool] | None = None, parent=None):
+    def __init__(
+        self,
+        pack: InstrumentPack,
+        answers: dict[str, Any],
+        commit: Callable[[str, Any], bool] | None = None,
+        parent=None,
+    ):
         super().__init__(parent)
         self.pack = pack
         self.answers = answers
@@ -113,8 +140,8 @@ class FormEntryModel(ColumnsModel):
             self.rows.append(item)
         self._row_of = {it.id: r for r, it in enumerate(self.rows) if isinstance(it, Item)}
         self._options_text = {
-            rid: " · ".join(f"{o.value} {o.label}" for o in rs.options)
-            for rid, rs in pack.response_sets.items()}
+            rid: " · ".join(f"{o.value} {o.label}" for o in rs.options) for rid, rs in pack.response_sets.items()
+        }
 
     # -- look-ups ------------------------------------------------------------------------------
     def is_section(self, row: int) -> bool:
@@ -193,8 +220,11 @@ class FormEntryModel(ColumnsModel):
             return Qt.ItemFlag.NoItemFlags  # headings: never current, never selected
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         item = self.rows[index.row()]
-        if (index.column() == self.ANSWER and not self.read_only
-                and self.pack.response_sets[item.response_set].kind != "options"):
+        if (
+            index.column() == self.ANSWER
+            and not self.read_only
+            and self.pack.response_sets[item.response_set].kind != "options"
+        ):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
@@ -237,8 +267,13 @@ class FormEntryModel(ColumnsModel):
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         item = self.item_at(index.row()) if index.isValid() else None
-        if (item is None or index.column() != self.ANSWER or role != Qt.ItemDataRole.EditRole
-                or self.read_only or self.commit is None):
+        if (
+            item is None
+            or index.column() != self.ANSWER
+            or role != Qt.ItemDataRole.EditRole
+            or self.read_only
+            or self.commit is None
+        ):
             return False
         return self.commit(item.id, value)  # commit updates ``answers`` and emits dataChanged
 
@@ -283,7 +318,9 @@ class FormTable(QTableView):
     def closeEditor(self, editor, hint) -> None:
         """Enter (or Tab) in a typed answer stores it and moves to the next item, as digits do."""
         move = self.advance_after_edit and hint in (
-            QAbstractItemDelegate.EndEditHint.SubmitModelCache, QAbstractItemDelegate.EndEditHint.EditNextItem)
+            QAbstractItemDelegate.EndEditHint.SubmitModelCache,
+            QAbstractItemDelegate.EndEditHint.EditNextItem,
+        )
         self.advance_after_edit = False
         super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
         if move and self.currentIndex().isValid():
@@ -320,6 +357,7 @@ class FormEntryWindow(QDialog):
         self.confirm: Callable[[str, str], bool] = self._ask
         self.last_score_ms = 0.0
         from desktop.ui import window_state
+
         window_state.fit(self, 1080, 720)  # within the screen it opens on
 
         self.header = QLabel()
@@ -328,25 +366,30 @@ class FormEntryWindow(QDialog):
         self.header.setWordWrap(True)
         self.synthetic_banner = QLabel(
             "<b>Synthetic pack — not the licensed content.</b> Its items, cluster key and ranges "
-            "are invented for testing and demonstration: never use it for a child.")
+            "are invented for testing and demonstration: never use it for a child."
+        )
         self.synthetic_banner.setObjectName("syntheticBanner")
         self.synthetic_banner.setWordWrap(True)
         self.synthetic_banner.setStyleSheet(
-            "background: #fef3c7; color: #78350f; border: 1px solid #f59e0b; padding: 6px;")
+            "background: #fef3c7; color: #78350f; border: 1px solid #f59e0b; padding: 6px;"
+        )
         self.status_banner = QLabel()
         self.status_banner.setObjectName("statusBanner")
         self.status_banner.setWordWrap(True)
         self.status_banner.setStyleSheet(
-            "background: #e0e7ff; color: #1e1b4b; border: 1px solid #818cf8; padding: 6px;")
+            "background: #e0e7ff; color: #1e1b4b; border: 1px solid #818cf8; padding: 6px;"
+        )
 
         self.table = FormTable()
         self.table.setObjectName("formItems")
         self.table.setAccessibleName("Questions and answers")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
-                                   | QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -404,8 +447,9 @@ class FormEntryWindow(QDialog):
         self.finalise_button.clicked.connect(self.finalise)
         self.correct_button = QPushButton("Correct…")
         self.correct_button.setObjectName("correct")
-        self.correct_button.setToolTip("Start a correction: a new draft with these answers, "
-                                       "which replaces this form once finalised.")
+        self.correct_button.setToolTip(
+            "Start a correction: a new draft with these answers, which replaces this form once finalised."
+        )
         self.correct_button.clicked.connect(self.correct)
         close = QPushButton("Close")
         close.setToolTip("Answers are saved as you go; a draft reopens where you stopped.")
@@ -472,10 +516,12 @@ class FormEntryWindow(QDialog):
         ages = "all ages" if c["age_band"] == "all" else f"age {age_band_label(c['age_band'])}"
         self.header.setText(
             f"<div style='font-size:large;font-weight:600'>{e(pack_label(pack))}"
-            + (f" — {e(self.pupil_name)}" if self.pupil_name else "") + "</div>"
+            + (f" — {e(self.pupil_name)}" if self.pupil_name else "")
+            + "</div>"
             f"<div>Informant: {e(informant_label(c['informant']))} · {e(ages)} · "
             f"{e(TIME_POINTS.get(c['time_point'], c['time_point']))} · completed by {e(who)} "
-            f"on {to_uk(c['completed_on'])} · <b>{status}</b></div>")
+            f"on {to_uk(c['completed_on'])} · <b>{status}</b></div>"
+        )
         self.setWindowTitle(f"{pack.title} — {self.pupil_name or 'form'} ({c['time_point']}, {status.lower()})")
         self.synthetic_banner.setVisible(pack.synthetic)
         self._update_status_banner()
@@ -487,8 +533,9 @@ class FormEntryWindow(QDialog):
         if scheme:
             self.scores_note.setText(f"Bands: {scheme.label}. “—”: not enough items answered to score.")
         elif pack.normative_ranges:
-            self.scores_note.setText("Green: within the range; orange: a concern. "
-                                     "“—”: not enough items answered to score.")
+            self.scores_note.setText(
+                "Green: within the range; orange: a concern. “—”: not enough items answered to score."
+            )
         else:
             self.scores_note.setText("“—”: not yet answered.")
         self.update_scores()
@@ -505,13 +552,16 @@ class FormEntryWindow(QDialog):
         c = self.completion
         text = ""
         if self.read_only:
-            text = (f"Finalised {to_uk(c['finalised_at'])} — read only. To change an answer, "
-                    "press Correct…: a correction starts as a new draft and replaces this form "
-                    "once it is finalised.")
+            text = (
+                f"Finalised {to_uk(c['finalised_at'])} — read only. To change an answer, "
+                "press Correct…: a correction starts as a new draft and replaces this form "
+                "once it is finalised."
+            )
         if c.get("supersedes"):
             old = self.records.completion(c["supersedes"])
             text = (text + " " if text else "") + (
-                f"This is a correction of the form finalised {to_uk(old['finalised_at'])}.")
+                f"This is a correction of the form finalised {to_uk(old['finalised_at'])}."
+            )
         self.status_banner.setText(text)
         self.status_banner.setVisible(bool(text))
 
@@ -529,8 +579,11 @@ class FormEntryWindow(QDialog):
         numeric = any(isinstance(o.value, int) for o in rset.options)
         # Options with number values are chosen by value (SDQ 0/1/2, Boxall 0–4);
         # others by their position on the form, from 1.
-        option = next((o for o in rset.options if o.value == digit), None) if numeric else (
-            rset.options[digit - 1] if 1 <= digit <= len(rset.options) else None)
+        option = (
+            next((o for o in rset.options if o.value == digit), None)
+            if numeric
+            else (rset.options[digit - 1] if 1 <= digit <= len(rset.options) else None)
+        )
         if option is None:
             self.message.setText(f"{digit} is not an answer here: {self.model.options_hint(item)}.")
             return
@@ -563,8 +616,7 @@ class FormEntryWindow(QDialog):
 
     def _refuse_if_final(self) -> bool:
         if self.read_only:
-            self.message.setText("This form is finalised and cannot change. Press Correct… to make "
-                                 "a correction.")
+            self.message.setText("This form is finalised and cannot change. Press Correct… to make a correction.")
         return self.read_only
 
     def update_scores(self) -> ScoreResult:
@@ -597,8 +649,10 @@ class FormEntryWindow(QDialog):
         if self.read_only:
             self.hint.setText(f"Item {item.number}: {keys}")
         else:
-            self.hint.setText(f"<b>Item {item.number}</b> — keys: {html.escape(keys)} · "
-                              "Backspace clear · N next unanswered · ↑↓ move · Ctrl+Enter finalise")
+            self.hint.setText(
+                f"<b>Item {item.number}</b> — keys: {html.escape(keys)} · "
+                "Backspace clear · N next unanswered · ↑↓ move · Ctrl+Enter finalise"
+            )
 
     # -- finalising and correcting ----------------------------------------------------------------------
     def finalise(self) -> bool:
@@ -607,13 +661,20 @@ class FormEntryWindow(QDialog):
         if self.read_only:
             return False
         missing = self.model.unanswered_count()
-        if not self.confirm(*((  # finalising cannot be undone: always ask
-                "Finalise with unanswered items?",
-                f"{missing} item{'s are' if missing != 1 else ' is'} unanswered. A finalised form "
-                "cannot change (only be corrected). Finalise anyway?") if missing else (
-                "Finalise this form?",
-                "Every item is answered. A finalised form cannot change (only be corrected). "
-                "Finalise it now?"))):
+        if not self.confirm(
+            *(
+                (  # finalising cannot be undone: always ask
+                    "Finalise with unanswered items?",
+                    f"{missing} item{'s are' if missing != 1 else ' is'} unanswered. A finalised form "
+                    "cannot change (only be corrected). Finalise anyway?",
+                )
+                if missing
+                else (
+                    "Finalise this form?",
+                    "Every item is answered. A finalised form cannot change (only be corrected). Finalise it now?",
+                )
+            )
+        ):
             return False
         try:
             self.records.finalise(self.completion_id)
@@ -711,12 +772,17 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
         pack_combo.setCurrentIndex(max(0, pack_combo.findData(chosen)))
         pack_combo.blockSignals(False)
         years = age()
-        aged = f" (age {years} on {to_uk(completed_on.date().toPython())})" if years is not None else \
-            " (no date of birth recorded: every form is offered)"
-        hidden = f" {len(others)} form{'s' if len(others) != 1 else ''} for other ages hidden." \
-            if others and not show_all.isChecked() else ""
-        intro.setText(f"For <b>{html.escape(who)}</b>{aged}. Answers are saved as they are "
-                      f"entered.{hidden}")
+        aged = (
+            f" (age {years} on {to_uk(completed_on.date().toPython())})"
+            if years is not None
+            else " (no date of birth recorded: every form is offered)"
+        )
+        hidden = (
+            f" {len(others)} form{'s' if len(others) != 1 else ''} for other ages hidden."
+            if others and not show_all.isChecked()
+            else ""
+        )
+        intro.setText(f"For <b>{html.escape(who)}</b>{aged}. Answers are saved as they are entered.{hidden}")
         if pack_combo.currentData() != chosen:
             refill()
 
@@ -724,26 +790,31 @@ def start_dialog(records: FormRecords, case: dict, parent=None, today: date | No
         pack = packs.get(pack_combo.currentData())
         if pack is None:
             return
-        for combo, values, label in ((informant, pack.informants, informant_label),
-                                     (age_band, pack.age_bands, age_band_label)):
+        for combo, values, label in (
+            (informant, pack.informants, informant_label),
+            (age_band, pack.age_bands, age_band_label),
+        ):
             combo.clear()
             for value in values:
                 combo.addItem(label(value), value)
         age_band.setCurrentIndex(max(0, age_band.findData(_age_band_for(pack.age_bands, age()))))
-        completed_by.setCurrentIndex(max(0, completed_by.findData(
-            DEFAULT_COMPLETED_BY.get(pack.informants[0], "practitioner"))))
+        completed_by.setCurrentIndex(
+            max(0, completed_by.findData(DEFAULT_COMPLETED_BY.get(pack.informants[0], "practitioner")))
+        )
         # The first time point this pupil has no form at, on this instrument.
         free = next((tp for tp in ("T1", "T2", "T3") if (pack.id, tp) not in taken), "other")
         point.setCurrentIndex(point.findData(free))
         if pack.synthetic:
-            note.setText("⚠ This pack is synthetic — not the licensed content. Use it to try the "
-                         "app only, never for a child.")
+            note.setText(
+                "⚠ This pack is synthetic — not the licensed content. Use it to try the app only, never for a child."
+            )
             note.setStyleSheet("background: #fef3c7; color: #78350f; padding: 6px;")
         else:
             note.setText(pack.licence)
             note.setStyleSheet("color: #4b5563;")
         if d.isVisible():  # a longer note, longer choices: the dialog grows to show them whole
             from desktop.ui import window_state
+
             window_state.grow_to_contents(d)
 
     pack_combo.currentIndexChanged.connect(refill)

@@ -8,14 +8,28 @@ refused row with its line and reason. *Import* writes it in one transaction on t
 worker (nothing half-imported; the same file again changes nothing). The rules are the
 core's (``desktop.caseload.importer``); this module holds widgets only.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QListWidget, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.caseload import importer
@@ -70,7 +84,8 @@ class ImportDialog(QDialog):
             "A “Get Information about Schools” extract from the Department for Education "
             "(CSV, as downloaded). The open schools of the chosen local authority are "
             "imported and matched to the schools already here by URN; closed schools and "
-            "other authorities' are skipped.")
+            "other authorities' are skipped."
+        )
         self.gias_note.setObjectName("giasNote")
         self.gias_note.setWordWrap(True)
         self.gias_note.setStyleSheet("color: #4b5563;")
@@ -153,8 +168,7 @@ class ImportDialog(QDialog):
 
     def mapping(self) -> dict[str, str]:
         """The field -> column mapping as the combos show it."""
-        return {target: combo.currentText() for target, combo in self.combos.items()
-                if combo.currentIndex() > 0}
+        return {target: combo.currentText() for target, combo in self.combos.items() if combo.currentIndex() > 0}
 
     def set_mapping(self, mapping: dict[str, str]) -> None:
         for target, combo in self.combos.items():
@@ -162,14 +176,14 @@ class ImportDialog(QDialog):
             combo.setCurrentIndex(max(0, index))
 
     def _key(self) -> tuple:
-        return (self.current_kind(), self.path.text().strip(), self.la_code(),
-                tuple(sorted(self.mapping().items())))
+        return (self.current_kind(), self.path.text().strip(), self.la_code(), tuple(sorted(self.mapping().items())))
 
     # -- the file ----------------------------------------------------------------------------
     def choose_file(self, path: str | None = None) -> None:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import records from", str(Path.home()),
-                                                  "CSV files (*.csv);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import records from", str(Path.home()), "CSV files (*.csv);;All files (*)"
+            )
             if not path:
                 return
         self.path.setText(path)
@@ -214,11 +228,14 @@ class ImportDialog(QDialog):
             return
         required = importer.required_fields(kind)
         guess = importer.guess_mapping(kind, self.heading)
-        note = "Fields marked * must come from a column. A first guess is made from the file's " \
-               "headings: check each one."
+        note = (
+            "Fields marked * must come from a column. A first guess is made from the file's headings: check each one."
+        )
         if kind == "referral":
-            note += " The pupil is found by UPN, or else by first name, last name and date of " \
-                    "birth; the school is the pupil's unless a column gives its URN."
+            note += (
+                " The pupil is found by UPN, or else by first name, last name and date of "
+                "birth; the school is the pupil's unless a column gives its URN."
+            )
         if not self.heading:
             note = "Choose a file to match its columns to the record's fields."
         self.columns_note.setText(note)
@@ -243,8 +260,7 @@ class ImportDialog(QDialog):
             return "Choose the file to import."
         kind = self.current_kind()
         if kind == "school":
-            return None if self.la_code() else "Choose the local authority whose schools to " \
-                                               "import."
+            return None if self.la_code() else "Choose the local authority whose schools to import."
         if not self.heading:
             return "The file has no headings to match to fields."
         try:
@@ -263,8 +279,7 @@ class ImportDialog(QDialog):
         kind, path, la_code, mapping = key[0], key[1], key[2], dict(key[3])
 
         def work(store, progress):
-            return importer.plan_file(store, kind, path, la_code=la_code, mapping=mapping,
-                                      progress=progress)
+            return importer.plan_file(store, kind, path, la_code=la_code, mapping=mapping, progress=progress)
 
         def done(plan, error):
             self._finished()
@@ -282,13 +297,13 @@ class ImportDialog(QDialog):
         if self.plan is None or self.checked != self._key():
             self._say("Check the file first (the dry run), then import.", error=True)
             return
-        kind, path, la_code, mapping = self.checked[0], self.checked[1], self.checked[2], \
-            dict(self.checked[3])
+        kind, path, la_code, mapping = self.checked[0], self.checked[1], self.checked[2], dict(self.checked[3])
         leave_out = self.leave_out.isChecked()
 
         def work(store, progress):
-            return importer.import_file(store, kind, path, la_code=la_code, mapping=mapping,
-                                        leave_out_refused=leave_out, progress=progress)
+            return importer.import_file(
+                store, kind, path, la_code=la_code, mapping=mapping, leave_out_refused=leave_out, progress=progress
+            )
 
         def done(result, error):
             self._finished()
@@ -319,8 +334,10 @@ class ImportDialog(QDialog):
         refused = importer.describe_refusals(plan)
         text = f"Dry run ({_NOUNS[plan.entity]}, nothing written): {plan.summary()}."
         if refused:
-            text += (f" The {len(refused):,} refused row(s) are listed below, each with why; "
-                     "correct the file and check again, or import the rest without them.")
+            text += (
+                f" The {len(refused):,} refused row(s) are listed below, each with why; "
+                "correct the file and check again, or import the rest without them."
+            )
         self._say(text, error=bool(refused))
         self.refusals.clear()
         self.refusals.addItems(refused)
@@ -371,8 +388,7 @@ class ImportDialog(QDialog):
         self.summary.setStyleSheet("color: #b91c1c;" if error else "")
 
 
-_NOUNS = {"school": "schools", "pupil": "pupils", "referral": "open referrals",
-          "caseworker": "caseworkers"}
+_NOUNS = {"school": "schools", "pupil": "pupils", "referral": "open referrals", "caseworker": "caseworkers"}
 
 
 def _words(error: BaseException) -> str:
@@ -385,8 +401,7 @@ class ImportFeature(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.action = window.add_action("file", "&Import…", self.open, "Ctrl+Shift+I",
-                                        "importRecords")
+        self.action = window.add_action("file", "&Import…", self.open, "Ctrl+Shift+I", "importRecords")
         # Beside Load demo data… (the other way records arrive), not after Quit.
         menu = window.menu("file")
         actions = menu.actions()

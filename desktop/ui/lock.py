@@ -17,6 +17,7 @@ window may offer ``locked_status() -> str``, a line the cover shows (never case 
 What opens the lock — the passphrase, or in keyring mode the user's PIN — and how fast
 wrong tries may come are decided by ``desktop.security.Unlocker`` (no Qt).
 """
+
 from __future__ import annotations
 
 import time
@@ -24,22 +25,46 @@ import time
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QToolTip, QVBoxLayout, QWidget,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.security import MAX_PIN_DIGITS, MIN_PIN_DIGITS, Unlocker, UnlockPin, pin_problem
 from desktop.ui.style import text_size
 
-_USER_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-                QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+_USER_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
 # Input that must not reach a window's content while locked.
 _INPUT_EVENTS = {
-    QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride,
-    QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
-    QEvent.Type.MouseButtonDblClick, QEvent.Type.Wheel, QEvent.Type.ContextMenu,
-    QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd,
-    QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop, QEvent.Type.TabletPress,
+    QEvent.Type.KeyPress,
+    QEvent.Type.KeyRelease,
+    QEvent.Type.ShortcutOverride,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseButtonRelease,
+    QEvent.Type.MouseButtonDblClick,
+    QEvent.Type.Wheel,
+    QEvent.Type.ContextMenu,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.TouchUpdate,
+    QEvent.Type.TouchEnd,
+    QEvent.Type.DragEnter,
+    QEvent.Type.DragMove,
+    QEvent.Type.Drop,
+    QEvent.Type.TabletPress,
     QEvent.Type.InputMethod,
 }
 _NOT_COVERED = (Qt.WindowType.Popup, Qt.WindowType.ToolTip, Qt.WindowType.SplashScreen)
@@ -88,9 +113,11 @@ class LockScreen(QWidget):
         self.setObjectName("lockScreen")
         self.setAutoFillBackground(True)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("#lockScreen { background: #f3f4f6; }"
-                           "#lockBox { background: white; border: 1px solid #d1d5db;"
-                           " border-radius: 8px; }")
+        self.setStyleSheet(
+            "#lockScreen { background: #f3f4f6; }"
+            "#lockBox { background: white; border: 1px solid #d1d5db;"
+            " border-radius: 8px; }"
+        )
         self.title = title = QLabel("Fieldnote is locked")
         text_size(title, 1.5, bold=True)
         self.message = QLabel()
@@ -114,15 +141,15 @@ class LockScreen(QWidget):
         self.status = QLabel()  # e.g. "an observation is recording"
         self.status.setObjectName("lockStatus")
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #1e3a8a; background: #eff6ff; border: 1px solid #bfdbfe;"
-                                  " border-radius: 4px; padding: 6px;")
+        self.status.setStyleSheet(
+            "color: #1e3a8a; background: #eff6ff; border: 1px solid #bfdbfe; border-radius: 4px; padding: 6px;"
+        )
         self.box = box = QWidget()
         box.setObjectName("lockBox")
         box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.inner = inner = QVBoxLayout(box)
         inner.setSpacing(10)
-        for w in (title, self.message, self.passphrase, self.error, self.button,
-                  self.quit_button, self.status):
+        for w in (title, self.message, self.passphrase, self.error, self.button, self.quit_button, self.status):
             inner.addWidget(w)
         self.error.hide()  # until there is something to say
         self.fit(BOX_WIDTH + 40, 400)
@@ -143,8 +170,7 @@ class LockScreen(QWidget):
         self.compact = width < BOX_WIDTH + 40 or height < 330
         box_width = max(160, min(BOX_WIDTH, width - 16))
         margin = 8 if self.compact else 24
-        self.inner.setContentsMargins(margin, 4 if self.compact else 20, margin,
-                                      4 if self.compact else 20)
+        self.inner.setContentsMargins(margin, 4 if self.compact else 20, margin, 4 if self.compact else 20)
         self.inner.setSpacing(4 if self.compact else 10)
         self.box.setFixedWidth(box_width)
         for label in (self.message, self.error, self.status):
@@ -166,15 +192,17 @@ class LockScreen(QWidget):
         self._show_parts()
         self.passphrase.setPlaceholderText("PIN" if method == "pin" else "Passphrase")
         self.passphrase.setInputMethodHints(
-            Qt.InputMethodHint.ImhDigitsOnly if method == "pin"
-            else Qt.InputMethodHint.ImhHiddenText)
-        self.message.setText({
-            "passphrase": "Enter your passphrase to carry on.",
-            "pin": "Enter your PIN to carry on.",
-            "none": "No PIN is set on this laptop, so this lock cannot be opened here. Quit "
-                    "Fieldnote (everything is saved; an observation can be resumed), start it "
-                    "again, and set a PIN in Settings.",
-        }[method])
+            Qt.InputMethodHint.ImhDigitsOnly if method == "pin" else Qt.InputMethodHint.ImhHiddenText
+        )
+        self.message.setText(
+            {
+                "passphrase": "Enter your passphrase to carry on.",
+                "pin": "Enter your PIN to carry on.",
+                "none": "No PIN is set on this laptop, so this lock cannot be opened here. Quit "
+                "Fieldnote (everything is saved; an observation can be resumed), start it "
+                "again, and set a PIN in Settings.",
+            }[method]
+        )
         self.show_wait(self.controller.unlocker.wait_message())
         self.show_status()
         if method != "none":
@@ -244,8 +272,7 @@ class LockController(QObject):
     # -- locking ------------------------------------------------------------------------------
     def windows(self) -> list[QWidget]:
         """Every visible top-level window of the app (not menus, tooltips or covers)."""
-        return [w for w in QApplication.topLevelWidgets()
-                if w.isVisible() and w.isWindow() and not _transient(w)]
+        return [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow() and not _transient(w)]
 
     def lock(self) -> None:
         if self.locked:
@@ -334,13 +361,11 @@ class LockController(QObject):
             return True  # no shortcut, menu mnemonic or button mnemonic fires while locked
         if not isinstance(obj, QWidget):
             return False  # events reach widgets through their window: judged there
-        if kind == QEvent.Type.Show and obj.isWindow() and not _transient(obj) \
-                and not self._in_cover(obj):
+        if kind == QEvent.Type.Show and obj.isWindow() and not _transient(obj) and not self._in_cover(obj):
             self.cover(obj)  # a window opening while locked (a message box, a resume offer)
         elif kind == QEvent.Type.Resize and obj in self.covers:
             self.covers[obj].setGeometry(obj.rect())
-        elif kind == QEvent.Type.Close and obj in self.covers and obj is not self.main \
-                and event.spontaneous():
+        elif kind == QEvent.Type.Close and obj in self.covers and obj is not self.main and event.spontaneous():
             event.ignore()  # its close questions (end the observation?) wait for unlock
             return True
         elif kind in _INPUT_EVENTS:
@@ -369,11 +394,11 @@ class PinDialog(QDialog):
         intro = QLabel(
             f"The PIN opens Fieldnote's lock on this laptop: {MIN_PIN_DIGITS} to "
             f"{MAX_PIN_DIGITS} digits. Fieldnote keeps only a scrambled form of it, inside its "
-            "encrypted data. After five wrong tries each further try has to wait longer.")
+            "encrypted data. After five wrong tries each further try has to wait longer."
+        )
         intro.setWordWrap(True)
         self.current, self.new, self.again = QLineEdit(), QLineEdit(), QLineEdit()
-        for name, field in (("currentPin", self.current), ("newPin", self.new),
-                            ("againPin", self.again)):
+        for name, field in (("currentPin", self.current), ("newPin", self.new), ("againPin", self.again)):
             field.setObjectName(name)
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setMaxLength(MAX_PIN_DIGITS)
@@ -388,8 +413,7 @@ class PinDialog(QDialog):
             self.current.hide()
         form.addRow("New PIN", self.new)
         form.addRow("Type it again", self.again)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -1,4 +1,5 @@
 """The main window: the caseload list, the case view, and the app's commands."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,9 +8,27 @@ from typing import Callable
 from PySide6.QtCore import QModelIndex, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
-    QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
-    QSplitter, QStackedWidget, QStyle, QStyleOptionComboBox, QToolBar, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QStyleOptionComboBox,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
     QDialogButtonBox,
 )
 
@@ -59,9 +78,15 @@ class MainWindow(QMainWindow):
     store worker, see ``desktop.ui.tasks``) uses it for background work; tests swap its pools
     with ``window.tasks.use_pool``."""
 
-    def __init__(self, store: Store, keys: KeyManager, settings: Settings,
-                 open_worker_store: Callable[[], Store], today: date | None = None,
-                 save_config: Callable[[Settings], None] = save_settings):
+    def __init__(
+        self,
+        store: Store,
+        keys: KeyManager,
+        settings: Settings,
+        open_worker_store: Callable[[], Store],
+        today: date | None = None,
+        save_config: Callable[[Settings], None] = save_settings,
+    ):
         super().__init__()
         install_style()  # the keyboard focus visible on every control (desktop/ui/style.py)
         self.store, self.keys, self.settings = store, keys, settings
@@ -88,28 +113,36 @@ class MainWindow(QMainWindow):
         # One controller locks every window; the passphrase, or in keyring mode a PIN, opens it.
         self.unlock_pin = UnlockPin(store)
         self.lock_control = LockController(
-            Unlocker(keys.needs_passphrase, keys.verify_passphrase, self.unlock_pin), self)
+            Unlocker(keys.needs_passphrase, keys.verify_passphrase, self.unlock_pin), self
+        )
         self.lock_control.locked_changed.connect(self._lock_changed)
         from PySide6.QtWidgets import QApplication
+
         QApplication.instance().installEventFilter(self.idle)
         from desktop.ui import allocation, assessments, attention, audit_window, documents, sync_ui
+
         assessments.install(self)  # assessments tab, New assessment…, Outcomes (means plot)…
         from desktop.ui import reports
+
         reports.install(self)  # Reports tab and New visit report (the visit report editor)
         documents.install(self)  # Documents tab: files attached to the case
         allocation.install(self)  # Team ▸ Weekly allocation…
         audit_window.install(self)  # Schools ▸ New school audit…, Open audit…
         from desktop.ui import observation_files
+
         observation_files.install(self)  # Case ▸ Export observation…, Import observation file…
         self.sync = sync_ui.install(self)  # Sync menu and the status-bar indicator
         self.sync.finished.connect(self.assessments.after_sync)  # packs from the server
         attention.install(self)  # Sync ▸ Needs attention… (conflicts, rejected changes, review)
         from desktop.ui import backup_ui
+
         backup_ui.install(self)  # File ▸ Back up…, and the unsent-changes reminder
         from desktop.ui import import_dialog
+
         import_dialog.install(self)  # File ▸ Import… (CSV and GIAS, mapped, checked, then written)
         self.refresh()
         from desktop.ui import window_state
+
         window_state.restore_main(self)  # fits the screen; size, splitter and filters as left
 
     # -- building ----------------------------------------------------------------------------
@@ -131,19 +164,19 @@ class MainWindow(QMainWindow):
         self.status_filter.addItem("Open cases", OPEN)  # new, allocated or active: the default
         for value, label in vocab.REFERRAL_STATUSES.items():
             self.status_filter.addItem(label, value)
-        self.status_filter.currentIndexChanged.connect(
-            lambda: self._filter(status=self.status_filter.currentData()))
+        self.status_filter.currentIndexChanged.connect(lambda: self._filter(status=self.status_filter.currentData()))
         self.school_filter = ShownChoiceBox()
         self.school_filter.setObjectName("schoolFilter")
-        self.school_filter.currentIndexChanged.connect(
-            lambda: self._filter(school_id=self.school_filter.currentData()))
+        self.school_filter.currentIndexChanged.connect(lambda: self._filter(school_id=self.school_filter.currentData()))
         self.worker_filter = ShownChoiceBox()
         self.worker_filter.setObjectName("caseworkerFilter")
-        self.worker_filter.currentIndexChanged.connect(
-            lambda: self._filter(caseworker_id=self._worker_wanted()))
+        self.worker_filter.currentIndexChanged.connect(lambda: self._filter(caseworker_id=self._worker_wanted()))
         bar.addWidget(self.search)
-        for label, w in (("Status", self.status_filter), ("School", self.school_filter),
-                         ("Caseworker", self.worker_filter)):
+        for label, w in (
+            ("Status", self.status_filter),
+            ("School", self.school_filter),
+            ("Caseworker", self.worker_filter),
+        ):
             caption = QLabel(f"  {label} ")
             caption.setBuddy(w)  # a screen reader names the filter by its caption
             bar.addWidget(caption)
@@ -187,9 +220,11 @@ class MainWindow(QMainWindow):
         text_size(title, 1.65, bold=True)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title.setWordWrap(True)
-        text = QLabel("Add a school, a pupil and their referral to start, or load demo data to "
-                      "look around: fictional schools and pupils in the invented borough of "
-                      "Ashbridge, never synced.")
+        text = QLabel(
+            "Add a school, a pupil and their referral to start, or load demo data to "
+            "look around: fictional schools and pupils in the invented borough of "
+            "Ashbridge, never synced."
+        )
         text.setObjectName("emptyExplanation")
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -223,8 +258,16 @@ class MainWindow(QMainWindow):
 
     # -- the features' API: menus, commands and case tabs -------------------------------------
     #: The menu bar's menus by key, in the order they stand; their titles are written here once.
-    MENUS = {"file": "&File", "edit": "&Edit", "case": "&Case", "schools": "Sc&hools",
-             "view": "&View", "reports": "&Reports", "team": "&Team", "sync": "&Sync"}
+    MENUS = {
+        "file": "&File",
+        "edit": "&Edit",
+        "case": "&Case",
+        "schools": "Sc&hools",
+        "view": "&View",
+        "reports": "&Reports",
+        "team": "&Team",
+        "sync": "&Sync",
+    }
 
     def menu(self, key: str) -> QMenu:
         """The menu bar's menu ``key`` (one of ``MENUS``), made in its place on first use."""
@@ -233,7 +276,7 @@ class MainWindow(QMainWindow):
             menu = QMenu(title, self)
             menu.setObjectName(f"{key}Menu")
             order = list(self.MENUS)
-            later = [k for k in order[order.index(key) + 1:] if k in self._menus]
+            later = [k for k in order[order.index(key) + 1 :] if k in self._menus]
             before = self._menus[later[0]] if later else None
             if before is None:
                 self.menuBar().addMenu(menu)
@@ -242,8 +285,16 @@ class MainWindow(QMainWindow):
             self._menus[key] = menu
         return self._menus[key]
 
-    def add_action(self, menu: str, text: str, slot: Callable[[], object], shortcut=None,
-                   name: str | None = None, *, new_group: bool = False) -> QAction:
+    def add_action(
+        self,
+        menu: str,
+        text: str,
+        slot: Callable[[], object],
+        shortcut=None,
+        name: str | None = None,
+        *,
+        new_group: bool = False,
+    ) -> QAction:
         """Add a command to menu ``menu`` (a ``MENUS`` key) and to the window, so its shortcut
         works anywhere in the window and the lock disables it with every other command.
         ``new_group`` puts a separator before it (a feature's first command in a shared menu)."""
@@ -277,6 +328,7 @@ class MainWindow(QMainWindow):
         """Before an edit: the name the activity log records, from Settings, the signed-in
         account, or asked for (``desktop.ui.user_name``). False: none given, make no edit."""
         from desktop.ui.user_name import ensure_user_name
+
         return ensure_user_name(self)
 
     def _open_worker_store(self) -> Store:
@@ -322,14 +374,17 @@ class MainWindow(QMainWindow):
         """Reload the caseload from the store, keeping (or moving to) a selection."""
         select = select or self.current_referral_id()
         self.model.reload()
-        self._fill_combo(self.school_filter, "All schools",
-                         [(s["id"], s["name"]) for s in self.caseload.schools()])
+        self._fill_combo(self.school_filter, "All schools", [(s["id"], s["name"]) for s in self.caseload.schools()])
         self.my_caseworker_id = self._who_am_i()
-        self._fill_combo(self.worker_filter, "All caseworkers",
-                         ([(MINE, "My cases")] if self.my_caseworker_id else [])
-                         + [(c["id"], c["name"]) for c in self.caseload.caseworkers()])
-        self.model.set_filter(school_id=self.school_filter.currentData(),
-                              caseworker_id=self._worker_wanted())  # a choice that has gone
+        self._fill_combo(
+            self.worker_filter,
+            "All caseworkers",
+            ([(MINE, "My cases")] if self.my_caseworker_id else [])
+            + [(c["id"], c["name"]) for c in self.caseload.caseworkers()],
+        )
+        self.model.set_filter(
+            school_id=self.school_filter.currentData(), caseworker_id=self._worker_wanted()
+        )  # a choice that has gone
         demo = self.store.meta("demo") == "1"
         self.setWindowTitle(f"Fieldnote — {self.settings.service_name}" + ("  (demo data)" if demo else ""))
         if self.pages.currentIndex() != PAGE_LOCKED:
@@ -427,8 +482,7 @@ class MainWindow(QMainWindow):
             self.show_case(referral_id)
 
     def show_case(self, referral_id: str, record_view: bool = True) -> None:
-        self.case_view.show_case(self.caseload.open_case(referral_id, record_view=record_view),
-                                 self.caseload.today)
+        self.case_view.show_case(self.caseload.open_case(referral_id, record_view=record_view), self.caseload.today)
 
     # -- commands --------------------------------------------------------------------------------
     def new_school(self) -> None:
@@ -440,8 +494,11 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Add a school first", "A pupil belongs to a school: add the school first.")
             return self.new_school()
         pupil_id = self.run_dialog(dialogs.pupil_dialog(self.caseload, self))
-        if pupil_id and QMessageBox.question(
-                self, "New referral", "Add a referral for this pupil now?") == QMessageBox.StandardButton.Yes:
+        if (
+            pupil_id
+            and QMessageBox.question(self, "New referral", "Add a referral for this pupil now?")
+            == QMessageBox.StandardButton.Yes
+        ):
             self.new_referral(pupil_id)
 
     def new_referral(self, pupil_id: str | None = None) -> None:
@@ -472,26 +529,31 @@ class MainWindow(QMainWindow):
         makers = {
             "visit": ("Add visit", "visit", lambda: dialogs.visit_dialog(self.caseload, referral_id, self)),
             "allocate": ("Allocate", None, lambda: dialogs.allocate_dialog(self.caseload, referral_id, self)),
-            "plan": ("New PSP", "support_plan",
-                     lambda: dialogs.support_plan_dialog(self.caseload, referral_id, self)),
-            "call": ("Log call", "helpline_call",
-                     lambda: dialogs.call_dialog(self.caseload, self, before)),
+            "plan": ("New PSP", "support_plan", lambda: dialogs.support_plan_dialog(self.caseload, referral_id, self)),
+            "call": ("Log call", "helpline_call", lambda: dialogs.call_dialog(self.caseload, self, before)),
             "close": ("Close case", None, lambda: dialogs.close_dialog(self.caseload, referral_id, self)),
-            "edit_pupil": ("Edit pupil", None,
-                           lambda: dialogs.pupil_dialog(self.caseload, self, pupil=pupil_before)),
-            "edit_referral": ("Edit referral", None,
-                              lambda: dialogs.edit_referral_dialog(self.caseload, referral_id, self)),
-            "edit_school": ("Edit school", None,
-                            lambda: dialogs.school_dialog(self.caseload, self, school=school_before)),
+            "edit_pupil": ("Edit pupil", None, lambda: dialogs.pupil_dialog(self.caseload, self, pupil=pupil_before)),
+            "edit_referral": (
+                "Edit referral",
+                None,
+                lambda: dialogs.edit_referral_dialog(self.caseload, referral_id, self),
+            ),
+            "edit_school": (
+                "Edit school",
+                None,
+                lambda: dialogs.school_dialog(self.caseload, self, school=school_before),
+            ),
         }
         text, created_entity, make = makers[action]
         result = self.run_dialog(make())
         if result is None:
             return
         steps: list = []
-        for entity, record_id, old in (("referral", referral_id, before),
-                                       ("pupil", before["pupil_id"], pupil_before),
-                                       ("school", before["school_id"], school_before)):
+        for entity, record_id, old in (
+            ("referral", referral_id, before),
+            ("pupil", before["pupil_id"], pupil_before),
+            ("school", before["school_id"], school_before),
+        ):
             old_fields, new_fields = field_diff(old, self.store.get(entity, record_id))
             if new_fields:
                 steps.append(FieldEdit(self.store, entity, record_id, old_fields, new_fields))
@@ -504,6 +566,7 @@ class MainWindow(QMainWindow):
 
     def _show_undo_note(self, _index: int) -> None:
         from desktop.ui.undo import take_notes
+
         notes = take_notes()
         if notes:
             self.statusBar().showMessage(" ".join(notes), 20000)
@@ -529,6 +592,7 @@ class MainWindow(QMainWindow):
     def edit_schemes(self) -> None:
         from desktop.observation.library import SchemeLibrary
         from desktop.ui.scheme_editor import SchemeEditor
+
         SchemeEditor(SchemeLibrary(self.store), self).exec()
 
     def offer_resume(self, clock=None) -> list:
@@ -541,18 +605,20 @@ class MainWindow(QMainWindow):
         resumed = []
         for row in StoreObservationRepository(self.store).unfinished():
             answer = QMessageBox.question(
-                self, "Resume observation",
+                self,
+                "Resume observation",
                 f"An observation ({row['lesson'] or 'lesson'}, started "
                 f"{to_uk_datetime(row['started_at'])}) was interrupted. Carry on recording? Every "
                 "interval coded so far is kept; the time the app was closed is marked as a gap.\n\n"
-                "Choose No to end it where it stopped.")
+                "Choose No to end it where it stopped.",
+            )
             if answer == QMessageBox.StandardButton.Yes:
                 resumed.append(resume_observation(self, row["id"], clock))
             else:
                 from desktop.observation.engine import ObservationEngine, SystemClock
+
                 repo = StoreObservationRepository(self.store)
-                engine = ObservationEngine.resume(repo.events(row["id"]), sink=repo.sink,
-                                                  clock=clock or SystemClock())
+                engine = ObservationEngine.resume(repo.events(row["id"]), sink=repo.sink, clock=clock or SystemClock())
                 engine.end()
         self.refresh()
         return resumed
@@ -560,6 +626,7 @@ class MainWindow(QMainWindow):
     def _timeline_activated(self, index) -> None:
         if index.data(CaseView.TimelineKindRole) == "observation":
             from desktop.ui.observation_window import open_observation, resume_observation
+
             observation_id = index.data(CaseView.TimelineIdRole)
             row = self.store.get("observation", observation_id)
             if row["status"] == "recording":
@@ -572,15 +639,17 @@ class MainWindow(QMainWindow):
             if self.run_dialog(dialogs.visit_dialog(self.caseload, referral_id, self, visit=visit)):
                 old_fields, new_fields = field_diff(old, self.store.get("visit", visit["id"]))
                 step = FieldEdit(self.store, "visit", visit["id"], old_fields, new_fields)
-                self.undo_stack.push(CaseCommand("Edit visit", [step],
-                                                 lambda: self.refresh(select=referral_id)))
+                self.undo_stack.push(CaseCommand("Edit visit", [step], lambda: self.refresh(select=referral_id)))
 
     # -- demo data ----------------------------------------------------------------------------------
     def load_demo(self, pupils: int = 60) -> None:
         """Fill the store with demo data on a worker thread, with progress."""
         if self.model.total and self.store.meta("demo") != "1":
-            QMessageBox.warning(self, "Demo data", "Demo data can only be added to an empty store "
-                                "or to a demo store, so it never mixes with real cases.")
+            QMessageBox.warning(
+                self,
+                "Demo data",
+                "Demo data can only be added to an empty store or to a demo store, so it never mixes with real cases.",
+            )
             return
         if not self.ensure_user_name():  # the demo records' history says who added them
             return
@@ -592,6 +661,7 @@ class MainWindow(QMainWindow):
 
         def work(store, report):
             from desktop.demo import fill_demo
+
             return fill_demo(Caseload(store, today), pupils, progress=lambda d, t: report(d, t))
 
         def done(counts, error):
@@ -602,7 +672,8 @@ class MainWindow(QMainWindow):
             self.refresh()
             if counts:
                 self.statusBar().showMessage(
-                    f"Added {counts['pupil']} pupils and {counts['referral']} referrals (demo).", 6000)
+                    f"Added {counts['pupil']} pupils and {counts['referral']} referrals (demo).", 6000
+                )
             self.demo_done = counts or error
 
         self.demo_done = None
@@ -610,6 +681,7 @@ class MainWindow(QMainWindow):
 
     def check_store_in_background(self) -> None:
         """Verify every page of the store after start, without delaying it; warn if damaged."""
+
         def work(store):
             return store.damaged_pages()
 
@@ -617,10 +689,13 @@ class MainWindow(QMainWindow):
             self.store_check = damaged if error is None else error
             if damaged or error:
                 QMessageBox.warning(
-                    self, "Your data may be damaged",
+                    self,
+                    "Your data may be damaged",
                     "Fieldnote found damage in its data file. Keep working only if you must, make "
                     "a copy of the data folder now, and contact your service's IT lead. Nothing "
-                    f"has been changed.\n\n{error or f'{len(damaged)} damaged page(s)'}")
+                    f"has been changed.\n\n{error or f'{len(damaged)} damaged page(s)'}",
+                )
+
         self.store_check = None
         self.tasks.read(work, done)  # reads every page; writes nothing
 
@@ -631,6 +706,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         from desktop.ui import window_state
+
         window_state.save_main(self)
         self.sync.stop()
         self.tasks.close()  # work under way finishes (as at quit); the worker's store closes
@@ -640,9 +716,14 @@ class MainWindow(QMainWindow):
 
     # -- settings and lock ------------------------------------------------------------------------------
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self, self.unlock_pin,
-                                pin_needed=not self.keys.needs_passphrase(), keys=self.keys,
-                                tasks=self.tasks)
+        dialog = SettingsDialog(
+            self.settings,
+            self,
+            self.unlock_pin,
+            pin_needed=not self.keys.needs_passphrase(),
+            keys=self.keys,
+            tasks=self.tasks,
+        )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             moved = dialog.settings.data_dir != self.settings.data_dir
             self.settings = dialog.settings
@@ -650,11 +731,15 @@ class MainWindow(QMainWindow):
             self.idle.minutes = self.settings.idle_lock_minutes
             if self.settings.practitioner_name:
                 from desktop.ui.user_name import set_user_name
+
                 set_user_name(self, self.settings.practitioner_name)
             self.refresh()
             if moved:
-                QMessageBox.information(self, "Data folder", "Fieldnote will use the new data folder "
-                                        "from its next start. Existing data stays where it is.")
+                QMessageBox.information(
+                    self,
+                    "Data folder",
+                    "Fieldnote will use the new data folder from its next start. Existing data stays where it is.",
+                )
 
     def lock(self) -> None:
         """Lock every window (windows listing pupils close first, on the page change)."""
@@ -678,6 +763,7 @@ class MainWindow(QMainWindow):
             self.lock()
         elif method == "none":
             from PySide6.QtCore import QTimer
+
             QTimer.singleShot(0, self.offer_pin)
 
     def offer_pin(self) -> bool:
@@ -685,12 +771,14 @@ class MainWindow(QMainWindow):
         if self.lock_control.unlocker.method() != "none" or self.locked:
             return False
         answer = QMessageBox.question(
-            self, "Set an unlock PIN",
+            self,
+            "Set an unlock PIN",
             "Fieldnote locks itself when this laptop is left idle. Here its data is opened by "
             "your computer account's keyring, which proves nothing on a laptop left logged in, "
             "so a PIN opens the lock (and is asked for each time Fieldnote starts). Without "
             "one, the lock can only be left by quitting.\n\nSet a PIN now? (Settings can do "
-            "it later.)")
+            "it later.)",
+        )
         return answer == QMessageBox.StandardButton.Yes and self.set_pin()
 
     def set_pin(self) -> bool:
@@ -732,8 +820,15 @@ class SettingsDialog(QDialog):
     """Every setting; ``pin`` (with ``pin_needed`` in keyring mode) adds the unlock PIN row;
     ``keys`` the Data protection row, whose change runs on ``tasks`` (the window's)."""
 
-    def __init__(self, settings: Settings, parent=None, pin: UnlockPin | None = None,
-                 pin_needed: bool = False, keys: KeyManager | None = None, tasks=None):
+    def __init__(
+        self,
+        settings: Settings,
+        parent=None,
+        pin: UnlockPin | None = None,
+        pin_needed: bool = False,
+        keys: KeyManager | None = None,
+        tasks=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -815,6 +910,7 @@ class SettingsDialog(QDialog):
     def showEvent(self, event) -> None:
         if not event.spontaneous():
             from desktop.ui import window_state
+
             window_state.grow_to_contents(self)
         super().showEvent(event)
 
@@ -831,14 +927,15 @@ class SettingsDialog(QDialog):
         self.pin_state.setToolTip(
             "Your computer account's keyring opens Fieldnote's data without a question, which "
             "proves nothing on a laptop left logged in: the PIN is what opens the idle lock."
-            if self.pin_needed else "")
+            if self.pin_needed
+            else ""
+        )
         self.pin_button.setVisible(is_set or self.pin_needed)
 
     def _change_protection(self) -> None:
         from desktop.ui.protection import ProtectionDialog, describe
 
-        ProtectionDialog(self.keys, self, (self.name.text(), self.service.text()),
-                         tasks=self.tasks).exec()
+        ProtectionDialog(self.keys, self, (self.name.text(), self.service.text()), tasks=self.tasks).exec()
         self.protection.setText(describe(self.keys))
         if self.pin is not None:
             self.pin_needed = not self.keys.needs_passphrase()
@@ -854,8 +951,7 @@ class SettingsDialog(QDialog):
             self.folder.setText(folder)
 
     def _browse_logo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Logo on reports", self.logo.text(),
-                                              "Images (*.png *.jpg *.jpeg)")
+        path, _ = QFileDialog.getOpenFileName(self, "Logo on reports", self.logo.text(), "Images (*.png *.jpg *.jpeg)")
         if path:
             self.logo.setText(path)
 

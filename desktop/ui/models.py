@@ -1,5 +1,6 @@
 """Fieldnote's flat table models: a base with named columns, and a model for a table of text
 the core has already shaped."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -70,8 +71,7 @@ class TextTableModel(QAbstractTableModel):
 
 def _set_heading(model, section, orientation, value, role, count) -> bool:
     """A column heading as a view shows it (the same words, on two lines, say: ``column_fit``)."""
-    if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole \
-            or not 0 <= section < count:
+    if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole or not 0 <= section < count:
         return False
     if model._headings is None:
         model._headings = {}

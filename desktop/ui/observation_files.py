@@ -9,6 +9,7 @@ refused says why, in the format's own words.
 timeline) and Case ▸ Import observation file…; the observation window's summary has its own
 Export… button (``export_observation``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,16 +40,17 @@ def export_observation(window, observation_id: str, parent=None) -> None:
     if row is None:
         return
     if row["status"] == "recording":
-        QMessageBox.information(parent or window, "Export observation",
-                                "End the observation first: only an ended observation is exported.")
+        QMessageBox.information(
+            parent or window, "Export observation", "End the observation first: only an ended observation is exported."
+        )
         return
     stem = f"Observation {to_uk(row['started_at'][:10]).replace('/', '-')}"
     if row["lesson"]:
         stem += f" {row['lesson']}"
     stem = "".join(c for c in stem if c.isalnum() or c in " -_").strip()
     path, chosen = QFileDialog.getSaveFileName(
-        parent or window, "Export observation", str(Path.home() / f"{stem}.json"),
-        f"{JSON_FILTER};;{CSV_FILTER}")
+        parent or window, "Export observation", str(Path.home() / f"{stem}.json"), f"{JSON_FILTER};;{CSV_FILTER}"
+    )
     if not path:
         return
     fmt = "csv" if chosen == CSV_FILTER or path.lower().endswith(".csv") else "json"
@@ -58,8 +60,9 @@ def export_observation(window, observation_id: str, parent=None) -> None:
 
     def done(written, error):
         if error is not None:
-            QMessageBox.warning(parent or window, "Export observation",
-                                f"The observation was not exported: {_refusal(error)}")
+            QMessageBox.warning(
+                parent or window, "Export observation", f"The observation was not exported: {_refusal(error)}"
+            )
         else:
             window.statusBar().showMessage(f"Observation exported to {written}.", 8000)
             window.refresh()
@@ -74,10 +77,12 @@ class ObservationFiles(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.export_action = window.add_action("case", "E&xport observation…", self.export_selected,
-                                               None, "exportObservation", new_group=True)
-        self.import_action = window.add_action("case", "&Import observation file…",
-                                               self.import_file, None, "importObservation")
+        self.export_action = window.add_action(
+            "case", "E&xport observation…", self.export_selected, None, "exportObservation", new_group=True
+        )
+        self.import_action = window.add_action(
+            "case", "&Import observation file…", self.import_file, None, "importObservation"
+        )
         self.last = None  # the last import's outcome (an Observation, or the error): for tests
 
     def export_selected(self) -> None:
@@ -85,8 +90,7 @@ class ObservationFiles(QObject):
         view = self.window.case_view
         index = view.timeline.currentIndex()
         if not index.isValid() or index.data(view.TimelineKindRole) != "observation":
-            self.window.statusBar().showMessage(
-                "Select an observation in the case's timeline, then export it.", 6000)
+            self.window.statusBar().showMessage("Select an observation in the case's timeline, then export it.", 6000)
             return
         export_observation(self.window, index.data(view.TimelineIdRole))
 
@@ -97,8 +101,7 @@ class ObservationFiles(QObject):
         window = self.window
         shown = window.case_view.case
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(window, "Import an observation", str(Path.home()),
-                                                  JSON_FILTER)
+            path, _ = QFileDialog.getOpenFileName(window, "Import an observation", str(Path.home()), JSON_FILTER)
             if not path:
                 return
         if not window.ensure_user_name():
@@ -107,8 +110,7 @@ class ObservationFiles(QObject):
 
         def refused(error):
             self.last = error
-            QMessageBox.warning(window, "Import observation",
-                                f"“{source.name}” was not imported: {_refusal(error)}")
+            QMessageBox.warning(window, "Import observation", f"“{source.name}” was not imported: {_refusal(error)}")
 
         def checked(result, error):
             if error is not None:
@@ -116,15 +118,22 @@ class ObservationFiles(QObject):
             observation, case_id = result
             if case_id is None:
                 if shown is None:
-                    return refused(ObservationError(
-                        "it was recorded for a case that is not on this laptop; open the "
-                        "pupil's case first, then import it there"))
+                    return refused(
+                        ObservationError(
+                            "it was recorded for a case that is not on this laptop; open the "
+                            "pupil's case first, then import it there"
+                        )
+                    )
                 pupil = shown["pupil"]
-                if QMessageBox.question(
-                        window, "Import observation",
+                if (
+                    QMessageBox.question(
+                        window,
+                        "Import observation",
                         f"“{source.name}” was recorded for a case that is not on this laptop. "
-                        f"Import it into {pupil['first_name']} {pupil['last_name']}'s case?"
-                ) != QMessageBox.StandardButton.Yes:
+                        f"Import it into {pupil['first_name']} {pupil['last_name']}'s case?",
+                    )
+                    != QMessageBox.StandardButton.Yes
+                ):
                     return None
                 case_id = shown["referral"]["id"]
             window.tasks.write(lambda store: store_import(store, observation, case_id), stored)
@@ -137,7 +146,9 @@ class ObservationFiles(QObject):
             window.refresh(select=case_id)
             window.statusBar().showMessage(
                 f"Imported the observation ({observation.setup.lesson or 'lesson'}, "
-                f"{len(observation.intervals)} intervals).", 8000)
+                f"{len(observation.intervals)} intervals).",
+                8000,
+            )
 
         window.tasks.read(lambda store: read_for_import(store, source), checked)
 

@@ -6,6 +6,7 @@ at the next due time plus a 200 ms tick for the countdown, so a slow repaint can
 never shift the schedule. Every key press goes through the engine to the store's
 sink, which commits it before the screen changes.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,20 @@ import math
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QFormLayout, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
-    QLineEdit, QMessageBox, QPushButton, QSizePolicy, QTableView, QVBoxLayout, QWidget,
+    QApplication,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.observation.engine import ObservationEngine, SystemClock
@@ -48,13 +61,18 @@ def setup_dialog(case: dict, parent=None, schemes_available=None) -> RecordDialo
             setup = ObservationSetup(
                 case_id=case["referral"]["id"],
                 pupil=f"{case['pupil']['first_name']} {case['pupil']['last_name']}",
-                school=case["school"]["name"], lesson=v["lesson"] or "", teacher=v["teacher"] or "",
-                setting=v["setting"] or "", class_size=v["class_size"] or None,
+                school=case["school"]["name"],
+                lesson=v["lesson"] or "",
+                teacher=v["teacher"] or "",
+                setting=v["setting"] or "",
+                class_size=v["class_size"] or None,
                 adults_present=v["adults_present"] or None,
                 interval_seconds=v["interval_seconds"] or scheme.interval_seconds,
                 planned_duration_seconds=(v["planned_minutes"] * 60) or None,
                 peer_every=v["peer_every"] or None,
-                prompt_audible=bool(v["prompt_audible"]), prompt_visual=bool(v["prompt_visual"]))
+                prompt_audible=bool(v["prompt_audible"]),
+                prompt_visual=bool(v["prompt_visual"]),
+            )
             check_setup(scheme, setup.interval_seconds)
         except (ValueError, ObservationError) as exc:
             raise ValidationError({"interval_seconds": str(exc)}) from None
@@ -76,18 +94,21 @@ def setup_dialog(case: dict, parent=None, schemes_available=None) -> RecordDialo
 
     def scheme_defaults():
         scheme = schemes[d.fields["scheme"].currentData()]
-        d.set_values({"interval_seconds": scheme.interval_seconds,
-                      "peer_every": scheme.peer_every or 0})
+        d.set_values({"interval_seconds": scheme.interval_seconds, "peer_every": scheme.peer_every or 0})
+
     d.fields["scheme"].currentIndexChanged.connect(scheme_defaults)
     scheme_defaults()
-    d.set_values({"planned_minutes": 60, "prompt_audible": 1, "prompt_visual": 1,
-                  "lesson": "", "setting": "Classroom"})
+    d.set_values({"planned_minutes": 60, "prompt_audible": 1, "prompt_visual": 1, "lesson": "", "setting": "Classroom"})
     return d
 
 
-STATUS_WORDS = {"coded": "coded", "skipped": "skipped (pupil out of view)",
-                "gap": "gap (the app was not running)", "uncoded": "uncoded (nothing keyed: left out of the %)",
-                "incomplete": "incomplete (the observation ended in it)"}
+STATUS_WORDS = {
+    "coded": "coded",
+    "skipped": "skipped (pupil out of view)",
+    "gap": "gap (the app was not running)",
+    "uncoded": "uncoded (nothing keyed: left out of the %)",
+    "incomplete": "incomplete (the observation ended in it)",
+}
 #: The most cells in a row of the window's strip; a longer lesson wraps onto more rows.
 STRIP_ROW_CELLS = 60
 #: Screen pixels per point of the strip's drawing: the page's 8.5 pt labels and 14 pt cells
@@ -160,8 +181,9 @@ class StripView(QWidget):
             return
         if self._pixmap is None:
             ratio = self.devicePixelRatioF()
-            pixmap = QPixmap(math.ceil(self.drawing.width * STRIP_ZOOM * ratio),
-                             math.ceil(self.drawing.height * STRIP_ZOOM * ratio))
+            pixmap = QPixmap(
+                math.ceil(self.drawing.width * STRIP_ZOOM * ratio), math.ceil(self.drawing.height * STRIP_ZOOM * ratio)
+            )
             pixmap.setDevicePixelRatio(ratio)
             pixmap.fill(QColor("white"))
             painter = QPainter(pixmap)
@@ -181,8 +203,10 @@ class StripView(QWidget):
     def tooltip_at(self, i: int) -> str:
         iv = self.intervals[i]
         codes = ", ".join(self.labels.get(c, c) for c in iv.codes) or "no codes"
-        text = (f"Interval {iv.index} ({iv.subject}), {clock_text(iv.start_s)}–{clock_text(iv.end_s)}: "
-                f"{STATUS_WORDS.get(iv.status, iv.status)}")
+        text = (
+            f"Interval {iv.index} ({iv.subject}), {clock_text(iv.start_s)}–{clock_text(iv.end_s)}: "
+            f"{STATUS_WORDS.get(iv.status, iv.status)}"
+        )
         if iv.status in ("coded", "incomplete"):
             text += f"; {codes}"
         if iv.note:
@@ -220,6 +244,7 @@ class ObservationWindow(QWidget):
         self.setWindowTitle(f"Observation — {obs.setup.pupil} — {obs.setup.lesson or 'lesson'}")
         self.setMinimumSize(1000, 640)
         from desktop.ui import window_state
+
         window_state.restore(self, "observation", 1340, 740)  # within the screen, as last left
         self.colours = {c.id: c.colour for c in obs.scheme.codes}
         self.prompt_count = 0
@@ -248,8 +273,7 @@ class ObservationWindow(QWidget):
         self.sample_cue.setObjectName("sampleCue")
         self.sample_cue.setWordWrap(True)
         self.sample_cue.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.carry_label = QLabel("Carry-over is on: codes stay selected into the next interval "
-                                  "until you change them.")
+        self.carry_label = QLabel("Carry-over is on: codes stay selected into the next interval until you change them.")
         self.carry_label.setObjectName("carryOver")
         self.carry_label.setWordWrap(True)
         self.carry_label.setStyleSheet("background: #fef3c7; color: #92400e; padding: 4px;")
@@ -279,9 +303,11 @@ class ObservationWindow(QWidget):
             grid.addWidget(button, row, column)
             self.code_buttons[code.id] = button
         self.strip = StripView()
-        hints = QLabel("Keys: codes as shown · Enter same as last interval · Backspace none of these seen · "
-                       "Tab skip this interval (keys go to the next) · Ctrl+N note · Space pause · "
-                       "Ctrl+B ABC incident · Ctrl+P lesson phase · Esc end")
+        hints = QLabel(
+            "Keys: codes as shown · Enter same as last interval · Backspace none of these seen · "
+            "Tab skip this interval (keys go to the next) · Ctrl+N note · Space pause · "
+            "Ctrl+B ABC incident · Ctrl+P lesson phase · Esc end"
+        )
         hints.setWordWrap(True)
         hints.setStyleSheet("color: #6b7280;")
         end = QPushButton("End observation")
@@ -302,8 +328,9 @@ class ObservationWindow(QWidget):
         self.agreement_button.hide()
         self.export_button = QPushButton("Export…")
         self.export_button.setObjectName("exportObservation")
-        self.export_button.setToolTip("Save this observation as a Fieldnote file (JSON) or its "
-                                      "intervals for a spreadsheet (CSV)")
+        self.export_button.setToolTip(
+            "Save this observation as a Fieldnote file (JSON) or its intervals for a spreadsheet (CSV)"
+        )
         self.export_button.clicked.connect(lambda: self.export())
         self.export_button.hide()
         self.summary = SummaryView()
@@ -339,8 +366,7 @@ class ObservationWindow(QWidget):
         layout.addLayout(top)
         layout.addLayout(middle, 1)
         layout.addWidget(self.status_line)
-        layout.addWidget(QLabel("Intervals so far, as the visit report prints them (hover a cell for "
-                                "its details):"))
+        layout.addWidget(QLabel("Intervals so far, as the visit report prints them (hover a cell for its details):"))
         layout.addWidget(self.strip)
         layout.addLayout(bottom)
 
@@ -404,8 +430,7 @@ class ObservationWindow(QWidget):
         return False  # Tab means "next interval" here
 
     def keyPressEvent(self, event) -> None:
-        modifiers = event.modifiers() & (Qt.KeyboardModifier.ControlModifier
-                                         | Qt.KeyboardModifier.AltModifier)
+        modifiers = event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
         command = self.commands.get((Qt.Key(event.key()), modifiers))
         if command:
             command()
@@ -472,8 +497,7 @@ class ObservationWindow(QWidget):
         if self.engine.observation.status != "recording":
             self.close()
             return
-        if QMessageBox.question(self, "End observation", "End the observation now?") \
-                == QMessageBox.StandardButton.Yes:
+        if QMessageBox.question(self, "End observation", "End the observation now?") == QMessageBox.StandardButton.Yes:
             self._act(self.engine.end)
             self._finished()
 
@@ -504,6 +528,7 @@ class ObservationWindow(QWidget):
         """Export this observation as a file (``desktop.ui.observation_files``), through the
         main window's store worker."""
         from desktop.ui.observation_files import export_observation
+
         export_observation(self.parent(), self.engine.observation.id, self)
 
     def agreement(self, path: str | None = None) -> "AgreementDialog | None":
@@ -515,8 +540,9 @@ class ObservationWindow(QWidget):
         from desktop.observation.repository import DuplicateObservation
 
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Second observer's recording", "",
-                                                  "Fieldnote observation (*.json)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Second observer's recording", "", "Fieldnote observation (*.json)"
+            )
             if not path:
                 return None
         try:
@@ -534,10 +560,14 @@ class ObservationWindow(QWidget):
         return dialog
 
     def finalise(self) -> None:
-        if QMessageBox.question(  # it cannot be undone: ask first
-                self, "Finalise the observation?",
-                "A finalised observation cannot change; a later correction becomes a new "
-                "version. Finalise it now?") != QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(  # it cannot be undone: ask first
+                self,
+                "Finalise the observation?",
+                "A finalised observation cannot change; a later correction becomes a new version. Finalise it now?",
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         self._act(self.engine.finalise)
         self.show_ended()
@@ -546,11 +576,12 @@ class ObservationWindow(QWidget):
     def closeEvent(self, event) -> None:
         if self.engine.observation.status == "recording":
             answer = QMessageBox.question(
-                self, "Observation still recording",
+                self,
+                "Observation still recording",
                 "End the observation now? Choose No to leave it recording: Fieldnote will offer "
                 "to resume it (the time away is marked as a gap).",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-                | QMessageBox.StandardButton.Cancel)
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
+            )
             if answer == QMessageBox.StandardButton.Cancel:
                 event.ignore()
                 return
@@ -560,6 +591,7 @@ class ObservationWindow(QWidget):
         self.prompt_timer.stop()
         self.display_timer.stop()
         from desktop.ui import window_state
+
         window_state.save(self, "observation")
         super().closeEvent(event)
 
@@ -587,10 +619,12 @@ class ObservationWindow(QWidget):
                 self.banner.setText("NEXT: PEER" if subject == "peer" else "NEXT: TARGET PUPIL")
                 starts = "" if left is None else f", which starts in {clock_text(left)}"
                 self.interval_label.setText(
-                    f"Interval {k}{of}{starts} (interval {obs.current_interval} {obs.current_exclusion})")
+                    f"Interval {k}{of}{starts} (interval {obs.current_interval} {obs.current_exclusion})"
+                )
             elif obs.current_exclusion:
-                self.interval_label.setText(f"Interval {k}{of} ({obs.current_exclusion}: the last one, "
-                                            "nothing more to code)")
+                self.interval_label.setText(
+                    f"Interval {k}{of} ({obs.current_exclusion}: the last one, nothing more to code)"
+                )
             else:
                 self.interval_label.setText(f"Interval {k}{of}")
             if obs.paused or due is None:
@@ -612,15 +646,16 @@ class ObservationWindow(QWidget):
             button.setChecked(on)
             colour = self.colours[code_id]
             button.setStyleSheet(
-                f"background: {colour}; color: white; font-weight: 700;" if on else
-                f"border: 2px solid {colour}; background: white;")
+                f"background: {colour}; color: white; font-weight: 700;"
+                if on
+                else f"border: 2px solid {colour}; background: white;"
+            )
         counts = {}
         for c in obs.counts:
             counts[c.code] = counts.get(c.code, 0) + 1
         for code_id, n in counts.items():
             if code_id in self.code_buttons:
-                self.code_buttons[code_id].setText(
-                    self.code_buttons[code_id].text().split("  (")[0] + f"  ({n})")
+                self.code_buttons[code_id].setText(self.code_buttons[code_id].text().split("  (")[0] + f"  ({n})")
         self.on_task.setText(self._on_task_text())
         self.strip.show_observation(obs)
         if obs.paused:
@@ -666,8 +701,10 @@ class ObservationWindow(QWidget):
         if obs.status != "recording":
             return ""
         state = "paused" if obs.paused else f"on interval {obs.current_interval}"
-        return (f"An observation is recording ({state}). It carries on while Fieldnote is "
-                "locked; its codes are hidden until you unlock.")
+        return (
+            f"An observation is recording ({state}). It carries on while Fieldnote is "
+            "locked; its codes are hidden until you unlock."
+        )
 
 
 class SummaryView(QWidget):
@@ -681,8 +718,11 @@ class SummaryView(QWidget):
         self.blocks_model = TextTableModel(self)
         self.notes_model = TextTableModel(self)
         self.codes_table, self.blocks_table, self.notes_table = FittedTableView(), QTableView(), QTableView()
-        for table, model in ((self.codes_table, self.codes_model), (self.blocks_table, self.blocks_model),
-                             (self.notes_table, self.notes_model)):
+        for table, model in (
+            (self.codes_table, self.codes_model),
+            (self.blocks_table, self.blocks_model),
+            (self.notes_table, self.notes_model),
+        ):
             table.setModel(model)
             table.verticalHeader().hide()
             table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
@@ -714,20 +754,21 @@ class SummaryView(QWidget):
     def show_summary(self, obs) -> None:
         summary = summarise(obs)
         target, peer = summary.overall.target, summary.overall.peer
-        excluded = ", ".join(f"{n} {status}" for status, n in summary.statuses.items()
-                             if n and status != "coded")
+        excluded = ", ".join(f"{n} {status}" for status, n in summary.statuses.items() if n and status != "coded")
         self.heading.setText(
             f"<b>{summary.intervals} intervals of {summary.interval_seconds} s</b>, "
             f"{minutes_text(summary.observed_seconds)} minutes observed"
             + (f" ({excluded}, left out of the percentages)" if excluded else "")
             + f"<br>Target on task: <b>{percent_text(target.on_task)}</b> of {target.included} intervals"
             + (f" · Peer on task: <b>{percent_text(peer.on_task)}</b> of {peer.included}" if peer else "")
-            + ("" if target.on_task.reason is None or target.included == 0
-               else f" ({target.on_task.reason})"))
+            + ("" if target.on_task.reason is None or target.included == 0 else f" ({target.on_task.reason})")
+        )
         self.blocks_heading.setText(f"<b>{tables.blocks_heading(summary)}</b>")
-        for view, model, table in ((self.codes_table, self.codes_model, tables.codes_table(obs, summary)),
-                                   (self.blocks_table, self.blocks_model, tables.blocks_table(obs, summary)),
-                                   (self.notes_table, self.notes_model, tables.notes_table(obs))):
+        for view, model, table in (
+            (self.codes_table, self.codes_model, tables.codes_table(obs, summary)),
+            (self.blocks_table, self.blocks_model, tables.blocks_table(obs, summary)),
+            (self.notes_table, self.notes_model, tables.notes_table(obs)),
+        ):
             model.set_table(table)
             if view is not self.codes_table:  # that one fits itself (codes_fit)
                 view.resizeColumnsToContents()
@@ -754,10 +795,13 @@ class AgreementDialog(QDialog):
         self.kappa_text.setTextFormat(Qt.TextFormat.RichText)
         self.kappa_text.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(
-            f"{len(report.compared_intervals)} of {report.grid_intervals} intervals compared "
-            f"({report.interval_seconds} s grid); intervals either observer skipped or lost are left out. "
-            "A dash means the figure is undefined (no interval to divide by)."))
+        layout.addWidget(
+            QLabel(
+                f"{len(report.compared_intervals)} of {report.grid_intervals} intervals compared "
+                f"({report.interval_seconds} s grid); intervals either observer skipped or lost are left out. "
+                "A dash means the figure is undefined (no interval to divide by)."
+            )
+        )
         layout.addWidget(table, 2)
         if report.events:
             counted = next(iter(report.events.values())).counted
@@ -772,10 +816,14 @@ class AgreementDialog(QDialog):
                 parts.append(f"<p><b>{group}</b>: {value}</p>")
                 continue
             head = "".join(f"<th>{labels.get(c, c)}</th>" for c in k.categories)
-            rows = "".join(f"<tr><th>{labels.get(c, c)}</th>" + "".join(f"<td align='center'>{n}</td>" for n in row)
-                           + "</tr>" for c, row in zip(k.categories, k.table))
-            parts.append(f"<p><b>{group}</b>: {value} (observer A down, B across)</p>"
-                         f"<table border='1' cellpadding='3' cellspacing='0'><tr><th></th>{head}</tr>{rows}</table>")
+            rows = "".join(
+                f"<tr><th>{labels.get(c, c)}</th>" + "".join(f"<td align='center'>{n}</td>" for n in row) + "</tr>"
+                for c, row in zip(k.categories, k.table)
+            )
+            parts.append(
+                f"<p><b>{group}</b>: {value} (observer A down, B across)</p>"
+                f"<table border='1' cellpadding='3' cellspacing='0'><tr><th></th>{head}</tr>{rows}</table>"
+            )
         return "".join(parts)
 
 
@@ -787,8 +835,9 @@ class AbcDialog(QDialog):
         self.setWindowTitle("ABC incident")
         self.fields = [QLineEdit(), QLineEdit(), QLineEdit()]
         form = QFormLayout(self)
-        for label, field in zip(("Antecedent (what happened before)", "Behaviour",
-                                 "Consequence (what happened after)"), self.fields):
+        for label, field in zip(
+            ("Antecedent (what happened before)", "Behaviour", "Consequence (what happened after)"), self.fields
+        ):
             form.addRow(label, field)
         ok = QPushButton("Record")
         ok.clicked.connect(self.accept)
@@ -801,6 +850,7 @@ class AbcDialog(QDialog):
 def start_observation(window, case: dict, clock=None) -> ObservationWindow | None:
     """Ask for the set-up, start recording into the store, and show the recording window."""
     from desktop.observation.library import SchemeLibrary
+
     dialog = setup_dialog(case, window, SchemeLibrary(window.store).all())
     result = window.run_dialog(dialog)
     if not result:

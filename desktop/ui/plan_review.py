@@ -5,14 +5,25 @@ A thin screen over ``desktop.caseload.reviews.PlanReviews``: the targets are the
 seen while rating; Save stores the review (one committed, synced record) or shows what is
 wrong in the dialog's own words and keeps everything typed.
 """
+
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.caseload.reviews import RATINGS, PlanReviews, TargetRating, plan_targets
@@ -95,14 +106,17 @@ class PlanReviewDialog(QDialog):
         layout.addWidget(buttons)
 
     def ratings(self) -> list[TargetRating]:
-        return [TargetRating(t, box.currentData(), note.text())
-                for t, box, note in zip(self.targets, self.rating_boxes, self.note_edits)]
+        return [
+            TargetRating(t, box.currentData(), note.text())
+            for t, box, note in zip(self.targets, self.rating_boxes, self.note_edits)
+        ]
 
     def save(self) -> None:
         d = self.when.date()
         try:
-            self.saved_id = self.reviews.add_review(self.plan_id, date(d.year(), d.month(), d.day()),
-                                                    self.ratings(), self.notes.toPlainText())
+            self.saved_id = self.reviews.add_review(
+                self.plan_id, date(d.year(), d.month(), d.day()), self.ratings(), self.notes.toPlainText()
+            )
         except ValidationError as exc:
             self.error.setText(" ".join(exc.problems.values()))
             self.error.show()

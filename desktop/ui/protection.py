@@ -5,12 +5,20 @@ The change derives keys with scrypt (about a second at today's parameters) and w
 OS keyring, so it runs off the GUI thread (``tasks.run``: the window's ``StoreTasks``); the
 dialog says "Protecting your data…" and takes no second Save, nor a Cancel, until it is done.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-    QRadioButton, QVBoxLayout,
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
 )
 
 from desktop.first_run import FORGOTTEN_WARNING, passphrase_strength
@@ -23,16 +31,14 @@ WORKING = "Protecting your data…"
 
 
 def describe(keys: KeyManager) -> str:
-    return ("This computer's keyring" if keys.mode == "keyring"
-            else "A passphrase typed at start")
+    return "This computer's keyring" if keys.mode == "keyring" else "A passphrase typed at start"
 
 
 class ProtectionDialog(QDialog):
     """``tasks``: where the change runs (the window's ``StoreTasks``; by default a ``Tasks``
     on the shared pool)."""
 
-    def __init__(self, keys: KeyManager, parent=None, words: tuple[str, ...] = (),
-                 tasks: Tasks | None = None):
+    def __init__(self, keys: KeyManager, parent=None, words: tuple[str, ...] = (), tasks: Tasks | None = None):
         super().__init__(parent)
         self.setWindowTitle("Data protection")
         self.keys, self.words = keys, words
@@ -84,8 +90,9 @@ class ProtectionDialog(QDialog):
         self.working = QLabel("")
         self.working.setObjectName("working")
         layout.addWidget(self.working)
-        self.buttons = buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                                  | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -105,16 +112,18 @@ class ProtectionDialog(QDialog):
                 self.problem.setText("The two new passphrases are not the same.")
                 return
             if not self.understood.isChecked():
-                self.problem.setText("Tick the box to confirm that you understand a forgotten "
-                                     "passphrase cannot be recovered.")
+                self.problem.setText(
+                    "Tick the box to confirm that you understand a forgotten passphrase cannot be recovered."
+                )
                 return
         keys, words = self.keys, self.words
         current, new = self.current.text() or None, self.new.text() or None
         self.problem.setText("")
         self._set_busy(True)
-        self.tasks.run(lambda: change_protection(keys, mode, current_passphrase=current,
-                                                 new_passphrase=new, words=words),
-                       self._changed)
+        self.tasks.run(
+            lambda: change_protection(keys, mode, current_passphrase=current, new_passphrase=new, words=words),
+            self._changed,
+        )
 
     def _changed(self, _result, error: BaseException | None) -> None:
         self._set_busy(False)
@@ -129,8 +138,15 @@ class ProtectionDialog(QDialog):
         """While the change runs: say so, and take no second Save and no Cancel."""
         self.busy = busy
         self.working.setText(WORKING if busy else "")
-        for widget in (self.keyring, self.passphrase_choice, self.current, self.new, self.again,
-                       self.understood, self.buttons):
+        for widget in (
+            self.keyring,
+            self.passphrase_choice,
+            self.current,
+            self.new,
+            self.again,
+            self.understood,
+            self.buttons,
+        ):
             widget.setEnabled(not busy and (widget is not self.keyring or self.keyring_ok))
         if busy:
             self.setCursor(Qt.CursorShape.BusyCursor)

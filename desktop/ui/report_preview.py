@@ -9,6 +9,7 @@ the page to the width. Page Up / Page Down and the arrows scroll, Escape closes.
 report: "Finalise and issue…"); "Open in system viewer" hands the same PDF to the
 laptop's PDF app, for printing or a closer look.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -16,7 +17,14 @@ from typing import Callable, Sequence
 from PySide6.QtCore import QEvent, QKeyCombination, Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.reports.pages import POINTS_PER_INCH, PageImage
@@ -38,9 +46,15 @@ class PreviewDialog(QDialog):
     """Shows ``pages`` scrollable, with zoom; ``actions`` are (label, callback) buttons that
     close the preview before they run; ``open_externally`` is "Open in system viewer"."""
 
-    def __init__(self, title: str, pages: Sequence[PageImage], parent=None, *,
-                 actions: Sequence[tuple[str, str, Callable[[], None]]] = (),
-                 open_externally: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        title: str,
+        pages: Sequence[PageImage],
+        parent=None,
+        *,
+        actions: Sequence[tuple[str, str, Callable[[], None]]] = (),
+        open_externally: Callable[[], None] | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("reportPreview")
         self.setWindowTitle(f"Preview — {title}")
@@ -72,9 +86,11 @@ class PreviewDialog(QDialog):
         # Handled in keyPressEvent rather than as shortcuts: they work wherever the focus is
         # in this window (the pages, a button), and a key press reaches them even before the
         # window manager has made the window active.
-        self.keys = {QKeySequence(key).toString(): slot
-                     for keys, slot in ((ZOOM_IN_KEYS, self.zoom_in), (ZOOM_OUT_KEYS, self.zoom_out),
-                                        (FIT_KEYS, self.fit_width)) for key in keys}
+        self.keys = {
+            QKeySequence(key).toString(): slot
+            for keys, slot in ((ZOOM_IN_KEYS, self.zoom_in), (ZOOM_OUT_KEYS, self.zoom_out), (FIT_KEYS, self.fit_width))
+            for key in keys
+        }
         bar = QHBoxLayout()
         bar.addWidget(self.page_label)
         bar.addStretch(1)

@@ -17,6 +17,7 @@ rendered off the GUI thread. The editor
   **Finalise and issue…** renders it once more, attaches it to the case's Documents and
   freezes the report (a correction is a new version).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -27,9 +28,27 @@ from datetime import date
 from PySide6.QtCore import QAbstractListModel, QDate, QEvent, QModelIndex, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListView, QMessageBox,
-    QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.dates import to_uk
@@ -94,9 +113,12 @@ def _ask_service(parent, today: date):
         QMessageBox.information(parent, "Service report", "The end of the period is before its start.")
         return None
     suffix = "csv" if as_csv.isChecked() else "pdf"
-    path, _ = QFileDialog.getSaveFileName(parent, "Save the service report",
-                                          f"Service report {first.isoformat()} to {last.isoformat()}.{suffix}",
-                                          f"{suffix.upper()} files (*.{suffix})")
+    path, _ = QFileDialog.getSaveFileName(
+        parent,
+        "Save the service report",
+        f"Service report {first.isoformat()} to {last.isoformat()}.{suffix}",
+        f"{suffix.upper()} files (*.{suffix})",
+    )
     return (first, last, as_csv.isChecked(), path) if path else None
 
 
@@ -229,9 +251,11 @@ class ReportsModel(ColumnsModel):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (("Visit report" + (" (correction)" if row["supersedes"] else "")),
-                    to_uk(row["report_date"]),
-                    "Final: issued to Documents" if row["status"] == "final" else "Draft")[index.column()]
+            return (
+                ("Visit report" + (" (correction)" if row["supersedes"] else "")),
+                to_uk(row["report_date"]),
+                "Final: issued to Documents" if row["status"] == "final" else "Draft",
+            )[index.column()]
         if role == self.ReportIdRole:
             return row["id"]
         return None
@@ -260,8 +284,7 @@ class EvidenceModel(QAbstractListModel):
     def flags(self, index: QModelIndex):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.NoItemFlags if self.final
-                                            else Qt.ItemFlag.ItemIsUserCheckable)
+        return Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.NoItemFlags if self.final else Qt.ItemFlag.ItemIsUserCheckable)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -405,8 +428,10 @@ class ReportEditor(QWidget):
         self.last_section = "recommendations"
         self.strategy_button = QPushButton("Insert strategy…")
         self.strategy_button.setObjectName("insertStrategy")
-        self.strategy_button.setToolTip(f"{STRATEGY_SHORTCUT}: search the strategy bank and add one to "
-                                        "the section you were writing (Recommendations by default)")
+        self.strategy_button.setToolTip(
+            f"{STRATEGY_SHORTCUT}: search the strategy bank and add one to "
+            "the section you were writing (Recommendations by default)"
+        )
         self.strategy_button.clicked.connect(self.insert_strategy)
         QShortcut(QKeySequence(STRATEGY_SHORTCUT), self, self.insert_strategy)
         self.preview_button = QPushButton("Preview")
@@ -442,8 +467,10 @@ class ReportEditor(QWidget):
             name = f"{pupil.get('first_name', '')} {pupil.get('last_name', '')}".strip()
             final = row["status"] == "final"
             self.setWindowTitle(f"Visit report — {name}")
-            self.heading.setText(f"<b>Visit report: {name}</b> · {to_uk(row['report_date'])} · "
-                                 + ("finalised and issued to the case's Documents" if final else "draft"))
+            self.heading.setText(
+                f"<b>Visit report: {name}</b> · {to_uk(row['report_date'])} · "
+                + ("finalised and issued to the case's Documents" if final else "draft")
+            )
             for key, edit in self.sections.items():
                 if edit.toPlainText() != row["sections"].get(key, ""):
                     edit.setPlainText(row["sections"].get(key, ""))
@@ -452,8 +479,11 @@ class ReportEditor(QWidget):
             self.finalise_button.setVisible(not final)
             self.strategy_button.setVisible(not final)
             self.correct_button.setVisible(final)
-            self.saved.setText("Finalised: it cannot change; a correction is a new version." if final
-                               else "Every change is saved as you type.")
+            self.saved.setText(
+                "Finalised: it cannot change; a correction is a new version."
+                if final
+                else "Every change is saved as you type."
+            )
         finally:
             self._loading = False
         self._load_paragraphs()
@@ -463,7 +493,8 @@ class ReportEditor(QWidget):
             return self.feature.form_records().pack(pack_id).title
 
         self.evidence_model.set_choices(
-            evidence_choices(self.store, row["referral_id"], row["evidence"], pack_title), final)
+            evidence_choices(self.store, row["referral_id"], row["evidence"], pack_title), final
+        )
 
     def _load_paragraphs(self) -> None:
         while self.paragraphs_layout.count():
@@ -475,15 +506,18 @@ class ReportEditor(QWidget):
         report = self.records.build(self.report_id)
         if report.missing:
             n = len(report.missing)
-            self.saved.setText(f"{n} chosen record{'s are' if n != 1 else ' is'} no longer on this laptop "
-                               "and left out of the report.")
+            self.saved.setText(
+                f"{n} chosen record{'s are' if n != 1 else ' is'} no longer on this laptop and left out of the report."
+            )
         drafts = report.drafts()
         kept = self.records.get(self.report_id)["evidence"].get("text", {})
         final = self.row["status"] == "final"
         titles = {o.key: f"Observation: {o.lesson or 'lesson'}" for o in report.observations}
         titles |= {b.key: b.info.pack_title for b in report.boxall}
-        titles |= {s.key: f"SDQ ({s.info.informant}), {TIME_POINTS.get(s.info.time_point, s.info.time_point)}"
-                   for s in report.sdq}
+        titles |= {
+            s.key: f"SDQ ({s.info.informant}), {TIME_POINTS.get(s.info.time_point, s.info.time_point)}"
+            for s in report.sdq
+        }
         self._loading = True
         try:
             for key, draft in drafts.items():
@@ -551,8 +585,7 @@ class ReportEditor(QWidget):
             return
         include, edit = self.paragraph_edits[key]
         edit.setEnabled(include.isChecked())
-        self.records.set_evidence_text(self.report_id, key,
-                                       edit.toPlainText() if include.isChecked() else None)
+        self.records.set_evidence_text(self.report_id, key, edit.toPlainText() if include.isChecked() else None)
         self.saved.setText("Saved.")
 
     # -- preview, finalise, correct ------------------------------------------------------------
@@ -583,6 +616,7 @@ class ReportEditor(QWidget):
                 return
             self.saved.setText("Every change is saved as you type.")
             self.show_preview(*result)
+
         self.feature.window.tasks.read(work, done, progress)
 
     def show_preview(self, pdf: bytes, pages) -> PreviewDialog:
@@ -591,16 +625,20 @@ class ReportEditor(QWidget):
             self.preview_dialog.close()
         draft = self.row["status"] != "final"
         actions = [("previewFinalise", "Finalise and issue…", self.finalise)] if draft else []
-        dialog = self.feature.show_preview(self, "Visit report" + (" (preview)" if draft else ""), pdf, pages,
-                                           actions)
+        dialog = self.feature.show_preview(self, "Visit report" + (" (preview)" if draft else ""), pdf, pages, actions)
         dialog.destroyed.connect(lambda _=None: setattr(self, "preview_dialog", None))
         self.preview_dialog = dialog
         return dialog
 
     def finalise(self) -> None:
-        if not self.feature.ask(self, "Finalise and issue", (
+        if not self.feature.ask(
+            self,
+            "Finalise and issue",
+            (
                 "Finalise this report? It is attached to the case's Documents as a PDF and "
-                "cannot change afterwards; a correction makes a new version.")):
+                "cannot change afterwards; a correction makes a new version."
+            ),
+        ):
             return
         report_id, letterhead = self.report_id, self._letterhead()
         initials = self.feature.window.settings.initials_in_file_names
@@ -615,11 +653,11 @@ class ReportEditor(QWidget):
             self.finalise_button.setEnabled(True)
             if error is not None:
                 self.saved.setText("")
-                self.feature.tell(self, "Finalise", f"The report was not finalised: {error}. "
-                                                    "Nothing was changed.")
+                self.feature.tell(self, "Finalise", f"The report was not finalised: {error}. Nothing was changed.")
                 return
             self.load()
             self.feature.after_change(self.row["referral_id"])
+
         self.feature.run(work, done)
 
     def correct(self) -> None:
@@ -647,22 +685,26 @@ class Reports(QObject):
         view = window.case_view
         self.tab_index = window.add_case_tab(self.tab, "Reports")
         view.case_changed.connect(lambda _case: self.reload())
-        self.new_action = window.add_action("case", "New visit &report", self.new_visit_report,
-                                            NEW_SHORTCUT, "newVisitReport", new_group=True)
+        self.new_action = window.add_action(
+            "case", "New visit &report", self.new_visit_report, NEW_SHORTCUT, "newVisitReport", new_group=True
+        )
         # The Reports menu: every report the laptop makes, each rendered off the GUI thread.
         self.menu = window.menu("reports")
         self.menu.addAction(self.new_action)
-        self.progress_action = window.add_action("reports", "&Progress report for this case",
-                                                 self.progress_report, None, "progressReport")
-        self.psp_action = window.add_action("reports", "Pastoral &Support Plan for this case",
-                                            self.psp_document, None, "pspDocument")
-        self.review_action = window.add_action("reports", "Record a PSP &review…", self.psp_review,
-                                               None, "pspReview")
+        self.progress_action = window.add_action(
+            "reports", "&Progress report for this case", self.progress_report, None, "progressReport"
+        )
+        self.psp_action = window.add_action(
+            "reports", "Pastoral &Support Plan for this case", self.psp_document, None, "pspDocument"
+        )
+        self.review_action = window.add_action("reports", "Record a PSP &review…", self.psp_review, None, "pspReview")
         self.record_review = None  # tests put (parent, store, plan_id, today) -> id or None here
-        self.exclusion_action = window.add_action("reports", "Record an &exclusion…",
-                                                  self.record_exclusion, None, "recordExclusion")
-        self.service_action = window.add_action("reports", "Ser&vice report…", self.service_report,
-                                                None, "serviceReport", new_group=True)
+        self.exclusion_action = window.add_action(
+            "reports", "Record an &exclusion…", self.record_exclusion, None, "recordExclusion"
+        )
+        self.service_action = window.add_action(
+            "reports", "Ser&vice report…", self.service_report, None, "serviceReport", new_group=True
+        )
         self.ask_service = _ask_service  # (parent, today) -> (start, end, csv, path) or None
         self.pick_strategy = _pick_strategy  # (parent, bank) -> Strategy or None
         self._bank = None
@@ -682,8 +724,9 @@ class Reports(QObject):
         if self._form_records is None:
             from desktop.forms.records import FormRecords
 
-            self._form_records = getattr(getattr(self.window, "assessments", None), "records", None) \
-                or FormRecords(self.window.store)
+            self._form_records = getattr(getattr(self.window, "assessments", None), "records", None) or FormRecords(
+                self.window.store
+            )
         return self._form_records
 
     def _case_id(self) -> str | None:
@@ -700,7 +743,8 @@ class Reports(QObject):
             self.window.statusBar().showMessage("Select a case first.", 4000)
             return None
         report_id = ReportRecords(self.window.store).start_visit(
-            referral_id, getattr(self.window.caseload, "today", None))
+            referral_id, getattr(self.window.caseload, "today", None)
+        )
         self.reload()
         self.window.case_view.tabs.setCurrentWidget(self.tab)
         return self.open_report(report_id)
@@ -741,6 +785,7 @@ class Reports(QObject):
             pdf, pages = result
             title = f"{name[0].upper()}{name[1:]}"
             self.show_preview(self.window, title, pdf, pages)
+
         self.window.tasks.read(work, done, progress)
 
     def show_preview(self, parent, title: str, pdf: bytes, pages, actions=()) -> PreviewDialog:
@@ -748,8 +793,9 @@ class Reports(QObject):
         viewer writes a private copy named ``title``.pdf and opens it."""
         if self.preview_dialog is not None and parent is self.window:
             self.preview_dialog.close()
-        dialog = PreviewDialog(title, pages, parent, actions=actions,
-                               open_externally=lambda: self.open_pdf(pdf, title, parent))
+        dialog = PreviewDialog(
+            title, pages, parent, actions=actions, open_externally=lambda: self.open_pdf(pdf, title, parent)
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if parent is self.window:
             self.preview_dialog = dialog
@@ -765,8 +811,11 @@ class Reports(QObject):
         path = write_private_bytes(self.opened_root / uuid.uuid4().hex[:12], f"{title}.pdf", pdf)
         self.opened.append(path)
         if not self.open_url(QUrl.fromLocalFile(str(path))):
-            self.tell(parent or self.window, "No app to open it",
-                      f"No app on this laptop opens PDF files; the {title} is at {path}.")
+            self.tell(
+                parent or self.window,
+                "No app to open it",
+                f"No app on this laptop opens PDF files; the {title} is at {path}.",
+            )
         return path
 
     def progress_report(self) -> None:
@@ -777,8 +826,10 @@ class Reports(QObject):
             self.window.statusBar().showMessage("Select a case first.", 4000)
             return
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
-        self._render_and_preview(lambda store: render_progress(
-            build_progress_report(store, referral_id, author=author), letterhead), "progress report")
+        self._render_and_preview(
+            lambda store: render_progress(build_progress_report(store, referral_id, author=author), letterhead),
+            "progress report",
+        )
 
     def _case_plan(self, title: str) -> str | None:
         """The selected case's latest Pastoral Support Plan; None (having said why) if there
@@ -791,8 +842,7 @@ class Reports(QObject):
             return None
         plan_id = latest_plan(self.window.store, referral_id)
         if plan_id is None:
-            self.tell(self.window, title,
-                      "This case has no Pastoral Support Plan yet: New PSP… on the case adds one.")
+            self.tell(self.window, title, "This case has no Pastoral Support Plan yet: New PSP… on the case adds one.")
         return plan_id
 
     def psp_document(self) -> None:
@@ -802,8 +852,9 @@ class Reports(QObject):
         if plan_id is None:
             return
         letterhead, author = self._letterhead(), self.window.settings.practitioner_name
-        self._render_and_preview(lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead),
-                              "Pastoral Support Plan")
+        self._render_and_preview(
+            lambda store: render_psp(build_psp(store, plan_id, author=author), letterhead), "Pastoral Support Plan"
+        )
 
     def psp_review(self) -> None:
         """Rate each target of the case's plan; the PSP document then shows the progress."""
@@ -816,7 +867,8 @@ class Reports(QObject):
         saved = (self.record_review or record_review)(self.window, self.window.store, plan_id, today)
         if saved:
             self.window.statusBar().showMessage(
-                "Review saved: the Pastoral Support Plan now shows each target's progress.", 8000)
+                "Review saved: the Pastoral Support Plan now shows each target's progress.", 8000
+            )
 
     def record_exclusion(self):
         """A dated exclusion of the case's pupil (the service report's exclusion figures)."""
@@ -832,8 +884,14 @@ class Reports(QObject):
         reviews = PlanReviews(self.window.store, today=today)
 
         def save(v):
-            return reviews.add_exclusion(referral["pupil_id"], v["exclusion_date"], v["kind"],
-                                         referral_id=referral_id, notes=v.get("notes") or "")
+            return reviews.add_exclusion(
+                referral["pupil_id"],
+                v["exclusion_date"],
+                v["kind"],
+                referral_id=referral_id,
+                notes=v.get("notes") or "",
+            )
+
         dialog = RecordDialog("Record an exclusion", save, self.window, today=today)
         dialog.add_date("exclusion_date", "Date of the exclusion")
         dialog.add_choice("kind", "Type", EXCLUSION_KINDS)
@@ -861,16 +919,27 @@ class Reports(QObject):
             pack = records.pack(SATISFACTION_PACK)
         except KeyError:
             return None
-        if not self.ask(self.window, "School satisfaction survey", (
+        if not self.ask(
+            self.window,
+            "School satisfaction survey",
+            (
                 "The case is closed. Record the school's satisfaction survey now? Five questions, "
                 "each rated from 1 (poor) to 5 (excellent), answered by the school; the service "
-                "report counts them.")):
+                "report counts them."
+            ),
+        ):
             return None
         completion_id = records.start(
-            pupil_id=referral["pupil_id"], pack_id=pack.id, informant=pack.informants[0],
-            age_band=pack.age_bands[0], completed_by="teacher", respondent="School",
+            pupil_id=referral["pupil_id"],
+            pack_id=pack.id,
+            informant=pack.informants[0],
+            age_band=pack.age_bands[0],
+            completed_by="teacher",
+            respondent="School",
             completed_on=min(date.fromisoformat(referral["closed_on"]), date.today()),
-            time_point="other", referral_id=referral_id)
+            time_point="other",
+            referral_id=referral_id,
+        )
         assessments = getattr(self.window, "assessments", None)
         if assessments is None:
             return None
@@ -900,8 +969,11 @@ class Reports(QObject):
         def done(result, error):
             self.window.statusBar().clearMessage()
             if error is not None:
-                self.tell(self.window, "Service report", f"The service report could not be made: {error}. "
-                                                         "Nothing was written.")
+                self.tell(
+                    self.window,
+                    "Service report",
+                    f"The service report could not be made: {error}. Nothing was written.",
+                )
                 return
             self.window.statusBar().showMessage(f"Saved {result.name}.", 8000)
             if not as_csv:
@@ -909,6 +981,7 @@ class Reports(QObject):
 
         def progress(done_steps, total):
             self.window.statusBar().showMessage(f"Making the service report… ({done_steps} of {total})")
+
         self.run(work, done, progress)
 
     def after_change(self, referral_id: str) -> None:

@@ -1,11 +1,21 @@
 """Coding schemes: see the presets, copy one, and edit the copy's codes."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QCheckBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton, QSpinBox,
-    QTableView, QVBoxLayout,
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
 )
 
 from desktop.observation.errors import ObservationError
@@ -31,8 +41,10 @@ class SchemesModel(QAbstractListModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self.rows = [(scheme.id, scheme.name + (" (built-in)" if self.library.is_preset(scheme.id) else ""))
-                     for scheme in self.library.all()]
+        self.rows = [
+            (scheme.id, scheme.name + (" (built-in)" if self.library.is_preset(scheme.id) else ""))
+            for scheme in self.library.all()
+        ]
         self.endResetModel()
 
     def row_of(self, scheme_id: str | None) -> int | None:
@@ -65,8 +77,10 @@ class CodesModel(ColumnsModel):
     def set_codes(self, scheme: CodingScheme, editable: bool) -> None:
         self.beginResetModel()
         self.editable = editable
-        self.rows = [dict(zip(COLUMNS, (code.id, code.key, code.label, code.colour, code.method.value,
-                                         code.group or ""))) for code in scheme.codes]
+        self.rows = [
+            dict(zip(COLUMNS, (code.id, code.key, code.label, code.colour, code.method.value, code.group or "")))
+            for code in scheme.codes
+        ]
         self.endResetModel()
 
     def add_row(self, cells: dict[str, str]) -> None:
@@ -131,7 +145,8 @@ class SchemeEditor(QDialog):
         self.carry_over.setObjectName("carryOver")
         self.carry_over.setToolTip(
             "Off (the usual way): every interval starts uncoded and the observer codes it afresh; "
-            "Enter repeats the last interval. On: momentary and whole codes stay selected until changed.")
+            "Enter repeats the last interval. On: momentary and whole codes stay selected until changed."
+        )
         self.codes_model = CodesModel(self)
         self.codes = QTableView()
         self.codes.setObjectName("codes")
@@ -185,8 +200,7 @@ class SchemeEditor(QDialog):
         preset = self.library.is_preset(scheme_id)
         # Who may change a service-wide scheme (sync.permissions): team leads, admins and
         # whoever made it; anyone may copy it.
-        refused = None if preset else refusal(self.library.store, "coding_scheme", "update",
-                                                  scheme_id)
+        refused = None if preset else refusal(self.library.store, "coding_scheme", "update", scheme_id)
         editable = not preset and refused is None
         self.name.setText(scheme.name)
         self.interval.setValue(scheme.interval_seconds)
@@ -194,13 +208,21 @@ class SchemeEditor(QDialog):
         self.carry_over.setChecked(scheme.carry_over)
         self.codes_model.set_codes(scheme, editable)
         self.codes.resizeColumnsToContents()
-        for w in (self.name, self.interval, self.peer_every, self.carry_over, self.add_button, self.remove_button,
-                  self.save_button):
+        for w in (
+            self.name,
+            self.interval,
+            self.peer_every,
+            self.carry_over,
+            self.add_button,
+            self.remove_button,
+            self.save_button,
+        ):
             w.setEnabled(editable)
             w.setToolTip(refused or "")
         self.codes.setToolTip(refused or "")
-        self.message.setText("" if editable else refused or
-                             "A built-in scheme cannot be changed. Copy it to make your own version.")
+        self.message.setText(
+            "" if editable else refused or "A built-in scheme cannot be changed. Copy it to make your own version."
+        )
         self.message.setStyleSheet("color: #374151;")
 
     def copy_current(self) -> None:
@@ -225,10 +247,14 @@ class SchemeEditor(QDialog):
             cell["group"] = cell["group"] or None
             codes.append(cell)
         ids = {c["id"] for c in codes}
-        data.update(name=self.name.text().strip(), interval_seconds=self.interval.value(),
-                    peer_every=self.peer_every.value() or None, codes=codes,
-                    carry_over=self.carry_over.isChecked(),
-                    on_task_codes=[c for c in data["on_task_codes"] if c in ids])
+        data.update(
+            name=self.name.text().strip(),
+            interval_seconds=self.interval.value(),
+            peer_every=self.peer_every.value() or None,
+            codes=codes,
+            carry_over=self.carry_over.isChecked(),
+            on_task_codes=[c for c in data["on_task_codes"] if c in ids],
+        )
         used_groups = {c["group"] for c in codes if c["group"]}
         known = {g["id"] for g in data["groups"]}
         data["groups"] += [{"id": g, "label": g.capitalize(), "exclusive": False} for g in sorted(used_groups - known)]

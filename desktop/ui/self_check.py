@@ -1,4 +1,5 @@
 """The window step of ``fieldnote --self-check`` (see ``desktop/selfcheck.py``)."""
+
 from __future__ import annotations
 
 import os

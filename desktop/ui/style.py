@@ -8,13 +8,13 @@
   boxes and line edits, but not on lists, tables or multi-line text: :func:`install` adds a
   frame in the palette's highlight colour to those.
 """
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QWidget
 
 #: Added once to the application's style sheet.
-FOCUS_STYLE = ("QAbstractItemView:focus, QPlainTextEdit:focus, QTextEdit:focus "
-               "{ border: 2px solid palette(highlight); }")
+FOCUS_STYLE = "QAbstractItemView:focus, QPlainTextEdit:focus, QTextEdit:focus { border: 2px solid palette(highlight); }"
 
 
 def install(app: QApplication | None = None) -> None:

@@ -6,11 +6,18 @@ thread), and report back with a signal. The sign-in token is read from the keyri
 too, once, and kept while it works. The indicator reads only the local store (last synced,
 changes waiting, items needing attention), so it is instant and works offline.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
 )
 
 from desktop.dates import to_uk_datetime
@@ -27,8 +34,11 @@ def status_text(store, syncing: bool = False) -> tuple[str, str]:
     status = sync_status(store)
     waiting = status.changes_waiting
     changes = f"{waiting:,} change{'s' if waiting != 1 else ''} waiting"
-    attention = f" · {status.attention_count} need{'s' if status.attention_count == 1 else ''} attention" \
-        if status.attention_count else ""
+    attention = (
+        f" · {status.attention_count} need{'s' if status.attention_count == 1 else ''} attention"
+        if status.attention_count
+        else ""
+    )
     if store.meta("demo") == "1":  # nothing is waiting: a demo store never syncs
         return DEMO_STATUS, "Demonstration data never leaves this laptop: it is not sent to any server."
     if syncing:
@@ -39,14 +49,19 @@ def status_text(store, syncing: bool = False) -> tuple[str, str]:
     if status.last_error and status.last_error_kind == "error":
         # Not a network problem (an answer not understood, a store that could not be
         # written): say the sync failed, and why, rather than "Offline".
-        return (f"Sync failed · {changes} · {last}{attention}",
-                f"{status.last_error}\nEverything is saved on this laptop.")
+        return (
+            f"Sync failed · {changes} · {last}{attention}",
+            f"{status.last_error}\nEverything is saved on this laptop.",
+        )
     if status.last_error:
-        return (f"Offline · {changes} · {last}{attention}",
-                f"{status.last_error}\nEverything is saved on this laptop and will sync when "
-                "the server can be reached.")
-    return f"Synced · {last[len('last synced '):] if status.last_synced_at else 'never'} · {changes}{attention}", \
-        f"Server: {status.server_url}"
+        return (
+            f"Offline · {changes} · {last}{attention}",
+            f"{status.last_error}\nEverything is saved on this laptop and will sync when the server can be reached.",
+        )
+    return (
+        f"Synced · {last[len('last synced ') :] if status.last_synced_at else 'never'} · {changes}{attention}",
+        f"Server: {status.server_url}",
+    )
 
 
 class SignInDialog(QDialog):
@@ -93,6 +108,7 @@ class SignInDialog(QDialog):
         def work(store):
             from sync.client import local
             from sync.client.auth import login
+
             login(server, user, password, store=store)
             local.set_state(store, "server_url", server)
             return server
@@ -105,6 +121,7 @@ class SignInDialog(QDialog):
                 self.message.setText(str(error))
             else:
                 self.accept()
+
         self.tasks.write(work, done)
 
 
@@ -147,12 +164,15 @@ class SyncController(QObject):
 
     def server_url(self) -> str | None:
         from sync.client import local
+
         return local.get_state(self.window.store, "server_url") or None
 
     def observation_live(self) -> bool:
         """True while an observation window is open and recording."""
-        return any(w.isVisible() and w.engine.observation.status == "recording"
-                   for w in getattr(self.window, "observation_windows", ()))
+        return any(
+            w.isVisible() and w.engine.observation.status == "recording"
+            for w in getattr(self.window, "observation_windows", ())
+        )
 
     def observation_ended(self) -> None:
         """An observation ended: run the sync it held back."""
@@ -195,6 +215,7 @@ class SyncController(QObject):
 
         def work(store):
             from sync.client.auth import logout
+
             logout(url, store)
 
         def done(_result, error):
@@ -204,6 +225,7 @@ class SyncController(QObject):
             if error is not None:
                 self.window.statusBar().showMessage(f"Signing out did not finish: {error}", 8000)
             self.signed_out.emit(error)
+
         self.window.tasks.write(work, done)
 
     def sync_now(self, quiet: bool = False) -> bool:
@@ -215,9 +237,15 @@ class SyncController(QObject):
         if self.syncing or self.signing_out or self.window.locked or demo:
             if not quiet and not self.window.locked:  # F9 or a click: say why nothing starts
                 self.window.statusBar().showMessage(
-                    DEMO_STATUS + "." if demo else
-                    "A sync is already running." if self.syncing else
-                    "Signing out…" if self.signing_out else "Sync has stopped.", 6000)
+                    DEMO_STATUS + "."
+                    if demo
+                    else "A sync is already running."
+                    if self.syncing
+                    else "Signing out…"
+                    if self.signing_out
+                    else "Sync has stopped.",
+                    6000,
+                )
             return False
         if quiet and self.observation_live():  # Sync now (not quiet) still runs at once
             self.held = True
@@ -240,18 +268,21 @@ class SyncController(QObject):
             from sync.client.engine import SyncEngine
             from sync.client.errors import AuthError
             from sync.client.transport import Transport
+
             token = cached or stored_token(url, worker)  # the keyring, off the GUI thread
             if not token:
                 raise AuthError("Sign in to sync with your service's server.")
             # One quick retry: the timer is the real retry, so an offline laptop
             # shows "Offline" at once instead of after a long back-off.
             transport = Transport(url, token, retries=1)
-            report = SyncEngine(worker, url, token, transport=transport,
-                                on_token=lambda t: save_token(url, t, worker)).sync()
+            report = SyncEngine(
+                worker, url, token, transport=transport, on_token=lambda t: save_token(url, t, worker)
+            ).sync()
             return report, transport.token
 
         def done(result, error):
             from sync.client.errors import AuthError
+
             report, self.token = result if result is not None else (None, None)
             self.syncing = False
             if self.stopped:
@@ -262,11 +293,14 @@ class SyncController(QObject):
                 self.window.statusBar().showMessage(
                     "This laptop's data was put back from an older copy. Fieldnote sent the "
                     f"{report.renumbered} change(s) the server did not have and fetched "
-                    "everything again; nothing was lost.", 15000)
+                    "everything again; nothing was lost.",
+                    15000,
+                )
             if isinstance(error, AuthError) and not quiet:
                 self.window.statusBar().showMessage("Your sign-in has expired: sign in again.", 8000)
                 self.sign_in()
             self.finished.emit(report, error)
+
         self.window.tasks.write(work, done)
         return True
 
@@ -275,8 +309,10 @@ def install(window) -> SyncController:
     """The Sync menu (Sign in…, Sync now, Sign out) and the status-bar indicator."""
     controller = SyncController(window)
     window.add_action("sync", "Sync &now", controller.sync_now, "F9", "syncNow")
-    controller.actions = [window.add_action("sync", "&Sign in…", controller.sign_in, None, "signIn"),
-                          window.add_action("sync", "Sign &out", controller.sign_out, None, "signOut")]
+    controller.actions = [
+        window.add_action("sync", "&Sign in…", controller.sign_in, None, "signIn"),
+        window.add_action("sync", "Sign &out", controller.sign_out, None, "signOut"),
+    ]
     controller.update_status()
     window.sync = controller
     return controller

@@ -21,6 +21,7 @@ a long first sync. Tests swap both pools for a synchronous one in one place:
 GUI thread. A window's ``StoreTasks`` is one (``window.tasks.run``); the first-run set-up,
 shown before any window exists, holds a ``Tasks`` of its own. ``use_pool`` swaps its pool.
 """
+
 from __future__ import annotations
 
 import threading
@@ -50,10 +51,12 @@ class _Task(QRunnable):
             self.signals.done.emit(result, None)
 
 
-def run_task(fn: Callable[[Callable[[int, int], None]], Any],
-             on_done: Callable[[Any, BaseException | None], None],
-             on_progress: Callable[[int, int], None] | None = None,
-             pool: QThreadPool | None = None) -> None:
+def run_task(
+    fn: Callable[[Callable[[int, int], None]], Any],
+    on_done: Callable[[Any, BaseException | None], None],
+    on_progress: Callable[[int, int], None] | None = None,
+    pool: QThreadPool | None = None,
+) -> None:
     signals = _Signals()
     _live.add(signals)
 
@@ -91,8 +94,7 @@ class Tasks:
         ``None``: the shared pool again."""
         self.read_pool = pool
 
-    def run(self, work: Callable[[], Any],
-            done: Callable[[Any, BaseException | None], None]) -> None:
+    def run(self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
         """``work()`` on the shared pool; ``done(result, error)`` on the GUI thread."""
         run_task(lambda _progress: work(), done, pool=self.read_pool)
 
@@ -135,18 +137,29 @@ class StoreTasks(Tasks):
             self._thread = threading.get_ident()
         return self._store
 
-    def write(self, work: Callable, done: Callable[[Any, BaseException | None], None],
-              on_progress: Callable[[int, int], None] | None = None) -> None:
+    def write(
+        self,
+        work: Callable,
+        done: Callable[[Any, BaseException | None], None],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         """``work(store)`` (``work(store, progress)`` with ``on_progress``) on the store
         worker; ``done(result, error)`` on the GUI thread."""
+
         def task(progress):
             store = self._worker_store()
             return work(store, progress) if on_progress else work(store)
+
         run_task(task, done, on_progress, pool=self.pool)
 
-    def read(self, work: Callable, done: Callable[[Any, BaseException | None], None],
-             on_progress: Callable[[int, int], None] | None = None) -> None:
+    def read(
+        self,
+        work: Callable,
+        done: Callable[[Any, BaseException | None], None],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         """``work(store)`` on the shared pool over a read-only connection of its own."""
+
         def task(progress):
             store = self.open_store()
             try:
@@ -154,15 +167,18 @@ class StoreTasks(Tasks):
                 return work(store, progress) if on_progress else work(store)
             finally:
                 store.close()
+
         run_task(task, done, on_progress, pool=self.read_pool)
 
     def close(self, wait_ms: int = 30_000) -> bool:
         """Let the worker finish (up to ``wait_ms``) and close its connection, on its own
         thread. Whether everything finished in time."""
+
         def close_store(_progress):
             store, self._store = self._store, None
             if store is not None:
                 store.close()
+
         finished = True
         if self._store is not None:
             run_task(close_store, lambda *_: None, pool=self.pool)

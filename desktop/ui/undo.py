@@ -5,6 +5,7 @@ The steps (``FieldEdit``, ``Creation``) and their rule, never overwrite a change
 arrived since (a colleague's, by sync), live in the core (``desktop.store.undo``); here
 they become one Qt command per user action, which keeps what the steps could not do as a
 ``note`` for the window to show."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -29,8 +30,7 @@ def take_notes() -> list[str]:
 
 def notes_of(outcomes: list) -> str:
     """The sentences for the steps that could not do all their work (empty if all did)."""
-    return " ".join(o.message() for o in outcomes
-                    if isinstance(o, Outcome) and o.message())
+    return " ".join(o.message() for o in outcomes if isinstance(o, Outcome) and o.message())
 
 
 class CaseCommand(QUndoCommand):

@@ -1,4 +1,5 @@
 """The passphrase prompt shown at start when the machine has no OS keyring."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
@@ -17,8 +18,10 @@ class PassphraseDialog(QDialog):
         intro = QLabel(
             "This computer has no OS keyring, so Fieldnote protects its data with a passphrase. "
             f"Choose one of at least {MIN_PASSPHRASE_LENGTH} characters. It cannot be recovered: "
-            "without it the data cannot be read." if creating else
-            "Enter the passphrase that protects Fieldnote's data.")
+            "without it the data cannot be read."
+            if creating
+            else "Enter the passphrase that protects Fieldnote's data."
+        )
         intro.setWordWrap(True)
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("passphrase")

@@ -5,6 +5,7 @@ Until a name is known, the store would record the computer account ("root",
 takes the name from the signed-in account (``sync.client.auth.account_name``) or asks for it
 in a small dialog, keeps it in Settings, and every connection records it from then on.
 """
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout
@@ -20,15 +21,16 @@ class UserNameDialog(QDialog):
         self.setObjectName("userNameDialog")
         self.setWindowTitle("Your name")
         self.setMinimumWidth(420)
-        intro = QLabel("Fieldnote records who makes each change in the case's history. "
-                       "Type your name as colleagues know it; it is kept in Settings.")
+        intro = QLabel(
+            "Fieldnote records who makes each change in the case's history. "
+            "Type your name as colleagues know it; it is kept in Settings."
+        )
         intro.setWordWrap(True)
         self.name = QLineEdit()
         self.name.setObjectName("userName")
         self.name.setAccessibleName(Settings.TITLES["practitioner_name"])
         self.name.setPlaceholderText("e.g. Sam Whitfield")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Save")
         self.ok.setEnabled(False)
@@ -58,7 +60,8 @@ def ensure_user_name(window) -> bool:
         dialog = UserNameDialog(window)
         if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.value():
             window.statusBar().showMessage(
-                "Nothing was changed: Fieldnote needs your name to record who made a change.", 8000)
+                "Nothing was changed: Fieldnote needs your name to record who made a change.", 8000
+            )
             return False
         name = dialog.value()
     set_user_name(window, name)

@@ -11,6 +11,7 @@ Splitter positions, caseload filters and the caseload's columns are kept the sam
 ``value``). All of it lives in ``window-state.ini`` beside ``config.json`` in the config
 folder (``FIELDNOTE_HOME`` when set), never in the store: it is about this laptop's screen.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -40,8 +41,10 @@ def fit(window: QWidget, width: int, height: int) -> None:
     h = max(200, min(height, area.height() - FRAME_HEIGHT))
     window.setMinimumSize(min(window.minimumWidth(), w), min(window.minimumHeight(), h))
     window.resize(w, h)
-    window.move(area.x() + max(0, (area.width() - w - FRAME_WIDTH) // 2),
-                area.y() + max(0, (area.height() - h - FRAME_HEIGHT) // 2))
+    window.move(
+        area.x() + max(0, (area.width() - w - FRAME_WIDTH) // 2),
+        area.y() + max(0, (area.height() - h - FRAME_HEIGHT) // 2),
+    )
 
 
 def grow_to_contents(window: QWidget) -> None:
@@ -62,8 +65,12 @@ def grow_to_contents(window: QWidget) -> None:
 
 def within_screen(window: QWidget) -> bool:
     area, frame = available(window), window.frameGeometry()
-    return (window.isMaximized() or frame.width() <= area.width()
-            and frame.height() <= area.height() and area.intersects(frame))
+    return (
+        window.isMaximized()
+        or frame.width() <= area.width()
+        and frame.height() <= area.height()
+        and area.intersects(frame)
+    )
 
 
 def restore(window: QWidget, key: str, width: int, height: int) -> bool:
@@ -73,9 +80,11 @@ def restore(window: QWidget, key: str, width: int, height: int) -> bool:
     fit(window, width, height)  # also shrinks the minimum size to the screen
     if isinstance(saved, QByteArray) and not saved.isEmpty() and window.restoreGeometry(saved):
         area = available(window)
-        if not window.isMaximized() and (window.width() > area.width() - FRAME_WIDTH
-                                         or window.height() > area.height() - FRAME_HEIGHT
-                                         or not area.intersects(window.geometry())):
+        if not window.isMaximized() and (
+            window.width() > area.width() - FRAME_WIDTH
+            or window.height() > area.height() - FRAME_HEIGHT
+            or not area.intersects(window.geometry())
+        ):
             fit(window, window.width(), window.height())
         return True
     return False
@@ -101,8 +110,11 @@ def value(key: str, default=None):
 MAIN = "main"
 # each filter: its key here, the window's combo box, and what a first start shows
 # ("Open cases", "My cases" when the user is a caseworker this laptop knows; else "All")
-_FILTERS = (("status", "status_filter", "open"), ("school", "school_filter", None),
-            ("caseworker", "worker_filter", "me"))
+_FILTERS = (
+    ("status", "status_filter", "open"),
+    ("school", "school_filter", None),
+    ("caseworker", "worker_filter", "me"),
+)
 
 
 def restore_main(window) -> None:

@@ -1,5 +1,6 @@
 """Wrap the onedir build (dist/Fieldnote) into dist/fieldnote-<version>-linux-<arch>.tar.gz
 with a .desktop file, the icon and a per-user install script. Run by `make package` on Linux."""
+
 from __future__ import annotations
 
 import platform

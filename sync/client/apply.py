@@ -6,6 +6,7 @@ off (``applying``: the server already checked every reference, and a page may br
 visit before its referral) and the batched apply itself (``apply_states``). The sync
 engine and ``sync.client.quarantine`` both call it; it imports neither.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,12 +17,15 @@ from desktop.store.schema import SYNCABLE
 from sync.client import local
 
 # Columns holding JSON text: a value there must parse, or the app could not read it.
-JSON_COLUMNS = {("caseworker", "specialisms"), ("support_plan", "review_dates"),
-                ("observation_event", "payload"), ("coding_scheme", "definition")}
-_JSON_BY_ENTITY = {e: frozenset(n for en, n in JSON_COLUMNS if en == e)
-                   for e, _ in JSON_COLUMNS}
+JSON_COLUMNS = {
+    ("caseworker", "specialisms"),
+    ("support_plan", "review_dates"),
+    ("observation_event", "payload"),
+    ("coding_scheme", "definition"),
+}
+_JSON_BY_ENTITY = {e: frozenset(n for en, n in JSON_COLUMNS if en == e) for e, _ in JSON_COLUMNS}
 _NONE: frozenset[str] = frozenset()
-_SQLITE_INT = (-2**63, 2**63 - 1)
+_SQLITE_INT = (-(2**63), 2**63 - 1)
 
 
 class NotStorable(ValueError):
@@ -71,8 +75,9 @@ def applying(store: Store):
         store.conn.execute("PRAGMA foreign_keys = ON")
 
 
-def apply_states(store: Store, states: list[dict], *, force: bool = False,
-             pending: dict[tuple[str, str], set[str]] | None = None) -> int:
+def apply_states(
+    store: Store, states: list[dict], *, force: bool = False, pending: dict[tuple[str, str], set[str]] | None = None
+) -> int:
     """Apply records as the server holds them, keeping fields with unsent local edits
     (they win here and are pushed next). Returns how many records changed.
 
@@ -92,8 +97,7 @@ def apply_states(store: Store, states: list[dict], *, force: bool = False,
     changed = 0
     for entity, by_id in by_entity.items():
         held = local.server_versions(store, entity, list(by_id))
-        todo = [s for s in by_id.values() if force or held.get(s["id"]) is None
-                or s["version"] > held[s["id"]]]
+        todo = [s for s in by_id.values() if force or held.get(s["id"]) is None or s["version"] > held[s["id"]]]
         if not todo:
             continue
         ids = [s["id"] for s in todo]
@@ -114,14 +118,17 @@ def apply_states(store: Store, states: list[dict], *, force: bool = False,
                 versions.update({k: mine[k] for k in mine_pending if k in mine})
                 if local.DELETED in mine_pending:  # an unsent delete or restore
                     deleted = bool(row["deleted"])
-            items.append({
-                "id": state["id"], "version": max(state["version"],
-                                                  row["version"] if row else 0),
-                "values": {k: v for k, v in state["fields"].items() if k not in mine_pending},
-                "field_versions": versions, "deleted": deleted})
+            items.append(
+                {
+                    "id": state["id"],
+                    "version": max(state["version"], row["version"] if row else 0),
+                    "values": {k: v for k, v in state["fields"].items() if k not in mine_pending},
+                    "field_versions": versions,
+                    "deleted": deleted,
+                }
+            )
         changed += len(store.apply_remote_many(entity, items, current=current))
-        local.set_server_versions(store, entity,
-                                  [(s["id"], s["version"]) for s in todo], held)
+        local.set_server_versions(store, entity, [(s["id"], s["version"]) for s in todo], held)
     return changed
 
 
@@ -138,10 +145,11 @@ def versions_held(store: Store, entity: str, ids: list[str]) -> dict[str, tuple]
     ids, by id."""
     found: dict[str, tuple] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         for record_id, version, field_versions, deleted in store.conn.execute(
-                f"SELECT id, version, field_versions, deleted FROM [{entity}] WHERE id IN "
-                f"({', '.join('?' for _ in chunk)})", chunk):
+            f"SELECT id, version, field_versions, deleted FROM [{entity}] WHERE id IN "
+            f"({', '.join('?' for _ in chunk)})",
+            chunk,
+        ):
             found[record_id] = (version, field_versions, deleted)
     return found
-

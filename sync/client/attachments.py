@@ -15,6 +15,7 @@ the pull, both resumable (sync rule 9; docs/sync-protocol.md, "Attachments").
 Answers are checked before anything local changes; an answer not understood raises
 ``SyncError`` with the parts and outbox as they were.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,14 @@ import re
 
 from desktop.store import Store
 from desktop.store.attachments import (
-    MAX_ATTACHMENT_BYTES, AttachmentDamaged, blob_bytes, collect_garbage, missing_blobs,
-    put_blob, sha256_hex, valid_sha256,
+    MAX_ATTACHMENT_BYTES,
+    AttachmentDamaged,
+    blob_bytes,
+    collect_garbage,
+    missing_blobs,
+    put_blob,
+    sha256_hex,
+    valid_sha256,
 )
 from sync.client.errors import Refused
 from sync.client.report import SyncReport, need
@@ -36,8 +43,7 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 def _check_status(answer: dict, sha256: str) -> dict:
     need(answer.get("sha256") == sha256, "attachment status")
     need(isinstance(answer.get("complete"), bool), "attachment status")
-    need(isinstance(answer.get("received"), int) and answer["received"] >= 0,
-         "attachment status")
+    need(isinstance(answer.get("received"), int) and answer["received"] >= 0, "attachment status")
     need(answer.get("size") is None or isinstance(answer["size"], int), "attachment status")
     return answer
 
@@ -47,8 +53,9 @@ def files_to_upload(store: Store) -> list[str]:
     """The files named by pending outbox entries, in outbox order, each once."""
     found: dict[str, None] = {}
     for (fields,) in store.conn.execute(
-            "SELECT fields FROM outbox WHERE state = 'pending' AND entity = 'attachment' AND "
-            "op IN ('create', 'update') ORDER BY seq"):
+        "SELECT fields FROM outbox WHERE state = 'pending' AND entity = 'attachment' AND "
+        "op IN ('create', 'update') ORDER BY seq"
+    ):
         sha256 = json.loads(fields).get("sha256")
         if valid_sha256(sha256):
             found[sha256] = None
@@ -66,10 +73,9 @@ def upload_blob(transport: Transport, sha256: str, data: bytes) -> int:
         # The server's progress counts only for this size; anything else starts afresh.
         offset = status["received"] if status["size"] == size else 0
         need(offset <= size, "attachment status")
-        chunk = data[offset:offset + CHUNK_BYTES]
+        chunk = data[offset : offset + CHUNK_BYTES]
         try:
-            status = _check_status(transport.put_bytes(path, chunk, {"size": size,
-                                                                     "offset": offset}), sha256)
+            status = _check_status(transport.put_bytes(path, chunk, {"size": size, "offset": offset}), sha256)
         except Refused as exc:
             if exc.status != 409 or restarts >= 3:
                 raise
@@ -89,8 +95,7 @@ def upload_pending(store: Store, transport: Transport, report: SyncReport) -> No
         data = blob_bytes(store, sha256)
         if data is None or sha256_hex(data) != sha256:
             # The record waits at the server (retry) and, after its tries, needs attention.
-            report.errors.append(f"The file {sha256[:12]}… is missing or damaged on this "
-                                 "laptop and cannot be sent.")
+            report.errors.append(f"The file {sha256[:12]}… is missing or damaged on this laptop and cannot be sent.")
             report.attachments_waiting += 1
             continue
         try:
@@ -107,11 +112,10 @@ def _parts_held(store: Store, sha256: str) -> int:
     (anything after a gap is dropped)."""
     held = 0
     for offset, length in store.conn.execute(
-            "SELECT byte_offset, length(data) FROM blob_part WHERE sha256 = ? "
-            "ORDER BY byte_offset", (sha256,)).fetchall():
+        "SELECT byte_offset, length(data) FROM blob_part WHERE sha256 = ? ORDER BY byte_offset", (sha256,)
+    ).fetchall():
         if offset != held:
-            store.conn.execute("DELETE FROM blob_part WHERE sha256 = ? AND byte_offset >= ?",
-                               (sha256, offset))
+            store.conn.execute("DELETE FROM blob_part WHERE sha256 = ? AND byte_offset >= ?", (sha256, offset))
             break
         held += length
     return held
@@ -122,8 +126,7 @@ def _drop_parts(store: Store, sha256: str) -> None:
         store.conn.execute("DELETE FROM blob_part WHERE sha256 = ?", (sha256,))
 
 
-def download_blob(store: Store, transport: Transport, sha256: str,
-                  size: int | None = None) -> int:
+def download_blob(store: Store, transport: Transport, sha256: str, size: int | None = None) -> int:
     """Fetch a file's bytes in ranges, resuming from the parts held, then keep it once its
     SHA-256 checks out. ``size`` (the record's) lets a download whose every part arrived
     before a kill be checked without asking again. Returns the number of bytes fetched."""
@@ -139,32 +142,34 @@ def download_blob(store: Store, transport: Transport, sha256: str,
             match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
             need(match is not None, "download range")
             start, end, size = (int(g) for g in match.groups())
-            need(start == held and end - start + 1 == len(body) and end < size,
-                 "download range")
+            need(start == held and end - start + 1 == len(body) and end < size, "download range")
         else:  # the whole file, range ignored: start again with it
             need(response.status_code == 200, "download status")
             start, size = 0, len(body)
             if held:
                 _drop_parts(store, sha256)
-        need(size <= MAX_ATTACHMENT_BYTES and (total is None or size == total),
-             "download size")
+        need(size <= MAX_ATTACHMENT_BYTES and (total is None or size == total), "download size")
         total = size
         if body:
             with store.transaction():
-                store.conn.execute("INSERT INTO blob_part (sha256, byte_offset, data) "
-                                   "VALUES (?, ?, ?)", (sha256, start, body))
+                store.conn.execute(
+                    "INSERT INTO blob_part (sha256, byte_offset, data) VALUES (?, ?, ?)", (sha256, start, body)
+                )
         held = start + len(body)
         fetched += len(body)
         need(body or held >= total, "download progress")
-    data = b"".join(bytes(r[0]) for r in store.conn.execute(
-        "SELECT data FROM blob_part WHERE sha256 = ? ORDER BY byte_offset", (sha256,)))
+    data = b"".join(
+        bytes(r[0])
+        for r in store.conn.execute("SELECT data FROM blob_part WHERE sha256 = ? ORDER BY byte_offset", (sha256,))
+    )
     with store.transaction():
         store.conn.execute("DELETE FROM blob_part WHERE sha256 = ?", (sha256,))
         if sha256_hex(data) == sha256:
             put_blob(store, data, sha256)
     if sha256_hex(data) != sha256:
-        raise AttachmentDamaged("The file received did not match its SHA-256; it was not "
-                                "kept and will be fetched again at the next sync.")
+        raise AttachmentDamaged(
+            "The file received did not match its SHA-256; it was not kept and will be fetched again at the next sync."
+        )
     return fetched
 
 

@@ -4,6 +4,7 @@ Where the machine has no OS keyring (the store is then unlocked by passphrase), 
 keyring refuses it, the token is kept in the store itself, which is encrypted at rest.
 A token that cannot be kept anywhere is revoked at once rather than left unused.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def device_account(server_url: str, username: str) -> str:
     return f"server-device:{check_server_url(server_url)}:{username}"
 
 
-def login(server_url: str, username: str, password: str, *,
-          transport: Transport | None = None, store: Store | None = None) -> str:
+def login(
+    server_url: str, username: str, password: str, *, transport: Transport | None = None, store: Store | None = None
+) -> str:
     """Sign in and keep the token (OS keyring; else ``store``); returns the token.
 
     The laptop also keeps the known-device token the server gives it at its first
@@ -52,10 +54,11 @@ def login(server_url: str, username: str, password: str, *,
         save_token(server_url, token, store)
     except Exception as exc:  # noqa: BLE001 - whatever failed, the token must not linger
         revoke(server_url, token)
-        reason = str(exc) if isinstance(exc, (SyncError, StoreError)) else \
-            "it could not be written"
-        raise SyncError(f"Signed in, but the sign-in could not be kept on this computer "
-                        f"({reason}), so it was cancelled on the server.") from exc
+        reason = str(exc) if isinstance(exc, (SyncError, StoreError)) else "it could not be written"
+        raise SyncError(
+            f"Signed in, but the sign-in could not be kept on this computer "
+            f"({reason}), so it was cancelled on the server."
+        ) from exc
     new_device = answer.get("device_token")
     if isinstance(new_device, str) and new_device and new_device != device:
         try:
@@ -86,11 +89,11 @@ def _save(account: str, secret: str, store: Store | None) -> None:
             return
         except keyring.errors.KeyringError:
             if store is None:
-                raise SyncError("The OS keyring refused to keep the sign-in, so Fieldnote "
-                                "cannot stay signed in.") from None
+                raise SyncError(
+                    "The OS keyring refused to keep the sign-in, so Fieldnote cannot stay signed in."
+                ) from None
     if store is None:
-        raise SyncError("This computer has no OS keyring to keep the sign-in in, so "
-                        "Fieldnote cannot stay signed in.")
+        raise SyncError("This computer has no OS keyring to keep the sign-in in, so Fieldnote cannot stay signed in.")
     local.set_state(store, account, secret)
 
 

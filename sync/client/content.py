@@ -18,6 +18,7 @@ here (hash mismatch, invalid) is not installed and is reported in
 ``SyncReport.errors``; the rest install, and sync carries on. The ETag is kept only
 when every listed pack is installed, so a refused pack is tried again next sync.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,7 @@ def check_manifest(response: requests.Response) -> dict:
         _need(valid_sha256(entry.get("sha256")), "hash")
         for name in ("version", "kind", "title"):
             _need(isinstance(entry.get(name), str), name)
-        _need(isinstance(entry.get("size"), int) and not isinstance(entry["size"], bool)
-              and entry["size"] >= 0, "size")
+        _need(isinstance(entry.get("size"), int) and not isinstance(entry["size"], bool) and entry["size"] >= 0, "size")
     return data
 
 
@@ -80,10 +80,13 @@ def load_state(store: Store) -> dict:
     if not isinstance(state, dict) or not isinstance(state.get("packs"), dict):
         state = {}
     # Only plain pack ids name files (the removal below deletes by them).
-    packs = {k: v for k, v in state.get("packs", {}).items()
-             if valid_pack_id(k) and isinstance(v, dict)}
-    return {"server_url": state.get("server_url"), "etag": state.get("etag"),
-            "packs": packs, "refused": state.get("refused", {})}
+    packs = {k: v for k, v in state.get("packs", {}).items() if valid_pack_id(k) and isinstance(v, dict)}
+    return {
+        "server_url": state.get("server_url"),
+        "etag": state.get("etag"),
+        "packs": packs,
+        "refused": state.get("refused", {}),
+    }
 
 
 def _save(store: Store, state: dict) -> None:
@@ -105,14 +108,15 @@ def _validate(data: bytes, entry: dict, installed_dir: Path) -> str | None:
     try:
         pack = load_pack_text(data.decode("utf-8"), what)
         if pack.id != entry["pack_id"] or pack.version != entry["version"]:
-            return (f"{what} is not what the manifest says (it is '{pack.id}' "
-                    f"{pack.version}); not installed")
+            return f"{what} is not what the manifest says (it is '{pack.id}' {pack.version}); not installed"
         if pack.kind == "wording":
             # As ``install_pack``: the pack it extends must be here, and hold every item.
             base = load_registry(installed_dir).packs.get(pack.extends)
             if base is None:
-                return (f"{what}: wording pack extends '{pack.extends}', which is not a "
-                        "built-in or installed pack; not installed")
+                return (
+                    f"{what}: wording pack extends '{pack.extends}', which is not a "
+                    "built-in or installed pack; not installed"
+                )
             apply_wording(base, pack)
     except UnicodeDecodeError:
         return f"{what} is not UTF-8 text; not installed"
@@ -123,8 +127,7 @@ def _validate(data: bytes, entry: dict, installed_dir: Path) -> str | None:
     return None
 
 
-def sync_packs(store: Store, transport: Transport, report: Any,
-               packs_dir: Path | None = None) -> None:
+def sync_packs(store: Store, transport: Transport, report: Any, packs_dir: Path | None = None) -> None:
     """Bring the packs installed from the server in line with its manifest.
 
     ``report`` (a ``SyncReport``) gets ``packs_installed``, ``packs_removed`` and, for
@@ -145,8 +148,7 @@ def sync_packs(store: Store, transport: Transport, report: Any,
     if etag and not all((folder / f"{pack_id}.json").is_file() for pack_id in installed):
         etag = None  # a file went missing: ask for the whole manifest and put it back
     try:
-        response = transport.get_raw(MANIFEST_PATH,
-                         {"If-None-Match": f'"{etag}"'} if etag else None)
+        response = transport.get_raw(MANIFEST_PATH, {"If-None-Match": f'"{etag}"'} if etag else None)
     except Refused as exc:
         if exc.status == 404:
             return  # a server from before packs were published from it
@@ -163,8 +165,9 @@ def sync_packs(store: Store, transport: Transport, report: Any,
         try:
             (folder / f"{pack_id}.json").unlink(missing_ok=True)
         except OSError as exc:
-            report.errors.append(f"pack '{pack_id}' was withdrawn by the server but could "
-                                 f"not be removed: {exc.strerror or exc}")
+            report.errors.append(
+                f"pack '{pack_id}' was withdrawn by the server but could not be removed: {exc.strerror or exc}"
+            )
             stuck = True
             continue
         del installed[pack_id]
@@ -176,8 +179,7 @@ def sync_packs(store: Store, transport: Transport, report: Any,
     for entry in sorted(wanted.values(), key=lambda e: (e["kind"] == "wording", e["pack_id"])):
         pack_id = entry["pack_id"]
         held = installed.get(pack_id)
-        if held and held.get("sha256") == entry["sha256"] \
-                and _file_sha(folder / f"{pack_id}.json") == entry["sha256"]:
+        if held and held.get("sha256") == entry["sha256"] and _file_sha(folder / f"{pack_id}.json") == entry["sha256"]:
             continue
         try:
             data = transport.get_raw(f"{MANIFEST_PATH}/{entry['sha256']}").content
@@ -191,12 +193,10 @@ def sync_packs(store: Store, transport: Transport, report: Any,
             except OSError as exc:
                 problem = f"pack '{pack_id}' could not be written: {exc.strerror or exc}"
         if problem is not None:
-            refused[pack_id] = {"version": entry["version"], "sha256": entry["sha256"],
-                                "error": problem}
+            refused[pack_id] = {"version": entry["version"], "sha256": entry["sha256"], "error": problem}
             report.errors.append(problem)
             continue
-        installed[pack_id] = {"version": entry["version"], "kind": entry["kind"],
-                              "sha256": entry["sha256"]}
+        installed[pack_id] = {"version": entry["version"], "kind": entry["kind"], "sha256": entry["sha256"]}
         _save(store, state)
         report.packs_installed += 1
 

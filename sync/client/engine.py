@@ -5,6 +5,7 @@ one local transaction together with its bookkeeping (outbox states, the cursor),
 so a kill or an error leaves the store at the last completed step, and running
 ``sync()`` again carries on from there.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,7 +22,11 @@ from sync.client.errors import Refused, SyncError, Unreachable, describe_failure
 from sync.client.report import SyncReport, need  # noqa: F401 - SyncReport is part of this API
 from sync.client.transport import Transport
 from sync.protocol import (
-    DIGEST_SET, DIGEST_SORTED, LEGACY_PUSH_BATCH, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
+    DIGEST_SET,
+    DIGEST_SORTED,
+    LEGACY_PUSH_BATCH,
+    MAX_PULL_LIMIT,
+    MAX_PUSH_BATCH,
     SCHEMA_VERSION,
 )
 
@@ -60,8 +65,7 @@ def _check_push(answer: dict, batch: list[dict]) -> list[dict]:
     results = answer.get("results")
     need(isinstance(results, list) and len(results) == len(batch), "push results")
     for result, entry in zip(results, batch):
-        need(isinstance(result, dict) and result.get("mutation_id") == entry["mutation_id"],
-             "push result order")
+        need(isinstance(result, dict) and result.get("mutation_id") == entry["mutation_id"], "push result order")
         need(result.get("status") in ("applied", "conflict", "rejected", "retry"), "status")
         need(isinstance(result.get("conflicts", []), list), "conflicts")
         if result.get("record") is not None:
@@ -99,12 +103,20 @@ class SyncEngine:
     the GUI thread's own writes wait at most one short transaction (``APPLY_SECONDS``).
     """
 
-    def __init__(self, store: Store, server_url: str, token: str | None, *,
-                 transport: Transport | None = None, batch_size: int = MAX_PUSH_BATCH,
-                 page_size: int = MAX_PULL_LIMIT, max_attempts: int = 8,
-                 on_page: Callable[[dict], None] | None = None,
-                 on_token: Callable[[str], None] | None = None,
-                 packs_dir: Path | None = None):
+    def __init__(
+        self,
+        store: Store,
+        server_url: str,
+        token: str | None,
+        *,
+        transport: Transport | None = None,
+        batch_size: int = MAX_PUSH_BATCH,
+        page_size: int = MAX_PULL_LIMIT,
+        max_attempts: int = 8,
+        on_page: Callable[[dict], None] | None = None,
+        on_token: Callable[[str], None] | None = None,
+        packs_dir: Path | None = None,
+    ):
         self.store = store
         self.transport = transport or Transport(server_url, token)
         self.server_url = self.transport.server_url
@@ -162,8 +174,7 @@ class SyncEngine:
     def _remember_error(self, exc: SyncError) -> None:
         with contextlib.suppress(Exception):  # a store that cannot be written says so itself
             local.set_state(self.store, "last_error", str(exc))
-            local.set_state(self.store, "last_error_kind",
-                            "offline" if isinstance(exc, Unreachable) else "error")
+            local.set_state(self.store, "last_error_kind", "offline" if isinstance(exc, Unreachable) else "error")
 
     @contextlib.contextmanager
     def _large_cache(self):
@@ -219,7 +230,8 @@ class SyncEngine:
                 raise SyncError(
                     f"This laptop holds {waiting} change(s) or item(s) needing attention from "
                     f"{who}. Sign in as {who} to send or settle them before syncing as "
-                    f"{me['username']}.")
+                    f"{me['username']}."
+                )
         return me
 
     @staticmethod
@@ -294,7 +306,7 @@ class SyncEngine:
             """The next batch and its request, sent (None when nothing is left)."""
             nonlocal entries
             while entries:
-                rows, entries = entries[:self.batch_size], entries[self.batch_size:]
+                rows, entries = entries[: self.batch_size], entries[self.batch_size :]
                 rows = [e for e in rows if (e["entity"], e["record_id"]) not in waiting]
                 if not rows:
                     continue
@@ -358,10 +370,15 @@ class SyncEngine:
             sender.shutdown(wait=True)  # a request under way finishes (or fails) first
         return report
 
-    def _settle_batch(self, batch_rows: list[dict], batch: list[dict], results: list[dict],
-                      report: SyncReport,
-                      waiting: set[tuple[str, str]],
-                      queued: dict[tuple[str, str], dict[str, dict]]) -> None:
+    def _settle_batch(
+        self,
+        batch_rows: list[dict],
+        batch: list[dict],
+        results: list[dict],
+        report: SyncReport,
+        waiting: set[tuple[str, str]],
+        queued: dict[tuple[str, str], dict[str, dict]],
+    ) -> None:
         """A push reply applied to this store, in one transaction: outbox states, what the
         server acknowledged, and the records as the server now holds them."""
         with self._unchecked_references(), self.store.transaction():
@@ -371,8 +388,7 @@ class SyncEngine:
             for row, wire, result in zip(batch_rows, batch, results):
                 self._settle(row, result, report, waiting, sent)
                 key = (row["entity"], row["record_id"])
-                if result["status"] != "retry" or \
-                        row["attempts"] + 1 >= self.max_attempts:
+                if result["status"] != "retry" or row["attempts"] + 1 >= self.max_attempts:
                     queued[key].pop(row["mutation_id"], None)  # no longer pending
                 if result.get("record") is not None:
                     states[key] = result["record"]
@@ -384,10 +400,8 @@ class SyncEngine:
                 self.store.mark_sent(sent)
             restore.note_acked(self.store, batch_rows, results)
             echoed = self._echoed(states, created, queued)
-            pending = {key: _fields_of(queued.get(key, {}).values()) for key in states
-                       if key not in echoed}
-            self._apply_safely([s for key, s in states.items() if key not in echoed], report,
-                               pending=pending)
+            pending = {key: _fields_of(queued.get(key, {}).values()) for key in states if key not in echoed}
+            self._apply_safely([s for key, s in states.items() if key not in echoed], report, pending=pending)
             if echoed:
                 # Nothing to write but their server versions (and any item held for them
                 # in quarantine is settled, as after an apply).
@@ -399,8 +413,12 @@ class SyncEngine:
                     local.set_server_versions(self.store, entity, versions)
                 quarantine.settle_applied(self.store, done, force=False)
 
-    def _echoed(self, states: dict[tuple[str, str], dict], created: dict[tuple[str, str], dict],
-                queued: dict[tuple[str, str], dict[str, dict]]) -> set[tuple[str, str]]:
+    def _echoed(
+        self,
+        states: dict[tuple[str, str], dict],
+        created: dict[tuple[str, str], dict],
+        queued: dict[tuple[str, str], dict[str, dict]],
+    ) -> set[tuple[str, str]]:
         """The records of a push reply that are exactly as this laptop created them and
         still holds them: a create the server stored as sent (version 1, every field at
         version 1), with no later change of this laptop's pending, whose row here is still
@@ -409,10 +427,14 @@ class SyncEngine:
         candidates: dict[str, dict[str, dict]] = {}
         for key, wire in created.items():
             state = states[key]
-            if state["version"] != 1 or state["deleted"] or queued.get(key) \
-                    or state["fields"] != wire["fields"] \
-                    or any(v != 1 for v in state["field_versions"].values()) \
-                    or state["field_versions"].keys() != state["fields"].keys():
+            if (
+                state["version"] != 1
+                or state["deleted"]
+                or queued.get(key)
+                or state["fields"] != wire["fields"]
+                or any(v != 1 for v in state["field_versions"].values())
+                or state["field_versions"].keys() != state["fields"].keys()
+            ):
                 continue
             candidates.setdefault(key[0], {})[key[1]] = state
         echoed: set[tuple[str, str]] = set()
@@ -430,14 +452,21 @@ class SyncEngine:
 
     @staticmethod
     def _wire(e: dict) -> dict:
-        return {"mutation_id": e["mutation_id"], "device_id": e["device_id"],
-                "entity": e["entity"], "record_id": e["record_id"], "op": e["op"],
-                "fields": json.loads(e["fields"]),
-                "base_version": e.get("server_base") or 0,
-                "schema_version": e["schema_version"], "client_seq": e["seq"]}
+        return {
+            "mutation_id": e["mutation_id"],
+            "device_id": e["device_id"],
+            "entity": e["entity"],
+            "record_id": e["record_id"],
+            "op": e["op"],
+            "fields": json.loads(e["fields"]),
+            "base_version": e.get("server_base") or 0,
+            "schema_version": e["schema_version"],
+            "client_seq": e["seq"],
+        }
 
-    def _settle(self, row: dict, result: dict, report: SyncReport,
-                waiting: set[tuple[str, str]], sent: list[str] | None = None) -> None:
+    def _settle(
+        self, row: dict, result: dict, report: SyncReport, waiting: set[tuple[str, str]], sent: list[str] | None = None
+    ) -> None:
         status, mutation_id = result["status"], row["mutation_id"]
         if status in ("applied", "conflict"):
             if sent is None:
@@ -446,11 +475,9 @@ class SyncEngine:
                 sent.append(mutation_id)
             report.sent += 1
             if result.get("conflicts"):
-                local.record_conflicts(self.store, row["entity"], row["record_id"], mutation_id,
-                                       result["conflicts"])
+                local.record_conflicts(self.store, row["entity"], row["record_id"], mutation_id, result["conflicts"])
                 report.conflicts += len(result["conflicts"])
-        elif status == "rejected" or (status == "retry"
-                                      and row["attempts"] + 1 >= self.max_attempts):
+        elif status == "rejected" or (status == "retry" and row["attempts"] + 1 >= self.max_attempts):
             error = str(result.get("error") or f"refused ({result.get('code')})")
             self.store.mark_rejected(mutation_id, error)
             report.rejected += 1
@@ -470,15 +497,13 @@ class SyncEngine:
 
         def fetch(after: int) -> dict:
             try:
-                return self.transport.get("/sync/pull", {"cursor": after,
-                                                         "limit": self.page_size})
+                return self.transport.get("/sync/pull", {"cursor": after, "limit": self.page_size})
             except Refused as exc:
                 if exc.status != 422 or self.page_size <= LEGACY_PULL_LIMIT:
                     raise
                 # A server from before pages of 5,000: ask as it allows.
                 self.page_size = LEGACY_PULL_LIMIT
-                return self.transport.get("/sync/pull", {"cursor": after,
-                                                         "limit": self.page_size})
+                return self.transport.get("/sync/pull", {"cursor": after, "limit": self.page_size})
 
         # While a page is applied here, the next one is already being fetched (the server
         # works while this laptop writes). Pages are still applied one at a time, in order,
@@ -494,8 +519,7 @@ class SyncEngine:
         # the sync's journal into the database.
         durable = self.store.conn.execute("PRAGMA synchronous").fetchone()[0]
         self.store.conn.execute("PRAGMA synchronous = NORMAL")
-        checkpoints = self.store.owning_checkpoints() if self._gives_way() \
-            else contextlib.nullcontext()
+        checkpoints = self.store.owning_checkpoints() if self._gives_way() else contextlib.nullcontext()
         # Decoding the next page (on the prefetch thread) waits while the GUI writes.
         pause = getattr(self.transport, "pause", None)
         self.transport.pause = self.store.give_way  # touches no connection: any thread
@@ -546,9 +570,8 @@ class SyncEngine:
         written again unchanged."""
         records = self._newest_once(page["records"])
         beside = self._gives_way()
-        size = (min(self.apply_chunk, GIVE_WAY_CHUNK) if beside else self.apply_chunk) \
-            or len(records) or 1
-        batches = [records[i:i + size] for i in range(0, len(records), size)] or [[]]
+        size = (min(self.apply_chunk, GIVE_WAY_CHUNK) if beside else self.apply_chunk) or len(records) or 1
+        batches = [records[i : i + size] for i in range(0, len(records), size)] or [[]]
         done = 0
         limit = 0.0
         with self._unchecked_references():
@@ -566,8 +589,7 @@ class SyncEngine:
                                 self._revoke(item["id"], report)
                             local.set_state(self.store, "cursor", str(page["next_cursor"]))
                             break
-                        if self.store.writers_waiting() or (
-                                limit and time.perf_counter() - began >= limit):
+                        if self.store.writers_waiting() or (limit and time.perf_counter() - began >= limit):
                             break  # commit now: the GUI's write goes next
                 if beside and not self.store.writers_waiting():
                     # Between transactions, when no key press waits (one that does writes
@@ -602,8 +624,14 @@ class SyncEngine:
         has already checked every reference when it accepted the change."""
         return apply.applying(self.store)
 
-    def _apply_safely(self, states: list[dict], report: SyncReport, *, force: bool = False,
-                      pending: dict[tuple[str, str], set[str]] | None = None) -> int:
+    def _apply_safely(
+        self,
+        states: list[dict],
+        report: SyncReport,
+        *,
+        force: bool = False,
+        pending: dict[tuple[str, str], set[str]] | None = None,
+    ) -> int:
         """``_apply_states``, but no record can stop the rest: the batch is tried whole (in
         a savepoint); if any record fails, each is applied on its own and those that fail
         are quarantined with the reason (``sync.client.quarantine``). The caller's
@@ -626,15 +654,15 @@ class SyncEngine:
                 report.quarantined += 1
         return changed
 
-    def _apply_states(self, states: list[dict], *, force: bool = False,
-                      pending: dict[tuple[str, str], set[str]] | None = None) -> int:
+    def _apply_states(
+        self, states: list[dict], *, force: bool = False, pending: dict[tuple[str, str], set[str]] | None = None
+    ) -> int:
         """``sync.client.apply.apply_states`` on this engine's store."""
         return apply.apply_states(self.store, states, force=force, pending=pending)
 
     def _revoke(self, referral_id: str, report: SyncReport) -> None:
         for entity, record_id in local.case_closure(self.store, referral_id):
-            report.to_review += local.purge_with_review(self.store, entity, record_id,
-                                                        "case reallocated")
+            report.to_review += local.purge_with_review(self.store, entity, record_id, "case reallocated")
             report.purged += 1
 
     def _purge_unseen(self, seen: set[tuple[str, str]], report: SyncReport) -> None:
@@ -649,11 +677,13 @@ class SyncEngine:
             for entity, record_id in sorted(gone - {("referral", r) for r in referrals}):
                 if self.store.get(entity, record_id, include_deleted=True) is not None:
                     report.to_review += local.purge_with_review(
-                        self.store, entity, record_id, "no longer in your scope")
+                        self.store, entity, record_id, "no longer in your scope"
+                    )
                     report.purged += 1
                 else:
-                    self.store.conn.execute("DELETE FROM sync_record WHERE entity = ? AND "
-                                            "record_id = ?", (entity, record_id))
+                    self.store.conn.execute(
+                        "DELETE FROM sync_record WHERE entity = ? AND record_id = ?", (entity, record_id)
+                    )
                     local.forget_digest(self.store)
 
     # -- integrity ----------------------------------------------------------------------------
@@ -663,15 +693,12 @@ class SyncEngine:
     def verify(self, report: SyncReport | None = None) -> bool:
         """Compare digests; on a true mismatch re-sync the whole scope from cursor 0."""
         report = report or SyncReport()
-        answer = self.transport.post("/sync/digest", {"digest": self.local_digest(DIGEST_SET),
-                                                      "algorithm": DIGEST_SET})
+        answer = self.transport.post("/sync/digest", {"digest": self.local_digest(DIGEST_SET), "algorithm": DIGEST_SET})
         if answer.get("algorithm") != DIGEST_SET:
             # A server from before the "set" digest ignored the algorithm and compared
             # against its own "sorted" one: ask again in its terms.
-            answer = self.transport.post("/sync/digest",
-                                         {"digest": self.local_digest(DIGEST_SORTED)})
-        need(isinstance(answer.get("match"), bool)
-             and _is_int(answer.get("server_cursor")), "digest answer")
+            answer = self.transport.post("/sync/digest", {"digest": self.local_digest(DIGEST_SORTED)})
+        need(isinstance(answer.get("match"), bool) and _is_int(answer.get("server_cursor")), "digest answer")
         report.digest_match = answer["match"]
         if answer["match"] or answer["server_cursor"] > self.cursor:
             return answer["match"]  # equal, or merely behind: the next pull catches up

@@ -1,4 +1,5 @@
 """Errors the sync engine raises, each with a message fit to show to a practitioner."""
+
 from __future__ import annotations
 
 
@@ -37,11 +38,12 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
         return f"{exc} {kept}"
     if isinstance(exc, requests.RequestException):
-        return ("The connection to the server broke off part way, so the sync stopped. "
-                + kept)
+        return "The connection to the server broke off part way, so the sync stopped. " + kept
     module = type(exc).__module__ or ""
     if module.startswith(("sqlcipher3", "sqlite3")):
-        return ("This laptop's store could not be written during the sync, so it stopped "
-                "(is the disk full?). " + kept)
-    return ("The server's answer was not understood, so the sync stopped. " + kept
-            + " If this keeps happening, tell your IT lead.")
+        return "This laptop's store could not be written during the sync, so it stopped (is the disk full?). " + kept
+    return (
+        "The server's answer was not understood, so the sync stopped. "
+        + kept
+        + " If this keeps happening, tell your IT lead."
+    )

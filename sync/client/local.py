@@ -6,6 +6,7 @@ of a field edited in two places) and ``review`` (unsent edits of a case that was
 reallocated away). Outbox states: ``pending`` -> ``sent``, or ``rejected`` (needs
 attention), or ``review``.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,16 @@ def get_state(store: Store, key: str, default: str | None = None) -> str | None:
 
 def set_state(store: Store, key: str, value: str) -> None:
     with store.transaction():
-        store.conn.execute("INSERT INTO sync_state(key, value) VALUES (?, ?) "
-                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        store.conn.execute(
+            "INSERT INTO sync_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
 
 def server_version(store: Store, entity: str, record_id: str) -> int | None:
-    row = store.conn.execute("SELECT server_version FROM sync_record WHERE entity = ? AND "
-                             "record_id = ?", (entity, record_id)).fetchone()
+    row = store.conn.execute(
+        "SELECT server_version FROM sync_record WHERE entity = ? AND record_id = ?", (entity, record_id)
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -51,15 +55,20 @@ def server_versions(store: Store, entity: str, record_ids: list[str]) -> dict[st
     """The server versions held for these records of one type (those held), by id."""
     found: dict[str, int] = {}
     for start in range(0, len(record_ids), 500):
-        chunk = record_ids[start:start + 500]
-        found.update(store.conn.execute(
-            "SELECT record_id, server_version FROM sync_record WHERE entity = ? AND "
-            f"record_id IN ({', '.join('?' for _ in chunk)})", [entity, *chunk]))
+        chunk = record_ids[start : start + 500]
+        found.update(
+            store.conn.execute(
+                "SELECT record_id, server_version FROM sync_record WHERE entity = ? AND "
+                f"record_id IN ({', '.join('?' for _ in chunk)})",
+                [entity, *chunk],
+            )
+        )
     return found
 
 
-def set_server_versions(store: Store, entity: str, versions: list[tuple[str, int]],
-                        held: dict[str, int] | None = None) -> None:
+def set_server_versions(
+    store: Store, entity: str, versions: list[tuple[str, int]], held: dict[str, int] | None = None
+) -> None:
     """Record the server versions now held for records of one type (each id once).
     ``held``: their versions before, if the caller already read them (``server_versions``).
     The remembered "set" digest is brought up to date in the same transaction."""
@@ -84,7 +93,8 @@ def set_server_versions(store: Store, entity: str, versions: list[tuple[str, int
     store.conn.executemany(
         "INSERT INTO sync_record(entity, record_id, server_version) VALUES (?, ?, ?) "
         "ON CONFLICT(entity, record_id) DO UPDATE SET server_version = excluded.server_version",
-        [(entity, record_id, version) for record_id, version in versions])
+        [(entity, record_id, version) for record_id, version in versions],
+    )
 
 
 def pending_fields_many(store: Store, entity: str, record_ids: list[str]) -> dict[str, set[str]]:
@@ -95,8 +105,8 @@ def pending_fields_many(store: Store, entity: str, record_ids: list[str]) -> dic
     wanted = set(record_ids)
     names: dict[str, set[str]] = {}
     for record_id, op, fields in store.conn.execute(
-            "SELECT record_id, op, fields FROM outbox WHERE state = 'pending' AND entity = ?",
-            (entity,)):
+        "SELECT record_id, op, fields FROM outbox WHERE state = 'pending' AND entity = ?", (entity,)
+    ):
         if record_id in wanted:
             names.setdefault(record_id, set()).update(entry_fields(op, fields))
     return names
@@ -106,16 +116,15 @@ def pending_fields(store: Store, entity: str, record_id: str) -> set[str]:
     """Fields with unsent local edits (and ``DELETED`` for an unsent delete or restore)."""
     names: set[str] = set()
     for op, fields in store.conn.execute(
-            "SELECT op, fields FROM outbox WHERE state = 'pending' AND entity = ? AND "
-            "record_id = ?", (entity, record_id)):
+        "SELECT op, fields FROM outbox WHERE state = 'pending' AND entity = ? AND record_id = ?", (entity, record_id)
+    ):
         names |= entry_fields(op, fields)
     return names
 
 
 def held_versions(store: Store) -> list[tuple[str, str, int]]:
     """(entity, id, server version) of every record this laptop holds from the server."""
-    return [tuple(r) for r in store.conn.execute(
-        "SELECT entity, record_id, server_version FROM sync_record")]
+    return [tuple(r) for r in store.conn.execute("SELECT entity, record_id, server_version FROM sync_record")]
 
 
 def forget_digest(store: Store) -> None:
@@ -127,8 +136,7 @@ def forget_digest(store: Store) -> None:
 
 def _fingerprint(store: Store) -> tuple[int, int]:
     """(row count, sum of versions) of ``sync_record``: one quick aggregate."""
-    count, total = store.conn.execute(
-        "SELECT count(*), total(server_version) FROM sync_record").fetchone()
+    count, total = store.conn.execute("SELECT count(*), total(server_version) FROM sync_record").fetchone()
     return count, int(total)
 
 
@@ -176,14 +184,23 @@ def held_digest(store: Store, algorithm: str = DIGEST_SET) -> str:
     return value
 
 
-def record_conflicts(store: Store, entity: str, record_id: str, mutation_id: str,
-                     conflicts: list[dict]) -> None:
+def record_conflicts(store: Store, entity: str, record_id: str, mutation_id: str, conflicts: list[dict]) -> None:
     for c in conflicts:
         store.conn.execute(
             "INSERT OR IGNORE INTO conflict (id, entity, record_id, field, kind, local_value, "
             "remote_value, mutation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (c["id"], entity, record_id, c["field"], c["kind"], json.dumps(c.get("other_value")),
-             json.dumps(c.get("kept_value")), mutation_id, utc_now()))
+            (
+                c["id"],
+                entity,
+                record_id,
+                c["field"],
+                c["kind"],
+                json.dumps(c.get("other_value")),
+                json.dumps(c.get("kept_value")),
+                mutation_id,
+                utc_now(),
+            ),
+        )
         store.log("sync_conflict", entity, record_id, f"{c['field']} ({c['kind']})")
 
 
@@ -194,8 +211,10 @@ def _children(store: Store, entity: str, record_id: str) -> list[tuple[str, str]
             continue
         for name, target in shape.references.items():
             if target == entity and child != entity:
-                found += [(child, r[0]) for r in store.conn.execute(
-                    f"SELECT id FROM [{child}] WHERE [{name}] = ?", (record_id,))]
+                found += [
+                    (child, r[0])
+                    for r in store.conn.execute(f"SELECT id FROM [{child}] WHERE [{name}] = ?", (record_id,))
+                ]
     return found
 
 
@@ -223,9 +242,12 @@ def case_closure(store: Store, referral_id: str) -> list[tuple[str, str]]:
         return []
     visit("referral", referral_id)
     pupil = referral.get("pupil_id")
-    if pupil and not store.conn.execute(
+    if (
+        pupil
+        and not store.conn.execute(
             "SELECT 1 FROM referral WHERE pupil_id = ? AND id != ?", (pupil, referral_id)
-            ).fetchone():
+        ).fetchone()
+    ):
         visit("pupil", pupil)
     school = referral.get("school_id")
     if school and not [c for c in _children(store, "school", school) if c not in seen]:
@@ -236,18 +258,23 @@ def case_closure(store: Store, referral_id: str) -> list[tuple[str, str]]:
 def purge_with_review(store: Store, entity: str, record_id: str, reason: str) -> bool:
     """Remove a record from the laptop; unsent edits of it go to the review list first.
     Returns whether anything went to review."""
-    pending = [dict(r) for r in store.db.query(
-        "SELECT mutation_id, op, fields, created_at FROM outbox WHERE state = 'pending' "
-        "AND entity = ? AND record_id = ? ORDER BY seq", [entity, record_id])]
+    pending = [
+        dict(r)
+        for r in store.db.query(
+            "SELECT mutation_id, op, fields, created_at FROM outbox WHERE state = 'pending' "
+            "AND entity = ? AND record_id = ? ORDER BY seq",
+            [entity, record_id],
+        )
+    ]
     if pending:
         snapshot = store.get(entity, record_id, include_deleted=True)
         store.conn.execute(
-            "INSERT INTO review (entity, record_id, reason, record, changes, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (entity, record_id, reason, json.dumps(snapshot, default=str), json.dumps(pending),
-             utc_now()))
-        store.conn.executemany("UPDATE outbox SET state = 'review' WHERE mutation_id = ?",
-                               [(p["mutation_id"],) for p in pending])
+            "INSERT INTO review (entity, record_id, reason, record, changes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (entity, record_id, reason, json.dumps(snapshot, default=str), json.dumps(pending), utc_now()),
+        )
+        store.conn.executemany(
+            "UPDATE outbox SET state = 'review' WHERE mutation_id = ?", [(p["mutation_id"],) for p in pending]
+        )
     store.purge_record(entity, record_id, reason)
     return bool(pending)
 
@@ -270,8 +297,7 @@ class SyncStatus:
 
     @property
     def attention_count(self) -> int:
-        return len(self.needs_attention) + len(self.conflicts) + len(self.review) + \
-            len(self.quarantined)
+        return len(self.needs_attention) + len(self.conflicts) + len(self.review) + len(self.quarantined)
 
 
 def quarantined(store: Store) -> list[dict]:
@@ -290,6 +316,7 @@ def quarantined(store: Store) -> list[dict]:
 
 def sync_status(store: Store) -> SyncStatus:
     """Sync status from the store alone (no network): cheap enough for a status bar."""
+
     def rows(sql):
         return [dict(r) for r in store.db.query(sql)]
 
@@ -302,9 +329,11 @@ def sync_status(store: Store) -> SyncStatus:
         last_synced_at=get_state(store, "last_synced_at"),
         last_error=get_state(store, "last_error") or None,
         changes_waiting=store.pending_count(),
-        needs_attention=rows("SELECT seq, mutation_id, entity, record_id, op, fields, "
-                             "created_at, attempts, last_error FROM outbox "
-                             "WHERE state = 'rejected' ORDER BY seq"),
+        needs_attention=rows(
+            "SELECT seq, mutation_id, entity, record_id, op, fields, "
+            "created_at, attempts, last_error FROM outbox "
+            "WHERE state = 'rejected' ORDER BY seq"
+        ),
         conflicts=conflicts,
         review=rows("SELECT * FROM review WHERE resolved_at IS NULL ORDER BY seq"),
         quarantined=quarantined(store),
@@ -324,8 +353,10 @@ def resolve_conflict(store: Store, conflict_id: str, keep: str) -> None:
     * ``edit_vs_final``: finalised evidence never changes, so only remote (a correction
       is made through the form or observation itself).
     """
-    row = store.conn.execute("SELECT entity, record_id, field, kind, local_value FROM conflict "
-                             "WHERE id = ? AND resolved_at IS NULL", (conflict_id,)).fetchone()
+    row = store.conn.execute(
+        "SELECT entity, record_id, field, kind, local_value FROM conflict WHERE id = ? AND resolved_at IS NULL",
+        (conflict_id,),
+    ).fetchone()
     if row is None:
         raise StoreError("That conflict is not open.")
     entity, record_id, name, kind, local_value = row
@@ -338,14 +369,16 @@ def resolve_conflict(store: Store, conflict_id: str, keep: str) -> None:
         brings_back = (kind, keep) in (("edit_vs_delete", "local"), ("delete_vs_edit", "remote"))
         if (brings_back or keep == "local") and current is None:
             raise StoreError("That record is no longer on this laptop.")
-        changes = {name: json.loads(local_value)} if keep == "local" and \
-            kind in ("same_field", "edit_vs_delete") else {}
+        changes = (
+            {name: json.loads(local_value)} if keep == "local" and kind in ("same_field", "edit_vs_delete") else {}
+        )
         if brings_back and current["deleted"]:
             store.restore(entity, record_id, changes)
         elif changes:
             store.update(entity, record_id, changes)
-        store.conn.execute("UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
-                           (utc_now(), keep, conflict_id))
+        store.conn.execute(
+            "UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?", (utc_now(), keep, conflict_id)
+        )
         store.log("resolve_conflict", entity, record_id, f"{name}: kept {keep}")
 
 
@@ -357,11 +390,8 @@ def can_keep_local(kind: str, name: str) -> bool:
 def dismiss_review(store: Store, review_seq: int) -> None:
     """Mark a review item dealt with (its content stays in the table)."""
     with store.transaction():
-        row = store.conn.execute("SELECT entity, record_id FROM review WHERE seq = ?",
-                                 (review_seq,)).fetchone()
+        row = store.conn.execute("SELECT entity, record_id FROM review WHERE seq = ?", (review_seq,)).fetchone()
         if row is None:
             raise StoreError("No such review item.")
-        store.conn.execute("UPDATE review SET resolved_at = ? WHERE seq = ?",
-                           (utc_now(), review_seq))
+        store.conn.execute("UPDATE review SET resolved_at = ? WHERE seq = ?", (utc_now(), review_seq))
         store.log("review_dismissed", row[0], row[1])
-

@@ -12,6 +12,7 @@ last word): "you added it" means the record was created on this laptop (an outbo
 ``create`` entry, kept until 30 days after it was sent); whether colleagues' records name
 a school is not known here.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,19 +44,33 @@ def signed_in(store: Store) -> SignedIn | None:
     return SignedIn(user_id, role, team, caseworker_id)
 
 
-def refusal(store: Store, entity: str, op: str = "update", record_id: str | None = None,
-            changed: frozenset[str] | set[str] = frozenset()) -> str | None:
+def refusal(
+    store: Store,
+    entity: str,
+    op: str = "update",
+    record_id: str | None = None,
+    changed: frozenset[str] | set[str] = frozenset(),
+) -> str | None:
     """None if the signed-in user may do ``op`` on the record, else why not (their words)."""
     user = signed_in(store)
     if user is None or entity not in permissions.RULES:
         return None
     rec = store.get(entity, record_id) if record_id else None
-    mine = record_id is None or store.conn.execute(
-        "SELECT 1 FROM outbox WHERE entity = ? AND record_id = ? AND op = 'create' LIMIT 1",
-        (entity, record_id)).fetchone() is not None
+    mine = (
+        record_id is None
+        or store.conn.execute(
+            "SELECT 1 FROM outbox WHERE entity = ? AND record_id = ? AND op = 'create' LIMIT 1", (entity, record_id)
+        ).fetchone()
+        is not None
+    )
     team = (rec or {}).get("team")
     facts = permissions.Facts(
-        changed=frozenset(changed), mine=mine, shared=False,
+        changed=frozenset(changed),
+        mine=mine,
+        shared=False,
         own_caseworker=entity == "caseworker" and record_id == user.caseworker_id,
-        team_before=team, team_after=team, user_team=user.team)
+        team_before=team,
+        team_after=team,
+        user_team=user.team,
+    )
     return permissions.refusal(entity, op, user.role, facts)

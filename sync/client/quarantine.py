@@ -17,6 +17,7 @@ A newer version of the record that applies (a later pull, a full re-sync) settle
 item by itself (``superseded``); a full re-sync that no longer gives the record settles it
 as ``out of scope``.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,18 @@ from sync.client import apply, local
 
 # What a record failing to apply raises. Not ``OperationalError`` (disk full, I/O error,
 # a locked store): that is this laptop's trouble, not the record's, and stops the sync.
-APPLY_ERRORS = (sqlcipher3.IntegrityError, sqlcipher3.InterfaceError,
-                sqlcipher3.ProgrammingError, sqlcipher3.DataError, StoreError, ValueError,
-                TypeError, OverflowError, KeyError)
+APPLY_ERRORS = (
+    sqlcipher3.IntegrityError,
+    sqlcipher3.InterfaceError,
+    sqlcipher3.ProgrammingError,
+    sqlcipher3.DataError,
+    StoreError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    KeyError,
+)
+
 
 def reason_for(exc: BaseException) -> str:
     """Why a record could not be stored, in words an administrator can act on."""
@@ -41,8 +51,7 @@ def reason_for(exc: BaseException) -> str:
         return f"A value cannot be stored here ({text})."
     match = re.match(r"(UNIQUE|NOT NULL) constraint failed: (.*)", text)
     if match:
-        names = " and ".join(c.strip().split(".")[-1].replace("_", " ")
-                             for c in match[2].split(","))
+        names = " and ".join(c.strip().split(".")[-1].replace("_", " ") for c in match[2].split(","))
         if match[1] == "NOT NULL":
             return f"A required detail is missing ({names})."
         return f"Another record here has the same {names}; that must be unique."
@@ -63,22 +72,23 @@ def hold(store: Store, state: dict, reason: str) -> None:
     text = json.dumps(state, default=str, ensure_ascii=True)
     with store.transaction():
         open_row = store.conn.execute(
-            "SELECT seq, version FROM quarantine WHERE entity = ? AND record_id = ? AND "
-            "resolved_at IS NULL", (entity, record_id)).fetchone()
+            "SELECT seq, version FROM quarantine WHERE entity = ? AND record_id = ? AND resolved_at IS NULL",
+            (entity, record_id),
+        ).fetchone()
         if open_row is None:
             store.conn.execute(
                 "INSERT INTO quarantine (entity, record_id, version, state, reason, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (entity, record_id, int(state["version"]), text, reason, utc_now()))
+                (entity, record_id, int(state["version"]), text, reason, utc_now()),
+            )
         elif int(state["version"]) >= open_row[1]:
             store.conn.execute(
-                "UPDATE quarantine SET version = ?, state = ?, reason = ?, "
-                "attempts = attempts + 1 WHERE seq = ?",
-                (int(state["version"]), text, reason, open_row[0]))
+                "UPDATE quarantine SET version = ?, state = ?, reason = ?, attempts = attempts + 1 WHERE seq = ?",
+                (int(state["version"]), text, reason, open_row[0]),
+            )
         if entity in SYNCABLE:
             local.set_server_versions(store, entity, [(record_id, int(state["version"]))])
-        store.log("sync_quarantine", entity if entity in SYNCABLE else None, record_id,
-                  reason[:200])
+        store.log("sync_quarantine", entity if entity in SYNCABLE else None, record_id, reason[:200])
 
 
 def open_items(store: Store) -> list[dict]:
@@ -87,8 +97,7 @@ def open_items(store: Store) -> list[dict]:
 
 
 def open_count(store: Store) -> int:
-    return store.conn.execute(
-        "SELECT count(*) FROM quarantine WHERE resolved_at IS NULL").fetchone()[0]
+    return store.conn.execute("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL").fetchone()[0]
 
 
 def settle_applied(store: Store, states: list[dict], *, force: bool) -> None:
@@ -101,7 +110,8 @@ def settle_applied(store: Store, states: list[dict], *, force: bool) -> None:
             "UPDATE quarantine SET resolved_at = ?, resolution = 'superseded' WHERE "
             "resolved_at IS NULL AND entity = ? AND record_id = ? AND "
             f"(version < ? OR {1 if force else 0})",
-            (utc_now(), state["entity"], state["id"], state["version"]))
+            (utc_now(), state["entity"], state["id"], state["version"]),
+        )
 
 
 def settle_gone(store: Store, gone: set[tuple[str, str]]) -> None:
@@ -111,12 +121,14 @@ def settle_gone(store: Store, gone: set[tuple[str, str]]) -> None:
     store.conn.executemany(
         "UPDATE quarantine SET resolved_at = ?, resolution = 'out of scope' WHERE "
         "resolved_at IS NULL AND entity = ? AND record_id = ?",
-        [(utc_now(), entity, record_id) for entity, record_id in gone])
+        [(utc_now(), entity, record_id) for entity, record_id in gone],
+    )
 
 
 def _item(store: Store, seq: int) -> dict:
-    row = store.conn.execute("SELECT entity, record_id, state FROM quarantine WHERE seq = ? "
-                             "AND resolved_at IS NULL", (seq,)).fetchone()
+    row = store.conn.execute(
+        "SELECT entity, record_id, state FROM quarantine WHERE seq = ? AND resolved_at IS NULL", (seq,)
+    ).fetchone()
     if row is None:
         raise StoreError(f"Item {seq} is not waiting in the quarantine.")
     return {"entity": row[0], "record_id": row[1], "state": row[2]}
@@ -130,15 +142,15 @@ def retry(store: Store, seq: int) -> str | None:
     try:
         with apply.applying(store), store.transaction():
             apply.apply_states(store, [state], force=True)
-            store.conn.execute("UPDATE quarantine SET resolved_at = ?, resolution = 'retried' "
-                               "WHERE seq = ?", (utc_now(), seq))
+            store.conn.execute(
+                "UPDATE quarantine SET resolved_at = ?, resolution = 'retried' WHERE seq = ?", (utc_now(), seq)
+            )
             store.log("quarantine_retried", item["entity"], item["record_id"])
         return None
     except APPLY_ERRORS as exc:
         reason = reason_for(exc)
         with store.transaction():
-            store.conn.execute("UPDATE quarantine SET reason = ?, attempts = attempts + 1 "
-                               "WHERE seq = ?", (reason, seq))
+            store.conn.execute("UPDATE quarantine SET reason = ?, attempts = attempts + 1 WHERE seq = ?", (reason, seq))
         return reason
 
 
@@ -158,6 +170,7 @@ def dismiss(store: Store, seq: int) -> None:
     one from the server is still applied when it comes). Audited; the item stays on file."""
     item = _item(store, seq)
     with store.transaction():
-        store.conn.execute("UPDATE quarantine SET resolved_at = ?, resolution = 'dismissed' "
-                           "WHERE seq = ?", (utc_now(), seq))
+        store.conn.execute(
+            "UPDATE quarantine SET resolved_at = ?, resolution = 'dismissed' WHERE seq = ?", (utc_now(), seq)
+        )
         store.log("quarantine_dismissed", item["entity"], item["record_id"])

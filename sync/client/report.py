@@ -1,6 +1,7 @@
 """What one sync did (``SyncReport``), and how an answer the laptop does not understand is
 refused (``need``): shared by the engine and the modules it calls (attachments, packs),
 which import this and never the engine."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -21,6 +21,7 @@ device id with a new mutation id (same change, same base version), so the server
 it (or records a conflict) like any other laptop's edit. The sync then pulls the whole
 scope again, which brings back what the newer copy had sent.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ def acked_in(store: Store, rows: list[dict], results: list[dict]) -> int | None:
     """The highest outbox number of this device among ``rows`` the server stored a result
     for (None if none)."""
     device = store.device_id
-    seqs = [row["seq"] for row, result in zip(rows, results)
-            if result["status"] != "retry" and row["device_id"] == device]
+    seqs = [
+        row["seq"] for row, result in zip(rows, results) if result["status"] != "retry" and row["device_id"] == device
+    ]
     return max(seqs) if seqs else None
 
 
@@ -71,11 +73,9 @@ def acked(store: Store) -> dict | None:
 
 
 def _ask(transport: Transport, device_id: str, mutation_ids: list[str]) -> dict:
-    answer = transport.post("/sync/device", {"device_id": device_id,
-                                             "mutation_ids": mutation_ids})
+    answer = transport.post("/sync/device", {"device_id": device_id, "mutation_ids": mutation_ids})
     if not isinstance(answer.get("known"), list):
-        raise SyncError("The server's answer was not understood (device). Nothing local "
-                        "was changed.")
+        raise SyncError("The server's answer was not understood (device). Nothing local was changed.")
     return answer
 
 
@@ -88,10 +88,11 @@ def renew_device(store: Store, transport: Transport) -> int:
         by_device.setdefault(e["device_id"], []).append(e["mutation_id"])
     for device_id, ids in by_device.items():
         for start in range(0, len(ids), _CHUNK):
-            known |= set(_ask(transport, device_id, ids[start:start + _CHUNK])["known"])
+            known |= set(_ask(transport, device_id, ids[start : start + _CHUNK])["known"])
     old_device, device = store.device_id, new_id()
-    columns = [r[1] for r in store.conn.execute("PRAGMA table_info(outbox)")
-               if r[1] not in ("seq", "mutation_id", "device_id")]
+    columns = [
+        r[1] for r in store.conn.execute("PRAGMA table_info(outbox)") if r[1] not in ("seq", "mutation_id", "device_id")
+    ]
     moved = 0
     with store.transaction():
         store.set_meta("device_id", device)
@@ -101,16 +102,19 @@ def renew_device(store: Store, transport: Transport) -> int:
             store.conn.execute(
                 f"INSERT INTO outbox (mutation_id, device_id, {', '.join(columns)}) "
                 f"VALUES (?, ?, {', '.join('?' for _ in columns)})",
-                [new_id(), device, *(e[c] for c in columns)])
+                [new_id(), device, *(e[c] for c in columns)],
+            )
             # The insert trigger captured today's server version; the edit was made on
             # the one it names.
-            store.conn.execute("UPDATE outbox SET server_base = ? WHERE seq = "
-                               "last_insert_rowid()", (e["server_base"],))
+            store.conn.execute("UPDATE outbox SET server_base = ? WHERE seq = last_insert_rowid()", (e["server_base"],))
             store.conn.execute("DELETE FROM outbox WHERE seq = ?", (e["seq"],))
             moved += 1
-        local.set_state(store, "device_renewed", json.dumps(
-            {"old": old_device, "new": device, "renumbered": moved,
-             "replayed": len(pending) - moved}))
-        store.log("device_renewed", None, None,
-                  f"store restored from an older copy; {moved} unsent change(s) renumbered")
+        local.set_state(
+            store,
+            "device_renewed",
+            json.dumps({"old": old_device, "new": device, "renumbered": moved, "replayed": len(pending) - moved}),
+        )
+        store.log(
+            "device_renewed", None, None, f"store restored from an older copy; {moved} unsent change(s) renumbered"
+        )
     return moved

@@ -1,5 +1,6 @@
 """HTTP to the sync server: TLS always verified, retries with exponential backoff,
 and answers checked for shape before anything local is touched."""
+
 from __future__ import annotations
 
 import json
@@ -125,8 +126,7 @@ def check_server_url(url: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise SyncError(f"{url!r} is not a server address (expected https://...).")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        raise SyncError("The server address must start with https:// so that casework "
-                        "travels encrypted.")
+        raise SyncError("The server address must start with https:// so that casework travels encrypted.")
     return url
 
 
@@ -139,7 +139,8 @@ def refuse_redirect(url: str, response: requests.Response) -> None:
         f"The server at {address} answered with a redirect{where} (HTTP "
         f"{response.status_code}). Fieldnote sends casework only to the server address it "
         "was given, so nothing was sent anywhere else. Check the server address, or ask "
-        "your service's IT lead.")
+        "your service's IT lead."
+    )
 
 
 class Transport:
@@ -149,10 +150,18 @@ class Transport:
     (a private CA can be trusted through the usual ``REQUESTS_CA_BUNDLE``).
     """
 
-    def __init__(self, server_url: str, token: str | None, *, retries: int = 5,
-                 backoff: float = 0.5, max_backoff: float = 8.0, timeout: float = 30.0,
-                 session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        server_url: str,
+        token: str | None,
+        *,
+        retries: int = 5,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        timeout: float = 30.0,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.server_url = check_server_url(server_url)
         self.token = token
         self.retries = retries
@@ -167,18 +176,15 @@ class Transport:
         self.pause: Callable[[], None] | None = None
 
     def _delay(self, attempt: int) -> float:
-        base = min(self.max_backoff, self.backoff * (2 ** attempt))
+        base = min(self.max_backoff, self.backoff * (2**attempt))
         return base * (0.5 + random.random() / 2)  # jitter: laptops back off out of step
 
-    def request(self, method: str, path: str, *, json: Any = None,
-                params: dict | None = None) -> dict:
+    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None) -> dict:
         return self._answer(self._send(method, path, json=json, params=params))
 
-    def _send(self, method: str, path: str, *, headers: dict | None = None,
-              **kw: Any) -> requests.Response:
+    def _send(self, method: str, path: str, *, headers: dict | None = None, **kw: Any) -> requests.Response:
         """One request, retried with backoff on network errors and 502/503/504."""
-        headers = {SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept": "application/json",
-                   **(headers or {})}
+        headers = {SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept": "application/json", **(headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.server_url + path
@@ -187,12 +193,13 @@ class Transport:
             if attempt:
                 self.sleep(self._delay(attempt - 1))
             try:
-                response = self.session.request(method, url, headers=headers,
-                                                timeout=self.timeout, allow_redirects=False,
-                                                **kw)
+                response = self.session.request(
+                    method, url, headers=headers, timeout=self.timeout, allow_redirects=False, **kw
+                )
             except requests.exceptions.SSLError as exc:
-                raise SyncError("The server's certificate could not be verified, so nothing "
-                                "was sent. Check the server address.") from exc
+                raise SyncError(
+                    "The server's certificate could not be verified, so nothing was sent. Check the server address."
+                ) from exc
             except requests.Timeout:
                 problem = "no answer in time"  # words, never an exception's class name
                 continue
@@ -205,9 +212,11 @@ class Transport:
             if 300 <= response.status_code < 400 and response.status_code not in _NOT_A_REDIRECT:
                 refuse_redirect(url, response)
             return response
-        raise Unreachable(f"The server could not be reached ({problem}) after "
-                        f"{self.retries + 1} tries. Your changes are kept on this laptop and "
-                        "sent at the next sync.")
+        raise Unreachable(
+            f"The server could not be reached ({problem}) after "
+            f"{self.retries + 1} tries. Your changes are kept on this laptop and "
+            "sent at the next sync."
+        )
 
     def _answer(self, response: requests.Response) -> dict:
         if response.status_code == 204:
@@ -223,11 +232,12 @@ class Transport:
         if response.status_code == 426:
             raise SchemaMismatch(detail or "Update Fieldnote to sync with this server.")
         if response.status_code >= 400:
-            raise Refused(f"The server refused the request (HTTP {response.status_code})"
-                          + (f": {detail}" if detail else "."), response.status_code)
+            raise Refused(
+                f"The server refused the request (HTTP {response.status_code})" + (f": {detail}" if detail else "."),
+                response.status_code,
+            )
         if not isinstance(data, dict):
-            raise SyncError("The server's answer was not understood (not JSON). Nothing "
-                            "local was changed.")
+            raise SyncError("The server's answer was not understood (not JSON). Nothing local was changed.")
         return data
 
     def get(self, path: str, params: dict | None = None) -> dict:
@@ -239,8 +249,9 @@ class Transport:
     # -- bytes (attachments) -------------------------------------------------------------------
     def put_bytes(self, path: str, data: bytes, params: dict | None = None) -> dict:
         """PUT raw bytes (an attachment chunk); the answer is JSON, checked like any other."""
-        return self._answer(self._send("PUT", path, data=data, params=params, headers={
-            "Content-Type": "application/octet-stream"}))
+        return self._answer(
+            self._send("PUT", path, data=data, params=params, headers={"Content-Type": "application/octet-stream"})
+        )
 
     def get_raw(self, path: str, headers: dict | None = None) -> requests.Response:
         """GET with the token and retries, keeping the raw answer (a 304 with no body, bytes
@@ -257,6 +268,7 @@ class Transport:
         should be; anything else raises."""
         response = self.get_raw(path, {"Accept": "application/octet-stream", **(headers or {})})
         if response.status_code >= 300:
-            raise SyncError(f"The server's answer was not understood (HTTP "
-                            f"{response.status_code}). Nothing local was changed.")
+            raise SyncError(
+                f"The server's answer was not understood (HTTP {response.status_code}). Nothing local was changed."
+            )
         return response

@@ -5,6 +5,7 @@ Yes/No, outbox changes summarised ("Edited: Concern, Status") and both sides of 
 The Needs attention lists (``desktop/ui/attention.py``) show these; they are worked out
 here so they are tested without a display.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,33 +18,62 @@ from sync.client.local import DELETED
 from sync.protocol import shapes
 
 ENTITY_LABELS = {
-    "school": "School", "caseworker": "Caseworker", "pupil": "Pupil", "referral": "Referral",
-    "visit": "Visit", "support_plan": "Pastoral Support Plan", "helpline_call": "Helpline call",
-    "form_completion": "Assessment", "form_answer": "Assessment answer",
-    "observation": "Observation", "observation_event": "Observation event",
+    "school": "School",
+    "caseworker": "Caseworker",
+    "pupil": "Pupil",
+    "referral": "Referral",
+    "visit": "Visit",
+    "support_plan": "Pastoral Support Plan",
+    "helpline_call": "Helpline call",
+    "form_completion": "Assessment",
+    "form_answer": "Assessment answer",
+    "observation": "Observation",
+    "observation_event": "Observation event",
     "coding_scheme": "Coding scheme",
 }
 
 FIELD_LABELS = {
-    "urn": "URN", "upn": "UPN", "fsm": "Free school meals", "eal": "EAL", "sen": "SEN",
-    "pupil_premium": "Pupil premium", "looked_after": "Looked after", "date_of_birth": "Date of birth",
-    "school_id": "School", "pupil_id": "Pupil", "referral_id": "Referral",
-    "caseworker_id": "Caseworker", "completion_id": "Assessment", "observation_id": "Observation",
-    "allocated_on": "Allocated on", "closed_on": "Closed on", "concern": "Concern",
-    "fixed_exclusions_before": "Suspensions before", "permanent_exclusions_before":
-        "Permanent exclusions before", "fixed_exclusions_after": "Suspensions after",
-    "permanent_exclusions_after": "Permanent exclusions after", "visit_type": "Visit type",
-    "caller_role": "Caller's role", "item_id": "Item", "pack_id": "Instrument",
-    DELETED: "Whole record (deleted)", "(deleted)": "Whole record (deleted)",
+    "urn": "URN",
+    "upn": "UPN",
+    "fsm": "Free school meals",
+    "eal": "EAL",
+    "sen": "SEN",
+    "pupil_premium": "Pupil premium",
+    "looked_after": "Looked after",
+    "date_of_birth": "Date of birth",
+    "school_id": "School",
+    "pupil_id": "Pupil",
+    "referral_id": "Referral",
+    "caseworker_id": "Caseworker",
+    "completion_id": "Assessment",
+    "observation_id": "Observation",
+    "allocated_on": "Allocated on",
+    "closed_on": "Closed on",
+    "concern": "Concern",
+    "fixed_exclusions_before": "Suspensions before",
+    "permanent_exclusions_before": "Permanent exclusions before",
+    "fixed_exclusions_after": "Suspensions after",
+    "permanent_exclusions_after": "Permanent exclusions after",
+    "visit_type": "Visit type",
+    "caller_role": "Caller's role",
+    "item_id": "Item",
+    "pack_id": "Instrument",
+    DELETED: "Whole record (deleted)",
+    "(deleted)": "Whole record (deleted)",
 }
 
 # Fixed choices: the stored value is shown by its label.
 CHOICES: dict[tuple[str, str], dict] = {
-    ("referral", "reason"): vocab.REFERRAL_REASONS, ("referral", "status"): vocab.REFERRAL_STATUSES,
-    ("referral", "source"): vocab.REFERRAL_SOURCES, ("referral", "outcome"): vocab.CLOSURE_OUTCOMES,
-    ("visit", "visit_type"): vocab.VISIT_TYPES, ("school", "phase"): vocab.SCHOOL_PHASES,
-    ("school", "governance"): vocab.GOVERNANCE, ("pupil", "sen"): vocab.SEN_STATUS,
-    ("pupil", "gender"): vocab.GENDERS, ("pupil", "year_group"): vocab.YEAR_GROUPS,
+    ("referral", "reason"): vocab.REFERRAL_REASONS,
+    ("referral", "status"): vocab.REFERRAL_STATUSES,
+    ("referral", "source"): vocab.REFERRAL_SOURCES,
+    ("referral", "outcome"): vocab.CLOSURE_OUTCOMES,
+    ("visit", "visit_type"): vocab.VISIT_TYPES,
+    ("school", "phase"): vocab.SCHOOL_PHASES,
+    ("school", "governance"): vocab.GOVERNANCE,
+    ("pupil", "sen"): vocab.SEN_STATUS,
+    ("pupil", "gender"): vocab.GENDERS,
+    ("pupil", "year_group"): vocab.YEAR_GROUPS,
     ("support_plan", "status"): vocab.PLAN_STATUSES,
     ("helpline_call", "caller_role"): vocab.CALLER_ROLES,
     ("helpline_call", "outcome"): vocab.CALL_OUTCOMES,
@@ -55,23 +85,27 @@ KINDS = {
     "same_field": (
         "Changed in both places",
         "This detail was changed on this laptop and elsewhere before either had seen the "
-        "other change. The server kept its value; choose which one stays."),
+        "other change. The server kept its value; choose which one stays.",
+    ),
     "edit_vs_delete": (
         "Deleted elsewhere",
         "This laptop changed a record that had already been deleted elsewhere, so the change "
         "was not made. Keep this laptop's restores the record with this laptop's value; Keep "
         "the server's accepts the deletion (this laptop's value stays on file with the "
-        "conflict)."),
+        "conflict).",
+    ),
     "delete_vs_edit": (
         "Deleted here, changed elsewhere",
         "This laptop deleted the record after someone else had changed this detail. Keep "
         "this laptop's lets the deletion stand; Keep the server's restores the record, with "
-        "their change."),
+        "their change.",
+    ),
     "edit_vs_final": (
         "Finalised elsewhere",
         "The record was finalised elsewhere before this laptop's change reached the server, so "
         "the change was not made. Finalised evidence never changes: if the change is needed, "
-        "make a correction."),
+        "make a correction.",
+    ),
 }
 
 CELL_LIMIT = 80  # characters a table cell shows; the detail pane and tooltip show all
@@ -92,15 +126,19 @@ def kind_label(kind: str) -> str:
 def one_line(text: str, limit: int = CELL_LIMIT) -> str:
     """Text on one line, cut at ``limit`` characters with an ellipsis."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 class RecordNamer:
     """Names records as people know them ("Ivy Okafor, Hollowmere Primary School"), looked up
     in the store, or in ``snapshots`` for records no longer on this laptop (review items)."""
 
-    def __init__(self, store: Store, snapshots: dict[tuple[str, str], dict] | None = None,
-                 pack_titles: dict[str, str] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        snapshots: dict[tuple[str, str], dict] | None = None,
+        pack_titles: dict[str, str] | None = None,
+    ):
         self.store = store
         self.snapshots = snapshots or {}
         self.pack_titles = pack_titles or {}
@@ -154,8 +192,7 @@ class RecordNamer:
             kind = vocab.VISIT_TYPES.get(row.get("visit_type"), row.get("visit_type") or "Visit")
             return self._case_part(row.get("referral_id"), f"{kind}, {to_uk(row.get('visit_date'))}")
         if entity == "support_plan":
-            return self._case_part(row.get("referral_id"),
-                                   f"plan from {to_uk(row.get('start_date'))}")
+            return self._case_part(row.get("referral_id"), f"plan from {to_uk(row.get('start_date'))}")
         if entity == "helpline_call":
             school = self.row("school", row.get("school_id"))
             where = f", {school['name']}" if school else ""
@@ -192,8 +229,11 @@ class RecordNamer:
         target = shapes().get(entity).references.get(name) if entity in shapes() else None
         if target and isinstance(value, str):
             found = self.row(target, value)
-            return self.describe(target, value, found) if found else \
-                f"{ENTITY_LABELS.get(target, target)} not on this laptop"
+            return (
+                self.describe(target, value, found)
+                if found
+                else f"{ENTITY_LABELS.get(target, target)} not on this laptop"
+            )
         if isinstance(value, str):
             if name.endswith(("_date", "_on")) or name == "date_of_birth":
                 try:
@@ -247,5 +287,4 @@ def quarantined_name(q: dict, namer: RecordNamer, row: dict | None) -> str:
         name = namer._name(q["entity"], row) if row else ""
     except (TypeError, ValueError, AttributeError):
         name = ""
-    return one_line(str(name), 200) if name else \
-        f"{ENTITY_LABELS.get(q['entity'], q['entity'])} (not stored here)"
+    return one_line(str(name), 200) if name else f"{ENTITY_LABELS.get(q['entity'], q['entity'])} (not stored here)"

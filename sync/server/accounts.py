@@ -1,4 +1,5 @@
 """Teams, users, sign-in (throttled by account, known device and address), and token checks."""
+
 from __future__ import annotations
 
 import time
@@ -10,7 +11,12 @@ from sqlalchemy.engine import Connection
 
 from sync.server import security
 from sync.server.db import (
-    app_user, auth_token, known_device, login_attempt, team, write_transaction,
+    app_user,
+    auth_token,
+    known_device,
+    login_attempt,
+    team,
+    write_transaction,
 )
 from sync.server.settings import Settings
 
@@ -41,8 +47,7 @@ class User:
 
 
 def _user(row) -> User:
-    return User(id=row.id, username=row.username, role=row.role, team=row.team,
-                caseworker_id=row.caseworker_id)
+    return User(id=row.id, username=row.username, role=row.role, team=row.team, caseworker_id=row.caseworker_id)
 
 
 def ensure_team(conn: Connection, name: str) -> None:
@@ -50,8 +55,14 @@ def ensure_team(conn: Connection, name: str) -> None:
         conn.execute(team.insert().values(name=name, created_at=time.time()))
 
 
-def create_user(conn: Connection, username: str, password: str, role: str,
-                team_name: str | None = None, caseworker_id: str | None = None) -> User:
+def create_user(
+    conn: Connection,
+    username: str,
+    password: str,
+    role: str,
+    team_name: str | None = None,
+    caseworker_id: str | None = None,
+) -> User:
     """Add an account (its team is created if new). Raises AccountError."""
     if role not in ROLES:
         raise AccountError(422, f"Role must be one of {', '.join(ROLES)}.")
@@ -64,9 +75,18 @@ def create_user(conn: Connection, username: str, password: str, role: str,
     if team_name:
         ensure_team(conn, team_name)
     user_id = str(uuid.uuid4())
-    conn.execute(app_user.insert().values(
-        id=user_id, username=username, password_hash=security.hash_password(password), role=role,
-        team=team_name, caseworker_id=caseworker_id, active=True, created_at=time.time()))
+    conn.execute(
+        app_user.insert().values(
+            id=user_id,
+            username=username,
+            password_hash=security.hash_password(password),
+            role=role,
+            team=team_name,
+            caseworker_id=caseworker_id,
+            active=True,
+            created_at=time.time(),
+        )
+    )
     return User(user_id, username, role, team_name, caseworker_id)
 
 
@@ -93,8 +113,10 @@ def update_user(conn: Connection, user_id: str, changes: dict) -> User:
 
 def list_users(conn: Connection) -> list[dict]:
     rows = conn.execute(sa.select(app_user).order_by(app_user.c.username)).all()
-    return [dict(id=r.id, username=r.username, role=r.role, team=r.team,
-                 caseworker_id=r.caseworker_id, active=r.active) for r in rows]
+    return [
+        dict(id=r.id, username=r.username, role=r.role, team=r.team, caseworker_id=r.caseworker_id, active=r.active)
+        for r in rows
+    ]
 
 
 # The laptops per user that keep their exemption from the account lock (most recent first).
@@ -112,12 +134,19 @@ class SignIn:
 
 
 def _count(conn: Connection, *where) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(login_attempt).where(
-        login_attempt.c.success.is_(False), *where)).scalar_one()
+    return conn.execute(
+        sa.select(sa.func.count()).select_from(login_attempt).where(login_attempt.c.success.is_(False), *where)
+    ).scalar_one()
 
 
-def login(conn: Connection, settings: Settings, username: str, password: str,
-          address: str | None = None, device_token: str | None = None) -> SignIn | None:
+def login(
+    conn: Connection,
+    settings: Settings,
+    username: str,
+    password: str,
+    address: str | None = None,
+    device_token: str | None = None,
+) -> SignIn | None:
     """Check a password and issue a token, or None for a wrong password. Raises AccountError
     429 when too many sign-ins have failed lately for the account (or, for a laptop that
     presents a known-device token, for that device) or from the client's address.
@@ -143,24 +172,32 @@ def login(conn: Connection, settings: Settings, username: str, password: str,
             device = conn.execute(
                 sa.select(known_device.c.token_hash)
                 .join(app_user, app_user.c.id == known_device.c.user_id)
-                .where(known_device.c.token_hash == security.token_hash(device_token),
-                       app_user.c.username == username,
-                       known_device.c.last_used_at > now - settings.known_device_days * 86400)
+                .where(
+                    known_device.c.token_hash == security.token_hash(device_token),
+                    app_user.c.username == username,
+                    known_device.c.last_used_at > now - settings.known_device_days * 86400,
+                )
             ).scalar_one_or_none()
     with write_transaction(conn):
-        attempt = conn.execute(login_attempt.insert().values(
-            username=username, at=now, success=False, address=address, device=device)
+        attempt = conn.execute(
+            login_attempt.insert().values(username=username, at=now, success=False, address=address, device=device)
         ).inserted_primary_key[0]
         # Old attempts are pruned as new ones arrive (one indexed delete).
-        conn.execute(login_attempt.delete().where(
-            login_attempt.c.at < now - max(86400, settings.login_window_minutes * 60)))
+        conn.execute(
+            login_attempt.delete().where(login_attempt.c.at < now - max(86400, settings.login_window_minutes * 60))
+        )
     with conn.begin():
-        mine = (login_attempt.c.device == device if device is not None else
-                sa.and_(login_attempt.c.username == username, login_attempt.c.device.is_(None)))
+        mine = (
+            login_attempt.c.device == device
+            if device is not None
+            else sa.and_(login_attempt.c.username == username, login_attempt.c.device.is_(None))
+        )
         over = _count(conn, mine, login_attempt.c.at > window) > settings.login_max_failures
         if not over and address is not None:
-            over = _count(conn, login_attempt.c.address == address, login_attempt.c.at > window
-                          ) > settings.login_max_failures_per_address
+            over = (
+                _count(conn, login_attempt.c.address == address, login_attempt.c.at > window)
+                > settings.login_max_failures_per_address
+            )
     if over:
         with write_transaction(conn):
             conn.execute(login_attempt.delete().where(login_attempt.c.id == attempt))
@@ -171,41 +208,52 @@ def login(conn: Connection, settings: Settings, username: str, password: str,
     if not (ok and row is not None and row.active):
         return None
     with write_transaction(conn):
-        conn.execute(login_attempt.update().where(login_attempt.c.id == attempt)
-                     .values(success=True))
+        conn.execute(login_attempt.update().where(login_attempt.c.id == attempt).values(success=True))
         token, expires = _issue(conn, settings, row.id, now)
         if device is not None:
-            conn.execute(known_device.update().where(known_device.c.token_hash == device)
-                         .values(last_used_at=now))
+            conn.execute(known_device.update().where(known_device.c.token_hash == device).values(last_used_at=now))
         else:
             device_token = security.new_token()
-            conn.execute(known_device.insert().values(
-                token_hash=security.token_hash(device_token), user_id=row.id, created_at=now,
-                last_used_at=now))
+            conn.execute(
+                known_device.insert().values(
+                    token_hash=security.token_hash(device_token), user_id=row.id, created_at=now, last_used_at=now
+                )
+            )
             # Devices unused for long, and all but a user's most recent few (a script that
             # never keeps its device token must not grow the table), are forgotten.
-            recent = sa.select(known_device.c.token_hash).where(
-                known_device.c.user_id == row.id).order_by(
-                known_device.c.last_used_at.desc()).limit(KNOWN_DEVICES_PER_USER)
-            conn.execute(known_device.delete().where(sa.or_(
-                known_device.c.last_used_at < now - settings.known_device_days * 86400,
-                sa.and_(known_device.c.user_id == row.id,
-                        known_device.c.token_hash.not_in(recent)))))
+            recent = (
+                sa.select(known_device.c.token_hash)
+                .where(known_device.c.user_id == row.id)
+                .order_by(known_device.c.last_used_at.desc())
+                .limit(KNOWN_DEVICES_PER_USER)
+            )
+            conn.execute(
+                known_device.delete().where(
+                    sa.or_(
+                        known_device.c.last_used_at < now - settings.known_device_days * 86400,
+                        sa.and_(known_device.c.user_id == row.id, known_device.c.token_hash.not_in(recent)),
+                    )
+                )
+            )
     return SignIn(token, expires, device_token)
 
 
 def unlock(conn: Connection, username: str) -> int:
     """Forget an account's failed sign-ins (an administrator's way out of a lock); returns
     how many were forgotten."""
-    return conn.execute(login_attempt.delete().where(
-        login_attempt.c.username == username, login_attempt.c.success.is_(False))).rowcount
+    return conn.execute(
+        login_attempt.delete().where(login_attempt.c.username == username, login_attempt.c.success.is_(False))
+    ).rowcount
 
 
 def _issue(conn: Connection, settings: Settings, user_id: str, now: float) -> tuple[str, float]:
     token = security.new_token()
     expires = now + settings.token_ttl_minutes * 60
-    conn.execute(auth_token.insert().values(
-        token_hash=security.token_hash(token), user_id=user_id, created_at=now, expires_at=expires))
+    conn.execute(
+        auth_token.insert().values(
+            token_hash=security.token_hash(token), user_id=user_id, created_at=now, expires_at=expires
+        )
+    )
     return token, expires
 
 
@@ -221,37 +269,51 @@ def refresh(conn: Connection, settings: Settings, token: str, user: User) -> tup
     refreshes racing with the same token get one new token between them."""
     now = time.time()
     new = security.new_token()
-    claimed = conn.execute(auth_token.update().where(
-        auth_token.c.token_hash == security.token_hash(token),
-        auth_token.c.successor.is_(None)).values(successor=security.token_hash(new))).rowcount
+    claimed = conn.execute(
+        auth_token.update()
+        .where(auth_token.c.token_hash == security.token_hash(token), auth_token.c.successor.is_(None))
+        .values(successor=security.token_hash(new))
+    ).rowcount
     if claimed != 1:
-        raise AccountError(401, "This sign-in has already been renewed; use the new one "
-                                "or sign in again.")
-    conn.execute(auth_token.update().where(
-        auth_token.c.token_hash == security.token_hash(token),
-        auth_token.c.expires_at > now + REFRESH_GRACE_SECONDS)
-        .values(expires_at=now + REFRESH_GRACE_SECONDS))
+        raise AccountError(401, "This sign-in has already been renewed; use the new one or sign in again.")
+    conn.execute(
+        auth_token.update()
+        .where(
+            auth_token.c.token_hash == security.token_hash(token), auth_token.c.expires_at > now + REFRESH_GRACE_SECONDS
+        )
+        .values(expires_at=now + REFRESH_GRACE_SECONDS)
+    )
     expires = now + settings.token_ttl_minutes * 60
-    conn.execute(auth_token.insert().values(
-        token_hash=security.token_hash(new), user_id=user.id, created_at=now, expires_at=expires))
+    conn.execute(
+        auth_token.insert().values(
+            token_hash=security.token_hash(new), user_id=user.id, created_at=now, expires_at=expires
+        )
+    )
     return new, expires
 
 
 def token_times(conn: Connection, token: str) -> tuple[float, float]:
     """(created_at, expires_at) of a token."""
-    row = conn.execute(sa.select(auth_token.c.created_at, auth_token.c.expires_at).where(
-        auth_token.c.token_hash == security.token_hash(token))).one()
+    row = conn.execute(
+        sa.select(auth_token.c.created_at, auth_token.c.expires_at).where(
+            auth_token.c.token_hash == security.token_hash(token)
+        )
+    ).one()
     return row.created_at, row.expires_at
 
 
 def user_for_token(conn: Connection, token: str) -> User | None:
     """The active user a live token belongs to, or None (unknown, expired or revoked)."""
     row = conn.execute(
-        sa.select(app_user).join(auth_token, auth_token.c.user_id == app_user.c.id).where(
+        sa.select(app_user)
+        .join(auth_token, auth_token.c.user_id == app_user.c.id)
+        .where(
             auth_token.c.token_hash == security.token_hash(token),
             auth_token.c.expires_at > time.time(),
             auth_token.c.revoked_at.is_(None),
-            app_user.c.active.is_(True))).first()
+            app_user.c.active.is_(True),
+        )
+    ).first()
     return _user(row) if row else None
 
 
@@ -261,21 +323,27 @@ def revoke(conn: Connection, token: str) -> None:
     family = {security.token_hash(token)}
     frontier = set(family)
     while frontier:
-        rows = conn.execute(sa.select(auth_token.c.token_hash, auth_token.c.successor).where(
-            sa.or_(auth_token.c.token_hash.in_(frontier),
-                   auth_token.c.successor.in_(frontier)))).all()
+        rows = conn.execute(
+            sa.select(auth_token.c.token_hash, auth_token.c.successor).where(
+                sa.or_(auth_token.c.token_hash.in_(frontier), auth_token.c.successor.in_(frontier))
+            )
+        ).all()
         found = {h for row in rows for h in row if h is not None}
         frontier = found - family
         family |= found
-    conn.execute(auth_token.update().where(
-        auth_token.c.token_hash.in_(family),
-        auth_token.c.revoked_at.is_(None)).values(revoked_at=time.time()))
+    conn.execute(
+        auth_token.update()
+        .where(auth_token.c.token_hash.in_(family), auth_token.c.revoked_at.is_(None))
+        .values(revoked_at=time.time())
+    )
 
 
 def revoke_all(conn: Connection, user_id: str) -> None:
-    conn.execute(auth_token.update().where(
-        auth_token.c.user_id == user_id, auth_token.c.revoked_at.is_(None)).values(
-        revoked_at=time.time()))
+    conn.execute(
+        auth_token.update()
+        .where(auth_token.c.user_id == user_id, auth_token.c.revoked_at.is_(None))
+        .values(revoked_at=time.time())
+    )
     # A password changed (perhaps because it leaked) or an account closed: the laptops it
     # signed in from are strangers again.
     conn.execute(known_device.delete().where(known_device.c.user_id == user_id))

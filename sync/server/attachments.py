@@ -34,6 +34,7 @@ long (``prune``: at most once an hour per server process, at an upload, and by
 ``fieldnote-server prune-uploads``). A file any ``attachment`` record names, even a
 deleted one (it can be restored), is claimed for good (``blob_upload.claimed_at``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,7 +60,8 @@ MAX_UPLOADS_IN_PROGRESS = 10
 _RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})")
 
 blob_upload = sa.Table(
-    "blob_upload", metadata,
+    "blob_upload",
+    metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.String(36), primary_key=True),
     sa.Column("size", sa.BigInteger, nullable=False),
@@ -73,7 +75,8 @@ blob_upload = sa.Table(
 )
 
 blob_chunk = sa.Table(
-    "blob_chunk", metadata,
+    "blob_chunk",
+    metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.String(36), primary_key=True),
     sa.Column("byte_offset", sa.BigInteger, primary_key=True, autoincrement=False),
@@ -82,7 +85,8 @@ blob_chunk = sa.Table(
 )
 
 blob = sa.Table(
-    "blob", metadata,
+    "blob",
+    metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("created_by", sa.String(36), nullable=False),
@@ -101,9 +105,15 @@ class BlobRefused(Exception):
 
 # -- who may see what -------------------------------------------------------------------------
 _NAMED: dict[tuple, sa.Select] = {}
-_ADMIN_NAMED = sa.select(record.c.id).where(
-    record.c.entity == "attachment", sa.not_(record.c.deleted),
-    record.c.data["sha256"].as_string() == sa.bindparam("sha256")).limit(1)
+_ADMIN_NAMED = (
+    sa.select(record.c.id)
+    .where(
+        record.c.entity == "attachment",
+        sa.not_(record.c.deleted),
+        record.c.data["sha256"].as_string() == sa.bindparam("sha256"),
+    )
+    .limit(1)
+)
 
 
 def _named_in_scope(user: User) -> sa.Select:
@@ -115,16 +125,24 @@ def _named_in_scope(user: User) -> sa.Select:
     if stmt is None:
         if len(_NAMED) > 256:
             _NAMED.clear()
-        stmt = _NAMED[key] = sa.select(record.c.id).where(
-            record.c.entity == "attachment", sa.not_(record.c.deleted),
-            record.c.data["sha256"].as_string() == sa.bindparam("sha256"),
-            in_scope(user)).limit(1)
+        stmt = _NAMED[key] = (
+            sa.select(record.c.id)
+            .where(
+                record.c.entity == "attachment",
+                sa.not_(record.c.deleted),
+                record.c.data["sha256"].as_string() == sa.bindparam("sha256"),
+                in_scope(user),
+            )
+            .limit(1)
+        )
     return stmt
 
 
-_ANY_NAMED = sa.select(record.c.id).where(
-    record.c.entity == "attachment",
-    record.c.data["sha256"].as_string() == sa.bindparam("sha256")).limit(1)
+_ANY_NAMED = (
+    sa.select(record.c.id)
+    .where(record.c.entity == "attachment", record.c.data["sha256"].as_string() == sa.bindparam("sha256"))
+    .limit(1)
+)
 
 
 def claimed(conn: Connection, sha256: str, now: float) -> bool:
@@ -132,18 +150,22 @@ def claimed(conn: Connection, sha256: str, now: float) -> bool:
     uploads once true, so each file is looked up until it is claimed, then never again."""
     if conn.execute(_ANY_NAMED, {"sha256": sha256}).first() is None:
         return False
-    conn.execute(blob_upload.update().where(blob_upload.c.sha256 == sha256,
-                                            blob_upload.c.claimed_at.is_(None))
-                 .values(claimed_at=now))
+    conn.execute(
+        blob_upload.update()
+        .where(blob_upload.c.sha256 == sha256, blob_upload.c.claimed_at.is_(None))
+        .values(claimed_at=now)
+    )
     return True
 
 
 def unclaimed_bytes(conn: Connection, user_id: str, now: float) -> int:
     """Bytes of ``user_id``'s completed uploads that no record names yet."""
     total = 0
-    for sha256, size in conn.execute(sa.select(blob_upload.c.sha256, blob_upload.c.size).where(
-            blob_upload.c.user_id == user_id, blob_upload.c.complete,
-            blob_upload.c.claimed_at.is_(None))).all():
+    for sha256, size in conn.execute(
+        sa.select(blob_upload.c.sha256, blob_upload.c.size).where(
+            blob_upload.c.user_id == user_id, blob_upload.c.complete, blob_upload.c.claimed_at.is_(None)
+        )
+    ).all():
         if not claimed(conn, sha256, now):
             total += size
     return total
@@ -157,23 +179,35 @@ def prune(conn: Connection, now: float, days: float) -> dict:
     from sync.server.db import sync_counter
 
     cutoff = now - days * 86400
-    conn.execute(sync_counter.update().where(sync_counter.c.id == 1)
-                 .values(value=sync_counter.c.value))  # the lock every push takes first
-    stale = conn.execute(sa.select(blob_upload.c.user_id, blob_upload.c.sha256).where(
-        sa.not_(blob_upload.c.complete), blob_upload.c.updated_at < cutoff)).all()
+    conn.execute(
+        sync_counter.update().where(sync_counter.c.id == 1).values(value=sync_counter.c.value)
+    )  # the lock every push takes first
+    stale = conn.execute(
+        sa.select(blob_upload.c.user_id, blob_upload.c.sha256).where(
+            sa.not_(blob_upload.c.complete), blob_upload.c.updated_at < cutoff
+        )
+    ).all()
     for user_id, sha256 in stale:
         _drop_upload(conn, user_id, sha256)
     files = 0
-    candidates = conn.execute(
-        sa.select(blob_upload.c.sha256).where(blob_upload.c.complete,
-                                              blob_upload.c.claimed_at.is_(None))
-        .group_by(blob_upload.c.sha256)
-        .having(sa.func.max(blob_upload.c.updated_at) < cutoff)).scalars().all()
+    candidates = (
+        conn.execute(
+            sa.select(blob_upload.c.sha256)
+            .where(blob_upload.c.complete, blob_upload.c.claimed_at.is_(None))
+            .group_by(blob_upload.c.sha256)
+            .having(sa.func.max(blob_upload.c.updated_at) < cutoff)
+        )
+        .scalars()
+        .all()
+    )
     for sha256 in candidates:
         if claimed(conn, sha256, now):
             continue
-        holders = conn.execute(sa.select(blob_upload.c.user_id).where(
-            blob_upload.c.sha256 == sha256, blob_upload.c.complete)).scalars().all()
+        holders = (
+            conn.execute(sa.select(blob_upload.c.user_id).where(blob_upload.c.sha256 == sha256, blob_upload.c.complete))
+            .scalars()
+            .all()
+        )
         for user_id in holders:
             _drop_upload(conn, user_id, sha256)
         conn.execute(blob.delete().where(blob.c.sha256 == sha256))
@@ -198,16 +232,16 @@ def _blob(conn: Connection, sha256: str):
 
 
 def _upload(conn: Connection, user: User, sha256: str):
-    return conn.execute(sa.select(blob_upload).where(
-        blob_upload.c.sha256 == sha256, blob_upload.c.user_id == user.id)).first()
+    return conn.execute(
+        sa.select(blob_upload).where(blob_upload.c.sha256 == sha256, blob_upload.c.user_id == user.id)
+    ).first()
 
 
 def may_download(conn: Connection, user: User, sha256: str) -> bool:
     """The file is complete and a live attachment record in scope names it (admins: any)."""
     if _blob(conn, sha256) is None:
         return False
-    return user.is_admin or conn.execute(_named_in_scope(user), {"sha256": sha256}).first() \
-        is not None
+    return user.is_admin or conn.execute(_named_in_scope(user), {"sha256": sha256}).first() is not None
 
 
 def holds(conn: Connection, user: User, sha256: str) -> bool:
@@ -218,8 +252,9 @@ def holds(conn: Connection, user: User, sha256: str) -> bool:
     if user.is_admin:
         return True
     mine = _upload(conn, user, sha256)
-    return (mine is not None and mine.complete) or \
-        conn.execute(_named_in_scope(user), {"sha256": sha256}).first() is not None
+    return (mine is not None and mine.complete) or conn.execute(
+        _named_in_scope(user), {"sha256": sha256}
+    ).first() is not None
 
 
 def may_reference(conn: Connection, user: User, sha256: str) -> bool:
@@ -242,27 +277,32 @@ def status(conn: Connection, user: User, sha256: str) -> dict:
 
 
 def _drop_upload(conn: Connection, user_id: str, sha256: str) -> None:
-    conn.execute(blob_chunk.delete().where(blob_chunk.c.sha256 == sha256,
-                                           blob_chunk.c.user_id == user_id))
-    conn.execute(blob_upload.delete().where(blob_upload.c.sha256 == sha256,
-                                            blob_upload.c.user_id == user_id))
+    conn.execute(blob_chunk.delete().where(blob_chunk.c.sha256 == sha256, blob_chunk.c.user_id == user_id))
+    conn.execute(blob_upload.delete().where(blob_upload.c.sha256 == sha256, blob_upload.c.user_id == user_id))
 
 
 def _start(conn: Connection, user: User, sha256: str, size: int, now: float) -> None:
-    unfinished = conn.execute(
-        sa.select(blob_upload.c.sha256).where(blob_upload.c.user_id == user.id,
-                                              sa.not_(blob_upload.c.complete))
-        .order_by(blob_upload.c.updated_at.desc())).scalars().all()
-    for stale in unfinished[MAX_UPLOADS_IN_PROGRESS - 1:]:
+    unfinished = (
+        conn.execute(
+            sa.select(blob_upload.c.sha256)
+            .where(blob_upload.c.user_id == user.id, sa.not_(blob_upload.c.complete))
+            .order_by(blob_upload.c.updated_at.desc())
+        )
+        .scalars()
+        .all()
+    )
+    for stale in unfinished[MAX_UPLOADS_IN_PROGRESS - 1 :]:
         _drop_upload(conn, user.id, stale)
-    conn.execute(blob_upload.insert().values(sha256=sha256, user_id=user.id, size=size,
-                                             received=0, complete=False, created_at=now,
-                                             updated_at=now))
+    conn.execute(
+        blob_upload.insert().values(
+            sha256=sha256, user_id=user.id, size=size, received=0, complete=False, created_at=now, updated_at=now
+        )
+    )
 
 
-def put_chunk(conn: Connection, user: User, sha256: str, size: int, offset: int,
-              data: bytes, *, quota_bytes: int | None = None
-              ) -> tuple[dict, BlobRefused | None]:
+def put_chunk(
+    conn: Connection, user: User, sha256: str, size: int, offset: int, data: bytes, *, quota_bytes: int | None = None
+) -> tuple[dict, BlobRefused | None]:
     """Store bytes ``offset``.. of ``user``'s upload of a file of ``size`` bytes, inside the
     caller's write transaction. Returns the status afterwards and, if the request is
     refused, the refusal for the caller to raise once the transaction is committed.
@@ -272,8 +312,7 @@ def put_chunk(conn: Connection, user: User, sha256: str, size: int, offset: int,
     is trimmed to the new part. When the last byte arrives the whole is hashed: a mismatch
     discards the upload (422); a match makes the file complete."""
     if size > MAX_ATTACHMENT_BYTES:
-        return {}, BlobRefused(413, f"Attachments can be at most "
-                                    f"{MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.")
+        return {}, BlobRefused(413, f"Attachments can be at most {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.")
     if holds(conn, user, sha256):
         return status(conn, user, sha256), None  # nothing more to send
     now = time.time()
@@ -285,31 +324,34 @@ def put_chunk(conn: Connection, user: User, sha256: str, size: int, offset: int,
         mine = None
     received = mine.received if mine is not None else 0
     if offset > received:
-        return status(conn, user, sha256), BlobRefused(
-            409, f"This upload has {received} bytes; send from there.")
+        return status(conn, user, sha256), BlobRefused(409, f"This upload has {received} bytes; send from there.")
     if offset + len(data) > size:
-        return status(conn, user, sha256), BlobRefused(
-            422, "The chunk goes past the size declared for the file.")
+        return status(conn, user, sha256), BlobRefused(422, "The chunk goes past the size declared for the file.")
     if mine is None and quota_bytes is not None:
         waiting = unclaimed_bytes(conn, user.id, now)
         if waiting + size > quota_bytes:
             return status(conn, user, sha256), BlobRefused(
-                413, f"You have {_mb(waiting)} of uploaded files that no record names yet "
-                     f"(at most {_mb(quota_bytes)}). Sync the records of the files already "
-                     "sent first; this file is sent at a later sync.")
-    data = data[received - offset:]  # a resent chunk: keep only what is new
+                413,
+                f"You have {_mb(waiting)} of uploaded files that no record names yet "
+                f"(at most {_mb(quota_bytes)}). Sync the records of the files already "
+                "sent first; this file is sent at a later sync.",
+            )
+    data = data[received - offset :]  # a resent chunk: keep only what is new
     if mine is None:
         _start(conn, user, sha256, size, now)
     if data:
-        moved = conn.execute(blob_upload.update().where(
-            blob_upload.c.sha256 == sha256, blob_upload.c.user_id == user.id,
-            blob_upload.c.received == received).values(received=received + len(data),
-                                                       updated_at=now))
+        moved = conn.execute(
+            blob_upload.update()
+            .where(blob_upload.c.sha256 == sha256, blob_upload.c.user_id == user.id, blob_upload.c.received == received)
+            .values(received=received + len(data), updated_at=now)
+        )
         if moved.rowcount != 1:  # another request of this upload got there first
             raise BlobRefused(409, "This upload moved on meanwhile; ask its status.")
-        conn.execute(blob_chunk.insert().values(sha256=sha256, user_id=user.id,
-                                                byte_offset=received, byte_count=len(data),
-                                                data=data))
+        conn.execute(
+            blob_chunk.insert().values(
+                sha256=sha256, user_id=user.id, byte_offset=received, byte_count=len(data), data=data
+            )
+        )
         received += len(data)
     if received < size:
         return status(conn, user, sha256), None
@@ -320,27 +362,29 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def _finish(conn: Connection, user: User, sha256: str, size: int,
-            now: float) -> tuple[dict, BlobRefused | None]:
+def _finish(conn: Connection, user: User, sha256: str, size: int, now: float) -> tuple[dict, BlobRefused | None]:
     """Every byte is here: verify the whole against its hash."""
     digest = hashlib.sha256()
     for piece in _pieces(conn, sha256, user.id, 0, size):
         digest.update(piece)
     if digest.hexdigest() != sha256:
         _drop_upload(conn, user.id, sha256)
-        return ({"sha256": sha256, "size": None, "received": 0, "complete": False},
-                BlobRefused(422, "The bytes sent do not match their SHA-256, so none were kept. "
-                                 "Send the file again from the start."))
-    conn.execute(blob_upload.update().where(
-        blob_upload.c.sha256 == sha256, blob_upload.c.user_id == user.id).values(
-        received=size, complete=True, updated_at=now))
+        return (
+            {"sha256": sha256, "size": None, "received": 0, "complete": False},
+            BlobRefused(
+                422, "The bytes sent do not match their SHA-256, so none were kept. Send the file again from the start."
+            ),
+        )
+    conn.execute(
+        blob_upload.update()
+        .where(blob_upload.c.sha256 == sha256, blob_upload.c.user_id == user.id)
+        .values(received=size, complete=True, updated_at=now)
+    )
     if _blob(conn, sha256) is None:
-        conn.execute(blob.insert().values(sha256=sha256, size=size, created_by=user.id,
-                                          created_at=now))
+        conn.execute(blob.insert().values(sha256=sha256, size=size, created_by=user.id, created_at=now))
     else:
         # The same content is here already: this upload only proved the user holds it.
-        conn.execute(blob_chunk.delete().where(blob_chunk.c.sha256 == sha256,
-                                               blob_chunk.c.user_id == user.id))
+        conn.execute(blob_chunk.delete().where(blob_chunk.c.sha256 == sha256, blob_chunk.c.user_id == user.id))
     return {"sha256": sha256, "size": size, "received": size, "complete": True}, None
 
 
@@ -377,20 +421,25 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, end, size)
 
 
-def _pieces(conn: Connection, sha256: str, user_id: str, start: int,
-            stop: int) -> Iterator[bytes]:
+def _pieces(conn: Connection, sha256: str, user_id: str, start: int, stop: int) -> Iterator[bytes]:
     """Bytes ``start``..``stop`` (exclusive) of an upload's chunks, one chunk at a time."""
     spans = conn.execute(
         sa.select(blob_chunk.c.byte_offset, blob_chunk.c.byte_count)
-        .where(blob_chunk.c.sha256 == sha256, blob_chunk.c.user_id == user_id,
-               blob_chunk.c.byte_offset < stop,
-               blob_chunk.c.byte_offset + blob_chunk.c.byte_count > start)
-        .order_by(blob_chunk.c.byte_offset)).all()
+        .where(
+            blob_chunk.c.sha256 == sha256,
+            blob_chunk.c.user_id == user_id,
+            blob_chunk.c.byte_offset < stop,
+            blob_chunk.c.byte_offset + blob_chunk.c.byte_count > start,
+        )
+        .order_by(blob_chunk.c.byte_offset)
+    ).all()
     for offset, count in spans:
-        data = conn.execute(sa.select(blob_chunk.c.data).where(
-            blob_chunk.c.sha256 == sha256, blob_chunk.c.user_id == user_id,
-            blob_chunk.c.byte_offset == offset)).scalar_one()
-        yield bytes(data)[max(0, start - offset):min(count, stop - offset)]
+        data = conn.execute(
+            sa.select(blob_chunk.c.data).where(
+                blob_chunk.c.sha256 == sha256, blob_chunk.c.user_id == user_id, blob_chunk.c.byte_offset == offset
+            )
+        ).scalar_one()
+        yield bytes(data)[max(0, start - offset) : min(count, stop - offset)]
 
 
 def stream(engine: Engine, sha256: str, holder: str, byte_range: ByteRange) -> Iterator[bytes]:

@@ -10,6 +10,7 @@
 The copy is written beside ``out`` and renamed into place only once complete. Attachments'
 bytes live in the database (``blob_chunk``), so the one file holds everything.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,7 @@ def _sqlite(url, partial: Path) -> str:
     source_path = url.database
     if not source_path or not Path(source_path).exists():
         raise BackupError(f"There is no SQLite database at {source_path}.")
-    source = sqlite3.connect(f"file:{Path(source_path).resolve().as_posix()}?mode=ro", uri=True,
-                             timeout=30)
+    source = sqlite3.connect(f"file:{Path(source_path).resolve().as_posix()}?mode=ro", uri=True, timeout=30)
     target = sqlite3.connect(partial)
     try:
         source.backup(target)  # pages=-1: all of it, in one read transaction
@@ -67,17 +67,26 @@ def _sqlite(url, partial: Path) -> str:
 def _postgres(url, partial: Path) -> str:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
-        raise BackupError("pg_dump was not found on the PATH; install the PostgreSQL client "
-                          "tools of the server's version.")
+        raise BackupError(
+            "pg_dump was not found on the PATH; install the PostgreSQL client tools of the server's version."
+        )
     plain = url.set(drivername="postgresql")
     env = dict(os.environ)
     if plain.password:
         env["PGPASSWORD"] = plain.password
         plain = plain.set(password=None)
     result = subprocess.run(
-        [pg_dump, "--format=custom", "--no-owner", f"--file={partial}",
-         f"--dbname={plain.render_as_string(hide_password=False)}"],
-        capture_output=True, text=True, env=env)
+        [
+            pg_dump,
+            "--format=custom",
+            "--no-owner",
+            f"--file={partial}",
+            f"--dbname={plain.render_as_string(hide_password=False)}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()[-500:]}")
     return "pg_dump (custom format; restore with pg_restore)"

@@ -1,4 +1,5 @@
 """``fieldnote-server``: run the server, add accounts, migrate the database, publish packs."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,66 +11,85 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fieldnote-server",
         description="Fieldnote's central sync server. With no command it serves on "
-                    "127.0.0.1:8000 with a SQLite database in the user's data folder.")
-    db_help = ("database URL, e.g. postgresql+psycopg://user@host/fieldnote "
-               "(default: FIELDNOTE_SERVER_DATABASE_URL, else a SQLite file)")
+        "127.0.0.1:8000 with a SQLite database in the user's data folder.",
+    )
+    db_help = (
+        "database URL, e.g. postgresql+psycopg://user@host/fieldnote "
+        "(default: FIELDNOTE_SERVER_DATABASE_URL, else a SQLite file)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser("serve", help="run the HTTP server",
-                           description="Run the HTTP server (put TLS in front of it).")
+    serve = sub.add_parser(
+        "serve", help="run the HTTP server", description="Run the HTTP server (put TLS in front of it)."
+    )
     for p in (parser, serve):
         p.add_argument("--host", default="127.0.0.1", help="address to listen on")
         p.add_argument("--port", type=int, default=8000, help="port to listen on")
         p.add_argument("--database", help=db_help)
-    adduser = sub.add_parser("adduser", help="add a user account",
-                             description="Add a user. The password is asked for, or read from "
-                                         "standard input with --password-stdin.")
+    adduser = sub.add_parser(
+        "adduser",
+        help="add a user account",
+        description="Add a user. The password is asked for, or read from standard input with --password-stdin.",
+    )
     adduser.add_argument("username")
     adduser.add_argument("--role", required=True, choices=["practitioner", "team_lead", "admin"])
     adduser.add_argument("--team", help="the user's team (created if new)")
-    adduser.add_argument("--caseworker-id",
-                         help="id of the user's caseworker record (their allocations)")
-    adduser.add_argument("--password-stdin", action="store_true",
-                         help="read the password from standard input")
+    adduser.add_argument("--caseworker-id", help="id of the user's caseworker record (their allocations)")
+    adduser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     adduser.add_argument("--database", help=db_help)
-    migrate = sub.add_parser("migrate", help="bring the database schema up to date",
-                             description="Run the database migrations (serve does this too).")
+    migrate = sub.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        description="Run the database migrations (serve does this too).",
+    )
     migrate.add_argument("--database", help=db_help)
     publish = sub.add_parser(
-        "publish-pack", help="publish an instrument pack or audit template to every laptop",
+        "publish-pack",
+        help="publish an instrument pack or audit template to every laptop",
         description="Check a pack file (docs/instrument-packs.md) and publish it: every "
-                    "laptop installs it at its next sync. The same id and version with "
-                    "other content is refused; a higher version replaces the current one.")
+        "laptop installs it at its next sync. The same id and version with "
+        "other content is refused; a higher version replaces the current one.",
+    )
     publish.add_argument("file", metavar="FILE", help="pack file (JSON)")
     publish.add_argument("--database", help=db_help)
-    list_packs = sub.add_parser("list-packs", help="list published packs",
-                                description="List every published pack version; the current "
-                                            "one of each pack (what laptops get) is marked *.")
+    list_packs = sub.add_parser(
+        "list-packs",
+        help="list published packs",
+        description="List every published pack version; the current one of each pack (what laptops get) is marked *.",
+    )
     list_packs.add_argument("--database", help=db_help)
     withdraw = sub.add_parser(
-        "withdraw-pack", help="withdraw a published pack",
+        "withdraw-pack",
+        help="withdraw a published pack",
         description="Withdraw a pack (every version, or one with --version): laptops remove "
-                    "the copy they had from the server at their next sync.")
+        "the copy they had from the server at their next sync.",
+    )
     withdraw.add_argument("pack_id", metavar="PACK_ID")
     withdraw.add_argument("--version", help="withdraw only this version")
     withdraw.add_argument("--database", help=db_help)
     prune = sub.add_parser(
-        "prune-uploads", help="remove uploads no record names, older than a number of days",
+        "prune-uploads",
+        help="remove uploads no record names, older than a number of days",
         description="Remove completed uploads that no attachment record names and unfinished "
-                    "uploads, once idle for --days (default: FIELDNOTE_SERVER_UNCLAIMED_UPLOAD_DAYS,"
-                    " 7). The server also does this by itself, at most once an hour.")
+        "uploads, once idle for --days (default: FIELDNOTE_SERVER_UNCLAIMED_UPLOAD_DAYS,"
+        " 7). The server also does this by itself, at most once an hour.",
+    )
     prune.add_argument("--days", type=float, help="how long they may wait (days)")
     prune.add_argument("--database", help=db_help)
     unlock = sub.add_parser(
-        "unlock", help="forget an account's failed sign-ins",
+        "unlock",
+        help="forget an account's failed sign-ins",
         description="Forget USER's failed sign-ins, so they can sign in again at once "
-                    "(a laptop they signed in from before is never locked out).")
+        "(a laptop they signed in from before is never locked out).",
+    )
     unlock.add_argument("username", metavar="USER")
     unlock.add_argument("--database", help=db_help)
     backup = sub.add_parser(
-        "backup", help="write a consistent copy of the database to a file",
+        "backup",
+        help="write a consistent copy of the database to a file",
         description="Back up the database while the server runs: SQLite's online backup API "
-                    "for SQLite, pg_dump (custom format, restore with pg_restore) for "
-                    "PostgreSQL. See packaging/server/README.md.")
+        "for SQLite, pg_dump (custom format, restore with pg_restore) for "
+        "PostgreSQL. See packaging/server/README.md.",
+    )
     backup.add_argument("--output", "-o", required=True, help="the backup file to write")
     backup.add_argument("--database", help=db_help)
     return parser
@@ -125,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         days = args.days if args.days is not None else _settings(args).unclaimed_upload_days
         with engine.connect() as conn, write_transaction(conn):
             counts = attachments.prune(conn, time.time(), days)
-        print(f"removed {counts['files']} unclaimed file(s) and {counts['unfinished']} "
-              "unfinished upload(s)")
+        print(f"removed {counts['files']} unclaimed file(s) and {counts['unfinished']} unfinished upload(s)")
         return 0
     from sync.server import accounts
 
@@ -144,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     try:
         with engine.connect() as conn, write_transaction(conn):
-            user = accounts.create_user(conn, args.username, password, args.role, args.team,
-                                        args.caseworker_id)
+            user = accounts.create_user(conn, args.username, password, args.role, args.team, args.caseworker_id)
     except accounts.AccountError as exc:
         print(f"fieldnote-server: {exc}", file=sys.stderr)
         return 1
@@ -164,15 +182,16 @@ def _packs(command: str, args, engine) -> int:
             try:
                 data = Path(args.file).read_bytes()
             except OSError as exc:
-                print(f"fieldnote-server: cannot read {args.file}: {exc.strerror or exc}",
-                      file=sys.stderr)
+                print(f"fieldnote-server: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
                 return 1
             text = content.decode(data, args.file)
             with engine.connect() as conn, write_transaction(conn):
                 result = content.publish(conn, text, None, source=args.file)
             note = "" if result["current"] else " (a higher version is current)"
-            print(f"{result['status']}: {result['pack_id']} {result['version']} — "
-                  f"{result['title']} (sha256 {result['sha256']}){note}")
+            print(
+                f"{result['status']}: {result['pack_id']} {result['version']} — "
+                f"{result['title']} (sha256 {result['sha256']}){note}"
+            )
         elif command == "withdraw-pack":
             with engine.connect() as conn, write_transaction(conn):
                 versions = content.withdraw(conn, args.pack_id, None, args.version)
@@ -182,8 +201,10 @@ def _packs(command: str, args, engine) -> int:
                 rows = content.listing(conn)
             for row in rows:
                 state = "*" if row["current"] else ("withdrawn" if row["withdrawn_at"] else "")
-                print(f"{row['pack_id']}  {row['version']}  {row['kind']}  {row['title']}  "
-                      f"{row['sha256'][:12]}  {state}".rstrip())
+                print(
+                    f"{row['pack_id']}  {row['version']}  {row['kind']}  {row['title']}  "
+                    f"{row['sha256'][:12]}  {state}".rstrip()
+                )
     except content.ContentError as exc:
         print(f"fieldnote-server: {exc}", file=sys.stderr)
         return 1

@@ -30,6 +30,7 @@ what may be shown), and the loader refuses a pack without one; that statement is
 service's, and the server neither writes nor judges it. ``published_by`` records
 which administrator published each version.
 """
+
 from __future__ import annotations
 
 import functools
@@ -54,7 +55,8 @@ MAX_VERSION_LENGTH = 100
 _ADVISORY_LOCK = 4648273  # serialises publications on PostgreSQL (migrate uses 4648272)
 
 content_pack = sa.Table(
-    "content_pack", metadata,
+    "content_pack",
+    metadata,
     sa.Column("pack_id", sa.String(MAX_ID_LENGTH), primary_key=True),
     sa.Column("version", sa.String(MAX_VERSION_LENGTH), primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False),
@@ -85,8 +87,10 @@ def version_key(version: str) -> tuple:
     """Versions in the order people mean: numbers compare as numbers ("1.10" after
     "1.9"), words alphabetically, ignoring case; "1.0" comes before "1.0.1". Other
     characters only separate parts, so "2024.1" and "2024-1" are the same version."""
-    return tuple((0, int(number), "") if number else (1, 0, word.lower())
-                 for number, word in re.findall(r"([0-9]+)|([^\W\d_]+)", version))
+    return tuple(
+        (0, int(number), "") if number else (1, 0, word.lower())
+        for number, word in re.findall(r"([0-9]+)|([^\W\d_]+)", version)
+    )
 
 
 def sha256_text(text: str) -> str:
@@ -119,8 +123,15 @@ def _current(rows: Iterable) -> dict[str, object]:
 
 
 def _describe(row, **extra) -> dict:
-    return {"pack_id": row.pack_id, "version": row.version, "kind": row.kind,
-            "title": row.title, "sha256": row.sha256, "size": row.size, **extra}
+    return {
+        "pack_id": row.pack_id,
+        "version": row.version,
+        "kind": row.kind,
+        "title": row.title,
+        "sha256": row.sha256,
+        "size": row.size,
+        **extra,
+    }
 
 
 def _parsed(conn: Connection, rows: dict[str, object]) -> dict[str, InstrumentPack]:
@@ -129,8 +140,11 @@ def _parsed(conn: Connection, rows: dict[str, object]) -> dict[str, InstrumentPa
     if not rows:
         return {}
     keys = [(r.pack_id, r.version) for r in rows.values()]
-    bodies = conn.execute(sa.select(content_pack.c.pack_id, content_pack.c.body).where(
-        sa.tuple_(content_pack.c.pack_id, content_pack.c.version).in_(keys))).all()
+    bodies = conn.execute(
+        sa.select(content_pack.c.pack_id, content_pack.c.body).where(
+            sa.tuple_(content_pack.c.pack_id, content_pack.c.version).in_(keys)
+        )
+    ).all()
     packs: dict[str, InstrumentPack] = {}
     for pack_id, body in bodies:
         try:
@@ -140,8 +154,7 @@ def _parsed(conn: Connection, rows: dict[str, object]) -> dict[str, InstrumentPa
     return packs
 
 
-def _wording_problems(packs: dict[str, InstrumentPack],
-                      newcomer: str | None = None) -> dict[str, list[str]]:
+def _wording_problems(packs: dict[str, InstrumentPack], newcomer: str | None = None) -> dict[str, list[str]]:
     """The registry's rules for wording packs, over a set of current packs: problems by
     the id of the wording pack they concern. Of two wording packs for one base, the one
     being published (``newcomer``) is the one refused."""
@@ -152,36 +165,36 @@ def _wording_problems(packs: dict[str, InstrumentPack],
         if pack.kind != "wording":
             continue
         published = packs.get(pack.extends)
-        base = published if published is not None and published.kind != "wording" \
-            else builtins.get(pack.extends)
+        base = published if published is not None and published.kind != "wording" else builtins.get(pack.extends)
         if base is None:
             problems.setdefault(pack.id, []).append(
                 f"wording pack '{pack.id}' extends '{pack.extends}', which is not a built-in "
-                "or published pack (publish the pack it extends first)")
+                "or published pack (publish the pack it extends first)"
+            )
             continue
         try:
             apply_wording(base, pack)
         except PackError as exc:
-            problems.setdefault(pack.id, []).extend(
-                f"wording pack '{pack.id}': {p}" for p in exc.problems)
+            problems.setdefault(pack.id, []).extend(f"wording pack '{pack.id}': {p}" for p in exc.problems)
         if pack.extends in applied:
             problems.setdefault(pack.id, []).append(
                 f"wording pack '{applied[pack.extends]}' already supplies the wording for "
-                f"'{pack.extends}'; withdraw it first (a laptop applies only one)")
+                f"'{pack.extends}'; withdraw it first (a laptop applies only one)"
+            )
         else:
             applied[pack.extends] = pack.id
     return problems
 
 
-def _new_problems(before: dict[str, list[str]], after: dict[str, list[str]],
-                  subject: str | None = None) -> dict[str, list[str]]:
+def _new_problems(
+    before: dict[str, list[str]], after: dict[str, list[str]], subject: str | None = None
+) -> dict[str, list[str]]:
     """The problems a change would bring: all of the changed pack's own (``subject``),
     and only new ones of the other packs, so a fault already there (say, a built-in pack
     changed by a Fieldnote upgrade) does not block unrelated publications."""
     found = {}
     for pack_id, problems in after.items():
-        fresh = problems if pack_id == subject else \
-            [p for p in problems if p not in before.get(pack_id, [])]
+        fresh = problems if pack_id == subject else [p for p in problems if p not in before.get(pack_id, [])]
         if fresh:
             found[pack_id] = fresh
     return found
@@ -190,8 +203,7 @@ def _new_problems(before: dict[str, list[str]], after: dict[str, list[str]],
 def decode(data: bytes, source: str = "The pack") -> str:
     """Pack bytes as text: UTF-8, a byte-order mark dropped (Windows editors add one)."""
     if len(data) > MAX_PACK_BYTES:
-        raise ContentError(413, f"{source} is {len(data)} bytes; packs may be at most "
-                                f"{MAX_PACK_BYTES} bytes.")
+        raise ContentError(413, f"{source} is {len(data)} bytes; packs may be at most {MAX_PACK_BYTES} bytes.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -222,8 +234,7 @@ def check_pack(text: str, source: str = "The pack") -> InstrumentPack:
     return pack
 
 
-def publish(conn: Connection, text: str, user_id: str | None, *,
-            source: str = "The pack") -> dict:
+def publish(conn: Connection, text: str, user_id: str | None, *, source: str = "The pack") -> dict:
     """Publish pack text (already decoded); call inside a write transaction.
 
     Returns the pack's manifest entry with ``status``: ``published`` (new),
@@ -236,32 +247,46 @@ def publish(conn: Connection, text: str, user_id: str | None, *,
     mine = [r for r in rows if r.pack_id == pack.id]
     same = next((r for r in mine if r.version == pack.version), None)
     if same is not None and same.sha256 != sha:
-        raise ContentError(409, f"Version {pack.version} of pack '{pack.id}' is already "
-                                "published with different content. Give the changed pack a "
-                                "new version.")
+        raise ContentError(
+            409,
+            f"Version {pack.version} of pack '{pack.id}' is already "
+            "published with different content. Give the changed pack a "
+            "new version.",
+        )
     current = _current(rows)
     clash = next((k for k in current if k != pack.id and k.lower() == pack.id.lower()), None)
     if clash is not None:
-        raise ContentError(409, f"Pack '{clash}' is published; '{pack.id}' differs only in "
-                                "case, and would be the same file on Windows and macOS laptops.")
+        raise ContentError(
+            409,
+            f"Pack '{clash}' is published; '{pack.id}' differs only in "
+            "case, and would be the same file on Windows and macOS laptops.",
+        )
     if same is not None and same.withdrawn_at is None:
         live = current.get(pack.id)
-        return _describe(same, status="unchanged",
-                         current=live is not None and live.version == same.version)
+        return _describe(same, status="unchanged", current=live is not None and live.version == same.version)
     live = current.get(pack.id)
     if live is not None:
         if version_key(pack.version) < version_key(live.version):
-            raise ContentError(409, f"Pack '{pack.id}' version {live.version} is published; "
-                                    f"{pack.version} is older. Withdraw {live.version} first "
-                                    "to go back to an older version.")
+            raise ContentError(
+                409,
+                f"Pack '{pack.id}' version {live.version} is published; "
+                f"{pack.version} is older. Withdraw {live.version} first "
+                "to go back to an older version.",
+            )
         if version_key(pack.version) == version_key(live.version):
-            raise ContentError(409, f"Version '{pack.version}' of pack '{pack.id}' cannot be "
-                                    f"told apart from the published '{live.version}'. Use a "
-                                    "higher version.")
+            raise ContentError(
+                409,
+                f"Version '{pack.version}' of pack '{pack.id}' cannot be "
+                f"told apart from the published '{live.version}'. Use a "
+                "higher version.",
+            )
         if live.kind != pack.kind:
-            raise ContentError(409, f"Pack '{pack.id}' is published as {live.kind!r}; a new "
-                                    f"version cannot be {pack.kind!r}. Withdraw it first or "
-                                    "use another id.")
+            raise ContentError(
+                409,
+                f"Pack '{pack.id}' is published as {live.kind!r}; a new "
+                f"version cannot be {pack.kind!r}. Withdraw it first or "
+                "use another id.",
+            )
 
     packs = _parsed(conn, current)
     before = _wording_problems(packs)
@@ -270,40 +295,61 @@ def publish(conn: Connection, text: str, user_id: str | None, *,
     if problems.get(pack.id):
         mine = problems.pop(pack.id)
         if any("already supplies" in p for p in mine):
-            raise ContentError(409, f"Cannot publish '{pack.id}' {pack.version}:\n"
-                                    + "\n".join(f"  - {p}" for p in mine))
+            raise ContentError(
+                409, f"Cannot publish '{pack.id}' {pack.version}:\n" + "\n".join(f"  - {p}" for p in mine)
+            )
         raise ContentError(422, str(PackError(source, mine)))
     if problems:
-        raise ContentError(409, f"Publishing '{pack.id}' {pack.version} would break other "
-                                "published packs:\n" + "\n".join(
-                                    f"  - {p}" for ps in problems.values() for p in ps))
+        raise ContentError(
+            409,
+            f"Publishing '{pack.id}' {pack.version} would break other "
+            "published packs:\n" + "\n".join(f"  - {p}" for ps in problems.values() for p in ps),
+        )
 
     now = time.time()
     if same is not None:  # a withdrawn version, identical bytes: bring it back
-        conn.execute(content_pack.update().where(
-            (content_pack.c.pack_id == pack.id) & (content_pack.c.version == pack.version))
-            .values(withdrawn_at=None, withdrawn_by=None))
+        conn.execute(
+            content_pack.update()
+            .where((content_pack.c.pack_id == pack.id) & (content_pack.c.version == pack.version))
+            .values(withdrawn_at=None, withdrawn_by=None)
+        )
         status = "republished"
     else:
-        conn.execute(content_pack.insert().values(
-            pack_id=pack.id, version=pack.version, kind=pack.kind, title=pack.title,
-            sha256=sha, body=text, size=len(text.encode("utf-8")), published_at=now,
-            published_by=user_id))
+        conn.execute(
+            content_pack.insert().values(
+                pack_id=pack.id,
+                version=pack.version,
+                kind=pack.kind,
+                title=pack.title,
+                sha256=sha,
+                body=text,
+                size=len(text.encode("utf-8")),
+                published_at=now,
+                published_by=user_id,
+            )
+        )
         status = "published"
-    return {"pack_id": pack.id, "version": pack.version, "kind": pack.kind,
-            "title": pack.title, "sha256": sha, "size": len(text.encode("utf-8")),
-            "status": status, "current": True}
+    return {
+        "pack_id": pack.id,
+        "version": pack.version,
+        "kind": pack.kind,
+        "title": pack.title,
+        "sha256": sha,
+        "size": len(text.encode("utf-8")),
+        "status": status,
+        "current": True,
+    }
 
 
-def withdraw(conn: Connection, pack_id: str, user_id: str | None,
-             version: str | None = None) -> list[str]:
+def withdraw(conn: Connection, pack_id: str, user_id: str | None, version: str | None = None) -> list[str]:
     """Withdraw a pack id (every version), or one version of it; call inside a write
     transaction. Returns the versions withdrawn. Raises ContentError (404 nothing to
     withdraw; 409 a published wording pack still needs it)."""
     _lock(conn)
     rows = conn.execute(sa.select(*_HEAD)).all()
-    going = [r for r in rows if r.pack_id == pack_id and r.withdrawn_at is None
-             and (version is None or r.version == version)]
+    going = [
+        r for r in rows if r.pack_id == pack_id and r.withdrawn_at is None and (version is None or r.version == version)
+    ]
     if not going:
         what = f"version {version} of pack '{pack_id}'" if version else f"pack '{pack_id}'"
         raise ContentError(404, f"No published {what} to withdraw.")
@@ -313,14 +359,18 @@ def withdraw(conn: Connection, pack_id: str, user_id: str | None,
     before = _wording_problems(_parsed(conn, current))
     problems = _new_problems(before, _wording_problems(_parsed(conn, after)))
     if problems:
-        raise ContentError(409, f"Withdrawing '{pack_id}' would break published wording "
-                                "packs (withdraw those first):\n" + "\n".join(
-                                    f"  - {p}" for ps in problems.values() for p in ps))
+        raise ContentError(
+            409,
+            f"Withdrawing '{pack_id}' would break published wording "
+            "packs (withdraw those first):\n" + "\n".join(f"  - {p}" for ps in problems.values() for p in ps),
+        )
     now = time.time()
     for r in going:
-        conn.execute(content_pack.update().where(
-            (content_pack.c.pack_id == r.pack_id) & (content_pack.c.version == r.version))
-            .values(withdrawn_at=now, withdrawn_by=user_id))
+        conn.execute(
+            content_pack.update()
+            .where((content_pack.c.pack_id == r.pack_id) & (content_pack.c.version == r.version))
+            .values(withdrawn_at=now, withdrawn_by=user_id)
+        )
     return sorted((r.version for r in going), key=version_key)
 
 
@@ -350,9 +400,11 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 def body(conn: Connection, sha256: str) -> str | None:
     """The pack text with this hash, unless every version with it was withdrawn."""
-    return conn.execute(sa.select(content_pack.c.body).where(
-        (content_pack.c.sha256 == sha256) & content_pack.c.withdrawn_at.is_(None))
-        .limit(1)).scalar()
+    return conn.execute(
+        sa.select(content_pack.c.body)
+        .where((content_pack.c.sha256 == sha256) & content_pack.c.withdrawn_at.is_(None))
+        .limit(1)
+    ).scalar()
 
 
 def listing(conn: Connection) -> list[dict]:
@@ -362,7 +414,13 @@ def listing(conn: Connection) -> list[dict]:
     out = []
     for row in sorted(rows, key=lambda r: (r.pack_id, version_key(r.version))):
         live = current.get(row.pack_id)
-        out.append(_describe(row, published_at=row.published_at,
-                             published_by=row.published_by, withdrawn_at=row.withdrawn_at,
-                             current=live is not None and live.version == row.version))
+        out.append(
+            _describe(
+                row,
+                published_at=row.published_at,
+                published_by=row.published_by,
+                withdrawn_at=row.withdrawn_at,
+                current=live is not None and live.version == row.version,
+            )
+        )
     return out

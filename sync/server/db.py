@@ -5,6 +5,7 @@ the sync metadata (version, per-field versions and writers, tombstone, the
 server sequence number of the last change) and a few columns copied out of the
 fields so that scope can be computed in SQL (``ref_id``, ``pupil_id``...).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,13 +22,15 @@ from desktop.store.private import make_private_dir, make_private_file
 metadata = sa.MetaData()
 
 team = sa.Table(
-    "team", metadata,
+    "team",
+    metadata,
     sa.Column("name", sa.String(100), primary_key=True),
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
 app_user = sa.Table(
-    "app_user", metadata,
+    "app_user",
+    metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("username", sa.String(200), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(200), nullable=False),
@@ -39,7 +42,8 @@ app_user = sa.Table(
 )
 
 auth_token = sa.Table(
-    "auth_token", metadata,
+    "auth_token",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.String(36), sa.ForeignKey("app_user.id"), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
@@ -54,7 +58,8 @@ auth_token = sa.Table(
 # Laptops that have signed in with the right password (migration 0005): a sign-in that
 # presents one of these is exempt from its account's failure lock (not from the address's).
 known_device = sa.Table(
-    "known_device", metadata,
+    "known_device",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.String(36), sa.ForeignKey("app_user.id"), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
@@ -62,7 +67,8 @@ known_device = sa.Table(
 )
 
 login_attempt = sa.Table(
-    "login_attempt", metadata,
+    "login_attempt",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("username", sa.String(200), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
@@ -77,13 +83,15 @@ login_attempt = sa.Table(
 )
 
 sync_counter = sa.Table(
-    "sync_counter", metadata,
+    "sync_counter",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
 
 record = sa.Table(
-    "record", metadata,
+    "record",
+    metadata,
     sa.Column("entity", sa.String(40), primary_key=True),
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("data", sa.JSON, nullable=False),
@@ -116,7 +124,8 @@ record = sa.Table(
 )
 
 mutation = sa.Table(
-    "mutation", metadata,
+    "mutation",
+    metadata,
     sa.Column("mutation_id", sa.String(36), primary_key=True),
     sa.Column("user_id", sa.String(36), nullable=False),
     sa.Column("device_id", sa.String(36), nullable=False),
@@ -129,7 +138,8 @@ mutation = sa.Table(
 # for, and that entry's mutation id: a laptop compares them with its own outbox to find
 # out that its store was put back from an older copy (see sync.server.devices).
 device = sa.Table(
-    "device", metadata,
+    "device",
+    metadata,
     sa.Column("device_id", sa.String(36), primary_key=True),
     sa.Column("user_id", sa.String(36), nullable=False),
     sa.Column("high_seq", sa.BigInteger, nullable=False),
@@ -138,7 +148,8 @@ device = sa.Table(
 )
 
 conflict = sa.Table(
-    "conflict", metadata,
+    "conflict",
+    metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("entity", sa.String(40), nullable=False),
     sa.Column("record_id", sa.String(36), nullable=False),
@@ -156,7 +167,8 @@ conflict = sa.Table(
 )
 
 reallocation = sa.Table(
-    "reallocation", metadata,
+    "reallocation",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("referral_id", sa.String(36), nullable=False),

@@ -17,6 +17,7 @@ numbers every database (and every laptop) can hold.
 A database error about a value that slipped through anyway (``DataError``) is answered
 422, never 500, and logged as a warning: it means a check here is missing.
 """
+
 from __future__ import annotations
 
 import json
@@ -128,8 +129,7 @@ class RequestLimits:
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
         limit = body_limit(path)
-        checks_values = not path.startswith(NO_VALUE_CHECK) and not path.startswith(
-            "/attachments/")
+        checks_values = not path.startswith(NO_VALUE_CHECK) and not path.startswith("/attachments/")
         if limit is None and not checks_values:
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
@@ -167,7 +167,11 @@ class RequestLimits:
 
 async def _refuse(send, status: int, detail: str) -> None:
     data = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(data)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": data})

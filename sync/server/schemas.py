@@ -1,4 +1,5 @@
 """Request and response bodies: separate Create/Update/Public models per resource."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal

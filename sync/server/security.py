@@ -1,4 +1,5 @@
 """Password hashing (argon2) and bearer tokens (random; only their SHA-256 is stored)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Push takes the single ``sync_counter`` row's lock first, so pushes commit one at
 time and sequence numbers are handed out in commit order: a pull that has seen
 sequence number N can never later miss a change numbered below N.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError
 
 from sync.protocol import (
-    ACCEPTED_SCHEMA_VERSIONS, APPEND_ONLY, AUDIT_ENTITIES, DIGEST_SET, FINAL_PARENT, FINAL_WHEN, OPS, digest,
-    record_hash, set_digest_of, shapes,
+    ACCEPTED_SCHEMA_VERSIONS,
+    APPEND_ONLY,
+    AUDIT_ENTITIES,
+    DIGEST_SET,
+    FINAL_PARENT,
+    FINAL_WHEN,
+    OPS,
+    digest,
+    record_hash,
+    set_digest_of,
+    shapes,
 )
 from sync import rules
 from sync.server import attachments, authz, devices
@@ -50,8 +60,7 @@ class Retry(Exception):
         super().__init__(message)
 
 
-_PAYLOAD_KEYS = ("device_id", "entity", "record_id", "op", "fields", "base_version",
-                 "schema_version", "client_seq")
+_PAYLOAD_KEYS = ("device_id", "entity", "record_id", "op", "fields", "base_version", "schema_version", "client_seq")
 # json.dumps(..., sort_keys=True, separators=(",", ":")), the encoder made once (the text,
 # and so every stored hash, is the same).
 _canonical = rules.compact_json_encoder(sort_keys=True)
@@ -64,9 +73,15 @@ def payload_hash(m: dict) -> str:
 
 def record_state(row) -> dict:
     """A record as the protocol sends it."""
-    return {"entity": row.entity, "id": row.id, "version": row.version,
-            "field_versions": row.field_versions, "fields": row.data, "deleted": bool(row.deleted),
-            "seq": row.seq}
+    return {
+        "entity": row.entity,
+        "id": row.id,
+        "version": row.version,
+        "field_versions": row.field_versions,
+        "fields": row.data,
+        "deleted": bool(row.deleted),
+        "seq": row.seq,
+    }
 
 
 def current_seq(conn: Connection) -> int:
@@ -88,11 +103,9 @@ class _Push:
 
 # Statements built once: SQLAlchemy then reuses their compiled form and cache key, which
 # matters on the push path (several lookups per mutation).
-_LOAD = sa.select(record).where(record.c.entity == sa.bindparam("entity"),
-                                record.c.id == sa.bindparam("id"))
+_LOAD = sa.select(record).where(record.c.entity == sa.bindparam("entity"), record.c.id == sa.bindparam("id"))
 _INSERT_RECORD = record.insert()
-_UPDATE_RECORD = record.update().where(record.c.entity == sa.bindparam("b_entity"),
-                                       record.c.id == sa.bindparam("b_id"))
+_UPDATE_RECORD = record.update().where(record.c.entity == sa.bindparam("b_entity"), record.c.id == sa.bindparam("b_id"))
 _INSERT_MUTATION = mutation.insert()
 
 
@@ -109,9 +122,14 @@ class _Encoded(sa.types.TypeDecorator):
 
 def _encoded_copy(table: sa.Table) -> sa.Table:
     """``table`` as the bulk INSERTs write it: its JSON columns take encoded text."""
-    return sa.Table(table.name, sa.MetaData(), *[
-        sa.Column(c.name, _Encoded() if isinstance(c.type, sa.JSON) else c.type,
-                  primary_key=c.primary_key) for c in table.columns])
+    return sa.Table(
+        table.name,
+        sa.MetaData(),
+        *[
+            sa.Column(c.name, _Encoded() if isinstance(c.type, sa.JSON) else c.type, primary_key=c.primary_key)
+            for c in table.columns
+        ],
+    )
 
 
 _RECORD_JSON = tuple(c.name for c in record.columns if isinstance(c.type, sa.JSON))
@@ -154,8 +172,7 @@ def _insert_many(conn: Connection, insert, rows: list[dict], names: tuple[str, .
         for i in as_json:
             value[i] = _json(value[i])
         values.append(value)
-    sql = f"INSERT INTO {insert.table.name} ({', '.join(columns)}) " \
-          f"VALUES ({', '.join('?' for _ in columns)})"
+    sql = f"INSERT INTO {insert.table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.executemany(sql, values)
@@ -226,13 +243,12 @@ def _scoped(user: User):
         if len(_SCOPED) > 256:
             _SCOPED.clear()
         stmt = _SCOPED[key] = sa.select(record.c.id).where(
-            record.c.entity == sa.bindparam("entity"), record.c.id == sa.bindparam("id"),
-            in_scope(user))
+            record.c.entity == sa.bindparam("entity"), record.c.id == sa.bindparam("id"), in_scope(user)
+        )
     return stmt
 
 
-def visible(conn: Connection, user: User, entity: str, record_id: str, *,
-            fresh: bool = False) -> bool:
+def visible(conn: Connection, user: User, entity: str, record_id: str, *, fresh: bool = False) -> bool:
     """Whether ``user`` may see the record. In a batch merged set-wise (``_push_batch``
     with ``fast``) a non-admin's answers come from the batch's visibility set, filled by
     one query per record type (``_see``); only a yes is taken from it (a no, or a record
@@ -242,12 +258,10 @@ def visible(conn: Connection, user: User, entity: str, record_id: str, *,
     seen = getattr(_batch, "visible", None)
     if not fresh and seen is not None:
         if seen.stale:
-            _see(conn, user, [k for k, row in (_cache() or {}).items() if row is not None],
-                 renew=True)
+            _see(conn, user, [k for k, row in (_cache() or {}).items() if row is not None], renew=True)
         if (entity, record_id) in seen.keys:
             return True
-    yes = conn.execute(_scoped(user), {"entity": entity, "id": record_id}).first() \
-        is not None
+    yes = conn.execute(_scoped(user), {"entity": entity, "id": record_id}).first() is not None
     if yes and not fresh and seen is not None and not seen.stale:
         seen.keys.add((entity, record_id))
     return yes
@@ -272,12 +286,15 @@ def _visible_ids(user: User):
             _SCOPED.clear()
         stmt = _SCOPED[key] = sa.select(record.c.id).where(
             record.c.entity == sa.bindparam("entity"),
-            record.c.id.in_(sa.bindparam("ids", expanding=True)), in_scope(user))
+            record.c.id.in_(sa.bindparam("ids", expanding=True)),
+            in_scope(user),
+        )
     return stmt
 
 
-_ADMIN_ROWS = sa.select(record).where(record.c.entity == sa.bindparam("entity"),
-                                      record.c.id.in_(sa.bindparam("ids", expanding=True)))
+_ADMIN_ROWS = sa.select(record).where(
+    record.c.entity == sa.bindparam("entity"), record.c.id.in_(sa.bindparam("ids", expanding=True))
+)
 
 
 def _visible_rows(user: User):
@@ -289,7 +306,9 @@ def _visible_rows(user: User):
             _SCOPED.clear()
         stmt = _SCOPED[key] = sa.select(record).where(
             record.c.entity == sa.bindparam("entity"),
-            record.c.id.in_(sa.bindparam("ids", expanding=True)), in_scope(user))
+            record.c.id.in_(sa.bindparam("ids", expanding=True)),
+            in_scope(user),
+        )
     return stmt
 
 
@@ -308,8 +327,9 @@ def _see(conn: Connection, user: User, keys, *, renew: bool = False) -> set[tupl
     for entity, ids in by_entity.items():
         ids = sorted(set(ids))
         for start in range(0, len(ids), 500):
-            found.update((entity, r[0]) for r in conn.execute(
-                stmt, {"entity": entity, "ids": ids[start:start + 500]}))
+            found.update(
+                (entity, r[0]) for r in conn.execute(stmt, {"entity": entity, "ids": ids[start : start + 500]})
+            )
     seen.keys |= found
     return found
 
@@ -325,17 +345,19 @@ def _normalise(value: Any) -> Any:
 _NO_KEY = object()  # a unique key not worked out beforehand
 
 
-def _denorm(conn: Connection, entity: str, record_id: str, data: dict,
-            unique_key: Any = _NO_KEY) -> dict:
+def _denorm(conn: Connection, entity: str, record_id: str, data: dict, unique_key: Any = _NO_KEY) -> dict:
     """The scope columns copied out of a record's fields (``unique_key``: the record's, if
     already worked out from these fields)."""
     if unique_key is _NO_KEY:
         unique_key = rules.unique_key(entity, data)
-    cols = dict(ref_id=None, pupil_id=None, school_id=None, caseworker_id=None, team=None,
-                unique_key=unique_key)
+    cols = dict(ref_id=None, pupil_id=None, school_id=None, caseworker_id=None, team=None, unique_key=unique_key)
     if entity == "referral":
-        cols.update(ref_id=record_id, pupil_id=data.get("pupil_id"),
-                    school_id=data.get("school_id"), caseworker_id=data.get("caseworker_id"))
+        cols.update(
+            ref_id=record_id,
+            pupil_id=data.get("pupil_id"),
+            school_id=data.get("school_id"),
+            caseworker_id=data.get("caseworker_id"),
+        )
     elif entity == "pupil":
         cols.update(pupil_id=record_id, school_id=data.get("school_id"))
     elif entity == "school":
@@ -343,8 +365,7 @@ def _denorm(conn: Connection, entity: str, record_id: str, data: dict,
     elif entity == "caseworker":
         cols.update(caseworker_id=record_id, team=data.get("team"))
     else:
-        cols.update(ref_id=data.get("referral_id"), pupil_id=data.get("pupil_id"),
-                    school_id=data.get("school_id"))
+        cols.update(ref_id=data.get("referral_id"), pupil_id=data.get("pupil_id"), school_id=data.get("school_id"))
         if entity == "audit":  # a school audit is in scope through who conducts it
             cols["caseworker_id"] = data.get("conducted_by")
         for name, target in shapes()[entity].references.items():
@@ -361,19 +382,30 @@ def _denorm(conn: Connection, entity: str, record_id: str, data: dict,
 def _bump(ctx: _Push, where) -> None:
     """Give records a fresh sequence number (same data) so pulls send them again: used
     when a change brings them into someone's scope."""
-    rows = ctx.conn.execute(sa.select(record.c.entity, record.c.id).where(where)
-                            .order_by(record.c.seq)).all()
+    rows = ctx.conn.execute(sa.select(record.c.entity, record.c.id).where(where).order_by(record.c.seq)).all()
     for entity, record_id in rows:
         _update(ctx.conn, entity, record_id, seq=ctx.next_seq())
 
 
 def _conflict(ctx: _Push, m: dict, name: str, kind: str, kept: Any, other: Any) -> dict:
-    item = {"id": str(uuid.uuid4()), "field": name, "kind": kind, "kept_value": kept,
-            "other_value": other}
-    ctx.conn.execute(_INSERT_CONFLICT, dict(
-        id=item["id"], entity=m["entity"], record_id=m["record_id"], field=name, kind=kind,
-        kept_value=kept, other_value=other, mutation_id=m["mutation_id"], device_id=m["device_id"],
-        user_id=ctx.user.id, seq=ctx.seq, created_at=ctx.now))
+    item = {"id": str(uuid.uuid4()), "field": name, "kind": kind, "kept_value": kept, "other_value": other}
+    ctx.conn.execute(
+        _INSERT_CONFLICT,
+        dict(
+            id=item["id"],
+            entity=m["entity"],
+            record_id=m["record_id"],
+            field=name,
+            kind=kind,
+            kept_value=kept,
+            other_value=other,
+            mutation_id=m["mutation_id"],
+            device_id=m["device_id"],
+            user_id=ctx.user.id,
+            seq=ctx.seq,
+            created_at=ctx.now,
+        ),
+    )
     return item
 
 
@@ -401,28 +433,31 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
     if op not in OPS:
         raise Rejected(422, f"Unknown operation {op!r}.")
     if m["schema_version"] not in ACCEPTED_SCHEMA_VERSIONS:
-        raise Rejected(422, f"This change was written by schema version {m['schema_version']}; "
-                            f"the server accepts versions {ACCEPTED_SCHEMA_VERSIONS[0]} to "
-                            f"{ACCEPTED_SCHEMA_VERSIONS[-1]}. Update "
-                            "Fieldnote on this laptop (or the server).")
+        raise Rejected(
+            422,
+            f"This change was written by schema version {m['schema_version']}; "
+            f"the server accepts versions {ACCEPTED_SCHEMA_VERSIONS[0]} to "
+            f"{ACCEPTED_SCHEMA_VERSIONS[-1]}. Update "
+            "Fieldnote on this laptop (or the server).",
+        )
     fields = {} if op == "delete" else dict(m["fields"])
     unknown = set(fields) - shape.fields
     if unknown:
-        raise Rejected(422, f"{entity} has no field(s) "
-                            f"{', '.join(sorted(map(rules.printable, unknown)))}.")
+        raise Rejected(422, f"{entity} has no field(s) {', '.join(sorted(map(rules.printable, unknown)))}.")
     fields = {k: _normalise(v) for k, v in fields.items()}
     if (problem := rules.first_problem(entity, fields)) is not None:  # what laptops can store
         raise Rejected(422, problem)
     if rec is None and op != "create":
         raise Retry(f"This {entity} is not on the server yet.")
     # (An admin sees every record that exists: no second query for them.)
-    if rec is not None and not ctx.user.is_admin \
-            and not visible(ctx.conn, ctx.user, entity, m["record_id"]):
+    if rec is not None and not ctx.user.is_admin and not visible(ctx.conn, ctx.user, entity, m["record_id"]):
         raise Rejected(403, "You do not have access to this record.")
-    shared = _shared_schools(ctx.conn, ctx.user, m["record_id"]) \
-        if entity == "school" and rec is not None and not ctx.user.is_admin else None
-    if (reason := authz.refusal(ctx.conn, ctx.user, entity, op, rec, fields,
-                                shared)) is not None:
+    shared = (
+        _shared_schools(ctx.conn, ctx.user, m["record_id"])
+        if entity == "school" and rec is not None and not ctx.user.is_admin
+        else None
+    )
+    if (reason := authz.refusal(ctx.conn, ctx.user, entity, op, rec, fields, shared)) is not None:
         raise Rejected(403, reason)  # who may write what: sync.permissions
     nulls = [f for f in shape.not_null if f in fields and fields[f] is None]
     if nulls:
@@ -439,8 +474,7 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
             raise Retry(f"{name} names a {target} that is not on the server yet.")
         # Schools are public information; anything else referred to must be in scope, or a
         # practitioner could pull a stranger's pupil into their scope by naming its id.
-        if target != "school" and not ctx.user.is_admin \
-                and not visible(ctx.conn, ctx.user, target, value):
+        if target != "school" and not ctx.user.is_admin and not visible(ctx.conn, ctx.user, target, value):
             raise Rejected(403, f"You do not have access to the {target} this names.")
     if entity == "attachment" and "sha256" in fields:
         # Rule 9: a record naming a file is complete only when the file's bytes are here
@@ -453,9 +487,15 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
     return fields
 
 
-_DUPLICATE = sa.select(record.c.id).where(record.c.entity == sa.bindparam("entity"),
-                                          record.c.unique_key == sa.bindparam("key"),
-                                          record.c.id != sa.bindparam("id")).limit(1)
+_DUPLICATE = (
+    sa.select(record.c.id)
+    .where(
+        record.c.entity == sa.bindparam("entity"),
+        record.c.unique_key == sa.bindparam("key"),
+        record.c.id != sa.bindparam("id"),
+    )
+    .limit(1)
+)
 
 
 def _check_unique(ctx: _Push, entity: str, record_id: str, rec, fields: dict) -> None:
@@ -470,8 +510,10 @@ def _check_unique(ctx: _Push, entity: str, record_id: str, rec, fields: dict) ->
         return
     data = {**rec.data, **fields}
     key = rules.unique_key(entity, data)
-    if key is not None and ctx.conn.execute(
-            _DUPLICATE, {"entity": entity, "key": key, "id": record_id}).first() is not None:
+    if (
+        key is not None
+        and ctx.conn.execute(_DUPLICATE, {"entity": entity, "key": key, "id": record_id}).first() is not None
+    ):
         raise Rejected(422, rules.duplicate_message(entity, data))
 
 
@@ -483,31 +525,41 @@ def _apply(ctx: _Push, m: dict) -> dict:
     writer = [device, client_seq]
 
     def own_newer(w) -> bool:
-        return bool(w) and w[0] == device and w[1] is not None and client_seq is not None \
-            and w[1] > client_seq
+        return bool(w) and w[0] == device and w[1] is not None and client_seq is not None and w[1] > client_seq
 
     conflicts: list[dict] = []
-    result = {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
-              "seq": None, "conflicts": conflicts}
+    result = {
+        "mutation_id": m["mutation_id"],
+        "status": "applied",
+        "code": 200,
+        "error": None,
+        "seq": None,
+        "conflicts": conflicts,
+    }
     old_data = dict(rec.data) if rec is not None else {}
     if rec is not None and not rec.deleted and _is_final(ctx.conn, entity, rec):
         # Finalised evidence never changes; a change made elsewhere before it was seen to
         # be final is kept as a conflict for a person to turn into a correction.
-        changes = {"(deleted)": True} if op == "delete" else \
-            {k: v for k, v in fields.items() if rec.data.get(k) != v}
+        changes = {"(deleted)": True} if op == "delete" else {k: v for k, v in fields.items() if rec.data.get(k) != v}
         for name, value in sorted(changes.items()):
             conflicts.append(_conflict(ctx, m, name, "edit_vs_final", rec.data.get(name), value))
         seq = None
     elif rec is None:
         data = fields
-        state = dict(data=data, **_versioned(entity, record_id, 1),
-                     field_versions={k: 1 for k in data},
-                     field_writers={k: writer for k in data}, deleted=False, deleted_by=None)
+        state = dict(
+            data=data,
+            **_versioned(entity, record_id, 1),
+            field_versions={k: 1 for k in data},
+            field_writers={k: writer for k in data},
+            deleted=False,
+            deleted_by=None,
+        )
         seq = ctx.next_seq()
         denorm = _denorm(ctx.conn, entity, record_id, data)
         _forget(entity, record_id)
-        ctx.conn.execute(_INSERT_RECORD, dict(
-            entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, **state, **denorm))
+        ctx.conn.execute(
+            _INSERT_RECORD, dict(entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, **state, **denorm)
+        )
     elif rec.deleted and op == "create" and not own_newer(rec.deleted_by):
         # Ids are never reused, so a create meeting a tombstone is a restore (undelete):
         # the record comes back, with the fields it carries.
@@ -515,11 +567,19 @@ def _apply(ctx: _Push, m: dict) -> dict:
         version = rec.version + 1
         changed = {k: v for k, v in fields.items() if rec.data.get(k) != v or k not in rec.data}
         data = {**rec.data, **fields}
-        _update(ctx.conn, entity, record_id, data=data, deleted=False, deleted_by=None, seq=seq,
-                field_versions={**rec.field_versions, **{k: version for k in changed}},
-                field_writers={**rec.field_writers, **{k: writer for k in changed}},
-                **_versioned(entity, record_id, version),
-                **_denorm(ctx.conn, entity, record_id, data))
+        _update(
+            ctx.conn,
+            entity,
+            record_id,
+            data=data,
+            deleted=False,
+            deleted_by=None,
+            seq=seq,
+            field_versions={**rec.field_versions, **{k: version for k in changed}},
+            field_writers={**rec.field_writers, **{k: writer for k in changed}},
+            **_versioned(entity, record_id, version),
+            **_denorm(ctx.conn, entity, record_id, data),
+        )
     elif rec.deleted:
         if op == "delete" and not own_newer(rec.deleted_by):
             # Already deleted: remember the latest delete, so that a restore made before it
@@ -528,8 +588,7 @@ def _apply(ctx: _Push, m: dict) -> dict:
         elif op != "delete" and not own_newer(rec.deleted_by):
             # An edit meeting a delete: the delete stands, the edit is kept in conflicts.
             for name, value in sorted(fields.items()):
-                conflicts.append(_conflict(ctx, m, name, "edit_vs_delete",
-                                           rec.data.get(name), value))
+                conflicts.append(_conflict(ctx, m, name, "edit_vs_delete", rec.data.get(name), value))
         seq = None
     elif op == "delete":
         seq = ctx.next_seq()
@@ -537,8 +596,15 @@ def _apply(ctx: _Push, m: dict) -> dict:
             w = rec.field_writers.get(name)
             if fv > base and not (w and w[0] == device):
                 conflicts.append(_conflict(ctx, m, name, "delete_vs_edit", rec.data.get(name), None))
-        _update(ctx.conn, entity, record_id, deleted=True, deleted_by=writer,
-                seq=seq, **_versioned(entity, record_id, rec.version + 1))
+        _update(
+            ctx.conn,
+            entity,
+            record_id,
+            deleted=True,
+            deleted_by=writer,
+            seq=seq,
+            **_versioned(entity, record_id, rec.version + 1),
+        )
     else:
         changed = {}
         for name, value in sorted(fields.items()):
@@ -558,60 +624,81 @@ def _apply(ctx: _Push, m: dict) -> dict:
             seq = ctx.next_seq()
             version = rec.version + 1
             data = {**rec.data, **changed}
-            _update(ctx.conn, entity, record_id,
-                    data=data, seq=seq, **_versioned(entity, record_id, version),
-                    field_versions={**rec.field_versions, **{k: version for k in changed}},
-                    field_writers={**rec.field_writers, **{k: writer for k in changed}},
-                    **_denorm(ctx.conn, entity, record_id, data))
+            _update(
+                ctx.conn,
+                entity,
+                record_id,
+                data=data,
+                seq=seq,
+                **_versioned(entity, record_id, version),
+                field_versions={**rec.field_versions, **{k: version for k in changed}},
+                field_writers={**rec.field_writers, **{k: writer for k in changed}},
+                **_denorm(ctx.conn, entity, record_id, data),
+            )
     result["seq"] = seq
     if conflicts:
-        result.update(status="conflict", code=409,
-                      error=f"{len(conflicts)} field(s) were changed elsewhere; both values kept.")
+        result.update(
+            status="conflict", code=409, error=f"{len(conflicts)} field(s) were changed elsewhere; both values kept."
+        )
     if seq is not None and op != "delete":
         _follow_scope(ctx, entity, record_id, old_data, fields, created=rec is None, seq=seq)
-    if not ctx.user.is_admin and not visible(ctx.conn, ctx.user, entity, record_id,
-                                             fresh=True):
+    if not ctx.user.is_admin and not visible(ctx.conn, ctx.user, entity, record_id, fresh=True):
         raise Rejected(403, "That change would put the record outside what you may see.")
     return result
 
 
-def _follow_scope(ctx: _Push, entity: str, record_id: str, old: dict, fields: dict,
-                  created: bool, seq: int) -> None:
+def _follow_scope(ctx: _Push, entity: str, record_id: str, old: dict, fields: dict, created: bool, seq: int) -> None:
     """Re-send records whose scope this change may have widened; log reallocations."""
+
     def moved(*names):
         return created or any(n in fields and fields[n] != old.get(n) for n in names)
 
     new = {**old, **fields}
     if entity == "referral":
-        if not created and fields.get("caseworker_id", old.get("caseworker_id")) \
-                != old.get("caseworker_id"):
-            ctx.conn.execute(reallocation.insert().values(
-                seq=seq, referral_id=record_id, old_caseworker_id=old.get("caseworker_id"),
-                new_caseworker_id=new.get("caseworker_id")))
+        if not created and fields.get("caseworker_id", old.get("caseworker_id")) != old.get("caseworker_id"):
+            ctx.conn.execute(
+                reallocation.insert().values(
+                    seq=seq,
+                    referral_id=record_id,
+                    old_caseworker_id=old.get("caseworker_id"),
+                    new_caseworker_id=new.get("caseworker_id"),
+                )
+            )
         if moved("caseworker_id", "pupil_id", "school_id"):
-            _bump(ctx, sa.or_(
-                sa.and_(record.c.entity == "pupil", record.c.id == new.get("pupil_id")),
-                sa.and_(record.c.entity == "school", record.c.id == new.get("school_id")),
-                sa.and_(record.c.entity == "caseworker",
-                        record.c.id == (new.get("caseworker_id") or "")),
-                sa.and_(record.c.entity.not_in(CORE), record.c.ref_id == record_id),
-                sa.and_(record.c.entity.not_in(CORE), record.c.ref_id.is_(None),
-                        record.c.pupil_id == new.get("pupil_id"))))
+            _bump(
+                ctx,
+                sa.or_(
+                    sa.and_(record.c.entity == "pupil", record.c.id == new.get("pupil_id")),
+                    sa.and_(record.c.entity == "school", record.c.id == new.get("school_id")),
+                    sa.and_(record.c.entity == "caseworker", record.c.id == (new.get("caseworker_id") or "")),
+                    sa.and_(record.c.entity.not_in(CORE), record.c.ref_id == record_id),
+                    sa.and_(
+                        record.c.entity.not_in(CORE),
+                        record.c.ref_id.is_(None),
+                        record.c.pupil_id == new.get("pupil_id"),
+                    ),
+                ),
+            )
     elif entity == "caseworker" and moved("team"):
-        refs = sa.select(record.c.id).where(record.c.entity == "referral",
-                                            record.c.caseworker_id == record_id)
-        _bump(ctx, sa.or_(record.c.id.in_(refs),
-                          sa.and_(record.c.entity.not_in(CORE), record.c.ref_id.in_(refs))))
+        refs = sa.select(record.c.id).where(record.c.entity == "referral", record.c.caseworker_id == record_id)
+        _bump(ctx, sa.or_(record.c.id.in_(refs), sa.and_(record.c.entity.not_in(CORE), record.c.ref_id.in_(refs))))
     elif entity == "audit" and moved("conducted_by", "school_id") and new.get("school_id"):
         # Whoever conducts an audit of a school sees every audit of it (a review starts
         # from the previous one, ``scope.in_scope``): a new audit or review, or one handed
         # to another practitioner, re-sends the school and its audits with all that hangs
         # off them (ratings, judgements, actions, meetings, attachments), so a laptop that
         # pulled past them before they were in its scope receives them now.
-        _bump(ctx, sa.or_(
-            sa.and_(record.c.entity == "school", record.c.id == new["school_id"]),
-            sa.and_(record.c.school_id == new["school_id"], record.c.entity.not_in(CORE),
-                    sa.or_(record.c.entity.in_(AUDIT_ENTITIES), record.c.caseworker_id.is_not(None)))))
+        _bump(
+            ctx,
+            sa.or_(
+                sa.and_(record.c.entity == "school", record.c.id == new["school_id"]),
+                sa.and_(
+                    record.c.school_id == new["school_id"],
+                    record.c.entity.not_in(CORE),
+                    sa.or_(record.c.entity.in_(AUDIT_ENTITIES), record.c.caseworker_id.is_not(None)),
+                ),
+            ),
+        )
     elif moved("school_id") and new.get("school_id"):
         _bump(ctx, sa.and_(record.c.entity == "school", record.c.id == new["school_id"]))
 
@@ -623,8 +710,12 @@ def _moved_scope(m: dict, result: dict | None) -> None:
     if result is None or result["seq"] is None:
         return  # nothing written (refused, waiting, or kept as a conflict)
     shape = shapes().get(m["entity"])
-    if m["entity"] in CORE or m["entity"] in AUDIT_ENTITIES or shape is None \
-            or any(name in (m.get("fields") or {}) for name in shape.references):
+    if (
+        m["entity"] in CORE
+        or m["entity"] in AUDIT_ENTITIES
+        or shape is None
+        or any(name in (m.get("fields") or {}) for name in shape.references)
+    ):
         _batch.visible.stale = _batch.visible.moved = True
     else:
         _batch.visible.keys.add((m["entity"], m["record_id"]))  # applied: seen (_apply)
@@ -638,11 +729,9 @@ def _shared_schools(conn: Connection, user: User, school_id: str) -> set[str] | 
     if seen is None:
         return None
     if seen.stale:
-        _see(conn, user, [k for k, row in (_cache() or {}).items() if row is not None],
-             renew=True)
+        _see(conn, user, [k for k, row in (_cache() or {}).items() if row is not None], renew=True)
     if seen.shared is None:
-        over = {i for (e, i), row in (_cache() or {}).items() if e == "school"
-                and row is not None}
+        over = {i for (e, i), row in (_cache() or {}).items() if e == "school" and row is not None}
         seen.shared = (over, authz.shared_schools(conn, user, over))
     over, shared = seen.shared
     return shared if school_id in over else None
@@ -659,8 +748,7 @@ class _FastFailed(Exception):
 _NOT_BULK = frozenset({"referral", "caseworker", "attachment"})
 
 
-def push(conn: Connection, user: User, mutations: list[dict],
-         device_acked: dict | None = None) -> list[dict]:
+def push(conn: Connection, user: User, mutations: list[dict], device_acked: dict | None = None) -> list[dict]:
     """Apply an ordered batch of mutations inside the caller's write transaction.
 
     ``device_acked`` ({"device_id", "seq"}: the highest of its own outbox numbers the
@@ -678,8 +766,9 @@ def push(conn: Connection, user: User, mutations: list[dict],
     written in bulk fall outside the writer's scope, the batch is rolled back and applied
     one by one (which refuses what it must, with the reason).
     """
-    conn.execute(sync_counter.update().where(sync_counter.c.id == 1)
-                 .values(value=sync_counter.c.value))  # the lock that orders all pushes
+    conn.execute(
+        sync_counter.update().where(sync_counter.c.id == 1).values(value=sync_counter.c.value)
+    )  # the lock that orders all pushes
     if len(mutations) > 1:
         savepoint = conn.begin_nested()
         try:
@@ -721,8 +810,7 @@ def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
         if m.get("op") == "create" and names is not None and m.get("entity") in known_shapes:
             fields = m.get("fields") or {}
             try:
-                key = rules.unique_key(m["entity"], {n: _normalise(fields.get(n))
-                                                     for n in names})
+                key = rules.unique_key(m["entity"], {n: _normalise(fields.get(n)) for n in names})
             except (TypeError, ValueError, Rejected):
                 continue
             by_mutation[id(m)] = key
@@ -732,9 +820,11 @@ def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
     for entity, values in keys.items():
         values = sorted(values)
         for start in range(0, len(values), 500):
-            for row in conn.execute(sa.select(record.c.id, record.c.unique_key).where(
-                    record.c.entity == entity,
-                    record.c.unique_key.in_(values[start:start + 500]))):
+            for row in conn.execute(
+                sa.select(record.c.id, record.c.unique_key).where(
+                    record.c.entity == entity, record.c.unique_key.in_(values[start : start + 500])
+                )
+            ):
                 taken[(entity, row.unique_key)] = row.id
     _batch.taken = taken
     for entity, ids in wanted.items():
@@ -742,8 +832,9 @@ def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
         for i in ids:
             cache[(entity, i)] = None
         for start in range(0, len(ids), 500):
-            for row in conn.execute(sa.select(record).where(
-                    record.c.entity == entity, record.c.id.in_(ids[start:start + 500]))):
+            for row in conn.execute(
+                sa.select(record).where(record.c.entity == entity, record.c.id.in_(ids[start : start + 500]))
+            ):
                 cache[(entity, row.id)] = row
     return cache
 
@@ -754,23 +845,43 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict
     entity, record_id = m["entity"], m["record_id"]
     writer = [m["device_id"], m.get("client_seq")]
     seq = ctx.next_seq()
-    row = dict(entity=entity, id=record_id, seq=seq, created_by=ctx.user.id, data=fields,
-               **_versioned(entity, record_id, 1), field_versions={k: 1 for k in fields},
-               field_writers={k: writer for k in fields}, deleted=False, deleted_by=None,
-               **_denorm(ctx.conn, entity, record_id, fields,
-                         _batch.keys.get(id(m), _NO_KEY)))
+    row = dict(
+        entity=entity,
+        id=record_id,
+        seq=seq,
+        created_by=ctx.user.id,
+        data=fields,
+        **_versioned(entity, record_id, 1),
+        field_versions={k: 1 for k in fields},
+        field_writers={k: writer for k in fields},
+        deleted=False,
+        deleted_by=None,
+        **_denorm(ctx.conn, entity, record_id, fields, _batch.keys.get(id(m), _NO_KEY)),
+    )
     pending.append(row)
     _batch.pending[(entity, record_id)] = row
     _cache()[(entity, record_id)] = SimpleNamespace(**row)
     if getattr(_batch, "visible", None) is not None:
         _batch.visible.keys.add((entity, record_id))  # checked at the bulk write (flush)
     _batch.fresh[(entity, record_id)] = {
-        "entity": entity, "id": record_id, "version": 1, "field_versions": row["field_versions"],
-        "fields": fields, "deleted": False, "seq": seq}
+        "entity": entity,
+        "id": record_id,
+        "version": 1,
+        "field_versions": row["field_versions"],
+        "fields": fields,
+        "deleted": False,
+        "seq": seq,
+    }
     if row["unique_key"] is not None:
         _batch.taken[(entity, row["unique_key"])] = record_id
-    return {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
-            "seq": seq, "conflicts": []}
+    return {
+        "mutation_id": m["mutation_id"],
+        "status": "applied",
+        "code": 200,
+        "error": None,
+        "seq": seq,
+        "conflicts": [],
+    }
 
 
 def _mergeable(ctx: _Push, m: dict) -> bool:
@@ -782,19 +893,27 @@ def _mergeable(ctx: _Push, m: dict) -> bool:
     anything the checks refuse, goes the usual way)."""
     entity, fields = m["entity"], m.get("fields")
     key = (entity, m["record_id"])
-    if m["op"] != "update" or key not in _batch.pending or key not in _batch.fresh \
-            or entity in CORE or entity in AUDIT_ENTITIES or not isinstance(fields, dict):
+    if (
+        m["op"] != "update"
+        or key not in _batch.pending
+        or key not in _batch.fresh
+        or entity in CORE
+        or entity in AUDIT_ENTITIES
+        or not isinstance(fields, dict)
+    ):
         return False
     shape = shapes().get(entity)
-    if shape is None or any(name in shape.references for name in fields) \
-            or any(name in fields for name in rules.unique_fields().get(entity, ())):
+    if (
+        shape is None
+        or any(name in shape.references for name in fields)
+        or any(name in fields for name in rules.unique_fields().get(entity, ()))
+    ):
         return False
     rec = _cache().get(key)
     if rec is None or rec.deleted or _is_final(ctx.conn, entity, rec):
         return False
     device = m["device_id"]
-    return all(w[0] == device for name in fields
-               if (w := rec.field_writers.get(name)) is not None)
+    return all(w[0] == device for name in fields if (w := rec.field_writers.get(name)) is not None)
 
 
 def _merge_pending(ctx: _Push, m: dict) -> dict:
@@ -820,17 +939,32 @@ def _merge_pending(ctx: _Push, m: dict) -> dict:
         version = rec.version + 1
         data = {**rec.data, **changed}
         row = _batch.pending[key]
-        row.update(data=data, seq=seq, **_versioned(entity, record_id, version),
-                   field_versions={**rec.field_versions, **{k: version for k in changed}},
-                   field_writers={**rec.field_writers, **{k: writer for k in changed}},
-                   **_denorm(ctx.conn, entity, record_id, data))
+        row.update(
+            data=data,
+            seq=seq,
+            **_versioned(entity, record_id, version),
+            field_versions={**rec.field_versions, **{k: version for k in changed}},
+            field_writers={**rec.field_writers, **{k: writer for k in changed}},
+            **_denorm(ctx.conn, entity, record_id, data),
+        )
         _cache()[key] = SimpleNamespace(**row)
         _batch.fresh[key] = {
-            "entity": entity, "id": record_id, "version": version,
-            "field_versions": row["field_versions"], "fields": data, "deleted": False,
-            "seq": seq}
-    return {"mutation_id": m["mutation_id"], "status": "applied", "code": 200, "error": None,
-            "seq": seq, "conflicts": []}
+            "entity": entity,
+            "id": record_id,
+            "version": version,
+            "field_versions": row["field_versions"],
+            "fields": data,
+            "deleted": False,
+            "seq": seq,
+        }
+    return {
+        "mutation_id": m["mutation_id"],
+        "status": "applied",
+        "code": 200,
+        "error": None,
+        "seq": seq,
+        "conflicts": [],
+    }
 
 
 def _bulkable(ctx: _Push, m: dict) -> bool:
@@ -838,8 +972,13 @@ def _bulkable(ctx: _Push, m: dict) -> bool:
     record holding its unique key (as far as the batch's reads tell; a key taken by an
     edit earlier in the batch fails the multi-row INSERT, and the batch is redone)."""
     entity, fields = m["entity"], m.get("fields") or {}
-    if not (m["op"] == "create" and entity not in _NOT_BULK and "school_id" not in fields
-            and entity in shapes() and _cache().get((entity, m["record_id"]), 0) is None):
+    if not (
+        m["op"] == "create"
+        and entity not in _NOT_BULK
+        and "school_id" not in fields
+        and entity in shapes()
+        and _cache().get((entity, m["record_id"]), 0) is None
+    ):
         return False
     if rules.unique_fields().get(entity) is None:
         return True
@@ -849,21 +988,23 @@ def _bulkable(ctx: _Push, m: dict) -> bool:
     return key is None or (entity, key) not in _batch.taken
 
 
-def _push_batch(conn: Connection, user: User, mutations: list[dict],
-                device_acked: dict | None, *, fast: bool) -> list[dict]:
+def _push_batch(
+    conn: Connection, user: User, mutations: list[dict], device_acked: dict | None, *, fast: bool
+) -> list[dict]:
     ctx = _Push(conn, user, current_seq(conn))
     results: list[dict] = []
     waiting: set[tuple[str, str]] = set()
     # Mutation ids already stored, fetched for the whole batch at once; an id repeated
     # within the batch is looked up again when met (its first copy is stored by then).
     # Ids no database can store (NUL, broken Unicode) are refused one by one and not stored.
-    unfit = {i: problem for i, m in enumerate(mutations)
-             if (problem := _ids_problem(m)) is not None}
+    unfit = {i: problem for i, m in enumerate(mutations) if (problem := _ids_problem(m)) is not None}
     ids = list({m["mutation_id"] for i, m in enumerate(mutations) if i not in unfit})
     known = {}
     for start in range(0, len(ids), 500):
-        known.update((row.mutation_id, row) for row in conn.execute(
-            sa.select(mutation).where(mutation.c.mutation_id.in_(ids[start:start + 500]))))
+        known.update(
+            (row.mutation_id, row)
+            for row in conn.execute(sa.select(mutation).where(mutation.c.mutation_id.in_(ids[start : start + 500])))
+        )
     devices.check_acked(conn, mutations, device_acked, set(known))
     met: set[str] = set()
     stored: list[dict] = []  # new mutations whose result is stored (for devices' marks)
@@ -878,8 +1019,7 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
                 _insert_many(conn, _INSERT_RECORDS, pending_records, _RECORD_JSON)
             if pending_mutations:
                 _insert_many(conn, _INSERT_MUTATIONS, pending_mutations, _MUTATION_JSON)
-        except (sa.exc.IntegrityError, DataError, UnicodeEncodeError, sqlite3.IntegrityError,
-                sqlite3.DataError) as exc:
+        except (sa.exc.IntegrityError, DataError, UnicodeEncodeError, sqlite3.IntegrityError, sqlite3.DataError) as exc:
             raise _FastFailed() from exc
         if scoped and pending_records:
             # Every record written in bulk must be one its writer may see (one at a time,
@@ -891,8 +1031,7 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
         pending_mutations.clear()
         _batch.pending.clear()  # written: an edit of them now goes one by one
 
-    _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit]) \
-        if fast else None
+    _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit]) if fast else None
     _batch.visible = _Seen() if scoped else None
     if scoped:  # which of the records the batch names already exist and are in scope
         _see(conn, user, [k for k, row in _batch.cache.items() if row is not None])
@@ -903,15 +1042,21 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
     try:
         for i, m in enumerate(mutations):
             if i in unfit:
-                results.append({"mutation_id": rules.printable(m["mutation_id"]),
-                                "status": "rejected", "code": 422,
-                                "error": unfit[i], "seq": None, "conflicts": []})
+                results.append(
+                    {
+                        "mutation_id": rules.printable(m["mutation_id"]),
+                        "status": "rejected",
+                        "code": 422,
+                        "error": unfit[i],
+                        "seq": None,
+                        "conflicts": [],
+                    }
+                )
                 continue
             digest_ = payload_hash(m)
             if m["mutation_id"] in met:
                 flush()
-                prior = conn.execute(sa.select(mutation).where(
-                    mutation.c.mutation_id == m["mutation_id"])).first()
+                prior = conn.execute(sa.select(mutation).where(mutation.c.mutation_id == m["mutation_id"])).first()
             else:
                 prior = known.get(m["mutation_id"])
             met.add(m["mutation_id"])
@@ -919,10 +1064,17 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
                 if prior.payload_hash == digest_ and prior.user_id == user.id:
                     results.append(dict(prior.result))
                 else:
-                    results.append({"mutation_id": m["mutation_id"], "status": "rejected",
-                                    "code": 409, "seq": None, "conflicts": [],
-                                    "error": "This mutation id was already used for a "
-                                             "different change; nothing was overwritten."})
+                    results.append(
+                        {
+                            "mutation_id": m["mutation_id"],
+                            "status": "rejected",
+                            "code": 409,
+                            "seq": None,
+                            "conflicts": [],
+                            "error": "This mutation id was already used for a "
+                            "different change; nothing was overwritten.",
+                        }
+                    )
                 continue
             key = (m["entity"], m["record_id"])
             if key in waiting:
@@ -940,9 +1092,14 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
                     results.append(_retry(m, str(exc)))
                     continue
                 except Rejected as exc:
-                    result = {"mutation_id": m["mutation_id"], "status": "rejected",
-                              "code": exc.code, "error": str(exc), "seq": None,
-                              "conflicts": []}
+                    result = {
+                        "mutation_id": m["mutation_id"],
+                        "status": "rejected",
+                        "code": exc.code,
+                        "error": str(exc),
+                        "seq": None,
+                        "conflicts": [],
+                    }
             else:
                 flush()
                 result = _apply_one(ctx, m)
@@ -952,9 +1109,14 @@ def _push_batch(conn: Connection, user: User, mutations: list[dict],
                     waiting.add(key)
                     results.append(_retry(m, ctx.retry_message))
                     continue
-            row = dict(mutation_id=m["mutation_id"], user_id=user.id,
-                       device_id=m["device_id"], payload_hash=digest_, result=result,
-                       created_at=ctx.now)
+            row = dict(
+                mutation_id=m["mutation_id"],
+                user_id=user.id,
+                device_id=m["device_id"],
+                payload_hash=digest_,
+                result=result,
+                created_at=ctx.now,
+            )
             if fast:
                 pending_mutations.append(row)
             else:
@@ -995,28 +1157,42 @@ def _apply_one(ctx: _Push, m: dict) -> dict | None:
     except Rejected as exc:
         savepoint.rollback()
         _drop_cache()
-        result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": exc.code,
-                  "error": str(exc), "seq": None, "conflicts": []}
+        result = {
+            "mutation_id": m["mutation_id"],
+            "status": "rejected",
+            "code": exc.code,
+            "error": str(exc),
+            "seq": None,
+            "conflicts": [],
+        }
     except sa.exc.IntegrityError:
         # Only the unique index on (entity, unique_key) can refuse a write here: a new
         # record repeating another's key (see _check_unique).
         savepoint.rollback()
         _drop_cache()
-        result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
-                  "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),
-                  "seq": None, "conflicts": []}
+        result = {
+            "mutation_id": m["mutation_id"],
+            "status": "rejected",
+            "code": 422,
+            "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),
+            "seq": None,
+            "conflicts": [],
+        }
     except (DataError, UnicodeEncodeError):
         # A value the database refused (too long for its column, text it cannot hold)
         # that no check before it caught: this change alone is rejected, never the whole
         # push (a laptop's outbox would stop there) and never a 500.
         savepoint.rollback()
         _drop_cache()
-        log.warning("value refused by the database", extra={
-            "event": "data_error", "entity": m["entity"]})
-        result = {"mutation_id": m["mutation_id"], "status": "rejected", "code": 422,
-                  "error": "A value in this change cannot be stored on the server (too "
-                           "long, or not valid text or number).", "seq": None,
-                  "conflicts": []}
+        log.warning("value refused by the database", extra={"event": "data_error", "entity": m["entity"]})
+        result = {
+            "mutation_id": m["mutation_id"],
+            "status": "rejected",
+            "code": 422,
+            "error": "A value in this change cannot be stored on the server (too long, or not valid text or number).",
+            "seq": None,
+            "conflicts": [],
+        }
     else:
         savepoint.commit()
     finally:
@@ -1033,24 +1209,28 @@ def _drop_cache() -> None:
             cache.pop(key, None)
 
 
-def _attach_states(conn: Connection, user: User, mutations: list[dict],
-                   results: list[dict], fresh: dict | None = None) -> None:
+def _attach_states(
+    conn: Connection, user: User, mutations: list[dict], results: list[dict], fresh: dict | None = None
+) -> None:
     """Each applied (or conflicting) result carries its record as now stored and visible
     to ``user``: read in one query per record type (500 at a time; for anyone but an admin,
     those in their scope), but for ``fresh`` ones (created in bulk, untouched since: their
     state as written)."""
     states: dict[tuple[str, str], dict | None] = dict(fresh or {})
-    keys = list(dict.fromkeys((m["entity"], m["record_id"]) for result, m in
-                              zip(results, mutations)
-                              if result["status"] in ("applied", "conflict")
-                              and (m["entity"], m["record_id"]) not in states))
+    keys = list(
+        dict.fromkeys(
+            (m["entity"], m["record_id"])
+            for result, m in zip(results, mutations)
+            if result["status"] in ("applied", "conflict") and (m["entity"], m["record_id"]) not in states
+        )
+    )
     by_entity: dict[str, list[str]] = {}
     for entity, record_id in keys:
         by_entity.setdefault(entity, []).append(record_id)
     stmt = _ADMIN_ROWS if user.is_admin else _visible_rows(user)
     for entity, ids in by_entity.items():
         for start in range(0, len(ids), 500):
-            for row in conn.execute(stmt, {"entity": entity, "ids": ids[start:start + 500]}):
+            for row in conn.execute(stmt, {"entity": entity, "ids": ids[start : start + 500]}):
                 states[(entity, row.id)] = record_state(row)
     for result, m in zip(results, mutations):
         if result["status"] in ("applied", "conflict"):
@@ -1060,27 +1240,46 @@ def _attach_states(conn: Connection, user: User, mutations: list[dict],
 
 
 def _ids_problem(m: dict) -> str | None:
-    return (rules.id_problem(m["mutation_id"], "The change's id")
-            or rules.id_problem(m["device_id"], "The laptop's device id")
-            or rules.id_problem(m["record_id"])
-            or ((not m["entity"] or rules.text_problem(m["entity"], 40))
-                and "The record type is not one the server knows."))
+    return (
+        rules.id_problem(m["mutation_id"], "The change's id")
+        or rules.id_problem(m["device_id"], "The laptop's device id")
+        or rules.id_problem(m["record_id"])
+        or ((not m["entity"] or rules.text_problem(m["entity"], 40)) and "The record type is not one the server knows.")
+    )
 
 
 def _retry(m: dict, message: str) -> dict:
-    return {"mutation_id": m["mutation_id"], "status": "retry", "code": 404, "error": message,
-            "seq": None, "conflicts": []}
+    return {
+        "mutation_id": m["mutation_id"],
+        "status": "retry",
+        "code": 404,
+        "error": message,
+        "seq": None,
+        "conflicts": [],
+    }
 
 
-_PAGE_COLUMNS = (record.c.entity, record.c.id, record.c.version,
-                 sa.cast(record.c.field_versions, sa.Text).label("field_versions"),
-                 sa.cast(record.c.data, sa.Text).label("data"), record.c.deleted, record.c.seq)
-_ADMIN_PAGE = (sa.select(*_PAGE_COLUMNS)
-               .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"))
-               .order_by(record.c.seq).limit(sa.bindparam("limit")))
+_PAGE_COLUMNS = (
+    record.c.entity,
+    record.c.id,
+    record.c.version,
+    sa.cast(record.c.field_versions, sa.Text).label("field_versions"),
+    sa.cast(record.c.data, sa.Text).label("data"),
+    record.c.deleted,
+    record.c.seq,
+)
+_ADMIN_PAGE = (
+    sa.select(*_PAGE_COLUMNS)
+    .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"))
+    .order_by(record.c.seq)
+    .limit(sa.bindparam("limit"))
+)
 _ADMIN_DIGEST = sa.select(record.c.entity, record.c.id, record.c.version)
-_SET_SUMS = (sa.func.count(), sa.func.coalesce(sa.func.sum(record.c.h1), 0),
-             sa.func.coalesce(sa.func.sum(record.c.h2), 0))
+_SET_SUMS = (
+    sa.func.count(),
+    sa.func.coalesce(sa.func.sum(record.c.h1), 0),
+    sa.func.coalesce(sa.func.sum(record.c.h2), 0),
+)
 _ADMIN_SET = sa.select(*_SET_SUMS)
 _PULLS: dict[tuple, tuple] = {}
 _DIGESTS: dict[tuple, tuple[str, int]] = {}
@@ -1103,11 +1302,13 @@ def _pull_statements(user: User) -> tuple:
         scope = in_scope(user)
         stmts = _PULLS[key] = (
             sa.select(*_PAGE_COLUMNS)
-            .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"),
-                   scope).order_by(record.c.seq).limit(sa.bindparam("limit")),
+            .where(record.c.seq > sa.bindparam("cursor"), record.c.seq <= sa.bindparam("high"), scope)
+            .order_by(record.c.seq)
+            .limit(sa.bindparam("limit")),
             revocations(user, sa.bindparam("after"), sa.bindparam("upto")),
             sa.select(record.c.entity, record.c.id, record.c.version).where(scope),
-            sa.select(*_SET_SUMS).where(scope))
+            sa.select(*_SET_SUMS).where(scope),
+        )
     return stmts
 
 
@@ -1118,20 +1319,33 @@ def _page(conn: Connection, user: User, cursor: int, limit: int):
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = rows[-1].seq if has_more else max(high, cursor)
-    revoked = [] if revoked_stmt is None else [
-        {"entity": "referral", "id": r[0]}
-        for r in conn.execute(revoked_stmt, {"after": cursor, "upto": next_cursor}).all()]
+    revoked = (
+        []
+        if revoked_stmt is None
+        else [
+            {"entity": "referral", "id": r[0]}
+            for r in conn.execute(revoked_stmt, {"after": cursor, "upto": next_cursor}).all()
+        ]
+    )
     return rows, revoked, next_cursor, has_more
 
 
 def pull(conn: Connection, user: User, cursor: int, limit: int) -> dict:
     """One page of record states changed after ``cursor``, in ``user``'s scope."""
     rows, revoked, next_cursor, has_more = _page(conn, user, cursor, limit)
-    records = [{"entity": r.entity, "id": r.id, "version": r.version,
-                "field_versions": json.loads(r.field_versions), "fields": json.loads(r.data),
-                "deleted": bool(r.deleted), "seq": r.seq} for r in rows]
-    return {"records": records, "revoked": revoked, "next_cursor": next_cursor,
-            "has_more": has_more}
+    records = [
+        {
+            "entity": r.entity,
+            "id": r.id,
+            "version": r.version,
+            "field_versions": json.loads(r.field_versions),
+            "fields": json.loads(r.data),
+            "deleted": bool(r.deleted),
+            "seq": r.seq,
+        }
+        for r in rows
+    ]
+    return {"records": records, "revoked": revoked, "next_cursor": next_cursor, "has_more": has_more}
 
 
 _text = json.encoder.encode_basestring_ascii  # a str as a JSON string literal (C speed)
@@ -1145,11 +1359,16 @@ def pull_json(conn: Connection, user: User, cursor: int, limit: int) -> tuple[by
     rows, revoked, next_cursor, has_more = _page(conn, user, cursor, limit)
     parts = [
         '{"entity":%s,"id":%s,"version":%d,"field_versions":%s,"fields":%s,"deleted":%s,'
-        '"seq":%d}' % (_text(r.entity), _text(r.id), r.version, r.field_versions, r.data,
-                       "true" if r.deleted else "false", r.seq)
-        for r in rows]
+        '"seq":%d}'
+        % (_text(r.entity), _text(r.id), r.version, r.field_versions, r.data, "true" if r.deleted else "false", r.seq)
+        for r in rows
+    ]
     body = '{"records":[%s],"revoked":%s,"next_cursor":%d,"has_more":%s}' % (
-        ",".join(parts), json.dumps(revoked), next_cursor, "true" if has_more else "false")
+        ",".join(parts),
+        json.dumps(revoked),
+        next_cursor,
+        "true" if has_more else "false",
+    )
     return body.encode(), {"records": len(rows), "revoked": len(revoked)}
 
 
@@ -1162,8 +1381,7 @@ def _server_digest(conn: Connection, user: User, algorithm: str) -> tuple[str, i
     return digest((r[0], r[1], r[2]) for r in rows), len(rows)
 
 
-def check_digest(conn: Connection, user: User, client_digest: str,
-                 algorithm: str = DIGEST_SET) -> dict:
+def check_digest(conn: Connection, user: User, client_digest: str, algorithm: str = DIGEST_SET) -> dict:
     """Compare a client's digest of (entity, id, version) with the server's, in scope.
 
     "set" is one aggregate query over the stored per-record hashes; "sorted" (laptops
@@ -1182,5 +1400,4 @@ def check_digest(conn: Connection, user: User, client_digest: str,
                 _DIGESTS.clear()
             _DIGESTS[key] = cached
     server, count = cached
-    return {"match": server == client_digest, "server_cursor": high, "count": count,
-            "algorithm": algorithm}
+    return {"match": server == client_digest, "server_cursor": high, "count": count, "algorithm": algorithm}

@@ -1,4 +1,5 @@
 """Server settings, read from the environment (``FIELDNOTE_SERVER_*``) or given by the CLI."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """``fieldnote audit list|export|summary`` and the renamed ``fieldnote activity``."""
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,9 @@ def seed(home):
     records.note(aid, "arrival_calm", "Long queue; calm once inside")
     records.rate(aid, "arrival_supervised", "not_seen")
     records.judge(aid, "arrival", value="amber")
-    records.add_action(aid, "Second member of staff at the gate", owner="Head", due_on="2026-11-30",
-                       criteria=["arrival_supervised"])
+    records.add_action(
+        aid, "Second member of staff at the gate", owner="Head", due_on="2026-11-30", criteria=["arrival_supervised"]
+    )
     records.finalise(aid)
     store.close()
     return aid
@@ -84,8 +86,7 @@ def test_report_and_commissioner_pdfs_from_the_command_line(monkeypatch, capsys,
     assert not (tmp_path / "x.pdf").exists()
 
     summary = tmp_path / "summary.pdf"
-    assert main(["audit", "summary", "--from", "01/09/2026", "--to", "31/12/2026", "-o", str(summary),
-                 "--json"]) == 0
+    assert main(["audit", "summary", "--from", "01/09/2026", "--to", "31/12/2026", "-o", str(summary), "--json"]) == 0
     s = json.loads(capsys.readouterr().out)  # --json still prints the figures
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(_io.BytesIO(summary.read_bytes())).pages).split())
     assert f"Schools {s['schools']}" in text and "01/09/2026 to 31/12/2026" in text

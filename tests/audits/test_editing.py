@@ -1,4 +1,5 @@
 """Template copies: edited, validated by the pack loader, saved as installed packs."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,12 @@ from desktop.forms.registry import load_registry
 def test_a_copy_is_edited_validated_and_installed(tmp_path):
     reg = load_registry(tmp_path)
     obj = template_copy(reg, "behaviour-audit", "our-audit")
-    apply_edits(obj, title="Our behaviour audit", sections={"arrival": "Start of the day"},
-                criteria={"arrival_calm": "Pupils settle within five minutes"})
+    apply_edits(
+        obj,
+        title="Our behaviour audit",
+        sections={"arrival": "Start of the day"},
+        criteria={"arrival_calm": "Pupils settle within five minutes"},
+    )
     pack = save_template(obj, reg, tmp_path)
     assert (tmp_path / "our-audit.json").is_file()
     t = AuditTemplate(load_registry(tmp_path).get("our-audit"))
@@ -48,7 +53,14 @@ def test_a_built_in_template_is_never_overwritten(tmp_path):
 
 # -- the editor's working copy (TemplateDraft) ---------------------------------------------------
 from desktop.audits.editing import (  # noqa: E402
-    NUMBER, RATED, TEXT, YES_NO, Level, TemplateDraft, export_template, import_template,
+    NUMBER,
+    RATED,
+    TEXT,
+    YES_NO,
+    Level,
+    TemplateDraft,
+    export_template,
+    import_template,
 )
 from desktop.audits.report import level_fill  # noqa: E402
 from desktop.audits.template import NUMBER as T_NUMBER, TEXT as T_TEXT, YES_NO as T_YES_NO  # noqa: E402
@@ -67,8 +79,8 @@ def test_areas_and_criteria_are_added_removed_reordered_and_given_kinds(tmp_path
     pct = d.add_criterion(toilets, "Attendance SEND", kind=NUMBER, unit="%", decimals=1)
     pct2 = d.add_criterion(toilets, "Attendance non-SEND", kind=NUMBER, unit="%", decimals=1)
     note = d.add_criterion(toilets, "Insert details here", kind=TEXT)
-    d.move_criterion(note, -1)            # before the second percentage
-    d.move_section(toilets, -10)          # first of all
+    d.move_criterion(note, -1)  # before the second percentage
+    d.move_section(toilets, -10)  # first of all
     d.remove_criterion(d.criteria("arrival")[0]["id"])
     d.remove_section("parents")
     d.set_criterion_kind("arrival_calm", YES_NO)
@@ -77,7 +89,12 @@ def test_areas_and_criteria_are_added_removed_reordered_and_given_kinds(tmp_path
     assert [s.id for s in t.sections][:2] == [toilets, "arrival"] and "parents" not in [s.id for s in t.sections]
     first = t.sections[0]
     assert [(c.id, c.number, c.kind) for c in first.criteria] == [
-        (rated, 1, RATED), (yes, 2, T_YES_NO), (pct, 3, T_NUMBER), (note, 4, T_TEXT), (pct2, 5, T_NUMBER)]
+        (rated, 1, RATED),
+        (yes, 2, T_YES_NO),
+        (pct, 3, T_NUMBER),
+        (note, 4, T_TEXT),
+        (pct2, 5, T_NUMBER),
+    ]
     assert t.criteria[pct].unit == "%" and t.criteria[pct2].unit == "%"
     # one number set per unit, none left unused
     assert sum(1 for rs in d.obj["response_sets"] if rs.get("kind") == "number" and rs["label"] == "%") == 1
@@ -102,8 +119,11 @@ def test_the_rating_scale_judgement_scale_and_guidance_are_edited(tmp_path):
     assert d.criterion_guidance("arrival_calm") == {"improve": "Settled within five minutes"}
     assert d.criterion_guidance("rewards_used")["stabilise"].startswith("Rarely seen")
     jid = d.add_judgement_scale("eea")
-    d.set_judgement_levels(jid, [Level("emerging", "Emerging"), Level("secure", "Secure"),
-                                 Level("advanced", "Advanced")], "Emerging / Secure / Advanced")
+    d.set_judgement_levels(
+        jid,
+        [Level("emerging", "Emerging"), Level("secure", "Secure"), Level("advanced", "Advanced")],
+        "Emerging / Secure / Advanced",
+    )
     d.set_section_judgement("arrival", jid)
     d.set_section_judgement("lessons", None)
     d.set_section_guidance("arrival", ["Staff at the gate", "", "  A calm start  "])
@@ -121,18 +141,22 @@ def test_the_rating_scale_judgement_scale_and_guidance_are_edited(tmp_path):
     assert t.section("breaktimes").judgement_scale.id == "rag_judgement"
 
 
-@pytest.mark.parametrize("spoil, named", [
-    (lambda d: d.obj["items"].append(dict(d.obj["items"][0])), "duplicate"),
-    (lambda d: d.set_criterion_guidance("arrival_calm", "purple", "?"), "'purple' is outside its scale"),
-    (lambda d: d.judgement_scale("rag_judgement")["levels"][2].update(rank=4),
-     "judgement scale has gaps"),
-    (lambda d: d.set_rating_levels([Level("red", "Red", "N"), Level("green", "Green")]), "kept for not seen"),
-    (lambda d: d.set_rating_levels([Level("red", "Red", "R"), Level("green", "Green", "r")]),
-     "already level 'red''s key"),
-    (lambda d: d.set_rating_levels([Level("red", "Red", "", "red"), Level("green", "Green")]), "#RRGGBB"),
-    (lambda d: d.set_rating_levels([Level("red", "Red")]), "at least two scored levels"),
-    (lambda d: d.set_criterion_text("arrival_calm", ""), "arrival_calm"),
-])
+@pytest.mark.parametrize(
+    "spoil, named",
+    [
+        (lambda d: d.obj["items"].append(dict(d.obj["items"][0])), "duplicate"),
+        (lambda d: d.set_criterion_guidance("arrival_calm", "purple", "?"), "'purple' is outside its scale"),
+        (lambda d: d.judgement_scale("rag_judgement")["levels"][2].update(rank=4), "judgement scale has gaps"),
+        (lambda d: d.set_rating_levels([Level("red", "Red", "N"), Level("green", "Green")]), "kept for not seen"),
+        (
+            lambda d: d.set_rating_levels([Level("red", "Red", "R"), Level("green", "Green", "r")]),
+            "already level 'red''s key",
+        ),
+        (lambda d: d.set_rating_levels([Level("red", "Red", "", "red"), Level("green", "Green")]), "#RRGGBB"),
+        (lambda d: d.set_rating_levels([Level("red", "Red")]), "at least two scored levels"),
+        (lambda d: d.set_criterion_text("arrival_calm", ""), "arrival_calm"),
+    ],
+)
 def test_a_contradictory_edit_is_refused_by_name_and_writes_nothing(tmp_path, spoil, named):
     reg = load_registry(tmp_path)
     d = draft_of(reg)
@@ -148,8 +172,7 @@ def test_export_and_import_json(tmp_path):
     reg = load_registry(installed)
     d = draft_of(reg)
     d.add_criterion("arrival", "Late gate staffed", kind=YES_NO)
-    d.set_rating_levels([Level("red", "Red", "Q", "#AA0000"), Level("amber", "Amber"),
-                         Level("green", "Green")])
+    d.set_rating_levels([Level("red", "Red", "Q", "#AA0000"), Level("amber", "Amber"), Level("green", "Green")])
     out = tmp_path / "our-audit.json"
     export_template(d.obj, out)
     pack = import_template(out, load_registry(elsewhere), elsewhere)

@@ -1,4 +1,5 @@
 """A process killed mid-audit loses no rating it had shown as saved (SIGKILL, 20 runs)."""
+
 from __future__ import annotations
 
 import random
@@ -43,8 +44,9 @@ while True:
 @pytest.mark.parametrize("run", range(20))
 def test_sigkill_mid_audit_keeps_every_rating_shown_as_saved(isolated_home, run):
     open_store(isolated_home, PASSPHRASE).close()
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(isolated_home), PASSPHRASE],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(isolated_home), PASSPHRASE], stdout=subprocess.PIPE, text=True
+    )
     first = proc.stdout.readline().strip()
     assert first.startswith("audit "), first
     audit_id = first.split()[1]

@@ -1,5 +1,6 @@
 """Audit records: every rating committed as made, finalised = immutable, corrections,
 attachments per criterion, and follow-up reviews with movement."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ def records(store):
 
 @pytest.fixture
 def school(caseload):
-    return caseload.add_school(name="Brookfield Academy", urn="990010", phase="secondary",
-                               governance="academy", area="Ashbridge North")
+    return caseload.add_school(
+        name="Brookfield Academy", urn="990010", phase="secondary", governance="academy", area="Ashbridge North"
+    )
 
 
 @pytest.fixture
@@ -29,8 +31,7 @@ def worker(caseload):
 
 
 def test_a_rating_is_committed_when_made_and_validated(records, school, worker, store):
-    aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-10-05",
-                        conducted_by=worker)
+    aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-10-05", conducted_by=worker)
     with pytest.raises(ValidationError) as exc:
         records.rate(aid, "arrival_calm", "G")
     assert "not one of" in exc.value.problems["arrival_calm"]
@@ -54,17 +55,22 @@ def test_finalised_audit_is_immutable_in_code_and_in_the_store(records, school, 
     aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-10-05")
     records.rate(aid, "lessons_attitudes", "amber")
     records.judge(aid, "lessons", value="Amber", strengths="Calm starts", development="Transitions")
-    act = records.add_action(aid, "Re-launch the reward system", owner="Deputy head",
-                             due_on="2026-12-01", criteria=["rewards_used"])
+    act = records.add_action(
+        aid, "Re-launch the reward system", owner="Deputy head", due_on="2026-12-01", criteria=["rewards_used"]
+    )
     records.record_meeting(aid, held_on="2026-10-05", attendees="Head, SENCO", agreed="Plan agreed")
     records.finalise(aid)
     with pytest.raises(ValidationError):
         records.rate(aid, "lessons_attitudes", "green")
     with pytest.raises(ValidationError):
         records.update_action(act, status="done")
-    for sql in ("UPDATE audit_rating SET value = 'green'", "UPDATE audit SET notes = 'x'",
-                "UPDATE audit_action SET status = 'done'", "DELETE FROM audit_judgement",
-                "UPDATE audit_meeting SET agreed = 'nothing'"):
+    for sql in (
+        "UPDATE audit_rating SET value = 'green'",
+        "UPDATE audit SET notes = 'x'",
+        "UPDATE audit_action SET status = 'done'",
+        "DELETE FROM audit_judgement",
+        "UPDATE audit_meeting SET agreed = 'nothing'",
+    ):
         with pytest.raises(Exception, match="finalised audit cannot change"):
             with store.transaction():
                 store.conn.execute(sql)
@@ -87,8 +93,7 @@ def test_judgement_must_be_on_the_sections_scale(records, school):
 
 def test_photo_attached_to_a_criterion(records, school):
     aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-10-05")
-    att = records.attach(aid, "break_supervised", b"\x89PNG fake photo", filename="yard.png",
-                         title="Yard at break")
+    att = records.attach(aid, "break_supervised", b"\x89PNG fake photo", filename="yard.png", title="Yard at break")
     snap = records.snapshot(aid)
     assert [(a["id"], a["criterion_id"]) for a in snap.attachments] == [(att, "break_supervised")]
     assert read_attachment(records.store, att) == b"\x89PNG fake photo"
@@ -96,12 +101,18 @@ def test_photo_attached_to_a_criterion(records, school):
 
 def test_review_compares_with_the_finalised_version_not_a_later_draft(records, school):
     first = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-03-02")
-    for cid, v in {"arrival_calm": "red", "lessons_attitudes": "amber", "consistent_approach": "red",
-                   "rewards_used": "green", "restorative": "not_seen"}.items():
+    for cid, v in {
+        "arrival_calm": "red",
+        "lessons_attitudes": "amber",
+        "consistent_approach": "red",
+        "rewards_used": "green",
+        "restorative": "not_seen",
+    }.items():
         records.rate(first, cid, v)
     records.note(first, "arrival_calm", "Queue at the gate, no staff")
-    records.add_action(first, "Staff on the gate from 8.30", owner="Head", due_on="2026-04-30",
-                       criteria=["arrival_calm"])
+    records.add_action(
+        first, "Staff on the gate from 8.30", owner="Head", due_on="2026-04-30", criteria=["arrival_calm"]
+    )
     records.finalise(first)
     draft_fix = records.correct(first)
     records.rate(draft_fix, "arrival_calm", "green")  # a correction still in draft
@@ -111,20 +122,32 @@ def test_review_compares_with_the_finalised_version_not_a_later_draft(records, s
     assert snap.audit["review_of"] == first
     assert [a["carried_from"] for a in snap.actions] != [None]
     records.update_action(snap.actions[0]["id"], status="done", progress="Rota in place since May")
-    for cid, v in {"arrival_calm": "amber", "lessons_attitudes": "green", "consistent_approach": "red",
-                   "rewards_used": "amber", "restorative": "green"}.items():
+    for cid, v in {
+        "arrival_calm": "amber",
+        "lessons_attitudes": "green",
+        "consistent_approach": "red",
+        "rewards_used": "amber",
+        "restorative": "green",
+    }.items():
         records.rate(review, cid, v)
     before, after = compare(records, review)
     moves = {m.criterion_id: m for m in movement(before, after)}
     assert moves["arrival_calm"].before == "red"  # not the draft correction's green
     assert moves["arrival_calm"].before_evidence == "Queue at the gate, no staff"
-    assert (moves["arrival_calm"].direction, moves["lessons_attitudes"].direction,
-            moves["consistent_approach"].direction, moves["rewards_used"].direction) == (
-        "up", "up", "same", "down")
+    assert (
+        moves["arrival_calm"].direction,
+        moves["lessons_attitudes"].direction,
+        moves["consistent_approach"].direction,
+        moves["rewards_used"].direction,
+    ) == ("up", "up", "same", "down")
     assert moves["restorative"].change is None  # not seen before
     sections = section_movement(before, after)
-    assert (sections["lessons"].up, sections["lessons"].down, sections["lessons"].same,
-            sections["lessons"].compared) == (1, 1, 1, 3)
+    assert (
+        sections["lessons"].up,
+        sections["lessons"].down,
+        sections["lessons"].same,
+        sections["lessons"].compared,
+    ) == (1, 1, 1, 3)
     # the previous audit's action point is untouched
     assert records.snapshot(first).actions[0]["status"] == "open"
 

@@ -1,5 +1,6 @@
 """The school's audit summary report: the data object, then the PDF's text (pypdf)
 against the summary functions' figures; issuing it as an attachment of the audit."""
+
 from __future__ import annotations
 
 import io
@@ -9,7 +10,12 @@ from pypdf import PdfReader
 
 from desktop.audits.records import AuditRecords
 from desktop.audits.report import (
-    HIGH, LOW, UNRATED_FILL, issue_report, load_report_data, render_audit_report,
+    HIGH,
+    LOW,
+    UNRATED_FILL,
+    issue_report,
+    load_report_data,
+    render_audit_report,
 )
 from desktop.audits.review import start_review
 from desktop.audits.summary import audit_counts
@@ -28,20 +34,27 @@ def records(store):
 def audited(records, caseload):
     school = caseload.add_school(name="Foxcote Primary School")
     worker = caseload.add_caseworker("Sam Whitfield")
-    aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-10-05",
-                        conducted_by=worker)
+    aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-10-05", conducted_by=worker)
     records.rate(aid, "arrival_calm", "green")
     records.note(aid, "arrival_calm", "Staff greet every pupil by name at the gate")
     records.flag_good_practice(aid, "arrival_calm", True)
     records.rate(aid, "arrival_supervised", "red")
     records.rate(aid, "break_supervised", "amber")
     records.rate(aid, "lunch_supervised", "not_seen")
-    records.judge(aid, "arrival", value="amber", strengths="Warm welcome",
-                  development="Supervision of the side gate")
-    records.add_action(aid, "Second member of staff at the side gate", owner="Deputy head",
-                       due_on="2026-11-30", criteria=["arrival_supervised"])
-    records.record_meeting(aid, held_on="2026-10-05", attendees="Headteacher, SENCO",
-                           agreed="The action plan, and a review in the spring term.")
+    records.judge(aid, "arrival", value="amber", strengths="Warm welcome", development="Supervision of the side gate")
+    records.add_action(
+        aid,
+        "Second member of staff at the side gate",
+        owner="Deputy head",
+        due_on="2026-11-30",
+        criteria=["arrival_supervised"],
+    )
+    records.record_meeting(
+        aid,
+        held_on="2026-10-05",
+        attendees="Headteacher, SENCO",
+        agreed="The action plan, and a review in the spring term.",
+    )
     records.set_good_practice(aid, "Calm, warm arrival routine.")
     records.finalise(aid)
     return school, aid
@@ -51,15 +64,27 @@ def test_report_data_matches_the_audit(records, audited):
     _, aid = audited
     data = load_report_data(records, aid)
     assert data.school == "Foxcote Primary School" and data.conducted_by == "Sam Whitfield"
-    assert data.good_practice == (("Arrival", records.template("behaviour-audit").criteria["arrival_calm"].text,
-                                   "Staff greet every pupil by name at the gate"),) or \
-        data.good_practice[0][2] == "Staff greet every pupil by name at the gate"
+    assert (
+        data.good_practice
+        == (
+            (
+                "Arrival",
+                records.template("behaviour-audit").criteria["arrival_calm"].text,
+                "Staff greet every pupil by name at the gate",
+            ),
+        )
+        or data.good_practice[0][2] == "Staff greet every pupil by name at the gate"
+    )
     counts = {c.section_id: c for c in audit_counts(records.snapshot(aid))}
     for g in data.grid:
         sc = counts[g.section_id]
         assert list(g.counts.values()) == list(sc.by_level.values())
         assert (g.not_seen, g.not_applicable, g.not_rated, g.rated) == (
-            sc.not_seen, sc.not_applicable, sc.not_rated, sc.rated)
+            sc.not_seen,
+            sc.not_applicable,
+            sc.not_rated,
+            sc.rated,
+        )
     arrival = next(g for g in data.grid if g.section_id == "arrival")
     fills = {r.label: r.fill for r in arrival.rows}
     assert fills["Green"] == HIGH and fills["Red"] == LOW
@@ -78,13 +103,23 @@ def test_pdf_text_carries_the_figures_in_order(records, audited):
     text = pdf_text(render_audit_report(data))
     compact = " ".join(text.split())
     # good practice first, then the grid, judgements, action plan, meeting
-    order = [compact.index(h) for h in ("Good practice to share", "Ratings by area",
-                                         "Judgements, strengths", "Action plan", "Feedback meeting")]
+    order = [
+        compact.index(h)
+        for h in (
+            "Good practice to share",
+            "Ratings by area",
+            "Judgements, strengths",
+            "Action plan",
+            "Feedback meeting",
+        )
+    ]
     assert order == sorted(order)
     assert "Staff greet every pupil by name at the gate" in compact
     arrival = next(g for g in data.grid if g.section_id == "arrival")
-    row = f"Arrival {arrival.counts['Red']} {arrival.counts['Amber']} {arrival.counts['Green']} " \
-          f"{arrival.not_seen} {arrival.not_applicable} {arrival.not_rated} {arrival.rated}"
+    row = (
+        f"Arrival {arrival.counts['Red']} {arrival.counts['Amber']} {arrival.counts['Green']} "
+        f"{arrival.not_seen} {arrival.not_applicable} {arrival.not_rated} {arrival.rated}"
+    )
     assert row in compact
     # the action's words (wrapped in a narrow column), its owner and due date
     for w in ("Second member", "Deputy", "30/11/2026", "Open"):
@@ -142,13 +177,17 @@ def test_commissioner_summary_figures_and_no_pupil_data(caseload, records, store
     assert sum(n for *_, n in data.transitions) == sum(m.compared for m in s.movement) > 0
     chart = commissioner_chart(data)
     assert chart.stacked and [sr.name for sr in chart.series] == ["Red", "Amber", "Green"]
-    assert [sum(sr.values[i] for sr in chart.series) for i in range(len(data.criteria))] == \
-        [float(r.rated) for r in data.criteria]
+    assert [sum(sr.values[i] for sr in chart.series) for i in range(len(data.criteria))] == [
+        float(r.rated) for r in data.criteria
+    ]
 
     compact = " ".join(pdf_text(render_commissioner(data)).split())
     first = data.criteria[0]
-    assert (f"{first.ref} {first.text} " + " ".join(str(first.counts[lv]) for lv in data.levels)
-            + f" {first.not_seen} {first.not_applicable} {first.rated}") in compact
+    assert (
+        f"{first.ref} {first.text} "
+        + " ".join(str(first.counts[lv]) for lv in data.levels)
+        + f" {first.not_seen} {first.not_applicable} {first.rated}"
+    ) in compact
     top, n = data.development[0]
     assert f"{top} {n}" in compact  # "2.1 Pupils' behaviour ... 2"
     # no pupil data: not one demo pupil's name appears (surnames like "Green" are level words,

@@ -17,6 +17,7 @@ development (Red): supervised 2, greeting 1
 movement (A's review against A's audit): supervised red→amber up; greeting same;
             calm not compared (not seen before).
 """
+
 from __future__ import annotations
 
 import json
@@ -49,9 +50,12 @@ def audit(records, school, on, values, gp=(), final=True):
 
 @pytest.fixture
 def fixture(records, caseload):
-    s = {k: caseload.add_school(name=f"School {k}", urn=f"99002{i}", phase="primary",
-                                governance="maintained", area="North")
-         for i, k in enumerate("ABCDE")}
+    s = {
+        k: caseload.add_school(
+            name=f"School {k}", urn=f"99002{i}", phase="primary", governance="maintained", area="North"
+        )
+        for i, k in enumerate("ABCDE")
+    }
     ids = {"A1": audit(records, s["A"], "2026-02-01", ("red", "amber", "not_seen"), gp=["arrival_greeting"])}
     review = start_review(records, s["A"], conducted_on="2026-06-01")
     for cid, v in zip(CRITS, ("amber", "amber", "green")):

@@ -1,5 +1,6 @@
 """Audit templates: the built-in ones load; malformed or contradictory ones are refused
 with a message naming the problem, and installing one changes nothing."""
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,7 @@ def test_builtin_templates_have_their_scales_and_sections(tmp_path):
     with pytest.raises(ValueError, match="not one of"):
         beh.criteria["restorative"].parse("purple")
     send = templates["send-review-tool"]
-    assert [lv.label for lv in send.sections[0].judgement_scale.levels] == [
-        "Stabilise", "Repair", "Improve", "Sustain"]
+    assert [lv.label for lv in send.sections[0].judgement_scale.levels] == ["Stabilise", "Repair", "Improve", "Sustain"]
     wb = templates["wellbeing-framework"]
     assert len(wb.sections) == 9
     assert [o.label for o in wb.levels] == ["Emerging", "Established", "Advanced"]

@@ -1,6 +1,7 @@
 """What the audit windows show, shaped without a display (desktop.audits.views): the
 areas with progress, criteria rows (words beside colours, "Last time" with its arrow),
 action points, the list of audits and the cross-school grid."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,14 @@ from desktop.audits.records import AuditRecords
 from desktop.audits.review import movement, start_review
 from desktop.audits.summary import load_summary
 from desktop.audits.views import (
-    COLOURS, GREY, action_rows, area_rows, audit_rows, criterion_row, level_colour, summary_grid,
+    COLOURS,
+    GREY,
+    action_rows,
+    area_rows,
+    audit_rows,
+    criterion_row,
+    level_colour,
+    summary_grid,
 )
 
 
@@ -20,8 +28,9 @@ def records(store):
 
 @pytest.fixture
 def school(caseload):
-    return caseload.add_school(name="Brookfield Academy", urn="990010", phase="secondary",
-                               governance="academy", area="Ashbridge North")
+    return caseload.add_school(
+        name="Brookfield Academy", urn="990010", phase="secondary", governance="academy", area="Ashbridge North"
+    )
 
 
 def rows(records, audit_id, section_id, previous=None):
@@ -46,8 +55,9 @@ def test_criteria_rows_give_words_beside_colours(records, school):
     records.rate(aid, "policy_website", "yes")
     records.rate(aid, "fte_count", "12")
     snap = records.snapshot(aid)
-    yes, number = (criterion_row(snap.template, snap, snap.template.criteria[cid])
-                   for cid in ("policy_website", "fte_count"))
+    yes, number = (
+        criterion_row(snap.template, snap, snap.template.criteria[cid]) for cid in ("policy_website", "fte_count")
+    )
     assert (yes.cells[2], yes.rating_colour, yes.centred) == ("Yes", None, False)
     assert (number.cells[2], number.rating_colour) == ("12", None)
     areas = area_rows(snap.template, snap)
@@ -73,12 +83,23 @@ def test_a_review_shows_last_time_with_its_arrow_and_colour(records, school):
 
 def test_action_points_and_the_list_of_audits(records, school):
     aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-10-05")
-    action = records.add_action(aid, "Second adult at the gate", owner="Deputy head", due_on="2026-11-30",
-                                criteria=["arrival_supervised", "arrival_calm"])
+    action = records.add_action(
+        aid,
+        "Second adult at the gate",
+        owner="Deputy head",
+        due_on="2026-11-30",
+        criteria=["arrival_supervised", "arrival_calm"],
+    )
     (row,) = action_rows(records.snapshot(aid))
     assert row.action_id == action
-    assert row.cells == ("Second adult at the gate", "Deputy head", "30/11/2026", "Open",
-                         "arrival_calm, arrival_supervised", "")  # as stored
+    assert row.cells == (
+        "Second adult at the gate",
+        "Deputy head",
+        "30/11/2026",
+        "Open",
+        "arrival_calm, arrival_supervised",
+        "",
+    )  # as stored
     records.finalise(aid)
     (listed,) = audit_rows(records.list())
     assert listed.audit_id == aid
@@ -87,8 +108,9 @@ def test_action_points_and_the_list_of_audits(records, school):
 
 def test_summary_grid_counts_with_deeper_shades_for_larger_shares(records, caseload):
     for i, value in enumerate(("red", "red", "amber")):
-        school = caseload.add_school(name=f"School {i}", urn=f"99003{i}", phase="primary",
-                                     governance="maintained", area="North")
+        school = caseload.add_school(
+            name=f"School {i}", urn=f"99003{i}", phase="primary", governance="maintained", area="North"
+        )
         aid = records.start(school_id=school, template_id="behaviour-audit", conducted_on="2026-03-01")
         records.rate(aid, "arrival_supervised", value)
         records.finalise(aid)
@@ -123,8 +145,11 @@ def test_the_template_editor_rows_come_from_the_draft(tmp_path):
     assert draft_areas(draft)[0].text == "1. Arrival  (4)" and draft_criteria(draft, None) == ()
     draft.set_criterion_guidance("arrival_calm", "green", "Settled within five minutes")
     guidance = draft_guidance(draft, "arrival_calm", draft.rating_levels())
-    assert [(g.value, g.cells) for g in guidance] == [("red", ("Red", "")), ("amber", ("Amber", "")),
-                                                       ("green", ("Green", "Settled within five minutes"))]
+    assert [(g.value, g.cells) for g in guidance] == [
+        ("red", ("Red", "")),
+        ("amber", ("Amber", "")),
+        ("green", ("Green", "Settled within five minutes")),
+    ]
     # the keys that rate with each level, and the colour of a level with none of its own
     levels = [Level("stabilise", "Stabilise"), Level("repair", "Repair"), Level("sustain", "Sustain", "Z")]
     assert rates_with(levels) == (("S or 1", COLOURS[0]), ("R or 2", COLOURS[1]), ("Z or 3", COLOURS[2]))

@@ -1,4 +1,5 @@
 """The case view's timeline and history lines, worked out without Qt."""
+
 from __future__ import annotations
 
 from desktop.caseload.case_words import history_text, timeline_text
@@ -15,7 +16,9 @@ def test_a_timeline_entry_reads_date_mark_title_and_detail(caseload, case):
 
 
 def test_a_history_entry_says_when_who_and_what():
-    entry = {"at": "2026-11-20T10:15:00+00:00", "actor": "Sam Whitfield",
-             "text": "allocated the case to Sam Whitfield from 03/11/2026"}
-    assert history_text(entry) == \
-        "20/11/2026 10:15   Sam Whitfield allocated the case to Sam Whitfield from 03/11/2026"
+    entry = {
+        "at": "2026-11-20T10:15:00+00:00",
+        "actor": "Sam Whitfield",
+        "text": "allocated the case to Sam Whitfield from 03/11/2026",
+    }
+    assert history_text(entry) == "20/11/2026 10:15   Sam Whitfield allocated the case to Sam Whitfield from 03/11/2026"

@@ -1,4 +1,5 @@
 """Demo data is realistic, fictional and internally consistent."""
+
 from desktop.dates import expected_year_group
 from desktop.demo import fill_demo
 from tests.conftest import TODAY
@@ -13,6 +14,7 @@ def test_demo_fills_a_consistent_fictional_caseload(caseload):
     for school in store.db["school"].rows:
         assert school["urn"].startswith("99") and school["area"].startswith("Ashbridge")
     from datetime import date
+
     for pupil in store.db["pupil"].rows:
         assert expected_year_group(date.fromisoformat(pupil["date_of_birth"]), TODAY) == pupil["year_group"]
     statuses = {r.status for r in caseload.caseload()}
@@ -44,8 +46,9 @@ def test_demo_has_finished_observations_and_outcome_measures(caseload):
         summary = summarise(obs)
         assert summary is not None
     records = FormRecords(store)
-    finals = list(store.db.query("SELECT * FROM form_completion WHERE status = 'final' "
-                                 "AND pack_id != 'school-satisfaction'"))
+    finals = list(
+        store.db.query("SELECT * FROM form_completion WHERE status = 'final' AND pack_id != 'school-satisfaction'")
+    )
     assert counts["form_completion"] == len(finals)
     assert {r["pack_id"] for r in finals} == {"sdq-teacher-4-17", "boxall-synthetic"}
     with_three = [r for r in finals if r["time_point"] == "T3"]

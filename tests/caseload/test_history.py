@@ -1,5 +1,6 @@
 """A case's history (issue 13 item 6): every kind of record on the case, in the service's
 words, newest first, with who and when."""
+
 from __future__ import annotations
 
 import re
@@ -30,15 +31,18 @@ def full_case(caseload, case):
     ids["visit"] = caseload.add_visit(r, "2026-11-04", "observation", notes="Maths, set 2")
     ids["support_plan"] = caseload.add_support_plan(r, "2026-11-05", targets="Stay in class\nAsk for help")
     ids["plan_review"] = PlanReviews(store, TODAY).add_review(
-        ids["support_plan"], "2026-11-19", [TargetRating("Stay in class", 3, "")])
+        ids["support_plan"], "2026-11-19", [TargetRating("Stay in class", 3, "")]
+    )
     ids["helpline_call"] = caseload.log_call("2026-11-06", "Lunchtimes", referral_id=r)
-    ids["exclusion"] = PlanReviews(store, TODAY).add_exclusion(
-        case["pupil"], "2026-11-07", "fixed", referral_id=r)
+    ids["exclusion"] = PlanReviews(store, TODAY).add_exclusion(case["pupil"], "2026-11-07", "fixed", referral_id=r)
     clock = FakeClock()
     repo = StoreObservationRepository(store)
     engine = ObservationEngine.start(
-        ObservationSetup(case_id=r, lesson="Maths", interval_seconds=60), minute_intervals(),
-        sink=repo.sink, clock=clock)
+        ObservationSetup(case_id=r, lesson="Maths", interval_seconds=60),
+        minute_intervals(),
+        sink=repo.sink,
+        clock=clock,
+    )
     engine.press("1")
     clock.advance(180)
     engine.poll()
@@ -46,15 +50,23 @@ def full_case(caseload, case):
     engine.finalise()
     ids["observation"] = engine.observation.id
     forms = FormRecords(store)
-    completion = forms.start(pupil_id=case["pupil"], pack_id="sdq-teacher-4-17",
-                             informant="teacher", age_band="4-17", completed_by="teacher",
-                             completed_on="2026-11-10", time_point="T1", referral_id=r)
+    completion = forms.start(
+        pupil_id=case["pupil"],
+        pack_id="sdq-teacher-4-17",
+        informant="teacher",
+        age_band="4-17",
+        completed_by="teacher",
+        completed_on="2026-11-10",
+        time_point="T1",
+        referral_id=r,
+    )
     for item in forms.pack("sdq-teacher-4-17").items[:3]:
         forms.answer(completion, item.id, 1)
     ids["form_completion"] = completion
     ids["report"] = ReportRecords(store, forms).start_visit(r, date(2026, 11, 12))
-    ids["attachment"] = add_attachment(store, b"%PDF-1.4 school letter", referral_id=r,
-                                       title="Letter from school", filename="letter.pdf")
+    ids["attachment"] = add_attachment(
+        store, b"%PDF-1.4 school letter", referral_id=r, title="Letter from school", filename="letter.pdf"
+    )
     caseload.update_pupil(case["pupil"], year_group=4)
     return ids
 
@@ -72,17 +84,19 @@ def test_every_kind_of_record_on_the_case_is_in_its_history(caseload, full_case)
 def test_history_lines_are_in_the_services_words(caseload, full_case):
     lines = [history_text(e) for e in caseload.case_history(full_case["referral"])]
     text = "\n".join(lines)
-    for words in ("allocated the case to Sam Whitfield from 03/11/2026",
-                  "added the visit of 04/11/2026 (classroom observation)",
-                  "added the Pastoral Support Plan from 05/11/2026",
-                  "added the PSP review of 19/11/2026",
-                  "added the helpline call of 06/11/2026",
-                  "added the suspension of 07/11/2026",
-                  "finalised the classroom observation of",
-                  "added the SDQ teacher 4–17 assessment of 10/11/2026, T1",
-                  "answered 3 items in the SDQ teacher 4–17 assessment",
-                  "added the visit report of 12/11/2026",
-                  "added the document “Letter from school”"):
+    for words in (
+        "allocated the case to Sam Whitfield from 03/11/2026",
+        "added the visit of 04/11/2026 (classroom observation)",
+        "added the Pastoral Support Plan from 05/11/2026",
+        "added the PSP review of 19/11/2026",
+        "added the helpline call of 06/11/2026",
+        "added the suspension of 07/11/2026",
+        "finalised the classroom observation of",
+        "added the SDQ teacher 4–17 assessment of 10/11/2026, T1",
+        "answered 3 items in the SDQ teacher 4–17 assessment",
+        "added the visit report of 12/11/2026",
+        "added the document “Letter from school”",
+    ):
         assert words in text, words
     # no raw field or table names, no ids
     assert not re.search(r"\b\w+_(id|on|date)\b|caseworker id|form_completion|support_plan", text)

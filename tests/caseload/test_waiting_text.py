@@ -1,4 +1,5 @@
 """A referral's wait says in words what its colour in Weekly allocation shows."""
+
 from desktop.caseload.allocation import AMBER_DAYS, RED_DAYS, waiting_text
 
 

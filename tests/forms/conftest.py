@@ -1,4 +1,5 @@
 """Shared fixtures for the instrument-pack tests."""
+
 from __future__ import annotations
 
 import copy
@@ -40,13 +41,18 @@ MINIMAL_PACK = {
     "informants": ["parent", "teacher"],
     "age_bands": ["4-17"],
     "response_sets": [
-        {"id": "ntc", "options": [
-            {"value": 0, "label": "no", "score": 0},
-            {"value": 1, "label": "some", "score": 1},
-            {"value": 2, "label": "yes", "score": 2}]},
-        {"id": "imp", "options": [
-            {"value": 0, "label": "none", "score": 0},
-            {"value": 1, "label": "lots", "score": 1}]},
+        {
+            "id": "ntc",
+            "options": [
+                {"value": 0, "label": "no", "score": 0},
+                {"value": 1, "label": "some", "score": 1},
+                {"value": 2, "label": "yes", "score": 2},
+            ],
+        },
+        {
+            "id": "imp",
+            "options": [{"value": 0, "label": "none", "score": 0}, {"value": 1, "label": "lots", "score": 1}],
+        },
     ],
     "items": [
         {"id": "a1", "number": 1, "label": "a one", "response_set": "ntc"},
@@ -58,21 +64,43 @@ MINIMAL_PACK = {
         {"id": "i1", "number": 7, "label": "impact one", "response_set": "imp"},
     ],
     "scales": [
-        {"id": "a", "label": "Scale A", "strand": "s", "items": ["a1", "a2", "a3"],
-         "scoring": {"rule": "prorated_mean", "n": 3, "min_answered": 2}},
+        {
+            "id": "a",
+            "label": "Scale A",
+            "strand": "s",
+            "items": ["a1", "a2", "a3"],
+            "scoring": {"rule": "prorated_mean", "n": 3, "min_answered": 2},
+        },
         {"id": "b", "label": "Scale B", "strand": "s", "items": ["b1", "b2"], "scoring": {"rule": "sum"}},
     ],
     "derived": [
         {"id": "total", "label": "Total", "rule": "sum", "of": ["a", "b"]},
-        {"id": "impact", "label": "Impact", "rule": "impact", "items": ["i1"],
-         "gate": {"item": "gate", "zero_when": [0]}},
+        {
+            "id": "impact",
+            "label": "Impact",
+            "rule": "impact",
+            "items": ["i1"],
+            "gate": {"item": "gate", "zero_when": [0]},
+        },
     ],
     "band_schemes": [
-        {"id": "bands", "label": "Bands", "tables": [
-            {"scale": "total", "informant": "parent", "age_band": "4-17", "source": "test",
-             "bands": [{"label": "low", "min": 0, "max": 4}, {"label": "mid", "min": 5, "max": 7},
-                       {"label": "high", "min": 8, "max": 10}]},
-        ]},
+        {
+            "id": "bands",
+            "label": "Bands",
+            "tables": [
+                {
+                    "scale": "total",
+                    "informant": "parent",
+                    "age_band": "4-17",
+                    "source": "test",
+                    "bands": [
+                        {"label": "low", "min": 0, "max": 4},
+                        {"label": "mid", "min": 5, "max": 7},
+                        {"label": "high", "min": 8, "max": 10},
+                    ],
+                },
+            ],
+        },
     ],
 }
 

@@ -1,5 +1,6 @@
 """Instruments fit the pupil (issue 13 item 7): a pack's age range, checked when it loads,
 and the packs offered for a pupil's age."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,10 +11,19 @@ from desktop.forms.registry import load_registry
 from tests.forms.conftest import builtin
 
 
-@pytest.mark.parametrize("pack_id, ages", [
-    ("sdq-parent-2-4", (2, 4)), ("sdq-teacher-2-4", (2, 4)), ("sdq-parent-4-17", (4, 17)),
-    ("sdq-teacher-4-17", (4, 17)), ("sdq-self-11-17", (11, 17)), ("boxall-synthetic", (4, 19)),
-    ("outcome-measures", None), ("school-satisfaction", None)])
+@pytest.mark.parametrize(
+    "pack_id, ages",
+    [
+        ("sdq-parent-2-4", (2, 4)),
+        ("sdq-teacher-2-4", (2, 4)),
+        ("sdq-parent-4-17", (4, 17)),
+        ("sdq-teacher-4-17", (4, 17)),
+        ("sdq-self-11-17", (11, 17)),
+        ("boxall-synthetic", (4, 19)),
+        ("outcome-measures", None),
+        ("school-satisfaction", None),
+    ],
+)
 def test_built_in_instruments_say_the_ages_they_are_for(pack_id, ages):
     assert builtin(pack_id).age_range == ages
 
@@ -27,14 +37,17 @@ def test_an_age_range_is_read_and_checked(minimal_pack):
     assert parse_pack(minimal_pack).fits_age(40)  # no range: any age
 
 
-@pytest.mark.parametrize("age_range, problem", [
-    ({"min": 11, "max": 4}, "ages must run from 'min' up to 'max'"),
-    ({"min": 4, "max": 99}, "within 0 to 25 years"),
-    ({"min": "4", "max": 17}, "field 'min' must be an integer"),
-    ({"min": 4}, "missing required field 'max'"),
-    ({"min": 4, "max": 17, "from": 4}, "unknown field 'from'"),
-    ([4, 17], "expected an object"),
-])
+@pytest.mark.parametrize(
+    "age_range, problem",
+    [
+        ({"min": 11, "max": 4}, "ages must run from 'min' up to 'max'"),
+        ({"min": 4, "max": 99}, "within 0 to 25 years"),
+        ({"min": "4", "max": 17}, "field 'min' must be an integer"),
+        ({"min": 4}, "missing required field 'max'"),
+        ({"min": 4, "max": 17, "from": 4}, "unknown field 'from'"),
+        ([4, 17], "expected an object"),
+    ],
+)
 def test_a_wrong_age_range_is_refused_with_the_reason(minimal_pack, age_range, problem):
     minimal_pack["age_range"] = age_range
     with pytest.raises(PackError) as refused:
@@ -43,12 +56,10 @@ def test_a_wrong_age_range_is_refused_with_the_reason(minimal_pack, age_range, p
 
 
 def test_a_nine_year_old_is_offered_the_forms_for_their_age():
-    packs = sorted((p for p in load_registry().packs.values() if p.kind == "instrument"),
-                   key=lambda p: p.id)
+    packs = sorted((p for p in load_registry().packs.values() if p.kind == "instrument"), key=lambda p: p.id)
     fitting, others = packs_for_age(packs, 9)
     assert [p.id for p in others] == ["sdq-parent-2-4", "sdq-self-11-17", "sdq-teacher-2-4"]
-    assert {"sdq-teacher-4-17", "sdq-parent-4-17", "boxall-synthetic",
-            "outcome-measures"} <= {p.id for p in fitting}
+    assert {"sdq-teacher-4-17", "sdq-parent-4-17", "boxall-synthetic", "outcome-measures"} <= {p.id for p in fitting}
     assert {p.id for p in packs_for_age(packs, 3)[0]} >= {"sdq-parent-2-4", "sdq-teacher-2-4"}
     assert "sdq-teacher-4-17" not in {p.id for p in packs_for_age(packs, 3)[0]}
     assert {"sdq-teacher-2-4", "sdq-teacher-4-17"} <= {p.id for p in packs_for_age(packs, 4)[0]}

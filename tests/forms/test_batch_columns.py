@@ -1,18 +1,30 @@
 """Batch SDQ scoring of real files (issue 14, item 10): a pupil id, a date and a class pass
 through unscored by default; a column that looks like a misspelt item is warned about; a
 column of another form of the SDQ, or named like an output score, stops the run."""
+
 from __future__ import annotations
 
 from tests.forms.test_cli import (
-    PARENT_COLUMNS, TEACHER_COLUMNS, TYPICAL, output_rows, run, write_csv,
+    PARENT_COLUMNS,
+    TEACHER_COLUMNS,
+    TYPICAL,
+    output_rows,
+    run,
+    write_csv,
 )
 
 
 def test_pupil_date_and_class_pass_through_in_place(tmp_path, capsys):
     columns = ["pupil", "date", *TEACHER_COLUMNS, "class"]
-    rows = [{**{k: v for k, v in TYPICAL.items() if k in TEACHER_COLUMNS},
-             "pupil": "P-17", "date": "02/11/2026", "class": "5W"},
-            {"pupil": "P-18", "date": "03/11/2026", "class": "5W", "consid": "7"}]
+    rows = [
+        {
+            **{k: v for k, v in TYPICAL.items() if k in TEACHER_COLUMNS},
+            "pupil": "P-17",
+            "date": "02/11/2026",
+            "class": "5W",
+        },
+        {"pupil": "P-18", "date": "03/11/2026", "class": "5W", "consid": "7"},
+    ]
     path = write_csv(tmp_path / "in.csv", columns, rows)
     status, out, err = run(capsys, "score", "sdq", "--informant", "teacher", str(path))
     assert status == 1  # the second row's consid is invalid: reported, left out
@@ -31,8 +43,10 @@ def test_a_misspelt_item_is_warned_about_and_the_item_counts_as_unanswered(tmp_p
     path = write_csv(tmp_path / "in.csv", columns, [{**row, "pupil": "P-1"}])
     status, out, err = run(capsys, "score", "sdq", "--informant", "teacher", str(path))
     assert status == 0
-    assert ("warning: column 'tantrums' is not an item of the SDQ teacher 4-17 form and was "
-            "passed through unscored; is it a misspelling of 'tantrum'?") in err
+    assert (
+        "warning: column 'tantrums' is not an item of the SDQ teacher 4-17 form and was "
+        "passed through unscored; is it a misspelling of 'tantrum'?"
+    ) in err
     assert "note: no column for tantrum" in err
     assert "pupil" not in err  # an ordinary extra column is not warned about
     out_row = output_rows(out)[0]
@@ -43,8 +57,7 @@ def test_a_misspelt_item_is_warned_about_and_the_item_counts_as_unanswered(tmp_p
 
 
 def test_misspelt_by_label_and_by_typo(tmp_path, capsys):
-    columns = [*[c for c in TEACHER_COLUMNS if c not in ("worries", "fidgety")], "worried",
-               "fidgetty"]
+    columns = [*[c for c in TEACHER_COLUMNS if c not in ("worries", "fidgety")], "worried", "fidgetty"]
     path = write_csv(tmp_path / "in.csv", columns, [{}])
     status, _out, err = run(capsys, "score", "sdq", "--informant", "teacher", str(path))
     assert status == 0
@@ -54,8 +67,7 @@ def test_misspelt_by_label_and_by_typo(tmp_path, capsys):
 
 def test_keep_silences_the_warning_for_a_column_meant_to_be_there(tmp_path, capsys):
     path = write_csv(tmp_path / "in.csv", [*TEACHER_COLUMNS, "steal"], [{"steal": "x"}])
-    status, out, err = run(capsys, "score", "sdq", "--informant", "teacher", "--keep", "steal",
-                           str(path))
+    status, out, err = run(capsys, "score", "sdq", "--informant", "teacher", "--keep", "steal", str(path))
     assert status == 0 and "warning" not in err
     assert output_rows(out)[0]["steal"] == "x"
 
@@ -89,7 +101,8 @@ def test_a_repeated_item_column_still_stops_the_run(tmp_path, capsys):
 
 def test_generic_pack_scoring_passes_extra_columns_through(tmp_path, capsys):
     path = write_csv(tmp_path / "in.csv", ["pupil", *TEACHER_COLUMNS], [{"pupil": "P-2"}])
-    status, out, err = run(capsys, "score", "pack", "sdq-teacher-4-17", "--informant", "teacher",
-                           "--age", "4-17", str(path))
+    status, out, err = run(
+        capsys, "score", "pack", "sdq-teacher-4-17", "--informant", "teacher", "--age", "4-17", str(path)
+    )
     assert status == 0, err
     assert output_rows(out)[0]["pupil"] == "P-2"

@@ -1,4 +1,5 @@
 """Boxall Profile: built-in structure, licensed content from a pack, results and change."""
+
 from __future__ import annotations
 
 import copy
@@ -61,8 +62,8 @@ def test_concerns_are_developmental_below_and_diagnostic_above(pack):
     cluster_b = next(s for s in pack.scales if s.id == "B")
     cluster_q = next(s for s in pack.scales if s.id == "Q")
     answers = ratings(pack, 4, 0)
-    answers.update({i: 0 for i in cluster_b.items})   # B: 0, below its range
-    answers.update({i: 4 for i in cluster_q.items})   # Q: maximum, above its range
+    answers.update({i: 0 for i in cluster_b.items})  # B: 0, below its range
+    answers.update({i: 4 for i in cluster_q.items})  # Q: maximum, above its range
     result = boxall.profile(pack, answers, "4-11")
     assert result.cluster("B").position == "below"
     assert result.cluster("Q").position == "above"
@@ -95,8 +96,9 @@ def test_change_between_two_completions(pack):
     before = boxall.profile(pack, first, "4-11")
     after = boxall.profile(pack, ratings(pack, 4, 0), "4-11")
     changes = {c.cluster: c for c in boxall.compare(before, after)}
-    assert changes["B"] == boxall.ClusterChange("B", len(cluster_b.items), 4 * len(cluster_b.items),
-                                                3 * len(cluster_b.items), "below", "within")
+    assert changes["B"] == boxall.ClusterChange(
+        "B", len(cluster_b.items), 4 * len(cluster_b.items), 3 * len(cluster_b.items), "below", "within"
+    )
     assert changes["A"].change == 0
 
 
@@ -127,18 +129,23 @@ def test_pack_missing_an_item_breaks_the_structure():
         d["items"] = [it for it in d["items"] if it["id"] != victim]
         for s in d["scales"]:
             s["items"] = [i for i in s["items"] if i != victim]
+
     assert "section 'II' must have items numbered 1-34, found 33 item(s)" in _mutated(drop_last_section_ii_item)
 
 
 def test_cluster_in_the_wrong_strand_refused():
     def move(d):
         next(s for s in d["scales"] if s["id"] == "F")["strand"] = "Organisation of experience"
+
     assert "cluster 'F' belongs to strand 'Internalisation of controls'" in _mutated(move)
 
 
 def test_cluster_missing_a_competence_range_refused():
     def drop(d):
-        d["normative_ranges"] = [r for r in d["normative_ranges"] if not (r["scale"] == "Z" and r["age_band"] == "11-19")]
+        d["normative_ranges"] = [
+            r for r in d["normative_ranges"] if not (r["scale"] == "Z" and r["age_band"] == "11-19")
+        ]
+
     assert "no competence range for cluster 'Z', adult, 11-19" in _mutated(drop)
 
 
@@ -147,16 +154,19 @@ def test_item_in_two_clusters_refused():
         a = next(s for s in d["scales"] if s["id"] == "A")
         f = next(s for s in d["scales"] if s["id"] == "F")
         f["items"].append(a["items"][0])
+
     assert "is in clusters 'A' and 'F'" in _mutated(share)
 
 
 def test_ratings_must_be_0_to_4():
     def three_point(d):
         d["response_sets"][0]["options"] = d["response_sets"][0]["options"][:3]
+
     assert "must be rated 0-4" in _mutated(three_point)
 
 
 def test_unknown_form_refused():
     def bad_form(d):
         d["age_bands"] = ["4-11", "11-19", "20-25"]
+
     assert "age band '20-25' is not a Boxall form" in _mutated(bad_form)

@@ -1,4 +1,5 @@
 """The ``fieldnote score`` and ``fieldnote packs`` commands, run through desktop.cli.main."""
+
 from __future__ import annotations
 
 import csv
@@ -20,10 +21,34 @@ BANDS = [f"{s}_band" for s in ("ebdtot", "emotion", "conduct", "hyper", "peer", 
 # The hand-scored form of test_sdq_scoring, plus impact: "definite", distress "a great deal" (2),
 # home "quite a lot" (1) → impact 3.
 TYPICAL = {
-    "consid": 2, "restles": 1, "somatic": 0, "shares": 2, "tantrum": 1, "loner": 0, "obeys": 2,
-    "worries": 1, "caring": 2, "fidgety": 0, "friend": 2, "fights": 0, "unhappy": 0, "popular": 2,
-    "distrac": 1, "clingy": 0, "kind": 2, "lies": 0, "bullied": 0, "helpout": 2, "reflect": 2,
-    "steals": 0, "oldbest": 0, "afraid": 1, "attends": 2, "ebddiff": 2, "distres": 3, "imphome": 2,
+    "consid": 2,
+    "restles": 1,
+    "somatic": 0,
+    "shares": 2,
+    "tantrum": 1,
+    "loner": 0,
+    "obeys": 2,
+    "worries": 1,
+    "caring": 2,
+    "fidgety": 0,
+    "friend": 2,
+    "fights": 0,
+    "unhappy": 0,
+    "popular": 2,
+    "distrac": 1,
+    "clingy": 0,
+    "kind": 2,
+    "lies": 0,
+    "bullied": 0,
+    "helpout": 2,
+    "reflect": 2,
+    "steals": 0,
+    "oldbest": 0,
+    "afraid": 1,
+    "attends": 2,
+    "ebddiff": 2,
+    "distres": 3,
+    "imphome": 2,
 }
 # Every difficulty at its worst, prosocial 0, every impact "a great deal".
 WORST = {v: (0 if rev else 2) if scale != "prosoc" else 0 for v, (scale, rev) in SDQ_ITEMS.items()}
@@ -73,19 +98,60 @@ def test_score_sdq_parent(tmp_path, capsys):
     assert out.splitlines()[0] == ",".join(PARENT_COLUMNS + SCORES + BANDS)
     rows = output_rows(out)
     assert [scores_of(r) for r in rows] == [
-        {"emotion": "2", "conduct": "1", "hyper": "2", "peer": "0", "prosoc": "10", "ebdtot": "5",
-         "extern": "3", "intern": "2", "impact": "3",
-         "ebdtot_band": "close to average", "emotion_band": "close to average",
-         "conduct_band": "close to average", "hyper_band": "close to average", "peer_band": "close to average",
-         "prosoc_band": "close to average", "impact_band": "very high"},
-        {"emotion": "7", "conduct": "", "hyper": "", "peer": "", "prosoc": "", "ebdtot": "", "extern": "",
-         "intern": "", "impact": "",
-         "ebdtot_band": "", "emotion_band": "very high", "conduct_band": "", "hyper_band": "",
-         "peer_band": "", "prosoc_band": "", "impact_band": ""},
-        {"emotion": "10", "conduct": "10", "hyper": "10", "peer": "10", "prosoc": "0", "ebdtot": "40",
-         "extern": "20", "intern": "20", "impact": "10",
-         "ebdtot_band": "very high", "emotion_band": "very high", "conduct_band": "very high",
-         "hyper_band": "very high", "peer_band": "very high", "prosoc_band": "very low", "impact_band": "very high"},
+        {
+            "emotion": "2",
+            "conduct": "1",
+            "hyper": "2",
+            "peer": "0",
+            "prosoc": "10",
+            "ebdtot": "5",
+            "extern": "3",
+            "intern": "2",
+            "impact": "3",
+            "ebdtot_band": "close to average",
+            "emotion_band": "close to average",
+            "conduct_band": "close to average",
+            "hyper_band": "close to average",
+            "peer_band": "close to average",
+            "prosoc_band": "close to average",
+            "impact_band": "very high",
+        },
+        {
+            "emotion": "7",
+            "conduct": "",
+            "hyper": "",
+            "peer": "",
+            "prosoc": "",
+            "ebdtot": "",
+            "extern": "",
+            "intern": "",
+            "impact": "",
+            "ebdtot_band": "",
+            "emotion_band": "very high",
+            "conduct_band": "",
+            "hyper_band": "",
+            "peer_band": "",
+            "prosoc_band": "",
+            "impact_band": "",
+        },
+        {
+            "emotion": "10",
+            "conduct": "10",
+            "hyper": "10",
+            "peer": "10",
+            "prosoc": "0",
+            "ebdtot": "40",
+            "extern": "20",
+            "intern": "20",
+            "impact": "10",
+            "ebdtot_band": "very high",
+            "emotion_band": "very high",
+            "conduct_band": "very high",
+            "hyper_band": "very high",
+            "peer_band": "very high",
+            "prosoc_band": "very low",
+            "impact_band": "very high",
+        },
     ]
     # Input columns come back exactly as given.
     assert rows[0]["obeys"] == "2" and rows[1]["obeys"] == ""
@@ -131,10 +197,27 @@ def test_teacher_scores_and_bands(tmp_path, capsys):
     row = {**WORST, "ebddiff": 3}
     row = {k: v for k, v in row.items() if k in TEACHER_COLUMNS}
     # Teacher: conduct 4 is "high" (parent: 4-5 high too), peer 5 "high" (parent: very high).
-    answers = {**{v: 0 for v in SDQ_ITEMS}, "friend": 2, "popular": 2, "obeys": 2, "reflect": 2, "attends": 2,
-               "consid": 2, "shares": 2, "caring": 2, "kind": 2, "helpout": 2,
-               "tantrum": 2, "fights": 2, "loner": 2, "bullied": 2, "oldbest": 1,
-               "ebddiff": 1, "distres": 2, "impclas": 1}
+    answers = {
+        **{v: 0 for v in SDQ_ITEMS},
+        "friend": 2,
+        "popular": 2,
+        "obeys": 2,
+        "reflect": 2,
+        "attends": 2,
+        "consid": 2,
+        "shares": 2,
+        "caring": 2,
+        "kind": 2,
+        "helpout": 2,
+        "tantrum": 2,
+        "fights": 2,
+        "loner": 2,
+        "bullied": 2,
+        "oldbest": 1,
+        "ebddiff": 1,
+        "distres": 2,
+        "impclas": 1,
+    }
     path = write_csv(tmp_path / "in.csv", TEACHER_COLUMNS, [row, answers])
     status, out, err = run(capsys, "score", "sdq", "--informant", "teacher", str(path))
     assert status == 0, err
@@ -208,13 +291,16 @@ def test_empty_and_missing_files(tmp_path, capsys):
 
 def test_score_any_pack_by_id(tmp_path, capsys):
     path = write_csv(tmp_path / "in.csv", ["incidents", "attendance"], [{"incidents": 3, "attendance": "88.5"}])
-    status, out, err = run(capsys, "score", "pack", "outcome-measures", "--informant", "school", "--age", "all", str(path))
+    status, out, err = run(
+        capsys, "score", "pack", "outcome-measures", "--informant", "school", "--age", "all", str(path)
+    )
     assert status == 0, err
     row = output_rows(out)[0]
     assert (row["incidents"], row["attendance"], row["attendance_band"]) == ("3", "88.5", "persistently absent")
 
 
 # -- packs ---------------------------------------------------------------------
+
 
 def test_packs_list_shows_built_in_and_installed(tmp_path, capsys):
     write_json(tmp_path / "mini.json", MINIMAL_PACK)
@@ -252,10 +338,18 @@ def test_packs_validate(tmp_path, capsys):
     assert status == 1 and "not valid JSON" in err and out == ""
 
 
-@pytest.mark.parametrize("argv", [
-    ["score", "--help"], ["score", "sdq", "--help"], ["score", "pack", "--help"], ["packs", "--help"],
-    ["packs", "list", "--help"], ["packs", "install", "--help"], ["packs", "validate", "--help"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["score", "--help"],
+        ["score", "sdq", "--help"],
+        ["score", "pack", "--help"],
+        ["packs", "--help"],
+        ["packs", "list", "--help"],
+        ["packs", "install", "--help"],
+        ["packs", "validate", "--help"],
+    ],
+)
 def test_every_subcommand_has_help(argv, capsys):
     with pytest.raises(SystemExit) as exit_:
         desktop.cli.main(argv)

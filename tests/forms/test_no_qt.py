@@ -1,4 +1,5 @@
 """The forms core runs without a display: importing it must not import Qt."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,5 +1,6 @@
 """The pack format is declared once (desktop/forms/pack_format.py); the JSON Schema pack
 authors validate against is generated from it and committed, and the two never drift."""
+
 from __future__ import annotations
 
 import copy
@@ -31,12 +32,19 @@ def validator() -> Draft202012Validator:
 
 def test_the_committed_schema_is_what_the_models_generate():
     assert SCHEMA.read_text(encoding="utf-8") == pack_format.schema_text(), (
-        f"docs/schemas/pack.schema.json is out of date with desktop/forms/pack_format.py: run `{REGENERATE}`")
+        f"docs/schemas/pack.schema.json is out of date with desktop/forms/pack_format.py: run `{REGENERATE}`"
+    )
 
 
 def test_the_schema_command_prints_or_writes_the_schema(tmp_path):
-    printed = subprocess.run([sys.executable, "-m", "desktop.forms.pack_format"], cwd=ROOT,
-                             capture_output=True, text=True, encoding="utf-8", check=True)
+    printed = subprocess.run(
+        [sys.executable, "-m", "desktop.forms.pack_format"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+    )
     assert printed.stdout == pack_format.schema_text()
     out = tmp_path / "pack.schema.json"
     subprocess.run([sys.executable, "-m", "desktop.forms.pack_format", str(out)], cwd=ROOT, check=True)
@@ -50,30 +58,59 @@ def test_every_built_in_pack_meets_the_published_schema(validator, path):
 
 
 def test_a_strategies_and_a_wording_pack_meet_the_schema(validator):
-    common = {"format": "fieldnote-instrument-pack", "format_version": 1, "version": "1", "title": "t",
-              "licence": "ours", "source": "test", "synthetic": True}
-    bank = {**common, "kind": "strategies", "id": "bank",
-            "strategies": [{"id": "s1", "title": "Signal", "text": "A card on the desk.", "tags": ["calm"]}]}
+    common = {
+        "format": "fieldnote-instrument-pack",
+        "format_version": 1,
+        "version": "1",
+        "title": "t",
+        "licence": "ours",
+        "source": "test",
+        "synthetic": True,
+    }
+    bank = {
+        **common,
+        "kind": "strategies",
+        "id": "bank",
+        "strategies": [{"id": "s1", "title": "Signal", "text": "A card on the desk.", "tags": ["calm"]}],
+    }
     wording = {**common, "kind": "wording", "id": "w", "extends": "mini", "items": [{"id": "a1", "text": "Words"}]}
     for data in (bank, wording):
         assert list(validator.iter_errors(data)) == []
         parse_pack(copy.deepcopy(data))  # and the loader takes them too
 
 
-@pytest.mark.parametrize("change, schema_says, loader_says", [
-    (lambda p: p["scales"][0]["scoring"].update(min_answerd=2), "'min_answerd' was unexpected",
-     "unknown field 'min_answerd'"),
-    (lambda p: p.update(kind="survey"), "'survey' is not one of", "field 'kind' must be one of"),
-    (lambda p: p["items"][0].update(id="a 1"), "does not match", "field 'id' must be an id"),
-    (lambda p: p["scales"][0]["scoring"].pop("min_answered"), "'min_answered' is a required property",
-     "must say 'min_answered'"),
-    (lambda p: p["response_sets"][0]["options"][0].pop("score"), "'score' is a required property",
-     "missing required field 'score'"),
-    (lambda p: p.update(extends="sdq-parent-4-17"), "'extends' was unexpected",
-     "only a wording pack may use 'extends'"),
-    (lambda p: p["band_schemes"][0]["tables"][0].update(bands=[]), "should be non-empty",
-     "field 'bands' must list at least one band"),
-])
+@pytest.mark.parametrize(
+    "change, schema_says, loader_says",
+    [
+        (
+            lambda p: p["scales"][0]["scoring"].update(min_answerd=2),
+            "'min_answerd' was unexpected",
+            "unknown field 'min_answerd'",
+        ),
+        (lambda p: p.update(kind="survey"), "'survey' is not one of", "field 'kind' must be one of"),
+        (lambda p: p["items"][0].update(id="a 1"), "does not match", "field 'id' must be an id"),
+        (
+            lambda p: p["scales"][0]["scoring"].pop("min_answered"),
+            "'min_answered' is a required property",
+            "must say 'min_answered'",
+        ),
+        (
+            lambda p: p["response_sets"][0]["options"][0].pop("score"),
+            "'score' is a required property",
+            "missing required field 'score'",
+        ),
+        (
+            lambda p: p.update(extends="sdq-parent-4-17"),
+            "'extends' was unexpected",
+            "only a wording pack may use 'extends'",
+        ),
+        (
+            lambda p: p["band_schemes"][0]["tables"][0].update(bands=[]),
+            "should be non-empty",
+            "field 'bands' must list at least one band",
+        ),
+    ],
+)
 def test_the_schema_and_the_loader_refuse_the_same_malformed_pack(validator, change, schema_says, loader_says):
     data = copy.deepcopy(MINIMAL_PACK)
     change(data)
@@ -100,8 +137,10 @@ def test_what_a_schema_cannot_say_is_left_to_the_model_validators(validator):
     data["band_schemes"][0]["tables"][0]["bands"][2]["label"] = "high"
     with pytest.raises(pack_format.PackProblems) as err:
         pack_format.validate_pack(data)
-    assert "band_schemes[0] 'bands' tables[0] (total, parent, 4-17): gap: no band holds 5 to 5 " \
-           "(between 'low' and 'mid')" in err.value.problems
+    assert (
+        "band_schemes[0] 'bands' tables[0] (total, parent, 4-17): gap: no band holds 5 to 5 "
+        "(between 'low' and 'mid')" in err.value.problems
+    )
 
 
 def test_the_models_alone_refuse_a_self_contradictory_pack():
@@ -115,5 +154,6 @@ def test_the_models_alone_refuse_a_self_contradictory_pack():
         TypeAdapter(pack_format.PackFile).validate_python(data)
     problems = [p for e in err.value.errors() for p in pack_format.explain_error(e, data)]
     assert problems == ["scales[0] 'a': unknown item 'nope'"]
-    assert isinstance(TypeAdapter(pack_format.PackFile).validate_python(copy.deepcopy(MINIMAL_PACK)),
-                      pack_format.InstrumentPackFile)
+    assert isinstance(
+        TypeAdapter(pack_format.PackFile).validate_python(copy.deepcopy(MINIMAL_PACK)), pack_format.InstrumentPackFile
+    )

@@ -1,4 +1,5 @@
 """Pack validation: every malformed or self-contradictory pack is refused, by name."""
+
 from __future__ import annotations
 
 import json
@@ -38,6 +39,7 @@ def _set(path, value):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return mutate
 
 
@@ -47,6 +49,7 @@ def _delete(path):
         for key in path[:-1]:
             target = target[key]
         del target[path[-1]]
+
     return mutate
 
 
@@ -56,6 +59,7 @@ def _append(path, value):
         for key in path:
             target = target[key]
         target.append(value)
+
     return mutate
 
 
@@ -66,74 +70,140 @@ CASES = [
     ("missing synthetic flag", _delete(("synthetic",)), ["missing required field 'synthetic'"]),
     ("missing licence", _delete(("licence",)), ["missing required field 'licence'"]),
     ("item without id", _delete(("items", 0, "id")), ["items[0]", "missing required field 'id'"]),
-    ("item without response set", _delete(("items", 2, "response_set")),
-     ["items[2] 'a3'", "missing required field 'response_set'"]),
+    (
+        "item without response set",
+        _delete(("items", 2, "response_set")),
+        ["items[2] 'a3'", "missing required field 'response_set'"],
+    ),
     ("scale without scoring", _delete(("scales", 1, "scoring")), ["scales[1] 'b'", "missing required field 'scoring'"]),
-    ("unknown item in scale", _set(("scales", 0, "items"), ["a1", "a2", "nope"]),
-     ["scales[0] 'a'", "unknown item 'nope'"]),
-    ("item in two scales of one strand", _set(("scales", 1, "items"), ["b1", "b2", "a1"]),
-     ["item 'a1' is also in scale 'a' of strand 's'"]),
-    ("item in two unstranded scales", lambda p: [p["scales"][0].pop("strand"), p["scales"][1].pop("strand"),
-                                                 p["scales"][1]["items"].append("a3")],
-     ["item 'a3'", "default strand"]),
-    ("reverse item in no scale", _append(("items",), {"id": "r9", "number": 9, "label": "r", "response_set": "ntc",
-                                                      "reverse": True}),
-     ["items 'r9'", "reverse-scored but not in any scored scale"]),
+    (
+        "unknown item in scale",
+        _set(("scales", 0, "items"), ["a1", "a2", "nope"]),
+        ["scales[0] 'a'", "unknown item 'nope'"],
+    ),
+    (
+        "item in two scales of one strand",
+        _set(("scales", 1, "items"), ["b1", "b2", "a1"]),
+        ["item 'a1' is also in scale 'a' of strand 's'"],
+    ),
+    (
+        "item in two unstranded scales",
+        lambda p: [p["scales"][0].pop("strand"), p["scales"][1].pop("strand"), p["scales"][1]["items"].append("a3")],
+        ["item 'a3'", "default strand"],
+    ),
+    (
+        "reverse item in no scale",
+        _append(("items",), {"id": "r9", "number": 9, "label": "r", "response_set": "ntc", "reverse": True}),
+        ["items 'r9'", "reverse-scored but not in any scored scale"],
+    ),
     ("duplicate item id", _set(("items", 1, "id"), "a1"), ["items[1] 'a1'", "duplicate item id 'a1'"]),
     ("duplicate item number", _set(("items", 1, "number"), 1), ["item number 1 is already used by item 'a1'"]),
     ("duplicate scale id", _set(("scales", 1, "id"), "a"), ["duplicate scale id 'a'"]),
     ("derived id clashes with scale", _set(("derived", 0, "id"), "b"), ["duplicate score id 'b'"]),
     ("duplicate response set id", _set(("response_sets", 1, "id"), "ntc"), ["duplicate response set id 'ntc'"]),
     ("duplicate option value", _set(("response_sets", 0, "options", 1, "value"), 0), ["duplicate option value 0"]),
-    ("unknown response set", _set(("items", 0, "response_set"), "yesno"),
-     ["items[0] 'a1'", "unknown response set 'yesno'"]),
+    (
+        "unknown response set",
+        _set(("items", 0, "response_set"), "yesno"),
+        ["items[0] 'a1'", "unknown response set 'yesno'"],
+    ),
     ("wrong format_version", _set(("format_version",), 2), ["format_version 2 is not supported"]),
-    ("format_version as text", _set(("format_version",), "1"), ["format_version \"1\" is not supported"]),
+    ("format_version as text", _set(("format_version",), "1"), ['format_version "1" is not supported']),
     ("missing format_version", _delete(("format_version",)), ["format_version (missing) is not supported"]),
     ("band gap", _set(BANDS + (1, "min"), 6), ["(total, parent, 4-17)", "gap: no band holds 5 to 5"]),
     ("band overlap", _set(BANDS + (1, "min"), 4), ["bands 'low' (0-4) and 'mid' (4-7) overlap"]),
     ("bands miss the bottom", _set(BANDS + (0, "min"), 1), ["does not cover 0 to 0"]),
     ("bands miss the top", _set(BANDS + (2, "max"), 9), ["does not cover 10 to 10 (highest possible score is 10)"]),
-    ("bands beyond the top", _set(BANDS + (2, "max"), 12), ["band 'high' ends at 12, above the highest possible score 10"]),
+    (
+        "bands beyond the top",
+        _set(BANDS + (2, "max"), 12),
+        ["band 'high' ends at 12, above the highest possible score 10"],
+    ),
     ("open band on a bounded score", _set(BANDS + (2, "max"), None), ["band 'high' is open-ended"]),
     ("band runs backwards", _set(BANDS + (1, "max"), 3), ["band 'mid' runs backwards"]),
-    ("band table without source", _delete(("band_schemes", 0, "tables", 0, "source")),
-     ["tables[0]", "missing required field 'source'"]),
+    (
+        "band table without source",
+        _delete(("band_schemes", 0, "tables", 0, "source")),
+        ["tables[0]", "missing required field 'source'"],
+    ),
     ("band table for unknown scale", _set(("band_schemes", 0, "tables", 0, "scale"), "nope"), ["unknown scale 'nope'"]),
-    ("band table for unknown informant", _set(("band_schemes", 0, "tables", 0, "informant"), "self"),
-     ["informant 'self' is not one of the pack's informants"]),
-    ("band table for unknown age band", _set(("band_schemes", 0, "tables", 0, "age_band"), "2-4"),
-     ["age band '2-4' is not one of the pack's age bands"]),
+    (
+        "band table for unknown informant",
+        _set(("band_schemes", 0, "tables", 0, "informant"), "self"),
+        ["informant 'self' is not one of the pack's informants"],
+    ),
+    (
+        "band table for unknown age band",
+        _set(("band_schemes", 0, "tables", 0, "age_band"), "2-4"),
+        ["age band '2-4' is not one of the pack's age bands"],
+    ),
     ("duplicate band label", _set(BANDS + (1, "label"), "low"), ["duplicate band label 'low'"]),
-    ("two tables for one score", _append(("band_schemes", 0, "tables"), dict(MINIMAL_PACK["band_schemes"][0]["tables"][0])),
-     ["a second table for total, parent, 4-17"]),
+    (
+        "two tables for one score",
+        _append(("band_schemes", 0, "tables"), dict(MINIMAL_PACK["band_schemes"][0]["tables"][0])),
+        ["a second table for total, parent, 4-17"],
+    ),
     ("derived part unknown", _set(("derived", 0, "of"), ["a", "c"]), ["derived[0] 'total'", "unknown score 'c'"]),
     ("derived part defined later", _set(("derived", 0, "of"), ["a", "impact"]), ["unknown score 'impact'"]),
-    ("impact gate value not an option", _set(("derived", 1, "gate", "zero_when"), [7]),
-     ["value 7 is not an option of item 'gate'"]),
-    ("prorated without min_answered", _delete(("scales", 0, "scoring", "min_answered")),
-     ["must say 'min_answered'"]),
-    ("min_answered above item count", _set(("scales", 0, "scoring", "min_answered"), 4),
-     ["min_answered 4 must be between 0 and the 3 item(s)"]),
-    ("unknown scoring rule", _set(("scales", 0, "scoring", "rule"), "median"),
-     ["field 'rule' must be one of sum, prorated_mean, count"]),
+    (
+        "impact gate value not an option",
+        _set(("derived", 1, "gate", "zero_when"), [7]),
+        ["value 7 is not an option of item 'gate'"],
+    ),
+    ("prorated without min_answered", _delete(("scales", 0, "scoring", "min_answered")), ["must say 'min_answered'"]),
+    (
+        "min_answered above item count",
+        _set(("scales", 0, "scoring", "min_answered"), 4),
+        ["min_answered 4 must be between 0 and the 3 item(s)"],
+    ),
+    (
+        "unknown scoring rule",
+        _set(("scales", 0, "scoring", "rule"), "median"),
+        ["field 'rule' must be one of sum, prorated_mean, count"],
+    ),
     ("misspelt field", _set(("scales", 0, "scoring", "min_answerd"), 2), ["unknown field 'min_answerd'"]),
-    ("score not an integer", _set(("response_sets", 0, "options", 0, "score"), "0"),
-     ["field 'score' must be an integer or null"]),
-    ("text item in a scale", lambda p: [p["response_sets"].append({"id": "note", "kind": "text"}),
-                                        _set(("items", 3, "response_set"), "note")(p)],
-     ["item 'b1' has a text answer and cannot be scored"]),
-    ("reverse number item", lambda p: [p["response_sets"].append({"id": "n", "kind": "number", "minimum": 0}),
-                                       _set(("items", 1, "response_set"), "n")(p)],
-     ["only items answered from options can be reverse-scored"]),
-    ("count of a value not offered", lambda p: p["scales"].append(
-        {"id": "twos", "label": "twos", "strand": "t", "items": ["a1"],
-         "scoring": {"rule": "count", "values": ["red"]}}),
-     ["value \"red\" is not an option of item 'a1'"]),
+    (
+        "score not an integer",
+        _set(("response_sets", 0, "options", 0, "score"), "0"),
+        ["field 'score' must be an integer or null"],
+    ),
+    (
+        "text item in a scale",
+        lambda p: [
+            p["response_sets"].append({"id": "note", "kind": "text"}),
+            _set(("items", 3, "response_set"), "note")(p),
+        ],
+        ["item 'b1' has a text answer and cannot be scored"],
+    ),
+    (
+        "reverse number item",
+        lambda p: [
+            p["response_sets"].append({"id": "n", "kind": "number", "minimum": 0}),
+            _set(("items", 1, "response_set"), "n")(p),
+        ],
+        ["only items answered from options can be reverse-scored"],
+    ),
+    (
+        "count of a value not offered",
+        lambda p: p["scales"].append(
+            {
+                "id": "twos",
+                "label": "twos",
+                "strand": "t",
+                "items": ["a1"],
+                "scoring": {"rule": "count", "values": ["red"]},
+            }
+        ),
+        ["value \"red\" is not an option of item 'a1'"],
+    ),
     ("no items", _set(("items",), []), ["a pack needs at least one item"]),
     ("bad pack id", _set(("id",), "my pack"), ["field 'id' must be an id"]),
     ("synthetic flag not boolean", _set(("synthetic",), "yes"), ["field 'synthetic' must be true or false"]),
-    ("wording pack field in an instrument", _set(("extends",), "sdq-parent-4-17"), ["only a wording pack may use 'extends'"]),
+    (
+        "wording pack field in an instrument",
+        _set(("extends",), "sdq-parent-4-17"),
+        ["only a wording pack may use 'extends'"],
+    ),
 ]
 
 
@@ -203,11 +273,22 @@ def test_unreadable_file(tmp_path):
 
 def test_wording_pack_may_not_change_scoring():
     with pytest.raises(PackError, match="a wording pack may not contain 'scales'"):
-        parse_pack({
-            "format": "fieldnote-instrument-pack", "format_version": 1, "kind": "wording",
-            "id": "w", "version": "1", "title": "w", "licence": "l", "source": "s", "synthetic": False,
-            "extends": "mini", "items": [{"id": "a1", "text": "Full wording"}], "scales": [],
-        })
+        parse_pack(
+            {
+                "format": "fieldnote-instrument-pack",
+                "format_version": 1,
+                "kind": "wording",
+                "id": "w",
+                "version": "1",
+                "title": "w",
+                "licence": "l",
+                "source": "s",
+                "synthetic": False,
+                "extends": "mini",
+                "items": [{"id": "a1", "text": "Full wording"}],
+                "scales": [],
+            }
+        )
 
 
 def test_decimal_band_edges_must_fit_the_scale_precision(minimal_pack):
@@ -219,32 +300,40 @@ def test_decimal_band_edges_must_fit_the_scale_precision(minimal_pack):
 def _with_count_scale(pack: dict, bands: list) -> dict:
     pack["response_sets"].append({"id": "n", "kind": "number", "minimum": 0})
     pack["items"].append({"id": "incidents", "number": 8, "label": "incidents", "response_set": "n"})
-    pack["scales"].append({"id": "inc", "label": "Incidents", "strand": "counts", "items": ["incidents"],
-                           "scoring": {"rule": "sum"}})
+    pack["scales"].append(
+        {"id": "inc", "label": "Incidents", "strand": "counts", "items": ["incidents"], "scoring": {"rule": "sum"}}
+    )
     pack["band_schemes"][0]["tables"].append(
-        {"scale": "inc", "informant": "parent", "age_band": "4-17", "source": "test", "bands": bands})
+        {"scale": "inc", "informant": "parent", "age_band": "4-17", "source": "test", "bands": bands}
+    )
     return pack
 
 
 def test_unbounded_score_takes_an_open_ended_last_band(minimal_pack):
-    pack = parse_pack(_with_count_scale(minimal_pack, [{"label": "few", "min": 0, "max": 4},
-                                                      {"label": "many", "min": 5, "max": None}]))
+    pack = parse_pack(
+        _with_count_scale(
+            minimal_pack, [{"label": "few", "min": 0, "max": 4}, {"label": "many", "min": 5, "max": None}]
+        )
+    )
     assert score(pack, {"incidents": 900}, "parent", "4-17").band("inc") == "many"
     assert score(pack, {"incidents": 4}, "parent", "4-17").band("inc") == "few"
 
 
 def test_unbounded_score_with_a_closed_last_band_refused(minimal_pack):
-    problems = refused(_with_count_scale(minimal_pack, [{"label": "few", "min": 0, "max": 4},
-                                                        {"label": "many", "min": 5, "max": 99}]))
+    problems = refused(
+        _with_count_scale(minimal_pack, [{"label": "few", "min": 0, "max": 4}, {"label": "many", "min": 5, "max": 99}])
+    )
     assert any("does not cover scores above 99" in p for p in problems)
 
 
 def test_normative_range_outside_possible_scores_refused(minimal_pack):
-    minimal_pack["normative_ranges"] = [{"scale": "a", "informant": "parent", "age_band": "4-17",
-                                         "min": 2, "max": 7, "source": "test"}]
+    minimal_pack["normative_ranges"] = [
+        {"scale": "a", "informant": "parent", "age_band": "4-17", "min": 2, "max": 7, "source": "test"}
+    ]
     problems = refused(minimal_pack)
-    assert any("normative_ranges[0] (a, parent, 4-17): range 2-7 lies outside the possible scores 0-6" in p
-               for p in problems)
+    assert any(
+        "normative_ranges[0] (a, parent, 4-17): range 2-7 lies outside the possible scores 0-6" in p for p in problems
+    )
 
 
 def test_a_malformed_part_is_reported_once_with_the_reference_problems_of_the_rest(minimal_pack):

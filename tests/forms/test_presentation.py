@@ -1,4 +1,5 @@
 """Score presentation, completion cells and the progress and means charts, without Qt."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,8 +19,16 @@ def forms(store):
 
 
 def complete(forms, pupil, referral, point, on, answers, final=True):
-    c = forms.start(pupil_id=pupil, referral_id=referral, pack_id="sdq-teacher-4-17", informant="teacher",
-                    age_band="4-17", completed_by="teacher", completed_on=on, time_point=point)
+    c = forms.start(
+        pupil_id=pupil,
+        referral_id=referral,
+        pack_id="sdq-teacher-4-17",
+        informant="teacher",
+        age_band="4-17",
+        completed_by="teacher",
+        completed_on=on,
+        time_point=point,
+    )
     for item, value in answers.items():
         forms.answer(c, item, value)
     if final:
@@ -47,8 +56,9 @@ def test_scores_are_described_with_their_band_and_tone(forms):
 def test_completion_cells_show_draft_progress_and_corrections(forms, case):
     first = complete(forms, case["pupil"], case["referral"], "T1", "2026-10-01", {"somatic": 1})
     correction = forms.correct(first)
-    draft = complete(forms, case["pupil"], case["referral"], "T2", "2026-11-20",
-                     {"somatic": 1, "worries": 2}, final=False)
+    draft = complete(
+        forms, case["pupil"], case["referral"], "T2", "2026-11-20", {"somatic": 1, "worries": 2}, final=False
+    )
     rows = forms.completions(case["pupil"])
     assert forms.answered_counts([draft]) == {draft: 2}
     cells = dict(zip((r["id"] for r in rows), p.completion_cells(forms, rows)))
@@ -77,8 +87,10 @@ def test_means_rows_and_chart_share_the_numbers(forms, caseload, case):
     assert rows == [("Emotional problems", {"T1": (7.5, 2), "T2": (0.0, 1)}), ("Conduct problems", {"T1": (5.0, 1)})]
     assert p.means_rows(pack, means, include_totals=True)[-1] == ("Total difficulties", {"T1": (20.0, 1)})
     chart = p.means_chart(rows)
-    assert [(s.name, s.values) for s in chart.series] == [("Emotional problems", (7.5, 0.0, None)),
-                                                          ("Conduct problems", (5.0, None, None))]
+    assert [(s.name, s.values) for s in chart.series] == [
+        ("Emotional problems", (7.5, 0.0, None)),
+        ("Conduct problems", (5.0, None, None)),
+    ]
     assert chart.notes == ("n=1–2", "n=1", "")
     assert "7.50" in charts.chart_texts(chart)
     assert p.means_chart([]) is None
@@ -87,8 +99,9 @@ def test_means_rows_and_chart_share_the_numbers(forms, caseload, case):
 def test_closed_referrals_are_grouped_by_school_year(caseload, case, store):
     caseload.close(case["referral"], "improved_in_school", on=date(2026, 8, 31))
     other_pupil = caseload.add_pupil(first_name="Theo", last_name="Ward", school_id=case["school"])
-    other = caseload.add_referral(pupil_id=other_pupil, school_id=case["school"], reason="attendance",
-                                  referral_date="2026-06-01")
+    other = caseload.add_referral(
+        pupil_id=other_pupil, school_id=case["school"], reason="attendance", referral_date="2026-06-01"
+    )
     caseload.close(other, "improved_in_school", on=date(2026, 9, 1))
     assert p.closed_referrals_by_year(store) == {2025: [case["referral"]], 2026: [other]}
 

@@ -1,4 +1,5 @@
 """Property tests: scoring invariants that must hold for any answers."""
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,11 @@ from desktop.forms.scoring import round_half_up, score
 from tests.forms.conftest import builtin
 from tests.forms.test_sdq_scoring import SCALE_ITEMS, SDQ_ITEMS
 
-FORMS = [("sdq-parent-4-17", "parent", "4-17"), ("sdq-teacher-4-17", "teacher", "4-17"),
-         ("sdq-self-11-17", "self", "11-17")]
+FORMS = [
+    ("sdq-parent-4-17", "parent", "4-17"),
+    ("sdq-teacher-4-17", "teacher", "4-17"),
+    ("sdq-self-11-17", "self", "11-17"),
+]
 PACKS = {pack_id: builtin(pack_id) for pack_id, _, _ in FORMS}
 DIFFICULTY_ITEMS = [v for v, (scale, _) in SDQ_ITEMS.items() if scale != "prosoc"]
 
@@ -67,8 +71,7 @@ def test_scale_is_prorated_mean_rounded_half_up(form, answers):
     """Each scale equals the definition worked in exact fractions."""
     s = run(form, answers).scores
     for scale, items in SCALE_ITEMS.items():
-        item_scores = [(2 - answers[i]) if SDQ_ITEMS[i][1] else answers[i]
-                       for i in items if answers[i] is not None]
+        item_scores = [(2 - answers[i]) if SDQ_ITEMS[i][1] else answers[i] for i in items if answers[i] is not None]
         if len(item_scores) < 3:
             assert s[scale] is None
         else:

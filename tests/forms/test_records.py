@@ -1,4 +1,5 @@
 """Form completions in the encrypted store: answers commit as entered, finals are immutable."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,9 +18,17 @@ def forms(store):
 
 
 def start(forms, case, point="T1", on="2026-10-01"):
-    return forms.start(pupil_id=case["pupil"], referral_id=case["referral"], pack_id="sdq-teacher-4-17",
-                       informant="teacher", age_band="4-17", completed_by="teacher",
-                       completed_on=on, time_point=point, respondent="Mr Evans")
+    return forms.start(
+        pupil_id=case["pupil"],
+        referral_id=case["referral"],
+        pack_id="sdq-teacher-4-17",
+        informant="teacher",
+        age_band="4-17",
+        completed_by="teacher",
+        completed_on=on,
+        time_point=point,
+        respondent="Mr Evans",
+    )
 
 
 def test_each_answer_is_committed_when_given(forms, case, isolated_home):
@@ -34,8 +43,11 @@ def test_each_answer_is_committed_when_given(forms, case, isolated_home):
     forms.answer(completion, "worries", 1)
     forms.answer(completion, "worries", None)  # cleared
     assert forms.answers(completion) == {}
-    assert [e["op"] for e in forms.store.pending_changes() if e["entity"] == "form_answer"] == \
-        ["create", "update", "update"]
+    assert [e["op"] for e in forms.store.pending_changes() if e["entity"] == "form_answer"] == [
+        "create",
+        "update",
+        "update",
+    ]
 
 
 def test_live_scores_follow_the_sdq_rules(forms, case):
@@ -61,8 +73,15 @@ def test_invalid_answer_is_refused_with_the_allowed_values(forms, case):
 
 def test_start_is_validated(forms, case):
     with pytest.raises(ValidationError) as info:
-        forms.start(pupil_id=case["pupil"], pack_id="sdq-teacher-4-17", informant="parent",
-                    age_band="4-17", completed_by="someone", completed_on="2026-10-01", time_point="T9")
+        forms.start(
+            pupil_id=case["pupil"],
+            pack_id="sdq-teacher-4-17",
+            informant="parent",
+            age_band="4-17",
+            completed_by="someone",
+            completed_on="2026-10-01",
+            time_point="T9",
+        )
     assert set(info.value.problems) == {"informant", "completed_by", "time_point"}
 
 
@@ -95,15 +114,22 @@ def test_a_correction_is_a_new_version_that_supersedes(forms, case):
 
 def test_progress_across_time_points_and_cohort_means(forms, caseload, case):
     def complete(pupil, referral, point, on, values):
-        c = forms.start(pupil_id=pupil, referral_id=referral, pack_id="sdq-teacher-4-17",
-                        informant="teacher", age_band="4-17", completed_by="teacher",
-                        completed_on=on, time_point=point)
+        c = forms.start(
+            pupil_id=pupil,
+            referral_id=referral,
+            pack_id="sdq-teacher-4-17",
+            informant="teacher",
+            age_band="4-17",
+            completed_by="teacher",
+            completed_on=on,
+            time_point=point,
+        )
         for item, value in zip(EMOTION, values):
             forms.answer(c, item, value)
         forms.finalise(c)
 
-    complete(case["pupil"], case["referral"], "T1", "2026-09-10", (2, 2, 2, 1, 1))   # 8
-    complete(case["pupil"], case["referral"], "T2", "2026-11-10", (1, 1, 0, 0, 1))   # 3
+    complete(case["pupil"], case["referral"], "T1", "2026-09-10", (2, 2, 2, 1, 1))  # 8
+    complete(case["pupil"], case["referral"], "T2", "2026-11-10", (1, 1, 0, 0, 1))  # 3
     progress = forms.progress(case["pupil"], "sdq-teacher-4-17")
     assert progress.by_time_point["T1"].scores["emotion"] == 8
     assert progress.by_time_point["T2"].scores["emotion"] == 3
@@ -114,8 +140,15 @@ def test_progress_across_time_points_and_cohort_means(forms, caseload, case):
     other_pupil = caseload.add_pupil(first_name="Theo", last_name="Ward", school_id=case["school"])
     other_ref = caseload.add_referral(pupil_id=other_pupil, school_id=case["school"], reason="attendance")
     complete(other_pupil, other_ref, "T1", "2026-09-12", (1, 1, 1, 1, 0))  # 4
-    draft = forms.start(pupil_id=other_pupil, pack_id="sdq-teacher-4-17", informant="teacher",
-                        age_band="4-17", completed_by="teacher", completed_on="2026-11-01", time_point="T2")
+    draft = forms.start(
+        pupil_id=other_pupil,
+        pack_id="sdq-teacher-4-17",
+        informant="teacher",
+        age_band="4-17",
+        completed_by="teacher",
+        completed_on="2026-11-01",
+        time_point="T2",
+    )
     forms.answer(draft, "worries", 2)  # drafts never count
     means = forms.cohort_means("sdq-teacher-4-17", [case["referral"], other_ref, case["referral"]])
     assert means["T1"]["emotion"] == (6.0, 2)

@@ -1,4 +1,5 @@
 """Built-in and installed packs, and wording packs that replace neutral labels."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,15 @@ from desktop.paths import packs_dir
 from tests.forms.conftest import MINIMAL_PACK, write_json
 
 WORDING = {
-    "format": "fieldnote-instrument-pack", "format_version": 1, "kind": "wording",
-    "id": "sdq-parent-4-17-wording", "version": "2024.1", "title": "SDQ parent wording (licensed)",
-    "licence": "Used under the service's agreement", "source": "the service", "synthetic": False,
+    "format": "fieldnote-instrument-pack",
+    "format_version": 1,
+    "kind": "wording",
+    "id": "sdq-parent-4-17-wording",
+    "version": "2024.1",
+    "title": "SDQ parent wording (licensed)",
+    "licence": "Used under the service's agreement",
+    "source": "the service",
+    "synthetic": False,
     "extends": "sdq-parent-4-17",
     "items": [{"id": "consid", "text": "VERBATIM ITEM ONE (test text)"}],
 }
@@ -22,8 +29,15 @@ WORDING = {
 
 def test_built_ins_listed():
     reg = load_registry()
-    assert {"sdq-parent-4-17", "sdq-teacher-4-17", "sdq-self-11-17", "sdq-parent-2-4", "sdq-teacher-2-4",
-            "boxall-synthetic", "outcome-measures"} <= set(reg.packs)
+    assert {
+        "sdq-parent-4-17",
+        "sdq-teacher-4-17",
+        "sdq-self-11-17",
+        "sdq-parent-2-4",
+        "sdq-teacher-2-4",
+        "boxall-synthetic",
+        "outcome-measures",
+    } <= set(reg.packs)
     assert reg.problems == []
 
 

@@ -1,4 +1,5 @@
 """SDQ scoring against hand-worked cases and the instruments.md band tables."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,18 +9,35 @@ from tests.forms.conftest import builtin
 
 # Item variable → (scale, reverse-scored), from instruments.md.
 SDQ_ITEMS = {
-    "consid": ("prosoc", False), "restles": ("hyper", False), "somatic": ("emotion", False),
-    "shares": ("prosoc", False), "tantrum": ("conduct", False), "loner": ("peer", False),
-    "obeys": ("conduct", True), "worries": ("emotion", False), "caring": ("prosoc", False),
-    "fidgety": ("hyper", False), "friend": ("peer", True), "fights": ("conduct", False),
-    "unhappy": ("emotion", False), "popular": ("peer", True), "distrac": ("hyper", False),
-    "clingy": ("emotion", False), "kind": ("prosoc", False), "lies": ("conduct", False),
-    "bullied": ("peer", False), "helpout": ("prosoc", False), "reflect": ("hyper", True),
-    "steals": ("conduct", False), "oldbest": ("peer", False), "afraid": ("emotion", False),
+    "consid": ("prosoc", False),
+    "restles": ("hyper", False),
+    "somatic": ("emotion", False),
+    "shares": ("prosoc", False),
+    "tantrum": ("conduct", False),
+    "loner": ("peer", False),
+    "obeys": ("conduct", True),
+    "worries": ("emotion", False),
+    "caring": ("prosoc", False),
+    "fidgety": ("hyper", False),
+    "friend": ("peer", True),
+    "fights": ("conduct", False),
+    "unhappy": ("emotion", False),
+    "popular": ("peer", True),
+    "distrac": ("hyper", False),
+    "clingy": ("emotion", False),
+    "kind": ("prosoc", False),
+    "lies": ("conduct", False),
+    "bullied": ("peer", False),
+    "helpout": ("prosoc", False),
+    "reflect": ("hyper", True),
+    "steals": ("conduct", False),
+    "oldbest": ("peer", False),
+    "afraid": ("emotion", False),
     "attends": ("hyper", True),
 }
-SCALE_ITEMS = {s: [v for v, (sc, _) in SDQ_ITEMS.items() if sc == s]
-               for s in ("emotion", "conduct", "hyper", "peer", "prosoc")}
+SCALE_ITEMS = {
+    s: [v for v, (sc, _) in SDQ_ITEMS.items() if sc == s] for s in ("emotion", "conduct", "hyper", "peer", "prosoc")
+}
 
 PARENT = ("sdq-parent-4-17", "parent", "4-17")
 TEACHER = ("sdq-teacher-4-17", "teacher", "4-17")
@@ -45,28 +63,62 @@ def answers_for_scale(scale: str, total: int) -> dict:
 
 def full_answers(emotion=0, conduct=0, hyper=0, peer=0, prosoc=10) -> dict:
     out = {}
-    for scale, total in (("emotion", emotion), ("conduct", conduct), ("hyper", hyper),
-                         ("peer", peer), ("prosoc", prosoc)):
+    for scale, total in (
+        ("emotion", emotion),
+        ("conduct", conduct),
+        ("hyper", hyper),
+        ("peer", peer),
+        ("prosoc", prosoc),
+    ):
         out.update(answers_for_scale(scale, total))
     return out
 
 
 # -- hand-worked cases ---------------------------------------------------------
 
+
 def test_all_items_answered_reverse_items_scored_2_1_0():
     """A hand-scored parent form: reverse items (obeys, friend, popular, reflect, attends) flip."""
     answers = {
-        "consid": 2, "restles": 1, "somatic": 0, "shares": 2, "tantrum": 1, "loner": 0, "obeys": 2,
-        "worries": 1, "caring": 2, "fidgety": 0, "friend": 2, "fights": 0, "unhappy": 0, "popular": 2,
-        "distrac": 1, "clingy": 0, "kind": 2, "lies": 0, "bullied": 0, "helpout": 2, "reflect": 2,
-        "steals": 0, "oldbest": 0, "afraid": 1, "attends": 2,
+        "consid": 2,
+        "restles": 1,
+        "somatic": 0,
+        "shares": 2,
+        "tantrum": 1,
+        "loner": 0,
+        "obeys": 2,
+        "worries": 1,
+        "caring": 2,
+        "fidgety": 0,
+        "friend": 2,
+        "fights": 0,
+        "unhappy": 0,
+        "popular": 2,
+        "distrac": 1,
+        "clingy": 0,
+        "kind": 2,
+        "lies": 0,
+        "bullied": 0,
+        "helpout": 2,
+        "reflect": 2,
+        "steals": 0,
+        "oldbest": 0,
+        "afraid": 1,
+        "attends": 2,
     }
     result = run(PARENT, answers)
     # emotion 0+1+0+0+1; conduct 1+(2→0)+0+0+0; hyper 1+0+1+(2→0)+(2→0);
     # peer 0+(2→0)+(2→0)+0+0; prosocial 2*5.
     assert result.scores == {
-        "emotion": 2, "conduct": 1, "hyper": 2, "peer": 0, "prosoc": 10,
-        "ebdtot": 5, "extern": 3, "intern": 2, "impact": None,
+        "emotion": 2,
+        "conduct": 1,
+        "hyper": 2,
+        "peer": 0,
+        "prosoc": 10,
+        "ebdtot": 5,
+        "extern": 3,
+        "intern": 2,
+        "impact": None,
     }
 
 
@@ -115,14 +167,25 @@ def test_no_answers_at_all():
     assert set(result.scores.values()) == {None}
 
 
-@pytest.mark.parametrize("numerator, denominator, expected", [
-    (5, 2, 3), (7, 2, 4), (4, 2, 2), (20, 3, 7), (10, 4, 3), (0, 3, 0), (-5, 2, -2), (1, 3, 0),
-])
+@pytest.mark.parametrize(
+    "numerator, denominator, expected",
+    [
+        (5, 2, 3),
+        (7, 2, 4),
+        (4, 2, 2),
+        (20, 3, 7),
+        (10, 4, 3),
+        (0, 3, 0),
+        (-5, 2, -2),
+        (1, 3, 0),
+    ],
+)
 def test_round_half_up(numerator, denominator, expected):
     assert round_half_up(numerator, denominator) == expected
 
 
 # -- impact supplement ---------------------------------------------------------
+
 
 def test_impact_zero_when_overall_answer_is_no_even_if_items_ticked():
     result = run(PARENT, {"ebddiff": 0, "distres": 3, "imphome": 3})
@@ -174,6 +237,7 @@ def test_self_report_impact_is_0_to_10():
 
 # -- answers refused -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", [3, -1, "3", "x", True, 1.5])
 def test_invalid_item_answer_refused(value):
     with pytest.raises(AnswerError) as err:
@@ -203,8 +267,11 @@ def test_wrong_informant_or_age_band_refused():
 # -- bands at every cut-off (tables copied from instruments.md) ---------------
 
 FOUR_BAND = {
-    "ebdtot": {"parent": "0-13 / 14-16 / 17-19 / 20-40", "teacher": "0-11 / 12-15 / 16-18 / 19-40",
-               "self": "0-14 / 15-17 / 18-19 / 20-40"},
+    "ebdtot": {
+        "parent": "0-13 / 14-16 / 17-19 / 20-40",
+        "teacher": "0-11 / 12-15 / 16-18 / 19-40",
+        "self": "0-14 / 15-17 / 18-19 / 20-40",
+    },
     "emotion": {"parent": "0-3 / 4 / 5-6 / 7-10", "teacher": "0-3 / 4 / 5 / 6-10", "self": "0-4 / 5 / 6 / 7-10"},
     "conduct": {"parent": "0-2 / 3 / 4-5 / 6-10", "teacher": "0-2 / 3 / 4 / 5-10", "self": "0-3 / 4 / 5 / 6-10"},
     "hyper": {"parent": "0-5 / 6-7 / 8 / 9-10", "teacher": "0-5 / 6-7 / 8 / 9-10", "self": "0-5 / 6 / 7 / 8-10"},
@@ -213,8 +280,12 @@ FOUR_BAND = {
     "impact": {"parent": "0 / 1 / 2 / 3-10", "teacher": "0 / 1 / 2 / 3-6", "self": "0 / 1 / 2 / 3-10"},
 }
 THREE_BAND_PARENT = {
-    "ebdtot": "0-13 / 14-16 / 17-40", "emotion": "0-3 / 4 / 5-10", "conduct": "0-2 / 3 / 4-10",
-    "hyper": "0-5 / 6 / 7-10", "peer": "0-2 / 3 / 4-10", "prosoc": "6-10 / 5 / 0-4",
+    "ebdtot": "0-13 / 14-16 / 17-40",
+    "emotion": "0-3 / 4 / 5-10",
+    "conduct": "0-2 / 3 / 4-10",
+    "hyper": "0-5 / 6 / 7-10",
+    "peer": "0-2 / 3 / 4-10",
+    "prosoc": "6-10 / 5 / 0-4",
 }
 DIFFICULTY_LABELS = ["close to average", "slightly raised", "high", "very high"]
 PROSOCIAL_LABELS = ["close to average", "slightly lowered", "low", "very low"]
@@ -241,8 +312,11 @@ def answers_scoring(scale: str, value: int, informant: str) -> dict:
             left -= parts[part]
         return full_answers(**parts)
     assert scale == "impact"
-    impact_items = ["distres", "impfrie", "impclas"] if informant == "teacher" else \
-        ["distres", "imphome", "impfrie", "impclas", "impleis"]
+    impact_items = (
+        ["distres", "impfrie", "impclas"]
+        if informant == "teacher"
+        else ["distres", "imphome", "impfrie", "impclas", "impleis"]
+    )
     raw = {0: 0, 1: 2, 2: 3}  # item score → the answer that gives it
     answers = {"ebddiff": 2 if value else 1}
     left = value
@@ -268,11 +342,14 @@ def test_four_band_cut_offs(informant, scale, value, label):
     assert result.band(scale, "four_band") == label
 
 
-@pytest.mark.parametrize("scale, value, label", [
-    (scale, value, label)
-    for scale, spec in THREE_BAND_PARENT.items()
-    for value, label in cut_offs(spec, ["normal", "borderline", "abnormal"])
-])
+@pytest.mark.parametrize(
+    "scale, value, label",
+    [
+        (scale, value, label)
+        for scale, spec in THREE_BAND_PARENT.items()
+        for value, label in cut_offs(spec, ["normal", "borderline", "abnormal"])
+    ],
+)
 def test_three_band_cut_offs_parent(scale, value, label):
     result = run(PARENT, answers_scoring(scale, value, "parent"))
     assert result.scores[scale] == value

@@ -1,4 +1,5 @@
 """Shared fixtures: a fake clock, an in-memory sink, and observation builders."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -38,8 +39,11 @@ def start(scheme=None, clock=None, sink=None, **setup) -> ObservationEngine:
     setup.setdefault("interval_seconds", scheme.interval_seconds)
     setup.setdefault("peer_every", scheme.peer_every)
     return ObservationEngine.start(
-        ObservationSetup(**setup), scheme, sink=sink if sink is not None else MemorySink(),
-        clock=clock or FakeClock(), observation_id=observation_id,
+        ObservationSetup(**setup),
+        scheme,
+        sink=sink if sink is not None else MemorySink(),
+        clock=clock or FakeClock(),
+        observation_id=observation_id,
     )
 
 
@@ -69,15 +73,28 @@ def build(
     setup = ObservationSetup(case_id="CASE-1", interval_seconds=size, peer_every=peer_every)
     statuses = statuses or [CODED] * len(interval_codes)
     intervals = tuple(
-        Interval(k, subject_of(k, peer_every), status,
-                 tuple(c.id for c in scheme.codes if c.id in codes and status not in NO_CODES_STATUSES),
-                 float((k - 1) * size), float(k * size))
+        Interval(
+            k,
+            subject_of(k, peer_every),
+            status,
+            tuple(c.id for c in scheme.codes if c.id in codes and status not in NO_CODES_STATUSES),
+            float((k - 1) * size),
+            float(k * size),
+        )
         for k, (codes, status) in enumerate(zip(interval_codes, statuses), start=1)
     )
     record = ObservationRecord(
-        id=observation_id, version=1, supersedes=None, state="ended", setup=setup, scheme=scheme,
-        started_at=START_AT, ended_at="2025-03-04T10:00:00Z", end_reason="ended",
-        observed_s=float(len(intervals) * size), intervals=intervals,
+        id=observation_id,
+        version=1,
+        supersedes=None,
+        state="ended",
+        setup=setup,
+        scheme=scheme,
+        started_at=START_AT,
+        ended_at="2025-03-04T10:00:00Z",
+        end_reason="ended",
+        observed_s=float(len(intervals) * size),
+        intervals=intervals,
     )
     return Observation.replay(record_events(record))
 

@@ -1,6 +1,7 @@
 """Test fakes for the observation engine: a clock that moves only when told and a sink
 that keeps events in a list. They live with the tests, not in ``desktop.observation``:
 the app records on the real clock into the store."""
+
 from __future__ import annotations
 
 from desktop.observation import events as ev

@@ -1,4 +1,5 @@
 """Agreement against hand-worked examples, including the one in observation.md."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -79,7 +80,9 @@ def test_kappa_is_undefined_when_pe_is_1():
 
 def test_undefined_percentages_say_why():
     c = code_agreement("DIS", [False] * 4, [False] * 4)
-    assert c.scored_interval.percent is None and c.scored_interval.reason == "neither observer scored DIS in any interval"
+    assert (
+        c.scored_interval.percent is None and c.scored_interval.reason == "neither observer scored DIS in any interval"
+    )
     empty = code_agreement("DIS", [], [])
     assert empty.interval_by_interval.percent is None and empty.kappa.reason == "no intervals to compare"
 
@@ -127,8 +130,9 @@ def test_an_exclusive_group_neither_observer_used_is_listed_with_kappa_undefined
     report = compare(a, b)
     context = report.groups["context"]  # TWC/GRP/IND/TRN: nobody scored any
     assert context.kappa is None and context.n == 3
-    assert context.reason == ("kappa is undefined (Pe = 1): neither observer scored any code of group context "
-                              "in the compared intervals")
+    assert context.reason == (
+        "kappa is undefined (Pe = 1): neither observer scored any code of group context in the compared intervals"
+    )
     assert report.to_dict()["groups"]["context"]["kappa"] is None
     assert report.groups["behaviour"].table[0][0] == 2  # ON by both in intervals 1 and 3
 

@@ -1,4 +1,5 @@
 """One attribution rule: every breakdown adds up to its total, and agrees with the CSV (issue 14)."""
+
 from __future__ import annotations
 
 import copy
@@ -92,8 +93,9 @@ def _check_every_breakdown(obs, bin_seconds):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(action, max_size=40), st.sampled_from([None, 60, 200]), st.sampled_from([7, 15, 60, 300]),
-       st.booleans())
+@given(
+    st.lists(action, max_size=40), st.sampled_from([None, 60, 200]), st.sampled_from([7, 15, 60, 300]), st.booleans()
+)
 def test_every_breakdown_sums_to_its_total_for_random_observations(actions, planned, bin_seconds, carry_over):
     _check_every_breakdown(_run(actions, planned, carry_over), bin_seconds)
 
@@ -123,7 +125,9 @@ def test_events_before_the_first_phase_go_with_their_interval():
     assert s.states["OUT"].percent.percent == pytest.approx(10 / 75 * 100)  # skipped interval 5 left out
     assert independent.total.states["OUT"].percent.percent == pytest.approx(5 / 30 * 100)
     assert [(b.label, b.total.intervals, b.events["CALL"]) for b in s.by_time_bin] == [
-        ("00:00-01:00", 4, 1), ("01:00-02:00", 2, 0)]
+        ("00:00-01:00", 4, 1),
+        ("01:00-02:00", 2, 0),
+    ]
 
 
 def test_intervals_before_the_first_phase_get_their_own_row():
@@ -133,7 +137,10 @@ def test_intervals_before_the_first_phase_get_their_own_row():
             e["t"] = 25.0  # interval 1's midpoint (7.5 s) and interval 2's (22.5 s) come before it
     s = _check_every_breakdown(from_document(doc), 300)
     assert [(b.label, b.total.intervals, b.events["CALL"]) for b in s.by_phase] == [
-        (NO_PHASE, 2, 1), ("Teacher input", 1, 0), ("Independent work", 3, 0)]
+        (NO_PHASE, 2, 1),
+        ("Teacher input", 1, 0),
+        ("Independent work", 3, 0),
+    ]
 
 
 def test_a_bin_takes_an_interval_by_its_midpoint_with_its_events():
@@ -152,7 +159,9 @@ def test_a_bin_takes_an_interval_by_its_midpoint_with_its_events():
             e["t"] = 0.0 if e["label"] == "Teacher input" else 80.0
     s = _check_every_breakdown(from_document(doc), 60)
     assert [(b.label, b.total.intervals, b.events["CALL"]) for b in s.by_time_bin] == [
-        ("00:00-01:00", 1, 0), ("01:00-02:00", 1, 1)]
+        ("00:00-01:00", 1, 0),
+        ("01:00-02:00", 1, 1),
+    ]
 
 
 def test_a_scheme_with_no_on_task_codes_gives_on_task_undefined_with_a_reason():

@@ -1,4 +1,5 @@
 """``fieldnote observation ...`` through desktop.cli.main, with FIELDNOTE_HOME in tmp_path."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The live engine on a fake clock: schedule, pause, skip, end, sampling, toggling."""
+
 from __future__ import annotations
 
 import random
@@ -62,8 +63,7 @@ def test_prompts_due_at_one_poll_collapse_and_unseen_intervals_are_gaps(clock):
     clock.advance(180)  # now 210 s: prompts 1-3 are due, intervals 2-3 were never seen
     prompts = engine.poll()
     assert [(p.interval, p.missed) for p in prompts] == [(1, True), (2, True), (3, False)]
-    assert [(i.status, i.codes) for i in engine.observation.intervals] == [
-        ("coded", ("ON",)), ("gap", ()), ("gap", ())]
+    assert [(i.status, i.codes) for i in engine.observation.intervals] == [("coded", ("ON",)), ("gap", ()), ("gap", ())]
 
 
 def test_pause_is_left_out_of_interval_time(clock):
@@ -117,7 +117,10 @@ def test_end_early_closes_the_part_interval_as_incomplete(clock):
     engine.end()
     obs = engine.observation
     assert [(i.index, i.status, i.start_s, i.end_s) for i in obs.intervals] == [
-        (1, "coded", 0, 60), (2, "uncoded", 60, 120), (3, "incomplete", 120, 150)]
+        (1, "coded", 0, 60),
+        (2, "uncoded", 60, 120),
+        (3, "incomplete", 120, 150),
+    ]
     assert (obs.end_reason, obs.observed_s) == ("ended_early", 150)
     with pytest.raises(ObservationStateError, match="ended"):
         engine.toggle("ON")
@@ -172,7 +175,10 @@ def test_momentary_start_sample_with_grace(clock):
     clock.advance(15)
     engine.poll()
     assert [(i.status, i.codes) for i in engine.observation.intervals] == [
-        ("coded", ("AET",)), ("coded", ("PET",)), ("uncoded", ())]
+        ("coded", ("AET",)),
+        ("coded", ("PET",)),
+        ("uncoded", ()),
+    ]
 
 
 def test_carry_over_is_explicit_and_keeps_the_old_start_sample_behaviour(clock):
@@ -282,8 +288,10 @@ def test_every_fifth_interval_observes_the_peer_with_its_own_live_state(clock):
     clock.advance(15)
     engine.poll()
     obs = engine.observation
-    assert [(i.subject, i.codes) for i in obs.intervals] == [
-        ("target", ("AET",))] * 4 + [("peer", ()), ("target", ("AET",))]
+    assert [(i.subject, i.codes) for i in obs.intervals] == [("target", ("AET",))] * 4 + [
+        ("peer", ()),
+        ("target", ("AET",)),
+    ]
 
 
 def test_a_failing_sink_leaves_the_state_unchanged(clock):
@@ -307,8 +315,12 @@ def test_finalised_observation_is_immutable_and_corrections_are_new_versions(clo
     run_for(engine, clock, 120)
     engine.end()
     engine.finalise()
-    for action in (lambda: engine.set_note("x", interval=1), engine.finalise,
-                   lambda: engine.recode_interval(1, ["DIS"]), engine.end):
+    for action in (
+        lambda: engine.set_note("x", interval=1),
+        engine.finalise,
+        lambda: engine.recode_interval(1, ["DIS"]),
+        engine.end,
+    ):
         with pytest.raises(ObservationFinalised):
             action()
     old = engine.observation
@@ -390,16 +402,26 @@ def test_same_as_last_copies_exactly_the_previous_intervals_codes(clock):
         engine.same_as_last()
     obs = engine.observation
     assert [(i.status, i.codes) for i in obs.intervals] == [
-        ("coded", ("PET", "OFT-M", "OFT-V")), ("coded", ("PET", "OFT-M")), ("coded", ()), ("skipped", ()),
-        ("uncoded", ())]
+        ("coded", ("PET", "OFT-M", "OFT-V")),
+        ("coded", ("PET", "OFT-M")),
+        ("coded", ()),
+        ("skipped", ()),
+        ("uncoded", ()),
+    ]
     events = [e for e in engine._sink.events if e.TYPE == "interval_coded"]
     assert [(e.interval, e.codes, e.from_interval) for e in events] == [
-        (2, ("PET", "OFT-M", "OFT-V"), 1), (3, (), None)]
+        (2, ("PET", "OFT-M", "OFT-V"), 1),
+        (3, (), None),
+    ]
 
 
 def test_a_scheme_with_only_event_codes_has_nothing_to_leave_uncoded(clock):
-    calls = CodingScheme(id="calls", name="Calls", interval_seconds=60,
-                         codes=(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT),))
+    calls = CodingScheme(
+        id="calls",
+        name="Calls",
+        interval_seconds=60,
+        codes=(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT),),
+    )
     engine = start(calls, clock=clock, planned_duration_seconds=120)
     run_for(engine, clock, 120)
     assert [i.status for i in engine.observation.intervals] == ["coded", "coded"]

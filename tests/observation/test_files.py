@@ -1,4 +1,5 @@
 """Observation files to and from the store, as the window's export and import run them."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,9 @@ def test_export_writes_what_the_cli_writes_and_is_logged(store, tmp_path):
     export_file(store, "obs-x", tmp_path / "o.csv", "csv")
     assert (tmp_path / "o.csv").read_text(encoding="utf-8") == to_csv(stored)
     assert [(a["action"], a["detail"]) for a in store.audit_trail("observation", "obs-x")][-2:] == [
-        ("export", "JSON to a file"), ("export", "CSV to a file")]
+        ("export", "JSON to a file"),
+        ("export", "CSV to a file"),
+    ]
 
 
 def test_import_keeps_the_case_the_file_names_or_takes_the_one_given(store, case, tmp_path):

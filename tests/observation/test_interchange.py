@@ -1,4 +1,5 @@
 """JSON and CSV interchange: lossless round trips and rejection of hostile files."""
+
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,11 @@ from desktop.observation.summary import summarise
 
 from .conftest import build, run_for, start
 
-SCHEME = boss().with_code(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT)).with_code(
-    Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE))
+SCHEME = (
+    boss()
+    .with_code(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT))
+    .with_code(Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE))
+)
 KEYS = ["a", "s", "j", "k", "l", "t", "c", "o"]
 
 action = st.one_of(
@@ -93,9 +97,23 @@ def test_json_export_then_import_is_lossless(actions, planned, carry_over):
 
 
 def _rich():
-    return _run([("press", "a"), ("press", "c"), ("note", "=SUM(A1)"), ("wait", 20), ("press", "j"),
-                 ("abc", "x"), ("phase", "main"), ("press", "o"), ("pause", 30), ("wait", 50), ("skip", None),
-                 ("wait", 30), ("note", "line 1\nline 2, \"quoted\" 'x'")])
+    return _run(
+        [
+            ("press", "a"),
+            ("press", "c"),
+            ("note", "=SUM(A1)"),
+            ("wait", 20),
+            ("press", "j"),
+            ("abc", "x"),
+            ("phase", "main"),
+            ("press", "o"),
+            ("pause", 30),
+            ("wait", 50),
+            ("skip", None),
+            ("wait", 30),
+            ("note", "line 1\nline 2, \"quoted\" 'x'"),
+        ]
+    )
 
 
 def test_csv_round_trip_keeps_every_interval_and_defuses_formulas():
@@ -130,6 +148,7 @@ def _set(path, value):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return mutate
 
 
@@ -139,6 +158,7 @@ def _delete(path):
         for key in path[:-1]:
             target = target[key]
         del target[path[-1]]
+
     return mutate
 
 
@@ -166,8 +186,10 @@ HOSTILE = {
     "duplicate interval": (_duplicate_interval, "interval 1 appears twice"),
     "code not in scheme": (_set(["intervals", 0, "codes"], ["XYZ"]), "code 'XYZ' is not an interval code"),
     "event code not in scheme": (_set(["events", 0, "code"], "NOPE"), "'NOPE' is not a event code"),
-    "foreign event": (_set(["events", 0, "observation_id"], "obs-someone-else"),
-                      "belongs to observation 'obs-someone-else', not 'obs-test'"),
+    "foreign event": (
+        _set(["events", 0, "observation_id"], "obs-someone-else"),
+        "belongs to observation 'obs-someone-else', not 'obs-test'",
+    ),
     "event outside its interval": (_set(["events", 0, "t"], 44.0), "outside interval 1"),
     "path in id": (_set(["observation", "id"], "../../etc/passwd"), "observation.id must be"),
     "infinite time": (_set(["observation", "observed_s"], float("inf")), "contains Infinity"),
@@ -181,12 +203,15 @@ HOSTILE = {
     "unknown scheme field": (_set(["scheme", "colour"], "#FFFFFF"), "scheme has unknown field"),
     "unknown code field": (_set(["scheme", "codes", 0, "shortcut"], "x"), r"scheme.codes\[0\] has unknown field"),
     "missing carry_over": (_delete(["scheme", "carry_over"]), "scheme is missing carry_over"),
-    "grace as long as the set-up's interval": (_set(["setup", "interval_seconds"], 3),
-                                               "3 s grace period .* must be shorter than the 3 s interval"),
-    "codes in an uncoded interval": (_set(["intervals", 0, "status"], "uncoded"),
-                                     "uncoded interval cannot have codes"),
-    "exclusive group mixing methods": (_set(["scheme", "codes", 2, "group"], "engaged"),
-                                       "exclusive group 'engaged' mixes partial"),
+    "grace as long as the set-up's interval": (
+        _set(["setup", "interval_seconds"], 3),
+        "3 s grace period .* must be shorter than the 3 s interval",
+    ),
+    "codes in an uncoded interval": (_set(["intervals", 0, "status"], "uncoded"), "uncoded interval cannot have codes"),
+    "exclusive group mixing methods": (
+        _set(["scheme", "codes", 2, "group"], "engaged"),
+        "exclusive group 'engaged' mixes partial",
+    ),
 }
 
 

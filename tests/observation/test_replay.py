@@ -1,4 +1,5 @@
 """Replaying the event log rebuilds the observation; a restart after a crash marks gaps."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,11 @@ from .conftest import run_for, start
 
 
 def _busy_boss(clock: FakeClock, sink: MemorySink) -> ObservationEngine:
-    scheme = boss().with_code(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT)).with_code(
-        Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE))
+    scheme = (
+        boss()
+        .with_code(Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT))
+        .with_code(Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE))
+    )
     engine = start(scheme, clock=clock, sink=sink, planned_duration_seconds=600)
     engine.mark_phase("starter")
     clock.advance(1)
@@ -95,7 +99,12 @@ def test_restart_after_a_crash_marks_the_missing_intervals_as_gaps(clock, sink):
     obs = engine2.observation
     # Observed time is now 350 s: intervals 3, 4, 5 elapsed; 6 (300-360 s) is part-missed.
     assert [(i.index, i.status) for i in obs.intervals] == [
-        (1, "coded"), (2, "coded"), (3, "gap"), (4, "gap"), (5, "gap")]
+        (1, "coded"),
+        (2, "coded"),
+        (3, "gap"),
+        (4, "gap"),
+        (5, "gap"),
+    ]
     assert obs.intervals[2].note == "about to crash"
     assert obs.current_exclusion == "gap" and obs.restarts == ((150.0, 350.0),)
     assert engine2.next_prompt_due() == pytest.approx(42.0 + 10)
@@ -104,8 +113,7 @@ def test_restart_after_a_crash_marks_the_missing_intervals_as_gaps(clock, sink):
     run_for(engine2, clock2, 10)
     engine2.set_code("DIS", True)
     run_for(engine2, clock2, 60)
-    assert [(i.index, i.status, i.codes) for i in obs.intervals[5:]] == [
-        (6, "gap", ()), (7, "coded", ("DIS",))]
+    assert [(i.index, i.status, i.codes) for i in obs.intervals[5:]] == [(6, "gap", ()), (7, "coded", ("DIS",))]
     assert Observation.replay(sink.events) == obs
     assert sum(isinstance(e, Restarted) for e in sink.events) == 1
 

@@ -1,4 +1,5 @@
 """Coding schemes: presets, copying and editing, JSON form, validation messages."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,9 +30,18 @@ def test_minute_preset_has_behaviour_and_context_groups():
     s = minute_intervals()
     assert s.interval_seconds == 60
     assert [c.label for c in s.codes_in_group("behaviour")] == [
-        "On task", "Off task: passive", "Off task: verbal", "Off task: motor", "Disruptive"]
+        "On task",
+        "Off task: passive",
+        "Off task: verbal",
+        "Off task: motor",
+        "Disruptive",
+    ]
     assert [c.label for c in s.codes_in_group("context")] == [
-        "Teacher-directed, whole class", "Group work", "Independent work", "Transition"]
+        "Teacher-directed, whole class",
+        "Group work",
+        "Independent work",
+        "Transition",
+    ]
     assert s.on_task_codes == ("ON",)
 
 
@@ -45,7 +55,8 @@ def test_copy_gets_a_new_id_and_edits_do_not_touch_the_preset():
     mine = original.copy(name="BOSS, 10 s")
     assert mine.id != original.id and mine.name == "BOSS, 10 s"
     mine = mine.replace(interval_seconds=10).with_code(
-        Code("CALL", "c", "Calling out", "#000000", RecordingMethod.EVENT))
+        Code("CALL", "c", "Calling out", "#000000", RecordingMethod.EVENT)
+    )
     assert mine.interval_seconds == 10 and mine.code("CALL").method is RecordingMethod.EVENT
     assert boss() == original and not original.has_code("CALL")
     assert [c.id for c in mine.without_code("PET").codes] == ["AET", "OFT-M", "OFT-V", "OFT-P", "TDI", "CALL"]
@@ -53,7 +64,9 @@ def test_copy_gets_a_new_id_and_edits_do_not_touch_the_preset():
 
 
 def _code(id, key, **kw):
-    return Code(id, key, kw.pop("label", id), kw.pop("colour", "#112233"), kw.pop("method", RecordingMethod.PARTIAL), **kw)
+    return Code(
+        id, key, kw.pop("label", id), kw.pop("colour", "#112233"), kw.pop("method", RecordingMethod.PARTIAL), **kw
+    )
 
 
 @pytest.mark.parametrize(
@@ -68,8 +81,12 @@ def _code(id, key, **kw):
         ((_code("A", "a"),), (), {"on_task_codes": ("Z",)}, "on-task code 'Z' is not in the scheme"),
         ((_code("A", "a"),), (), {"interval_seconds": 0}, "interval_seconds must be a whole number"),
         ((_code("A", "a"),), (), {"carry_over": "yes"}, "carry_over must be true or false"),
-        ((_code("A", "a", group="g"), _code("B", "b", group="g", method=RecordingMethod.MOMENTARY)),
-         (CodeGroup("g", "G", exclusive=True),), {}, "exclusive group 'g' mixes"),
+        (
+            (_code("A", "a", group="g"), _code("B", "b", group="g", method=RecordingMethod.MOMENTARY)),
+            (CodeGroup("g", "G", exclusive=True),),
+            {},
+            "exclusive group 'g' mixes",
+        ),
         ((), (), {}, "a scheme needs at least one code"),
     ],
 )
@@ -94,12 +111,24 @@ def test_every_problem_is_reported_at_once():
         ([], "scheme must be an object"),
         ({"id": "s", "name": "S", "interval_seconds": 10, "codes": "AET"}, "'codes' must be a list"),
         ({"id": "s", "name": "S", "interval_seconds": 10, "codes": [1]}, "malformed scheme"),
-        ({"id": "s", "name": "S", "interval_seconds": 10,
-          "codes": [{"id": "A", "key": "a", "label": "A", "colour": "#000000", "method": "sometimes"}]},
-         "code method must be one of"),
-        ({"id": "s", "name": "S", "interval_seconds": "10",
-          "codes": [{"id": "A", "key": "a", "label": "A", "colour": "#000000", "method": "event"}]},
-         "interval_seconds must be a whole number"),
+        (
+            {
+                "id": "s",
+                "name": "S",
+                "interval_seconds": 10,
+                "codes": [{"id": "A", "key": "a", "label": "A", "colour": "#000000", "method": "sometimes"}],
+            },
+            "code method must be one of",
+        ),
+        (
+            {
+                "id": "s",
+                "name": "S",
+                "interval_seconds": "10",
+                "codes": [{"id": "A", "key": "a", "label": "A", "colour": "#000000", "method": "event"}],
+            },
+            "interval_seconds must be a whole number",
+        ),
     ],
 )
 def test_from_dict_rejects_malformed_input(data, message):

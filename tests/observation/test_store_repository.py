@@ -1,4 +1,5 @@
 """Observations in the encrypted store: every event committed as it happens, resumable after a kill."""
+
 from __future__ import annotations
 
 import random
@@ -73,6 +74,7 @@ def test_the_same_observation_cannot_be_stored_twice(repo):
     engine = start(repo)
     engine.end()
     from desktop.observation.repository import DuplicateObservation
+
     with pytest.raises(DuplicateObservation):
         repo.add(repo.get(engine.observation.id))
 
@@ -106,8 +108,9 @@ def test_killed_recording_resumes_with_every_acknowledged_event(isolated_home):
     and each observation resumes with the gap marked."""
     open_store(isolated_home, PASSPHRASE).close()
     for run in range(20):
-        proc = subprocess.Popen([sys.executable, "-c", RECORDER, str(isolated_home), PASSPHRASE],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RECORDER, str(isolated_home), PASSPHRASE], stdout=subprocess.PIPE, text=True
+        )
         acked = [int(proc.stdout.readline())]
         deadline = time.monotonic() + random.uniform(0.05, 1.5)
         while time.monotonic() < deadline:

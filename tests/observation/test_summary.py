@@ -1,4 +1,5 @@
 """Summaries against hand-worked figures."""
+
 from __future__ import annotations
 
 import pytest
@@ -96,7 +97,9 @@ def test_phase_and_time_bin_breakdowns(clock):
     assert phases["starter"].included == 4 and phases["starter"].on_task.percent == pytest.approx(75.0)
     assert phases["main task"].included == 6 and phases["main task"].on_task.percent == pytest.approx(400 / 6)
     assert [(b.label, b.target.included, b.target.on_task.numerator) for b in s.by_time_bin] == [
-        ("00:00-05:00", 5, 3), ("05:00-10:00", 5, 4)]
+        ("00:00-05:00", 5, 3),
+        ("05:00-10:00", 5, 4),
+    ]
 
 
 def test_state_durations(clock):

@@ -1,4 +1,5 @@
 """`fieldnote --self-check`: passes on a complete installation, and names what is missing."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -19,8 +20,12 @@ FROZEN = ROOT / "dist" / "Fieldnote" / ("Fieldnote.exe" if os.name == "nt" else 
 
 
 def env_for(tmp_path: Path) -> dict:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FIELDNOTE_HOME=str(tmp_path / "home"),
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        FIELDNOTE_HOME=str(tmp_path / "home"),
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     env.pop("FIELDNOTE_PASSPHRASE", None)
     return env
 
@@ -29,19 +34,25 @@ def test_every_step_passes_from_source(qtbot):
     out = io.StringIO()
     assert selfcheck.run(out) == 0, out.getvalue()
     lines = out.getvalue().splitlines()
-    assert [line.split(":")[0] for line in lines[1:-1]] == [
-        f"ok {name}" for name, _ in selfcheck.STEPS]
+    assert [line.split(":")[0] for line in lines[1:-1]] == [f"ok {name}" for name, _ in selfcheck.STEPS]
     assert lines[-1] == "Self-check passed."
     assert "fonts embedded: DejaVuSans" in out.getvalue()
 
 
 def test_the_command_exits_0_from_source(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "desktop.cli", "--self-check"], cwd=tmp_path,
-                            env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "--self-check"],
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok window: main window shown" in result.stdout
-    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").iterdir()), \
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").iterdir()), (
         "the check must not touch the user's data folder"
+    )
 
 
 def test_the_list_of_required_packs_is_every_built_in_pack():
@@ -56,6 +67,7 @@ def test_lost_keyring_entry_points_are_named(monkeypatch):
         if kw.get("group") == "keyring.backends":
             return importlib.metadata.EntryPoints([])
         return real(**kw)
+
     monkeypatch.setattr(importlib.metadata, "entry_points", without_keyring)
     out = io.StringIO()
     assert selfcheck.run(out, window=False) == 1
@@ -96,19 +108,30 @@ def bundle_without(tmp_path: Path, missing: str) -> Path:
     return bundle
 
 
-@pytest.mark.parametrize("missing, named", [
-    ("assets/fonts/DejaVuSans-Bold.ttf", "font 'DejaVuSans-Bold.ttf'"),
-    ("desktop/forms/packs/sdq-teacher-4-17.json", "instrument pack 'sdq-teacher-4-17'"),
-    ("assets/fieldnote.svg", "asset 'assets/fieldnote.svg'"),
-])
+@pytest.mark.parametrize(
+    "missing, named",
+    [
+        ("assets/fonts/DejaVuSans-Bold.ttf", "font 'DejaVuSans-Bold.ttf'"),
+        ("desktop/forms/packs/sdq-teacher-4-17.json", "instrument pack 'sdq-teacher-4-17'"),
+        ("assets/fieldnote.svg", "asset 'assets/fieldnote.svg'"),
+    ],
+)
 def test_a_missing_file_in_a_frozen_bundle_is_named(tmp_path, missing, named):
     """Run the check as a frozen build would (sys.frozen, sys._MEIPASS) on a bundle that
     lacks one file: the same path code must look there and name the file."""
     bundle = bundle_without(tmp_path, missing)
-    code = ("import sys; sys.frozen = True; sys._MEIPASS = sys.argv[1]\n"
-            "from desktop.cli import main; sys.exit(main(['--self-check']))")
-    result = subprocess.run([sys.executable, "-c", code, str(bundle)], cwd=ROOT,
-                            env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys; sys.frozen = True; sys._MEIPASS = sys.argv[1]\n"
+        "from desktop.cli import main; sys.exit(main(['--self-check']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(bundle)],
+        cwd=ROOT,
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"FAILED files: missing {named}" in result.stdout
     assert str(bundle) in result.stdout  # it looked in the bundle, not in the checkout
@@ -120,11 +143,19 @@ def test_the_frozen_bundle_layout_is_complete_with_nothing_missing(tmp_path):
     bundle = tmp_path / "bundle"
     for rel in ("assets", "desktop/forms/packs", "desktop/reports/strategy_banks"):
         shutil.copytree(ROOT / rel, bundle / rel)
-    code = ("import sys, io; sys.frozen = True; sys._MEIPASS = sys.argv[1]\n"
-            "from desktop import selfcheck\n"
-            "print(selfcheck.check_files()); print(selfcheck.check_pdf(__import__('pathlib').Path(sys.argv[1])))")
-    result = subprocess.run([sys.executable, "-c", code, str(bundle)], cwd=ROOT,
-                            env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys, io; sys.frozen = True; sys._MEIPASS = sys.argv[1]\n"
+        "from desktop import selfcheck\n"
+        "print(selfcheck.check_files()); print(selfcheck.check_pdf(__import__('pathlib').Path(sys.argv[1])))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(bundle)],
+        cwd=ROOT,
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert f"{len(selfcheck.REQUIRED_PACKS)} built-in packs" in result.stdout
     assert "fonts embedded" in result.stdout
@@ -132,8 +163,9 @@ def test_the_frozen_bundle_layout_is_complete_with_nothing_missing(tmp_path):
 
 @pytest.mark.skipif(not FROZEN.is_file(), reason="no frozen build in dist/ (make package)")
 def test_the_frozen_build_checks_itself(tmp_path):
-    result = subprocess.run([str(FROZEN), "--self-check"], cwd=tmp_path, env=env_for(tmp_path),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(FROZEN), "--self-check"], cwd=tmp_path, env=env_for(tmp_path), capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Fieldnote self-check (frozen build" in result.stdout
     assert result.stdout.rstrip().endswith("Self-check passed.")

@@ -1,4 +1,5 @@
 """Shared fixtures: a sample case with evidence, and reading a PDF back as text."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """One chart description, drawn as a reportlab Drawing (PDF) and as SVG (window)."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -34,9 +35,13 @@ def shapes(drawing, kind):
     return out
 
 
-BARS = BarChart("On task by code", ("On task", "Off task: verbal", "Disruptive"),
-                (Series("Zoë", (62.0, 21.0, 8.0)), Series("Peer", (80.0, None, 0.0), "#9ca3af", striped=True)),
-                y_max=100, value_suffix="%")
+BARS = BarChart(
+    "On task by code",
+    ("On task", "Off task: verbal", "Disruptive"),
+    (Series("Zoë", (62.0, 21.0, 8.0)), Series("Peer", (80.0, None, 0.0), "#9ca3af", striped=True)),
+    y_max=100,
+    value_suffix="%",
+)
 
 
 def test_every_bar_prints_its_value_and_every_series_is_in_the_legend():
@@ -55,8 +60,13 @@ def test_striped_series_differ_by_pattern_not_only_colour():
 
 
 def test_ranges_are_shaded_behind_their_category_and_named_in_the_legend():
-    chart = BarChart("Boxall", ("A", "B"), (Series("Score", (12.0, 4.0)),),
-                     ranges=((10.0, 16.0), None), range_label="competence range")
+    chart = BarChart(
+        "Boxall",
+        ("A", "B"),
+        (Series("Score", (12.0, 4.0)),),
+        ranges=((10.0, 16.0), None),
+        range_label="competence range",
+    )
     ranges = [r for r in shapes(to_drawing(chart, 400), Rect) if getattr(r, "fillOpacity", None)]
     assert len(ranges) == 2  # the band behind A and the legend swatch
     assert "competence range" in chart_texts(chart)
@@ -64,11 +74,19 @@ def test_ranges_are_shaded_behind_their_category_and_named_in_the_legend():
 
 def test_long_labels_fall_back_to_short_ones_when_they_do_not_fit():
     ids = "ABCDEFGHIJQRSTUVWXYZ"
-    wrapped = BarChart("t", tuple(f"Cluster {c} (synthetic)" for c in ids[:10]),
-                       (Series("s", tuple(float(i) for i in range(10))),), short_labels=tuple(ids[:10]))
+    wrapped = BarChart(
+        "t",
+        tuple(f"Cluster {c} (synthetic)" for c in ids[:10]),
+        (Series("s", tuple(float(i) for i in range(10))),),
+        short_labels=tuple(ids[:10]),
+    )
     assert "(synthetic)" in chart_texts(wrapped)  # 10 fit over two lines each
-    crowded = BarChart("t", tuple(f"Cluster {c} (synthetic)" for c in ids),
-                       (Series("s", tuple(float(i) for i in range(20))),), short_labels=tuple(ids))
+    crowded = BarChart(
+        "t",
+        tuple(f"Cluster {c} (synthetic)" for c in ids),
+        (Series("s", tuple(float(i) for i in range(20))),),
+        short_labels=tuple(ids),
+    )
     texts = chart_texts(crowded)
     assert set(ids) <= set(texts) and "Cluster" not in " ".join(texts)
 
@@ -82,8 +100,9 @@ def test_the_svg_is_well_formed_and_carries_the_same_texts():
 
 
 def test_a_line_chart_leaves_a_gap_at_a_missing_point():
-    chart = LineChart("Means", ("T1", "T2", "T3", "T4"), (Series("Conduct", (5.0, 4.0, None, 3.0)),),
-                      notes=("n=4", "n=3", "", "n=2"))
+    chart = LineChart(
+        "Means", ("T1", "T2", "T3", "T4"), (Series("Conduct", (5.0, 4.0, None, 3.0)),), notes=("n=4", "n=3", "", "n=2")
+    )
     drawing = to_drawing(chart, 400)
     assert len(shapes(drawing, PolyLine)) == 1  # T1–T2 only; T4 stands alone
     assert {"5", "4", "3", "n=4", "n=2"} <= set(chart_texts(chart))
@@ -103,8 +122,9 @@ def test_the_interval_strip_marks_every_cell():
     assert "·" in texts and "On task" in texts and "excluded (not coded)" in texts
 
 
-@pytest.mark.parametrize("value,expected", [(0, (1.0, 0.2)), (7, (8, 2)), (100, (100, 20)), (23, (25, 5)),
-                                            (0.6, (0.6, 0.2))])
+@pytest.mark.parametrize(
+    "value,expected", [(0, (1.0, 0.2)), (7, (8, 2)), (100, (100, 20)), (23, (25, 5)), (0.6, (0.6, 0.2))]
+)
 def test_nice_axis_maxima(value, expected):
     top, step = nice_max(value)
     assert (round(top, 6), round(step, 6)) == expected

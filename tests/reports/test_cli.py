@@ -1,4 +1,5 @@
 """``fieldnote report visit ID -o FILE.pdf``."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,7 @@ def test_the_visit_report_command_writes_the_pdf_and_records_the_export(monkeypa
     text = tmp_path / "text.json"
     text.write_text(json.dumps({"strengths": "Zoë enjoys practical work."}), encoding="utf-8")
     out = tmp_path / "report.pdf"
-    assert main(["report", "visit", ids["referral"], "-o", str(out), "--text", str(text),
-                 "--date", "23/11/2026"]) == 0
+    assert main(["report", "visit", ids["referral"], "-o", str(out), "--text", str(text), "--date", "23/11/2026"]) == 0
     body = pdf_text(out.read_bytes())
     assert "Zoë enjoys practical work." in body
     assert "Calls out; leaves her seat." in body  # the referral's concern stands in for background
@@ -40,8 +40,22 @@ def test_chosen_evidence_only(monkeypatch, isolated_home, tmp_path):
     monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
     ids = make_case(isolated_home)
     out = tmp_path / "report.pdf"
-    assert main(["report", "visit", ids["referral"], "-o", str(out), "--observation", ids["observations"][1],
-                 "--completion", ids["completions"][0]]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "visit",
+                ids["referral"],
+                "-o",
+                str(out),
+                "--observation",
+                ids["observations"][1],
+                "--completion",
+                ids["completions"][0],
+            ]
+        )
+        == 0
+    )
     body = pdf_text(out.read_bytes())
     assert body.count("Classroom observation:") == 1 and "English" in body
     assert "Boxall" in body and "SDQ (Teacher):" not in body

@@ -1,4 +1,5 @@
 """The renderer: letterhead, marking, page numbers, metadata, outline, long text, long tables."""
+
 from __future__ import annotations
 
 import re
@@ -27,14 +28,24 @@ DAY = date(2026, 11, 23)
 
 
 def doc(*sections, **kw) -> Document:
-    return Document(kw.pop("title", "A report"), kw.pop("subject", "Testing"), kw.pop("author", "Siân Ó Briain"),
-                    DAY, sections=list(sections), **kw)
+    return Document(
+        kw.pop("title", "A report"),
+        kw.pop("subject", "Testing"),
+        kw.pop("author", "Siân Ó Briain"),
+        DAY,
+        sections=list(sections),
+        **kw,
+    )
 
 
 def test_metadata_language_and_one_outline_entry_per_section():
-    data = ReportRenderer().generate(doc(Section("Background", [Text("Some text.")]),
-                                         Section("Next steps", [Text("- one\n- two")]),
-                                         title="Visit report: Zoë"))
+    data = ReportRenderer().generate(
+        doc(
+            Section("Background", [Text("Some text.")]),
+            Section("Next steps", [Text("- one\n- two")]),
+            title="Visit report: Zoë",
+        )
+    )
     reader = PdfReader(BytesIO(data))
     meta = reader.metadata
     assert (meta.title, meta.author, meta.subject) == ("Visit report: Zoë", "Siân Ó Briain", "Testing")
@@ -77,8 +88,9 @@ def test_a_logo_is_drawn_on_the_first_page_and_a_broken_one_is_left_off(tmp_path
 
 
 def test_a_thirty_page_narrative_renders_whole_and_in_order():
-    paragraphs = [f"Paragraph {i:03d}. " + "The pupil settled after the starter and joined in. " * 12
-                  for i in range(1, 271)]
+    paragraphs = [
+        f"Paragraph {i:03d}. " + "The pupil settled after the starter and joined in. " * 12 for i in range(1, 271)
+    ]
     data = ReportRenderer().generate(doc(Section("Narrative", [Text("\n\n".join(paragraphs))])))
     pages = pdf_pages(data)
     assert len(pages) >= 30
@@ -102,10 +114,12 @@ def test_a_500_row_table_splits_with_its_header_on_every_page():
 
 
 def test_an_empty_section_is_left_out():
-    sections = [Section("Background", [Text("Referred for disruption.")]),
-                Section("Strengths", [Text("   \n\n ")]),
-                Section("Evidence", [Subheading("Observation"), TableBlock(["A"], []), ChartBlock(None), Note("")]),
-                Section("Next steps", [Text("A follow-up visit.")])]
+    sections = [
+        Section("Background", [Text("Referred for disruption.")]),
+        Section("Strengths", [Text("   \n\n ")]),
+        Section("Evidence", [Subheading("Observation"), TableBlock(["A"], []), ChartBlock(None), Note("")]),
+        Section("Next steps", [Text("A follow-up visit.")]),
+    ]
     document = doc(*sections)
     assert [s.title for s in document.printed_sections()] == ["Background", "Next steps"]
     data = ReportRenderer().generate(document)
@@ -116,9 +130,21 @@ def test_an_empty_section_is_left_out():
 
 
 def test_plain_text_makes_lists_and_markup_is_printed_as_typed():
-    text = pdf_text(ReportRenderer().generate(doc(Section("Plan", [Text(
-        "Agreed:\n- a calm space\n- a signal\n\n1. Warn before transitions\n2. Chunk tasks\n\n"
-        "<b>not bold</b> & co")]))))
+    text = pdf_text(
+        ReportRenderer().generate(
+            doc(
+                Section(
+                    "Plan",
+                    [
+                        Text(
+                            "Agreed:\n- a calm space\n- a signal\n\n1. Warn before transitions\n2. Chunk tasks\n\n"
+                            "<b>not bold</b> & co"
+                        )
+                    ],
+                )
+            )
+        )
+    )
     assert "•" in text and "a calm space" in text and "a signal" in text
     assert re.search(r"1\.\s*Warn before transitions", text) and re.search(r"2\.\s*Chunk tasks", text)
     assert "<b>not bold</b> & co" in text

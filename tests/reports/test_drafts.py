@@ -4,6 +4,7 @@ Random observations and completions (hypothesis); each paragraph is read back
 with regular expressions and its numbers compared with ``summarise``,
 ``boxall.profile`` and ``score`` worked out independently here.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,9 @@ from desktop.reports.visit import (
 
 from .conftest import half_up_percent
 
-SETTINGS = settings(max_examples=80, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @st.composite
@@ -60,11 +62,21 @@ def observations(draw):
     times = sorted(draw(st.sets(st.integers(0, n * size - 1), max_size=3)))
     phases = tuple(LessonPhase(f"phase {i + 1}", float(t)) for i, t in enumerate(times))
     record = ObservationRecord(
-        id="obs-h", version=1, supersedes=None, state="ended",
-        setup=ObservationSetup(case_id="C", pupil="Zoë", lesson="Science", interval_seconds=size,
-                               peer_every=peer_every),
-        scheme=scheme, started_at="2026-11-10T09:00:00Z", ended_at="2026-11-10T11:00:00Z",
-        end_reason="completed", observed_s=float(n * size), intervals=tuple(rows), phases=phases)
+        id="obs-h",
+        version=1,
+        supersedes=None,
+        state="ended",
+        setup=ObservationSetup(
+            case_id="C", pupil="Zoë", lesson="Science", interval_seconds=size, peer_every=peer_every
+        ),
+        scheme=scheme,
+        started_at="2026-11-10T09:00:00Z",
+        ended_at="2026-11-10T11:00:00Z",
+        end_reason="completed",
+        observed_s=float(n * size),
+        intervals=tuple(rows),
+        phases=phases,
+    )
     return Observation.replay(record_events(record))
 
 
@@ -90,12 +102,18 @@ def test_observation_paragraph_figures_equal_the_summary(obs):
     if target.included == 0:
         assert on is None and "no on-task figure" in text
         return
-    assert fraction(on) == (target.on_task.numerator, target.included,
-                            half_up_percent(target.on_task.numerator, target.included))
+    assert fraction(on) == (
+        target.on_task.numerator,
+        target.included,
+        half_up_percent(target.on_task.numerator, target.included),
+    )
     vs = re.search(r"compared with (\d+) of (\d+) \((\d+)%\) for the peer", text)
     if peer is not None and peer.included:
-        assert fraction(vs) == (peer.on_task.numerator, peer.included,
-                                half_up_percent(peer.on_task.numerator, peer.included))
+        assert fraction(vs) == (
+            peer.on_task.numerator,
+            peer.included,
+            half_up_percent(peer.on_task.numerator, peer.included),
+        )
     else:
         assert vs is None
 
@@ -106,8 +124,11 @@ def test_observation_paragraph_figures_equal_the_summary(obs):
     assert [int(m[1]) for m in mentioned] == counts[:2]
     for label, num, den, pct in mentioned:
         code = next(c for c in off if labels[c].endswith(label.strip()) or label.strip().endswith(labels[c]))
-        assert (int(num), int(den), pct + "%") == (target.codes[code].numerator, target.included,
-                                                   half_up_percent(target.codes[code].numerator, target.included))
+        assert (int(num), int(den), pct + "%") == (
+            target.codes[code].numerator,
+            target.included,
+            half_up_percent(target.codes[code].numerator, target.included),
+        )
 
     low = re.search(r"Engagement was lowest during “(.+?)”: on task in (\d+) of (\d+) intervals \((\d+)%\)", text)
     blocks = [b for b in summary.by_phase if b.target.included] if summary.by_phase else []
@@ -121,8 +142,9 @@ def test_observation_paragraph_figures_equal_the_summary(obs):
 
 
 def _info(pack, informant, age_band, time_point="T1") -> CompletionInfo:
-    return CompletionInfo("c1", pack.id, pack.title, pack.synthetic, informant, "teacher", "2026-11-10",
-                          time_point, age_band)
+    return CompletionInfo(
+        "c1", pack.id, pack.title, pack.synthetic, informant, "teacher", "2026-11-10", time_point, age_band
+    )
 
 
 @SETTINGS

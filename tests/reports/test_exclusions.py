@@ -20,6 +20,7 @@ of birth), exclusions in the autumn term of Year 7 (01/09/2026 to 31/12/2026):
   P5 born 01/10/2014, referred 15/08/2025: before the period
   => Year 6 referrals: 3, followed up: 3, excluded in the autumn term of Year 7: 2.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,19 +45,30 @@ START, END = date(2025, 9, 1), date(2026, 8, 31)
 def fixture(store):
     cl = Caseload(store, today=AS_OF)
     reviews = PlanReviews(store, today=AS_OF)
-    school = cl.add_school(name="Hollowmere Primary School", urn="990001", phase="primary",
-                           governance="maintained", area="Ashbridge North")
+    school = cl.add_school(
+        name="Hollowmere Primary School", urn="990001", phase="primary", governance="maintained", area="Ashbridge North"
+    )
     worker = cl.add_caseworker("Sam Whitfield")
 
     def pupil(name, dob):
         dob = date.fromisoformat(dob)
-        return cl.add_pupil(first_name=name, last_name="Test", school_id=school, date_of_birth=dob.isoformat(),
-                            year_group=expected_year_group(dob, AS_OF))
+        return cl.add_pupil(
+            first_name=name,
+            last_name="Test",
+            school_id=school,
+            date_of_birth=dob.isoformat(),
+            year_group=expected_year_group(dob, AS_OF),
+        )
 
     def case(name, dob, referred, before=0, closed=None, exclusions=()):
         p = pupil(name, dob)
-        r = cl.add_referral(pupil_id=p, school_id=school, reason="persistent_disruption",
-                            referral_date=referred, fixed_exclusions_before=before)
+        r = cl.add_referral(
+            pupil_id=p,
+            school_id=school,
+            reason="persistent_disruption",
+            referral_date=referred,
+            fixed_exclusions_before=before,
+        )
         if closed:
             cl.allocate(r, worker, on=date.fromisoformat(referred))
             cl.close(r, "improved_in_school", date.fromisoformat(closed))

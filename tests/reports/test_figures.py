@@ -1,4 +1,5 @@
 """One definition of a printed percentage: half up from the exact fraction."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,11 +10,11 @@ from desktop.reports.figures import DASH, percent_text
 
 def half_up(numerator: int, denominator: int, decimals: int) -> str:
     """Worked in integers: round(n/d × 100 × 10^k) half up, then placed the point."""
-    scale = 100 * 10 ** decimals
+    scale = 100 * 10**decimals
     whole = (2 * numerator * scale + denominator) // (2 * denominator)
     if decimals == 0:
         return f"{whole}%"
-    return f"{whole // 10 ** decimals}.{whole % 10 ** decimals:0{decimals}d}%"
+    return f"{whole // 10**decimals}.{whole % 10**decimals:0{decimals}d}%"
 
 
 @pytest.mark.parametrize("decimals", [0, 1])

@@ -1,4 +1,5 @@
 """Every name renders: the bundled font covers them, and they come back out of the PDF."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,8 +42,14 @@ def test_bold_and_italic_markup_pick_the_bold_and_italic_faces():
 def test_names_render_into_the_pdf_even_when_typed_decomposed():
     """A name typed as e + combining diaeresis is composed (NFC) and prints as Zoë."""
     decomposed = "Zoe\u0308 Sia\u0302n"
-    doc = Document("Names", "Fonts", "Tester", date(2026, 11, 23), facts=[("Pupil", decomposed)],
-                   sections=[Section("People", [Text("\n".join(f"- {n}" for n in NAMES))])])
+    doc = Document(
+        "Names",
+        "Fonts",
+        "Tester",
+        date(2026, 11, 23),
+        facts=[("Pupil", decomposed)],
+        sections=[Section("People", [Text("\n".join(f"- {n}" for n in NAMES))])],
+    )
     text = pdf_text(ReportRenderer().generate(doc))
     for name in NAMES:
         assert name in text

@@ -1,4 +1,5 @@
 """The observation window's tables, cell by cell, without a display (desktop.reports.observation_tables)."""
+
 from __future__ import annotations
 
 from desktop.observation import Code, RecordingMethod, minute_intervals
@@ -19,16 +20,23 @@ from tests.observation.fakes import FakeClock
 
 CALLS = Code("CALL", "c", "Calls out", "#FF0000", RecordingMethod.EVENT)
 OUT = Code("OUT", "o", "Out of seat", "#0000FF", RecordingMethod.STATE)
-ZEROS = [("Off task: motor", "0%"), ("Disruptive", "0%"), ("Teacher-directed, whole class", "0%"),
-         ("Group work", "0%"), ("Independent work", "0%"), ("Transition", "0%")]
+ZEROS = [
+    ("Off task: motor", "0%"),
+    ("Disruptive", "0%"),
+    ("Teacher-directed, whole class", "0%"),
+    ("Group work", "0%"),
+    ("Independent work", "0%"),
+    ("Transition", "0%"),
+]
 
 
 def _lesson_with_a_peer():
     """Four one-minute intervals, the even ones a peer's: two phases, a note, an ABC incident,
     a call-out in intervals 1 (target) and 2 (peer), out of seat from 1:30 to 3:00."""
     clock = FakeClock()
-    engine = start(minute_intervals().with_code(CALLS).with_code(OUT), clock=clock,
-                   planned_duration_seconds=240, peer_every=2)
+    engine = start(
+        minute_intervals().with_code(CALLS).with_code(OUT), clock=clock, planned_duration_seconds=240, peer_every=2
+    )
     engine.mark_phase("Starter")
     engine.press("1")
     run_for(engine, clock, 20)
@@ -56,8 +64,7 @@ def test_codes_of_the_target_alone_with_skipped_intervals_left_out():
     obs = build([("ON",), ("OFF-V",), ("ON",), ()], statuses=["coded", "coded", "coded", "skipped"])
     table = codes_table(obs, summarise(obs))
     assert table.columns == ("Code", "Target % of intervals")
-    assert list(table.rows) == [("On task", "67%"), ("Off task: passive", "0%"),
-                                ("Off task: verbal", "33%"), *ZEROS]
+    assert list(table.rows) == [("On task", "67%"), ("Off task: passive", "0%"), ("Off task: verbal", "33%"), *ZEROS]
 
 
 def test_codes_events_and_states_for_target_peer_and_the_whole_lesson():
@@ -65,8 +72,10 @@ def test_codes_events_and_states_for_target_peer_and_the_whole_lesson():
     table = codes_table(obs, summarise(obs))
     assert table.columns == ("Code", "Target % of intervals", "Peer % of intervals", "Total")
     assert list(table.rows) == [
-        ("On task", "50%", "100%", ""), ("Off task: passive", "50%", "0%", ""),
-        ("Off task: verbal", "0%", "0%", ""), *[(label, "0%", "0%", "") for label, _ in ZEROS],
+        ("On task", "50%", "100%", ""),
+        ("Off task: passive", "50%", "0%", ""),
+        ("Off task: verbal", "0%", "0%", ""),
+        *[(label, "0%", "0%", "") for label, _ in ZEROS],
         # one call-out each in 2 coded minutes; two in the lesson's 4
         ("Calls out (events)", "1 (0.50/min)", "1 (0.50/min)", "2 (0.50/min)"),
         # out of seat 60 s of the target's 120, 30 s of the peer's 120, 90 s of 240
@@ -78,13 +87,18 @@ def test_blocks_by_phase_and_the_notes_in_the_order_they_happened():
     obs = _lesson_with_a_peer()
     summary = summarise(obs)
     assert blocks_heading(summary) == "By lesson phase"
-    assert blocks_table(obs, summary).rows == (("Starter", "2", "100%", "100%", "Calls out 2"),
-                                               ("Main", "2", "0%", "100%", "Calls out 0"))
+    assert blocks_table(obs, summary).rows == (
+        ("Starter", "2", "100%", "100%", "Calls out 2"),
+        ("Main", "2", "0%", "100%", "Calls out 0"),
+    )
     notes = notes_table(obs)
     assert notes.columns == ("When", "Interval", "What", "Text")
-    assert list(notes.rows) == [("0:00", "", "Phase", "Starter"), ("0:00", "1", "Note", "settled"),
-                                ("2:00", "", "Phase", "Main"),
-                                ("2:00", "3", "ABC incident", "A: asked · B: shouted · C: reminded")]
+    assert list(notes.rows) == [
+        ("0:00", "", "Phase", "Starter"),
+        ("0:00", "1", "Note", "settled"),
+        ("2:00", "", "Phase", "Main"),
+        ("2:00", "3", "ABC incident", "A: asked · B: shouted · C: reminded"),
+    ]
 
 
 def test_a_lesson_with_no_phase_marked_is_one_block_and_a_missing_peer_is_a_dash():
@@ -112,8 +126,12 @@ def test_agreement_on_event_codes_compares_total_counts():
     observations = []
     for observation_id, calls in (("obs-a", 4), ("obs-b", 5)):
         clock = FakeClock()
-        engine = start(minute_intervals().with_code(CALLS), clock=clock, planned_duration_seconds=120,
-                       observation_id=observation_id)
+        engine = start(
+            minute_intervals().with_code(CALLS),
+            clock=clock,
+            planned_duration_seconds=120,
+            observation_id=observation_id,
+        )
         engine.press("1")
         for _ in range(calls):
             engine.count("CALL")

@@ -1,5 +1,6 @@
 """Page images for the app's preview: every page of the PDF, at the size the page is, in the
 PDF's own colours, drawn by PDFium from the bytes that would be issued (no display needed)."""
+
 from __future__ import annotations
 
 import threading
@@ -15,9 +16,15 @@ from desktop.reports.visit import build_visit_report, render_visit
 
 @pytest.fixture
 def pdf(store, sample):
-    return render_visit(build_visit_report(
-        store, sample["referral"], sections=sample["sections"],
-        observation_ids=sample["observations"], completion_ids=sample["completions"]))
+    return render_visit(
+        build_visit_report(
+            store,
+            sample["referral"],
+            sections=sample["sections"],
+            observation_ids=sample["observations"],
+            completion_ids=sample["completions"],
+        )
+    )
 
 
 def test_one_image_per_page_of_the_pdf_each_the_size_of_its_page(pdf):
@@ -38,7 +45,7 @@ def test_one_image_per_page_of_the_pdf_each_the_size_of_its_page(pdf):
 def test_the_paper_is_white_and_the_ink_is_the_reports_ink(pdf):
     page = render_pages(pdf)[0]
     assert page.rgb(0, 0) == page.rgb(page.width - 1, page.height - 1) == (255, 255, 255)
-    ink = tuple(int(INK[i:i + 2], 16) for i in (1, 3, 5))  # body text and headings
+    ink = tuple(int(INK[i : i + 2], 16) for i in (1, 3, 5))  # body text and headings
     colours = {page.rgb(x, y) for y in range(0, page.height, 3) for x in range(0, page.width, 3)}
     assert ink in colours
 
@@ -49,6 +56,7 @@ def test_two_threads_rendering_at_once_get_the_same_pages(pdf):
 
     def work(i):
         results[i] = render_pages(pdf, dpi=50)
+
     threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
     for t in threads:
         t.start()

@@ -1,4 +1,5 @@
 """The progress report: every instrument at T1/T2/T3 side by side, figures from FormRecords.progress."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ def squash(text: str) -> str:
 def test_every_instrument_with_its_time_points_scores_bands_and_change(store, sample):
     report = build_progress_report(store, sample["referral"], report_date=DAY)
     assert [(i.pack_id, i.points) for i in report.instruments] == [
-        ("sdq-teacher-4-17", ("T1", "T2", "T3")), ("boxall-synthetic", ("T1",))]
+        ("sdq-teacher-4-17", ("T1", "T2", "T3")),
+        ("boxall-synthetic", ("T1",)),
+    ]
     records = FormRecords(store)
     progress = records.progress(sample["pupil"], "sdq-teacher-4-17", "teacher")
     text = squash(pdf_body(render_progress(report), "Behaviour Support Service", report.title))

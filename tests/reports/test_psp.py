@@ -1,4 +1,5 @@
 """The Pastoral Support Plan document: the plan's text as typed, reviews, and a signatures block."""
+
 from __future__ import annotations
 
 import re
@@ -15,12 +16,18 @@ from tests.conftest import PASSPHRASE, TODAY
 from .conftest import pdf_pages, pdf_text
 
 TARGETS = "1. Ivy will start written tasks within 2 minutes.\n2. Ivy will stay in her seat for 10 minutes."
-STRATEGIES = "- Class teacher: a 2-minute warning before transitions.\n- TA (Mr Łukasz Nowak): check in after each chunk."
+STRATEGIES = (
+    "- Class teacher: a 2-minute warning before transitions.\n- TA (Mr Łukasz Nowak): check in after each chunk."
+)
 
 
 def add_plan(caseload, case, **kw):
-    values = dict(review_dates=["2026-12-11", "2027-01-22"], targets=TARGETS, strategies=STRATEGIES,
-                  parent_involvement="Mrs Okafor uses the same card at home.")
+    values = dict(
+        review_dates=["2026-12-11", "2027-01-22"],
+        targets=TARGETS,
+        strategies=STRATEGIES,
+        parent_involvement="Mrs Okafor uses the same card at home.",
+    )
     values.update(kw)
     return caseload.add_support_plan(case["referral"], "2026-11-20", **values)
 
@@ -37,7 +44,12 @@ def test_the_plan_prints_as_typed_with_reviews_and_signatures(store, caseload, c
     assert "Mrs Okafor uses the same card at home." in text
     assert "1 11/12/2026" in text and "2 22/01/2027" in text
     assert [o.title for o in PdfReader(BytesIO(data)).outline] == [
-        "Targets", "Strategies and who does what", "Parent and carer involvement", "Reviews", "Signatures"]
+        "Targets",
+        "Strategies and who does what",
+        "Parent and carer involvement",
+        "Reviews",
+        "Signatures",
+    ]
     # The signatures block is never split: all its rows are on one page.
     pages = pdf_pages(data)
     signing = [p for p in pages if "Signature" in p]
@@ -57,8 +69,7 @@ def test_the_open_plan_is_chosen_and_the_command_writes_it(monkeypatch, isolated
     caseload = Caseload(store, today=TODAY)
     school = caseload.add_school(name="Foxcote Primary School")
     pupil = caseload.add_pupil(first_name="Siân", last_name="Ó Briain", school_id=school)
-    referral = caseload.add_referral(pupil_id=pupil, school_id=school, reason="attendance",
-                                     referral_date="2026-10-01")
+    referral = caseload.add_referral(pupil_id=pupil, school_id=school, reason="attendance", referral_date="2026-10-01")
     out = tmp_path / "psp.pdf"
     store.close()
     assert main(["report", "psp", referral, "-o", str(out)]) == 1

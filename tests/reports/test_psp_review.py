@@ -1,5 +1,6 @@
 """A PSP review: each target rated at each review, the change since the last review, printed
 in the PSP document; worked out by hand."""
+
 from __future__ import annotations
 
 import re
@@ -14,48 +15,61 @@ from tests.conftest import TODAY
 
 from .conftest import pdf_body, pdf_text
 
-TARGETS = ("1. Ivy will start written tasks within 2 minutes.\n"
-           "2. Ivy will stay in her seat for 10 minutes.\n"
-           "- Ivy will use the calm card instead of leaving the room.")
+TARGETS = (
+    "1. Ivy will start written tasks within 2 minutes.\n"
+    "2. Ivy will stay in her seat for 10 minutes.\n"
+    "- Ivy will use the calm card instead of leaving the room."
+)
 T1, T2, T3 = plan_targets(TARGETS)
 
 
 @pytest.fixture
 def plan(caseload, case):
-    return caseload.add_support_plan(case["referral"], "2026-09-20", targets=TARGETS,
-                                     review_dates=["2026-10-18", "2026-11-15"])
+    return caseload.add_support_plan(
+        case["referral"], "2026-09-20", targets=TARGETS, review_dates=["2026-10-18", "2026-11-15"]
+    )
 
 
 def test_targets_are_the_plans_lines_without_list_markers():
-    assert (T1, T2, T3) == ("Ivy will start written tasks within 2 minutes.",
-                            "Ivy will stay in her seat for 10 minutes.",
-                            "Ivy will use the calm card instead of leaving the room.")
+    assert (T1, T2, T3) == (
+        "Ivy will start written tasks within 2 minutes.",
+        "Ivy will stay in her seat for 10 minutes.",
+        "Ivy will use the calm card instead of leaving the room.",
+    )
     assert plan_targets("\n  \n* one\n2) two\nthree") == ["one", "two", "three"]
 
 
 def test_progress_since_the_last_review_and_the_psp_table(store, plan):
     reviews = PlanReviews(store, today=TODAY)
     # entered out of order: the table goes by review date
-    reviews.add_review(plan, "2026-11-15", [(T1, 4, "Starts most tasks with a timer."), (T2, 2, ""),
-                                            (T3, None, "Not seen this half term.")], notes="Mum attended.")
+    reviews.add_review(
+        plan,
+        "2026-11-15",
+        [(T1, 4, "Starts most tasks with a timer."), (T2, 2, ""), (T3, None, "Not seen this half term.")],
+        notes="Mum attended.",
+    )
     reviews.add_review(plan, "18/10/2026", [(T1, 2, ""), (T2, 3, ""), (T3, 1, "")])
     progress = reviews.progress(plan)
     assert progress.review_dates == ("2026-10-18", "2026-11-15")
     # by hand: T1 2 → 4 is +2; T2 3 → 2 is −1; T3 rated 1 then not rated: no change to give
     assert [(r.target, r.ratings, r.change) for r in progress.rows] == [
-        (T1, (2, 4), 2), (T2, (3, 2), -1), (T3, (1, None), None)]
+        (T1, (2, 4), 2),
+        (T2, (3, 2), -1),
+        (T3, (1, None), None),
+    ]
 
     pdf = render_psp(build_psp(store, plan, report_date=TODAY))
     body = re.sub(r"\s+", " ", pdf_body(pdf, "Behaviour Support Service"))
-    section = body[body.index("Progress at reviews"):body.index("Ratings at each review")]
+    section = body[body.index("Progress at reviews") : body.index("Ratings at each review")]
     assert "Change since last review" in section
     # each review date heads a column (pdf_body drops lines that are only a date, as the
     # footer's): in the page's text, after the section's heading, before its first row
     text = pdf_text(pdf)
     start = text.index("Progress at reviews")
-    header = text[start:text.index(T1, start)]
+    header = text[start : text.index(T1, start)]
     assert re.sub(r"\s+", " ", header).strip() == (
-        "Progress at reviews Target 18/10/2026 15/11/2026 Change since last review")
+        "Progress at reviews Target 18/10/2026 15/11/2026 Change since last review"
+    )
     for row in (f"{T1} 2 4 +2", f"{T2} 3 2 -1", f"{T3} 1 — —"):
         assert row in section
     assert "Review of 15/11/2026 Mum attended." in body
@@ -73,16 +87,19 @@ def test_a_third_review_compares_with_the_second_only(store, plan):
     assert rows["A new target added at this review"].ratings == (None, None, 3)
 
 
-@pytest.mark.parametrize("when, ratings, field, words", [
-    ("2026-09-01", [(T1, 3, "")], "review_date", "before the plan started"),
-    ("2026-12-01", [(T1, 3, "")], "review_date", "in the future"),
-    ("not a date", [(T1, 3, "")], "review_date", "Review date"),
-    ("2026-10-18", [], "ratings", "at least one target"),
-    ("2026-10-18", [(T1, None, "")], "ratings", "Rate at least one target"),
-    ("2026-10-18", [(T1, 6, "")], "ratings", "from 1 (No progress) to 5 (Target met)"),
-    ("2026-10-18", [(T1, 3, ""), (T1, 2, "")], "ratings", "listed twice"),
-    ("2026-10-18", [(" ", 3, "")], "ratings", "no text"),
-])
+@pytest.mark.parametrize(
+    "when, ratings, field, words",
+    [
+        ("2026-09-01", [(T1, 3, "")], "review_date", "before the plan started"),
+        ("2026-12-01", [(T1, 3, "")], "review_date", "in the future"),
+        ("not a date", [(T1, 3, "")], "review_date", "Review date"),
+        ("2026-10-18", [], "ratings", "at least one target"),
+        ("2026-10-18", [(T1, None, "")], "ratings", "Rate at least one target"),
+        ("2026-10-18", [(T1, 6, "")], "ratings", "from 1 (No progress) to 5 (Target met)"),
+        ("2026-10-18", [(T1, 3, ""), (T1, 2, "")], "ratings", "listed twice"),
+        ("2026-10-18", [(" ", 3, "")], "ratings", "no text"),
+    ],
+)
 def test_a_review_that_cannot_be_stored_says_why_and_stores_nothing(store, plan, when, ratings, field, words):
     with pytest.raises(ValidationError) as err:
         PlanReviews(store, today=TODAY).add_review(plan, when, [TargetRating(*r) for r in ratings])

@@ -1,4 +1,5 @@
 """Reports in the store: saved as typed, finalised once with the PDF's SHA-256, corrected by a new version."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,7 @@ def test_each_edit_is_committed_with_its_outbox_entry(store, sample, reports):
     reports.set_section(report_id, "next_steps", "A PSP meeting in four weeks.")
     assert store.pending_count() == before + 2
     row = reports.get(report_id)
-    assert row["sections"] == {"strengths": "Zoë enjoys practical work.",
-                               "next_steps": "A PSP meeting in four weeks."}
+    assert row["sections"] == {"strengths": "Zoë enjoys practical work.", "next_steps": "A PSP meeting in four weeks."}
     assert row["status"] == "draft" and row["kind"] == "visit"
     assert [r["id"] for r in reports.for_case(sample["referral"])] == [report_id]
 
@@ -48,7 +48,9 @@ def test_the_chosen_evidence_and_kept_paragraphs_build_the_report(store, sample,
     assert built.evidence_text == built.drafts()  # nothing decided yet: drafts offered
     drafts = built.drafts()
     reports.set_evidence_text(report_id, f"observation:{oid}", "Settled after the starter.")
-    assert reports.build(report_id).evidence_text == dict(drafts, **{f"observation:{oid}": "Settled after the starter."})
+    assert reports.build(report_id).evidence_text == dict(
+        drafts, **{f"observation:{oid}": "Settled after the starter."}
+    )
     boxall_key = next(k for k in drafts if k.endswith(sample["completions"][0]))
     reports.set_evidence_text(report_id, boxall_key, None)  # left out
     assert set(reports.build(report_id).evidence_text) == set(drafts) - {boxall_key}
@@ -85,6 +87,10 @@ def test_a_correction_is_a_new_draft_superseding_the_final_one(store, sample, re
 def test_report_file_names_with_the_name_or_only_initials():
     from desktop.reports.records import report_file_name
 
-    assert report_file_name("Visit report", "Zoë Nguyễn", date(2026, 11, 23)) == "Visit report Zoë Nguyễn 2026-11-23.pdf"
-    assert report_file_name("Visit report", "Siân Ó Briain", date(2026, 11, 23), True) == "Visit report SÓB 2026-11-23.pdf"
+    assert (
+        report_file_name("Visit report", "Zoë Nguyễn", date(2026, 11, 23)) == "Visit report Zoë Nguyễn 2026-11-23.pdf"
+    )
+    assert (
+        report_file_name("Visit report", "Siân Ó Briain", date(2026, 11, 23), True) == "Visit report SÓB 2026-11-23.pdf"
+    )
     assert report_file_name("Visit report", "", date(2026, 11, 23), True) == "Visit report 2026-11-23.pdf"

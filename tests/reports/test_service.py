@@ -1,4 +1,5 @@
 """Service figures against a small fixture whose medians, shares and counts are worked out by hand."""
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,12 @@ import pytest
 from desktop.caseload import Caseload
 from desktop.cli import main
 from desktop.reports.service import (
-    percentile_nearest_rank, render_service, service_csv, service_document, service_figures, term_of,
+    percentile_nearest_rank,
+    render_service,
+    service_csv,
+    service_document,
+    service_figures,
+    term_of,
 )
 from desktop.store import open_store
 from tests.conftest import PASSPHRASE
@@ -26,10 +32,20 @@ def fill(store) -> dict:
     a = cl.add_school(name="Foxcote Primary School", phase="primary", governance="maintained", area="North")
     b = cl.add_school(name="Yarrow Academy", phase="secondary", governance="academy", area="South")
     worker = cl.add_caseworker("Siân Ó Briain")
-    p1 = cl.add_pupil(first_name="Zoë", last_name="Nguyễn", school_id=a, fsm=1, sen="sen_support", gender="female", year_group=4)
+    p1 = cl.add_pupil(
+        first_name="Zoë", last_name="Nguyễn", school_id=a, fsm=1, sen="sen_support", gender="female", year_group=4
+    )
     p2 = cl.add_pupil(first_name="Łukasz", last_name="Nowak", school_id=a, eal=1, gender="male", year_group=5)
-    p3 = cl.add_pupil(first_name="Ivy", last_name="Okafor", school_id=b, fsm=1, looked_after=1, sen="ehcp",
-                      gender="female", year_group=8)
+    p3 = cl.add_pupil(
+        first_name="Ivy",
+        last_name="Okafor",
+        school_id=b,
+        fsm=1,
+        looked_after=1,
+        sen="ehcp",
+        gender="female",
+        year_group=8,
+    )
     p4 = cl.add_pupil(first_name="Oscar", last_name="Hill", school_id=b, gender="male", year_group=9)
 
     def referral(pupil, school, when, reason="persistent_disruption"):
@@ -42,7 +58,7 @@ def fill(store) -> dict:
     r4 = referral(p1, a, "2026-04-20", "attendance")
     referral(p4, b, "2026-06-01", "social_interaction")  # r5: never allocated
     for r, on in ((r0, "2025-08-04"), (r1, "2025-09-15"), (r2, "2025-10-21"), (r3, "2026-01-12"), (r4, "2026-05-04")):
-        cl.allocate(r, worker, on=date.fromisoformat(on))      # days: 5, 20, 7, 14; r5 not allocated
+        cl.allocate(r, worker, on=date.fromisoformat(on))  # days: 5, 20, 7, 14; r5 not allocated
     cl.add_visit(r1, "2025-09-20", "observation")
     cl.add_visit(r1, "2025-10-02", "psp_meeting")
     cl.add_visit(r3, "2026-01-20", "consultation")
@@ -60,8 +76,11 @@ def test_figures_match_the_hand_worked_example(store):
     f = service_figures(store, START, END)
     assert f.referrals == 5 and f.schools == 2 and f.pupils == 4
     assert f.by_term.counts == {"2025/26 autumn": 2, "2025/26 spring": 1, "2025/26 summer": 2}
-    assert f.by_reason.counts == {"Persistent disruptive behaviour": 2, "Attendance": 2,
-                                  "Social interaction difficulties": 1}
+    assert f.by_reason.counts == {
+        "Persistent disruptive behaviour": 2,
+        "Attendance": 2,
+        "Social interaction difficulties": 1,
+    }
     # allocation days 5, 20, 7, 14: median (7 + 14) / 2; 90th percentile rank ceil(3.6) = 4th = 20
     assert (f.allocated, f.not_allocated) == (4, 1)
     assert f.allocation_median_days == 10.5 and f.allocation_p90_days == 20
@@ -72,8 +91,11 @@ def test_figures_match_the_hand_worked_example(store):
     assert f.contacts_median == 0
     assert f.contacts_distribution.counts == {"0": 3, "1": 1, "2": 0, "3": 1, "4": 0, "5 or more": 0}
     assert f.calls_by_outcome.counts == {"Advice given": 1, "Referral made": 1}
-    assert f.closed_by_outcome.counts == {"Behaviour improved; remains in school": 1, "Managed move": 1,
-                                          "School withdrew the referral": 1}
+    assert f.closed_by_outcome.counts == {
+        "Behaviour improved; remains in school": 1,
+        "Managed move": 1,
+        "School withdrew the referral": 1,
+    }
     # of the two closures with exclusions recorded, one had none: 50 %
     assert (f.not_excluded_again.numerator, f.not_excluded_again.denominator) == (1, 2)
     by = {b.title: b.counts for b in f.schools_by + f.pupils_by}
@@ -102,15 +124,29 @@ def test_the_pdf_and_csv_carry_the_same_figures(store):
     assert values[("Referrals by term", "2025/26 autumn")] == "2"
 
 
-@pytest.mark.parametrize("values,p,expected", [([5, 20, 7, 14], 90, 20), ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9),
-                                               ([3], 90, 3), ([], 90, None), ([4, 1, 2], 50, 2)])
+@pytest.mark.parametrize(
+    "values,p,expected",
+    [
+        ([5, 20, 7, 14], 90, 20),
+        ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9),
+        ([3], 90, 3),
+        ([], 90, None),
+        ([4, 1, 2], 50, 2),
+    ],
+)
 def test_nearest_rank_percentile(values, p, expected):
     assert percentile_nearest_rank(values, p) == expected
 
 
 def test_terms():
     assert [term_of(date(2026, m, 1)) for m in (9, 12, 1, 3, 4, 8)] == [
-        "autumn", "autumn", "spring", "spring", "summer", "summer"]
+        "autumn",
+        "autumn",
+        "spring",
+        "spring",
+        "summer",
+        "summer",
+    ]
 
 
 def test_an_empty_period_prints_without_error(store):
@@ -145,8 +181,15 @@ def test_satisfaction_means_and_the_share_rating_good_or_excellent(store):
     pupil = store.db.query("SELECT id FROM pupil ORDER BY first_name LIMIT 1").__next__()["id"]
 
     def survey(when, answers, final=True):
-        cid = records.start(pupil_id=pupil, pack_id="school-satisfaction", informant="school", age_band="all",
-                            completed_by="teacher", completed_on=when, time_point="other")
+        cid = records.start(
+            pupil_id=pupil,
+            pack_id="school-satisfaction",
+            informant="school",
+            age_band="all",
+            completed_by="teacher",
+            completed_on=when,
+            time_point="other",
+        )
         for item, value in answers.items():
             records.answer(cid, item, value)
         if final:
@@ -155,8 +198,8 @@ def test_satisfaction_means_and_the_share_rating_good_or_excellent(store):
 
     survey("2026-03-02", {"overall": 5, "advice": 4})
     first = survey("2026-05-02", {"overall": 3, "advice": 5, "report": 4})
-    survey("2026-06-02", {"overall": 2}, final=False)    # a draft: not counted
-    survey("2025-07-01", {"overall": 1})                 # before the period
+    survey("2026-06-02", {"overall": 2}, final=False)  # a draft: not counted
+    survey("2025-07-01", {"overall": 1})  # before the period
     # a correction of the second survey replaces it: overall 3 → 4
     correction = records.correct(first)
     records.answer(correction, "overall", 4)

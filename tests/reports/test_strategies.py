@@ -1,4 +1,5 @@
 """The strategy bank: built-in, installed and own strategies, searched and put into a report."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,19 @@ from desktop.reports.strategies import BANK_FORMAT, StrategyBankError, load_bank
 
 def bank_file(path, strategies, title="Ashbridge bank"):
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"format": BANK_FORMAT, "format_version": 1, "id": "ash", "version": "1",
-                                "title": title, "strategies": strategies}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "format": BANK_FORMAT,
+                "format_version": 1,
+                "id": "ash",
+                "version": "1",
+                "title": title,
+                "strategies": strategies,
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
 def test_the_built_in_bank_loads_and_every_word_must_match(tmp_path):
@@ -25,9 +37,13 @@ def test_the_built_in_bank_loads_and_every_word_must_match(tmp_path):
 
 
 def test_title_matches_come_first_and_accents_do_not_matter(tmp_path):
-    bank_file(tmp_path / "installed" / "ash.json", [
-        {"id": "a", "title": "Lunchtime club", "text": "A calm space at lunch.", "tags": []},
-        {"id": "b", "title": "Calm corner", "text": "Somewhere quiet.", "tags": ["Siân's class"]}])
+    bank_file(
+        tmp_path / "installed" / "ash.json",
+        [
+            {"id": "a", "title": "Lunchtime club", "text": "A calm space at lunch.", "tags": []},
+            {"id": "b", "title": "Calm corner", "text": "Somewhere quiet.", "tags": ["Siân's class"]},
+        ],
+    )
     bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
     found = [s.id for s in bank.search("calm")]
     assert found[:2] == ["calm-space", "b"]  # title matches, in bank order (built-in first)
@@ -37,8 +53,10 @@ def test_title_matches_come_first_and_accents_do_not_matter(tmp_path):
 
 
 def test_an_installed_bank_can_reword_a_built_in_strategy_and_a_bad_one_is_reported(tmp_path):
-    bank_file(tmp_path / "installed" / "a.json", [
-        {"id": "chunking", "title": "Chunk the work", "text": "Our own wording.", "tags": ["starting tasks"]}])
+    bank_file(
+        tmp_path / "installed" / "a.json",
+        [{"id": "chunking", "title": "Chunk the work", "text": "Our own wording.", "tags": ["starting tasks"]}],
+    )
     (tmp_path / "installed" / "b.json").write_text("{not json", encoding="utf-8")
     bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
     assert bank.get("chunking").text == "Our own wording."
@@ -56,19 +74,33 @@ def test_own_strategies_are_kept_and_found_again(tmp_path):
         again.add_own("", "x")
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"format": "other"}, "not a strategy bank"),
-    ({"format": BANK_FORMAT, "title": "t", "strategies": [{"id": "a", "title": "A"}]}, "needs an id, a title and text"),
-    ({"format": BANK_FORMAT, "title": "t", "strategies": [{"id": "a", "title": "A", "text": "x"},
-                                                          {"id": "a", "title": "B", "text": "y"}]}, "used twice"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"format": "other"}, "not a strategy bank"),
+        (
+            {"format": BANK_FORMAT, "title": "t", "strategies": [{"id": "a", "title": "A"}]},
+            "needs an id, a title and text",
+        ),
+        (
+            {
+                "format": BANK_FORMAT,
+                "title": "t",
+                "strategies": [{"id": "a", "title": "A", "text": "x"}, {"id": "a", "title": "B", "text": "y"}],
+            },
+            "used twice",
+        ),
+    ],
+)
 def test_bad_banks_are_refused_with_a_reason(data, message):
     with pytest.raises(StrategyBankError, match=message):
         parse_bank(data, "bank.json")
 
 
 def test_the_picker_lists_a_strategy_by_title_and_the_bank_it_comes_from(tmp_path):
-    bank_file(tmp_path / "installed" / "ash.json", [
-        {"id": "b", "title": "Calm corner", "text": "Somewhere quiet.", "tags": []}])
+    bank_file(
+        tmp_path / "installed" / "ash.json",
+        [{"id": "b", "title": "Calm corner", "text": "Somewhere quiet.", "tags": []}],
+    )
     bank = load_bank(tmp_path / "installed", tmp_path / "mine.json")
     assert bank.get("b").label == "Calm corner  —  Ashbridge bank"

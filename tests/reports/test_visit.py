@@ -1,4 +1,5 @@
 """The visit report: built from the store on its own, then printed; the PDF's figures are the app's."""
+
 from __future__ import annotations
 
 import re
@@ -37,9 +38,14 @@ def squash(text: str) -> str:
 
 @pytest.fixture
 def report(store, sample):
-    return build_visit_report(store, sample["referral"], sections=sample["sections"],
-                              observation_ids=sample["observations"], completion_ids=sample["completions"],
-                              report_date=DAY)
+    return build_visit_report(
+        store,
+        sample["referral"],
+        sections=sample["sections"],
+        observation_ids=sample["observations"],
+        completion_ids=sample["completions"],
+        report_date=DAY,
+    )
 
 
 @pytest.fixture
@@ -64,7 +70,8 @@ def test_observation_evidence_is_the_summary(store, report):
         assert ev.target_on_task == summary.overall.target.on_task
         assert ev.peer_on_task == summary.overall.peer.on_task
         assert {c.code: (c.target, c.peer) for c in ev.codes} == {
-            k: (v, summary.overall.peer.codes[k]) for k, v in summary.overall.target.codes.items()}
+            k: (v, summary.overall.peer.codes[k]) for k, v in summary.overall.target.codes.items()
+        }
         assert [(b.label, b.target) for b in ev.blocks] == [(b.label, b.target.on_task) for b in summary.by_phase]
 
 
@@ -77,15 +84,20 @@ def test_the_pdf_prints_the_observation_figures_the_summary_gives(store, report,
         labels = {c.id: c.label for c in obs.scheme.codes}
         for code, r in summary.overall.target.codes.items():
             p = summary.overall.peer.codes[code]
-            row = (f"{labels[code]}\n{half_up_percent(r.numerator, r.denominator)} "
-                   f"({int(r.numerator)} of {int(r.denominator)})\n"
-                   f"{half_up_percent(p.numerator, p.denominator)} ({int(p.numerator)} of {int(p.denominator)})")
+            row = (
+                f"{labels[code]}\n{half_up_percent(r.numerator, r.denominator)} "
+                f"({int(r.numerator)} of {int(r.denominator)})\n"
+                f"{half_up_percent(p.numerator, p.denominator)} ({int(p.numerator)} of {int(p.denominator)})"
+            )
             assert row in text
         t = summary.overall.target.on_task
         assert f"On task\n{half_up_percent(t.numerator, t.denominator)} ({t.numerator} of {t.denominator})" in text
         for block in summary.by_phase:
             b = block.target.on_task
-            assert f"{block.label}\n{half_up_percent(b.numerator, b.denominator)} ({b.numerator} of {b.denominator})" in text
+            assert (
+                f"{block.label}\n{half_up_percent(b.numerator, b.denominator)} ({b.numerator} of {b.denominator})"
+                in text
+            )
         for abc in obs.abc_records:
             assert abc.antecedent.split()[0] in text
         assert squash(draft_observation(ev)) in squash(text)
@@ -116,8 +128,9 @@ def test_the_pdf_prints_the_boxall_scores_and_ranges_and_says_the_pack_is_synthe
     pack = records.pack(row["pack_id"])
     profile = boxall.profile(pack, records.answers(cid), row["age_band"], row["informant"])
     for c in profile.clusters:
-        assert (f"{c.cluster}: {c.label} {c.strand} {c.score} {c.competence_min}–{c.competence_max} "
-                f"{c.position}") in text, c.cluster
+        assert (
+            f"{c.cluster}: {c.label} {c.strand} {c.score} {c.competence_min}–{c.competence_max} {c.position}"
+        ) in text, c.cluster
     assert squash(SYNTHETIC_NOTE) in squash(text)
     assert "competence range (synthetic)" in text
 
@@ -126,8 +139,9 @@ def test_the_progress_table_shows_each_time_point_and_the_change(store, report, 
     text = squash(pdf_body(pdf, SERVICE, report.title))
     progress = report.progress[0]
     records = FormRecords(store)
-    by_point = records.progress(records.completion(report.sdq[0].info.completion_id)["pupil_id"],
-                                "sdq-teacher-4-17", "teacher").by_time_point
+    by_point = records.progress(
+        records.completion(report.sdq[0].info.completion_id)["pupil_id"], "sdq-teacher-4-17", "teacher"
+    ).by_time_point
     for sid, label, cells, change in progress.rows:
         scores = [by_point[tp].scores[sid] for tp in ("T1", "T2", "T3")]
         assert [int(c.split()[0]) for c in cells] == scores
@@ -156,22 +170,29 @@ def test_a_section_with_no_text_and_no_evidence_is_left_out(store, sample):
     assert "The Boxall and SDQ picture" not in titles
     data = render_visit(report)
     outline = [o.title for o in PdfReader(BytesIO(data)).outline]
-    assert outline == ["Reason for referral and background", "What the behaviour communicates",
-                       "Recommendations and strategies", "Next steps"]
+    assert outline == [
+        "Reason for referral and background",
+        "What the behaviour communicates",
+        "Recommendations and strategies",
+        "Next steps",
+    ]
     text = pdf_text(data)
     assert "Strengths" not in text and "Classroom observation" not in text and "SDQ" not in text
 
 
 def test_the_practitioner_decides_what_each_evidence_paragraph_says(store, sample):
     oid = sample["observations"][0]
-    report = build_visit_report(store, sample["referral"], observation_ids=[oid],
-                                evidence_text={f"observation:{oid}": "Zoë settled well after the starter."},
-                                report_date=DAY)
+    report = build_visit_report(
+        store,
+        sample["referral"],
+        observation_ids=[oid],
+        evidence_text={f"observation:{oid}": "Zoë settled well after the starter."},
+        report_date=DAY,
+    )
     text = squash(pdf_text(render_visit(report)))
     assert "Zoë settled well after the starter." in text
     assert "was on task in" not in text  # the draft was not kept
-    ignored = build_visit_report(store, sample["referral"], observation_ids=[oid], evidence_text={},
-                                 report_date=DAY)
+    ignored = build_visit_report(store, sample["referral"], observation_ids=[oid], evidence_text={}, report_date=DAY)
     assert "was on task in" not in squash(pdf_text(render_visit(ignored)))
     assert "On task" in pdf_text(render_visit(ignored))  # the evidence itself stays
 
@@ -181,8 +202,10 @@ def test_an_unknown_case_is_refused(store):
         build_visit_report(store, "no-such-case")
 
 
-@pytest.mark.parametrize("num,den,text", [(5, 8, "63%"), (1, 8, "13%"), (3, 8, "38%"), (1, 40, "3%"),
-                                          (0, 12, "0%"), (12, 12, "100%"), (0, 0, "—")])
+@pytest.mark.parametrize(
+    "num,den,text",
+    [(5, 8, "63%"), (1, 8, "13%"), (3, 8, "38%"), (1, 40, "3%"), (0, 12, "0%"), (12, 12, "100%"), (0, 0, "—")],
+)
 def test_percentages_round_half_up_and_undefined_is_a_dash(num, den, text):
     assert percent_text(Ratio(num, den)) == text
 
@@ -190,8 +213,13 @@ def test_percentages_round_half_up_and_undefined_is_a_dash(num, den, text):
 def test_chosen_evidence_no_longer_on_the_laptop_is_left_out_and_named(store, sample):
     oid, cid = sample["observations"][0], sample["completions"][1]
     store.delete("observation", oid)
-    report = build_visit_report(store, sample["referral"], observation_ids=sample["observations"],
-                                completion_ids=[cid, "no-such-form"], report_date=DAY)
+    report = build_visit_report(
+        store,
+        sample["referral"],
+        observation_ids=sample["observations"],
+        completion_ids=[cid, "no-such-form"],
+        report_date=DAY,
+    )
     assert [o.observation_id for o in report.observations] == sample["observations"][1:]
     assert report.missing == (f"observation:{oid}", "completion:no-such-form")
     assert len(report.sdq) == 1

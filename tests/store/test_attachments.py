@@ -1,4 +1,5 @@
 """Attachments in the store: bytes kept once per content, encrypted, checked when read."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,16 @@ import pytest
 
 from desktop.store import attachments as att
 from desktop.store.attachments import (
-    AttachmentDamaged, AttachmentError, AttachmentNotHere, AttachmentTooLarge, add_attachment,
-    attachments_for, collect_garbage, export_attachment, missing_blobs, read_attachment,
+    AttachmentDamaged,
+    AttachmentError,
+    AttachmentNotHere,
+    AttachmentTooLarge,
+    add_attachment,
+    attachments_for,
+    collect_garbage,
+    export_attachment,
+    missing_blobs,
+    read_attachment,
 )
 
 
@@ -27,8 +36,11 @@ def test_adding_a_file_writes_bytes_record_outbox_and_audit_together(store, case
     attachment_id = add_attachment(store, path, referral_id=case["referral"])
     row = store.get("attachment", attachment_id)
     assert (row["sha256"], row["size"]) == (hashlib.sha256(data).hexdigest(), len(data))
-    assert (row["media_type"], row["filename"], row["title"]) == \
-        ("application/pdf", "Review report.pdf", "Review report.pdf")
+    assert (row["media_type"], row["filename"], row["title"]) == (
+        "application/pdf",
+        "Review report.pdf",
+        "Review report.pdf",
+    )
     assert read_attachment(store, attachment_id) == data
     [entry] = [e for e in store.pending_changes() if e["entity"] == "attachment"]
     assert entry["op"] == "create" and json.loads(entry["fields"])["sha256"] == row["sha256"]
@@ -56,8 +68,7 @@ def test_the_same_bytes_attached_twice_are_stored_once(store, case):
     assert read_attachment(store, first) == read_attachment(store, second) == data
 
 
-def test_files_above_the_limit_are_refused_with_nothing_written(store, case, tmp_path,
-                                                               monkeypatch):
+def test_files_above_the_limit_are_refused_with_nothing_written(store, case, tmp_path, monkeypatch):
     monkeypatch.setattr(att, "MAX_ATTACHMENT_BYTES", 1000)
     before = store.pending_count()
     big = tmp_path / "scan.pdf"
@@ -82,8 +93,7 @@ def test_a_missing_file_or_an_unknown_case_is_a_clear_error(store, case, tmp_pat
 
 
 def test_reading_checks_the_hash_and_says_when_bytes_have_not_arrived(store, case):
-    attachment_id = add_attachment(store, b"original bytes", referral_id=case["referral"],
-                                   title="Plan")
+    attachment_id = add_attachment(store, b"original bytes", referral_id=case["referral"], title="Plan")
     sha = store.get("attachment", attachment_id)["sha256"]
     store.conn.execute("UPDATE blob SET data = ? WHERE sha256 = ?", (b"tampered bytes", sha))
     with pytest.raises(AttachmentDamaged):
@@ -97,8 +107,9 @@ def test_reading_checks_the_hash_and_says_when_bytes_have_not_arrived(store, cas
 
 def test_export_writes_the_file_under_its_name(store, case, tmp_path):
     data = os.urandom(5000)
-    attachment_id = add_attachment(store, data, referral_id=case["referral"],
-                                   filename="../../Plan: week 1.pdf", media_type="application/pdf")
+    attachment_id = add_attachment(
+        store, data, referral_id=case["referral"], filename="../../Plan: week 1.pdf", media_type="application/pdf"
+    )
     out = tmp_path / "out"
     out.mkdir()
     written = export_attachment(store, attachment_id, out)

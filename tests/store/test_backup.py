@@ -1,4 +1,5 @@
 """Backup and restore of the laptop's store (issue 12, item 5)."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,13 @@ def test_backup_while_another_process_writes_restores_every_committed_edit(isola
     for n in range(50):
         store.create("caseworker", {"name": f"before {n}"})
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(isolated_home), PASSPHRASE],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(isolated_home), PASSPHRASE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert writer.stdout.readline().strip() == "ready"
         for _ in range(5):  # the writer commits batches of edits, interleaved with the backup
@@ -64,8 +70,7 @@ def test_backup_while_another_process_writes_restores_every_committed_edit(isola
         store.close()
     assert len(committed) >= 150
     target = tmp_path / "restored"
-    assert restore_backup(tmp_path / "b.fnbackup", target, PASSPHRASE)["db_sha256"] \
-        == manifest["db_sha256"]
+    assert restore_backup(tmp_path / "b.fnbackup", target, PASSPHRASE)["db_sha256"] == manifest["db_sha256"]
     restored = open_store(target, PASSPHRASE)
     try:
         assert restored.integrity_ok()
@@ -133,8 +138,7 @@ def test_refuses_a_backup_made_with_another_key(backup_file, tmp_path):
         members = {n: zf.read(n) for n in zf.namelist()}
     manifest = json.loads(members["manifest.json"])
     manifest["store_id"] = json.loads(other_info)["store_id"]
-    members.update({"keyinfo.json": other_info.encode(),
-                    "manifest.json": json.dumps(manifest).encode()})
+    members.update({"keyinfo.json": other_info.encode(), "manifest.json": json.dumps(manifest).encode()})
     with zipfile.ZipFile(backup_file, "w") as zf:
         for name, data in members.items():
             zf.writestr(name, data)

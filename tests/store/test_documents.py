@@ -1,15 +1,29 @@
 """A case's documents with where each file is, read from the store without Qt."""
+
 from __future__ import annotations
 
 from desktop.store.attachments import add_attachment
 from desktop.store.documents import (
-    NOT_DOWNLOADED, ON_LAPTOP, REFUSED, WAITING, case_documents, document_name, format_size,
+    NOT_DOWNLOADED,
+    ON_LAPTOP,
+    REFUSED,
+    WAITING,
+    case_documents,
+    document_name,
+    format_size,
 )
 
 
 def test_format_size():
     assert [format_size(n) for n in (0, 1, 1023, 1024, 250_000, 1024 * 1024, 52_428_800)] == [
-        "0 KB", "1 KB", "1 KB", "1 KB", "244 KB", "1.0 MB", "50.0 MB"]
+        "0 KB",
+        "1 KB",
+        "1 KB",
+        "1 KB",
+        "244 KB",
+        "1.0 MB",
+        "50.0 MB",
+    ]
 
 
 def test_a_documents_status_follows_its_outbox_entry_and_its_bytes(store, case):

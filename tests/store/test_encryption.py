@@ -1,4 +1,5 @@
 """The store is encrypted at rest and its key never reaches the disk in clear."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,11 @@ import json
 import pytest
 
 from desktop.store import (
-    KeyMissing, PassphraseRequired, Store, WrongPassphrase, open_store,
+    KeyMissing,
+    PassphraseRequired,
+    Store,
+    WrongPassphrase,
+    open_store,
 )
 from desktop.store.keys import KeyManager
 from tests.conftest import PASSPHRASE, file_bytes
@@ -14,8 +19,10 @@ from tests.conftest import PASSPHRASE, file_bytes
 
 def _fill(store):
     school = store.create("school", {"name": "Hollowmere Primary School", "area": "Ashbridge North"})
-    store.create("pupil", {"school_id": school, "first_name": "Zebedee", "last_name": "Quillfeather",
-                           "date_of_birth": "2016-05-01"})
+    store.create(
+        "pupil",
+        {"school_id": school, "first_name": "Zebedee", "last_name": "Quillfeather", "date_of_birth": "2016-05-01"},
+    )
 
 
 def test_database_file_is_not_plain_sqlite_and_holds_no_names(store, isolated_home):

@@ -1,6 +1,7 @@
 """keyinfo.json: a damaged or tampered file gives a clear message, never a traceback; the
 scrypt cost is today's and older stores are upgraded as they unlock, safely; the data
 folder and its files are owner-only where the OS allows (issue 9, item 11)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,6 +42,7 @@ def _set(field, value):
     def change(raw):
         raw[field] = value
         return raw
+
     return change
 
 
@@ -48,6 +50,7 @@ def _set_kdf(field, value):
     def change(raw):
         raw["kdf"][field] = value
         return raw
+
     return change
 
 
@@ -55,6 +58,7 @@ def _drop(field):
     def change(raw):
         raw.pop(field)
         return raw
+
     return change
 
 
@@ -66,23 +70,26 @@ TAMPERED = {
     "n not a power of two": (_set_kdf("n", 100_000), "not a power of two"),
     "r as text": (_set_kdf("r", "8"), "scrypt parameter 'r' is missing or not a whole number"),
     "p zero": (_set_kdf("p", 0), r"scrypt parameter 'p' \(0\) is outside"),
-    "r*n too much memory": (lambda raw: raw | {"kdf": {"n": 2**20, "r": 32, "p": 1}},
-                            "scrypt parameter 'r'|more memory"),
+    "r*n too much memory": (
+        lambda raw: raw | {"kdf": {"n": 2**20, "r": 32, "p": 1}},
+        "scrypt parameter 'r'|more memory",
+    ),
     "kdf not an object": (_set("kdf", [1, 2]), "scrypt parameters"),
     "missing check": (_drop("check"), "'check' is missing"),
     "missing mode": (_drop("mode"), "'mode' is missing"),
     "unknown mode": (_set("mode", "plaintext"), "'mode'"),
     "store id not an id": (_set("store_id", "../../etc"), "'store_id'"),
     "unknown format": (_set("format", 9), "format"),
-    "wrapped key not hex": (lambda raw: raw | {"format": 2, "wrapped_key": "x" * 64},
-                            "'wrapped_key' is not hexadecimal"),
+    "wrapped key not hex": (
+        lambda raw: raw | {"format": 2, "wrapped_key": "x" * 64},
+        "'wrapped_key' is not hexadecimal",
+    ),
     "a JSON list": (lambda raw: [raw], "does not hold a JSON object"),
 }
 
 
 @pytest.mark.parametrize("case", list(TAMPERED), ids=list(TAMPERED))
-def test_a_tampered_keyinfo_gives_a_clear_message_and_changes_nothing(made, case, capsys,
-                                                                      monkeypatch):
+def test_a_tampered_keyinfo_gives_a_clear_message_and_changes_nothing(made, case, capsys, monkeypatch):
     change, expected = TAMPERED[case]
     path = made / "keyinfo.json"
     path.write_text(json.dumps(change(info_of(made))))
@@ -98,8 +105,7 @@ def test_a_tampered_keyinfo_gives_a_clear_message_and_changes_nothing(made, case
     assert (digest(path), digest(made / "fieldnote.db")) == before
 
 
-@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00garbage", b""],
-                         ids=["not JSON", "not text", "empty"])
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00garbage", b""], ids=["not JSON", "not text", "empty"])
 def test_a_keyinfo_that_is_not_json_is_refused_clearly(made, content):
     (made / "keyinfo.json").write_bytes(content)
     with pytest.raises(KeyInfoDamaged, match="is damaged: it is not (valid JSON|text)"):

@@ -1,4 +1,5 @@
 """A process killed during a burst of edits loses nothing it had committed."""
+
 from __future__ import annotations
 
 import random
@@ -32,8 +33,9 @@ while True:
 @pytest.mark.parametrize("run", range(5))
 def test_sigkill_during_edits_keeps_every_committed_edit(isolated_home, run):
     open_store(isolated_home, PASSPHRASE).close()
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(isolated_home), PASSPHRASE],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(isolated_home), PASSPHRASE], stdout=subprocess.PIPE, text=True
+    )
     acknowledged = [proc.stdout.readline().strip()]  # the writer has started (imports, key)
     deadline = time.monotonic() + random.uniform(0.3, 1.5)  # then kill at a random moment
     while time.monotonic() < deadline:

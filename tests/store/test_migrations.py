@@ -1,4 +1,5 @@
 """Schema changes only through numbered, transactional migrations."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,9 @@ def _rows_for_version(store: Store, version: int) -> None:
     if version >= 1:
         school = store.create("school", {"name": "Saltings Primary School"})
         pupil = store.create("pupil", {"school_id": school, "first_name": "Leo", "last_name": "Ward"})
-        store.create("referral", {"pupil_id": pupil, "school_id": school, "referral_date": "2026-01-05",
-                                  "reason": "attendance"})
+        store.create(
+            "referral", {"pupil_id": pupil, "school_id": school, "referral_date": "2026-01-05", "reason": "attendance"}
+        )
 
 
 @pytest.mark.parametrize("version", range(0, schema.LATEST_VERSION))
@@ -49,10 +51,14 @@ def test_opens_a_database_made_at_every_earlier_version(isolated_home, key, vers
 def test_a_failing_migration_leaves_the_previous_version_intact(isolated_home, key, monkeypatch):
     path = isolated_home / "fieldnote.db"
     Store.open(path, key).close()
-    broken = (schema.LATEST_VERSION + 1, "broken", [
-        "CREATE TABLE half_done (x)",
-        "CREATE TABLE school (x)",  # fails: the table exists
-    ])
+    broken = (
+        schema.LATEST_VERSION + 1,
+        "broken",
+        [
+            "CREATE TABLE half_done (x)",
+            "CREATE TABLE school (x)",  # fails: the table exists
+        ],
+    )
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
     monkeypatch.setattr(schema, "LATEST_VERSION", broken[0])
     import desktop.store.db as db

@@ -1,4 +1,5 @@
 """Decrypted copies opened in another app are owner-only and do not linger."""
+
 import os
 import stat
 import time

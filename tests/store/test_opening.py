@@ -1,4 +1,5 @@
 """Files that are damaged, foreign, newer or wrongly keyed get a clear error and are never changed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,11 @@ import sqlite3
 import pytest
 
 from desktop.store import (
-    CorruptStore, NewerSchema, NotAFieldnoteStore, Store, open_store,
+    CorruptStore,
+    NewerSchema,
+    NotAFieldnoteStore,
+    Store,
+    open_store,
 )
 from desktop.store.keys import KeyManager
 from desktop.store.schema import LATEST_VERSION

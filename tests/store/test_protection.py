@@ -1,4 +1,5 @@
 """Changing the protection mode keeps the store's key: the same store opens afterwards."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,8 +38,7 @@ def test_keyring_to_passphrase_and_back(isolated_home, memory_keyring):
     assert (KEYRING_SERVICE, account) not in memory_keyring.secrets  # the key left the keyring
     with pytest.raises(PassphraseRequired):
         keys.obtain()
-    assert keys.obtain(NEW) == key and one_record(isolated_home, keys.obtain(NEW)) == \
-        "Hollowmere Primary School"
+    assert keys.obtain(NEW) == key and one_record(isolated_home, keys.obtain(NEW)) == "Hollowmere Primary School"
     with pytest.raises(WrongPassphrase):
         change_protection(keys, "keyring", current_passphrase="not it")
     change_protection(keys, "keyring", current_passphrase=NEW)
@@ -63,8 +63,7 @@ def test_refusals_change_nothing(isolated_home):
     with pytest.raises(ProtectionError, match="no OS keyring"):
         change_protection(keys, "keyring", current_passphrase=PASSPHRASE)
     with pytest.raises(ProtectionError, match="very common"):
-        change_protection(keys, "passphrase", current_passphrase=PASSPHRASE,
-                          new_passphrase="password1234")
+        change_protection(keys, "passphrase", current_passphrase=PASSPHRASE, new_passphrase="password1234")
     with pytest.raises(WrongPassphrase):
         change_protection(keys, "passphrase", current_passphrase="wrong one", new_passphrase=NEW)
     assert keys.info_path.read_bytes() == before

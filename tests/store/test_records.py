@@ -1,4 +1,5 @@
 """Every edit to a syncable record writes its outbox entry and audit entry in the same transaction."""
+
 from __future__ import annotations
 
 import json
@@ -14,12 +15,10 @@ def test_create_writes_record_outbox_and_audit(store):
     assert row["version"] == 1 and row["deleted"] == 0
     assert json.loads(row["field_versions"]) == {"name": 1, "urn": 1}
     (entry,) = store.pending_changes()
-    assert (entry["entity"], entry["record_id"], entry["op"], entry["base_version"]) == \
-        ("school", school, "create", 0)
+    assert (entry["entity"], entry["record_id"], entry["op"], entry["base_version"]) == ("school", school, "create", 0)
     assert json.loads(entry["fields"]) == {"name": "Foxcote Primary School", "urn": "990123"}
     assert entry["device_id"] == store.device_id and entry["schema_version"] == store.schema_version
-    assert [(a["action"], a["actor"], a["record_id"]) for a in store.audit_trail()] == \
-        [("create", "tester", school)]
+    assert [(a["action"], a["actor"], a["record_id"]) for a in store.audit_trail()] == [("create", "tester", school)]
 
 
 def test_update_records_only_changed_fields_with_base_version(store):
@@ -28,8 +27,11 @@ def test_update_records_only_changed_fields_with_base_version(store):
     assert after["version"] == 2
     assert json.loads(after["field_versions"]) == {"name": 1, "urn": 1, "area": 2}
     entry = store.pending_changes()[-1]
-    assert (entry["op"], entry["base_version"], json.loads(entry["fields"])) == \
-        ("update", 1, {"area": "Ashbridge East"})
+    assert (entry["op"], entry["base_version"], json.loads(entry["fields"])) == (
+        "update",
+        1,
+        {"area": "Ashbridge East"},
+    )
     assert store.audit_trail()[-1]["detail"] == "area"
 
 
@@ -54,8 +56,7 @@ def test_restore_brings_a_deleted_record_back_as_a_create_of_the_same_id(store):
     school = store.create("school", {"name": "Foxcote", "urn": "990123"})
     store.delete("school", school)
     back = store.restore("school", school, {"area": "Ashbridge East"})
-    assert (back["deleted"], back["version"], back["name"], back["area"]) == \
-        (0, 3, "Foxcote", "Ashbridge East")
+    assert (back["deleted"], back["version"], back["name"], back["area"]) == (0, 3, "Foxcote", "Ashbridge East")
     assert json.loads(back["field_versions"])["area"] == 3
     entry = store.pending_changes()[-1]
     assert (entry["op"], entry["record_id"], entry["base_version"]) == ("create", school, 2)
@@ -68,13 +69,11 @@ def test_restore_brings_a_deleted_record_back_as_a_create_of_the_same_id(store):
 
 def test_acknowledged_outbox_entries_are_pruned_after_a_while(store):
     """Sent entries older than the limit go; pending, rejected and recent sent ones stay."""
-    old_sent, old_pending, old_rejected, new_sent = (
-        store.create("school", {"name": n}) for n in ("A", "B", "C", "D"))
+    old_sent, old_pending, old_rejected, new_sent = (store.create("school", {"name": n}) for n in ("A", "B", "C", "D"))
     entries = {e["record_id"]: e for e in store.pending_changes()}
     store.mark_sent([entries[old_sent]["mutation_id"], entries[new_sent]["mutation_id"]])
     store.mark_rejected(entries[old_rejected]["mutation_id"], "refused")
-    store.conn.execute("UPDATE outbox SET created_at = '2026-01-01T00:00:00.000Z' "
-                       "WHERE record_id != ?", (new_sent,))
+    store.conn.execute("UPDATE outbox SET created_at = '2026-01-01T00:00:00.000Z' WHERE record_id != ?", (new_sent,))
     assert store.prune_sent(older_than_days=30) == 1
     left = {r[0] for r in store.conn.execute("SELECT record_id FROM outbox")}
     assert left == {old_pending, old_rejected, new_sent}

@@ -1,9 +1,11 @@
 """Two connections to one store in one process: the background one gives way to the other."""
+
 from __future__ import annotations
 
 import threading
 
 from desktop.store import Store
+
 KEY = bytes(range(32))
 
 
@@ -82,8 +84,9 @@ def test_while_a_background_job_owns_checkpoints_foreground_commits_do_not_check
         assert autocheckpoint(worker) == 0
         with worker.transaction():
             worker.conn.execute("CREATE TABLE filler (x BLOB)")
-            worker.conn.executemany("INSERT INTO filler VALUES (randomblob(4000))",
-                                    [()] * 1500)  # a journal longer than 1,000 pages
+            worker.conn.executemany(
+                "INSERT INTO filler VALUES (randomblob(4000))", [()] * 1500
+            )  # a journal longer than 1,000 pages
         size = frames_in_database()
         gui.set_meta("during", "1")
         assert autocheckpoint(gui) == 0 and frames_in_database() == size  # nothing copied
@@ -122,8 +125,9 @@ def test_flushing_the_journal_drops_no_lock_and_keeps_what_was_committed(tmp_pat
     store.set_meta("x", "1")
 
     def other_process_writes() -> str:
-        return subprocess.run([sys.executable, "-c", _TRY_TO_WRITE, str(path), KEY.hex()],
-                              capture_output=True, text=True, timeout=60).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-c", _TRY_TO_WRITE, str(path), KEY.hex()], capture_output=True, text=True, timeout=60
+        ).stdout.strip()
 
     with store.transaction():
         store.set_meta("y", "2")

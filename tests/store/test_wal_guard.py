@@ -5,6 +5,7 @@ copied while the connection is open, between transactions), and opens it again: 
 store's own journal is kept and applied; a journal that is not the store's is moved into a
 dated quarantine folder, the user is told, and the store is opened without it, unchanged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,7 @@ def store_with_schools(path: Path, key: bytes, names: list[str]) -> None:
 
 
 def quarantined(home: Path) -> list[Path]:
-    return sorted(p for p in (home / "quarantine").rglob("*") if p.is_file()) \
-        if (home / "quarantine").exists() else []
+    return sorted(p for p in (home / "quarantine").rglob("*") if p.is_file()) if (home / "quarantine").exists() else []
 
 
 def open_and_check(db: Path, key: bytes, expected_schools: list[str]) -> Store:
@@ -100,8 +100,10 @@ def test_a_journal_from_another_fieldnote_store_is_moved_aside(tmp_path, other_k
     assert "does not belong to this store" in s.notices[0]
     assert "the store itself was not changed" in s.notices[0]
     moved = quarantined(home)
-    assert [p.name for p in moved] == ["fieldnote.db-wal"] or \
-        sorted(p.name for p in moved) == ["fieldnote.db-shm", "fieldnote.db-wal"]
+    assert [p.name for p in moved] == ["fieldnote.db-wal"] or sorted(p.name for p in moved) == [
+        "fieldnote.db-shm",
+        "fieldnote.db-wal",
+    ]
     wal = next(p for p in moved if p.name == "fieldnote.db-wal")
     assert digest(wal) == digest(stray)  # kept, byte for byte, for whoever needs it
     assert str(wal.parent) in s.notices[0]
@@ -130,8 +132,7 @@ def test_an_older_store_put_back_beside_a_newer_journal_is_opened_without_it(tmp
     pair.mkdir()
     shutil.copy(older, pair / "fieldnote.db")
     shutil.copy(walguard.wal_path(newer), walguard.wal_path(pair / "fieldnote.db"))
-    assert walguard._probe(walguard._uri(pair / "fieldnote.db", mode="ro"), KEY, APPLICATION_ID,
-                           full=True) is not None
+    assert walguard._probe(walguard._uri(pair / "fieldnote.db", mode="ro"), KEY, APPLICATION_ID, full=True) is not None
     # Put the older file back beside the newer journal, as a restore from a copy would.
     shutil.copy(older, db)
     shutil.copy(walguard.wal_path(newer), walguard.wal_path(db))
@@ -212,7 +213,11 @@ def test_a_journal_another_process_is_writing_is_left_alone(tmp_path):
 
     db = tmp_path / "fieldnote.db"
     store_with_schools(db, KEY, ["Ours"])
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, sqlcipher3
         c = sqlcipher3.connect({str(db)!r}, isolation_level=None)
         c.execute("PRAGMA key = \\"x'{KEY.hex()}'\\"")
@@ -220,8 +225,13 @@ def test_a_journal_another_process_is_writing_is_left_alone(tmp_path):
         print("ready", flush=True)
         sys.stdin.readline()
         c.close()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        cwd=Path(__file__).resolve().parents[2])
+    """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         assert walguard.in_use_elsewhere(db) == (os.name == "posix")
@@ -240,7 +250,7 @@ def test_a_journal_with_no_complete_frame_is_left_to_sqlite(tmp_path):
     the journal afresh), so it is neither judged nor moved, and the store opens as it is."""
     live = Store.open(tmp_path / "live.db", KEY)
     live.create("school", {"name": "A"})
-    header = walguard.wal_path(live.path).read_bytes()[:32 + 24 + 100]  # a torn first frame
+    header = walguard.wal_path(live.path).read_bytes()[: 32 + 24 + 100]  # a torn first frame
     live.close()
     home = tmp_path / "home"
     home.mkdir()
@@ -272,8 +282,9 @@ def test_damaged_copies_of_a_foreign_journal_never_change_the_store(tmp_path):
     for _ in range(30):
         data = bytearray(stray)
         for _ in range(rng.randint(1, 4)):
-            data[rng.choice([rng.randrange(32), rng.randrange(32, 32 + 24),
-                             rng.randrange(len(data))])] ^= 1 << rng.randrange(8)
+            data[rng.choice([rng.randrange(32), rng.randrange(32, 32 + 24), rng.randrange(len(data))])] ^= (
+                1 << rng.randrange(8)
+            )
         walguard.wal_path(db).write_bytes(bytes(data))
         s = Store.open(db, KEY)
         try:
@@ -281,5 +292,8 @@ def test_damaged_copies_of_a_foreign_journal_never_change_the_store(tmp_path):
         finally:
             s.close()
         assert digest(db) == before
-        assert not walguard.wal_path(db).exists() or walguard.wal_path(db).stat().st_size == 0 \
+        assert (
+            not walguard.wal_path(db).exists()
+            or walguard.wal_path(db).stat().st_size == 0
             or walguard.committed_frames(walguard.wal_path(db).read_bytes()) == 0
+        )

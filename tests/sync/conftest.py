@@ -3,6 +3,7 @@
 The server runs as ``python -m sync.server.cli serve`` on a free loopback port; the
 fixtures wait for it by polling ``/health``, never by sleeping a fixed time.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -52,17 +53,36 @@ class ServerProcess:
         self.proc: subprocess.Popen | None = None
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "sync.server.cli", *args,
-                               "--database", self.database_url],
-                              input=stdin, capture_output=True, text=True, cwd=ROOT, env=self.env,
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "sync.server.cli", *args, "--database", self.database_url],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=self.env,
+            timeout=120,
+        )
 
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--database", self.database_url],
-            stdout=log, stderr=log, cwd=ROOT, env=self.env)
+            [
+                sys.executable,
+                "-m",
+                "sync.server.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--database",
+                self.database_url,
+            ],
+            stdout=log,
+            stderr=log,
+            cwd=ROOT,
+            env=self.env,
+        )
         log.close()
         self.wait_healthy()
 
@@ -100,8 +120,7 @@ class Api:
         self.url = url
 
     def login(self, username: str, password: str) -> requests.Response:
-        return requests.post(self.url + "/auth/login",
-                             json={"username": username, "password": password}, timeout=30)
+        return requests.post(self.url + "/auth/login", json={"username": username, "password": password}, timeout=30)
 
     def token(self, username: str, password: str) -> str:
         r = self.login(username, password)
@@ -121,8 +140,7 @@ class Api:
         return requests.patch(self.url + path, json=body, headers=self._h(token), timeout=30)
 
     def push(self, token: str, mutations: list[dict]) -> requests.Response:
-        return self.post("/sync/push", token, {"schema_version": SCHEMA_VERSION,
-                                               "mutations": mutations})
+        return self.post("/sync/push", token, {"schema_version": SCHEMA_VERSION, "mutations": mutations})
 
     def pull_all(self, token: str, cursor: int = 0, limit: int = 500) -> list[dict]:
         records = []
@@ -134,17 +152,31 @@ class Api:
                 return records
 
 
-def mutation(entity: str, record_id: str, op: str = "update", fields: dict | None = None,
-             base: int = 0, device: str = "device-test", seq: int | None = None) -> dict:
-    return {"mutation_id": str(uuid.uuid4()), "device_id": device, "entity": entity,
-            "record_id": record_id, "op": op, "fields": fields or {}, "base_version": base,
-            "schema_version": SCHEMA_VERSION, "client_seq": seq}
+def mutation(
+    entity: str,
+    record_id: str,
+    op: str = "update",
+    fields: dict | None = None,
+    base: int = 0,
+    device: str = "device-test",
+    seq: int | None = None,
+) -> dict:
+    return {
+        "mutation_id": str(uuid.uuid4()),
+        "device_id": device,
+        "entity": entity,
+        "record_id": record_id,
+        "op": op,
+        "fields": fields or {},
+        "base_version": base,
+        "schema_version": SCHEMA_VERSION,
+        "client_seq": seq,
+    }
 
 
 def _start(database_url: str, tmp: Path) -> ServerProcess:
     server = ServerProcess(database_url, tmp / "server.log")
-    result = server.cli("adduser", "admin", "--role", "admin", "--password-stdin",
-                        stdin=ADMIN_PASSWORD + "\n")
+    result = server.cli("adduser", "admin", "--role", "admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
     assert result.returncode == 0, result.stderr
     server.start()
     server.api = Api(server.url)
@@ -165,6 +197,7 @@ def postgres_database(prefix: str = "fieldnote_test"):
     admin connection to drop it with, its name)."""
     try:
         import psycopg
+
         conn = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
         pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({type(exc).__name__})")
@@ -219,12 +252,13 @@ class Service:
     def engine(self, store: Store, who: str, **kw) -> SyncEngine:
         return SyncEngine(store, self.server.url, self.tokens[who], **kw)
 
-    def add_user(self, who: str, role: str, caseworker_id: str | None = None,
-                 team: str | None = None) -> None:
+    def add_user(self, who: str, role: str, caseworker_id: str | None = None, team: str | None = None) -> None:
         username = f"{who}-{uuid.uuid4().hex[:8]}"
-        r = self.server.api.post("/admin/users", self.server.admin_token, {
-            "username": username, "password": PASSWORD, "role": role,
-            "team": team, "caseworker_id": caseworker_id})
+        r = self.server.api.post(
+            "/admin/users",
+            self.server.admin_token,
+            {"username": username, "password": PASSWORD, "role": role, "team": team, "caseworker_id": caseworker_id},
+        )
         assert r.status_code == 201, r.text
         self.ids[f"{who}_user"] = r.json()["id"]
         self.ids[f"{who}_username"] = username
@@ -240,10 +274,16 @@ def build_service(server: ServerProcess, laptops) -> Service:
     school = cl.add_school(name="Hollowmere Primary School", urn="990001", phase="primary")
     a = cl.add_caseworker("Sam Whitfield", team=team)
     b = cl.add_caseworker("Priya Shah", team=team)
-    pupil = cl.add_pupil(first_name="Ivy", last_name="Okafor", school_id=school,
-                         date_of_birth="2017-03-14", year_group=5)
-    referral = cl.add_referral(pupil_id=pupil, school_id=school, reason="persistent_disruption",
-                               referral_date="2026-11-02", concern="Leaves the classroom.")
+    pupil = cl.add_pupil(
+        first_name="Ivy", last_name="Okafor", school_id=school, date_of_birth="2017-03-14", year_group=5
+    )
+    referral = cl.add_referral(
+        pupil_id=pupil,
+        school_id=school,
+        reason="persistent_disruption",
+        referral_date="2026-11-02",
+        concern="Leaves the classroom.",
+    )
     cl.allocate(referral, a)
     service.ids.update(school=school, cw_a=a, cw_b=b, pupil=pupil, referral=referral)
     service.engine(office, "admin").sync()

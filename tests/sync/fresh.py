@@ -1,5 +1,6 @@
 """A server process of its own for one test (its own database): for tests that would
 disturb the shared session servers (records every user receives, address counts)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -18,11 +19,11 @@ def fresh_server(tmp_path: Path, kind: str, **env) -> Iterator[ServerProcess]:
     else:
         dropper, name = postgres_database("fieldnote_fresh")
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    server = ServerProcess(url, tmp_path / "server.log",
-                           env={f"FIELDNOTE_SERVER_{k.upper()}": str(v) for k, v in env.items()})
+    server = ServerProcess(
+        url, tmp_path / "server.log", env={f"FIELDNOTE_SERVER_{k.upper()}": str(v) for k, v in env.items()}
+    )
     try:
-        result = server.cli("adduser", "admin", "--role", "admin", "--password-stdin",
-                            stdin=ADMIN_PASSWORD + "\n")
+        result = server.cli("adduser", "admin", "--role", "admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
         assert result.returncode == 0, result.stderr
         server.start()
         server.api = Api(server.url)

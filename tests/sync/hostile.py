@@ -1,5 +1,6 @@
 """Values for every syncable field: a valid one, and the hostile ones a broken or malicious
 client could push (used by the rules' unit tests and the hostile push test)."""
+
 from __future__ import annotations
 
 import json
@@ -35,15 +36,19 @@ def valid_value(f: FieldRule):
 def hostile_values(f: FieldRule) -> list[tuple[str, object]]:
     """(what is wrong, value) pairs, each of which the field must refuse."""
     rule = f.rule
-    out: list[tuple[str, object]] = [
-        ("NaN", NAN), ("Infinity", INF), ("-Infinity", -INF), ("1e400", RAW_1E400)]
+    out: list[tuple[str, object]] = [("NaN", NAN), ("Infinity", INF), ("-Infinity", -INF), ("1e400", RAW_1E400)]
     if not f.nullable:
         out.append(("null", None))
     if f.column_type == "TEXT":
-        out += [("a number", 12345), ("true", True), ("10**30", 10**30),
-                ("too long", "x" * (rule.max_length + 1)),
-                ("NUL", "ab\x00cd"), ("lone surrogate", "ab\ud800cd"),
-                ("lone low surrogate", "\udc00")]
+        out += [
+            ("a number", 12345),
+            ("true", True),
+            ("10**30", 10**30),
+            ("too long", "x" * (rule.max_length + 1)),
+            ("NUL", "ab\x00cd"),
+            ("lone surrogate", "ab\ud800cd"),
+            ("lone low surrogate", "\udc00"),
+        ]
         if rule.kind == "choice":
             out += [("outside the choices", "bogus"), ("a choice's label", "Bogus Label")]
         elif rule.kind == "date":
@@ -59,8 +64,13 @@ def hostile_values(f: FieldRule) -> list[tuple[str, object]]:
         elif rule.kind == "sha256":
             out.append(("not hex", "Z" * 64))
     else:
-        out += [("text", "12"), ("a fraction", 1.5), ("2**63", INT_MAX + 1),
-                ("-2**63-1", INT_MIN - 1), ("10**30", 10**30)]
+        out += [
+            ("text", "12"),
+            ("a fraction", 1.5),
+            ("2**63", INT_MAX + 1),
+            ("-2**63-1", INT_MIN - 1),
+            ("10**30", 10**30),
+        ]
         if rule.kind == "boolean":
             out.append(("neither 0 nor 1", 2))
         else:

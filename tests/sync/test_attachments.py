@@ -3,6 +3,7 @@ naming a file is accepted only once the file is complete on the server.
 
 Run against a real server on SQLite and PostgreSQL (the ``server`` fixture) where the
 database matters."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,10 @@ import requests
 import sqlalchemy as sa
 
 from desktop.store.attachments import (
-    AttachmentNotHere, add_attachment, missing_blobs, read_attachment,
+    AttachmentNotHere,
+    add_attachment,
+    missing_blobs,
+    read_attachment,
 )
 from sync.client import SyncError
 from sync.client.attachments import CHUNK_BYTES, download_missing, upload_pending
@@ -41,13 +45,17 @@ def _h(token: str | None) -> dict:
 
 
 def _put(server, token, sha, chunk: bytes, size: int, offset: int = 0) -> requests.Response:
-    return requests.put(f"{server.url}/attachments/{sha}", data=chunk, headers=_h(token),
-                        params={"size": size, "offset": offset}, timeout=60)
+    return requests.put(
+        f"{server.url}/attachments/{sha}",
+        data=chunk,
+        headers=_h(token),
+        params={"size": size, "offset": offset},
+        timeout=60,
+    )
 
 
 def _get(server, token, sha, suffix: str = "", **headers) -> requests.Response:
-    return requests.get(f"{server.url}/attachments/{sha}{suffix}",
-                        headers={**_h(token), **headers}, timeout=60)
+    return requests.get(f"{server.url}/attachments/{sha}{suffix}", headers={**_h(token), **headers}, timeout=60)
 
 
 def _server_rows(server, sql: str, **params) -> list:
@@ -64,9 +72,12 @@ def _chunks_held(server, sha: str) -> int:
 
 
 def _attachment_mutation(service, sha: str, size: int, **fields) -> dict:
-    return mutation("attachment", str(uuid.uuid4()), "create", {
-        "sha256": sha, "size": size, "title": "Report", "referral_id": service.ids["referral"],
-        **fields})
+    return mutation(
+        "attachment",
+        str(uuid.uuid4()),
+        "create",
+        {"sha256": sha, "size": size, "title": "Report", "referral_id": service.ids["referral"], **fields},
+    )
 
 
 class Recording(requests.Session):
@@ -84,18 +95,22 @@ class Recording(requests.Session):
             if self.fail and self.fail(method, url, len(done)):
                 raise requests.ConnectionError("cable pulled")
             response = super().request(method, url, **kw)
-            self.sent.append({"method": method, "url": url, "params": kw.get("params"),
-                              "bytes": len(kw.get("data") or b""),
-                              "range": (kw.get("headers") or {}).get("Range"),
-                              "received": len(response.content)
-                              if not url.endswith("/status") else 0})
+            self.sent.append(
+                {
+                    "method": method,
+                    "url": url,
+                    "params": kw.get("params"),
+                    "bytes": len(kw.get("data") or b""),
+                    "range": (kw.get("headers") or {}).get("Range"),
+                    "received": len(response.content) if not url.endswith("/status") else 0,
+                }
+            )
             return response
         return super().request(method, url, **kw)
 
 
 def _engine(service, store, who, session) -> SyncEngine:
-    transport = Transport(service.server.url, service.tokens[who], session=session, retries=0,
-                          sleep=lambda s: None)
+    transport = Transport(service.server.url, service.tokens[who], session=session, retries=0, sleep=lambda s: None)
     return service.engine(store, who, transport=transport)
 
 
@@ -105,9 +120,14 @@ def test_a_pdf_sized_file_goes_from_one_laptop_to_another_in_the_same_scope(serv
     a, lead = laptops("a"), laptops("lead")
     service.engine(a, "a").sync()
     data = os.urandom(SIZE)
-    attachment = add_attachment(a, data, referral_id=service.ids["referral"],
-                                title="Review report", filename="review.pdf",
-                                media_type="application/pdf")
+    attachment = add_attachment(
+        a,
+        data,
+        referral_id=service.ids["referral"],
+        title="Review report",
+        filename="review.pdf",
+        media_type="application/pdf",
+    )
     report = service.engine(a, "a").sync()
     assert (report.uploaded, report.sent, report.rejected, report.waiting) == (1, 1, 0, 0)
     assert a.pending_count() == 0
@@ -146,14 +166,21 @@ def test_outside_the_scope_the_file_cannot_be_had_even_knowing_its_hash(service,
     assert _get(server, b, sha, Range="bytes=0-").status_code == 404
     status = _get(server, b, sha, "/status").json()
     assert (status["complete"], status["received"]) == (False, 0)
-    own = mutation("attachment", str(uuid.uuid4()), "create", {
-        "sha256": sha, "size": len(data), "title": "Mine now", "school_id": service.ids["school"]})
+    own = mutation(
+        "attachment",
+        str(uuid.uuid4()),
+        "create",
+        {"sha256": sha, "size": len(data), "title": "Mine now", "school_id": service.ids["school"]},
+    )
     [result] = server.api.push(b, [own]).json()["results"]
     assert result["status"] == "retry"
     assert _get(server, b, sha).status_code == 404
     assert _get(server, server.admin_token, sha).content == data  # administrators: any file
-    for response in (_get(server, None, sha), _get(server, None, sha, "/status"),
-                     _put(server, None, sha, data, len(data))):
+    for response in (
+        _get(server, None, sha),
+        _get(server, None, sha, "/status"),
+        _put(server, None, sha, data, len(data)),
+    ):
         assert response.status_code == 401
 
 
@@ -175,8 +202,7 @@ def test_an_interrupted_upload_resumes_and_sends_only_the_rest(service, laptops)
     resumed = Recording()
     report = _engine(service, a, "a", resumed).sync()
     puts = [s for s in resumed.sent if s["method"] == "PUT"]
-    assert [p["params"]["offset"] for p in puts] == [CHUNK_BYTES, 2 * CHUNK_BYTES,
-                                                     3 * CHUNK_BYTES]
+    assert [p["params"]["offset"] for p in puts] == [CHUNK_BYTES, 2 * CHUNK_BYTES, 3 * CHUNK_BYTES]
     assert sum(p["bytes"] for p in puts) == SIZE - CHUNK_BYTES
     assert (report.uploaded, report.sent, a.pending_count()) == (1, 1, 0)
     assert _get(service.server, service.tokens["lead"], sha).content == data
@@ -198,8 +224,7 @@ def test_an_interrupted_download_resumes_from_the_parts_held(service, laptops):
     assert lead.get("attachment", attachment) is not None  # the pull was applied
     with pytest.raises(AttachmentNotHere):
         read_attachment(lead, attachment)
-    assert lead.conn.execute("SELECT sum(length(data)) FROM blob_part").fetchone()[0] \
-        == CHUNK_BYTES
+    assert lead.conn.execute("SELECT sum(length(data)) FROM blob_part").fetchone()[0] == CHUNK_BYTES
 
     resumed = Recording()
     report = _engine(service, lead, "lead", resumed).sync()
@@ -226,8 +251,7 @@ def test_a_corrupt_upload_is_refused_and_nothing_is_kept(service):
     assert (status["received"], status["complete"]) == (0, False)
     assert _chunks_held(server, sha) == 0
     assert _get(server, server.admin_token, sha).status_code == 404
-    [result] = server.api.push(token, [_attachment_mutation(service, sha, len(good))]).json()[
-        "results"]
+    [result] = server.api.push(token, [_attachment_mutation(service, sha, len(good))]).json()["results"]
     assert result["status"] == "retry"
 
 
@@ -242,8 +266,7 @@ def test_a_record_waits_until_its_bytes_are_complete(service):
     [waiting] = server.api.push(token, [record]).json()["results"]
     assert (waiting["status"], waiting["code"]) == ("retry", 404)
     # A resent chunk (its answer lost) is harmless; one beyond the upload is refused.
-    assert _put(server, token, sha, data[:CHUNK_BYTES], len(data)).json()["received"] \
-        == CHUNK_BYTES
+    assert _put(server, token, sha, data[:CHUNK_BYTES], len(data)).json()["received"] == CHUNK_BYTES
     assert _put(server, token, sha, b"x", len(data), len(data) - 1).status_code == 409
     done = _put(server, token, sha, data[CHUNK_BYTES:], len(data), CHUNK_BYTES).json()
     assert (done["complete"], done["received"], done["size"]) == (True, len(data), len(data))
@@ -321,9 +344,11 @@ class Garbage(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         sha = self.path.split("/")[2].split("?")[0]
         if self.path.endswith("/status"):
-            self._send(200, json.dumps({"sha256": sha, "size": None, "received": 0,
-                                        "complete": False}).encode(),
-                       [("Content-Type", "application/json")])
+            self._send(
+                200,
+                json.dumps({"sha256": sha, "size": None, "received": 0, "complete": False}).encode(),
+                [("Content-Type", "application/json")],
+            )
         else:  # a "range" that is not the one asked for
             self._send(206, b"\x00" * 10, [("Content-Range", "bytes 5-14/100")])
 
@@ -341,8 +366,7 @@ def garbage_server():
         yield url
 
 
-def test_a_server_answering_garbage_to_a_chunk_request_is_a_clear_error(garbage_server,
-                                                                        laptops):
+def test_a_server_answering_garbage_to_a_chunk_request_is_a_clear_error(garbage_server, laptops):
     """Garbage in answer to an upload chunk or a download range raises SyncError; the bytes,
     the record and its outbox entry stay as they were, and no bad bytes are kept."""
     laptop = laptops("a")
@@ -377,8 +401,7 @@ def test_range_headers_are_read_strictly():
     assert parse_range("bytes=900-", 1000) == ByteRange(900, 999, 1000)
     assert parse_range("bytes=900-5000", 1000) == ByteRange(900, 999, 1000)
     assert parse_range("bytes=-10", 1000) == ByteRange(990, 999, 1000)
-    for odd in (None, "", "bytes=", "bytes=-", "bytes=5-1", "bytes=0-1,5-6", "items=0-1",
-                "bytes=" + "9" * 5000 + "-"):
+    for odd in (None, "", "bytes=", "bytes=-", "bytes=5-1", "bytes=0-1,5-6", "items=0-1", "bytes=" + "9" * 5000 + "-"):
         assert parse_range(odd, 1000) is None
     for beyond in ("bytes=1000-", "bytes=-0"):
         with pytest.raises(BlobRefused):

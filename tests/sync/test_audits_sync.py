@@ -2,6 +2,7 @@
 both keep theirs; the same criterion rated differently is a visible conflict; scope goes
 through the conducting caseworker (they, their team lead, admins — not a colleague);
 a finalised audit is refused changes by the server."""
+
 from __future__ import annotations
 
 from desktop.audits.records import AuditRecords, rating_id
@@ -21,8 +22,12 @@ def test_two_laptops_rate_one_audit_offline(service, laptops):
     one, two = laptops("a-one"), laptops("a-two")
     service.engine(one, "a").sync()
     rec1 = AuditRecords(one)
-    aid = rec1.start(school_id=service.ids["school"], template_id="behaviour-audit",
-                     conducted_on="2026-10-05", conducted_by=service.ids["cw_a"])
+    aid = rec1.start(
+        school_id=service.ids["school"],
+        template_id="behaviour-audit",
+        conducted_on="2026-10-05",
+        conducted_by=service.ids["cw_a"],
+    )
     service.engine(one, "a").sync()
     service.engine(two, "a").sync()
     rec2 = AuditRecords(two)
@@ -42,8 +47,11 @@ def test_two_laptops_rate_one_audit_offline(service, laptops):
         assert snap.ratings["arrival_calm"]["evidence"] == "Calm start seen from the gate"
         assert snap.value("restorative") == "amber"  # the first to arrive stands
     assert report.conflicts >= 1
-    kept = [c for c in sync_status(two).conflicts
-            if c["record_id"] == rating_id(aid, "restorative") and c["field"] == "value"]
+    kept = [
+        c
+        for c in sync_status(two).conflicts
+        if c["record_id"] == rating_id(aid, "restorative") and c["field"] == "value"
+    ]
     assert [(c["local_value"], c["remote_value"]) for c in kept] == [("red", "amber")]
 
     # scope: the team lead sees the audit and its ratings; a colleague does not
@@ -59,8 +67,9 @@ def test_two_laptops_rate_one_audit_offline(service, laptops):
     service.engine(one, "a").sync()
     row = service.server.api.pull_all(service.server.admin_token)
     rating = next(r for r in row if r["entity"] == "audit_rating" and r["id"] == rating_id(aid, "arrival_calm"))
-    r = service.server.api.push(service.tokens["a"], [mutation(
-        "audit_rating", rating["id"], fields={"value": "red"}, base=rating["version"])])
+    r = service.server.api.push(
+        service.tokens["a"], [mutation("audit_rating", rating["id"], fields={"value": "red"}, base=rating["version"])]
+    )
     assert r.json()["results"][0]["status"] != "applied"
 
 
@@ -72,17 +81,21 @@ def test_a_review_handed_to_a_colleague_brings_the_previous_audit(service, lapto
     a, lead, b = laptops("a"), laptops("lead"), laptops("b")
     service.engine(a, "a").sync()
     rec_a = AuditRecords(a)
-    first = rec_a.start(school_id=service.ids["school"], template_id="behaviour-audit",
-                        conducted_on="2026-03-02", conducted_by=service.ids["cw_a"])
+    first = rec_a.start(
+        school_id=service.ids["school"],
+        template_id="behaviour-audit",
+        conducted_on="2026-03-02",
+        conducted_by=service.ids["cw_a"],
+    )
     rec_a.rate(first, "arrival_calm", "red")
     rec_a.note(first, "arrival_calm", "Crowding at the gate")
-    rec_a.add_action(first, "Stagger the start", owner="Head", due_on="2026-04-30",
-                     criteria=["arrival_calm"])
+    rec_a.add_action(first, "Stagger the start", owner="Head", due_on="2026-04-30", criteria=["arrival_calm"])
     rec_a.finalise(first)
     service.engine(a, "a").sync()
     service.engine(lead, "lead").sync()
-    review = start_review(AuditRecords(lead), service.ids["school"], conducted_on="2026-06-15",
-                          conducted_by=service.ids["cw_b"])
+    review = start_review(
+        AuditRecords(lead), service.ids["school"], conducted_on="2026-06-15", conducted_by=service.ids["cw_b"]
+    )
     assert service.engine(lead, "lead").sync().rejected == 0
     service.engine(b, "b").sync()
     rec_b = AuditRecords(b)
@@ -91,7 +104,11 @@ def test_a_review_handed_to_a_colleague_brings_the_previous_audit(service, lapto
     before, after = compare(rec_b, review)
     [calm] = [m for m in movement(before, after) if m.criterion_id == "arrival_calm"]
     assert (calm.before, calm.after, calm.direction, calm.before_evidence) == (
-        "red", "amber", "up", "Crowding at the gate")
+        "red",
+        "amber",
+        "up",
+        "Crowding at the gate",
+    )
     assert [x["carried_from"] for x in after.actions] == [before.actions[0]["id"]]
 
 
@@ -99,16 +116,25 @@ def _finalised_audit_by_a(service, a):
     """A audits the school (ratings, evidence, a photo on a criterion, an action point) and
     finalises; the id of the audit and of the photo."""
     rec_a = AuditRecords(a)
-    first = rec_a.start(school_id=service.ids["school"], template_id="behaviour-audit",
-                        conducted_on="2026-03-02", conducted_by=service.ids["cw_a"])
+    first = rec_a.start(
+        school_id=service.ids["school"],
+        template_id="behaviour-audit",
+        conducted_on="2026-03-02",
+        conducted_by=service.ids["cw_a"],
+    )
     rec_a.rate(first, "arrival_calm", "red")
     rec_a.note(first, "arrival_calm", "Crowding at the gate")
     rec_a.rate(first, "rewards_used", "green")
     rec_a.note(first, "rewards_used", "Every adult used the points chart")
-    photo = rec_a.attach(first, "arrival_calm", b"\x89PNG photo of the gate", title="Gate at 8:40",
-                         filename="gate.png", media_type="image/png")
-    rec_a.add_action(first, "Stagger the start", owner="Head", due_on="2026-04-30",
-                     criteria=["arrival_calm"])
+    photo = rec_a.attach(
+        first,
+        "arrival_calm",
+        b"\x89PNG photo of the gate",
+        title="Gate at 8:40",
+        filename="gate.png",
+        media_type="image/png",
+    )
+    rec_a.add_action(first, "Stagger the start", owner="Head", due_on="2026-04-30", criteria=["arrival_calm"])
     rec_a.finalise(first)
     assert service.engine(a, "a").sync().rejected == 0
     return first, photo
@@ -138,8 +164,9 @@ def test_a_review_in_bs_name_re_sends_the_previous_audit_to_a_laptop_that_pulled
     service.engine(b, "b").sync()
     assert b.get("audit", first) is None  # not B's yet
     service.engine(lead, "lead").sync()
-    review = start_review(AuditRecords(lead), service.ids["school"], conducted_on="2026-06-15",
-                          conducted_by=service.ids["cw_b"])
+    review = start_review(
+        AuditRecords(lead), service.ids["school"], conducted_on="2026-06-15", conducted_by=service.ids["cw_b"]
+    )
     assert service.engine(lead, "lead").sync().rejected == 0
     report = service.engine(b, "b").sync()
     assert not report.resynced and report.digest_match
@@ -148,7 +175,11 @@ def test_a_review_in_bs_name_re_sends_the_previous_audit_to_a_laptop_that_pulled
     rec_b.rate(review, "arrival_calm", "amber")
     [calm] = [m for m in movement(*compare(rec_b, review)) if m.criterion_id == "arrival_calm"]
     assert (calm.before, calm.after, calm.direction, calm.before_evidence) == (
-        "red", "amber", "up", "Crowding at the gate")
+        "red",
+        "amber",
+        "up",
+        "Crowding at the gate",
+    )
 
 
 def test_a_new_audit_by_b_brings_the_schools_earlier_audits_so_b_can_review(service, laptops):
@@ -160,10 +191,16 @@ def test_a_new_audit_by_b_brings_the_schools_earlier_audits_so_b_can_review(serv
     from tests.conftest import TODAY
 
     office = Caseload(service.office, today=TODAY)
-    pupil = office.add_pupil(first_name="Noor", last_name="Begum", school_id=service.ids["school"],
-                             date_of_birth="2016-05-01", year_group=6)
-    ref = office.add_referral(pupil_id=pupil, school_id=service.ids["school"], reason="emotional_wellbeing",
-                              referral_date="2026-11-03", concern="Will not come in.")
+    pupil = office.add_pupil(
+        first_name="Noor", last_name="Begum", school_id=service.ids["school"], date_of_birth="2016-05-01", year_group=6
+    )
+    ref = office.add_referral(
+        pupil_id=pupil,
+        school_id=service.ids["school"],
+        reason="emotional_wellbeing",
+        referral_date="2026-11-03",
+        concern="Will not come in.",
+    )
     office.allocate(ref, service.ids["cw_b"])
     service.engine(service.office, "admin").sync()
     a, b = laptops("a"), laptops("b")
@@ -172,13 +209,16 @@ def test_a_new_audit_by_b_brings_the_schools_earlier_audits_so_b_can_review(serv
     service.engine(b, "b").sync()
     assert b.get("school", service.ids["school"]) is not None and b.get("audit", first) is None
     rec_b = AuditRecords(b)
-    mine = rec_b.start(school_id=service.ids["school"], template_id="behaviour-audit",
-                       conducted_on="2026-06-10", conducted_by=service.ids["cw_b"])
+    mine = rec_b.start(
+        school_id=service.ids["school"],
+        template_id="behaviour-audit",
+        conducted_on="2026-06-10",
+        conducted_by=service.ids["cw_b"],
+    )
     report = service.engine(b, "b").sync()
     assert report.rejected == 0 and not report.resynced and report.digest_match
     _has_the_audit(b, first, photo)
     assert rec_b.last_final(service.ids["school"])["id"] == first
-    review = start_review(rec_b, service.ids["school"], conducted_on="2026-06-15",
-                          conducted_by=service.ids["cw_b"])
+    review = start_review(rec_b, service.ids["school"], conducted_on="2026-06-15", conducted_by=service.ids["cw_b"])
     assert b.get("audit", review)["review_of"] == first and mine != review
     assert service.engine(b, "b").sync().rejected == 0

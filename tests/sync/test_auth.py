@@ -1,4 +1,5 @@
 """Accounts: sign-in, expiry, revocation, rate limit, stored secrets, admin-only API."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,8 +18,9 @@ def _db_path(server) -> str:
 @pytest.fixture
 def user(sqlite_server):
     name = f"user-{uuid.uuid4().hex[:8]}"
-    r = sqlite_server.api.post("/admin/users", sqlite_server.admin_token,
-                               {"username": name, "password": PASSWORD, "role": "practitioner"})
+    r = sqlite_server.api.post(
+        "/admin/users", sqlite_server.admin_token, {"username": name, "password": PASSWORD, "role": "practitioner"}
+    )
     assert r.status_code == 201
     return name
 
@@ -46,8 +48,7 @@ def test_an_expired_token_is_refused(sqlite_server, user):
     api = sqlite_server.api
     token = api.token(user, PASSWORD)
     with sqlite3.connect(_db_path(sqlite_server)) as db:
-        db.execute("UPDATE auth_token SET expires_at = 0 WHERE token_hash = ?",
-                   (token_hash(token),))
+        db.execute("UPDATE auth_token SET expires_at = 0 WHERE token_hash = ?", (token_hash(token),))
     assert api.get("/sync/pull", token).status_code == 401
 
 
@@ -59,11 +60,11 @@ def test_tokens_and_passwords_are_stored_only_as_hashes(sqlite_server, user):
     raw += open(wal, "rb").read() if __import__("os").path.exists(wal) else b""
     assert token.encode() not in raw and PASSWORD.encode() not in raw
     with sqlite3.connect(_db_path(sqlite_server)) as db:
-        (stored,) = db.execute("SELECT password_hash FROM app_user WHERE username = ?",
-                               (user,)).fetchone()
+        (stored,) = db.execute("SELECT password_hash FROM app_user WHERE username = ?", (user,)).fetchone()
         assert stored.startswith("$argon2")
-        assert db.execute("SELECT count(*) FROM auth_token WHERE token_hash = ?",
-                          (token_hash(token),)).fetchone()[0] == 1
+        assert (
+            db.execute("SELECT count(*) FROM auth_token WHERE token_hash = ?", (token_hash(token),)).fetchone()[0] == 1
+        )
 
 
 def test_five_failures_lock_that_username_for_a_while(sqlite_server, user):
@@ -81,11 +82,12 @@ def test_admin_api_is_for_admins_only(sqlite_server, user):
     api = sqlite_server.api
     token = api.token(user, PASSWORD)
     assert api.get("/admin/users", token).status_code == 403
-    assert api.post("/admin/users", token, {"username": "x" + user, "password": PASSWORD,
-                                            "role": "admin"}).status_code == 403
+    assert (
+        api.post("/admin/users", token, {"username": "x" + user, "password": PASSWORD, "role": "admin"}).status_code
+        == 403
+    )
     assert api.post("/admin/teams", token, {"name": "t"}).status_code == 403
-    assert api.post("/admin/teams", sqlite_server.admin_token,
-                    {"name": f"t-{user}"}).status_code == 201
+    assert api.post("/admin/teams", sqlite_server.admin_token, {"name": f"t-{user}"}).status_code == 201
 
 
 def test_deactivating_a_user_revokes_their_tokens(sqlite_server, user):
@@ -103,12 +105,12 @@ def test_deactivating_a_user_revokes_their_tokens(sqlite_server, user):
 def test_adduser_command_creates_an_account_that_can_sign_in(sqlite_server):
     """``fieldnote-server adduser`` with --password-stdin makes a working account."""
     name = f"cli-{uuid.uuid4().hex[:8]}"
-    result = sqlite_server.cli("adduser", name, "--role", "team_lead", "--team", "North",
-                               "--password-stdin", stdin="a-long-password\n")
+    result = sqlite_server.cli(
+        "adduser", name, "--role", "team_lead", "--team", "North", "--password-stdin", stdin="a-long-password\n"
+    )
     assert result.returncode == 0, result.stderr
     assert sqlite_server.api.login(name, "a-long-password").status_code == 200
-    again = sqlite_server.cli("adduser", name, "--role", "admin", "--password-stdin",
-                              stdin="a-long-password\n")
+    again = sqlite_server.cli("adduser", name, "--role", "admin", "--password-stdin", stdin="a-long-password\n")
     assert again.returncode == 1 and "taken" in again.stderr
 
 
@@ -132,8 +134,9 @@ def test_a_refreshed_token_works_and_the_old_one_runs_out_soon(sqlite_server, us
     assert new != old and api.get("/sync/pull", new).status_code == 200
     assert api.get("/sync/pull", old).status_code == 200  # the grace period
     with sqlite3.connect(_db_path(sqlite_server)) as db:
-        old_expiry, new_expiry = (db.execute(
-            "SELECT expires_at FROM auth_token WHERE token_hash = ?", (token_hash(t),)
-        ).fetchone()[0] for t in (old, new))
+        old_expiry, new_expiry = (
+            db.execute("SELECT expires_at FROM auth_token WHERE token_hash = ?", (token_hash(t),)).fetchone()[0]
+            for t in (old, new)
+        )
     assert new_expiry - old_expiry > 60 * 60  # the old one: minutes; the new: hours
     assert api.post("/auth/refresh", None, {}).status_code == 401

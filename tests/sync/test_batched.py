@@ -1,6 +1,7 @@
 """The batched paths of a bulk first sync: a page applied per record type in one go, the
 pull page rendered straight to JSON on the server, the remembered digest, the prefetched
 page. Each must do exactly what the record-by-record path did."""
+
 from __future__ import annotations
 
 import json
@@ -22,19 +23,26 @@ SDQ = ("consid", "restles", "somatic")
 
 
 def _rows(store, entity):
-    return [{k: v for k, v in r.items() if k != "modified_at"}
-            for r in store.db.query(f"SELECT * FROM [{entity}] ORDER BY id")]
+    return [
+        {k: v for k, v in r.items() if k != "modified_at"}
+        for r in store.db.query(f"SELECT * FROM [{entity}] ORDER BY id")
+    ]
 
 
 def _seed(store):
     """A school, pupil and a finalised SDQ form (answers included), as the office made them."""
     school = store.create("school", {"name": "Hollowmere", "urn": "990001"})
-    pupil = store.create("pupil", {"first_name": "Ivy", "last_name": "Okafor",
-                                   "school_id": school})
+    pupil = store.create("pupil", {"first_name": "Ivy", "last_name": "Okafor", "school_id": school})
     forms = FormRecords(store)
-    completion = forms.start(pupil_id=pupil, pack_id="sdq-teacher-4-17", informant="teacher",
-                             age_band="4-17", completed_by="teacher", completed_on="2026-10-01",
-                             time_point="T1")
+    completion = forms.start(
+        pupil_id=pupil,
+        pack_id="sdq-teacher-4-17",
+        informant="teacher",
+        age_band="4-17",
+        completed_by="teacher",
+        completed_on="2026-10-01",
+        time_point="T1",
+    )
     for item in SDQ:
         forms.answer(completion, item, 1)
     forms.finalise(completion)
@@ -46,11 +54,19 @@ def _states(store):
     out = []
     for entity in ("school", "pupil", "form_completion", "form_answer"):
         for row in store.db.query(f"SELECT * FROM [{entity}]"):
-            fields = {k: v for k, v in row.items()
-                      if k not in ("id", "version", "field_versions", "modified_at", "deleted")}
-            out.append({"entity": entity, "id": row["id"], "version": row["version"],
-                        "field_versions": json.loads(row["field_versions"]), "fields": fields,
-                        "deleted": bool(row["deleted"])})
+            fields = {
+                k: v for k, v in row.items() if k not in ("id", "version", "field_versions", "modified_at", "deleted")
+            }
+            out.append(
+                {
+                    "entity": entity,
+                    "id": row["id"],
+                    "version": row["version"],
+                    "field_versions": json.loads(row["field_versions"]),
+                    "fields": fields,
+                    "deleted": bool(row["deleted"]),
+                }
+            )
     return out
 
 
@@ -60,27 +76,47 @@ def test_apply_remote_many_writes_what_apply_remote_writes(laptops):
     office, one, many = laptops("office"), laptops("one"), laptops("many")
     _seed(office)
     states = _states(office)
-    rounds = [states,
-              states,  # the same again: nothing changes
-              [dict(s, version=s["version"] + 1,
-                    field_versions={k: v + 1 for k, v in s["field_versions"].items()})
-               for s in states]]  # new server versions of final evidence
+    rounds = [
+        states,
+        states,  # the same again: nothing changes
+        [
+            dict(s, version=s["version"] + 1, field_versions={k: v + 1 for k, v in s["field_versions"].items()})
+            for s in states
+        ],
+    ]  # new server versions of final evidence
     for page in rounds:
         changed_one = set()
         with one.transaction():
             one.conn.execute("PRAGMA foreign_keys = OFF")
             for s in page:
-                if apply_remote(one, s["entity"], s["id"], s["fields"], version=s["version"],
-                                    field_versions=s["field_versions"], deleted=s["deleted"]):
+                if apply_remote(
+                    one,
+                    s["entity"],
+                    s["id"],
+                    s["fields"],
+                    version=s["version"],
+                    field_versions=s["field_versions"],
+                    deleted=s["deleted"],
+                ):
                     changed_one.add(s["id"])
         changed_many = set()
         with many.transaction():
             many.conn.execute("PRAGMA foreign_keys = OFF")
             for entity in ("school", "pupil", "form_completion", "form_answer"):
-                changed_many |= many.apply_remote_many(entity, [
-                    {"id": s["id"], "values": s["fields"], "version": s["version"],
-                     "field_versions": s["field_versions"], "deleted": s["deleted"]}
-                    for s in page if s["entity"] == entity])
+                changed_many |= many.apply_remote_many(
+                    entity,
+                    [
+                        {
+                            "id": s["id"],
+                            "values": s["fields"],
+                            "version": s["version"],
+                            "field_versions": s["field_versions"],
+                            "deleted": s["deleted"],
+                        }
+                        for s in page
+                        if s["entity"] == entity
+                    ],
+                )
         assert changed_many == changed_one
         for entity in ("school", "pupil", "form_completion", "form_answer"):
             assert _rows(many, entity) == _rows(one, entity)
@@ -97,18 +133,36 @@ def test_a_page_keeps_unsent_local_edits_and_takes_a_record_once_at_its_newest(l
     engine = SyncEngine(laptop, "http://127.0.0.1:1", None)
     school = str(uuid.uuid4())
     with laptop.transaction():
-        engine._apply_states([{"entity": "school", "id": school, "version": 1,
-                               "field_versions": {"name": 1, "urn": 1},
-                               "fields": {"name": "Old", "urn": "1"}, "deleted": False}])
+        engine._apply_states(
+            [
+                {
+                    "entity": "school",
+                    "id": school,
+                    "version": 1,
+                    "field_versions": {"name": 1, "urn": 1},
+                    "fields": {"name": "Old", "urn": "1"},
+                    "deleted": False,
+                }
+            ]
+        )
     laptop.update("school", school, {"name": "Mine"})  # pending here
-    newer = {"entity": "school", "id": school, "version": 3,
-             "field_versions": {"name": 3, "urn": 3},
-             "fields": {"name": "Theirs", "urn": "3"}, "deleted": False}
+    newer = {
+        "entity": "school",
+        "id": school,
+        "version": 3,
+        "field_versions": {"name": 3, "urn": 3},
+        "fields": {"name": "Theirs", "urn": "3"},
+        "deleted": False,
+    }
     older = dict(newer, version=2, fields={"name": "Theirs", "urn": "2"})
     with laptop.transaction():
-        changed = engine._apply_states([newer, older, {"entity": "hologram", "id": "x",
-                                                       "version": 1, "field_versions": {},
-                                                       "fields": {}, "deleted": False}])
+        changed = engine._apply_states(
+            [
+                newer,
+                older,
+                {"entity": "hologram", "id": "x", "version": 1, "field_versions": {}, "fields": {}, "deleted": False},
+            ]
+        )
     assert changed == 1
     row = laptop.get("school", school)
     assert (row["name"], row["urn"]) == ("Mine", "3")
@@ -193,16 +247,35 @@ def test_the_pull_page_rendered_as_json_equals_the_pull_page(tmp_path):
     migrate(engine)
     admin = User(id="admin", username="admin", role="admin", team=None, caseworker_id=None)
     worker, school, pupil, referral = (str(uuid.uuid4()) for _ in range(4))
-    batch = [mutation("caseworker", worker, "create", {"name": "Sam", "team": "T"}),
-             mutation("school", school, "create", {"name": "Hollowmere \u00e9cole", "urn": "1"}),
-             mutation("pupil", pupil, "create", {"first_name": "Ivy \"Q\"", "last_name": "O",
-                                                 "school_id": school, "year_group": 5}),
-             mutation("referral", referral, "create", {
-                 "pupil_id": pupil, "school_id": school, "referral_date": "2026-11-02",
-                 "reason": "other", "concern": "line\nbreak \u2014 dash", "caseworker_id": worker})]
-    batch += [mutation("visit", str(uuid.uuid4()), "create", {
-        "referral_id": referral, "visit_date": "2026-11-10", "visit_type": "review",
-        "notes": f"visit {i}"}) for i in range(5)]
+    batch = [
+        mutation("caseworker", worker, "create", {"name": "Sam", "team": "T"}),
+        mutation("school", school, "create", {"name": "Hollowmere \u00e9cole", "urn": "1"}),
+        mutation(
+            "pupil", pupil, "create", {"first_name": 'Ivy "Q"', "last_name": "O", "school_id": school, "year_group": 5}
+        ),
+        mutation(
+            "referral",
+            referral,
+            "create",
+            {
+                "pupil_id": pupil,
+                "school_id": school,
+                "referral_date": "2026-11-02",
+                "reason": "other",
+                "concern": "line\nbreak \u2014 dash",
+                "caseworker_id": worker,
+            },
+        ),
+    ]
+    batch += [
+        mutation(
+            "visit",
+            str(uuid.uuid4()),
+            "create",
+            {"referral_id": referral, "visit_date": "2026-11-10", "visit_type": "review", "notes": f"visit {i}"},
+        )
+        for i in range(5)
+    ]
     batch.append(mutation("visit", batch[-1]["record_id"], "delete"))
     lead = User(id="lead", username="lead", role="team_lead", team="T", caseworker_id=None)
     with engine.connect() as conn:

@@ -1,4 +1,5 @@
 """The laptop side: demo stores never sync, HTTPS only, keyring tokens, the CLI commands."""
+
 from __future__ import annotations
 
 import io
@@ -47,15 +48,13 @@ def test_status_reports_what_is_waiting(store):
     assert (status.last_synced_at, status.changes_waiting, status.attention_count) == (None, 1, 0)
 
 
-def test_login_and_sync_commands(sqlite_service, memory_keyring, monkeypatch, capsys,
-                                 isolated_home):
+def test_login_and_sync_commands(sqlite_service, memory_keyring, monkeypatch, capsys, isolated_home):
     """``fieldnote login`` keeps the token in the keyring; ``fieldnote sync`` brings the
     practitioner's case into the local store and prints a JSON summary."""
     service = sqlite_service
     url = service.server.url
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["login", "--server", url, "--user", service.ids["a_username"],
-                 "--password-stdin"]) == 0
+    assert main(["login", "--server", url, "--user", service.ids["a_username"], "--password-stdin"]) == 0
     assert keyring.get_password(KEYRING_SERVICE, f"server-token:{url}")
     monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
     assert main(["sync", "--server", url]) == 0
@@ -74,7 +73,18 @@ def test_login_and_sync_commands(sqlite_service, memory_keyring, monkeypatch, ca
 def test_login_with_a_wrong_password_says_so(sqlite_service, memory_keyring, monkeypatch, capsys):
     """A refused sign-in exits 1 with a message and stores nothing."""
     monkeypatch.setattr("sys.stdin", io.StringIO("wrong-password\n"))
-    assert main(["login", "--server", sqlite_service.server.url, "--user",
-                 sqlite_service.ids["b_username"], "--password-stdin"]) == 1
+    assert (
+        main(
+            [
+                "login",
+                "--server",
+                sqlite_service.server.url,
+                "--user",
+                sqlite_service.ids["b_username"],
+                "--password-stdin",
+            ]
+        )
+        == 1
+    )
     assert "Wrong username or password" in capsys.readouterr().err
     assert memory_keyring.secrets == {}

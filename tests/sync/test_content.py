@@ -1,5 +1,6 @@
 """Packs and templates from the server: an administrator publishes, every laptop installs
 at its next sync; withdrawn packs leave the laptops, hand-installed packs never do."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,21 +20,46 @@ from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 def make_pack(pack_id: str, version: str = "1.0.0", **extra) -> dict:
     """A small, valid audit template (RAG-rated criteria)."""
     return {
-        "format": "fieldnote-instrument-pack", "format_version": 1, "kind": "audit",
-        "id": pack_id, "version": version, "title": f"Test audit {pack_id}",
-        "licence": "Test data for Fieldnote.", "source": "tests/sync/test_content.py",
-        "synthetic": True, "informants": ["practitioner"], "age_bands": ["all"],
-        "response_sets": [{"id": "rag", "options": [
-            {"value": "red", "label": "Red", "score": 0},
-            {"value": "amber", "label": "Amber", "score": 1},
-            {"value": "green", "label": "Green", "score": 2},
-            {"value": "not_seen", "label": "Not seen", "score": None}]}],
-        "items": [{"id": "c1", "number": 1, "label": "Behaviour policy on the website",
-                   "response_set": "rag", "evidence": True},
-                  {"id": "c2", "number": 2, "label": "Rewards used by all staff",
-                   "response_set": "rag", "evidence": True}],
-        "scales": [{"id": "reds", "label": "Red ratings", "items": ["c1", "c2"],
-                    "scoring": {"rule": "count", "values": ["red"], "min_answered": 0}}],
+        "format": "fieldnote-instrument-pack",
+        "format_version": 1,
+        "kind": "audit",
+        "id": pack_id,
+        "version": version,
+        "title": f"Test audit {pack_id}",
+        "licence": "Test data for Fieldnote.",
+        "source": "tests/sync/test_content.py",
+        "synthetic": True,
+        "informants": ["practitioner"],
+        "age_bands": ["all"],
+        "response_sets": [
+            {
+                "id": "rag",
+                "options": [
+                    {"value": "red", "label": "Red", "score": 0},
+                    {"value": "amber", "label": "Amber", "score": 1},
+                    {"value": "green", "label": "Green", "score": 2},
+                    {"value": "not_seen", "label": "Not seen", "score": None},
+                ],
+            }
+        ],
+        "items": [
+            {
+                "id": "c1",
+                "number": 1,
+                "label": "Behaviour policy on the website",
+                "response_set": "rag",
+                "evidence": True,
+            },
+            {"id": "c2", "number": 2, "label": "Rewards used by all staff", "response_set": "rag", "evidence": True},
+        ],
+        "scales": [
+            {
+                "id": "reds",
+                "label": "Red ratings",
+                "items": ["c1", "c2"],
+                "scoring": {"rule": "count", "values": ["red"], "min_answered": 0},
+            }
+        ],
         **extra,
     }
 
@@ -48,14 +74,25 @@ def unique(name: str) -> str:
 
 
 def publish(server, data: bytes, token: str | None = None) -> requests.Response:
-    return requests.post(server.url + "/admin/packs", data=data, timeout=30, headers={
-        "Authorization": f"Bearer {token or server.admin_token}",
-        "Content-Type": "application/json", SCHEMA_HEADER: str(SCHEMA_VERSION)})
+    return requests.post(
+        server.url + "/admin/packs",
+        data=data,
+        timeout=30,
+        headers={
+            "Authorization": f"Bearer {token or server.admin_token}",
+            "Content-Type": "application/json",
+            SCHEMA_HEADER: str(SCHEMA_VERSION),
+        },
+    )
 
 
 def withdraw(server, pack_id: str, token: str | None = None, **params) -> requests.Response:
-    return requests.delete(f"{server.url}/admin/packs/{pack_id}", params=params, timeout=30,
-                           headers={"Authorization": f"Bearer {token or server.admin_token}"})
+    return requests.delete(
+        f"{server.url}/admin/packs/{pack_id}",
+        params=params,
+        timeout=30,
+        headers={"Authorization": f"Bearer {token or server.admin_token}"},
+    )
 
 
 class Recording(requests.Session):
@@ -80,8 +117,7 @@ class Recording(requests.Session):
 
 
 def engine_with(service, laptop, who: str, packs, session: requests.Session):
-    transport = Transport(service.server.url, service.tokens[who], session=session,
-                          sleep=lambda s: None)
+    transport = Transport(service.server.url, service.tokens[who], session=session, sleep=lambda s: None)
     return service.engine(laptop, who, transport=transport, packs_dir=packs)
 
 
@@ -94,12 +130,21 @@ def test_a_published_pack_is_installed_on_a_practitioners_laptop(service, laptop
     answer = publish(server, audit)
     assert answer.status_code == 201, answer.text
     audit_id = answer.json()["pack_id"]
-    wording = as_bytes({
-        "format": "fieldnote-instrument-pack", "format_version": 1, "kind": "wording",
-        "id": unique("sdq-teacher-wording"), "version": "2024.1", "title": "SDQ teacher wording",
-        "licence": "Test wording (not the questionnaire's), used only by these tests.",
-        "source": "tests/sync/test_content.py", "synthetic": True,
-        "extends": "sdq-teacher-4-17", "items": [{"id": "consid", "text": "TEST WORDING ONE"}]})
+    wording = as_bytes(
+        {
+            "format": "fieldnote-instrument-pack",
+            "format_version": 1,
+            "kind": "wording",
+            "id": unique("sdq-teacher-wording"),
+            "version": "2024.1",
+            "title": "SDQ teacher wording",
+            "licence": "Test wording (not the questionnaire's), used only by these tests.",
+            "source": "tests/sync/test_content.py",
+            "synthetic": True,
+            "extends": "sdq-teacher-4-17",
+            "items": [{"id": "consid", "text": "TEST WORDING ONE"}],
+        }
+    )
     answer = publish(server, wording)
     assert answer.status_code == 201, answer.text
     wording_id = answer.json()["pack_id"]
@@ -118,8 +163,7 @@ def test_a_published_pack_is_installed_on_a_practitioners_laptop(service, laptop
         assert withdraw(server, audit_id).status_code == 200
 
 
-def test_a_sync_with_nothing_new_asks_once_and_downloads_nothing(sqlite_service, laptops,
-                                                                  tmp_path):
+def test_a_sync_with_nothing_new_asks_once_and_downloads_nothing(sqlite_service, laptops, tmp_path):
     """Second sync: one manifest request, answered 304; no pack is fetched."""
     service, packs = sqlite_service, tmp_path / "packs"
     pack_id = unique("quiet")
@@ -175,15 +219,13 @@ def test_publishing_is_immutable_per_version(service):
     withdraw(server, pack["id"])
 
 
-def test_withdrawal_removes_the_server_copy_but_never_a_hand_installed_pack(service, laptops,
-                                                                           tmp_path):
+def test_withdrawal_removes_the_server_copy_but_never_a_hand_installed_pack(service, laptops, tmp_path):
     """The server withdraws its pack: the laptop removes the copy the server gave. A pack
     installed by hand (another id) and a hand-installed copy of the withdrawn id stay."""
     server, packs, laptop = service.server, tmp_path / "packs", laptops("a")
     served, own = unique("served"), unique("own")
     assert publish(server, as_bytes(make_pack(served))).status_code == 201
-    for name, pack in (("own.json", make_pack(own)),
-                       ("same-id.json", make_pack(served, "0.1", title="Local copy"))):
+    for name, pack in (("own.json", make_pack(own)), ("same-id.json", make_pack(served, "0.1", title="Local copy"))):
         (tmp_path / name).write_bytes(as_bytes(pack))
         install_pack(tmp_path / name, packs)
     service.engine(laptop, "a", packs_dir=packs).sync()
@@ -192,8 +234,7 @@ def test_withdrawal_removes_the_server_copy_but_never_a_hand_installed_pack(serv
 
     answer = withdraw(server, served)
     assert answer.status_code == 200 and answer.json()["withdrawn"] == ["1.0.0"]
-    assert all(p["pack_id"] != served
-               for p in server.api.get("/content/packs", service.tokens["a"]).json()["packs"])
+    assert all(p["pack_id"] != served for p in server.api.get("/content/packs", service.tokens["a"]).json()["packs"])
     report = service.engine(laptop, "a", packs_dir=packs).sync()
     assert report.packs_removed == 1
     assert not (packs / SERVER_SUBDIR / f"{served}.json").exists()
@@ -233,10 +274,19 @@ def test_an_invalid_pack_is_refused_with_every_problem_listed(service):
     assert "unknown item 'nope'" in detail and "missing required field 'licence'" in detail
     assert publish(server, b"{not json").status_code == 422
     assert "not valid JSON" in publish(server, b"{not json").json()["detail"]
-    orphan = {"format": "fieldnote-instrument-pack", "format_version": 1, "kind": "wording",
-              "id": unique("orphan"), "version": "1", "title": "Wording", "licence": "Test.",
-              "source": "test", "synthetic": True, "extends": "no-such-pack",
-              "items": [{"id": "c1", "text": "Words"}]}
+    orphan = {
+        "format": "fieldnote-instrument-pack",
+        "format_version": 1,
+        "kind": "wording",
+        "id": unique("orphan"),
+        "version": "1",
+        "title": "Wording",
+        "licence": "Test.",
+        "source": "test",
+        "synthetic": True,
+        "extends": "no-such-pack",
+        "items": [{"id": "c1", "text": "Words"}],
+    }
     answer = publish(server, as_bytes(orphan))
     assert answer.status_code == 422
     assert "'no-such-pack', which is not a built-in or published pack" in answer.json()["detail"]
@@ -248,10 +298,19 @@ def test_wording_packs_follow_the_registrys_rules_across_publications(sqlite_ser
     base under its wording, is refused (409) until the wording is withdrawn."""
     server = sqlite_service.server
     base_id = unique("base")
-    wording = {"format": "fieldnote-instrument-pack", "format_version": 1, "kind": "wording",
-               "id": unique("words"), "version": "1", "title": "Wording", "licence": "Test.",
-               "source": "test", "synthetic": True, "extends": base_id,
-               "items": [{"id": "c2", "text": "Rewards are used by every member of staff"}]}
+    wording = {
+        "format": "fieldnote-instrument-pack",
+        "format_version": 1,
+        "kind": "wording",
+        "id": unique("words"),
+        "version": "1",
+        "title": "Wording",
+        "licence": "Test.",
+        "source": "test",
+        "synthetic": True,
+        "extends": base_id,
+        "items": [{"id": "c2", "text": "Rewards are used by every member of staff"}],
+    }
     assert publish(server, as_bytes(wording)).status_code == 422  # base not published yet
     assert publish(server, as_bytes(make_pack(base_id))).status_code == 201
     assert publish(server, as_bytes(wording)).status_code == 201
@@ -268,8 +327,7 @@ def test_wording_packs_follow_the_registrys_rules_across_publications(sqlite_ser
     assert withdraw(server, base_id).json()["withdrawn"] == ["1.0.0", "2.0"]
 
 
-def test_a_garbled_manifest_is_a_clear_error_and_changes_no_pack(sqlite_service, laptops,
-                                                                 tmp_path):
+def test_a_garbled_manifest_is_a_clear_error_and_changes_no_pack(sqlite_service, laptops, tmp_path):
     """A manifest that is not JSON, or has the wrong shape, or names a path instead of a
     pack id: SyncError saying so; the installed packs and the record of them stay."""
     service, packs, laptop = sqlite_service, tmp_path / "packs", laptops("a")
@@ -280,10 +338,26 @@ def test_a_garbled_manifest_is_a_clear_error_and_changes_no_pack(sqlite_service,
     state = content.load_state(laptop)
     assert publish(service.server, as_bytes(make_pack(pack_id, "2.0"))).status_code == 201
 
-    for garbage in (b"<html>Gateway login</html>", b'{"packs": "all of them", "etag": "x"}',
-                    json.dumps({"etag": "x", "packs": [{
-                        "pack_id": "../../evil", "version": "1", "kind": "audit", "title": "t",
-                        "sha256": "0" * 64, "size": 1}]}).encode()):
+    for garbage in (
+        b"<html>Gateway login</html>",
+        b'{"packs": "all of them", "etag": "x"}',
+        json.dumps(
+            {
+                "etag": "x",
+                "packs": [
+                    {
+                        "pack_id": "../../evil",
+                        "version": "1",
+                        "kind": "audit",
+                        "title": "t",
+                        "sha256": "0" * 64,
+                        "size": 1,
+                    }
+                ],
+            }
+        ).encode(),
+    ):
+
         class Garbled(Recording):
             def tamper(self, path, response):
                 if path.startswith("/content/packs") and "/content/packs/" not in path:
@@ -298,8 +372,7 @@ def test_a_garbled_manifest_is_a_clear_error_and_changes_no_pack(sqlite_service,
     withdraw(service.server, pack_id)
 
 
-def test_a_corrupt_or_invalid_download_is_not_installed_and_the_rest_are(sqlite_service,
-                                                                         laptops, tmp_path):
+def test_a_corrupt_or_invalid_download_is_not_installed_and_the_rest_are(sqlite_service, laptops, tmp_path):
     """A download whose bytes do not match their hash is not installed, nor is a pack the
     laptop's loader refuses; both are reported, the other packs install, sync completes,
     and the next sync tries again (and installs the pack once it arrives whole)."""
@@ -320,9 +393,16 @@ def test_a_corrupt_or_invalid_download_is_not_installed_and_the_rest_are(sqlite_
                 response.status_code, response._content = 200, invalid
             elif path == "/content/packs" and response.status_code == 200:
                 manifest = response.json()
-                manifest["packs"].append({"pack_id": "bad", "version": "1", "kind": "audit",
-                                          "title": "t", "sha256": invalid_sha,
-                                          "size": len(invalid)})
+                manifest["packs"].append(
+                    {
+                        "pack_id": "bad",
+                        "version": "1",
+                        "kind": "audit",
+                        "title": "t",
+                        "sha256": invalid_sha,
+                        "size": len(invalid),
+                    }
+                )
                 response._content = json.dumps(manifest).encode()
             return response
 
@@ -343,14 +423,14 @@ def test_a_corrupt_or_invalid_download_is_not_installed_and_the_rest_are(sqlite_
 
 def test_a_server_without_packs_is_no_error(sqlite_service, laptops, tmp_path):
     """A server from before packs were published answers 404: sync carries on."""
+
     class OldServer(Recording):
         def tamper(self, path, response):
             if path.startswith("/content/"):
                 response.status_code, response._content = 404, b'{"detail": "Not Found"}'
             return response
 
-    report = engine_with(sqlite_service, laptops("a"), "a", tmp_path / "packs",
-                         OldServer()).sync()
+    report = engine_with(sqlite_service, laptops("a"), "a", tmp_path / "packs", OldServer()).sync()
     assert report.packs_installed == 0 and report.errors == []
 
 
@@ -367,8 +447,8 @@ def test_server_command_publishes_lists_and_withdraws(sqlite_service, tmp_path):
     assert any(p["pack_id"] == pack_id for p in manifest["packs"])
     listing = server.cli("list-packs")
     assert listing.returncode == 0 and any(
-        line.startswith(f"{pack_id}  1.0.0") and line.endswith("*")
-        for line in listing.stdout.splitlines())
+        line.startswith(f"{pack_id}  1.0.0") and line.endswith("*") for line in listing.stdout.splitlines()
+    )
 
     path.write_text("{}", encoding="utf-8")
     refused = server.cli("publish-pack", str(path))

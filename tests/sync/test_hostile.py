@@ -6,6 +6,7 @@ of range, too long, non-finite (NaN, Infinity and 1e400 as the raw JSON tokens a
 could send), with NUL, with lone surrogates (as \\u escapes), outside an enumeration, and
 duplicates of a unique key. Each is rejected (422) with a reason naming the field, nothing
 is stored, and a team lead's and an admin's laptops still sync."""
+
 from __future__ import annotations
 
 import uuid
@@ -27,11 +28,16 @@ from tests.sync.hostile import hostile_values, raw_body
 def raw_push(server, token: str, mutations: list[dict]) -> requests.Response:
     """A push whose body is written by hand: bare NaN/Infinity/1e400 tokens and \\u escapes
     of lone surrogates, as a broken or malicious client could send them."""
-    return requests.post(server.url + "/sync/push",
-                         data=raw_body({"schema_version": SCHEMA_VERSION, "mutations": mutations}),
-                         headers={"Authorization": f"Bearer {token}",
-                                  SCHEMA_HEADER: str(SCHEMA_VERSION),
-                                  "Content-Type": "application/json"}, timeout=60)
+    return requests.post(
+        server.url + "/sync/push",
+        data=raw_body({"schema_version": SCHEMA_VERSION, "mutations": mutations}),
+        headers={
+            "Authorization": f"Bearer {token}",
+            SCHEMA_HEADER: str(SCHEMA_VERSION),
+            "Content-Type": "application/json",
+        },
+        timeout=60,
+    )
 
 
 class World:
@@ -48,62 +54,100 @@ class World:
         self.engine(a, "a")
         r = ids["referral"]
         cw_record = ids["cw_a"]
-        completion = a.create("form_completion", {
-            "pupil_id": ids["pupil"], "referral_id": r, "pack_id": "sdq", "pack_version": "1",
-            "informant": "teacher", "age_band": "4-17", "completed_by": "teacher",
-            "completed_on": "2026-11-20", "time_point": "T1"})
-        observation = a.create("observation", {
-            "referral_id": r, "interval_seconds": 10, "status": "recording",
-            "started_at": "2026-11-20T09:00:00Z"})
+        completion = a.create(
+            "form_completion",
+            {
+                "pupil_id": ids["pupil"],
+                "referral_id": r,
+                "pack_id": "sdq",
+                "pack_version": "1",
+                "informant": "teacher",
+                "age_band": "4-17",
+                "completed_by": "teacher",
+                "completed_on": "2026-11-20",
+                "time_point": "T1",
+            },
+        )
+        observation = a.create(
+            "observation",
+            {"referral_id": r, "interval_seconds": 10, "status": "recording", "started_at": "2026-11-20T09:00:00Z"},
+        )
         self.records = {
             "school": a.create("school", {"name": "Fenwick Academy", "phase": "secondary"}),
             "caseworker": cw_record,
-            "pupil": a.create("pupil", {"first_name": "Noor", "last_name": "Hale",
-                                        "school_id": ids["school"], "year_group": 4}),
+            "pupil": a.create(
+                "pupil", {"first_name": "Noor", "last_name": "Hale", "school_id": ids["school"], "year_group": 4}
+            ),
             "referral": r,
-            "visit": a.create("visit", {"referral_id": r, "visit_date": "2026-11-20",
-                                        "visit_type": "observation", "notes": "Calm."}),
-            "support_plan": (plan := a.create("support_plan", {"referral_id": r,
-                                                               "start_date": "2026-11-21"})),
-            "helpline_call": a.create("helpline_call", {"call_date": "2026-11-19",
-                                                        "topic": "Advice on transitions",
-                                                        "referral_id": r}),
+            "visit": a.create(
+                "visit", {"referral_id": r, "visit_date": "2026-11-20", "visit_type": "observation", "notes": "Calm."}
+            ),
+            "support_plan": (plan := a.create("support_plan", {"referral_id": r, "start_date": "2026-11-21"})),
+            "helpline_call": a.create(
+                "helpline_call", {"call_date": "2026-11-19", "topic": "Advice on transitions", "referral_id": r}
+            ),
             "form_completion": completion,
-            "form_answer": a.create("form_answer", {"completion_id": completion,
-                                                    "item_id": "q1", "value": "1"}),
+            "form_answer": a.create("form_answer", {"completion_id": completion, "item_id": "q1", "value": "1"}),
             "observation": observation,
-            "observation_event": a.create("observation_event", {
-                "observation_id": observation, "seq": 1, "type": "started", "payload": "{}"}),
-            "coding_scheme": a.create("coding_scheme", {"name": "On task",
-                                                        "definition": "{}"}),
-            "attachment": add_attachment(a, b"%PDF-1.4 report", referral_id=r,
-                                         filename="report.pdf"),
-            "report": a.create("report", {"referral_id": r, "report_date": "2026-11-21",
-                                          "sections": '{"reason": "Referred in autumn."}'}),
-            "plan_review": a.create("plan_review", {"referral_id": r, "plan_id": plan,
-                                                    "review_date": "2026-11-22", "ratings": "[]"}),
-            "exclusion": a.create("exclusion", {"pupil_id": ids["pupil"], "referral_id": r,
-                                                "exclusion_date": "2026-11-02", "kind": "fixed"}),
+            "observation_event": a.create(
+                "observation_event", {"observation_id": observation, "seq": 1, "type": "started", "payload": "{}"}
+            ),
+            "coding_scheme": a.create("coding_scheme", {"name": "On task", "definition": "{}"}),
+            "attachment": add_attachment(a, b"%PDF-1.4 report", referral_id=r, filename="report.pdf"),
+            "report": a.create(
+                "report",
+                {"referral_id": r, "report_date": "2026-11-21", "sections": '{"reason": "Referred in autumn."}'},
+            ),
+            "plan_review": a.create(
+                "plan_review", {"referral_id": r, "plan_id": plan, "review_date": "2026-11-22", "ratings": "[]"}
+            ),
+            "exclusion": a.create(
+                "exclusion",
+                {"pupil_id": ids["pupil"], "referral_id": r, "exclusion_date": "2026-11-02", "kind": "fixed"},
+            ),
         }
-        audit = a.create("audit", {"school_id": ids["school"], "template_id": "behaviour-audit",
-                                   "template_version": "1", "conducted_by": cw_record,
-                                   "conducted_on": "2026-11-20"})
-        self.records.update({
-            "audit": audit,
-            "audit_rating": a.create("audit_rating", {
-                "audit_id": audit, "criterion_id": "arrival-greeting", "value": "G",
-                "rated_at": "2026-11-20T08:40:00Z", "evidence": "Staff at the gate."}),
-            "audit_judgement": a.create("audit_judgement", {
-                "audit_id": audit, "section_id": "arrival", "value": "Green"}),
-            "audit_action": a.create("audit_action", {
-                "audit_id": audit, "action": "Share the greeting rota.", "due_on": "2027-01-10",
-                "criteria": '["arrival-greeting"]'}),
-            "audit_meeting": a.create("audit_meeting", {
-                "audit_id": audit, "held_on": "2026-11-20", "attendees": "Head, SENCo"}),
-        })
+        audit = a.create(
+            "audit",
+            {
+                "school_id": ids["school"],
+                "template_id": "behaviour-audit",
+                "template_version": "1",
+                "conducted_by": cw_record,
+                "conducted_on": "2026-11-20",
+            },
+        )
+        self.records.update(
+            {
+                "audit": audit,
+                "audit_rating": a.create(
+                    "audit_rating",
+                    {
+                        "audit_id": audit,
+                        "criterion_id": "arrival-greeting",
+                        "value": "G",
+                        "rated_at": "2026-11-20T08:40:00Z",
+                        "evidence": "Staff at the gate.",
+                    },
+                ),
+                "audit_judgement": a.create(
+                    "audit_judgement", {"audit_id": audit, "section_id": "arrival", "value": "Green"}
+                ),
+                "audit_action": a.create(
+                    "audit_action",
+                    {
+                        "audit_id": audit,
+                        "action": "Share the greeting rota.",
+                        "due_on": "2027-01-10",
+                        "criteria": '["arrival-greeting"]',
+                    },
+                ),
+                "audit_meeting": a.create(
+                    "audit_meeting", {"audit_id": audit, "held_on": "2026-11-20", "attendees": "Head, SENCo"}
+                ),
+            }
+        )
         assert set(self.records) == set(SYNCABLE)
-        self.second_answer = a.create("form_answer", {"completion_id": completion,
-                                                      "item_id": "q2", "value": "2"})
+        self.second_answer = a.create("form_answer", {"completion_id": completion, "item_id": "q2", "value": "2"})
         self.engine(a, "a")
         assert a.pending_count() == 0 and not sync_status(a).needs_attention
         self.lead = self.laptop("lead")
@@ -112,8 +156,10 @@ class World:
             self.engine(store, who)
         # What each laptop held before anything hostile was pushed (a school A recorded
         # that no case names is outside the lead's scope).
-        self.held = {who: {e for e, i in self.records.items() if store.get(e, i) is not None}
-                     for store, who in ((self.lead, "lead"), (self.admin, "admin"))}
+        self.held = {
+            who: {e for e, i in self.records.items() if store.get(e, i) is not None}
+            for store, who in ((self.lead, "lead"), (self.admin, "admin"))
+        }
         assert self.held["admin"] == set(SYNCABLE) and len(self.held["lead"]) >= 10
 
     def laptop(self, name: str) -> Store:
@@ -179,14 +225,13 @@ def test_hostile_values_are_rejected_and_nothing_is_stored(world, entity):
         for what, value in hostile_values(f):
             mutations.append(mutation(entity, record_id, "update", {name: value}, base=base))
             expected.append((f"update {name}: {what}", rules.label(entity, name)))
-            mutations.append(mutation(entity, str(uuid.uuid4()), "create",
-                                      {**valid, name: value}))
+            mutations.append(mutation(entity, str(uuid.uuid4()), "create", {**valid, name: value}))
             expected.append((f"create {name}: {what}", rules.label(entity, name)))
     assert len(mutations) <= 2000
     for start in range(0, len(mutations), 500):
-        response = raw_push(world.server, world.service.tokens["a"], mutations[start:start + 500])
+        response = raw_push(world.server, world.service.tokens["a"], mutations[start : start + 500])
         assert response.status_code == 200, response.text[:500]
-        _assert_rejected(response.json()["results"], expected[start:start + 500])
+        _assert_rejected(response.json()["results"], expected[start : start + 500])
     assert world.server_records(entity) == before  # nothing stored, nothing changed
     for store, who in ((world.lead, "lead"), (world.admin, "admin")):
         report = world.engine(store, who)
@@ -208,14 +253,18 @@ def test_duplicates_of_a_unique_key_are_rejected(world):
     event = events[records["observation_event"]]["fields"]
     pushed = [
         mutation("form_answer", str(uuid.uuid4()), "create", dict(answer, value="3")),
-        mutation("form_answer", world.second_answer, "update", {"item_id": answer["item_id"]},
-                 base=second["version"]),
+        mutation("form_answer", world.second_answer, "update", {"item_id": answer["item_id"]}, base=second["version"]),
         mutation("observation_event", str(uuid.uuid4()), "create", dict(event, type="ended")),
     ]
     results = raw_push(world.server, token, pushed).json()["results"]
-    _assert_rejected(results, [("answer", "already has an answer to item 'q1'"),
-                               ("moved answer", "already has an answer to item 'q1'"),
-                               ("event", "already has an event number 1")])
+    _assert_rejected(
+        results,
+        [
+            ("answer", "already has an answer to item 'q1'"),
+            ("moved answer", "already has an answer to item 'q1'"),
+            ("event", "already has an event number 1"),
+        ],
+    )
     assert world.server_records("form_answer") == answers
     assert world.server_records("observation_event") == events
     for store, who in ((world.lead, "lead"), (world.admin, "admin")):
@@ -253,17 +302,32 @@ def test_a_tombstone_keeps_its_unique_key(service, laptops):
     a = laptops("a")
     engine = service.engine(a, "a")
     engine.sync()
-    completion = a.create("form_completion", {
-        "pupil_id": service.ids["pupil"], "referral_id": service.ids["referral"],
-        "pack_id": "sdq", "pack_version": "1", "informant": "teacher", "age_band": "4-17",
-        "completed_by": "teacher", "completed_on": "2026-11-20", "time_point": "T1"})
-    answer = a.create("form_answer", {"completion_id": completion, "item_id": "q7",
-                                      "value": "1"})
+    completion = a.create(
+        "form_completion",
+        {
+            "pupil_id": service.ids["pupil"],
+            "referral_id": service.ids["referral"],
+            "pack_id": "sdq",
+            "pack_version": "1",
+            "informant": "teacher",
+            "age_band": "4-17",
+            "completed_by": "teacher",
+            "completed_on": "2026-11-20",
+            "time_point": "T1",
+        },
+    )
+    answer = a.create("form_answer", {"completion_id": completion, "item_id": "q7", "value": "1"})
     a.delete("form_answer", answer)
     engine.sync()
     api = service.server.api
-    again = api.push(service.tokens["a"], [mutation("form_answer", str(uuid.uuid4()), "create", {
-        "completion_id": completion, "item_id": "q7", "value": "2"})]).json()["results"][0]
+    again = api.push(
+        service.tokens["a"],
+        [
+            mutation(
+                "form_answer", str(uuid.uuid4()), "create", {"completion_id": completion, "item_id": "q7", "value": "2"}
+            )
+        ],
+    ).json()["results"][0]
     assert (again["status"], again["code"]) == ("rejected", 422)
     a.restore("form_answer", answer, {"value": "2"})
     engine.sync()
@@ -279,14 +343,15 @@ def test_two_new_answers_to_one_item_in_one_batch_keep_only_the_first(world):
     token = world.service.tokens["a"]
     completion = world.records["form_completion"]
     first, second, after = (str(uuid.uuid4()) for _ in range(3))
-    results = raw_push(world.server, token, [
-        mutation("form_answer", first, "create", {"completion_id": completion,
-                                                  "item_id": "q9", "value": "1"}),
-        mutation("form_answer", second, "create", {"completion_id": completion,
-                                                   "item_id": "q9", "value": "2"}),
-        mutation("form_answer", after, "create", {"completion_id": completion,
-                                                  "item_id": "q10", "value": "3"}),
-    ]).json()["results"]
+    results = raw_push(
+        world.server,
+        token,
+        [
+            mutation("form_answer", first, "create", {"completion_id": completion, "item_id": "q9", "value": "1"}),
+            mutation("form_answer", second, "create", {"completion_id": completion, "item_id": "q9", "value": "2"}),
+            mutation("form_answer", after, "create", {"completion_id": completion, "item_id": "q10", "value": "3"}),
+        ],
+    ).json()["results"]
     assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
     assert results[1]["code"] == 422
     assert "already has an answer to item 'q9'" in results[1]["error"]

@@ -1,4 +1,5 @@
 """A long answer (a pulled page) is decoded an element at a time, to the same result."""
+
 from __future__ import annotations
 
 import json
@@ -9,12 +10,33 @@ import pytest
 from sync.client.transport import loads_in_steps
 
 VALID = [
-    "{}", '{"a": []}', '{"a":[ ]}', ' { "a" : [ 1 , {"x": [1,2]} , "s" ] , "b": {"c": [1]}, '
-    '"d": true, "e": null } ', '{"a": 1, "a": [2]}', '{"\\u00e9": ["\\ud83d\\ude00", "\\n"]}',
-    '{"a":[1]}  \n', '[1, 2]', '"text"', '{"a": NaN}', '{"records":[[],[[]],{"x":[{}]}]}',
+    "{}",
+    '{"a": []}',
+    '{"a":[ ]}',
+    ' { "a" : [ 1 , {"x": [1,2]} , "s" ] , "b": {"c": [1]}, "d": true, "e": null } ',
+    '{"a": 1, "a": [2]}',
+    '{"\\u00e9": ["\\ud83d\\ude00", "\\n"]}',
+    '{"a":[1]}  \n',
+    "[1, 2]",
+    '"text"',
+    '{"a": NaN}',
+    '{"records":[[],[[]],{"x":[{}]}]}',
 ]
-INVALID = ["", "  ", '{"a": [1,]}', '{"a": 1} x', '{"a":[1] "b":2}', '{1: 2}', '{"a" [1]}',
-           '{"a": [1, 2', '{"a":-}', '{"a":[tru]}', '{"a":[1]', '{"a":[1]]}', "{,}"]
+INVALID = [
+    "",
+    "  ",
+    '{"a": [1,]}',
+    '{"a": 1} x',
+    '{"a":[1] "b":2}',
+    "{1: 2}",
+    '{"a" [1]}',
+    '{"a": [1, 2',
+    '{"a":-}',
+    '{"a":[tru]}',
+    '{"a":[1]',
+    '{"a":[1]]}',
+    "{,}",
+]
 
 
 @pytest.mark.parametrize("text", VALID)
@@ -33,10 +55,17 @@ def test_the_same_refusal_as_json_loads(text):
 
 def test_a_page_of_records():
     rng = random.Random(3)
-    records = [{"entity": "visit", "id": f"id-{i}", "version": rng.randint(1, 9),
-                "fields": {"notes": "é" * rng.randint(0, 50), "n": None, "x": rng.random()},
-                "field_versions": {"notes": 2}, "deleted": rng.random() < 0.1}
-               for i in range(2000)]
+    records = [
+        {
+            "entity": "visit",
+            "id": f"id-{i}",
+            "version": rng.randint(1, 9),
+            "fields": {"notes": "é" * rng.randint(0, 50), "n": None, "x": rng.random()},
+            "field_versions": {"notes": 2},
+            "deleted": rng.random() < 0.1,
+        }
+        for i in range(2000)
+    ]
     page = {"records": records, "revoked": [{"id": "r"}], "next_cursor": 7, "has_more": True}
     for separators in ((",", ":"), (", ", ": ")):
         text = json.dumps(page, separators=separators)

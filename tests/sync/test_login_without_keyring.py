@@ -2,6 +2,7 @@
 in the encrypted store, ``fieldnote sync`` uses it, ``logout`` revokes it; a token that
 cannot be kept is revoked at once. The tests' keyring is the "fail" backend (no keyring),
 against a real server process."""
+
 from __future__ import annotations
 
 import io
@@ -30,14 +31,12 @@ def kept_token(home, url) -> str | None:
         store.close()
 
 
-def test_login_sync_and_logout_without_a_keyring(sqlite_service, monkeypatch, capsys,
-                                                 isolated_home):
+def test_login_sync_and_logout_without_a_keyring(sqlite_service, monkeypatch, capsys, isolated_home):
     assert isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
     service, url = sqlite_service, sqlite_service.server.url
     monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["login", "--server", url, "--user", service.ids["a_username"],
-                 "--password-stdin"]) == 0
+    assert main(["login", "--server", url, "--user", service.ids["a_username"], "--password-stdin"]) == 0
     assert "signed in" in capsys.readouterr().out
     token = kept_token(isolated_home, url)
     assert token and token_works(service.server, token)
@@ -58,21 +57,29 @@ def test_login_sync_and_logout_without_a_keyring(sqlite_service, monkeypatch, ca
     assert "not signed in" in capsys.readouterr().err
 
 
-def test_without_a_keyring_or_passphrase_no_token_is_asked_for(sqlite_service, monkeypatch,
-                                                               capsys, isolated_home):
+def test_without_a_keyring_or_passphrase_no_token_is_asked_for(sqlite_service, monkeypatch, capsys, isolated_home):
     asked = []
-    monkeypatch.setattr("sync.client.transport.Transport.post",
-                        lambda self, path, body: asked.append(path))
+    monkeypatch.setattr("sync.client.transport.Transport.post", lambda self, path, body: asked.append(path))
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["login", "--server", sqlite_service.server.url, "--user",
-                 sqlite_service.ids["a_username"], "--password-stdin"]) == 1
+    assert (
+        main(
+            [
+                "login",
+                "--server",
+                sqlite_service.server.url,
+                "--user",
+                sqlite_service.ids["a_username"],
+                "--password-stdin",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert "no OS keyring" in err and "FIELDNOTE_PASSPHRASE" in err and "Traceback" not in err
     assert asked == []  # the server was never asked for a token it could not keep
 
 
-def test_a_token_that_cannot_be_kept_is_revoked(sqlite_service, monkeypatch, capsys,
-                                                isolated_home):
+def test_a_token_that_cannot_be_kept_is_revoked(sqlite_service, monkeypatch, capsys, isolated_home):
     from sync.client import auth
 
     service, url = sqlite_service, sqlite_service.server.url
@@ -86,8 +93,7 @@ def test_a_token_that_cannot_be_kept_is_revoked(sqlite_service, monkeypatch, cap
     monkeypatch.setattr(auth, "save_token", failing_save)
     monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["login", "--server", url, "--user", service.ids["a_username"],
-                 "--password-stdin"]) == 1
+    assert main(["login", "--server", url, "--user", service.ids["a_username"], "--password-stdin"]) == 1
     err = capsys.readouterr().err
     assert "could not be kept" in err and "cancelled on the server" in err
     (token,) = minted

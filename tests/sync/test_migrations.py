@@ -1,5 +1,6 @@
 """The server's schema under Alembic: the migrations build exactly the tables the code
 declares, on SQLite and PostgreSQL, and data migrations fill what they add."""
+
 from __future__ import annotations
 
 import uuid
@@ -47,13 +48,15 @@ def test_upgrading_a_first_version_database_hashes_its_records(database_url):
         command.upgrade(cfg, "0001")
     rows = [("school", str(uuid.uuid4()), 1), ("visit", str(uuid.uuid4()), 7)]
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO record (entity, id, data, version, field_versions, field_writers, "
-            "deleted, seq) VALUES (:e, :i, '{}', :v, '{}', '{}', false, 1)"),
-            [{"e": e, "i": i, "v": v} for e, i, v in rows])
+        conn.execute(
+            sa.text(
+                "INSERT INTO record (entity, id, data, version, field_versions, field_writers, "
+                "deleted, seq) VALUES (:e, :i, '{}', :v, '{}', '{}', false, 1)"
+            ),
+            [{"e": e, "i": i, "v": v} for e, i, v in rows],
+        )
     migrate(engine)
     with engine.connect() as conn:
-        got = {(r.entity, r.id): (r.h1, r.h2) for r in conn.execute(
-            sa.text("SELECT entity, id, h1, h2 FROM record"))}
+        got = {(r.entity, r.id): (r.h1, r.h2) for r in conn.execute(sa.text("SELECT entity, id, h1, h2 FROM record"))}
     engine.dispose()
     assert got == {(e, i): record_hash(e, i, v) for e, i, v in rows}

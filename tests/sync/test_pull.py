@@ -1,4 +1,5 @@
 """Pull: pages, no-op re-application, interrupted applies, restarts, digests, bad answers."""
+
 from __future__ import annotations
 
 import http.server
@@ -15,24 +16,37 @@ from tests.sync.conftest import fake_server, mutation
 
 
 def _add_visits(service, n):
-    ids = [service.office.create("visit", {"referral_id": service.ids["referral"],
-                                           "visit_date": f"2026-11-{10 + i % 10:02d}",
-                                           "visit_type": "review", "notes": f"visit {i}"})
-           for i in range(n)]
+    ids = [
+        service.office.create(
+            "visit",
+            {
+                "referral_id": service.ids["referral"],
+                "visit_date": f"2026-11-{10 + i % 10:02d}",
+                "visit_type": "review",
+                "notes": f"visit {i}",
+            },
+        )
+        for i in range(n)
+    ]
     service.engine(service.office, "admin").sync()
     return ids
 
 
 def _rows(store: Store, entity: str) -> list[dict]:
-    return [{k: v for k, v in r.items() if k != "modified_at"}
-            for r in store.db.query(f"SELECT * FROM [{entity}] ORDER BY id")]
+    return [
+        {k: v for k, v in r.items() if k != "modified_at"}
+        for r in store.db.query(f"SELECT * FROM [{entity}] ORDER BY id")
+    ]
 
 
 def _snapshot(store: Store) -> dict:
-    tables = ["school", "caseworker", "pupil", "referral", "visit", "sync_record", "sync_state",
-              "outbox"]
-    return {t: _rows(store, t) if t not in ("sync_record", "sync_state", "outbox") else
-            list(store.db.query(f"SELECT * FROM [{t}] ORDER BY 1, 2")) for t in tables}
+    tables = ["school", "caseworker", "pupil", "referral", "visit", "sync_record", "sync_state", "outbox"]
+    return {
+        t: _rows(store, t)
+        if t not in ("sync_record", "sync_state", "outbox")
+        else list(store.db.query(f"SELECT * FROM [{t}] ORDER BY 1, 2"))
+        for t in tables
+    }
 
 
 def test_pull_comes_in_pages_with_a_cursor(service):
@@ -94,10 +108,17 @@ def test_a_pull_killed_mid_page_leaves_nothing_half_applied_and_resumes(service,
     engine._apply_states = dies_in_the_second_page
     with pytest.raises(KeyboardInterrupt):
         engine.sync()
-    cursor_after_first_page = int(laptop.conn.execute(
-        "SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()[0])
-    assert laptop.db["visit"].count + laptop.db["referral"].count + \
-        laptop.db["pupil"].count + laptop.db["school"].count + laptop.db["caseworker"].count == 3
+    cursor_after_first_page = int(
+        laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()[0]
+    )
+    assert (
+        laptop.db["visit"].count
+        + laptop.db["referral"].count
+        + laptop.db["pupil"].count
+        + laptop.db["school"].count
+        + laptop.db["caseworker"].count
+        == 3
+    )
     assert cursor_after_first_page > 0
     assert laptop.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     service.engine(laptop, "a").sync()
@@ -119,8 +140,7 @@ def test_the_server_restarting_mid_pull_is_survived(sqlite_service, laptops):
             restarted.append(True)
             service.server.restart()
 
-    SyncEngine(laptop, service.server.url, None, transport=transport, page_size=2,
-               on_page=restart_once).sync()
+    SyncEngine(laptop, service.server.url, None, transport=transport, page_size=2, on_page=restart_once).sync()
     assert restarted and all(laptop.get("visit", v) for v in visits)
     assert laptop.conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
@@ -130,9 +150,14 @@ def test_pending_local_edits_are_not_overwritten_by_a_pull(service, laptops):
     server's; other fields of the record take the server's values."""
     laptop = laptops("a")
     service.engine(laptop, "a").sync()
-    service.server.api.push(service.tokens["lead"], [
-        mutation("referral", service.ids["referral"], fields={"concern": "Lead's words.",
-                                                              "source": "parent"}, base=2)])
+    service.server.api.push(
+        service.tokens["lead"],
+        [
+            mutation(
+                "referral", service.ids["referral"], fields={"concern": "Lead's words.", "source": "parent"}, base=2
+            )
+        ],
+    )
     laptop.update("referral", service.ids["referral"], {"concern": "My words."})
     service.engine(laptop, "a").pull()
     row = laptop.get("referral", service.ids["referral"])
@@ -149,8 +174,15 @@ def test_a_digest_mismatch_resyncs_the_scope_from_the_start(service, laptops):
     assert engine.verify() is True
     with laptop.transaction():
         laptop.conn.execute("PRAGMA foreign_keys = OFF")
-        apply_remote(laptop, "school", "stray-school", {"name": "Not yours"}, version=1,
-                            field_versions={"name": 1}, deleted=False)
+        apply_remote(
+            laptop,
+            "school",
+            "stray-school",
+            {"name": "Not yours"},
+            version=1,
+            field_versions={"name": 1},
+            deleted=False,
+        )
         laptop.conn.execute("INSERT INTO sync_record VALUES ('school', 'stray-school', 1)")
         laptop.conn.execute("UPDATE sync_record SET server_version = 99 WHERE entity = 'pupil'")
     report = engine.sync()
@@ -159,8 +191,7 @@ def test_a_digest_mismatch_resyncs_the_scope_from_the_start(service, laptops):
     assert engine.verify() is True
 
 
-def test_a_server_from_before_the_set_digest_is_asked_in_its_own_terms(sqlite_service,
-                                                                      laptops):
+def test_a_server_from_before_the_set_digest_is_asked_in_its_own_terms(sqlite_service, laptops):
     """An older server ignores "algorithm" and answers without it: the laptop asks again
     with the "sorted" digest, and a laptop in step still matches (no needless re-sync)."""
     service = sqlite_service
@@ -185,9 +216,11 @@ def test_a_server_from_before_the_set_digest_is_asked_in_its_own_terms(sqlite_se
 
 
 class Garbage(http.server.BaseHTTPRequestHandler):
-    answers = {"/sync/pull": (200, b"<html>proxy login</html>"),
-               "/sync/push": (200, json.dumps({"results": "nope"}).encode()),
-               "/sync/digest": (200, b"[]")}
+    answers = {
+        "/sync/pull": (200, b"<html>proxy login</html>"),
+        "/sync/push": (200, json.dumps({"results": "nope"}).encode()),
+        "/sync/digest": (200, b"[]"),
+    }
 
     def _answer(self):
         status, body = self.answers.get(self.path.split("?")[0], (404, b"{}"))
@@ -208,8 +241,7 @@ def garbage_server():
         yield url
 
 
-def test_a_server_answering_garbage_is_a_clear_error_and_changes_nothing(garbage_server,
-                                                                        laptops):
+def test_a_server_answering_garbage_is_a_clear_error_and_changes_nothing(garbage_server, laptops):
     """Non-JSON or wrongly shaped answers raise SyncError; the outbox and data stay as they
     were."""
     laptop = laptops("a")
@@ -231,12 +263,11 @@ def test_network_errors_are_retried_with_growing_waits(laptops):
     from tests.sync.conftest import free_port
 
     waits = []
-    transport = Transport(f"http://127.0.0.1:{free_port()}", "t", retries=4, backoff=1.0,
-                          sleep=waits.append)
+    transport = Transport(f"http://127.0.0.1:{free_port()}", "t", retries=4, backoff=1.0, sleep=waits.append)
     with pytest.raises(SyncError, match="could not be reached"):
         transport.get("/sync/pull")
     assert len(waits) == 4
-    assert all(0.5 * 2 ** i <= w <= 2 ** i for i, w in enumerate(waits))
+    assert all(0.5 * 2**i <= w <= 2**i for i, w in enumerate(waits))
 
 
 def test_a_pull_gives_way_to_a_waiting_writer_and_a_cut_between_commits_resumes(service, laptops):
@@ -253,8 +284,7 @@ def test_a_pull_gives_way_to_a_waiting_writer_and_a_cut_between_commits_resumes(
     original = engine._apply_safely
 
     def cut_after_two_commits(states, report, **kw):
-        cursors.append(laptop.conn.execute(
-            "SELECT value FROM sync_state WHERE key = 'cursor'").fetchone())
+        cursors.append(laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone())
         commits.append(laptop.conn.in_transaction)
         if len(commits) == 3:
             raise KeyboardInterrupt("power cut")
@@ -265,8 +295,10 @@ def test_a_pull_gives_way_to_a_waiting_writer_and_a_cut_between_commits_resumes(
         engine.sync()
     held = sum(laptop.db[e].count for e in ("school", "caseworker", "pupil", "referral", "visit"))
     assert held == 4  # two batches of two records committed, one at a time
-    assert laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone() \
-        in (None, ("0",))  # the page's cursor never committed
+    assert laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone() in (
+        None,
+        ("0",),
+    )  # the page's cursor never committed
     engine = service.engine(laptop, "a")
     engine.sync()
     for entity in ("school", "caseworker", "pupil", "referral", "visit"):
@@ -294,14 +326,14 @@ def test_with_no_writer_waiting_a_page_is_one_transaction(service, laptops):
         if not laptop.conn.in_transaction:
             begins.append(1)
         return original()
+
     laptop.transaction = counted
     report = SyncReport()
     engine._apply_page(pages[0], report, force=False)
     assert begins == [1] and report.received == len(pages[0]["records"])
 
 
-def test_beside_the_gui_a_page_commits_in_short_transactions_and_its_cursor_last(
-        service, laptops):
+def test_beside_the_gui_a_page_commits_in_short_transactions_and_its_cursor_last(service, laptops):
     """On the app's store worker (``background``) a page is applied in transactions of at
     most ``apply_seconds``, each put on disk before the next; the cursor commits with the
     last one only, so a power cut after any earlier one fetches the page again, and the
@@ -319,8 +351,7 @@ def test_beside_the_gui_a_page_commits_in_short_transactions_and_its_cursor_last
     original, flush = engine._apply_safely, laptop.flush_journal
 
     def applying(states, report, **kw):
-        cursors.append(laptop.conn.execute(
-            "SELECT value FROM sync_state WHERE key = 'cursor'").fetchone())
+        cursors.append(laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone())
         owned.append(turns.checkpoints_owned(laptop.path))
         if len(cursors) == 3:
             raise KeyboardInterrupt("power cut")
@@ -337,8 +368,7 @@ def test_beside_the_gui_a_page_commits_in_short_transactions_and_its_cursor_last
     assert held == 4  # two transactions of two records committed
     assert flushes == [False, False]  # each put on disk between transactions
     assert cursors == [("0",)] * 3 and owned == [True] * 3  # the page's cursor not yet
-    assert laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone() \
-        == ("0",)
+    assert laptop.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone() == ("0",)
     assert not turns.checkpoints_owned(laptop.path)  # given back when the pull stopped
     engine = service.engine(laptop, "a")
     engine.apply_chunk, engine.apply_seconds = 2, 1e-9
@@ -370,6 +400,7 @@ def test_alone_a_page_is_one_transaction_whatever_its_time(service, laptops):
         if not laptop.conn.in_transaction:
             begins.append(1)
         return original()
+
     laptop.transaction = counted
     laptop.flush_journal = lambda: flushes.append(1)
     engine._apply_page(pages[0], SyncReport(), force=False)
@@ -377,8 +408,7 @@ def test_alone_a_page_is_one_transaction_whatever_its_time(service, laptops):
 
 
 @pytest.mark.parametrize("idle, transactions", [(0.0, "one per batch"), (float("inf"), "one")])
-def test_beside_the_gui_transactions_are_short_only_while_it_writes(service, laptops, idle,
-                                                                     transactions):
+def test_beside_the_gui_transactions_are_short_only_while_it_writes(service, laptops, idle, transactions):
     """The GUI wrote a moment ago: transactions of ``apply_seconds``. It has not written for
     a while: of ``quiet_apply_seconds`` (fewer commits, a sync as fast as one alone)."""
     from sync.client.engine import SyncReport
@@ -400,6 +430,7 @@ def test_beside_the_gui_transactions_are_short_only_while_it_writes(service, lap
         if not laptop.conn.in_transaction:
             begins.append(1)
         return original()
+
     laptop.transaction = counted
     engine._apply_page(pages[0], SyncReport(), force=False)
     batches = -(-len(pages[0]["records"]) // 2)

@@ -1,6 +1,7 @@
 """Push: idempotency, lost replies, duplicates and reordering, per-field merge, conflicts.
 
 Run against SQLite and PostgreSQL (the ``server`` fixture is parametrised)."""
+
 from __future__ import annotations
 
 import uuid
@@ -24,8 +25,7 @@ def test_a_replayed_mutation_returns_the_original_result(service):
     first = api.push(token, [m]).json()["results"][0]
     second = api.push(token, [m]).json()["results"][0]
     assert first["status"] == "applied" and second == first
-    assert _server_record(service, "referral", service.ids["referral"])["version"] == \
-        first["record"]["version"]
+    assert _server_record(service, "referral", service.ids["referral"])["version"] == first["record"]["version"]
 
 
 def test_the_same_mutation_id_with_other_content_is_refused_with_409(service):
@@ -36,8 +36,7 @@ def test_the_same_mutation_id_with_other_content_is_refused_with_409(service):
     forged = dict(m, fields={"concern": "Second."})
     result = api.push(token, [forged]).json()["results"][0]
     assert (result["status"], result["code"]) == ("rejected", 409)
-    assert _server_record(service, "referral", service.ids["referral"])["fields"]["concern"] \
-        == "First."
+    assert _server_record(service, "referral", service.ids["referral"])["fields"]["concern"] == "First."
 
 
 class LosesReplies(requests.Session):
@@ -59,12 +58,12 @@ def test_a_reply_lost_after_commit_is_retried_without_duplicates(service, laptop
     """The server commits, the reply is lost, the engine retries: one visit, one version."""
     laptop = laptops("a")
     service.engine(laptop, "a").sync()
-    visit = laptop.create("visit", {"referral_id": service.ids["referral"],
-                                    "visit_date": "2026-11-20", "visit_type": "observation"})
+    visit = laptop.create(
+        "visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-20", "visit_type": "observation"}
+    )
     laptop.update("visit", visit, {"notes": "Calmer after break."})
     session = LosesReplies()
-    transport = Transport(service.server.url, service.tokens["a"], session=session,
-                          sleep=lambda s: None)
+    transport = Transport(service.server.url, service.tokens["a"], session=session, sleep=lambda s: None)
     service.engine(laptop, "a", transport=transport).sync()
     assert session.dropped == 1 and laptop.pending_count() == 0
     record = _server_record(service, "visit", visit)
@@ -78,9 +77,13 @@ def test_duplicated_and_reordered_pushes_converge(service):
     replays; an older edit from the same laptop arriving late does not undo a newer one."""
     api, token = service.server.api, service.tokens["a"]
     visit = str(uuid.uuid4())
-    create = mutation("visit", visit, "create", {"referral_id": service.ids["referral"],
-                                                 "visit_date": "2026-11-20",
-                                                 "visit_type": "review"}, seq=1)
+    create = mutation(
+        "visit",
+        visit,
+        "create",
+        {"referral_id": service.ids["referral"], "visit_date": "2026-11-20", "visit_type": "review"},
+        seq=1,
+    )
     edit1 = mutation("visit", visit, fields={"notes": "first"}, seq=2)
     edit2 = mutation("visit", visit, fields={"notes": "second"}, seq=3)
     early = api.push(token, [edit2]).json()["results"][0]
@@ -122,8 +125,11 @@ def test_the_same_field_edited_twice_keeps_both_values_in_a_conflict(service, la
     for laptop in (a, lead):
         assert laptop.get("referral", service.ids["referral"])["concern"] == "From A."
     [conflict] = sync_status(lead).conflicts
-    assert (conflict["field"], conflict["local_value"], conflict["remote_value"]) == \
-        ("concern", "From the lead.", "From A.")
+    assert (conflict["field"], conflict["local_value"], conflict["remote_value"]) == (
+        "concern",
+        "From the lead.",
+        "From A.",
+    )
 
 
 def test_an_edit_meeting_a_delete_is_a_conflict_not_a_loss(service, laptops):
@@ -133,8 +139,9 @@ def test_an_edit_meeting_a_delete_is_a_conflict_not_a_loss(service, laptops):
     service.engine(a, "a").sync()
     for first, second in ((a, lead), (lead, a)):
         who = {id(a): "a", id(lead): "lead"}
-        visit = first.create("visit", {"referral_id": service.ids["referral"],
-                                       "visit_date": "2026-11-21", "visit_type": "review"})
+        visit = first.create(
+            "visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-21", "visit_type": "review"}
+        )
         service.engine(first, who[id(first)]).sync()
         service.engine(second, who[id(second)]).sync()
         first.delete("visit", visit)
@@ -144,10 +151,8 @@ def test_an_edit_meeting_a_delete_is_a_conflict_not_a_loss(service, laptops):
         service.engine(first, who[id(first)]).sync()
         assert report.conflicts >= 1
         assert _server_record(service, "visit", visit)["deleted"] is True
-        kept = [c for laptop in (a, lead) for c in sync_status(laptop).conflicts
-                if c["record_id"] == visit]
-        assert any("Kept despite the delete." in (c["local_value"], c["remote_value"])
-                   for c in kept)
+        kept = [c for laptop in (a, lead) for c in sync_status(laptop).conflicts if c["record_id"] == visit]
+        assert any("Kept despite the delete." in (c["local_value"], c["remote_value"]) for c in kept)
 
 
 def test_keeping_an_edit_that_met_a_delete_restores_the_record_everywhere(service, laptops):
@@ -156,8 +161,15 @@ def test_keeping_an_edit_that_met_a_delete_restores_the_record_everywhere(servic
     it; a pull in between never re-deletes it before the restore is sent."""
     a, lead = laptops("a"), laptops("lead")
     service.engine(a, "a").sync()
-    visit = a.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-21",
-                               "visit_type": "review", "notes": "First notes."})
+    visit = a.create(
+        "visit",
+        {
+            "referral_id": service.ids["referral"],
+            "visit_date": "2026-11-21",
+            "visit_type": "review",
+            "notes": "First notes.",
+        },
+    )
     service.engine(a, "a").sync()
     service.engine(lead, "lead").sync()
     lead.delete("visit", visit)
@@ -178,8 +190,7 @@ def test_keeping_an_edit_that_met_a_delete_restores_the_record_everywhere(servic
     assert server["deleted"] is False and server["fields"]["notes"] == "Kept despite the delete."
     service.engine(lead, "lead").sync()
     assert lead.get("visit", visit)["notes"] == "Kept despite the delete."
-    assert [a_["action"] for a_ in a.audit_trail("visit", visit)][-2:] == \
-        ["restore", "resolve_conflict"]
+    assert [a_["action"] for a_ in a.audit_trail("visit", visit)][-2:] == ["restore", "resolve_conflict"]
 
 
 def test_keeping_the_other_side_of_a_delete_restores_their_change(service, laptops):
@@ -187,8 +198,9 @@ def test_keeping_the_other_side_of_a_delete_restores_their_change(service, lapto
     server's side brings the record back with their change, for both laptops."""
     a, lead = laptops("a"), laptops("lead")
     service.engine(a, "a").sync()
-    visit = a.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-21",
-                               "visit_type": "review"})
+    visit = a.create(
+        "visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-21", "visit_type": "review"}
+    )
     service.engine(a, "a").sync()
     service.engine(lead, "lead").sync()
     lead.update("visit", visit, {"notes": "The lead's notes."})
@@ -211,8 +223,7 @@ def test_a_restore_replayed_after_a_later_delete_from_the_same_laptop_changes_no
     bring the record back."""
     api, token = service.server.api, service.tokens["a"]
     visit = str(uuid.uuid4())
-    fields = {"referral_id": service.ids["referral"], "visit_date": "2026-11-21",
-              "visit_type": "review"}
+    fields = {"referral_id": service.ids["referral"], "visit_date": "2026-11-21", "visit_type": "review"}
     create = mutation("visit", visit, "create", fields, seq=1)
     assert api.push(token, [create]).json()["results"][0]["status"] == "applied"
     delete_1 = mutation("visit", visit, "delete", base=1, seq=2)
@@ -229,8 +240,7 @@ def test_a_rejected_change_is_visible_and_does_not_block_the_queue(service, lapt
     service.engine(laptop, "b").sync()
     # B's laptop names A's referral (which B cannot see) in a new visit: refused (403).
     laptop.conn.execute("PRAGMA foreign_keys = OFF")
-    laptop.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-20",
-                            "visit_type": "review"})
+    laptop.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-20", "visit_type": "review"})
     laptop.conn.execute("PRAGMA foreign_keys = ON")
     school = laptop.create("school", {"name": "Fernside Academy"})
     report = service.engine(laptop, "b").sync()
@@ -252,13 +262,18 @@ def test_schema_versions_are_negotiated(service):
     assert new == SCHEMA_VERSION
     r = api.post("/sync/push", token, {"schema_version": SCHEMA_VERSION + 1, "mutations": []})
     assert r.status_code == 426 and "Update Fieldnote" in r.json()["detail"]
-    r = requests.get(api.url + "/sync/pull", headers={
-        "Authorization": f"Bearer {token}", "X-Fieldnote-Schema": str(old - 1)}, timeout=10)
+    r = requests.get(
+        api.url + "/sync/pull",
+        headers={"Authorization": f"Bearer {token}", "X-Fieldnote-Schema": str(old - 1)},
+        timeout=10,
+    )
     assert r.status_code == 426
-    previous = dict(mutation("referral", service.ids["referral"], fields={"concern": "Old app"},
-                             base=2), schema_version=old)
-    ancient = dict(mutation("referral", service.ids["referral"], fields={"concern": "Ancient"},
-                            base=2), schema_version=old - 1)
+    previous = dict(
+        mutation("referral", service.ids["referral"], fields={"concern": "Old app"}, base=2), schema_version=old
+    )
+    ancient = dict(
+        mutation("referral", service.ids["referral"], fields={"concern": "Ancient"}, base=2), schema_version=old - 1
+    )
     results = api.push(token, [previous, ancient]).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [("applied", 200), ("rejected", 422)]
     assert "schema version" in results[1]["error"]
@@ -279,11 +294,21 @@ def test_an_edit_meeting_finalised_evidence_is_a_conflict(service, laptops):
     stands everywhere and the late edit is kept as an 'edit_vs_final' conflict."""
     a, lead = laptops("a"), laptops("lead")
     service.engine(a, "a").sync()
-    form = a.create("form_completion", {
-        "pupil_id": service.ids["pupil"], "referral_id": service.ids["referral"],
-        "pack_id": "sdq-teacher-4-17", "pack_version": "1", "informant": "teacher",
-        "age_band": "4-17", "completed_by": "teacher", "completed_on": "2026-11-20",
-        "time_point": "T1", "respondent": "Ms Reed"})
+    form = a.create(
+        "form_completion",
+        {
+            "pupil_id": service.ids["pupil"],
+            "referral_id": service.ids["referral"],
+            "pack_id": "sdq-teacher-4-17",
+            "pack_version": "1",
+            "informant": "teacher",
+            "age_band": "4-17",
+            "completed_by": "teacher",
+            "completed_on": "2026-11-20",
+            "time_point": "T1",
+            "respondent": "Ms Reed",
+        },
+    )
     service.engine(a, "a").sync()
     service.engine(lead, "lead").sync()
     a.update("form_completion", form, {"status": "final", "finalised_at": "2026-11-21"})

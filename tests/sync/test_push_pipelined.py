@@ -2,6 +2,7 @@
 reply gives back exactly as this laptop created them are not applied again.
 
 Run against SQLite and PostgreSQL (the ``service`` fixture is parametrised)."""
+
 from __future__ import annotations
 
 import time
@@ -16,13 +17,20 @@ from sync.client.transport import Transport
 
 
 def _visits(service, laptop, n):
-    return [laptop.create("visit", {"referral_id": service.ids["referral"],
-                                    "visit_date": f"2026-11-{10 + i:02d}",
-                                    "visit_type": "observation"}) for i in range(n)]
+    return [
+        laptop.create(
+            "visit",
+            {
+                "referral_id": service.ids["referral"],
+                "visit_date": f"2026-11-{10 + i:02d}",
+                "visit_type": "observation",
+            },
+        )
+        for i in range(n)
+    ]
 
 
-def test_a_reply_that_fails_to_apply_loses_nothing_sent_meanwhile(service, laptops,
-                                                                  monkeypatch):
+def test_a_reply_that_fails_to_apply_loses_nothing_sent_meanwhile(service, laptops, monkeypatch):
     """Batch 3 is sent while reply 2 is applied; applying reply 2 fails. The server holds
     batch 3 by then; this laptop still has it pending and the next push replays it: every
     change arrives once, and the laptop ends as the server holds it."""
@@ -34,8 +42,7 @@ def test_a_reply_that_fails_to_apply_loses_nothing_sent_meanwhile(service, lapto
     settled = []
 
     def on_server():
-        return {r["id"] for r in service.server.api.pull_all(service.tokens["a"])
-                if r["entity"] == "visit"}
+        return {r["id"] for r in service.server.api.pull_all(service.tokens["a"]) if r["entity"] == "visit"}
 
     def failing(self, *args):
         settled.append(1)
@@ -58,13 +65,11 @@ def test_a_reply_that_fails_to_apply_loses_nothing_sent_meanwhile(service, lapto
     assert sorted(r["id"] for r in records if r["id"] in visits) == sorted(visits)  # once
     first = next(r for r in records if r["id"] == visits[0])
     assert first["version"] == 2 and first["fields"]["notes"] == "Calmer after break."
-    assert local.server_versions(laptop, "visit", visits) == {
-        v: (2 if v == visits[0] else 1) for v in visits}
+    assert local.server_versions(laptop, "visit", visits) == {v: (2 if v == visits[0] else 1) for v in visits}
     assert service.engine(laptop, "a").verify()
 
 
-def test_records_given_back_as_created_are_not_applied_again(service, laptops,
-                                                            monkeypatch):
+def test_records_given_back_as_created_are_not_applied_again(service, laptops, monkeypatch):
     """New records the server stored exactly as sent only get their server version here;
     a create whose record has moved on (an edit pending behind it) is applied as usual."""
     laptop = laptops("a")
@@ -85,8 +90,7 @@ def test_records_given_back_as_created_are_not_applied_again(service, laptops,
     assert applied.count(visits[0]) == 0 and applied.count(visits[1]) == 0
     assert applied.count(visits[2]) >= 1
     assert laptop.pending_count() == 0
-    assert local.server_versions(laptop, "visit", visits) == {
-        visits[0]: 1, visits[1]: 1, visits[2]: 2}
+    assert local.server_versions(laptop, "visit", visits) == {visits[0]: 1, visits[1]: 1, visits[2]: 2}
     assert laptop.get("visit", visits[2])["notes"] == "Left the room twice."
     assert service.engine(laptop, "a").verify()
 
@@ -109,18 +113,15 @@ class OlderServer:
         return getattr(self.transport, name)
 
 
-def test_a_server_that_takes_smaller_batches_gets_them_in_order(service, laptops,
-                                                               monkeypatch):
+def test_a_server_that_takes_smaller_batches_gets_them_in_order(service, laptops, monkeypatch):
     monkeypatch.setattr(engine_module, "LEGACY_PUSH_BATCH", 2)
     laptop = laptops("a")
     service.engine(laptop, "a").sync()
     visits = _visits(service, laptop, 4)
     laptop.update("visit", visits[0], {"notes": "Calmer after break."})
     older = OlderServer(Transport(service.server.url, service.tokens["a"]), limit=2)
-    report = SyncEngine(laptop, service.server.url, service.tokens["a"], transport=older,
-                        batch_size=5).push()
+    report = SyncEngine(laptop, service.server.url, service.tokens["a"], transport=older, batch_size=5).push()
     assert older.sizes == [5, 2, 2, 1]  # refused whole, then as the server allows
     assert report.sent == 5 and report.rejected == 0 and laptop.pending_count() == 0
-    first = next(r for r in service.server.api.pull_all(service.server.admin_token)
-                 if r["id"] == visits[0])
+    first = next(r for r in service.server.api.pull_all(service.server.admin_token) if r["id"] == visits[0])
     assert first["version"] == 2 and first["fields"]["notes"] == "Calmer after break."

@@ -4,6 +4,7 @@ administrator can retry or dismiss them (Needs attention, ``fieldnote sync --qua
 
 A server that accepted something no laptop can store is a server gone wrong: these tests
 serve such pages from a throwaway HTTP server (``fake_server``)."""
+
 from __future__ import annotations
 
 import http.server
@@ -24,8 +25,15 @@ def rid() -> str:
 
 
 def state(entity: str, record_id: str, fields: dict, version: int = 1, seq: int = 1) -> dict:
-    return {"entity": entity, "id": record_id, "version": version, "deleted": False,
-            "field_versions": {k: version for k in fields}, "fields": fields, "seq": seq}
+    return {
+        "entity": entity,
+        "id": record_id,
+        "version": version,
+        "deleted": False,
+        "field_versions": {k: version for k in fields},
+        "fields": fields,
+        "seq": seq,
+    }
 
 
 class Scripted(http.server.BaseHTTPRequestHandler):
@@ -48,8 +56,9 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         if path == "/sync/pull":
             cursor = int(dict(p.split("=") for p in query.split("&"))["cursor"])
             last = max(self.pages) if self.pages else 0
-            page = self.pages.get(cursor, {"records": [], "revoked": [], "next_cursor":
-                                           max(cursor, last), "has_more": False})
+            page = self.pages.get(
+                cursor, {"records": [], "revoked": [], "next_cursor": max(cursor, last), "has_more": False}
+            )
             return self._send(200, page)
         self._send(404, {"detail": "Not Found"})
 
@@ -57,8 +66,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         if self.path == "/sync/digest":
-            return self._send(200, {"match": True, "server_cursor": 0, "count": 0,
-                                    "algorithm": "set"})
+            return self._send(200, {"match": True, "server_cursor": 0, "count": 0, "algorithm": "set"})
         if self.path == "/sync/push" and self.push_answer is not None:
             return self._send(200, self.push_answer(body))
         self._send(404, {"detail": "Not Found"})
@@ -68,9 +76,9 @@ class Scripted(http.server.BaseHTTPRequestHandler):
 
 
 def serving(pages: dict[int, dict], push_answer=None):
-    handler = type("Pages", (Scripted,), {"pages": pages,
-                                          "push_answer": staticmethod(push_answer) if push_answer
-                                          else None})
+    handler = type(
+        "Pages", (Scripted,), {"pages": pages, "push_answer": staticmethod(push_answer) if push_answer else None}
+    )
     return fake_server(handler)
 
 
@@ -82,41 +90,55 @@ def page(records, next_cursor, has_more=False):
 def bad_page():
     """One page of good records with five no laptop can store among them."""
     school, completion = rid(), rid()
-    ids = {k: rid() for k in ("pupil", "answer1", "answer2", "scheme", "observation", "visit",
-                              "nul", "referral")}
+    ids = {k: rid() for k in ("pupil", "answer1", "answer2", "scheme", "observation", "visit", "nul", "referral")}
     records = [
         state("school", school, {"name": "Fernside Academy"}),
-        state("pupil", ids["pupil"], {"first_name": "Ada", "last_name": "Obi",
-                                      "school_id": school}),
-        state("form_completion", completion, {
-            "pupil_id": ids["pupil"], "pack_id": "sdq-teacher-4-17", "pack_version": "1",
-            "informant": "teacher", "age_band": "4-17", "completed_by": "x",
-            "completed_on": "2026-11-01", "time_point": "baseline"}),
-        state("form_answer", ids["answer1"], {"completion_id": completion, "item_id": "q1",
-                                              "value": "1"}),
+        state("pupil", ids["pupil"], {"first_name": "Ada", "last_name": "Obi", "school_id": school}),
+        state(
+            "form_completion",
+            completion,
+            {
+                "pupil_id": ids["pupil"],
+                "pack_id": "sdq-teacher-4-17",
+                "pack_version": "1",
+                "informant": "teacher",
+                "age_band": "4-17",
+                "completed_by": "x",
+                "completed_on": "2026-11-01",
+                "time_point": "baseline",
+            },
+        ),
+        state("form_answer", ids["answer1"], {"completion_id": completion, "item_id": "q1", "value": "1"}),
         # A second answer to the same item: the store's unique index refuses it.
-        state("form_answer", ids["answer2"], {"completion_id": completion, "item_id": "q1",
-                                              "value": "2"}),
+        state("form_answer", ids["answer2"], {"completion_id": completion, "item_id": "q1", "value": "2"}),
         # A coding scheme whose definition is not JSON: the app could never read it.
         state("coding_scheme", ids["scheme"], {"name": "Broken", "definition": "{not json"}),
         # A status outside the store's CHECK rule.
-        state("observation", ids["observation"], {"interval_seconds": 10, "status": "bogus",
-                                                  "started_at": "2026-11-01T09:00:00Z"}),
+        state(
+            "observation",
+            ids["observation"],
+            {"interval_seconds": 10, "status": "bogus", "started_at": "2026-11-01T09:00:00Z"},
+        ),
         # A number beyond SQLite's integers, and text with a NUL.
-        state("pupil", ids["visit"], {"first_name": "Big", "last_name": "Number",
-                                      "year_group": 10**30}),
+        state("pupil", ids["visit"], {"first_name": "Big", "last_name": "Number", "year_group": 10**30}),
         state("pupil", ids["nul"], {"first_name": "Nul\x00", "last_name": "Char"}),
-        state("referral", ids["referral"], {"pupil_id": ids["pupil"], "school_id": school,
-                                            "referral_date": "2026-11-02",
-                                            "reason": "persistent_disruption"}),
+        state(
+            "referral",
+            ids["referral"],
+            {
+                "pupil_id": ids["pupil"],
+                "school_id": school,
+                "referral_date": "2026-11-02",
+                "reason": "persistent_disruption",
+            },
+        ),
     ]
     for n, r in enumerate(records, 1):
         r["seq"] = n
     return records, school, completion, ids
 
 
-def test_records_that_cannot_be_stored_are_quarantined_and_the_pull_carries_on(laptops,
-                                                                              bad_page):
+def test_records_that_cannot_be_stored_are_quarantined_and_the_pull_carries_on(laptops, bad_page):
     records, school, completion, ids = bad_page
     laptop = laptops("lead")
     with serving({0: page(records, 10)}) as url:
@@ -127,8 +149,7 @@ def test_records_that_cannot_be_stored_are_quarantined_and_the_pull_carries_on(l
     assert laptop.get("school", school) and laptop.get("pupil", ids["pupil"])
     assert laptop.get("referral", ids["referral"]) and laptop.get("form_answer", ids["answer1"])
     for bad in ("answer2", "scheme", "observation", "visit", "nul"):
-        entity = {"answer2": "form_answer", "scheme": "coding_scheme",
-                  "observation": "observation"}.get(bad, "pupil")
+        entity = {"answer2": "form_answer", "scheme": "coding_scheme", "observation": "observation"}.get(bad, "pupil")
         assert laptop.get(entity, ids[bad], include_deleted=True) is None
     status = local.sync_status(laptop)
     assert status.attention_count == 5 and status.last_error is None
@@ -145,8 +166,7 @@ def test_records_that_cannot_be_stored_are_quarantined_and_the_pull_carries_on(l
     assert any(e["action"] == "sync_quarantine" for e in laptop.audit_trail())
 
 
-def test_a_second_sync_does_not_quarantine_again_and_other_users_can_still_switch(
-        laptops, bad_page):
+def test_a_second_sync_does_not_quarantine_again_and_other_users_can_still_switch(laptops, bad_page):
     records, *_ = bad_page
     laptop = laptops("lead")
     with serving({0: page(records, 10)}) as url:
@@ -161,15 +181,20 @@ def test_a_newer_version_that_applies_settles_the_item(laptops, bad_page):
     pages = {0: page(records, 10)}
     with serving(pages) as url:
         SyncEngine(laptop, url, "token").sync()
-        fixed = state("observation", ids["observation"], {
-            "interval_seconds": 10, "status": "ended", "started_at": "2026-11-01T09:00:00Z"},
-            version=2, seq=11)
+        fixed = state(
+            "observation",
+            ids["observation"],
+            {"interval_seconds": 10, "status": "ended", "started_at": "2026-11-01T09:00:00Z"},
+            version=2,
+            seq=11,
+        )
         pages[10] = page([fixed], 11)
         report = SyncEngine(laptop, url, "token").sync()
     assert report.quarantined == 0
     assert laptop.get("observation", ids["observation"])["status"] == "ended"
-    settled = laptop.conn.execute("SELECT resolution FROM quarantine WHERE record_id = ?",
-                                  (ids["observation"],)).fetchone()
+    settled = laptop.conn.execute(
+        "SELECT resolution FROM quarantine WHERE record_id = ?", (ids["observation"],)
+    ).fetchone()
     assert settled == ("superseded",)
     assert len(quarantine.open_items(laptop)) == 4
 
@@ -183,8 +208,18 @@ def test_retry_after_the_cause_is_gone_stores_the_record(laptops, bad_page):
     pages = {0: page(records, 10)}
     with serving(pages) as url:
         SyncEngine(laptop, url, "token").sync()
-        pages[10] = page([state("form_answer", ids["answer1"], {
-            "completion_id": completion, "item_id": "q2", "value": "1"}, version=2, seq=11)], 11)
+        pages[10] = page(
+            [
+                state(
+                    "form_answer",
+                    ids["answer1"],
+                    {"completion_id": completion, "item_id": "q2", "value": "1"},
+                    version=2,
+                    seq=11,
+                )
+            ],
+            11,
+        )
         SyncEngine(laptop, url, "token").sync()
     items = {q["record_id"]: q for q in quarantine.open_items(laptop)}
     assert quarantine.retry(laptop, items[ids["answer2"]]["seq"]) is None
@@ -204,8 +239,9 @@ def test_dismiss_settles_an_item_and_keeps_it_on_file(laptops, bad_page):
     first = quarantine.open_items(laptop)[0]
     quarantine.dismiss(laptop, first["seq"])
     assert len(quarantine.open_items(laptop)) == 4
-    assert laptop.conn.execute("SELECT resolution FROM quarantine WHERE seq = ?",
-                               (first["seq"],)).fetchone() == ("dismissed",)
+    assert laptop.conn.execute("SELECT resolution FROM quarantine WHERE seq = ?", (first["seq"],)).fetchone() == (
+        "dismissed",
+    )
     assert any(e["action"] == "quarantine_dismissed" for e in laptop.audit_trail())
     from desktop.store import StoreError
 
@@ -213,8 +249,7 @@ def test_dismiss_settles_an_item_and_keeps_it_on_file(laptops, bad_page):
         quarantine.dismiss(laptop, first["seq"])
 
 
-def test_a_push_reply_carrying_a_record_this_laptop_cannot_store_does_not_block_the_outbox(
-        laptops):
+def test_a_push_reply_carrying_a_record_this_laptop_cannot_store_does_not_block_the_outbox(laptops):
     """The reply's record is quarantined; the change itself is acknowledged (sent)."""
     laptop = laptops("a")
     school = laptop.create("school", {"name": "Fernside Academy"})
@@ -222,8 +257,19 @@ def test_a_push_reply_carrying_a_record_this_laptop_cannot_store_does_not_block_
     def answer(body):
         m = body["mutations"][0]
         bad = state("school", school, {"name": "Fernside\x00"}, version=1, seq=1)
-        return {"results": [{"mutation_id": m["mutation_id"], "status": "applied", "code": 200,
-                             "seq": 1, "conflicts": [], "record": bad}], "cursor": 1}
+        return {
+            "results": [
+                {
+                    "mutation_id": m["mutation_id"],
+                    "status": "applied",
+                    "code": 200,
+                    "seq": 1,
+                    "conflicts": [],
+                    "record": bad,
+                }
+            ],
+            "cursor": 1,
+        }
 
     with serving({}, push_answer=answer) as url:
         report = SyncEngine(laptop, url, "token").sync()

@@ -4,6 +4,7 @@ A fake server answers each request with a redirect to a second fake server that 
 everything it receives; the laptop must stop with a clear sync error naming the address it
 tried, and nothing may reach the redirect target (not the push body, not the token, not the
 password, not an attachment's bytes)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,12 +40,14 @@ def _target_handler(seen: list):
 
         def log_message(self, *args):
             pass
+
     return Target
 
 
 def _redirecting_handler(status: int, target: str, redirect: str, answers: dict):
     """Answers ``redirect`` (a method and path prefix) with ``status`` pointing at
     ``target``; the requests in ``answers`` ((method, path) -> JSON) get those answers."""
+
     class Redirecting(http.server.BaseHTTPRequestHandler):
         lock = threading.Lock()
 
@@ -71,6 +74,7 @@ def _redirecting_handler(status: int, target: str, redirect: str, answers: dict)
 
         def log_message(self, *args):
             pass
+
     return Redirecting
 
 
@@ -99,8 +103,7 @@ def test_a_push_is_never_sent_on_to_a_redirect(status, target, laptops):
     laptop.create("school", {"name": "Fernside Academy"})
 
     def push(server):
-        SyncEngine(laptop, server, "secret-token", transport=Transport(
-            server, "secret-token", retries=0)).push()
+        SyncEngine(laptop, server, "secret-token", transport=Transport(server, "secret-token", retries=0)).push()
 
     message = _run(status, target, "POST /sync/push", push)
     assert "/sync/push" in message
@@ -112,8 +115,7 @@ def test_a_pull_is_never_sent_on_to_a_redirect(status, target, laptops):
     laptop = laptops("a")
 
     def pull(server):
-        SyncEngine(laptop, server, "secret-token", transport=Transport(
-            server, "secret-token", retries=0)).pull()
+        SyncEngine(laptop, server, "secret-token", transport=Transport(server, "secret-token", retries=0)).pull()
 
     assert "/sync/pull" in _run(status, target, "GET /sync/pull", pull)
 
@@ -130,14 +132,12 @@ def test_a_login_is_never_sent_on_to_a_redirect(status, target):
 def test_an_attachment_upload_is_never_sent_on_to_a_redirect(status, target):
     data = b"%PDF-1.4 a report\n" * 100
     sha = hashlib.sha256(data).hexdigest()
-    answers = {("GET", f"/attachments/{sha}/status"):
-               {"sha256": sha, "complete": False, "received": 0, "size": None}}
+    answers = {("GET", f"/attachments/{sha}/status"): {"sha256": sha, "complete": False, "received": 0, "size": None}}
 
     def upload(server):
         attachments.upload_blob(Transport(server, "secret-token", retries=0), sha, data)
 
-    assert f"/attachments/{sha}" in _run(status, target, f"PUT /attachments/{sha}", upload,
-                                         answers)
+    assert f"/attachments/{sha}" in _run(status, target, f"PUT /attachments/{sha}", upload, answers)
 
 
 def test_the_session_never_follows_even_when_asked(target):
@@ -145,7 +145,6 @@ def test_the_session_never_follows_even_when_asked(target):
     caller that asks it to."""
     url, seen = target
     with fake_server(_redirecting_handler(307, url, "GET /", {})) as server:
-        response = NoRedirectSession().get(server + "/anything", allow_redirects=True,
-                                           timeout=10)
+        response = NoRedirectSession().get(server + "/anything", allow_redirects=True, timeout=10)
     assert response.status_code == 307 and seen == []
     assert isinstance(NoRedirectSession(), requests.Session)

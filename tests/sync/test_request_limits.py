@@ -1,6 +1,7 @@
 """Request-level limits, the same on SQLite and PostgreSQL: NaN, Infinity, 1e400, NUL,
 lone surrogates and over-long text in the JSON body of every endpoint give a 422 with a
 reason (never a 500); bodies above the limit give a 413 with a reason."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,9 +14,15 @@ from sync.server.limits import MAX_JSON_BODY_BYTES, MAX_PUSH_BODY_BYTES
 from tests.sync.conftest import mutation
 
 # Raw JSON for each hostile value (Python's json would write NaN itself; these are exact).
-HOSTILE = {"nan": "NaN", "infinity": "Infinity", "minus_infinity": "-Infinity",
-           "huge": "1e400", "nul": '"a\\u0000b"', "lone_surrogate": '"a\\ud800b"',
-           "nul_key": None}
+HOSTILE = {
+    "nan": "NaN",
+    "infinity": "Infinity",
+    "minus_infinity": "-Infinity",
+    "huge": "1e400",
+    "nul": '"a\\u0000b"',
+    "lone_surrogate": '"a\\ud800b"',
+    "nul_key": None,
+}
 
 
 def body(template: dict, field: str, raw: str | None) -> str:
@@ -36,27 +43,40 @@ def send(server, method: str, path: str, text: str, token: str | None = None):
     headers = {"Content-Type": "application/json", SCHEMA_HEADER: str(SCHEMA_VERSION)}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return requests.request(method, server.url + path, data=text.encode("utf-8"),
-                            headers=headers, timeout=60)
+    return requests.request(method, server.url + path, data=text.encode("utf-8"), headers=headers, timeout=60)
 
 
 def endpoints(server):
     """(method, path, template body, fields to spoil, needs admin token) for every endpoint
     taking a JSON body other than push (which has its own test below)."""
-    user = server.api.post("/admin/users", server.admin_token, {
-        "username": f"target-{uuid.uuid4().hex[:8]}", "password": "long-enough-1",
-        "role": "practitioner"}).json()["id"]
+    user = server.api.post(
+        "/admin/users",
+        server.admin_token,
+        {"username": f"target-{uuid.uuid4().hex[:8]}", "password": "long-enough-1", "role": "practitioner"},
+    ).json()["id"]
     return [
-        ("POST", "/auth/login", {"username": "admin", "password": "x"},
-         ["username", "password"], False),
+        ("POST", "/auth/login", {"username": "admin", "password": "x"}, ["username", "password"], False),
         ("POST", "/admin/teams", {"name": "Team North"}, ["name"], True),
-        ("POST", "/admin/users", {"username": "new-user", "password": "long-enough-1",
-                                  "role": "practitioner", "team": "North",
-                                  "caseworker_id": "c1"},
-         ["username", "password", "team", "caseworker_id"], True),
-        ("PATCH", f"/admin/users/{user}", {"team": "North", "caseworker_id": "c1",
-                                           "password": "long-enough-2"},
-         ["team", "caseworker_id", "password"], True),
+        (
+            "POST",
+            "/admin/users",
+            {
+                "username": "new-user",
+                "password": "long-enough-1",
+                "role": "practitioner",
+                "team": "North",
+                "caseworker_id": "c1",
+            },
+            ["username", "password", "team", "caseworker_id"],
+            True,
+        ),
+        (
+            "PATCH",
+            f"/admin/users/{user}",
+            {"team": "North", "caseworker_id": "c1", "password": "long-enough-2"},
+            ["team", "caseworker_id", "password"],
+            True,
+        ),
         ("POST", "/sync/digest", {"digest": "0" * 64, "algorithm": "set"}, ["digest"], True),
         ("POST", "/admin/packs", {"id": "x", "version": "1"}, ["id", "version"], True),
     ]
@@ -67,8 +87,7 @@ def test_hostile_values_in_every_json_body_are_422_with_a_reason(server):
     for method, path, template, fields, admin in endpoints(server):
         for field in fields:
             for name, raw in HOSTILE.items():
-                r = send(server, method, path, body(template, field, raw),
-                         server.admin_token if admin else None)
+                r = send(server, method, path, body(template, field, raw), server.admin_token if admin else None)
                 assert r.status_code == 422, (path, field, name, r.status_code, r.text)
                 assert r.json()["detail"], (path, field, name)
                 seen += 1
@@ -76,22 +95,32 @@ def test_hostile_values_in_every_json_body_are_422_with_a_reason(server):
     assert '"status": 500' not in server.log_path.read_text()
 
 
-@pytest.mark.parametrize("path, field, limit", [
-    ("/admin/teams", "name", 100), ("/admin/users", "username", 200),
-    ("/admin/users", "team", 100), ("/admin/users", "caseworker_id", 36),
-    ("/auth/login", "username", 200)])
+@pytest.mark.parametrize(
+    "path, field, limit",
+    [
+        ("/admin/teams", "name", 100),
+        ("/admin/users", "username", 200),
+        ("/admin/users", "team", 100),
+        ("/admin/users", "caseworker_id", 36),
+        ("/auth/login", "username", 200),
+    ],
+)
 def test_text_longer_than_its_column_is_422_on_both_databases(server, path, field, limit):
-    template = {"/admin/teams": {"name": "T"}, "/auth/login": {"username": "u", "password": "p"},
-                "/admin/users": {"username": f"u-{uuid.uuid4().hex[:8]}",
-                                 "password": "long-enough-1", "role": "team_lead",
-                                 "team": "T"}}[path]
+    template = {
+        "/admin/teams": {"name": "T"},
+        "/auth/login": {"username": "u", "password": "p"},
+        "/admin/users": {
+            "username": f"u-{uuid.uuid4().hex[:8]}",
+            "password": "long-enough-1",
+            "role": "team_lead",
+            "team": "T",
+        },
+    }[path]
     import json
 
-    r = send(server, "POST", path, json.dumps(dict(template, **{field: "é" * (limit + 8)})),
-             server.admin_token)
+    r = send(server, "POST", path, json.dumps(dict(template, **{field: "é" * (limit + 8)})), server.admin_token)
     assert r.status_code == 422 and "at most" in r.text
-    ok = send(server, "POST", path, json.dumps(dict(template, **{field: "é" * limit})),
-              server.admin_token)
+    ok = send(server, "POST", path, json.dumps(dict(template, **{field: "é" * limit})), server.admin_token)
     assert ok.status_code in (200, 201, 401), ok.text  # 401: login with a wrong password
 
 
@@ -105,9 +134,11 @@ def test_a_108_character_team_name_is_refused_and_nothing_breaks(server):
     name = f"T{uuid.uuid4().hex}" + "x" * 67
     assert len(name) == 100
     assert server.api.post("/admin/teams", server.admin_token, {"name": name}).status_code == 201
-    r = server.api.post("/admin/users", server.admin_token, {
-        "username": f"lead-{uuid.uuid4().hex[:8]}", "password": "long-enough-1",
-        "role": "team_lead", "team": name})
+    r = server.api.post(
+        "/admin/users",
+        server.admin_token,
+        {"username": f"lead-{uuid.uuid4().hex[:8]}", "password": "long-enough-1", "role": "team_lead", "team": name},
+    )
     assert r.status_code == 201, r.text
 
 
@@ -134,8 +165,12 @@ def test_push_identifiers_with_nul_or_lone_surrogates_are_rejected_per_change(se
 
 
 def test_nul_in_a_path_is_a_clear_refusal(server):
-    r = requests.patch(server.url + "/admin/users/abc%00def", json={"active": True},
-                       headers={"Authorization": f"Bearer {server.admin_token}"}, timeout=30)
+    r = requests.patch(
+        server.url + "/admin/users/abc%00def",
+        json={"active": True},
+        headers={"Authorization": f"Bearer {server.admin_token}"},
+        timeout=30,
+    )
     assert r.status_code == 422
 
 
@@ -145,14 +180,21 @@ def test_bodies_above_the_limit_are_413_with_the_limit(server):
     r = send(server, "POST", "/auth/login", big)
     assert r.status_code == 413 and "at most 64 kB" in r.json()["detail"]
     # Without a Content-Length (streamed in chunks) the limit holds too.
-    r = requests.post(server.url + "/admin/teams", data=iter([b'{"name": "', b"x" * (
-        MAX_JSON_BODY_BYTES + 10), b'"}']), headers={"Authorization": f"Bearer {token}",
-                                                      "Content-Type": "application/json"},
-        timeout=60)
+    r = requests.post(
+        server.url + "/admin/teams",
+        data=iter([b'{"name": "', b"x" * (MAX_JSON_BODY_BYTES + 10), b'"}']),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=60,
+    )
     assert r.status_code == 413
     padding = "p" * (MAX_PUSH_BODY_BYTES + 1)
-    r = send(server, "POST", "/sync/push", '{"schema_version": %d, "mutations": [], "x": "%s"}'
-             % (SCHEMA_VERSION, padding), token)
+    r = send(
+        server,
+        "POST",
+        "/sync/push",
+        '{"schema_version": %d, "mutations": [], "x": "%s"}' % (SCHEMA_VERSION, padding),
+        token,
+    )
     assert r.status_code == 413 and "16 MB" in r.json()["detail"]
 
 
@@ -161,8 +203,7 @@ def test_the_largest_legitimate_push_fits(server):
     in one request), is well under the push limit and is accepted."""
     token = server.admin_token
     notes = "Observed in the playground and in class. " * 99  # about 4 kB (an address holds up to 4,096 characters)
-    batch = [mutation("school", str(uuid.uuid4()), "create", {"name": f"S{i}", "address": notes})
-             for i in range(500)]
+    batch = [mutation("school", str(uuid.uuid4()), "create", {"name": f"S{i}", "address": notes}) for i in range(500)]
     r = server.api.push(token, batch)
     assert r.status_code == 200, r.text[:300]
     assert len(r.request.body) < MAX_PUSH_BODY_BYTES
@@ -175,9 +216,13 @@ def test_a_value_too_long_for_the_servers_column_rejects_that_change_alone(serve
     alone (not a 500, not the whole push): the batch's other change is applied. (A laptop
     refuses to write it in the first place: tests/sync/test_rules.py.)"""
     worker, school = str(uuid.uuid4()), str(uuid.uuid4())
-    r = server.api.push(server.admin_token, [
-        mutation("caseworker", worker, "create", {"name": "Sam Whitfield", "team": "T" * 108}),
-        mutation("school", school, "create", {"name": "Fernside Academy"})])
+    r = server.api.push(
+        server.admin_token,
+        [
+            mutation("caseworker", worker, "create", {"name": "Sam Whitfield", "team": "T" * 108}),
+            mutation("school", school, "create", {"name": "Fernside Academy"}),
+        ],
+    )
     assert r.status_code == 200, r.text[:300]
     first, second = r.json()["results"]
     assert (first["status"], first["code"]) == ("rejected", 422) and "team" in first["error"]

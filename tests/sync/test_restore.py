@@ -6,6 +6,7 @@ numbering are now behind what the server has seen. Its next sync notices, takes 
 device identity, re-sends what the server lacks under it, and pulls the whole scope again;
 every later edit reaches the server and the team lead's laptop (an edit to a field the
 newer copy had also changed arrives as a conflict, both values kept, never dropped)."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,8 +22,7 @@ from tests.sync.conftest import KEY
 
 
 def _server_records(service) -> dict:
-    return {(r["entity"], r["id"]): r
-            for r in service.server.api.pull_all(service.server.admin_token)}
+    return {(r["entity"], r["id"]): r for r in service.server.api.pull_all(service.server.admin_token)}
 
 
 def _reopen(path: Path, opened: list) -> Store:
@@ -64,9 +64,9 @@ def test_a_laptop_restored_from_an_older_copy_loses_no_edit(service, laptops, tm
         # The newer copy: more edits, synced. The concern is changed last, so its outbox
         # number is above anything the restored store will use for a while.
         laptop = _reopen(path, opened)
-        newer_visit = laptop.create("visit", {"referral_id": referral,
-                                              "visit_date": "2026-11-20",
-                                              "visit_type": "observation"})
+        newer_visit = laptop.create(
+            "visit", {"referral_id": referral, "visit_date": "2026-11-20", "visit_type": "observation"}
+        )
         laptop.update("visit", newer_visit, {"notes": "Settled in maths."})
         laptop.update("referral", referral, {"concern": "Calmer since the plan began."})
         report = service.engine(laptop, "a").sync()
@@ -78,9 +78,9 @@ def test_a_laptop_restored_from_an_older_copy_loses_no_edit(service, laptops, tm
         laptop = _reopen(path, opened)
         assert laptop.device_id == old_device and laptop.pending_count() == 1
         laptop.update("referral", referral, {"concern": "Hides under the table."})
-        restored_visit = laptop.create("visit", {"referral_id": referral,
-                                                 "visit_date": "2026-11-27",
-                                                 "visit_type": "consultation"})
+        restored_visit = laptop.create(
+            "visit", {"referral_id": referral, "visit_date": "2026-11-27", "visit_type": "consultation"}
+        )
         laptop.update("referral", referral, {"outcome": "improved_in_school"})
         report = service.engine(laptop, "a").sync()
 
@@ -113,16 +113,14 @@ def test_a_laptop_restored_from_an_older_copy_loses_no_edit(service, laptops, tm
             assert store.get("referral", referral)["outcome"] == "improved_in_school"
             assert store.get("visit", restored_visit)["notes"] == "Met the SENCo."
             assert store.get("visit", newer_visit)["notes"] == "Settled in maths."
-        assert _server_records(service)[("referral", referral)]["fields"]["concern"] == \
-            "Hides under the table."
+        assert _server_records(service)[("referral", referral)]["fields"]["concern"] == "Hides under the table."
         assert report.digest_match is True
     finally:
         for store in opened:
             store.close()
 
 
-def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, laptops,
-                                                                  tmp_path):
+def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, laptops, tmp_path):
     """Put back with nothing unsent: the first sync brings back the newer copy's work;
     the first edit's push is refused (its number is one the server saw), the store takes a
     new identity, and that edit and later ones reach the server and the lead. The app
@@ -156,8 +154,7 @@ def test_a_restored_laptop_that_syncs_before_editing_starts_afresh(service, lapt
         assert report.device_renewed and report.renumbered == 1
         assert laptop.device_id == worker.device_id != old_device
         laptop.update("referral", referral, {"concern": "After the restore."})
-        [(device,)] = laptop.conn.execute("SELECT device_id FROM outbox WHERE state = "
-                                          "'pending'").fetchall()
+        [(device,)] = laptop.conn.execute("SELECT device_id FROM outbox WHERE state = 'pending'").fetchall()
         assert device == worker.device_id  # the new identity, at once
         report = service.engine(worker, "a").sync()
         assert not report.device_renewed and worker.pending_count() == 0
@@ -175,6 +172,7 @@ class LosesReplies:
 
     def __init__(self):
         import requests
+
         self.inner = requests.Session()
         self.dropped = 0
         self.verify = True
@@ -182,6 +180,7 @@ class LosesReplies:
 
     def request(self, method, url, **kw):
         import requests
+
         response = self.inner.request(method, url, **kw)
         if url.endswith("/sync/push") and not self.dropped:
             self.dropped += 1
@@ -203,15 +202,13 @@ def test_a_lost_reply_or_pruned_outbox_is_not_taken_for_a_restore(service, lapto
     laptop.update("referral", referral, {"concern": "One."})
     laptop.update("referral", referral, {"source": "parent"})
     session = LosesReplies()
-    transport = Transport(service.server.url, service.tokens["a"], session=session,
-                          retries=0)
+    transport = Transport(service.server.url, service.tokens["a"], session=session, retries=0)
     try:
         service.engine(laptop, "a", transport=transport).sync()
     except SyncError:
         pass  # the lost reply ends this sync; the next carries on
     assert session.dropped == 1 and laptop.pending_count() == 2
-    mark = service.server.api.post("/sync/device", service.tokens["a"],
-                                   {"device_id": device}).json()
+    mark = service.server.api.post("/sync/device", service.tokens["a"], {"device_id": device}).json()
     assert mark["high_seq"] > restore.acked(laptop)["seq"]  # stored, not heard of
     report = service.engine(laptop, "a").sync()
     assert not report.device_renewed and laptop.device_id == device
@@ -229,8 +226,10 @@ def test_the_server_tells_only_the_device_s_own_user(service, laptops):
     laptop.update("referral", service.ids["referral"], {"concern": "Mine."})
     service.engine(laptop, "a").sync()
     api = service.server.api
-    body = {"device_id": laptop.device_id,
-            "mutation_ids": [r[0] for r in laptop.conn.execute("SELECT mutation_id FROM outbox")]}
+    body = {
+        "device_id": laptop.device_id,
+        "mutation_ids": [r[0] for r in laptop.conn.execute("SELECT mutation_id FROM outbox")],
+    }
     mine = api.post("/sync/device", service.tokens["a"], body).json()
     theirs = api.post("/sync/device", service.tokens["b"], body).json()
     assert mine["high_seq"] >= 1 and mine["known"]
@@ -246,34 +245,35 @@ def test_the_server_refuses_a_regressed_push_and_applies_nothing(service):
 
     api, token = service.server.api, service.tokens["a"]
     referral, device = service.ids["referral"], f"dev-{uuid.uuid4().hex[:8]}"
-    first = [mutation("referral", referral, fields={"concern": f"Edit {i}."}, base=1,
-                      device=device, seq=i) for i in (1, 2, 3)]
+    first = [
+        mutation("referral", referral, fields={"concern": f"Edit {i}."}, base=1, device=device, seq=i)
+        for i in (1, 2, 3)
+    ]
     r = api.push(token, first)
-    assert r.status_code == 200 and [x["status"] for x in r.json()["results"]] == \
-        ["applied"] * 3
+    assert r.status_code == 200 and [x["status"] for x in r.json()["results"]] == ["applied"] * 3
     before = _server_records(service)[("referral", referral)]
 
-    stale = mutation("referral", referral, fields={"outcome": "referred_on"}, base=1,
-                     device=device, seq=2)
-    body = {"schema_version": SCHEMA_VERSION, "mutations": [first[0], stale],
-            "device_acked": {"device_id": device, "seq": 1}}
+    stale = mutation("referral", referral, fields={"outcome": "referred_on"}, base=1, device=device, seq=2)
+    body = {
+        "schema_version": SCHEMA_VERSION,
+        "mutations": [first[0], stale],
+        "device_acked": {"device_id": device, "seq": 1},
+    }
     answer = api.post("/sync/push", token, body).json()
     assert answer["device_rewound"] is True and answer["device_high_seq"] == 3
     assert answer["results"] == []
     assert _server_records(service)[("referral", referral)] == before  # nothing applied
-    known = api.post("/sync/device", token, {"device_id": device, "mutation_ids": [
-        first[0]["mutation_id"], stale["mutation_id"]]}).json()
+    known = api.post(
+        "/sync/device", token, {"device_id": device, "mutation_ids": [first[0]["mutation_id"], stale["mutation_id"]]}
+    ).json()
     assert known["known"] == [first[0]["mutation_id"]] and known["high_seq"] == 3
 
     # A lost reply: the stored ones replayed with the old acknowledgement go through.
-    body = {"schema_version": SCHEMA_VERSION, "mutations": first[1:],
-            "device_acked": {"device_id": device, "seq": 1}}
+    body = {"schema_version": SCHEMA_VERSION, "mutations": first[1:], "device_acked": {"device_id": device, "seq": 1}}
     answer = api.post("/sync/push", token, body).json()
     assert not answer["device_rewound"] and len(answer["results"]) == 2
     # Above the mark, nothing is at risk: applied.
-    later = mutation("referral", referral, fields={"outcome": "improved_in_school"}, base=1,
-                     device=device, seq=4)
-    body = {"schema_version": SCHEMA_VERSION, "mutations": [later],
-            "device_acked": {"device_id": device, "seq": 1}}
+    later = mutation("referral", referral, fields={"outcome": "improved_in_school"}, base=1, device=device, seq=4)
+    body = {"schema_version": SCHEMA_VERSION, "mutations": [later], "device_acked": {"device_id": device, "seq": 1}}
     answer = api.post("/sync/push", token, body).json()
     assert [x["status"] for x in answer["results"]] == ["applied"]

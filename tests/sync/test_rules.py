@@ -1,5 +1,6 @@
 """sync.rules: one declaration of what every syncable field may hold, true to the store's
 schema, used by the server (tests/sync/test_hostile.py) and by the store itself."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,7 @@ def test_the_choices_are_exactly_the_stores_check_constraints():
     for _version, _name, statements in MIGRATIONS:
         for sql in statements:
             table = re.match(r"\s*CREATE TABLE (\w+)", sql)
-            for column, values in re.findall(r"\n\s*(\w+) TEXT[^,\n]*CHECK \(\w+ IN \(([^)]*)\)\)",
-                                             sql):
+            for column, values in re.findall(r"\n\s*(\w+) TEXT[^,\n]*CHECK \(\w+ IN \(([^)]*)\)\)", sql):
                 checks[(table.group(1), column)] = {v.strip(" '") for v in values.split(",")}
     assert checks, "the regular expression found no CHECK constraint"
     for (entity, column), values in checks.items():
@@ -66,8 +66,7 @@ def test_the_stores_defaults_pass_the_rules():
         for sql in statements:
             conn.execute(sql)
     for entity in SYNCABLE:
-        for _cid, name, _type, _notnull, default, _pk in conn.execute(
-                f"PRAGMA table_info([{entity}])"):
+        for _cid, name, _type, _notnull, default, _pk in conn.execute(f"PRAGMA table_info([{entity}])"):
             if default is not None and name in rules.rules()[entity]:
                 value = conn.execute(f"SELECT {default}").fetchone()[0]
                 assert rules.problems(entity, {name: value}) == {}, (entity, name, value)
@@ -99,39 +98,52 @@ def test_every_hostile_value_is_refused_naming_the_field(entity, name):
 
 
 def test_messages_say_what_is_wrong_in_words():
-    problems = rules.problems("visit", {
-        "notes": "x" * (rules.LONG_TEXT + 1), "visit_type": "bogus", "visit_date": "2026-02-30",
-        "attendees": "a\x00", "recommendations": "\ud800"})
+    problems = rules.problems(
+        "visit",
+        {
+            "notes": "x" * (rules.LONG_TEXT + 1),
+            "visit_type": "bogus",
+            "visit_date": "2026-02-30",
+            "attendees": "a\x00",
+            "recommendations": "\ud800",
+        },
+    )
     assert problems == {
         "notes": "Visit notes is too long: at most 65,536 characters (this has 65,537).",
         "visit_type": "Visit type must be one of: observation, consultation, psp_meeting, "
-                      "review, modelling, clinic, audit, telephone.",
+        "review, modelling, clinic, audit, telephone.",
         "visit_date": "Visit date must be a date written as YYYY-MM-DD.",
         "attendees": "Visit attendees contains a NUL character, which cannot be stored.",
         "recommendations": "Visit recommendations contains broken characters (a lone "
-                           "surrogate), which cannot be stored."}
+        "surrogate), which cannot be stored.",
+    }
     assert rules.problems("pupil", {"year_group": float("nan")}) == {
-        "year_group": "Pupil year group must be a finite number."}
+        "year_group": "Pupil year group must be a finite number."
+    }
     assert rules.problems("observation", {"status": "bogus"})["status"].startswith(
-        "Observation status must be one of: recording, ended, final")
+        "Observation status must be one of: recording, ended, final"
+    )
     # Unknown fields and record types are the caller's to report.
     assert rules.problems("visit", {"nonsense": 1}) == {}
     assert rules.problems("nonsense", {"a": 1}) == {}
 
 
 def test_the_unique_keys_are_the_stores_unique_indexes():
-    assert rules.unique_fields() == {"form_answer": ("completion_id", "item_id"),
-                                     "observation_event": ("observation_id", "seq"),
-                                     "audit_rating": ("audit_id", "criterion_id"),
-                                     "audit_judgement": ("audit_id", "section_id"),
-                                     "audit_meeting": ("audit_id",)}
+    assert rules.unique_fields() == {
+        "form_answer": ("completion_id", "item_id"),
+        "observation_event": ("observation_id", "seq"),
+        "audit_rating": ("audit_id", "criterion_id"),
+        "audit_judgement": ("audit_id", "section_id"),
+        "audit_meeting": ("audit_id",),
+    }
     key = rules.unique_key("form_answer", {"completion_id": "c1", "item_id": "q1", "value": "1"})
     assert re.fullmatch(r"[0-9a-f]{64}", key)
     assert key == rules.unique_key("form_answer", {"completion_id": "c1", "item_id": "q1"})
     assert key != rules.unique_key("form_answer", {"completion_id": "c1", "item_id": "q2"})
     assert key != rules.unique_key("form_answer", {"completion_id": "c2", "item_id": "q1"})
-    assert rules.unique_key("observation_event", {"observation_id": "o", "seq": 3}) != \
-        rules.unique_key("observation_event", {"observation_id": "o", "seq": 4})
+    assert rules.unique_key("observation_event", {"observation_id": "o", "seq": 3}) != rules.unique_key(
+        "observation_event", {"observation_id": "o", "seq": 4}
+    )
     assert rules.unique_key("form_answer", {"completion_id": "c1"}) is None
     assert rules.unique_key("visit", {"notes": "x"}) is None
 
@@ -143,11 +155,12 @@ def test_ids_must_be_short_clean_text():
 
 
 def test_the_rules_import_no_database_driver():
-    code = ("import sys, sync.rules; sync.rules.rules(); "
-            "bad = {'sqlcipher3', 'sqlite_utils', 'desktop.store.db', 'PySide6'} & set(sys.modules); "
-            "assert not bad, bad")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
+    code = (
+        "import sys, sync.rules; sync.rules.rules(); "
+        "bad = {'sqlcipher3', 'sqlite_utils', 'desktop.store.db', 'PySide6'} & set(sys.modules); "
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 
@@ -157,16 +170,20 @@ def test_the_store_refuses_to_write_what_the_server_would_refuse(laptops):
     store = laptops("a")
     school = store.create("school", {"name": "Hollowmere Primary School"})
     before = (store.pending_count(), store.get("school", school))
-    for bad in ({"name": "x" * (rules.NAME + 1)}, {"phase": "bogus"}, {"phone": 12345},
-                {"address": "a\x00b"}, {"area": "\ud800"}):
+    for bad in (
+        {"name": "x" * (rules.NAME + 1)},
+        {"phase": "bogus"},
+        {"phone": 12345},
+        {"address": "a\x00b"},
+        {"area": "\ud800"},
+    ):
         with pytest.raises(ValidationError) as caught:
             store.update("school", school, bad)
         assert set(caught.value.problems) == set(bad)
         with pytest.raises(ValidationError):
             store.create("school", {"name": "Another school", **bad})
     with pytest.raises(ValidationError) as caught:
-        store.create("pupil", {"first_name": "Ivy", "last_name": "Okafor", "school_id": school,
-                               "year_group": 2**63})
+        store.create("pupil", {"first_name": "Ivy", "last_name": "Okafor", "school_id": school, "year_group": 2**63})
     assert "Pupil year group must be between" in str(caught.value)
     with pytest.raises(ValidationError):
         store.create("school", {"name": "A school"}, record_id="x" * 37)

@@ -1,5 +1,6 @@
 """Scope and authorisation: a practitioner reaches only their own cases, by any request;
 reallocation takes a case off the old laptop, keeping unsent edits for review."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,10 +19,12 @@ from tests.sync.conftest import build_service, mutation
 def _allocate_new_case(service, worker: str) -> str:
     """The office records a new pupil and referral allocated to ``worker``; the referral id."""
     cl = Caseload(service.office, today=TODAY)
-    pupil = cl.add_pupil(first_name="Noor", last_name="Haddad", school_id=service.ids["school"],
-                         date_of_birth="2016-05-02", year_group=6)
-    referral = cl.add_referral(pupil_id=pupil, school_id=service.ids["school"],
-                               reason="persistent_disruption", referral_date="2026-11-03")
+    pupil = cl.add_pupil(
+        first_name="Noor", last_name="Haddad", school_id=service.ids["school"], date_of_birth="2016-05-02", year_group=6
+    )
+    referral = cl.add_referral(
+        pupil_id=pupil, school_id=service.ids["school"], reason="persistent_disruption", referral_date="2026-11-03"
+    )
     cl.allocate(referral, service.ids[worker])
     service.engine(service.office, "admin").sync()
     return referral
@@ -57,11 +60,14 @@ def test_push_cannot_edit_or_delete_another_practitioners_case(service):
     """B's update or delete of A's referral, pupil or school record is refused (403) and
     nothing changes."""
     api, ids = service.server.api, service.ids
-    results = api.push(service.tokens["b"], [
-        mutation("referral", ids["referral"], fields={"concern": "B was here"}, base=9),
-        mutation("referral", ids["referral"], "delete", base=9),
-        mutation("pupil", ids["pupil"], fields={"first_name": "Changed"}, base=9),
-    ]).json()["results"]
+    results = api.push(
+        service.tokens["b"],
+        [
+            mutation("referral", ids["referral"], fields={"concern": "B was here"}, base=9),
+            mutation("referral", ids["referral"], "delete", base=9),
+            mutation("pupil", ids["pupil"], fields={"first_name": "Changed"}, base=9),
+        ],
+    ).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [("rejected", 403)] * 3
     assert all("record" not in r or r["record"] is None for r in results)
     admin_view = {r["id"]: r for r in api.pull_all(service.server.admin_token)}
@@ -73,27 +79,50 @@ def test_push_cannot_reach_another_case_by_naming_it(service):
     """B cannot add a visit to A's referral, open a referral on A's pupil, or allocate A's
     case to themselves; nor re-create A's referral id."""
     api, ids = service.server.api, service.ids
-    results = api.push(service.tokens["b"], [
-        mutation("visit", str(uuid.uuid4()), "create", {
-            "referral_id": ids["referral"], "visit_date": "2026-11-20", "visit_type": "review"}),
-        mutation("referral", str(uuid.uuid4()), "create", {
-            "pupil_id": ids["pupil"], "school_id": ids["school"], "referral_date": "2026-11-20",
-            "reason": "attendance"}),
-        mutation("referral", ids["referral"], fields={"caseworker_id": ids["cw_b"]}, base=9),
-        mutation("referral", ids["referral"], "create", {
-            "pupil_id": ids["pupil"], "school_id": ids["school"], "referral_date": "2026-11-20",
-            "reason": "attendance"}),
-    ]).json()["results"]
+    results = api.push(
+        service.tokens["b"],
+        [
+            mutation(
+                "visit",
+                str(uuid.uuid4()),
+                "create",
+                {"referral_id": ids["referral"], "visit_date": "2026-11-20", "visit_type": "review"},
+            ),
+            mutation(
+                "referral",
+                str(uuid.uuid4()),
+                "create",
+                {
+                    "pupil_id": ids["pupil"],
+                    "school_id": ids["school"],
+                    "referral_date": "2026-11-20",
+                    "reason": "attendance",
+                },
+            ),
+            mutation("referral", ids["referral"], fields={"caseworker_id": ids["cw_b"]}, base=9),
+            mutation(
+                "referral",
+                ids["referral"],
+                "create",
+                {
+                    "pupil_id": ids["pupil"],
+                    "school_id": ids["school"],
+                    "referral_date": "2026-11-20",
+                    "reason": "attendance",
+                },
+            ),
+        ],
+    ).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [("rejected", 403)] * 4
-    assert not _ids(api.pull_all(service.tokens["b"])) & {("pupil", ids["pupil"]),
-                                                          ("referral", ids["referral"])}
+    assert not _ids(api.pull_all(service.tokens["b"])) & {("pupil", ids["pupil"]), ("referral", ids["referral"])}
 
 
 def test_a_practitioner_cannot_allocate_their_case_to_someone_else(service):
     """Handing a case on is the team lead's job: A's reallocation to B is refused."""
-    r = service.server.api.push(service.tokens["a"], [mutation(
-        "referral", service.ids["referral"], fields={"caseworker_id": service.ids["cw_b"]},
-        base=9)]).json()["results"][0]
+    r = service.server.api.push(
+        service.tokens["a"],
+        [mutation("referral", service.ids["referral"], fields={"caseworker_id": service.ids["cw_b"]}, base=9)],
+    ).json()["results"][0]
     assert (r["status"], r["code"]) == ("rejected", 403)
 
 
@@ -117,13 +146,20 @@ def test_admin_endpoints_refuse_practitioners_and_team_leads(service):
     api = service.server.api
     for who in ("a", "lead"):
         assert api.get("/admin/users", service.tokens[who]).status_code == 403
-        assert api.patch(f"/admin/users/{service.ids['a_user']}", service.tokens[who],
-                         {"role": "admin"}).status_code == 403
+        assert (
+            api.patch(f"/admin/users/{service.ids['a_user']}", service.tokens[who], {"role": "admin"}).status_code
+            == 403
+        )
         assert api.get("/admin/packs", service.tokens[who]).status_code == 403
-        assert api.post("/admin/packs", service.tokens[who],
-                        {"format": "fieldnote-instrument-pack"}).status_code == 403
-        assert requests.delete(api.url + "/admin/packs/any-pack", timeout=30, headers={
-            "Authorization": f"Bearer {service.tokens[who]}"}).status_code == 403
+        assert api.post("/admin/packs", service.tokens[who], {"format": "fieldnote-instrument-pack"}).status_code == 403
+        assert (
+            requests.delete(
+                api.url + "/admin/packs/any-pack",
+                timeout=30,
+                headers={"Authorization": f"Bearer {service.tokens[who]}"},
+            ).status_code
+            == 403
+        )
 
 
 def test_attachment_endpoints_check_who_is_asking(service, laptops):
@@ -156,13 +192,19 @@ def test_attachment_endpoints_check_who_is_asking(service, laptops):
     for who in ("a", "lead", "admin"):
         assert call("GET", service.tokens[who]).content == data
         assert call("GET", service.tokens[who], "/status").json()["complete"] is True
-    bad = requests.get(f"{service.server.url}/attachments/{'x' * 64}/status", timeout=60,
-                       headers={"Authorization": f"Bearer {service.tokens['a']}"})
+    bad = requests.get(
+        f"{service.server.url}/attachments/{'x' * 64}/status",
+        timeout=60,
+        headers={"Authorization": f"Bearer {service.tokens['a']}"},
+    )
     assert bad.status_code == 422
-    assert call("PUT", service.tokens["b"], params={"size": MAX_ATTACHMENT_BYTES + 1},
-                data=b"x").status_code == 413
-    assert call("PUT", service.tokens["b"], params={"size": MAX_ATTACHMENT_BYTES},
-                data=b"x" * (MAX_CHUNK_BYTES + 1)).status_code == 413
+    assert call("PUT", service.tokens["b"], params={"size": MAX_ATTACHMENT_BYTES + 1}, data=b"x").status_code == 413
+    assert (
+        call(
+            "PUT", service.tokens["b"], params={"size": MAX_ATTACHMENT_BYTES}, data=b"x" * (MAX_CHUNK_BYTES + 1)
+        ).status_code
+        == 413
+    )
 
 
 def test_an_attachment_is_in_exactly_its_cases_scope(service, laptops):
@@ -180,15 +222,17 @@ def test_an_attachment_is_in_exactly_its_cases_scope(service, laptops):
     assert ("attachment", attachment) in _ids(api.pull_all(service.tokens["a"]))
     assert ("attachment", attachment) in _ids(api.pull_all(service.tokens["lead"]))
     assert ("attachment", attachment) not in _ids(api.pull_all(service.tokens["b"]))
-    [result] = api.push(service.tokens["b"], [
-        mutation("attachment", attachment, fields={"title": "B was here"}, base=9)]
+    [result] = api.push(
+        service.tokens["b"], [mutation("attachment", attachment, fields={"title": "B was here"}, base=9)]
     ).json()["results"]
     assert (result["status"], result["code"]) == ("rejected", 403)
 
     service.engine(b, "b").sync()
     assert b.get("attachment", attachment) is None and b.db["blob"].count == 0
-    r = api.push(service.server.admin_token, [mutation(
-        "referral", ids["referral"], fields={"caseworker_id": ids["cw_b"]}, base=9)])
+    r = api.push(
+        service.server.admin_token,
+        [mutation("referral", ids["referral"], fields={"caseworker_id": ids["cw_b"]}, base=9)],
+    )
     assert r.json()["results"][0]["status"] == "applied"
     report = service.engine(b, "b").sync()
     assert report.downloaded == 1 and read_attachment(b, attachment) == data
@@ -196,8 +240,14 @@ def test_an_attachment_is_in_exactly_its_cases_scope(service, laptops):
     assert a.get("attachment", attachment, include_deleted=True) is None
     assert a.db["blob"].count == 0  # the bytes left with the case
     sha = hashlib.sha256(data).hexdigest()
-    assert requests.get(f"{service.server.url}/attachments/{sha}", timeout=60, headers={
-        "Authorization": f"Bearer {service.tokens['a']}"}).status_code == 404
+    assert (
+        requests.get(
+            f"{service.server.url}/attachments/{sha}",
+            timeout=60,
+            headers={"Authorization": f"Bearer {service.tokens['a']}"},
+        ).status_code
+        == 404
+    )
 
 
 def test_reallocation_revokes_the_case_and_keeps_unsent_edits_for_review(service, laptops):
@@ -206,8 +256,15 @@ def test_reallocation_revokes_the_case_and_keeps_unsent_edits_for_review(service
     with A's earlier, sent visit."""
     a, lead, b = laptops("a"), laptops("lead"), laptops("b")
     service.engine(a, "a").sync()
-    visit = a.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-19",
-                               "visit_type": "observation", "notes": "Sent."})
+    visit = a.create(
+        "visit",
+        {
+            "referral_id": service.ids["referral"],
+            "visit_date": "2026-11-19",
+            "visit_type": "observation",
+            "notes": "Sent.",
+        },
+    )
     service.engine(a, "a").sync()
     a.update("visit", visit, {"notes": "Unsent second thoughts."})
     service.engine(lead, "lead").sync()
@@ -236,10 +293,11 @@ def test_a_practitioner_keeps_the_cases_they_record_until_allocated(service, lap
     the lead's allocation queue."""
     a = laptops("a")
     service.engine(a, "a").sync()
-    pupil = a.create("pupil", {"first_name": "Noah", "last_name": "Bell",
-                               "school_id": service.ids["school"]})
-    referral = a.create("referral", {"pupil_id": pupil, "school_id": service.ids["school"],
-                                     "referral_date": "2026-11-21", "reason": "attendance"})
+    pupil = a.create("pupil", {"first_name": "Noah", "last_name": "Bell", "school_id": service.ids["school"]})
+    referral = a.create(
+        "referral",
+        {"pupil_id": pupil, "school_id": service.ids["school"], "referral_date": "2026-11-21", "reason": "attendance"},
+    )
     report = service.engine(a, "a").sync()
     assert report.rejected == 0 and a.get("referral", referral)
     assert ("referral", referral) in _ids(service.server.api.pull_all(service.tokens["lead"]))
@@ -252,23 +310,34 @@ def test_reallocation_purges_finalised_evidence_from_the_old_laptop(service, lap
     the new caseworker intact."""
     a, lead, b = laptops("a"), laptops("lead"), laptops("b")
     service.engine(a, "a").sync()
-    obs = a.create("observation", {"referral_id": service.ids["referral"],
-                                   "interval_seconds": 60, "status": "recording",
-                                   "started_at": "2026-11-20T09:00:00Z"})
-    events = [a.create("observation_event", {"observation_id": obs, "seq": i, "type": "mark",
-                                             "payload": "{}"}) for i in range(3)]
+    obs = a.create(
+        "observation",
+        {
+            "referral_id": service.ids["referral"],
+            "interval_seconds": 60,
+            "status": "recording",
+            "started_at": "2026-11-20T09:00:00Z",
+        },
+    )
+    events = [
+        a.create("observation_event", {"observation_id": obs, "seq": i, "type": "mark", "payload": "{}"})
+        for i in range(3)
+    ]
     a.update("observation", obs, {"status": "final"})
     service.engine(a, "a").sync()
     triggers_before = a.conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    ).fetchall()
     service.engine(lead, "lead").sync()
     lead.update("referral", service.ids["referral"], {"caseworker_id": service.ids["cw_b"]})
     service.engine(lead, "lead").sync()
     service.engine(a, "a").sync()
     assert a.get("observation", obs, include_deleted=True) is None
     assert a.db["observation_event"].count == 0
-    assert a.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                          "ORDER BY name").fetchall() == triggers_before
+    assert (
+        a.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+        == triggers_before
+    )
     service.engine(b, "b").sync()
     assert b.get("observation", obs)["status"] == "final"
     assert {e for e in events if b.get("observation_event", e)} == set(events)
@@ -309,8 +378,9 @@ def test_a_changed_caseworker_link_resyncs_the_scope_at_once(service, laptops):
     laptop = laptops("a")
     service.engine(laptop, "a").sync()
     b_case = _allocate_new_case(service, "cw_b")
-    r = service.server.api.patch(f"/admin/users/{service.ids['a_user']}",
-                                 service.server.admin_token, {"caseworker_id": service.ids["cw_b"]})
+    r = service.server.api.patch(
+        f"/admin/users/{service.ids['a_user']}", service.server.admin_token, {"caseworker_id": service.ids["cw_b"]}
+    )
     assert r.status_code == 200, r.text
     report = service.engine(laptop, "a").sync()
     assert laptop.get("referral", service.ids["referral"]) is None

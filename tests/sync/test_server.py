@@ -1,4 +1,5 @@
 """The server process: health, OpenAPI, CLI, logs without personal data, several processes."""
+
 from __future__ import annotations
 
 import json
@@ -19,16 +20,30 @@ def test_health_and_openapi(sqlite_server):
     assert health["status"] == "ok"
     assert health["schema_versions"] == list(ACCEPTED_SCHEMA_VERSIONS)
     paths = requests.get(sqlite_server.url + "/openapi.json", timeout=10).json()["paths"]
-    assert {"/auth/login", "/auth/logout", "/sync/push", "/sync/pull", "/sync/digest",
-            "/admin/users", "/admin/teams", "/health", "/attachments/{sha256}",
-            "/attachments/{sha256}/status"} <= set(paths)
+    assert {
+        "/auth/login",
+        "/auth/logout",
+        "/sync/push",
+        "/sync/pull",
+        "/sync/digest",
+        "/admin/users",
+        "/admin/teams",
+        "/health",
+        "/attachments/{sha256}",
+        "/attachments/{sha256}/status",
+    } <= set(paths)
 
 
 def test_server_command_has_help_for_every_subcommand():
     """``fieldnote-server`` and each of its commands explain themselves."""
     for args in ([], ["serve"], ["adduser"], ["migrate"]):
-        result = subprocess.run([sys.executable, "-m", "sync.server.cli", *args, "--help"],
-                                capture_output=True, text=True, cwd=ROOT, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "sync.server.cli", *args, "--help"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
         assert result.returncode == 0 and "usage: fieldnote-server" in result.stdout
 
 
@@ -39,14 +54,20 @@ def test_logs_are_json_and_carry_no_personal_data(sqlite_service, laptops):
     laptop = laptops("a")
     service.engine(laptop, "a").sync()
     laptop.update("pupil", service.ids["pupil"], {"upn": "A123456789012"})
-    laptop.create("visit", {"referral_id": service.ids["referral"], "visit_date": "2026-11-20",
-                            "visit_type": "review", "notes": "Disclosed a worry at home."})
+    laptop.create(
+        "visit",
+        {
+            "referral_id": service.ids["referral"],
+            "visit_date": "2026-11-20",
+            "visit_type": "review",
+            "notes": "Disclosed a worry at home.",
+        },
+    )
     service.engine(laptop, "a").sync()
     text = service.server.log_path.read_text()
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     assert any(line.get("event") == "push" for line in lines)
-    for secret in ("Ivy", "Okafor", "A123456789012", "Disclosed", service.ids["a_username"],
-                   "Leaves the classroom"):
+    for secret in ("Ivy", "Okafor", "A123456789012", "Disclosed", service.ids["a_username"], "Leaves the classroom"):
         assert secret not in text
 
 
@@ -59,8 +80,7 @@ def test_two_server_processes_share_one_database(postgresql_server, tmp_path):
         from tests.sync.conftest import Api
 
         token = postgresql_server.admin_token
-        m = mutation("school", "5c7d5d1e-0000-4000-8000-00000000abcd", "create",
-                     {"name": "Shared School"})
+        m = mutation("school", "5c7d5d1e-0000-4000-8000-00000000abcd", "create", {"name": "Shared School"})
         assert postgresql_server.api.push(token, [m]).json()["results"][0]["status"] == "applied"
         records = Api(second.url).pull_all(token)
         assert any(r["fields"].get("name") == "Shared School" for r in records)
@@ -72,12 +92,29 @@ def test_two_server_processes_share_one_database(postgresql_server, tmp_path):
 
 def _fuzz(server, cwd, *options: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "run", server.url + "/openapi.json",
-         "-H", f"Authorization: Bearer {server.admin_token}", "-H", "X-Fieldnote-Schema: "
-         + str(__import__("sync.protocol").protocol.SCHEMA_VERSION),
-         "--exclude-path", "/auth/logout", "--checks", "not_a_server_error", "--seed", "1",
-         *options],
-        capture_output=True, text=True, cwd=cwd, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            server.url + "/openapi.json",
+            "-H",
+            f"Authorization: Bearer {server.admin_token}",
+            "-H",
+            "X-Fieldnote-Schema: " + str(__import__("sync.protocol").protocol.SCHEMA_VERSION),
+            "--exclude-path",
+            "/auth/logout",
+            "--checks",
+            "not_a_server_error",
+            "--seed",
+            "1",
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert '"status": 500' not in server.log_path.read_text()
 
@@ -106,8 +143,18 @@ def test_fuzzing_the_postgresql_server_finds_no_server_error(tmp_path):
     try:
         # No stateful phase: it follows links to PATCH the administrator's own account
         # (a new password revokes the fuzzer's token, and everything after is a 401).
-        _fuzz(server, tmp_path, "--max-examples", "100", "--max-time", "60",
-              "--phases", "examples,coverage,fuzzing", "--generation-allow-x00", "true")
+        _fuzz(
+            server,
+            tmp_path,
+            "--max-examples",
+            "100",
+            "--max-time",
+            "60",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--generation-allow-x00",
+            "true",
+        )
     finally:
         server.stop()
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,6 +2,7 @@
 object) never gives a traceback: ``sync()`` raises a clear ``SyncError``, the status says
 the sync failed and why, ``fieldnote sync`` prints one line and exits 1, and nothing local
 is lost."""
+
 from __future__ import annotations
 
 import http.server
@@ -16,9 +17,15 @@ from sync.client.errors import SyncError
 from tests.conftest import PASSPHRASE
 from tests.sync.conftest import fake_server
 
-SCHOOL = {"entity": "school", "id": "5c7d5d1e-0000-4000-8000-0000000000aa", "version": 1,
-          "field_versions": {"name": 1}, "fields": {"name": "Fernside"}, "deleted": False,
-          "seq": 1}
+SCHOOL = {
+    "entity": "school",
+    "id": "5c7d5d1e-0000-4000-8000-0000000000aa",
+    "version": 1,
+    "field_versions": {"name": 1},
+    "fields": {"name": "Fernside"},
+    "deleted": False,
+    "seq": 1,
+}
 
 # path -> (status, body) for each way of going wrong; anything else is 404 (an older server).
 CASES = {
@@ -26,17 +33,31 @@ CASES = {
     "truncated_pull": {"/sync/pull": (200, b'{"records": [{"entity": "school", "id": "5c7d')},
     "list_pull": {"/sync/pull": (200, b"[1, 2, 3]")},
     "string_pull": {"/sync/pull": (200, b'"ok"')},
-    "cursor_is_true": {"/sync/pull": (200, json.dumps({
-        "records": [SCHOOL], "revoked": [], "next_cursor": True, "has_more": False}).encode())},
-    "version_is_text": {"/sync/pull": (200, json.dumps({
-        "records": [dict(SCHOOL, version="1")], "revoked": [], "next_cursor": 1,
-        "has_more": False}).encode())},
-    "page_of_strings": {"/sync/pull": (200, json.dumps({
-        "records": ["school"], "revoked": [], "next_cursor": 1, "has_more": False}).encode())},
+    "cursor_is_true": {
+        "/sync/pull": (
+            200,
+            json.dumps({"records": [SCHOOL], "revoked": [], "next_cursor": True, "has_more": False}).encode(),
+        )
+    },
+    "version_is_text": {
+        "/sync/pull": (
+            200,
+            json.dumps(
+                {"records": [dict(SCHOOL, version="1")], "revoked": [], "next_cursor": 1, "has_more": False}
+            ).encode(),
+        )
+    },
+    "page_of_strings": {
+        "/sync/pull": (
+            200,
+            json.dumps({"records": ["school"], "revoked": [], "next_cursor": 1, "has_more": False}).encode(),
+        )
+    },
     "me_wrong_types": {"/auth/me": (200, json.dumps({"id": 1, "username": None}).encode())},
     "me_html": {"/auth/me": (200, b"<html>maintenance</html>")},
-    "digest_wrong_types": {"/sync/digest": (200, json.dumps({
-        "match": "yes", "server_cursor": [], "algorithm": "set"}).encode())},
+    "digest_wrong_types": {
+        "/sync/digest": (200, json.dumps({"match": "yes", "server_cursor": [], "algorithm": "set"}).encode())
+    },
     "push_conflicts_of_strings": {"/sync/push": "conflicts"},
     "push_not_an_object": {"/sync/push": (200, b"null")},
     "error_page_500": {"/sync/push": (500, b"<html>Internal Server Error</html>")},
@@ -52,19 +73,30 @@ def handler_for(case: dict) -> type[http.server.BaseHTTPRequestHandler]:
             answer = case.get(path)
             if answer == "conflicts":  # a well-formed reply, but conflicts are not objects
                 ids = [m["mutation_id"] for m in json.loads(body)["mutations"]]
-                answer = (200, json.dumps({"cursor": 1, "results": [
-                    {"mutation_id": i, "status": "conflict", "code": 200,
-                     "conflicts": ["concern"]} for i in ids]}).encode())
+                answer = (
+                    200,
+                    json.dumps(
+                        {
+                            "cursor": 1,
+                            "results": [
+                                {"mutation_id": i, "status": "conflict", "code": 200, "conflicts": ["concern"]}
+                                for i in ids
+                            ],
+                        }
+                    ).encode(),
+                )
             if answer is None and path == "/sync/pull":
-                answer = (200, json.dumps({"records": [], "revoked": [], "next_cursor": 0,
-                                           "has_more": False}).encode())
+                answer = (200, json.dumps({"records": [], "revoked": [], "next_cursor": 0, "has_more": False}).encode())
             if answer is None and path == "/sync/digest":
-                answer = (200, json.dumps({"match": True, "server_cursor": 0,
-                                           "algorithm": "set"}).encode())
+                answer = (200, json.dumps({"match": True, "server_cursor": 0, "algorithm": "set"}).encode())
             if answer is None and path == "/sync/push":
                 ids = [m["mutation_id"] for m in json.loads(body)["mutations"]]
-                answer = (200, json.dumps({"cursor": 1, "results": [
-                    {"mutation_id": i, "status": "retry", "code": 404} for i in ids]}).encode())
+                answer = (
+                    200,
+                    json.dumps(
+                        {"cursor": 1, "results": [{"mutation_id": i, "status": "retry", "code": 404} for i in ids]}
+                    ).encode(),
+                )
             status, data = answer or (404, b'{"detail": "Not Found"}')
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -76,12 +108,15 @@ def handler_for(case: dict) -> type[http.server.BaseHTTPRequestHandler]:
 
         def log_message(self, *args):
             pass
+
     return Wrong
 
 
 def snapshot(store):
-    return {t: [tuple(r) for r in store.conn.execute(f"SELECT * FROM [{t}] ORDER BY 1")]
-            for t in ("school", "outbox", "sync_record")}
+    return {
+        t: [tuple(r) for r in store.conn.execute(f"SELECT * FROM [{t}] ORDER BY 1")]
+        for t in ("school", "outbox", "sync_record")
+    }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -116,8 +151,7 @@ def test_an_unreachable_server_is_offline_not_failed(laptops):
     assert "(no connection)" in str(raised.value) and "Error" not in str(raised.value)
 
 
-def test_the_command_line_prints_one_line_and_exits_1(monkeypatch, capsys, memory_keyring,
-                                                     caplog):
+def test_the_command_line_prints_one_line_and_exits_1(monkeypatch, capsys, memory_keyring, caplog):
     """Nothing at warning level or above is logged either: with no logging set up, Python
     would print it, traceback and all, on standard error."""
     import logging
@@ -169,15 +203,18 @@ class SizeLimited(http.server.BaseHTTPRequestHandler):
             if len(mutations) > 3 or any("huge" in json.dumps(m) for m in mutations):
                 return self._send(413, {"detail": "The request body may be at most 16 MB here."})
             self.received.extend(m["mutation_id"] for m in mutations)
-            return self._send(200, {"cursor": 1, "results": [
-                {"mutation_id": m["mutation_id"], "status": "applied", "code": 200}
-                for m in mutations]})
+            return self._send(
+                200,
+                {
+                    "cursor": 1,
+                    "results": [{"mutation_id": m["mutation_id"], "status": "applied", "code": 200} for m in mutations],
+                },
+            )
         self._send(200, {"match": True, "server_cursor": 0, "algorithm": "set"})
 
     def do_GET(self):
         if self.path.startswith("/sync/pull"):
-            return self._send(200, {"records": [], "revoked": [], "next_cursor": 0,
-                                    "has_more": False})
+            return self._send(200, {"records": [], "revoked": [], "next_cursor": 0, "has_more": False})
         self._send(404, {"detail": "Not Found"})
 
     def _send(self, status, body):

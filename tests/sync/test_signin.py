@@ -1,6 +1,7 @@
 """Sign-in cannot be turned against users or the server (issue 9 item 8): the known-laptop
 exemption from an account's lock, the admin's unlock, the atomic count under a parallel
 burst (both databases), the per-address limit, refresh in grace and logout."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,8 +18,9 @@ from tests.sync.fresh import fresh_server
 
 def _new_user(server) -> str:
     name = f"user-{uuid.uuid4().hex[:8]}"
-    r = server.api.post("/admin/users", server.admin_token,
-                        {"username": name, "password": PASSWORD, "role": "practitioner"})
+    r = server.api.post(
+        "/admin/users", server.admin_token, {"username": name, "password": PASSWORD, "role": "practitioner"}
+    )
     assert r.status_code == 201, r.text
     return name
 
@@ -55,11 +57,11 @@ def test_a_changed_password_forgets_the_known_laptops(sqlite_server):
     server = sqlite_server
     user = _new_user(server)
     device = _login(server, user, PASSWORD).json()["device_token"]
-    user_id = next(u["id"] for u in server.api.get("/admin/users", server.admin_token).json()
-                   if u["username"] == user)
+    user_id = next(u["id"] for u in server.api.get("/admin/users", server.admin_token).json() if u["username"] == user)
     new_password = "a-new-password-2"
-    assert server.api.patch(f"/admin/users/{user_id}", server.admin_token,
-                            {"password": new_password}).status_code == 200
+    assert (
+        server.api.patch(f"/admin/users/{user_id}", server.admin_token, {"password": new_password}).status_code == 200
+    )
     for _ in range(5):
         assert _login(server, user, "a stranger's guess").status_code == 401
     assert _login(server, user, new_password, device=device).status_code == 429
@@ -128,12 +130,11 @@ def test_a_token_in_its_grace_period_mints_no_more_and_logout_revokes_the_chain(
 def _attempts(url: str, username: str) -> int:
     if url.startswith("sqlite"):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-            return db.execute("SELECT count(*) FROM login_attempt WHERE username = ?",
-                              (username,)).fetchone()[0]
+            return db.execute("SELECT count(*) FROM login_attempt WHERE username = ?", (username,)).fetchone()[0]
     import psycopg
+
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as db:
-        return db.execute("SELECT count(*) FROM login_attempt WHERE username = %s",
-                          (username,)).fetchone()[0]
+        return db.execute("SELECT count(*) FROM login_attempt WHERE username = %s", (username,)).fetchone()[0]
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -142,8 +143,7 @@ def test_a_parallel_burst_gets_at_most_five_guesses_checked(tmp_path, kind):
         url = server.database_url
         user = _new_user(server)
         with ThreadPoolExecutor(30) as pool:
-            codes = list(pool.map(lambda i: _login(server, user, f"guess-{i}").status_code,
-                                  range(30)))
+            codes = list(pool.map(lambda i: _login(server, user, f"guess-{i}").status_code, range(30)))
         checked = codes.count(401)
         assert 1 <= checked <= 5 and codes.count(429) == 30 - checked, codes
         # Each checked guess is one recorded attempt (refused ones are never checked).

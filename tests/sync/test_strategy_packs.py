@@ -1,6 +1,7 @@
 """Strategy banks from the server: a service publishes a ``strategies`` pack with
 ``fieldnote-server publish-pack``; every laptop installs it at its next sync, and the report
 editor's strategy search offers it beside the built-in bank and the practitioner's own."""
+
 from __future__ import annotations
 
 import json
@@ -12,19 +13,30 @@ from desktop.reports.strategies import load_bank
 
 def strategies_pack(pack_id: str, version: str = "1.0.0", **extra) -> dict:
     return {
-        "format": "fieldnote-instrument-pack", "format_version": 1, "kind": "strategies",
-        "id": pack_id, "version": version, "title": "Ashbridge strategy bank",
+        "format": "fieldnote-instrument-pack",
+        "format_version": 1,
+        "kind": "strategies",
+        "id": pack_id,
+        "version": version,
+        "title": "Ashbridge strategy bank",
         "licence": "Written by the Ashbridge behaviour support team; free to use in its reports.",
-        "source": "tests/sync/test_strategy_packs.py", "synthetic": True,
+        "source": "tests/sync/test_strategy_packs.py",
+        "synthetic": True,
         "strategies": [
-            {"id": "breakfast-club", "title": "Breakfast club welcome",
-             "text": "A named adult welcomes the pupil at breakfast club each morning and "
-                     "checks in about the day ahead.",
-             "tags": ["transitions", "arrival", "attachment"]},
+            {
+                "id": "breakfast-club",
+                "title": "Breakfast club welcome",
+                "text": "A named adult welcomes the pupil at breakfast club each morning and "
+                "checks in about the day ahead.",
+                "tags": ["transitions", "arrival", "attachment"],
+            },
             # the same id as a built-in strategy: the service's wording replaces it
-            {"id": "chunking", "title": "Chunk written tasks (Ashbridge wording)",
-             "text": "Three numbered steps on a card; an adult checks each one off with the pupil.",
-             "tags": ["starting tasks"]},
+            {
+                "id": "chunking",
+                "title": "Chunk written tasks (Ashbridge wording)",
+                "text": "Three numbered steps on a card; an adult checks each one off with the pupil.",
+                "tags": ["starting tasks"],
+            },
         ],
         **extra,
     }
@@ -58,8 +70,7 @@ def test_a_published_strategy_bank_reaches_the_report_editors_search(sqlite_serv
         # the forms registry lists the bank but never offers it as a form
         registry = load_registry(packs)
         assert pack_id not in registry.packs
-        assert any(e.id == pack_id and e.kind == "strategies" and e.origin == "server"
-                   for e in registry.entries)
+        assert any(e.id == pack_id and e.kind == "strategies" and e.origin == "server" for e in registry.entries)
     finally:
         assert server.cli("withdraw-pack", pack_id).returncode == 0
     report = sqlite_service.engine(laptop, "a", packs_dir=packs).sync()
@@ -77,6 +88,9 @@ def test_a_strategies_pack_the_loader_refuses_is_not_published(sqlite_service, t
     path.write_text(json.dumps(bad), encoding="utf-8")
     refused = sqlite_service.server.cli("publish-pack", str(path))
     assert refused.returncode == 1
-    for problem in ("duplicate strategy id 'breakfast-club'", "at most 4000",
-                    "a strategies pack may not contain 'scales'"):
+    for problem in (
+        "duplicate strategy id 'breakfast-club'",
+        "at most 4000",
+        "a strategies pack may not contain 'scales'",
+    ):
         assert problem in refused.stderr

@@ -1,5 +1,6 @@
 """Undo after a pull, against a real server (SQLite and PostgreSQL): a colleague's value
 that arrived by sync is never overwritten by Ctrl+Z (issue 9, item 5)."""
+
 from __future__ import annotations
 
 from desktop.store.undo import Creation, FieldEdit, field_diff
@@ -13,8 +14,11 @@ def _edit(store, entity, record_id, changes) -> FieldEdit:
 
 
 def _server(service, entity, record_id):
-    return next(r for r in service.server.api.pull_all(service.server.admin_token)
-                if r["entity"] == entity and r["id"] == record_id)
+    return next(
+        r
+        for r in service.server.api.pull_all(service.server.admin_token)
+        if r["entity"] == entity and r["id"] == record_id
+    )
 
 
 def test_undo_after_a_pull_keeps_the_colleague_s_value_everywhere(service, laptops):
@@ -22,8 +26,7 @@ def test_undo_after_a_pull_keeps_the_colleague_s_value_everywhere(service, lapto
     mine, lead = laptops("a"), laptops("lead")
     service.engine(mine, "a").sync()
     service.engine(lead, "lead").sync()
-    visit = mine.create("visit", {"referral_id": referral, "visit_date": "2026-11-20",
-                                  "visit_type": "observation"})
+    visit = mine.create("visit", {"referral_id": referral, "visit_date": "2026-11-20", "visit_type": "observation"})
     created = Creation(mine, "visit", visit)
     step = _edit(mine, "referral", referral, {"concern": "Mine.", "source": "school"})
     visit_step = _edit(mine, "visit", visit, {"notes": "Calm."})

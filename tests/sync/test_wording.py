@@ -1,4 +1,5 @@
 """What sync reports, in the service's words, worked out without Qt (``sync.client.wording``)."""
+
 from __future__ import annotations
 
 from sync.client.wording import RecordNamer, change_summary, conflict_values, field_label, one_line

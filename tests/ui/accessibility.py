@@ -1,20 +1,41 @@
 """What the accessibility tests look for in a window: controls a screen reader cannot name,
 controls the keyboard cannot reach, and text sizes fixed in pixels."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox, QDateEdit,
-    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollBar, QTabBar, QTextEdit, QWidget,
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QDateEdit,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollBar,
+    QTabBar,
+    QTextEdit,
+    QWidget,
 )
 
 #: Controls a user operates: each needs a name a screen reader can say.
-CONTROLS = (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox,
-            QLineEdit, QPlainTextEdit, QTextEdit, QTabBar)
+CONTROLS = (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QTabBar,
+)
 #: Controls whose own text is their value, not their name: named by a buddy label or by hand.
-VALUE_CONTROLS = (QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit,
-                  QTextEdit, QDateEdit)
+VALUE_CONTROLS = (QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QDateEdit)
 
 
 def _path(widget: QWidget) -> str:
@@ -35,8 +56,12 @@ def _buddied(top: QWidget) -> set[int]:
 def _shown(top: QWidget, widget: QWidget) -> bool:
     """Shown in ``top`` and the user's to operate: not Qt's own parts (a scroll bar, a tool
     bar's overflow button) nor the parts of another control."""
-    return (widget.isVisibleTo(top) and not isinstance(widget, QScrollBar)
-            and not widget.objectName().startswith("qt_") and not _inside_control(widget))
+    return (
+        widget.isVisibleTo(top)
+        and not isinstance(widget, QScrollBar)
+        and not widget.objectName().startswith("qt_")
+        and not _inside_control(widget)
+    )
 
 
 def _inside_control(widget: QWidget) -> bool:
@@ -89,8 +114,13 @@ def focus_not_shown(top: QWidget) -> list[str]:
 
     missing = []
     for widget in top.findChildren(QWidget):
-        if (not isinstance(widget, CONTROLS) or not _shown(top, widget) or not widget.isEnabled()
-                or not widget.focusPolicy() & Qt.FocusPolicy.TabFocus or isinstance(widget, QTabBar)):
+        if (
+            not isinstance(widget, CONTROLS)
+            or not _shown(top, widget)
+            or not widget.isEnabled()
+            or not widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            or isinstance(widget, QTabBar)
+        ):
             continue
         top.setFocus()
         widget.clearFocus()

@@ -25,13 +25,19 @@ def make_window(qtbot, isolated_home, saved_settings):
     from desktop.ui.main_window import MainWindow
 
     def make(store):
-        window = MainWindow(store, KeyManager(isolated_home), Settings(),
-                            lambda: open_store(isolated_home, PASSPHRASE), today=TODAY,
-                            save_config=saved_settings.append)
+        window = MainWindow(
+            store,
+            KeyManager(isolated_home),
+            Settings(),
+            lambda: open_store(isolated_home, PASSPHRASE),
+            today=TODAY,
+            save_config=saved_settings.append,
+        )
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
         return window
+
     return make
 
 
@@ -48,5 +54,6 @@ def fill_dialogs(monkeypatch):
         dialog.set_values(queue.pop(0))
         dialog.try_save()
         return dialog.result_value if dialog.result() == dialog.DialogCode.Accepted else None
+
     monkeypatch.setattr(MainWindow, "run_dialog", run)
     return queue, seen

@@ -1,6 +1,7 @@
 """Accessible (issue 13 item 11): every control on every main screen has a name a screen
 reader can say, the Tab key reaches it, colour is never the only signal, and text follows
 the OS font size."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,8 +44,9 @@ def _recording(window, referral):
 
     setup = ObservationSetup(case_id=referral, lesson="Maths", interval_seconds=60)
     clock = FakeClock()
-    engine = ObservationEngine.start(setup, minute_intervals(),
-                                     sink=StoreObservationRepository(window.store).sink, clock=clock)
+    engine = ObservationEngine.start(
+        setup, minute_intervals(), sink=StoreObservationRepository(window.store).sink, clock=clock
+    )
     return show_recording(window, engine, clock)
 
 
@@ -52,8 +54,7 @@ def screens(window, qtbot):
     """(name, top-level widget) for each main screen, opened as a user opens it."""
     store = window.store
     yield "caseload", window
-    referral, observation = _first(
-        store, "SELECT referral_id, id FROM observation WHERE status = 'final' LIMIT 1")
+    referral, observation = _first(store, "SELECT referral_id, id FROM observation WHERE status = 'final' LIMIT 1")
     window.select_referral(referral)
     window.show_case(referral)
     tabs = window.case_view.tabs
@@ -61,12 +62,15 @@ def screens(window, qtbot):
         tabs.setCurrentIndex(i)
         yield f"case {tabs.tabText(i)}", window
     from desktop.ui import dialogs
-    for name, make in (("visit", lambda: dialogs.visit_dialog(window.caseload, referral, window)),
-                       ("pupil", lambda: dialogs.pupil_dialog(window.caseload, window)),
-                       ("referral", lambda: dialogs.referral_dialog(window.caseload, window)),
-                       ("school", lambda: dialogs.school_dialog(window.caseload, window)),
-                       ("call", lambda: dialogs.call_dialog(window.caseload, window)),
-                       ("plan", lambda: dialogs.support_plan_dialog(window.caseload, referral, window))):
+
+    for name, make in (
+        ("visit", lambda: dialogs.visit_dialog(window.caseload, referral, window)),
+        ("pupil", lambda: dialogs.pupil_dialog(window.caseload, window)),
+        ("referral", lambda: dialogs.referral_dialog(window.caseload, window)),
+        ("school", lambda: dialogs.school_dialog(window.caseload, window)),
+        ("call", lambda: dialogs.call_dialog(window.caseload, window)),
+        ("plan", lambda: dialogs.support_plan_dialog(window.caseload, referral, window)),
+    ):
         dialog = make()
         dialog.show()
         yield f"{name} dialog", dialog
@@ -74,6 +78,7 @@ def screens(window, qtbot):
     case = window.caseload.open_case(referral, record_view=False)
     from desktop.observation.library import SchemeLibrary
     from desktop.ui.observation_window import open_observation, setup_dialog
+
     setup = setup_dialog(case, window, SchemeLibrary(store).all())
     setup.show()
     yield "observation set-up", setup
@@ -89,8 +94,7 @@ def screens(window, qtbot):
     entry = window.assessments.open_form(form)
     yield "SDQ form", entry
     entry.close()
-    boxall = store.conn.execute(
-        "SELECT id FROM form_completion WHERE pack_id LIKE 'boxall%' LIMIT 1").fetchone()
+    boxall = store.conn.execute("SELECT id FROM form_completion WHERE pack_id LIKE 'boxall%' LIMIT 1").fetchone()
     if boxall:
         entry = window.assessments.open_form(boxall[0])
         yield "Boxall form", entry
@@ -116,16 +120,19 @@ def screens(window, qtbot):
     editor.preview_dialog.close()
     editor.close()
     from desktop.ui.form_entry import start_dialog
+
     start = start_dialog(window.assessments.records, case, window, today=window.caseload.today)
     start.show()
     yield "new assessment", start
     start.close()
     from desktop.ui.import_dialog import ImportDialog
+
     importing = ImportDialog(window)
     importing.show()
     yield "import", importing
     importing.close()
     from desktop.ui.audit_template_editor import TemplateEditor
+
     templates = TemplateEditor(parent=window)
     templates.show()
     templates.make_copy()  # editable: every editing control shows
@@ -135,16 +142,19 @@ def screens(window, qtbot):
     templates.close()
     from desktop.observation.library import SchemeLibrary
     from desktop.ui.scheme_editor import SchemeEditor
+
     schemes = SchemeEditor(SchemeLibrary(store), window)
     schemes.show()
     yield "coding schemes", schemes
     schemes.close()
     from desktop.ui.audit_window import SummaryDialog
+
     summary = SummaryDialog(window.audit_records, parent=window)
     summary.show()
     yield "audit summary", summary
     summary.close()
     from desktop.ui.main_window import SettingsDialog
+
     settings = SettingsDialog(window.settings, window, window.unlock_pin, pin_needed=False, keys=window.keys)
     settings.show()
     yield "settings", settings
@@ -181,8 +191,11 @@ def test_text_follows_the_os_font_size(qtbot, make_window, store, case):
             window.show_case(case["referral"])
             window.lock()
             title = window.lock_screen.title
-            heights[points] = (title.font().pointSizeF(), title.sizeHint().height(),
-                               window.case_view.header.sizeHint().height())
+            heights[points] = (
+                title.font().pointSizeF(),
+                title.sizeHint().height(),
+                window.case_view.header.sizeHint().height(),
+            )
             window.close()
     finally:
         app.setFont(original)

@@ -1,5 +1,6 @@
 """The team lead's weekly allocation screen: the queue of new referrals, caseworkers' open
 caseloads, the match hint, allocating with the keyboard, undo, and the empty state."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,9 @@ def team(caseload):
     north = caseload.add_school(name="Hollowmere Primary School", phase="primary", area="Ashbridge North")
     south = caseload.add_school(name="Wrenfield Academy", phase="secondary", area="Ashbridge South")
     workers = {
-        "north_semh": caseload.add_caseworker("Cara North", area="Ashbridge North",
-                                              specialisms=["SEMH", "anger management"]),
+        "north_semh": caseload.add_caseworker(
+            "Cara North", area="Ashbridge North", specialisms=["SEMH", "anger management"]
+        ),
         "north": caseload.add_caseworker("Ben North", area="ashbridge  north", specialisms=[]),
         "south_semh": caseload.add_caseworker("Ada South", area="Ashbridge South", specialisms=["SEMH"]),
     }
@@ -31,9 +33,9 @@ def team(caseload):
         return caseload.add_referral(pupil_id=pupil, school_id=school, reason=reason, referral_date=when)
 
     referrals = {
-        "ivy": refer("Ivy", north, "2026-11-12"),                        # 11 days: amber
+        "ivy": refer("Ivy", north, "2026-11-12"),  # 11 days: amber
         "theo": refer("Theo", south, "2026-11-20", "bullying", year=8),  # 3 days
-        "zara": refer("Zara", north, "2026-11-02", "attendance"),        # 21 days: red
+        "zara": refer("Zara", north, "2026-11-02", "attendance"),  # 21 days: red
         "open_a": refer("Ann", north, "2026-10-01"),
         "open_b": refer("Bob", south, "2026-10-05", year=9),
         "active": refer("Cat", north, "2026-09-20"),
@@ -58,6 +60,7 @@ def open_screen(qtbot, make_window, store):
         screen = window.allocation.screen
         qtbot.waitExposed(screen)
         return window, screen
+
     return open_
 
 
@@ -71,8 +74,7 @@ def column_of(model, role):
 
 def open_counts(screen):
     m = screen.worker_model
-    return {m.index(r, 0).data(): m.index(r, 0).data(CaseworkerModel.OpenCasesRole)
-            for r in range(m.rowCount())}
+    return {m.index(r, 0).data(): m.index(r, 0).data(CaseworkerModel.OpenCasesRole) for r in range(m.rowCount())}
 
 
 def test_install_adds_the_team_menu_with_its_shortcut_once(qtbot, make_window, store):
@@ -95,7 +97,10 @@ def test_queue_lists_only_new_referrals_oldest_first_with_days_waiting(open_scre
     assert column_of(m, QueueModel.ReferralIdRole) == [r["zara"], r["ivy"], r["theo"]]
     assert cells(m, 0) == ["21 days · overdue", "11 days · due soon", "3 days"]  # words, not colour alone
     assert [t.split(":")[0] for t in column_of(m, Qt.ItemDataRole.ToolTipRole)] == [
-        "Referred 02/11/2026", "Referred 12/11/2026", "Referred 20/11/2026"]
+        "Referred 02/11/2026",
+        "Referred 12/11/2026",
+        "Referred 20/11/2026",
+    ]
     assert cells(m, 1) == ["Zara Test", "Ivy Test", "Theo Test"]
     assert cells(m, 2) == ["Year 5", "Year 5", "Year 8"]
     assert cells(m, 3) == ["Hollowmere Primary School", "Hollowmere Primary School", "Wrenfield Academy"]
@@ -104,8 +109,9 @@ def test_queue_lists_only_new_referrals_oldest_first_with_days_waiting(open_scre
     backgrounds = [m.index(row, 0).data(Qt.ItemDataRole.BackgroundRole) for row in range(3)]
     assert [b.name() if b else None for b in backgrounds] == ["#fee2e2", "#fef3c7", None]
     assert m.index(0, 1).data(Qt.ItemDataRole.BackgroundRole) is None  # only the Waiting cell
-    assert screen.summary.text() == ("3 new · oldest waiting 21 days · 1 past the 2-week target · "
-                                     "1 allocated this week")
+    assert screen.summary.text() == (
+        "3 new · oldest waiting 21 days · 1 past the 2-week target · 1 allocated this week"
+    )
     assert screen.current_referral_id() == r["zara"]  # the oldest is ready to allocate
 
 
@@ -116,10 +122,17 @@ def test_waiting_colours_start_at_exactly_10_and_14_days(qtbot, caseload, case):
         caseload.add_referral(pupil_id=pupil, school_id=school, reason="other", referral_date=when)
     model = QueueModel()
     model.set_items(AllocationBoard.load(caseload).queue)
-    tones = {model.index(r, 0).data(QueueModel.DaysWaitingRole):
-             model.index(r, 0).data(Qt.ItemDataRole.BackgroundRole) for r in range(model.rowCount())}
+    tones = {
+        model.index(r, 0).data(QueueModel.DaysWaitingRole): model.index(r, 0).data(Qt.ItemDataRole.BackgroundRole)
+        for r in range(model.rowCount())
+    }
     assert {days: tone.name() if tone else None for days, tone in tones.items()} == {
-        21: "#fee2e2", 14: "#fee2e2", 13: "#fef3c7", 10: "#fef3c7", 9: None}
+        21: "#fee2e2",
+        14: "#fee2e2",
+        13: "#fef3c7",
+        10: "#fef3c7",
+        9: None,
+    }
 
 
 def test_open_caseload_counts_allocated_and_active_cases_only(open_screen, team):
@@ -129,11 +142,15 @@ def test_open_caseload_counts_allocated_and_active_cases_only(open_screen, team)
     m = screen.worker_model
     row = m.row_for(team["workers"]["north_semh"])
     assert [m.index(row, c).data() for c in range(5)] == [
-        "Cara North", "Same area", "2", "Ashbridge North", "SEMH, anger management"]  # Zara: attendance
+        "Cara North",
+        "Same area",
+        "2",
+        "Ashbridge North",
+        "SEMH, anger management",
+    ]  # Zara: attendance
 
 
-def test_allocating_with_the_keyboard_updates_the_store_the_queue_and_the_counts(
-        qtbot, open_screen, store, team):
+def test_allocating_with_the_keyboard_updates_the_store_the_queue_and_the_counts(qtbot, open_screen, store, team):
     """Enter in the queue goes to the caseworkers (best match first); Enter there allocates
     on today's date, through the outbox, and the main list shows it."""
     window, screen = open_screen()
@@ -149,13 +166,15 @@ def test_allocating_with_the_keyboard_updates_the_store_the_queue_and_the_counts
 
     stored = store.get("referral", r["zara"])
     assert (stored["status"], stored["caseworker_id"], stored["allocated_on"]) == (
-        "allocated", w["north_semh"], "2026-11-23")
+        "allocated",
+        w["north_semh"],
+        "2026-11-23",
+    )
     assert store.pending_count() == pending + 1  # the edit waits in the outbox for the next sync
     assert column_of(screen.queue_model, QueueModel.ReferralIdRole) == [r["ivy"], r["theo"]]
     assert screen.current_referral_id() == r["ivy"]  # on to the next one
     assert open_counts(screen) == {"Cara North": 3, "Ben North": 0, "Ada South": 1}
-    assert screen.status.text() == ("Allocated Zara Test to Cara North — contact the school "
-                                    "within 24 hours")
+    assert screen.status.text() == ("Allocated Zara Test to Cara North — contact the school within 24 hours")
     assert screen.summary.text() == ("2 new · oldest waiting 11 days · 2 allocated this week")
     row = window.model.row_for(r["zara"])
     assert window.model.index(row, 3).data() == "Allocated"
@@ -184,7 +203,10 @@ def test_allocate_button_and_date_on_a_chosen_day(qtbot, open_screen, store, tea
     allocate.trigger()
     stored = store.get("referral", r["theo"])
     assert (stored["status"], stored["caseworker_id"], stored["allocated_on"]) == (
-        "allocated", w["south_semh"], "2026-11-20")
+        "allocated",
+        w["south_semh"],
+        "2026-11-20",
+    )
     assert screen.summary.text().endswith("1 allocated this week")
 
 
@@ -303,11 +325,16 @@ def test_demo_data_queue_is_new_only_and_oldest_first(open_screen, store, caselo
     window, screen = open_screen()
     ids = column_of(screen.queue_model, QueueModel.ReferralIdRole)
     assert ids and all(store.get("referral", i)["status"] == "new" for i in ids)
-    assert len(ids) == store.conn.execute(
-        "SELECT count(*) FROM referral WHERE status = 'new' AND deleted = 0").fetchone()[0]
+    assert (
+        len(ids)
+        == store.conn.execute("SELECT count(*) FROM referral WHERE status = 'new' AND deleted = 0").fetchone()[0]
+    )
     days = column_of(screen.queue_model, QueueModel.DaysWaitingRole)
     assert days == sorted(days, reverse=True)
-    expected = dict(store.conn.execute(
-        "SELECT c.name, count(r.id) FROM caseworker c LEFT JOIN referral r ON r.caseworker_id = c.id "
-        "AND r.status IN ('allocated', 'active') AND r.deleted = 0 GROUP BY c.id").fetchall())
+    expected = dict(
+        store.conn.execute(
+            "SELECT c.name, count(r.id) FROM caseworker c LEFT JOIN referral r ON r.caseworker_id = c.id "
+            "AND r.status IN ('allocated', 'active') AND r.deleted = 0 GROUP BY c.id"
+        ).fetchall()
+    )
     assert open_counts(screen) == expected

@@ -1,4 +1,5 @@
 """The app's bootstrap: unlock, open the store, show the window; clear errors otherwise."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QMessageBox
@@ -45,6 +46,7 @@ def test_a_wrong_passphrase_asks_again_and_the_right_one_opens(qtbot, monkeypatc
         messages.append(dialog.error.text())
         dialog.passphrase.setText(next(typed))
         return QDialog.DialogCode.Accepted
+
     monkeypatch.setattr(PassphraseDialog, "exec", fake_exec)
     _app, window, store = bootstrap.start_app([])
     qtbot.addWidget(window)

@@ -1,5 +1,6 @@
 """The app tells the user what opening did to stray files, and refuses a damaged
 keyinfo.json with a message (issue 9, items 3 and 11)."""
+
 from __future__ import annotations
 
 import json
@@ -21,15 +22,13 @@ def test_the_app_says_a_stray_journal_was_moved_aside(qtbot, monkeypatch, isolat
     monkeypatch.setenv("FIELDNOTE_PASSPHRASE", PASSPHRASE)
     (isolated_home / "fieldnote.db-wal").write_bytes(os.urandom(9000))
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     _app, window, store = bootstrap.start_app([])
     qtbot.addWidget(window)
     try:
         assert len(shown) == 1 and "fieldnote.db-wal" in shown[0]
         assert str(isolated_home / "quarantine") in shown[0]
-        assert [r["name"] for r in store.db.query("SELECT name FROM school")] == [
-            "Hollowmere Primary School"]
+        assert [r["name"] for r in store.db.query("SELECT name FROM school")] == ["Hollowmere Primary School"]
     finally:
         _app.processEvents()
         window.stop_background_work()

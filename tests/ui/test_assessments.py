@@ -1,4 +1,5 @@
 """The Assessments tab, New assessment…, progress at T1/T2/T3 and the cohort means plot."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,8 +15,9 @@ from desktop.ui.assessments import EMPTY_TEXT, CompletionsModel
 from tests.ui.conftest import FakeThreadPool
 from desktop.ui.form_entry import FormEntryModel
 
-TEACHER_SDQ = dict(pack_id="sdq-teacher-4-17", informant="teacher", age_band="4-17",
-                   completed_by="teacher", respondent="Mr Evans")
+TEACHER_SDQ = dict(
+    pack_id="sdq-teacher-4-17", informant="teacher", age_band="4-17", completed_by="teacher", respondent="Mr Evans"
+)
 
 
 @pytest.fixture
@@ -34,8 +36,9 @@ def installed(make_window, store, case):
 
 
 def final_form(forms, pupil, referral, point, on, answers, **fields):
-    completion = forms.start(pupil_id=pupil, referral_id=referral, completed_on=on, time_point=point,
-                             **{**TEACHER_SDQ, **fields})
+    completion = forms.start(
+        pupil_id=pupil, referral_id=referral, completed_on=on, time_point=point, **{**TEACHER_SDQ, **fields}
+    )
     for item_id, value in answers.items():
         forms.answer(completion, item_id, value)
     forms.finalise(completion)
@@ -43,8 +46,7 @@ def final_form(forms, pupil, referral, point, on, answers, **fields):
 
 
 def rows(model):
-    return [tuple(model.index(r, c).data() for c in range(model.columnCount()))
-            for r in range(model.rowCount())]
+    return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
 
 
 def show_tab(window, feature):
@@ -67,16 +69,28 @@ def test_install_adds_the_tab_and_commands_with_an_empty_state(installed):
 def test_new_assessment_starts_a_form_and_lists_it(qtbot, installed, fill_dialogs, forms, case):
     window, feature = installed
     queue, seen = fill_dialogs
-    queue.append({"pack_id": "sdq-teacher-4-17", "informant": "teacher", "age_band": "4-17",
-                  "completed_by": "teacher", "respondent": "Mr Evans", "completed_on": "2026-11-20",
-                  "time_point": "T1"})
+    queue.append(
+        {
+            "pack_id": "sdq-teacher-4-17",
+            "informant": "teacher",
+            "age_band": "4-17",
+            "completed_by": "teacher",
+            "respondent": "Mr Evans",
+            "completed_on": "2026-11-20",
+            "time_point": "T1",
+        }
+    )
     feature.new_action.trigger()
     dialog = seen[0]
     assert dialog.fields["completed_on"].displayFormat() == "dd/MM/yyyy"
     [completion] = forms.completions(case["pupil"])
-    assert (completion["pack_id"], completion["time_point"], completion["referral_id"],
-            completion["respondent"], completion["status"]) == (
-        "sdq-teacher-4-17", "T1", case["referral"], "Mr Evans", "draft")
+    assert (
+        completion["pack_id"],
+        completion["time_point"],
+        completion["referral_id"],
+        completion["respondent"],
+        completion["status"],
+    ) == ("sdq-teacher-4-17", "T1", case["referral"], "Mr Evans", "draft")
     [form] = feature.forms
     assert form.completion_id == completion["id"] and form.isVisible()
     qtbot.keyClick(form.table, Qt.Key.Key_2)
@@ -85,13 +99,15 @@ def test_new_assessment_starts_a_form_and_lists_it(qtbot, installed, fill_dialog
     assert feature.forms == []
     tab = feature.tab
     assert window.case_view.tabs.currentWidget() is tab and tab.list.isVisible()
-    assert rows(tab.model) == [("20/11/2026", "SDQ teacher 4–17 (scoring; neutral labels)", "Teacher",
-                                "T1", "Draft · 1/29", "")]
+    assert rows(tab.model) == [
+        ("20/11/2026", "SDQ teacher 4–17 (scoring; neutral labels)", "Teacher", "T1", "Draft · 1/29", "")
+    ]
 
 
 def test_the_start_dialog_offers_the_packs_marks_synthetic_and_suggests_defaults(installed, forms, case):
     window, feature = installed
     from desktop.ui.form_entry import start_dialog
+
     final_form(forms, case["pupil"], case["referral"], "T1", "2026-11-02", {"consid": 1})
     dialog = start_dialog(forms, window.case_view.case, window, today=date(2026, 11, 23))
     packs = dialog.fields["pack_id"]
@@ -107,17 +123,28 @@ def test_the_start_dialog_offers_the_packs_marks_synthetic_and_suggests_defaults
     assert "synthetic — not the licensed content" in note.text() and note.isVisibleTo(dialog)
 
 
-def test_the_tab_lists_completions_with_corrections_and_double_click_opens(
-        qtbot, installed, forms, case):
+def test_the_tab_lists_completions_with_corrections_and_double_click_opens(qtbot, installed, forms, case):
     window, feature = installed
     first = final_form(forms, case["pupil"], case["referral"], "T1", "2026-10-01", {"consid": 1})
     correction = forms.correct(first)
     tab = show_tab(window, feature)
     assert rows(tab.model) == [
-        ("01/10/2026", "SDQ teacher 4–17 (scoring; neutral labels)", "Teacher", "T1",
-         "Draft · 1/29", f"Supersedes the form finalised {to_uk(forms.completion(first)['finalised_at'])}"),
-        ("01/10/2026", "SDQ teacher 4–17 (scoring; neutral labels)", "Teacher", "T1",
-         "Final", "Correction in progress"),
+        (
+            "01/10/2026",
+            "SDQ teacher 4–17 (scoring; neutral labels)",
+            "Teacher",
+            "T1",
+            "Draft · 1/29",
+            f"Supersedes the form finalised {to_uk(forms.completion(first)['finalised_at'])}",
+        ),
+        (
+            "01/10/2026",
+            "SDQ teacher 4–17 (scoring; neutral labels)",
+            "Teacher",
+            "T1",
+            "Final",
+            "Correction in progress",
+        ),
     ]
     index = tab.model.index(0, 1)
     assert index.data(CompletionsModel.CompletionIdRole) == correction
@@ -137,18 +164,24 @@ def test_progress_shows_t1_and_t2_side_by_side_with_bands_and_change(installed, 
     window, feature = installed
     emotion = ("somatic", "worries", "unhappy", "clingy", "afraid")
     final_form(forms, case["pupil"], case["referral"], "T1", "2026-09-10", dict.fromkeys(emotion, 2))
-    final_form(forms, case["pupil"], case["referral"], "T2", "2026-11-20",
-               dict(zip(emotion, (1, 1, 0, 0, 1))))
+    final_form(forms, case["pupil"], case["referral"], "T2", "2026-11-20", dict(zip(emotion, (1, 1, 0, 0, 1))))
     tab = show_tab(window, feature)
     progress = forms.progress(case["pupil"], "sdq-teacher-4-17")
     model = tab.progress_model
-    table = {model.index(r, 0).data(): tuple(model.index(r, c).data() for c in range(1, 6))
-             for r in range(model.rowCount())}
+    table = {
+        model.index(r, 0).data(): tuple(model.index(r, c).data() for c in range(1, 6)) for r in range(model.rowCount())
+    }
     assert table["Emotional problems"] == ("10 · very high", "3 · close to average", "—", "−7", "—")
     assert progress.change("emotion") == -7
     assert table["Conduct problems"] == ("—", "—", "—", "—", "—")
     assert list(model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)) == [
-        "Score", "T1", "T2", "T3", "Change T1→T2", "Change T1→T3"]
+        "Score",
+        "T1",
+        "T2",
+        "T3",
+        "Change T1→T2",
+        "Change T1→T3",
+    ]
     chart = tab.chart.chart  # the chart description the window shows (and a PDF can draw)
     assert [s.name for s in chart.series] == ["T1", "T2"]
     assert chart.short_labels == ("emotion", "conduct", "hyper", "peer", "prosoc")
@@ -163,8 +196,9 @@ def test_the_tab_follows_the_selected_case(installed, caseload, forms, case):
     window, feature = installed
     final_form(forms, case["pupil"], case["referral"], "T1", "2026-10-01", {"consid": 1})
     pupil = caseload.add_pupil(first_name="Theo", last_name="Mensah", school_id=case["school"])
-    other = caseload.add_referral(pupil_id=pupil, school_id=case["school"], reason="bullying",
-                                  referral_date="2026-11-10")
+    other = caseload.add_referral(
+        pupil_id=pupil, school_id=case["school"], reason="bullying", referral_date="2026-11-10"
+    )
     window.refresh()
     tab = show_tab(window, feature)
     assert tab.model.rowCount() == 1
@@ -176,8 +210,7 @@ def test_the_tab_follows_the_selected_case(installed, caseload, forms, case):
 
 def test_locking_closes_open_forms(installed, forms, case):
     window, feature = installed
-    completion = forms.start(pupil_id=case["pupil"], completed_on="2026-11-20", time_point="T1",
-                             **TEACHER_SDQ)
+    completion = forms.start(pupil_id=case["pupil"], completed_on="2026-11-20", time_point="T1", **TEACHER_SDQ)
     form = feature.open_form(completion)
     assert form.isVisible()
     window.lock()
@@ -188,12 +221,13 @@ def _closed_cohort(caseload, forms, case):
     """Three pupils: two closed in 2026/27 (one with T1 and T2), one closed in 2025/26."""
     school = case["school"]
     made = []
-    for name, referred, closed in (("Ada", "2026-09-05", date(2026, 11, 20)),
-                                   ("Ben", "2026-09-08", date(2026, 11, 21)),
-                                   ("Cal", "2025-10-01", date(2026, 6, 30))):
+    for name, referred, closed in (
+        ("Ada", "2026-09-05", date(2026, 11, 20)),
+        ("Ben", "2026-09-08", date(2026, 11, 21)),
+        ("Cal", "2025-10-01", date(2026, 6, 30)),
+    ):
         pupil = caseload.add_pupil(first_name=name, last_name="Test", school_id=school)
-        referral = caseload.add_referral(pupil_id=pupil, school_id=school, reason="bullying",
-                                         referral_date=referred)
+        referral = caseload.add_referral(pupil_id=pupil, school_id=school, reason="bullying", referral_date=referred)
         made.append((pupil, referral, closed))
     emotion = ("somatic", "worries", "unhappy", "clingy", "afraid")
     difficulties = [it.id for it in forms.pack("sdq-teacher-4-17").items[:25]]

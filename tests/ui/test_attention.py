@@ -1,5 +1,6 @@
 """Sync ▸ Needs attention…: conflicts, changes the server refused, and unsent edits of
 reallocated cases, each listed from the store and dealt with through the sync module."""
+
 from __future__ import annotations
 
 import json
@@ -11,14 +12,17 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from tests.remote import apply_remote
 from desktop.ui import attention
 from desktop.ui.attention import (
-    TAB_CONFLICTS, TAB_QUARANTINE, TAB_REJECTED, TAB_REVIEW, attention_count,
+    TAB_CONFLICTS,
+    TAB_QUARANTINE,
+    TAB_REJECTED,
+    TAB_REVIEW,
+    attention_count,
 )
 from sync.client import local
 
 
 def rows(model):
-    return [tuple(model.index(r, c).data() for c in range(model.columnCount()))
-            for r in range(model.rowCount())]
+    return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
 
 
 def synced(store):
@@ -29,16 +33,28 @@ def synced(store):
 def server_edit(store, entity, record_id, **fields):
     """The server's value arriving by pull (no outbox entry), as the sync engine applies it."""
     current = store.get(entity, record_id)
-    apply_remote(store, entity, record_id, fields, version=current["version"] + 1,
-                       field_versions=json.loads(current["field_versions"]), deleted=False)
+    apply_remote(
+        store,
+        entity,
+        record_id,
+        fields,
+        version=current["version"] + 1,
+        field_versions=json.loads(current["field_versions"]),
+        deleted=False,
+    )
 
 
 def conflict(store, entity, record_id, name, laptop, server, kind="same_field", cid=None):
     """A conflict as the engine records it from a push reply (the server kept its value)."""
     cid = cid or f"c-{entity}-{name}-{kind}"
     with store.transaction():
-        local.record_conflicts(store, entity, record_id, f"m-{cid}", [
-            {"id": cid, "field": name, "kind": kind, "kept_value": server, "other_value": laptop}])
+        local.record_conflicts(
+            store,
+            entity,
+            record_id,
+            f"m-{cid}",
+            [{"id": cid, "field": name, "kind": kind, "kept_value": server, "other_value": laptop}],
+        )
     return cid
 
 
@@ -62,8 +78,14 @@ def concern_conflict(store, case):
     """The referral's concern edited here and on the server: the server's value is shown."""
     synced(store)
     server_edit(store, "referral", case["referral"], concern="Shouts in assembly.")
-    return conflict(store, "referral", case["referral"], "concern",
-                    laptop="Leaves the classroom without permission.", server="Shouts in assembly.")
+    return conflict(
+        store,
+        "referral",
+        case["referral"],
+        "concern",
+        laptop="Leaves the classroom without permission.",
+        server="Shouts in assembly.",
+    )
 
 
 def test_install_adds_the_sync_menu_command_once(window):
@@ -86,16 +108,17 @@ def test_menu_command_opens_the_screen_with_empty_states(qtbot, window, store, c
     assert dialog is not None and dialog.isVisible()
     assert dialog.summary.text() == "Nothing needs your attention."
     assert attention_count(store) == 0
-    for index, tab, words in ((TAB_CONFLICTS, dialog.conflicts, "No conflicts"),
-                              (TAB_REJECTED, dialog.rejected, "No refused changes"),
-                              (TAB_REVIEW, dialog.review, "Nothing to review")):
+    for index, tab, words in (
+        (TAB_CONFLICTS, dialog.conflicts, "No conflicts"),
+        (TAB_REJECTED, dialog.rejected, "No refused changes"),
+        (TAB_REVIEW, dialog.review, "Nothing to review"),
+    ):
         dialog.tabs.setCurrentIndex(index)
         assert tab.model.rowCount() == 0
         assert tab.empty.isVisible() and not tab.table.isVisible()
         assert words in tab.empty.text()
         assert not tab.intro.isVisible() and not tab.button_row.isVisible()
-    assert [dialog.tabs.tabText(i) for i in range(3)] == ["Conflicts", "Rejected changes",
-                                                         "For review"]
+    assert [dialog.tabs.tabText(i) for i in range(3)] == ["Conflicts", "Rejected changes", "For review"]
     assert not dialog.keep_local.isEnabled() and not dialog.keep_remote.isEnabled()
     assert not dialog.dismiss.isEnabled() and not dialog.copy_rejected.isEnabled()
 
@@ -108,11 +131,24 @@ def test_conflicts_list_both_values_in_words(qtbot, window, store, case, concern
     assert dialog.tabs.tabText(TAB_CONFLICTS) == "Conflicts (2)"
     when = rows(dialog.conflicts.model)[0][6]
     assert rows(dialog.conflicts.model) == [
-        ("Ivy Okafor, Hollowmere Primary School", "Referral", "Concern",
-         "Leaves the classroom without permission.", "Shouts in assembly.",
-         "Changed in both places", when),
-        ("Ivy Okafor", "Pupil", "Year group", "Year 6", "Year 5", "Changed in both places",
-         rows(dialog.conflicts.model)[1][6]),
+        (
+            "Ivy Okafor, Hollowmere Primary School",
+            "Referral",
+            "Concern",
+            "Leaves the classroom without permission.",
+            "Shouts in assembly.",
+            "Changed in both places",
+            when,
+        ),
+        (
+            "Ivy Okafor",
+            "Pupil",
+            "Year group",
+            "Year 6",
+            "Year 5",
+            "Changed in both places",
+            rows(dialog.conflicts.model)[1][6],
+        ),
     ]
     assert len(when) == 16 and when[2] == "/"  # 23/11/2026 14:05
     assert dialog.summary.text() == "2 items need your attention"
@@ -120,8 +156,7 @@ def test_conflicts_list_both_values_in_words(qtbot, window, store, case, concern
     assert "This laptop: Leaves the classroom" in detail and "Server: Shouts in assembly." in detail
 
 
-def test_keeping_this_laptops_value_is_an_audited_edit_that_will_sync(
-        qtbot, window, store, case, concern_conflict):
+def test_keeping_this_laptops_value_is_an_audited_edit_that_will_sync(qtbot, window, store, case, concern_conflict):
     """Keep this laptop's: the record takes the laptop's value, the conflict closes and leaves
     the list, the choice is in the audit trail and an outbox edit waits to be sent."""
     dialog = open_screen(window, qtbot)
@@ -129,24 +164,23 @@ def test_keeping_this_laptops_value_is_an_audited_edit_that_will_sync(
     assert not dialog.keep_local.autoDefault() and not dialog.keep_remote.autoDefault()  # not Enter
     qtbot.mouseClick(dialog.keep_local, Qt.MouseButton.LeftButton)
 
-    assert store.get("referral", case["referral"])["concern"] == \
-        "Leaves the classroom without permission."
-    assert store.conn.execute("SELECT resolution FROM conflict WHERE id = ?",
-                              (concern_conflict,)).fetchone()[0] == "local"
+    assert store.get("referral", case["referral"])["concern"] == "Leaves the classroom without permission."
+    assert (
+        store.conn.execute("SELECT resolution FROM conflict WHERE id = ?", (concern_conflict,)).fetchone()[0] == "local"
+    )
     assert open_conflicts(store) == []
     assert dialog.conflicts.model.rowCount() == 0 and dialog.conflicts.empty.isVisible()
     pending = store.pending_changes()
     assert [(p["entity"], p["record_id"], p["op"], json.loads(p["fields"])) for p in pending] == [
-        ("referral", case["referral"], "update",
-         {"concern": "Leaves the classroom without permission."})]
+        ("referral", case["referral"], "update", {"concern": "Leaves the classroom without permission."})
+    ]
     trail = [(a["action"], a["detail"]) for a in store.audit_trail("referral", case["referral"])]
     assert trail[-2:] == [("update", "concern"), ("resolve_conflict", "concern: kept local")]
     assert store.audit_trail()[-1]["actor"] == "tester"
     assert attention_count(store) == 0
 
 
-def test_keeping_the_servers_value_changes_nothing_but_the_conflict(
-        qtbot, window, store, case, concern_conflict):
+def test_keeping_the_servers_value_changes_nothing_but_the_conflict(qtbot, window, store, case, concern_conflict):
     """Keep the server's (Alt+S): the record keeps the server's value, nothing is queued,
     the choice is audited."""
     dialog = open_screen(window, qtbot)
@@ -157,8 +191,10 @@ def test_keeping_the_servers_value_changes_nothing_but_the_conflict(
     qtbot.waitUntil(lambda: not open_conflicts(store))  # a mnemonic animates its click first
 
     assert store.get("referral", case["referral"])["concern"] == "Shouts in assembly."
-    assert store.conn.execute("SELECT resolution FROM conflict WHERE id = ?",
-                              (concern_conflict,)).fetchone()[0] == "remote"
+    assert (
+        store.conn.execute("SELECT resolution FROM conflict WHERE id = ?", (concern_conflict,)).fetchone()[0]
+        == "remote"
+    )
     assert store.pending_changes() == []
     assert store.audit_trail()[-1]["action"] == "resolve_conflict"
     assert store.audit_trail()[-1]["detail"] == "concern: kept remote"
@@ -179,8 +215,15 @@ def test_resolving_moves_to_the_next_conflict(qtbot, window, store, case, concer
 def server_delete(store, entity, record_id):
     """The server's tombstone arriving by pull."""
     current = store.get(entity, record_id)
-    apply_remote(store, entity, record_id, {}, version=current["version"] + 1,
-                       field_versions=json.loads(current["field_versions"]), deleted=True)
+    apply_remote(
+        store,
+        entity,
+        record_id,
+        {},
+        version=current["version"] + 1,
+        field_versions=json.loads(current["field_versions"]),
+        deleted=True,
+    )
 
 
 def test_keeping_an_edit_that_met_a_delete_restores_the_record(qtbot, window, store, case):
@@ -188,11 +231,21 @@ def test_keeping_an_edit_that_met_a_delete_restores_the_record(qtbot, window, st
     laptop's value, as one audited change waiting to be sent (a create of the same id)."""
     synced(store)
     server_delete(store, "referral", case["referral"])
-    conflict(store, "referral", case["referral"], "concern", laptop="New words",
-                   server="Leaves the classroom.", kind="edit_vs_delete")
+    conflict(
+        store,
+        "referral",
+        case["referral"],
+        "concern",
+        laptop="New words",
+        server="Leaves the classroom.",
+        kind="edit_vs_delete",
+    )
     dialog = open_screen(window, qtbot)
     assert rows(dialog.conflicts.model)[0][3:6] == (
-        "New words", "Record deleted (was Leaves the classroom.)", "Deleted elsewhere")
+        "New words",
+        "Record deleted (was Leaves the classroom.)",
+        "Deleted elsewhere",
+    )
     assert dialog.keep_local.isEnabled()
     assert dialog.keep_local.text() == "Restore with this &laptop's value"
     assert dialog.keep_remote.text() == "Leave it deleted (&server's)"
@@ -201,29 +254,44 @@ def test_keeping_an_edit_that_met_a_delete_restores_the_record(qtbot, window, st
     assert store.get("referral", case["referral"])["concern"] == "New words"
     (entry,) = store.pending_changes()
     assert (entry["op"], json.loads(entry["fields"])["concern"]) == ("create", "New words")
-    assert [a["action"] for a in store.audit_trail("referral", case["referral"])][-2:] == \
-        ["restore", "resolve_conflict"]
+    assert [a["action"] for a in store.audit_trail("referral", case["referral"])][-2:] == [
+        "restore",
+        "resolve_conflict",
+    ]
     assert open_conflicts(store) == []
 
 
 def test_accepting_a_delete_leaves_the_record_deleted(qtbot, window, store, case):
     synced(store)
     server_delete(store, "referral", case["referral"])
-    cid = conflict(store, "referral", case["referral"], "concern", laptop="New words",
-                   server="Leaves the classroom.", kind="edit_vs_delete")
+    cid = conflict(
+        store,
+        "referral",
+        case["referral"],
+        "concern",
+        laptop="New words",
+        server="Leaves the classroom.",
+        kind="edit_vs_delete",
+    )
     dialog = open_screen(window, qtbot)
     dialog.keep_remote.click()
     assert store.get("referral", case["referral"]) is None and store.pending_changes() == []
-    assert store.conn.execute("SELECT resolution FROM conflict WHERE id = ?",
-                              (cid,)).fetchone()[0] == "remote"
+    assert store.conn.execute("SELECT resolution FROM conflict WHERE id = ?", (cid,)).fetchone()[0] == "remote"
 
 
 def test_finalised_evidence_can_only_accept_the_servers_side(qtbot, window, store, case):
     """An edit that met finalised evidence cannot keep this laptop's value: the button is
     off and says why."""
     synced(store)
-    conflict(store, "referral", case["referral"], "concern", laptop="New words",
-             server="Leaves the classroom.", kind="edit_vs_final")
+    conflict(
+        store,
+        "referral",
+        case["referral"],
+        "concern",
+        laptop="New words",
+        server="Leaves the classroom.",
+        kind="edit_vs_final",
+    )
     dialog = open_screen(window, qtbot)
     assert not dialog.keep_local.isEnabled()
     assert "finalised elsewhere" in dialog.keep_local.toolTip()
@@ -244,7 +312,8 @@ def test_a_failed_resolution_is_shown_not_raised(qtbot, window, store, case, con
 
 
 def test_rejected_changes_are_listed_with_the_reason_and_copied_without_pupil_details(
-        qtbot, window, store, caseload, case):
+    qtbot, window, store, caseload, case
+):
     """A change the server refused for good is listed with its reason and the explanation that
     it is kept and not sent again; Copy details gives support what it needs, no names or values."""
     synced(store)
@@ -256,11 +325,11 @@ def test_rejected_changes_are_listed_with_the_reason_and_copied_without_pupil_de
     assert dialog.tabs.tabText(TAB_REJECTED) == "Rejected changes (1)"
     made = rows(dialog.rejected.model)[0][4]
     assert rows(dialog.rejected.model) == [
-        ("Ivy Okafor", "Pupil", "Edited: UPN", "You do not have access to this record.", made, "1")]
+        ("Ivy Okafor", "Pupil", "Edited: UPN", "You do not have access to this record.", made, "1")
+    ]
     assert "not be sent again" in dialog.rejected.intro.text()
     assert "UPN: Z999" in dialog.rejected.detail.toPlainText()
-    assert dialog.rejected.model.index(0, 0).data(dialog.rejected.model.IdRole) == \
-        entry["mutation_id"]
+    assert dialog.rejected.model.index(0, 0).data(dialog.rejected.model.IdRole) == entry["mutation_id"]
 
     dialog.copy_rejected.click()
     copied = QGuiApplication.clipboard().text()
@@ -276,8 +345,7 @@ def reallocated(store, caseload, case):
     """The case was reallocated away with a visit and an edit unsent: the engine's revoke."""
     synced(store)
     caseload.update_referral(case["referral"], concern="Now also refuses to go in at lunch.")
-    visit = caseload.add_visit(case["referral"], "2026-11-20", "consultation",
-                               notes="Met the SENCo.")
+    visit = caseload.add_visit(case["referral"], "2026-11-20", "consultation", notes="Met the SENCo.")
     with store.transaction():
         for entity, record_id in local.case_closure(store, case["referral"]):
             local.purge_with_review(store, entity, record_id, "case reallocated")
@@ -292,9 +360,13 @@ def test_review_lists_unsent_edits_of_a_reallocated_case(qtbot, window, store, c
     assert dialog.tabs.tabText(TAB_REVIEW) == "For review (2)"
     listed = rows(dialog.review.model)
     assert [r[:4] for r in listed] == [
-        ("Referral of 02/11/2026 — Consultation, 20/11/2026", "Visit", "New record (Notes, Referral, Visit date, Visit type)", "Case reallocated"),
-        ("Referral of 02/11/2026 (Persistent disruptive behaviour)", "Referral",
-         "Edited: Concern", "Case reallocated"),
+        (
+            "Referral of 02/11/2026 — Consultation, 20/11/2026",
+            "Visit",
+            "New record (Notes, Referral, Visit date, Visit type)",
+            "Case reallocated",
+        ),
+        ("Referral of 02/11/2026 (Persistent disruptive behaviour)", "Referral", "Edited: Concern", "Case reallocated"),
     ]
     dialog.review.table.selectRow(1)
     assert "Concern: Now also refuses to go in at lunch." in dialog.review.detail.toPlainText()
@@ -313,12 +385,12 @@ def test_dismiss_removes_a_review_item_after_confirming(qtbot, window, store, ca
     dialog.dismiss.click()
     assert dialog.review.model.rowCount() == 2
     dialog.dismiss.click()
-    assert [r["seq"] for r in local.sync_status(store).review] == \
-        [r["seq"] for r in dialog.review.model.items]
+    assert [r["seq"] for r in local.sync_status(store).review] == [r["seq"] for r in dialog.review.model.items]
     assert first not in [r["seq"] for r in dialog.review.model.items]
     assert dialog.review.model.rowCount() == 1
-    assert store.conn.execute("SELECT resolved_at IS NOT NULL, changes != '' FROM review "
-                              "WHERE seq = ?", (first,)).fetchone() == (1, 1)
+    assert store.conn.execute(
+        "SELECT resolved_at IS NOT NULL, changes != '' FROM review WHERE seq = ?", (first,)
+    ).fetchone() == (1, 1)
     assert store.audit_trail()[-1]["action"] == "review_dismissed"
     assert attention_count(store) == 1
 
@@ -333,8 +405,7 @@ def test_count_matches_everything_open(qtbot, window, store, caseload, case, rea
     assert attention_count(store) == 4 == local.sync_status(store).attention_count
     dialog = open_screen(window, qtbot)
     assert dialog.summary.text() == "4 items need your attention"
-    assert rows(dialog.conflicts.model)[0][:5] == (
-        "Wrenfield Academy", "School", "Phase", "Secondary", "All-through")
+    assert rows(dialog.conflicts.model)[0][:5] == ("Wrenfield Academy", "School", "Phase", "Secondary", "All-through")
     local.resolve_conflict(store, cid, "remote")
     dialog.reload()
     assert attention_count(store) == 3
@@ -357,8 +428,7 @@ def test_the_buttons_say_when_a_choice_restores_a_record(qtbot, window, store, c
     synced(store)
     conflict(store, "school", school, "phase", laptop="secondary", server="all_through")
     server_delete(store, "referral", case["referral"])
-    conflict(store, "referral", case["referral"], "concern", laptop=None,
-             server="New words", kind="delete_vs_edit")
+    conflict(store, "referral", case["referral"], "concern", laptop=None, server="New words", kind="delete_vs_edit")
     dialog = open_screen(window, qtbot)
     labels = {}
     for row in range(dialog.conflicts.model.rowCount()):
@@ -367,9 +437,11 @@ def test_the_buttons_say_when_a_choice_restores_a_record(qtbot, window, store, c
         labels[kind] = (dialog.keep_local.text(), dialog.keep_remote.text())
     assert labels == {
         "same_field": ("Keep this &laptop's", "Keep the &server's"),
-        "delete_vs_edit": ("Leave it deleted (this &laptop's)", "Restore with the &server's value")}
+        "delete_vs_edit": ("Leave it deleted (this &laptop's)", "Restore with the &server's value"),
+    }
     dialog.conflicts.table.selectRow(
-        next(r for r in range(2) if dialog.conflicts.model.items[r]["kind"] == "delete_vs_edit"))
+        next(r for r in range(2) if dialog.conflicts.model.items[r]["kind"] == "delete_vs_edit")
+    )
     dialog.keep_remote.click()
     assert store.get("referral", case["referral"])["concern"] == "Leaves the classroom."
     assert store.pending_changes()[-1]["op"] == "create"
@@ -388,19 +460,39 @@ def held_back(store, case):
     completion, first, second, scheme = new_id(), new_id(), new_id(), new_id()
 
     def state(entity, record_id, fields, version=1):
-        return {"entity": entity, "id": record_id, "version": version, "deleted": False,
-                "field_versions": {k: version for k in fields}, "fields": fields, "seq": 1}
+        return {
+            "entity": entity,
+            "id": record_id,
+            "version": version,
+            "deleted": False,
+            "field_versions": {k: version for k in fields},
+            "fields": fields,
+            "seq": 1,
+        }
 
-    good = [state("form_completion", completion, {
-        "pupil_id": case["pupil"], "pack_id": "sdq-teacher-4-17", "pack_version": "1",
-        "informant": "teacher", "age_band": "4-17", "completed_by": "x",
-        "completed_on": "2026-11-01", "time_point": "baseline"}),
-        state("form_answer", first, {"completion_id": completion, "item_id": "q1", "value": "1"})]
+    good = [
+        state(
+            "form_completion",
+            completion,
+            {
+                "pupil_id": case["pupil"],
+                "pack_id": "sdq-teacher-4-17",
+                "pack_version": "1",
+                "informant": "teacher",
+                "age_band": "4-17",
+                "completed_by": "x",
+                "completed_on": "2026-11-01",
+                "time_point": "baseline",
+            },
+        ),
+        state("form_answer", first, {"completion_id": completion, "item_id": "q1", "value": "1"}),
+    ]
     with apply.applying(store), store.transaction():
         apply.apply_states(store, good)
-    for bad in (state("form_answer", second, {"completion_id": completion, "item_id": "q1",
-                                              "value": "2"}),
-                state("coding_scheme", scheme, {"name": "On task", "definition": "{oops"})):
+    for bad in (
+        state("form_answer", second, {"completion_id": completion, "item_id": "q1", "value": "2"}),
+        state("coding_scheme", scheme, {"name": "On task", "definition": "{oops"}),
+    ):
         try:
             with apply.applying(store), store.transaction():
                 apply.check_values(bad["entity"], bad["fields"])
@@ -408,12 +500,10 @@ def held_back(store, case):
         except quarantine.APPLY_ERRORS as exc:
             with store.transaction():
                 quarantine.hold(store, bad, quarantine.reason_for(exc))
-    return {"completion": completion, "first": first, "second": second, "scheme": scheme,
-            "state": state}
+    return {"completion": completion, "first": first, "second": second, "scheme": scheme, "state": state}
 
 
-def test_records_that_could_not_be_stored_are_listed_with_the_reason(qtbot, window, store,
-                                                                     held_back):
+def test_records_that_could_not_be_stored_are_listed_with_the_reason(qtbot, window, store, held_back):
     dialog = open_screen(window, qtbot)
     assert dialog.tabs.currentIndex() == TAB_QUARANTINE
     assert dialog.tabs.tabText(TAB_QUARANTINE) == "Could not be stored (2)"
@@ -421,8 +511,7 @@ def test_records_that_could_not_be_stored_are_listed_with_the_reason(qtbot, wind
     assert [r[1] for r in listed] == ["Assessment answer", "Coding scheme"]
     assert listed[1][0] == "On task"
     reasons = [q["reason"] for q in dialog.quarantine.model.items]
-    assert reasons[0] == ("Another record here has the same completion id and item id; that "
-                          "must be unique.")
+    assert reasons[0] == ("Another record here has the same completion id and item id; that must be unique.")
     assert "not valid JSON" in listed[1][2]
     assert "Everything else synced" in dialog.quarantine.intro.text()
     dialog.quarantine.table.selectRow(1)
@@ -440,9 +529,15 @@ def test_try_again_stores_a_record_once_its_cause_is_gone(qtbot, window, store, 
     assert dialog.message.isVisible() and "still cannot be stored" in dialog.message.text()
     assert dialog.quarantine.model.rowCount() == 2
     current = store.get("form_answer", held_back["first"])
-    apply_remote(store, "form_answer", held_back["first"], {"item_id": "q2"},
-                       version=current["version"] + 1, field_versions={"item_id": 2},
-                       deleted=False)
+    apply_remote(
+        store,
+        "form_answer",
+        held_back["first"],
+        {"item_id": "q2"},
+        version=current["version"] + 1,
+        field_versions={"item_id": 2},
+        deleted=False,
+    )
     with qtbot.waitSignal(dialog.changed, timeout=5000):
         dialog.quarantine.table.selectRow(0)
         dialog.retry_quarantined.click()
@@ -451,8 +546,7 @@ def test_try_again_stores_a_record_once_its_cause_is_gone(qtbot, window, store, 
     assert dialog.tabs.tabText(TAB_QUARANTINE) == "Could not be stored (1)"
 
 
-def test_dismiss_a_record_that_could_not_be_stored_after_confirming(qtbot, window, store,
-                                                                    held_back):
+def test_dismiss_a_record_that_could_not_be_stored_after_confirming(qtbot, window, store, held_back):
     dialog = open_screen(window, qtbot)
     answers = [False, True]
     dialog.ask = lambda *_: answers.pop(0)

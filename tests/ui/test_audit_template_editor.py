@@ -3,6 +3,7 @@ criteria, reorders them, sets each criterion's kind, edits the rating scale (val
 colours, presets), judgement scales and guidance; the pack loader validates it and it is
 saved as an installed pack; a refused copy says why and writes nothing; templates are
 exported and imported as JSON. A copy's own key and colour are what the audit window uses."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,11 @@ def select_area(d, area_id):
 
 
 def row_of(d, criterion_id):
-    return next(r for r in range(d.table.rowCount())
-                if d.table.model().index(r, 1).data(DraftCriteriaModel.CriterionIdRole) == criterion_id)
+    return next(
+        r
+        for r in range(d.table.rowCount())
+        if d.table.model().index(r, 1).data(DraftCriteriaModel.CriterionIdRole) == criterion_id
+    )
 
 
 def level_row(table, value):
@@ -107,8 +111,12 @@ def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
     type_into(qtbot, d.area_label, "Toilets")
     area = d.current_area()
     assert area == "new_area_11" and cell(d.areas, d.areas.currentRow()).startswith("11. Toilets")
-    for text, kind, unit in (("Toilets supervised at break", RATED, ""), ("Passes used", YES_NO, ""),
-                             ("Attendance SEND", NUMBER, "%"), ("Details of the rota", TEXT, "")):
+    for text, kind, unit in (
+        ("Toilets supervised at break", RATED, ""),
+        ("Passes used", YES_NO, ""),
+        ("Attendance SEND", NUMBER, "%"),
+        ("Details of the rota", TEXT, ""),
+    ):
         click(qtbot, d.criterion_buttons[0])
         edit(d.table, d.table.currentRow(), 1, text)
         if kind == NUMBER:
@@ -132,8 +140,9 @@ def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
     jid = d.judgement_scale.currentData()
     assert [cell(d.judgement, r, 1) for r in range(3)] == ["Emerging", "Established", "Advanced"]
     edit(d.judgement, 1, 1, "Secure")
-    qtbot.waitUntil(lambda: "Secure" in [cell(d.judgement, r, 1) for r in range(3)]
-                    and cell(d.judgement, 1, 1) == "Secure")
+    qtbot.waitUntil(
+        lambda: "Secure" in [cell(d.judgement, r, 1) for r in range(3)] and cell(d.judgement, 1, 1) == "Secure"
+    )
     d.tabs.setCurrentIndex(0)
     choose(d.area_judgement, jid)
     d.area_guidance.setPlainText("A named adult on the rota\n\nDoors propped open")
@@ -169,8 +178,11 @@ def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
     first = t.sections[0]
     assert (first.id, first.label) == (area, "Toilets") and "parents" not in [s.id for s in t.sections]
     assert [(c.number, c.text, c.kind) for c in first.criteria] == [
-        (1, "Toilets supervised at break", RATED), (2, "Passes used", YES_NO),
-        (3, "Details of the rota", TEXT), (4, "Attendance SEND", NUMBER)]
+        (1, "Toilets supervised at break", RATED),
+        (2, "Passes used", YES_NO),
+        (3, "Details of the rota", TEXT),
+        (4, "Attendance SEND", NUMBER),
+    ]
     assert first.criteria[3].unit == "%"
     assert [lv.label for lv in first.judgement_scale.levels] == ["Emerging", "Secure", "Advanced"]
     assert first.guidance == ("A named adult on the rota", "Doors propped open")
@@ -183,12 +195,16 @@ def test_a_copy_is_edited_in_full_and_saved_as_installed(qtbot, tmp_path):
     assert AuditTemplate(load_registry(tmp_path).get("behaviour-audit")).section("parents")
 
 
-@pytest.mark.parametrize("spoil, named", [
-    (lambda d: edit(d.rating, 1, 2, "R"), "key 'R' is already level 'red''s key"),
-    (lambda d: edit(d.rating, 0, 2, "N"), "key 'N' is kept for not seen"),
-    (lambda d: edit(d.rating, 0, 3, "crimson"), "colour 'crimson' must be #RRGGBB"),
-    (lambda d: edit(d.rating, 1, 0, "red"), "duplicate"),
-], ids=["same-key", "reserved-key", "bad-colour", "duplicate-level"])
+@pytest.mark.parametrize(
+    "spoil, named",
+    [
+        (lambda d: edit(d.rating, 1, 2, "R"), "key 'R' is already level 'red''s key"),
+        (lambda d: edit(d.rating, 0, 2, "N"), "key 'N' is kept for not seen"),
+        (lambda d: edit(d.rating, 0, 3, "crimson"), "colour 'crimson' must be #RRGGBB"),
+        (lambda d: edit(d.rating, 1, 0, "red"), "duplicate"),
+    ],
+    ids=["same-key", "reserved-key", "bad-colour", "duplicate-level"],
+)
 def test_a_refused_rating_scale_says_why_and_writes_nothing(qtbot, tmp_path, spoil, named):
     d = open_editor(qtbot, tmp_path)
     copy_as(qtbot, d)
@@ -248,8 +264,9 @@ def test_a_copys_own_key_and_colour_rate_in_the_audit_window(qtbot, tmp_path, st
     click(qtbot, d.save_button)
     assert d.saved_id == "our-audit", d.message.text()
     records = AuditRecords(store, load_registry(tmp_path))
-    audit = records.start(school_id=case["school"], template_id="our-audit",
-                          conducted_on="2026-10-05", conducted_by=case["caseworker"])
+    audit = records.start(
+        school_id=case["school"], template_id="our-audit", conducted_on="2026-10-05", conducted_by=case["caseworker"]
+    )
     w = AuditWindow(records, audit)
     qtbot.addWidget(w)
     w.show()

@@ -1,6 +1,7 @@
 """The audit window: single-key ratings committed at once, evidence notes, good practice,
 section progress, judgements, action points, the feedback meeting, Finalise (asks first),
 a review showing last time's rating; and the main window's menu entry."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,12 @@ def records(store):
 
 @pytest.fixture
 def audit(records, case):
-    return records.start(school_id=case["school"], template_id="behaviour-audit",
-                         conducted_on="2026-10-05", conducted_by=case["caseworker"])
+    return records.start(
+        school_id=case["school"],
+        template_id="behaviour-audit",
+        conducted_on="2026-10-05",
+        conducted_by=case["caseworker"],
+    )
 
 
 def open_window(qtbot, records, audit_id):
@@ -46,7 +51,13 @@ def open_window(qtbot, records, audit_id):
 def test_keys_follow_the_scale(records):
     keys = level_keys(records.template("behaviour-audit"))
     assert (keys["R"], keys["A"], keys["G"], keys["N"], keys["X"], keys["1"]) == (
-        "red", "amber", "green", "not_seen", "not_applicable", "red")
+        "red",
+        "amber",
+        "green",
+        "not_seen",
+        "not_applicable",
+        "red",
+    )
     sris = level_keys(records.template("wellbeing-framework"))
     assert sris["E"] == "emerging" and sris["S"] == "established" and sris["3"] == "advanced"
 
@@ -141,9 +152,12 @@ def test_the_list_of_audits_opens_the_selected_one(qtbot, records, audit, case):
     d = AuditList(records)
     qtbot.addWidget(d)
     shown = [[cell(d.table, r, c) for c in range(5)] for r in range(d.table.rowCount())]
-    assert sorted(shown) == sorted([["05/10/2026", "Hollowmere Primary School", "behaviour-audit", "Audit", "Draft"],
-                                    ["20/11/2026", "Hollowmere Primary School", "behaviour-audit", "Audit",
-                                     "Finalised"]])
+    assert sorted(shown) == sorted(
+        [
+            ["05/10/2026", "Hollowmere Primary School", "behaviour-audit", "Audit", "Draft"],
+            ["20/11/2026", "Hollowmere Primary School", "behaviour-audit", "Audit", "Finalised"],
+        ]
+    )
     assert d.selected() == d.model.rows[0].audit_id
     d.table.selectRow(1)
     assert d.selected() == d.model.index(1, 0).data(AuditsModel.AuditIdRole) == d.model.rows[1].audit_id
@@ -155,6 +169,7 @@ def test_main_window_menu_opens_a_new_audit(qtbot, make_window, store, case, mon
     action = window.findChild(type(window.demo_action), "newAudit")
     assert action is not None and action.shortcut().toString() == "Ctrl+Shift+U"
     from desktop.ui import audit_window as aw
+
     monkeypatch.setattr(aw.NewAuditDialog, "exec", lambda self: (self.create(), self.result())[1])
     action.trigger()
     assert len(window.audit_windows) == 1
@@ -165,8 +180,13 @@ def test_main_window_menu_opens_a_new_audit(qtbot, make_window, store, case, mon
 
 def test_screenshot_at_1366x768(qtbot, records, audit):
     """Render the window as a practitioner sees it mid-audit (docs/images/audit-window.png)."""
-    for cid, v in {"arrival_supervised": "green", "arrival_greeting": "amber", "arrival_calm": "red",
-                   "lessons_attitudes": "green", "consistent_approach": "amber"}.items():
+    for cid, v in {
+        "arrival_supervised": "green",
+        "arrival_greeting": "amber",
+        "arrival_calm": "red",
+        "lessons_attitudes": "green",
+        "consistent_approach": "amber",
+    }.items():
         records.rate(audit, cid, v)
     records.note(audit, "arrival_greeting", "Most staff greet pupils; two doors unstaffed at 8:45")
     records.flag_good_practice(audit, "arrival_supervised", True)

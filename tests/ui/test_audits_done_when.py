@@ -3,6 +3,7 @@ through a day (ratings by key, evidence notes, a photo, three action points, the
 meeting), finalises, issues the summary report, and a term later reviews it and sees the
 movement; a team lead then produces the commissioner summary over the demo schools. Each
 PDF's text is checked against what the window showed."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -27,16 +28,20 @@ def cell(view, row: int, column: int = 0) -> str:
 def header(view, section: int, orientation=Qt.Orientation.Horizontal) -> str:
     return view.model().headerData(section, orientation)
 
+
 AUDITED_ON, REVIEWED_ON = "01/07/2026", "16/11/2026"
 #: Keys pressed on the rated criteria, in template order, through the day (cycled).
 DAY = "GARGGANAGRGA"
-NOTES = {"arrival_calm": "Crowding at the side gate from 8:40; two adults on duty.",
-         "rewards_used": "Every adult seen giving house points; points chart in every room.",
-         "lunch_supervised": "Field unsupervised 12:20-12:35 while staff ate."}
-ACTIONS = [("Stagger the start and staff the side gate", "Deputy head", "30/09/2026", "arrival_calm"),
-           ("Rota so every area is supervised at lunch", "Business manager", "15/09/2026",
-            "lunch_supervised"),
-           ("Restorative conversation training for midday staff", "SENCO", "31/10/2026", "restorative")]
+NOTES = {
+    "arrival_calm": "Crowding at the side gate from 8:40; two adults on duty.",
+    "rewards_used": "Every adult seen giving house points; points chart in every room.",
+    "lunch_supervised": "Field unsupervised 12:20-12:35 while staff ate.",
+}
+ACTIONS = [
+    ("Stagger the start and staff the side gate", "Deputy head", "30/09/2026", "arrival_calm"),
+    ("Rota so every area is supervised at lunch", "Business manager", "15/09/2026", "lunch_supervised"),
+    ("Restorative conversation training for midday staff", "SENCO", "31/10/2026", "restorative"),
+]
 
 
 def flat(text: str) -> str:
@@ -65,11 +70,13 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
             dialog.worker.setCurrentIndex(dialog.worker.findData(worker["id"]))
             dialog.on.setText(new_audit["on"])
             dialog.review.setChecked(new_audit["review"])
-            qtbot.mouseClick(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok),
-                             Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(
+                dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+            )
             return dialog.result()
         dialog.findChild(QLineEdit, "factEdit").setText(next(facts))
         return QDialog.DialogCode.Accepted
+
     monkeypatch.setattr(QDialog, "exec", exec_)
     photo = tmp_path / "side-gate.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0 a photo of the side gate at 8:45")
@@ -118,8 +125,7 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
                 qtbot.mouseClick(w.good, Qt.MouseButton.LeftButton)  # good practice to share
         w.table.setCurrentCell(0, COL_RATING)  # leaving a criterion saves its note
         for row, c in enumerate(w.section.criteria):
-            shown[c.id] = (f"{area + 1}.{c.number}", cell(w.table, row, 1),
-                           cell(w.table, row, COL_RATING))
+            shown[c.id] = (f"{area + 1}.{c.number}", cell(w.table, row, 1), cell(w.table, row, COL_RATING))
         assert cell(w.areas, area).endswith(f"{len(w.section.criteria)}/{len(w.section.criteria)}")
     assert w.progress.text() == f"{len(w.template.criteria)} of {len(w.template.criteria)} criteria recorded"
     records = AuditRecords(store)
@@ -132,8 +138,9 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
 
     # section judgements for two areas, with strengths and areas for development
     for area, key, strengths, development in (
-            (0, "amber", "Warm greeting at the main door", "Side gate crowding"),
-            (3, "red", "Calm dining hall", "The field at the end of lunch")):
+        (0, "amber", "Warm greeting at the main door", "Side gate crowding"),
+        (3, "red", "Calm dining hall", "The field at the end of lunch"),
+    ):
         w.areas.setCurrentRow(area)
         w.judgement.setCurrentIndex(w.judgement.findData(key))
         w.judgement.activated.emit(w.judgement.currentIndex())
@@ -229,8 +236,11 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
     schools = d.summary.schools
     assert schools == len(demo_audited) + 1 and f"<b>{schools}</b> school(s)" in d.heading.text()
     headers = [header(d.grid, col) for col in range(d.grid.model().columnCount())]
-    grid = [{h: cell(d.grid, row, col) for col, h in enumerate(headers)} | {
-        "#": header(d.grid, row, Qt.Orientation.Vertical)} for row in range(d.grid.rowCount())]
+    grid = [
+        {h: cell(d.grid, row, col) for col, h in enumerate(headers)}
+        | {"#": header(d.grid, row, Qt.Orientation.Vertical)}
+        for row in range(d.grid.rowCount())
+    ]
     out = tmp_path / "commissioner.pdf"
     opened: list[str] = []
     d.ask_path = lambda default: str(out)
@@ -241,8 +251,13 @@ def test_a_demo_school_is_audited_reviewed_and_summarised(make_window, store, qt
     assert f"{schools} school(s) had a finalised behaviour audit (whole school) or review" in summary
     assert f"between 01/01/2026 and {TODAY.strftime('%d/%m/%Y')}" in summary
     for g in grid:
-        assert flat(f"{g['#']} {g['Criterion']} {g['Red']} {g['Amber']} {g['Green']} "
-                    f"{g['Not seen']} {g['N/A']} {g['Rated']}") in summary, g
+        assert (
+            flat(
+                f"{g['#']} {g['Criterion']} {g['Red']} {g['Amber']} {g['Green']} "
+                f"{g['Not seen']} {g['N/A']} {g['Rated']}"
+            )
+            in summary
+        ), g
     # the school audited today counts once, at its review (green now at the side gate)
     calm = next(g for g in grid if g["Criterion"] == shown["arrival_calm"][1])
     assert int(calm["Green"]) >= 1

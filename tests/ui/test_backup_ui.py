@@ -1,4 +1,5 @@
 """File ▸ Back up… and the unsent-changes reminder."""
+
 from __future__ import annotations
 
 from datetime import date

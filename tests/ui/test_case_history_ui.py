@@ -1,4 +1,5 @@
 """The case's History tab and the name it records (issue 13 item 6)."""
+
 from __future__ import annotations
 
 import json
@@ -27,9 +28,15 @@ def test_the_history_tab_tells_every_record_in_words(qtbot, make_window, store, 
     caseload.allocate(r, case["caseworker"], date(2026, 11, 3))
     caseload.add_visit(r, "2026-11-04", "observation")
     completion = FormRecords(store).start(
-        pupil_id=case["pupil"], pack_id="sdq-teacher-4-17", informant="teacher",
-        age_band="4-17", completed_by="teacher", completed_on="2026-11-10", time_point="T1",
-        referral_id=r)
+        pupil_id=case["pupil"],
+        pack_id="sdq-teacher-4-17",
+        informant="teacher",
+        age_band="4-17",
+        completed_by="teacher",
+        completed_on="2026-11-10",
+        time_point="T1",
+        referral_id=r,
+    )
     add_attachment(store, b"%PDF-1.4", referral_id=r, title="School letter", filename="a.pdf")
     window = make_window(store)
     window.select_referral(r)
@@ -37,9 +44,12 @@ def test_the_history_tab_tells_every_record_in_words(qtbot, make_window, store, 
     lines = history_lines(window)
     assert lines[0].endswith("tester opened the case")
     text = "\n".join(lines)
-    for words in ("added the document “School letter”", "added the SDQ teacher 4–17 assessment "
-                  "of 10/11/2026, T1", "added the visit of 04/11/2026 (classroom observation)",
-                  "allocated the case to Sam Whitfield from 03/11/2026"):
+    for words in (
+        "added the document “School letter”",
+        "added the SDQ teacher 4–17 assessment of 10/11/2026, T1",
+        "added the visit of 04/11/2026 (classroom observation)",
+        "allocated the case to Sam Whitfield from 03/11/2026",
+    ):
         assert f"tester {words}" in text
     assert "caseworker id" not in text and "_" not in text and completion not in text
     assert all(re.match(r"\d\d/\d\d/\d{4} \d\d:\d\d   tester ", line) for line in lines)
@@ -51,16 +61,22 @@ def unnamed_window(qtbot, isolated_home, saved_settings):
     from desktop.ui.main_window import MainWindow
 
     store = open_store(isolated_home, PASSPHRASE)
-    window = MainWindow(store, KeyManager(isolated_home), Settings(),
-                        lambda: open_store(isolated_home, PASSPHRASE), today=TODAY,
-                        save_config=saved_settings.append)
+    window = MainWindow(
+        store,
+        KeyManager(isolated_home),
+        Settings(),
+        lambda: open_store(isolated_home, PASSPHRASE),
+        today=TODAY,
+        save_config=saved_settings.append,
+    )
     qtbot.addWidget(window)
     window.tasks.use_pool(FakeThreadPool())
     return window, store
 
 
 def test_the_first_edit_asks_for_the_name_and_every_change_records_it(
-        qtbot, isolated_home, saved_settings, monkeypatch):
+    qtbot, isolated_home, saved_settings, monkeypatch
+):
     from desktop.ui import dialogs
     from desktop.ui.user_name import UserNameDialog
 
@@ -74,10 +90,19 @@ def test_the_first_edit_asks_for_the_name_and_every_change_records_it(
         dialog.name.setText("  Priya   Raman ")
         assert dialog.ok.isEnabled()
         return QDialog.DialogCode.Accepted
+
     monkeypatch.setattr(UserNameDialog, "exec", answer)
-    monkeypatch.setattr(dialogs.RecordDialog, "exec", lambda d: (d.set_values(
-        {"name": "Hollowmere Primary School", "urn": "990001", "phase": "primary",
-         "governance": "maintained"}), d.try_save(), d.result())[-1])
+    monkeypatch.setattr(
+        dialogs.RecordDialog,
+        "exec",
+        lambda d: (
+            d.set_values(
+                {"name": "Hollowmere Primary School", "urn": "990001", "phase": "primary", "governance": "maintained"}
+            ),
+            d.try_save(),
+            d.result(),
+        )[-1],
+    )
     window.new_school()
     assert len(asked) == 1
     assert saved_settings[-1].practitioner_name == "Priya Raman"

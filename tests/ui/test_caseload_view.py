@@ -2,6 +2,7 @@
 birth that tells two pupils of one name apart, "My cases" and "Open cases" first, columns the
 user chooses and moves (remembered), Down and Enter from the search box into the list, and a
 case pane that clears when the filters hide its case."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,13 +24,19 @@ def named_window(qtbot, isolated_home):
     from desktop.ui.main_window import MainWindow
 
     def make(store, name: str = "Sam Whitfield"):
-        window = MainWindow(store, KeyManager(isolated_home), Settings(practitioner_name=name),
-                            lambda: open_store(isolated_home, PASSPHRASE), today=TODAY,
-                            save_config=lambda s: None)
+        window = MainWindow(
+            store,
+            KeyManager(isolated_home),
+            Settings(practitioner_name=name),
+            lambda: open_store(isolated_home, PASSPHRASE),
+            today=TODAY,
+            save_config=lambda s: None,
+        )
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
         return window
+
     return make
 
 
@@ -42,8 +49,7 @@ def cases(caseload, case):
     caseload.allocate(case["referral"], sam, date(2026, 11, 3))
 
     def referral(first, last, born, reason, when, worker=None, upn=None):
-        pupil = caseload.add_pupil(first_name=first, last_name=last, school_id=school,
-                                   date_of_birth=born, upn=upn)
+        pupil = caseload.add_pupil(first_name=first, last_name=last, school_id=school, date_of_birth=born, upn=upn)
         r = caseload.add_referral(pupil_id=pupil, school_id=school, reason=reason, referral_date=when)
         if worker:
             caseload.allocate(r, worker, date.fromisoformat(when))
@@ -53,8 +59,14 @@ def cases(caseload, case):
     caseload.close(closed, "improved_in_school", date(2026, 10, 30))
     theirs = referral("Mia", "Jones", "2019-05-04", "attendance", "2026-11-05", other)
     waiting = referral("Leo", "Hall", "2018-02-02", "verbal_abuse_adult", "2026-11-06")
-    return {"mine_open": case["referral"], "mine_closed": closed, "theirs": theirs,
-            "unallocated": waiting, "sam": sam, "priya": other}
+    return {
+        "mine_open": case["referral"],
+        "mine_closed": closed,
+        "theirs": theirs,
+        "unallocated": waiting,
+        "sam": sam,
+        "priya": other,
+    }
 
 
 def shown_ids(window) -> set[str]:
@@ -133,8 +145,9 @@ def test_columns_fit_a_1366_pixel_laptop_and_long_reasons_elide_with_a_tooltip(n
         for column in (BORN, YEAR, REFERRED):
             text = window.model.index(row, column).data()
             assert fm.horizontalAdvance(text) < header.sectionSize(column), text
-    long_reason = next(r for r in range(window.model.rowCount())
-                       if window.model.index(r, REASON).data().startswith("Verbal abuse"))
+    long_reason = next(
+        r for r in range(window.model.rowCount()) if window.model.index(r, REASON).data().startswith("Verbal abuse")
+    )
     index = window.model.index(long_reason, REASON)
     assert fm.horizontalAdvance(index.data()) > header.sectionSize(REASON)  # it elides …
     assert index.data(Qt.ItemDataRole.ToolTipRole) == "Verbal abuse / threatening behaviour against an adult"
@@ -234,6 +247,7 @@ def test_a_drag_of_a_heading_edge_makes_the_widths_the_users(qtbot, named_window
     edge = header.sectionViewportPosition(PUPIL) + header.sectionSize(PUPIL) - 1
     y = header.height() // 2
     from PySide6.QtCore import QPoint
+
     qtbot.mousePress(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(edge, y))
     qtbot.mouseMove(header.viewport(), QPoint(edge + 40, y))
     qtbot.mouseRelease(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(edge + 40, y))
@@ -268,5 +282,7 @@ def test_the_list_paints_its_cells_as_qt_would_from_the_model(named_window, stor
     theirs = table.viewport().grab().toImage()
     assert window.model.rowCount() == 4 and ours.size() == theirs.size()
     assert ours == theirs
-    assert {window.model.index(r, 3).data(Qt.ItemDataRole.ForegroundRole).name()
-            for r in range(4)} >= {"#6b7280", "#b45309"}  # closed and new: the colours are painted
+    assert {window.model.index(r, 3).data(Qt.ItemDataRole.ForegroundRole).name() for r in range(4)} >= {
+        "#6b7280",
+        "#b45309",
+    }  # closed and new: the colours are painted

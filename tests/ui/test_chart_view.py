@@ -1,4 +1,5 @@
 """The window shows the same chart description the PDF prints, through QtSvg."""
+
 from __future__ import annotations
 
 from PySide6.QtGui import QColor
@@ -6,9 +7,13 @@ from PySide6.QtGui import QColor
 from desktop.reports.charts import BarChart, Series
 from desktop.ui.chart_view import ChartView
 
-CHART = BarChart("On task by code", ("On task", "Off task: verbal"),
-                 (Series("Zoë", (62.0, 21.0), "#0072B2"), Series("Peer", (80.0, 5.0), "#9ca3af", striped=True)),
-                 y_max=100, value_suffix="%")
+CHART = BarChart(
+    "On task by code",
+    ("On task", "Off task: verbal"),
+    (Series("Zoë", (62.0, 21.0), "#0072B2"), Series("Peer", (80.0, 5.0), "#9ca3af", striped=True)),
+    y_max=100,
+    value_suffix="%",
+)
 
 
 def coloured_pixels(image, colour: str, tolerance: int = 8) -> int:
@@ -72,10 +77,15 @@ def test_painting_the_drawing_with_qt_matches_its_svg(qtbot):
     from desktop.ui.chart_view import load_report_fonts, paint_drawing
 
     load_report_fonts()
-    strip = IntervalStrip("Interval by interval",
-                          tuple(StripCell("1" if i % 3 else "2", "#009E73" if i % 3 else "#D55E00",
-                                          peer=i % 5 == 4, excluded=i == 7) for i in range(40)),
-                          (("1", "On task", "#009E73"), ("2", "Off task", "#D55E00")), slots=45)
+    strip = IntervalStrip(
+        "Interval by interval",
+        tuple(
+            StripCell("1" if i % 3 else "2", "#009E73" if i % 3 else "#D55E00", peer=i % 5 == 4, excluded=i == 7)
+            for i in range(40)
+        ),
+        (("1", "On task", "#009E73"), ("2", "Off task", "#D55E00")),
+        slots=45,
+    )
     for chart in (strip, CHART):
         drawing = to_drawing(chart, 600.0)
         w, h = int(drawing.width), int(drawing.height)
@@ -88,9 +98,16 @@ def test_painting_the_drawing_with_qt_matches_its_svg(qtbot):
         p = QPainter(from_svg)
         QSvgRenderer(QByteArray(to_svg(chart, 600.0).encode())).render(p, QRectF(0, 0, w, h))
         p.end()
-        same = sum(1 for x in range(0, w, 2) for y in range(0, h, 2)
-                   if max(abs(a - b) for a, b in zip(QColor(painted.pixel(x, y)).getRgb()[:3],
-                                                      QColor(from_svg.pixel(x, y)).getRgb()[:3])) <= 60)
+        same = sum(
+            1
+            for x in range(0, w, 2)
+            for y in range(0, h, 2)
+            if max(
+                abs(a - b)
+                for a, b in zip(QColor(painted.pixel(x, y)).getRgb()[:3], QColor(from_svg.pixel(x, y)).getRgb()[:3])
+            )
+            <= 60
+        )
         assert same / ((w + 1) // 2 * ((h + 1) // 2)) > 0.9  # edges differ by a part of a pixel
         for colour in ("#009E73", "#D55E00") if chart is strip else ("#0072B2",):
             ours, theirs = coloured_pixels(painted, colour), coloured_pixels(from_svg, colour)

@@ -1,5 +1,6 @@
 """The Documents tab: files attached to a case, listed with where their bytes are, attached
 (chosen, dropped or by shortcut), opened, saved, deleted with undo, and out of reach when locked."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,7 @@ from tests.ui.conftest import FakeThreadPool
 
 
 def rows(model):
-    return [tuple(model.index(r, c).data() for c in range(model.columnCount()))
-            for r in range(model.rowCount())]
+    return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
 
 
 class Recorder:
@@ -64,8 +64,7 @@ def window(make_window, store, case, rec):
     window = make_window(store)
     feature = window.documents
     window.tasks.use_pool(FakeThreadPool())
-    feature.tell, feature.ask, feature.ask_title, feature.open_url = (
-        rec.tell, rec.ask, rec.ask_title, rec.open_url)
+    feature.tell, feature.ask, feature.ask_title, feature.open_url = (rec.tell, rec.ask, rec.ask_title, rec.open_url)
     window.select_referral(case["referral"])
     window.case_view.tabs.setCurrentWidget(feature.tab)
     return window
@@ -75,10 +74,10 @@ def window(make_window, store, case, rec):
 def choose(monkeypatch):
     """The file dialogs answer with these paths."""
     chosen: dict[str, object] = {"open": [], "save": ""}
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        staticmethod(lambda *a, **k: ([str(p) for p in chosen["open"]], "")))
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(chosen["save"]), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(p) for p in chosen["open"]], ""))
+    )
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(chosen["save"]), "")))
     return chosen
 
 
@@ -95,10 +94,17 @@ def synced(store):
 def arrived_without_bytes(store, referral_id, title="Letter from school", size=48_000):
     """An attachment record as a pull applies it, its bytes not fetched yet."""
     record_id = "a0000000-0000-4000-8000-000000000001"
-    values = {"sha256": "ab" * 32, "size": size, "media_type": "application/pdf",
-              "filename": "letter.pdf", "title": title, "referral_id": referral_id}
-    apply_remote(store, "attachment", record_id, values, version=1,
-                       field_versions={k: 1 for k in values}, deleted=False)
+    values = {
+        "sha256": "ab" * 32,
+        "size": size,
+        "media_type": "application/pdf",
+        "filename": "letter.pdf",
+        "title": title,
+        "referral_id": referral_id,
+    }
+    apply_remote(
+        store, "attachment", record_id, values, version=1, field_versions={k: 1 for k in values}, deleted=False
+    )
     return record_id
 
 
@@ -116,11 +122,13 @@ def test_install_adds_the_tab_and_commands_with_shortcuts_that_clash_with_nothin
     assert feature.save_action.shortcut() == QKeySequence("Ctrl+Shift+C")
     assert feature.delete_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Delete)
     case_menu = window.menuBar().actions()[2].menu()
-    assert {feature.attach_action, feature.open_action, feature.save_action,
-            feature.delete_action} <= set(case_menu.actions())
+    assert {feature.attach_action, feature.open_action, feature.save_action, feature.delete_action} <= set(
+        case_menu.actions()
+    )
     # Every shortcut in the window is bound once (Ctrl+Shift+A stays Allocate…).
-    keys = [seq.toString() for action in window.findChildren(QAction)
-            for seq in action.shortcuts() if not seq.isEmpty()]
+    keys = [
+        seq.toString() for action in window.findChildren(QAction) for seq in action.shortcuts() if not seq.isEmpty()
+    ]
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
     # The Delete key acts only inside the tab, never on the caseload or the search box.
     assert feature.delete_action.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -137,19 +145,18 @@ def test_a_case_without_documents_shows_the_empty_state(window):
 
 
 # -- attaching --------------------------------------------------------------------------------------
-def test_attach_file_lists_it_waiting_to_upload_with_the_bytes_in_the_store(
-        window, store, case, choose, rec, tmp_path):
+def test_attach_file_lists_it_waiting_to_upload_with_the_bytes_in_the_store(window, store, case, choose, rec, tmp_path):
     path = make_file(tmp_path, "Behaviour policy 2026.pdf", 3_000)
     choose["open"] = [path]
     rec.title = "School behaviour policy"
     window.documents.attach_action.trigger()
     tab = window.documents.tab
     assert tab.stack.currentWidget() is tab.table and tab.table.isVisible()
-    assert rows(tab.model) == [("School behaviour policy", "Behaviour policy 2026.pdf", "3 KB",
-                                to_uk(date.today()), WAITING)]
+    assert rows(tab.model) == [
+        ("School behaviour policy", "Behaviour policy 2026.pdf", "3 KB", to_uk(date.today()), WAITING)
+    ]
     (record,) = store.db["attachment"].rows
-    assert (record["referral_id"], record["size"], record["media_type"]) == (
-        case["referral"], 3_000, "application/pdf")
+    assert (record["referral_id"], record["size"], record["media_type"]) == (case["referral"], 3_000, "application/pdf")
     assert read_attachment(store, record["id"]) == path.read_bytes()
     pending = [c for c in store.pending_changes() if c["entity"] == "attachment"]
     assert [c["op"] for c in pending] == ["create"]
@@ -157,8 +164,7 @@ def test_attach_file_lists_it_waiting_to_upload_with_the_bytes_in_the_store(
     assert rec.told == []
 
 
-def test_in_a_demo_store_a_document_is_never_waiting_to_upload(window, store, case, choose, rec,
-                                                               tmp_path):
+def test_in_a_demo_store_a_document_is_never_waiting_to_upload(window, store, case, choose, rec, tmp_path):
     store.set_meta("demo", "1")
     choose["open"] = [make_file(tmp_path, "plan.pdf", 1_000)]
     window.documents.attach_action.trigger()
@@ -176,16 +182,14 @@ def test_a_blank_title_lists_the_file_name_and_newest_comes_first(window, store,
         choose["open"] = [path]
         window.documents.attach_action.trigger()
     table = rows(window.documents.tab.model)
-    assert [r[:3] for r in table] == [("letter.docx", "letter.docx", "2.3 MB"),
-                                     ("report.pdf", "report.pdf", "1 KB")]
+    assert [r[:3] for r in table] == [("letter.docx", "letter.docx", "2.3 MB"), ("report.pdf", "report.pdf", "1 KB")]
 
 
 def test_the_keyboard_shortcut_attaches(qtbot, window, store, choose, tmp_path):
     choose["open"] = [make_file(tmp_path, "plan.pdf", 500)]
     activate(window, qtbot)
     window.table.setFocus()  # from the caseload, not only from the tab
-    qtbot.keyClick(window.table, Qt.Key.Key_D,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(window.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert [r["filename"] for r in store.db["attachment"].rows] == ["plan.pdf"]
     assert rows(window.documents.tab.model)[0][0] == "plan.pdf"
 
@@ -194,16 +198,15 @@ def test_a_file_dropped_on_the_tab_is_attached(window, store, tmp_path):
     path = make_file(tmp_path, "notes.txt", 1_500)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     window.documents.tab.dropEvent(event)
     assert event.isAccepted()
-    assert rows(window.documents.tab.model) == [("notes.txt", "notes.txt", "1 KB",
-                                                 to_uk(date.today()), WAITING)]
+    assert rows(window.documents.tab.model) == [("notes.txt", "notes.txt", "1 KB", to_uk(date.today()), WAITING)]
 
 
-def test_a_file_over_the_limit_is_refused_with_the_limit_named(
-        window, store, choose, rec, tmp_path, monkeypatch):
+def test_a_file_over_the_limit_is_refused_with_the_limit_named(window, store, choose, rec, tmp_path, monkeypatch):
     monkeypatch.setattr(attachments, "MAX_ATTACHMENT_BYTES", 20 * 1024)
     choose["open"] = [make_file(tmp_path, "scan.pdf", 30 * 1024)]
     window.documents.attach_action.trigger()
@@ -222,6 +225,7 @@ def test_the_core_refusing_a_file_is_reported_too(window, store, rec, tmp_path, 
     def grows(store_, path_, **kw):
         monkeypatch.setattr(attachments, "MAX_ATTACHMENT_BYTES", 1024)
         return real_add(store_, path_, **kw)
+
     monkeypatch.setattr(documents, "add_attachment", grows)
     window.documents.attach_paths([path])
     ((title, text),) = rec.told
@@ -231,8 +235,7 @@ def test_the_core_refusing_a_file_is_reported_too(window, store, rec, tmp_path, 
 
 # -- status -------------------------------------------------------------------------------------------
 def test_status_follows_sync_not_downloaded_yet_and_on_this_laptop(window, store, case, tmp_path):
-    held = add_attachment(store, make_file(tmp_path, "report.pdf", 4_000), referral_id=case["referral"],
-                          title="Report")
+    held = add_attachment(store, make_file(tmp_path, "report.pdf", 4_000), referral_id=case["referral"], title="Report")
     synced(store)
     arrived_without_bytes(store, case["referral"])
     window.refresh()  # what a sync does when it finishes
@@ -240,8 +243,7 @@ def test_status_follows_sync_not_downloaded_yet_and_on_this_laptop(window, store
     assert statuses == {"Letter from school": NOT_DOWNLOADED, "Report": ON_LAPTOP}
     model = window.documents.tab.model
     row = model.row_of(held)
-    assert "sent to the server" in model.index(row, DocumentsModel.STATUS).data(
-        Qt.ItemDataRole.ToolTipRole)
+    assert "sent to the server" in model.index(row, DocumentsModel.STATUS).data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_opening_a_file_not_downloaded_yet_says_so(qtbot, window, store, case, rec):
@@ -257,8 +259,7 @@ def test_opening_a_file_not_downloaded_yet_says_so(qtbot, window, store, case, r
 
 
 # -- open and save a copy ------------------------------------------------------------------------------
-def test_open_writes_a_copy_under_the_data_folder_and_opens_it(window, store, case, rec, tmp_path,
-                                                               isolated_home):
+def test_open_writes_a_copy_under_the_data_folder_and_opens_it(window, store, case, rec, tmp_path, isolated_home):
     path = make_file(tmp_path, "report.pdf", 2_000)
     add_attachment(store, path, referral_id=case["referral"])
     window.refresh()
@@ -273,7 +274,8 @@ def test_open_writes_a_copy_under_the_data_folder_and_opens_it(window, store, ca
 
 @pytest.mark.skipif(os.name != "posix", reason="owner-only modes are POSIX's; Windows uses the folder's ACL")
 def test_an_opened_copy_is_owner_only_and_a_left_over_one_goes_at_start(
-        make_window, store, case, rec, tmp_path, isolated_home):
+    make_window, store, case, rec, tmp_path, isolated_home
+):
     old_umask = os.umask(0o022)  # the usual umask: files 0644 unless made private
     try:
         left = isolated_home / "opened-documents" / "leftover0000"
@@ -301,8 +303,9 @@ def test_an_opened_copy_is_owner_only_and_a_left_over_one_goes_at_start(
 def test_opening_a_damaged_file_says_so_and_opens_nothing(window, store, case, rec, tmp_path):
     record = add_attachment(store, make_file(tmp_path, "report.pdf", 2_000), referral_id=case["referral"])
     with store.transaction():
-        store.conn.execute("UPDATE blob SET data = ? WHERE sha256 = ?",
-                           (b"not the file", store.get("attachment", record)["sha256"]))
+        store.conn.execute(
+            "UPDATE blob SET data = ? WHERE sha256 = ?", (b"not the file", store.get("attachment", record)["sha256"])
+        )
     window.refresh()
     window.documents.tab.open_button.click()
     ((title, text),) = rec.told
@@ -336,8 +339,9 @@ def test_save_a_copy_from_another_tab_first_shows_the_documents(window, store, c
 
 # -- delete and undo --------------------------------------------------------------------------------------
 def test_delete_asks_removes_the_row_and_undo_brings_it_back(qtbot, window, store, case, rec, tmp_path):
-    record = add_attachment(store, make_file(tmp_path, "report.pdf", 2_000), referral_id=case["referral"],
-                            title="Report")
+    record = add_attachment(
+        store, make_file(tmp_path, "report.pdf", 2_000), referral_id=case["referral"], title="Report"
+    )
     synced(store)
     window.refresh()
     tab = window.documents.tab
@@ -388,4 +392,3 @@ def test_locking_disables_every_document_command(window, store, case, choose, tm
     window.lock_screen.passphrase.setText(PASSPHRASE)
     window.lock_screen.try_unlock()
     assert all(a.isEnabled() for a in actions)
-

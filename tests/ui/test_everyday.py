@@ -1,4 +1,5 @@
 """Everyday use (issue 13): shortcuts that work and say so, and a screen that tells the truth."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -17,8 +18,9 @@ def test_ctrl_comma_opens_settings_and_the_menu_shows_it(qtbot, make_window, sto
     from desktop.ui import main_window
 
     opened = []
-    monkeypatch.setattr(main_window.SettingsDialog, "exec",
-                        lambda self: opened.append(self) or QDialog.DialogCode.Rejected)
+    monkeypatch.setattr(
+        main_window.SettingsDialog, "exec", lambda self: opened.append(self) or QDialog.DialogCode.Rejected
+    )
     window = make_window(store)
     action = window.findChild(QAction, "openSettings")
     assert action.shortcut() == QKeySequence("Ctrl+,") and not action.shortcut().isEmpty()
@@ -44,8 +46,7 @@ def test_f9_says_what_it_does(qtbot, make_window, store, case, monkeypatch):
     assert window.statusBar().currentMessage() == "A sync is already running."
 
 
-def test_finalising_an_observation_asks_first(qtbot, make_window, store, case, fill_dialogs,
-                                              monkeypatch):
+def test_finalising_an_observation_asks_first(qtbot, make_window, store, case, fill_dialogs, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
     from tests.observation.fakes import FakeClock

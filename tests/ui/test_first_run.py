@@ -1,5 +1,6 @@
 """First run on a new laptop: shown only with no store and no config; each page checks its
 answers; finishing saves the settings and creates the protected store."""
+
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ STRONG = "kettle drum orange sky"
 
 # -- when it is shown -----------------------------------------------------------------------
 
+
 def test_shown_on_a_new_laptop_only(isolated_home, monkeypatch):
     assert first_run.needs_first_run()
     config_path().write_text("{}", encoding="utf-8")
@@ -41,10 +43,18 @@ def test_not_shown_to_a_script_that_gives_the_passphrase(isolated_home, monkeypa
 
 # -- the passphrase rule -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("passphrase, acceptable", [
-    ("short", False), ("password1234", False), ("SianObriain", False), ("fieldnote2026", False),
-    (STRONG, True), ("correct horse battery", True),
-])
+
+@pytest.mark.parametrize(
+    "passphrase, acceptable",
+    [
+        ("short", False),
+        ("password1234", False),
+        ("SianObriain", False),
+        ("fieldnote2026", False),
+        (STRONG, True),
+        ("correct horse battery", True),
+    ],
+)
 def test_passphrase_strength(passphrase, acceptable):
     strength = first_run.passphrase_strength(passphrase, ("Siân Ó Briain", "Behaviour Support"))
     assert strength.acceptable is acceptable
@@ -52,6 +62,7 @@ def test_passphrase_strength(passphrase, acceptable):
 
 
 # -- walking through the wizard -----------------------------------------------------------------
+
 
 def problem(wizard) -> str:
     return wizard.currentPage().problem.text()
@@ -116,8 +127,7 @@ def test_walk_through_with_a_passphrase_and_demo_data(qtbot, isolated_home):
     wizard.outcome.store.close()
 
     settings = load_settings()
-    assert (settings.practitioner_name, settings.service_name) == (
-        "Siân Ó Briain", "Ashbridge Behaviour Support")
+    assert (settings.practitioner_name, settings.service_name) == ("Siân Ó Briain", "Ashbridge Behaviour Support")
     assert json.loads((isolated_home / "keyinfo.json").read_text())["mode"] == "passphrase"
     store = open_store(isolated_home, STRONG)  # the passphrase chosen opens it
     try:
@@ -164,6 +174,7 @@ def test_a_chosen_data_folder_is_kept_in_settings(tmp_path, monkeypatch, memory_
     assert (chosen / "fieldnote.db").exists() and not (tmp_path / "default").exists()
     assert load_settings().data_dir == str(chosen)
     from desktop import paths
+
     assert paths.data_dir() == chosen
     # a folder that already holds a store is refused (no second set-up over it)
     again = first_run.FirstRunChoices(practitioner_name="Sam", data_dir=str(chosen))
@@ -171,6 +182,7 @@ def test_a_chosen_data_folder_is_kept_in_settings(tmp_path, monkeypatch, memory_
 
 
 # -- from the app's start ---------------------------------------------------------------------
+
 
 def test_the_app_starts_with_the_set_up_and_opens_on_its_store(qtbot, isolated_home, monkeypatch):
     def walk(wizard):  # what the user does in the dialog's own event loop
@@ -188,6 +200,7 @@ def test_the_app_starts_with_the_set_up_and_opens_on_its_store(qtbot, isolated_h
         wizard.currentPage().demo.setChecked(True)
         wizard.button(QWizard.WizardButton.FinishButton).click()
         return QDialog.DialogCode(wizard.result())
+
     monkeypatch.setattr(FirstRunWizard, "exec", walk)
     app, window, store = bootstrap.start_app([])  # no passphrase asked again
     qtbot.addWidget(window)
@@ -210,8 +223,8 @@ def test_cancelling_the_set_up_quits_and_creates_nothing(qtbot, isolated_home, m
 
 # -- changing it later in Settings -------------------------------------------------------------
 
-def test_settings_switch_the_store_from_keyring_to_passphrase(qtbot, isolated_home, memory_keyring,
-                                                              monkeypatch):
+
+def test_settings_switch_the_store_from_keyring_to_passphrase(qtbot, isolated_home, memory_keyring, monkeypatch):
     from desktop.config import Settings
     from desktop.ui.main_window import SettingsDialog
     from desktop.ui.protection import ProtectionDialog
@@ -220,8 +233,7 @@ def test_settings_switch_the_store_from_keyring_to_passphrase(qtbot, isolated_ho
     store.close()
     keys = KeyManager(isolated_home)
     key = keys.obtain()
-    dialog = SettingsDialog(Settings(practitioner_name="Sam"), keys=keys,
-                            tasks=Tasks(FakeThreadPool()))
+    dialog = SettingsDialog(Settings(practitioner_name="Sam"), keys=keys, tasks=Tasks(FakeThreadPool()))
     qtbot.addWidget(dialog)
     assert dialog.protection.text() == "This computer's keyring"
     problems = []
@@ -235,6 +247,7 @@ def test_settings_switch_the_store_from_keyring_to_passphrase(qtbot, isolated_ho
         protection.understood.setChecked(True)
         protection.save()
         return protection.result()
+
     monkeypatch.setattr(ProtectionDialog, "exec", fill)
     dialog.findChild(QPushButton, "changeProtection").click()
     assert "Tick the box" in problems[0]

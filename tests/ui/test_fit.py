@@ -2,13 +2,20 @@
 screens where text was seen cut off — the empty caseload's explanation, the start dialog's
 informant ("Adult who knov…"), the Boxall's synthetic warning, the SDQ's copyright note, the
 case's buttons, Settings — whole at 100 % and at 150 % text size."""
+
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.ui import fit_check
@@ -133,18 +140,25 @@ def test_the_start_dialog_shows_each_instrument_whole(text_scale, make_window, s
     dialog.close()
 
 
-@pytest.mark.parametrize("pack_id, informant, band", [("boxall-synthetic", "adult", "4-11"),
-                                                     ("sdq-teacher-4-17", "teacher", "4-17")])
-def test_a_form_shows_its_warning_and_notes_whole(text_scale, make_window, store, case, pack_id,
-                                                   informant, band):
+@pytest.mark.parametrize(
+    "pack_id, informant, band", [("boxall-synthetic", "adult", "4-11"), ("sdq-teacher-4-17", "teacher", "4-17")]
+)
+def test_a_form_shows_its_warning_and_notes_whole(text_scale, make_window, store, case, pack_id, informant, band):
     window = make_window(store)
     window.select_referral(case["referral"])
     records = window.assessments.records
     if pack_id not in records.registry.packs:
         pytest.skip(f"{pack_id} is not installed")
-    completion = records.start(pupil_id=case["pupil"], referral_id=case["referral"], pack_id=pack_id,
-                               informant=informant, age_band=band, completed_by="teacher",
-                               completed_on=TODAY, time_point="T1")
+    completion = records.start(
+        pupil_id=case["pupil"],
+        referral_id=case["referral"],
+        pack_id=pack_id,
+        informant=informant,
+        age_band=band,
+        completed_by="teacher",
+        completed_on=TODAY,
+        time_point="T1",
+    )
     form = window.assessments.open_form(completion)
     assert fits(form) == []
     assert form.synthetic_banner.isVisible() == records.pack(pack_id).synthetic
@@ -182,10 +196,15 @@ def test_fitted_columns_keep_every_heading_whole_at_any_width(text_scale, qtbot)
     from desktop.ui.models import TextTableModel
 
     model = TextTableModel()
-    model.set_table(SimpleNamespace(
-        columns=("Caseworker", "Open cases", "Target % of intervals", "Area", "Specialisms"),
-        rows=[("Helen Achebe-Lindqvist", "12", "57%", "Ashbridge North",
-               "early years, attachment, bereavement, SEMH")] * 3))
+    model.set_table(
+        SimpleNamespace(
+            columns=("Caseworker", "Open cases", "Target % of intervals", "Area", "Specialisms"),
+            rows=[
+                ("Helen Achebe-Lindqvist", "12", "57%", "Ashbridge North", "early years, attachment, bereavement, SEMH")
+            ]
+            * 3,
+        )
+    )
     view = FittedTableView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -255,8 +274,9 @@ def test_the_observation_summary_shows_its_headings_whole(text_scale, size, make
     from desktop.ui.observation_window import open_observation
 
     window = make_window(store)
-    obs = store.conn.execute("SELECT id FROM observation WHERE status = 'final' ORDER BY started_at "
-                             "LIMIT 1").fetchone()[0]
+    obs = store.conn.execute(
+        "SELECT id FROM observation WHERE status = 'final' ORDER BY started_at LIMIT 1"
+    ).fetchone()[0]
     shown = open_observation(window, obs)
     shown.resize(*size)
     settle(shown)
@@ -287,8 +307,7 @@ def test_the_filters_show_their_choices_whole(text_scale, size, make_window, sto
         assert fit_check.clipped(bar) == []
 
 
-def test_the_empty_documents_tab_scrolls_rather_than_cutting_its_text(text_scale, make_window, store,
-                                                                       case):
+def test_the_empty_documents_tab_scrolls_rather_than_cutting_its_text(text_scale, make_window, store, case):
     window = make_window(store)
     window.select_referral(case["referral"])
     tab = window.findChild(QWidget, "documentsTab")

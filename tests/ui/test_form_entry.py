@@ -1,4 +1,5 @@
 """Form entry: keyboard-first answering committed at once, live scores, finalise and correct."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -21,9 +22,17 @@ def forms(store):
 
 
 def start(forms, case, pack_id="sdq-teacher-4-17", informant="teacher", age_band="4-17", point="T1"):
-    return forms.start(pupil_id=case["pupil"], referral_id=case["referral"], pack_id=pack_id,
-                       informant=informant, age_band=age_band, completed_by="teacher",
-                       completed_on="2026-10-01", time_point=point, respondent="Mr Evans")
+    return forms.start(
+        pupil_id=case["pupil"],
+        referral_id=case["referral"],
+        pack_id=pack_id,
+        informant=informant,
+        age_band=age_band,
+        completed_by="teacher",
+        completed_on="2026-10-01",
+        time_point=point,
+        respondent="Mr Evans",
+    )
 
 
 @pytest.fixture
@@ -34,6 +43,7 @@ def open_form(qtbot, forms):
         window.show()
         qtbot.waitExposed(window)
         return window
+
     return open_
 
 
@@ -92,15 +102,16 @@ def test_live_scores_equal_the_stored_score_after_every_answer(qtbot, forms, cas
     window = open_form(completion)
     emotion = window.model.row_of("somatic")
     window.table.go_to_row(emotion)
-    press(qtbot, window, K.Key_2)                  # somatic
+    press(qtbot, window, K.Key_2)  # somatic
     for item, key in (("worries", K.Key_2), ("unhappy", K.Key_1), ("clingy", K.Key_2)):
         window.table.go_to_row(window.model.row_of(item))
         press(qtbot, window, key)
         stored = forms.score(completion)
         shown = {r.score_id: r for r in window.scores_model.score_rows}
         assert {sid: r.score for sid, r in shown.items()} == stored.scores
-        assert {sid: r.band for sid, r in shown.items() if r.score is not None} == \
-            {sid: stored.band(sid) for sid, v in stored.scores.items() if v is not None}
+        assert {sid: r.band for sid, r in shown.items() if r.score is not None} == {
+            sid: stored.band(sid) for sid, v in stored.scores.items() if v is not None
+        }
     # 4 of 5 emotional items summing 7: prorated 7 × 5/4 = 8.75 → 9, "very high" for a teacher.
     model = window.scores_model
     row = [r.score_id for r in model.score_rows].index("emotion")
@@ -129,8 +140,7 @@ def test_finalise_asks_when_items_are_unanswered_then_reads_only(qtbot, forms, c
     window.confirm = lambda title, text: asked.append(text) or False
     press(qtbot, window, K.Key_2)
     press(qtbot, window, K.Key_Return, modifier=CTRL)
-    assert asked == ["28 items are unanswered. A finalised form cannot change (only be corrected). "
-                     "Finalise anyway?"]
+    assert asked == ["28 items are unanswered. A finalised form cannot change (only be corrected). Finalise anyway?"]
     assert forms.completion(completion)["status"] == "draft"  # declined
     window.confirm = lambda title, text: True
     press(qtbot, window, K.Key_Return, modifier=CTRL)

@@ -1,4 +1,5 @@
 """New assessment offers the forms that fit the pupil's age (issue 13 item 7)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,7 +25,8 @@ def open_dialog(make_window, store, case, qtbot):
 
 
 def test_a_nine_year_old_is_offered_the_forms_for_their_age_and_the_rest_behind_show_all(
-        qtbot, make_window, store, case, tmp_path):
+    qtbot, make_window, store, case, tmp_path
+):
     _window, dialog = open_dialog(make_window, store, case, qtbot)  # Ivy: born 14/03/2017
     intro = dialog.findChild(QLabel, "assessmentFor")
     assert "(age 9 on 23/11/2026)" in intro.text() and "3 forms for other ages hidden" in intro.text()

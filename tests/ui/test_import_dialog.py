@@ -1,6 +1,7 @@
 """File ▸ Import…: choose the file and kind, map columns (guessed from the headings), check
 (the dry run lists every refused row and why), then import on the store worker, all or
 nothing; importing the same file again changes nothing."""
+
 from __future__ import annotations
 
 import os
@@ -43,19 +44,29 @@ def test_import_is_in_the_file_menu_and_opens_the_dialog(store, make_window, mon
 
 def test_pupils_mapped_checked_refusals_listed_then_imported_once(store, make_window, tmp_path):
     store.create("school", {"name": "St Bartholomew's", "urn": "100001"})
-    path = write_csv(tmp_path / "pupils.csv", PUPILS_HEADING, [
-        ["Ivy", "Okafor", "14/03/2017", "A123456789012", "100001", "4", "x"],
-        ["Noah", "Baker", "31/02/2016", "", "100001", "5", ""],
-        ["Mia", "Shah", "01/09/2016", "", "123456", "5", ""],
-        ["Leo", "Grant", "01/09/2016", "", "100001", "Year 6", ""]])
+    path = write_csv(
+        tmp_path / "pupils.csv",
+        PUPILS_HEADING,
+        [
+            ["Ivy", "Okafor", "14/03/2017", "A123456789012", "100001", "4", "x"],
+            ["Noah", "Baker", "31/02/2016", "", "100001", "5", ""],
+            ["Mia", "Shah", "01/09/2016", "", "123456", "5", ""],
+            ["Leo", "Grant", "01/09/2016", "", "100001", "Year 6", ""],
+        ],
+    )
     window = make_window(store)
     dialog = _dialog(window)
     dialog.set_kind("pupil")
     dialog.choose_file(str(path))
     # The first guess, from the headings; a person corrects what it missed.
-    assert dialog.mapping() == {"first_name": "Forename", "last_name": "Surname",
-                                "date_of_birth": "DOB", "upn": "UPN",
-                                "school_urn": "School URN", "year_group": "NC Year"}
+    assert dialog.mapping() == {
+        "first_name": "Forename",
+        "last_name": "Surname",
+        "date_of_birth": "DOB",
+        "upn": "UPN",
+        "school_urn": "School URN",
+        "year_group": "NC Year",
+    }
     assert dialog.combos["gender"].currentText() == NOT_IN_FILE
     assert not dialog.import_button.isEnabled()  # nothing checked yet
     # A required field left unmapped: said, nothing run.
@@ -105,8 +116,11 @@ def test_pupils_mapped_checked_refusals_listed_then_imported_once(store, make_wi
 
 
 def test_a_file_with_refused_rows_is_not_half_imported(store, make_window, tmp_path):
-    path = write_csv(tmp_path / "workers.csv", ["Full name", "E-mail"], [
-        ["Sam Whitfield", "sam@example.org"], ["", "nobody@example.org"]])
+    path = write_csv(
+        tmp_path / "workers.csv",
+        ["Full name", "E-mail"],
+        [["Sam Whitfield", "sam@example.org"], ["", "nobody@example.org"]],
+    )
     window = make_window(store)
     dialog = _dialog(window)
     dialog.set_kind("caseworker")
@@ -122,8 +136,7 @@ def test_a_file_with_refused_rows_is_not_half_imported(store, make_window, tmp_p
     assert list(store.db["caseworker"].rows) == [] and store.pending_count() == 0
 
 
-def test_gias_schools_of_the_chosen_authority_imported_with_progress(store, make_window,
-                                                                     tmp_path):
+def test_gias_schools_of_the_chosen_authority_imported_with_progress(store, make_window, tmp_path):
     path = write_gias(tmp_path / "gias.csv", [r for r in GIAS_ROWS if r[5] != "Colleges"])
     window = make_window(store)
     dialog = _dialog(window)
@@ -141,8 +154,7 @@ def test_gias_schools_of_the_chosen_authority_imported_with_progress(store, make
     _shot(dialog, "import-gias-dry-run")
     dialog.do_import()
     assert dialog.result_value == {"created": 4, "updated": 0}
-    assert sorted(r["urn"] for r in store.db["school"].rows) == [
-        "100001", "100002", "100003", "100007"]
+    assert sorted(r["urn"] for r in store.db["school"].rows) == ["100001", "100002", "100003", "100007"]
     assert seen and seen[-1] == dialog.progress.maximum()  # progress reached the end
     # Another authority typed in: a new check is needed, and finds none of its schools open.
     dialog.authority.setEditText("999")

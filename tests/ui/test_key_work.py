@@ -2,6 +2,7 @@
 the first-run set-up's Finish) run off the GUI thread: the window says so, takes no second
 start, keeps processing events, and an error comes back as the same message as before, with
 nothing changed."""
+
 from __future__ import annotations
 
 import threading
@@ -73,8 +74,8 @@ def save_button(dialog):
 
 # -- Settings ▸ Data protection ---------------------------------------------------------------
 
-def test_a_new_passphrase_is_made_off_the_gui_thread_which_keeps_running(
-        qtbot, isolated_home, monkeypatch):
+
+def test_a_new_passphrase_is_made_off_the_gui_thread_which_keeps_running(qtbot, isolated_home, monkeypatch):
     keys = passphrase_store(isolated_home)
     key = keys.obtain(PASSPHRASE)
     ticks = Ticks()
@@ -85,11 +86,13 @@ def test_a_new_passphrase_is_made_off_the_gui_thread_which_keeps_running(
         seen["thread"] = threading.get_ident()
         seen["ticked"] = ticks.wait_for(5)
         return real_derive(*args)
+
     monkeypatch.setattr(protection, "derive_key", slow_derive)
     calls = []
     real_change = protection.change_protection
-    monkeypatch.setattr("desktop.ui.protection.change_protection",
-                        lambda *a, **k: calls.append(1) or real_change(*a, **k))
+    monkeypatch.setattr(
+        "desktop.ui.protection.change_protection", lambda *a, **k: calls.append(1) or real_change(*a, **k)
+    )
     dialog = protection_dialog(qtbot, keys, Tasks())  # the real shared pool
     new_passphrase(dialog)
     save_button(dialog).click()
@@ -159,11 +162,13 @@ def test_the_window_runs_the_change_on_its_tasks(qtbot, store, make_window, monk
         new_passphrase(dialog)
         dialog.save()
         return dialog.result()
+
     monkeypatch.setattr(ProtectionDialog, "exec", change)
 
     def settings(dialog):
         dialog.findChild(QPushButton, "changeProtection").click()
         return QDialog.DialogCode.Rejected
+
     monkeypatch.setattr(SettingsDialog, "exec", settings)
     window.open_settings()
     assert used == [window.tasks]
@@ -171,6 +176,7 @@ def test_the_window_runs_the_change_on_its_tasks(qtbot, store, make_window, monk
 
 
 # -- the first-run set-up ---------------------------------------------------------------------
+
 
 def walk_to_finish(wizard, passphrase: str | None = NEW) -> None:
     page = wizard.currentPage()
@@ -191,8 +197,7 @@ def finish(wizard):
     return wizard.button(QWizard.WizardButton.FinishButton)
 
 
-def test_the_set_up_creates_the_store_off_the_gui_thread_which_keeps_running(
-        qtbot, isolated_home, monkeypatch):
+def test_the_set_up_creates_the_store_off_the_gui_thread_which_keeps_running(qtbot, isolated_home, monkeypatch):
     ticks = Ticks()
     seen: dict = {}
     real_create = first_run.create
@@ -201,6 +206,7 @@ def test_the_set_up_creates_the_store_off_the_gui_thread_which_keeps_running(
         seen["thread"] = threading.get_ident()
         seen["ticked"] = ticks.wait_for(5)
         return real_create(choices)
+
     monkeypatch.setattr(first_run, "create", slow_create)
     wizard = FirstRunWizard()  # no main window yet: its own Tasks, on the shared pool
     qtbot.addWidget(wizard)
@@ -210,8 +216,11 @@ def test_the_set_up_creates_the_store_off_the_gui_thread_which_keeps_running(
     page.demo.setChecked(True)
     finish(wizard).click()
     assert wizard.busy and page.working.text().startswith("Protecting your data…")
-    for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.BackButton,
-                  QWizard.WizardButton.CancelButton):
+    for which in (
+        QWizard.WizardButton.FinishButton,
+        QWizard.WizardButton.BackButton,
+        QWizard.WizardButton.CancelButton,
+    ):
         assert not wizard.button(which).isEnabled()
     assert not page.demo.isEnabled()
     wizard.reject()  # Esc, or the title bar's close
@@ -221,15 +230,13 @@ def test_the_set_up_creates_the_store_off_the_gui_thread_which_keeps_running(
     assert seen["ticked"] and seen["thread"] != threading.get_ident()
     store = wizard.outcome.store  # opened here, on the GUI thread, and usable here
     try:
-        assert store.conn.execute("SELECT count(*) FROM pupil").fetchone()[0] == \
-            first_run.DEMO_PUPILS
+        assert store.conn.execute("SELECT count(*) FROM pupil").fetchone()[0] == first_run.DEMO_PUPILS
     finally:
         store.close()
     assert KeyManager(isolated_home).obtain(NEW) == wizard.outcome.key
 
 
-def test_a_keyring_that_refuses_the_key_is_said_and_finish_can_be_tried_again(
-        qtbot, isolated_home):
+def test_a_keyring_that_refuses_the_key_is_said_and_finish_can_be_tried_again(qtbot, isolated_home):
     ring = RefusingKeyring()
     keyring.set_keyring(ring)
     wizard = FirstRunWizard()
@@ -245,6 +252,7 @@ def test_a_keyring_that_refuses_the_key_is_said_and_finish_can_be_tried_again(
     assert not (isolated_home / "keyinfo.json").exists()
     assert not (isolated_home / "fieldnote.db").exists()
     from desktop import first_run
+
     assert first_run.needs_first_run()  # quit now, and the set-up is offered at the next start
     assert finish(wizard).isEnabled() and not wizard.busy and page.working.text() == ""
     good = MemoryKeyring()

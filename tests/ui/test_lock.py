@@ -1,5 +1,6 @@
 """The idle lock locks every window from one place: covers, blocked input, the PIN in keyring
 mode, throttled tries, and an observation that keeps recording underneath."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,14 @@ from desktop.ui.form_entry import FormEntryWindow
 from desktop.ui.lock import LOCKED_TITLE, LockScreen, PinDialog
 from tests.conftest import PASSPHRASE
 
-SETUP = {"scheme": "preset.minute-intervals", "lesson": "Year 5 maths", "teacher": "Mr Evans",
-         "interval_seconds": 60, "planned_minutes": 10, "peer_every": 0}
+SETUP = {
+    "scheme": "preset.minute-intervals",
+    "lesson": "Year 5 maths",
+    "teacher": "Mr Evans",
+    "interval_seconds": 60,
+    "planned_minutes": 10,
+    "peer_every": 0,
+}
 ALT = Qt.KeyboardModifier.AltModifier
 
 
@@ -41,10 +48,17 @@ def observe(qtbot, window, case, fill_dialogs, clock):
 def open_form(qtbot, store, case, parent=None):
     """A form window open for entry (made directly, so no feature closes it at the lock)."""
     forms = FormRecords(store)
-    completion = forms.start(pupil_id=case["pupil"], referral_id=case["referral"],
-                             pack_id="sdq-teacher-4-17", informant="teacher", age_band="4-17",
-                             completed_by="teacher", completed_on="2026-10-01", time_point="T1",
-                             respondent="Mr Evans")
+    completion = forms.start(
+        pupil_id=case["pupil"],
+        referral_id=case["referral"],
+        pack_id="sdq-teacher-4-17",
+        informant="teacher",
+        age_band="4-17",
+        completed_by="teacher",
+        completed_on="2026-10-01",
+        time_point="T1",
+        respondent="Mr Evans",
+    )
     form = FormEntryWindow(forms, completion, "Ivy Okafor", parent)
     qtbot.addWidget(form)
     form.show()
@@ -105,8 +119,7 @@ def test_a_form_window_cannot_be_typed_into_while_locked(qtbot, make_window, sto
     assert forms.answers(completion) == {"consid": 2}
 
 
-def test_an_observation_keeps_recording_under_the_lock(qtbot, make_window, store, case,
-                                                       fill_dialogs, monkeypatch):
+def test_an_observation_keeps_recording_under_the_lock(qtbot, make_window, store, case, fill_dialogs, monkeypatch):
     """Its prompts fire (with their sound) and its intervals are committed while locked;
     the code keys do nothing; after unlock every interval that passed is on the strip."""
     beeps = []
@@ -208,8 +221,9 @@ def test_alt_letters_never_press_a_button_behind_a_cover(qtbot, make_window, sto
 def test_a_window_opened_while_locked_is_covered(qtbot, make_window, store):
     window = make_window(store)
     window.lock()
-    box = QMessageBox(QMessageBox.Icon.Warning, "Fieldnote", "Ivy Okafor's file was saved.",
-                      QMessageBox.StandardButton.Ok, window)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, "Fieldnote", "Ivy Okafor's file was saved.", QMessageBox.StandardButton.Ok, window
+    )
     qtbot.addWidget(box)
     box.show()
     cover = window.lock_control.cover_of(box)
@@ -218,8 +232,7 @@ def test_a_window_opened_while_locked_is_covered(qtbot, make_window, store):
     assert box.isVisible()
 
 
-def test_a_modal_dialog_open_at_the_lock_is_unlocked_from_its_own_cover(qtbot, make_window,
-                                                                         store, case):
+def test_a_modal_dialog_open_at_the_lock_is_unlocked_from_its_own_cover(qtbot, make_window, store, case):
     """A modal dialog blocks the main window's cover, so its own cover has the field; what
     was typed into the dialog is still there after unlock."""
     window = make_window(store)
@@ -239,8 +252,9 @@ def keyring_window(qtbot, isolated_home, memory_keyring):
     from desktop.ui.main_window import MainWindow
 
     store = open_store(isolated_home, actor="tester")  # no passphrase: keyring mode
-    window = MainWindow(store, KeyManager(isolated_home), Settings(),
-                        lambda: open_store(isolated_home), save_config=lambda s: None)
+    window = MainWindow(
+        store, KeyManager(isolated_home), Settings(), lambda: open_store(isolated_home), save_config=lambda s: None
+    )
     window.lock_control._quit = lambda: quits.append(1)
     quits: list = []
     window.quits = quits
@@ -335,8 +349,7 @@ def test_settings_in_passphrase_mode_need_no_pin(qtbot, make_window, store):
     from desktop.ui.main_window import SettingsDialog
 
     window = make_window(store)
-    dialog = SettingsDialog(window.settings, window, window.unlock_pin,
-                            pin_needed=not window.keys.needs_passphrase())
+    dialog = SettingsDialog(window.settings, window, window.unlock_pin, pin_needed=not window.keys.needs_passphrase())
     assert "Not needed" in dialog.pin_state.text() and dialog.pin_button.isHidden()
 
 

@@ -1,4 +1,5 @@
 """The main window: caseload list, filters, case view, edits with undo, demo data, idle lock."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -48,8 +49,7 @@ def test_caseload_lists_the_case_and_opens_it(qtbot, make_window, store, case):
 def _more_cases(caseload, case):
     school = caseload.add_school(name="Wrenfield Academy", phase="secondary")
     pupil = caseload.add_pupil(first_name="Theo", last_name="Mensah", school_id=school)
-    other = caseload.add_referral(pupil_id=pupil, school_id=school, reason="bullying",
-                                  referral_date="2026-11-10")
+    other = caseload.add_referral(pupil_id=pupil, school_id=school, reason="bullying", referral_date="2026-11-10")
     caseload.allocate(other, case["caseworker"])
     return school, other
 
@@ -90,11 +90,18 @@ def test_add_visit_shows_in_timeline_and_undo_removes_it(qtbot, make_window, sto
     queue, _ = fill_dialogs
     window = make_window(store)
     window.select_referral(case["referral"])
-    queue.append({"visit_date": "2026-11-20", "visit_type": "observation",
-                  "notes": "Observed a maths lesson", "recommendations": "Seat near the front"})
+    queue.append(
+        {
+            "visit_date": "2026-11-20",
+            "visit_type": "observation",
+            "notes": "Observed a maths lesson",
+            "recommendations": "Seat near the front",
+        }
+    )
     window.case_action("visit")
-    titles = [window.case_view.timeline_model.index(i).data()
-              for i in range(window.case_view.timeline_model.rowCount())]
+    titles = [
+        window.case_view.timeline_model.index(i).data() for i in range(window.case_view.timeline_model.rowCount())
+    ]
     assert titles[0].startswith("20/11/2026") and "Classroom observation" in titles[0]
     (visit,) = store.db["visit"].rows
     assert visit["notes"] == "Observed a maths lesson"
@@ -117,10 +124,8 @@ def test_allocate_and_undo(qtbot, make_window, store, case, fill_dialogs):
     window.undo_stack.undo()
     referral = store.get("referral", case["referral"])
     assert (referral["status"], referral["caseworker_id"]) == ("new", None)
-    history = [window.case_view.history_model.index(i).data()
-               for i in range(window.case_view.history_model.rowCount())]
-    assert history[0].endswith(
-        "tester changed the referral: Allocated on cleared, Caseworker cleared, Status to New")
+    history = [window.case_view.history_model.index(i).data() for i in range(window.case_view.history_model.rowCount())]
+    assert history[0].endswith("tester changed the referral: Allocated on cleared, Caseworker cleared, Status to New")
     assert any("tester allocated the case to Sam Whitfield from 04/11/2026" in h for h in history)
     assert any("tester opened the case" in h for h in history)
     window.undo_stack.redo()
@@ -231,6 +236,7 @@ def test_settings_are_saved_and_applied(qtbot, make_window, store, saved_setting
         dialog.minutes.setValue(12)
         dialog._save()
         return dialog.DialogCode.Accepted
+
     monkeypatch.setattr(SettingsDialog, "exec", fake_exec)
     window.open_settings()
     assert saved_settings[-1].service_name == "Ashbridge Inclusion Team"
@@ -268,8 +274,9 @@ def test_features_join_the_window_through_one_api(qtbot, make_window, store):
     assert bar == list(MainWindow.MENUS.values())  # features made Reports, Team, Sync in place
     assert window.menu("case") is window.menu("case")
     fired = []
-    action = window.add_action("team", "&Test command", lambda: fired.append(1), "Ctrl+Alt+T", "testCommand",
-                               new_group=True)
+    action = window.add_action(
+        "team", "&Test command", lambda: fired.append(1), "Ctrl+Alt+T", "testCommand", new_group=True
+    )
     assert window.menu("team").actions()[-1] is action and window.menu("team").actions()[-2].isSeparator()
     assert action in window.actions() and action.shortcut().toString() == "Ctrl+Alt+T"
     action.trigger()

@@ -1,4 +1,5 @@
 """The observation window: keys code into the store at once, prompts advance, resume after a crash."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,14 @@ from desktop.observation import events as ev
 from desktop.observation.store_repository import StoreObservationRepository
 from tests.observation.fakes import FakeClock
 
-SETUP = {"scheme": "preset.minute-intervals", "lesson": "Year 5 maths", "teacher": "Mr Evans",
-         "interval_seconds": 60, "planned_minutes": 10, "peer_every": 0}
+SETUP = {
+    "scheme": "preset.minute-intervals",
+    "lesson": "Year 5 maths",
+    "teacher": "Mr Evans",
+    "interval_seconds": 60,
+    "planned_minutes": 10,
+    "peer_every": 0,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -72,8 +79,7 @@ def test_pause_is_not_observed_time_and_tab_skips(qtbot, make_window, store, cas
     assert rec.engine.observation.intervals[0].status == "skipped"
 
 
-def test_ending_records_it_and_the_case_timeline_shows_it(qtbot, make_window, store, case,
-                                                           fill_dialogs, yes):
+def test_ending_records_it_and_the_case_timeline_shows_it(qtbot, make_window, store, case, fill_dialogs, yes):
     clock = FakeClock()
     window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
     qtbot.keyClick(rec, "3")
@@ -83,8 +89,9 @@ def test_ending_records_it_and_the_case_timeline_shows_it(qtbot, make_window, st
         rec.end()
     row = store.get("observation", rec.engine.observation.id)
     assert row["status"] == "ended" and row["referral_id"] == case["referral"]
-    timeline = [window.case_view.timeline_model.index(i).data()
-                for i in range(window.case_view.timeline_model.rowCount())]
+    timeline = [
+        window.case_view.timeline_model.index(i).data() for i in range(window.case_view.timeline_model.rowCount())
+    ]
     assert any("Classroom observation: Year 5 maths (ended)" in t for t in timeline)
     # the window now shows the summary: one coded interval, off task verbal
     assert rec.summary.isVisible() and not rec.codes_panel.isVisible()
@@ -119,8 +126,9 @@ def test_an_interrupted_observation_is_offered_for_resume(qtbot, make_window, st
 
     clock = FakeClock()  # a recording whose app was then killed: events in the store, no window
     setup = ObservationSetup(case_id=case["referral"], lesson="Science", interval_seconds=60)
-    engine = ObservationEngine.start(setup, minute_intervals(), sink=StoreObservationRepository(store).sink,
-                                     clock=clock)
+    engine = ObservationEngine.start(
+        setup, minute_intervals(), sink=StoreObservationRepository(store).sink, clock=clock
+    )
     engine.press("1")
     clock.advance(60)
     engine.poll()
@@ -147,6 +155,7 @@ def test_agreement_with_a_second_observers_file(qtbot, make_window, store, case,
     repo.add(a)
     window = make_window(store)
     from desktop.ui.observation_window import open_observation
+
     shown = open_observation(window, "obs-a")
     qtbot.addWidget(shown)
     path = tmp_path / "b.json"
@@ -185,11 +194,12 @@ def test_a_key_after_tab_lands_in_the_interval_the_screen_shows(qtbot, make_wind
     rec.tick()
     oid = rec.engine.observation.id
     assert [(i.index, i.status, i.codes) for i in repo.get(oid).intervals] == [
-        (1, "skipped", ()), (2, "coded", ("OFF-V",))]
+        (1, "skipped", ()),
+        (2, "coded", ("OFF-V",)),
+    ]
 
 
-def test_nothing_keyed_is_uncoded_and_enter_repeats_the_last_interval(qtbot, make_window, store, case,
-                                                                       fill_dialogs):
+def test_nothing_keyed_is_uncoded_and_enter_repeats_the_last_interval(qtbot, make_window, store, case, fill_dialogs):
     clock = FakeClock()
     window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock)
     qtbot.keyClick(rec, "1")
@@ -205,7 +215,10 @@ def test_nothing_keyed_is_uncoded_and_enter_repeats_the_last_interval(qtbot, mak
     rec.tick()
     obs = rec.engine.observation
     assert [(i.status, i.codes) for i in obs.intervals] == [
-        ("coded", ("ON", "TWC")), ("coded", ("ON", "TWC")), ("uncoded", ())]
+        ("coded", ("ON", "TWC")),
+        ("coded", ("ON", "TWC")),
+        ("uncoded", ()),
+    ]
     assert rec.on_task.text() == "Target on task 100%"  # 2 of 2 coded intervals, not 2 of 3
     assert "uncoded" in rec.strip.tooltip_at(2)
     qtbot.keyClick(rec, Qt.Key.Key_Return)  # interval 3 was uncoded: nothing to repeat, nothing lit
@@ -214,8 +227,9 @@ def test_nothing_keyed_is_uncoded_and_enter_repeats_the_last_interval(qtbot, mak
 
 def test_boss_shows_the_sample_instant_and_refuses_a_late_key(qtbot, make_window, store, case, fill_dialogs):
     clock = FakeClock()
-    window, rec = start(qtbot, make_window, store, case, fill_dialogs, clock,
-                        scheme="preset.boss", interval_seconds=15, peer_every=5)
+    window, rec = start(
+        qtbot, make_window, store, case, fill_dialogs, clock, scheme="preset.boss", interval_seconds=15, peer_every=5
+    )
     clock.advance(1)
     rec.tick()
     assert rec.sample_cue.text() == "SAMPLE NOW: key what you see — 2.0 s left"
@@ -248,7 +262,8 @@ def test_a_carry_over_scheme_says_so_while_recording(qtbot, make_window, store, 
 
 
 def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_incidents(
-        qtbot, make_window, store, case, fill_dialogs):
+    qtbot, make_window, store, case, fill_dialogs
+):
     from desktop.reports.charts import chart_texts, strip_layout
     from desktop.ui.observation_window import STRIP_ZOOM, open_observation
 
@@ -281,13 +296,17 @@ def test_reopening_a_finalised_observation_shows_its_strip_header_notes_and_inci
     assert "Off task: verbal" in shown.strip.tooltip_at(1) and "settled quickly" in shown.strip.tooltip_at(0)
     assert "Off task: verbal" in chart_texts(shown.strip.chart)  # the legend is in the drawing
     notes = cells(shown.summary.notes_model)
-    assert notes == [["0:00", "", "Phase", "Starter"], ["0:00", "1", "Note", "settled quickly"],
-                     ["1:00", "2", "ABC incident", "A: asked to write · B: shouted to a friend · C: reminded"]]
+    assert notes == [
+        ["0:00", "", "Phase", "Starter"],
+        ["0:00", "1", "Note", "settled quickly"],
+        ["1:00", "2", "ABC incident", "A: asked to write · B: shouted to a friend · C: reminded"],
+    ]
     assert cells(shown.summary.blocks_model)[0][:2] == ["Starter", "2"]
 
 
 def test_background_sync_is_held_while_observing_and_runs_when_the_lesson_ends(
-        qtbot, make_window, store, case, fill_dialogs):
+    qtbot, make_window, store, case, fill_dialogs
+):
     from sync.client import local
     from sync.client.auth import save_token
     from tests.sync.conftest import free_port
@@ -315,8 +334,11 @@ def test_background_sync_is_held_while_observing_and_runs_when_the_lesson_ends(
 def test_the_setup_refuses_a_grace_period_as_long_as_its_interval(qtbot, case):
     from desktop.ui.observation_window import setup_dialog
 
-    case_data = {"referral": {"id": case["referral"]}, "pupil": {"first_name": "Ivy", "last_name": "Okafor"},
-                 "school": {"name": "Hollowmere"}}
+    case_data = {
+        "referral": {"id": case["referral"]},
+        "pupil": {"first_name": "Ivy", "last_name": "Okafor"},
+        "school": {"name": "Hollowmere"},
+    }
     dialog = setup_dialog(case_data)
     qtbot.addWidget(dialog)
     dialog.set_values({**SETUP, "scheme": "preset.boss", "interval_seconds": 3, "peer_every": 5})
@@ -341,14 +363,24 @@ def test_the_windows_on_task_figure_is_the_one_the_visit_report_prints(qtbot, ma
 
     scheme = minute_intervals()
     codes = ["ON"] * 5 + ["OFF-P"] * 3
-    rows = tuple(Interval(k, "target", CODED, (code,), (k - 1) * 60.0, k * 60.0)
-                 for k, code in enumerate(codes, start=1))
+    rows = tuple(
+        Interval(k, "target", CODED, (code,), (k - 1) * 60.0, k * 60.0) for k, code in enumerate(codes, start=1)
+    )
     record = ObservationRecord(
-        id="obs-half", version=1, supersedes=None, state="ended",
-        setup=ObservationSetup(case_id=case["referral"], pupil="Ivy Okafor", lesson="Science",
-                               interval_seconds=60),
-        scheme=scheme, started_at="2026-11-16T09:00:00Z", ended_at="2026-11-16T09:08:00Z",
-        end_reason="completed", observed_s=480.0, intervals=rows, abc=(), phases=())
+        id="obs-half",
+        version=1,
+        supersedes=None,
+        state="ended",
+        setup=ObservationSetup(case_id=case["referral"], pupil="Ivy Okafor", lesson="Science", interval_seconds=60),
+        scheme=scheme,
+        started_at="2026-11-16T09:00:00Z",
+        ended_at="2026-11-16T09:08:00Z",
+        end_reason="completed",
+        observed_s=480.0,
+        intervals=rows,
+        abc=(),
+        phases=(),
+    )
     StoreObservationRepository(store).add(Observation.replay(record_events(record)))
 
     window = make_window(store)
@@ -364,7 +396,8 @@ def test_the_windows_on_task_figure_is_the_one_the_visit_report_prints(qtbot, ma
 
 
 def test_the_strip_is_the_visit_reports_strip_and_redraws_only_when_it_changes(
-        qtbot, make_window, store, case, fill_dialogs):
+    qtbot, make_window, store, case, fill_dialogs
+):
     """The window draws the chart description the visit report prints (one strip, one set of
     marks); while recording, a refresh that changes nothing draws nothing, and each closed
     interval draws the strip once more with its cell."""

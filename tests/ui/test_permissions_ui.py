@@ -1,5 +1,6 @@
 """Records the signed-in user may not change are shown read-only, saying why (the rules
 of ``sync.permissions``, with the role the laptop last synced as, against a real server)."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,8 @@ def _edit_school_dialog(window, monkeypatch):
 
 
 def test_a_practitioner_sees_a_school_someone_else_added_read_only(
-        qtbot, make_window, sqlite_service, laptops, monkeypatch):
+    qtbot, make_window, sqlite_service, laptops, monkeypatch
+):
     store = laptops("a")
     sqlite_service.engine(store, "a").sync()
     window = make_window(store)
@@ -49,7 +51,8 @@ def test_a_practitioner_sees_a_school_someone_else_added_read_only(
 
 
 def test_a_team_lead_edits_the_school_and_an_unsynced_laptop_edits_as_before(
-        qtbot, make_window, sqlite_service, laptops, monkeypatch):
+    qtbot, make_window, sqlite_service, laptops, monkeypatch
+):
     store = laptops("lead")
     sqlite_service.engine(store, "lead").sync()
     window = make_window(store)
@@ -65,16 +68,23 @@ def test_a_team_lead_edits_the_school_and_an_unsynced_laptop_edits_as_before(
     assert d.buttons.button(SAVE).isEnabled()
 
 
-def test_a_service_wide_scheme_is_read_only_to_a_practitioner_who_can_copy_it(
-        qtbot, sqlite_service, laptops):
+def test_a_service_wide_scheme_is_read_only_to_a_practitioner_who_can_copy_it(qtbot, sqlite_service, laptops):
     scheme_id = str(uuid.uuid4())
     store = laptops("a")
     library = SchemeLibrary(store)
     definition = library.all()[0].copy(name="Service scheme").to_dict()
     definition["id"] = scheme_id
-    r = sqlite_service.server.api.push(sqlite_service.server.admin_token, [mutation(
-        "coding_scheme", scheme_id, "create",
-        {"name": "Service scheme", "definition": json.dumps(definition, sort_keys=True)})])
+    r = sqlite_service.server.api.push(
+        sqlite_service.server.admin_token,
+        [
+            mutation(
+                "coding_scheme",
+                scheme_id,
+                "create",
+                {"name": "Service scheme", "definition": json.dumps(definition, sort_keys=True)},
+            )
+        ],
+    )
     assert r.json()["results"][0]["status"] == "applied"
     sqlite_service.engine(store, "a").sync()
     editor = SchemeEditor(library)

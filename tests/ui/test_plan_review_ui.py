@@ -1,5 +1,6 @@
 """Recording a PSP review in the app: the Reports menu opens the dialog for the case's plan; each
 target is rated, the review is saved, and the PSP document prints the progress."""
+
 from __future__ import annotations
 
 
@@ -18,9 +19,11 @@ def test_a_review_is_recorded_from_the_reports_menu_and_printed_in_the_psp(make_
 
     ids = make_sample_case(store)
     plan = Caseload(store, today=TODAY).add_support_plan(
-        ids["referral"], "2026-10-20", targets="- Zoë will start tasks within 2 minutes.\n- Zoë will stay in class.")
-    PlanReviews(store, today=TODAY).add_review(plan, "2026-11-03", [
-        ("Zoë will start tasks within 2 minutes.", 2, ""), ("Zoë will stay in class.", 3, "")])
+        ids["referral"], "2026-10-20", targets="- Zoë will start tasks within 2 minutes.\n- Zoë will stay in class."
+    )
+    PlanReviews(store, today=TODAY).add_review(
+        plan, "2026-11-03", [("Zoë will start tasks within 2 minutes.", 2, ""), ("Zoë will stay in class.", 3, "")]
+    )
     window = make_window(store)
     feature = window.reports
     window.tasks.use_pool(FakeThreadPool())
@@ -43,6 +46,7 @@ def test_a_review_is_recorded_from_the_reports_menu_and_printed_in_the_psp(make_
         qtbot.keyClicks(dialog.notes, "Mum attended.")
         dialog.save()
         return dialog.saved_id
+
     feature.record_review = record
     window.findChild(type(feature.review_action), "pspReview").trigger()
     [dialog] = seen

@@ -1,4 +1,5 @@
 """Guards against Qt binding bugs that would crash the app in a long session."""
+
 from __future__ import annotations
 
 import gc

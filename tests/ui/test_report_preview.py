@@ -1,5 +1,6 @@
 """The report preview in the app: a demo case's visit report, rendered off the GUI thread, shown
 as its pages (as many as the PDF has), with page x of y, zoom by keyboard and Close."""
+
 from __future__ import annotations
 
 from io import BytesIO

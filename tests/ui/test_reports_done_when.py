@@ -2,6 +2,7 @@
 a short visit report that pulls in an observation and a Boxall, inserts two strategies from the
 bank with the picker, previews, finalises and issues it; a team lead then produces the year's
 service report from the same data."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,8 +32,7 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
     caseload = Caseload(store, today=TODAY)
     fill_demo(caseload, pupils=40, referrals=50, seed=7)
     # an active case of a primary pupil (the demo has no observations or forms: add them)
-    case = next(r for r in caseload.caseload() if r.status == "active"
-                and (r.year_group or 99) <= 6)
+    case = next(r for r in caseload.caseload() if r.status == "active" and (r.year_group or 99) <= 6)
     evidence = add_evidence(store, case.referral_id, observed_on="2026-11-16")
 
     window = make_window(store)
@@ -52,6 +52,7 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
         qtbot.keyClicks(picker.search, queries.pop(0))
         qtbot.keyClick(picker.search, Qt.Key.Key_Return)
         return picker.chosen
+
     feature.pick_strategy = pick
 
     window.select_referral(case.referral_id)
@@ -71,7 +72,8 @@ def test_a_demo_case_gets_a_visit_report_and_the_lead_a_service_report(make_wind
     bank = feature._bank
     stored = ReportRecords(store).get(editor.report_id)
     assert stored["sections"]["recommendations"] == (
-        bank.get("now-next").for_report() + "\n" + bank.get("chunking").for_report())
+        bank.get("now-next").for_report() + "\n" + bank.get("chunking").for_report()
+    )
     assert stored["evidence"]["observations"] == [evidence["observation"]]
     assert stored["evidence"]["completions"] == [evidence["boxall"]]
 
@@ -131,7 +133,11 @@ def test_the_editors_strategy_search_offers_banks_from_the_server(make_window, s
     qtbot.keyClicks(picker.search, "now next")
     assert picker.model.index(0).data(StrategiesModel.StrategyIdRole) == "now-next"
     # a bank arriving with a later sync is offered the next time the picker opens
-    second = dict(BANK, id="bank-2", title="Second bank",
-                  strategies=[{"id": "s9", "title": "Quiet reading", "text": "Ten minutes' reading."}])
+    second = dict(
+        BANK,
+        id="bank-2",
+        title="Second bank",
+        strategies=[{"id": "s9", "title": "Quiet reading", "text": "Ten minutes' reading."}],
+    )
     (folder / "bank-2.json").write_text(json.dumps(second), encoding="utf-8")
     assert window.reports.strategy_bank().get("s9").source == "Second bank"

@@ -1,5 +1,6 @@
 """The visit report editor: typed text and chosen evidence are saved at once; drafted paragraphs
 are offered, kept, edited or left out; Preview shows the pages; Finalise issues it to Documents."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -126,8 +127,11 @@ def test_preview_opens_the_pdf_and_finalise_issues_it_to_documents(setup, qtbot,
     assert feature.tab.model.index(0, 2).data() == "Final: issued to Documents"
     # the issued report's evidence stays as it was: shown ticked, no longer tickable
     evidence = editor.evidence_model
-    ticked = [evidence.index(i) for i in range(evidence.rowCount())
-              if evidence.index(i).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked]
+    ticked = [
+        evidence.index(i)
+        for i in range(evidence.rowCount())
+        if evidence.index(i).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    ]
     assert [i.data(EvidenceModel.EvidenceKeyRole) for i in ticked] == [("completion", ids["completions"][0])]
     assert not any(evidence.index(i).flags() & Qt.ItemFlag.ItemIsUserCheckable for i in range(evidence.rowCount()))
     assert not evidence.setData(ticked[0], Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
@@ -161,6 +165,7 @@ def test_report_settings_are_saved_and_used_when_issuing(setup, store, saved_set
         dialog.initials.setChecked(True)
         dialog._save()
         return dialog.DialogCode.Accepted
+
     monkeypatch.setattr(SettingsDialog, "exec", fake_exec)
     window.open_settings()
     saved = saved_settings[-1]
@@ -182,9 +187,14 @@ def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, t
 
     window, feature, rec, ids = setup
     menu_titles = [a.text().replace("&", "") for a in feature.menu.actions() if a.text()]
-    assert menu_titles == ["New visit report", "Progress report for this case",
-                           "Pastoral Support Plan for this case", "Record a PSP review…",
-                           "Record an exclusion…", "Service report…"]
+    assert menu_titles == [
+        "New visit report",
+        "Progress report for this case",
+        "Pastoral Support Plan for this case",
+        "Record a PSP review…",
+        "Record an exclusion…",
+        "Service report…",
+    ]
     feature.progress_action.trigger()
     preview = feature.preview_dialog  # the pages in the app; the PDF app on request
     assert preview is not None and preview.windowTitle() == "Preview — Progress report" and rec.opened == []
@@ -196,7 +206,8 @@ def test_the_reports_menu_makes_progress_psp_and_service_reports(setup, store, t
     feature.psp_action.trigger()
     assert rec.told and "no Pastoral Support Plan" in rec.told[-1][1]
     Caseload(store, today=date(2026, 11, 23)).add_support_plan(
-        ids["referral"], "2026-11-20", targets="Zoë will start tasks within 2 minutes.")
+        ids["referral"], "2026-11-20", targets="Zoë will start tasks within 2 minutes."
+    )
     feature.psp_action.trigger()
     assert feature.preview_dialog is not preview and (not shiboken6.isValid(preview) or preview.isHidden())
     feature.preview_dialog.open_button.click()
@@ -228,15 +239,21 @@ def test_two_strategies_from_the_bank_go_into_the_section_being_written(setup, q
     editor.strategy_button.click()
     editor.strategy_button.click()
     stored = ReportRecords(store).get(editor.report_id)["sections"]["recommendations"]
-    assert stored == ("Agreed with the class teacher:\n" + bank.get("now-next").for_report() + "\n"
-                      + bank.get("chunking").for_report())
+    assert stored == (
+        "Agreed with the class teacher:\n"
+        + bank.get("now-next").for_report()
+        + "\n"
+        + bank.get("chunking").for_report()
+    )
     # the section last typed in receives the next one
     editor.sections["next_steps"].setFocus()
     qtbot.waitUntil(lambda: editor.last_section == "next_steps")
     picks.append(bank.get("home-school-book"))
     editor.strategy_button.click()
-    assert ReportRecords(store).get(editor.report_id)["sections"]["next_steps"] == \
-        bank.get("home-school-book").for_report()
+    assert (
+        ReportRecords(store).get(editor.report_id)["sections"]["next_steps"]
+        == bank.get("home-school-book").for_report()
+    )
 
 
 def test_the_picker_filters_as_you_type_and_enter_chooses(qtbot, tmp_path):
@@ -259,8 +276,9 @@ def test_the_picker_filters_as_you_type_and_enter_chooses(qtbot, tmp_path):
     qtbot.keyClick(picker.search, Qt.Key.Key_Up)  # stays on the first
     assert picker.results.currentIndex().row() == 0
     qtbot.keyClicks(picker.search, "calm signal")
-    assert [picker.model.index(i).data(StrategiesModel.StrategyIdRole)
-            for i in range(picker.model.rowCount())] == ["calm-space"]
+    assert [picker.model.index(i).data(StrategiesModel.StrategyIdRole) for i in range(picker.model.rowCount())] == [
+        "calm-space"
+    ]
     qtbot.keyClick(picker.search, Qt.Key.Key_Return)
     assert picker.chosen == bank.get("calm-space") and picker.result() == picker.DialogCode.Accepted
     picker.search.setText("no-such-word-anywhere")

@@ -1,5 +1,6 @@
 """The school's satisfaction survey is offered when a case is closed, opens as a form, and its
 ratings are the service report's "out of 5" figures."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,14 @@ from tests.reports.conftest import pdf_text
 
 
 def close_case(window, queue, referral_id):
-    queue.append({"outcome": "improved_in_school", "closed_on": "2026-11-20",
-                  "fixed_exclusions_after": 0, "permanent_exclusions_after": 0})
+    queue.append(
+        {
+            "outcome": "improved_in_school",
+            "closed_on": "2026-11-20",
+            "fixed_exclusions_after": 0,
+            "permanent_exclusions_after": 0,
+        }
+    )
     window.select_referral(referral_id)
     window.case_action("close")
 
@@ -30,7 +37,10 @@ def test_closing_a_case_offers_the_survey_and_it_feeds_the_service_report(make_w
     records = FormRecords(store)
     survey = records.completion(form.completion_id)
     assert (survey["pack_id"], survey["referral_id"], survey["completed_on"]) == (
-        SATISFACTION_PACK, ids["referral"], "2026-11-20")
+        SATISFACTION_PACK,
+        ids["referral"],
+        "2026-11-20",
+    )
 
     # the school answers (what the form window writes), and the form is finalised
     for item_id, rating in {"contact": 5, "advice": 4, "report": 4, "difference": 3, "overall": 4}.items():
@@ -52,8 +62,7 @@ def test_declining_the_survey_records_nothing(make_window, store, fill_dialogs):
     close_case(window, queue, ids["referral"])
     assert store.get("referral", ids["referral"])["status"] == "closed"
     assert window.assessments.forms == []
-    assert not store.conn.execute("SELECT 1 FROM form_completion WHERE pack_id = ?",
-                                  (SATISFACTION_PACK,)).fetchone()
+    assert not store.conn.execute("SELECT 1 FROM form_completion WHERE pack_id = ?", (SATISFACTION_PACK,)).fetchone()
     # offered once a case: asking again (e.g. from the menu) finds nothing to offer after one exists
     window.reports.ask = lambda *_: True
     assert window.reports.offer_satisfaction_survey(ids["referral"]) is not None

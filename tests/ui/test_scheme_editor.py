@@ -1,4 +1,5 @@
 """Coding schemes: presets are read-only, a copy is editable, saved schemes are validated and offered."""
+
 from __future__ import annotations
 
 from desktop.observation.library import SchemeLibrary
@@ -28,8 +29,12 @@ def test_copy_a_preset_edit_it_and_use_it(qtbot, store, case):
     assert store.get("coding_scheme", custom.id)["name"] == custom.name  # kept (and synced)
 
     from desktop.ui.observation_window import setup_dialog
-    case_data = {"referral": {"id": case["referral"]}, "pupil": {"first_name": "Ivy", "last_name": "Okafor"},
-                 "school": {"name": "Hollowmere"}}
+
+    case_data = {
+        "referral": {"id": case["referral"]},
+        "pupil": {"first_name": "Ivy", "last_name": "Okafor"},
+        "school": {"name": "Hollowmere"},
+    }
     dialog = setup_dialog(case_data, schemes_available=library.all())
     qtbot.addWidget(dialog)
     combo = dialog.fields["scheme"]

@@ -1,4 +1,5 @@
 """Sign in, sync in the background, and the status indicator, against a real server process."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,6 +49,7 @@ def test_sign_in_then_sync_brings_the_allocated_case(qtbot, window, store, sqlit
     assert window.sync.token  # kept from the worker's keyring read: not read again per sync
 
     from sync.client.auth import stored_token
+
     with qtbot.waitSignal(window.sync.signed_out) as blocker:
         window.sync.sign_out()  # the logout request runs on the store worker
     assert blocker.args == [None]

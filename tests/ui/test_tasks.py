@@ -1,4 +1,5 @@
 """The store worker: one writer thread with one connection; readers that cannot write."""
+
 from __future__ import annotations
 
 import threading
@@ -39,8 +40,7 @@ def test_every_write_runs_on_one_thread_over_one_connection(qtbot, tasks, store)
 
 def test_a_read_task_cannot_write(qtbot, tasks, store):
     results = []
-    tasks.read(lambda reader: reader.set_meta("reader_wrote", "1"),
-               lambda result, error: results.append(error))
+    tasks.read(lambda reader: reader.set_meta("reader_wrote", "1"), lambda result, error: results.append(error))
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     assert "readonly" in str(results[0]).replace("-", "").replace(" ", "")
     assert store.meta("reader_wrote") is None
@@ -59,8 +59,9 @@ def test_work_without_the_store_runs_off_the_gui_thread_and_reports_on_it(qtbot)
 
     gui = threading.get_ident()
     results = []
-    Tasks().run(lambda: threading.get_ident(),
-                lambda result, error: results.append((result, error, threading.get_ident())))
+    Tasks().run(
+        lambda: threading.get_ident(), lambda result, error: results.append((result, error, threading.get_ident()))
+    )
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     worker, error, reported_on = results[0]
     assert error is None and worker != gui and reported_on == gui

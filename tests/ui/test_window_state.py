@@ -1,6 +1,7 @@
 """Windows open within the screen (the offscreen screen here is 800×800, smaller than the
 main window's 1440 and the observation window's 1340 wide default) and come back with the
 size, position, maximised state, splitter and filters they were left with."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,8 +61,7 @@ def yes(monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
 
 
-def test_the_observation_window_opens_within_the_screen_and_remembers(
-        qtbot, make_window, store, case, fill_dialogs):
+def test_the_observation_window_opens_within_the_screen_and_remembers(qtbot, make_window, store, case, fill_dialogs):
     _, recording = start(qtbot, make_window, store, case, fill_dialogs, FakeClock())
     assert _inside(recording)
     recording.resize(recording.minimumWidth(), 600)

@@ -1,4 +1,5 @@
 """Dependencies shared by the routers: the database connection and the signed-in user."""
+
 from __future__ import annotations
 
 from typing import Annotated, Iterator
@@ -36,8 +37,9 @@ def get_current_user(request: Request, conn: ConnDep, credentials: BearerDep) ->
     with conn.begin():
         user = accounts.user_for_token(conn, credentials.credentials)
     if user is None:
-        raise HTTPException(401, "Your sign-in has expired or was revoked; sign in again.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "Your sign-in has expired or was revoked; sign in again.", headers={"WWW-Authenticate": "Bearer"}
+        )
     request.state.user_id = user.id
     return user
 
@@ -54,14 +56,15 @@ def get_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin)]
 
 
-def check_schema(x_fieldnote_schema: Annotated[int | None, Header(alias=SCHEMA_HEADER)] = None
-                 ) -> None:
+def check_schema(x_fieldnote_schema: Annotated[int | None, Header(alias=SCHEMA_HEADER)] = None) -> None:
     """Refuse clients whose store schema the server does not speak."""
     if x_fieldnote_schema is not None and x_fieldnote_schema not in ACCEPTED_SCHEMA_VERSIONS:
         raise HTTPException(426, schema_message(x_fieldnote_schema))
 
 
 def schema_message(version: int) -> str:
-    return (f"This laptop's Fieldnote uses data schema {version}; the server accepts "
-            f"{ACCEPTED_SCHEMA_VERSIONS[0]} to {ACCEPTED_SCHEMA_VERSIONS[-1]}. Update Fieldnote "
-            "(or ask your administrator to update the server).")
+    return (
+        f"This laptop's Fieldnote uses data schema {version}; the server accepts "
+        f"{ACCEPTED_SCHEMA_VERSIONS[0]} to {ACCEPTED_SCHEMA_VERSIONS[-1]}. Update Fieldnote "
+        "(or ask your administrator to update the server)."
+    )

@@ -1,4 +1,5 @@
 """Administration: teams and user accounts (administrators only)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -30,17 +31,19 @@ def list_users(admin: AdminUser, conn: ConnDep) -> list[dict]:
 def create_user(body: UserCreate, admin: AdminUser, conn: ConnDep) -> dict:
     try:
         with write_transaction(conn):
-            user = accounts.create_user(conn, body.username, body.password, body.role,
-                                        body.team, body.caseworker_id)
+            user = accounts.create_user(conn, body.username, body.password, body.role, body.team, body.caseworker_id)
     except accounts.AccountError as exc:
         raise HTTPException(exc.status, str(exc)) from None
     return dict(user.__dict__, active=True)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: Annotated[str, Path(min_length=1, max_length=36,
-                                             pattern=r"^[0-9A-Za-z-]+$")],
-                body: UserUpdate, admin: AdminUser, conn: ConnDep) -> dict:
+def update_user(
+    user_id: Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9A-Za-z-]+$")],
+    body: UserUpdate,
+    admin: AdminUser,
+    conn: ConnDep,
+) -> dict:
     if user_id == admin.id and (body.active is False or body.role not in (None, "admin")):
         raise HTTPException(409, "You cannot switch off or demote your own account.")
     try:
@@ -57,8 +60,7 @@ def unlock_user(user_id: str, admin: AdminUser, conn: ConnDep) -> dict:
     """Forget the account's failed sign-ins, so its owner can sign in from a new laptop
     at once (a laptop it signed in from before is never locked out by others' guesses)."""
     with write_transaction(conn):
-        username = next((u["username"] for u in accounts.list_users(conn) if u["id"] == user_id),
-                        None)
+        username = next((u["username"] for u in accounts.list_users(conn) if u["id"] == user_id), None)
         if username is None:
             raise HTTPException(404, "No such user.")
         forgotten = accounts.unlock(conn, username)

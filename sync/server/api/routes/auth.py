@@ -1,4 +1,5 @@
 """Sign in (a bearer token with an expiry) and sign out (revokes it)."""
+
 from __future__ import annotations
 
 import logging
@@ -14,9 +15,11 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 log = logging.getLogger("fieldnote.server")
 
 
-@router.post("/login", response_model=TokenPublic,
-             responses={401: {"description": "Wrong username or password"},
-                        429: {"description": "Too many failed attempts"}})
+@router.post(
+    "/login",
+    response_model=TokenPublic,
+    responses={401: {"description": "Wrong username or password"}, 429: {"description": "Too many failed attempts"}},
+)
 def login(body: LoginIn, request: Request, conn: ConnDep, settings: SettingsDep) -> dict:
     address = request.client.host if request.client else None
     if not all(_storable(v) for v in (body.username, body.password, body.device_token or "")):
@@ -24,8 +27,7 @@ def login(body: LoginIn, request: Request, conn: ConnDep, settings: SettingsDep)
         # answered without touching the database.
         raise HTTPException(401, "Wrong username or password.")
     try:
-        issued = accounts.login(conn, settings, body.username, body.password, address,
-                                body.device_token)
+        issued = accounts.login(conn, settings, body.username, body.password, address, body.device_token)
     except accounts.AccountError as exc:
         log.info("login refused", extra={"event": "login", "outcome": "rate_limited"})
         raise HTTPException(exc.status, str(exc)) from None
@@ -33,8 +35,7 @@ def login(body: LoginIn, request: Request, conn: ConnDep, settings: SettingsDep)
         log.info("login failed", extra={"event": "login", "outcome": "failed"})
         raise HTTPException(401, "Wrong username or password.")
     log.info("login", extra={"event": "login", "outcome": "ok"})
-    return {"access_token": issued.token, "expires_at": issued.expires_at,
-            "device_token": issued.device_token}
+    return {"access_token": issued.token, "expires_at": issued.expires_at, "device_token": issued.device_token}
 
 
 def _storable(text: str) -> bool:
@@ -48,15 +49,19 @@ def me(user: CurrentUser, conn: ConnDep, credentials: BearerDep) -> dict:
     token's times: a laptop refreshes its token once half its life has passed."""
     with conn.begin():
         created, expires = accounts.token_times(conn, credentials.credentials)
-    return {"id": user.id, "username": user.username, "role": user.role, "team": user.team,
-            "caseworker_id": user.caseworker_id, "token_expires_at": expires,
-            "token_refresh_after": created + (expires - created) / 2}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "team": user.team,
+        "caseworker_id": user.caseworker_id,
+        "token_expires_at": expires,
+        "token_refresh_after": created + (expires - created) / 2,
+    }
 
 
-@router.post("/refresh", response_model=TokenPublic,
-             responses={401: {"description": "Not signed in"}})
-def refresh(user: CurrentUser, conn: ConnDep, credentials: BearerDep,
-            settings: SettingsDep) -> dict:
+@router.post("/refresh", response_model=TokenPublic, responses={401: {"description": "Not signed in"}})
+def refresh(user: CurrentUser, conn: ConnDep, credentials: BearerDep, settings: SettingsDep) -> dict:
     """A fresh token for a live one; the old one keeps working for five minutes but cannot
     be refreshed again (401)."""
     try:

@@ -1,4 +1,5 @@
 """Liveness: answers once the database is reachable."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

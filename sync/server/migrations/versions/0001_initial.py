@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -113,6 +114,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("reallocation", "conflict", "mutation", "record", "sync_counter",
-                 "login_attempt", "auth_token", "app_user", "team"):
+    for name in (
+        "reallocation",
+        "conflict",
+        "mutation",
+        "record",
+        "sync_counter",
+        "login_attempt",
+        "auth_token",
+        "app_user",
+        "team",
+    ):
         op.drop_table(name)

@@ -7,6 +7,7 @@ row per chunk as sent) and ``blob`` (files whose bytes were verified, once per c
 Revision ID: 0003
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 

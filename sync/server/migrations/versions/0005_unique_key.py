@@ -3,6 +3,7 @@
 Revision ID: 0005_unique_key
 Revises: 0004
 """
+
 import hashlib
 import json
 
@@ -16,8 +17,7 @@ depends_on = None
 
 # The store's UNIQUE indexes as sync.rules.unique_fields() reads them when this was written
 # (frozen here, as a migration must be).
-UNIQUE = {"form_answer": ("completion_id", "item_id"),
-          "observation_event": ("observation_id", "seq")}
+UNIQUE = {"form_answer": ("completion_id", "item_id"), "observation_event": ("observation_id", "seq")}
 
 
 def _key(entity: str, data: dict) -> str | None:
@@ -25,8 +25,7 @@ def _key(entity: str, data: dict) -> str | None:
     values = [data.get(name) for name in UNIQUE[entity]]
     if any(v is None for v in values):
         return None
-    return hashlib.sha256(json.dumps([entity, *values], separators=(",", ":"),
-                                     ensure_ascii=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([entity, *values], separators=(",", ":"), ensure_ascii=True).encode()).hexdigest()
 
 
 def upgrade() -> None:
@@ -34,25 +33,33 @@ def upgrade() -> None:
         batch.add_column(sa.Column("unique_key", sa.String(64), nullable=True))
     # Keys for the records already held. A duplicate accepted before this revision keeps a
     # null key (the oldest record holds it), so the upgrade cannot fail on old data.
-    record = sa.table("record", sa.column("entity", sa.String), sa.column("id", sa.String),
-                      sa.column("data", sa.JSON), sa.column("seq", sa.BigInteger),
-                      sa.column("unique_key", sa.String))
+    record = sa.table(
+        "record",
+        sa.column("entity", sa.String),
+        sa.column("id", sa.String),
+        sa.column("data", sa.JSON),
+        sa.column("seq", sa.BigInteger),
+        sa.column("unique_key", sa.String),
+    )
     conn = op.get_bind()
-    update = (record.update().where(record.c.entity == sa.bindparam("b_entity"),
-                                    record.c.id == sa.bindparam("b_id"))
-              .values(unique_key=sa.bindparam("key")))
+    update = (
+        record.update()
+        .where(record.c.entity == sa.bindparam("b_entity"), record.c.id == sa.bindparam("b_id"))
+        .values(unique_key=sa.bindparam("key"))
+    )
     for entity in UNIQUE:
         seen: set[str] = set()
         params = []
-        rows = conn.execute(sa.select(record.c.id, record.c.data)
-                            .where(record.c.entity == entity).order_by(record.c.seq))
+        rows = conn.execute(
+            sa.select(record.c.id, record.c.data).where(record.c.entity == entity).order_by(record.c.seq)
+        )
         for record_id, data in rows:
             key = _key(entity, data if isinstance(data, dict) else json.loads(data or "{}"))
             if key is not None and key not in seen:
                 seen.add(key)
                 params.append({"b_entity": entity, "b_id": record_id, "key": key})
         for start in range(0, len(params), 5000):
-            conn.execute(update, params[start:start + 5000])
+            conn.execute(update, params[start : start + 5000])
     op.create_index("record_unique_key", "record", ["entity", "unique_key"], unique=True)
 
 

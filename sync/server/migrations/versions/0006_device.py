@@ -3,6 +3,7 @@
 Revision ID: 0006_device
 Revises: 0005_unique_key
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,6 +3,7 @@
 Revision ID: 0007_upload_quota
 Revises: 0006_device
 """
+
 import sqlalchemy as sa
 from alembic import op
 

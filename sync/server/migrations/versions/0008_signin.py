@@ -4,6 +4,7 @@ by client address and by known device; known devices; a refreshed token's succes
 Revision ID: 0008_signin
 Revises: 0007_upload_quota
 """
+
 import sqlalchemy as sa
 from alembic import op
 
