@@ -54,7 +54,7 @@ _SAMPLES = {
     STATUS: tuple(vocab.REFERRAL_STATUSES.values()),
     UPN: ("W000000000000",),
 }
-_LONG = {PUPIL: (22, 14), SCHOOL: (28, 10), REASON: (30, 10), CASEWORKER: (15, 8)}
+_LONG = {PUPIL: (22, 14), SCHOOL: (28, 10), REASON: (26, 10), CASEWORKER: (20, 8)}
 
 
 class CaseloadTable(QTableView):

@@ -207,7 +207,7 @@ class ProtectionPage(_Page):
         warning.setObjectName("warning")
         warning.setStyleSheet("font-weight: bold;")
         form.addRow(warning)
-        self.understood = QCheckBox("I understand that a forgotten passphrase cannot be recovered")
+        self.understood = QCheckBox("I &understand that a forgotten passphrase cannot be recovered")
         self.understood.setObjectName("understood")
         form.addRow(self.understood)
         self.layout_.addWidget(self.fields)

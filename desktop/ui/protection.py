@@ -72,7 +72,7 @@ class ProtectionDialog(QDialog):
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.strength = QLabel("")
         self.strength.setWordWrap(True)
-        self.understood = QCheckBox("I understand that a forgotten passphrase cannot be recovered")
+        self.understood = QCheckBox("I &understand that a forgotten passphrase cannot be recovered")
         self.understood.setObjectName("understood")
         form.addRow("&New passphrase", self.new)
         form.addRow("&Again", self.again)

@@ -152,6 +152,10 @@ def test_columns_fit_a_1366_pixel_laptop_and_long_reasons_elide_with_a_tooltip(n
     assert fm.horizontalAdvance(index.data()) > header.sectionSize(REASON)  # it elides …
     assert index.data(Qt.ItemDataRole.ToolTipRole) == "Verbal abuse / threatening behaviour against an adult"
     assert window.model.index(long_reason, REFERRED).data(Qt.ItemDataRole.ToolTipRole) is None
+    for row in range(window.model.rowCount()):  # a caseworker's usual name reads whole
+        name = window.model.index(row, CASEWORKER).data()
+        if name and len(name) <= 14:
+            assert fm.horizontalAdvance(name) < header.sectionSize(CASEWORKER), name
 
 
 def test_columns_chosen_and_moved_come_back_and_reset_puts_them_back(named_window, store, cases):
