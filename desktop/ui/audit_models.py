@@ -101,36 +101,36 @@ class CriteriaModel(RowsModel):
 _CRITERIA_ROLES = frozenset({DISPLAY, BACKGROUND, ALIGNMENT, CriteriaModel.CriterionIdRole})
 
 
-class ActionsModel(RowsModel):
+class IdRowsModel(RowsModel):
+    """Rows shown as their ``cells``, each row's id (its ``ID_FIELD``) on ``RowIdRole``."""
+
+    RowIdRole = Qt.ItemDataRole.UserRole + 1
+    ID_FIELD = ""
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid():
+            return None
+        if role == DISPLAY:
+            return self.rows[index.row()].cells[index.column()]
+        if role == self.RowIdRole:
+            return getattr(self.rows[index.row()], self.ID_FIELD)
+        return None
+
+
+class ActionsModel(IdRowsModel):
     """The audit's action points (``ActionRow``s)."""
 
-    ActionIdRole = Qt.ItemDataRole.UserRole + 1
+    ActionIdRole = IdRowsModel.RowIdRole
+    ID_FIELD = "action_id"
     COLUMNS = ACTION_COLUMNS
 
-    def data(self, index, role=DISPLAY):
-        if not index.isValid():
-            return None
-        if role == DISPLAY:
-            return self.rows[index.row()].cells[index.column()]
-        if role == self.ActionIdRole:
-            return self.rows[index.row()].action_id
-        return None
 
-
-class AuditsModel(RowsModel):
+class AuditsModel(IdRowsModel):
     """The audits on this laptop (``AuditRow``s)."""
 
-    AuditIdRole = Qt.ItemDataRole.UserRole + 1
+    AuditIdRole = IdRowsModel.RowIdRole
+    ID_FIELD = "audit_id"
     COLUMNS = AUDIT_COLUMNS
-
-    def data(self, index, role=DISPLAY):
-        if not index.isValid():
-            return None
-        if role == DISPLAY:
-            return self.rows[index.row()].cells[index.column()]
-        if role == self.AuditIdRole:
-            return self.rows[index.row()].audit_id
-        return None
 
 
 class SummaryGridModel(ColumnsModel):

@@ -235,17 +235,8 @@ def _versioned(entity: str, record_id: str, version: int) -> dict:
 
 
 def _scoped(user: User):
-    """The visible-check statement for a non-admin user, built once per scope (the scope
-    expression is large; building it per call costs milliseconds)."""
-    key = (user.id, user.role, user.team, user.caseworker_id)
-    stmt = _SCOPED.get(key)
-    if stmt is None:
-        if len(_SCOPED) > 256:
-            _SCOPED.clear()
-        stmt = _SCOPED[key] = sa.select(record.c.id).where(
-            record.c.entity == sa.bindparam("entity"), record.c.id == sa.bindparam("id"), in_scope(user)
-        )
-    return stmt
+    """The visible-check statement for one record of a non-admin user."""
+    return _visible(user, "one", record.c.id)
 
 
 def visible(conn: Connection, user: User, entity: str, record_id: str, *, fresh: bool = False) -> bool:
@@ -277,19 +268,25 @@ class _Seen:
         self.shared: tuple | None = None  # (schools asked, those others' records name)
 
 
-def _visible_ids(user: User):
-    """Of some ids of one record type, those ``user`` may see (one statement per scope)."""
-    key = ("many", *_scope_key(user))
+def _visible(user: User, what: str, *columns):
+    """``columns`` of the records ``user`` may see, of one record type: one record ("one",
+    bound ``id``) or several (bound ``ids``). Built once per scope and kept: the scope
+    expression is large, and building it per call costs milliseconds."""
+    key = (what, *_scope_key(user))
     stmt = _SCOPED.get(key)
     if stmt is None:
         if len(_SCOPED) > 256:
             _SCOPED.clear()
-        stmt = _SCOPED[key] = sa.select(record.c.id).where(
-            record.c.entity == sa.bindparam("entity"),
-            record.c.id.in_(sa.bindparam("ids", expanding=True)),
-            in_scope(user),
+        ids = (
+            record.c.id == sa.bindparam("id") if what == "one" else record.c.id.in_(sa.bindparam("ids", expanding=True))
         )
+        stmt = _SCOPED[key] = sa.select(*columns).where(record.c.entity == sa.bindparam("entity"), ids, in_scope(user))
     return stmt
+
+
+def _visible_ids(user: User):
+    """Of some ids of one record type, those ``user`` may see."""
+    return _visible(user, "many", record.c.id)
 
 
 _ADMIN_ROWS = sa.select(record).where(
@@ -299,17 +296,7 @@ _ADMIN_ROWS = sa.select(record).where(
 
 def _visible_rows(user: User):
     """Of some records of one record type, those ``user`` may see, whole."""
-    key = ("rows", *_scope_key(user))
-    stmt = _SCOPED.get(key)
-    if stmt is None:
-        if len(_SCOPED) > 256:
-            _SCOPED.clear()
-        stmt = _SCOPED[key] = sa.select(record).where(
-            record.c.entity == sa.bindparam("entity"),
-            record.c.id.in_(sa.bindparam("ids", expanding=True)),
-            in_scope(user),
-        )
-    return stmt
+    return _visible(user, "rows", record)
 
 
 def _see(conn: Connection, user: User, keys, *, renew: bool = False) -> set[tuple[str, str]]:
