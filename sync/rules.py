@@ -375,12 +375,15 @@ def _number_problem(value: Any) -> str | None:
 def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
     """One field's check: value -> what is wrong with it (a phrase), or None."""
     kind = rule.kind
+    empty = None if nullable else "cannot be empty"  # what a null gets
     if kind in ("integer", "boolean"):
         low = INT_MIN if rule.minimum is None else rule.minimum
         high = INT_MAX if rule.maximum is None else rule.maximum
         allowed = rule.choices
 
         def check(value):
+            if value is None:
+                return empty
             if isinstance(value, float):
                 return _number_problem(value) or "must be a whole number"
             if not isinstance(value, int):  # bool is an int: stored as 0 or 1
@@ -399,6 +402,8 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
         blank_ok = nullable and kind in ("choice", "date", "datetime")
 
         def check(value):
+            if value is None:
+                return empty
             # The common case (short ASCII text) costs four quick tests.
             if not (value.__class__ is str and len(value) <= limit and value.isascii() and "\x00" not in value):
                 problem = _number_problem(value) or text_problem(value, limit)
@@ -435,9 +440,7 @@ def _checker(rule: Rule, nullable: bool) -> Callable[[Any], str | None]:
     else:  # pragma: no cover - a declaration error, caught by the unit tests
         raise ValueError(f"unknown rule kind {kind!r}")
 
-    if not nullable:
-        return lambda value: "cannot be empty" if value is None else check(value)
-    return lambda value: None if value is None else check(value)
+    return check
 
 
 # -- what is read from the schema ---------------------------------------------------------

@@ -469,9 +469,14 @@ class Store:
             ],
         )
 
-    def pending_changes(self) -> list[dict]:
-        """Outbox entries not yet acknowledged by the server, oldest first."""
-        return list(self.db.query("SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq"))
+    def pending_changes(self, after: int = 0, limit: int = -1) -> list[dict]:
+        """Outbox entries not yet acknowledged by the server, oldest first: those numbered
+        after ``after``, at most ``limit`` of them (-1: all)."""
+        return list(
+            self.db.query(
+                "SELECT * FROM outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?", [after, limit]
+            )
+        )
 
     def pending_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]

@@ -62,15 +62,35 @@ def _check_state(state: Any) -> None:
 
 
 def _check_push(answer: dict, batch: list[dict]) -> list[dict]:
+    """The results of a push reply, checked, in the batch's order. A result marked
+    ``as_sent`` (the record is stored exactly as its create sent it) is given the record
+    as sent, so that what follows treats it like any record the server sends back."""
     results = answer.get("results")
     need(isinstance(results, list) and len(results) == len(batch), "push results")
     for result, entry in zip(results, batch):
         need(isinstance(result, dict) and result.get("mutation_id") == entry["mutation_id"], "push result order")
         need(result.get("status") in ("applied", "conflict", "rejected", "retry"), "status")
         need(isinstance(result.get("conflicts", []), list), "conflicts")
-        if result.get("record") is not None:
+        if result.get("as_sent") is True and result.get("record") is None:
+            need(result["status"] == "applied" and entry["op"] == "create", "as_sent is only for an applied create")
+            need(_is_int(result.get("seq")), "seq")
+            result["record"] = _as_sent(entry, result["seq"])
+        elif result.get("record") is not None:
             _check_state(result["record"])
     return results
+
+
+def _as_sent(entry: dict, seq: int) -> dict:
+    """A create's record as the server stores it when it took the change as sent."""
+    return {
+        "entity": entry["entity"],
+        "id": entry["record_id"],
+        "version": 1,
+        "field_versions": dict.fromkeys(entry["fields"], 1),
+        "fields": entry["fields"],
+        "deleted": False,
+        "seq": seq,
+    }
 
 
 def _check_page(page: dict, cursor: int, pause: Callable[[], None] | None = None) -> None:
@@ -291,16 +311,22 @@ class SyncEngine:
         reply fail, the batch sent meanwhile is still stored by the server; its entries
         stay pending here and are replayed at the next push (the server answers a replay
         with the stored result)."""
-        entries = self.store.pending_changes()
+        # The first batch is read and sent before the rest of the outbox is read: the server
+        # merges it meanwhile.
+        entries = self.store.pending_changes(limit=self.batch_size)
         waiting: set[tuple[str, str]] = set()
         # The entries still pending, by record, kept in step with the outbox below: what
         # a reply's record must not overwrite (reading it back per reply would rescan the
         # whole outbox, which has no index by record, for every batch).
         queued: dict[tuple[str, str], dict[str, dict]] = {}
-        for e in entries:
-            queued.setdefault((e["entity"], e["record_id"]), {})[e["mutation_id"]] = e
         acked = restore.acked(self.store)  # kept in step with note_acked below
         sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldnote-push")
+        # Replies are applied with commits that do not wait for the disk (WAL, synchronous
+        # NORMAL), as pulled pages are: a power cut may lose the last replies applied, never
+        # consistency; their entries are still pending, and the server answers their replay
+        # with the results it stored.
+        durable = self.store.conn.execute("PRAGMA synchronous").fetchone()[0]
+        self.store.conn.execute("PRAGMA synchronous = NORMAL")
 
         def send_next():
             """The next batch and its request, sent (None when nothing is left)."""
@@ -311,7 +337,8 @@ class SyncEngine:
                 if not rows:
                     continue
                 batch = [self._wire(e) for e in rows]
-                body = {"schema_version": SCHEMA_VERSION, "mutations": batch}
+                # as_sent: records stored exactly as their create sent them are not sent back.
+                body = {"schema_version": SCHEMA_VERSION, "mutations": batch, "as_sent": True}
                 if acked is not None:
                     body["device_acked"] = dict(acked)
                 return rows, batch, sender.submit(self.transport.post, "/sync/push", body)
@@ -319,6 +346,10 @@ class SyncEngine:
 
         try:
             upcoming = send_next()
+            if upcoming is not None:
+                entries += self.store.pending_changes(after=upcoming[0][-1]["seq"])
+            for e in (*(upcoming[0] if upcoming else ()), *entries):
+                queued.setdefault((e["entity"], e["record_id"]), {})[e["mutation_id"]] = e
             while upcoming is not None:
                 batch_rows, batch, request = upcoming
                 upcoming = None
@@ -368,6 +399,7 @@ class SyncEngine:
             if upcoming is not None:
                 upcoming[2].cancel()
             sender.shutdown(wait=True)  # a request under way finishes (or fails) first
+            self.store.conn.execute(f"PRAGMA synchronous = {int(durable)}")
         return report
 
     def _settle_batch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import sys
 
@@ -116,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args)
         logs.configure(settings.log_level)
         app = create_app(settings)
+        # What start-up built (modules, routes, compiled statements) lives as long as the
+        # process: moved out of the collector's view, a push's full collections no longer
+        # walk it (a tenth of a large push's time went on them).
+        gc.freeze()
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
         return 0
     if command == "backup":

@@ -7,6 +7,7 @@ sequence number N can never later miss a change numbered below N.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -17,6 +18,7 @@ import time
 import uuid
 from types import SimpleNamespace
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,11 +66,37 @@ _PAYLOAD_KEYS = ("device_id", "entity", "record_id", "op", "fields", "base_versi
 # json.dumps(..., sort_keys=True, separators=(",", ":")), the encoder made once (the text,
 # and so every stored hash, is the same).
 _canonical = rules.compact_json_encoder(sort_keys=True)
+_SEQ = (int, type(None))  # what a client_seq may be
+_text = encode_basestring_ascii  # a str as JSON text (as both encoders write it)
 
 
 def payload_hash(m: dict) -> str:
+    """What a mutation id is stored with: a replay must carry the same change."""
+    return _payload(m)[0]
+
+
+def _payload(m: dict) -> tuple[str, str]:
+    """(``payload_hash``, the canonical JSON of the change's fields). The hash is of
+    ``_canonical({k: m.get(k) for k in _PAYLOAD_KEYS})``; a mutation as validated (ints,
+    text, a dict of fields) has its text written out here with the fields encoded once,
+    and their text is what a record created from them stores. Anything else is encoded
+    whole, as the definition says."""
+    fields = m.get("fields")
+    base, seq, schema = m.get("base_version"), m.get("client_seq"), m.get("schema_version")
+    if fields.__class__ is dict and base.__class__ is int and schema.__class__ is int and seq.__class__ in _SEQ:
+        try:
+            fields_text = _canonical(fields)
+            canonical = (
+                f'{{"base_version":{base},"client_seq":{"null" if seq is None else seq},'
+                f'"device_id":{_text(m["device_id"])},"entity":{_text(m["entity"])},"fields":{fields_text},'
+                f'"op":{_text(m["op"])},"record_id":{_text(m["record_id"])},"schema_version":{schema}}}'
+            )
+        except (KeyError, TypeError):  # a value that is not text where text belongs
+            pass
+        else:
+            return hashlib.sha256(canonical.encode()).hexdigest(), fields_text
     canonical = _canonical({k: m.get(k) for k in _PAYLOAD_KEYS})
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode()).hexdigest(), ""
 
 
 def record_state(row) -> dict:
@@ -141,12 +169,14 @@ _json = rules.compact_json_encoder()
 
 def _encoded(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
     """``rows`` with the values of their JSON columns ``names`` encoded (None as JSON null,
-    as SQLAlchemy's JSON type stores it)."""
+    as SQLAlchemy's JSON type stores it; text is taken as encoded already: no JSON column
+    holds a bare string)."""
     out = []
     for row in rows:
         row = dict(row)
         for name in names:
-            row[name] = _json(row[name])
+            if row[name].__class__ is not str:  # text: encoded already (_bulk_create)
+                row[name] = _json(row[name])
         out.append(row)
     return out
 
@@ -170,7 +200,8 @@ def _insert_many(conn: Connection, insert, rows: list[dict], names: tuple[str, .
     for row in rows:
         value = list(get(row))
         for i in as_json:
-            value[i] = _json(value[i])
+            if value[i].__class__ is not str:  # text: encoded already (_bulk_create)
+                value[i] = _json(value[i])
         values.append(value)
     sql = f"INSERT INTO {insert.table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     cursor = conn.connection.driver_connection.cursor()
@@ -321,6 +352,9 @@ def _see(conn: Connection, user: User, keys, *, renew: bool = False) -> set[tupl
     return found
 
 
+_AS_IS = frozenset({str, int, float, type(None)})  # what ``_normalise`` gives back as it is
+
+
 def _normalise(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)  # what SQLite on the laptop stores
@@ -428,10 +462,12 @@ def _check(ctx: _Push, m: dict, rec) -> dict:
             "Fieldnote on this laptop (or the server).",
         )
     fields = {} if op == "delete" else dict(m["fields"])
-    unknown = set(fields) - shape.fields
-    if unknown:
+    if not shape.fields.issuperset(fields):
+        unknown = set(fields) - shape.fields
         raise Rejected(422, f"{entity} has no field(s) {', '.join(sorted(map(rules.printable, unknown)))}.")
-    fields = {k: _normalise(v) for k, v in fields.items()}
+    for name, value in m["fields"].items() if fields else ():
+        if value.__class__ not in _AS_IS:
+            fields[name] = _normalise(value)
     if (problem := rules.first_problem(entity, fields)) is not None:  # what laptops can store
         raise Rejected(422, problem)
     if rec is None and op != "create":
@@ -725,7 +761,13 @@ def _shared_schools(conn: Connection, user: User, school_id: str) -> set[str] | 
 
 
 class _FastFailed(Exception):
-    """A bulk write of a batch's new records failed: the batch is applied again one by one."""
+    """A bulk write of a batch's new records failed: the batch is applied again, with
+    every record looked up if the guess that created records were new may be what failed
+    (``assumed``), else one by one."""
+
+    def __init__(self, assumed: bool = False):
+        super().__init__()
+        self.assumed = assumed
 
 
 # Record types a new record of which can be written in bulk: the merge of a create that
@@ -735,7 +777,9 @@ class _FastFailed(Exception):
 _NOT_BULK = frozenset({"referral", "caseworker", "attachment"})
 
 
-def push(conn: Connection, user: User, mutations: list[dict], device_acked: dict | None = None) -> list[dict]:
+def push(
+    conn: Connection, user: User, mutations: list[dict], device_acked: dict | None = None, *, as_sent: bool = False
+) -> list[dict]:
     """Apply an ordered batch of mutations inside the caller's write transaction.
 
     ``device_acked`` ({"device_id", "seq"}: the highest of its own outbox numbers the
@@ -752,34 +796,53 @@ def push(conn: Connection, user: User, mutations: list[dict], device_acked: dict
     query per record type at each bulk write. Should a bulk write fail, or a record
     written in bulk fall outside the writer's scope, the batch is rolled back and applied
     one by one (which refuses what it must, with the reason).
+
+    The records the batch creates are first taken to be new, as they nearly always are
+    (ids are UUIDs, and a replayed change is known by its mutation id): neither they nor
+    the unique keys they take are looked up. The database checks the guess where it
+    writes them (the primary key and the unique index refuse a record that exists), and
+    the batch's end checks it for those not written; a wrong guess redoes the batch with
+    every record looked up.
+
+    ``as_sent``: the laptop takes a result marked ``as_sent`` for a record stored exactly
+    as its create sent it (version 1, every field at version 1, the fields as sent), so
+    the record is not sent back (docs/sync-protocol.md, "Push").
     """
     conn.execute(
         sync_counter.update().where(sync_counter.c.id == 1).values(value=sync_counter.c.value)
     )  # the lock that orders all pushes
     if len(mutations) > 1:
-        savepoint = conn.begin_nested()
-        try:
-            results = _push_batch(conn, user, mutations, device_acked, fast=True)
-        except _FastFailed:
-            savepoint.rollback()
-        except BaseException:
-            savepoint.rollback()
-            raise
-        else:
-            savepoint.commit()
-            return results
-    return _push_batch(conn, user, mutations, device_acked, fast=False)
+        for assume_new in (True, False):
+            savepoint = conn.begin_nested()
+            try:
+                results = _push_batch(
+                    conn, user, mutations, device_acked, fast=True, as_sent=as_sent, assume_new=assume_new
+                )
+            except _FastFailed as exc:
+                savepoint.rollback()
+                if not exc.assumed:
+                    break  # not the guess about new records: one by one
+            except BaseException:
+                savepoint.rollback()
+                raise
+            else:
+                savepoint.commit()
+                return results
+    return _push_batch(conn, user, mutations, device_acked, fast=False, as_sent=as_sent)
 
 
-def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
+def _prefetch(conn: Connection, mutations: list[dict], assumed: set[tuple[str, str]] = frozenset()) -> dict:
     """Every record the batch names (its records, and the records their fields refer to),
-    by (entity, id), None for those the server does not hold: one query per record type."""
+    by (entity, id), None for those the server does not hold: one query per record type.
+    Those ``assumed`` new are not looked up (None), nor who holds the unique keys they
+    would take (see ``push``)."""
     wanted: dict[str, set[str]] = {}
     known_shapes = shapes()
     for m in mutations:
         if not isinstance(m.get("record_id"), str) or m.get("entity") not in known_shapes:
             continue
-        wanted.setdefault(m["entity"], set()).add(m["record_id"])
+        if (m["entity"], m["record_id"]) not in assumed:
+            wanted.setdefault(m["entity"], set()).add(m["record_id"])
         fields = m.get("fields") or {}
         for name, target in known_shapes[m["entity"]].references.items():
             value = fields.get(name)
@@ -801,7 +864,7 @@ def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
             except (TypeError, ValueError, Rejected):
                 continue
             by_mutation[id(m)] = key
-            if key is not None:
+            if key is not None and (m["entity"], m["record_id"]) not in assumed:
                 keys.setdefault(m["entity"], set()).add(key)
     taken: dict[tuple[str, str], str] = {}
     for entity, values in keys.items():
@@ -814,8 +877,10 @@ def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
             ):
                 taken[(entity, row.unique_key)] = row.id
     _batch.taken = taken
+    for key in assumed:
+        cache[key] = None
     for entity, ids in wanted.items():
-        ids = sorted(i for i in ids if rules.id_problem(i) is None)
+        ids = sorted(i for i in ids if (entity, i) not in assumed and rules.id_problem(i) is None)
         for i in ids:
             cache[(entity, i)] = None
         for start in range(0, len(ids), 500):
@@ -826,12 +891,16 @@ def _prefetch(conn: Connection, mutations: list[dict]) -> dict:
     return cache
 
 
-def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict:
+def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict], fields_text: str = "") -> dict:
     """Merge a create that meets no record: queue its row for the multi-row INSERT (and
-    hold it in the batch's cache, so later changes in the batch see it)."""
+    hold it in the batch's cache, so later changes in the batch see it). ``fields_text``:
+    the fields' canonical JSON (``_payload``), stored as the record's data when they were
+    stored as sent (no true/false made 1/0)."""
     entity, record_id = m["entity"], m["record_id"]
     writer = [m["device_id"], m.get("client_seq")]
     seq = ctx.next_seq()
+    names = tuple(fields)
+    field_versions = dict.fromkeys(names, 1)
     row = dict(
         entity=entity,
         id=record_id,
@@ -839,26 +908,29 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict
         created_by=ctx.user.id,
         data=fields,
         **_versioned(entity, record_id, 1),
-        field_versions={k: 1 for k in fields},
-        field_writers={k: writer for k in fields},
+        field_versions=field_versions,
+        field_writers=dict.fromkeys(names, writer),
         deleted=False,
         deleted_by=None,
         **_denorm(ctx.conn, entity, record_id, fields, _batch.keys.get(id(m), _NO_KEY)),
     )
+    rec = _cache()[(entity, record_id)] = SimpleNamespace(**row)
+    # The row's JSON columns as text now: the same text the INSERT would encode (the
+    # field versions and writers of a new record repeat one value, so no encoder runs).
+    as_sent = bool(fields_text) and not any(v.__class__ is bool for v in m["fields"].values())
+    row.update(
+        data=fields_text if as_sent else fields,
+        field_versions=_ones_text(names),
+        field_writers=_same_for_all(names, _json(writer)),
+        deleted_by="null",
+    )
     pending.append(row)
     _batch.pending[(entity, record_id)] = row
-    _cache()[(entity, record_id)] = SimpleNamespace(**row)
     if getattr(_batch, "visible", None) is not None:
         _batch.visible.keys.add((entity, record_id))  # checked at the bulk write (flush)
-    _batch.fresh[(entity, record_id)] = {
-        "entity": entity,
-        "id": record_id,
-        "version": 1,
-        "field_versions": row["field_versions"],
-        "fields": fields,
-        "deleted": False,
-        "seq": seq,
-    }
+    _batch.fresh[(entity, record_id)] = rec
+    if as_sent:
+        _batch.as_sent[(entity, record_id)] = id(m)
     if row["unique_key"] is not None:
         _batch.taken[(entity, row["unique_key"])] = record_id
     return {
@@ -869,6 +941,22 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict]) -> dict
         "seq": seq,
         "conflicts": [],
     }
+
+
+@functools.lru_cache(maxsize=512)
+def _ones_text(names: tuple[str, ...]) -> str:
+    """``_json(dict.fromkeys(names, 1))``: a new record's field versions."""
+    return _json(dict.fromkeys(names, 1))
+
+
+@functools.lru_cache(maxsize=512)
+def _keys_text(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_text(name) + ":" for name in names)
+
+
+def _same_for_all(names: tuple[str, ...], value_text: str) -> str:
+    """``_json(dict.fromkeys(names, value))``, given ``value``'s JSON text."""
+    return "{" + ",".join([key + value_text for key in _keys_text(names)]) + "}"
 
 
 def _mergeable(ctx: _Push, m: dict) -> bool:
@@ -925,8 +1013,7 @@ def _merge_pending(ctx: _Push, m: dict) -> dict:
         seq = ctx.next_seq()
         version = rec.version + 1
         data = {**rec.data, **changed}
-        row = _batch.pending[key]
-        row.update(
+        merged = dict(
             data=data,
             seq=seq,
             **_versioned(entity, record_id, version),
@@ -934,16 +1021,8 @@ def _merge_pending(ctx: _Push, m: dict) -> dict:
             field_writers={**rec.field_writers, **{k: writer for k in changed}},
             **_denorm(ctx.conn, entity, record_id, data),
         )
-        _cache()[key] = SimpleNamespace(**row)
-        _batch.fresh[key] = {
-            "entity": entity,
-            "id": record_id,
-            "version": version,
-            "field_versions": row["field_versions"],
-            "fields": data,
-            "deleted": False,
-            "seq": seq,
-        }
+        _batch.pending[key].update(merged)
+        _cache()[key] = _batch.fresh[key] = SimpleNamespace(**{**vars(rec), **merged})
     return {
         "mutation_id": m["mutation_id"],
         "status": "applied",
@@ -954,18 +1033,22 @@ def _merge_pending(ctx: _Push, m: dict) -> dict:
     }
 
 
+def _bulk_kind(m: dict) -> bool:
+    """Whether ``m`` is a create of a kind written in bulk when it meets nothing."""
+    return (
+        m["op"] == "create"
+        and m["entity"] not in _NOT_BULK
+        and "school_id" not in (m.get("fields") or {})
+        and m["entity"] in shapes()
+    )
+
+
 def _bulkable(ctx: _Push, m: dict) -> bool:
     """Whether ``m`` creates a record that meets nothing: no record of its id, and no other
     record holding its unique key (as far as the batch's reads tell; a key taken by an
     edit earlier in the batch fails the multi-row INSERT, and the batch is redone)."""
-    entity, fields = m["entity"], m.get("fields") or {}
-    if not (
-        m["op"] == "create"
-        and entity not in _NOT_BULK
-        and "school_id" not in fields
-        and entity in shapes()
-        and _cache().get((entity, m["record_id"]), 0) is None
-    ):
+    entity = m["entity"]
+    if not (_bulk_kind(m) and _cache().get((entity, m["record_id"]), 0) is None):
         return False
     if rules.unique_fields().get(entity) is None:
         return True
@@ -976,7 +1059,14 @@ def _bulkable(ctx: _Push, m: dict) -> bool:
 
 
 def _push_batch(
-    conn: Connection, user: User, mutations: list[dict], device_acked: dict | None, *, fast: bool
+    conn: Connection,
+    user: User,
+    mutations: list[dict],
+    device_acked: dict | None,
+    *,
+    fast: bool,
+    as_sent: bool = False,
+    assume_new: bool = False,
 ) -> list[dict]:
     ctx = _Push(conn, user, current_seq(conn))
     results: list[dict] = []
@@ -1006,25 +1096,39 @@ def _push_batch(
                 _insert_many(conn, _INSERT_RECORDS, pending_records, _RECORD_JSON)
             if pending_mutations:
                 _insert_many(conn, _INSERT_MUTATIONS, pending_mutations, _MUTATION_JSON)
-        except (sa.exc.IntegrityError, DataError, UnicodeEncodeError, sqlite3.IntegrityError, sqlite3.DataError) as exc:
+        except (sa.exc.IntegrityError, sqlite3.IntegrityError) as exc:
+            raise _FastFailed(assumed=bool(assumed)) from exc  # a record or key taken after all?
+        except (DataError, UnicodeEncodeError, sqlite3.DataError) as exc:
             raise _FastFailed() from exc
         if scoped and pending_records:
             # Every record written in bulk must be one its writer may see (one at a time,
             # ``_apply`` refuses it otherwise): asked for them all at once.
-            written = {(r["entity"], r["id"]) for r in pending_records}
-            if _see(conn, user, written) != written:
+            bulk = {(r["entity"], r["id"]) for r in pending_records}
+            if _see(conn, user, bulk) != bulk:
                 raise _FastFailed()
+        written.update((r["entity"], r["id"]) for r in pending_records if (r["entity"], r["id"]) in assumed)
         pending_records.clear()
         pending_mutations.clear()
         _batch.pending.clear()  # written: an edit of them now goes one by one
 
-    _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit]) if fast else None
+    # Records created by changes not met before, taken to be new (see ``push``); those
+    # the bulk INSERT wrote (its primary key checked the guess).
+    assumed: set[tuple[str, str]] = set()
+    written: set[tuple[str, str]] = set()
+    if assume_new:
+        assumed = {
+            (m["entity"], m["record_id"])
+            for i, m in enumerate(mutations)
+            if i not in unfit and m["mutation_id"] not in known and _bulk_kind(m)
+        }
+    _batch.cache = _prefetch(conn, [m for i, m in enumerate(mutations) if i not in unfit], assumed) if fast else None
     _batch.visible = _Seen() if scoped else None
     if scoped:  # which of the records the batch names already exist and are in scope
         _see(conn, user, [k for k, row in _batch.cache.items() if row is not None])
     # The states of records created in bulk, as written: the reply needs no read of them
     # unless another change in the batch (which may bump any record) went one by one.
     _batch.fresh = {}
+    _batch.as_sent = {}  # of those, the ones stored exactly as a create sent them: (its id())
     _batch.pending = {}  # (entity, id) -> its row in pending_records
     try:
         for i, m in enumerate(mutations):
@@ -1040,7 +1144,7 @@ def _push_batch(
                     }
                 )
                 continue
-            digest_ = payload_hash(m)
+            digest_, fields_text = _payload(m)
             if m["mutation_id"] in met:
                 flush()
                 prior = conn.execute(sa.select(mutation).where(mutation.c.mutation_id == m["mutation_id"])).first()
@@ -1071,7 +1175,7 @@ def _push_batch(
                 # Checks only (they read through the batch's cache, and write nothing).
                 try:
                     if m["op"] == "create":
-                        result = _bulk_create(ctx, m, _check(ctx, m, None), pending_records)
+                        result = _bulk_create(ctx, m, _check(ctx, m, None), pending_records, fields_text)
                     else:
                         result = _merge_pending(ctx, m)
                 except Retry as exc:
@@ -1111,6 +1215,8 @@ def _push_batch(
             stored.append(m)
             results.append(result)
         flush()
+        if assumed - written and _exists(conn, assumed - written):
+            raise _FastFailed(assumed=True)  # a record taken to be new was there after all
         fresh = _batch.fresh
         if scoped and _batch.visible.moved and fresh:
             # Scope moved after some were written: they are sent back only if still seen.
@@ -1118,14 +1224,35 @@ def _push_batch(
             fresh = {k: v for k, v in fresh.items() if k in still}
     finally:
         _batch.cache = None
+        stored_as_sent = _batch.as_sent if as_sent else {}
         _batch.fresh = {}
+        _batch.as_sent = {}
         _batch.pending = {}
         _batch.keys = {}
         _batch.visible = None
     devices.note_pushed(conn, user, stored, ctx.now)
     conn.execute(sync_counter.update().where(sync_counter.c.id == 1).values(value=ctx.seq))
-    _attach_states(conn, user, mutations, results, fresh)
+    _attach_states(conn, user, mutations, results, fresh, stored_as_sent)
     return results
+
+
+_ANY_OF = (
+    sa.select(record.c.id)
+    .where(record.c.entity == sa.bindparam("entity"), record.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .limit(1)
+)
+
+
+def _exists(conn: Connection, keys: set[tuple[str, str]]) -> bool:
+    """Whether any of these records is on the server: one query per record type (500 at a time)."""
+    by_entity: dict[str, list[str]] = {}
+    for entity, record_id in keys:
+        by_entity.setdefault(entity, []).append(record_id)
+    for entity, ids in by_entity.items():
+        for start in range(0, len(ids), 500):
+            if conn.execute(_ANY_OF, {"entity": entity, "ids": ids[start : start + 500]}).first() is not None:
+                return True
+    return False
 
 
 def _apply_one(ctx: _Push, m: dict) -> dict | None:
@@ -1196,19 +1323,40 @@ def _drop_cache() -> None:
             cache.pop(key, None)
 
 
+def _fresh_state(rec) -> dict:
+    """A record created (and maybe edited) in bulk in this batch, as the protocol sends it."""
+    return {
+        "entity": rec.entity,
+        "id": rec.id,
+        "version": rec.version,
+        "field_versions": rec.field_versions,
+        "fields": rec.data,
+        "deleted": False,
+        "seq": rec.seq,
+    }
+
+
 def _attach_states(
-    conn: Connection, user: User, mutations: list[dict], results: list[dict], fresh: dict | None = None
+    conn: Connection,
+    user: User,
+    mutations: list[dict],
+    results: list[dict],
+    fresh: dict | None = None,
+    as_sent: dict[tuple[str, str], int] | None = None,
 ) -> None:
     """Each applied (or conflicting) result carries its record as now stored and visible
     to ``user``: read in one query per record type (500 at a time; for anyone but an admin,
     those in their scope), but for ``fresh`` ones (created in bulk, untouched since: their
-    state as written)."""
-    states: dict[tuple[str, str], dict | None] = dict(fresh or {})
+    state as written). The create that wrote a fresh record in ``as_sent`` (by the id() of
+    the mutation), the record still at version 1, is marked ``as_sent`` instead (the laptop
+    knows that state: it sent it)."""
+    fresh = fresh or {}
+    states: dict[tuple[str, str], dict | None] = {}
     keys = list(
         dict.fromkeys(
             (m["entity"], m["record_id"])
             for result, m in zip(results, mutations)
-            if result["status"] in ("applied", "conflict") and (m["entity"], m["record_id"]) not in states
+            if result["status"] in ("applied", "conflict") and (m["entity"], m["record_id"]) not in fresh
         )
     )
     by_entity: dict[str, list[str]] = {}
@@ -1221,7 +1369,17 @@ def _attach_states(
                 states[(entity, row.id)] = record_state(row)
     for result, m in zip(results, mutations):
         if result["status"] in ("applied", "conflict"):
-            state = states.get((m["entity"], m["record_id"]))
+            key = (m["entity"], m["record_id"])
+            rec = fresh.get(key)
+            if rec is not None:
+                if as_sent and as_sent.get(key) == id(m) and rec.version == 1:
+                    result["as_sent"] = True
+                    continue
+                state = states.get(key)
+                if state is None:
+                    state = states[key] = _fresh_state(rec)
+            else:
+                state = states.get(key)
             if state is not None:
                 result["record"] = dict(state)
 

@@ -215,9 +215,9 @@ def _counted(monkeypatch):
     calls = []
     real = service._push_batch
 
-    def counted(conn, user, mutations, acked, *, fast):
+    def counted(conn, user, mutations, acked, *, fast, **options):
         calls.append(fast)
-        return real(conn, user, mutations, acked, fast=fast)
+        return real(conn, user, mutations, acked, fast=fast, **options)
 
     monkeypatch.setattr(service, "_push_batch", counted)
     return calls, real

@@ -125,3 +125,61 @@ def test_a_server_that_takes_smaller_batches_gets_them_in_order(service, laptops
     assert report.sent == 5 and report.rejected == 0 and laptop.pending_count() == 0
     first = next(r for r in service.server.api.pull_all(service.server.admin_token) if r["id"] == visits[0])
     assert first["version"] == 2 and first["fields"]["notes"] == "Calmer after break."
+
+
+class EveryRecordServer:
+    """A transport in front of the real one that drops ``as_sent`` from a push, as a server
+    from before it ignores it: every record comes back. Counts the records given back."""
+
+    def __init__(self, transport):
+        self.transport, self.records, self.as_sent = transport, 0, 0
+
+    def post(self, path, body):
+        if path == "/sync/push":
+            body = {k: v for k, v in body.items() if k != "as_sent"}
+        answer = self.transport.post(path, body)
+        if path == "/sync/push":
+            self.records += sum(1 for r in answer["results"] if r.get("record"))
+            self.as_sent += sum(1 for r in answer["results"] if r.get("as_sent"))
+        return answer
+
+    def __getattr__(self, name):
+        return getattr(self.transport, name)
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["as_sent", "every-record"])
+def test_creates_stored_as_sent_come_back_as_a_mark_and_end_the_same(service, laptops, older):
+    """A laptop asks for creates stored exactly as sent to be marked, not sent back; it
+    rebuilds their records from its own changes and ends as it would with every record
+    returned (an older server): nothing applied again, server versions recorded, the
+    digest agreeing with the server's."""
+    laptop = laptops("a")
+    service.engine(laptop, "a").sync()
+    visits = _visits(service, laptop, 4)
+    laptop.update("visit", visits[3], {"notes": "Left the room twice."})
+    spy = EveryRecordServer(Transport(service.server.url, service.tokens["a"]))
+    if not older:
+        spy.post = _counting_only(spy)
+    report = SyncEngine(laptop, service.server.url, service.tokens["a"], transport=spy, batch_size=3).push()
+    assert report.sent == 5 and report.rejected == 0 and laptop.pending_count() == 0
+    if older:
+        assert spy.as_sent == 0 and spy.records == 5
+    else:
+        # visits 0, 1 and 2 as sent (the batch of 3); visit 3's create and edit came back
+        assert spy.as_sent == 3 and spy.records == 2
+    assert local.server_versions(laptop, "visit", visits) == {v: (2 if v == visits[3] else 1) for v in visits}
+    assert laptop.get("visit", visits[3])["notes"] == "Left the room twice."
+    assert service.engine(laptop, "a").verify()
+
+
+def _counting_only(spy):
+    """``spy.post`` counting results, the body sent as it is."""
+
+    def post(path, body):
+        answer = spy.transport.post(path, body)
+        if path == "/sync/push":
+            spy.records += sum(1 for r in answer["results"] if r.get("record"))
+            spy.as_sent += sum(1 for r in answer["results"] if r.get("as_sent"))
+        return answer
+
+    return post

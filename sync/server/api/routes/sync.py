@@ -21,6 +21,7 @@ from sync.server.schemas import (
     PullPublic,
     PushIn,
     PushPublic,
+    mutation_defaults,
 )
 
 router = APIRouter(
@@ -40,7 +41,9 @@ def push(body: PushIn, user: CurrentUser, conn: ConnDep) -> Response:
     acked = body.device_acked.model_dump() if body.device_acked else None
     try:
         with write_transaction(conn):
-            results = service.push(conn, user, [m.model_dump() for m in body.mutations], acked)
+            results = service.push(
+                conn, user, [mutation_defaults(m) for m in body.mutations], acked, as_sent=body.as_sent
+            )
             cursor = service.current_seq(conn)
     except devices.DeviceRewound as exc:
         log.info("push", extra={"event": "push_device_rewound", "user_id": user.id, "mutations": len(body.mutations)})
@@ -70,6 +73,7 @@ def push(body: PushIn, user: CurrentUser, conn: ConnDep) -> Response:
                 "seq": r.get("seq"),
                 "conflicts": r.get("conflicts") or [],
                 "record": r.get("record"),
+                "as_sent": r.get("as_sent", False),
             }
             for r in results
         ],
