@@ -80,6 +80,24 @@ def _check_push(answer: dict, batch: list[dict]) -> list[dict]:
     return results
 
 
+_json_text = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode  # as requests would refuse NaN
+
+
+class PreparedBody(dict):
+    """A push body (a dict like any other) whose changes were encoded to JSON beforehand
+    (``text``, of ``body["mutations"]``): the transport sends it without encoding them
+    again, so a batch goes the moment the reply before it arrives."""
+
+    def __init__(self, body: dict, text: str):
+        super().__init__(body)
+        self.mutations_text = text
+
+    def encoded(self) -> bytes:
+        rest = {k: v for k, v in self.items() if k != "mutations"}
+        head = _json_text(rest)
+        return (head[:-1] + ("," if rest else "") + '"mutations":' + self.mutations_text + "}").encode()
+
+
 def _as_sent(entry: dict, seq: int) -> dict:
     """A create's record as the server stores it when it took the change as sent."""
     return {
@@ -328,28 +346,45 @@ class SyncEngine:
         durable = self.store.conn.execute("PRAGMA synchronous").fetchone()[0]
         self.store.conn.execute("PRAGMA synchronous = NORMAL")
 
-        def send_next():
-            """The next batch and its request, sent (None when nothing is left)."""
+        def prepare():
+            """The next batch: its entries, changes and the changes' JSON text (None when
+            nothing is left). Made while the server merges the batch before it."""
             nonlocal entries
             while entries:
                 rows, entries = entries[: self.batch_size], entries[self.batch_size :]
                 rows = [e for e in rows if (e["entity"], e["record_id"]) not in waiting]
-                if not rows:
-                    continue
-                batch = [self._wire(e) for e in rows]
+                if rows:
+                    batch = [self._wire(e) for e in rows]
+                    return rows, batch, _json_text(batch)
+            return None
+
+        def send(ready):
+            """Send a prepared batch (None: nothing), with what the server has acknowledged
+            so far; entries of records a reply since made wait are left out."""
+            while ready is not None:
+                rows, batch, text = ready
+                if any((e["entity"], e["record_id"]) in waiting for e in rows):
+                    kept = [(e, w) for e, w in zip(rows, batch) if (e["entity"], e["record_id"]) not in waiting]
+                    if not kept:
+                        ready = prepare()
+                        continue
+                    rows, batch = [e for e, _w in kept], [w for _e, w in kept]
+                    text = _json_text(batch)
                 # as_sent: records stored exactly as their create sent them are not sent back.
                 body = {"schema_version": SCHEMA_VERSION, "mutations": batch, "as_sent": True}
                 if acked is not None:
                     body["device_acked"] = dict(acked)
-                return rows, batch, sender.submit(self.transport.post, "/sync/push", body)
+                return rows, batch, sender.submit(self.transport.post, "/sync/push", PreparedBody(body, text))
             return None
 
+        prepared = None
         try:
-            upcoming = send_next()
+            upcoming = send(prepare())
             if upcoming is not None:
                 entries += self.store.pending_changes(after=upcoming[0][-1]["seq"])
             for e in (*(upcoming[0] if upcoming else ()), *entries):
                 queued.setdefault((e["entity"], e["record_id"]), {})[e["mutation_id"]] = e
+            prepared = prepare()
             while upcoming is not None:
                 batch_rows, batch, request = upcoming
                 upcoming = None
@@ -360,8 +395,9 @@ class SyncEngine:
                         # A server from before batches of 2,000 refuses more than 500: the
                         # same entries, in order, as it allows (for the rest of this sync).
                         self.batch_size = LEGACY_PUSH_BATCH
-                        entries = batch_rows + entries
-                        upcoming = send_next()
+                        entries = batch_rows + (prepared[0] if prepared else []) + entries
+                        upcoming, prepared = send(prepare()), None
+                        prepared = prepare()
                         continue
                     if exc.status != 413:
                         raise
@@ -369,8 +405,9 @@ class SyncEngine:
                         # Too large for the server's body limit: the same entries, in
                         # order, in smaller batches (for the rest of this sync).
                         self.batch_size = max(1, len(batch_rows) // 2)
-                        entries = batch_rows + entries
-                        upcoming = send_next()
+                        entries = batch_rows + (prepared[0] if prepared else []) + entries
+                        upcoming, prepared = send(prepare()), None
+                        prepared = prepare()
                         continue
                     # One change alone is above the limit: it can never be sent. It needs
                     # attention, and the rest of the queue carries on.
@@ -380,7 +417,8 @@ class SyncEngine:
                     report.rejected += 1
                     waiting.add((row["entity"], row["record_id"]))
                     queued[(row["entity"], row["record_id"])].pop(row["mutation_id"], None)
-                    upcoming = send_next()
+                    upcoming, prepared = send(prepared), None
+                    prepared = prepare()
                     continue
                 if isinstance(answer, dict) and answer.get("device_rewound") is True:
                     raise restore.Rewound()
@@ -393,8 +431,9 @@ class SyncEngine:
                 high = restore.acked_in(self.store, batch_rows, results)
                 if high is not None and (acked is None or high > acked["seq"]):
                     acked = {"device_id": self.store.device_id, "seq": high}
-                upcoming = send_next()
+                upcoming, prepared = send(prepared), None
                 self._settle_batch(batch_rows, batch, results, report, waiting, queued)
+                prepared = prepare()
         finally:
             if upcoming is not None:
                 upcoming[2].cancel()

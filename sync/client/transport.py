@@ -244,6 +244,10 @@ class Transport:
         return self.request("GET", path, params=params)
 
     def post(self, path: str, body: Any) -> dict:
+        encoded = getattr(body, "encoded", None)  # a body encoded beforehand (engine.PreparedBody)
+        if encoded is not None:
+            headers = {"Content-Type": "application/json"}
+            return self._answer(self._send("POST", path, data=encoded(), headers=headers))
         return self.request("POST", path, json=body)
 
     # -- bytes (attachments) -------------------------------------------------------------------
