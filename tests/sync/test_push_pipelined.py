@@ -5,6 +5,7 @@ Run against SQLite and PostgreSQL (the ``service`` fixture is parametrised)."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -183,3 +184,19 @@ def _counting_only(spy):
         return answer
 
     return post
+
+
+@pytest.mark.parametrize(
+    "extra", [{}, {"device_acked": {"device_id": "d", "seq": 7}, "as_sent": True}], ids=["bare", "acked"]
+)
+def test_a_body_encoded_beforehand_is_the_body(extra):
+    """A push body whose changes were encoded while the server merged the batch before
+    is, as sent, exactly the body: its JSON decodes to the same object, non-ASCII text
+    included; a value JSON cannot hold (NaN) is refused when encoding, as requests does."""
+    batch = [{"mutation_id": "m1", "fields": {"notes": "Zoë — calmer", "n": 1.5}}, {"mutation_id": "m2", "fields": {}}]
+    body = {"schema_version": 11, "mutations": batch, **extra}
+    prepared = engine_module.PreparedBody(body, engine_module._json_text(batch))
+    assert prepared == body
+    assert json.loads(prepared.encoded()) == body
+    with pytest.raises(ValueError):
+        engine_module._json_text([{"fields": {"x": float("nan")}}])
