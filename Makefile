@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/fieldnote
 
+# pytest-xdist: one worker per core, at most 4 (each worker starts its own sync servers and
+# PostgreSQL databases); `make test TEST_WORKERS=0` runs everything in this one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff format --check desktop sync tests bench packaging scripts
 	$(BIN)/ruff check desktop sync tests bench packaging scripts
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 # The instrument pack JSON Schema, generated from desktop/forms/pack_format.py (without make:
 # `python -m desktop.forms.pack_format docs/schemas/pack.schema.json`).
