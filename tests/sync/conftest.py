@@ -1,6 +1,7 @@
 """A real server process per session (SQLite, and PostgreSQL when reachable), and laptops.
 
-The server runs as ``python -m sync.server.cli serve`` on a free loopback port; the
+The server runs as ``python -m sync.server.cli serve`` (through tests/sync/quick_hash.py,
+argon2 at a test's cost) on a free loopback port; the
 fixtures wait for it by polling ``/health``, never by sleeping a fixed time.
 """
 
@@ -42,9 +43,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``fieldnote-server serve`` in a subprocess, restartable on the same port and database."""
+    """``fieldnote-server serve`` in a subprocess, restartable on the same port and database.
+    ``quick_hash``: argon2 at a test's cost (tests/sync/quick_hash.py); False for the real one."""
 
-    def __init__(self, database_url: str, log_path: Path, env: dict | None = None):
+    def __init__(self, database_url: str, log_path: Path, env: dict | None = None, quick_hash: bool = True):
+        self.module = "tests.sync.quick_hash" if quick_hash else "sync.server.cli"
         self.database_url = database_url
         self.log_path = log_path
         self.port = free_port()
@@ -54,7 +57,7 @@ class ServerProcess:
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "sync.server.cli", *args, "--database", self.database_url],
+            [sys.executable, "-m", self.module, *args, "--database", self.database_url],
             input=stdin,
             capture_output=True,
             text=True,
@@ -69,7 +72,7 @@ class ServerProcess:
             [
                 sys.executable,
                 "-m",
-                "sync.server.cli",
+                self.module,
                 "serve",
                 "--host",
                 "127.0.0.1",
