@@ -83,7 +83,7 @@ def _check_every_breakdown(obs, bin_seconds):
     # The CSV's rows, grouped by their phase column, give the same counts as by_phase.
     rows = list(csv.DictReader(io.StringIO(to_csv(obs))))
     for block in s.by_phase:
-        mine = [r for r in rows if r["phase"].lstrip("'") == block.label]
+        mine = [r for r in rows if r["phase"].removeprefix("'") == block.label]  # as _uncell: exactly one
         assert len(mine) == block.total.intervals
         for code, e in block.total.events.items():
             assert sum(int(r[f"count:{code}"]) for r in mine) == e.count
