@@ -337,28 +337,22 @@ class ReportRenderer:
     # -- hooks ---------------------------------------------------------------------------------
     def page_templates(self, doc: BaseDocTemplate) -> list[PageTemplate]:
         width, height = self.pagesize
-        first = Frame(
-            MARGIN,
-            MARGIN,
-            width - 2 * MARGIN,
-            height - MARGIN - FIRST_HEADER - 4 * mm,
-            id="first",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
-        later = Frame(
-            MARGIN,
-            MARGIN,
-            width - 2 * MARGIN,
-            height - MARGIN - LATER_HEADER - 4 * mm,
-            id="later",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
+
+        def frame(name: str, header: float) -> Frame:
+            """The text area below a page's header of height ``header``, unpadded."""
+            return Frame(
+                MARGIN,
+                MARGIN,
+                width - 2 * MARGIN,
+                height - MARGIN - header - 4 * mm,
+                id=name,
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            )
+
+        first, later = frame("first", FIRST_HEADER), frame("later", LATER_HEADER)
         return [
             PageTemplate(id="First", frames=[first], onPage=self.first_page),
             PageTemplate(id="Later", frames=[later], onPage=self.later_page),

@@ -550,15 +550,8 @@ def _apply(ctx: _Push, m: dict) -> dict:
     def own_newer(w) -> bool:
         return bool(w) and w[0] == device and w[1] is not None and client_seq is not None and w[1] > client_seq
 
-    conflicts: list[dict] = []
-    result = {
-        "mutation_id": m["mutation_id"],
-        "status": "applied",
-        "code": 200,
-        "error": None,
-        "seq": None,
-        "conflicts": conflicts,
-    }
+    result = _result(m["mutation_id"], "applied", 200)
+    conflicts: list[dict] = result["conflicts"]
     old_data = dict(rec.data) if rec is not None else {}
     if rec is not None and not rec.deleted and _is_final(ctx.conn, entity, rec):
         # Finalised evidence never changes; a change made elsewhere before it was seen to
@@ -933,14 +926,7 @@ def _bulk_create(ctx: _Push, m: dict, fields: dict, pending: list[dict], fields_
         _batch.as_sent[(entity, record_id)] = id(m)
     if row["unique_key"] is not None:
         _batch.taken[(entity, row["unique_key"])] = record_id
-    return {
-        "mutation_id": m["mutation_id"],
-        "status": "applied",
-        "code": 200,
-        "error": None,
-        "seq": seq,
-        "conflicts": [],
-    }
+    return _result(m["mutation_id"], "applied", 200, seq=seq)
 
 
 @functools.lru_cache(maxsize=512)
@@ -1023,14 +1009,7 @@ def _merge_pending(ctx: _Push, m: dict) -> dict:
         )
         _batch.pending[key].update(merged)
         _cache()[key] = _batch.fresh[key] = SimpleNamespace(**{**vars(rec), **merged})
-    return {
-        "mutation_id": m["mutation_id"],
-        "status": "applied",
-        "code": 200,
-        "error": None,
-        "seq": seq,
-        "conflicts": [],
-    }
+    return _result(m["mutation_id"], "applied", 200, seq=seq)
 
 
 def _bulk_kind(m: dict) -> bool:
@@ -1133,16 +1112,7 @@ def _push_batch(
     try:
         for i, m in enumerate(mutations):
             if i in unfit:
-                results.append(
-                    {
-                        "mutation_id": rules.printable(m["mutation_id"]),
-                        "status": "rejected",
-                        "code": 422,
-                        "error": unfit[i],
-                        "seq": None,
-                        "conflicts": [],
-                    }
-                )
+                results.append(_result(rules.printable(m["mutation_id"]), "rejected", 422, unfit[i]))
                 continue
             digest_, fields_text = _payload(m)
             if m["mutation_id"] in met:
@@ -1156,15 +1126,12 @@ def _push_batch(
                     results.append(dict(prior.result))
                 else:
                     results.append(
-                        {
-                            "mutation_id": m["mutation_id"],
-                            "status": "rejected",
-                            "code": 409,
-                            "seq": None,
-                            "conflicts": [],
-                            "error": "This mutation id was already used for a "
-                            "different change; nothing was overwritten.",
-                        }
+                        _result(
+                            m["mutation_id"],
+                            "rejected",
+                            409,
+                            "This mutation id was already used for a different change; nothing was overwritten.",
+                        )
                     )
                 continue
             key = (m["entity"], m["record_id"])
@@ -1183,14 +1150,7 @@ def _push_batch(
                     results.append(_retry(m, str(exc)))
                     continue
                 except Rejected as exc:
-                    result = {
-                        "mutation_id": m["mutation_id"],
-                        "status": "rejected",
-                        "code": exc.code,
-                        "error": str(exc),
-                        "seq": None,
-                        "conflicts": [],
-                    }
+                    result = _result(m["mutation_id"], "rejected", exc.code, str(exc))
             else:
                 flush()
                 result = _apply_one(ctx, m)
@@ -1271,27 +1231,13 @@ def _apply_one(ctx: _Push, m: dict) -> dict | None:
     except Rejected as exc:
         savepoint.rollback()
         _drop_cache()
-        result = {
-            "mutation_id": m["mutation_id"],
-            "status": "rejected",
-            "code": exc.code,
-            "error": str(exc),
-            "seq": None,
-            "conflicts": [],
-        }
+        result = _result(m["mutation_id"], "rejected", exc.code, str(exc))
     except sa.exc.IntegrityError:
         # Only the unique index on (entity, unique_key) can refuse a write here: a new
         # record repeating another's key (see _check_unique).
         savepoint.rollback()
         _drop_cache()
-        result = {
-            "mutation_id": m["mutation_id"],
-            "status": "rejected",
-            "code": 422,
-            "error": rules.duplicate_message(m["entity"], m.get("fields") or {}),
-            "seq": None,
-            "conflicts": [],
-        }
+        result = _result(m["mutation_id"], "rejected", 422, rules.duplicate_message(m["entity"], m.get("fields") or {}))
     except (DataError, UnicodeEncodeError):
         # A value the database refused (too long for its column, text it cannot hold)
         # that no check before it caught: this change alone is rejected, never the whole
@@ -1299,14 +1245,12 @@ def _apply_one(ctx: _Push, m: dict) -> dict | None:
         savepoint.rollback()
         _drop_cache()
         log.warning("value refused by the database", extra={"event": "data_error", "entity": m["entity"]})
-        result = {
-            "mutation_id": m["mutation_id"],
-            "status": "rejected",
-            "code": 422,
-            "error": "A value in this change cannot be stored on the server (too long, or not valid text or number).",
-            "seq": None,
-            "conflicts": [],
-        }
+        result = _result(
+            m["mutation_id"],
+            "rejected",
+            422,
+            "A value in this change cannot be stored on the server (too long, or not valid text or number).",
+        )
     else:
         savepoint.commit()
     finally:
@@ -1393,15 +1337,13 @@ def _ids_problem(m: dict) -> str | None:
     )
 
 
+def _result(mutation_id: str, status: str, code: int, error: str | None = None, seq: int | None = None) -> dict:
+    """A mutation's result, as the push reply sends it and the mutation table stores it."""
+    return {"mutation_id": mutation_id, "status": status, "code": code, "error": error, "seq": seq, "conflicts": []}
+
+
 def _retry(m: dict, message: str) -> dict:
-    return {
-        "mutation_id": m["mutation_id"],
-        "status": "retry",
-        "code": 404,
-        "error": message,
-        "seq": None,
-        "conflicts": [],
-    }
+    return _result(m["mutation_id"], "retry", 404, message)
 
 
 _PAGE_COLUMNS = (

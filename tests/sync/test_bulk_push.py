@@ -26,11 +26,11 @@ def _ids(n):
     return [str(uuid.uuid4()) for _ in range(n)]
 
 
-def _batch():
-    school, pupil, referral, observation, orphan_obs = _ids(5)
-    events = _ids(4)
-    batch = [
-        mutation("school", school, "create", {"name": "Hollowmere", "urn": "990001"}, seq=1),
+def _case():
+    """A school, pupil, referral and observation: (their creates, the ids)."""
+    school, pupil, referral, observation = _ids(4)
+    creates = [
+        mutation("school", school, "create", {"name": "Hollowmere", "urn": "990003"}, seq=1),
         mutation("pupil", pupil, "create", {"first_name": "Ivy", "last_name": "Okafor", "school_id": school}, seq=2),
         mutation(
             "referral",
@@ -52,6 +52,16 @@ def _batch():
             },
             seq=4,
         ),
+    ]
+    return creates, observation
+
+
+def _batch():
+    creates, observation = _case()
+    orphan_obs = _ids(1)[0]
+    events = _ids(4)
+    batch = [
+        *creates,
         # children of a record created earlier in the same batch
         *[
             mutation(
@@ -173,30 +183,10 @@ def test_edits_of_records_created_in_the_batch_merge_as_one_by_one(tmp_path, mon
     results, records and mutation rows are those of the one-by-one merge, including the
     edits that must go the usual way (another laptop's edit of a field, an edit of a record
     once final, an older edit of a field this laptop changed since)."""
-    school, pupil, referral, observation, completion = _ids(5)
+    creates, observation = _case()
+    pupil, referral, completion = creates[1]["record_id"], creates[2]["record_id"], _ids(1)[0]
     batch = [
-        mutation("school", school, "create", {"name": "Hollowmere", "urn": "990002"}, seq=1),
-        mutation("pupil", pupil, "create", {"first_name": "Ivy", "last_name": "Okafor", "school_id": school}, seq=2),
-        mutation(
-            "referral",
-            referral,
-            "create",
-            {"pupil_id": pupil, "school_id": school, "referral_date": "2026-11-02", "reason": "attendance"},
-            seq=3,
-        ),
-        mutation(
-            "observation",
-            observation,
-            "create",
-            {
-                "referral_id": referral,
-                "lesson": "Maths",
-                "interval_seconds": 60,
-                "started_at": "2026-11-02T09:00:00Z",
-                "status": "recording",
-            },
-            seq=4,
-        ),
+        *creates,
         *[
             mutation(
                 "observation_event",
@@ -281,36 +271,6 @@ def _run_after(tmp_path, name, before, batch, *, fast, as_sent=False):
             mutations = {r.mutation_id: r.result for r in conn.execute(sa.select(mutation_table))}
     engine.dispose()
     return results, records, mutations
-
-
-def _case():
-    """A school, pupil, referral and observation: (their creates, the ids)."""
-    school, pupil, referral, observation = _ids(4)
-    creates = [
-        mutation("school", school, "create", {"name": "Hollowmere", "urn": "990003"}, seq=1),
-        mutation("pupil", pupil, "create", {"first_name": "Ivy", "last_name": "Okafor", "school_id": school}, seq=2),
-        mutation(
-            "referral",
-            referral,
-            "create",
-            {"pupil_id": pupil, "school_id": school, "referral_date": "2026-11-02", "reason": "attendance"},
-            seq=3,
-        ),
-        mutation(
-            "observation",
-            observation,
-            "create",
-            {
-                "referral_id": referral,
-                "lesson": "Maths",
-                "interval_seconds": 60,
-                "started_at": "2026-11-02T09:00:00Z",
-                "status": "recording",
-            },
-            seq=4,
-        ),
-    ]
-    return creates, observation
 
 
 def _events(observation, n, first_seq=10):
